@@ -1,0 +1,71 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Docket",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "docket", targets: ["docket"]),
+        .library(name: "DocketCore", targets: ["DocketCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+    ],
+    targets: [
+        // Pure domain: types, ports and the ticket lifecycle service. Foundation only.
+        .target(name: "DocketCore"),
+        // Reads industry packs (YAML) from disk into core types.
+        .target(
+            name: "DocketPacks",
+            dependencies: ["DocketCore", .product(name: "Yams", package: "Yams")]
+        ),
+        // The embedded default store.
+        .target(
+            name: "DocketSQLite",
+            dependencies: ["DocketCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // REST API: request context, auth, controllers, DTOs, errors, OpenAPI.
+        .target(
+            name: "DocketHTTP",
+            dependencies: [
+                "DocketCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        // Composition root and CLI.
+        .executableTarget(
+            name: "docket",
+            dependencies: [
+                "DocketCore", "DocketPacks", "DocketSQLite", "DocketHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .testTarget(name: "DocketCoreTests", dependencies: ["DocketCore"]),
+        .testTarget(name: "DocketPacksTests", dependencies: ["DocketCore", "DocketPacks"]),
+        .testTarget(name: "DocketStoreContractTests", dependencies: ["DocketCore", "DocketSQLite"]),
+        .testTarget(
+            name: "DocketHTTPTests",
+            dependencies: [
+                "DocketCore", "DocketPacks", "DocketSQLite", "DocketHTTP",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

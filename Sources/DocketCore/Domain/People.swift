@@ -1,0 +1,82 @@
+import Foundation
+
+/// Who is making a request, as proven by a bearer token.
+public enum Role: String, Codable, Sendable, CaseIterable {
+    case admin, agent, customer
+}
+
+public struct Principal: Sendable, Equatable {
+    public var tenantId: String
+    public var role: Role
+    /// Agent id for staff, customer id for customers.
+    public var subject: String
+
+    public init(tenantId: String, role: Role, subject: String) {
+        self.tenantId = tenantId
+        self.role = role
+        self.subject = subject
+    }
+
+    public var isStaff: Bool { role != .customer }
+}
+
+public struct CustomerStatistics: Codable, Sendable, Equatable {
+    public var totalTickets: Int
+
+    public init(totalTickets: Int = 0) { self.totalTickets = totalTickets }
+}
+
+public struct Customer: Codable, Sendable, Equatable {
+    public var id: String
+    public var tenantId: String
+    public var phoneNumber: String?
+    public var firstName: String?
+    public var lastName: String?
+    public var email: String?
+    public var statistics: CustomerStatistics
+    public var createdAt: Date
+
+    public init(
+        id: String, tenantId: String, phoneNumber: String?, firstName: String?, lastName: String?,
+        email: String?, statistics: CustomerStatistics = .init(), createdAt: Date
+    ) {
+        self.id = id
+        self.tenantId = tenantId
+        self.phoneNumber = phoneNumber
+        self.firstName = firstName
+        self.lastName = lastName
+        self.email = email
+        self.statistics = statistics
+        self.createdAt = createdAt
+    }
+}
+
+public enum AgentRole: String, Codable, Sendable, CaseIterable {
+    case agent, supervisor, admin
+}
+
+public struct Agent: Codable, Sendable, Equatable {
+    public var id: String
+    public var tenantId: String
+    public var name: String
+    public var email: String?
+    public var role: AgentRole
+    public var skills: [String]
+    /// Maximum open tickets this agent should hold at once.
+    public var capacity: Int
+    public var createdAt: Date
+
+    public init(
+        id: String, tenantId: String, name: String, email: String?, role: AgentRole, skills: [String],
+        capacity: Int, createdAt: Date
+    ) {
+        self.id = id
+        self.tenantId = tenantId
+        self.name = name
+        self.email = email
+        self.role = role
+        self.skills = skills
+        self.capacity = capacity
+        self.createdAt = createdAt
+    }
+}

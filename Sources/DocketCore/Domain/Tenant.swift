@@ -1,0 +1,69 @@
+import Foundation
+
+/// The configuration keys a tenant may override on top of its pack.
+public enum ConfigKey: String, Sendable, CaseIterable {
+    case ticketCategories = "ticket_categories"
+    case assistant = "assistant_configuration"
+    case terminology = "ticket_terminology"
+    case ticketIdFormat = "ticket_id_format"
+
+    /// Accepts both the plan's setting keys and the route names (`ticket-categories`...).
+    public init?(name: String) {
+        switch name {
+        case "ticket_categories", "ticket-categories": self = .ticketCategories
+        case "assistant_configuration", "assistant": self = .assistant
+        case "ticket_terminology", "terminology": self = .terminology
+        case "ticket_id_format", "ticket-id-format": self = .ticketIdFormat
+        default: return nil
+        }
+    }
+}
+
+/// What a tenant changed on top of its pack. Nil means "use the pack's value".
+public struct ConfigOverrides: Codable, Sendable, Equatable {
+    public var categories: [TicketCategory]?
+    public var assistant: AssistantConfiguration?
+    public var terminology: Terminology?
+    public var ticketIdFormat: TicketIDFormat?
+    /// Who last changed each key, and when.
+    public var changes: [String: ConfigChange]
+
+    public init() { changes = [:] }
+}
+
+public struct ConfigChange: Codable, Sendable, Equatable {
+    public var updatedBy: String
+    public var updatedAt: Date
+}
+
+/// A tenant: its pack (the defaults) and its overrides.
+public struct Tenant: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var pack: PackManifest
+    public var overrides: ConfigOverrides
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var version: Int
+
+    public init(id: String, name: String, pack: PackManifest, createdAt: Date) {
+        self.id = id
+        self.name = name
+        self.pack = pack
+        self.overrides = ConfigOverrides()
+        self.createdAt = createdAt
+        self.updatedAt = createdAt
+        self.version = 1
+    }
+
+    public var categories: [TicketCategory] { overrides.categories ?? pack.categories }
+    public var assistant: AssistantConfiguration { overrides.assistant ?? pack.assistant }
+    public var terminology: Terminology { overrides.terminology ?? pack.terminology }
+    public var ticketIdFormat: TicketIDFormat { overrides.ticketIdFormat ?? pack.ticketIdFormat }
+    public var workflow: Workflow { pack.workflow }
+    public var sla: SLAPolicy { pack.sla }
+    public var timeZone: TimeZone { TimeZone(identifier: pack.timeZone) ?? .gmt }
+
+    /// Active categories tickets may be filed under.
+    public func category(_ id: String) -> TicketCategory? { categories.first { $0.id == id && $0.active } }
+}

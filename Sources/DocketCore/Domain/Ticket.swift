@@ -1,0 +1,170 @@
+import Foundation
+
+/// Ticket priority, ordered from least to most urgent.
+public enum Priority: String, Codable, Sendable, CaseIterable, Comparable {
+    case low, medium, high, urgent
+
+    /// Sort rank: urgent sorts highest.
+    public var rank: Int {
+        switch self {
+        case .low: 0
+        case .medium: 1
+        case .high: 2
+        case .urgent: 3
+        }
+    }
+
+    public static func < (lhs: Priority, rhs: Priority) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// How a ticket reached the system.
+public enum TicketSource: String, Codable, Sendable, CaseIterable {
+    case whatsapp, web, mobile_app, ai, agent
+}
+
+/// One entry of a ticket's status history. `from` is nil for the creation entry.
+public struct StatusChange: Codable, Sendable, Equatable {
+    public var from: String?
+    public var to: String
+    public var changedBy: String
+    public var reason: String?
+    public var timestamp: Date
+
+    public init(from: String?, to: String, changedBy: String, reason: String?, timestamp: Date) {
+        self.from = from
+        self.to = to
+        self.changedBy = changedBy
+        self.reason = reason
+        self.timestamp = timestamp
+    }
+}
+
+/// A note on a ticket. Internal notes are never shown to customers.
+public struct Note: Codable, Sendable, Equatable {
+    public var id: String
+    public var authorId: String
+    public var authorRole: Role
+    public var content: String
+    public var isInternal: Bool
+    public var timestamp: Date
+
+    public init(id: String, authorId: String, authorRole: Role, content: String, isInternal: Bool, timestamp: Date) {
+        self.id = id
+        self.authorId = authorId
+        self.authorRole = authorRole
+        self.content = content
+        self.isInternal = isInternal
+        self.timestamp = timestamp
+    }
+}
+
+public struct Coordinates: Codable, Sendable, Equatable {
+    public var latitude: Double
+    public var longitude: Double
+
+    public init(latitude: Double, longitude: Double) {
+        self.latitude = latitude
+        self.longitude = longitude
+    }
+}
+
+public struct Location: Codable, Sendable, Equatable {
+    public var address: String?
+    public var description: String?
+    public var coordinates: Coordinates?
+
+    public init(address: String? = nil, description: String? = nil, coordinates: Coordinates? = nil) {
+        self.address = address
+        self.description = description
+        self.coordinates = coordinates
+    }
+}
+
+/// SLA targets copied onto the ticket at creation (and on priority change) plus what happened.
+public struct TicketSLA: Codable, Sendable, Equatable {
+    public var firstResponseTargetMs: Int
+    public var resolutionTargetMs: Int
+    public var firstResponseDueAt: Date
+    public var resolutionDueAt: Date
+    public var firstResponseAt: Date?
+    public var firstResponseMet: Bool?
+    public var resolutionMet: Bool?
+
+    public init(targets: SLATarget, createdAt: Date) {
+        firstResponseTargetMs = targets.firstResponseSeconds * 1000
+        resolutionTargetMs = targets.resolutionSeconds * 1000
+        firstResponseDueAt = createdAt.addingTimeInterval(TimeInterval(targets.firstResponseSeconds))
+        resolutionDueAt = createdAt.addingTimeInterval(TimeInterval(targets.resolutionSeconds))
+    }
+}
+
+public struct Resolution: Codable, Sendable, Equatable {
+    public var resolvedAt: Date
+    public var resolvedBy: String
+    public var notes: String?
+}
+
+public struct CustomerFeedback: Codable, Sendable, Equatable {
+    public var rating: Int
+    public var comment: String?
+    public var submittedAt: Date
+}
+
+public struct Escalation: Codable, Sendable, Equatable {
+    public var escalatedTo: String?
+    public var escalatedBy: String
+    public var reason: String
+    public var escalatedAt: Date
+}
+
+public struct Attachment: Codable, Sendable, Equatable {
+    public var url: String
+    public var type: String
+    public var uploadedBy: String
+    public var uploadedAt: Date
+}
+
+/// A support ticket: one document, changed only through `TicketService`.
+public struct Ticket: Codable, Sendable, Equatable {
+    public var tenantId: String
+    /// Human ticket ID, e.g. `LUX-2026-000001`; unique per tenant.
+    public var ticketId: String
+    /// The sequence number inside (tenant, numbering year).
+    public var number: Int
+    public var numberingYear: Int
+    public var subject: String
+    public var description: String
+    public var category: String
+    public var subcategory: String?
+    public var priority: Priority
+    public var status: String
+    public var statusHistory: [StatusChange]
+    public var customerId: String
+    public var conversationId: String?
+    public var assignedAgent: String?
+    public var assignedAt: Date?
+    public var location: Location?
+    public var sla: TicketSLA
+    public var resolution: Resolution?
+    public var customerFeedback: CustomerFeedback?
+    public var notes: [Note]
+    public var tags: [String]
+    public var escalation: Escalation?
+    public var attachments: [Attachment]
+    public var source: TicketSource
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var closedAt: Date?
+    /// Bumped by every stored change; updates are conditional on it.
+    public var version: Int
+
+    public var isEscalated: Bool { escalation != nil }
+
+    /// The ticket as `principal` may see it: customers never see internal notes.
+    public func visible(to principal: Principal) -> Ticket {
+        guard principal.role == .customer else { return self }
+        var copy = self
+        copy.notes = notes.filter { !$0.isInternal }
+        return copy
+    }
+}

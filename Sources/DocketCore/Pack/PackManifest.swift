@@ -1,0 +1,233 @@
+import Foundation
+
+/// The data half of an industry pack (`pack.yaml`): what a tenant is configured from.
+public struct PackManifest: Codable, Sendable, Equatable {
+    public var id: String
+    public var version: String
+    public var name: String
+    /// Primary language of labels and terminology (BCP 47, e.g. `es`).
+    public var locale: String
+    /// IANA time zone used for the ticket-number year and, later, business hours.
+    public var timeZone: String
+    /// Category used when a ticket arrives without one.
+    public var defaultCategory: String
+    public var categories: [TicketCategory]
+    public var assistant: AssistantConfiguration
+    public var terminology: Terminology
+    public var ticketIdFormat: TicketIDFormat
+    public var workflow: Workflow
+    public var sla: SLAPolicy
+}
+
+public struct TicketCategory: Codable, Sendable, Equatable {
+    public var id: String
+    /// Label in the pack's language.
+    public var label: String
+    public var labelEn: String?
+    public var icon: String?
+    public var color: String?
+    public var description: String?
+    public var active: Bool
+
+    public init(
+        id: String, label: String, labelEn: String? = nil, icon: String? = nil, color: String? = nil,
+        description: String? = nil, active: Bool = true
+    ) {
+        self.id = id
+        self.label = label
+        self.labelEn = labelEn
+        self.icon = icon
+        self.color = color
+        self.description = description
+        self.active = active
+    }
+
+    enum CodingKeys: String, CodingKey { case id, label, labelEn, icon, color, description, active }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        label = try c.decode(String.self, forKey: .label)
+        labelEn = try c.decodeIfPresent(String.self, forKey: .labelEn)
+        icon = try c.decodeIfPresent(String.self, forKey: .icon)
+        color = try c.decodeIfPresent(String.self, forKey: .color)
+        description = try c.decodeIfPresent(String.self, forKey: .description)
+        active = try c.decodeIfPresent(Bool.self, forKey: .active) ?? true
+    }
+}
+
+public struct AssistantConfiguration: Codable, Sendable, Equatable {
+    public var assistantName: String
+    public var companyName: String
+    public var primaryServiceIssue: String
+    public var serviceType: String
+    public var ticketNoun: String
+    public var ticketNounPlural: String
+    public var language: String
+}
+
+public struct Terminology: Codable, Sendable, Equatable {
+    public var ticketSingular: String
+    public var ticketPlural: String
+    public var createVerb: String
+    public var customerNoun: String
+    public var agentNoun: String
+    public var resolveVerb: String
+}
+
+/// How human ticket IDs look: `LUX-2026-000001`.
+public struct TicketIDFormat: Codable, Sendable, Equatable {
+    public var prefix: String
+    public var separator: String
+    public var includeYear: Bool
+    public var padLength: Int
+    /// When true the sequence starts again at 1 every year.
+    public var resetYearly: Bool
+
+    public init(prefix: String, separator: String, includeYear: Bool, padLength: Int, resetYearly: Bool) {
+        self.prefix = prefix
+        self.separator = separator
+        self.includeYear = includeYear
+        self.padLength = padLength
+        self.resetYearly = resetYearly
+    }
+
+    /// The counter bucket a ticket created in `year` draws its number from.
+    public func counterYear(for year: Int) -> Int { resetYearly ? year : 0 }
+
+    public func format(number: Int, year: Int) -> String {
+        var digits = String(number)
+        if digits.count < padLength {
+            digits = String(repeating: "0", count: padLength - digits.count) + digits
+        }
+        return includeYear ? "\(prefix)\(separator)\(year)\(separator)\(digits)" : "\(prefix)\(separator)\(digits)"
+    }
+
+    /// Problems with this format, each naming its field.
+    public func problems(fieldPrefix: String) -> [FieldProblem] {
+        var out: [FieldProblem] = []
+        if prefix.isEmpty || prefix.count > 10 || !prefix.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
+            out.append(.init("\(fieldPrefix)prefix", "must be 1-10 ASCII letters or digits"))
+        }
+        if separator.count > 3 || !separator.allSatisfy({ "-_./".contains($0) }) {
+            out.append(.init("\(fieldPrefix)separator", "must be up to 3 of the characters - _ . /"))
+        }
+        if !(1...12).contains(padLength) {
+            out.append(.init("\(fieldPrefix)padLength", "must be between 1 and 12"))
+        }
+        return out
+    }
+}
+
+/// A status of the workflow and where it may go next.
+public struct StatusDefinition: Codable, Sendable, Equatable {
+    public var id: String
+    public var label: String
+    public var labelEn: String?
+    public var transitions: [String]
+    /// Status the ticket moves to when the customer writes while in this status.
+    public var onCustomerReply: String?
+}
+
+/// The status workflow with the statuses that carry meaning for the lifecycle.
+public struct Workflow: Codable, Sendable, Equatable {
+    /// Status of a new ticket.
+    public var initial: String
+    /// Status a ticket in `initial` moves to when assigned or claimed.
+    public var onAssign: String?
+    /// Entering this status records the first response.
+    public var firstResponse: String
+    public var resolved: String
+    public var closed: String
+    public var statuses: [StatusDefinition]
+
+    public func status(_ id: String) -> StatusDefinition? { statuses.first { $0.id == id } }
+
+    public func allowedTransitions(from id: String) -> [String] { status(id)?.transitions ?? [] }
+
+    public func canTransition(from: String, to: String) -> Bool { allowedTransitions(from: from).contains(to) }
+}
+
+/// Response and resolution targets for one priority.
+public struct SLATarget: Codable, Sendable, Equatable {
+    public var firstResponseSeconds: Int
+    public var resolutionSeconds: Int
+
+    public init(firstResponseSeconds: Int, resolutionSeconds: Int) {
+        self.firstResponseSeconds = firstResponseSeconds
+        self.resolutionSeconds = resolutionSeconds
+    }
+
+    enum CodingKeys: String, CodingKey { case firstResponse, resolution }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        firstResponseSeconds = try DurationText.decode(c, .firstResponse)
+        resolutionSeconds = try DurationText.decode(c, .resolution)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(DurationText.format(firstResponseSeconds), forKey: .firstResponse)
+        try c.encode(DurationText.format(resolutionSeconds), forKey: .resolution)
+    }
+}
+
+public struct SLAPolicy: Codable, Sendable, Equatable {
+    /// Targets keyed by priority name.
+    public var targets: [String: SLATarget]
+
+    public func target(for priority: Priority) -> SLATarget {
+        targets[priority.rawValue] ?? SLATarget(firstResponseSeconds: 4 * 3600, resolutionSeconds: 72 * 3600)
+    }
+}
+
+/// Durations written as `15m`, `4h`, `7d`, `1h30m`, `90s`.
+public enum DurationText {
+    public static func parse(_ text: String) -> Int? {
+        var total = 0
+        var digits = ""
+        var sawUnit = false
+        for ch in text.trimmingCharacters(in: .whitespaces) {
+            if ch.isASCII, ch.isNumber {
+                digits.append(ch)
+                continue
+            }
+            guard let value = Int(digits) else { return nil }
+            let unit: Int
+            switch ch {
+            case "s": unit = 1
+            case "m": unit = 60
+            case "h": unit = 3600
+            case "d": unit = 86400
+            case "w": unit = 7 * 86400
+            default: return nil
+            }
+            total += value * unit
+            digits = ""
+            sawUnit = true
+        }
+        guard digits.isEmpty, sawUnit, total > 0 else { return nil }
+        return total
+    }
+
+    public static func format(_ seconds: Int) -> String {
+        var rest = seconds
+        var out = ""
+        for (unit, name) in [(86400, "d"), (3600, "h"), (60, "m"), (1, "s")] where rest >= unit {
+            out += "\(rest / unit)\(name)"
+            rest %= unit
+        }
+        return out.isEmpty ? "0s" : out
+    }
+
+    static func decode<K: CodingKey>(_ c: KeyedDecodingContainer<K>, _ key: K) throws -> Int {
+        let text = try c.decode(String.self, forKey: key)
+        guard let seconds = parse(text) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: key, in: c,
+                debugDescription: "'\(text)' is not a duration such as 15m, 4h, 7d")
+        }
+        return seconds
+    }
+}

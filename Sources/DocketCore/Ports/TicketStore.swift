@@ -1,0 +1,146 @@
+import Foundation
+
+/// Filters, order and page of a ticket list.
+public struct TicketQuery: Sendable, Equatable {
+    public enum SortField: String, Sendable, CaseIterable {
+        case createdAt, updatedAt, priority, status, ticketId
+    }
+
+    public var statuses: [String] = []
+    public var category: String?
+    public var priority: Priority?
+    /// An agent id; `assignedAgent = ""` selects unassigned tickets.
+    public var assignedAgent: String?
+    public var customerId: String?
+    public var conversationId: String?
+    public var tag: String?
+    public var escalated: Bool?
+    public var createdFrom: Date?
+    public var createdTo: Date?
+    /// Full-text terms over ticket ID, subject, description and notes.
+    public var search: String?
+    /// Whether `search` also looks into internal notes (staff only).
+    public var searchInternalNotes = false
+    public var sortBy: SortField = .createdAt
+    public var ascending = false
+    public var page = 1
+    public var limit = 20
+
+    public init() {}
+
+    public static let maxLimit = 100
+}
+
+public struct Page<Item: Sendable>: Sendable {
+    public var items: [Item]
+    public var page: Int
+    public var limit: Int
+    public var total: Int
+
+    public init(items: [Item], page: Int, limit: Int, total: Int) {
+        self.items = items
+        self.page = page
+        self.limit = limit
+        self.total = total
+    }
+
+    public var pages: Int { limit == 0 ? 0 : (total + limit - 1) / limit }
+}
+
+/// Restricts the statistics to one agent or one customer.
+public struct StatsFilter: Sendable, Equatable {
+    public var assignedAgent: String?
+    public var customerId: String?
+    public var createdFrom: Date?
+    public var createdTo: Date?
+
+    public init(assignedAgent: String? = nil, customerId: String? = nil, createdFrom: Date? = nil, createdTo: Date? = nil) {
+        self.assignedAgent = assignedAgent
+        self.customerId = customerId
+        self.createdFrom = createdFrom
+        self.createdTo = createdTo
+    }
+}
+
+/// Raw per-agent figures the store aggregates.
+public struct AgentTicketFigures: Sendable, Equatable {
+    public var agentId: String
+    public var assigned: Int
+    public var resolved: Int
+    public var firstResponseCount: Int
+    public var firstResponseTotalSeconds: Double
+    public var firstResponseMet: Int
+    public var firstResponseMeasured: Int
+    public var resolutionMet: Int
+    public var resolutionMeasured: Int
+
+    public init(
+        agentId: String, assigned: Int, resolved: Int, firstResponseCount: Int, firstResponseTotalSeconds: Double,
+        firstResponseMet: Int, firstResponseMeasured: Int, resolutionMet: Int, resolutionMeasured: Int
+    ) {
+        self.agentId = agentId
+        self.assigned = assigned
+        self.resolved = resolved
+        self.firstResponseCount = firstResponseCount
+        self.firstResponseTotalSeconds = firstResponseTotalSeconds
+        self.firstResponseMet = firstResponseMet
+        self.firstResponseMeasured = firstResponseMeasured
+        self.resolutionMet = resolutionMet
+        self.resolutionMeasured = resolutionMeasured
+    }
+}
+
+public struct TicketCounts: Sendable, Equatable {
+    public var total: Int
+    public var byStatus: [String: Int]
+    public var byPriority: [String: Int]
+    public var escalated: Int
+    public var agents: [AgentTicketFigures]
+
+    public init(total: Int, byStatus: [String: Int], byPriority: [String: Int], escalated: Int, agents: [AgentTicketFigures]) {
+        self.total = total
+        self.byStatus = byStatus
+        self.byPriority = byPriority
+        self.escalated = escalated
+        self.agents = agents
+    }
+}
+
+/// Where Docket keeps its data. Every adapter passes the same contract suite.
+///
+/// Every method is scoped by tenant; no call reads or writes another tenant's data.
+/// Errors are `DocketError`s (`.conflict` for duplicates, `.storeUnavailable` when down).
+public protocol TicketStore: Sendable {
+    /// Cheap round trip used by `/health`.
+    func ping() async throws
+    /// A short description for logs and `/health` (kind and location).
+    var description: String { get }
+
+    func tenant(id: String) async throws -> Tenant?
+    /// Inserts a tenant; `.conflict` if the id exists.
+    func insertTenant(_ tenant: Tenant) async throws
+    /// Replaces the tenant if its stored version is `expectedVersion`; returns false otherwise.
+    func updateTenant(_ tenant: Tenant, expectedVersion: Int) async throws -> Bool
+
+    /// Atomically takes the next number of (tenant, counterYear), builds the ticket with it,
+    /// inserts it and adds one to the customer's ticket count. Numbers have no gaps and no duplicates.
+    func createTicket(
+        tenantId: String, counterYear: Int, build: @Sendable (_ number: Int) throws -> Ticket
+    ) async throws -> Ticket
+    func ticket(tenantId: String, ticketId: String) async throws -> Ticket?
+    /// Replaces the ticket if its stored version is `expectedVersion` (the new one carries
+    /// `expectedVersion + 1`); returns false if someone else changed it first.
+    func updateTicket(_ ticket: Ticket, expectedVersion: Int) async throws -> Bool
+    func listTickets(tenantId: String, query: TicketQuery) async throws -> Page<Ticket>
+    func ticketCounts(tenantId: String, filter: StatsFilter) async throws -> TicketCounts
+
+    /// Inserts a customer; `.conflict` if the id or phone number is taken in the tenant.
+    func insertCustomer(_ customer: Customer) async throws
+    func customer(tenantId: String, id: String) async throws -> Customer?
+    func listCustomers(tenantId: String, page: Int, limit: Int) async throws -> Page<Customer>
+
+    /// Inserts an agent; `.conflict` if the id or email is taken in the tenant.
+    func insertAgent(_ agent: Agent) async throws
+    func agent(tenantId: String, id: String) async throws -> Agent?
+    func listAgents(tenantId: String, page: Int, limit: Int) async throws -> Page<Agent>
+}

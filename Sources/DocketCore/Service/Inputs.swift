@@ -1,0 +1,201 @@
+import Foundation
+
+/// Explicit size limits on ticket input; each is enforced with a 422 naming the field.
+public enum TicketLimits {
+    public static let subject = 200
+    public static let description = 20_000
+    public static let note = 10_000
+    public static let reason = 1_000
+    public static let resolutionNotes = 10_000
+    public static let feedbackComment = 2_000
+    public static let tags = 20
+    public static let tagLength = 50
+    public static let attachments = 20
+    public static let url = 2_048
+    public static let shortText = 200
+}
+
+public struct NewAttachment: Codable, Sendable, Equatable {
+    public var url: String
+    public var type: String?
+
+    public init(url: String, type: String? = nil) {
+        self.url = url
+        self.type = type
+    }
+}
+
+/// What a caller supplies to open a ticket.
+public struct NewTicket: Codable, Sendable, Equatable {
+    public var subject: String
+    public var description: String
+    public var category: String?
+    public var subcategory: String?
+    public var priority: Priority?
+    public var customerId: String?
+    public var conversationId: String?
+    public var location: Location?
+    public var tags: [String]?
+    public var attachments: [NewAttachment]?
+    public var source: TicketSource?
+    /// Staff only: assign the new ticket to the caller.
+    public var assignToSelf: Bool?
+
+    public init(
+        subject: String, description: String, category: String? = nil, subcategory: String? = nil,
+        priority: Priority? = nil, customerId: String? = nil, conversationId: String? = nil,
+        location: Location? = nil, tags: [String]? = nil, attachments: [NewAttachment]? = nil,
+        source: TicketSource? = nil, assignToSelf: Bool? = nil
+    ) {
+        self.subject = subject
+        self.description = description
+        self.category = category
+        self.subcategory = subcategory
+        self.priority = priority
+        self.customerId = customerId
+        self.conversationId = conversationId
+        self.location = location
+        self.tags = tags
+        self.attachments = attachments
+        self.source = source
+        self.assignToSelf = assignToSelf
+    }
+}
+
+/// General fields staff may change with `PUT /tickets/:id`; absent fields stay as they are.
+/// Status, assignment and identity have their own operations.
+public struct TicketPatch: Codable, Sendable, Equatable {
+    public var subject: String?
+    public var description: String?
+    public var category: String?
+    public var subcategory: String?
+    public var priority: Priority?
+    public var conversationId: String?
+    public var location: Location?
+    public var tags: [String]?
+    public var attachments: [NewAttachment]?
+
+    public init(
+        subject: String? = nil, description: String? = nil, category: String? = nil, subcategory: String? = nil,
+        priority: Priority? = nil, conversationId: String? = nil, location: Location? = nil, tags: [String]? = nil,
+        attachments: [NewAttachment]? = nil
+    ) {
+        self.subject = subject
+        self.description = description
+        self.category = category
+        self.subcategory = subcategory
+        self.priority = priority
+        self.conversationId = conversationId
+        self.location = location
+        self.tags = tags
+        self.attachments = attachments
+    }
+}
+
+public struct NewCustomer: Codable, Sendable, Equatable {
+    public var id: String?
+    public var phoneNumber: String?
+    public var firstName: String?
+    public var lastName: String?
+    public var email: String?
+
+    public init(id: String? = nil, phoneNumber: String? = nil, firstName: String? = nil, lastName: String? = nil, email: String? = nil) {
+        self.id = id
+        self.phoneNumber = phoneNumber
+        self.firstName = firstName
+        self.lastName = lastName
+        self.email = email
+    }
+}
+
+public struct NewAgent: Codable, Sendable, Equatable {
+    public var id: String?
+    public var name: String
+    public var email: String?
+    public var role: AgentRole?
+    public var skills: [String]?
+    public var capacity: Int?
+
+    public init(id: String? = nil, name: String, email: String? = nil, role: AgentRole? = nil, skills: [String]? = nil, capacity: Int? = nil) {
+        self.id = id
+        self.name = name
+        self.email = email
+        self.role = role
+        self.skills = skills
+        self.capacity = capacity
+    }
+}
+
+enum Check {
+    static func text(_ value: String, field: String, max: Int, required: Bool = true) throws -> String {
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        if required, trimmed.isEmpty { throw DocketError.invalid(field, "must not be empty") }
+        if trimmed.count > max { throw DocketError.invalid(field, "must be at most \(max) characters") }
+        return trimmed
+    }
+
+    static func optionalText(_ value: String?, field: String, max: Int) throws -> String? {
+        guard let value else { return nil }
+        let trimmed = try text(value, field: field, max: max, required: false)
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
+    static func tags(_ tags: [String]?) throws -> [String] {
+        guard let tags else { return [] }
+        if tags.count > TicketLimits.tags { throw DocketError.invalid("tags", "at most \(TicketLimits.tags) tags") }
+        var out: [String] = []
+        for (index, raw) in tags.enumerated() {
+            let tag = raw.trimmingCharacters(in: .whitespaces).lowercased()
+            if tag.isEmpty || tag.count > TicketLimits.tagLength {
+                throw DocketError.invalid("tags[\(index)]", "must be 1-\(TicketLimits.tagLength) characters")
+            }
+            if !out.contains(tag) { out.append(tag) }
+        }
+        return out
+    }
+
+    static func identifier(_ value: String?, field: String) throws -> String? {
+        guard let value else { return nil }
+        if value.isEmpty || value.count > 64 || !value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.:@".contains($0)) }) {
+            throw DocketError.invalid(field, "must be 1-64 letters, digits or - _ . : @")
+        }
+        return value
+    }
+
+    static func attachments(_ items: [NewAttachment]?, by: String, at: Date) throws -> [Attachment] {
+        guard let items else { return [] }
+        if items.count > TicketLimits.attachments {
+            throw DocketError.invalid("attachments", "at most \(TicketLimits.attachments) attachments")
+        }
+        return try items.enumerated().map { index, item in
+            guard item.url.count <= TicketLimits.url, let url = URL(string: item.url), let scheme = url.scheme?.lowercased(),
+                ["http", "https"].contains(scheme), url.host != nil
+            else { throw DocketError.invalid("attachments[\(index)].url", "must be an http(s) URL") }
+            let type = try optionalText(item.type, field: "attachments[\(index)].type", max: 50) ?? "file"
+            return Attachment(url: item.url, type: type, uploadedBy: by, uploadedAt: at)
+        }
+    }
+
+    static func location(_ location: Location?) throws -> Location? {
+        guard var location else { return nil }
+        location.address = try optionalText(location.address, field: "location.address", max: 500)
+        location.description = try optionalText(location.description, field: "location.description", max: 1000)
+        if let c = location.coordinates, !(-90...90).contains(c.latitude) || !(-180...180).contains(c.longitude) {
+            throw DocketError.invalid("location.coordinates", "latitude must be within ±90 and longitude within ±180")
+        }
+        return location
+    }
+
+    /// Keeps a leading + and the digits: "+52 55 1234-5678" → "+525512345678".
+    static func phone(_ value: String?) throws -> String? {
+        guard let value else { return nil }
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        var out = trimmed.hasPrefix("+") ? "+" : ""
+        for ch in trimmed where ch.isASCII && ch.isNumber { out.append(ch) }
+        let allowed = Set(" -().+/")
+        guard trimmed.allSatisfy({ ($0.isASCII && $0.isNumber) || allowed.contains($0) }),
+            (7...15).contains(out.filter(\.isNumber).count)
+        else { throw DocketError.invalid("phoneNumber", "must be a phone number of 7-15 digits") }
+        return out
+    }
+}

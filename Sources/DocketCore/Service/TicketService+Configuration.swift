@@ -1,0 +1,122 @@
+import Foundation
+
+/// Whether provisioning created, refreshed or left a tenant alone.
+public enum ProvisionOutcome: String, Sendable {
+    case created, packUpdated = "pack_updated", unchanged
+}
+
+extension TicketService {
+    /// Creates the tenant from `pack`, or refreshes its pack defaults when the pack changed.
+    /// Overrides the tenant's admins made are kept.
+    public func provisionTenant(id: String, name: String, pack: PackManifest) async throws -> (Tenant, ProvisionOutcome) {
+        let now = clock.now()
+        for _ in 0..<Self.maxAttempts {
+            if var tenant = try await store.tenant(id: id) {
+                if tenant.pack == pack { tenants.remember(tenant); return (tenant, .unchanged) }
+                let expected = tenant.version
+                tenant.pack = pack
+                tenant.version = expected + 1
+                tenant.updatedAt = now
+                if try await store.updateTenant(tenant, expectedVersion: expected) {
+                    tenants.remember(tenant)
+                    return (tenant, .packUpdated)
+                }
+                continue
+            }
+            let tenant = Tenant(id: id, name: name, pack: pack, createdAt: now)
+            do {
+                try await store.insertTenant(tenant)
+                tenants.remember(tenant)
+                return (tenant, .created)
+            } catch let error as DocketError where error.code == .conflict {
+                continue
+            }
+        }
+        throw DocketError(.conflict, "tenant '\(id)' is being changed by others; retry")
+    }
+
+    /// The tenant's effective configuration (pack defaults with overrides applied).
+    public func configuration(_ principal: Principal) async throws -> Tenant {
+        try await tenant(for: principal)
+    }
+
+    /// Checks the caller may read `key`: staff read everything, customers the categories and terminology.
+    public func requireConfigRead(_ principal: Principal, _ key: ConfigKey?) throws {
+        if principal.isStaff { return }
+        guard let key, key == .ticketCategories || key == .terminology else {
+            throw DocketError.forbidden("this configuration is for agents and admins")
+        }
+    }
+
+    public func setCategories(_ principal: Principal, _ categories: [TicketCategory]) async throws -> Tenant {
+        let problems = PackManifest.categoryProblems(categories, fieldPrefix: "categories")
+        if let first = problems.first {
+            throw DocketError(.validation, problems.map(\.description).joined(separator: "; "), field: first.field)
+        }
+        return try await changeConfiguration(principal, .ticketCategories) { tenant in
+            guard categories.contains(where: { $0.id == tenant.pack.defaultCategory && $0.active }) else {
+                throw DocketError.invalid("categories", "must keep the default category '\(tenant.pack.defaultCategory)' active")
+            }
+            tenant.overrides.categories = categories
+        }
+    }
+
+    public func setAssistant(_ principal: Principal, _ value: AssistantConfiguration) async throws -> Tenant {
+        for (field, text) in [
+            ("assistantName", value.assistantName), ("companyName", value.companyName), ("ticketNoun", value.ticketNoun),
+            ("ticketNounPlural", value.ticketNounPlural), ("language", value.language),
+        ] {
+            _ = try Check.text(text, field: field, max: TicketLimits.shortText)
+        }
+        _ = try Check.text(value.primaryServiceIssue, field: "primaryServiceIssue", max: 1000, required: false)
+        _ = try Check.text(value.serviceType, field: "serviceType", max: 1000, required: false)
+        return try await changeConfiguration(principal, .assistant) { $0.overrides.assistant = value }
+    }
+
+    public func setTerminology(_ principal: Principal, _ value: Terminology) async throws -> Tenant {
+        for (field, text) in [
+            ("ticketSingular", value.ticketSingular), ("ticketPlural", value.ticketPlural), ("createVerb", value.createVerb),
+            ("customerNoun", value.customerNoun), ("agentNoun", value.agentNoun), ("resolveVerb", value.resolveVerb),
+        ] {
+            _ = try Check.text(text, field: field, max: 100)
+        }
+        return try await changeConfiguration(principal, .terminology) { $0.overrides.terminology = value }
+    }
+
+    public func setTicketIdFormat(_ principal: Principal, _ value: TicketIDFormat) async throws -> Tenant {
+        if let problem = value.problems(fieldPrefix: "").first { throw DocketError.invalid(problem.field, problem.message) }
+        return try await changeConfiguration(principal, .ticketIdFormat) { $0.overrides.ticketIdFormat = value }
+    }
+
+    /// Drops the override of `key`, so the pack's value applies again.
+    public func resetConfiguration(_ principal: Principal, _ key: ConfigKey) async throws -> Tenant {
+        try await changeConfiguration(principal, key) { tenant in
+            switch key {
+            case .ticketCategories: tenant.overrides.categories = nil
+            case .assistant: tenant.overrides.assistant = nil
+            case .terminology: tenant.overrides.terminology = nil
+            case .ticketIdFormat: tenant.overrides.ticketIdFormat = nil
+            }
+        }
+    }
+
+    func changeConfiguration(_ principal: Principal, _ key: ConfigKey, _ change: (inout Tenant) throws -> Void) async throws -> Tenant {
+        try Self.requireAdmin(principal)
+        for _ in 0..<Self.maxAttempts {
+            guard var tenant = try await store.tenant(id: principal.tenantId) else {
+                throw DocketError(.unauthorized, "unknown tenant '\(principal.tenantId)'")
+            }
+            let expected = tenant.version
+            let now = clock.now()
+            try change(&tenant)
+            tenant.overrides.changes[key.rawValue] = ConfigChange(updatedBy: principal.subject, updatedAt: now)
+            tenant.version = expected + 1
+            tenant.updatedAt = now
+            if try await store.updateTenant(tenant, expectedVersion: expected) {
+                tenants.remember(tenant)
+                return tenant
+            }
+        }
+        throw DocketError(.conflict, "configuration is being changed by others; retry")
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+
+extension TicketService {
+    public func createCustomer(_ principal: Principal, _ input: NewCustomer) async throws -> Customer {
+        try Self.requireStaff(principal)
+        _ = try await tenant(for: principal)
+        let phone = try Check.phone(input.phoneNumber)
+        let email = try Check.optionalText(input.email, field: "email", max: 254)
+        if let email, !email.contains("@") { throw DocketError.invalid("email", "must be an email address") }
+        guard phone != nil || email != nil else {
+            throw DocketError.invalid("phoneNumber", "a customer needs a phone number or an email")
+        }
+        let customer = Customer(
+            id: try Check.identifier(input.id, field: "id") ?? IdentifierGenerator.make(), tenantId: principal.tenantId,
+            phoneNumber: phone,
+            firstName: try Check.optionalText(input.firstName, field: "firstName", max: 100),
+            lastName: try Check.optionalText(input.lastName, field: "lastName", max: 100),
+            email: email, createdAt: clock.now())
+        try await store.insertCustomer(customer)
+        return customer
+    }
+
+    public func customer(_ principal: Principal, _ id: String) async throws -> Customer {
+        _ = try await tenant(for: principal)
+        guard principal.isStaff || principal.subject == id,
+            let customer = try await store.customer(tenantId: principal.tenantId, id: id)
+        else { throw DocketError.notFound("customer", id) }
+        return customer
+    }
+
+    public func listCustomers(_ principal: Principal, page: Int, limit: Int) async throws -> Page<Customer> {
+        try Self.requireStaff(principal)
+        _ = try await tenant(for: principal)
+        try Self.checkPage(page: page, limit: limit)
+        return try await store.listCustomers(tenantId: principal.tenantId, page: page, limit: limit)
+    }
+
+    public func createAgent(_ principal: Principal, _ input: NewAgent) async throws -> Agent {
+        try Self.requireAdmin(principal)
+        _ = try await tenant(for: principal)
+        let email = try Check.optionalText(input.email, field: "email", max: 254)
+        if let email, !email.contains("@") { throw DocketError.invalid("email", "must be an email address") }
+        let capacity = input.capacity ?? 10
+        guard (1...1000).contains(capacity) else { throw DocketError.invalid("capacity", "must be between 1 and 1000") }
+        let skills = try (input.skills ?? []).enumerated().map { index, skill in
+            try Check.text(skill, field: "skills[\(index)]", max: 50).lowercased()
+        }
+        guard skills.count <= 50 else { throw DocketError.invalid("skills", "at most 50 skills") }
+        let agent = Agent(
+            id: try Check.identifier(input.id, field: "id") ?? IdentifierGenerator.make(), tenantId: principal.tenantId,
+            name: try Check.text(input.name, field: "name", max: 100), email: email, role: input.role ?? .agent,
+            skills: skills, capacity: capacity, createdAt: clock.now())
+        try await store.insertAgent(agent)
+        return agent
+    }
+
+    public func agent(_ principal: Principal, _ id: String) async throws -> Agent {
+        try Self.requireStaff(principal)
+        _ = try await tenant(for: principal)
+        guard let agent = try await store.agent(tenantId: principal.tenantId, id: id) else {
+            throw DocketError.notFound("agent", id)
+        }
+        return agent
+    }
+
+    public func listAgents(_ principal: Principal, page: Int, limit: Int) async throws -> Page<Agent> {
+        try Self.requireStaff(principal)
+        _ = try await tenant(for: principal)
+        try Self.checkPage(page: page, limit: limit)
+        return try await store.listAgents(tenantId: principal.tenantId, page: page, limit: limit)
+    }
+
+    static func checkPage(page: Int, limit: Int) throws {
+        guard (1...TicketQuery.maxLimit).contains(limit) else {
+            throw DocketError(.badRequest, "limit must be between 1 and \(TicketQuery.maxLimit)", field: "limit")
+        }
+        guard (1...1_000_000).contains(page) else {
+            throw DocketError(.badRequest, "page must be between 1 and 1000000", field: "page")
+        }
+    }
+}

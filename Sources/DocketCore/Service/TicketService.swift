@@ -1,0 +1,356 @@
+import Foundation
+
+/// The ticket lifecycle: every change to a ticket goes through here, is checked against the
+/// tenant's workflow and the caller's role, and is stored with one conditional update.
+public final class TicketService: Sendable {
+    public let store: any TicketStore
+    let clock: any WallClock
+    let tenants: TenantDirectory
+    /// How often a conditional update is retried when another writer got there first.
+    static let maxAttempts = 16
+
+    public init(store: any TicketStore, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5) {
+        self.store = store
+        self.clock = clock
+        self.tenants = TenantDirectory(store: store, clock: clock, ttl: tenantCacheSeconds)
+    }
+
+    // MARK: - Access
+
+    /// The tenant a principal belongs to; nil when it does not exist.
+    public func tenant(id: String) async throws -> Tenant? { try await tenants.tenant(id) }
+
+    func tenant(for principal: Principal) async throws -> Tenant {
+        guard let tenant = try await tenants.tenant(principal.tenantId) else {
+            throw DocketError(.unauthorized, "unknown tenant '\(principal.tenantId)'")
+        }
+        return tenant
+    }
+
+    static func requireStaff(_ principal: Principal) throws {
+        guard principal.isStaff else { throw DocketError.forbidden("this operation is for agents and admins") }
+    }
+
+    static func requireAdmin(_ principal: Principal) throws {
+        guard principal.role == .admin else { throw DocketError.forbidden("this operation is for admins") }
+    }
+
+    /// Loads a ticket the principal may see; another customer's ticket is "not found".
+    func load(_ principal: Principal, _ ticketId: String) async throws -> Ticket {
+        guard let ticket = try await store.ticket(tenantId: principal.tenantId, ticketId: ticketId),
+            principal.isStaff || ticket.customerId == principal.subject
+        else { throw DocketError.notFound("ticket", ticketId) }
+        return ticket
+    }
+
+    /// Applies `change` to the current ticket and stores it conditionally, retrying on a lost race.
+    func mutate(
+        _ principal: Principal, _ ticketId: String,
+        _ change: (inout Ticket, Tenant, Date) async throws -> Void
+    ) async throws -> Ticket {
+        let tenant = try await tenant(for: principal)
+        for _ in 0..<Self.maxAttempts {
+            var ticket = try await load(principal, ticketId)
+            let expected = ticket.version
+            let now = clock.now()
+            try await change(&ticket, tenant, now)
+            ticket.version = expected + 1
+            ticket.updatedAt = now
+            if try await store.updateTicket(ticket, expectedVersion: expected) {
+                return ticket.visible(to: principal)
+            }
+        }
+        throw DocketError(.conflict, "ticket '\(ticketId)' is being changed by others; retry")
+    }
+
+    // MARK: - Tickets
+
+    public func createTicket(_ principal: Principal, _ input: NewTicket) async throws -> Ticket {
+        let tenant = try await tenant(for: principal)
+        let now = clock.now()
+        let subject = try Check.text(input.subject, field: "subject", max: TicketLimits.subject)
+        let description = try Check.text(input.description, field: "description", max: TicketLimits.description)
+        let categoryId = input.category ?? tenant.pack.defaultCategory
+        guard tenant.category(categoryId) != nil else {
+            throw DocketError(
+                .validation, "category: '\(categoryId)' is not an active category", field: "category",
+                details: ["allowed": tenant.categories.filter(\.active).map(\.id)])
+        }
+        let subcategory = try Check.optionalText(input.subcategory, field: "subcategory", max: TicketLimits.shortText)
+        let tags = try Check.tags(input.tags)
+        let location = try Check.location(input.location)
+        let attachments = try Check.attachments(input.attachments, by: principal.subject, at: now)
+        let conversationId = try Check.identifier(input.conversationId, field: "conversationId")
+
+        let customerId: String
+        let source: TicketSource
+        var assignee: String?
+        if principal.role == .customer {
+            if let given = input.customerId, given != principal.subject {
+                throw DocketError.forbidden("customers open tickets only for themselves")
+            }
+            if input.assignToSelf == true { throw DocketError.forbidden("customers cannot assign tickets") }
+            if let source = input.source, source == .agent || source == .ai {
+                throw DocketError.invalid("source", "customers may use whatsapp, web or mobile_app")
+            }
+            customerId = principal.subject
+            source = input.source ?? .web
+            try await ensureCustomer(tenantId: tenant.id, id: customerId, now: now)
+        } else {
+            guard let given = try Check.identifier(input.customerId, field: "customerId") else {
+                throw DocketError(.badRequest, "customerId is required", field: "customerId")
+            }
+            guard try await store.customer(tenantId: tenant.id, id: given) != nil else {
+                throw DocketError.invalid("customerId", "unknown customer '\(given)'")
+            }
+            customerId = given
+            source = input.source ?? .agent
+            if input.assignToSelf == true { assignee = principal.subject }
+        }
+
+        let workflow = tenant.workflow
+        let priority = input.priority ?? .medium
+        var history = [StatusChange(from: nil, to: workflow.initial, changedBy: principal.subject, reason: "created", timestamp: now)]
+        var status = workflow.initial
+        if assignee != nil, let open = workflow.onAssign, workflow.canTransition(from: status, to: open) {
+            history.append(StatusChange(from: status, to: open, changedBy: principal.subject, reason: "assigned on creation", timestamp: now))
+            status = open
+        }
+        let format = tenant.ticketIdFormat
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = tenant.timeZone
+        let year = calendar.component(.year, from: now)
+        let sla = TicketSLA(targets: tenant.sla.target(for: priority), createdAt: now)
+        let finalStatus = status
+        let finalAssignee = assignee
+        let finalHistory = history
+        let ticket = try await store.createTicket(tenantId: tenant.id, counterYear: format.counterYear(for: year)) { number in
+            Ticket(
+                tenantId: tenant.id, ticketId: format.format(number: number, year: year), number: number,
+                numberingYear: year, subject: subject, description: description, category: categoryId,
+                subcategory: subcategory, priority: priority, status: finalStatus, statusHistory: finalHistory,
+                customerId: customerId, conversationId: conversationId, assignedAgent: finalAssignee,
+                assignedAt: finalAssignee == nil ? nil : now, location: location, sla: sla, resolution: nil,
+                customerFeedback: nil, notes: [], tags: tags, escalation: nil, attachments: attachments,
+                source: source, createdAt: now, updatedAt: now, closedAt: nil, version: 1)
+        }
+        return ticket.visible(to: principal)
+    }
+
+    public func ticket(_ principal: Principal, _ ticketId: String) async throws -> Ticket {
+        _ = try await tenant(for: principal)
+        return try await load(principal, ticketId).visible(to: principal)
+    }
+
+    public func listTickets(_ principal: Principal, _ query: TicketQuery) async throws -> Page<Ticket> {
+        _ = try await tenant(for: principal)
+        var query = query
+        guard (1...TicketQuery.maxLimit).contains(query.limit) else {
+            throw DocketError(.badRequest, "limit must be between 1 and \(TicketQuery.maxLimit)", field: "limit")
+        }
+        guard query.page >= 1, query.page <= 1_000_000 else {
+            throw DocketError(.badRequest, "page must be between 1 and 1000000", field: "page")
+        }
+        if let search = query.search, search.count > 200 {
+            throw DocketError(.badRequest, "search must be at most 200 characters", field: "search")
+        }
+        if principal.role == .customer {
+            if let asked = query.customerId, asked != principal.subject { return Page(items: [], page: query.page, limit: query.limit, total: 0) }
+            query.customerId = principal.subject
+        }
+        query.searchInternalNotes = principal.isStaff
+        var page = try await store.listTickets(tenantId: principal.tenantId, query: query)
+        page.items = page.items.map { $0.visible(to: principal) }
+        return page
+    }
+
+    public func updateTicket(_ principal: Principal, _ ticketId: String, _ patch: TicketPatch) async throws -> Ticket {
+        try Self.requireStaff(principal)
+        return try await mutate(principal, ticketId) { ticket, tenant, now in
+            if let subject = patch.subject { ticket.subject = try Check.text(subject, field: "subject", max: TicketLimits.subject) }
+            if let description = patch.description {
+                ticket.description = try Check.text(description, field: "description", max: TicketLimits.description)
+            }
+            if let category = patch.category {
+                guard tenant.category(category) != nil else {
+                    throw DocketError(
+                        .validation, "category: '\(category)' is not an active category", field: "category",
+                        details: ["allowed": tenant.categories.filter(\.active).map(\.id)])
+                }
+                ticket.category = category
+            }
+            if let sub = patch.subcategory { ticket.subcategory = try Check.optionalText(sub, field: "subcategory", max: TicketLimits.shortText) }
+            if let conversation = patch.conversationId { ticket.conversationId = try Check.identifier(conversation, field: "conversationId") }
+            if let location = patch.location { ticket.location = try Check.location(location) }
+            if let tags = patch.tags { ticket.tags = try Check.tags(tags) }
+            if let attachments = patch.attachments {
+                let added = try Check.attachments(attachments, by: principal.subject, at: now)
+                guard ticket.attachments.count + added.count <= TicketLimits.attachments else {
+                    throw DocketError.invalid("attachments", "a ticket holds at most \(TicketLimits.attachments) attachments")
+                }
+                ticket.attachments += added
+            }
+            if let priority = patch.priority, priority != ticket.priority {
+                ticket.priority = priority
+                Self.retarget(&ticket, tenant.sla.target(for: priority))
+            }
+        }
+    }
+
+    /// New SLA targets after a priority change, measured from creation; what was already met stays.
+    static func retarget(_ ticket: inout Ticket, _ target: SLATarget) {
+        let fresh = TicketSLA(targets: target, createdAt: ticket.createdAt)
+        ticket.sla.firstResponseTargetMs = fresh.firstResponseTargetMs
+        ticket.sla.resolutionTargetMs = fresh.resolutionTargetMs
+        ticket.sla.firstResponseDueAt = fresh.firstResponseDueAt
+        ticket.sla.resolutionDueAt = fresh.resolutionDueAt
+    }
+
+    /// Moves the ticket along the workflow and records what the new status means.
+    static func transition(
+        _ ticket: inout Ticket, to target: String, by actor: String, reason: String?, workflow: Workflow, now: Date
+    ) throws {
+        guard workflow.status(target) != nil else {
+            throw DocketError(
+                .validation, "status: '\(target)' is not a status of this workflow", field: "status",
+                details: ["statuses": workflow.statuses.map(\.id)])
+        }
+        let allowed = workflow.allowedTransitions(from: ticket.status)
+        guard allowed.contains(target) else {
+            throw DocketError(
+                .invalidTransition, "cannot move from '\(ticket.status)' to '\(target)'", field: "status",
+                details: ["allowed": allowed])
+        }
+        ticket.statusHistory.append(StatusChange(from: ticket.status, to: target, changedBy: actor, reason: reason, timestamp: now))
+        let leaving = ticket.status
+        ticket.status = target
+        if target == workflow.firstResponse, ticket.sla.firstResponseAt == nil {
+            ticket.sla.firstResponseAt = now
+            ticket.sla.firstResponseMet = now <= ticket.sla.firstResponseDueAt
+        }
+        if target == workflow.resolved {
+            ticket.resolution = Resolution(resolvedAt: now, resolvedBy: actor, notes: ticket.resolution?.notes)
+            ticket.sla.resolutionMet = now <= ticket.sla.resolutionDueAt
+        } else if leaving == workflow.resolved, target != workflow.closed {
+            // Reopened: the earlier resolution no longer counts.
+            ticket.resolution = nil
+            ticket.sla.resolutionMet = nil
+        }
+        if target == workflow.closed {
+            ticket.closedAt = now
+        } else if leaving == workflow.closed {
+            ticket.closedAt = nil
+        }
+    }
+
+    public func changeStatus(_ principal: Principal, _ ticketId: String, to status: String, reason: String?) async throws -> Ticket {
+        try Self.requireStaff(principal)
+        let reason = try Check.optionalText(reason, field: "reason", max: TicketLimits.reason)
+        return try await mutate(principal, ticketId) { ticket, tenant, now in
+            try Self.transition(&ticket, to: status, by: principal.subject, reason: reason, workflow: tenant.workflow, now: now)
+        }
+    }
+
+    public func resolve(_ principal: Principal, _ ticketId: String, notes: String) async throws -> Ticket {
+        try Self.requireStaff(principal)
+        let notes = try Check.text(notes, field: "resolutionNotes", max: TicketLimits.resolutionNotes)
+        return try await mutate(principal, ticketId) { ticket, tenant, now in
+            try Self.transition(&ticket, to: tenant.workflow.resolved, by: principal.subject, reason: "resolved", workflow: tenant.workflow, now: now)
+            ticket.resolution?.notes = notes
+        }
+    }
+
+    public func assign(_ principal: Principal, _ ticketId: String, to agentId: String) async throws -> Ticket {
+        try Self.requireStaff(principal)
+        guard let agentId = try Check.identifier(agentId, field: "agentId"),
+            try await store.agent(tenantId: principal.tenantId, id: agentId) != nil
+        else { throw DocketError.invalid("agentId", "unknown agent '\(agentId)'") }
+        return try await mutate(principal, ticketId) { ticket, tenant, now in
+            try Self.take(&ticket, agent: agentId, by: principal.subject, reason: "assigned", workflow: tenant.workflow, now: now)
+        }
+    }
+
+    /// An agent takes an unassigned ticket for itself; exactly one of many concurrent claimers wins.
+    public func claim(_ principal: Principal, _ ticketId: String) async throws -> Ticket {
+        try Self.requireStaff(principal)
+        return try await mutate(principal, ticketId) { ticket, tenant, now in
+            if let holder = ticket.assignedAgent {
+                if holder == principal.subject { return }
+                let name = try await self.store.agent(tenantId: principal.tenantId, id: holder)?.name
+                let who = name.map { "\($0) (\(holder))" } ?? holder
+                throw DocketError(.alreadyClaimed, "ticket '\(ticketId)' is already claimed by \(who)", details: ["assignedAgent": [holder]])
+            }
+            if ticket.status == tenant.workflow.closed || ticket.status == tenant.workflow.resolved {
+                throw DocketError(.conflict, "ticket '\(ticketId)' is \(ticket.status) and cannot be claimed")
+            }
+            try Self.take(&ticket, agent: principal.subject, by: principal.subject, reason: "claimed", workflow: tenant.workflow, now: now)
+        }
+    }
+
+    static func take(_ ticket: inout Ticket, agent: String, by actor: String, reason: String, workflow: Workflow, now: Date) throws {
+        ticket.assignedAgent = agent
+        ticket.assignedAt = now
+        if ticket.status == workflow.initial, let open = workflow.onAssign, workflow.canTransition(from: ticket.status, to: open) {
+            try transition(&ticket, to: open, by: actor, reason: reason, workflow: workflow, now: now)
+        }
+    }
+
+    public func addNote(_ principal: Principal, _ ticketId: String, content: String, isInternal: Bool?) async throws -> Ticket {
+        let content = try Check.text(content, field: "content", max: TicketLimits.note)
+        if principal.role == .customer, isInternal == true {
+            throw DocketError.forbidden("customers cannot add internal notes")
+        }
+        let markInternal = principal.isStaff ? (isInternal ?? true) : false
+        return try await mutate(principal, ticketId) { ticket, tenant, now in
+            guard ticket.notes.count < 1_000 else { throw DocketError(.conflict, "ticket '\(ticketId)' holds the maximum of 1000 notes") }
+            ticket.notes.append(Note(
+                id: IdentifierGenerator.make(), authorId: principal.subject, authorRole: principal.role,
+                content: content, isInternal: markInternal, timestamp: now))
+            // The way back: a customer's reply moves e.g. pending_customer → in_progress, resolved → open.
+            if principal.role == .customer, let next = tenant.workflow.status(ticket.status)?.onCustomerReply {
+                try Self.transition(&ticket, to: next, by: principal.subject, reason: "customer replied", workflow: tenant.workflow, now: now)
+            }
+        }
+    }
+
+    public func escalate(_ principal: Principal, _ ticketId: String, to agentId: String?, reason: String) async throws -> Ticket {
+        try Self.requireStaff(principal)
+        let reason = try Check.text(reason, field: "reason", max: TicketLimits.reason)
+        if let agentId {
+            guard try Check.identifier(agentId, field: "toAgentId") != nil,
+                try await store.agent(tenantId: principal.tenantId, id: agentId) != nil
+            else { throw DocketError.invalid("toAgentId", "unknown agent '\(agentId)'") }
+        }
+        return try await mutate(principal, ticketId) { ticket, tenant, now in
+            if ticket.status == tenant.workflow.closed {
+                throw DocketError(.conflict, "ticket '\(ticketId)' is closed and cannot be escalated")
+            }
+            ticket.escalation = Escalation(escalatedTo: agentId, escalatedBy: principal.subject, reason: reason, escalatedAt: now)
+            if let agentId {
+                try Self.take(&ticket, agent: agentId, by: principal.subject, reason: "escalated", workflow: tenant.workflow, now: now)
+            }
+        }
+    }
+
+    public func submitFeedback(_ principal: Principal, _ ticketId: String, rating: Int, comment: String?) async throws -> Ticket {
+        guard principal.role == .customer else { throw DocketError.forbidden("only the customer rates a ticket") }
+        guard (1...5).contains(rating) else { throw DocketError.invalid("rating", "must be between 1 and 5") }
+        let comment = try Check.optionalText(comment, field: "comment", max: TicketLimits.feedbackComment)
+        return try await mutate(principal, ticketId) { ticket, tenant, now in
+            guard ticket.status == tenant.workflow.resolved || ticket.status == tenant.workflow.closed else {
+                throw DocketError(.conflict, "ticket '\(ticketId)' can be rated once it is resolved or closed")
+            }
+            ticket.customerFeedback = CustomerFeedback(rating: rating, comment: comment, submittedAt: now)
+        }
+    }
+
+    func ensureCustomer(tenantId: String, id: String, now: Date) async throws {
+        guard try await store.customer(tenantId: tenantId, id: id) == nil else { return }
+        do {
+            try await store.insertCustomer(Customer(
+                id: id, tenantId: tenantId, phoneNumber: nil, firstName: nil, lastName: nil, email: nil, createdAt: now))
+        } catch let error as DocketError where error.code == .conflict {
+            // Someone registered the customer at the same moment; that is what we wanted.
+        }
+    }
+}

@@ -1,0 +1,17 @@
+import Foundation
+
+/// Case and accent folding shared by every store's search, so "instalacion" finds
+/// "instalación" and "don ho tro" finds "đơn hỗ trợ".
+public enum TextFolding {
+    public static func fold(_ text: String) -> String {
+        // đ/Đ are letters of their own in Unicode, not d with a diacritic.
+        let replaced = text.replacingOccurrences(of: "đ", with: "d").replacingOccurrences(of: "Đ", with: "D")
+        return replaced.folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil)
+            .lowercased()
+    }
+
+    /// Folded words (letters and digits) of `text`, in order.
+    public static func terms(_ text: String) -> [String] {
+        fold(text).split { !($0.isLetter || $0.isNumber) }.map(String.init)
+    }
+}

@@ -1,0 +1,81 @@
+import DocketCore
+import Foundation
+import Yams
+
+/// Reads industry packs from a folder such as `IndustryPacks/`.
+public struct PackLoader: Sendable {
+    /// Folder holding one sub-folder per pack.
+    public var root: URL
+
+    public init(root: URL) { self.root = root }
+
+    /// Ids of the packs found under `root` (folders holding a `pack.yaml`), sorted.
+    public func availablePacks() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+        return names.filter { FileManager.default.fileExists(atPath: manifestURL(for: $0).path) }.sorted()
+    }
+
+    public func manifestURL(for packId: String) -> URL {
+        root.appendingPathComponent(packId).appendingPathComponent("pack.yaml")
+    }
+
+    /// Loads and validates `<root>/<packId>/pack.yaml`.
+    public func load(_ packId: String) throws(PackValidationError) -> PackManifest {
+        let url = manifestURL(for: packId)
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw PackValidationError(file: url.path, problems: [FieldProblem("pack.yaml", "cannot be read: \(error.localizedDescription)")])
+        }
+        let manifest = try Self.decode(data, file: url.path)
+        if manifest.id != packId {
+            throw PackValidationError(file: url.path, problems: [FieldProblem("id", "'\(manifest.id)' must match its folder '\(packId)'")])
+        }
+        return manifest
+    }
+
+    /// Decodes and validates a manifest; every problem names `file` and the field.
+    public static func decode(_ data: Data, file: String) throws(PackValidationError) -> PackManifest {
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw PackValidationError(file: file, problems: [FieldProblem("pack.yaml", "is not UTF-8 text")])
+        }
+        let manifest: PackManifest
+        do {
+            manifest = try YAMLDecoder().decode(PackManifest.self, from: text)
+        } catch let error as DecodingError {
+            throw PackValidationError(file: file, problems: [Self.problem(error)])
+        } catch {
+            // Yams reports YAML syntax errors with their line and column.
+            throw PackValidationError(file: file, problems: [FieldProblem("yaml", "\(error)")])
+        }
+        try manifest.validate(file: file)
+        return manifest
+    }
+
+    static func problem(_ error: DecodingError) -> FieldProblem {
+        func path(_ keys: [any CodingKey]) -> String {
+            var out = ""
+            for key in keys {
+                if let index = key.intValue {
+                    out += "[\(index)]"
+                } else {
+                    out += out.isEmpty ? key.stringValue : ".\(key.stringValue)"
+                }
+            }
+            return out.isEmpty ? "(root)" : out
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return FieldProblem(path(context.codingPath + [key]), "is required")
+        case .typeMismatch(let type, let context):
+            return FieldProblem(path(context.codingPath), "expected \(type)")
+        case .valueNotFound(let type, let context):
+            return FieldProblem(path(context.codingPath), "expected \(type), found null")
+        case .dataCorrupted(let context):
+            return FieldProblem(path(context.codingPath), context.debugDescription)
+        @unknown default:
+            return FieldProblem("(root)", "\(error)")
+        }
+    }
+}

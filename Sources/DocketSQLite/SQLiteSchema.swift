@@ -1,0 +1,88 @@
+import GRDB
+
+/// Versioned schema. Each migration runs once, in order, inside a transaction;
+/// never edit a shipped migration, add a new one.
+enum SQLiteSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 tenants, counters, tickets, customers, agents") { db in
+            try db.execute(sql: """
+                CREATE TABLE tenants (
+                    id TEXT PRIMARY KEY,
+                    version INTEGER NOT NULL,
+                    doc TEXT NOT NULL
+                );
+                CREATE TABLE counters (
+                    tenant_id TEXT NOT NULL,
+                    year INTEGER NOT NULL,
+                    value INTEGER NOT NULL,
+                    PRIMARY KEY (tenant_id, year)
+                ) WITHOUT ROWID;
+                CREATE TABLE tickets (
+                    id INTEGER PRIMARY KEY,
+                    tenant_id TEXT NOT NULL,
+                    ticket_id TEXT NOT NULL,
+                    numbering_year INTEGER NOT NULL,
+                    number INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    priority TEXT NOT NULL,
+                    priority_rank INTEGER NOT NULL,
+                    category TEXT NOT NULL,
+                    assigned_agent TEXT,
+                    customer_id TEXT NOT NULL,
+                    conversation_id TEXT,
+                    escalated INTEGER NOT NULL,
+                    resolved INTEGER NOT NULL,
+                    first_response_seconds REAL,
+                    first_response_met INTEGER,
+                    resolution_met INTEGER,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    version INTEGER NOT NULL,
+                    doc TEXT NOT NULL
+                );
+                CREATE UNIQUE INDEX tickets_by_ticket_id ON tickets(tenant_id, ticket_id);
+                CREATE INDEX tickets_by_created ON tickets(tenant_id, created_at);
+                CREATE INDEX tickets_by_updated ON tickets(tenant_id, updated_at);
+                CREATE INDEX tickets_by_status ON tickets(tenant_id, status, priority_rank, created_at);
+                CREATE INDEX tickets_by_customer ON tickets(tenant_id, customer_id, status);
+                CREATE INDEX tickets_by_agent ON tickets(tenant_id, assigned_agent, status);
+                CREATE INDEX tickets_by_category ON tickets(tenant_id, category, status);
+                CREATE INDEX tickets_by_priority ON tickets(tenant_id, priority_rank, status);
+                CREATE INDEX tickets_by_conversation ON tickets(tenant_id, conversation_id);
+                CREATE TABLE ticket_tags (
+                    tenant_id TEXT NOT NULL,
+                    tag TEXT NOT NULL,
+                    ticket_rowid INTEGER NOT NULL,
+                    PRIMARY KEY (tenant_id, tag, ticket_rowid)
+                ) WITHOUT ROWID;
+                CREATE INDEX ticket_tags_by_ticket ON ticket_tags(ticket_rowid);
+                CREATE VIRTUAL TABLE ticket_search USING fts5(
+                    public_text, internal_text, tokenize = 'unicode61 remove_diacritics 2'
+                );
+                CREATE TABLE customers (
+                    tenant_id TEXT NOT NULL,
+                    id TEXT NOT NULL,
+                    phone TEXT,
+                    total_tickets INTEGER NOT NULL DEFAULT 0,
+                    created_at INTEGER NOT NULL,
+                    doc TEXT NOT NULL,
+                    PRIMARY KEY (tenant_id, id)
+                );
+                CREATE UNIQUE INDEX customers_by_phone ON customers(tenant_id, phone) WHERE phone IS NOT NULL;
+                CREATE INDEX customers_by_created ON customers(tenant_id, created_at);
+                CREATE TABLE agents (
+                    tenant_id TEXT NOT NULL,
+                    id TEXT NOT NULL,
+                    email TEXT,
+                    created_at INTEGER NOT NULL,
+                    doc TEXT NOT NULL,
+                    PRIMARY KEY (tenant_id, id)
+                );
+                CREATE UNIQUE INDEX agents_by_email ON agents(tenant_id, email) WHERE email IS NOT NULL;
+                CREATE INDEX agents_by_created ON agents(tenant_id, created_at);
+                """)
+        }
+        return migrator
+    }
+}

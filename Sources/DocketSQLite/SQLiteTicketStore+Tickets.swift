@@ -1,0 +1,201 @@
+import DocketCore
+import Foundation
+import GRDB
+
+extension SQLiteTicketStore {
+    public func createTicket(
+        tenantId: String, counterYear: Int, build: @Sendable (Int) throws -> Ticket
+    ) async throws -> Ticket {
+        let codec = codec
+        // One transaction: the number, the ticket and the customer's count commit together or
+        // not at all, so numbers never skip or repeat.
+        return try await write { db in
+            guard let number = try Int.fetchOne(
+                db,
+                sql: """
+                    INSERT INTO counters (tenant_id, year, value) VALUES (?, ?, 1)
+                    ON CONFLICT (tenant_id, year) DO UPDATE SET value = value + 1
+                    RETURNING value
+                    """,
+                arguments: [tenantId, counterYear])
+            else { throw DocketError(.internalError, "ticket counter returned no value") }
+            let ticket = try build(number)
+            try Self.insert(ticket, db, codec)
+            try db.execute(
+                sql: "UPDATE customers SET total_tickets = total_tickets + 1 WHERE tenant_id = ? AND id = ?",
+                arguments: [tenantId, ticket.customerId])
+            return ticket
+        }
+    }
+
+    public func ticket(tenantId: String, ticketId: String) async throws -> Ticket? {
+        let codec = codec
+        return try await read { db in
+            try String.fetchOne(db, sql: "SELECT doc FROM tickets WHERE tenant_id = ? AND ticket_id = ?", arguments: [tenantId, ticketId])
+                .map { try codec.decode(Ticket.self, $0) }
+        }
+    }
+
+    public func updateTicket(_ ticket: Ticket, expectedVersion: Int) async throws -> Bool {
+        let codec = codec
+        let doc = try codec.encode(ticket)
+        return try await write { db in
+            guard let rowid = try Int64.fetchOne(
+                db, sql: "SELECT id FROM tickets WHERE tenant_id = ? AND ticket_id = ? AND version = ?",
+                arguments: [ticket.tenantId, ticket.ticketId, expectedVersion])
+            else { return false }
+            var arguments = Self.columns(ticket)
+            arguments += [doc, rowid]
+            try db.execute(
+                sql: """
+                    UPDATE tickets SET status = ?, priority = ?, priority_rank = ?, category = ?, assigned_agent = ?,
+                        customer_id = ?, conversation_id = ?, escalated = ?, resolved = ?, first_response_seconds = ?,
+                        first_response_met = ?, resolution_met = ?, created_at = ?, updated_at = ?, version = ?, doc = ?
+                    WHERE id = ?
+                    """,
+                arguments: StatementArguments(arguments))
+            try Self.index(ticket, rowid: rowid, db, replacing: true)
+            return true
+        }
+    }
+
+    /// The indexed columns of a ticket, in the order of the UPDATE above.
+    static func columns(_ t: Ticket) -> [(any DatabaseValueConvertible)?] {
+        [
+            t.status, t.priority.rawValue, t.priority.rank, t.category, t.assignedAgent, t.customerId, t.conversationId,
+            t.isEscalated, t.resolution != nil, t.sla.firstResponseAt.map { $0.timeIntervalSince(t.createdAt) },
+            t.sla.firstResponseMet, t.sla.resolutionMet, t.createdAt.millis, t.updatedAt.millis, t.version,
+        ]
+    }
+
+    static func insert(_ ticket: Ticket, _ db: Database, _ codec: DocumentCodec) throws {
+        var arguments: [(any DatabaseValueConvertible)?] = [ticket.tenantId, ticket.ticketId, ticket.numberingYear, ticket.number]
+        arguments += columns(ticket)
+        arguments.append(try codec.encode(ticket))
+        try db.execute(
+            sql: """
+                INSERT INTO tickets (tenant_id, ticket_id, numbering_year, number, status, priority, priority_rank, category,
+                    assigned_agent, customer_id, conversation_id, escalated, resolved, first_response_seconds,
+                    first_response_met, resolution_met, created_at, updated_at, version, doc)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: StatementArguments(arguments))
+        try index(ticket, rowid: db.lastInsertedRowID, db, replacing: false)
+    }
+
+    /// Tags and full-text rows follow the ticket. Text is folded the same way as queries.
+    static func index(_ ticket: Ticket, rowid: Int64, _ db: Database, replacing: Bool) throws {
+        if replacing {
+            try db.execute(sql: "DELETE FROM ticket_tags WHERE ticket_rowid = ?", arguments: [rowid])
+            try db.execute(sql: "DELETE FROM ticket_search WHERE rowid = ?", arguments: [rowid])
+        }
+        for tag in ticket.tags {
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO ticket_tags (tenant_id, tag, ticket_rowid) VALUES (?, ?, ?)",
+                arguments: [ticket.tenantId, tag, rowid])
+        }
+        let publicText = ([ticket.ticketId, ticket.subject, ticket.description] + ticket.notes.filter { !$0.isInternal }.map(\.content))
+            .joined(separator: "\n")
+        let internalText = ticket.notes.filter(\.isInternal).map(\.content).joined(separator: "\n")
+        try db.execute(
+            sql: "INSERT INTO ticket_search (rowid, public_text, internal_text) VALUES (?, ?, ?)",
+            arguments: [rowid, TextFolding.fold(publicText), TextFolding.fold(internalText)])
+    }
+
+    /// WHERE clause and arguments for a ticket filter (always scoped by tenant).
+    static func filter(tenantId: String, query: TicketQuery) -> (String, [(any DatabaseValueConvertible)?]) {
+        var clauses = ["t.tenant_id = ?"]
+        var args: [(any DatabaseValueConvertible)?] = [tenantId]
+        if !query.statuses.isEmpty {
+            clauses.append("t.status IN (\(query.statuses.map { _ in "?" }.joined(separator: ", ")))")
+            args += query.statuses
+        }
+        if let category = query.category { clauses.append("t.category = ?"); args.append(category) }
+        if let priority = query.priority { clauses.append("t.priority_rank = ?"); args.append(priority.rank) }
+        if let agent = query.assignedAgent {
+            if agent.isEmpty { clauses.append("t.assigned_agent IS NULL") } else { clauses.append("t.assigned_agent = ?"); args.append(agent) }
+        }
+        if let customer = query.customerId { clauses.append("t.customer_id = ?"); args.append(customer) }
+        if let conversation = query.conversationId { clauses.append("t.conversation_id = ?"); args.append(conversation) }
+        if let escalated = query.escalated { clauses.append("t.escalated = ?"); args.append(escalated) }
+        if let from = query.createdFrom { clauses.append("t.created_at >= ?"); args.append(from.millis) }
+        if let to = query.createdTo { clauses.append("t.created_at <= ?"); args.append(to.millis) }
+        if let tag = query.tag {
+            clauses.append("t.id IN (SELECT ticket_rowid FROM ticket_tags WHERE tenant_id = ? AND tag = ?)")
+            args += [tenantId, tag.lowercased()]
+        }
+        if let search = query.search {
+            let terms = TextFolding.terms(search)
+            if terms.isEmpty {
+                clauses.append("0")
+            } else {
+                let expression = terms.map { "\"\($0)\"*" }.joined(separator: " ")
+                let match = query.searchInternalNotes ? expression : "{public_text} : (\(expression))"
+                clauses.append("t.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)")
+                args.append(match)
+            }
+        }
+        return (clauses.joined(separator: " AND "), args)
+    }
+
+    public func listTickets(tenantId: String, query: TicketQuery) async throws -> Page<Ticket> {
+        let codec = codec
+        let (whereClause, args) = Self.filter(tenantId: tenantId, query: query)
+        let direction = query.ascending ? "ASC" : "DESC"
+        let order: String
+        switch query.sortBy {
+        case .createdAt: order = "t.created_at \(direction), t.id \(direction)"
+        case .updatedAt: order = "t.updated_at \(direction), t.id \(direction)"
+        case .priority: order = "t.priority_rank \(direction), t.created_at \(direction), t.id \(direction)"
+        case .status: order = "t.status \(direction), t.created_at \(direction), t.id \(direction)"
+        case .ticketId: order = "t.numbering_year \(direction), t.number \(direction), t.id \(direction)"
+        }
+        let countArguments = StatementArguments(args)
+        let pageArguments = StatementArguments(args + [query.limit, (query.page - 1) * query.limit])
+        return try await read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tickets t WHERE \(whereClause)", arguments: countArguments) ?? 0
+            let docs = try String.fetchAll(
+                db, sql: "SELECT t.doc FROM tickets t WHERE \(whereClause) ORDER BY \(order) LIMIT ? OFFSET ?",
+                arguments: pageArguments)
+            return Page(items: try docs.map { try codec.decode(Ticket.self, $0) }, page: query.page, limit: query.limit, total: total)
+        }
+    }
+
+    public func ticketCounts(tenantId: String, filter: StatsFilter) async throws -> TicketCounts {
+        var query = TicketQuery()
+        query.assignedAgent = filter.assignedAgent
+        query.customerId = filter.customerId
+        query.createdFrom = filter.createdFrom
+        query.createdTo = filter.createdTo
+        let (whereClause, args) = Self.filter(tenantId: tenantId, query: query)
+        let arguments = StatementArguments(args)
+        return try await read { db in
+            var byStatus: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) FROM tickets t WHERE \(whereClause) GROUP BY status", arguments: arguments) {
+                byStatus[row[0]] = row[1]
+            }
+            var byPriority: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT priority, COUNT(*) FROM tickets t WHERE \(whereClause) GROUP BY priority", arguments: arguments) {
+                byPriority[row[0]] = row[1]
+            }
+            let escalated = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tickets t WHERE \(whereClause) AND escalated = 1", arguments: arguments) ?? 0
+            let agents = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT assigned_agent, COUNT(*), SUM(resolved), COUNT(first_response_seconds),
+                        COALESCE(SUM(first_response_seconds), 0), SUM(first_response_met = 1), COUNT(first_response_met),
+                        SUM(resolution_met = 1), COUNT(resolution_met)
+                    FROM tickets t WHERE \(whereClause) AND assigned_agent IS NOT NULL GROUP BY assigned_agent
+                    """,
+                arguments: arguments
+            ).map { row in
+                AgentTicketFigures(
+                    agentId: row[0], assigned: row[1], resolved: row[2] ?? 0, firstResponseCount: row[3],
+                    firstResponseTotalSeconds: row[4], firstResponseMet: row[5] ?? 0, firstResponseMeasured: row[6],
+                    resolutionMet: row[7] ?? 0, resolutionMeasured: row[8])
+            }
+            return TicketCounts(
+                total: byStatus.values.reduce(0, +), byStatus: byStatus, byPriority: byPriority, escalated: escalated, agents: agents)
+        }
+    }
+}

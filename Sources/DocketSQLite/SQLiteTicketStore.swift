@@ -1,0 +1,182 @@
+import DocketCore
+import Foundation
+import GRDB
+
+/// The embedded store: one SQLite file in WAL mode. GRDB runs every access on its own
+/// dispatch queues (one writer, a few readers), never on the cooperative pool or an event loop.
+public final class SQLiteTicketStore: TicketStore {
+    /// How hard SQLite works to keep a commit. Both keep every commit across `kill -9`
+    /// (WAL pages are in the OS cache); `full` also keeps it across power loss.
+    public enum Durability: String, Sendable {
+        case normal, full
+    }
+
+    let pool: DatabasePool
+    public let path: String
+    let codec = DocumentCodec()
+
+    public var description: String { "sqlite:\(path)" }
+
+    /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    public init(path: String, durability: Durability = .normal, readers: Int = 4) throws {
+        var config = Configuration()
+        config.maximumReaderCount = readers
+        config.busyMode = .timeout(10)
+        config.label = "docket.sqlite"
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+            try SQLiteSchema.migrator.migrate(pool)
+        } catch {
+            throw Self.map(error)
+        }
+        self.path = path
+    }
+
+    /// The migrations applied to this database, in order.
+    public func appliedMigrations() async throws -> [String] {
+        try await read { db in try SQLiteSchema.migrator.appliedMigrations(db) }
+    }
+
+    func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await pool.read(body) } catch { throw Self.map(error) }
+    }
+
+    func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await pool.write(body) } catch { throw Self.map(error) }
+    }
+
+    /// GRDB and SQLite errors as core errors; core errors pass through.
+    static func map(_ error: any Error) -> any Error {
+        if error is DocketError || error is CancellationError { return error }
+        guard let db = error as? DatabaseError else { return error }
+        switch db.resultCode {
+        case .SQLITE_CONSTRAINT:
+            return DocketError(.conflict, "already exists (\(db.message ?? "constraint"))")
+        case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_FULL, .SQLITE_READONLY, .SQLITE_CORRUPT, .SQLITE_NOTADB:
+            return DocketError(.storeUnavailable, "sqlite: \(db.message ?? "\(db.resultCode)")")
+        default:
+            return error
+        }
+    }
+
+    public func ping() async throws {
+        _ = try await read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    // MARK: Tenants
+
+    public func tenant(id: String) async throws -> Tenant? {
+        let codec = codec
+        return try await read { db in
+            try String.fetchOne(db, sql: "SELECT doc FROM tenants WHERE id = ?", arguments: [id])
+                .map { try codec.decode(Tenant.self, $0) }
+        }
+    }
+
+    public func insertTenant(_ tenant: Tenant) async throws {
+        let doc = try codec.encode(tenant)
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO tenants (id, version, doc) VALUES (?, ?, ?)", arguments: [tenant.id, tenant.version, doc])
+        }
+    }
+
+    public func updateTenant(_ tenant: Tenant, expectedVersion: Int) async throws -> Bool {
+        let doc = try codec.encode(tenant)
+        return try await write { db in
+            try db.execute(
+                sql: "UPDATE tenants SET version = ?, doc = ? WHERE id = ? AND version = ?",
+                arguments: [tenant.version, doc, tenant.id, expectedVersion])
+            return db.changesCount == 1
+        }
+    }
+
+    // MARK: Customers and agents
+
+    public func insertCustomer(_ customer: Customer) async throws {
+        let doc = try codec.encode(customer)
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO customers (tenant_id, id, phone, total_tickets, created_at, doc) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    customer.tenantId, customer.id, customer.phoneNumber, customer.statistics.totalTickets,
+                    customer.createdAt.millis, doc,
+                ])
+        }
+    }
+
+    public func customer(tenantId: String, id: String) async throws -> Customer? {
+        let codec = codec
+        return try await read { db in
+            try Row.fetchOne(db, sql: "SELECT doc, total_tickets FROM customers WHERE tenant_id = ? AND id = ?", arguments: [tenantId, id])
+                .map { try Self.customer(from: $0, codec) }
+        }
+    }
+
+    static func customer(from row: Row, _ codec: DocumentCodec) throws -> Customer {
+        var customer = try codec.decode(Customer.self, row["doc"] as String)
+        customer.statistics.totalTickets = row["total_tickets"]
+        return customer
+    }
+
+    public func listCustomers(tenantId: String, page: Int, limit: Int) async throws -> Page<Customer> {
+        let codec = codec
+        return try await read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM customers WHERE tenant_id = ?", arguments: [tenantId]) ?? 0
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT doc, total_tickets FROM customers WHERE tenant_id = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+                arguments: [tenantId, limit, (page - 1) * limit])
+            return Page(items: try rows.map { try Self.customer(from: $0, codec) }, page: page, limit: limit, total: total)
+        }
+    }
+
+    public func insertAgent(_ agent: Agent) async throws {
+        let doc = try codec.encode(agent)
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO agents (tenant_id, id, email, created_at, doc) VALUES (?, ?, ?, ?, ?)",
+                arguments: [agent.tenantId, agent.id, agent.email?.lowercased(), agent.createdAt.millis, doc])
+        }
+    }
+
+    public func agent(tenantId: String, id: String) async throws -> Agent? {
+        let codec = codec
+        return try await read { db in
+            try String.fetchOne(db, sql: "SELECT doc FROM agents WHERE tenant_id = ? AND id = ?", arguments: [tenantId, id])
+                .map { try codec.decode(Agent.self, $0) }
+        }
+    }
+
+    public func listAgents(tenantId: String, page: Int, limit: Int) async throws -> Page<Agent> {
+        let codec = codec
+        return try await read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM agents WHERE tenant_id = ?", arguments: [tenantId]) ?? 0
+            let docs = try String.fetchAll(
+                db, sql: "SELECT doc FROM agents WHERE tenant_id = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+                arguments: [tenantId, limit, (page - 1) * limit])
+            return Page(items: try docs.map { try codec.decode(Agent.self, $0) }, page: page, limit: limit, total: total)
+        }
+    }
+}
+
+/// JSON documents as stored: dates as integer milliseconds since 1970.
+struct DocumentCodec: Sendable {
+    func encode<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .millisecondsSince1970
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .millisecondsSince1970
+        return try decoder.decode(type, from: Data(text.utf8))
+    }
+}
+
+extension Date {
+    var millis: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+}
