@@ -1,0 +1,74 @@
+import DocketCore
+import Foundation
+import Hummingbird
+import Logging
+import Prometheus
+
+/// Limits on what a client may send.
+public struct HTTPLimits: Sendable {
+    /// Largest accepted request body (`http.maxBodyBytes`); larger ones answer 413.
+    public var maxBodyBytes: Int
+
+    public init(maxBodyBytes: Int = 1 << 20) { self.maxBodyBytes = maxBodyBytes }
+}
+
+public struct HTTPSettings: Sendable {
+    public var host: String
+    public var port: Int
+    public var limits: HTTPLimits
+    public var version: String
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, limits: HTTPLimits = .init(), version: String = "0.1.0") {
+        self.host = host
+        self.port = port
+        self.limits = limits
+        self.version = version
+    }
+}
+
+/// What the HTTP adapter needs from the composition root.
+public struct HTTPDependencies: Sendable {
+    public var service: TicketService
+    public var tokens: TokenAuthority
+    public var metrics: PrometheusCollectorRegistry
+    /// Shown in `/health`, e.g. `sqlite`.
+    public var storeKind: String
+
+    public init(service: TicketService, tokens: TokenAuthority, metrics: PrometheusCollectorRegistry, storeKind: String) {
+        self.service = service
+        self.tokens = tokens
+        self.metrics = metrics
+        self.storeKind = storeKind
+    }
+}
+
+/// The router with every route, and the endpoints the OpenAPI document describes.
+public func buildRouter(_ dependencies: HTTPDependencies, settings: HTTPSettings) throws -> Router<DocketRequestContext> {
+    try makeRoutes(dependencies, settings: settings).router
+}
+
+func makeRoutes(_ dependencies: HTTPDependencies, settings: HTTPSettings) throws -> RouteRegistry {
+    let router = Router(context: DocketRequestContext.self)
+    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: LogRequestsMiddleware(.debug))
+    let routes = RouteRegistry(router: router, auth: AuthMiddleware(tokens: dependencies.tokens))
+    let system = SystemController(
+        service: dependencies.service, metrics: dependencies.metrics, version: settings.version, storeKind: dependencies.storeKind)
+    system.register(routes)
+    TicketController(service: dependencies.service, limits: settings.limits).register(routes)
+    PeopleController(service: dependencies.service, limits: settings.limits).register(routes)
+    ConfigController(service: dependencies.service, limits: settings.limits).register(routes)
+    try system.registerDocument(routes)
+    return routes
+}
+
+/// The Docket server as production runs it; tests build it through the same function.
+public func buildApplication(
+    _ dependencies: HTTPDependencies, settings: HTTPSettings, logger: Logger
+) throws -> Application<RouterResponder<DocketRequestContext>> {
+    Application(
+        router: try buildRouter(dependencies, settings: settings),
+        configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "docket"),
+        logger: logger)
+}

@@ -1,0 +1,110 @@
+import DocketCore
+import Hummingbird
+
+/// `/api/v2/config`: the tenant's categories, assistant, terminology and ticket ID format.
+/// Reads: staff (customers may read categories and terminology). Writes and resets: admins.
+struct ConfigController: Sendable {
+    let service: TicketService
+    let limits: HTTPLimits
+
+    func register(_ routes: RouteRegistry) {
+        let service = service
+        let limits = limits
+        let base = "/api/v2/config"
+
+        @Sendable func read(_ key: ConfigKey?, _ principal: Principal) async throws -> Tenant {
+            try service.requireConfigRead(principal, key)
+            return try await service.configuration(principal)
+        }
+
+        routes.add(Endpoint(
+            method: .get, path: "\(base)/ticket-categories", summary: "Ticket categories", tag: "Configuration",
+            access: "any role", success: (200, "CategoriesBody"), errors: [])
+        ) { _, context in
+            let tenant = try await read(.ticketCategories, try context.requirePrincipal())
+            return try APICoding.response(CategoriesBody(categories: tenant.categories))
+        }
+        routes.add(Endpoint(
+            method: .put, path: "\(base)/ticket-categories", summary: "Replace the ticket categories", tag: "Configuration",
+            access: "admin", body: "CategoriesBody", success: (200, "CategoriesBody"), errors: [400, 403, 413, 415, 422])
+        ) { request, context in
+            let body = try await APICoding.decode(CategoriesBody.self, from: request, limit: limits.maxBodyBytes)
+            let tenant = try await service.setCategories(try context.requirePrincipal(), body.categories)
+            return try APICoding.response(CategoriesBody(categories: tenant.categories))
+        }
+
+        routes.add(Endpoint(
+            method: .get, path: "\(base)/assistant", summary: "AI assistant configuration", tag: "Configuration",
+            access: "agent, admin", success: (200, "AssistantBody"), errors: [403])
+        ) { _, context in
+            let tenant = try await read(.assistant, try context.requirePrincipal())
+            return try APICoding.response(AssistantBody(config: tenant.assistant))
+        }
+        routes.add(Endpoint(
+            method: .put, path: "\(base)/assistant", summary: "Replace the AI assistant configuration", tag: "Configuration",
+            access: "admin", body: "AssistantConfiguration", success: (200, "AssistantBody"), errors: [400, 403, 413, 415, 422])
+        ) { request, context in
+            let body = try await APICoding.decode(AssistantConfiguration.self, from: request, limit: limits.maxBodyBytes)
+            let tenant = try await service.setAssistant(try context.requirePrincipal(), body)
+            return try APICoding.response(AssistantBody(config: tenant.assistant))
+        }
+
+        routes.add(Endpoint(
+            method: .get, path: "\(base)/terminology", summary: "Terminology (what a ticket is called...)", tag: "Configuration",
+            access: "any role", success: (200, "TerminologyBody"), errors: [])
+        ) { _, context in
+            let tenant = try await read(.terminology, try context.requirePrincipal())
+            return try APICoding.response(TerminologyBody(terminology: tenant.terminology))
+        }
+        routes.add(Endpoint(
+            method: .put, path: "\(base)/terminology", summary: "Replace the terminology", tag: "Configuration",
+            access: "admin", body: "Terminology", success: (200, "TerminologyBody"), errors: [400, 403, 413, 415, 422])
+        ) { request, context in
+            let body = try await APICoding.decode(Terminology.self, from: request, limit: limits.maxBodyBytes)
+            let tenant = try await service.setTerminology(try context.requirePrincipal(), body)
+            return try APICoding.response(TerminologyBody(terminology: tenant.terminology))
+        }
+
+        routes.add(Endpoint(
+            method: .get, path: "\(base)/ticket-id-format", summary: "Ticket ID format", tag: "Configuration",
+            access: "agent, admin", success: (200, "IDFormatBody"), errors: [403])
+        ) { _, context in
+            let tenant = try await read(.ticketIdFormat, try context.requirePrincipal())
+            return try APICoding.response(IDFormatBody(format: tenant.ticketIdFormat))
+        }
+        routes.add(Endpoint(
+            method: .put, path: "\(base)/ticket-id-format",
+            summary: "Replace the ticket ID format (numbering continues; existing IDs never change)", tag: "Configuration",
+            access: "admin", body: "TicketIDFormat", success: (200, "IDFormatBody"), errors: [400, 403, 413, 415, 422])
+        ) { request, context in
+            let body = try await APICoding.decode(TicketIDFormat.self, from: request, limit: limits.maxBodyBytes)
+            let tenant = try await service.setTicketIdFormat(try context.requirePrincipal(), body)
+            return try APICoding.response(IDFormatBody(format: tenant.ticketIdFormat))
+        }
+
+        routes.add(Endpoint(
+            method: .post, path: "\(base)/reset/:key",
+            summary: "Drop an override so the pack's value applies again (ticket_categories, assistant_configuration, ticket_terminology, ticket_id_format)",
+            tag: "Configuration", access: "admin", success: (200, "ResetBody"), errors: [400, 403])
+        ) { _, context in
+            let name = try context.parameters.require("key")
+            guard let key = ConfigKey(name: name) else {
+                throw DocketError(
+                    .badRequest, "unknown configuration key '\(name)'", field: "key",
+                    details: ["keys": ConfigKey.allCases.map(\.rawValue)])
+            }
+            let tenant = try await service.resetConfiguration(try context.requirePrincipal(), key)
+            return try APICoding.response(ResetBody(key: key.rawValue, configurations: AllConfigurations(tenant)))
+        }
+
+        routes.add(Endpoint(
+            method: .get, path: "\(base)/all", summary: "Every configuration of the tenant, with its pack and what is overridden",
+            tag: "Configuration", access: "admin", success: (200, "AllConfigurationsEnvelope"), errors: [403])
+        ) { _, context in
+            let principal = try context.requirePrincipal()
+            guard principal.role == .admin else { throw DocketError.forbidden("this operation is for admins") }
+            let tenant = try await service.configuration(principal)
+            return try APICoding.response(AllConfigurationsEnvelope(configurations: AllConfigurations(tenant)))
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import DocketCore
+
+struct Pagination: Codable, Sendable {
+    var page: Int
+    var limit: Int
+    var total: Int
+    var pages: Int
+
+    init<T>(_ page: Page<T>) {
+        self.page = page.page
+        limit = page.limit
+        total = page.total
+        pages = page.pages
+    }
+}
+
+struct TicketEnvelope: Codable, Sendable { var ticket: Ticket }
+struct TicketListEnvelope: Codable, Sendable {
+    var tickets: [Ticket]
+    var pagination: Pagination
+}
+struct StatsEnvelope: Codable, Sendable { var stats: TicketStatistics }
+struct CustomerEnvelope: Codable, Sendable { var customer: Customer }
+struct CustomerListEnvelope: Codable, Sendable {
+    var customers: [Customer]
+    var pagination: Pagination
+}
+struct AgentEnvelope: Codable, Sendable { var agent: Agent }
+struct AgentListEnvelope: Codable, Sendable {
+    var agents: [Agent]
+    var pagination: Pagination
+}
+
+struct AssignRequest: Codable, Sendable { var agentId: String }
+struct StatusRequest: Codable, Sendable {
+    var status: String
+    var reason: String?
+}
+struct NoteRequest: Codable, Sendable {
+    var content: String
+    var isInternal: Bool?
+}
+struct ResolveRequest: Codable, Sendable { var resolutionNotes: String }
+struct EscalateRequest: Codable, Sendable {
+    var toAgentId: String?
+    var reason: String
+}
+struct FeedbackRequest: Codable, Sendable {
+    var rating: Int
+    var comment: String?
+}
+
+struct CategoriesBody: Codable, Sendable { var categories: [TicketCategory] }
+struct AssistantBody: Codable, Sendable { var config: AssistantConfiguration }
+struct TerminologyBody: Codable, Sendable { var terminology: Terminology }
+struct IDFormatBody: Codable, Sendable { var format: TicketIDFormat }
+struct ResetBody: Codable, Sendable {
+    var key: String
+    var configurations: AllConfigurations
+}
+
+/// `GET /config/all`.
+struct AllConfigurations: Codable, Sendable {
+    var ticketCategories: [TicketCategory]
+    var assistantConfiguration: AssistantConfiguration
+    var terminology: Terminology
+    var ticketIdFormat: TicketIDFormat
+    var workflow: Workflow
+    var sla: SLAPolicy
+    var defaultCategory: String
+    var timeZone: String
+    var pack: PackInfo
+    var overridden: [String]
+
+    struct PackInfo: Codable, Sendable {
+        var id: String
+        var version: String
+        var name: String
+        var locale: String
+    }
+
+    init(_ tenant: Tenant) {
+        ticketCategories = tenant.categories
+        assistantConfiguration = tenant.assistant
+        terminology = tenant.terminology
+        ticketIdFormat = tenant.ticketIdFormat
+        workflow = tenant.workflow
+        sla = tenant.sla
+        defaultCategory = tenant.pack.defaultCategory
+        timeZone = tenant.pack.timeZone
+        pack = PackInfo(id: tenant.pack.id, version: tenant.pack.version, name: tenant.pack.name, locale: tenant.pack.locale)
+        var keys: [String] = []
+        if tenant.overrides.categories != nil { keys.append(ConfigKey.ticketCategories.rawValue) }
+        if tenant.overrides.assistant != nil { keys.append(ConfigKey.assistant.rawValue) }
+        if tenant.overrides.terminology != nil { keys.append(ConfigKey.terminology.rawValue) }
+        if tenant.overrides.ticketIdFormat != nil { keys.append(ConfigKey.ticketIdFormat.rawValue) }
+        overridden = keys
+    }
+}
+struct AllConfigurationsEnvelope: Codable, Sendable { var configurations: AllConfigurations }

@@ -1,0 +1,73 @@
+import DocketCore
+import Hummingbird
+
+/// `/api/v2/customers` and `/api/v2/agents`.
+struct PeopleController: Sendable {
+    let service: TicketService
+    let limits: HTTPLimits
+
+    static let pageQuery: [Endpoint.QueryParameter] = [
+        .init(name: "page", type: "integer", description: "Page number from 1 (default 1)"),
+        .init(name: "limit", type: "integer", description: "Page size, 1-100 (default 20)"),
+    ]
+
+    func register(_ routes: RouteRegistry) {
+        let service = service
+        let limits = limits
+
+        routes.add(Endpoint(
+            method: .post, path: "/api/v2/customers", summary: "Register a customer (phone number unique per tenant)",
+            tag: "Customers", access: "agent, admin", body: "NewCustomer", success: (201, "CustomerEnvelope"),
+            errors: [400, 403, 409, 413, 415, 422])
+        ) { request, context in
+            let input = try await APICoding.decode(NewCustomer.self, from: request, limit: limits.maxBodyBytes)
+            let customer = try await service.createCustomer(try context.requirePrincipal(), input)
+            return try APICoding.response(CustomerEnvelope(customer: customer), status: .created)
+        }
+
+        routes.add(Endpoint(
+            method: .get, path: "/api/v2/customers", summary: "List customers, newest first", tag: "Customers",
+            access: "agent, admin", query: Self.pageQuery, success: (200, "CustomerList"), errors: [400, 403])
+        ) { request, context in
+            let reader = QueryReader(request)
+            let page = try await service.listCustomers(
+                try context.requirePrincipal(), page: try reader.int("page", default: 1), limit: try reader.int("limit", default: 20))
+            return try APICoding.response(CustomerListEnvelope(customers: page.items, pagination: Pagination(page)))
+        }
+
+        routes.add(Endpoint(
+            method: .get, path: "/api/v2/customers/:id", summary: "A customer with ticket statistics", tag: "Customers",
+            access: "agent, admin, or that customer", success: (200, "CustomerEnvelope"), errors: [404])
+        ) { _, context in
+            let customer = try await service.customer(try context.requirePrincipal(), try context.parameters.require("id"))
+            return try APICoding.response(CustomerEnvelope(customer: customer))
+        }
+
+        routes.add(Endpoint(
+            method: .post, path: "/api/v2/agents", summary: "Register an agent (email unique per tenant)", tag: "Agents",
+            access: "admin", body: "NewAgent", success: (201, "AgentEnvelope"), errors: [400, 403, 409, 413, 415, 422])
+        ) { request, context in
+            let input = try await APICoding.decode(NewAgent.self, from: request, limit: limits.maxBodyBytes)
+            let agent = try await service.createAgent(try context.requirePrincipal(), input)
+            return try APICoding.response(AgentEnvelope(agent: agent), status: .created)
+        }
+
+        routes.add(Endpoint(
+            method: .get, path: "/api/v2/agents", summary: "List agents, newest first", tag: "Agents",
+            access: "agent, admin", query: Self.pageQuery, success: (200, "AgentList"), errors: [400, 403])
+        ) { request, context in
+            let reader = QueryReader(request)
+            let page = try await service.listAgents(
+                try context.requirePrincipal(), page: try reader.int("page", default: 1), limit: try reader.int("limit", default: 20))
+            return try APICoding.response(AgentListEnvelope(agents: page.items, pagination: Pagination(page)))
+        }
+
+        routes.add(Endpoint(
+            method: .get, path: "/api/v2/agents/:id", summary: "An agent", tag: "Agents", access: "agent, admin",
+            success: (200, "AgentEnvelope"), errors: [403, 404])
+        ) { _, context in
+            let agent = try await service.agent(try context.requirePrincipal(), try context.parameters.require("id"))
+            return try APICoding.response(AgentEnvelope(agent: agent))
+        }
+    }
+}

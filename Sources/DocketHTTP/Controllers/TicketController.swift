@@ -1,0 +1,216 @@
+import DocketCore
+import Foundation
+import Hummingbird
+import Metrics
+
+/// `/api/v2/tickets`, plus the customer and conversation views of tickets.
+struct TicketController: Sendable {
+    let service: TicketService
+    let limits: HTTPLimits
+    let created = Counter(label: "docket_tickets_created_total")
+
+    static let listQuery: [Endpoint.QueryParameter] = [
+        .init(name: "status", type: "string", description: "One or more statuses, comma-separated"),
+        .init(name: "category", type: "string", description: "Category id"),
+        .init(name: "priority", type: "string", description: "low, medium, high or urgent"),
+        .init(name: "assignedAgent", type: "string", description: "Agent id; 'none' for unassigned tickets"),
+        .init(name: "customerId", type: "string", description: "Customer id"),
+        .init(name: "conversationId", type: "string", description: "Conversation id"),
+        .init(name: "tag", type: "string", description: "A tag"),
+        .init(name: "escalated", type: "boolean", description: "Only escalated (true) or not escalated (false) tickets"),
+        .init(name: "createdFrom", type: "string", description: "ISO 8601 date or date-time, inclusive"),
+        .init(name: "createdTo", type: "string", description: "ISO 8601 date or date-time, inclusive"),
+        .init(name: "search", type: "string", description: "Full-text terms over ticket ID, subject, description and notes; accents and case folded"),
+        .init(name: "sortBy", type: "string", description: "createdAt (default), updatedAt, priority, status or ticketId"),
+        .init(name: "sortOrder", type: "string", description: "desc (default) or asc"),
+        .init(name: "page", type: "integer", description: "Page number from 1 (default 1)"),
+        .init(name: "limit", type: "integer", description: "Page size, 1-100 (default 20)"),
+    ]
+
+    static func query(from request: Request) throws -> TicketQuery {
+        let reader = QueryReader(request)
+        var query = TicketQuery()
+        query.statuses = reader.list("status")
+        query.category = reader.string("category")
+        query.priority = try reader.value("priority", as: Priority.self)
+        if let agent = reader.string("assignedAgent") { query.assignedAgent = agent == "none" ? "" : agent }
+        query.customerId = reader.string("customerId")
+        query.conversationId = reader.string("conversationId")
+        query.tag = reader.string("tag")
+        query.escalated = try reader.bool("escalated")
+        query.createdFrom = try reader.date("createdFrom")
+        query.createdTo = try reader.date("createdTo")
+        query.search = reader.string("search")
+        query.sortBy = try reader.value("sortBy", as: TicketQuery.SortField.self) ?? .createdAt
+        switch reader.string("sortOrder")?.lowercased() {
+        case nil, "desc": query.ascending = false
+        case "asc": query.ascending = true
+        default: throw DocketError(.badRequest, "sortOrder must be asc or desc", field: "sortOrder")
+        }
+        query.page = try reader.int("page", default: 1)
+        query.limit = try reader.int("limit", default: 20)
+        return query
+    }
+
+    func register(_ routes: RouteRegistry) {
+        let service = service
+        let limits = limits
+        let created = created
+        let base = "/api/v2/tickets"
+
+        routes.add(Endpoint(
+            method: .get, path: base, summary: "List tickets with filters, sorting, pagination and full-text search",
+            tag: "Tickets", access: "any role (customers see only their own tickets)", query: Self.listQuery,
+            success: (200, "TicketList"), errors: [400])
+        ) { request, context in
+            let page = try await service.listTickets(try context.requirePrincipal(), try Self.query(from: request))
+            return try APICoding.response(TicketListEnvelope(tickets: page.items, pagination: Pagination(page)))
+        }
+
+        routes.add(Endpoint(
+            method: .post, path: base, summary: "Open a ticket", tag: "Tickets",
+            access: "any role (customers open tickets for themselves)", body: "NewTicket",
+            success: (201, "TicketEnvelope"), errors: [400, 403, 413, 415, 422])
+        ) { request, context in
+            let input = try await APICoding.decode(NewTicket.self, from: request, limit: limits.maxBodyBytes)
+            let ticket = try await service.createTicket(try context.requirePrincipal(), input)
+            created.increment()
+            return try APICoding.response(TicketEnvelope(ticket: ticket), status: .created)
+        }
+
+        routes.add(Endpoint(
+            method: .get, path: "\(base)/stats/summary",
+            summary: "Counts by status and priority, escalations, and per-agent performance", tag: "Tickets",
+            access: "agent, admin",
+            query: [
+                .init(name: "agentId", type: "string", description: "Only tickets assigned to this agent"),
+                .init(name: "customerId", type: "string", description: "Only tickets of this customer"),
+                .init(name: "createdFrom", type: "string", description: "ISO 8601 date or date-time"),
+                .init(name: "createdTo", type: "string", description: "ISO 8601 date or date-time"),
+            ],
+            success: (200, "StatsEnvelope"), errors: [400, 403])
+        ) { request, context in
+            let reader = QueryReader(request)
+            let filter = StatsFilter(
+                assignedAgent: reader.string("agentId"), customerId: reader.string("customerId"),
+                createdFrom: try reader.date("createdFrom"), createdTo: try reader.date("createdTo"))
+            return try APICoding.response(StatsEnvelope(stats: try await service.statistics(try context.requirePrincipal(), filter)))
+        }
+
+        routes.add(Endpoint(
+            method: .get, path: "\(base)/:id", summary: "A ticket by its human ID (internal notes hidden from customers)",
+            tag: "Tickets", access: "any role (customers: own tickets)", success: (200, "TicketEnvelope"), errors: [404])
+        ) { _, context in
+            let ticket = try await service.ticket(try context.requirePrincipal(), try context.parameters.require("id"))
+            return try APICoding.response(TicketEnvelope(ticket: ticket))
+        }
+
+        routes.add(Endpoint(
+            method: .put, path: "\(base)/:id", summary: "Change general fields (subject, description, category, priority, tags...)",
+            tag: "Tickets", access: "agent, admin", body: "TicketPatch", success: (200, "TicketEnvelope"),
+            errors: [400, 403, 404, 409, 413, 415, 422])
+        ) { request, context in
+            let patch = try await APICoding.decode(TicketPatch.self, from: request, limit: limits.maxBodyBytes)
+            let ticket = try await service.updateTicket(try context.requirePrincipal(), try context.parameters.require("id"), patch)
+            return try APICoding.response(TicketEnvelope(ticket: ticket))
+        }
+
+        routes.add(Endpoint(
+            method: .post, path: "\(base)/:id/assign", summary: "Assign to an agent (a new ticket opens)", tag: "Tickets",
+            access: "agent, admin", body: "AssignRequest", success: (200, "TicketEnvelope"), errors: [400, 403, 404, 409, 422])
+        ) { request, context in
+            let body = try await APICoding.decode(AssignRequest.self, from: request, limit: limits.maxBodyBytes)
+            let ticket = try await service.assign(try context.requirePrincipal(), try context.parameters.require("id"), to: body.agentId)
+            return try APICoding.response(TicketEnvelope(ticket: ticket))
+        }
+
+        routes.add(Endpoint(
+            method: .post, path: "\(base)/:id/claim",
+            summary: "The calling agent takes an unassigned ticket, atomically; 409 names who holds it", tag: "Tickets",
+            access: "agent, admin", success: (200, "TicketEnvelope"), errors: [403, 404, 409])
+        ) { _, context in
+            let ticket = try await service.claim(try context.requirePrincipal(), try context.parameters.require("id"))
+            return try APICoding.response(TicketEnvelope(ticket: ticket))
+        }
+
+        routes.add(Endpoint(
+            method: .post, path: "\(base)/:id/status", summary: "Move along the workflow; 409 lists the allowed targets",
+            tag: "Tickets", access: "agent, admin", body: "StatusRequest", success: (200, "TicketEnvelope"),
+            errors: [400, 403, 404, 409, 422])
+        ) { request, context in
+            let body = try await APICoding.decode(StatusRequest.self, from: request, limit: limits.maxBodyBytes)
+            let ticket = try await service.changeStatus(
+                try context.requirePrincipal(), try context.parameters.require("id"), to: body.status, reason: body.reason)
+            return try APICoding.response(TicketEnvelope(ticket: ticket))
+        }
+
+        routes.add(Endpoint(
+            method: .post, path: "\(base)/:id/notes",
+            summary: "Add a note (staff: internal by default; customers: public only, and their reply may reopen the ticket)",
+            tag: "Tickets", access: "any role (customers: own tickets)", body: "NoteRequest", success: (201, "TicketEnvelope"),
+            errors: [400, 403, 404, 409, 413, 415, 422])
+        ) { request, context in
+            let body = try await APICoding.decode(NoteRequest.self, from: request, limit: limits.maxBodyBytes)
+            let ticket = try await service.addNote(
+                try context.requirePrincipal(), try context.parameters.require("id"), content: body.content, isInternal: body.isInternal)
+            return try APICoding.response(TicketEnvelope(ticket: ticket), status: .created)
+        }
+
+        routes.add(Endpoint(
+            method: .post, path: "\(base)/:id/resolve", summary: "Resolve with resolution notes", tag: "Tickets",
+            access: "agent, admin", body: "ResolveRequest", success: (200, "TicketEnvelope"), errors: [400, 403, 404, 409, 422])
+        ) { request, context in
+            let body = try await APICoding.decode(ResolveRequest.self, from: request, limit: limits.maxBodyBytes)
+            let ticket = try await service.resolve(try context.requirePrincipal(), try context.parameters.require("id"), notes: body.resolutionNotes)
+            return try APICoding.response(TicketEnvelope(ticket: ticket))
+        }
+
+        routes.add(Endpoint(
+            method: .post, path: "\(base)/:id/escalate", summary: "Escalate, optionally to another agent", tag: "Tickets",
+            access: "agent, admin", body: "EscalateRequest", success: (200, "TicketEnvelope"), errors: [400, 403, 404, 409, 422])
+        ) { request, context in
+            let body = try await APICoding.decode(EscalateRequest.self, from: request, limit: limits.maxBodyBytes)
+            let ticket = try await service.escalate(
+                try context.requirePrincipal(), try context.parameters.require("id"), to: body.toAgentId, reason: body.reason)
+            return try APICoding.response(TicketEnvelope(ticket: ticket))
+        }
+
+        routes.add(Endpoint(
+            method: .post, path: "\(base)/:id/feedback", summary: "The customer rates a resolved or closed ticket (1-5)",
+            tag: "Tickets", access: "customer (own tickets)", body: "FeedbackRequest", success: (200, "TicketEnvelope"),
+            errors: [400, 403, 404, 409, 422])
+        ) { request, context in
+            let body = try await APICoding.decode(FeedbackRequest.self, from: request, limit: limits.maxBodyBytes)
+            let ticket = try await service.submitFeedback(
+                try context.requirePrincipal(), try context.parameters.require("id"), rating: body.rating, comment: body.comment)
+            return try APICoding.response(TicketEnvelope(ticket: ticket))
+        }
+
+        routes.add(Endpoint(
+            method: .get, path: "/api/v2/customers/:id/tickets", summary: "Tickets of one customer", tag: "Customers",
+            access: "agent, admin, or that customer", query: Self.listQuery.filter { $0.name != "customerId" },
+            success: (200, "TicketList"), errors: [400, 404])
+        ) { request, context in
+            let principal = try context.requirePrincipal()
+            let customerId = try context.parameters.require("id")
+            _ = try await service.customer(principal, customerId)
+            var query = try Self.query(from: request)
+            query.customerId = customerId
+            let page = try await service.listTickets(principal, query)
+            return try APICoding.response(TicketListEnvelope(tickets: page.items, pagination: Pagination(page)))
+        }
+
+        routes.add(Endpoint(
+            method: .get, path: "/api/v2/conversations/:id/tickets", summary: "Tickets linked to one conversation",
+            tag: "Tickets", access: "agent, admin", query: Self.listQuery.filter { $0.name != "conversationId" },
+            success: (200, "TicketList"), errors: [400, 403])
+        ) { request, context in
+            let principal = try context.requirePrincipal()
+            guard principal.isStaff else { throw DocketError.forbidden("this operation is for agents and admins") }
+            var query = try Self.query(from: request)
+            query.conversationId = try context.parameters.require("id")
+            let page = try await service.listTickets(principal, query)
+            return try APICoding.response(TicketListEnvelope(tickets: page.items, pagination: Pagination(page)))
+        }
+    }
+}

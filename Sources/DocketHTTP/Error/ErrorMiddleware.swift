@@ -1,0 +1,77 @@
+import DocketCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Turns every error into `{"error":{"code","message"}}` with the right status.
+/// Errors it does not know are logged at error level and answered 500 without internals.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as DocketError {
+            if error.code == .internalError || error.code == .storeUnavailable {
+                context.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            }
+            return Self.response(error)
+        } catch let error as HTTPError {
+            return Self.response(DocketError(Self.code(for: error.status), error.body ?? error.status.reasonPhrase), status: error.status)
+        } catch let error as any HTTPResponseError {
+            return Self.response(DocketError(Self.code(for: error.status), error.status.reasonPhrase), status: error.status)
+        } catch {
+            context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
+            return Self.response(DocketError(.internalError, "internal error"))
+        }
+    }
+
+    static func status(for code: DocketError.Code) -> HTTPResponse.Status {
+        switch code {
+        case .badRequest: .badRequest
+        case .validation: .unprocessableContent
+        case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
+        case .notFound: .notFound
+        case .conflict, .invalidTransition, .alreadyClaimed: .conflict
+        case .payloadTooLarge: .contentTooLarge
+        case .unsupportedMediaType: .unsupportedMediaType
+        case .storeUnavailable: .serviceUnavailable
+        case .internalError: .internalServerError
+        }
+    }
+
+    static func code(for status: HTTPResponse.Status) -> DocketError.Code {
+        switch status.code {
+        case 400: .badRequest
+        case 401: .unauthorized
+        case 403: .forbidden
+        case 404: .notFound
+        case 409: .conflict
+        case 413: .payloadTooLarge
+        case 415: .unsupportedMediaType
+        case 422: .validation
+        case 503: .storeUnavailable
+        default: status.code < 500 ? .badRequest : .internalError
+        }
+    }
+
+    struct Body: Encodable {
+        struct Detail: Encodable {
+            var code: String
+            var message: String
+            var field: String?
+            var details: [String: [String]]?
+        }
+        var error: Detail
+    }
+
+    static func response(_ error: DocketError, status: HTTPResponse.Status? = nil) -> Response {
+        let body = Body(error: .init(
+            code: error.code.rawValue, message: error.message, field: error.field, details: error.details.isEmpty ? nil : error.details))
+        let data = (try? APICoding.encoder.encode(body)) ?? Data(#"{"error":{"code":"internal_error","message":"internal error"}}"#.utf8)
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        let status = status ?? Self.status(for: error.code)
+        if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        if status == .serviceUnavailable { headers[.retryAfter] = "5" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+
+/// Builds the OpenAPI 3.1 document from the registered endpoints and `Schemas`.
+enum OpenAPIDocument {
+    static func make(endpoints: [Endpoint], version: String) -> [String: Any] {
+        var paths: [String: [String: Any]] = [:]
+        for endpoint in endpoints {
+            var operation: [String: Any] = [
+                "summary": endpoint.summary,
+                "description": "Access: \(endpoint.access).",
+                "tags": [endpoint.tag],
+                "operationId": operationId(endpoint),
+            ]
+            var parameters: [[String: Any]] = endpoint.pathParameters.map {
+                ["name": $0, "in": "path", "required": true, "schema": ["type": "string"]]
+            }
+            parameters += endpoint.query.map {
+                ["name": $0.name, "in": "query", "required": false, "description": $0.description, "schema": ["type": $0.type]]
+            }
+            if !parameters.isEmpty { operation["parameters"] = parameters }
+            if let body = endpoint.body {
+                operation["requestBody"] = [
+                    "required": true, "content": ["application/json": ["schema": Schemas.ref(body)]],
+                ]
+            }
+            var responses: [String: Any] = [:]
+            let success = endpoint.success
+            if let schema = success.schema {
+                responses["\(success.status)"] = [
+                    "description": "Success", "content": ["application/json": ["schema": Schemas.ref(schema)]],
+                ]
+            } else {
+                responses["\(success.status)"] = ["description": "Success"]
+            }
+            var errors = endpoint.errors + [500]
+            if endpoint.secured { errors += [401, 503] }
+            for status in Set(errors).sorted() {
+                responses["\(status)"] = [
+                    "description": HTTPStatusText.reason(status),
+                    "content": ["application/json": ["schema": Schemas.ref("Error")]],
+                ]
+            }
+            operation["responses"] = responses
+            if !endpoint.secured { operation["security"] = [[String: Any]]() }
+            paths[endpoint.openAPIPath, default: [:]][endpoint.method.rawValue.lowercased()] = operation
+        }
+        return [
+            "openapi": "3.1.0",
+            "info": [
+                "title": "Docket",
+                "version": version,
+                "description": "Multi-tenant support-ticket server. Every /api/v2 route needs a bearer token (HS256 JWT) carrying tenant, role and subject.",
+            ],
+            "servers": [["url": "/"]],
+            "security": [["bearer": [String]()]],
+            "paths": paths,
+            "components": [
+                "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer", "bearerFormat": "JWT"]],
+                "schemas": Schemas.all(),
+            ],
+        ]
+    }
+
+    static func operationId(_ endpoint: Endpoint) -> String {
+        let words = endpoint.path.split(separator: "/").filter { $0 != "api" && $0 != "v2" }.map { segment in
+            segment.hasPrefix(":") ? "By" + segment.dropFirst().capitalized : segment.split(separator: "-").map(\.capitalized).joined()
+        }
+        return endpoint.method.rawValue.lowercased() + words.joined().replacingOccurrences(of: ".", with: "")
+    }
+
+    static func json(endpoints: [Endpoint], version: String) throws -> Data {
+        try JSONSerialization.data(withJSONObject: make(endpoints: endpoints, version: version), options: [.sortedKeys])
+    }
+}
+
+enum HTTPStatusText {
+    static func reason(_ status: Int) -> String {
+        switch status {
+        case 400: "Malformed request (bad JSON, wrong type, missing field or bad query parameter)"
+        case 401: "Missing, invalid or expired bearer token"
+        case 403: "The caller's role may not do this"
+        case 404: "Not found (or not visible to the caller)"
+        case 409: "Conflict: invalid status transition, already claimed, duplicate or concurrent change"
+        case 413: "Body larger than http.maxBodyBytes"
+        case 415: "Body is not application/json"
+        case 422: "Well-formed but invalid value"
+        case 500: "Internal error"
+        case 503: "Store unavailable; retry after the Retry-After seconds"
+        default: "Error"
+        }
+    }
+}

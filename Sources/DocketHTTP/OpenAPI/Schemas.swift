@@ -1,0 +1,221 @@
+import DocketCore
+
+/// JSON Schemas of the API's bodies, as OpenAPI components. Tests check that the
+/// Codable types encode only properties declared here.
+enum Schemas {
+    typealias Schema = [String: Any]
+
+    static func ref(_ name: String) -> Schema { ["$ref": "#/components/schemas/\(name)"] }
+    static func string(_ description: String? = nil, format: String? = nil, maxLength: Int? = nil, values: [String]? = nil) -> Schema {
+        var s: Schema = ["type": "string"]
+        if let description { s["description"] = description }
+        if let format { s["format"] = format }
+        if let maxLength { s["maxLength"] = maxLength }
+        if let values { s["enum"] = values }
+        return s
+    }
+    static func integer(_ description: String? = nil, min: Int? = nil, max: Int? = nil) -> Schema {
+        var s: Schema = ["type": "integer"]
+        if let description { s["description"] = description }
+        if let min { s["minimum"] = min }
+        if let max { s["maximum"] = max }
+        return s
+    }
+    static var number: Schema { ["type": "number"] }
+    static var boolean: Schema { ["type": "boolean"] }
+    static var dateTime: Schema { string(format: "date-time") }
+    static func array(_ items: Schema, maxItems: Int? = nil) -> Schema {
+        var s: Schema = ["type": "array", "items": items]
+        if let maxItems { s["maxItems"] = maxItems }
+        return s
+    }
+    static func map(_ values: Schema) -> Schema { ["type": "object", "additionalProperties": values] }
+    static func object(_ properties: [String: Schema], required: [String] = [], description: String? = nil) -> Schema {
+        var s: Schema = ["type": "object", "properties": properties]
+        if !required.isEmpty { s["required"] = required.sorted() }
+        if let description { s["description"] = description }
+        return s
+    }
+
+    static var priority: Schema { string(values: Priority.allCases.map(\.rawValue)) }
+    static var role: Schema { string(values: Role.allCases.map(\.rawValue)) }
+
+    static func all() -> [String: Schema] {
+        [
+            "Error": object(
+                ["error": object(
+                    [
+                        "code": string("Machine-readable code, e.g. invalid_transition"), "message": string(),
+                        "field": string("The offending input field"), "details": map(array(string())),
+                    ], required: ["code", "message"])], required: ["error"]),
+            "Health": object(
+                [
+                    "status": string(values: ["ok", "degraded"]), "version": string(),
+                    "store": object(["kind": string(), "status": string(values: ["ok", "unavailable"]), "detail": string()]),
+                ], required: ["status", "store"]),
+            "Coordinates": object(["latitude": number, "longitude": number], required: ["latitude", "longitude"]),
+            "Location": object([
+                "address": string(maxLength: 500), "description": string(maxLength: 1000), "coordinates": ref("Coordinates"),
+            ]),
+            "StatusChange": object(
+                ["from": string(), "to": string(), "changedBy": string(), "reason": string(), "timestamp": dateTime],
+                required: ["to", "changedBy", "timestamp"]),
+            "Note": object(
+                [
+                    "id": string(), "authorId": string(), "authorRole": role, "content": string(maxLength: TicketLimits.note),
+                    "isInternal": boolean, "timestamp": dateTime,
+                ], required: ["id", "authorId", "authorRole", "content", "isInternal", "timestamp"]),
+            "TicketSLA": object(
+                [
+                    "firstResponseTargetMs": integer(), "resolutionTargetMs": integer(), "firstResponseDueAt": dateTime,
+                    "resolutionDueAt": dateTime, "firstResponseAt": dateTime, "firstResponseMet": boolean, "resolutionMet": boolean,
+                ], required: ["firstResponseTargetMs", "resolutionTargetMs", "firstResponseDueAt", "resolutionDueAt"]),
+            "Resolution": object(["resolvedAt": dateTime, "resolvedBy": string(), "notes": string()], required: ["resolvedAt", "resolvedBy"]),
+            "CustomerFeedback": object(
+                ["rating": integer(min: 1, max: 5), "comment": string(), "submittedAt": dateTime], required: ["rating", "submittedAt"]),
+            "Escalation": object(
+                ["escalatedTo": string(), "escalatedBy": string(), "reason": string(), "escalatedAt": dateTime],
+                required: ["escalatedBy", "reason", "escalatedAt"]),
+            "Attachment": object(
+                ["url": string(format: "uri"), "type": string(), "uploadedBy": string(), "uploadedAt": dateTime],
+                required: ["url", "type", "uploadedBy", "uploadedAt"]),
+            "Ticket": object(
+                [
+                    "tenantId": string(), "ticketId": string("Human ticket ID, e.g. LUX-2026-000001"), "number": integer(),
+                    "numberingYear": integer(), "subject": string(maxLength: TicketLimits.subject),
+                    "description": string(maxLength: TicketLimits.description), "category": string(), "subcategory": string(),
+                    "priority": priority, "status": string(), "statusHistory": array(ref("StatusChange")), "customerId": string(),
+                    "conversationId": string(), "assignedAgent": string(), "assignedAt": dateTime, "location": ref("Location"),
+                    "sla": ref("TicketSLA"), "resolution": ref("Resolution"), "customerFeedback": ref("CustomerFeedback"),
+                    "notes": array(ref("Note")), "tags": array(string()), "escalation": ref("Escalation"),
+                    "attachments": array(ref("Attachment")), "source": string(values: TicketSource.allCases.map(\.rawValue)),
+                    "createdAt": dateTime, "updatedAt": dateTime, "closedAt": dateTime, "version": integer(),
+                ],
+                required: [
+                    "tenantId", "ticketId", "number", "numberingYear", "subject", "description", "category", "priority", "status",
+                    "statusHistory", "customerId", "sla", "notes", "tags", "attachments", "source", "createdAt", "updatedAt", "version",
+                ]),
+            "NewAttachment": object(["url": string(format: "uri", maxLength: TicketLimits.url), "type": string()], required: ["url"]),
+            "NewTicket": object(
+                [
+                    "subject": string(maxLength: TicketLimits.subject), "description": string(maxLength: TicketLimits.description),
+                    "category": string("Category id; the tenant's default when absent"), "subcategory": string(),
+                    "priority": priority, "customerId": string("Required for staff; customers open tickets for themselves"),
+                    "conversationId": string(), "location": ref("Location"), "tags": array(string(maxLength: TicketLimits.tagLength), maxItems: TicketLimits.tags),
+                    "attachments": array(ref("NewAttachment"), maxItems: TicketLimits.attachments),
+                    "source": string(values: TicketSource.allCases.map(\.rawValue)), "assignToSelf": boolean,
+                ], required: ["subject", "description"]),
+            "TicketPatch": object([
+                "subject": string(maxLength: TicketLimits.subject), "description": string(maxLength: TicketLimits.description),
+                "category": string(), "subcategory": string(), "priority": priority, "conversationId": string(),
+                "location": ref("Location"), "tags": array(string(), maxItems: TicketLimits.tags),
+                "attachments": array(ref("NewAttachment"), maxItems: TicketLimits.attachments),
+            ]),
+            "Pagination": object(
+                ["page": integer(), "limit": integer(), "total": integer(), "pages": integer()], required: ["page", "limit", "total", "pages"]),
+            "TicketEnvelope": object(["ticket": ref("Ticket")], required: ["ticket"]),
+            "TicketList": object(["tickets": array(ref("Ticket")), "pagination": ref("Pagination")], required: ["tickets", "pagination"]),
+            "AgentPerformance": object(
+                [
+                    "agentId": string(), "name": string(), "assigned": integer(), "resolved": integer(),
+                    "avgFirstResponseSeconds": number, "firstResponseSlaMetPercent": number, "resolutionSlaMetPercent": number,
+                    "slaMetPercent": number,
+                ], required: ["agentId", "assigned", "resolved"]),
+            "TicketStatistics": object(
+                [
+                    "total": integer(), "byStatus": map(integer()), "byPriority": map(integer()), "escalated": integer(),
+                    "agents": array(ref("AgentPerformance")),
+                ], required: ["total", "byStatus", "byPriority", "escalated", "agents"]),
+            "StatsEnvelope": object(["stats": ref("TicketStatistics")], required: ["stats"]),
+            "Customer": object(
+                [
+                    "id": string(), "tenantId": string(), "phoneNumber": string(), "firstName": string(), "lastName": string(),
+                    "email": string(), "statistics": object(["totalTickets": integer()], required: ["totalTickets"]),
+                    "createdAt": dateTime,
+                ], required: ["id", "tenantId", "statistics", "createdAt"]),
+            "NewCustomer": object([
+                "id": string("Optional id; generated when absent"), "phoneNumber": string("7-15 digits, optional leading +"),
+                "firstName": string(maxLength: 100), "lastName": string(maxLength: 100), "email": string(format: "email"),
+            ]),
+            "CustomerEnvelope": object(["customer": ref("Customer")], required: ["customer"]),
+            "CustomerList": object(["customers": array(ref("Customer")), "pagination": ref("Pagination")], required: ["customers", "pagination"]),
+            "Agent": object(
+                [
+                    "id": string(), "tenantId": string(), "name": string(), "email": string(),
+                    "role": string(values: AgentRole.allCases.map(\.rawValue)), "skills": array(string()),
+                    "capacity": integer(min: 1, max: 1000), "createdAt": dateTime,
+                ], required: ["id", "tenantId", "name", "role", "skills", "capacity", "createdAt"]),
+            "NewAgent": object(
+                [
+                    "id": string(), "name": string(maxLength: 100), "email": string(format: "email"),
+                    "role": string(values: AgentRole.allCases.map(\.rawValue)), "skills": array(string(), maxItems: 50),
+                    "capacity": integer(min: 1, max: 1000),
+                ], required: ["name"]),
+            "AgentEnvelope": object(["agent": ref("Agent")], required: ["agent"]),
+            "AgentList": object(["agents": array(ref("Agent")), "pagination": ref("Pagination")], required: ["agents", "pagination"]),
+            "AssignRequest": object(["agentId": string()], required: ["agentId"]),
+            "StatusRequest": object(["status": string(), "reason": string(maxLength: TicketLimits.reason)], required: ["status"]),
+            "NoteRequest": object(
+                ["content": string(maxLength: TicketLimits.note), "isInternal": boolean], required: ["content"]),
+            "ResolveRequest": object(["resolutionNotes": string(maxLength: TicketLimits.resolutionNotes)], required: ["resolutionNotes"]),
+            "EscalateRequest": object(["toAgentId": string(), "reason": string(maxLength: TicketLimits.reason)], required: ["reason"]),
+            "FeedbackRequest": object(
+                ["rating": integer(min: 1, max: 5), "comment": string(maxLength: TicketLimits.feedbackComment)], required: ["rating"]),
+            "TicketCategory": object(
+                [
+                    "id": string(), "label": string(maxLength: 100), "labelEn": string(), "icon": string(),
+                    "color": string("#RRGGBB"), "description": string(), "active": boolean,
+                ], required: ["id", "label"]),
+            "CategoriesBody": object(["categories": array(ref("TicketCategory"))], required: ["categories"]),
+            "AssistantConfiguration": object(
+                [
+                    "assistantName": string(), "companyName": string(), "primaryServiceIssue": string(), "serviceType": string(),
+                    "ticketNoun": string(), "ticketNounPlural": string(), "language": string(),
+                ],
+                required: [
+                    "assistantName", "companyName", "primaryServiceIssue", "serviceType", "ticketNoun", "ticketNounPlural", "language",
+                ]),
+            "AssistantBody": object(["config": ref("AssistantConfiguration")], required: ["config"]),
+            "Terminology": object(
+                [
+                    "ticketSingular": string(), "ticketPlural": string(), "createVerb": string(), "customerNoun": string(),
+                    "agentNoun": string(), "resolveVerb": string(),
+                ], required: ["ticketSingular", "ticketPlural", "createVerb", "customerNoun", "agentNoun", "resolveVerb"]),
+            "TerminologyBody": object(["terminology": ref("Terminology")], required: ["terminology"]),
+            "TicketIDFormat": object(
+                [
+                    "prefix": string("1-10 ASCII letters or digits"), "separator": string("Up to 3 of - _ . /"),
+                    "includeYear": boolean, "padLength": integer(min: 1, max: 12), "resetYearly": boolean,
+                ], required: ["prefix", "separator", "includeYear", "padLength", "resetYearly"]),
+            "IDFormatBody": object(["format": ref("TicketIDFormat")], required: ["format"]),
+            "StatusDefinition": object(
+                [
+                    "id": string(), "label": string(), "labelEn": string(), "transitions": array(string()),
+                    "onCustomerReply": string(),
+                ], required: ["id", "label", "transitions"]),
+            "Workflow": object(
+                [
+                    "initial": string(), "onAssign": string(), "firstResponse": string(), "resolved": string(), "closed": string(),
+                    "statuses": array(ref("StatusDefinition")),
+                ], required: ["initial", "firstResponse", "resolved", "closed", "statuses"]),
+            "SLATarget": object(
+                ["firstResponse": string("Duration such as 15m, 4h, 7d"), "resolution": string("Duration such as 15m, 4h, 7d")],
+                required: ["firstResponse", "resolution"]),
+            "SLAPolicy": object(["targets": map(ref("SLATarget"))], required: ["targets"]),
+            "AllConfigurations": object(
+                [
+                    "ticketCategories": array(ref("TicketCategory")), "assistantConfiguration": ref("AssistantConfiguration"),
+                    "terminology": ref("Terminology"), "ticketIdFormat": ref("TicketIDFormat"), "workflow": ref("Workflow"),
+                    "sla": ref("SLAPolicy"), "defaultCategory": string(), "timeZone": string(),
+                    "pack": object(["id": string(), "version": string(), "name": string(), "locale": string()]),
+                    "overridden": array(string()),
+                ],
+                required: [
+                    "ticketCategories", "assistantConfiguration", "terminology", "ticketIdFormat", "workflow", "sla",
+                    "defaultCategory", "timeZone", "pack", "overridden",
+                ]),
+            "AllConfigurationsEnvelope": object(["configurations": ref("AllConfigurations")], required: ["configurations"]),
+            "ResetBody": object(["key": string(), "configurations": ref("AllConfigurations")], required: ["key", "configurations"]),
+        ]
+    }
+}

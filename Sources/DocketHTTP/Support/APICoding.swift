@@ -1,0 +1,103 @@
+import DocketCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// JSON as the API speaks it: ISO 8601 dates with milliseconds, sorted keys.
+enum APICoding {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+        }
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = parseDate(text) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is not an ISO 8601 date")
+            }
+            return date
+        }
+        return decoder
+    }()
+
+    static func parseDate(_ text: String) -> Date? {
+        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
+        if let date = try? Date.ISO8601FormatStyle().parse(text) { return date }
+        if let date = try? Date.ISO8601FormatStyle().year().month().day().parse(text) { return date }
+        return nil
+    }
+
+    static func response<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try encoder.encode(value)
+        return Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// Reads a JSON body of at most `limit` bytes; 415 if not JSON, 413 if too big,
+    /// 400 naming the field for malformed JSON, a wrong type or a missing field.
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
+        guard let contentType = request.headers[.contentType],
+            contentType.lowercased().hasPrefix("application/json")
+        else { throw DocketError(.unsupportedMediaType, "the body must be application/json") }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw DocketError(.payloadTooLarge, "the body is larger than \(limit) bytes")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw DocketError(.payloadTooLarge, "the body is larger than \(limit) bytes")
+        }
+        do {
+            return try decoder.decode(T.self, from: Data(buffer: buffer))
+        } catch let error as DecodingError {
+            throw badRequest(error)
+        }
+    }
+
+    static func badRequest(_ error: DecodingError) -> DocketError {
+        func path(_ keys: [any CodingKey]) -> String {
+            var out = ""
+            for key in keys {
+                if let index = key.intValue { out += "[\(index)]" } else { out += out.isEmpty ? key.stringValue : ".\(key.stringValue)" }
+            }
+            return out
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let field = path(context.codingPath + [key])
+            return DocketError(.badRequest, "\(field) is required", field: field)
+        case .typeMismatch(let type, let context):
+            let field = path(context.codingPath)
+            return DocketError(.badRequest, "\(field.isEmpty ? "body" : field) must be \(describe(type))", field: field.isEmpty ? nil : field)
+        case .valueNotFound(let type, let context):
+            let field = path(context.codingPath)
+            return DocketError(.badRequest, "\(field) must be \(describe(type)), not null", field: field)
+        case .dataCorrupted(let context):
+            let field = path(context.codingPath)
+            if field.isEmpty { return DocketError(.badRequest, "the body is not valid JSON") }
+            return DocketError(.badRequest, "\(field): \(context.debugDescription)", field: field)
+        @unknown default:
+            return DocketError(.badRequest, "the body could not be read")
+        }
+    }
+
+    static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type, is Double.Type: "a number"
+        case is Bool.Type: "a boolean"
+        case is [Any].Type: "an array"
+        default: "an object"
+        }
+    }
+}

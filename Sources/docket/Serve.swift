@@ -1,0 +1,90 @@
+import ArgumentParser
+import DocketCore
+import DocketHTTP
+import DocketPacks
+import DocketSQLite
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the server on the embedded SQLite store.")
+
+    @Option(help: "Address to listen on (http.host, DOCKET_HOST; default 127.0.0.1).")
+    var host: String?
+    @Option(help: "Port to listen on (http.port, DOCKET_PORT; default 8080).")
+    var port: Int?
+    @Option(help: "Directory for the database and signing key (store.dataDir, DOCKET_DATA_DIR; default ./data).")
+    var dataDir: String?
+    @Option(help: "Directory of industry packs (packs.dir, DOCKET_PACKS_DIR; default ./IndustryPacks).")
+    var packsDir: String?
+    @Option(help: "Pack the 'default' tenant is configured from (tenant.defaultPack, DOCKET_DEFAULT_PACK; default luxfree-solar).")
+    var defaultPack: String?
+    @Option(help: "Largest request body in bytes (http.maxBodyBytes, DOCKET_MAX_BODY_BYTES; default 1048576).")
+    var maxBodyBytes: Int?
+    @Option(help: "SQLite durability: normal or full (store.sqlite.durability, DOCKET_SQLITE_DURABILITY; default normal).")
+    var sqliteDurability: String?
+    @Option(help: "Log level: trace, debug, info, notice, warning, error (log.level, DOCKET_LOG_LEVEL; default info).")
+    var logLevel: String?
+
+    func run() async throws {
+        let levelName = Setting.value(logLevel, env: "DOCKET_LOG_LEVEL", default: "info")
+        guard let level = Logger.Level(rawValue: levelName) else { throw SetupError("unknown log level '\(levelName)'") }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "docket")
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+
+        let settings = HTTPSettings(
+            host: Setting.value(host, env: "DOCKET_HOST", default: "127.0.0.1"),
+            port: try Setting.integer(port, env: "DOCKET_PORT", default: 8080, name: "http.port"),
+            limits: HTTPLimits(maxBodyBytes: try Setting.integer(maxBodyBytes, env: "DOCKET_MAX_BODY_BYTES", default: 1 << 20, name: "http.maxBodyBytes")),
+            version: Docket.version)
+        guard settings.limits.maxBodyBytes >= 1024 else { throw SetupError("http.maxBodyBytes must be at least 1024") }
+
+        let dataDirectory = DataDirectory(path: Setting.value(dataDir, env: "DOCKET_DATA_DIR", default: "./data"))
+        if try dataDirectory.prepare() {
+            logger.info("data directory created", metadata: ["path": "\(dataDirectory.url.path)"])
+        } else {
+            logger.info("data directory", metadata: ["path": "\(dataDirectory.url.path)"])
+        }
+        let durabilityName = Setting.value(sqliteDurability, env: "DOCKET_SQLITE_DURABILITY", default: "normal")
+        guard let durability = SQLiteTicketStore.Durability(rawValue: durabilityName) else {
+            throw SetupError("store.sqlite.durability must be normal or full, got '\(durabilityName)'")
+        }
+        let existed = FileManager.default.fileExists(atPath: dataDirectory.databasePath)
+        let store = try SQLiteTicketStore(path: dataDirectory.databasePath, durability: durability)
+        let migrations = try await store.appliedMigrations().count
+        logger.info(
+            existed ? "SQLite store opened" : "SQLite store created",
+            metadata: [
+                "path": "\(dataDirectory.databasePath)", "durability": "\(durability.rawValue)",
+                "migrations": "\(migrations)",
+            ])
+        let tokens = try await TokenAuthority(secret: try dataDirectory.signingSecret(logger: logger))
+
+        let service = TicketService(store: store)
+        let packs = PackLoader(root: URL(fileURLWithPath: Setting.value(packsDir, env: "DOCKET_PACKS_DIR", default: "./IndustryPacks")))
+        let packId = Setting.value(defaultPack, env: "DOCKET_DEFAULT_PACK", default: "luxfree-solar")
+        let pack = try packs.load(packId)
+        let (tenant, outcome) = try await service.provisionTenant(id: "default", name: pack.name, pack: pack)
+        logger.info(
+            "tenant ready",
+            metadata: [
+                "tenant.id": "\(tenant.id)", "pack.id": "\(pack.id)", "pack.version": "\(pack.version)",
+                "outcome": "\(outcome.rawValue)", "pack.file": "\(packs.manifestURL(for: packId).path)",
+            ])
+
+        let app = try buildApplication(
+            HTTPDependencies(service: service, tokens: tokens, metrics: registry, storeKind: "sqlite"), settings: settings,
+            logger: logger)
+        logger.info("listening", metadata: ["address": "http://\(settings.host):\(settings.port)"])
+        try await app.runService()
+    }
+}
