@@ -73,6 +73,10 @@ public struct PackLoader: Sendable {
         case .valueNotFound(let type, let context):
             return FieldProblem(path(context.codingPath), "expected \(type), found null")
         case .dataCorrupted(let context):
+            if context.codingPath.isEmpty, let underlying = context.underlyingError {
+                // A YAML syntax error; Yams' message carries the line and column.
+                return FieldProblem("yaml", "\(underlying)")
+            }
             return FieldProblem(path(context.codingPath), context.debugDescription)
         @unknown default:
             return FieldProblem("(root)", "\(error)")

@@ -162,17 +162,24 @@ public final class SQLiteTicketStore: TicketStore {
     }
 }
 
-/// JSON documents as stored: dates as integer milliseconds since 1970.
+/// JSON documents as stored: dates as integer milliseconds since 1970 (domain times are
+/// rounded to milliseconds, so they read back equal).
 struct DocumentCodec: Sendable {
     func encode<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .millisecondsSince1970
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(date.millis)
+        }
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
     func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .millisecondsSince1970
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let millis = try decoder.singleValueContainer().decode(Int64.self)
+            return Date(timeIntervalSince1970: Double(millis) / 1000)
+        }
         return try decoder.decode(type, from: Data(text.utf8))
     }
 }

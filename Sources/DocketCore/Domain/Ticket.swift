@@ -102,12 +102,24 @@ public struct Resolution: Codable, Sendable, Equatable {
     public var resolvedAt: Date
     public var resolvedBy: String
     public var notes: String?
+
+    public init(resolvedAt: Date, resolvedBy: String, notes: String?) {
+        self.resolvedAt = resolvedAt
+        self.resolvedBy = resolvedBy
+        self.notes = notes
+    }
 }
 
 public struct CustomerFeedback: Codable, Sendable, Equatable {
     public var rating: Int
     public var comment: String?
     public var submittedAt: Date
+
+    public init(rating: Int, comment: String?, submittedAt: Date) {
+        self.rating = rating
+        self.comment = comment
+        self.submittedAt = submittedAt
+    }
 }
 
 public struct Escalation: Codable, Sendable, Equatable {
@@ -115,6 +127,13 @@ public struct Escalation: Codable, Sendable, Equatable {
     public var escalatedBy: String
     public var reason: String
     public var escalatedAt: Date
+
+    public init(escalatedTo: String?, escalatedBy: String, reason: String, escalatedAt: Date) {
+        self.escalatedTo = escalatedTo
+        self.escalatedBy = escalatedBy
+        self.reason = reason
+        self.escalatedAt = escalatedAt
+    }
 }
 
 public struct Attachment: Codable, Sendable, Equatable {
@@ -122,6 +141,13 @@ public struct Attachment: Codable, Sendable, Equatable {
     public var type: String
     public var uploadedBy: String
     public var uploadedAt: Date
+
+    public init(url: String, type: String, uploadedBy: String, uploadedAt: Date) {
+        self.url = url
+        self.type = type
+        self.uploadedBy = uploadedBy
+        self.uploadedAt = uploadedAt
+    }
 }
 
 /// A support ticket: one document, changed only through `TicketService`.
@@ -166,5 +192,43 @@ public struct Ticket: Codable, Sendable, Equatable {
         var copy = self
         copy.notes = notes.filter { !$0.isInternal }
         return copy
+    }
+
+    public init(
+        tenantId: String, ticketId: String, number: Int, numberingYear: Int, subject: String, description: String,
+        category: String, subcategory: String?, priority: Priority, status: String, statusHistory: [StatusChange],
+        customerId: String, conversationId: String?, assignedAgent: String?, assignedAt: Date?, location: Location?,
+        sla: TicketSLA, resolution: Resolution?, customerFeedback: CustomerFeedback?, notes: [Note], tags: [String],
+        escalation: Escalation?, attachments: [Attachment], source: TicketSource, createdAt: Date, updatedAt: Date,
+        closedAt: Date?, version: Int
+    ) {
+        self.tenantId = tenantId
+        self.ticketId = ticketId
+        self.number = number
+        self.numberingYear = numberingYear
+        self.subject = subject
+        self.description = description
+        self.category = category
+        self.subcategory = subcategory
+        self.priority = priority
+        self.status = status
+        self.statusHistory = statusHistory
+        self.customerId = customerId
+        self.conversationId = conversationId
+        self.assignedAgent = assignedAgent
+        self.assignedAt = assignedAt
+        self.location = location
+        self.sla = sla
+        self.resolution = resolution
+        self.customerFeedback = customerFeedback
+        self.notes = notes
+        self.tags = tags
+        self.escalation = escalation
+        self.attachments = attachments
+        self.source = source
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.closedAt = closedAt
+        self.version = version
     }
 }

@@ -17,6 +17,25 @@ public struct PackManifest: Codable, Sendable, Equatable {
     public var ticketIdFormat: TicketIDFormat
     public var workflow: Workflow
     public var sla: SLAPolicy
+
+    public init(
+        id: String, version: String, name: String, locale: String, timeZone: String, defaultCategory: String,
+        categories: [TicketCategory], assistant: AssistantConfiguration, terminology: Terminology,
+        ticketIdFormat: TicketIDFormat, workflow: Workflow, sla: SLAPolicy
+    ) {
+        self.id = id
+        self.version = version
+        self.name = name
+        self.locale = locale
+        self.timeZone = timeZone
+        self.defaultCategory = defaultCategory
+        self.categories = categories
+        self.assistant = assistant
+        self.terminology = terminology
+        self.ticketIdFormat = ticketIdFormat
+        self.workflow = workflow
+        self.sla = sla
+    }
 }
 
 public struct TicketCategory: Codable, Sendable, Equatable {
@@ -64,6 +83,19 @@ public struct AssistantConfiguration: Codable, Sendable, Equatable {
     public var ticketNoun: String
     public var ticketNounPlural: String
     public var language: String
+
+    public init(
+        assistantName: String, companyName: String, primaryServiceIssue: String, serviceType: String, ticketNoun: String,
+        ticketNounPlural: String, language: String
+    ) {
+        self.assistantName = assistantName
+        self.companyName = companyName
+        self.primaryServiceIssue = primaryServiceIssue
+        self.serviceType = serviceType
+        self.ticketNoun = ticketNoun
+        self.ticketNounPlural = ticketNounPlural
+        self.language = language
+    }
 }
 
 public struct Terminology: Codable, Sendable, Equatable {
@@ -73,6 +105,17 @@ public struct Terminology: Codable, Sendable, Equatable {
     public var customerNoun: String
     public var agentNoun: String
     public var resolveVerb: String
+
+    public init(
+        ticketSingular: String, ticketPlural: String, createVerb: String, customerNoun: String, agentNoun: String, resolveVerb: String
+    ) {
+        self.ticketSingular = ticketSingular
+        self.ticketPlural = ticketPlural
+        self.createVerb = createVerb
+        self.customerNoun = customerNoun
+        self.agentNoun = agentNoun
+        self.resolveVerb = resolveVerb
+    }
 }
 
 /// How human ticket IDs look: `LUX-2026-000001`.
@@ -127,6 +170,14 @@ public struct StatusDefinition: Codable, Sendable, Equatable {
     public var transitions: [String]
     /// Status the ticket moves to when the customer writes while in this status.
     public var onCustomerReply: String?
+
+    public init(id: String, label: String, labelEn: String?, transitions: [String], onCustomerReply: String?) {
+        self.id = id
+        self.label = label
+        self.labelEn = labelEn
+        self.transitions = transitions
+        self.onCustomerReply = onCustomerReply
+    }
 }
 
 /// The status workflow with the statuses that carry meaning for the lifecycle.
@@ -146,6 +197,17 @@ public struct Workflow: Codable, Sendable, Equatable {
     public func allowedTransitions(from id: String) -> [String] { status(id)?.transitions ?? [] }
 
     public func canTransition(from: String, to: String) -> Bool { allowedTransitions(from: from).contains(to) }
+
+    public init(
+        initial: String, onAssign: String?, firstResponse: String, resolved: String, closed: String, statuses: [StatusDefinition]
+    ) {
+        self.initial = initial
+        self.onAssign = onAssign
+        self.firstResponse = firstResponse
+        self.resolved = resolved
+        self.closed = closed
+        self.statuses = statuses
+    }
 }
 
 /// Response and resolution targets for one priority.
@@ -180,6 +242,8 @@ public struct SLAPolicy: Codable, Sendable, Equatable {
     public func target(for priority: Priority) -> SLATarget {
         targets[priority.rawValue] ?? SLATarget(firstResponseSeconds: 4 * 3600, resolutionSeconds: 72 * 3600)
     }
+
+    public init(targets: [String: SLATarget]) { self.targets = targets }
 }
 
 /// Durations written as `15m`, `4h`, `7d`, `1h30m`, `90s`.

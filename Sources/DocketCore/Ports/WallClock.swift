@@ -7,7 +7,15 @@ public protocol WallClock: Sendable {
 
 public struct SystemClock: WallClock {
     public init() {}
-    public func now() -> Date { Date() }
+    public func now() -> Date { Date().roundedToMilliseconds }
+}
+
+extension Date {
+    /// Stores keep milliseconds (as MongoDB does); domain times are rounded to them so a
+    /// stored ticket reads back equal.
+    public var roundedToMilliseconds: Date {
+        Date(timeIntervalSince1970: (timeIntervalSince1970 * 1000).rounded() / 1000)
+    }
 }
 
 /// A clock that only moves when told to; for tests and simulations.
@@ -18,7 +26,7 @@ public final class ManualClock: WallClock, @unchecked Sendable {
 
     public init(_ start: Date) { current = start }
 
-    public func now() -> Date { lock.withLock { current } }
+    public func now() -> Date { lock.withLock { current }.roundedToMilliseconds }
 
     public func set(_ date: Date) { lock.withLock { current = date } }
 

@@ -1,0 +1,154 @@
+import Foundation
+import Testing
+
+@testable import DocketCore
+
+@Suite("Ticket ID format")
+struct TicketIDFormatTests {
+    @Test func formatsWithYearAndPadding() {
+        let format = TicketIDFormat(prefix: "LUX", separator: "-", includeYear: true, padLength: 6, resetYearly: true)
+        #expect(format.format(number: 1, year: 2026) == "LUX-2026-000001")
+        #expect(format.format(number: 1_234_567, year: 2026) == "LUX-2026-1234567")
+        #expect(format.counterYear(for: 2026) == 2026)
+    }
+
+    @Test func formatsWithoutYear() {
+        let format = TicketIDFormat(prefix: "RPT", separator: "-", includeYear: false, padLength: 4, resetYearly: false)
+        #expect(format.format(number: 2, year: 2026) == "RPT-0002")
+        #expect(format.counterYear(for: 2026) == 0)
+    }
+
+    @Test func rejectsBadFormats() {
+        let bad = TicketIDFormat(prefix: "L X", separator: "**", includeYear: true, padLength: 0, resetYearly: true)
+        let fields = Set(bad.problems(fieldPrefix: "").map(\.field))
+        #expect(fields == ["prefix", "separator", "padLength"])
+    }
+}
+
+@Suite("Durations")
+struct DurationTextTests {
+    @Test(arguments: [("15m", 900), ("4h", 14_400), ("72h", 259_200), ("7d", 604_800), ("1h30m", 5_400), ("90s", 90)])
+    func parses(text: String, seconds: Int) {
+        #expect(DurationText.parse(text) == seconds)
+        #expect(DurationText.parse(DurationText.format(seconds)) == seconds)
+    }
+
+    @Test(arguments: ["", "15", "m", "4x", "-1h", "0m"])
+    func rejects(text: String) {
+        #expect(DurationText.parse(text) == nil)
+    }
+}
+
+@Suite("Text folding")
+struct TextFoldingTests {
+    @Test func foldsSpanishAccentsAndCase() {
+        #expect(TextFolding.fold("Instalación ELÉCTRICA") == "instalacion electrica")
+        #expect(TextFolding.terms("¿Dónde está mi reporte LUX-2026-000001?") == ["donde", "esta", "mi", "reporte", "lux", "2026", "000001"])
+    }
+
+    @Test func foldsVietnamese() {
+        #expect(TextFolding.fold("Đơn hỗ trợ") == "don ho tro")
+        #expect(TextFolding.fold("giao hàng chậm") == "giao hang cham")
+    }
+}
+
+@Suite("Input checks")
+struct CheckTests {
+    @Test func normalisesPhoneNumbers() throws {
+        #expect(try Check.phone("+52 55 1234-5678") == "+525512345678")
+        #expect(try Check.phone("(55) 1234 5678") == "5512345678")
+        #expect(throws: DocketError.self) { try Check.phone("call me") }
+        #expect(throws: DocketError.self) { try Check.phone("12") }
+    }
+
+    @Test func limitsSubjectLength() throws {
+        #expect(try Check.text(String(repeating: "a", count: 200), field: "subject", max: 200).count == 200)
+        let error = #expect(throws: DocketError.self) { try Check.text(String(repeating: "a", count: 201), field: "subject", max: 200) }
+        #expect(error?.field == "subject")
+        #expect(error?.code == .validation)
+    }
+
+    @Test func normalisesTags() throws {
+        #expect(try Check.tags([" Urgente", "urgente", "poste"]) == ["urgente", "poste"])
+        #expect(throws: DocketError.self) { try Check.tags(Array(repeating: "x", count: 21)) }
+    }
+
+    @Test func acceptsOnlyWebAttachments() throws {
+        let at = Date(timeIntervalSince1970: 0)
+        #expect(try Check.attachments([NewAttachment(url: "https://cdn.example.com/a.jpg", type: "image")], by: "a", at: at).count == 1)
+        #expect(throws: DocketError.self) { try Check.attachments([NewAttachment(url: "javascript:alert(1)")], by: "a", at: at) }
+    }
+}
+
+@Suite("Workflow transitions")
+struct WorkflowTests {
+    static let workflow = Workflow(
+        initial: "new", onAssign: "open", firstResponse: "in_progress", resolved: "resolved", closed: "closed",
+        statuses: [
+            StatusDefinition(id: "new", label: "Nuevo", labelEn: nil, transitions: ["open", "closed"], onCustomerReply: nil),
+            StatusDefinition(id: "open", label: "Abierto", labelEn: nil, transitions: ["in_progress", "resolved"], onCustomerReply: nil),
+            StatusDefinition(id: "in_progress", label: "En progreso", labelEn: nil, transitions: ["resolved"], onCustomerReply: nil),
+            StatusDefinition(id: "resolved", label: "Resuelto", labelEn: nil, transitions: ["closed", "open"], onCustomerReply: "open"),
+            StatusDefinition(id: "closed", label: "Cerrado", labelEn: nil, transitions: [], onCustomerReply: nil),
+        ])
+
+    static func ticket(created: Date) -> Ticket {
+        Ticket(
+            tenantId: "t", ticketId: "LUX-2026-000001", number: 1, numberingYear: 2026, subject: "s", description: "d",
+            category: "other", subcategory: nil, priority: .urgent, status: "new", statusHistory: [], customerId: "c",
+            conversationId: nil, assignedAgent: nil, assignedAt: nil, location: nil,
+            sla: TicketSLA(targets: SLATarget(firstResponseSeconds: 900, resolutionSeconds: 14_400), createdAt: created),
+            resolution: nil, customerFeedback: nil, notes: [], tags: [], escalation: nil, attachments: [], source: .web,
+            createdAt: created, updatedAt: created, closedAt: nil, version: 1)
+    }
+
+    @Test func followsAllowedTransitionsAndRecordsSLA() throws {
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        var ticket = Self.ticket(created: start)
+        try TicketService.transition(&ticket, to: "open", by: "ana", reason: nil, workflow: Self.workflow, now: start + 60)
+        try TicketService.transition(&ticket, to: "in_progress", by: "ana", reason: "working", workflow: Self.workflow, now: start + 600)
+        #expect(ticket.sla.firstResponseAt == start + 600)
+        #expect(ticket.sla.firstResponseMet == true)
+        try TicketService.transition(&ticket, to: "resolved", by: "ana", reason: nil, workflow: Self.workflow, now: start + 20_000)
+        #expect(ticket.resolution?.resolvedBy == "ana")
+        #expect(ticket.sla.resolutionMet == false)
+        try TicketService.transition(&ticket, to: "closed", by: "ana", reason: nil, workflow: Self.workflow, now: start + 30_000)
+        #expect(ticket.closedAt == start + 30_000)
+        #expect(ticket.statusHistory.map(\.to) == ["open", "in_progress", "resolved", "closed"])
+        #expect(ticket.statusHistory[1].reason == "working")
+    }
+
+    @Test func rejectsTransitionsOutsideTheWorkflow() {
+        var ticket = Self.ticket(created: Date())
+        let error = #expect(throws: DocketError.self) {
+            try TicketService.transition(&ticket, to: "resolved", by: "ana", reason: nil, workflow: Self.workflow, now: Date())
+        }
+        #expect(error?.code == .invalidTransition)
+        #expect(error?.details["allowed"] == ["open", "closed"])
+        #expect(ticket.status == "new")
+        let unknown = #expect(throws: DocketError.self) {
+            try TicketService.transition(&ticket, to: "limbo", by: "ana", reason: nil, workflow: Self.workflow, now: Date())
+        }
+        #expect(unknown?.code == .validation)
+    }
+
+    @Test func reopeningClearsTheResolution() throws {
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        var ticket = Self.ticket(created: start)
+        for status in ["open", "resolved", "open"] {
+            try TicketService.transition(&ticket, to: status, by: "ana", reason: nil, workflow: Self.workflow, now: start + 60)
+        }
+        #expect(ticket.resolution == nil)
+        #expect(ticket.sla.resolutionMet == nil)
+    }
+
+    @Test func customersNeverSeeInternalNotes() {
+        var ticket = Self.ticket(created: Date())
+        ticket.notes = [
+            Note(id: "1", authorId: "ana", authorRole: .agent, content: "internal", isInternal: true, timestamp: Date()),
+            Note(id: "2", authorId: "ana", authorRole: .agent, content: "public", isInternal: false, timestamp: Date()),
+        ]
+        #expect(ticket.visible(to: Principal(tenantId: "t", role: .customer, subject: "c")).notes.map(\.content) == ["public"])
+        #expect(ticket.visible(to: Principal(tenantId: "t", role: .agent, subject: "ana")).notes.count == 2)
+    }
+}

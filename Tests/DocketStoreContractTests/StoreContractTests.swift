@@ -1,0 +1,360 @@
+import DocketCore
+import DocketSQLite
+import Foundation
+import Testing
+
+/// Every store adapter is listed here and must pass the whole suite unchanged.
+enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case sqlite
+
+    var testDescription: String { rawValue }
+
+    func make() throws -> any TicketStore {
+        switch self {
+        case .sqlite:
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("docket-contract-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            return try SQLiteTicketStore(path: dir.appendingPathComponent("docket.sqlite").path)
+        }
+    }
+}
+
+enum Fixtures {
+    static let epoch = Date(timeIntervalSince1970: 1_790_000_000)  // 2026-09-21
+
+    static let pack = PackManifest(
+        id: "contract", version: "1", name: "Contract", locale: "es", timeZone: "UTC", defaultCategory: "other",
+        categories: [TicketCategory(id: "other", label: "Otro"), TicketCategory(id: "billing", label: "Facturación")],
+        assistant: AssistantConfiguration(
+            assistantName: "A", companyName: "C", primaryServiceIssue: "p", serviceType: "s", ticketNoun: "reporte",
+            ticketNounPlural: "reportes", language: "es"),
+        terminology: Terminology(
+            ticketSingular: "reporte", ticketPlural: "reportes", createVerb: "reportar", customerNoun: "usuario",
+            agentNoun: "agente", resolveVerb: "resolver"),
+        ticketIdFormat: TicketIDFormat(prefix: "T", separator: "-", includeYear: true, padLength: 6, resetYearly: true),
+        workflow: Workflow(
+            initial: "new", onAssign: "open", firstResponse: "open", resolved: "resolved", closed: "closed",
+            statuses: [
+                StatusDefinition(id: "new", label: "n", labelEn: nil, transitions: ["open"], onCustomerReply: nil),
+                StatusDefinition(id: "open", label: "o", labelEn: nil, transitions: ["resolved"], onCustomerReply: nil),
+                StatusDefinition(id: "resolved", label: "r", labelEn: nil, transitions: ["closed"], onCustomerReply: nil),
+                StatusDefinition(id: "closed", label: "c", labelEn: nil, transitions: [], onCustomerReply: nil),
+            ]),
+        sla: SLAPolicy(targets: Dictionary(uniqueKeysWithValues: Priority.allCases.map {
+            ($0.rawValue, SLATarget(firstResponseSeconds: 3600, resolutionSeconds: 86400))
+        })))
+
+    static func ticket(
+        tenant: String, number: Int, year: Int = 2026, customer: String = "c1", subject: String = "Subject",
+        description: String = "Description", status: String = "new", priority: Priority = .medium, category: String = "other",
+        agent: String? = nil, tags: [String] = [], created: Date = epoch
+    ) -> Ticket {
+        Ticket(
+            tenantId: tenant, ticketId: "T-\(year)-\(number)", number: number, numberingYear: year, subject: subject,
+            description: description, category: category, subcategory: nil, priority: priority, status: status,
+            statusHistory: [StatusChange(from: nil, to: status, changedBy: customer, reason: "created", timestamp: created)],
+            customerId: customer, conversationId: nil, assignedAgent: agent, assignedAt: agent == nil ? nil : created,
+            location: Location(address: "Av. Reforma 1", description: "Poste 3", coordinates: Coordinates(latitude: 19.4, longitude: -99.1)),
+            sla: TicketSLA(targets: SLATarget(firstResponseSeconds: 3600, resolutionSeconds: 86400), createdAt: created),
+            resolution: nil, customerFeedback: nil, notes: [], tags: tags, escalation: nil, attachments: [], source: .web,
+            createdAt: created, updatedAt: created, closedAt: nil, version: 1)
+    }
+
+    static func customer(_ id: String, tenant: String, phone: String? = nil) -> Customer {
+        Customer(id: id, tenantId: tenant, phoneNumber: phone, firstName: "Ana", lastName: "Pérez", email: nil, createdAt: epoch)
+    }
+
+    @discardableResult
+    static func create(
+        _ store: any TicketStore, tenant: String, year: Int = 2026, _ customize: @escaping @Sendable (inout Ticket) -> Void = { _ in }
+    ) async throws -> Ticket {
+        try await store.createTicket(tenantId: tenant, counterYear: year) { number in
+            var ticket = Fixtures.ticket(tenant: tenant, number: number, year: year)
+            customize(&ticket)
+            return ticket
+        }
+    }
+}
+
+@Suite("Store contract")
+struct StoreContractTests {
+    @Test(arguments: StoreKind.allCases)
+    func tenantsRoundTripAndUpdateConditionally(kind: StoreKind) async throws {
+        let store = try kind.make()
+        var tenant = Tenant(id: "acme", name: "Acme", pack: Fixtures.pack, createdAt: Fixtures.epoch)
+        try await store.insertTenant(tenant)
+        #expect(try await store.tenant(id: "acme") == tenant)
+        #expect(try await store.tenant(id: "nobody") == nil)
+        let duplicate = await #expect(throws: DocketError.self) { try await store.insertTenant(tenant) }
+        #expect(duplicate?.code == .conflict)
+
+        tenant.overrides.terminology = Terminology(
+            ticketSingular: "caso", ticketPlural: "casos", createVerb: "abrir", customerNoun: "cliente", agentNoun: "agente",
+            resolveVerb: "resolver")
+        tenant.version = 2
+        #expect(try await store.updateTenant(tenant, expectedVersion: 1))
+        #expect(try await store.updateTenant(tenant, expectedVersion: 1) == false)
+        #expect(try await store.tenant(id: "acme")?.terminology.ticketSingular == "caso")
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func ticketsRoundTripWithEveryField(kind: StoreKind) async throws {
+        let store = try kind.make()
+        var original = Fixtures.ticket(tenant: "a", number: 1, subject: "Instalación eléctrica", description: "Đơn hỗ trợ giao hàng")
+        original.notes = [Note(id: "n1", authorId: "ana", authorRole: .agent, content: "nota", isInternal: true, timestamp: Fixtures.epoch)]
+        original.tags = ["poste", "urgente"]
+        original.escalation = Escalation(escalatedTo: "bob", escalatedBy: "ana", reason: "r", escalatedAt: Fixtures.epoch)
+        original.customerFeedback = CustomerFeedback(rating: 5, comment: "¡Gracias!", submittedAt: (Fixtures.epoch + 0.123).roundedToMilliseconds)
+        let frozen = original
+        let created = try await store.createTicket(tenantId: "a", counterYear: 2026) { _ in frozen }
+        #expect(created == original)
+        #expect(try await store.ticket(tenantId: "a", ticketId: original.ticketId) == original)
+        #expect(try await store.ticket(tenantId: "other", ticketId: original.ticketId) == nil)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func numbersAreSequentialPerTenantAndYear(kind: StoreKind) async throws {
+        let store = try kind.make()
+        var numbers: [Int] = []
+        for _ in 0..<3 { numbers.append(try await Fixtures.create(store, tenant: "a").number) }
+        #expect(numbers == [1, 2, 3])
+        #expect(try await Fixtures.create(store, tenant: "b").number == 1)
+        #expect(try await Fixtures.create(store, tenant: "a", year: 2027).number == 1)
+        #expect(try await Fixtures.create(store, tenant: "a").number == 4)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aFailedBuildLeavesNoGap(kind: StoreKind) async throws {
+        let store = try kind.make()
+        try await Fixtures.create(store, tenant: "a")
+        struct Refused: Error {}
+        await #expect(throws: Refused.self) {
+            _ = try await store.createTicket(tenantId: "a", counterYear: 2026) { _ in throw Refused() }
+        }
+        #expect(try await Fixtures.create(store, tenant: "a").number == 2)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func concurrentCreatesGetDistinctConsecutiveNumbers(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let numbers = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<200 { group.addTask { try await Fixtures.create(store, tenant: "a").number } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(numbers.sorted() == Array(1...200))
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func updatesAreConditionalOnVersion(kind: StoreKind) async throws {
+        let store = try kind.make()
+        var ticket = try await Fixtures.create(store, tenant: "a")
+        ticket.status = "open"
+        ticket.version = 2
+        #expect(try await store.updateTicket(ticket, expectedVersion: 1))
+        var stale = ticket
+        stale.status = "resolved"
+        stale.version = 2
+        #expect(try await store.updateTicket(stale, expectedVersion: 1) == false)
+        #expect(try await store.ticket(tenantId: "a", ticketId: ticket.ticketId)?.status == "open")
+        var missing = ticket
+        missing.ticketId = "T-2026-999"
+        #expect(try await store.updateTicket(missing, expectedVersion: 2) == false)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func oneWinnerAmongConcurrentConditionalUpdates(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let ticket = try await Fixtures.create(store, tenant: "a")
+        let wins = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for index in 0..<50 {
+                group.addTask {
+                    var claimed = ticket
+                    claimed.assignedAgent = "agent-\(index)"
+                    claimed.version = 2
+                    return try await store.updateTicket(claimed, expectedVersion: 1)
+                }
+            }
+            return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+        }
+        #expect(wins == 1)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func listsFilterSortAndPaginate(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let day: TimeInterval = 86400
+        for index in 0..<30 {
+            try await Fixtures.create(store, tenant: "a") { ticket in
+                ticket.createdAt = Fixtures.epoch + Double(index) * day
+                ticket.priority = Priority.allCases[index % 4]
+                ticket.status = index % 3 == 0 ? "open" : "new"
+                ticket.category = index % 5 == 0 ? "billing" : "other"
+                ticket.assignedAgent = index % 2 == 0 ? "ana" : nil
+                ticket.customerId = index < 10 ? "c1" : "c2"
+                ticket.tags = index % 6 == 0 ? ["poste"] : []
+            }
+        }
+        try await Fixtures.create(store, tenant: "b")
+
+        var query = TicketQuery()
+        query.limit = 7
+        var page = try await store.listTickets(tenantId: "a", query: query)
+        #expect(page.total == 30)
+        #expect(page.pages == 5)
+        #expect(page.items.count == 7)
+        #expect(page.items.first?.number == 30)  // newest first
+        query.page = 5
+        #expect(try await store.listTickets(tenantId: "a", query: query).items.count == 2)
+
+        func count(_ change: (inout TicketQuery) -> Void) async throws -> Int {
+            var query = TicketQuery()
+            change(&query)
+            return try await store.listTickets(tenantId: "a", query: query).total
+        }
+        #expect(try await count { $0.statuses = ["open"] } == 10)
+        #expect(try await count { $0.statuses = ["open", "new"] } == 30)
+        #expect(try await count { $0.category = "billing" } == 6)
+        #expect(try await count { $0.priority = .urgent } == 7)
+        #expect(try await count { $0.assignedAgent = "ana" } == 15)
+        #expect(try await count { $0.assignedAgent = "" } == 15)
+        #expect(try await count { $0.customerId = "c1" } == 10)
+        #expect(try await count { $0.tag = "poste" } == 5)
+        #expect(try await count { $0.createdFrom = Fixtures.epoch + 10 * day; $0.createdTo = Fixtures.epoch + 19 * day } == 10)
+        #expect(try await count { $0.statuses = ["open"]; $0.assignedAgent = "ana" } == 5)
+
+        query = TicketQuery()
+        query.sortBy = .priority
+        query.limit = 100
+        page = try await store.listTickets(tenantId: "a", query: query)
+        #expect(page.items.map(\.priority.rank) == page.items.map(\.priority.rank).sorted(by: >))
+        query.ascending = true
+        query.sortBy = .createdAt
+        #expect(try await store.listTickets(tenantId: "a", query: query).items.first?.number == 1)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func searchFoldsAccentsAndKeepsInternalNotesFromCustomers(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let first = try await Fixtures.create(store, tenant: "a") { ticket in
+            ticket.subject = "Falla de instalación eléctrica"
+            ticket.notes = [Note(id: "n", authorId: "ana", authorRole: .agent, content: "proveedor Zafiro", isInternal: true, timestamp: Fixtures.epoch)]
+        }
+        try await Fixtures.create(store, tenant: "a") { $0.description = "Đơn hỗ trợ: giao hàng chậm" }
+        try await Fixtures.create(store, tenant: "b") { $0.subject = "instalacion en otra empresa" }
+
+        func search(_ text: String, internal withInternal: Bool = true) async throws -> [String] {
+            var query = TicketQuery()
+            query.search = text
+            query.searchInternalNotes = withInternal
+            return try await store.listTickets(tenantId: "a", query: query).items.map(\.ticketId)
+        }
+        #expect(try await search("instalacion") == [first.ticketId])
+        #expect(try await search("INSTALACIÓN electr") == [first.ticketId])
+        #expect(try await search("don ho tro").count == 1)
+        #expect(try await search(first.ticketId) == [first.ticketId])
+        #expect(try await search("zafiro") == [first.ticketId])
+        #expect(try await search("zafiro", internal: false).isEmpty)
+        #expect(try await search("\"; DROP TABLE tickets; --").isEmpty)
+        #expect(try await search("***").isEmpty)
+
+        // The index follows updates.
+        var changed = first
+        changed.subject = "Cambio de medidor"
+        changed.version = 2
+        #expect(try await store.updateTicket(changed, expectedVersion: 1))
+        #expect(try await search("medidor") == [first.ticketId])
+        #expect(try await search("instalacion").isEmpty)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func countsByStatusPriorityAndAgent(kind: StoreKind) async throws {
+        let store = try kind.make()
+        for index in 0..<6 {
+            try await Fixtures.create(store, tenant: "a") { ticket in
+                ticket.status = index < 2 ? "resolved" : "new"
+                ticket.priority = index < 3 ? .high : .low
+                ticket.assignedAgent = index < 4 ? "ana" : nil
+                if index < 2 {
+                    ticket.resolution = Resolution(resolvedAt: ticket.createdAt + 100, resolvedBy: "ana", notes: nil)
+                    ticket.sla.resolutionMet = index == 0
+                    ticket.sla.firstResponseAt = ticket.createdAt + 60
+                    ticket.sla.firstResponseMet = true
+                }
+                if index == 5 { ticket.escalation = Escalation(escalatedTo: nil, escalatedBy: "ana", reason: "r", escalatedAt: ticket.createdAt) }
+            }
+        }
+        let counts = try await store.ticketCounts(tenantId: "a", filter: StatsFilter())
+        #expect(counts.total == 6)
+        #expect(counts.byStatus == ["resolved": 2, "new": 4])
+        #expect(counts.byPriority == ["high": 3, "low": 3])
+        #expect(counts.escalated == 1)
+        #expect(counts.agents == [AgentTicketFigures(
+            agentId: "ana", assigned: 4, resolved: 2, firstResponseCount: 2, firstResponseTotalSeconds: 120, firstResponseMet: 2,
+            firstResponseMeasured: 2, resolutionMet: 1, resolutionMeasured: 2)])
+        #expect(try await store.ticketCounts(tenantId: "a", filter: StatsFilter(assignedAgent: "ana")).total == 4)
+        #expect(try await store.ticketCounts(tenantId: "zzz", filter: StatsFilter()).total == 0)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func customersAreUniqueByPhoneAndCountTheirTickets(kind: StoreKind) async throws {
+        let store = try kind.make()
+        try await store.insertCustomer(Fixtures.customer("c1", tenant: "a", phone: "+525512345678"))
+        try await store.insertCustomer(Fixtures.customer("c1", tenant: "b", phone: "+525512345678"))
+        let samePhone = await #expect(throws: DocketError.self) {
+            try await store.insertCustomer(Fixtures.customer("c2", tenant: "a", phone: "+525512345678"))
+        }
+        #expect(samePhone?.code == .conflict)
+        let sameId = await #expect(throws: DocketError.self) { try await store.insertCustomer(Fixtures.customer("c1", tenant: "a")) }
+        #expect(sameId?.code == .conflict)
+        try await store.insertCustomer(Fixtures.customer("c3", tenant: "a"))
+        try await store.insertCustomer(Fixtures.customer("c4", tenant: "a"))
+
+        try await Fixtures.create(store, tenant: "a")
+        try await Fixtures.create(store, tenant: "a")
+        #expect(try await store.customer(tenantId: "a", id: "c1")?.statistics.totalTickets == 2)
+        #expect(try await store.customer(tenantId: "b", id: "c1")?.statistics.totalTickets == 0)
+        let page = try await store.listCustomers(tenantId: "a", page: 1, limit: 2)
+        #expect(page.total == 3)
+        #expect(page.items.count == 2)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func agentsAreUniqueByEmail(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let ana = Agent(
+            id: "ana", tenantId: "a", name: "Ana", email: "ana@example.com", role: .agent, skills: ["solar"], capacity: 5,
+            createdAt: Fixtures.epoch)
+        try await store.insertAgent(ana)
+        #expect(try await store.agent(tenantId: "a", id: "ana") == ana)
+        #expect(try await store.agent(tenantId: "b", id: "ana") == nil)
+        var bob = ana
+        bob.id = "bob"
+        bob.email = "ANA@example.com"
+        let duplicate = await #expect(throws: DocketError.self) { try await store.insertAgent(bob) }
+        #expect(duplicate?.code == .conflict)
+        bob.email = nil
+        try await store.insertAgent(bob)
+        #expect(try await store.listAgents(tenantId: "a", page: 1, limit: 10).total == 2)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func pingAnswers(kind: StoreKind) async throws {
+        try await kind.make().ping()
+    }
+}
+
+@Suite("SQLite specifics")
+struct SQLiteStoreTests {
+    @Test func migrationsAreVersionedAndReapplyingIsANoOp() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("docket-mig-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("docket.sqlite").path
+        let first = try SQLiteTicketStore(path: path)
+        try await Fixtures.create(first, tenant: "a")
+        let applied = try await first.appliedMigrations()
+        #expect(applied.count >= 1)
+        let reopened = try SQLiteTicketStore(path: path)
+        #expect(try await reopened.appliedMigrations() == applied)
+        #expect(try await Fixtures.create(reopened, tenant: "a").number == 2)
+    }
+}
