@@ -52,7 +52,7 @@ func makeRoutes(_ dependencies: HTTPDependencies, settings: HTTPSettings) throws
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
-    let routes = RouteRegistry(router: router, auth: AuthMiddleware(tokens: dependencies.tokens))
+    let routes = RouteRegistry(router: router, auth: AuthMiddleware(tokens: dependencies.tokens, service: dependencies.service))
     let system = SystemController(
         service: dependencies.service, metrics: dependencies.metrics, version: settings.version, storeKind: dependencies.storeKind)
     system.register(routes)

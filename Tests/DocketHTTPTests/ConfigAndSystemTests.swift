@@ -1,0 +1,176 @@
+import DocketCore
+@testable import DocketHTTP
+import Foundation
+import HummingbirdTesting
+import Testing
+
+@Suite("Configuration API")
+struct ConfigTests {
+    @Test func adminsOverrideAndResetThePacksConfiguration() async throws {
+        let app = try await TestApp()
+        try await app.test { client in
+            let (admin, agent, customer) = try await app.people(client)
+            var reply = try await client.call(.get, "/api/v2/config/all", token: admin)
+            var all = try #require(try reply.json()["configurations"] as? [String: Any])
+            #expect((all["ticketCategories"] as? [Any])?.count == 6)
+            #expect((all["terminology"] as? [String: String])?["ticketSingular"] == "reporte")
+            #expect((all["ticketIdFormat"] as? [String: Any])?["prefix"] as? String == "LUX")
+            #expect((all["assistantConfiguration"] as? [String: String])?["assistantName"] == "Lúmen")
+            #expect(all["overridden"] as? [String] == [])
+
+            var categories = try #require((try await client.call(.get, "/api/v2/config/ticket-categories", token: customer).json())["categories"] as? [[String: Any]])
+            categories.append(["id": "street_pole", "label": "Poste dañado", "labelEn": "Damaged pole", "color": "#123456"])
+            reply = try await client.call(.put, "/api/v2/config/ticket-categories", token: agent, json: ["categories": categories])
+            #expect(reply.status == .forbidden)
+            reply = try await client.call(.put, "/api/v2/config/ticket-categories", token: admin, json: ["categories": categories])
+            #expect(reply.status == .ok)
+            _ = try await app.openTicket(client, token: customer, extra: ["category": "street_pole"])
+
+            reply = try await client.call(.put, "/api/v2/config/ticket-categories", token: admin, json: ["categories": [["id": "Bad Id", "label": ""]]])
+            #expect(reply.status == .unprocessableContent)
+            reply = try await client.call(.put, "/api/v2/config/ticket-categories", token: admin, json: ["categories": [["id": "billing", "label": "F"]]])
+            #expect(reply.status == .unprocessableContent)  // the default category must stay
+
+            reply = try await client.call(.put, "/api/v2/config/ticket-id-format", token: admin, json: [
+                "prefix": "SOL", "separator": "/", "includeYear": false, "padLength": 4, "resetYearly": false,
+            ])
+            #expect(reply.status == .ok)
+            #expect(try await app.openTicket(client, token: customer) == "SOL/0001")
+            reply = try await client.call(.put, "/api/v2/config/ticket-id-format", token: admin, json: [
+                "prefix": "", "separator": "-", "includeYear": true, "padLength": 6, "resetYearly": true,
+            ])
+            #expect(reply.status == .unprocessableContent)
+
+            reply = try await client.call(.get, "/api/v2/config/all", token: admin)
+            all = try #require(try reply.json()["configurations"] as? [String: Any])
+            #expect(Set(all["overridden"] as? [String] ?? []) == ["ticket_categories", "ticket_id_format"])
+
+            reply = try await client.call(.post, "/api/v2/config/reset/ticket-id-format", token: admin)
+            #expect(reply.status == .ok)
+            #expect(try await app.openTicket(client, token: customer) == "LUX-2026-000002")  // the yearly counter; SOL/0001 drew from the never-reset one
+            reply = try await client.call(.post, "/api/v2/config/reset/ticket_categories", token: admin)
+            #expect(reply.status == .ok)
+            reply = try await client.call(.post, "/api/v2/tickets", token: customer, json: ["subject": "s", "description": "d", "category": "street_pole"])
+            #expect(reply.status == .unprocessableContent)
+            reply = try await client.call(.post, "/api/v2/config/reset/everything", token: admin)
+            #expect(reply.status == .badRequest)
+
+            reply = try await client.call(.put, "/api/v2/config/assistant", token: admin, json: [
+                "assistantName": "Sol", "companyName": "LUXFREE", "primaryServiceIssue": "paneles", "serviceType": "solar",
+                "ticketNoun": "reporte", "ticketNounPlural": "reportes", "language": "es",
+            ])
+            #expect(reply.status == .ok)
+            reply = try await client.call(.get, "/api/v2/config/assistant", token: agent)
+            #expect((try reply.json()["config"] as? [String: String])?["assistantName"] == "Sol")
+        }
+    }
+}
+
+@Suite("System routes and OpenAPI")
+struct SystemTests {
+    @Test func healthAndMetricsAnswerWithoutAToken() async throws {
+        let app = try await TestApp()
+        try await app.test { client in
+            var reply = try await client.call(.get, "/health")
+            #expect(reply.status == .ok)
+            #expect((try reply.json()["store"] as? [String: String])?["status"] == "ok")
+            reply = try await client.call(.get, "/metrics")
+            #expect(reply.status == .ok)
+            #expect(reply.headers[.contentType]?.hasPrefix("text/plain") == true)
+        }
+    }
+
+    @Test func theDocumentDescribesEveryRegisteredRoute() async throws {
+        let app = try await TestApp()
+        try await app.test { client in
+            let reply = try await client.call(.get, "/openapi.json")
+            #expect(reply.status == .ok)
+            let document = try reply.json()
+            #expect(document["openapi"] as? String == "3.1.0")
+            let paths = try #require(document["paths"] as? [String: [String: Any]])
+            let registered = app.router.routes
+            #expect(registered.count >= 33)
+            for route in registered {
+                let path = route.path.description.split(separator: "/", omittingEmptySubsequences: false).map {
+                    $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0)
+                }.joined(separator: "/")
+                let operation = paths[path]?[route.method.rawValue.lowercased()] as? [String: Any]
+                #expect(operation != nil, "\(route.method) \(path) is not in openapi.json")
+                #expect((operation?["responses"] as? [String: Any])?.isEmpty == false)
+            }
+            let documented = paths.values.reduce(0) { $0 + $1.count }
+            #expect(documented == registered.count)
+
+            // Every $ref points at a schema that exists.
+            let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: Any])
+            var refs: [String] = []
+            func collect(_ value: Any) {
+                if let dict = value as? [String: Any] {
+                    if let ref = dict["$ref"] as? String { refs.append(ref) }
+                    dict.values.forEach(collect)
+                } else if let array = value as? [Any] {
+                    array.forEach(collect)
+                }
+            }
+            collect(document)
+            #expect(!refs.isEmpty)
+            for ref in refs {
+                #expect(schemas[String(ref.dropFirst("#/components/schemas/".count))] != nil, "\(ref) is missing")
+            }
+        }
+    }
+
+    /// The schemas must declare every property the API's types encode.
+    @Test func schemasDeclareWhatTheTypesEncode() async throws {
+        let app = try await TestApp()
+        try await app.test { client in
+            let (admin, agent, customer) = try await app.people(client)
+            let id = try await app.openTicket(client, token: customer, extra: [
+                "location": ["address": "Calle 5", "coordinates": ["latitude": 19.4, "longitude": -99.1]],
+                "attachments": [["url": "https://cdn.example.com/foto.jpg", "type": "image"]], "tags": ["poste"],
+            ])
+            _ = try await client.call(.post, "/api/v2/tickets/\(id)/claim", token: agent)
+            _ = try await client.call(.post, "/api/v2/tickets/\(id)/notes", token: agent, json: ["content": "n"])
+            _ = try await client.call(.post, "/api/v2/tickets/\(id)/escalate", token: agent, json: ["reason": "r", "toAgentId": "ana"])
+            _ = try await client.call(.post, "/api/v2/tickets/\(id)/resolve", token: agent, json: ["resolutionNotes": "ok"])
+            _ = try await client.call(.post, "/api/v2/tickets/\(id)/feedback", token: customer, json: ["rating": 4, "comment": "bien"])
+            let document = try await client.call(.get, "/openapi.json").json()
+            let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: [String: Any]])
+
+            func check(_ value: Any, against schemaName: String) {
+                guard let schema = schemas[schemaName] else { Issue.record("no schema \(schemaName)"); return }
+                check(value, schema: schema, at: schemaName)
+            }
+            func check(_ value: Any, schema: [String: Any], at path: String) {
+                if let ref = schema["$ref"] as? String {
+                    check(value, against: String(ref.dropFirst("#/components/schemas/".count)))
+                    return
+                }
+                if let object = value as? [String: Any] {
+                    if let properties = schema["properties"] as? [String: [String: Any]] {
+                        for (key, child) in object {
+                            guard let childSchema = properties[key] else { Issue.record("\(path).\(key) is not in the schema"); continue }
+                            check(child, schema: childSchema, at: "\(path).\(key)")
+                        }
+                        for required in schema["required"] as? [String] ?? [] where object[required] == nil {
+                            Issue.record("\(path).\(required) is required but absent")
+                        }
+                    } else if let additional = schema["additionalProperties"] as? [String: Any] {
+                        for (key, child) in object { check(child, schema: additional, at: "\(path).\(key)") }
+                    }
+                } else if let array = value as? [Any], let items = schema["items"] as? [String: Any] {
+                    for (index, item) in array.enumerated() { check(item, schema: items, at: "\(path)[\(index)]") }
+                }
+            }
+
+            check(try await client.call(.get, "/api/v2/tickets/\(id)", token: admin).json(), against: "TicketEnvelope")
+            check(try await client.call(.get, "/api/v2/tickets", token: admin).json(), against: "TicketList")
+            check(try await client.call(.get, "/api/v2/tickets/stats/summary", token: admin).json(), against: "StatsEnvelope")
+            check(try await client.call(.get, "/api/v2/customers/cust1", token: admin).json(), against: "CustomerEnvelope")
+            check(try await client.call(.get, "/api/v2/agents", token: admin).json(), against: "AgentList")
+            check(try await client.call(.get, "/api/v2/config/all", token: admin).json(), against: "AllConfigurationsEnvelope")
+            check(try await client.call(.get, "/health").json(), against: "Health")
+            check(try await client.call(.get, "/api/v2/tickets/nope", token: admin).json(), against: "Error")
+        }
+    }
+}
