@@ -55,15 +55,8 @@ public struct PackLoader: Sendable {
 
     static func problem(_ error: DecodingError) -> FieldProblem {
         func path(_ keys: [any CodingKey]) -> String {
-            var out = ""
-            for key in keys {
-                if let index = key.intValue {
-                    out += "[\(index)]"
-                } else {
-                    out += out.isEmpty ? key.stringValue : ".\(key.stringValue)"
-                }
-            }
-            return out.isEmpty ? "(root)" : out
+            let text = CodingPath.describe(keys)
+            return text.isEmpty ? "(root)" : text
         }
         switch error {
         case .keyNotFound(let key, let context):

@@ -65,13 +65,7 @@ enum APICoding {
     }
 
     static func badRequest(_ error: DecodingError) -> DocketError {
-        func path(_ keys: [any CodingKey]) -> String {
-            var out = ""
-            for key in keys {
-                if let index = key.intValue { out += "[\(index)]" } else { out += out.isEmpty ? key.stringValue : ".\(key.stringValue)" }
-            }
-            return out
-        }
+        func path(_ keys: [any CodingKey]) -> String { CodingPath.describe(keys) }
         switch error {
         case .keyNotFound(let key, let context):
             let field = path(context.codingPath + [key])
