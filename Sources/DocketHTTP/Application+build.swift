@@ -16,12 +16,19 @@ public struct HTTPSettings: Sendable {
     public var host: String
     public var port: Int
     public var limits: HTTPLimits
+    /// Most connections served at once (`http.maxConnections`); further ones wait in the
+    /// listen backlog until one closes.
+    public var maxConnections: Int
     public var version: String
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, limits: HTTPLimits = .init(), version: String = "0.1.0") {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, limits: HTTPLimits = .init(), maxConnections: Int = 1024,
+        version: String = "0.1.0"
+    ) {
         self.host = host
         self.port = port
         self.limits = limits
+        self.maxConnections = maxConnections
         self.version = version
     }
 }
@@ -69,6 +76,8 @@ public func buildApplication(
 ) throws -> Application<RouterResponder<DocketRequestContext>> {
     Application(
         router: try buildRouter(dependencies, settings: settings),
-        configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "docket"),
+        configuration: .init(
+            address: .hostname(settings.host, port: settings.port), serverName: "docket",
+            availableConnectionsDelegate: .maximum(settings.maxConnections, logger: logger)),
         logger: logger)
 }

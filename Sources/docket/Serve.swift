@@ -24,6 +24,8 @@ struct Serve: AsyncParsableCommand {
     var defaultPack: String?
     @Option(help: "Largest request body in bytes (http.maxBodyBytes, DOCKET_MAX_BODY_BYTES; default 1048576).")
     var maxBodyBytes: Int?
+    @Option(help: "Most connections served at once; more wait in the backlog (http.maxConnections, DOCKET_MAX_CONNECTIONS; default 1024).")
+    var maxConnections: Int?
     @Option(help: "SQLite durability: normal or full (store.sqlite.durability, DOCKET_SQLITE_DURABILITY; default normal).")
     var sqliteDurability: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error (log.level, DOCKET_LOG_LEVEL; default info).")
@@ -45,8 +47,10 @@ struct Serve: AsyncParsableCommand {
             host: Setting.value(host, env: "DOCKET_HOST", default: "127.0.0.1"),
             port: try Setting.integer(port, env: "DOCKET_PORT", default: 8080, name: "http.port"),
             limits: HTTPLimits(maxBodyBytes: try Setting.integer(maxBodyBytes, env: "DOCKET_MAX_BODY_BYTES", default: 1 << 20, name: "http.maxBodyBytes")),
+            maxConnections: try Setting.integer(maxConnections, env: "DOCKET_MAX_CONNECTIONS", default: 1024, name: "http.maxConnections"),
             version: Docket.version)
         guard settings.limits.maxBodyBytes >= 1024 else { throw SetupError("http.maxBodyBytes must be at least 1024") }
+        guard settings.maxConnections >= 1 else { throw SetupError("http.maxConnections must be at least 1") }
 
         let dataDirectory = DataDirectory(path: Setting.value(dataDir, env: "DOCKET_DATA_DIR", default: "./data"))
         if try dataDirectory.prepare() {

@@ -26,7 +26,9 @@ struct TestApp: @unchecked Sendable {
 
     static let start = Date(timeIntervalSince1970: 1_795_000_000)  // 2026-11-18
 
-    init(maxBodyBytes: Int = 64 * 1024, clock: ManualClock = ManualClock(TestApp.start)) async throws {
+    init(
+        maxBodyBytes: Int = 64 * 1024, maxConnections: Int = 1024, port: Int = 0, clock: ManualClock = ManualClock(TestApp.start)
+    ) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("docket-http-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let store = try SQLiteTicketStore(path: dir.appendingPathComponent("docket.sqlite").path)
@@ -37,7 +39,7 @@ struct TestApp: @unchecked Sendable {
         _ = try await service.provisionTenant(id: "default", name: "LUXFREE", pack: pack)
         _ = try await service.provisionTenant(id: "acme", name: "Acme", pack: pack)
         let dependencies = HTTPDependencies(service: service, tokens: tokens, metrics: PrometheusCollectorRegistry(), storeKind: "sqlite")
-        let settings = HTTPSettings(limits: HTTPLimits(maxBodyBytes: maxBodyBytes))
+        let settings = HTTPSettings(port: port, limits: HTTPLimits(maxBodyBytes: maxBodyBytes), maxConnections: maxConnections)
         app = try buildApplication(dependencies, settings: settings, logger: Logger(label: "test"))
         router = try buildRouter(dependencies, settings: settings)
     }
@@ -49,6 +51,7 @@ struct TestApp: @unchecked Sendable {
     func test(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         try await app.test(.router, body)
     }
+
 }
 
 struct Reply: Sendable {
