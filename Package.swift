@@ -21,6 +21,11 @@ let package = Package(
     targets: [
         // Pure domain: types, ports and the ticket lifecycle service. Foundation only.
         .target(name: "DocketCore"),
+        // Lua 5.4 from Debian, and the C shim around it (macros as functions, budgets, pcall only).
+        .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
+        .target(name: "CLuaShim", dependencies: ["CLua"]),
+        // The sandboxed Lua rule runtime.
+        .target(name: "DocketRules", dependencies: ["DocketCore", "CLuaShim"]),
         // Reads industry packs (YAML) from disk into core types.
         .target(
             name: "DocketPacks",
@@ -56,6 +61,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "DocketCoreTests", dependencies: ["DocketCore"]),
+        .testTarget(name: "DocketRulesTests", dependencies: ["DocketCore", "DocketRules"]),
         .testTarget(name: "DocketPacksTests", dependencies: ["DocketCore", "DocketPacks"]),
         .testTarget(name: "DocketStoreContractTests", dependencies: ["DocketCore", "DocketSQLite"]),
         .testTarget(

@@ -1,0 +1,139 @@
+#include "CLuaShim.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Allocation allowed past the cap once a call is killed, so the error message and
+   traceback can still be built. */
+#define DOCKET_GRACE_BYTES (64 * 1024)
+/* The hook runs every this many VM instructions. */
+#define DOCKET_HOOK_STEP 1000
+
+int64_t docket_monotonic_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static DocketLuaBudget *budget_of(lua_State *L) {
+    void *ud = NULL;
+    lua_getallocf(L, &ud);
+    return (DocketLuaBudget *)ud;
+}
+
+static void kill_call(DocketLuaBudget *b, const char *reason) {
+    if (!b->killed) {
+        b->killed = 1;
+        snprintf(b->reason, sizeof b->reason, "%s", reason);
+    }
+}
+
+static void *docket_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+    DocketLuaBudget *b = (DocketLuaBudget *)ud;
+    size_t old = ptr ? osize : 0;
+    if (nsize == 0) {
+        free(ptr);
+        b->used -= old;
+        return NULL;
+    }
+    if (b->enforcing && nsize > old) {
+        size_t after = b->used - old + nsize;
+        size_t cap = b->killed ? b->memory_limit + DOCKET_GRACE_BYTES : b->memory_limit;
+        if (after > cap) {
+            char reason[160];
+            snprintf(reason, sizeof reason, "rule budget exceeded: memory limit of %zu bytes", b->memory_allowance);
+            kill_call(b, reason);
+            return NULL;
+        }
+    }
+    void *p = realloc(ptr, nsize);
+    if (p == NULL) return NULL;
+    b->used = b->used - old + nsize;
+    return p;
+}
+
+/* Checks the budget every DOCKET_HOOK_STEP instructions. Once the call is killed the hook
+   re-arms on every line and every instruction, so a rule's own pcall cannot swallow the kill
+   for more than one step (Redis does the same for runaway scripts). */
+static void docket_hook(lua_State *L, lua_Debug *ar) {
+    DocketLuaBudget *b = budget_of(L);
+    if (!b->enforcing) return;
+    if (!b->killed) {
+        if (ar->event == LUA_HOOKCOUNT) b->instructions += DOCKET_HOOK_STEP;
+        if (b->instructions > b->instruction_limit) {
+            char reason[160];
+            snprintf(reason, sizeof reason, "rule budget exceeded: more than %lld instructions",
+                     (long long)b->instruction_limit);
+            kill_call(b, reason);
+        } else if (docket_monotonic_ns() > b->deadline_ns) {
+            kill_call(b, "rule budget exceeded: time limit");
+        } else {
+            return;
+        }
+    }
+    lua_sethook(L, docket_hook, LUA_MASKCOUNT | LUA_MASKLINE, 1);
+    luaL_error(L, "%s", b->reason);
+}
+
+static int docket_traceback(lua_State *L) {
+    const char *msg = lua_tostring(L, 1);
+    if (msg == NULL) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
+        msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    }
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+lua_State *docket_lua_newstate(DocketLuaBudget *budget) {
+    memset(budget, 0, sizeof *budget);
+    lua_State *L = lua_newstate(docket_alloc, budget);
+    if (L == NULL) return NULL;
+    luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
+    luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 1);
+    luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
+    luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 1);
+    luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 1);
+    luaL_requiref(L, LUA_DBLIBNAME, luaopen_debug, 1);
+    lua_settop(L, 0);
+    return L;
+}
+
+static int protected_call(lua_State *L, int nargs, int nresults) {
+    int base = lua_gettop(L) - nargs;
+    lua_pushcfunction(L, docket_traceback);
+    lua_rotate(L, base, 1);
+    int status = lua_pcall(L, nargs, nresults, base);
+    lua_rotate(L, base, -1);
+    lua_settop(L, -2);
+    return status;
+}
+
+int docket_lua_pcall(lua_State *L, int nargs, int nresults) {
+    return protected_call(L, nargs, nresults);
+}
+
+int docket_lua_budgeted_call(lua_State *L, int nargs, int nresults, int64_t instruction_limit,
+                             int64_t timeout_ns, size_t memory_limit) {
+    DocketLuaBudget *b = budget_of(L);
+    b->killed = 0;
+    b->reason[0] = '\0';
+    b->instructions = 0;
+    b->instruction_limit = instruction_limit;
+    b->deadline_ns = docket_monotonic_ns() + timeout_ns;
+    /* The cap counts what the call adds on top of what the state already holds. */
+    b->memory_allowance = memory_limit;
+    b->memory_limit = b->used + memory_limit;
+    b->enforcing = 1;
+    lua_sethook(L, docket_hook, LUA_MASKCOUNT, DOCKET_HOOK_STEP);
+    int status = protected_call(L, nargs, nresults);
+    lua_sethook(L, NULL, 0, 0);
+    b->enforcing = 0;
+    return status;
+}
+
+int docket_lua_loadtext(lua_State *L, const char *source, size_t length, const char *chunkname) {
+    return luaL_loadbufferx(L, source, length, chunkname, "t");
+}

@@ -1,0 +1,212 @@
+/// Trusted Lua run once per state before any rule. It keeps private references to what the
+/// sandbox must not expose (debug.setupvalue, load), builds the allow-listed globals, and
+/// returns the driver the Swift side calls: define, compile, functions, run.
+enum LuaBootstrap {
+    static let chunkName = "=docket.bootstrap"
+
+    static let source = #"""
+    local setupvalue = debug.setupvalue
+    local load, setmetatable, getmetatable, rawget, rawset = load, setmetatable, getmetatable, rawget, rawset
+    local type, error, pairs, next, tostring, select, pcall = type, error, pairs, next, tostring, select, pcall
+    local MAX_PATTERN = 128
+
+    local function readonly(t, name)
+      return setmetatable({}, {
+        __index = t,
+        __newindex = function(_, k) error("attempt to modify read-only table '" .. name .. "'", 2) end,
+        __len = function() return #t end,
+        __pairs = function() return next, t, nil end,
+        __metatable = false,
+      })
+    end
+
+    local function copy(t, except)
+      local out = {}
+      for k, v in pairs(t) do
+        if not (except and except[k]) then out[k] = v end
+      end
+      return out
+    end
+
+    -- Pattern matching runs in C, where the instruction hook cannot stop it, and backtracking
+    -- costs up to (subject length)^(quantifiers + 1). Refuse patterns whose worst case is
+    -- above MAX_PATTERN_COST steps; plain find is linear and always allowed.
+    local byte, log = string.byte, math.log
+    local MAX_PATTERN_COST = log(1e8)
+    local QUANTIFIERS = { [42] = true, [43] = true, [45] = true, [63] = true }  -- * + - ?
+    local function bounded(f, name)
+      return function(s, pattern, init, plain)
+        if type(pattern) == "string" then
+          if #pattern > MAX_PATTERN then
+            error(name .. ": patterns are limited to " .. MAX_PATTERN .. " characters", 2)
+          end
+          if not (plain and name == "string.find") then
+            local quantifiers, i = 0, 1
+            while i <= #pattern do
+              local c = byte(pattern, i)
+              if c == 37 then i = i + 1 elseif QUANTIFIERS[c] then quantifiers = quantifiers + 1 end
+              i = i + 1
+            end
+            local length = type(s) == "string" and #s or #tostring(s)
+            if quantifiers > 0 and (quantifiers + 1) * log(length + 1) > MAX_PATTERN_COST then
+              error(name .. ": pattern too costly for a subject of " .. length .. " bytes ("
+                .. quantifiers .. " quantifiers); use plain find or the docket.text helpers", 2)
+            end
+          end
+        end
+        return f(s, pattern, init, plain)
+      end
+    end
+
+    -- When the hook kills a rule, Lua runs the error handler with hooks off; run a rule's
+    -- handler only after the failed call has unwound, so the budget still applies to it.
+    local pack, unpack = table.pack, table.unpack
+    local function safe_xpcall(f, handler, ...)
+      local results = pack(pcall(f, ...))
+      if results[1] then return unpack(results, 1, results.n) end
+      return false, handler(results[2])
+    end
+
+    local safe_string = copy(string, { dump = true })
+    for _, name in pairs({ "find", "match", "gmatch", "gsub" }) do
+      safe_string[name] = bounded(string[name], "string." .. name)
+    end
+    local string_proxy = readonly(safe_string, "string")
+    -- ("x"):method() goes through the sandboxed table, and nobody reaches the metatable.
+    local string_mt = getmetatable("")
+    string_mt.__index = string_proxy
+    string_mt.__metatable = false
+
+    -- A finalizer would run at some later collection, outside any rule's budget.
+    local function safe_setmetatable(t, mt)
+      if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
+        error("setmetatable: __gc finalizers are not allowed in rules", 2)
+      end
+      return setmetatable(t, mt)
+    end
+
+    local globals = {
+      assert = assert, error = error, ipairs = ipairs, next = next, pairs = pairs, pcall = pcall,
+      rawequal = rawequal, rawget = rawget, rawlen = rawlen, select = select, tonumber = tonumber,
+      tostring = tostring, type = type, xpcall = safe_xpcall, setmetatable = safe_setmetatable,
+      getmetatable = getmetatable, _VERSION = _VERSION,
+      string = string_proxy,
+      table = readonly(copy(table), "table"),
+      math = readonly(copy(math, { random = true, randomseed = true }), "math"),
+      utf8 = readonly(copy(utf8), "utf8"),
+    }
+
+    -- A fresh global table for one chunk: reads fall back to the allow-list (unknown names
+    -- raise), writes are allowed only while the chunk's top level runs (to define functions).
+    local function sandbox_env()
+      local defining = true
+      local env = setmetatable({}, {
+        __index = function(_, k)
+          local v = globals[k]
+          if v == nil then error("unknown global '" .. tostring(k) .. "'", 2) end
+          return v
+        end,
+        __newindex = function(t, k, v)
+          if defining then rawset(t, k, v) return end
+          error("assignment to global '" .. tostring(k) .. "' (use local variables)", 2)
+        end,
+        __metatable = false,
+      })
+      return env, function() defining = false end
+    end
+
+    local function freeze(value, name, seen)
+      if type(value) ~= "table" then return value end
+      seen = seen or {}
+      if seen[value] then return seen[value] end
+      local inner = {}
+      local proxy = readonly(inner, name)
+      seen[value] = proxy
+      for k, v in next, value do inner[k] = freeze(v, name, seen) end
+      return proxy
+    end
+
+    local sources = {}   -- module name -> { text, chunk, stdlib }
+    local compiled = {}  -- module name -> main function (env set per run)
+    local stdlib = {}    -- frozen Rules/ modules, kept for the state's life
+    local loaded = {}    -- the pack's own modules, per evaluation
+
+    local function compile(name)
+      local fn = compiled[name]
+      if fn then return fn end
+      local src = sources[name]
+      if not src then return nil end
+      local chunk, err = load(src.text, src.chunk, "t")
+      if not chunk then error(err, 0) end
+      compiled[name] = chunk
+      return chunk
+    end
+
+    local function instantiate(name)
+      local fn = compile(name)
+      local env, lock = sandbox_env()
+      setupvalue(fn, 1, env)
+      local value = fn(name)
+      lock()
+      return value, env
+    end
+
+    globals.require = function(name)
+      if type(name) ~= "string" then error("require expects a module name", 2) end
+      local cached = stdlib[name] or loaded[name]
+      if cached ~= nil then return cached end
+      local src = sources[name]
+      if not src then
+        error("module '" .. name .. "' not found (require loads Rules/ modules and the pack's own rule files)", 2)
+      end
+      local value = instantiate(name)
+      if value == nil then value = true end
+      value = freeze(value, name)
+      if src.stdlib then stdlib[name] = value else loaded[name] = value end
+      return value
+    end
+
+    local driver = {}
+
+    function driver.define(name, text, chunk, is_stdlib)
+      sources[name] = { text = text, chunk = chunk, stdlib = is_stdlib }
+      compiled[name] = nil
+      stdlib[name] = nil
+    end
+
+    function driver.compile(name)
+      if not compile(name) then error("no source named '" .. name .. "'", 0) end
+    end
+
+    -- Runs a rule file's top level and lists the functions it defines.
+    function driver.functions(name)
+      loaded = {}
+      if not compile(name) then error("no rule file named '" .. name .. "'", 0) end
+      local _, env = instantiate(name)
+      local out = {}
+      for k, v in next, env do
+        if type(v) == "function" then out[#out + 1] = k end
+      end
+      table.sort(out)
+      return out
+    end
+
+    -- Runs `fname` of rule file `name` with fresh globals and fresh pack modules, so nothing
+    -- a rule writes survives to the next call. Returns nil when the file lacks the function.
+    function driver.run(name, fname, ...)
+      loaded = {}
+      if not compile(name) then error("no rule file named '" .. name .. "'", 0) end
+      local _, env = instantiate(name)
+      local handler = rawget(env, fname)
+      if handler == nil then return nil end
+      if type(handler) ~= "function" then error(name .. ": '" .. fname .. "' is not a function", 0) end
+      return handler(...)
+    end
+
+    -- Hygiene: the real globals are never reachable from rules, but leave nothing lying about.
+    for _, name in pairs({ "debug", "load", "loadstring", "dofile", "loadfile", "require", "collectgarbage", "print" }) do
+      _G[name] = nil
+    end
+    return driver
+    """#
+}

@@ -1,0 +1,236 @@
+import CLuaShim
+import DocketCore
+import Foundation
+
+/// Budgets of one rule evaluation (`rules.instructionLimit`, `rules.memoryLimitBytes`,
+/// `rules.timeoutMs`).
+public struct RuleLimits: Sendable, Equatable {
+    public var instructionLimit: Int64
+    public var memoryLimitBytes: Int
+    public var timeoutMs: Int
+
+    public init(instructionLimit: Int64 = 2_000_000, memoryLimitBytes: Int = 8 << 20, timeoutMs: Int = 50) {
+        self.instructionLimit = instructionLimit
+        self.memoryLimitBytes = memoryLimitBytes
+        self.timeoutMs = timeoutMs
+    }
+}
+
+/// What went wrong in a rule, with Lua's own chunk name and line where there is one.
+public struct RuleError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        /// The source does not compile.
+        case syntax
+        /// The rule raised an error (including unknown globals and sandbox refusals).
+        case runtime
+        /// The rule ran out of instructions, time or memory.
+        case budget
+        /// The rule returned something that is not a list of actions.
+        case result
+    }
+
+    public var kind: Kind
+    public var message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+/// One Lua state with the sandbox installed.
+///
+/// Not thread-safe: it is owned by one worker, which is the only thread that calls it
+/// (`@unchecked Sendable` so the worker can be handed it once).
+final class LuaSandbox: @unchecked Sendable {
+    private let state: OpaquePointer
+    private let budget: UnsafeMutablePointer<DocketLuaBudget>
+    let limits: RuleLimits
+
+    /// Largest structure read back from a rule.
+    static let maxResultDepth = 16
+    static let maxResultElements = 10_000
+    static let maxResultStringBytes = 256 * 1024
+
+    init(limits: RuleLimits) throws {
+        self.limits = limits
+        budget = .allocate(capacity: 1)
+        guard let state = docket_lua_newstate(budget) else {
+            budget.deallocate()
+            throw RuleError(.runtime, "cannot create a Lua state")
+        }
+        self.state = state
+        let status = LuaBootstrap.source.withCString { text in
+            docket_lua_loadtext(state, text, strlen(text), LuaBootstrap.chunkName)
+        }
+        guard status == LUA_OK, docket_lua_pcall(state, 0, 1) == LUA_OK else {
+            let message = Self.message(state, at: -1)
+            lua_close(state)
+            budget.deallocate()
+            throw RuleError(.runtime, "bootstrap failed: \(message)")
+        }
+        docket_lua_setregistry(state, "docket.driver")
+    }
+
+    deinit {
+        lua_close(state)
+        budget.deallocate()
+    }
+
+    /// Bytes the state holds now.
+    var memoryInUse: Int { budget.pointee.used }
+
+    /// Lua stack depth; 0 between calls.
+    var stackTop: Int32 { lua_gettop(state) }
+
+    /// Registers a module or rule file. `chunkName` is what errors name (`@Rules/text.lua`).
+    func define(_ name: String, source: String, chunkName: String, stdlib: Bool) throws {
+        try callDriver("define", budgeted: false, [.string(name), .string(source), .string(chunkName), .bool(stdlib)], results: 0)
+    }
+
+    /// Compiles a registered source; syntax errors carry the chunk name and line.
+    func compile(_ name: String) throws {
+        do {
+            try callDriver("compile", budgeted: false, [.string(name)], results: 0)
+        } catch var error as RuleError {
+            error.kind = .syntax
+            throw error
+        }
+    }
+
+    /// Runs a rule file's top level (under budget) and lists the functions it defines.
+    func functions(in name: String) throws -> [String] {
+        let result = try callDriver("functions", budgeted: true, [.string(name)], results: 1)
+        return result.first?.arrayValue?.compactMap(\.stringValue) ?? []
+    }
+
+    /// Calls `function` of rule file `file` under the budget; `.null` when the file lacks it.
+    func call(file: String, function: String, arguments: [LuaValue]) throws -> LuaValue {
+        try callDriver("run", budgeted: true, [.string(file), .string(function)] + arguments, results: 1).first ?? .null
+    }
+
+    @discardableResult
+    private func callDriver(_ entry: String, budgeted: Bool, _ arguments: [LuaValue], results: Int32) throws -> [LuaValue] {
+        let state = state
+        defer { lua_settop(state, 0) }
+        docket_lua_getregistry(state, "docket.driver")
+        lua_getfield(state, -1, entry)
+        docket_lua_remove(state, -2)
+        guard lua_checkstack(state, Int32(arguments.count) + 8) != 0 else { throw RuleError(.runtime, "Lua stack exhausted") }
+        for argument in arguments { try push(argument, depth: 0) }
+        let status: Int32
+        if budgeted {
+            status = docket_lua_budgeted_call(
+                state, Int32(arguments.count), results, limits.instructionLimit,
+                Int64(limits.timeoutMs) * 1_000_000, limits.memoryLimitBytes)
+        } else {
+            status = docket_lua_pcall(state, Int32(arguments.count), results)
+        }
+        guard status == LUA_OK else {
+            if budget.pointee.killed != 0 {
+                let reason = withUnsafeBytes(of: budget.pointee.reason) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                throw RuleError(.budget, reason)
+            }
+            throw RuleError(.runtime, Self.message(state, at: -1))
+        }
+        var values: [LuaValue] = []
+        var budgetLeft = Self.maxResultElements
+        for index in 0..<results {
+            values.append(try read(at: Int32(index - results), depth: 0, budget: &budgetLeft))
+        }
+        return values
+    }
+
+    static func message(_ state: OpaquePointer, at index: Int32) -> String {
+        var length = 0
+        guard let text = docket_lua_tolstring(state, index, &length) else { return "(no error message)" }
+        return String(decoding: UnsafeRawBufferPointer(start: text, count: length), as: UTF8.self)
+    }
+
+    // MARK: - Swift → Lua
+
+    private func push(_ value: LuaValue, depth: Int) throws {
+        let state = state
+        guard depth < 32, lua_checkstack(state, 4) != 0 else { throw RuleError(.runtime, "argument nested too deeply") }
+        switch value {
+        case .null: lua_pushnil(state)
+        case .bool(let flag): lua_pushboolean(state, flag ? 1 : 0)
+        case .int(let number): lua_pushinteger(state, number)
+        case .double(let number): lua_pushnumber(state, number)
+        case .string(let text): pushString(text)
+        case .array(let items):
+            lua_createtable(state, Int32(items.count), 0)
+            for (index, item) in items.enumerated() {
+                try push(item, depth: depth + 1)
+                lua_rawseti(state, -2, lua_Integer(index + 1))
+            }
+        case .table(let fields):
+            lua_createtable(state, 0, Int32(fields.count))
+            for (key, field) in fields {
+                pushString(key)
+                try push(field, depth: depth + 1)
+                lua_rawset(state, -3)
+            }
+        }
+    }
+
+    private func pushString(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { chars in
+                _ = lua_pushlstring(state, chars.baseAddress, chars.count)
+            }
+        }
+    }
+
+    // MARK: - Lua → Swift
+
+    /// Reads the value at `index` without running any Lua (raw access only).
+    private func read(at index: Int32, depth: Int, budget: inout Int) throws -> LuaValue {
+        let state = state
+        budget -= 1
+        guard budget >= 0 else { throw RuleError(.result, "result too large (more than \(Self.maxResultElements) values)") }
+        switch lua_type(state, index) {
+        case LUA_TNIL, LUA_TNONE: return .null
+        case LUA_TBOOLEAN: return .bool(lua_toboolean(state, index) != 0)
+        case LUA_TNUMBER:
+            return docket_lua_isinteger(state, index) != 0 ? .int(docket_lua_tointeger(state, index)) : .double(docket_lua_tonumber(state, index))
+        case LUA_TSTRING:
+            var length = 0
+            let text = docket_lua_tolstring(state, index, &length)
+            guard length <= Self.maxResultStringBytes else {
+                throw RuleError(.result, "result string too long (\(length) bytes, at most \(Self.maxResultStringBytes))")
+            }
+            return .string(String(decoding: UnsafeRawBufferPointer(start: text, count: length), as: UTF8.self))
+        case LUA_TTABLE:
+            guard depth < Self.maxResultDepth else { throw RuleError(.result, "result nested deeper than \(Self.maxResultDepth)") }
+            guard lua_checkstack(state, 4) != 0 else { throw RuleError(.result, "result nested too deeply") }
+            let table = lua_absindex(state, index)
+            var fields: [String: LuaValue] = [:]
+            var items: [Int64: LuaValue] = [:]
+            lua_pushnil(state)
+            while lua_next(state, table) != 0 {
+                let value = try read(at: -1, depth: depth + 1, budget: &budget)
+                switch lua_type(state, -2) {
+                case LUA_TSTRING:
+                    fields[Self.message(state, at: -2)] = value
+                case LUA_TNUMBER where docket_lua_isinteger(state, -2) != 0:
+                    items[docket_lua_tointeger(state, -2)] = value
+                default:
+                    docket_lua_pop(state, 2)
+                    throw RuleError(.result, "result tables may have string keys or be sequences")
+                }
+                docket_lua_pop(state, 1)
+            }
+            if items.isEmpty { return .table(fields) }
+            guard fields.isEmpty, items.keys.min() == 1, items.keys.max() == Int64(items.count) else {
+                throw RuleError(.result, "result tables may have string keys or be sequences, not both")
+            }
+            return .array((1...Int64(items.count)).map { items[$0]! })
+        default:
+            throw RuleError(.result, "a rule cannot return a \(String(cString: lua_typename(state, lua_type(state, index))))")
+        }
+    }
+}
