@@ -52,7 +52,7 @@ let package = Package(
         .executableTarget(
             name: "docket",
             dependencies: [
-                "DocketCore", "DocketPacks", "DocketSQLite", "DocketHTTP",
+                "DocketCore", "DocketPacks", "DocketSQLite", "DocketHTTP", "DocketRules",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -61,13 +61,13 @@ let package = Package(
             ]
         ),
         .testTarget(name: "DocketCoreTests", dependencies: ["DocketCore"]),
-        .testTarget(name: "DocketRulesTests", dependencies: ["DocketCore", "DocketRules"]),
+        .testTarget(name: "DocketRulesTests", dependencies: ["DocketCore", "DocketRules", "DocketPacks"]),
         .testTarget(name: "DocketPacksTests", dependencies: ["DocketCore", "DocketPacks"]),
         .testTarget(name: "DocketStoreContractTests", dependencies: ["DocketCore", "DocketSQLite"]),
         .testTarget(
             name: "DocketHTTPTests",
             dependencies: [
-                "DocketCore", "DocketPacks", "DocketSQLite", "DocketHTTP",
+                "DocketCore", "DocketPacks", "DocketSQLite", "DocketHTTP", "DocketRules",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]

@@ -98,11 +98,18 @@ enum LuaBootstrap {
 
     -- A fresh global table for one chunk: reads fall back to the allow-list (unknown names
     -- raise), writes are allowed only while the chunk's top level runs (to define functions).
-    local function sandbox_env()
+    -- Rules/ modules are reviewed code: they also get the unbounded pattern functions
+    -- (for linear patterns such as accent folding over long descriptions).
+    local trusted_globals = {
+      unbounded_string = readonly({ find = string.find, match = string.match, gmatch = string.gmatch, gsub = string.gsub }, "unbounded_string"),
+    }
+
+    local function sandbox_env(trusted)
       local defining = true
       local env = setmetatable({}, {
         __index = function(_, k)
           local v = globals[k]
+          if v == nil and trusted then v = trusted_globals[k] end
           if v == nil then error("unknown global '" .. tostring(k) .. "'", 2) end
           return v
         end,
@@ -144,7 +151,7 @@ enum LuaBootstrap {
 
     local function instantiate(name)
       local fn = compile(name)
-      local env, lock = sandbox_env()
+      local env, lock = sandbox_env(sources[name].stdlib)
       setupvalue(fn, 1, env)
       local value = fn(name)
       lock()

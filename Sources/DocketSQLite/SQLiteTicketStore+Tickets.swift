@@ -161,6 +161,18 @@ extension SQLiteTicketStore {
         }
     }
 
+    public func openTicketCounts(tenantId: String, finished: [String]) async throws -> [String: Int] {
+        let placeholders = finished.isEmpty ? "''" : finished.map { _ in "?" }.joined(separator: ", ")
+        let arguments = StatementArguments([tenantId] + finished)
+        let sql = "SELECT assigned_agent, COUNT(*) FROM tickets WHERE tenant_id = ? AND assigned_agent IS NOT NULL"
+            + " AND status NOT IN (\(placeholders)) GROUP BY assigned_agent"
+        return try await read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: sql, arguments: arguments) { counts[row[0]] = row[1] }
+            return counts
+        }
+    }
+
     public func ticketCounts(tenantId: String, filter: StatsFilter) async throws -> TicketCounts {
         var query = TicketQuery()
         query.assignedAgent = filter.assignedAgent

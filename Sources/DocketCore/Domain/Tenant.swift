@@ -62,6 +62,7 @@ public struct Tenant: Codable, Sendable, Equatable {
     public var ticketIdFormat: TicketIDFormat { overrides.ticketIdFormat ?? pack.ticketIdFormat }
     public var workflow: Workflow { pack.workflow }
     public var sla: SLAPolicy { pack.sla }
+    public var queues: [QueueDefinition] { pack.queues ?? [] }
     public var timeZone: TimeZone { TimeZone(identifier: pack.timeZone) ?? .gmt }
 
     /// Active categories tickets may be filed under.

@@ -39,16 +39,23 @@ public struct StatusChange: Codable, Sendable, Equatable {
     }
 }
 
+/// Who wrote a note: a user of one of the roles, or the rules engine.
+public enum AuthorRole: String, Codable, Sendable, CaseIterable {
+    case admin, agent, customer, system
+
+    public init(_ role: Role) { self = AuthorRole(rawValue: role.rawValue)! }
+}
+
 /// A note on a ticket. Internal notes are never shown to customers.
 public struct Note: Codable, Sendable, Equatable {
     public var id: String
     public var authorId: String
-    public var authorRole: Role
+    public var authorRole: AuthorRole
     public var content: String
     public var isInternal: Bool
     public var timestamp: Date
 
-    public init(id: String, authorId: String, authorRole: Role, content: String, isInternal: Bool, timestamp: Date) {
+    public init(id: String, authorId: String, authorRole: AuthorRole, content: String, isInternal: Bool, timestamp: Date) {
         self.id = id
         self.authorId = authorId
         self.authorRole = authorRole
@@ -183,6 +190,12 @@ public struct Ticket: Codable, Sendable, Equatable {
     public var closedAt: Date?
     /// Bumped by every stored change; updates are conditional on it.
     public var version: Int
+    /// Queue a rule routed the ticket to.
+    public var queue: String?
+    /// The latest rule evaluations (at most `Ticket.maxAuditEntries`); staff only.
+    public var ruleAudit: [RuleAuditEntry]?
+
+    public static let maxAuditEntries = 200
 
     public var isEscalated: Bool { escalation != nil }
 
@@ -191,6 +204,7 @@ public struct Ticket: Codable, Sendable, Equatable {
         guard principal.role == .customer else { return self }
         var copy = self
         copy.notes = notes.filter { !$0.isInternal }
+        copy.ruleAudit = nil
         return copy
     }
 
@@ -200,7 +214,7 @@ public struct Ticket: Codable, Sendable, Equatable {
         customerId: String, conversationId: String?, assignedAgent: String?, assignedAt: Date?, location: Location?,
         sla: TicketSLA, resolution: Resolution?, customerFeedback: CustomerFeedback?, notes: [Note], tags: [String],
         escalation: Escalation?, attachments: [Attachment], source: TicketSource, createdAt: Date, updatedAt: Date,
-        closedAt: Date?, version: Int
+        closedAt: Date?, version: Int, queue: String? = nil, ruleAudit: [RuleAuditEntry]? = nil
     ) {
         self.tenantId = tenantId
         self.ticketId = ticketId
@@ -230,5 +244,7 @@ public struct Ticket: Codable, Sendable, Equatable {
         self.updatedAt = updatedAt
         self.closedAt = closedAt
         self.version = version
+        self.queue = queue
+        self.ruleAudit = ruleAudit
     }
 }

@@ -17,11 +17,16 @@ public struct PackManifest: Codable, Sendable, Equatable {
     public var ticketIdFormat: TicketIDFormat
     public var workflow: Workflow
     public var sla: SLAPolicy
+    /// Work queues rules may route tickets to.
+    public var queues: [QueueDefinition]?
+    /// Rule files in evaluation order, with the events each handles.
+    public var rules: [RuleFileSpec]?
 
     public init(
         id: String, version: String, name: String, locale: String, timeZone: String, defaultCategory: String,
         categories: [TicketCategory], assistant: AssistantConfiguration, terminology: Terminology,
-        ticketIdFormat: TicketIDFormat, workflow: Workflow, sla: SLAPolicy
+        ticketIdFormat: TicketIDFormat, workflow: Workflow, sla: SLAPolicy, queues: [QueueDefinition]? = nil,
+        rules: [RuleFileSpec]? = nil
     ) {
         self.id = id
         self.version = version
@@ -35,6 +40,33 @@ public struct PackManifest: Codable, Sendable, Equatable {
         self.ticketIdFormat = ticketIdFormat
         self.workflow = workflow
         self.sla = sla
+        self.queues = queues
+        self.rules = rules
+    }
+}
+
+/// A work queue. Agents with one of its skills work it (every agent when it lists none).
+public struct QueueDefinition: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var skills: [String]?
+
+    public init(id: String, name: String, skills: [String]? = nil) {
+        self.id = id
+        self.name = name
+        self.skills = skills
+    }
+}
+
+/// A rule file and the events it handles (`on_ticket_created` for `ticket.created`...).
+public struct RuleFileSpec: Codable, Sendable, Equatable {
+    /// Path inside the pack, e.g. `rules/triage.lua`.
+    public var file: String
+    public var events: [String]
+
+    public init(file: String, events: [String]) {
+        self.file = file
+        self.events = events
     }
 }
 

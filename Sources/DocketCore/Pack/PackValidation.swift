@@ -52,6 +52,21 @@ extension PackManifest {
         for (key, target) in sla.targets where target.resolutionSeconds < target.firstResponseSeconds {
             problems.append(.init("sla.targets.\(key).resolution", "must not be shorter than firstResponse"))
         }
+        var queueIds = Set<String>()
+        for (index, queue) in (queues ?? []).enumerated() {
+            if !Identifier.isValid(queue.id) { problems.append(.init("queues[\(index)].id", "'\(queue.id)' must be lowercase letters, digits, - or _")) }
+            if !queueIds.insert(queue.id).inserted { problems.append(.init("queues[\(index)].id", "'\(queue.id)' appears twice")) }
+        }
+        for (index, rule) in (rules ?? []).enumerated() {
+            if !rule.file.hasPrefix("rules/") || !rule.file.hasSuffix(".lua") || rule.file.contains("..") {
+                problems.append(.init("rules[\(index)].file", "'\(rule.file)' must be a rules/*.lua file of the pack"))
+            }
+            if rule.events.isEmpty { problems.append(.init("rules[\(index)].events", "must list at least one event")) }
+            for event in rule.events where RuleEventType(rawValue: event) == nil {
+                problems.append(.init(
+                    "rules[\(index)].events", "'\(event)' is not an event (\(RuleEventType.allCases.map(\.rawValue).joined(separator: ", ")))"))
+            }
+        }
         if !problems.isEmpty { throw PackValidationError(file: file, problems: problems) }
     }
 

@@ -133,6 +133,8 @@ public protocol TicketStore: Sendable {
     func updateTicket(_ ticket: Ticket, expectedVersion: Int) async throws -> Bool
     func listTickets(tenantId: String, query: TicketQuery) async throws -> Page<Ticket>
     func ticketCounts(tenantId: String, filter: StatsFilter) async throws -> TicketCounts
+    /// Tickets per assigned agent whose status is not one of `finished`.
+    func openTicketCounts(tenantId: String, finished: [String]) async throws -> [String: Int]
 
     /// Inserts a customer; `.conflict` if the id or phone number is taken in the tenant.
     func insertCustomer(_ customer: Customer) async throws

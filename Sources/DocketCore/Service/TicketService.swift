@@ -6,12 +6,20 @@ public final class TicketService: Sendable {
     public let store: any TicketStore
     let clock: any WallClock
     let tenants: TenantDirectory
+    let rules: (any RuleEngine)?
+    /// Told about every rule outcome (the composition root counts them in /metrics).
+    let ruleObserver: (@Sendable (RuleOutcome) -> Void)?
     /// How often a conditional update is retried when another writer got there first.
     static let maxAttempts = 16
 
-    public init(store: any TicketStore, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5) {
+    public init(
+        store: any TicketStore, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
+        rules: (any RuleEngine)? = nil, ruleObserver: (@Sendable (RuleOutcome) -> Void)? = nil
+    ) {
         self.store = store
         self.clock = clock
+        self.rules = rules
+        self.ruleObserver = ruleObserver
         self.tenants = TenantDirectory(store: store, clock: clock, ttl: tenantCacheSeconds)
     }
 
@@ -46,14 +54,16 @@ public final class TicketService: Sendable {
     /// Applies `change` to the current ticket and stores it conditionally, retrying on a lost race.
     func mutate(
         _ principal: Principal, _ ticketId: String,
-        _ change: (inout Ticket, Tenant, Date) async throws -> Void
+        _ change: (inout Ticket, Tenant, Date) async throws -> [PendingEvent]
     ) async throws -> Ticket {
         let tenant = try await tenant(for: principal)
         for _ in 0..<Self.maxAttempts {
             var ticket = try await load(principal, ticketId)
             let expected = ticket.version
             let now = clock.now()
-            try await change(&ticket, tenant, now)
+            let events = try await change(&ticket, tenant, now)
+            // Rule actions land in the same conditional write as the change that caused them.
+            try await runRules(&ticket, events: events, tenant: tenant, actor: principal.subject, now: now)
             ticket.version = expected + 1
             ticket.updatedAt = now
             if try await store.updateTicket(ticket, expectedVersion: expected) {
@@ -121,18 +131,21 @@ public final class TicketService: Sendable {
         calendar.timeZone = tenant.timeZone
         let year = calendar.component(.year, from: now)
         let sla = TicketSLA(targets: tenant.sla.target(for: priority), createdAt: now)
-        let finalStatus = status
-        let finalAssignee = assignee
-        let finalHistory = history
+        var draft = Ticket(
+            tenantId: tenant.id, ticketId: "", number: 0, numberingYear: year, subject: subject, description: description,
+            category: categoryId, subcategory: subcategory, priority: priority, status: status, statusHistory: history,
+            customerId: customerId, conversationId: conversationId, assignedAgent: assignee,
+            assignedAt: assignee == nil ? nil : now, location: location, sla: sla, resolution: nil,
+            customerFeedback: nil, notes: [], tags: tags, escalation: nil, attachments: attachments,
+            source: source, createdAt: now, updatedAt: now, closedAt: nil, version: 1)
+        // Rules see the ticket before it has a number; their actions are part of the insert.
+        try await runRules(&draft, events: [PendingEvent(.ticketCreated)], tenant: tenant, actor: principal.subject, now: now)
+        let prepared = draft
         let ticket = try await store.createTicket(tenantId: tenant.id, counterYear: format.counterYear(for: year)) { number in
-            Ticket(
-                tenantId: tenant.id, ticketId: format.format(number: number, year: year), number: number,
-                numberingYear: year, subject: subject, description: description, category: categoryId,
-                subcategory: subcategory, priority: priority, status: finalStatus, statusHistory: finalHistory,
-                customerId: customerId, conversationId: conversationId, assignedAgent: finalAssignee,
-                assignedAt: finalAssignee == nil ? nil : now, location: location, sla: sla, resolution: nil,
-                customerFeedback: nil, notes: [], tags: tags, escalation: nil, attachments: attachments,
-                source: source, createdAt: now, updatedAt: now, closedAt: nil, version: 1)
+            var ticket = prepared
+            ticket.number = number
+            ticket.ticketId = format.format(number: number, year: year)
+            return ticket
         }
         return ticket.visible(to: principal)
     }
@@ -167,6 +180,7 @@ public final class TicketService: Sendable {
     public func updateTicket(_ principal: Principal, _ ticketId: String, _ patch: TicketPatch) async throws -> Ticket {
         try Self.requireStaff(principal)
         return try await mutate(principal, ticketId) { ticket, tenant, now in
+            var events = [PendingEvent(.ticketUpdated, ["fields": Self.fieldNames(patch).joined(separator: ",")])]
             if let subject = patch.subject { ticket.subject = try Check.text(subject, field: "subject", max: TicketLimits.subject) }
             if let description = patch.description {
                 ticket.description = try Check.text(description, field: "description", max: TicketLimits.description)
@@ -191,10 +205,26 @@ public final class TicketService: Sendable {
                 ticket.attachments += added
             }
             if let priority = patch.priority, priority != ticket.priority {
+                events.append(PendingEvent(.priorityChanged, ["from": ticket.priority.rawValue, "to": priority.rawValue]))
                 ticket.priority = priority
                 Self.retarget(&ticket, tenant.sla.target(for: priority))
             }
+            return events
         }
+    }
+
+    static func fieldNames(_ patch: TicketPatch) -> [String] {
+        var names: [String] = []
+        if patch.subject != nil { names.append("subject") }
+        if patch.description != nil { names.append("description") }
+        if patch.category != nil { names.append("category") }
+        if patch.subcategory != nil { names.append("subcategory") }
+        if patch.priority != nil { names.append("priority") }
+        if patch.conversationId != nil { names.append("conversationId") }
+        if patch.location != nil { names.append("location") }
+        if patch.tags != nil { names.append("tags") }
+        if patch.attachments != nil { names.append("attachments") }
+        return names
     }
 
     /// New SLA targets after a priority change, measured from creation; what was already met stays.
@@ -247,7 +277,9 @@ public final class TicketService: Sendable {
         try Self.requireStaff(principal)
         let reason = try Check.optionalText(reason, field: "reason", max: TicketLimits.reason)
         return try await mutate(principal, ticketId) { ticket, tenant, now in
+            let from = ticket.status
             try Self.transition(&ticket, to: status, by: principal.subject, reason: reason, workflow: tenant.workflow, now: now)
+            return [PendingEvent(.statusChanged, ["from": from, "to": status])]
         }
     }
 
@@ -255,8 +287,10 @@ public final class TicketService: Sendable {
         try Self.requireStaff(principal)
         let notes = try Check.text(notes, field: "resolutionNotes", max: TicketLimits.resolutionNotes)
         return try await mutate(principal, ticketId) { ticket, tenant, now in
+            let from = ticket.status
             try Self.transition(&ticket, to: tenant.workflow.resolved, by: principal.subject, reason: "resolved", workflow: tenant.workflow, now: now)
             ticket.resolution?.notes = notes
+            return [PendingEvent(.statusChanged, ["from": from, "to": tenant.workflow.resolved])]
         }
     }
 
@@ -267,6 +301,7 @@ public final class TicketService: Sendable {
         else { throw DocketError.invalid("agentId", "unknown agent '\(agentId)'") }
         return try await mutate(principal, ticketId) { ticket, tenant, now in
             try Self.take(&ticket, agent: agentId, by: principal.subject, reason: "assigned", workflow: tenant.workflow, now: now)
+            return [PendingEvent(.assigned, ["agent": agentId])]
         }
     }
 
@@ -275,7 +310,7 @@ public final class TicketService: Sendable {
         try Self.requireStaff(principal)
         return try await mutate(principal, ticketId) { ticket, tenant, now in
             if let holder = ticket.assignedAgent {
-                if holder == principal.subject { return }
+                if holder == principal.subject { return [] }
                 let name = try await self.store.agent(tenantId: principal.tenantId, id: holder)?.name
                 let who = name.map { "\($0) (\(holder))" } ?? holder
                 throw DocketError(.alreadyClaimed, "ticket '\(ticketId)' is already claimed by \(who)", details: ["assignedAgent": [holder]])
@@ -284,6 +319,7 @@ public final class TicketService: Sendable {
                 throw DocketError(.conflict, "ticket '\(ticketId)' is \(ticket.status) and cannot be claimed")
             }
             try Self.take(&ticket, agent: principal.subject, by: principal.subject, reason: "claimed", workflow: tenant.workflow, now: now)
+            return [PendingEvent(.assigned, ["agent": principal.subject, "claimed": "true"])]
         }
     }
 
@@ -304,12 +340,16 @@ public final class TicketService: Sendable {
         return try await mutate(principal, ticketId) { ticket, tenant, now in
             guard ticket.notes.count < 1_000 else { throw DocketError(.conflict, "ticket '\(ticketId)' holds the maximum of 1000 notes") }
             ticket.notes.append(Note(
-                id: IdentifierGenerator.make(), authorId: principal.subject, authorRole: principal.role,
+                id: IdentifierGenerator.make(), authorId: principal.subject, authorRole: AuthorRole(principal.role),
                 content: content, isInternal: markInternal, timestamp: now))
+            var events = [PendingEvent(.noteAdded, ["text": content, "internal": markInternal ? "true" : "false", "author": principal.role.rawValue])]
             // The way back: a customer's reply moves e.g. pending_customer → in_progress, resolved → open.
             if principal.role == .customer, let next = tenant.workflow.status(ticket.status)?.onCustomerReply {
+                let from = ticket.status
                 try Self.transition(&ticket, to: next, by: principal.subject, reason: "customer replied", workflow: tenant.workflow, now: now)
+                events.append(PendingEvent(.statusChanged, ["from": from, "to": next]))
             }
+            return events
         }
     }
 
@@ -329,6 +369,7 @@ public final class TicketService: Sendable {
             if let agentId {
                 try Self.take(&ticket, agent: agentId, by: principal.subject, reason: "escalated", workflow: tenant.workflow, now: now)
             }
+            return [PendingEvent(.escalated, ["reason": reason])]
         }
     }
 
@@ -341,6 +382,7 @@ public final class TicketService: Sendable {
                 throw DocketError(.conflict, "ticket '\(ticketId)' can be rated once it is resolved or closed")
             }
             ticket.customerFeedback = CustomerFeedback(rating: rating, comment: comment, submittedAt: now)
+            return [PendingEvent(.ticketUpdated, ["fields": "customerFeedback"])]
         }
     }
 

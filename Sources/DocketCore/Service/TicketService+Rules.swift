@@ -1,0 +1,158 @@
+import Foundation
+
+/// An event a change produced, waiting for the rules.
+public struct PendingEvent: Sendable, Equatable {
+    public var type: RuleEventType
+    public var details: [String: String]
+
+    public init(_ type: RuleEventType, _ details: [String: String] = [:]) {
+        self.type = type
+        self.details = details
+    }
+}
+
+extension TicketService {
+    /// Follow-up events stop at this depth (Zammad and Jira use 10 too).
+    public static let maxRuleDepth = 10
+
+    /// Runs the tenant's rules for `events` and everything they cause, applying valid actions
+    /// to `ticket` (which the caller then stores in the same write) and auditing each rule.
+    func runRules(_ ticket: inout Ticket, events: [PendingEvent], tenant: Tenant, actor: String, now: Date) async throws {
+        guard let rules, !events.isEmpty, !(tenant.pack.rules ?? []).isEmpty else { return }
+        let counts = try await store.openTicketCounts(tenantId: tenant.id, finished: [tenant.workflow.resolved, tenant.workflow.closed])
+        let agents = try await store.listAgents(tenantId: tenant.id, page: 1, limit: 1000).items.map {
+            AgentView(agent: $0, openTickets: counts[$0.id] ?? 0)
+        }
+        let context = RuleContext(tenant: tenant, agents: agents, now: now)
+        var queue = events.map { ($0, 0, actor) }
+        var fired = Set<String>()
+        var audit = ticket.ruleAudit ?? []
+        while !queue.isEmpty {
+            let (event, depth, cause) = queue.removeFirst()
+            let outcomes = await rules.evaluate(
+                RuleEvent(type: event.type, ticket: ticket, details: event.details, actor: cause), context: context, skipping: fired)
+            for outcome in outcomes {
+                fired.insert(outcome.rule)
+                ruleObserver?(outcome)
+                var entry = RuleAuditEntry(
+                    event: event.type.rawValue, packId: tenant.pack.id, packVersion: tenant.pack.version, rule: outcome.rule,
+                    proposed: outcome.actions.map(\.summary), applied: [], rejected: [], error: outcome.error,
+                    durationMicros: outcome.durationMicros, depth: depth, at: now)
+                for action in outcome.actions {
+                    do {
+                        let followUps = try apply(action, to: &ticket, tenant: tenant, agents: agents, rule: outcome.rule, now: now)
+                        entry.applied.append(action.summary)
+                        for followUp in followUps {
+                            if depth + 1 < Self.maxRuleDepth {
+                                queue.append((followUp, depth + 1, "rule:\(outcome.rule)"))
+                            } else {
+                                entry.rejected.append(.init(
+                                    action: "follow-up \(followUp.type.rawValue)",
+                                    reason: "depth limit of \(Self.maxRuleDepth) reached; not evaluated"))
+                            }
+                        }
+                    } catch let error as DocketError {
+                        entry.rejected.append(.init(action: action.summary, reason: error.message))
+                    }
+                }
+                audit.append(entry)
+            }
+        }
+        ticket.ruleAudit = Array(audit.suffix(Ticket.maxAuditEntries))
+    }
+
+    /// Validates one action against the pack and the workflow and applies it; returns the
+    /// events it causes. Throws a `DocketError` saying why when it is rejected.
+    func apply(
+        _ action: RuleAction, to ticket: inout Ticket, tenant: Tenant, agents: [AgentView], rule: String, now: Date
+    ) throws -> [PendingEvent] {
+        let actor = "rule:\(rule)"
+        switch action {
+        case .setPriority(let priority):
+            guard priority != ticket.priority else { return [] }
+            let from = ticket.priority
+            ticket.priority = priority
+            Self.retarget(&ticket, tenant.sla.target(for: priority))
+            return [PendingEvent(.priorityChanged, ["from": from.rawValue, "to": priority.rawValue])]
+        case .setCategory(let category):
+            guard tenant.category(category) != nil else { throw DocketError.invalid("category", "'\(category)' is not an active category of the pack") }
+            guard category != ticket.category else { return [] }
+            ticket.category = category
+            return [PendingEvent(.ticketUpdated, ["field": "category"])]
+        case .addTag(let tag):
+            let clean = try Check.tags([tag])
+            guard let value = clean.first else { return [] }
+            if !ticket.tags.contains(value) {
+                guard ticket.tags.count < TicketLimits.tags else { throw DocketError.invalid("tags", "a ticket holds at most \(TicketLimits.tags) tags") }
+                ticket.tags.append(value)
+            }
+            return []
+        case .removeTag(let tag):
+            ticket.tags.removeAll { $0 == tag.lowercased() }
+            return []
+        case .routeToQueue(let queue):
+            guard tenant.queues.contains(where: { $0.id == queue }) else { throw DocketError.invalid("queue", "'\(queue)' is not a queue of the pack") }
+            ticket.queue = queue
+            return []
+        case .assign(let agentId, let strategy):
+            let chosen: String
+            if let agentId {
+                guard agents.contains(where: { $0.agent.id == agentId }) else { throw DocketError.invalid("agent", "unknown agent '\(agentId)'") }
+                chosen = agentId
+            } else {
+                chosen = try Self.route(ticket: ticket, strategy: strategy ?? "least_loaded", tenant: tenant, agents: agents)
+            }
+            guard ticket.assignedAgent != chosen else { return [] }
+            try Self.take(&ticket, agent: chosen, by: actor, reason: "assigned by rule", workflow: tenant.workflow, now: now)
+            return [PendingEvent(.assigned, ["agent": chosen])]
+        case .setSLAPolicy(let name):
+            throw DocketError.invalid("sla_policy", "the pack defines no SLA policy named '\(name)' (named policies arrive with the SLA clock)")
+        case .escalate(let to, let reason):
+            if let to, !agents.contains(where: { $0.agent.id == to }) { throw DocketError.invalid("to", "unknown agent '\(to)'") }
+            let text = try Check.text(reason, field: "reason", max: TicketLimits.reason)
+            guard ticket.status != tenant.workflow.closed else { throw DocketError(.conflict, "a closed ticket cannot be escalated") }
+            ticket.escalation = Escalation(escalatedTo: to, escalatedBy: actor, reason: text, escalatedAt: now)
+            if let to, ticket.assignedAgent != to {
+                try Self.take(&ticket, agent: to, by: actor, reason: "escalated by rule", workflow: tenant.workflow, now: now)
+            }
+            return [PendingEvent(.escalated, ["reason": text])]
+        case .setStatus(let status, let reason):
+            let from = ticket.status
+            guard status != from else { return [] }
+            try Self.transition(&ticket, to: status, by: actor, reason: reason ?? "rule", workflow: tenant.workflow, now: now)
+            return [PendingEvent(.statusChanged, ["from": from, "to": status])]
+        case .addInternalNote(let text):
+            let content = try Check.text(text, field: "text", max: TicketLimits.note)
+            guard ticket.notes.count < 1_000 else { throw DocketError(.conflict, "the ticket holds the maximum of 1000 notes") }
+            ticket.notes.append(Note(
+                id: IdentifierGenerator.make(), authorId: actor, authorRole: .system, content: content, isInternal: true, timestamp: now))
+            return []
+        case .notify:
+            throw DocketError(.conflict, "notifications are not delivered yet (they arrive with the realtime issue)")
+        }
+    }
+
+    /// Picks an agent for the ticket's queue: `least_loaded` (fewest open tickets under
+    /// capacity, then id) or `round_robin` (by ticket number over the queue's agents with capacity).
+    static func route(ticket: Ticket, strategy: String, tenant: Tenant, agents: [AgentView]) throws -> String {
+        let skills = Set(tenant.queues.first { $0.id == ticket.queue }?.skills ?? [])
+        let eligible = agents.filter { skills.isEmpty || !skills.isDisjoint(with: $0.agent.skills) }
+            .filter { $0.openTickets < $0.agent.capacity }
+            .sorted { $0.agent.id < $1.agent.id }
+        guard !eligible.isEmpty else {
+            throw DocketError(.conflict, "no agent of queue '\(ticket.queue ?? "-")' has capacity left")
+        }
+        switch strategy {
+        case "least_loaded":
+            return eligible.min { ($0.openTickets, $0.agent.id) < ($1.openTickets, $1.agent.id) }!.agent.id
+        case "round_robin":
+            // Rotates by ticket number; before creation the number is unknown, so least loaded.
+            guard ticket.number > 0 else {
+                return eligible.min { ($0.openTickets, $0.agent.id) < ($1.openTickets, $1.agent.id) }!.agent.id
+            }
+            return eligible[(ticket.number - 1) % eligible.count].agent.id
+        default:
+            throw DocketError.invalid("strategy", "unknown routing strategy '\(strategy)' (least_loaded, round_robin)")
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import DocketCore
+import Foundation
+
+/// Runs a pack's fixtures through the engine.
+public struct PackTester: Sendable {
+    public struct Failure: Sendable, CustomStringConvertible {
+        public var file: String
+        public var caseIndex: Int
+        public var name: String
+        public var message: String
+
+        public var description: String { "\(file): case \(caseIndex + 1) '\(name)': \(message)" }
+    }
+
+    let engine: LuaRuleEngine
+    let pack: RulePack
+
+    public init(engine: LuaRuleEngine, pack: RulePack) {
+        self.engine = engine
+        self.pack = pack
+    }
+
+    /// Runs every case of `fixtures` (read from `file`); returns the failures (empty when all pass).
+    public func run(_ fixtures: RuleFixtureFile, file: String) async -> [Failure] {
+        var failures: [Failure] = []
+        let tenant = Tenant(id: "fixture", name: "fixture", pack: pack.manifest, createdAt: Date(timeIntervalSince1970: 0))
+        for (index, fixture) in fixtures.cases.enumerated() {
+            func fail(_ message: String) { failures.append(Failure(file: file, caseIndex: index, name: fixture.name, message: message)) }
+            guard let type = RuleEventType(rawValue: fixture.event) else { fail("unknown event '\(fixture.event)'"); continue }
+            guard let nowText = fixture.now ?? fixtures.defaults?.now, let now = Self.date(nowText) else {
+                fail("'now' is missing or not ISO 8601"); continue
+            }
+            let agents = (fixture.agents ?? fixtures.defaults?.agents ?? []).map { agent in
+                AgentView(
+                    agent: Agent(
+                        id: agent.id, tenantId: tenant.id, name: agent.name, email: nil, role: .agent, skills: agent.skills ?? [],
+                        capacity: agent.capacity ?? 10, createdAt: now),
+                    openTickets: agent.openTickets ?? 0)
+            }
+            let input = fixture.ticket
+            let ticket = Ticket(
+                tenantId: tenant.id, ticketId: type == .ticketCreated ? "" : "FIX-0001", number: type == .ticketCreated ? 0 : 1,
+                numberingYear: 2026, subject: input.subject, description: input.description,
+                category: input.category ?? pack.manifest.defaultCategory, subcategory: nil, priority: input.priority ?? .medium,
+                status: input.status ?? pack.manifest.workflow.initial, statusHistory: [], customerId: "customer",
+                conversationId: nil, assignedAgent: input.assignedAgent, assignedAt: nil, location: nil,
+                sla: TicketSLA(targets: pack.manifest.sla.target(for: input.priority ?? .medium), createdAt: now),
+                resolution: nil, customerFeedback: nil, notes: [], tags: input.tags ?? [], escalation: nil, attachments: [],
+                source: input.source ?? .web, createdAt: now, updatedAt: now, closedAt: nil, version: 1, queue: input.queue)
+            let outcomes = await engine.evaluate(
+                RuleEvent(type: type, ticket: ticket, details: fixture.details ?? [:], actor: "fixture"),
+                context: RuleContext(tenant: tenant, agents: agents, now: now), skipping: [])
+            if let broken = outcomes.first(where: { $0.error != nil }) {
+                fail("\(broken.rule) failed: \(broken.error ?? "")")
+                continue
+            }
+            let actual = outcomes.flatMap(\.actions).map(\.fields)
+            if actual != fixture.expect {
+                fail("expected \(Self.describe(fixture.expect)), got \(Self.describe(actual))")
+            }
+        }
+        return failures
+    }
+
+    static func date(_ text: String) -> Date? {
+        (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)) ?? (try? Date.ISO8601FormatStyle().parse(text))
+    }
+
+    static func describe(_ actions: [[String: String]]) -> String {
+        "[" + actions.map { action in
+            "{" + action.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + "}"
+        }.joined(separator: ", ") + "]"
+    }
+}

@@ -1,0 +1,152 @@
+import DocketCore
+import DocketPacks
+import Foundation
+import Testing
+
+@testable import DocketRules
+
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let packsFolder = repositoryRoot.appendingPathComponent("IndustryPacks")
+let rulesFolder = repositoryRoot.appendingPathComponent("Rules")
+
+func standardLibrary() throws -> [StandardModule] {
+    try PackLoader.standardLibrary(rulesRoot: rulesFolder).map { StandardModule(name: $0.name, source: $0.source, path: $0.path) }
+}
+
+func rulePack(_ loaded: LoadedPack) -> RulePack {
+    RulePack(manifest: loaded.manifest, sources: loaded.ruleSources, location: loaded.location)
+}
+
+@Suite("Rules standard library")
+struct StandardLibraryTests {
+    static var cases: [String] {
+        let modules = (try? PackLoader.libraryTests(rulesRoot: rulesFolder)) ?? []
+        return modules.map(\.name)
+    }
+
+    @Test(arguments: cases)
+    func luaTestsPass(module: String) throws {
+        let sandbox = try LuaSandbox(limits: RuleLimits())
+        for library in try standardLibrary() {
+            try sandbox.define(library.name, source: library.source, chunkName: "@\(library.path)", stdlib: true)
+        }
+        let test = try #require(try PackLoader.libraryTests(rulesRoot: rulesFolder).first { $0.name == module })
+        try sandbox.define(test.name, source: test.source, chunkName: "@\(test.path)", stdlib: false)
+        try sandbox.define("runner", source: """
+            local T = require("\(module)")
+            function names() local out = {} for k in pairs(T) do out[#out + 1] = k end table.sort(out) return out end
+            function run(name) T[name]() return true end
+            """, chunkName: "@runner.lua", stdlib: false)
+        let names = try sandbox.call(file: "runner", function: "names", arguments: []).arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(!names.isEmpty)
+        for name in names {
+            do {
+                #expect(try sandbox.call(file: "runner", function: "run", arguments: [.string(name)]) == true)
+            } catch {
+                Issue.record("\(module).\(name): \(error)")
+            }
+        }
+    }
+
+    @Test func everyModuleHasTests() throws {
+        let modules = Set(try standardLibrary().map { $0.name.replacingOccurrences(of: "docket.", with: "") })
+        let tested = Set(try PackLoader.libraryTests(rulesRoot: rulesFolder).map { $0.name.replacingOccurrences(of: "tests.", with: "").replacingOccurrences(of: "_test", with: "") })
+        #expect(modules == tested)
+    }
+}
+
+@Suite("Shipped packs")
+struct ShippedPackTests {
+    static var packs: [String] { PackLoader(root: packsFolder).availablePacks() }
+
+    @Test(arguments: packs)
+    func fixturesPass(packId: String) async throws {
+        let loaded = try PackLoader(root: packsFolder).loadAll(packId)
+        let pack = rulePack(loaded)
+        let engine = try LuaRuleEngine(packs: [pack], standardLibrary: try standardLibrary(), workers: 1)
+        let tester = PackTester(engine: engine, pack: pack)
+        var total = 0
+        for (file, fixtures) in loaded.fixtures.sorted(by: { $0.key < $1.key }) {
+            total += fixtures.cases.count
+            for failure in await tester.run(fixtures, file: loaded.location + file) { Issue.record("\(failure)") }
+        }
+        #expect(total >= 12, "\(packId) has \(total) fixtures")
+    }
+
+    @Test func aFailingFixtureIsReportedWithItsFileAndCase() async throws {
+        let loaded = try PackLoader(root: packsFolder).loadAll("luxfree-solar")
+        let pack = rulePack(loaded)
+        let engine = try LuaRuleEngine(packs: [pack], standardLibrary: try standardLibrary(), workers: 1)
+        var fixtures = try #require(loaded.fixtures["tests/triage.yaml"])
+        fixtures.cases = [fixtures.cases[0]]
+        fixtures.cases[0].expect = []
+        let failures = await PackTester(engine: engine, pack: pack).run(fixtures, file: "IndustryPacks/luxfree-solar/tests/triage.yaml")
+        #expect(failures.count == 1)
+        #expect(failures.first?.description.hasPrefix("IndustryPacks/luxfree-solar/tests/triage.yaml: case 1 'sparks on a pole") == true)
+    }
+
+    @Test func aBrokenRuleFileFailsWithItsFileAndLine() throws {
+        let loaded = try PackLoader(root: packsFolder).loadAll("luxfree-solar")
+        var pack = rulePack(loaded)
+        pack.sources["rules/triage.lua"] = "function on_ticket_created(event, ctx)\n  return {\nend\n"
+        let error = #expect(throws: RuleError.self) { try LuaRuleEngine(packs: [pack], standardLibrary: try standardLibrary(), workers: 1) }
+        #expect(error?.message.contains("IndustryPacks/luxfree-solar/rules/triage.lua:3:") == true)
+    }
+
+    @Test func wrongActionShapesFailTheRuleAlone() async throws {
+        let loaded = try PackLoader(root: packsFolder).loadAll("luxfree-solar")
+        var pack = rulePack(loaded)
+        pack.sources["rules/followup.lua"] = """
+            function on_note_added() return { { type = "set_priority", priority = "extreme" } } end
+            function on_status_changed() return 42 end
+            """
+        let engine = try LuaRuleEngine(packs: [pack], standardLibrary: try standardLibrary(), workers: 1)
+        let tenant = Tenant(id: "t", name: "t", pack: pack.manifest, createdAt: Date())
+        let ticket = WorkflowFixtures.ticket(pack.manifest)
+        let context = RuleContext(tenant: tenant, agents: [], now: Date())
+        var outcomes = await engine.evaluate(RuleEvent(type: .noteAdded, ticket: ticket, actor: "x"), context: context, skipping: [])
+        #expect(outcomes.first?.error?.contains("unknown priority 'extreme'") == true)
+        outcomes = await engine.evaluate(RuleEvent(type: .statusChanged, ticket: ticket, actor: "x"), context: context, skipping: [])
+        #expect(outcomes.first?.error?.contains("list of actions") == true)
+        // The other rule file still runs.
+        outcomes = await engine.evaluate(RuleEvent(type: .ticketCreated, ticket: ticket, actor: "x"), context: context, skipping: [])
+        #expect(outcomes.count == 1 && outcomes[0].error == nil)
+    }
+
+    @Test func concurrentEvaluationsUseThePool() async throws {
+        let loaded = try PackLoader(root: packsFolder).loadAll("luxfree-solar")
+        let pack = rulePack(loaded)
+        let engine = try LuaRuleEngine(packs: [pack], standardLibrary: try standardLibrary(), workers: 2)
+        let tenant = Tenant(id: "t", name: "t", pack: pack.manifest, createdAt: Date())
+        var ticket = WorkflowFixtures.ticket(pack.manifest)
+        ticket.subject = "Chispas"
+        let frozen = ticket
+        let counts = await withTaskGroup(of: Int.self) { group in
+            for _ in 0..<200 {
+                group.addTask {
+                    await engine.evaluate(
+                        RuleEvent(type: .ticketCreated, ticket: frozen, actor: "x"),
+                        context: RuleContext(tenant: tenant, agents: [], now: Date(timeIntervalSince1970: 1_795_000_000)), skipping: []
+                    ).first?.actions.count ?? -1
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(counts.count == 200)
+        #expect(Set(counts).count == 1)
+        #expect(counts.first == 5)  // 02:53 in Mexico City: after hours, nobody on call, so a note too
+    }
+}
+
+enum WorkflowFixtures {
+    static func ticket(_ manifest: PackManifest) -> Ticket {
+        let now = Date(timeIntervalSince1970: 1_795_000_000)
+        return Ticket(
+            tenantId: "t", ticketId: "", number: 0, numberingYear: 2026, subject: "Hola", description: "Información",
+            category: manifest.defaultCategory, subcategory: nil, priority: .medium, status: manifest.workflow.initial,
+            statusHistory: [], customerId: "c", conversationId: nil, assignedAgent: nil, assignedAt: nil, location: nil,
+            sla: TicketSLA(targets: manifest.sla.target(for: .medium), createdAt: now), resolution: nil, customerFeedback: nil,
+            notes: [], tags: [], escalation: nil, attachments: [], source: .web, createdAt: now, updatedAt: now, closedAt: nil,
+            version: 1)
+    }
+}
