@@ -2,6 +2,7 @@ import ArgumentParser
 import DocketCore
 import DocketHTTP
 import DocketPacks
+import DocketRules
 import DocketSQLite
 import Foundation
 import Hummingbird
@@ -28,6 +29,14 @@ struct Serve: AsyncParsableCommand {
     var maxConnections: Int?
     @Option(help: "SQLite durability: normal or full (store.sqlite.durability, DOCKET_SQLITE_DURABILITY; default normal).")
     var sqliteDurability: String?
+    @Option(help: "Directory of the Rules/ standard library (rules.libraryDir, DOCKET_RULES_DIR; default: Rules next to the packs directory).")
+    var rulesDir: String?
+    @Option(help: "VM instructions one rule evaluation may run (rules.instructionLimit, DOCKET_RULES_INSTRUCTION_LIMIT; default 2000000).")
+    var rulesInstructionLimit: Int?
+    @Option(help: "Memory one rule evaluation may add (rules.memoryLimitBytes, DOCKET_RULES_MEMORY_LIMIT_BYTES; default 8388608).")
+    var rulesMemoryLimitBytes: Int?
+    @Option(help: "Wall-clock limit of one rule evaluation (rules.timeoutMs, DOCKET_RULES_TIMEOUT_MS; default 50).")
+    var rulesTimeoutMs: Int?
     @Option(help: "Log level: trace, debug, info, notice, warning, error (log.level, DOCKET_LOG_LEVEL; default info).")
     var logLevel: String?
 
@@ -73,10 +82,21 @@ struct Serve: AsyncParsableCommand {
             ])
         let tokens = try await TokenAuthority(secret: try dataDirectory.signingSecret(logger: logger))
 
-        let service = TicketService(store: store)
-        let packs = PackLoader(root: URL(fileURLWithPath: Setting.value(packsDir, env: "DOCKET_PACKS_DIR", default: "./IndustryPacks")))
+        let packsRoot = URL(fileURLWithPath: Setting.value(packsDir, env: "DOCKET_PACKS_DIR", default: "./IndustryPacks")).standardizedFileURL
+        let packs = PackLoader(root: packsRoot)
         let packId = Setting.value(defaultPack, env: "DOCKET_DEFAULT_PACK", default: "luxfree-solar")
-        let pack = try packs.load(packId)
+        let rulesRoot = URL(fileURLWithPath: Setting.value(
+            rulesDir, env: "DOCKET_RULES_DIR", default: packsRoot.deletingLastPathComponent().appendingPathComponent("Rules").path))
+        let limits = RuleLimits(
+            instructionLimit: Int64(try Setting.integer(rulesInstructionLimit, env: "DOCKET_RULES_INSTRUCTION_LIMIT", default: 2_000_000, name: "rules.instructionLimit")),
+            memoryLimitBytes: try Setting.integer(rulesMemoryLimitBytes, env: "DOCKET_RULES_MEMORY_LIMIT_BYTES", default: 8 << 20, name: "rules.memoryLimitBytes"),
+            timeoutMs: try Setting.integer(rulesTimeoutMs, env: "DOCKET_RULES_TIMEOUT_MS", default: 50, name: "rules.timeoutMs"))
+        guard limits.instructionLimit >= 1000, limits.memoryLimitBytes >= 65536, limits.timeoutMs >= 1 else {
+            throw SetupError("rules limits too small: instructionLimit >= 1000, memoryLimitBytes >= 65536, timeoutMs >= 1")
+        }
+        let (engine, loadedPacks) = try await RulesSetup.engine(packs: packs, rulesRoot: rulesRoot, limits: limits, required: packId, logger: logger)
+        let service = TicketService(store: store, rules: engine, ruleObserver: RulesSetup.observer(logger: logger))
+        let pack = loadedPacks[packId]!.manifest
         let (tenant, outcome) = try await service.provisionTenant(id: "default", name: pack.name, pack: pack)
         logger.info(
             "tenant ready",

@@ -1,6 +1,7 @@
 import DocketCore
 import DocketHTTP
 import DocketPacks
+import DocketRules
 import DocketSQLite
 import Foundation
 import HTTPTypes
@@ -27,15 +28,23 @@ struct TestApp: @unchecked Sendable {
     static let start = Date(timeIntervalSince1970: 1_795_000_000)  // 2026-11-18
 
     init(
-        maxBodyBytes: Int = 64 * 1024, maxConnections: Int = 1024, port: Int = 0, clock: ManualClock = ManualClock(TestApp.start)
+        maxBodyBytes: Int = 64 * 1024, maxConnections: Int = 1024, port: Int = 0, clock: ManualClock = ManualClock(TestApp.start),
+        ruleOverrides: [String: String] = [:]
     ) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("docket-http-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let store = try SQLiteTicketStore(path: dir.appendingPathComponent("docket.sqlite").path)
         self.clock = clock
-        service = TicketService(store: store, clock: clock, tenantCacheSeconds: 0)
+        let loaded = try PackLoader(root: packsRoot).loadAll("luxfree-solar")
+        var sources = loaded.ruleSources
+        sources.merge(ruleOverrides) { $1 }
+        let library = try PackLoader.standardLibrary(rulesRoot: packsRoot.deletingLastPathComponent().appendingPathComponent("Rules"))
+            .map { StandardModule(name: $0.name, source: $0.source, path: $0.path) }
+        let engine = try LuaRuleEngine(
+            packs: [RulePack(manifest: loaded.manifest, sources: sources, location: loaded.location)], standardLibrary: library, workers: 2)
+        service = TicketService(store: store, clock: clock, tenantCacheSeconds: 0, rules: engine)
         tokens = try await TokenAuthority(secret: Array("test-secret-test-secret-test-secret!".utf8))
-        let pack = try PackLoader(root: packsRoot).load("luxfree-solar")
+        let pack = loaded.manifest
         _ = try await service.provisionTenant(id: "default", name: "LUXFREE", pack: pack)
         _ = try await service.provisionTenant(id: "acme", name: "Acme", pack: pack)
         let dependencies = HTTPDependencies(service: service, tokens: tokens, metrics: PrometheusCollectorRegistry(), storeKind: "sqlite")

@@ -155,6 +155,13 @@ public final class TicketService: Sendable {
         return try await load(principal, ticketId).visible(to: principal)
     }
 
+    /// The ticket's rule evaluations, oldest first; staff only.
+    public func ruleAudit(_ principal: Principal, _ ticketId: String) async throws -> [RuleAuditEntry] {
+        try Self.requireStaff(principal)
+        _ = try await tenant(for: principal)
+        return try await load(principal, ticketId).ruleAudit ?? []
+    }
+
     public func listTickets(_ principal: Principal, _ query: TicketQuery) async throws -> Page<Ticket> {
         _ = try await tenant(for: principal)
         var query = query

@@ -98,3 +98,8 @@ struct AllConfigurations: Codable, Sendable {
     }
 }
 struct AllConfigurationsEnvelope: Codable, Sendable { var configurations: AllConfigurations }
+
+struct RuleAuditEnvelope: Codable, Sendable {
+    var ticketId: String
+    var audit: [RuleAuditEntry]
+}

@@ -106,6 +106,16 @@ struct TicketController: Sendable {
         }
 
         routes.add(Endpoint(
+            method: .get, path: "\(base)/:id/rule-audit",
+            summary: "Every rule evaluation on the ticket: event, pack version, rule, actions proposed, applied and rejected (with why), errors, duration",
+            tag: "Tickets", access: "agent, admin", success: (200, "RuleAuditEnvelope"), errors: [403, 404])
+        ) { _, context in
+            let id = try context.parameters.require("id")
+            let audit = try await service.ruleAudit(try context.requirePrincipal(), id)
+            return try APICoding.response(RuleAuditEnvelope(ticketId: id, audit: audit))
+        }
+
+        routes.add(Endpoint(
             method: .put, path: "\(base)/:id", summary: "Change general fields (subject, description, category, priority, tags...)",
             tag: "Tickets", access: "agent, admin", body: "TicketPatch", success: (200, "TicketEnvelope"),
             errors: [400, 403, 404, 409, 413, 415, 422])

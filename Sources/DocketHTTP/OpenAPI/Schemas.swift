@@ -62,7 +62,8 @@ enum Schemas {
                 required: ["to", "changedBy", "timestamp"]),
             "Note": object(
                 [
-                    "id": string(), "authorId": string(), "authorRole": role, "content": string(maxLength: TicketLimits.note),
+                    "id": string(), "authorId": string(), "authorRole": string(values: AuthorRole.allCases.map(\.rawValue)),
+                    "content": string(maxLength: TicketLimits.note),
                     "isInternal": boolean, "timestamp": dateTime,
                 ], required: ["id", "authorId", "authorRole", "content", "isInternal", "timestamp"]),
             "TicketSLA": object(
@@ -90,11 +91,21 @@ enum Schemas {
                     "notes": array(ref("Note")), "tags": array(string()), "escalation": ref("Escalation"),
                     "attachments": array(ref("Attachment")), "source": string(values: TicketSource.allCases.map(\.rawValue)),
                     "createdAt": dateTime, "updatedAt": dateTime, "closedAt": dateTime, "version": integer(),
+                    "queue": string("Queue a rule routed the ticket to"),
+                    "ruleAudit": array(ref("RuleAuditEntry")),
                 ],
                 required: [
                     "tenantId", "ticketId", "number", "numberingYear", "subject", "description", "category", "priority", "status",
                     "statusHistory", "customerId", "sla", "notes", "tags", "attachments", "source", "createdAt", "updatedAt", "version",
                 ]),
+            "RuleAuditEntry": object(
+                [
+                    "event": string(), "packId": string(), "packVersion": string(), "rule": string("file:function"),
+                    "proposed": array(string()), "applied": array(string()),
+                    "rejected": array(object(["action": string(), "reason": string()], required: ["action", "reason"])),
+                    "error": string(), "durationMicros": integer(), "depth": integer(), "at": dateTime,
+                ], required: ["event", "packId", "packVersion", "rule", "proposed", "applied", "rejected", "durationMicros", "depth", "at"]),
+            "RuleAuditEnvelope": object(["ticketId": string(), "audit": array(ref("RuleAuditEntry"))], required: ["ticketId", "audit"]),
             "NewAttachment": object(["url": string(format: "uri", maxLength: TicketLimits.url), "type": string()], required: ["url"]),
             "NewTicket": object(
                 [
