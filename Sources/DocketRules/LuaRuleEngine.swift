@@ -44,6 +44,7 @@ public final class LuaRuleEngine: RuleEngine {
     }
 
     private let runtimes: [String: Runtime]
+    private let standardLibrary: [StandardModule]
     public let limits: RuleLimits
 
     /// Builds `workers` sandboxes per pack, each with the standard library and the pack's files.
@@ -51,6 +52,7 @@ public final class LuaRuleEngine: RuleEngine {
     public init(packs: [RulePack], standardLibrary: [StandardModule], limits: RuleLimits = .init(),
                 workers: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
         self.limits = limits
+        self.standardLibrary = standardLibrary
         var runtimes: [String: Runtime] = [:]
         for pack in packs {
             var pool: [LuaWorker] = []
@@ -83,6 +85,12 @@ public final class LuaRuleEngine: RuleEngine {
         if name.hasPrefix("rules/") { name.removeFirst("rules/".count) }
         if name.hasSuffix(".lua") { name.removeLast(".lua".count) }
         return name.replacingOccurrences(of: "/", with: ".")
+    }
+
+    /// The functions a rule file of `pack` defines (runs its top level under the budget).
+    public func functions(in pack: RulePack, file: String) throws -> [String] {
+        let sandbox = try Self.sandbox(for: pack, standardLibrary: standardLibrary, limits: limits)
+        return try sandbox.functions(in: Self.moduleName(file))
     }
 
     public func evaluate(_ event: RuleEvent, context: RuleContext, skipping: Set<String>) async -> [RuleOutcome] {
