@@ -178,11 +178,25 @@ function M.contains(text, keyword)
   return string.find(M.fold(text), M.fold(keyword), 1, true) ~= nil
 end
 
+-- Normalized keywords, memoised: rule keyword lists are the same on every event. Bounded,
+-- and only ever holds strings derived from the keywords themselves.
+local memo, memo_size = {}, 0
+local function normalized_keyword(keyword)
+  local cached = memo[keyword]
+  if cached then return cached end
+  cached = M.normalize(keyword):sub(2, -2)
+  if memo_size < 4096 then
+    memo[keyword] = cached
+    memo_size = memo_size + 1
+  end
+  return cached
+end
+
 --- The first keyword (folded) found in the text, or nil.
 function M.find_any(text, keywords)
   local folded = M.normalize(text)
   for _, keyword in ipairs(keywords) do
-    if string.find(folded, M.normalize(keyword):sub(2, -2), 1, true) then return keyword end
+    if string.find(folded, normalized_keyword(keyword), 1, true) then return keyword end
   end
   return nil
 end
@@ -193,12 +207,13 @@ end
 
 --- Whole-word phrase match: "sin luz" matches "estamos sin luz." but not "sin luzmila".
 function M.has_phrase(text, phrase)
-  return string.find(M.normalize(text), M.normalize(phrase), 1, true) ~= nil
+  return string.find(M.normalize(text), " " .. normalized_keyword(phrase) .. " ", 1, true) ~= nil
 end
 
 function M.has_any_phrase(text, phrases)
+  local folded = M.normalize(text)
   for _, phrase in ipairs(phrases) do
-    if M.has_phrase(text, phrase) then return phrase end
+    if string.find(folded, " " .. normalized_keyword(phrase) .. " ", 1, true) then return phrase end
   end
   return nil
 end

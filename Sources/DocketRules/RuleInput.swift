@@ -3,7 +3,7 @@ import Foundation
 
 /// Converts events and contexts into the tables rules receive.
 enum RuleInput {
-    static func iso(_ date: Date) -> LuaValue { .string(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))) }
+    static func iso(_ date: Date) -> LuaValue { .string(CivilTime.iso8601(date)) }
 
     static func ticket(_ t: Ticket) -> LuaValue {
         var fields: [String: LuaValue] = [
@@ -35,14 +35,10 @@ enum RuleInput {
 
     static func context(_ context: RuleContext) -> LuaValue {
         let tenant = context.tenant
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = tenant.timeZone
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .weekday], from: context.now)
-        // ISO weekday: Monday 1 ... Sunday 7.
-        let weekday = ((parts.weekday ?? 1) + 5) % 7 + 1
+        let parts = CivilTime(context.now, timeZone: tenant.timeZone)
         let local: LuaValue = .table([
-            "year": .int(Int64(parts.year ?? 0)), "month": .int(Int64(parts.month ?? 0)), "day": .int(Int64(parts.day ?? 0)),
-            "hour": .int(Int64(parts.hour ?? 0)), "minute": .int(Int64(parts.minute ?? 0)), "weekday": .int(Int64(weekday)),
+            "year": .int(Int64(parts.year)), "month": .int(Int64(parts.month)), "day": .int(Int64(parts.day)),
+            "hour": .int(Int64(parts.hour)), "minute": .int(Int64(parts.minute)), "weekday": .int(Int64(parts.weekday)),
         ])
         let terms = tenant.terminology
         return .table([

@@ -152,3 +152,29 @@ struct WorkflowTests {
         #expect(ticket.visible(to: Principal(tenantId: "t", role: .agent, subject: "ana")).notes.count == 2)
     }
 }
+
+@Suite("Civil time")
+struct CivilTimeTests {
+    @Test func matchesFoundationAcrossZonesAndDates() throws {
+        let zones = ["UTC", "America/Mexico_City", "Asia/Ho_Chi_Minh", "Europe/Madrid", "America/New_York"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let date = Date(timeIntervalSince1970: Double(Int64.random(in: -2_000_000_000...4_000_000_000, using: &generator)) / 1.0 + 0.25)
+            for name in zones {
+                let zone = try #require(TimeZones.named(name))
+                var calendar = Calendar(identifier: .gregorian)
+                calendar.timeZone = zone
+                let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .weekday], from: date)
+                let civil = CivilTime(date, timeZone: zone)
+                #expect([civil.year, civil.month, civil.day, civil.hour, civil.minute, civil.second]
+                    == [parts.year, parts.month, parts.day, parts.hour, parts.minute, parts.second].map { $0 ?? -1 })
+                #expect(civil.weekday == ((parts.weekday ?? 1) + 5) % 7 + 1)
+            }
+        }
+    }
+
+    @Test func formatsISO8601() {
+        #expect(CivilTime.iso8601(Date(timeIntervalSince1970: 1_795_017_600.123)) == "2026-11-18T16:00:00.123Z")
+        #expect(CivilTime.iso8601(Date(timeIntervalSince1970: -1)) == "1969-12-31T23:59:59.000Z")
+    }
+}

@@ -63,7 +63,7 @@ public struct Tenant: Codable, Sendable, Equatable {
     public var workflow: Workflow { pack.workflow }
     public var sla: SLAPolicy { pack.sla }
     public var queues: [QueueDefinition] { pack.queues ?? [] }
-    public var timeZone: TimeZone { TimeZone(identifier: pack.timeZone) ?? .gmt }
+    public var timeZone: TimeZone { TimeZones.named(pack.timeZone) ?? .gmt }
 
     /// Active categories tickets may be filed under.
     public func category(_ id: String) -> TicketCategory? { categories.first { $0.id == id && $0.active } }

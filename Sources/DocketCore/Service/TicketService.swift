@@ -127,9 +127,7 @@ public final class TicketService: Sendable {
             status = open
         }
         let format = tenant.ticketIdFormat
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = tenant.timeZone
-        let year = calendar.component(.year, from: now)
+        let year = CivilTime(now, timeZone: tenant.timeZone).year
         let sla = TicketSLA(targets: tenant.sla.target(for: priority), createdAt: now)
         var draft = Ticket(
             tenantId: tenant.id, ticketId: "", number: 0, numberingYear: year, subject: subject, description: description,
