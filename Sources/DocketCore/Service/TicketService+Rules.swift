@@ -18,7 +18,10 @@ extension TicketService {
     /// Runs the tenant's rules for `events` and everything they cause, applying valid actions
     /// to `ticket` (which the caller then stores in the same write) and auditing each rule.
     func runRules(_ ticket: inout Ticket, events: [PendingEvent], tenant: Tenant, actor: String, now: Date) async throws {
-        guard let rules, !events.isEmpty, !(tenant.pack.rules ?? []).isEmpty else { return }
+        // Follow-ups only come from actions, so when no rule handles the initial events nothing
+        // can fire: skip loading the agents then (the common case for most updates).
+        let handled = Set((tenant.pack.rules ?? []).flatMap(\.events))
+        guard let rules, events.contains(where: { handled.contains($0.type.rawValue) }) else { return }
         let counts = try await store.openTicketCounts(tenantId: tenant.id, finished: [tenant.workflow.resolved, tenant.workflow.closed])
         let agents = try await store.listAgents(tenantId: tenant.id, page: 1, limit: 1000).items.map {
             AgentView(agent: $0, openTickets: counts[$0.id] ?? 0)
@@ -142,15 +145,13 @@ extension TicketService {
         guard !eligible.isEmpty else {
             throw DocketError(.conflict, "no agent of queue '\(ticket.queue ?? "-")' has capacity left")
         }
+        let leastLoaded = eligible.min { ($0.openTickets, $0.agent.id) < ($1.openTickets, $1.agent.id) }!.agent.id
         switch strategy {
         case "least_loaded":
-            return eligible.min { ($0.openTickets, $0.agent.id) < ($1.openTickets, $1.agent.id) }!.agent.id
+            return leastLoaded
         case "round_robin":
             // Rotates by ticket number; before creation the number is unknown, so least loaded.
-            guard ticket.number > 0 else {
-                return eligible.min { ($0.openTickets, $0.agent.id) < ($1.openTickets, $1.agent.id) }!.agent.id
-            }
-            return eligible[(ticket.number - 1) % eligible.count].agent.id
+            return ticket.number > 0 ? eligible[(ticket.number - 1) % eligible.count].agent.id : leastLoaded
         default:
             throw DocketError.invalid("strategy", "unknown routing strategy '\(strategy)' (least_loaded, round_robin)")
         }
