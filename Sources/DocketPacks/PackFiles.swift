@@ -9,8 +9,21 @@ public struct LoadedPack: Sendable {
     public var ruleSources: [String: String]
     /// `tests/triage.yaml` → decoded fixtures.
     public var fixtures: [String: RuleFixtureFile]
+    /// `tests/triage.yaml` → its text, for line numbers in failures.
+    public var fixtureSources: [String: String] = [:]
     /// The pack's folder, e.g. `IndustryPacks/luxfree-solar/`, for file names in errors.
     public var location: String
+
+    /// The line of fixture case `name` in `file` (its `name:` line), when it can be found.
+    public func line(ofCase name: String, in file: String) -> Int? {
+        guard let text = fixtureSources[file] else { return nil }
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            guard let range = line.range(of: "name:") else { continue }
+            let value = line[range.upperBound...].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+            if value == name { return index + 1 }
+        }
+        return nil
+    }
 }
 
 /// A module of the `Rules/` standard library.
@@ -24,35 +37,81 @@ public struct LibraryModule: Sendable {
 
 extension PackLoader {
     /// Loads the manifest, every `rules/*.lua` and every `tests/*.yaml` of a pack.
-    public func loadAll(_ packId: String) throws(PackValidationError) -> LoadedPack {
-        let manifest = try load(packId)
+    public func loadAll(_ packId: String) throws(PackRejection) -> LoadedPack {
+        let location = "\(root.lastPathComponent)/\(packId)/"
+        let loaded = try Self.decode(try bundle(packId), location: location)
+        if loaded.manifest.id != packId {
+            throw PackRejection([PackProblem(file: location + "pack.yaml", "id: '\(loaded.manifest.id)' must match its folder '\(packId)'")])
+        }
+        return loaded
+    }
+
+    /// Every file of a pack folder as a bundle: `pack.yaml`, `README.md`, `rules/**/*.lua`, `tests/*.yaml`.
+    public func bundle(_ packId: String) throws(PackRejection) -> PackBundle {
         let folder = root.appendingPathComponent(packId)
         let location = "\(root.lastPathComponent)/\(packId)/"
-        var sources: [String: String] = [:]
-        for name in Self.files(in: folder.appendingPathComponent("rules"), suffix: ".lua") {
-            let path = "rules/\(name)"
-            guard let text = try? String(contentsOf: folder.appendingPathComponent(path), encoding: .utf8) else {
-                throw PackValidationError(file: location + path, problems: [FieldProblem("file", "cannot be read as UTF-8")])
+        var paths = ["pack.yaml", "README.md"].filter { FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path) }
+        if let walker = FileManager.default.enumerator(atPath: folder.appendingPathComponent("rules").path) {
+            while let name = walker.nextObject() as? String {
+                if name.hasSuffix(".lua") { paths.append("rules/\(name)") }
             }
-            sources[path] = text
         }
+        paths += Self.files(in: folder.appendingPathComponent("tests"), suffix: ".yaml").map { "tests/\($0)" }
+        var files: [String: String] = [:]
+        for path in paths {
+            guard let text = try? String(contentsOf: folder.appendingPathComponent(path), encoding: .utf8) else {
+                throw PackRejection([PackProblem(file: location + path, "cannot be read as UTF-8 text")])
+            }
+            files[path] = text
+        }
+        if files["pack.yaml"] == nil { throw PackRejection([PackProblem(file: location + "pack.yaml", "is missing")]) }
+        return PackBundle(files: files)
+    }
+
+    /// Decodes a bundle: the manifest (validated), the Lua sources and the fixtures. Every
+    /// problem names `location` + the file, and the line when the parser gives one.
+    public static func decode(_ bundle: PackBundle, location: String) throws(PackRejection) -> LoadedPack {
+        var problems = bundle.shapeProblems().map { PackProblem(file: location + $0.file, line: $0.line, $0.message) }
+        guard problems.isEmpty else { throw PackRejection(problems) }
+        let manifest: PackManifest
+        do {
+            manifest = try decode(Data(bundle.files["pack.yaml"]!.utf8), file: location + "pack.yaml")
+        } catch {
+            throw PackRejection(error.problems.map { problem(file: error.file, $0) })
+        }
+        let sources = bundle.ruleSources
         for (index, rule) in (manifest.rules ?? []).enumerated() where sources[rule.file] == nil {
-            throw PackValidationError(
-                file: location + "pack.yaml", problems: [FieldProblem("rules[\(index)].file", "'\(rule.file)' does not exist")])
+            problems.append(PackProblem(file: location + "pack.yaml", "rules[\(index)].file: '\(rule.file)' does not exist"))
         }
         var fixtures: [String: RuleFixtureFile] = [:]
-        for name in Self.files(in: folder.appendingPathComponent("tests"), suffix: ".yaml") {
-            let path = "tests/\(name)"
+        for (path, text) in bundle.fixtureFiles.sorted(by: { $0.key < $1.key }) {
             do {
-                let text = try String(contentsOf: folder.appendingPathComponent(path), encoding: .utf8)
                 fixtures[path] = try YAMLDecoder().decode(RuleFixtureFile.self, from: text)
             } catch let error as DecodingError {
-                throw PackValidationError(file: location + path, problems: [Self.problem(error)])
+                problems.append(problem(file: location + path, Self.problem(error)))
             } catch {
-                throw PackValidationError(file: location + path, problems: [FieldProblem("yaml", "\(error)")])
+                problems.append(problem(file: location + path, FieldProblem("yaml", "\(error)")))
             }
         }
-        return LoadedPack(manifest: manifest, ruleSources: sources, fixtures: fixtures, location: location)
+        guard problems.isEmpty else { throw PackRejection(problems) }
+        return LoadedPack(
+            manifest: manifest, ruleSources: sources, fixtures: fixtures, fixtureSources: bundle.fixtureFiles, location: location)
+    }
+
+    /// A field problem as a file problem, with the line when Yams' message carries one
+    /// (`... line 4 column 3 ...` or `4:3: error: ...`).
+    static func problem(file: String, _ problem: FieldProblem) -> PackProblem {
+        PackProblem(file: file, line: yamlLine(problem.message), problem.field == "yaml" ? problem.message : problem.description)
+    }
+
+    static func yamlLine(_ message: String) -> Int? {
+        if let range = message.range(of: "line ") {
+            let digits = message[range.upperBound...].prefix { $0.isNumber }
+            if let line = Int(digits) { return line }
+        }
+        let parts = message.split(separator: ":", maxSplits: 2)
+        if parts.count == 3, let line = Int(parts[0].trimmingCharacters(in: .whitespaces)) { return line }
+        return nil
     }
 
     /// The standard library under `rulesRoot` (`Rules/`): `docket/text.lua` is `docket.text`.

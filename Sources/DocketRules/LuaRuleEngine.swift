@@ -36,33 +36,123 @@ actor WorkerPool {
     }
 }
 
-/// Evaluates packs' Lua rules in sandboxes, a pool of states per pack version.
-public final class LuaRuleEngine: RuleEngine {
-    struct Runtime {
+/// Where the engine finds a pack version it has not loaded yet (the store, in the server).
+public typealias RulePackSource = @Sendable (_ packId: String, _ version: String) async throws -> RulePack?
+
+/// Evaluates packs' Lua rules in sandboxes, a pool of states per pack version. Versions
+/// are loaded on first use from `source` (or given up front) and kept while used; the least
+/// recently used are dropped beyond `maxLoadedVersions` (evaluations in flight keep theirs).
+public final class LuaRuleEngine: RuleEngine, @unchecked Sendable {
+    final class Runtime: Sendable {
         let pack: RulePack
         let pool: WorkerPool
+
+        init(pack: RulePack, pool: WorkerPool) {
+            self.pack = pack
+            self.pool = pool
+        }
     }
 
-    private let runtimes: [String: Runtime]
+    // `runtimes`, `loading` and `lastUse` are guarded by `lock`.
+    private let lock = NSLock()
+    private var runtimes: [String: Runtime] = [:]
+    private var loading: [String: Task<Runtime, any Error>] = [:]
+    private var lastUse: [String: UInt64] = [:]
+    private var tick: UInt64 = 0
     private let standardLibrary: [StandardModule]
+    private let source: RulePackSource?
+    private let workers: Int
     public let limits: RuleLimits
+    public let maxLoadedVersions: Int
+    /// Compiling sandboxes is blocking work: it runs here, never on the cooperative pool.
+    private static let buildQueue = DispatchQueue(label: "docket.rules.build", attributes: .concurrent)
 
     /// Builds `workers` sandboxes per pack, each with the standard library and the pack's files.
     /// Fails with file:line when a file does not compile.
     public init(packs: [RulePack], standardLibrary: [StandardModule], limits: RuleLimits = .init(),
-                workers: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+                workers: Int = ProcessInfo.processInfo.activeProcessorCount, source: RulePackSource? = nil,
+                maxLoadedVersions: Int = 64) throws {
         self.limits = limits
         self.standardLibrary = standardLibrary
-        var runtimes: [String: Runtime] = [:]
+        self.source = source
+        self.workers = max(1, workers)
+        self.maxLoadedVersions = max(1, maxLoadedVersions)
         for pack in packs {
-            var pool: [LuaWorker] = []
-            for index in 0..<max(1, workers) {
-                let sandbox = try Self.sandbox(for: pack, standardLibrary: standardLibrary, limits: limits)
-                pool.append(LuaWorker(label: "docket.rules.\(pack.key).\(index)", sandbox: sandbox))
-            }
-            runtimes[pack.key] = Runtime(pack: pack, pool: WorkerPool(pool))
+            runtimes[pack.key] = try Self.runtime(pack, standardLibrary: standardLibrary, limits: limits, workers: self.workers)
         }
-        self.runtimes = runtimes
+    }
+
+    static func runtime(_ pack: RulePack, standardLibrary: [StandardModule], limits: RuleLimits, workers: Int) throws -> Runtime {
+        var pool: [LuaWorker] = []
+        for index in 0..<workers {
+            let sandbox = try sandbox(for: pack, standardLibrary: standardLibrary, limits: limits)
+            pool.append(LuaWorker(label: "docket.rules.\(pack.key).\(index)", sandbox: sandbox))
+        }
+        return Runtime(pack: pack, pool: WorkerPool(pool))
+    }
+
+    /// Versions currently loaded (for tests and /health).
+    public var loadedVersions: [String] { lock.withLock { runtimes.keys.sorted() } }
+
+    public func prepare(packId: String, version: String) async throws {
+        _ = try await runtime(for: "\(packId)@\(version)", packId: packId, version: version)
+    }
+
+    func runtime(for key: String, packId: String, version: String) async throws -> Runtime {
+        enum Step { case ready(Runtime), wait(Task<Runtime, any Error>) }
+        let step: Step = lock.withLock {
+            tick += 1
+            if let hit = runtimes[key] {
+                lastUse[key] = tick
+                return .ready(hit)
+            }
+            if let task = loading[key] { return .wait(task) }
+            let task = Task { [source, standardLibrary, limits, workers] () throws -> Runtime in
+                guard let source, let pack = try await source(packId, version) else {
+                    throw RuleError(.syntax, "pack \(packId) \(version) is not stored")
+                }
+                return try await withCheckedThrowingContinuation { continuation in
+                    Self.buildQueue.async {
+                        continuation.resume(with: Result {
+                            try Self.runtime(pack, standardLibrary: standardLibrary, limits: limits, workers: workers)
+                        })
+                    }
+                }
+            }
+            loading[key] = task
+            return .wait(task)
+        }
+        switch step {
+        case .ready(let runtime):
+            return runtime
+        case .wait(let task):
+            do {
+                let runtime = try await task.value
+                lock.withLock {
+                    loading[key] = nil
+                    if runtimes[key] == nil {
+                        runtimes[key] = runtime
+                        tick += 1
+                        lastUse[key] = tick
+                        evictIfNeeded()
+                    }
+                }
+                return runtimes(key) ?? runtime
+            } catch {
+                lock.withLock { loading[key] = nil }
+                throw error
+            }
+        }
+    }
+
+    private func runtimes(_ key: String) -> Runtime? { lock.withLock { runtimes[key] } }
+
+    /// Drops the least recently used versions beyond the cap. Called with `lock` held.
+    private func evictIfNeeded() {
+        while runtimes.count > maxLoadedVersions, let oldest = lastUse.min(by: { $0.value < $1.value })?.key {
+            runtimes[oldest] = nil
+            lastUse[oldest] = nil
+        }
     }
 
     static func sandbox(for pack: RulePack, standardLibrary: [StandardModule], limits: RuleLimits) throws -> LuaSandbox {
@@ -87,6 +177,47 @@ public final class LuaRuleEngine: RuleEngine {
         return name.replacingOccurrences(of: "/", with: ".")
     }
 
+    /// Every problem that keeps `pack` from running, each as Lua reports it (`file:line: message`):
+    /// files that do not compile, top levels that fail, handlers the manifest names but a file
+    /// does not define.
+    public static func problems(in pack: RulePack, standardLibrary: [StandardModule], limits: RuleLimits) -> [String] {
+        let sandbox: LuaSandbox
+        do {
+            sandbox = try LuaSandbox(limits: limits)
+            for module in standardLibrary {
+                try sandbox.define(module.name, source: module.source, chunkName: "@\(module.path)", stdlib: true)
+                try sandbox.compile(module.name)
+            }
+        } catch {
+            return ["the standard library does not load: \(error)"]
+        }
+        var problems: [String] = []
+        var compiled = Set<String>()
+        for (file, source) in pack.sources.sorted(by: { $0.key < $1.key }) {
+            do {
+                try sandbox.define(moduleName(file), source: source, chunkName: "@\(pack.location)\(file)", stdlib: false)
+                try sandbox.compile(moduleName(file))
+                compiled.insert(file)
+            } catch {
+                problems.append("\(error)")
+            }
+        }
+        for spec in pack.manifest.rules ?? [] where compiled.contains(spec.file) {
+            do {
+                let defined = try sandbox.functions(in: moduleName(spec.file))
+                for event in spec.events {
+                    guard let handler = RuleEventType(rawValue: event)?.handlerName else { continue }
+                    if !defined.contains(handler) {
+                        problems.append("\(pack.location)\(spec.file):1: defines no function \(handler) for \(event)")
+                    }
+                }
+            } catch {
+                problems.append("\(error)")
+            }
+        }
+        return problems
+    }
+
     /// The functions a rule file of `pack` defines (runs its top level under the budget).
     public func functions(in pack: RulePack, file: String) throws -> [String] {
         let sandbox = try Self.sandbox(for: pack, standardLibrary: standardLibrary, limits: limits)
@@ -95,8 +226,11 @@ public final class LuaRuleEngine: RuleEngine {
 
     public func evaluate(_ event: RuleEvent, context: RuleContext, skipping: Set<String>) async -> [RuleOutcome] {
         let pack = context.tenant.pack
-        guard let runtime = runtimes["\(pack.id)@\(pack.version)"] else {
-            return [RuleOutcome(rule: "(pack)", actions: [], error: "pack \(pack.id) \(pack.version) has no rules loaded", durationMicros: 0)]
+        let runtime: Runtime
+        do {
+            runtime = try await self.runtime(for: "\(pack.id)@\(pack.version)", packId: pack.id, version: pack.version)
+        } catch {
+            return [RuleOutcome(rule: "(pack)", actions: [], error: "pack \(pack.id) \(pack.version) cannot be loaded: \(error)", durationMicros: 0)]
         }
         let handler = event.type.handlerName
         let files = (runtime.pack.manifest.rules ?? []).filter { $0.events.contains(event.type.rawValue) }

@@ -83,6 +83,24 @@ enum SQLiteSchema {
                 CREATE INDEX agents_by_created ON agents(tenant_id, created_at);
                 """)
         }
+        migrator.registerMigration("v2 pack versions, recorded rule events") { db in
+            try db.execute(sql: """
+                CREATE TABLE pack_versions (
+                    pack_id TEXT NOT NULL,
+                    version TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    summary TEXT NOT NULL,
+                    doc TEXT NOT NULL,
+                    PRIMARY KEY (pack_id, version)
+                ) WITHOUT ROWID;
+                CREATE TABLE rule_events (
+                    tenant_id TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    doc TEXT NOT NULL,
+                    PRIMARY KEY (tenant_id, seq)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -7,7 +7,7 @@ import Foundation
 struct PackCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pack", abstract: "Validate, test and measure an industry pack.",
-        subcommands: [Validate.self, Test.self, Bench.self])
+        subcommands: [Validate.self, Test.self, Bench.self, Simulate.self])
 
     struct Location: ParsableArguments {
         @Argument(help: "The pack's folder, e.g. IndustryPacks/luxfree-solar.")
@@ -21,13 +21,21 @@ struct PackCommand: AsyncParsableCommand {
             rulesDir.map { URL(fileURLWithPath: $0) } ?? folder.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Rules")
         }
 
-        func engine(workers: Int = 1) throws -> (LoadedPack, RulePack, LuaRuleEngine) {
-            let loaded = try loader.loadAll(folder.lastPathComponent)
-            let pack = RulesSetup.rulePack(loaded)
-            let library = try PackLoader.standardLibrary(rulesRoot: rulesRoot).map {
-                StandardModule(name: $0.name, source: $0.source, path: $0.path)
+        func inspector() throws -> BundleInspector { try BundleInspector(rulesRoot: rulesRoot, limits: RuleLimits()) }
+
+        /// The pack read and decoded; problems are printed as file:line and exit non-zero.
+        func load() throws -> LoadedPack {
+            do {
+                return try loader.loadAll(folder.lastPathComponent)
+            } catch {
+                error.problems.forEach { print($0) }
+                throw ExitCode.failure
             }
-            return (loaded, pack, try LuaRuleEngine(packs: [pack], standardLibrary: library, workers: workers))
+        }
+
+        func engine(workers: Int = 1) throws -> (LoadedPack, RulePack, LuaRuleEngine) {
+            let loaded = try load()
+            return (loaded, RulesSetup.rulePack(loaded), try inspector().engine(for: loaded, workers: workers))
         }
     }
 
@@ -37,45 +45,74 @@ struct PackCommand: AsyncParsableCommand {
         @OptionGroup var location: Location
 
         func run() async throws {
-            let (loaded, pack, engine) = try location.engine()
-            var problems: [String] = []
-            for spec in loaded.manifest.rules ?? [] {
-                let defined = try engine.functions(in: pack, file: spec.file)
-                for event in spec.events {
-                    let handler = RuleEventType(rawValue: event)!.handlerName
-                    if !defined.contains(handler) {
-                        problems.append("\(loaded.location)\(spec.file): defines no function \(handler) for \(event)")
-                    }
-                }
-            }
-            problems += await Test.failures(loaded: loaded, pack: pack, engine: engine)
-            guard problems.isEmpty else {
-                problems.forEach { print($0) }
+            let loaded = try location.load()
+            do {
+                try await location.inspector().check(loaded)
+            } catch let rejection as PackRejection {
+                rejection.problems.forEach { print($0) }
                 throw ExitCode.failure
             }
-            print("\(loaded.manifest.id) \(loaded.manifest.version): valid (\(pack.sources.count) Lua files, \(loaded.fixtures.values.reduce(0) { $0 + $1.cases.count }) fixtures)")
+            print("\(loaded.manifest.id) \(loaded.manifest.version): valid (\(loaded.ruleSources.count) Lua files, \(loaded.fixtures.values.reduce(0) { $0 + $1.cases.count }) fixtures)")
         }
     }
 
     struct Test: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Run the pack's fixtures (tests/*.yaml).")
+        static let configuration = CommandConfiguration(abstract: "Run the pack's fixtures (tests/*.yaml); failures print as file:line.")
         @OptionGroup var location: Location
 
-        static func failures(loaded: LoadedPack, pack: RulePack, engine: LuaRuleEngine) async -> [String] {
-            var out: [String] = []
-            for (file, fixtures) in loaded.fixtures.sorted(by: { $0.key < $1.key }) {
-                out += await PackTester(engine: engine, pack: pack).run(fixtures, file: loaded.location + file).map(\.description)
-            }
-            return out
-        }
-
         func run() async throws {
-            let (loaded, pack, engine) = try location.engine()
-            let failures = await Self.failures(loaded: loaded, pack: pack, engine: engine)
+            let loaded = try location.load()
+            let failures = try await location.inspector().fixtureFailures(loaded)
             let total = loaded.fixtures.values.reduce(0) { $0 + $1.cases.count }
             failures.forEach { print($0) }
             print("\(total - failures.count) of \(total) fixtures passed")
             if !failures.isEmpty { throw ExitCode.failure }
+        }
+    }
+
+    struct Simulate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replay a tenant's latest recorded events through the pack in DIR and show what would change. Reads only.")
+        @OptionGroup var location: Location
+        @Option(help: "Tenant whose events are replayed.")
+        var tenant: String
+        @Option(help: "How many of the latest events (1-500).")
+        var limit: Int = 50
+        @OptionGroup var installation: LocalInstallation
+        @Flag(help: "Print the report as JSON.")
+        var json = false
+
+        func run() async throws {
+            let loaded = try location.load()
+            do {
+                try await location.inspector().check(loaded)
+            } catch let rejection as PackRejection {
+                rejection.problems.forEach { print($0) }
+                throw ExitCode.failure
+            }
+            var candidate = RulesSetup.rulePack(loaded)
+            // The candidate runs under its own key so it never collides with a stored version.
+            candidate.manifest.version += "+local"
+            let (service, _) = try await installation.open(extraPacks: [candidate])
+            let report = try await service.simulate(tenantId: tenant, candidate: candidate.manifest, limit: limit)
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                encoder.dateEncodingStrategy = .iso8601
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                return
+            }
+            print("tenant \(report.tenantId): \(report.events) events replayed, active \(report.activeVersion), candidate \(report.candidateVersion)")
+            for result in report.results {
+                let mark = result.changed ? "CHANGED" : "same   "
+                print("\(mark) #\(result.seq) \(result.ticketId) \(result.event)")
+                if result.changed {
+                    print("        active:    \(result.active.joined(separator: ", "))")
+                    print("        candidate: \(result.candidate.joined(separator: ", "))")
+                }
+                for error in result.candidateErrors { print("        error: \(error)") }
+            }
+            print("\(report.changed) of \(report.events) events would change")
         }
     }
 

@@ -5,47 +5,62 @@ import Foundation
 import Logging
 import Metrics
 
-/// Builds the rules engine from the packs folder and the `Rules/` standard library.
+/// Builds the rules engine (loading pack versions from the store on first use) and installs
+/// the shipped packs as stored versions.
 enum RulesSetup {
     static func rulePack(_ loaded: LoadedPack) -> RulePack {
         RulePack(manifest: loaded.manifest, sources: loaded.ruleSources, location: loaded.location)
     }
 
-    /// Loads every pack, compiles its rules and runs its fixtures. A pack that fails is left out
-    /// (and logged); `required` must load and pass, or start-up fails.
-    static func engine(packs loader: PackLoader, rulesRoot: URL, limits: RuleLimits, required: String, logger: Logger) async throws
-        -> (LuaRuleEngine, [String: LoadedPack])
+    /// A stored version as the engine runs it; chunk names read `luxfree-solar@1.1.0/rules/triage.lua`.
+    static func rulePack(_ stored: PackVersion) -> RulePack {
+        RulePack(manifest: stored.manifest, sources: stored.bundle.ruleSources, location: "\(stored.summary.key)/")
+    }
+
+    /// An engine that loads each pack version from `store` the first time a tenant uses it.
+    static func engine(store: any TicketStore, inspector: BundleInspector, workers: Int = ProcessInfo.processInfo.activeProcessorCount)
+        throws -> LuaRuleEngine
     {
-        let library = try PackLoader.standardLibrary(rulesRoot: rulesRoot).map {
-            StandardModule(name: $0.name, source: $0.source, path: $0.path)
-        }
-        var good: [String: LoadedPack] = [:]
+        try LuaRuleEngine(
+            packs: [], standardLibrary: inspector.library, limits: inspector.limits, workers: workers,
+            source: { packId, version in
+                try await store.packVersion(packId: packId, version: version).map(rulePack)
+            })
+    }
+
+    /// Stores every pack of the packs folder that passes validation as a shipped version (once
+    /// per version), then moves unpinned tenants to newer shipped versions. `required` must pass.
+    static func installShipped(_ loader: PackLoader, service: TicketService, required: String?, logger: Logger) async throws {
         for packId in loader.availablePacks() {
+            let location = "\(loader.root.lastPathComponent)/\(packId)/"
             do {
-                let loaded = try loader.loadAll(packId)
-                let pack = rulePack(loaded)
-                let probe = try LuaRuleEngine(packs: [pack], standardLibrary: library, limits: limits, workers: 1)
-                var failures: [String] = []
-                var cases = 0
-                for (file, fixtures) in loaded.fixtures.sorted(by: { $0.key < $1.key }) {
-                    cases += fixtures.cases.count
-                    failures += await PackTester(engine: probe, pack: pack).run(fixtures, file: loaded.location + file).map(\.description)
+                let bundle = try loader.bundle(packId)
+                _ = try loader.loadAll(packId)  // the folder name must match the id
+                let (summary, outcome) = try await service.installShippedPack(bundle)
+                var metadata: Logger.Metadata = [
+                    "pack.id": "\(summary.packId)", "pack.version": "\(summary.version)", "outcome": "\(outcome.rawValue)",
+                    "rules": "\(summary.ruleFiles)", "fixtures.files": "\(summary.fixtureFiles)",
+                ]
+                if outcome == .differs {
+                    metadata["hint"] = "the folder changed without a new version; the stored version is kept - raise 'version'"
+                    logger.warning("shipped pack differs from its stored version", metadata: metadata)
+                } else {
+                    logger.info("shipped pack", metadata: metadata)
                 }
-                guard failures.isEmpty else { throw SetupError(failures.joined(separator: "\n")) }
-                good[packId] = loaded
-                logger.info(
-                    "pack loaded",
-                    metadata: [
-                        "pack.id": "\(packId)", "pack.version": "\(loaded.manifest.version)",
-                        "rules": "\(loaded.manifest.rules?.count ?? 0)", "fixtures": "\(cases)",
-                    ])
             } catch {
-                if packId == required { throw SetupError("pack \(packId) cannot be used:\n\(error)") }
-                logger.error("pack left out", metadata: ["pack.id": "\(packId)", "error": "\(error)"])
+                let text = (error as? PackRejection).map {
+                    $0.problems.map { PackProblem(file: $0.file.hasPrefix(location) ? $0.file : location + $0.file, line: $0.line, $0.message).description }
+                        .joined(separator: "\n")
+                } ?? "\(error)"
+                if packId == required { throw SetupError("pack \(packId) cannot be used:\n\(text)") }
+                logger.error("shipped pack left out", metadata: ["pack.id": "\(packId)", "error": "\(text)"])
             }
         }
-        let engine = try LuaRuleEngine(packs: good.values.map(rulePack), standardLibrary: library, limits: limits)
-        return (engine, good)
+        for move in try await service.upgradeShippedTenants() {
+            logger.notice("tenant upgraded to a newer shipped pack", metadata: [
+                "tenant.id": "\(move.tenant)", "from": "\(move.from)", "to": "\(move.to)",
+            ])
+        }
     }
 
     /// Counts every rule outcome in /metrics and logs failures.

@@ -94,15 +94,17 @@ struct Serve: AsyncParsableCommand {
         guard limits.instructionLimit >= 1000, limits.memoryLimitBytes >= 65536, limits.timeoutMs >= 1 else {
             throw SetupError("rules limits too small: instructionLimit >= 1000, memoryLimitBytes >= 65536, timeoutMs >= 1")
         }
-        let (engine, loadedPacks) = try await RulesSetup.engine(packs: packs, rulesRoot: rulesRoot, limits: limits, required: packId, logger: logger)
-        let service = TicketService(store: store, rules: engine, ruleObserver: RulesSetup.observer(logger: logger))
-        let pack = loadedPacks[packId]!.manifest
-        let (tenant, outcome) = try await service.provisionTenant(id: "default", name: pack.name, pack: pack)
+        let inspector = try BundleInspector(rulesRoot: rulesRoot, limits: limits)
+        let engine = try RulesSetup.engine(store: store, inspector: inspector)
+        let service = TicketService(
+            store: store, rules: engine, ruleObserver: RulesSetup.observer(logger: logger), packInspector: inspector)
+        try await RulesSetup.installShipped(packs, service: service, required: packId, logger: logger)
+        let (tenant, outcome) = try await service.provisionTenant(id: "default", name: nil, packId: packId)
         logger.info(
             "tenant ready",
             metadata: [
-                "tenant.id": "\(tenant.id)", "pack.id": "\(pack.id)", "pack.version": "\(pack.version)",
-                "outcome": "\(outcome.rawValue)", "pack.file": "\(packs.manifestURL(for: packId).path)",
+                "tenant.id": "\(tenant.id)", "pack.id": "\(tenant.pack.id)", "pack.version": "\(tenant.pack.version)",
+                "outcome": "\(outcome.rawValue)",
             ])
 
         let app = try buildApplication(

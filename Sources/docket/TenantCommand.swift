@@ -1,8 +1,45 @@
 import ArgumentParser
 import DocketCore
 import DocketPacks
+import DocketRules
 import DocketSQLite
 import Foundation
+import Logging
+
+/// The data directory, packs and rules of a local installation, for commands that work on
+/// the store directly (`tenant create`, `pack simulate`).
+struct LocalInstallation: ParsableArguments {
+    @Option(help: "Data directory (DOCKET_DATA_DIR; default ./data).")
+    var dataDir: String?
+    @Option(help: "Directory of industry packs (DOCKET_PACKS_DIR; default ./IndustryPacks).")
+    var packsDir: String?
+    @Option(help: "Directory of the Rules/ standard library (DOCKET_RULES_DIR; default: Rules next to the packs directory).")
+    var rulesDir: String?
+
+    var packsRoot: URL {
+        URL(fileURLWithPath: Setting.value(packsDir, env: "DOCKET_PACKS_DIR", default: "./IndustryPacks")).standardizedFileURL
+    }
+    var rulesRoot: URL {
+        URL(fileURLWithPath: Setting.value(
+            rulesDir, env: "DOCKET_RULES_DIR", default: packsRoot.deletingLastPathComponent().appendingPathComponent("Rules").path))
+    }
+
+    /// Opens the store and installs the shipped packs, as `serve` does at start-up.
+    func open(extraPacks: [RulePack] = []) async throws -> (TicketService, BundleInspector) {
+        let directory = DataDirectory(path: Setting.value(dataDir, env: "DOCKET_DATA_DIR", default: "./data"))
+        try directory.prepare()
+        let store = try SQLiteTicketStore(path: directory.databasePath)
+        let inspector = try BundleInspector(rulesRoot: rulesRoot, limits: RuleLimits())
+        let engine = try LuaRuleEngine(
+            packs: extraPacks, standardLibrary: inspector.library, limits: inspector.limits, workers: 1,
+            source: { packId, version in try await store.packVersion(packId: packId, version: version).map(RulesSetup.rulePack) })
+        let service = TicketService(store: store, rules: engine, packInspector: inspector)
+        var logger = Logger(label: "docket")
+        logger.logLevel = .warning
+        try await RulesSetup.installShipped(PackLoader(root: packsRoot), service: service, required: nil, logger: logger)
+        return (service, inspector)
+    }
+}
 
 struct TenantCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,30 +47,25 @@ struct TenantCommand: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a tenant from a pack (or refresh its pack defaults; overrides are kept).")
+            abstract: "Create a tenant on a stored pack version (shipped packs are installed first). An existing tenant is left alone.")
 
         @Option(help: "Tenant id (lowercase letters, digits, - or _).")
         var id: String
-        @Option(help: "Pack id, a folder of the packs directory.")
+        @Option(help: "Pack id.")
         var pack: String = "luxfree-solar"
+        @Option(help: "Pack version (default: the newest stored; naming one pins it).")
+        var version: String?
         @Option(help: "Display name (default: the pack's name).")
         var name: String?
-        @Option(help: "Data directory (DOCKET_DATA_DIR; default ./data).")
-        var dataDir: String?
-        @Option(help: "Directory of industry packs (DOCKET_PACKS_DIR; default ./IndustryPacks).")
-        var packsDir: String?
+        @OptionGroup var installation: LocalInstallation
 
         func run() async throws {
             guard !id.isEmpty, id.count <= 64, id.allSatisfy({ ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" || $0 == "_" }) else {
                 throw ValidationError("--id must be 1-64 lowercase letters, digits, - or _")
             }
-            let directory = DataDirectory(path: Setting.value(dataDir, env: "DOCKET_DATA_DIR", default: "./data"))
-            try directory.prepare()
-            let store = try SQLiteTicketStore(path: directory.databasePath)
-            let loader = PackLoader(root: URL(fileURLWithPath: Setting.value(packsDir, env: "DOCKET_PACKS_DIR", default: "./IndustryPacks")))
-            let manifest = try loader.load(pack)
-            let (tenant, outcome) = try await TicketService(store: store).provisionTenant(id: id, name: name ?? manifest.name, pack: manifest)
-            print("tenant \(tenant.id): \(outcome.rawValue) from pack \(manifest.id) \(manifest.version)")
+            let (service, _) = try await installation.open()
+            let (tenant, outcome) = try await service.provisionTenant(id: id, name: name, packId: pack, version: version)
+            print("tenant \(tenant.id): \(outcome.rawValue), pack \(tenant.pack.id) \(tenant.pack.version)")
         }
     }
 }

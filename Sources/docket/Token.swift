@@ -18,7 +18,7 @@ struct Token: AsyncParsableCommand {
     var ttl: String = "1h"
 
     func run() async throws {
-        guard let role = Role(rawValue: role) else { throw ValidationError("--role must be admin, agent or customer") }
+        guard let role = Role(rawValue: role) else { throw ValidationError("--role must be platform, admin, agent or customer") }
         guard let seconds = DurationText.parse(ttl) else { throw ValidationError("--ttl must be a duration such as 30m, 1h or 7d") }
         let directory = DataDirectory(path: Setting.value(dataDir, env: "DOCKET_DATA_DIR", default: "./data"))
         let authority = try await TokenAuthority(secret: try directory.signingSecret(logger: nil))

@@ -11,6 +11,9 @@ struct EndlessEngine: RuleEngine {
         let next: Priority = event.ticket.priority == .low ? .high : .low
         return [RuleOutcome(rule: "flip-\(UUID().uuidString)", actions: [.setPriority(next)], error: nil, durationMicros: 1)]
     }
+
+    /// Every pack version is "loaded": this engine ignores the pack.
+    func prepare(packId: String, version: String) async throws {}
 }
 
 @Suite("Rule chains")

@@ -2,7 +2,11 @@ import Foundation
 
 /// Who is making a request, as proven by a bearer token.
 public enum Role: String, Codable, Sendable, CaseIterable {
-    case admin, agent, customer
+    /// `platform` administers every tenant and the shared packs; inside its own tenant it is an admin.
+    case platform, admin, agent, customer
+
+    /// Admins of a tenant and platform admins.
+    public var isAdmin: Bool { self == .admin || self == .platform }
 }
 
 public struct Principal: Sendable, Equatable {
@@ -18,6 +22,11 @@ public struct Principal: Sendable, Equatable {
     }
 
     public var isStaff: Bool { role != .customer }
+
+    /// May administer `tenantId`: its own admins, or a platform admin.
+    public func administers(_ tenantId: String) -> Bool {
+        role == .platform || (role == .admin && self.tenantId == tenantId)
+    }
 }
 
 public struct CustomerStatistics: Codable, Sendable, Equatable {

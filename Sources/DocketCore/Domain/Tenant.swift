@@ -36,12 +36,37 @@ public struct ConfigChange: Codable, Sendable, Equatable {
     public var updatedAt: Date
 }
 
+/// One switch of a tenant's active pack version.
+public struct PackActivation: Codable, Sendable, Equatable {
+    public var packId: String
+    public var version: String
+    public var previous: String?
+    public var by: String
+    public var at: Date
+    /// `activated`, `rollback`, `shipped_upgrade`, `created`.
+    public var reason: String
+
+    public init(packId: String, version: String, previous: String?, by: String, at: Date, reason: String) {
+        self.packId = packId
+        self.version = version
+        self.previous = previous
+        self.by = by
+        self.at = at
+        self.reason = reason
+    }
+}
+
 /// A tenant: its pack (the defaults) and its overrides.
 public struct Tenant: Codable, Sendable, Equatable {
     public var id: String
     public var name: String
+    /// The manifest of the active pack version (`pack.id`, `pack.version`).
     public var pack: PackManifest
     public var overrides: ConfigOverrides
+    /// Set once an admin chose a version: newer shipped versions then no longer replace it.
+    public var packPinned: Bool?
+    /// The latest pack switches, newest last (at most 50).
+    public var packHistory: [PackActivation]?
     public var createdAt: Date
     public var updatedAt: Date
     public var version: Int

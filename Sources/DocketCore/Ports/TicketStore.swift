@@ -145,4 +145,19 @@ public protocol TicketStore: Sendable {
     func insertAgent(_ agent: Agent) async throws
     func agent(tenantId: String, id: String) async throws -> Agent?
     func listAgents(tenantId: String, page: Int, limit: Int) async throws -> Page<Agent>
+
+    /// Tenants by id, a page at a time (platform administration).
+    func listTenants(page: Int, limit: Int) async throws -> Page<Tenant>
+
+    /// Stores an immutable pack version; `.conflict` if (packId, version) exists.
+    func insertPackVersion(_ version: PackVersion) async throws
+    func packVersion(packId: String, version: String) async throws -> PackVersion?
+    /// Every stored version of every pack, without files.
+    func packVersionSummaries() async throws -> [PackVersionSummary]
+
+    /// Appends recorded events (the store assigns `seq`) and drops a tenant's events beyond
+    /// `RecordedRuleEvent.retainedPerTenant`.
+    func appendRuleEvents(_ events: [RecordedRuleEvent]) async throws
+    /// The tenant's latest recorded events, newest first.
+    func recentRuleEvents(tenantId: String, limit: Int) async throws -> [RecordedRuleEvent]
 }

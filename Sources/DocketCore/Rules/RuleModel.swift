@@ -116,6 +116,9 @@ public protocol RuleEngine: Sendable {
     /// except those in `skipping` (rules fire at most once per event chain).
     /// Never throws: a failing rule is reported in its outcome.
     func evaluate(_ event: RuleEvent, context: RuleContext, skipping: Set<String>) async -> [RuleOutcome]
+    /// Loads and compiles a pack version so evaluations with it are ready; throws when it
+    /// cannot be loaded (unknown version, a file that does not compile).
+    func prepare(packId: String, version: String) async throws
 }
 
 /// One audited rule evaluation, kept on the ticket.

@@ -17,26 +17,63 @@ extension TicketService {
 
     /// Runs the tenant's rules for `events` and everything they cause, applying valid actions
     /// to `ticket` (which the caller then stores in the same write) and auditing each rule.
-    func runRules(_ ticket: inout Ticket, events: [PendingEvent], tenant: Tenant, actor: String, now: Date) async throws {
+    /// Returns the events as recorded for replay (`simulate`); the caller stores them after
+    /// its write succeeded.
+    @discardableResult
+    func runRules(_ ticket: inout Ticket, events: [PendingEvent], tenant: Tenant, actor: String, now: Date) async throws
+        -> [RecordedRuleEvent]
+    {
+        guard rules != nil else { return [] }
+        var records = events.map { event in
+            RecordedRuleEvent(
+                tenantId: tenant.id, ticketId: ticket.ticketId, type: event.type, details: event.details, actor: actor,
+                ticket: Self.snapshot(ticket), packId: tenant.pack.id, packVersion: tenant.pack.version, applied: [], at: now)
+        }
         // Follow-ups only come from actions, so when no rule handles the initial events nothing
         // can fire: skip loading the agents then (the common case for most updates).
         let handled = Set((tenant.pack.rules ?? []).flatMap(\.events))
-        guard let rules, events.contains(where: { handled.contains($0.type.rawValue) }) else { return }
+        guard events.contains(where: { handled.contains($0.type.rawValue) }) else { return records }
+        let agents = try await agentViews(tenant)
+        let entries = await evaluateChain(&ticket, events: events, tenant: tenant, actor: actor, agents: agents, now: now)
+        for (root, entry) in entries { records[root].applied += entry.applied }
+        ticket.ruleAudit = Array(((ticket.ruleAudit ?? []) + entries.map(\.1)).suffix(Ticket.maxAuditEntries))
+        return records
+    }
+
+    /// What rules see of a ticket, without notes, history and audit (they are not rule input).
+    static func snapshot(_ ticket: Ticket) -> Ticket {
+        var copy = ticket
+        copy.notes = []
+        copy.statusHistory = []
+        copy.ruleAudit = nil
+        return copy
+    }
+
+    func agentViews(_ tenant: Tenant) async throws -> [AgentView] {
         let counts = try await store.openTicketCounts(tenantId: tenant.id, finished: [tenant.workflow.resolved, tenant.workflow.closed])
-        let agents = try await store.listAgents(tenantId: tenant.id, page: 1, limit: 1000).items.map {
+        return try await store.listAgents(tenantId: tenant.id, page: 1, limit: 1000).items.map {
             AgentView(agent: $0, openTickets: counts[$0.id] ?? 0)
         }
+    }
+
+    /// Evaluates `events` and their follow-ups to the depth limit, applying valid actions to
+    /// `ticket`. Returns each audit entry with the index of the initial event it descends from.
+    func evaluateChain(
+        _ ticket: inout Ticket, events: [PendingEvent], tenant: Tenant, actor: String, agents: [AgentView], now: Date,
+        observe: Bool = true
+    ) async -> [(Int, RuleAuditEntry)] {
+        guard let rules else { return [] }
         let context = RuleContext(tenant: tenant, agents: agents, now: now)
-        var queue = events.map { ($0, 0, actor) }
+        var queue = events.enumerated().map { ($0.element, 0, actor, $0.offset) }
         var fired = Set<String>()
-        var audit = ticket.ruleAudit ?? []
+        var entries: [(Int, RuleAuditEntry)] = []
         while !queue.isEmpty {
-            let (event, depth, cause) = queue.removeFirst()
+            let (event, depth, cause, root) = queue.removeFirst()
             let outcomes = await rules.evaluate(
                 RuleEvent(type: event.type, ticket: ticket, details: event.details, actor: cause), context: context, skipping: fired)
             for outcome in outcomes {
                 fired.insert(outcome.rule)
-                ruleObserver?(outcome)
+                if observe { ruleObserver?(outcome) }
                 var entry = RuleAuditEntry(
                     event: event.type.rawValue, packId: tenant.pack.id, packVersion: tenant.pack.version, rule: outcome.rule,
                     proposed: outcome.actions.map(\.summary), applied: [], rejected: [], error: outcome.error,
@@ -47,7 +84,7 @@ extension TicketService {
                         entry.applied.append(action.summary)
                         for followUp in followUps {
                             if depth + 1 < Self.maxRuleDepth {
-                                queue.append((followUp, depth + 1, "rule:\(outcome.rule)"))
+                                queue.append((followUp, depth + 1, "rule:\(outcome.rule)", root))
                             } else {
                                 entry.rejected.append(.init(
                                     action: "follow-up \(followUp.type.rawValue)",
@@ -56,12 +93,14 @@ extension TicketService {
                         }
                     } catch let error as DocketError {
                         entry.rejected.append(.init(action: action.summary, reason: error.message))
+                    } catch {
+                        entry.rejected.append(.init(action: action.summary, reason: "\(error)"))
                     }
                 }
-                audit.append(entry)
+                entries.append((root, entry))
             }
         }
-        ticket.ruleAudit = Array(audit.suffix(Ticket.maxAuditEntries))
+        return entries
     }
 
     /// Validates one action against the pack and the workflow and applies it; returns the

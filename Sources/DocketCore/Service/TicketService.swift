@@ -9,13 +9,17 @@ public final class TicketService: Sendable {
     let rules: (any RuleEngine)?
     /// Told about every rule outcome (the composition root counts them in /metrics).
     let ruleObserver: (@Sendable (RuleOutcome) -> Void)?
+    /// Validates uploaded packs (manifest, Lua, fixtures); nil disables uploads.
+    let packInspector: (any PackInspector)?
     /// How often a conditional update is retried when another writer got there first.
     static let maxAttempts = 16
 
     public init(
         store: any TicketStore, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
-        rules: (any RuleEngine)? = nil, ruleObserver: (@Sendable (RuleOutcome) -> Void)? = nil
+        rules: (any RuleEngine)? = nil, ruleObserver: (@Sendable (RuleOutcome) -> Void)? = nil,
+        packInspector: (any PackInspector)? = nil
     ) {
+        self.packInspector = packInspector
         self.store = store
         self.clock = clock
         self.rules = rules
@@ -40,7 +44,7 @@ public final class TicketService: Sendable {
     }
 
     static func requireAdmin(_ principal: Principal) throws {
-        guard principal.role == .admin else { throw DocketError.forbidden("this operation is for admins") }
+        guard principal.role.isAdmin else { throw DocketError.forbidden("this operation is for admins") }
     }
 
     /// Loads a ticket the principal may see; another customer's ticket is "not found".
@@ -63,14 +67,26 @@ public final class TicketService: Sendable {
             let now = clock.now()
             let events = try await change(&ticket, tenant, now)
             // Rule actions land in the same conditional write as the change that caused them.
-            try await runRules(&ticket, events: events, tenant: tenant, actor: principal.subject, now: now)
+            let records = try await runRules(&ticket, events: events, tenant: tenant, actor: principal.subject, now: now)
             ticket.version = expected + 1
             ticket.updatedAt = now
             if try await store.updateTicket(ticket, expectedVersion: expected) {
+                await record(records)
                 return ticket.visible(to: principal)
             }
         }
         throw DocketError(.conflict, "ticket '\(ticketId)' is being changed by others; retry")
+    }
+
+    /// Keeps recorded events for `simulate`. The ticket write has already succeeded, so a
+    /// failure here loses only replay material: it is reported to the observer, never to the caller.
+    func record(_ records: [RecordedRuleEvent]) async {
+        guard !records.isEmpty else { return }
+        do {
+            try await store.appendRuleEvents(records)
+        } catch {
+            ruleObserver?(RuleOutcome(rule: "(event log)", actions: [], error: "recording events failed: \(error)", durationMicros: 0))
+        }
     }
 
     // MARK: - Tickets
@@ -137,7 +153,7 @@ public final class TicketService: Sendable {
             customerFeedback: nil, notes: [], tags: tags, escalation: nil, attachments: attachments,
             source: source, createdAt: now, updatedAt: now, closedAt: nil, version: 1)
         // Rules see the ticket before it has a number; their actions are part of the insert.
-        try await runRules(&draft, events: [PendingEvent(.ticketCreated)], tenant: tenant, actor: principal.subject, now: now)
+        var records = try await runRules(&draft, events: [PendingEvent(.ticketCreated)], tenant: tenant, actor: principal.subject, now: now)
         let prepared = draft
         let ticket = try await store.createTicket(tenantId: tenant.id, counterYear: format.counterYear(for: year)) { number in
             var ticket = prepared
@@ -145,6 +161,11 @@ public final class TicketService: Sendable {
             ticket.ticketId = format.format(number: number, year: year)
             return ticket
         }
+        for index in records.indices {
+            // The snapshot stays as the rules saw it (no number yet); the record names the ticket.
+            records[index].ticketId = ticket.ticketId
+        }
+        await record(records)
         return ticket.visible(to: principal)
     }
 

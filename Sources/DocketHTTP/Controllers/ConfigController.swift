@@ -102,7 +102,7 @@ struct ConfigController: Sendable {
             tag: "Configuration", access: "admin", success: (200, "AllConfigurationsEnvelope"), errors: [403])
         ) { _, context in
             let principal = try context.requirePrincipal()
-            guard principal.role == .admin else { throw DocketError.forbidden("this operation is for admins") }
+            guard principal.role.isAdmin else { throw DocketError.forbidden("this operation is for admins") }
             let tenant = try await service.configuration(principal)
             return try APICoding.response(AllConfigurationsEnvelope(configurations: AllConfigurations(tenant)))
         }

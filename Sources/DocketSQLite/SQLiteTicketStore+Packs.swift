@@ -1,0 +1,77 @@
+import DocketCore
+import Foundation
+import GRDB
+
+extension SQLiteTicketStore {
+    public func listTenants(page: Int, limit: Int) async throws -> Page<Tenant> {
+        let codec = codec
+        return try await read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tenants") ?? 0
+            let docs = try String.fetchAll(
+                db, sql: "SELECT doc FROM tenants ORDER BY id LIMIT ? OFFSET ?", arguments: [limit, (page - 1) * limit])
+            return Page(items: try docs.map { try codec.decode(Tenant.self, $0) }, page: page, limit: limit, total: total)
+        }
+    }
+
+    public func insertPackVersion(_ version: PackVersion) async throws {
+        let doc = try codec.encode(version)
+        let summary = try codec.encode(version.summary)
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO pack_versions (pack_id, version, created_at, summary, doc) VALUES (?, ?, ?, ?, ?)",
+                arguments: [version.summary.packId, version.summary.version, version.summary.createdAt.millis, summary, doc])
+        }
+    }
+
+    public func packVersion(packId: String, version: String) async throws -> PackVersion? {
+        let codec = codec
+        return try await read { db in
+            try String.fetchOne(db, sql: "SELECT doc FROM pack_versions WHERE pack_id = ? AND version = ?", arguments: [packId, version])
+                .map { try codec.decode(PackVersion.self, $0) }
+        }
+    }
+
+    public func packVersionSummaries() async throws -> [PackVersionSummary] {
+        let codec = codec
+        return try await read { db in
+            try String.fetchAll(db, sql: "SELECT summary FROM pack_versions ORDER BY pack_id, created_at")
+                .map { try codec.decode(PackVersionSummary.self, $0) }
+        }
+    }
+
+    public func appendRuleEvents(_ events: [RecordedRuleEvent]) async throws {
+        guard !events.isEmpty else { return }
+        let codec = codec
+        let keep = RecordedRuleEvent.retainedPerTenant
+        try await write { db in
+            var last: [String: Int64] = [:]
+            for var event in events {
+                let seq: Int64
+                if let previous = last[event.tenantId] {
+                    seq = previous + 1
+                } else {
+                    seq = (try Int64.fetchOne(
+                        db, sql: "SELECT MAX(seq) FROM rule_events WHERE tenant_id = ?", arguments: [event.tenantId]) ?? 0) + 1
+                }
+                last[event.tenantId] = seq
+                event.seq = seq
+                try db.execute(
+                    sql: "INSERT INTO rule_events (tenant_id, seq, doc) VALUES (?, ?, ?)",
+                    arguments: [event.tenantId, seq, try codec.encode(event)])
+            }
+            for (tenant, seq) in last where seq > Int64(keep) {
+                try db.execute(
+                    sql: "DELETE FROM rule_events WHERE tenant_id = ? AND seq <= ?", arguments: [tenant, seq - Int64(keep)])
+            }
+        }
+    }
+
+    public func recentRuleEvents(tenantId: String, limit: Int) async throws -> [RecordedRuleEvent] {
+        let codec = codec
+        return try await read { db in
+            try String.fetchAll(
+                db, sql: "SELECT doc FROM rule_events WHERE tenant_id = ? ORDER BY seq DESC LIMIT ?", arguments: [tenantId, limit]
+            ).map { try codec.decode(RecordedRuleEvent.self, $0) }
+        }
+    }
+}

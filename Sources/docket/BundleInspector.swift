@@ -1,0 +1,55 @@
+import DocketCore
+import DocketPacks
+import DocketRules
+import Foundation
+
+/// Checks a pack bundle completely: the manifest decodes and validates, every Lua file compiles
+/// in the sandbox, every handler the manifest names exists, every fixture passes. Used by
+/// uploads, by the shipped packs at start-up and by `docket pack validate|test`.
+struct BundleInspector: PackInspector {
+    let library: [StandardModule]
+    let limits: RuleLimits
+
+    init(rulesRoot: URL, limits: RuleLimits) throws {
+        library = try PackLoader.standardLibrary(rulesRoot: rulesRoot).map {
+            StandardModule(name: $0.name, source: $0.source, path: $0.path)
+        }
+        self.limits = limits
+    }
+
+    func inspect(_ bundle: PackBundle) async throws -> PackManifest {
+        try await check(PackLoader.decode(bundle, location: "")).manifest
+    }
+
+    /// The problems of a decoded pack, file:line first; returns it when there are none.
+    @discardableResult
+    func check(_ loaded: LoadedPack) async throws -> LoadedPack {
+        let pack = RulesSetup.rulePack(loaded)
+        var problems = LuaRuleEngine.problems(in: pack, standardLibrary: library, limits: limits)
+            .map { PackProblem.parse($0, defaultFile: loaded.location + "rules") }
+        if problems.isEmpty {
+            problems = await fixtureFailures(loaded)
+        }
+        guard problems.isEmpty else { throw PackRejection(problems) }
+        return loaded
+    }
+
+    func fixtureFailures(_ loaded: LoadedPack) async -> [PackProblem] {
+        let pack = RulesSetup.rulePack(loaded)
+        guard let engine = try? LuaRuleEngine(packs: [pack], standardLibrary: library, limits: limits, workers: 1) else {
+            return [PackProblem(file: loaded.location + "rules", "the rules do not load")]
+        }
+        var problems: [PackProblem] = []
+        for (file, fixtures) in loaded.fixtures.sorted(by: { $0.key < $1.key }) {
+            problems += await PackTester(engine: engine, pack: pack).run(fixtures, file: loaded.location + file).map {
+                PackProblem(
+                    file: $0.file, line: loaded.line(ofCase: $0.name, in: file), "case \($0.caseIndex + 1) '\($0.name)': \($0.message)")
+            }
+        }
+        return problems
+    }
+
+    func engine(for loaded: LoadedPack, workers: Int = 1) throws -> LuaRuleEngine {
+        try LuaRuleEngine(packs: [RulesSetup.rulePack(loaded)], standardLibrary: library, limits: limits, workers: workers)
+    }
+}
