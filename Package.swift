@@ -48,11 +48,19 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
-        // Composition root and CLI.
+        // Composition root: the wiring shared by the CLI and the tests, then the CLI.
+        .target(
+            name: "DocketAssembly",
+            dependencies: [
+                "DocketCore", "DocketPacks", "DocketRules",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
         .executableTarget(
             name: "docket",
             dependencies: [
-                "DocketCore", "DocketPacks", "DocketSQLite", "DocketHTTP", "DocketRules",
+                "DocketCore", "DocketPacks", "DocketSQLite", "DocketHTTP", "DocketRules", "DocketAssembly",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -67,7 +75,7 @@ let package = Package(
         .testTarget(
             name: "DocketHTTPTests",
             dependencies: [
-                "DocketCore", "DocketPacks", "DocketSQLite", "DocketHTTP", "DocketRules",
+                "DocketCore", "DocketPacks", "DocketSQLite", "DocketHTTP", "DocketRules", "DocketAssembly",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]

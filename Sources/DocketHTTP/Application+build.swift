@@ -66,6 +66,7 @@ func makeRoutes(_ dependencies: HTTPDependencies, settings: HTTPSettings) throws
     TicketController(service: dependencies.service, limits: settings.limits).register(routes)
     PeopleController(service: dependencies.service, limits: settings.limits).register(routes)
     ConfigController(service: dependencies.service, limits: settings.limits).register(routes)
+    PackController(service: dependencies.service, limits: settings.limits).register(routes)
     try system.registerDocument(routes)
     return routes
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DocketAssembly
 import DocketCore
 import DocketHTTP
 import DocketPacks

@@ -1,3 +1,4 @@
+import DocketAssembly
 import DocketCore
 import Foundation
 import Logging
@@ -16,11 +17,6 @@ enum Setting {
         guard let value = Int(text) else { throw SetupError("\(env) (\(name)) must be an integer, got '\(text)'") }
         return value
     }
-}
-
-struct SetupError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// The data directory: the SQLite database and the token signing key.

@@ -122,7 +122,7 @@ struct SystemTests {
 
     /// The schemas must declare every property the API's types encode.
     @Test func schemasDeclareWhatTheTypesEncode() async throws {
-        let app = try await TestApp()
+        let app = try await TestApp(installShippedPacks: true)
         try await app.test { client in
             let (admin, agent, customer) = try await app.people(client)
             let id = try await app.openTicket(client, token: customer, extra: [
@@ -170,6 +170,15 @@ struct SystemTests {
             check(try await client.call(.get, "/api/v2/agents", token: admin).json(), against: "AgentList")
             check(try await client.call(.get, "/api/v2/config/all", token: admin).json(), against: "AllConfigurationsEnvelope")
             check(try await client.call(.get, "/health").json(), against: "Health")
+            let platform = try await app.token(.platform, "ops")
+            check(try await client.call(.get, "/api/v2/packs", token: platform).json(), against: "PackList")
+            check(try await client.call(.get, "/api/v2/packs/luxfree-solar/versions", token: platform).json(), against: "PackVersionList")
+            check(try await client.call(.get, "/api/v2/packs/luxfree-solar/versions/1.1.0", token: platform).json(), against: "PackVersionDetail")
+            check(try await client.call(.get, "/api/v2/tenants", token: platform).json(), against: "TenantList")
+            check(try await client.call(.get, "/api/v2/tenants/default", token: platform).json(), against: "TenantEnvelope")
+            let report = try await client.call(.post, "/api/v2/packs/luxfree-solar/versions/1.1.0/simulate", token: platform, json: [:])
+            #expect((try report.json()["events"] as? Int ?? 0) > 0)
+            check(try report.json(), against: "SimulationReport")
             check(try await client.call(.get, "/api/v2/tickets/nope", token: admin).json(), against: "Error")
         }
     }

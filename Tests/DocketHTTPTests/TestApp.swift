@@ -1,3 +1,4 @@
+import DocketAssembly
 import DocketCore
 import DocketHTTP
 import DocketPacks
@@ -22,6 +23,7 @@ struct TestApp: @unchecked Sendable {
     let service: TicketService
     let tokens: TokenAuthority
     let clock: ManualClock
+    let engine: LuaRuleEngine
     let app: Application<RouterResponder<DocketRequestContext>>
     let router: Router<DocketRequestContext>
 
@@ -29,7 +31,7 @@ struct TestApp: @unchecked Sendable {
 
     init(
         maxBodyBytes: Int = 64 * 1024, maxConnections: Int = 1024, port: Int = 0, clock: ManualClock = ManualClock(TestApp.start),
-        ruleOverrides: [String: String] = [:]
+        ruleOverrides: [String: String] = [:], installShippedPacks: Bool = false
     ) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("docket-http-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -38,11 +40,17 @@ struct TestApp: @unchecked Sendable {
         let loaded = try PackLoader(root: packsRoot).loadAll("luxfree-solar")
         var sources = loaded.ruleSources
         sources.merge(ruleOverrides) { $1 }
-        let library = try PackLoader.standardLibrary(rulesRoot: packsRoot.deletingLastPathComponent().appendingPathComponent("Rules"))
-            .map { StandardModule(name: $0.name, source: $0.source, path: $0.path) }
+        let inspector = try BundleInspector(rulesRoot: packsRoot.deletingLastPathComponent().appendingPathComponent("Rules"), limits: RuleLimits())
+        // LUXFREE is preloaded (with any overridden rules); other versions load from the store on first use.
         let engine = try LuaRuleEngine(
-            packs: [RulePack(manifest: loaded.manifest, sources: sources, location: loaded.location)], standardLibrary: library, workers: 2)
-        service = TicketService(store: store, clock: clock, tenantCacheSeconds: 0, rules: engine)
+            packs: [RulePack(manifest: loaded.manifest, sources: sources, location: loaded.location)],
+            standardLibrary: inspector.library, workers: 2,
+            source: { packId, version in try await store.packVersion(packId: packId, version: version).map(RulesSetup.rulePack) })
+        self.engine = engine
+        service = TicketService(store: store, clock: clock, tenantCacheSeconds: 0, rules: engine, packInspector: inspector)
+        if installShippedPacks {
+            try await RulesSetup.installShipped(PackLoader(root: packsRoot), service: service, required: nil, logger: Logger(label: "test"))
+        }
         tokens = try await TokenAuthority(secret: Array("test-secret-test-secret-test-secret!".utf8))
         let pack = loaded.manifest
         _ = try await service.provisionTenant(id: "default", name: "LUXFREE", pack: pack)

@@ -5,20 +5,26 @@ import Foundation
 import Logging
 import Metrics
 
+/// A start-up problem, said plainly.
+public struct SetupError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
 /// Builds the rules engine (loading pack versions from the store on first use) and installs
 /// the shipped packs as stored versions.
-enum RulesSetup {
-    static func rulePack(_ loaded: LoadedPack) -> RulePack {
+public enum RulesSetup {
+    public static func rulePack(_ loaded: LoadedPack) -> RulePack {
         RulePack(manifest: loaded.manifest, sources: loaded.ruleSources, location: loaded.location)
     }
 
     /// A stored version as the engine runs it; chunk names read `luxfree-solar@1.1.0/rules/triage.lua`.
-    static func rulePack(_ stored: PackVersion) -> RulePack {
+    public static func rulePack(_ stored: PackVersion) -> RulePack {
         RulePack(manifest: stored.manifest, sources: stored.bundle.ruleSources, location: "\(stored.summary.key)/")
     }
 
     /// An engine that loads each pack version from `store` the first time a tenant uses it.
-    static func engine(store: any TicketStore, inspector: BundleInspector, workers: Int = ProcessInfo.processInfo.activeProcessorCount)
+    public static func engine(store: any TicketStore, inspector: BundleInspector, workers: Int = ProcessInfo.processInfo.activeProcessorCount)
         throws -> LuaRuleEngine
     {
         try LuaRuleEngine(
@@ -30,7 +36,7 @@ enum RulesSetup {
 
     /// Stores every pack of the packs folder that passes validation as a shipped version (once
     /// per version), then moves unpinned tenants to newer shipped versions. `required` must pass.
-    static func installShipped(_ loader: PackLoader, service: TicketService, required: String?, logger: Logger) async throws {
+    public static func installShipped(_ loader: PackLoader, service: TicketService, required: String?, logger: Logger) async throws {
         for packId in loader.availablePacks() {
             let location = "\(loader.root.lastPathComponent)/\(packId)/"
             do {
@@ -64,7 +70,7 @@ enum RulesSetup {
     }
 
     /// Counts every rule outcome in /metrics and logs failures.
-    static func observer(logger: Logger) -> @Sendable (RuleOutcome) -> Void {
+    public static func observer(logger: Logger) -> @Sendable (RuleOutcome) -> Void {
         let evaluated = Counter(label: "docket_rule_evaluations_total")
         let failed = Counter(label: "docket_rule_failures_total")
         let duration = Timer(label: "docket_rule_duration_seconds")

@@ -6,24 +6,24 @@ import Foundation
 /// Checks a pack bundle completely: the manifest decodes and validates, every Lua file compiles
 /// in the sandbox, every handler the manifest names exists, every fixture passes. Used by
 /// uploads, by the shipped packs at start-up and by `docket pack validate|test`.
-struct BundleInspector: PackInspector {
-    let library: [StandardModule]
-    let limits: RuleLimits
+public struct BundleInspector: PackInspector {
+    public let library: [StandardModule]
+    public let limits: RuleLimits
 
-    init(rulesRoot: URL, limits: RuleLimits) throws {
+    public init(rulesRoot: URL, limits: RuleLimits) throws {
         library = try PackLoader.standardLibrary(rulesRoot: rulesRoot).map {
             StandardModule(name: $0.name, source: $0.source, path: $0.path)
         }
         self.limits = limits
     }
 
-    func inspect(_ bundle: PackBundle) async throws -> PackManifest {
+    public func inspect(_ bundle: PackBundle) async throws -> PackManifest {
         try await check(PackLoader.decode(bundle, location: "")).manifest
     }
 
     /// The problems of a decoded pack, file:line first; returns it when there are none.
     @discardableResult
-    func check(_ loaded: LoadedPack) async throws -> LoadedPack {
+    public func check(_ loaded: LoadedPack) async throws -> LoadedPack {
         let pack = RulesSetup.rulePack(loaded)
         var problems = LuaRuleEngine.problems(in: pack, standardLibrary: library, limits: limits)
             .map { PackProblem.parse($0, defaultFile: loaded.location + "rules") }
@@ -34,7 +34,7 @@ struct BundleInspector: PackInspector {
         return loaded
     }
 
-    func fixtureFailures(_ loaded: LoadedPack) async -> [PackProblem] {
+    public func fixtureFailures(_ loaded: LoadedPack) async -> [PackProblem] {
         let pack = RulesSetup.rulePack(loaded)
         guard let engine = try? LuaRuleEngine(packs: [pack], standardLibrary: library, limits: limits, workers: 1) else {
             return [PackProblem(file: loaded.location + "rules", "the rules do not load")]
@@ -49,7 +49,7 @@ struct BundleInspector: PackInspector {
         return problems
     }
 
-    func engine(for loaded: LoadedPack, workers: Int = 1) throws -> LuaRuleEngine {
+    public func engine(for loaded: LoadedPack, workers: Int = 1) throws -> LuaRuleEngine {
         try LuaRuleEngine(packs: [RulesSetup.rulePack(loaded)], standardLibrary: library, limits: limits, workers: workers)
     }
 }

@@ -1,0 +1,149 @@
+import DocketCore
+import Foundation
+import Hummingbird
+
+/// `/api/v2/packs` and `/api/v2/tenants`: pack versions, tenants and live pack activation.
+/// Tenant admins manage their own tenant and its private packs; platform admins manage all.
+struct PackController: Sendable {
+    let service: TicketService
+    let limits: HTTPLimits
+
+    /// Largest pack upload: the bundle's own limit on its files plus room for JSON escaping.
+    static let maxUploadBytes = PackBundle.maxTotalBytes + PackBundle.maxTotalBytes / 2
+
+    func register(_ routes: RouteRegistry) {
+        let service = service
+        let limits = limits
+
+        routes.add(Endpoint(
+            method: .post, path: "/api/v2/packs",
+            summary: "Upload a pack as a new immutable version ({\"files\": {path: text}}); validated completely first",
+            tag: "Packs", access: "admin (tenant admins' packs are private to their tenant)", body: "PackBundle",
+            success: (201, "PackVersionEnvelope"), errors: [400, 403, 409, 413, 415, 422])
+        ) { request, context in
+            let bundle = try await APICoding.decode(PackBundle.self, from: request, limit: Self.maxUploadBytes)
+            let summary = try await service.uploadPack(try context.requirePrincipal(), bundle)
+            return try APICoding.response(PackVersionEnvelope(version: summary), status: .created)
+        }
+        routes.add(Endpoint(
+            method: .get, path: "/api/v2/packs", summary: "Packs the caller may use, with their versions", tag: "Packs",
+            access: "admin", success: (200, "PackList"), errors: [403])
+        ) { _, context in
+            try APICoding.response(PackList(packs: try await service.packs(try context.requirePrincipal())))
+        }
+        routes.add(Endpoint(
+            method: .get, path: "/api/v2/packs/:id/versions", summary: "Versions of a pack, newest first", tag: "Packs",
+            access: "admin", success: (200, "PackVersionList"), errors: [403, 404])
+        ) { _, context in
+            let versions = try await service.packVersions(try context.requirePrincipal(), try context.parameters.require("id"))
+            return try APICoding.response(PackVersionList(versions: versions))
+        }
+        routes.add(Endpoint(
+            method: .get, path: "/api/v2/packs/:id/versions/:version", summary: "One version with its files", tag: "Packs",
+            access: "admin", success: (200, "PackVersionDetail"), errors: [403, 404])
+        ) { _, context in
+            let stored = try await service.packVersion(
+                try context.requirePrincipal(), try context.parameters.require("id"), try context.parameters.require("version"))
+            return try APICoding.response(PackVersionDetail(version: stored.summary, files: stored.bundle.files))
+        }
+        routes.add(Endpoint(
+            method: .post, path: "/api/v2/packs/:id/versions/:version/simulate",
+            summary: "Replay a tenant's latest recorded events through this version and compare with what the active version applied (writes nothing)",
+            tag: "Packs", access: "admin of the tenant, platform admin", body: "SimulateRequest", success: (200, "SimulationReport"),
+            errors: [400, 403, 404, 413, 415, 422])
+        ) { request, context in
+            let principal = try context.requirePrincipal()
+            let body = try await APICoding.decode(SimulateRequest.self, from: request, limit: limits.maxBodyBytes)
+            let report = try await service.simulate(
+                principal, packId: try context.parameters.require("id"), version: try context.parameters.require("version"),
+                tenantId: body.tenant ?? principal.tenantId, limit: body.limit)
+            return try APICoding.response(report)
+        }
+
+        routes.add(Endpoint(
+            method: .post, path: "/api/v2/tenants", summary: "Create a tenant on a pack (the newest version unless one is named)",
+            tag: "Tenants", access: "platform admin", body: "NewTenant", success: (201, "TenantEnvelope"),
+            errors: [400, 403, 404, 409, 413, 415, 422])
+        ) { request, context in
+            let body = try await APICoding.decode(NewTenant.self, from: request, limit: limits.maxBodyBytes)
+            let tenant = try await service.createTenant(try context.requirePrincipal(), body)
+            return try APICoding.response(TenantEnvelope(tenant: TenantView(tenant)), status: .created)
+        }
+        routes.add(Endpoint(
+            method: .get, path: "/api/v2/tenants", summary: "Every tenant", tag: "Tenants", access: "platform admin",
+            query: PeopleController.pageQuery, success: (200, "TenantList"), errors: [400, 403])
+        ) { request, context in
+            let reader = QueryReader(request)
+            let page = try reader.int("page", default: 1)
+            let limit = try reader.int("limit", default: 20)
+            let result = try await service.listTenants(try context.requirePrincipal(), page: page, limit: limit)
+            return try APICoding.response(TenantList(tenants: result.items.map(TenantView.init), pagination: Pagination(result)))
+        }
+        routes.add(Endpoint(
+            method: .get, path: "/api/v2/tenants/:id", summary: "A tenant, its active pack version and its pack history", tag: "Tenants",
+            access: "admin of the tenant, platform admin", success: (200, "TenantEnvelope"), errors: [403, 404])
+        ) { _, context in
+            let tenant = try await service.tenantInfo(try context.requirePrincipal(), try context.parameters.require("id"))
+            return try APICoding.response(TenantEnvelope(tenant: TenantView(tenant)))
+        }
+        routes.add(Endpoint(
+            method: .put, path: "/api/v2/tenants/:id/pack",
+            summary: "Activate a pack or an earlier version (rollback) live; evaluations in flight finish on the old version",
+            tag: "Tenants", access: "admin of the tenant, platform admin", body: "PackSelection", success: (200, "TenantEnvelope"),
+            errors: [400, 403, 404, 409, 413, 415, 422])
+        ) { request, context in
+            let body = try await APICoding.decode(PackSelection.self, from: request, limit: limits.maxBodyBytes)
+            let tenant = try await service.activatePack(
+                try context.requirePrincipal(), tenantId: try context.parameters.require("id"), body)
+            return try APICoding.response(TenantEnvelope(tenant: TenantView(tenant)))
+        }
+    }
+}
+
+struct PackVersionEnvelope: Codable, Sendable { var version: PackVersionSummary }
+struct PackList: Codable, Sendable { var packs: [PackListing] }
+struct PackVersionList: Codable, Sendable { var versions: [PackVersionSummary] }
+struct PackVersionDetail: Codable, Sendable {
+    var version: PackVersionSummary
+    var files: [String: String]
+}
+struct SimulateRequest: Codable, Sendable {
+    /// The tenant whose events are replayed (default: the caller's).
+    var tenant: String?
+    var limit: Int?
+}
+
+/// A tenant as the API shows it: the active pack by id and version, not the whole manifest.
+struct TenantView: Codable, Sendable {
+    struct PackRef: Codable, Sendable {
+        var id: String
+        var version: String
+        var name: String
+        var locale: String
+    }
+
+    var id: String
+    var name: String
+    var pack: PackRef
+    var packPinned: Bool
+    var packHistory: [PackActivation]
+    var overridden: [String]
+    var createdAt: Date
+    var updatedAt: Date
+
+    init(_ tenant: Tenant) {
+        id = tenant.id
+        name = tenant.name
+        pack = PackRef(id: tenant.pack.id, version: tenant.pack.version, name: tenant.pack.name, locale: tenant.pack.locale)
+        packPinned = tenant.packPinned ?? false
+        packHistory = tenant.packHistory ?? []
+        overridden = AllConfigurations(tenant).overridden
+        createdAt = tenant.createdAt
+        updatedAt = tenant.updatedAt
+    }
+}
+struct TenantEnvelope: Codable, Sendable { var tenant: TenantView }
+struct TenantList: Codable, Sendable {
+    var tenants: [TenantView]
+    var pagination: Pagination
+}
