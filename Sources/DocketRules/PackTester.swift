@@ -38,6 +38,9 @@ public struct PackTester: Sendable {
                     openTickets: agent.openTickets ?? 0)
             }
             let input = fixture.ticket
+            let customer = (fixture.customer ?? fixtures.defaults?.customer).map {
+                CustomerView(id: "customer", tier: $0.tier, totalTickets: $0.totalTickets ?? 0)
+            } ?? CustomerView(id: "customer", tier: nil, totalTickets: 0)
             let ticket = Ticket(
                 tenantId: tenant.id, ticketId: type == .ticketCreated ? "" : "FIX-0001", number: type == .ticketCreated ? 0 : 1,
                 numberingYear: 2026, subject: input.subject, description: input.description,
@@ -47,9 +50,11 @@ public struct PackTester: Sendable {
                 sla: TicketSLA(targets: pack.manifest.sla.target(for: input.priority ?? .medium), createdAt: now),
                 resolution: nil, customerFeedback: nil, notes: [], tags: input.tags ?? [], escalation: nil, attachments: [],
                 source: input.source ?? .web, createdAt: now, updatedAt: now, closedAt: nil, version: 1, queue: input.queue)
+            var withFields = ticket
+            withFields.fields = input.fields
             let outcomes = await engine.evaluate(
-                RuleEvent(type: type, ticket: ticket, details: fixture.details ?? [:], actor: "fixture"),
-                context: RuleContext(tenant: tenant, agents: agents, now: now), skipping: [])
+                RuleEvent(type: type, ticket: withFields, details: fixture.details ?? [:], actor: "fixture"),
+                context: RuleContext(tenant: tenant, agents: agents, customer: customer, now: now), skipping: [])
             if let broken = outcomes.first(where: { $0.error != nil }) {
                 fail("\(broken.rule) failed: \(broken.error ?? "")")
                 continue

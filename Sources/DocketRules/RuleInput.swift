@@ -17,6 +17,7 @@ enum RuleInput {
         if let value = t.assignedAgent { fields["assignedAgent"] = .string(value) }
         if let value = t.queue { fields["queue"] = .string(value) }
         if let value = t.conversationId { fields["conversationId"] = .string(value) }
+        fields["fields"] = .table((t.fields ?? [:]).mapValues { .string($0) })
         if let location = t.location {
             var loc: [String: LuaValue] = [:]
             if let address = location.address { loc["address"] = .string(address) }
@@ -41,7 +42,13 @@ enum RuleInput {
             "hour": .int(Int64(parts.hour)), "minute": .int(Int64(parts.minute)), "weekday": .int(Int64(parts.weekday)),
         ])
         let terms = tenant.terminology
+        var customer: [String: LuaValue] = [:]
+        if let view = context.customer {
+            customer = ["id": .string(view.id), "totalTickets": .int(Int64(view.totalTickets))]
+            if let tier = view.tier { customer["tier"] = .string(tier) }
+        }
         return .table([
+            "customer": .table(customer),
             "now": .double(context.now.timeIntervalSince1970), "nowIso": iso(context.now), "local": local,
             "tenant": .table([
                 "id": .string(tenant.id), "locale": .string(tenant.pack.locale), "timeZone": .string(tenant.pack.timeZone),

@@ -295,3 +295,52 @@ struct PackAPITests {
         }
     }
 }
+
+@Suite("Vietnamese shop pack through the API")
+struct EcommercePackTests {
+    @Test func vipAndLateParcelsAreRaisedAndRefundsGoToFinance() async throws {
+        // 2026-11-18 03:00 UTC: 10:00 in Ho Chi Minh City.
+        let app = try await TestApp(clock: ManualClock(Date(timeIntervalSince1970: 1_795_014_000)), installShippedPacks: true)
+        try await app.test { client in
+            let platform = try await app.token(.platform, "ops")
+            var reply = try await client.call(.post, "/api/v2/tenants", token: platform, json: ["id": "senviet", "name": "Sen Việt", "pack": "ecommerce-vi"])
+            #expect(reply.status == .created)
+            let admin = try await app.token(.admin, "quanly", tenant: "senviet")
+            for (id, skills, name) in [("hoa", ["finance"], "Hoa"), ("minh", ["finance"], "Minh")] {
+                reply = try await client.call(.post, "/api/v2/agents", token: admin, json: ["id": id, "name": name, "skills": skills])
+                #expect(reply.status == .created)
+            }
+            reply = try await client.call(.post, "/api/v2/customers", token: admin, json: ["id": "vip1", "phoneNumber": "+84 90 123 4567", "tier": "vip"])
+            #expect(reply.status == .created)
+            #expect(try await client.call(.post, "/api/v2/customers", token: admin, json: ["id": "x", "phoneNumber": "+84 90 000 0000", "tier": "V I P"]).status == .unprocessableContent)
+            let vip = try await app.token(.customer, "vip1", tenant: "senviet")
+
+            reply = try await client.call(.post, "/api/v2/tickets", token: vip, json: [
+                "subject": "Chưa nhận được hàng", "description": "Hẹn giao ngày 15 mà vẫn chưa nhận được hàng",
+                "fields": ["orderId": "SV-88213", "promisedDate": "2026-11-15"],
+            ])
+            #expect(reply.status == .created, "\(String(decoding: reply.body, as: UTF8.self))")
+            var ticket = try #require(reply.ticket)
+            #expect(ticket["ticketId"] as? String == "HT-000001")
+            #expect(ticket["priority"] as? String == "urgent")  // late (high), then VIP (one more)
+            #expect(ticket["tags"] as? [String] == ["tre_hen_giao", "vip"])
+            #expect((ticket["fields"] as? [String: String])?["orderId"] == "SV-88213")
+
+            reply = try await client.call(.post, "/api/v2/tickets", token: vip, json: [
+                "subject": "Hoàn tiền", "description": "Tôi đã trả hàng, xin hoàn tiền",
+            ])
+            ticket = try #require(reply.ticket)
+            #expect(ticket["ticketId"] as? String == "HT-000002")
+            #expect(ticket["queue"] as? String == "finance")
+            #expect(ticket["category"] as? String == "return_refund")
+            #expect(ticket["assignedAgent"] as? String == "hoa")  // both have 0 open: ties break by id
+            reply = try await client.call(.post, "/api/v2/tickets", token: vip, json: ["subject": "hoan tien", "description": "doi tra"])
+            #expect(reply.ticket?["assignedAgent"] as? String == "minh")  // now the least loaded
+
+            reply = try await client.call(.post, "/api/v2/tickets", token: vip, json: [
+                "subject": "x", "description": "y", "fields": ["bad key!": "v"],
+            ])
+            #expect(reply.status == .unprocessableContent)
+        }
+    }
+}

@@ -138,6 +138,51 @@ struct ShippedPackTests {
     }
 }
 
+@Suite("Healthcare privacy")
+struct HealthcarePrivacyTests {
+    /// Whatever a patient writes, no note or tag a rule proposes contains a run of it.
+    @Test func patientTextIsNeverCopiedIntoNotesOrTags() async throws {
+        let loaded = try PackLoader(root: packsFolder).loadAll("healthcare")
+        let pack = rulePack(loaded)
+        let engine = try LuaRuleEngine(packs: [pack], standardLibrary: try standardLibrary(), workers: 1)
+        let tenant = Tenant(id: "t", name: "t", pack: pack.manifest, createdAt: Date())
+        let context = RuleContext(tenant: tenant, agents: [], now: Date(timeIntervalSince1970: 1_795_017_600))
+        let messages = [
+            "Maria Gonzalez DOB 04/05/1961 has chest pain and HIV medication questions",
+            "I feel suicidal, my therapist Dr. Stone at 555-0100 is away",
+            "refill oxycodone 30mg for John Q Public, SSN 078-05-1120",
+            "Trouble breathing after the new inhaler; insurance id ZXP-991-22",
+            "my lab results show hepatitis, can I get a copy of my medical records",
+        ]
+        var proposals = 0
+        for message in messages {
+            var ticket = WorkflowFixtures.ticket(pack.manifest)
+            ticket.subject = String(message.prefix(40))
+            ticket.description = message
+            var outcomes = await engine.evaluate(RuleEvent(type: .ticketCreated, ticket: ticket, actor: "p"), context: context, skipping: [])
+            outcomes += await engine.evaluate(
+                RuleEvent(type: .noteAdded, ticket: ticket, details: ["text": message, "author": "customer", "internal": "false"], actor: "p"),
+                context: context, skipping: [])
+            for action in outcomes.flatMap(\.actions) {
+                let written: String
+                switch action {
+                case .addInternalNote(let text): written = text
+                case .addTag(let tag): written = tag
+                default: continue
+                }
+                proposals += 1
+                // Any 12-character window of the patient's words appearing in the output is a leak.
+                let chars = Array(message.lowercased())
+                for start in 0...(max(0, chars.count - 12)) {
+                    let window = String(chars[start..<min(chars.count, start + 12)])
+                    #expect(!written.lowercased().contains(window), "'\(written)' copies '\(window)'")
+                }
+            }
+        }
+        #expect(proposals >= 6)
+    }
+}
+
 enum WorkflowFixtures {
     static func ticket(_ manifest: PackManifest) -> Ticket {
         let now = Date(timeIntervalSince1970: 1_795_000_000)

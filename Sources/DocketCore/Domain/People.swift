@@ -42,6 +42,8 @@ public struct Customer: Codable, Sendable, Equatable {
     public var firstName: String?
     public var lastName: String?
     public var email: String?
+    /// A service tier such as `vip` that rules may read (`ctx.customer.tier`).
+    public var tier: String?
     public var statistics: CustomerStatistics
     public var createdAt: Date
 

@@ -192,6 +192,8 @@ public struct Ticket: Codable, Sendable, Equatable {
     public var version: Int
     /// Queue a rule routed the ticket to.
     public var queue: String?
+    /// Custom fields given at creation (`orderId`, `promisedDate`...); rules read them.
+    public var fields: [String: String]?
     /// The latest rule evaluations (at most `Ticket.maxAuditEntries`); staff only.
     public var ruleAudit: [RuleAuditEntry]?
 

@@ -5,6 +5,7 @@ public struct RuleFixtureFile: Codable, Sendable {
     public struct Defaults: Codable, Sendable {
         public var now: String?
         public var agents: [FixtureAgent]?
+        public var customer: FixtureCustomer?
     }
 
     public var defaults: Defaults?
@@ -19,6 +20,11 @@ public struct FixtureAgent: Codable, Sendable, Equatable {
     public var openTickets: Int?
 }
 
+public struct FixtureCustomer: Codable, Sendable, Equatable {
+    public var tier: String?
+    public var totalTickets: Int?
+}
+
 public struct FixtureTicket: Codable, Sendable, Equatable {
     public var subject: String
     public var description: String
@@ -29,6 +35,7 @@ public struct FixtureTicket: Codable, Sendable, Equatable {
     public var tags: [String]?
     public var queue: String?
     public var assignedAgent: String?
+    public var fields: [String: String]?
 }
 
 public struct RuleFixture: Codable, Sendable {
@@ -37,6 +44,7 @@ public struct RuleFixture: Codable, Sendable {
     /// ISO 8601; the file's default when absent.
     public var now: String?
     public var agents: [FixtureAgent]?
+    public var customer: FixtureCustomer?
     public var ticket: FixtureTicket
     public var details: [String: String]?
     /// Actions as flat maps: `{type: set_priority, priority: urgent}`.

@@ -47,15 +47,30 @@ public struct AgentView: Sendable, Equatable {
     }
 }
 
+/// The ticket's customer as rules see it: no contact details.
+public struct CustomerView: Sendable, Equatable {
+    public var id: String
+    public var tier: String?
+    public var totalTickets: Int
+
+    public init(id: String, tier: String?, totalTickets: Int) {
+        self.id = id
+        self.tier = tier
+        self.totalTickets = totalTickets
+    }
+}
+
 /// Read-only context of one evaluation.
 public struct RuleContext: Sendable {
     public var tenant: Tenant
     public var agents: [AgentView]
+    public var customer: CustomerView?
     public var now: Date
 
-    public init(tenant: Tenant, agents: [AgentView], now: Date) {
+    public init(tenant: Tenant, agents: [AgentView], customer: CustomerView? = nil, now: Date) {
         self.tenant = tenant
         self.agents = agents
+        self.customer = customer
         self.now = now
     }
 }

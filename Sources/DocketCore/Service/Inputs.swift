@@ -13,6 +13,8 @@ public enum TicketLimits {
     public static let attachments = 20
     public static let url = 2_048
     public static let shortText = 200
+    public static let fields = 20
+    public static let fieldValue = 500
 }
 
 public struct NewAttachment: Codable, Sendable, Equatable {
@@ -40,6 +42,8 @@ public struct NewTicket: Codable, Sendable, Equatable {
     public var source: TicketSource?
     /// Staff only: assign the new ticket to the caller.
     public var assignToSelf: Bool?
+    /// Custom fields such as `orderId` or `promisedDate` that rules may read.
+    public var fields: [String: String]?
 
     public init(
         subject: String, description: String, category: String? = nil, subcategory: String? = nil,
@@ -98,9 +102,15 @@ public struct NewCustomer: Codable, Sendable, Equatable {
     public var firstName: String?
     public var lastName: String?
     public var email: String?
+    /// A service tier such as `vip` (lowercase letters, digits, - or _).
+    public var tier: String?
 
-    public init(id: String? = nil, phoneNumber: String? = nil, firstName: String? = nil, lastName: String? = nil, email: String? = nil) {
+    public init(
+        id: String? = nil, phoneNumber: String? = nil, firstName: String? = nil, lastName: String? = nil, email: String? = nil,
+        tier: String? = nil
+    ) {
         self.id = id
+        self.tier = tier
         self.phoneNumber = phoneNumber
         self.firstName = firstName
         self.lastName = lastName
@@ -152,6 +162,20 @@ enum Check {
             if !out.contains(tag) { out.append(tag) }
         }
         return out
+    }
+
+    /// Custom fields: at most `TicketLimits.fields`, keys like `orderId` (letters, digits, _ -,
+    /// up to 40), values up to `TicketLimits.fieldValue` characters.
+    static func fields(_ fields: [String: String]?) throws -> [String: String]? {
+        guard let fields, !fields.isEmpty else { return nil }
+        if fields.count > TicketLimits.fields { throw DocketError.invalid("fields", "at most \(TicketLimits.fields) fields") }
+        for (key, value) in fields {
+            guard !key.isEmpty, key.count <= 40, key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) else {
+                throw DocketError.invalid("fields", "'\(key.prefix(40))' is not a field name (letters, digits, _ or -, up to 40)")
+            }
+            _ = try text(value, field: "fields.\(key)", max: TicketLimits.fieldValue, required: false)
+        }
+        return fields
     }
 
     static func identifier(_ value: String?, field: String) throws -> String? {

@@ -336,9 +336,10 @@ extension TicketService {
         var results: [SimulatedEvent] = []
         for recorded in events {
             var ticket = recorded.ticket
+            let customer = try await customerView(tenantId, ticket.customerId)
             let entries = await evaluateChain(
                 &ticket, events: [PendingEvent(recorded.type, recorded.details)], tenant: tenant, actor: recorded.actor,
-                agents: agents, now: recorded.at, observe: false
+                agents: agents, customer: customer, now: recorded.at, observe: false
             ).map(\.1)
             let applied = entries.flatMap(\.applied)
             let errors = entries.compactMap { entry in entry.error.map { "\(entry.rule): \($0)" } }

@@ -10,12 +10,16 @@ extension TicketService {
         guard phone != nil || email != nil else {
             throw DocketError.invalid("phoneNumber", "a customer needs a phone number or an email")
         }
-        let customer = Customer(
+        if let tier = input.tier, !Identifier.isValid(tier) || tier.count > 32 {
+            throw DocketError.invalid("tier", "must be 1-32 lowercase letters, digits, - or _")
+        }
+        var customer = Customer(
             id: try Check.identifier(input.id, field: "id") ?? IdentifierGenerator.make(), tenantId: principal.tenantId,
             phoneNumber: phone,
             firstName: try Check.optionalText(input.firstName, field: "firstName", max: 100),
             lastName: try Check.optionalText(input.lastName, field: "lastName", max: 100),
             email: email, createdAt: clock.now())
+        customer.tier = input.tier
         try await store.insertCustomer(customer)
         return customer
     }

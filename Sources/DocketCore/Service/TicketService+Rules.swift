@@ -34,7 +34,9 @@ extension TicketService {
         let handled = Set((tenant.pack.rules ?? []).flatMap(\.events))
         guard events.contains(where: { handled.contains($0.type.rawValue) }) else { return records }
         let agents = try await agentViews(tenant)
-        let entries = await evaluateChain(&ticket, events: events, tenant: tenant, actor: actor, agents: agents, now: now)
+        let customer = try await customerView(tenant.id, ticket.customerId)
+        let entries = await evaluateChain(
+            &ticket, events: events, tenant: tenant, actor: actor, agents: agents, customer: customer, now: now)
         for (root, entry) in entries { records[root].applied += entry.applied }
         ticket.ruleAudit = Array(((ticket.ruleAudit ?? []) + entries.map(\.1)).suffix(Ticket.maxAuditEntries))
         return records
@@ -49,6 +51,12 @@ extension TicketService {
         return copy
     }
 
+    func customerView(_ tenantId: String, _ customerId: String) async throws -> CustomerView? {
+        try await store.customer(tenantId: tenantId, id: customerId).map {
+            CustomerView(id: $0.id, tier: $0.tier, totalTickets: $0.statistics.totalTickets)
+        }
+    }
+
     func agentViews(_ tenant: Tenant) async throws -> [AgentView] {
         let counts = try await store.openTicketCounts(tenantId: tenant.id, finished: [tenant.workflow.resolved, tenant.workflow.closed])
         return try await store.listAgents(tenantId: tenant.id, page: 1, limit: 1000).items.map {
@@ -59,11 +67,12 @@ extension TicketService {
     /// Evaluates `events` and their follow-ups to the depth limit, applying valid actions to
     /// `ticket`. Returns each audit entry with the index of the initial event it descends from.
     func evaluateChain(
-        _ ticket: inout Ticket, events: [PendingEvent], tenant: Tenant, actor: String, agents: [AgentView], now: Date,
+        _ ticket: inout Ticket, events: [PendingEvent], tenant: Tenant, actor: String, agents: [AgentView], customer: CustomerView?,
+        now: Date,
         observe: Bool = true
     ) async -> [(Int, RuleAuditEntry)] {
         guard let rules else { return [] }
-        let context = RuleContext(tenant: tenant, agents: agents, now: now)
+        let context = RuleContext(tenant: tenant, agents: agents, customer: customer, now: now)
         var queue = events.enumerated().map { ($0.element, 0, actor, $0.offset) }
         var fired = Set<String>()
         var entries: [(Int, RuleAuditEntry)] = []

@@ -107,6 +107,7 @@ public final class TicketService: Sendable {
         let location = try Check.location(input.location)
         let attachments = try Check.attachments(input.attachments, by: principal.subject, at: now)
         let conversationId = try Check.identifier(input.conversationId, field: "conversationId")
+        let fields = try Check.fields(input.fields)
 
         let customerId: String
         let source: TicketSource
@@ -152,6 +153,7 @@ public final class TicketService: Sendable {
             assignedAt: assignee == nil ? nil : now, location: location, sla: sla, resolution: nil,
             customerFeedback: nil, notes: [], tags: tags, escalation: nil, attachments: attachments,
             source: source, createdAt: now, updatedAt: now, closedAt: nil, version: 1)
+        draft.fields = fields
         // Rules see the ticket before it has a number; their actions are part of the insert.
         var records = try await runRules(&draft, events: [PendingEvent(.ticketCreated)], tenant: tenant, actor: principal.subject, now: now)
         let prepared = draft

@@ -92,6 +92,7 @@ enum Schemas {
                     "attachments": array(ref("Attachment")), "source": string(values: TicketSource.allCases.map(\.rawValue)),
                     "createdAt": dateTime, "updatedAt": dateTime, "closedAt": dateTime, "version": integer(),
                     "queue": string("Queue a rule routed the ticket to"),
+                    "fields": map(string(maxLength: 500)),
                     "ruleAudit": array(ref("RuleAuditEntry")),
                 ],
                 required: [
@@ -115,6 +116,7 @@ enum Schemas {
                     "conversationId": string(), "location": ref("Location"), "tags": array(string(maxLength: TicketLimits.tagLength), maxItems: TicketLimits.tags),
                     "attachments": array(ref("NewAttachment"), maxItems: TicketLimits.attachments),
                     "source": string(values: TicketSource.allCases.map(\.rawValue)), "assignToSelf": boolean,
+                    "fields": map(string(maxLength: TicketLimits.fieldValue)),
                 ], required: ["subject", "description"]),
             "TicketPatch": object([
                 "subject": string(maxLength: TicketLimits.subject), "description": string(maxLength: TicketLimits.description),
@@ -141,12 +143,13 @@ enum Schemas {
             "Customer": object(
                 [
                     "id": string(), "tenantId": string(), "phoneNumber": string(), "firstName": string(), "lastName": string(),
-                    "email": string(), "statistics": object(["totalTickets": integer()], required: ["totalTickets"]),
+                    "email": string(), "tier": string(), "statistics": object(["totalTickets": integer()], required: ["totalTickets"]),
                     "createdAt": dateTime,
                 ], required: ["id", "tenantId", "statistics", "createdAt"]),
             "NewCustomer": object([
                 "id": string("Optional id; generated when absent"), "phoneNumber": string("7-15 digits, optional leading +"),
                 "firstName": string(maxLength: 100), "lastName": string(maxLength: 100), "email": string(format: "email"),
+                "tier": string("Service tier rules may read, e.g. vip", maxLength: 32),
             ]),
             "CustomerEnvelope": object(["customer": ref("Customer")], required: ["customer"]),
             "CustomerList": object(["customers": array(ref("Customer")), "pagination": ref("Pagination")], required: ["customers", "pagination"]),
