@@ -5,19 +5,26 @@ enum LuaBootstrap {
     static let chunkName = "=docket.bootstrap"
 
     static let source = #"""
-    local setupvalue = debug.setupvalue
+    local setupvalue, getupvalue, getinfo = debug.setupvalue, debug.getupvalue, debug.getinfo
     local load, setmetatable, getmetatable, rawget, rawset = load, setmetatable, getmetatable, rawget, rawset
     local type, error, pairs, next, tostring, select, pcall = type, error, pairs, next, tostring, select, pcall
     local MAX_PATTERN = 128
 
+    local frozen = setmetatable({}, { __mode = "k" })    -- read-only proxies
+    local inner_of = setmetatable({}, { __mode = "k" })  -- proxy -> the table it guards
+
     local function readonly(t, name)
-      return setmetatable({}, {
+      local proxy = setmetatable({}, {
         __index = t,
         __newindex = function(_, k) error("attempt to modify read-only table '" .. name .. "'", 2) end,
         __len = function() return #t end,
-        __pairs = function() return next, t, nil end,
+        -- An iterator that hides `t`: `local _, raw = pairs(proxy)` must not reach the table.
+        __pairs = function() return function(_, k) return next(t, k) end, nil, nil end,
         __metatable = false,
       })
+      frozen[proxy] = true
+      inner_of[proxy] = t
+      return proxy
     end
 
     local function copy(t, except)
@@ -123,7 +130,7 @@ enum LuaBootstrap {
     end
 
     local function freeze(value, name, seen)
-      if type(value) ~= "table" then return value end
+      if type(value) ~= "table" or frozen[value] then return value end
       seen = seen or {}
       if seen[value] then return seen[value] end
       local inner = {}
@@ -133,10 +140,29 @@ enum LuaBootstrap {
       return proxy
     end
 
+    -- ctx.tenant is the same for every event of a tenant version: built once (from Swift,
+    -- on a miss), frozen here, and reused. Bounded: cleared when it holds too many tenants.
+    local tenants, tenant_count, MAX_TENANTS = {}, 0, 256
+
     local sources = {}   -- module name -> { text, chunk, stdlib }
+    local pack_chunks = {}  -- chunk names of the pack's files (not the reviewed Rules/ library)
     local compiled = {}  -- module name -> main function (env set per run)
     local stdlib = {}    -- frozen Rules/ modules, kept for the state's life
-    local loaded = {}    -- the pack's own modules, per evaluation
+    local data = {}      -- frozen pack modules holding only data, kept for the state's life
+    local loaded = {}    -- the pack's other modules, per evaluation
+
+    -- True when `value` is plain data: no functions (which could keep state in upvalues),
+    -- no metatables. Such a module, once frozen, cannot carry anything from one event to the next.
+    local function is_data(value, seen)
+      local kind = type(value)
+      if kind ~= "table" then return kind ~= "function" and kind ~= "userdata" and kind ~= "thread" end
+      if getmetatable(value) ~= nil or seen[value] then return getmetatable(value) == nil end
+      seen[value] = true
+      for k, v in next, value do
+        if not is_data(k, seen) or not is_data(v, seen) then return false end
+      end
+      return true
+    end
 
     local function compile(name)
       local fn = compiled[name]
@@ -160,7 +186,7 @@ enum LuaBootstrap {
 
     globals.require = function(name)
       if type(name) ~= "string" then error("require expects a module name", 2) end
-      local cached = stdlib[name] or loaded[name]
+      local cached = stdlib[name] or data[name] or loaded[name]
       if cached ~= nil then return cached end
       local src = sources[name]
       if not src then
@@ -168,17 +194,98 @@ enum LuaBootstrap {
       end
       local value = instantiate(name)
       if value == nil then value = true end
+      local plain = not src.stdlib and is_data(value, {})
       value = freeze(value, name)
-      if src.stdlib then stdlib[name] = value else loaded[name] = value end
+      if src.stdlib then stdlib[name] = value elseif plain then data[name] = value else loaded[name] = value end
       return value
     end
 
     local driver = {}
 
+    -- A rule file's instance (its top level run once) is reused from event to event, because
+    -- nothing can carry state in it: file-level tables (and tables reachable from its functions)
+    -- are frozen, and after each event the file's globals and every other upvalue are compared
+    -- with what they were; any change, or an event that did not finish, drops the instance so
+    -- the next event starts from a fresh top level.
+    local instances = {}
+
+    local function is_pack_code(f)
+      local info = getinfo(f, "S")
+      return info ~= nil and pack_chunks[info.source] == true
+    end
+
+    local watch_function
+    local function watch_table(t, watch, seen)
+      if seen[t] then return end
+      seen[t] = true
+      local inner = inner_of[t]
+      if inner == nil then return end
+      for _, v in next, inner do
+        if type(v) == "function" then watch_function(v, watch, seen)
+        elseif type(v) == "table" then watch_table(v, watch, seen) end
+      end
+    end
+
+    watch_function = function(f, watch, seen)
+      if seen[f] or not is_pack_code(f) then return end
+      seen[f] = true
+      local i = 1
+      while true do
+        local uname, v = getupvalue(f, i)
+        if uname == nil then break end
+        if uname ~= "_ENV" then
+          if type(v) == "table" then
+            if not frozen[v] then
+              v = freeze(v, "file-level table '" .. uname .. "' (read-only during events)")
+              setupvalue(f, i, v)
+            end
+            watch_table(v, watch, seen)
+          elseif type(v) == "function" then
+            watch_function(v, watch, seen)
+          end
+          watch[#watch + 1] = { f, i, v }
+        end
+        i = i + 1
+      end
+    end
+
+    local function seal(name)
+      loaded = {}
+      local _, env = instantiate(name)
+      local snapshot, watch, seen = {}, {}, {}
+      for k, v in next, env do
+        snapshot[k] = v
+        if type(v) == "function" then watch_function(v, watch, seen)
+        elseif type(v) == "table" then
+          if not frozen[v] then v = freeze(v, "global '" .. tostring(k) .. "'"); rawset(env, k, v); snapshot[k] = v end
+          watch_table(v, watch, seen)
+        end
+      end
+      return { env = env, snapshot = snapshot, watch = watch, busy = false }
+    end
+
+    local function unchanged(instance)
+      local count = 0
+      for k, v in next, instance.env do
+        if instance.snapshot[k] ~= v then return false end
+        count = count + 1
+      end
+      for k in next, instance.snapshot do count = count - 1 end
+      if count ~= 0 then return false end
+      for _, w in next, instance.watch do
+        local _, v = getupvalue(w[1], w[2])
+        if v ~= w[3] then return false end
+      end
+      return true
+    end
+
     function driver.define(name, text, chunk, is_stdlib)
       sources[name] = { text = text, chunk = chunk, stdlib = is_stdlib }
+      if not is_stdlib then pack_chunks[chunk] = true end
+      instances = {}
       compiled[name] = nil
       stdlib[name] = nil
+      data[name] = nil
     end
 
     function driver.compile(name)
@@ -200,14 +307,33 @@ enum LuaBootstrap {
 
     -- Runs `fname` of rule file `name` with fresh globals and fresh pack modules, so nothing
     -- a rule writes survives to the next call. Returns nil when the file lacks the function.
-    function driver.run(name, fname, ...)
+    function driver.cached_tenant(key)
+      return tenants[key]
+    end
+
+    function driver.run(name, fname, tenant_key, event, ctx)
       loaded = {}
+      if tenant_key and type(ctx) == "table" and not frozen[ctx.tenant] then
+        local tenant = freeze(ctx.tenant, "ctx.tenant")
+        if tenant_count >= MAX_TENANTS then tenants, tenant_count = {}, 0 end
+        tenants[tenant_key] = tenant
+        tenant_count = tenant_count + 1
+        ctx.tenant = tenant
+      end
       if not compile(name) then error("no rule file named '" .. name .. "'", 0) end
-      local _, env = instantiate(name)
-      local handler = rawget(env, fname)
+      local instance = instances[name]
+      if instance == nil or instance.busy then
+        instances[name] = nil
+        instance = seal(name)
+        instances[name] = instance
+      end
+      local handler = rawget(instance.env, fname)
       if handler == nil then return nil end
       if type(handler) ~= "function" then error(name .. ": '" .. fname .. "' is not a function", 0) end
-      return handler(...)
+      instance.busy = true
+      local result = handler(event, ctx)
+      if unchanged(instance) then instance.busy = false else instances[name] = nil end
+      return result
     end
 
     -- Hygiene: the real globals are never reachable from rules, but leave nothing lying about.

@@ -43,13 +43,29 @@ public typealias RulePackSource = @Sendable (_ packId: String, _ version: String
 /// are loaded on first use from `source` (or given up front) and kept while used; the least
 /// recently used are dropped beyond `maxLoadedVersions` (evaluations in flight keep theirs).
 public final class LuaRuleEngine: RuleEngine, @unchecked Sendable {
+    /// A rule file handling one event: its path, its module name and its audit name.
+    struct Handler: Sendable {
+        let file: String
+        let module: String
+        let rule: String
+    }
+
     final class Runtime: Sendable {
         let pack: RulePack
         let pool: WorkerPool
+        /// Per event type, the files that handle it, in the pack's order.
+        let handlers: [RuleEventType: [Handler]]
 
         init(pack: RulePack, pool: WorkerPool) {
             self.pack = pack
             self.pool = pool
+            var handlers: [RuleEventType: [Handler]] = [:]
+            for type in RuleEventType.allCases {
+                handlers[type] = (pack.manifest.rules ?? []).filter { $0.events.contains(type.rawValue) }.map {
+                    Handler(file: $0.file, module: LuaRuleEngine.moduleName($0.file), rule: "\($0.file):\(type.handlerName)")
+                }
+            }
+            self.handlers = handlers
         }
     }
 
@@ -232,31 +248,35 @@ public final class LuaRuleEngine: RuleEngine, @unchecked Sendable {
         } catch {
             return [RuleOutcome(rule: "(pack)", actions: [], error: "pack \(pack.id) \(pack.version) cannot be loaded: \(error)", durationMicros: 0)]
         }
-        let handler = event.type.handlerName
-        let files = (runtime.pack.manifest.rules ?? []).filter { $0.events.contains(event.type.rawValue) }
-            .map(\.file).filter { !skipping.contains("\($0):\(handler)") }
-        guard !files.isEmpty else { return [] }
-        let arguments = [RuleInput.event(event), RuleInput.context(context)]
+        let function = event.type.handlerName
+        let handlers = (runtime.handlers[event.type] ?? []).filter { skipping.isEmpty || !skipping.contains($0.rule) }
+        guard !handlers.isEmpty else { return [] }
         let worker = await runtime.pool.acquire()
         let outcomes = await worker.run { sandbox in
-            files.map { file in Self.run(sandbox, file: file, handler: handler, arguments: arguments) }
+            handlers.map { handler in Self.run(sandbox, handler, function: function, event: event, context: context) }
         }
         await runtime.pool.release(worker)
         return outcomes
     }
 
-    static func run(_ sandbox: LuaSandbox, file: String, handler: String, arguments: [LuaValue]) -> RuleOutcome {
+    static func run(_ sandbox: LuaSandbox, _ handler: Handler, function: String, event: RuleEvent, context: RuleContext) -> RuleOutcome {
         let started = DispatchTime.now().uptimeNanoseconds
         var actions: [RuleAction] = []
         var failure: String?
         do {
-            actions = try ActionDecoder.decode(sandbox.call(file: moduleName(file), function: handler, arguments: arguments))
+            // Fresh tables for every rule file: one rule cannot change what the next one sees.
+            let result = try sandbox.call(file: handler.module, function: function, tenantKey: RuleInput.tenantKey(context)) { stack in
+                RuleInput.event(event, on: stack)
+                RuleInput.context(context, on: stack)
+                return 2
+            }
+            actions = try ActionDecoder.decode(result)
         } catch let error as RuleError {
             failure = "\(error.kind.rawValue): \(error.message)"
         } catch {
             failure = "\(error)"
         }
         let micros = Int((DispatchTime.now().uptimeNanoseconds - started) / 1000)
-        return RuleOutcome(rule: "\(file):\(handler)", actions: actions, error: failure, durationMicros: micros)
+        return RuleOutcome(rule: handler.rule, actions: actions, error: failure, durationMicros: micros)
     }
 }

@@ -108,25 +108,45 @@ final class LuaSandbox: @unchecked Sendable {
 
     /// Calls `function` of rule file `file` under the budget; `.null` when the file lacks it.
     func call(file: String, function: String, arguments: [LuaValue]) throws -> LuaValue {
-        try callDriver("run", budgeted: true, [.string(file), .string(function)] + arguments, results: 1).first ?? .null
+        try callDriver("run", budgeted: true, [.string(file), .string(function), .null] + arguments, results: 1).first ?? .null
+    }
+
+    /// Calls `function` of rule file `file` under the budget with arguments `push` puts on the
+    /// stack directly (it returns how many); `.null` when the file lacks the function.
+    /// `tenantKey` names the tenant version whose `ctx.tenant` the sandbox caches frozen.
+    func call(file: String, function: String, tenantKey: String?, push: (LuaStack) throws -> Int32) throws -> LuaValue {
+        try callDriver("run", budgeted: true, results: 1) { stack in
+            stack.push(file)
+            stack.push(function)
+            if let tenantKey { stack.push(tenantKey) } else { lua_pushnil(state) }
+            return try push(stack) + 3
+        }.first ?? .null
     }
 
     @discardableResult
     private func callDriver(_ entry: String, budgeted: Bool, _ arguments: [LuaValue], results: Int32) throws -> [LuaValue] {
+        try callDriver(entry, budgeted: budgeted, results: results) { _ in
+            guard lua_checkstack(state, Int32(arguments.count) + 8) != 0 else { throw RuleError(.runtime, "Lua stack exhausted") }
+            for argument in arguments { try push(argument, depth: 0) }
+            return Int32(arguments.count)
+        }
+    }
+
+    private func callDriver(_ entry: String, budgeted: Bool, results: Int32, arguments push: (LuaStack) throws -> Int32) throws -> [LuaValue] {
         let state = state
         defer { lua_settop(state, 0) }
         docket_lua_getregistry(state, "docket.driver")
         lua_getfield(state, -1, entry)
         docket_lua_remove(state, -2)
-        guard lua_checkstack(state, Int32(arguments.count) + 8) != 0 else { throw RuleError(.runtime, "Lua stack exhausted") }
-        for argument in arguments { try push(argument, depth: 0) }
+        guard lua_checkstack(state, 32) != 0 else { throw RuleError(.runtime, "Lua stack exhausted") }
+        let count = try push(LuaStack(state: state))
         let status: Int32
         if budgeted {
             status = docket_lua_budgeted_call(
-                state, Int32(arguments.count), results, limits.instructionLimit,
+                state, count, results, limits.instructionLimit,
                 Int64(limits.timeoutMs) * 1_000_000, limits.memoryLimitBytes)
         } else {
-            status = docket_lua_pcall(state, Int32(arguments.count), results)
+            status = docket_lua_pcall(state, count, results)
         }
         guard status == LUA_OK else {
             if budget.pointee.killed != 0 {
@@ -232,5 +252,59 @@ final class LuaSandbox: @unchecked Sendable {
         default:
             throw RuleError(.result, "a rule cannot return a \(String(cString: lua_typename(state, lua_type(state, index))))")
         }
+    }
+}
+
+/// Builds rule arguments straight on the Lua stack (no intermediate values). Tables are at
+/// most a few levels deep, well inside the 32 slots `callDriver` reserves.
+struct LuaStack {
+    let state: OpaquePointer
+
+    func push(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { chars in
+                _ = lua_pushlstring(state, chars.baseAddress, chars.count)
+            }
+        }
+    }
+
+    /// Pushes the frozen `ctx.tenant` cached under `key` and returns true, or pushes nothing
+    /// and returns false (build it then; the driver freezes and caches it).
+    func pushCachedTenant(_ key: String) -> Bool {
+        docket_lua_getregistry(state, "docket.driver")
+        lua_getfield(state, -1, "cached_tenant")
+        docket_lua_remove(state, -2)
+        push(key)
+        guard docket_lua_pcall(state, 1, 1) == LUA_OK, lua_type(state, -1) == LUA_TTABLE else {
+            docket_lua_pop(state, 1)
+            return false
+        }
+        return true
+    }
+
+    func push(_ number: Int) { lua_pushinteger(state, lua_Integer(number)) }
+    func push(_ number: Double) { lua_pushnumber(state, number) }
+    func push(_ flag: Bool) { lua_pushboolean(state, flag ? 1 : 0) }
+    func newTable(array: Int = 0, fields: Int = 0) { lua_createtable(state, Int32(array), Int32(fields)) }
+    /// Pops the value on top into the table below it under `key`.
+    func set(_ key: String) { lua_setfield(state, -2, key) }
+    /// Pops the value on top into the table below it at `index`.
+    func set(_ index: Int) { lua_rawseti(state, -2, lua_Integer(index)) }
+
+    func field(_ key: String, _ value: String) { push(value); set(key) }
+    func field(_ key: String, _ value: String?) { if let value { push(value); set(key) } }
+    func field(_ key: String, _ value: Int) { push(value); set(key) }
+    func field(_ key: String, _ value: Double) { push(value); set(key) }
+    func field(_ key: String, _ value: Bool) { push(value); set(key) }
+    func field(_ key: String, strings: [String]) {
+        newTable(array: strings.count)
+        for (index, item) in strings.enumerated() { push(item); set(index + 1) }
+        set(key)
+    }
+    func field(_ key: String, map: [String: String]) {
+        newTable(fields: map.count)
+        for (name, value) in map { field(name, value) }
+        set(key)
     }
 }

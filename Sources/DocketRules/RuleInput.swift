@@ -1,75 +1,124 @@
 import DocketCore
 import Foundation
 
-/// Converts events and contexts into the tables rules receive.
+/// Puts events and contexts on the Lua stack as the tables rules receive, directly.
 enum RuleInput {
-    static func iso(_ date: Date) -> LuaValue { .string(CivilTime.iso8601(date)) }
-
-    static func ticket(_ t: Ticket) -> LuaValue {
-        var fields: [String: LuaValue] = [
-            "ticketId": .string(t.ticketId), "subject": .string(t.subject), "description": .string(t.description),
-            "category": .string(t.category), "priority": .string(t.priority.rawValue), "status": .string(t.status),
-            "customerId": .string(t.customerId), "source": .string(t.source.rawValue), "tags": .array(t.tags.map { .string($0) }),
-            "createdAt": iso(t.createdAt), "escalated": .bool(t.isEscalated), "number": .int(Int64(t.number)),
-            "attachments": .int(Int64(t.attachments.count)),
-        ]
-        if let value = t.subcategory { fields["subcategory"] = .string(value) }
-        if let value = t.assignedAgent { fields["assignedAgent"] = .string(value) }
-        if let value = t.queue { fields["queue"] = .string(value) }
-        if let value = t.conversationId { fields["conversationId"] = .string(value) }
-        fields["fields"] = .table((t.fields ?? [:]).mapValues { .string($0) })
+    static func ticket(_ t: Ticket, on stack: LuaStack) {
+        stack.newTable(fields: 20)
+        stack.field("ticketId", t.ticketId)
+        stack.field("subject", t.subject)
+        stack.field("description", t.description)
+        stack.field("category", t.category)
+        stack.field("priority", t.priority.rawValue)
+        stack.field("status", t.status)
+        stack.field("customerId", t.customerId)
+        stack.field("source", t.source.rawValue)
+        stack.field("tags", strings: t.tags)
+        stack.field("createdAt", CivilTime.iso8601(t.createdAt))
+        stack.field("escalated", t.isEscalated)
+        stack.field("number", t.number)
+        stack.field("attachments", t.attachments.count)
+        stack.field("subcategory", t.subcategory)
+        stack.field("assignedAgent", t.assignedAgent)
+        stack.field("queue", t.queue)
+        stack.field("conversationId", t.conversationId)
+        stack.field("fields", map: t.fields ?? [:])
         if let location = t.location {
-            var loc: [String: LuaValue] = [:]
-            if let address = location.address { loc["address"] = .string(address) }
-            if let description = location.description { loc["description"] = .string(description) }
-            fields["location"] = .table(loc)
+            stack.newTable(fields: 2)
+            stack.field("address", location.address)
+            stack.field("description", location.description)
+            stack.set("location")
         }
-        return .table(fields)
     }
 
-    static func event(_ event: RuleEvent) -> LuaValue {
-        .table([
-            "type": .string(event.type.rawValue), "actor": .string(event.actor), "ticket": ticket(event.ticket),
-            "details": .table(event.details.mapValues { .string($0) }),
-        ])
+    static func event(_ event: RuleEvent, on stack: LuaStack) {
+        stack.newTable(fields: 4)
+        stack.field("type", event.type.rawValue)
+        stack.field("actor", event.actor)
+        ticket(event.ticket, on: stack)
+        stack.set("ticket")
+        stack.field("details", map: event.details)
     }
 
-    static func context(_ context: RuleContext) -> LuaValue {
-        let tenant = context.tenant
-        let parts = CivilTime(context.now, timeZone: tenant.timeZone)
-        let local: LuaValue = .table([
-            "year": .int(Int64(parts.year)), "month": .int(Int64(parts.month)), "day": .int(Int64(parts.day)),
-            "hour": .int(Int64(parts.hour)), "minute": .int(Int64(parts.minute)), "weekday": .int(Int64(parts.weekday)),
-        ])
+    /// Changes whenever the tenant's configuration does (every tenant write bumps its version).
+    static func tenantKey(_ context: RuleContext) -> String {
+        "\(context.tenant.id)@\(context.tenant.version)@\(context.tenant.pack.version)"
+    }
+
+    static func tenantTable(_ tenant: Tenant, on stack: LuaStack) {
+        stack.newTable(fields: 7)
+        stack.field("id", tenant.id)
+        stack.field("locale", tenant.pack.locale)
+        stack.field("timeZone", tenant.pack.timeZone)
+        stack.field("defaultCategory", tenant.pack.defaultCategory)
+        let categories = tenant.categories.filter(\.active)
+        stack.newTable(array: categories.count)
+        for (index, category) in categories.enumerated() {
+            stack.newTable(fields: 2)
+            stack.field("id", category.id)
+            stack.field("label", category.label)
+            stack.set(index + 1)
+        }
+        stack.set("categories")
+        stack.newTable(array: tenant.queues.count)
+        for (index, queue) in tenant.queues.enumerated() {
+            stack.newTable(fields: 3)
+            stack.field("id", queue.id)
+            stack.field("name", queue.name)
+            stack.field("skills", strings: queue.skills ?? [])
+            stack.set(index + 1)
+        }
+        stack.set("queues")
         let terms = tenant.terminology
-        var customer: [String: LuaValue] = [:]
-        if let view = context.customer {
-            customer = ["id": .string(view.id), "totalTickets": .int(Int64(view.totalTickets))]
-            if let tier = view.tier { customer["tier"] = .string(tier) }
+        stack.newTable(fields: 4)
+        stack.field("ticketSingular", terms.ticketSingular)
+        stack.field("ticketPlural", terms.ticketPlural)
+        stack.field("customerNoun", terms.customerNoun)
+        stack.field("agentNoun", terms.agentNoun)
+        stack.set("terminology")
+    }
+
+    static func context(_ context: RuleContext, on stack: LuaStack) {
+        let tenant = context.tenant
+        stack.newTable(fields: 6)
+        stack.field("now", context.now.timeIntervalSince1970)
+        stack.field("nowIso", CivilTime.iso8601(context.now))
+
+        let parts = CivilTime(context.now, timeZone: tenant.timeZone)
+        stack.newTable(fields: 6)
+        stack.field("year", parts.year)
+        stack.field("month", parts.month)
+        stack.field("day", parts.day)
+        stack.field("hour", parts.hour)
+        stack.field("minute", parts.minute)
+        stack.field("weekday", parts.weekday)
+        stack.set("local")
+
+        stack.newTable(fields: 3)
+        if let customer = context.customer {
+            stack.field("id", customer.id)
+            stack.field("totalTickets", customer.totalTickets)
+            stack.field("tier", customer.tier)
         }
-        return .table([
-            "customer": .table(customer),
-            "now": .double(context.now.timeIntervalSince1970), "nowIso": iso(context.now), "local": local,
-            "tenant": .table([
-                "id": .string(tenant.id), "locale": .string(tenant.pack.locale), "timeZone": .string(tenant.pack.timeZone),
-                "defaultCategory": .string(tenant.pack.defaultCategory),
-                "categories": .array(tenant.categories.filter(\.active).map { .table(["id": .string($0.id), "label": .string($0.label)]) }),
-                "queues": .array(tenant.queues.map { queue in
-                    .table(["id": .string(queue.id), "name": .string(queue.name), "skills": .array((queue.skills ?? []).map { .string($0) })])
-                }),
-                "terminology": .table([
-                    "ticketSingular": .string(terms.ticketSingular), "ticketPlural": .string(terms.ticketPlural),
-                    "customerNoun": .string(terms.customerNoun), "agentNoun": .string(terms.agentNoun),
-                ]),
-            ]),
-            "agents": .array(context.agents.map { view in
-                .table([
-                    "id": .string(view.agent.id), "name": .string(view.agent.name), "role": .string(view.agent.role.rawValue),
-                    "skills": .array(view.agent.skills.map { .string($0) }), "capacity": .int(Int64(view.agent.capacity)),
-                    "openTickets": .int(Int64(view.openTickets)),
-                ])
-            }),
-        ])
+        stack.set("customer")
+
+        if !stack.pushCachedTenant(tenantKey(context)) {
+            tenantTable(tenant, on: stack)
+        }
+        stack.set("tenant")
+
+        stack.newTable(array: context.agents.count)
+        for (index, view) in context.agents.enumerated() {
+            stack.newTable(fields: 6)
+            stack.field("id", view.agent.id)
+            stack.field("name", view.agent.name)
+            stack.field("role", view.agent.role.rawValue)
+            stack.field("skills", strings: view.agent.skills)
+            stack.field("capacity", view.agent.capacity)
+            stack.field("openTickets", view.openTickets)
+            stack.set(index + 1)
+        }
+        stack.set("agents")
     }
 }
 

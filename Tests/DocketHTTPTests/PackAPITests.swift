@@ -51,9 +51,9 @@ struct PackAPITests {
 
             reply = try await client.call(.get, "/api/v2/packs", token: admin)
             let packs = try #require(try reply.json()["packs"] as? [[String: Any]])
-            #expect(packs.map { $0["id"] as? String } == ["bistro", "luxfree-solar", "restaurant"])
+            #expect(packs.map { $0["id"] as? String } == ["bistro", "ecommerce-vi", "healthcare", "luxfree-solar", "restaurant"])
             reply = try await client.call(.get, "/api/v2/packs", token: acmeAdmin)
-            #expect((try reply.json()["packs"] as? [[String: Any]])?.count == 2)
+            #expect((try reply.json()["packs"] as? [[String: Any]])?.count == 4)
 
             reply = try await client.call(.get, "/api/v2/packs/bistro/versions/1.0.0", token: admin)
             #expect(reply.status == .ok)

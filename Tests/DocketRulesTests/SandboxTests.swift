@@ -62,6 +62,7 @@ struct SandboxTests {
         Attack(name: "replace math.floor", body: "math.floor = nil return {}", kind: .runtime, mentions: "read-only"),
         Attack(name: "replace table.insert", body: "table.insert = print return {}", kind: .runtime, mentions: nil),
         Attack(name: "global write at run time", body: "leak = 1 return {}", kind: .runtime, mentions: "assignment to global 'leak'"),
+        Attack(name: "pairs handing out a frozen module's table", body: "local _, raw = pairs(string) raw.upper = nil return raw.upper('x')", kind: .runtime, mentions: nil),
         Attack(name: "_G", body: "return _G.os", kind: .runtime, mentions: "unknown global '_G'"),
         Attack(name: "_ENV lookup", body: "return _ENV.io", kind: .runtime, mentions: "unknown global 'io'"),
         Attack(name: "_ENV metatable", body: "return getmetatable(_ENV).__index", kind: .runtime, mentions: "boolean"),
@@ -156,6 +157,53 @@ struct SandboxTests {
             """, chunkName: "@rules/counter.lua", stdlib: false)
         #expect(try sandbox.call(file: "counter", function: "on_event", arguments: []) == 1)
         #expect(try sandbox.call(file: "counter", function: "on_event", arguments: []) == 1)
+    }
+
+    /// A rule file's top level runs once and is reused: its file-level tables are read-only
+    /// during events, and a handler that reassigns a file-level local or global gets a fresh
+    /// file for the next event (so it cannot count events).
+    @Test func reusedRuleFilesCarryNothingBetweenEvents() throws {
+        let sandbox = try makeSandbox()
+        try sandbox.define("state", source: """
+            local seen = {}
+            local last = nil
+            helper = function() return 1 end
+            function on_mutate() seen[#seen + 1] = 1 return #seen end
+            function on_swap() last = (last or 0) + 1 return last end
+            function on_global() local before = helper() helper = function() return 2 end return before end
+            function on_spin() while true do end end
+            """, chunkName: "@rules/state.lua", stdlib: false)
+        let error = #expect(throws: RuleError.self) { try sandbox.call(file: "state", function: "on_mutate", arguments: []) }
+        #expect(error?.message.contains("read-only") == true, "\(error?.message ?? "")")
+        #expect(try sandbox.call(file: "state", function: "on_swap", arguments: []) == 1)
+        #expect(try sandbox.call(file: "state", function: "on_swap", arguments: []) == 1)
+        #expect(try sandbox.call(file: "state", function: "on_global", arguments: []) == 1)
+        #expect(try sandbox.call(file: "state", function: "on_global", arguments: []) == 1)
+        #expect(throws: RuleError.self) { try sandbox.call(file: "state", function: "on_spin", arguments: []) }
+        #expect(try sandbox.call(file: "state", function: "on_swap", arguments: []) == 1)
+        try expectReusable(sandbox)
+    }
+
+    /// Data-only pack modules are kept frozen between events; modules with functions are
+    /// rebuilt for each event, so neither can carry state from one event to the next.
+    @Test func packModulesCarryNothingBetweenEvents() throws {
+        let sandbox = try makeSandbox()
+        try sandbox.define("words", source: "return { list = { 'a' } }", chunkName: "@rules/words.lua", stdlib: false)
+        try sandbox.define("tally", source: """
+            local n = 0
+            return { bump = function() n = n + 1 return n end }
+            """, chunkName: "@rules/tally.lua", stdlib: false)
+        try sandbox.define("user", source: """
+            local w = require("words")
+            local tally = require("tally")
+            function on_grow() table.insert(w.list, "b") return #w.list end
+            function on_write() w.list[2] = "b" return #w.list end
+            function on_count() return { #w.list, tally.bump() } end
+            """, chunkName: "@rules/user.lua", stdlib: false)
+        #expect(throws: RuleError.self) { try sandbox.call(file: "user", function: "on_grow", arguments: []) }
+        #expect(throws: RuleError.self) { try sandbox.call(file: "user", function: "on_write", arguments: []) }
+        #expect(try sandbox.call(file: "user", function: "on_count", arguments: []) == [1, 1])
+        #expect(try sandbox.call(file: "user", function: "on_count", arguments: []) == [1, 1])
     }
 
     @Test func syntaxErrorsNameTheChunkAndLine() throws {

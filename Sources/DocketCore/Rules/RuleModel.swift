@@ -14,7 +14,20 @@ public enum RuleEventType: String, Codable, Sendable, CaseIterable {
     case slaBreached = "sla.breached"
 
     /// The Lua function that handles it: `on_ticket_created`, `on_assigned`...
-    public var handlerName: String { "on_" + rawValue.replacingOccurrences(of: ".", with: "_") }
+    public var handlerName: String {
+        switch self {
+        case .ticketCreated: "on_ticket_created"
+        case .ticketUpdated: "on_ticket_updated"
+        case .messageReceived: "on_message_received"
+        case .noteAdded: "on_note_added"
+        case .statusChanged: "on_status_changed"
+        case .priorityChanged: "on_priority_changed"
+        case .assigned: "on_assigned"
+        case .escalated: "on_escalated"
+        case .slaWarning: "on_sla_warning"
+        case .slaBreached: "on_sla_breached"
+        }
+    }
 }
 
 /// What happened, as rules see it.
