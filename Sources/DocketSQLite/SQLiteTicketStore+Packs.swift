@@ -41,27 +41,23 @@ extension SQLiteTicketStore {
 
     public func appendRuleEvents(_ events: [RecordedRuleEvent]) async throws {
         guard !events.isEmpty else { return }
-        let codec = codec
-        let keep = RecordedRuleEvent.retainedPerTenant
+        // Encode before taking the single writer.
+        let docs = try events.map { try codec.encode($0) }
+        let tenants = events.map(\.tenantId)
+        let keep = Int64(RecordedRuleEvent.retainedPerTenant)
         try await write { db in
             var last: [String: Int64] = [:]
-            for var event in events {
-                let seq: Int64
-                if let previous = last[event.tenantId] {
-                    seq = previous + 1
-                } else {
-                    seq = (try Int64.fetchOne(
-                        db, sql: "SELECT MAX(seq) FROM rule_events WHERE tenant_id = ?", arguments: [event.tenantId]) ?? 0) + 1
-                }
-                last[event.tenantId] = seq
-                event.seq = seq
+            for (tenant, doc) in zip(tenants, docs) {
+                let seq = try last[tenant].map { $0 + 1 }
+                    ?? (Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM rule_events WHERE tenant_id = ?", arguments: [tenant]) ?? 0) + 1
+                last[tenant] = seq
+                // The stored document carries its sequence number.
                 try db.execute(
-                    sql: "INSERT INTO rule_events (tenant_id, seq, doc) VALUES (?, ?, ?)",
-                    arguments: [event.tenantId, seq, try codec.encode(event)])
+                    sql: "INSERT INTO rule_events (tenant_id, seq, doc) VALUES (?, ?, json_set(?, '$.seq', ?))",
+                    arguments: [tenant, seq, doc, seq])
             }
-            for (tenant, seq) in last where seq > Int64(keep) {
-                try db.execute(
-                    sql: "DELETE FROM rule_events WHERE tenant_id = ? AND seq <= ?", arguments: [tenant, seq - Int64(keep)])
+            for (tenant, seq) in last where seq > keep {
+                try db.execute(sql: "DELETE FROM rule_events WHERE tenant_id = ? AND seq <= ?", arguments: [tenant, seq - keep])
             }
         }
     }

@@ -113,5 +113,6 @@ struct Serve: AsyncParsableCommand {
             logger: logger)
         logger.info("listening", metadata: ["address": "http://\(settings.host):\(settings.port)"])
         try await app.runService()
+        await service.flushRecordedEvents()
     }
 }

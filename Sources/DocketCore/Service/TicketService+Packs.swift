@@ -328,6 +328,7 @@ extension TicketService {
         guard (1...Self.maxSimulationEvents).contains(limit) else {
             throw DocketError(.badRequest, "limit must be between 1 and \(Self.maxSimulationEvents)", field: "limit")
         }
+        await flushRecordedEvents()
         guard var tenant = try await store.tenant(id: tenantId) else { throw DocketError.notFound("tenant", tenantId) }
         let active = "\(tenant.pack.id)@\(tenant.pack.version)"
         tenant.pack = candidate

@@ -11,6 +11,7 @@ public final class TicketService: Sendable {
     let ruleObserver: (@Sendable (RuleOutcome) -> Void)?
     /// Validates uploaded packs (manifest, Lua, fixtures); nil disables uploads.
     let packInspector: (any PackInspector)?
+    let recorder: EventRecorder
     /// How often a conditional update is retried when another writer got there first.
     static let maxAttempts = 16
 
@@ -20,6 +21,7 @@ public final class TicketService: Sendable {
         packInspector: (any PackInspector)? = nil
     ) {
         self.packInspector = packInspector
+        self.recorder = EventRecorder(store: store, clock: clock)
         self.store = store
         self.clock = clock
         self.rules = rules
@@ -81,9 +83,19 @@ public final class TicketService: Sendable {
     /// Keeps recorded events for `simulate`. The ticket write has already succeeded, so a
     /// failure here loses only replay material: it is reported to the observer, never to the caller.
     func record(_ records: [RecordedRuleEvent]) async {
-        guard !records.isEmpty else { return }
+        guard !records.isEmpty, let batch = recorder.add(records) else { return }
+        await persist(batch)
+    }
+
+    /// Stores every recorded event still waiting (before a simulation, and at shutdown).
+    public func flushRecordedEvents() async {
+        await persist(recorder.drain())
+    }
+
+    private func persist(_ batch: [RecordedRuleEvent]) async {
+        guard !batch.isEmpty else { return }
         do {
-            try await store.appendRuleEvents(records)
+            try await store.appendRuleEvents(batch)
         } catch {
             ruleObserver?(RuleOutcome(rule: "(event log)", actions: [], error: "recording events failed: \(error)", durationMicros: 0))
         }
