@@ -94,7 +94,7 @@ struct PackCommand: AsyncParsableCommand {
             var candidate = RulesSetup.rulePack(loaded)
             // The candidate runs under its own key so it never collides with a stored version.
             candidate.manifest.version += "+local"
-            let (service, _) = try await installation.open(extraPacks: [candidate])
+            let (service, _) = try await installation.open(rulesRoot: location.rulesRoot, extraPacks: [candidate])
             let report = try await service.simulate(tenantId: tenant, candidate: candidate.manifest, limit: limit)
             if json {
                 let encoder = JSONEncoder()

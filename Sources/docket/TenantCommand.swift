@@ -14,19 +14,18 @@ struct LocalInstallation: ParsableArguments {
     var dataDir: String?
     @Option(help: "Directory of industry packs (DOCKET_PACKS_DIR; default ./IndustryPacks).")
     var packsDir: String?
-    @Option(help: "Directory of the Rules/ standard library (DOCKET_RULES_DIR; default: Rules next to the packs directory).")
-    var rulesDir: String?
-
     var packsRoot: URL {
         URL(fileURLWithPath: Setting.value(packsDir, env: "DOCKET_PACKS_DIR", default: "./IndustryPacks")).standardizedFileURL
     }
-    var rulesRoot: URL {
+    /// `Rules/` next to the packs directory unless DOCKET_RULES_DIR says otherwise.
+    var defaultRulesRoot: URL {
         URL(fileURLWithPath: Setting.value(
-            rulesDir, env: "DOCKET_RULES_DIR", default: packsRoot.deletingLastPathComponent().appendingPathComponent("Rules").path))
+            nil, env: "DOCKET_RULES_DIR", default: packsRoot.deletingLastPathComponent().appendingPathComponent("Rules").path))
     }
 
     /// Opens the store and installs the shipped packs, as `serve` does at start-up.
-    func open(extraPacks: [RulePack] = []) async throws -> (TicketService, BundleInspector) {
+    func open(rulesRoot: URL? = nil, extraPacks: [RulePack] = []) async throws -> (TicketService, BundleInspector) {
+        let rulesRoot = rulesRoot ?? defaultRulesRoot
         let directory = DataDirectory(path: Setting.value(dataDir, env: "DOCKET_DATA_DIR", default: "./data"))
         try directory.prepare()
         let store = try SQLiteTicketStore(path: directory.databasePath)
