@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
     ],
     targets: [
         // Pure domain: types, ports and the ticket lifecycle service. Foundation only.
@@ -37,6 +38,16 @@ let package = Package(
             dependencies: ["DocketCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // REST API: request context, auth, controllers, DTOs, errors, OpenAPI.
+        // MongoDB through libmongoc (Debian's libmongoc-dev 1.23), on its own threads.
+        .systemLibrary(name: "CMongoc", pkgConfig: "libmongoc-1.0", providers: [.apt(["libmongoc-dev"])]),
+        .target(
+            name: "DocketMongo",
+            dependencies: [
+                "DocketCore", "CMongoc",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "DocketHTTP",
             dependencies: [
@@ -60,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "docket",
             dependencies: [
-                "DocketCore", "DocketPacks", "DocketSQLite", "DocketHTTP", "DocketRules", "DocketAssembly",
+                "DocketCore", "DocketPacks", "DocketSQLite", "DocketMongo", "DocketHTTP", "DocketRules", "DocketAssembly",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -71,7 +82,7 @@ let package = Package(
         .testTarget(name: "DocketCoreTests", dependencies: ["DocketCore"]),
         .testTarget(name: "DocketRulesTests", dependencies: ["DocketCore", "DocketRules", "DocketPacks"]),
         .testTarget(name: "DocketPacksTests", dependencies: ["DocketCore", "DocketPacks"]),
-        .testTarget(name: "DocketStoreContractTests", dependencies: ["DocketCore", "DocketSQLite"]),
+        .testTarget(name: "DocketStoreContractTests", dependencies: ["DocketCore", "DocketSQLite", "DocketMongo"]),
         .testTarget(
             name: "DocketHTTPTests",
             dependencies: [

@@ -1,20 +1,36 @@
 import DocketCore
+import DocketMongo
 import DocketSQLite
 import Foundation
 import Testing
 
-/// Every store adapter is listed here and must pass the whole suite unchanged.
+/// The MongoDB stand-in the Mongo run uses (`scripts/test.sh` starts it and sets this).
+let mongoTestURI = ProcessInfo.processInfo.environment["DOCKET_TEST_MONGO_URI"].flatMap { $0.isEmpty ? nil : $0 }
+
+/// One connection for the whole run; each store gets a database of its own.
+let mongoTestConnection: MongoConnection? = mongoTestURI.flatMap {
+    try? MongoConnection(uri: $0, settings: MongoSettings(poolSize: 4, serverSelectionTimeoutMS: 3_000))
+}
+
+/// Every store adapter is listed here and must pass the whole suite unchanged. The Mongo run
+/// needs the stand-in (`DOCKET_TEST_MONGO_URI`); under CI its absence is a failure (below).
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case sqlite
+    case mongo
+
+    static var available: [StoreKind] { mongoTestConnection == nil ? [.sqlite] : allCases }
 
     var testDescription: String { rawValue }
 
-    func make() throws -> any TicketStore {
+    func make() async throws -> any TicketStore {
         switch self {
         case .sqlite:
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("docket-contract-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             return try SQLiteTicketStore(path: dir.appendingPathComponent("docket.sqlite").path)
+        case .mongo:
+            let connection = try #require(mongoTestConnection)
+            return try await MongoTicketStore.open(connection, database: "docket_test_\(UUID().uuidString.prefix(8).lowercased())")
         }
     }
 }
@@ -78,9 +94,9 @@ enum Fixtures {
 
 @Suite("Store contract")
 struct StoreContractTests {
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func tenantsRoundTripAndUpdateConditionally(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         var tenant = Tenant(id: "acme", name: "Acme", pack: Fixtures.pack, createdAt: Fixtures.epoch)
         try await store.insertTenant(tenant)
         #expect(try await store.tenant(id: "acme") == tenant)
@@ -97,9 +113,9 @@ struct StoreContractTests {
         #expect(try await store.tenant(id: "acme")?.terminology.ticketSingular == "caso")
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func ticketsRoundTripWithEveryField(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         var original = Fixtures.ticket(tenant: "a", number: 1, subject: "Instalación eléctrica", description: "Đơn hỗ trợ giao hàng")
         original.notes = [Note(id: "n1", authorId: "ana", authorRole: .agent, content: "nota", isInternal: true, timestamp: Fixtures.epoch)]
         original.tags = ["poste", "urgente"]
@@ -112,9 +128,9 @@ struct StoreContractTests {
         #expect(try await store.ticket(tenantId: "other", ticketId: original.ticketId) == nil)
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func numbersAreSequentialPerTenantAndYear(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         var numbers: [Int] = []
         for _ in 0..<3 { numbers.append(try await Fixtures.create(store, tenant: "a").number) }
         #expect(numbers == [1, 2, 3])
@@ -123,9 +139,9 @@ struct StoreContractTests {
         #expect(try await Fixtures.create(store, tenant: "a").number == 4)
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func aFailedBuildLeavesNoGap(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         try await Fixtures.create(store, tenant: "a")
         struct Refused: Error {}
         await #expect(throws: Refused.self) {
@@ -134,9 +150,9 @@ struct StoreContractTests {
         #expect(try await Fixtures.create(store, tenant: "a").number == 2)
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func concurrentCreatesGetDistinctConsecutiveNumbers(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         let numbers = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<200 { group.addTask { try await Fixtures.create(store, tenant: "a").number } }
             return try await group.reduce(into: []) { $0.append($1) }
@@ -144,9 +160,9 @@ struct StoreContractTests {
         #expect(numbers.sorted() == Array(1...200))
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func updatesAreConditionalOnVersion(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         var ticket = try await Fixtures.create(store, tenant: "a")
         ticket.status = "open"
         ticket.version = 2
@@ -161,9 +177,9 @@ struct StoreContractTests {
         #expect(try await store.updateTicket(missing, expectedVersion: 2) == false)
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func oneWinnerAmongConcurrentConditionalUpdates(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         let ticket = try await Fixtures.create(store, tenant: "a")
         let wins = try await withThrowingTaskGroup(of: Bool.self) { group in
             for index in 0..<50 {
@@ -179,9 +195,9 @@ struct StoreContractTests {
         #expect(wins == 1)
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func listsFilterSortAndPaginate(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         let day: TimeInterval = 86400
         for index in 0..<30 {
             try await Fixtures.create(store, tenant: "a") { ticket in
@@ -232,9 +248,9 @@ struct StoreContractTests {
         #expect(try await store.listTickets(tenantId: "a", query: query).items.first?.number == 1)
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func searchFoldsAccentsAndKeepsInternalNotesFromCustomers(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         let first = try await Fixtures.create(store, tenant: "a") { ticket in
             ticket.subject = "Falla de instalación eléctrica"
             ticket.notes = [Note(id: "n", authorId: "ana", authorRole: .agent, content: "proveedor Zafiro", isInternal: true, timestamp: Fixtures.epoch)]
@@ -266,9 +282,9 @@ struct StoreContractTests {
         #expect(try await search("instalacion").isEmpty)
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func countsByStatusPriorityAndAgent(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         for index in 0..<6 {
             try await Fixtures.create(store, tenant: "a") { ticket in
                 ticket.status = index < 2 ? "resolved" : "new"
@@ -295,9 +311,9 @@ struct StoreContractTests {
         #expect(try await store.ticketCounts(tenantId: "zzz", filter: StatsFilter()).total == 0)
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func customersAreUniqueByPhoneAndCountTheirTickets(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         try await store.insertCustomer(Fixtures.customer("c1", tenant: "a", phone: "+525512345678"))
         try await store.insertCustomer(Fixtures.customer("c1", tenant: "b", phone: "+525512345678"))
         let samePhone = await #expect(throws: DocketError.self) {
@@ -318,9 +334,9 @@ struct StoreContractTests {
         #expect(page.items.count == 2)
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func agentsAreUniqueByEmail(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         let ana = Agent(
             id: "ana", tenantId: "a", name: "Ana", email: "ana@example.com", role: .agent, skills: ["solar"], capacity: 5,
             createdAt: Fixtures.epoch)
@@ -337,9 +353,70 @@ struct StoreContractTests {
         #expect(try await store.listAgents(tenantId: "a", page: 1, limit: 10).total == 2)
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func pingAnswers(kind: StoreKind) async throws {
         try await kind.make().ping()
+    }
+
+    @Test(arguments: StoreKind.available)
+    func packVersionsAreImmutableAndListed(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let bundle = PackBundle(files: ["pack.yaml": "id: contract", "rules/triage.lua": "-- ¿Qué pasó? Đơn hỗ trợ\nreturn {}"])
+        let first = PackVersion(manifest: Fixtures.pack, bundle: bundle, owner: nil, origin: .shipped, createdBy: "docket", createdAt: Fixtures.epoch)
+        try await store.insertPackVersion(first)
+        let duplicate = await #expect(throws: DocketError.self) { try await store.insertPackVersion(first) }
+        #expect(duplicate?.code == .conflict)
+        var manifest = Fixtures.pack
+        manifest.version = "2"
+        let second = PackVersion(
+            manifest: manifest, bundle: bundle, owner: "a", origin: .upload, createdBy: "boss", createdAt: Fixtures.epoch.addingTimeInterval(60))
+        try await store.insertPackVersion(second)
+        #expect(try await store.packVersion(packId: "contract", version: "1") == first)
+        #expect(try await store.packVersion(packId: "contract", version: "2") == second)
+        #expect(try await store.packVersion(packId: "contract", version: "3") == nil)
+        #expect(try await store.packVersionSummaries() == [first.summary, second.summary])
+    }
+
+    @Test(arguments: StoreKind.available)
+    func recordedEventsAreNumberedPerTenantNewestFirst(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        func event(_ tenant: String, _ n: Int) -> RecordedRuleEvent {
+            RecordedRuleEvent(
+                tenantId: tenant, ticketId: "T-\(n)", type: .ticketCreated, details: ["text": "hola \(n)"], actor: "c1",
+                ticket: Fixtures.ticket(tenant: tenant, number: n), packId: "contract", packVersion: "1",
+                applied: ["set_priority(urgent)"], at: Fixtures.epoch.addingTimeInterval(Double(n)))
+        }
+        try await store.appendRuleEvents([event("a", 1), event("a", 2), event("b", 1)])
+        try await store.appendRuleEvents([event("a", 3)])
+        let recent = try await store.recentRuleEvents(tenantId: "a", limit: 2)
+        #expect(recent.map(\.seq) == [3, 2])
+        #expect(recent.map(\.ticketId) == ["T-3", "T-2"])
+        #expect(recent.first?.ticket == Fixtures.ticket(tenant: "a", number: 3))
+        #expect(recent.first?.at == Fixtures.epoch.addingTimeInterval(3))
+        #expect(try await store.recentRuleEvents(tenantId: "b", limit: 10).map(\.seq) == [1])
+        #expect(try await store.recentRuleEvents(tenantId: "c", limit: 10).isEmpty)
+    }
+
+    @Test(arguments: StoreKind.available)
+    func tenantsAreListedById(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        for id in ["zeta", "alfa", "mu"] {
+            try await store.insertTenant(Tenant(id: id, name: id, pack: Fixtures.pack, createdAt: Fixtures.epoch))
+        }
+        let page = try await store.listTenants(page: 1, limit: 2)
+        #expect(page.items.map(\.id) == ["alfa", "mu"])
+        #expect(page.total == 3)
+        #expect(try await store.listTenants(page: 2, limit: 2).items.map(\.id) == ["zeta"])
+    }
+}
+
+/// Under CI the Mongo run is required: a missing stand-in must fail, not skip.
+@Suite("Store kinds")
+struct StoreKindTests {
+    @Test func theMongoRunIsNotSkippedUnderCI() {
+        if ProcessInfo.processInfo.environment["CI"] != nil {
+            #expect(mongoTestConnection != nil, "CI must set DOCKET_TEST_MONGO_URI (scripts/test.sh starts the stand-in)")
+        }
     }
 }
 

@@ -1,0 +1,207 @@
+import DocketCore
+import Foundation
+
+extension MongoTicketStore {
+    /// Folded search keys: every word of the text and each of its prefixes, so an exact match
+    /// on the keys gives the same "word starts with" search as SQLite's FTS5 `term*`.
+    enum SearchKeys {
+        static let maxWordLength = 24
+        static let maxKeys = 20_000
+
+        static func keys(_ text: String) -> [String] {
+            var out = Set<String>()
+            for word in TextFolding.terms(text) {
+                let word = String(word.prefix(maxWordLength))
+                var prefix = ""
+                for character in word {
+                    prefix.append(character)
+                    out.insert(prefix)
+                }
+                if out.count >= maxKeys { break }
+            }
+            return out.sorted()
+        }
+
+        /// Query terms as keys (a term longer than the stored words is cut the same way).
+        static func terms(_ search: String) -> [String] {
+            TextFolding.terms(search).map { String($0.prefix(maxWordLength)) }
+        }
+    }
+
+    static func ticketDocument(_ ticket: Ticket) throws -> [String: Any] {
+        var doc = try ExtendedJSON.object(ticket)
+        doc["_id"] = key(ticket.tenantId, ticket.ticketId)
+        let publicText = ([ticket.ticketId, ticket.subject, ticket.description] + ticket.notes.filter { !$0.isInternal }.map(\.content))
+            .joined(separator: "\n")
+        let internalText = ticket.notes.filter(\.isInternal).map(\.content).joined(separator: "\n")
+        let keys = SearchKeys.keys(publicText)
+        let firstResponse = ticket.sla.firstResponseAt.map { $0.timeIntervalSince(ticket.createdAt) }
+        doc["ix"] = [
+            "rank": ticket.priority.rank,
+            "escalated": ticket.isEscalated,
+            "resolved": ticket.resolution != nil ? 1 : 0,
+            "frCount": firstResponse == nil ? 0 : 1,
+            "frSeconds": firstResponse ?? 0,
+            "frMet": ticket.sla.firstResponseMet == true ? 1 : 0,
+            "frMeasured": ticket.sla.firstResponseMet == nil ? 0 : 1,
+            "resMet": ticket.sla.resolutionMet == true ? 1 : 0,
+            "resMeasured": ticket.sla.resolutionMet == nil ? 0 : 1,
+            "keys": keys,
+            "internalKeys": SearchKeys.keys(internalText),
+            "text": keys.joined(separator: " "),
+        ] as [String: Any]
+        return doc
+    }
+
+    public func createTicket(tenantId: String, counterYear: Int, build: @Sendable (Int) throws -> Ticket) async throws -> Ticket {
+        let counter = "tickets/\(tenantId)/\(counterYear)"
+        // The counter document exists before anyone increments it (a fresh upsert-$inc can
+        // answer null to concurrent callers); a null answer is an error, never zero.
+        let number: Int = try await connection.job(database: database) { job in
+            let counters = try job.collection(Collections.counters)
+            try counters.updateOne(["_id": counter], ["$setOnInsert": ["value": 0]], upsert: true)
+            guard let data = try counters.findOneAndUpdate(["_id": counter], ["$inc": ["value": 1]]),
+                let value = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["value"] as? Int, value > 0
+            else { throw MongoError(kind: .other, code: 0, message: "ticket counter \(counter) returned no value") }
+            return value
+        }
+        let ticket: Ticket
+        do {
+            ticket = try build(number)
+            try await connection.job(database: database) { job in
+                try job.collection(Collections.tickets).insertOne(Self.ticketDocument(ticket))
+            }
+        } catch {
+            // Give the number back when nobody took a later one, so a failed create leaves no
+            // gap; with a concurrent create in between the gap stays (numbers never repeat).
+            _ = try? await connection.job(database: database) { job in
+                try job.collection(Collections.counters).findOneAndUpdate(["_id": counter, "value": number], ["$inc": ["value": -1]])
+            }
+            throw error
+        }
+        // A separate single-document update: the ticket is stored whatever happens here.
+        try await connection.job(database: database) { job in
+            try job.collection(Collections.customers).updateOne(
+                ["_id": Self.key(tenantId, ticket.customerId)], ["$inc": ["statistics.totalTickets": 1]])
+        }
+        return ticket
+    }
+
+    public func ticket(tenantId: String, ticketId: String) async throws -> Ticket? {
+        try await connection.job(database: database) { job in
+            try job.collection(Collections.tickets).findOne(["_id": Self.key(tenantId, ticketId)]).map { try Self.decode(Ticket.self, $0) }
+        }
+    }
+
+    public func updateTicket(_ ticket: Ticket, expectedVersion: Int) async throws -> Bool {
+        try await connection.job(database: database) { job in
+            try job.collection(Collections.tickets).replaceOne(
+                ["_id": Self.key(ticket.tenantId, ticket.ticketId), "version": expectedVersion], Self.ticketDocument(ticket)) == 1
+        }
+    }
+
+    /// The filter of a ticket query (always scoped by tenant), the same conditions as SQLite's.
+    func filter(tenantId: String, query: TicketQuery) -> [String: Any] {
+        var clauses: [[String: Any]] = [["tenantId": tenantId]]
+        if !query.statuses.isEmpty { clauses.append(["status": ["$in": query.statuses]]) }
+        if let category = query.category { clauses.append(["category": category]) }
+        if let priority = query.priority { clauses.append(["ix.rank": priority.rank]) }
+        if let agent = query.assignedAgent { clauses.append(["assignedAgent": agent.isEmpty ? NSNull() : agent]) }
+        if let customer = query.customerId { clauses.append(["customerId": customer]) }
+        if let conversation = query.conversationId { clauses.append(["conversationId": conversation]) }
+        if let escalated = query.escalated { clauses.append(["ix.escalated": escalated]) }
+        if let from = query.createdFrom { clauses.append(["createdAt": ["$gte": ExtendedJSON.date(from)]]) }
+        if let to = query.createdTo { clauses.append(["createdAt": ["$lte": ExtendedJSON.date(to)]]) }
+        if let tag = query.tag { clauses.append(["tags": tag.lowercased()]) }
+        if let search = query.search {
+            let terms = SearchKeys.terms(search)
+            if terms.isEmpty {
+                clauses.append(["_id": ["$exists": false]])
+            } else if query.searchInternalNotes {
+                for term in terms { clauses.append(["$or": [["ix.keys": term], ["ix.internalKeys": term]]]) }
+            } else if textSearch {
+                // Each term quoted: a phrase of one key, all of them required.
+                clauses.append(["$text": ["$search": terms.map { "\"\($0)\"" }.joined(separator: " ")]])
+            } else {
+                clauses.append(["ix.keys": ["$all": terms]])
+            }
+        }
+        return clauses.count == 1 ? clauses[0] : ["$and": clauses]
+    }
+
+    public func listTickets(tenantId: String, query: TicketQuery) async throws -> Page<Ticket> {
+        let direction = query.ascending ? 1 : -1
+        let sort: [(String, Int)]
+        switch query.sortBy {
+        case .createdAt: sort = [("createdAt", direction), ("_id", direction)]
+        case .updatedAt: sort = [("updatedAt", direction), ("_id", direction)]
+        case .priority: sort = [("ix.rank", direction), ("createdAt", direction), ("_id", direction)]
+        case .status: sort = [("status", direction), ("createdAt", direction), ("_id", direction)]
+        case .ticketId: sort = [("numberingYear", direction), ("number", direction), ("_id", direction)]
+        }
+        return try await connection.job(database: database) { job in
+            let filter = self.filter(tenantId: tenantId, query: query)
+            let tickets = try job.collection(Collections.tickets)
+            let total = try tickets.count(filter)
+            let items = try tickets.find(filter, sort: sort, skip: (query.page - 1) * query.limit, limit: query.limit, projection: ["ix": 0])
+                .map { try Self.decode(Ticket.self, $0) }
+            return Page(items: items, page: query.page, limit: query.limit, total: total)
+        }
+    }
+
+    public func openTicketCounts(tenantId: String, finished: [String]) async throws -> [String: Int] {
+        try await connection.job(database: database) { job in
+            var counts: [String: Int] = [:]
+            let rows = try job.collection(Collections.tickets).aggregate([
+                ["$match": ["tenantId": tenantId, "assignedAgent": ["$ne": NSNull()], "status": ["$nin": finished]]],
+                ["$group": ["_id": "$assignedAgent", "n": ["$sum": 1]]],
+            ])
+            for row in rows {
+                guard let object = try JSONSerialization.jsonObject(with: row) as? [String: Any], let agent = object["_id"] as? String else { continue }
+                counts[agent] = object["n"] as? Int ?? 0
+            }
+            return counts
+        }
+    }
+
+    public func ticketCounts(tenantId: String, filter: StatsFilter) async throws -> TicketCounts {
+        var query = TicketQuery()
+        query.assignedAgent = filter.assignedAgent
+        query.customerId = filter.customerId
+        query.createdFrom = filter.createdFrom
+        query.createdTo = filter.createdTo
+        let statsQuery = query
+        return try await connection.job(database: database) { job in
+            let match = self.filter(tenantId: tenantId, query: statsQuery)
+            let tickets = try job.collection(Collections.tickets)
+            func grouped(_ field: String) throws -> [String: Int] {
+                var out: [String: Int] = [:]
+                for row in try tickets.aggregate([["$match": match], ["$group": ["_id": "$\(field)", "n": ["$sum": 1]]]]) {
+                    guard let object = try JSONSerialization.jsonObject(with: row) as? [String: Any], let key = object["_id"] as? String else { continue }
+                    out[key] = object["n"] as? Int ?? 0
+                }
+                return out
+            }
+            let byStatus = try grouped("status")
+            let byPriority = try grouped("priority")
+            let escalated = try tickets.count(["$and": [match, ["ix.escalated": true]]])
+            let sums = ["resolved", "frCount", "frSeconds", "frMet", "frMeasured", "resMet", "resMeasured"]
+            var group: [String: Any] = ["_id": "$assignedAgent", "assigned": ["$sum": 1]]
+            for field in sums { group[field] = ["$sum": "$ix.\(field)"] }
+            let agents = try tickets.aggregate([
+                ["$match": ["$and": [match, ["assignedAgent": ["$ne": NSNull()]]]]],
+                ["$group": group],
+                ["$sort": ["_id": 1]],
+            ]).compactMap { row -> AgentTicketFigures? in
+                guard let o = try JSONSerialization.jsonObject(with: row) as? [String: Any], let agent = o["_id"] as? String else { return nil }
+                func int(_ key: String) -> Int { (o[key] as? NSNumber)?.intValue ?? 0 }
+                return AgentTicketFigures(
+                    agentId: agent, assigned: int("assigned"), resolved: int("resolved"), firstResponseCount: int("frCount"),
+                    firstResponseTotalSeconds: (o["frSeconds"] as? NSNumber)?.doubleValue ?? 0, firstResponseMet: int("frMet"),
+                    firstResponseMeasured: int("frMeasured"), resolutionMet: int("resMet"), resolutionMeasured: int("resMeasured"))
+            }
+            return TicketCounts(
+                total: byStatus.values.reduce(0, +), byStatus: byStatus, byPriority: byPriority, escalated: escalated, agents: agents)
+        }
+    }
+}

@@ -1,0 +1,252 @@
+import DocketCore
+import Foundation
+import Logging
+
+/// The MongoDB store (a replica set or sharded cluster in production). Every call is one job
+/// on the connection's blocking threads; every state change is one conditional write on one
+/// document; `tenantId` leads every index key.
+public final class MongoTicketStore: TicketStore {
+    let connection: MongoConnection
+    /// The database this store uses (the URI's, unless given).
+    public let database: String
+    /// Whether the server builds text indexes (MongoDB does; the SecantusDB stand-in does not).
+    public let textSearch: Bool
+
+    public var description: String { "mongodb:\(connection.displayURI) db=\(database)" }
+
+    enum Collections {
+        static let tenants = "tenants", counters = "counters", tickets = "tickets", customers = "customers"
+        static let agents = "agents", packVersions = "pack_versions", ruleEvents = "rule_events"
+    }
+
+    /// Connects (lazily: the first call selects a server), creates the indexes and detects
+    /// text-index support.
+    public static func open(
+        _ connection: MongoConnection, database: String? = nil, logger: Logger = Logger(label: "docket.mongo")
+    ) async throws -> MongoTicketStore {
+        let database = database ?? connection.databaseName
+        try await ensureIndexes(connection, database)
+        let text = try await detectTextIndexes(connection, database)
+        logger.info(
+            text ? "mongodb text index available: public search uses $text over the search keys"
+                : "mongodb text indexes unsupported (error 67): search uses the folded keyword field",
+            metadata: ["db": "\(database)", "libmongoc": "\(MongoConnection.linkedVersion)"])
+        return MongoTicketStore(connection: connection, database: database, textSearch: text)
+    }
+
+    init(connection: MongoConnection, database: String, textSearch: Bool) {
+        self.connection = connection
+        self.database = database
+        self.textSearch = textSearch
+    }
+
+    /// Idempotent: one index for every query the API makes.
+    static func ensureIndexes(_ connection: MongoConnection, _ database: String) async throws {
+        try await connection.job(database: database) { job in
+            try job.collection(Collections.tickets).createIndexes(Collections.tickets, [
+                IndexSpec(name: "tenant_ticketId", keys: [("tenantId", .ascending), ("ticketId", .ascending)], unique: true),
+                IndexSpec(name: "tenant_customer_status", keys: [("tenantId", .ascending), ("customerId", .ascending), ("status", .ascending)]),
+                IndexSpec(name: "tenant_agent_status", keys: [("tenantId", .ascending), ("assignedAgent", .ascending), ("status", .ascending)]),
+                IndexSpec(name: "tenant_category_status", keys: [("tenantId", .ascending), ("category", .ascending), ("status", .ascending)]),
+                IndexSpec(name: "tenant_priority_status", keys: [("tenantId", .ascending), ("ix.rank", .ascending), ("status", .ascending)]),
+                IndexSpec(
+                    name: "tenant_status_priority_created",
+                    keys: [("tenantId", .ascending), ("status", .ascending), ("ix.rank", .ascending), ("createdAt", .ascending)]),
+                IndexSpec(name: "tenant_tags", keys: [("tenantId", .ascending), ("tags", .ascending)]),
+                IndexSpec(name: "tenant_created", keys: [("tenantId", .ascending), ("createdAt", .ascending)]),
+                IndexSpec(name: "tenant_updated", keys: [("tenantId", .ascending), ("updatedAt", .ascending)]),
+                IndexSpec(name: "tenant_conversation", keys: [("tenantId", .ascending), ("conversationId", .ascending)]),
+                IndexSpec(name: "tenant_search_keys", keys: [("tenantId", .ascending), ("ix.keys", .ascending)]),
+            ])
+            try job.collection(Collections.customers).createIndexes(Collections.customers, [
+                IndexSpec(
+                    name: "tenant_phone", keys: [("tenantId", .ascending), ("phoneNumber", .ascending)], unique: true,
+                    partialFilter: ["phoneNumber": ["$exists": true]]),
+                IndexSpec(name: "tenant_created", keys: [("tenantId", .ascending), ("createdAt", .ascending)]),
+            ])
+            try job.collection(Collections.agents).createIndexes(Collections.agents, [
+                IndexSpec(
+                    name: "tenant_email", keys: [("tenantId", .ascending), ("emailKey", .ascending)], unique: true,
+                    partialFilter: ["emailKey": ["$exists": true]]),
+                IndexSpec(name: "tenant_created", keys: [("tenantId", .ascending), ("createdAt", .ascending)]),
+            ])
+            try job.collection(Collections.ruleEvents).createIndexes(Collections.ruleEvents, [
+                IndexSpec(name: "tenant_seq", keys: [("tenantId", .ascending), ("seq", .ascending)], unique: true)
+            ])
+        }
+    }
+
+    /// Tries to build a text index; error 67 (CannotCreateIndex) or "not supported" means no.
+    static func detectTextIndexes(_ connection: MongoConnection, _ database: String) async throws -> Bool {
+        do {
+            try await connection.job(database: database) { job in
+                try job.collection(Collections.tickets).createIndexes(Collections.tickets, [
+                    IndexSpec(name: "tenant_search_text", keys: [("tenantId", .ascending), ("ix.text", .text)], defaultLanguage: "none")
+                ])
+            }
+            return true
+        } catch let error as DocketError where error.code == .internalError {
+            return false
+        }
+    }
+
+    // MARK: - Documents
+
+    static func key(_ tenantId: String, _ id: String) -> String { "\(tenantId)/\(id)" }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T {
+        do {
+            return try ExtendedJSON.decoder().decode(type, from: data)
+        } catch {
+            throw DocketError(.internalError, "mongodb: a stored \(T.self) does not decode: \(error)")
+        }
+    }
+
+    public func ping() async throws {
+        try await connection.job(database: database) { job in try job.ping() }
+    }
+
+    // MARK: - Tenants
+
+    public func tenant(id: String) async throws -> Tenant? {
+        try await connection.job(database: database) { job in
+            try job.collection(Collections.tenants).findOne(["_id": id]).map { try Self.decode(Tenant.self, $0) }
+        }
+    }
+
+    static func tenantDocument(_ tenant: Tenant) throws -> [String: Any] {
+        var doc = try ExtendedJSON.object(tenant)
+        doc["_id"] = tenant.id
+        return doc
+    }
+
+    public func insertTenant(_ tenant: Tenant) async throws {
+        try await connection.job(database: database) { job in try job.collection(Collections.tenants).insertOne(Self.tenantDocument(tenant)) }
+    }
+
+    public func updateTenant(_ tenant: Tenant, expectedVersion: Int) async throws -> Bool {
+        try await connection.job(database: database) { job in
+            try job.collection(Collections.tenants).replaceOne(["_id": tenant.id, "version": expectedVersion], Self.tenantDocument(tenant)) == 1
+        }
+    }
+
+    public func listTenants(page: Int, limit: Int) async throws -> Page<Tenant> {
+        try await connection.job(database: database) { job in
+            let tenants = try job.collection(Collections.tenants)
+            let total = try tenants.count([:])
+            let items = try tenants.find([:], sort: [("_id", 1)], skip: (page - 1) * limit, limit: limit).map { try Self.decode(Tenant.self, $0) }
+            return Page(items: items, page: page, limit: limit, total: total)
+        }
+    }
+
+    // MARK: - Customers and agents
+
+    public func insertCustomer(_ customer: Customer) async throws {
+        try await connection.job(database: database) { job in
+            var doc = try ExtendedJSON.object(customer)
+            doc["_id"] = Self.key(customer.tenantId, customer.id)
+            try job.collection(Collections.customers).insertOne(doc)
+        }
+    }
+
+    public func customer(tenantId: String, id: String) async throws -> Customer? {
+        try await connection.job(database: database) { job in
+            try job.collection(Collections.customers).findOne(["_id": Self.key(tenantId, id)]).map { try Self.decode(Customer.self, $0) }
+        }
+    }
+
+    public func listCustomers(tenantId: String, page: Int, limit: Int) async throws -> Page<Customer> {
+        try await connection.job(database: database) { job in
+            let customers = try job.collection(Collections.customers)
+            let total = try customers.count(["tenantId": tenantId])
+            let items = try customers.find(["tenantId": tenantId], sort: [("createdAt", -1), ("id", 1)], skip: (page - 1) * limit, limit: limit)
+                .map { try Self.decode(Customer.self, $0) }
+            return Page(items: items, page: page, limit: limit, total: total)
+        }
+    }
+
+    public func insertAgent(_ agent: Agent) async throws {
+        try await connection.job(database: database) { job in
+            var doc = try ExtendedJSON.object(agent)
+            doc["_id"] = Self.key(agent.tenantId, agent.id)
+            if let email = agent.email { doc["emailKey"] = email.lowercased() }
+            try job.collection(Collections.agents).insertOne(doc)
+        }
+    }
+
+    public func agent(tenantId: String, id: String) async throws -> Agent? {
+        try await connection.job(database: database) { job in
+            try job.collection(Collections.agents).findOne(["_id": Self.key(tenantId, id)]).map { try Self.decode(Agent.self, $0) }
+        }
+    }
+
+    public func listAgents(tenantId: String, page: Int, limit: Int) async throws -> Page<Agent> {
+        try await connection.job(database: database) { job in
+            let agents = try job.collection(Collections.agents)
+            let total = try agents.count(["tenantId": tenantId])
+            let items = try agents.find(["tenantId": tenantId], sort: [("createdAt", -1), ("id", 1)], skip: (page - 1) * limit, limit: limit)
+                .map { try Self.decode(Agent.self, $0) }
+            return Page(items: items, page: page, limit: limit, total: total)
+        }
+    }
+
+    // MARK: - Packs and recorded events
+
+    public func insertPackVersion(_ version: PackVersion) async throws {
+        try await connection.job(database: database) { job in
+            var doc = try ExtendedJSON.object(version)
+            doc["_id"] = version.summary.key
+            try job.collection(Collections.packVersions).insertOne(doc)
+        }
+    }
+
+    public func packVersion(packId: String, version: String) async throws -> PackVersion? {
+        try await connection.job(database: database) { job in
+            try job.collection(Collections.packVersions).findOne(["_id": "\(packId)@\(version)"]).map { try Self.decode(PackVersion.self, $0) }
+        }
+    }
+
+    private struct SummaryOnly: Decodable { var summary: PackVersionSummary }
+
+    public func packVersionSummaries() async throws -> [PackVersionSummary] {
+        try await connection.job(database: database) { job in
+            try job.collection(Collections.packVersions)
+                .find([:], sort: [("summary.packId", 1), ("summary.createdAt", 1), ("_id", 1)], projection: ["summary": 1])
+                .map { try Self.decode(SummaryOnly.self, $0).summary }
+        }
+    }
+
+    public func appendRuleEvents(_ events: [RecordedRuleEvent]) async throws {
+        guard !events.isEmpty else { return }
+        let byTenant = Dictionary(grouping: events, by: \.tenantId)
+        let keep = RecordedRuleEvent.retainedPerTenant
+        try await connection.job(database: database) { job in
+            let encoded = try byTenant.mapValues { list in try list.map { try ExtendedJSON.object($0) } }
+            let counters = try job.collection(Collections.counters)
+            let log = try job.collection(Collections.ruleEvents)
+            for (tenant, docs) in encoded {
+                let counter = "events/\(tenant)"
+                try counters.updateOne(["_id": counter], ["$setOnInsert": ["value": 0]], upsert: true)
+                guard let data = try counters.findOneAndUpdate(["_id": counter], ["$inc": ["value": docs.count]]),
+                    let last = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["value"] as? Int
+                else { throw MongoError(kind: .other, code: 0, message: "event counter returned no value") }
+                let first = last - docs.count + 1
+                let numbered: [[String: Any]] = docs.enumerated().map { offset, doc in
+                    var doc = doc
+                    doc["seq"] = first + offset
+                    doc["_id"] = "\(tenant)/\(first + offset)"
+                    return doc
+                }
+                try log.insertMany(numbered)
+                if last > keep { try log.deleteMany(["tenantId": tenant, "seq": ["$lte": last - keep]]) }
+            }
+        }
+    }
+
+    public func recentRuleEvents(tenantId: String, limit: Int) async throws -> [RecordedRuleEvent] {
+        try await connection.job(database: database) { job in
+            try job.collection(Collections.ruleEvents).find(["tenantId": tenantId], sort: [("seq", -1)], limit: limit)
+                .map { try Self.decode(RecordedRuleEvent.self, $0) }
+        }
+    }
+}
