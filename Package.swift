@@ -83,6 +83,7 @@ let package = Package(
         .testTarget(name: "DocketRulesTests", dependencies: ["DocketCore", "DocketRules", "DocketPacks"]),
         .testTarget(name: "DocketPacksTests", dependencies: ["DocketCore", "DocketPacks"]),
         .testTarget(name: "DocketStoreContractTests", dependencies: ["DocketCore", "DocketSQLite", "DocketMongo"]),
+        .testTarget(name: "DocketMongoTests", dependencies: ["DocketCore", "DocketMongo"]),
         .testTarget(
             name: "DocketHTTPTests",
             dependencies: [

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages Docket needs on Debian bookworm (idempotent).
 set -euo pipefail
-packages=(libsqlite3-dev liblua5.4-dev libmongoc-dev pkg-config curl)
+packages=(libsqlite3-dev liblua5.4-dev libmongoc-dev pkg-config curl python3 python3-venv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

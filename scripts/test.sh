@@ -4,6 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+# The Mongo run of the store contract suite needs the stand-in: start one unless the
+# caller (.ci/run) already did and said where.
+if [ -z "${DOCKET_TEST_MONGO_URI:-}" ]; then
+  export DOCKET_STANDIN_PORT=${DOCKET_STANDIN_PORT:-27131}
+  ./scripts/mongo-standin.sh start
+  trap './scripts/mongo-standin.sh stop' EXIT
+  export DOCKET_TEST_MONGO_URI="mongodb://127.0.0.1:$DOCKET_STANDIN_PORT/?directConnection=true"
+fi
+export DOCKET_TEST_MONGO_BIN=${DOCKET_TEST_MONGO_BIN:-$PWD/.venv-mongo/bin/secantusd-py}
 log=$(mktemp)
 set +e
 swift test --disable-xctest "$@" 2>&1 | tee "$log"

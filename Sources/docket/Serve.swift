@@ -2,6 +2,7 @@ import ArgumentParser
 import DocketAssembly
 import DocketCore
 import DocketHTTP
+import DocketMongo
 import DocketPacks
 import DocketRules
 import DocketSQLite
@@ -12,7 +13,8 @@ import Metrics
 import Prometheus
 
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the server on the embedded SQLite store.")
+    static let configuration = CommandConfiguration(
+        abstract: "Run the server: on the embedded SQLite store, or on MongoDB with --mongo-uri.")
 
     @Option(help: "Address to listen on (http.host, DOCKET_HOST; default 127.0.0.1).")
     var host: String?
@@ -38,6 +40,12 @@ struct Serve: AsyncParsableCommand {
     var rulesMemoryLimitBytes: Int?
     @Option(help: "Wall-clock limit of one rule evaluation (rules.timeoutMs, DOCKET_RULES_TIMEOUT_MS; default 50).")
     var rulesTimeoutMs: Int?
+    @Option(help: "MongoDB URI; the database name comes from its path (default docket). Without it, the embedded SQLite store (store.mongo.uri, DOCKET_MONGO_URI).")
+    var mongoUri: String?
+    @Option(help: "MongoDB write concern: majority (w: majority, j: true) or primary (w: 1) (store.mongo.writeConcern, DOCKET_MONGO_WRITE_CONCERN; default majority).")
+    var mongoWriteConcern: String?
+    @Option(help: "MongoDB clients and blocking threads (store.mongo.poolSize, DOCKET_MONGO_POOL_SIZE; default 8).")
+    var mongoPoolSize: Int?
     @Option(help: "Log level: trace, debug, info, notice, warning, error (log.level, DOCKET_LOG_LEVEL; default info).")
     var logLevel: String?
 
@@ -68,19 +76,43 @@ struct Serve: AsyncParsableCommand {
         } else {
             logger.info("data directory", metadata: ["path": "\(dataDirectory.url.path)"])
         }
-        let durabilityName = Setting.value(sqliteDurability, env: "DOCKET_SQLITE_DURABILITY", default: "normal")
-        guard let durability = SQLiteTicketStore.Durability(rawValue: durabilityName) else {
-            throw SetupError("store.sqlite.durability must be normal or full, got '\(durabilityName)'")
+        let store: any TicketStore
+        let storeKind: String
+        var mongo: MongoConnection?
+        if let uri = Setting.optional(mongoUri, env: "DOCKET_MONGO_URI") {
+            let concernName = Setting.value(mongoWriteConcern, env: "DOCKET_MONGO_WRITE_CONCERN", default: "majority")
+            guard let concern = MongoWriteConcern(rawValue: concernName) else {
+                throw SetupError("store.mongo.writeConcern must be majority or primary, got '\(concernName)'")
+            }
+            let poolSize = try Setting.integer(mongoPoolSize, env: "DOCKET_MONGO_POOL_SIZE", default: 8, name: "store.mongo.poolSize")
+            guard (1...256).contains(poolSize) else { throw SetupError("store.mongo.poolSize must be between 1 and 256") }
+            let connection = try MongoConnection(uri: uri, settings: MongoSettings(poolSize: poolSize, writeConcern: concern))
+            store = try await MongoTicketStore.open(connection, logger: logger)
+            mongo = connection
+            storeKind = "mongodb"
+            logger.info(
+                "MongoDB store opened",
+                metadata: [
+                    "uri": "\(connection.displayURI)", "db": "\(connection.databaseName)", "libmongoc": "\(MongoConnection.linkedVersion)",
+                    "writeConcern": "\(concern.rawValue)", "poolSize": "\(poolSize)",
+                ])
+        } else {
+            let durabilityName = Setting.value(sqliteDurability, env: "DOCKET_SQLITE_DURABILITY", default: "normal")
+            guard let durability = SQLiteTicketStore.Durability(rawValue: durabilityName) else {
+                throw SetupError("store.sqlite.durability must be normal or full, got '\(durabilityName)'")
+            }
+            let existed = FileManager.default.fileExists(atPath: dataDirectory.databasePath)
+            let sqlite = try SQLiteTicketStore(path: dataDirectory.databasePath, durability: durability)
+            let migrations = try await sqlite.appliedMigrations().count
+            logger.info(
+                existed ? "SQLite store opened" : "SQLite store created",
+                metadata: [
+                    "path": "\(dataDirectory.databasePath)", "durability": "\(durability.rawValue)",
+                    "migrations": "\(migrations)",
+                ])
+            store = sqlite
+            storeKind = "sqlite"
         }
-        let existed = FileManager.default.fileExists(atPath: dataDirectory.databasePath)
-        let store = try SQLiteTicketStore(path: dataDirectory.databasePath, durability: durability)
-        let migrations = try await store.appliedMigrations().count
-        logger.info(
-            existed ? "SQLite store opened" : "SQLite store created",
-            metadata: [
-                "path": "\(dataDirectory.databasePath)", "durability": "\(durability.rawValue)",
-                "migrations": "\(migrations)",
-            ])
         let tokens = try await TokenAuthority(secret: try dataDirectory.signingSecret(logger: logger))
 
         let packsRoot = URL(fileURLWithPath: Setting.value(packsDir, env: "DOCKET_PACKS_DIR", default: "./IndustryPacks")).standardizedFileURL
@@ -109,10 +141,11 @@ struct Serve: AsyncParsableCommand {
             ])
 
         let app = try buildApplication(
-            HTTPDependencies(service: service, tokens: tokens, metrics: registry, storeKind: "sqlite"), settings: settings,
+            HTTPDependencies(service: service, tokens: tokens, metrics: registry, storeKind: storeKind), settings: settings,
             logger: logger)
         logger.info("listening", metadata: ["address": "http://\(settings.host):\(settings.port)"])
         try await app.runService()
         await service.flushRecordedEvents()
+        try await mongo?.close()
     }
 }

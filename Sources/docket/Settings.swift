@@ -11,6 +11,13 @@ enum Setting {
         return fallback
     }
 
+    /// The flag, else a non-empty environment variable, else nil.
+    static func optional(_ flag: String?, env: String) -> String? {
+        if let flag, !flag.isEmpty { return flag }
+        guard let text = ProcessInfo.processInfo.environment[env], !text.isEmpty else { return nil }
+        return text
+    }
+
     static func integer(_ flag: Int?, env: String, default fallback: Int, name: String) throws -> Int {
         if let flag { return flag }
         guard let text = ProcessInfo.processInfo.environment[env], !text.isEmpty else { return fallback }
