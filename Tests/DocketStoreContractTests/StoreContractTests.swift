@@ -529,3 +529,57 @@ struct MongoOutageTests {
         #expect(error?.code == .storeUnavailable)
     }
 }
+
+@Suite("Legacy chat migration")
+struct LegacyMigrationTests {
+    /// A seeded legacy collection imports once: the second run creates nothing and says why.
+    @Test(.enabled(if: mongoTestConnection != nil))
+    func legacyConversationsImportIdempotently() async throws {
+        let store = try #require(try await StoreKind.mongo.make() as? MongoTicketStore)
+        try await store.insertTenant(Tenant(id: "shop", name: "Shop", pack: Fixtures.pack, createdAt: Fixtures.epoch))
+        @Sendable func millis(_ seconds: Double) -> [String: Any] { ["$date": ["$numberLong": String(Int64((Fixtures.epoch.timeIntervalSince1970 + seconds) * 1000))]] }
+        let legacy: [[String: Any]] = [
+            ["_id": ["$oid": "65a1b2c3d4e5f60718293a01"], "sender_id": "khach1", "receiver_id": "nv_lan", "content": "Chưa nhận được hàng\nĐơn SV-1", "created_at": millis(0)],
+            ["_id": ["$oid": "65a1b2c3d4e5f60718293a02"], "sender_id": "nv_lan", "receiver_id": "khach1", "content": "Dạ em kiểm tra ngay", "created_at": millis(60)],
+            ["_id": ["$oid": "65a1b2c3d4e5f60718293a03"], "sender_id": "khach1", "receiver_id": "nv_lan", "content": "Cảm ơn", "created_at": millis(120)],
+            ["_id": ["$oid": "65a1b2c3d4e5f60718293a04"], "sender_id": "nv_minh", "receiver_id": "khach2", "content": "Chào anh, đơn đã giao", "created_at": "2026-09-21T10:00:00Z"],
+            ["_id": ["$oid": "65a1b2c3d4e5f60718293a05"], "sender_id": "khach2", "receiver_id": "nv_minh", "content": "Tôi muốn đổi trả", "created_at": "2026-09-21T10:05:00Z"],
+            ["_id": ["$oid": "65a1b2c3d4e5f60718293a06"], "sender_id": "nv_lan", "receiver_id": "nv_minh", "content": "nội bộ", "created_at": millis(10)],
+            ["_id": ["$oid": "65a1b2c3d4e5f60718293a07"], "sender_id": "khach3", "content": "thiếu người nhận", "created_at": millis(20)],
+        ]
+        let seed = try JSONSerialization.data(withJSONObject: legacy)
+        try await store.connection.job(database: store.database) { job in
+            try job.collection("conversations").insertMany(try JSONSerialization.jsonObject(with: seed) as! [[String: Any]])
+        }
+        let importer = LegacyChatImporter(store: store)
+        let (messages, unreadable) = try await importer.readMessages(collection: "conversations", pageSize: 2)
+        #expect(messages.count == 6)
+        #expect(unreadable.map(\.reason) == ["no sender_id or receiver_id"])
+
+        let dry = try await importer.run(tenantId: "shop", messages: messages, staffIds: ["nv_lan", "nv_minh"], dryRun: true)
+        #expect(dry.created.count == 2)
+        #expect(try await store.listTickets(tenantId: "shop", query: TicketQuery()).total == 0)
+
+        let first = try await importer.run(tenantId: "shop", messages: messages, staffIds: ["nv_lan", "nv_minh"], dryRun: false)
+        #expect(first.created == ["T-2026-000001", "T-2026-000002"])
+        #expect(first.messagesImported == 5)
+        #expect(first.customersCreated == 2)
+        #expect(first.skipped.map(\.reason) == ["both parties are staff"])
+        let ticket = try #require(try await store.ticket(tenantId: "shop", ticketId: "T-2026-000001"))
+        #expect(ticket.customerId == "khach1")
+        #expect(ticket.subject == "Chưa nhận được hàng")
+        #expect(ticket.createdAt == Fixtures.epoch)
+        #expect(ticket.notes.map(\.content) == ["Dạ em kiểm tra ngay", "Cảm ơn"])
+        #expect(ticket.notes.map(\.authorRole) == [.agent, .customer])
+        // The thread that staff opened takes the customer's first message as its description.
+        let second = try #require(try await store.ticket(tenantId: "shop", ticketId: "T-2026-000002"))
+        #expect(second.description == "Tôi muốn đổi trả")
+        #expect(second.notes.map(\.content) == ["Chào anh, đơn đã giao"])
+        #expect(try await store.customer(tenantId: "shop", id: "khach2")?.statistics.totalTickets == 1)
+
+        let again = try await importer.run(tenantId: "shop", messages: messages, staffIds: ["nv_lan", "nv_minh"], dryRun: false)
+        #expect(again.created.isEmpty)
+        #expect(again.skipped.filter { $0.reason.hasPrefix("already imported as") }.count == 2)
+        #expect(try await store.listTickets(tenantId: "shop", query: TicketQuery()).total == 2)
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import DocketCore
+import DocketMongo
+import Foundation
+
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate", abstract: "Import data from earlier systems.", subcommands: [Conversations.self])
+
+    struct Conversations: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import the old 1-1 chat (sender_id, receiver_id, content, created_at) as tickets: one per customer thread, messages in order. Safe to re-run.")
+
+        @Option(help: "MongoDB URI of the Docket database that also holds the legacy collection (DOCKET_MONGO_URI).")
+        var mongoUri: String?
+        @Option(help: "The legacy collection.")
+        var collection: String = "conversations"
+        @Option(help: "Tenant the tickets are created in (it must exist: start the server once, or POST /api/v2/tenants).")
+        var tenant: String = "default"
+        @Option(help: "Staff ids, comma-separated (the other party of each message is the customer).")
+        var staffIds: String?
+        @Option(help: "A file of staff ids, one per line (# comments allowed).")
+        var staffFile: String?
+        @Flag(help: "Read and report what would be created; write nothing.")
+        var dryRun = false
+
+        func staff() throws -> Set<String> {
+            var ids = Set((staffIds ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+            if let staffFile {
+                let text = try String(contentsOfFile: staffFile, encoding: .utf8)
+                for line in text.split(whereSeparator: \.isNewline) {
+                    let id = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0].trimmingCharacters(in: .whitespaces)
+                    if !id.isEmpty { ids.insert(id) }
+                }
+            }
+            guard !ids.isEmpty else { throw ValidationError("give the staff ids with --staff-ids or --staff-file") }
+            return ids
+        }
+
+        func run() async throws {
+            guard let uri = Setting.optional(mongoUri, env: "DOCKET_MONGO_URI") else {
+                throw ValidationError("--mongo-uri (or DOCKET_MONGO_URI) is required")
+            }
+            let staff = try staff()
+            let connection = try MongoConnection(uri: uri, settings: MongoSettings(poolSize: 2))
+            let store = try await MongoTicketStore.open(connection)
+            let importer = LegacyChatImporter(store: store)
+            let (messages, unreadable) = try await importer.readMessages(collection: collection)
+            print("read \(messages.count) messages from \(connection.databaseName).\(collection)\(dryRun ? " (dry run)" : "")")
+            var report = try await importer.run(tenantId: tenant, messages: messages, staffIds: staff, dryRun: dryRun) { done, total in
+                if done == total || done % 100 == 0 { print("threads: \(done)/\(total)") }
+            }
+            report.skipped = unreadable + report.skipped
+            let reasons = Dictionary(grouping: report.skipped, by: \.reason).mapValues(\.count)
+            for (reason, count) in reasons.sorted(by: { $0.key < $1.key }) { print("skipped \(count): \(reason)") }
+            print(report.summary)
+            try await connection.close()
+        }
+    }
+}
