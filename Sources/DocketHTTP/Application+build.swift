@@ -67,6 +67,7 @@ func makeRoutes(_ dependencies: HTTPDependencies, settings: HTTPSettings) throws
     PeopleController(service: dependencies.service, limits: settings.limits).register(routes)
     ConfigController(service: dependencies.service, limits: settings.limits).register(routes)
     PackController(service: dependencies.service, limits: settings.limits).register(routes)
+    AssistantController(service: dependencies.service, limits: settings.limits).register(routes)
     try system.registerDocument(routes)
     return routes
 }

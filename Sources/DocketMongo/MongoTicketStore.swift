@@ -17,6 +17,7 @@ public final class MongoTicketStore: TicketStore {
     enum Collections {
         static let tenants = "tenants", counters = "counters", tickets = "tickets", customers = "customers"
         static let agents = "agents", packVersions = "pack_versions", ruleEvents = "rule_events"
+        static let apiKeys = "api_keys", toolCalls = "tool_calls"
     }
 
     /// Connects (lazily: the first call selects a server), creates the indexes and detects
@@ -69,6 +70,9 @@ public final class MongoTicketStore: TicketStore {
                     name: "tenant_email", keys: [("tenantId", .ascending), ("emailKey", .ascending)], unique: true,
                     partialFilter: ["emailKey": ["$exists": true]]),
                 IndexSpec(name: "tenant_created", keys: [("tenantId", .ascending), ("createdAt", .ascending)]),
+            ])
+            try job.collection(Collections.apiKeys).createIndexes(Collections.apiKeys, [
+                IndexSpec(name: "tenant_created", keys: [("tenantId", .ascending), ("createdAt", .ascending)])
             ])
             try job.collection(Collections.ruleEvents).createIndexes(Collections.ruleEvents, [
                 IndexSpec(name: "tenant_seq", keys: [("tenantId", .ascending), ("seq", .ascending)], unique: true)

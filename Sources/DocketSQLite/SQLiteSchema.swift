@@ -101,6 +101,24 @@ enum SQLiteSchema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v3 api keys, assistant tool calls") { db in
+            try db.execute(sql: """
+                CREATE TABLE api_keys (
+                    id TEXT PRIMARY KEY,
+                    tenant_id TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    doc TEXT NOT NULL
+                );
+                CREATE INDEX api_keys_by_tenant ON api_keys(tenant_id, created_at);
+                CREATE TABLE tool_calls (
+                    tenant_id TEXT NOT NULL,
+                    call_id TEXT NOT NULL,
+                    output TEXT,
+                    created_at INTEGER NOT NULL,
+                    PRIMARY KEY (tenant_id, call_id)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -179,6 +179,10 @@ struct SystemTests {
             let report = try await client.call(.post, "/api/v2/packs/luxfree-solar/versions/1.1.0/simulate", token: platform, json: [:])
             #expect((try report.json()["events"] as? Int ?? 0) > 0)
             check(try report.json(), against: "SimulationReport")
+            check(try await client.call(.get, "/api/v2/assistant/tools", token: admin).json(), against: "AssistantTools")
+            let created = try await client.call(.post, "/api/v2/api-keys", token: admin, json: ["name": "bot", "role": "assistant"])
+            check(try created.json(), against: "CreatedApiKey")
+            check(try await client.call(.get, "/api/v2/api-keys", token: admin).json(), against: "ApiKeyList")
             check(try await client.call(.get, "/api/v2/tickets/nope", token: admin).json(), against: "Error")
         }
     }

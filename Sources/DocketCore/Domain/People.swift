@@ -3,7 +3,9 @@ import Foundation
 /// Who is making a request, as proven by a bearer token.
 public enum Role: String, Codable, Sendable, CaseIterable {
     /// `platform` administers every tenant and the shared packs; inside its own tenant it is an admin.
-    case platform, admin, agent, customer
+    /// `assistant` is an integration (an AI assistant) acting for customers it identifies by phone
+    /// number; it holds API keys, never tokens, and reaches only `/api/v2/assistant`.
+    case platform, admin, agent, customer, assistant
 
     /// Admins of a tenant and platform admins.
     public var isAdmin: Bool { self == .admin || self == .platform }
@@ -21,7 +23,7 @@ public struct Principal: Sendable, Equatable {
         self.subject = subject
     }
 
-    public var isStaff: Bool { role != .customer }
+    public var isStaff: Bool { role == .agent || role == .admin || role == .platform }
 
     /// May administer `tenantId`: its own admins, or a platform admin.
     public func administers(_ tenantId: String) -> Bool {

@@ -203,7 +203,7 @@ public struct Ticket: Codable, Sendable, Equatable {
 
     /// The ticket as `principal` may see it: customers never see internal notes.
     public func visible(to principal: Principal) -> Ticket {
-        guard principal.role == .customer else { return self }
+        guard !principal.isStaff else { return self }
         var copy = self
         copy.notes = notes.filter { !$0.isInternal }
         copy.ruleAudit = nil

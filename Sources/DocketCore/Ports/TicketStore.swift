@@ -160,4 +160,19 @@ public protocol TicketStore: Sendable {
     func appendRuleEvents(_ events: [RecordedRuleEvent]) async throws
     /// The tenant's latest recorded events, newest first.
     func recentRuleEvents(tenantId: String, limit: Int) async throws -> [RecordedRuleEvent]
+
+    /// The customer with this (normalised) phone number in the tenant.
+    func customer(tenantId: String, phone: String) async throws -> Customer?
+
+    /// Stores a new API key; `.conflict` if the id exists.
+    func insertApiKey(_ key: ApiKey) async throws
+    func apiKey(id: String) async throws -> ApiKey?
+    func listApiKeys(tenantId: String) async throws -> [ApiKey]
+    /// Marks the key revoked; false when the tenant has no such key or it is already revoked.
+    func revokeApiKey(tenantId: String, id: String, by: String, at: Date) async throws -> Bool
+
+    /// Claims `callId` for the tenant: nil when this caller claimed it now (do the work, then
+    /// `completeToolCall`), or the existing record (its output is nil while the first call runs).
+    func claimToolCall(tenantId: String, callId: String, at: Date) async throws -> ToolCallRecord?
+    func completeToolCall(tenantId: String, callId: String, output: String) async throws
 }

@@ -143,8 +143,14 @@ public final class TicketService: Sendable {
                 throw DocketError.invalid("customerId", "unknown customer '\(given)'")
             }
             customerId = given
-            source = input.source ?? .agent
-            if input.assignToSelf == true { assignee = principal.subject }
+            if principal.role == .assistant {
+                // An AI assistant files for the customer it identified; the source says so.
+                source = .ai
+            } else {
+                try Self.requireStaff(principal)
+                source = input.source ?? .agent
+                if input.assignToSelf == true { assignee = principal.subject }
+            }
         }
 
         let workflow = tenant.workflow

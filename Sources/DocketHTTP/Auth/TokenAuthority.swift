@@ -47,6 +47,7 @@ public struct TokenAuthority: Sendable {
         guard let role = Role(rawValue: claims.role), !claims.tid.isEmpty, !claims.sub.value.isEmpty else {
             throw DocketError(.unauthorized, "the bearer token lacks tenant, role or subject")
         }
+        guard role != .assistant else { throw DocketError(.unauthorized, "the assistant role signs in with an API key, not a token") }
         return Principal(tenantId: claims.tid, role: role, subject: claims.sub.value)
     }
 }

@@ -294,6 +294,39 @@ enum Schemas {
                 ], required: ["id", "name", "pack", "packPinned", "packHistory", "overridden", "createdAt", "updatedAt"]),
             "TenantEnvelope": object(["tenant": ref("Tenant")], required: ["tenant"]),
             "TenantList": object(["tenants": array(ref("Tenant")), "pagination": ref("Pagination")], required: ["tenants", "pagination"]),
+            "AssistantTools": object(
+                ["tools": array(object(
+                    ["type": string(values: ["function"]), "function": object(
+                        ["name": string(), "description": string(), "parameters": ["type": "object", "description": "JSON Schema of the arguments", "additionalProperties": true]],
+                        required: ["name", "description", "parameters"])],
+                    required: ["type", "function"]))],
+                required: ["tools"], description: "Register these with the assistant (OpenAI function calling)"),
+            "AssistantToolCall": object(
+                [
+                    "id": string(maxLength: 128), "type": string(values: ["function"]),
+                    "function": object(["name": string(), "arguments": string("The arguments as a JSON string")], required: ["name", "arguments"]),
+                ], required: ["id", "type", "function"]),
+            "AssistantToolCallRequest": object(
+                [
+                    "phoneNumber": string("The customer's WhatsApp number (+52 55 1234 5678, 0052..., 521...)"),
+                    "conversationId": string("The customer's open conversation, linked to created tickets"),
+                    "tool_calls": array(ref("AssistantToolCall"), maxItems: 20),
+                ], required: ["phoneNumber", "tool_calls"]),
+            "AssistantToolOutputs": object(
+                ["tool_outputs": array(object(
+                    ["tool_call_id": string(), "output": string("A JSON string: {success, ...} or {success: false, error}")],
+                    required: ["tool_call_id", "output"]))],
+                required: ["tool_outputs"]),
+            "NewApiKey": object(["name": string(maxLength: 100), "role": string(values: ApiKey.allowedRoles.map(\.rawValue))], required: ["name", "role"]),
+            "ApiKey": object(
+                [
+                    "id": string(), "name": string(), "role": role, "hint": string("The key's first characters"), "createdBy": string(),
+                    "createdAt": dateTime, "revokedAt": dateTime,
+                ], required: ["id", "name", "role", "hint", "createdBy", "createdAt"]),
+            "CreatedApiKey": object(
+                ["apiKey": ref("ApiKey"), "key": string("dk_<id>.<secret>: shown only here; send it as Authorization: Bearer or X-Api-Key")],
+                required: ["apiKey", "key"]),
+            "ApiKeyList": object(["apiKeys": array(ref("ApiKey"))], required: ["apiKeys"]),
             "ResetBody": object(["key": string(), "configurations": ref("AllConfigurations")], required: ["key", "configurations"]),
         ]
     }

@@ -1,0 +1,90 @@
+import DocketCore
+import Foundation
+import Hummingbird
+
+/// `/api/v2/assistant`: tool definitions and tool calls for an AI assistant; `/api/v2/api-keys`
+/// for the keys integrations use.
+struct AssistantController: Sendable {
+    let service: TicketService
+    let limits: HTTPLimits
+
+    func register(_ routes: RouteRegistry) {
+        let service = service
+        let limits = limits
+
+        routes.add(Endpoint(
+            method: .get, path: "/api/v2/assistant/tools",
+            summary: "The tenant's tool definitions (OpenAI function calling), generated from its categories, terminology and ID format",
+            tag: "Assistant", access: "assistant key, agent, admin", success: (200, "AssistantTools"), errors: [403])
+        ) { _, context in
+            try APICoding.response(AssistantTools(tools: try await service.assistantTools(try context.requirePrincipal())))
+        }
+        routes.add(Endpoint(
+            method: .post, path: "/api/v2/assistant/tool-calls",
+            summary: "Run the tool calls of one assistant run for the customer with this phone number; business failures are outputs",
+            tag: "Assistant", access: "assistant key", body: "AssistantToolCallRequest", success: (200, "AssistantToolOutputs"),
+            errors: [400, 403, 413, 415])
+        ) { request, context in
+            let body = try await APICoding.decode(AssistantToolCallRequest.self, from: request, limit: limits.maxBodyBytes)
+            let outputs = try await service.assistantToolCalls(try context.requirePrincipal(), body)
+            return try APICoding.response(AssistantToolOutputs(toolOutputs: outputs))
+        }
+
+        routes.add(Endpoint(
+            method: .post, path: "/api/v2/api-keys", summary: "Create an API key (the full key is in this answer only)",
+            tag: "API keys", access: "admin", body: "NewApiKey", success: (201, "CreatedApiKey"), errors: [400, 403, 413, 415, 422])
+        ) { request, context in
+            let body = try await APICoding.decode(NewApiKey.self, from: request, limit: limits.maxBodyBytes)
+            let generated = ApiKeyFormat.generate()
+            let key = try await service.createApiKey(
+                try context.requirePrincipal(), body, id: generated.id, secretHash: generated.hash, hint: generated.hint)
+            return try APICoding.response(CreatedApiKey(apiKey: ApiKeyView(key), key: generated.key), status: .created)
+        }
+        routes.add(Endpoint(
+            method: .get, path: "/api/v2/api-keys", summary: "The tenant's API keys (never their secrets)", tag: "API keys",
+            access: "admin", success: (200, "ApiKeyList"), errors: [403])
+        ) { _, context in
+            try APICoding.response(ApiKeyList(apiKeys: try await service.apiKeys(try context.requirePrincipal()).map(ApiKeyView.init)))
+        }
+        routes.add(Endpoint(
+            method: .delete, path: "/api/v2/api-keys/:id", summary: "Revoke an API key at once", tag: "API keys", access: "admin",
+            success: (204, nil), errors: [403, 404])
+        ) { _, context in
+            try await service.revokeApiKey(try context.requirePrincipal(), id: try context.parameters.require("id"))
+            return Response(status: .noContent)
+        }
+    }
+}
+
+struct AssistantTools: Codable, Sendable { var tools: [JSONValue] }
+struct AssistantToolOutputs: Codable, Sendable {
+    var toolOutputs: [AssistantToolOutput]
+
+    enum CodingKeys: String, CodingKey { case toolOutputs = "tool_outputs" }
+}
+
+/// A key as lists show it: no hash.
+struct ApiKeyView: Codable, Sendable {
+    var id: String
+    var name: String
+    var role: Role
+    var hint: String
+    var createdBy: String
+    var createdAt: Date
+    var revokedAt: Date?
+
+    init(_ key: ApiKey) {
+        id = key.id
+        name = key.name
+        role = key.role
+        hint = key.hint
+        createdBy = key.createdBy
+        createdAt = key.createdAt
+        revokedAt = key.revokedAt
+    }
+}
+struct CreatedApiKey: Codable, Sendable {
+    var apiKey: ApiKeyView
+    var key: String
+}
+struct ApiKeyList: Codable, Sendable { var apiKeys: [ApiKeyView] }
