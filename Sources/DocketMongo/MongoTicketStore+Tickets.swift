@@ -49,6 +49,7 @@ extension MongoTicketStore {
             "keys": keys,
             "internalKeys": SearchKeys.keys(internalText),
             "text": keys.joined(separator: " "),
+            "slaNext": ticket.sla.nextTimerAt.map { ExtendedJSON.date($0) as Any } ?? NSNull(),
         ] as [String: Any]
         return doc
     }
@@ -146,6 +147,20 @@ extension MongoTicketStore {
             let items = try tickets.find(filter, sort: sort, skip: (query.page - 1) * query.limit, limit: query.limit, projection: ["ix": 0])
                 .map { try Self.decode(Ticket.self, $0) }
             return Page(items: items, page: query.page, limit: query.limit, total: total)
+        }
+    }
+
+    public func dueSLATickets(before: Date, limit: Int) async throws -> [TicketRef] {
+        try await connection.job(database: database) { job in
+            try job.collection(Collections.tickets).find(
+                ["ix.slaNext": ["$lte": ExtendedJSON.date(before)]], sort: [("ix.slaNext", 1), ("_id", 1)], limit: limit,
+                projection: ["tenantId": 1, "ticketId": 1]
+            ).compactMap { data in
+                guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+                    let tenant = object["tenantId"] as? String, let id = object["ticketId"] as? String
+                else { return nil }
+                return TicketRef(tenantId: tenant, ticketId: id)
+            }
         }
     }
 

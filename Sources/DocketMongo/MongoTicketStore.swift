@@ -58,6 +58,8 @@ public final class MongoTicketStore: TicketStore {
                 IndexSpec(name: "tenant_updated", keys: [("tenantId", .ascending), ("updatedAt", .ascending)]),
                 IndexSpec(name: "tenant_conversation", keys: [("tenantId", .ascending), ("conversationId", .ascending)]),
                 IndexSpec(name: "tenant_search_keys", keys: [("tenantId", .ascending), ("ix.keys", .ascending)]),
+                // The SLA scheduler's work list spans tenants.
+                IndexSpec(name: "sla_next", keys: [("ix.slaNext", .ascending)]),
             ])
             try job.collection(Collections.customers).createIndexes(Collections.customers, [
                 IndexSpec(

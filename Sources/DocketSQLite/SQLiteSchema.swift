@@ -119,6 +119,12 @@ enum SQLiteSchema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v4 SLA timers") { db in
+            try db.execute(sql: """
+                ALTER TABLE tickets ADD COLUMN sla_next_at INTEGER;
+                CREATE INDEX tickets_by_sla_next ON tickets(sla_next_at) WHERE sla_next_at IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

@@ -50,7 +50,7 @@ extension SQLiteTicketStore {
                 sql: """
                     UPDATE tickets SET status = ?, priority = ?, priority_rank = ?, category = ?, assigned_agent = ?,
                         customer_id = ?, conversation_id = ?, escalated = ?, resolved = ?, first_response_seconds = ?,
-                        first_response_met = ?, resolution_met = ?, created_at = ?, updated_at = ?, version = ?, doc = ?
+                        first_response_met = ?, resolution_met = ?, created_at = ?, updated_at = ?, version = ?, sla_next_at = ?, doc = ?
                     WHERE id = ?
                     """,
                 arguments: StatementArguments(arguments))
@@ -64,7 +64,7 @@ extension SQLiteTicketStore {
         [
             t.status, t.priority.rawValue, t.priority.rank, t.category, t.assignedAgent, t.customerId, t.conversationId,
             t.isEscalated, t.resolution != nil, t.sla.firstResponseAt.map { $0.timeIntervalSince(t.createdAt) },
-            t.sla.firstResponseMet, t.sla.resolutionMet, t.createdAt.millis, t.updatedAt.millis, t.version,
+            t.sla.firstResponseMet, t.sla.resolutionMet, t.createdAt.millis, t.updatedAt.millis, t.version, t.sla.nextTimerAt?.millis,
         ]
     }
 
@@ -76,8 +76,8 @@ extension SQLiteTicketStore {
             sql: """
                 INSERT INTO tickets (tenant_id, ticket_id, numbering_year, number, status, priority, priority_rank, category,
                     assigned_agent, customer_id, conversation_id, escalated, resolved, first_response_seconds,
-                    first_response_met, resolution_met, created_at, updated_at, version, doc)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    first_response_met, resolution_met, created_at, updated_at, version, sla_next_at, doc)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: StatementArguments(arguments))
         try index(ticket, rowid: db.lastInsertedRowID, db, replacing: false)
@@ -158,6 +158,16 @@ extension SQLiteTicketStore {
                 db, sql: "SELECT t.doc FROM tickets t WHERE \(whereClause) ORDER BY \(order) LIMIT ? OFFSET ?",
                 arguments: pageArguments)
             return Page(items: try docs.map { try codec.decode(Ticket.self, $0) }, page: query.page, limit: query.limit, total: total)
+        }
+    }
+
+    public func dueSLATickets(before: Date, limit: Int) async throws -> [TicketRef] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT tenant_id, ticket_id FROM tickets WHERE sla_next_at IS NOT NULL AND sla_next_at <= ? ORDER BY sla_next_at LIMIT ?",
+                arguments: [before.millis, limit]
+            ).map { TicketRef(tenantId: $0[0], ticketId: $0[1]) }
         }
     }
 

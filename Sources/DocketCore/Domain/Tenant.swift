@@ -25,6 +25,8 @@ public struct ConfigOverrides: Codable, Sendable, Equatable {
     public var assistant: AssistantConfiguration?
     public var terminology: Terminology?
     public var ticketIdFormat: TicketIDFormat?
+    /// Business hours replacing the pack's SLA calendar.
+    public var calendar: BusinessCalendar?
     /// Who last changed each key, and when.
     public var changes: [String: ConfigChange]
 

@@ -43,7 +43,14 @@ public struct StatusChange: Codable, Sendable, Equatable {
 public enum AuthorRole: String, Codable, Sendable, CaseIterable {
     case admin, agent, customer, system
 
-    public init(_ role: Role) { self = AuthorRole(rawValue: role.rawValue)! }
+    public init(_ role: Role) {
+        switch role {
+        case .admin, .platform: self = .admin
+        case .agent: self = .agent
+        case .customer: self = .customer
+        case .assistant: self = .system
+        }
+    }
 }
 
 /// A note on a ticket. Internal notes are never shown to customers.
@@ -96,6 +103,12 @@ public struct TicketSLA: Codable, Sendable, Equatable {
     public var firstResponseAt: Date?
     public var firstResponseMet: Bool?
     public var resolutionMet: Bool?
+    /// The running targets, counted in business time (nil on tickets from before the SLA clock).
+    public var clocks: [SLAClock]?
+    /// The named policy in force (set by a rule, or matched by category or queue).
+    public var policy: String?
+    /// The earliest pending warning or breach; the scheduler fires it.
+    public var nextTimerAt: Date?
 
     public init(targets: SLATarget, createdAt: Date) {
         firstResponseTargetMs = targets.firstResponseSeconds * 1000

@@ -246,36 +246,97 @@ public struct Workflow: Codable, Sendable, Equatable {
 public struct SLATarget: Codable, Sendable, Equatable {
     public var firstResponseSeconds: Int
     public var resolutionSeconds: Int
+    /// Each time a customer writes after staff answered: time for the next staff reply.
+    public var nextReplySeconds: Int?
+    /// Counted around the clock, whatever the calendar says (e.g. urgent tickets).
+    public var allDay: Bool?
 
-    public init(firstResponseSeconds: Int, resolutionSeconds: Int) {
+    public init(firstResponseSeconds: Int, resolutionSeconds: Int, nextReplySeconds: Int? = nil, allDay: Bool? = nil) {
         self.firstResponseSeconds = firstResponseSeconds
         self.resolutionSeconds = resolutionSeconds
+        self.nextReplySeconds = nextReplySeconds
+        self.allDay = allDay
     }
 
-    enum CodingKeys: String, CodingKey { case firstResponse, resolution }
+    enum CodingKeys: String, CodingKey { case firstResponse, resolution, nextReply, allDay }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         firstResponseSeconds = try DurationText.decode(c, .firstResponse)
         resolutionSeconds = try DurationText.decode(c, .resolution)
+        nextReplySeconds = c.contains(.nextReply) ? try DurationText.decode(c, .nextReply) : nil
+        allDay = try c.decodeIfPresent(Bool.self, forKey: .allDay)
     }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(DurationText.format(firstResponseSeconds), forKey: .firstResponse)
         try c.encode(DurationText.format(resolutionSeconds), forKey: .resolution)
+        if let nextReplySeconds { try c.encode(DurationText.format(nextReplySeconds), forKey: .nextReply) }
+        try c.encodeIfPresent(allDay, forKey: .allDay)
     }
+}
+
+/// When a clock warns: at `percent` of the target elapsed or `minutesBefore` the due time,
+/// whichever comes first.
+public struct SLAWarning: Codable, Sendable, Equatable {
+    public var percent: Int
+    public var minutesBefore: Int
+
+    public init(percent: Int = 75, minutesBefore: Int = 15) {
+        self.percent = percent
+        self.minutesBefore = minutesBefore
+    }
+}
+
+/// A named set of targets, chosen by category or queue (first match) or by a rule's
+/// `set_sla_policy` action.
+public struct NamedSLAPolicy: Codable, Sendable, Equatable {
+    public struct Match: Codable, Sendable, Equatable {
+        public var categories: [String]?
+        public var queues: [String]?
+    }
+
+    public var name: String
+    public var match: Match?
+    public var targets: [String: SLATarget]
 }
 
 public struct SLAPolicy: Codable, Sendable, Equatable {
     /// Targets keyed by priority name.
     public var targets: [String: SLATarget]
+    /// Business hours the clocks count in; 24/7 in the pack's zone when absent.
+    public var calendar: BusinessCalendar?
+    /// Statuses that stop the clocks while a ticket is in them (default: `pending_customer`).
+    public var pauseStatuses: [String]?
+    public var warning: SLAWarning?
+    public var policies: [NamedSLAPolicy]?
 
     public func target(for priority: Priority) -> SLATarget {
         targets[priority.rawValue] ?? SLATarget(firstResponseSeconds: 4 * 3600, resolutionSeconds: 72 * 3600)
     }
 
-    public init(targets: [String: SLATarget]) { self.targets = targets }
+    /// The targets for a ticket: its named policy (set by a rule), else the first policy matching
+    /// its category or queue, else the pack's targets; then its priority.
+    public func target(for priority: Priority, policy: String?, category: String, queue: String?) -> (SLATarget, String?) {
+        if let policy, let named = policies?.first(where: { $0.name == policy }), let target = named.targets[priority.rawValue] {
+            return (target, named.name)
+        }
+        for named in policies ?? [] {
+            guard let match = named.match else { continue }
+            let byCategory = match.categories?.contains(category) ?? false
+            let byQueue = queue.map { match.queues?.contains($0) ?? false } ?? false
+            if byCategory || byQueue, let target = named.targets[priority.rawValue] { return (target, named.name) }
+        }
+        return (target(for: priority), nil)
+    }
+
+    public var paused: [String] { pauseStatuses ?? ["pending_customer"] }
+
+    public init(targets: [String: SLATarget], calendar: BusinessCalendar? = nil) {
+        self.targets = targets
+        self.calendar = calendar
+    }
 }
 
 /// Durations written as `15m`, `4h`, `7d`, `1h30m`, `90s`.

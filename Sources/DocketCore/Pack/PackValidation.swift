@@ -49,6 +49,19 @@ extension PackManifest {
         for key in sla.targets.keys where Priority(rawValue: key) == nil {
             problems.append(.init("sla.targets.\(key)", "is not a priority (low, medium, high, urgent)"))
         }
+        if let calendar = sla.calendar { problems += calendar.problems(field: "sla.calendar") }
+        if let warning = sla.warning, !(1...99).contains(warning.percent) || warning.minutesBefore < 0 {
+            problems.append(.init("sla.warning", "percent must be 1-99 and minutesBefore 0 or more"))
+        }
+        for status in sla.pauseStatuses ?? [] where workflow.status(status) == nil {
+            problems.append(.init("sla.pauseStatuses", "'\(status)' is not a status of the workflow"))
+        }
+        for (index, named) in (sla.policies ?? []).enumerated() {
+            if !Identifier.isValid(named.name) { problems.append(.init("sla.policies[\(index)].name", "must be lowercase letters, digits, - or _")) }
+            for key in named.targets.keys where Priority(rawValue: key) == nil {
+                problems.append(.init("sla.policies[\(index)].targets.\(key)", "is not a priority"))
+            }
+        }
         for (key, target) in sla.targets where target.resolutionSeconds < target.firstResponseSeconds {
             problems.append(.init("sla.targets.\(key).resolution", "must not be shorter than firstResponse"))
         }

@@ -175,4 +175,8 @@ public protocol TicketStore: Sendable {
     /// `completeToolCall`), or the existing record (its output is nil while the first call runs).
     func claimToolCall(tenantId: String, callId: String, at: Date) async throws -> ToolCallRecord?
     func completeToolCall(tenantId: String, callId: String, output: String) async throws
+
+    /// Tickets (of any tenant) whose next SLA warning or breach is at or before `before`,
+    /// earliest first.
+    func dueSLATickets(before: Date, limit: Int) async throws -> [TicketRef]
 }

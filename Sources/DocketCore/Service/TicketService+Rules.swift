@@ -157,7 +157,12 @@ extension TicketService {
             try Self.take(&ticket, agent: chosen, by: actor, reason: "assigned by rule", workflow: tenant.workflow, now: now)
             return [PendingEvent(.assigned, ["agent": chosen])]
         case .setSLAPolicy(let name):
-            throw DocketError.invalid("sla_policy", "the pack defines no SLA policy named '\(name)' (named policies arrive with the SLA clock)")
+            guard tenant.sla.policies?.contains(where: { $0.name == name }) == true else {
+                throw DocketError.invalid("sla_policy", "the pack defines no SLA policy named '\(name)'")
+            }
+            // The clocks are re-targeted with the ticket's next SLA update, in this same write.
+            ticket.sla.policy = name
+            return []
         case .escalate(let to, let reason):
             if let to, !agents.contains(where: { $0.agent.id == to }) { throw DocketError.invalid("to", "unknown agent '\(to)'") }
             let text = try Check.text(reason, field: "reason", max: TicketLimits.reason)

@@ -12,14 +12,17 @@ public final class TicketService: Sendable {
     /// Validates uploaded packs (manifest, Lua, fixtures); nil disables uploads.
     let packInspector: (any PackInspector)?
     let recorder: EventRecorder
+    /// Told about every SLA warning and breach fired (the composition root counts them).
+    let slaObserver: (@Sendable (RuleEventType, Ticket) -> Void)?
     /// How often a conditional update is retried when another writer got there first.
     static let maxAttempts = 16
 
     public init(
         store: any TicketStore, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
         rules: (any RuleEngine)? = nil, ruleObserver: (@Sendable (RuleOutcome) -> Void)? = nil,
-        packInspector: (any PackInspector)? = nil
+        packInspector: (any PackInspector)? = nil, slaObserver: (@Sendable (RuleEventType, Ticket) -> Void)? = nil
     ) {
+        self.slaObserver = slaObserver
         self.packInspector = packInspector
         self.recorder = EventRecorder(store: store, clock: clock)
         self.store = store
@@ -65,11 +68,13 @@ public final class TicketService: Sendable {
         let tenant = try await tenant(for: principal)
         for _ in 0..<Self.maxAttempts {
             var ticket = try await load(principal, ticketId)
+            let before = ticket
             let expected = ticket.version
             let now = clock.now()
             let events = try await change(&ticket, tenant, now)
             // Rule actions land in the same conditional write as the change that caused them.
             let records = try await runRules(&ticket, events: events, tenant: tenant, actor: principal.subject, now: now)
+            Self.applySLA(&ticket, before: before, tenant: tenant, now: now)
             ticket.version = expected + 1
             ticket.updatedAt = now
             if try await store.updateTicket(ticket, expectedVersion: expected) {
@@ -174,6 +179,7 @@ public final class TicketService: Sendable {
         draft.fields = fields
         // Rules see the ticket before it has a number; their actions are part of the insert.
         var records = try await runRules(&draft, events: [PendingEvent(.ticketCreated)], tenant: tenant, actor: principal.subject, now: now)
+        Self.applySLA(&draft, before: nil, tenant: tenant, now: now)
         let prepared = draft
         let ticket = try await store.createTicket(tenantId: tenant.id, counterYear: format.counterYear(for: year)) { number in
             var ticket = prepared

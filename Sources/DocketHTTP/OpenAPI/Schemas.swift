@@ -70,7 +70,16 @@ enum Schemas {
                 [
                     "firstResponseTargetMs": integer(), "resolutionTargetMs": integer(), "firstResponseDueAt": dateTime,
                     "resolutionDueAt": dateTime, "firstResponseAt": dateTime, "firstResponseMet": boolean, "resolutionMet": boolean,
+                    "clocks": array(ref("SLAClock")), "policy": string("Named SLA policy in force"),
+                    "nextTimerAt": dateTime,
                 ], required: ["firstResponseTargetMs", "resolutionTargetMs", "firstResponseDueAt", "resolutionDueAt"]),
+            "SLAClock": object(
+                [
+                    "kind": string(values: SLAClock.Kind.allCases.map(\.rawValue)), "targetSeconds": integer(),
+                    "businessHours": boolean, "startedAt": dateTime, "consumedSeconds": number,
+                    "since": dateTime, "pausedSeconds": number, "pausedSince": dateTime, "dueAt": dateTime, "warnAt": dateTime,
+                    "warnedAt": dateTime, "stoppedAt": dateTime, "met": boolean, "breachedAt": dateTime,
+                ], required: ["kind", "targetSeconds", "businessHours", "startedAt", "consumedSeconds", "pausedSeconds"]),
             "Resolution": object(["resolvedAt": dateTime, "resolvedBy": string(), "notes": string()], required: ["resolvedAt", "resolvedBy"]),
             "CustomerFeedback": object(
                 ["rating": integer(min: 1, max: 5), "comment": string(), "submittedAt": dateTime], required: ["rating", "submittedAt"]),
