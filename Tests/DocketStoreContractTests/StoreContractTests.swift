@@ -626,3 +626,34 @@ struct LegacyMigrationTests {
         #expect(try await store.listTickets(tenantId: "shop", query: TicketQuery()).total == 2)
     }
 }
+
+@Suite("SLA timers on MongoDB")
+struct MongoSLASchedulerTests {
+    /// Two schedulers (two server instances) on one database: every warning and breach fires once.
+    @Test(.enabled(if: mongoTestConnection != nil))
+    func twoSchedulersFireEachTimerOnce() async throws {
+        let store = try await StoreKind.mongo.make()
+        let clock = ManualClock(Fixtures.epoch)
+        var pack = Fixtures.pack
+        pack.sla.warning = SLAWarning(percent: 50, minutesBefore: 0)
+        let one = TicketService(store: store, clock: clock, tenantCacheSeconds: 0)
+        let two = TicketService(store: store, clock: clock, tenantCacheSeconds: 0)
+        _ = try await one.provisionTenant(id: "a", name: "A", pack: pack)
+        try await store.insertCustomer(Fixtures.customer("c1", tenant: "a", phone: "+525500000009"))
+        let customer = Principal(tenantId: "a", role: .customer, subject: "c1")
+        for index in 0..<20 {
+            _ = try await one.createTicket(customer, NewTicket(subject: "t\(index)", description: "d"))
+        }
+        // Past every first-response and resolution target (1 h and 1 day).
+        clock.advance(by: 2 * 86_400)
+        let (a, b) = try await (
+            Task { var n = 0; while true { let k = try await one.fireDueSLATimers(limit: 7); if k == 0 { break }; n += k }; return n }.value,
+            Task { var n = 0; while true { let k = try await two.fireDueSLATimers(limit: 7); if k == 0 { break }; n += k }; return n }.value
+        )
+        // 20 tickets × (2 clocks × warning + breach) = 80 events, split between the two.
+        #expect(a + b == 80)
+        let tickets = try await store.listTickets(tenantId: "a", query: TicketQuery()).items
+        #expect(tickets.allSatisfy { $0.sla.clocks?.allSatisfy { $0.breachedAt != nil && $0.warnedAt != nil } == true })
+        #expect(try await store.dueSLATickets(before: clock.now(), limit: 100).isEmpty)
+    }
+}

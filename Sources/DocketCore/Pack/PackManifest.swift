@@ -300,6 +300,12 @@ public struct NamedSLAPolicy: Codable, Sendable, Equatable {
     public var name: String
     public var match: Match?
     public var targets: [String: SLATarget]
+
+    public init(name: String, match: Match?, targets: [String: SLATarget]) {
+        self.name = name
+        self.match = match
+        self.targets = targets
+    }
 }
 
 public struct SLAPolicy: Codable, Sendable, Equatable {

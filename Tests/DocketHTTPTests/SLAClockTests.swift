@@ -1,0 +1,239 @@
+import DocketCore
+import DocketPacks
+import DocketSQLite
+import Foundation
+import Testing
+
+func utc(_ text: String) -> Date { try! Date.ISO8601FormatStyle().parse(text) }
+
+/// A rules double for the SLA events: a warning adds a note, a breach tags and raises the
+/// ticket (what a pack's escalation rule does), a customer note asking for "vip" switches policy.
+struct SLARules: RuleEngine {
+    func evaluate(_ event: RuleEvent, context: RuleContext, skipping: Set<String>) async -> [RuleOutcome] {
+        let rule = "sla-test:\(event.type.rawValue)"
+        guard !skipping.contains(rule) else { return [] }
+        switch event.type {
+        case .slaWarning:
+            return [RuleOutcome(rule: rule, actions: [.addInternalNote("SLA warning: \(event.details["target"] ?? "")")], error: nil, durationMicros: 1)]
+        case .slaBreached:
+            return [RuleOutcome(rule: rule, actions: [.addTag("sla_breached"), .setPriority(.urgent)], error: nil, durationMicros: 1)]
+        case .noteAdded where event.details["text"] == "vip":
+            return [RuleOutcome(rule: rule, actions: [.setSLAPolicy("vip")], error: nil, durationMicros: 1)]
+        default:
+            return []
+        }
+    }
+
+    func prepare(packId: String, version: String) async throws {}
+}
+
+/// A service on a SQLite file with the LUXFREE pack given a 24/7 UTC calendar and simple
+/// targets (medium: first response 1 h, next reply 30 min, resolution 8 h; high: 30 min / 4 h;
+/// a `vip` policy: 10 min / 1 h), warnings at 75 % or 15 min before.
+struct SLAHarness {
+    let service: TicketService
+    let clock: ManualClock
+    let path: String
+    static let t0 = utc("2026-11-16T12:00:00Z")  // a Monday
+
+    static func pack(calendar: BusinessCalendar = .allDay("UTC")) throws -> PackManifest {
+        var pack = try PackLoader(root: packsRoot).load("luxfree-solar")
+        pack.sla = SLAPolicy(
+            targets: [
+                "low": SLATarget(firstResponseSeconds: 7200, resolutionSeconds: 86_400),
+                "medium": SLATarget(firstResponseSeconds: 3600, resolutionSeconds: 8 * 3600, nextReplySeconds: 1800),
+                "high": SLATarget(firstResponseSeconds: 1800, resolutionSeconds: 4 * 3600, nextReplySeconds: 900),
+                "urgent": SLATarget(firstResponseSeconds: 900, resolutionSeconds: 2 * 3600, allDay: true),
+            ], calendar: calendar)
+        pack.sla.warning = SLAWarning(percent: 75, minutesBefore: 15)
+        pack.rules = [RuleFileSpec(file: "rules/sla.lua", events: ["sla.warning", "sla.breached", "note.added"])]
+        pack.sla.policies = [NamedSLAPolicy(name: "vip", match: nil, targets: [
+            "medium": SLATarget(firstResponseSeconds: 600, resolutionSeconds: 3600),
+            "urgent": SLATarget(firstResponseSeconds: 300, resolutionSeconds: 1800),
+        ])]
+        return pack
+    }
+
+    init(path: String? = nil, clock: ManualClock = ManualClock(SLAHarness.t0), calendar: BusinessCalendar = .allDay("UTC")) async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("docket-sla-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        self.path = path ?? dir.appendingPathComponent("docket.sqlite").path
+        self.clock = clock
+        let store = try SQLiteTicketStore(path: self.path)
+        service = TicketService(store: store, clock: clock, tenantCacheSeconds: 0, rules: SLARules())
+        _ = try await service.provisionTenant(id: "t", name: "T", pack: try Self.pack(calendar: calendar))
+        if path == nil {
+            try await store.insertCustomer(Customer(id: "c", tenantId: "t", phoneNumber: "+525500000001", firstName: nil, lastName: nil, email: nil, createdAt: Self.t0))
+            try await store.insertAgent(Agent(id: "ana", tenantId: "t", name: "Ana", email: nil, role: .agent, skills: [], capacity: 10, createdAt: Self.t0))
+        }
+    }
+
+    static let customer = Principal(tenantId: "t", role: .customer, subject: "c")
+    static let agent = Principal(tenantId: "t", role: .agent, subject: "ana")
+
+    func open(_ subject: String = "Duda", priority: Priority = .medium) async throws -> Ticket {
+        try await service.createTicket(Self.customer, NewTicket(subject: subject, description: "Una pregunta general", priority: priority))
+    }
+
+    func ticket(_ id: String) async throws -> Ticket { try await service.ticket(Self.agent, id) }
+
+    func advance(minutes: Double) { clock.advance(by: minutes * 60) }
+}
+
+@Suite("SLA clock")
+struct SLAClockTests {
+    @Test func warningThenBreachFireOnceThroughTheRules() async throws {
+        let h = try await SLAHarness()
+        let ticket = try await h.open()
+        let first = try #require(ticket.sla.clock(.firstResponse))
+        #expect(first.dueAt == SLAHarness.t0.addingTimeInterval(3600))
+        #expect(first.warnAt == SLAHarness.t0.addingTimeInterval(45 * 60))
+        #expect(ticket.sla.nextTimerAt == SLAHarness.t0.addingTimeInterval(45 * 60))
+
+        h.advance(minutes: 44)
+        #expect(try await h.service.fireDueSLATimers() == 0)
+        h.advance(minutes: 2)
+        #expect(try await h.service.fireDueSLATimers() == 1)
+        #expect(try await h.service.fireDueSLATimers() == 0)
+        var now = try await h.ticket(ticket.ticketId)
+        #expect(now.notes.last?.content == "SLA warning: firstResponse")
+        #expect(now.sla.clock(.firstResponse)?.warnedAt == SLAHarness.t0.addingTimeInterval(46 * 60))
+
+        h.advance(minutes: 15)  // 61 minutes: breached at 60
+        #expect(try await h.service.fireDueSLATimers() == 1)
+        #expect(try await h.service.fireDueSLATimers() == 0)
+        now = try await h.ticket(ticket.ticketId)
+        #expect(now.tags.contains("sla_breached"))
+        #expect(now.priority == .urgent)  // the escalation rule raised it, and the clocks follow
+        #expect(now.sla.clock(.firstResponse)?.breachedAt == SLAHarness.t0.addingTimeInterval(3600))
+        #expect(now.sla.clock(.resolution)?.targetSeconds == 2 * 3600)
+        let audit = try await h.service.ruleAudit(SLAHarness.agent, ticket.ticketId)
+        #expect(audit.map(\.event).filter { $0.hasPrefix("sla.") } == ["sla.warning", "sla.breached"])
+
+        // Answering late records the miss.
+        now = try await h.service.addNote(SLAHarness.agent, ticket.ticketId, content: "Hola, lo revisamos", isInternal: false)
+        #expect(now.sla.clock(.firstResponse)?.met == false)
+        #expect(now.sla.firstResponseMet == false)
+    }
+
+    @Test func pausedStatusesStopTheClock() async throws {
+        let h = try await SLAHarness()
+        let ticket = try await h.open()
+        _ = try await h.service.claim(SLAHarness.agent, ticket.ticketId)
+        h.advance(minutes: 60)
+        var now = try await h.service.changeStatus(SLAHarness.agent, ticket.ticketId, to: "in_progress", reason: nil)
+        h.advance(minutes: 60)  // 2 h of the 8 h resolution consumed
+        now = try await h.service.changeStatus(SLAHarness.agent, ticket.ticketId, to: "pending_customer", reason: "waiting for a photo")
+        var resolution = try #require(now.sla.clock(.resolution))
+        #expect(resolution.isPaused)
+        #expect(resolution.consumedSeconds == 7200)
+        #expect(now.sla.nextTimerAt == nil)
+        h.advance(minutes: 180)
+        #expect(try await h.service.fireDueSLATimers() == 0)
+        // The customer answers: the status moves back and the clock resumes where it stopped.
+        now = try await h.service.addNote(SLAHarness.customer, ticket.ticketId, content: "Aquí está la foto", isInternal: false)
+        resolution = try #require(now.sla.clock(.resolution))
+        #expect(!resolution.isPaused)
+        #expect(resolution.pausedSeconds == 3 * 3600)
+        #expect(resolution.dueAt == SLAHarness.t0.addingTimeInterval(5 * 3600 + 6 * 3600))
+    }
+
+    @Test func reopeningKeepsWhatTheResolutionClockConsumed() async throws {
+        let h = try await SLAHarness()
+        let ticket = try await h.open()
+        _ = try await h.service.claim(SLAHarness.agent, ticket.ticketId)
+        _ = try await h.service.changeStatus(SLAHarness.agent, ticket.ticketId, to: "in_progress", reason: nil)
+        h.advance(minutes: 180)
+        var now = try await h.service.resolve(SLAHarness.agent, ticket.ticketId, notes: "Listo")
+        #expect(now.sla.clock(.resolution)?.met == true)
+        #expect(now.sla.resolutionMet == true)
+        #expect(now.sla.nextTimerAt == nil)
+        h.advance(minutes: 60)
+        now = try await h.service.addNote(SLAHarness.customer, ticket.ticketId, content: "Sigue fallando", isInternal: false)
+        let resolution = try #require(now.sla.clock(.resolution))
+        #expect(now.status == "open")
+        #expect(resolution.met == nil && resolution.stoppedAt == nil)
+        #expect(resolution.consumedSeconds == 3 * 3600)
+        #expect(resolution.dueAt == SLAHarness.t0.addingTimeInterval(4 * 3600 + 5 * 3600))
+        #expect(now.sla.resolutionMet == nil)
+    }
+
+    @Test func raisingThePriorityMidWayRetargets() async throws {
+        let h = try await SLAHarness()
+        let ticket = try await h.open()
+        h.advance(minutes: 60)
+        var patch = TicketPatch()
+        patch.priority = .high
+        let now = try await h.service.updateTicket(SLAHarness.agent, ticket.ticketId, patch)
+        let resolution = try #require(now.sla.clock(.resolution))
+        #expect(resolution.targetSeconds == 4 * 3600)
+        #expect(resolution.dueAt == SLAHarness.t0.addingTimeInterval(4 * 3600))
+        // First response was 1 h; at 30 min for high it is already overdue: the timer is due now.
+        #expect(now.sla.clock(.firstResponse)?.dueAt == h.clock.now())
+        #expect(try await h.service.fireDueSLATimers() >= 1)
+        #expect(try await h.ticket(ticket.ticketId).sla.clock(.firstResponse)?.breachedAt == h.clock.now())
+    }
+
+    @Test func aRuleCanSwitchThePolicy() async throws {
+        let h = try await SLAHarness()
+        let ticket = try await h.open()
+        h.advance(minutes: 2)
+        let now = try await h.service.addNote(SLAHarness.customer, ticket.ticketId, content: "vip", isInternal: false)
+        #expect(now.sla.policy == "vip")
+        #expect(now.sla.clock(.firstResponse)?.targetSeconds == 600)
+        #expect(now.sla.clock(.firstResponse)?.dueAt == SLAHarness.t0.addingTimeInterval(600))
+        #expect(now.sla.clock(.resolution)?.dueAt == SLAHarness.t0.addingTimeInterval(3600))
+    }
+
+    @Test func theNextReplyIsOwedWhenTheCustomerWritesAfterStaffAnswered() async throws {
+        let h = try await SLAHarness()
+        let ticket = try await h.open()
+        h.advance(minutes: 10)
+        var now = try await h.service.addNote(SLAHarness.agent, ticket.ticketId, content: "¿Nos manda una foto?", isInternal: false)
+        #expect(now.sla.clock(.firstResponse)?.met == true)
+        #expect(now.sla.firstResponseAt == h.clock.now())
+        #expect(now.sla.clock(.nextReply) == nil)
+        h.advance(minutes: 5)
+        now = try await h.service.addNote(SLAHarness.customer, ticket.ticketId, content: "Ya la mandé", isInternal: false)
+        #expect(now.sla.clock(.nextReply)?.dueAt == h.clock.now().addingTimeInterval(1800))
+        h.advance(minutes: 20)
+        now = try await h.service.addNote(SLAHarness.agent, ticket.ticketId, content: "nota interna", isInternal: true)
+        #expect(now.sla.clock(.nextReply)?.isRunning == true)  // internal notes do not answer the customer
+        now = try await h.service.addNote(SLAHarness.agent, ticket.ticketId, content: "Gracias, vamos", isInternal: false)
+        #expect(now.sla.clock(.nextReply)?.met == true)
+    }
+
+    @Test func businessHoursMoveTheDueTime() async throws {
+        let weekdays = BusinessCalendar(
+            timeZone: "UTC", week: Dictionary(uniqueKeysWithValues: ["monday", "tuesday", "wednesday", "thursday", "friday"].map { ($0, ["09:00-17:00"]) }))
+        let friday = utc("2026-11-20T16:30:00Z")
+        let h = try await SLAHarness(clock: ManualClock(friday), calendar: weekdays)
+        let ticket = try await h.open()
+        #expect(ticket.sla.clock(.firstResponse)?.dueAt == utc("2026-11-23T09:30:00Z"))
+        #expect(ticket.sla.firstResponseDueAt == utc("2026-11-23T09:30:00Z"))
+        // Urgent targets count around the clock.
+        let urgent = try await h.open("Chispas", priority: .urgent)
+        #expect(urgent.sla.clock(.firstResponse)?.dueAt == friday.addingTimeInterval(900))
+    }
+
+    @Test func timersThatCameDueWhileDownFireOnceAtStart() async throws {
+        let clock = ManualClock(SLAHarness.t0)
+        let first = try await SLAHarness(clock: clock)
+        let ticket = try await first.open()
+        // The server stops; two hours pass; a new one opens the same file.
+        clock.advance(by: 2 * 3600)
+        let second = try await SLAHarness(path: first.path, clock: clock)
+        // The first response's warning and breach; the breach rule raises the ticket to urgent,
+        // whose 2 h resolution target is then also used up: its warning and breach come next.
+        #expect(try await second.service.fireDueSLATimers() == 2)
+        #expect(try await second.service.fireDueSLATimers() == 2)
+        #expect(try await second.service.fireDueSLATimers() == 0)
+        let third = try await SLAHarness(path: first.path, clock: clock)
+        #expect(try await third.service.fireDueSLATimers() == 0)
+        let now = try await third.ticket(ticket.ticketId)
+        #expect(now.sla.clocks?.filter { $0.breachedAt != nil }.map(\.kind) == [.firstResponse, .resolution])
+        let audit = try await second.service.ruleAudit(SLAHarness.agent, ticket.ticketId)
+        #expect(audit.filter { $0.event == "sla.breached" }.count == 2)
+        #expect(audit.filter { $0.event == "sla.warning" }.count == 2)
+    }
+}
