@@ -69,6 +69,20 @@ public enum RulesSetup {
         }
     }
 
+    /// Counts SLA warnings and breaches in /metrics (by target kind is in the audit and log).
+    public static func slaObserver(logger: Logger) -> @Sendable (RuleEventType, Ticket) -> Void {
+        let warnings = Counter(label: "docket_sla_warnings_total")
+        let breaches = Counter(label: "docket_sla_breaches_total")
+        return { type, ticket in
+            if type == .slaBreached {
+                breaches.increment()
+                logger.notice("SLA breached", metadata: ["tenant.id": "\(ticket.tenantId)", "ticket.id": "\(ticket.ticketId)"])
+            } else {
+                warnings.increment()
+            }
+        }
+    }
+
     /// Counts every rule outcome in /metrics and logs failures.
     public static func observer(logger: Logger) -> @Sendable (RuleOutcome) -> Void {
         let evaluated = Counter(label: "docket_rule_evaluations_total")

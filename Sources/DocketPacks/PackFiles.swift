@@ -57,6 +57,7 @@ extension PackLoader {
             }
         }
         paths += Self.files(in: folder.appendingPathComponent("tests"), suffix: ".yaml").map { "tests/\($0)" }
+        paths += Self.files(in: folder.appendingPathComponent("calendars"), suffix: ".ics").map { "calendars/\($0)" }
         var files: [String: String] = [:]
         for path in paths {
             guard let text = try? String(contentsOf: folder.appendingPathComponent(path), encoding: .utf8) else {
@@ -73,11 +74,22 @@ extension PackLoader {
     public static func decode(_ bundle: PackBundle, location: String) throws(PackRejection) -> LoadedPack {
         var problems = bundle.shapeProblems().map { PackProblem(file: location + $0.file, line: $0.line, $0.message) }
         guard problems.isEmpty else { throw PackRejection(problems) }
-        let manifest: PackManifest
+        var manifest: PackManifest
         do {
             manifest = try decode(Data(bundle.files["pack.yaml"]!.utf8), file: location + "pack.yaml")
         } catch {
             throw PackRejection(error.problems.map { problem(file: error.file, $0) })
+        }
+        // An iCalendar file of holidays joins the calendar's holiday list.
+        if let path = manifest.sla.calendar?.holidayCalendar {
+            if let text = bundle.files[path] {
+                let dates = BusinessCalendar.holidays(fromICalendar: text)
+                if dates.isEmpty { problems.append(PackProblem(file: location + path, "holds no VEVENT with a DTSTART date")) }
+                let existing = manifest.sla.calendar?.holidays ?? []
+                manifest.sla.calendar?.holidays = existing + dates
+            } else {
+                problems.append(PackProblem(file: location + "pack.yaml", "sla.calendar.holidayCalendar: '\(path)' is not a file of the pack"))
+            }
         }
         let sources = bundle.ruleSources
         for (index, rule) in (manifest.rules ?? []).enumerated() where sources[rule.file] == nil {

@@ -130,7 +130,8 @@ struct Serve: AsyncParsableCommand {
         let inspector = try BundleInspector(rulesRoot: rulesRoot, limits: limits)
         let engine = try RulesSetup.engine(store: store, inspector: inspector)
         let service = TicketService(
-            store: store, rules: engine, ruleObserver: RulesSetup.observer(logger: logger), packInspector: inspector)
+            store: store, rules: engine, ruleObserver: RulesSetup.observer(logger: logger), packInspector: inspector,
+            slaObserver: RulesSetup.slaObserver(logger: logger))
         try await RulesSetup.installShipped(packs, service: service, required: packId, logger: logger)
         let (tenant, outcome) = try await service.provisionTenant(id: "default", name: nil, packId: packId)
         logger.info(
@@ -144,7 +145,10 @@ struct Serve: AsyncParsableCommand {
             HTTPDependencies(service: service, tokens: tokens, metrics: registry, storeKind: storeKind), settings: settings,
             logger: logger)
         logger.info("listening", metadata: ["address": "http://\(settings.host):\(settings.port)"])
+        let scheduler = Task { await SLAScheduler.run(service, logger: logger) }
         try await app.runService()
+        scheduler.cancel()
+        _ = await scheduler.value
         await service.flushRecordedEvents()
         try await mongo?.close()
     }

@@ -175,7 +175,7 @@ struct PackAPITests {
             reply = try await client.call(.put, "/api/v2/tenants/bistro/pack", token: acmeAdmin, json: ["pack": "luxfree-solar"])
             #expect(reply.status == .forbidden)
 
-            reply = try await client.call(.put, "/api/v2/tenants/bistro/pack", token: bistroAdmin, json: ["pack": "luxfree-solar", "version": "1.1.0"])
+            reply = try await client.call(.put, "/api/v2/tenants/bistro/pack", token: bistroAdmin, json: ["pack": "luxfree-solar", "version": "1.2.0"])
             #expect(reply.status == .ok)
             tenant = try #require(try reply.json()["tenant"] as? [String: Any])
             #expect((tenant["pack"] as? [String: Any])?["id"] as? String == "luxfree-solar")
@@ -206,9 +206,9 @@ struct PackAPITests {
             for subject in ["Salen chispas del poste", "Luminaria apagada", "Hay un cortocircuito"] {
                 _ = try await app.openTicket(client, token: customer, subject: subject, extra: ["description": subject, "category": "other"])
             }
-            // 1.2.0 sends electrical danger to billing instead of the electrical queue.
+            // 1.3.0 sends electrical danger to billing instead of the electrical queue.
             let candidate = try packFiles("luxfree-solar") { files in
-                replace(&files, "pack.yaml", "version: \"1.1.0\"", "version: \"1.2.0\"")
+                replace(&files, "pack.yaml", "version: \"1.2.0\"", "version: \"1.3.0\"")
                 replace(&files, "rules/triage.lua", "queue = \"electrical\"", "queue = \"billing\"")
                 for (path, text) in files where path.hasPrefix("tests/") {
                     files[path] = text.replacingOccurrences(of: "queue: electrical", with: "queue: billing")
@@ -218,11 +218,11 @@ struct PackAPITests {
             #expect(reply.status == .created, "\(String(decoding: reply.body, as: UTF8.self))")
 
             let countBefore = try await client.call(.get, "/api/v2/tickets?limit=100", token: admin).json()["pagination"] as? [String: Any]
-            reply = try await client.call(.post, "/api/v2/packs/luxfree-solar/versions/1.2.0/simulate", token: admin, json: ["limit": 10])
+            reply = try await client.call(.post, "/api/v2/packs/luxfree-solar/versions/1.3.0/simulate", token: admin, json: ["limit": 10])
             #expect(reply.status == .ok, "\(String(decoding: reply.body, as: UTF8.self))")
             let report = try reply.json()
-            #expect(report["activeVersion"] as? String == "luxfree-solar@1.1.0")
-            #expect(report["candidateVersion"] as? String == "luxfree-solar@1.2.0")
+            #expect(report["activeVersion"] as? String == "luxfree-solar@1.2.0")
+            #expect(report["candidateVersion"] as? String == "luxfree-solar@1.3.0")
             #expect(report["events"] as? Int == 3)
             #expect(report["changed"] as? Int == 2)
             let results = try #require(report["results"] as? [[String: Any]])
@@ -231,17 +231,17 @@ struct PackAPITests {
             #expect(results[1]["changed"] as? Bool == false)
             // Nothing was written.
             #expect(try await client.call(.get, "/api/v2/tickets?limit=100", token: admin).json()["pagination"] as? [String: Any] as NSDictionary? == countBefore as NSDictionary?)
-            reply = try await client.call(.post, "/api/v2/packs/luxfree-solar/versions/1.2.0/simulate", token: admin, json: ["limit": 501])
+            reply = try await client.call(.post, "/api/v2/packs/luxfree-solar/versions/1.3.0/simulate", token: admin, json: ["limit": 501])
             #expect(reply.status == .badRequest)
-            reply = try await client.call(.post, "/api/v2/packs/luxfree-solar/versions/1.2.0/simulate", token: admin, json: ["tenant": "acme"])
+            reply = try await client.call(.post, "/api/v2/packs/luxfree-solar/versions/1.3.0/simulate", token: admin, json: ["tenant": "acme"])
             #expect(reply.status == .forbidden)
 
-            // Activate 1.2.0, then roll back to 1.1.0.
+            // Activate 1.3.0, then roll back to 1.2.0.
             reply = try await client.call(.put, "/api/v2/tenants/default/pack", token: admin, json: ["pack": "luxfree-solar"])
-            #expect((try reply.json()["tenant"] as? [String: Any]).flatMap { ($0["pack"] as? [String: Any])?["version"] as? String } == "1.2.0")
+            #expect((try reply.json()["tenant"] as? [String: Any]).flatMap { ($0["pack"] as? [String: Any])?["version"] as? String } == "1.3.0")
             var id = try await app.openTicket(client, token: customer, subject: "Chispas", extra: ["description": "chispas", "category": "other"])
             #expect(try await client.call(.get, "/api/v2/tickets/\(id)", token: admin).ticket?["queue"] as? String == "billing")
-            reply = try await client.call(.put, "/api/v2/tenants/default/pack", token: admin, json: ["pack": "luxfree-solar", "version": "1.1.0"])
+            reply = try await client.call(.put, "/api/v2/tenants/default/pack", token: admin, json: ["pack": "luxfree-solar", "version": "1.2.0"])
             let history = try #require((try reply.json()["tenant"] as? [String: Any])?["packHistory"] as? [[String: Any]])
             #expect(history.last?["reason"] as? String == "rollback")
             id = try await app.openTicket(client, token: customer, subject: "Chispas", extra: ["description": "chispas", "category": "other"])

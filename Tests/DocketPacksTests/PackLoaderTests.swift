@@ -20,8 +20,8 @@ struct PackLoaderTests {
         #expect(pack.workflow.statuses.map(\.id) == ["new", "open", "in_progress", "pending_customer", "waiting_internal", "resolved", "closed"])
         #expect(pack.workflow.canTransition(from: "pending_customer", to: "in_progress"))
         #expect(pack.workflow.status("resolved")?.onCustomerReply == "open")
-        #expect(pack.sla.target(for: .urgent) == SLATarget(firstResponseSeconds: 15 * 60, resolutionSeconds: 4 * 3600))
-        #expect(pack.sla.target(for: .low) == SLATarget(firstResponseSeconds: 24 * 3600, resolutionSeconds: 7 * 86400))
+        #expect(pack.sla.target(for: .urgent) == SLATarget(firstResponseSeconds: 15 * 60, resolutionSeconds: 4 * 3600, nextReplySeconds: 30 * 60, allDay: true))
+        #expect(pack.sla.target(for: .low) == SLATarget(firstResponseSeconds: 24 * 3600, resolutionSeconds: 7 * 86400, nextReplySeconds: 24 * 3600))
         #expect(PackLoader(root: packsRoot).availablePacks().contains("luxfree-solar"))
     }
 

@@ -31,7 +31,7 @@ public struct PackBundle: Codable, Sendable, Equatable {
             total += text.utf8.count
             if !Self.isAllowedPath(path) {
                 problems.append(PackProblem(
-                    file: path, "is not a pack file: use pack.yaml, README.md, rules/<name>.lua or tests/<name>.yaml"))
+                    file: path, "is not a pack file: use pack.yaml, README.md, rules/<name>.lua, tests/<name>.yaml or calendars/<name>.ics"))
             }
             if text.utf8.count > Self.maxFileBytes {
                 problems.append(PackProblem(file: path, "is \(text.utf8.count) bytes; at most \(Self.maxFileBytes)"))
@@ -55,6 +55,7 @@ public struct PackBundle: Codable, Sendable, Equatable {
         switch parts[0] {
         case "rules": return path.hasSuffix(".lua")
         case "tests": return parts.count == 2 && path.hasSuffix(".yaml")
+        case "calendars": return parts.count == 2 && path.hasSuffix(".ics")
         default: return false
         }
     }

@@ -222,9 +222,28 @@ enum Schemas {
                     "statuses": array(ref("StatusDefinition")),
                 ], required: ["initial", "firstResponse", "resolved", "closed", "statuses"]),
             "SLATarget": object(
-                ["firstResponse": string("Duration such as 15m, 4h, 7d"), "resolution": string("Duration such as 15m, 4h, 7d")],
+                [
+                    "firstResponse": string("Duration such as 15m, 4h, 7d"), "resolution": string("Duration such as 15m, 4h, 7d"),
+                    "nextReply": string("Duration: each time the customer writes after staff answered"),
+                    "allDay": boolean,
+                ],
                 required: ["firstResponse", "resolution"]),
-            "SLAPolicy": object(["targets": map(ref("SLATarget"))], required: ["targets"]),
+            "BusinessCalendar": object(
+                [
+                    "timeZone": string(), "week": map(array(string("HH:MM-HH:MM"))), "holidays": array(string("YYYY-MM-DD or MM-DD")),
+                    "holidayCalendar": string("An .ics file of the pack"),
+                ], required: ["timeZone"]),
+            "SLAPolicy": object(
+                [
+                    "targets": map(ref("SLATarget")), "calendar": ref("BusinessCalendar"), "pauseStatuses": array(string()),
+                    "warning": object(["percent": integer(min: 1, max: 99), "minutesBefore": integer(min: 0)], required: ["percent", "minutesBefore"]),
+                    "policies": array(object(
+                        [
+                            "name": string(),
+                            "match": object(["categories": array(string()), "queues": array(string())]),
+                            "targets": map(ref("SLATarget")),
+                        ], required: ["name", "targets"])),
+                ], required: ["targets"]),
             "AllConfigurations": object(
                 [
                     "ticketCategories": array(ref("TicketCategory")), "assistantConfiguration": ref("AssistantConfiguration"),
