@@ -64,7 +64,11 @@ public struct SLAContext: Sendable {
         let calendar = schedule(for: clock)
         let target = Double(clock.targetSeconds)
         clock.dueAt = calendar.adding(max(0, target - clock.consumedSeconds), to: now)
-        let threshold = min(target * Double(warning.percent) / 100, target - Double(warning.minutesBefore * 60))
+        // "75 % elapsed or 15 minutes before", whichever comes first; a target shorter than the
+        // minutes warns by percent alone.
+        let byPercent = target * Double(warning.percent) / 100
+        let byMinutes = target - Double(warning.minutesBefore * 60)
+        let threshold = byMinutes > 0 ? min(byPercent, byMinutes) : byPercent
         clock.warnAt = clock.warnedAt == nil ? calendar.adding(max(0, threshold - clock.consumedSeconds), to: now) : nil
     }
 
