@@ -183,6 +183,7 @@ struct SystemTests {
             let created = try await client.call(.post, "/api/v2/api-keys", token: admin, json: ["name": "bot", "role": "assistant"])
             check(try created.json(), against: "CreatedApiKey")
             check(try await client.call(.get, "/api/v2/api-keys", token: admin).json(), against: "ApiKeyList")
+            check(try await client.call(.get, "/api/v2/reports/sla", token: admin).json(), against: "SLAReport")
             check(try await client.call(.get, "/api/v2/tickets/nope", token: admin).json(), against: "Error")
         }
     }

@@ -237,3 +237,33 @@ struct SLAClockTests {
         #expect(audit.filter { $0.event == "sla.warning" }.count == 2)
     }
 }
+
+@Suite("SLA report")
+struct SLAReportTests {
+    @Test func complianceAndBusinessTimesPerTargetPriorityAndAgent() async throws {
+        let h = try await SLAHarness()
+        let onTime = try await h.open()
+        let late = try await h.open("Otra", priority: .high)
+        h.advance(minutes: 20)
+        _ = try await h.service.addNote(SLAHarness.agent, onTime.ticketId, content: "Hola", isInternal: false)  // 20 min ≤ 1 h
+        h.advance(minutes: 20)
+        _ = try await h.service.claim(SLAHarness.agent, late.ticketId)
+        _ = try await h.service.addNote(SLAHarness.agent, late.ticketId, content: "Hola", isInternal: false)  // 40 min > 30 min
+        let report = try await h.service.slaReport(SLAHarness.agent, from: SLAHarness.t0.addingTimeInterval(-60), to: h.clock.now())
+        #expect(report.tickets == 2)
+        #expect(report.byTarget["firstResponse"]?.measured == 2)
+        #expect(report.byTarget["firstResponse"]?.met == 1)
+        #expect(report.byTarget["firstResponse"]?.percent == 50)
+        #expect(report.byPriority["high"]?["firstResponse"]?.met == 0)
+        #expect(report.byAgent["ana"]?["firstResponse"]?.measured == 1)
+        #expect(report.byAgent["unassigned"]?["firstResponse"]?.met == 1)
+        #expect(report.firstResponse.count == 2)
+        #expect(report.firstResponse.averageSeconds == 1800.0)
+        #expect(report.firstResponse.p90Seconds == 2400.0)
+        #expect(report.byTarget["resolution"]?.measured == 0)
+        let error = await #expect(throws: DocketError.self) {
+            try await h.service.slaReport(SLAHarness.customer, from: SLAHarness.t0, to: h.clock.now())
+        }
+        #expect(error?.code == .forbidden)
+    }
+}

@@ -31,6 +31,22 @@ struct AssistantController: Sendable {
         }
 
         routes.add(Endpoint(
+            method: .get, path: "/api/v2/reports/sla",
+            summary: "SLA compliance per target, priority, category and agent, and first-response and resolution times in business time, over tickets created in a range",
+            tag: "Reports", access: "agent, admin",
+            query: [
+                .init(name: "from", type: "string", description: "ISO 8601; default 30 days before `to`"),
+                .init(name: "to", type: "string", description: "ISO 8601; default now"),
+            ],
+            success: (200, "SLAReport"), errors: [400, 403])
+        ) { request, context in
+            let reader = QueryReader(request)
+            let to = try reader.date("to") ?? Date()
+            let from = try reader.date("from") ?? to.addingTimeInterval(-30 * 86_400)
+            return try APICoding.response(try await service.slaReport(try context.requirePrincipal(), from: from, to: to))
+        }
+
+        routes.add(Endpoint(
             method: .post, path: "/api/v2/api-keys", summary: "Create an API key (the full key is in this answer only)",
             tag: "API keys", access: "admin", body: "NewApiKey", success: (201, "CreatedApiKey"), errors: [400, 403, 413, 415, 422])
         ) { request, context in

@@ -355,6 +355,17 @@ enum Schemas {
                 ["apiKey": ref("ApiKey"), "key": string("dk_<id>.<secret>: shown only here; send it as Authorization: Bearer or X-Api-Key")],
                 required: ["apiKey", "key"]),
             "ApiKeyList": object(["apiKeys": array(ref("ApiKey"))], required: ["apiKeys"]),
+            "SLACompliance": object(
+                ["measured": integer(), "met": integer(), "percent": number], required: ["measured", "met"]),
+            "SLADurations": object(
+                ["count": integer(), "averageSeconds": number, "p90Seconds": number], required: ["count"]),
+            "SLAReport": object(
+                [
+                    "from": dateTime, "to": dateTime, "tickets": integer(), "byTarget": map(ref("SLACompliance")),
+                    "byPriority": map(map(ref("SLACompliance"))), "byCategory": map(map(ref("SLACompliance"))),
+                    "byAgent": map(map(ref("SLACompliance"))), "firstResponse": ref("SLADurations"), "resolution": ref("SLADurations"),
+                ],
+                required: ["from", "to", "tickets", "byTarget", "byPriority", "byCategory", "byAgent", "firstResponse", "resolution"]),
             "ResetBody": object(["key": string(), "configurations": ref("AllConfigurations")], required: ["key", "configurations"]),
         ]
     }
