@@ -8,6 +8,6 @@ struct Docket: AsyncParsableCommand {
         commandName: "docket",
         abstract: "Multi-tenant support-ticket server configured by industry packs.",
         version: version,
-        subcommands: [Serve.self, Token.self, TenantCommand.self, PackCommand.self, MigrateCommand.self],
+        subcommands: [Serve.self, Token.self, TenantCommand.self, PackCommand.self, MigrateCommand.self, SLACommand.self],
         defaultSubcommand: Serve.self)
 }
