@@ -6,6 +6,7 @@ public enum ConfigKey: String, Sendable, CaseIterable {
     case assistant = "assistant_configuration"
     case terminology = "ticket_terminology"
     case ticketIdFormat = "ticket_id_format"
+    case businessHours = "business_hours"
 
     /// Accepts both the plan's setting keys and the route names (`ticket-categories`...).
     public init?(name: String) {
@@ -14,6 +15,7 @@ public enum ConfigKey: String, Sendable, CaseIterable {
         case "assistant_configuration", "assistant": self = .assistant
         case "ticket_terminology", "terminology": self = .terminology
         case "ticket_id_format", "ticket-id-format": self = .ticketIdFormat
+        case "business_hours", "business-hours": self = .businessHours
         default: return nil
         }
     }
@@ -87,6 +89,8 @@ public struct Tenant: Codable, Sendable, Equatable {
     public var assistant: AssistantConfiguration { overrides.assistant ?? pack.assistant }
     public var terminology: Terminology { overrides.terminology ?? pack.terminology }
     public var ticketIdFormat: TicketIDFormat { overrides.ticketIdFormat ?? pack.ticketIdFormat }
+    /// The SLA calendar in force: the tenant's, else the pack's, else 24/7 in the pack's zone.
+    public var businessHours: BusinessCalendar { overrides.calendar ?? pack.sla.calendar ?? .allDay(pack.timeZone) }
     public var workflow: Workflow { pack.workflow }
     public var sla: SLAPolicy { pack.sla }
     public var queues: [QueueDefinition] { pack.queues ?? [] }

@@ -39,8 +39,8 @@ public struct SLAContext: Sendable {
 
     public init(_ tenant: Tenant) {
         policy = tenant.sla
-        let calendar = tenant.sla.calendar ?? BusinessCalendar.allDay(tenant.pack.timeZone)
-        schedule = (tenant.overrides.calendar ?? calendar).schedule
+        let calendar = tenant.businessHours
+        schedule = calendar.schedule
         allDay = BusinessCalendar.allDay(calendar.timeZone).schedule
         warning = tenant.sla.warning ?? SLAWarning()
     }

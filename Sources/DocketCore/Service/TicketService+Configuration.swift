@@ -88,6 +88,16 @@ extension TicketService {
         return try await changeConfiguration(principal, .ticketIdFormat) { $0.overrides.ticketIdFormat = value }
     }
 
+    /// Replaces the SLA calendar of the tenant's pack. Tickets' due times follow at their next
+    /// change (a clock is re-planned whenever its ticket is written).
+    public func setBusinessHours(_ principal: Principal, _ calendar: BusinessCalendar) async throws -> Tenant {
+        if let problem = calendar.problems(field: "calendar").first { throw DocketError.invalid(problem.field, problem.message) }
+        guard calendar.holidayCalendar == nil else {
+            throw DocketError.invalid("calendar.holidayCalendar", "list the holidays in 'holidays' (a tenant has no pack files)")
+        }
+        return try await changeConfiguration(principal, .businessHours) { $0.overrides.calendar = calendar }
+    }
+
     /// Drops the override of `key`, so the pack's value applies again.
     public func resetConfiguration(_ principal: Principal, _ key: ConfigKey) async throws -> Tenant {
         try await changeConfiguration(principal, key) { tenant in
@@ -96,6 +106,7 @@ extension TicketService {
             case .assistant: tenant.overrides.assistant = nil
             case .terminology: tenant.overrides.terminology = nil
             case .ticketIdFormat: tenant.overrides.ticketIdFormat = nil
+            case .businessHours: tenant.overrides.calendar = nil
             }
         }
     }

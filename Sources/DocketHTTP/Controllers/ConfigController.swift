@@ -83,8 +83,25 @@ struct ConfigController: Sendable {
         }
 
         routes.add(Endpoint(
+            method: .get, path: "\(base)/business-hours", summary: "The SLA calendar in force (the tenant's, else the pack's)",
+            tag: "Configuration", access: "agent, admin", success: (200, "BusinessHoursBody"), errors: [403])
+        ) { _, context in
+            let tenant = try await read(.businessHours, try context.requirePrincipal())
+            return try APICoding.response(BusinessHoursBody(calendar: tenant.businessHours))
+        }
+        routes.add(Endpoint(
+            method: .put, path: "\(base)/business-hours",
+            summary: "Replace the SLA calendar (time zone, weekly periods, holidays); due times follow at each ticket's next change",
+            tag: "Configuration", access: "admin", body: "BusinessCalendar", success: (200, "BusinessHoursBody"), errors: [400, 403, 413, 415, 422])
+        ) { request, context in
+            let body = try await APICoding.decode(BusinessCalendar.self, from: request, limit: limits.maxBodyBytes)
+            let tenant = try await service.setBusinessHours(try context.requirePrincipal(), body)
+            return try APICoding.response(BusinessHoursBody(calendar: tenant.businessHours))
+        }
+
+        routes.add(Endpoint(
             method: .post, path: "\(base)/reset/:key",
-            summary: "Drop an override so the pack's value applies again (ticket_categories, assistant_configuration, ticket_terminology, ticket_id_format)",
+            summary: "Drop an override so the pack's value applies again (ticket_categories, assistant_configuration, ticket_terminology, ticket_id_format, business_hours)",
             tag: "Configuration", access: "admin", success: (200, "ResetBody"), errors: [400, 403])
         ) { _, context in
             let name = try context.parameters.require("key")

@@ -67,6 +67,7 @@ struct AllConfigurations: Codable, Sendable {
     var ticketIdFormat: TicketIDFormat
     var workflow: Workflow
     var sla: SLAPolicy
+    var businessHours: BusinessCalendar
     var defaultCategory: String
     var timeZone: String
     var pack: PackInfo
@@ -86,6 +87,7 @@ struct AllConfigurations: Codable, Sendable {
         ticketIdFormat = tenant.ticketIdFormat
         workflow = tenant.workflow
         sla = tenant.sla
+        businessHours = tenant.businessHours
         defaultCategory = tenant.pack.defaultCategory
         timeZone = tenant.pack.timeZone
         pack = PackInfo(id: tenant.pack.id, version: tenant.pack.version, name: tenant.pack.name, locale: tenant.pack.locale)
@@ -94,6 +96,7 @@ struct AllConfigurations: Codable, Sendable {
         if tenant.overrides.assistant != nil { keys.append(ConfigKey.assistant.rawValue) }
         if tenant.overrides.terminology != nil { keys.append(ConfigKey.terminology.rawValue) }
         if tenant.overrides.ticketIdFormat != nil { keys.append(ConfigKey.ticketIdFormat.rawValue) }
+        if tenant.overrides.calendar != nil { keys.append(ConfigKey.businessHours.rawValue) }
         overridden = keys
     }
 }
@@ -103,3 +106,5 @@ struct RuleAuditEnvelope: Codable, Sendable {
     var ticketId: String
     var audit: [RuleAuditEntry]
 }
+
+struct BusinessHoursBody: Codable, Sendable { var calendar: BusinessCalendar }

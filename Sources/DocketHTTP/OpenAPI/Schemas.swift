@@ -211,6 +211,7 @@ enum Schemas {
                     "includeYear": boolean, "padLength": integer(min: 1, max: 12), "resetYearly": boolean,
                 ], required: ["prefix", "separator", "includeYear", "padLength", "resetYearly"]),
             "IDFormatBody": object(["format": ref("TicketIDFormat")], required: ["format"]),
+            "BusinessHoursBody": object(["calendar": ref("BusinessCalendar")], required: ["calendar"]),
             "StatusDefinition": object(
                 [
                     "id": string(), "label": string(), "labelEn": string(), "transitions": array(string()),
@@ -248,13 +249,13 @@ enum Schemas {
                 [
                     "ticketCategories": array(ref("TicketCategory")), "assistantConfiguration": ref("AssistantConfiguration"),
                     "terminology": ref("Terminology"), "ticketIdFormat": ref("TicketIDFormat"), "workflow": ref("Workflow"),
-                    "sla": ref("SLAPolicy"), "defaultCategory": string(), "timeZone": string(),
+                    "sla": ref("SLAPolicy"), "businessHours": ref("BusinessCalendar"), "defaultCategory": string(), "timeZone": string(),
                     "pack": object(["id": string(), "version": string(), "name": string(), "locale": string()]),
                     "overridden": array(string()),
                 ],
                 required: [
                     "ticketCategories", "assistantConfiguration", "terminology", "ticketIdFormat", "workflow", "sla",
-                    "defaultCategory", "timeZone", "pack", "overridden",
+                    "defaultCategory", "timeZone", "pack", "overridden", "businessHours",
                 ]),
             "AllConfigurationsEnvelope": object(["configurations": ref("AllConfigurations")], required: ["configurations"]),
             "PackBundle": object(
