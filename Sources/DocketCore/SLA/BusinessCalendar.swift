@@ -12,7 +12,7 @@ import Foundation
 ///   holidays: ["2026-12-25", "2027-01-01"]
 ///   holidayCalendar: calendars/mexico.ics           # VEVENT dates, FREQ=YEARLY repeats
 /// ```
-public struct BusinessCalendar: Codable, Sendable, Equatable {
+public struct BusinessCalendar: Codable, Sendable, Hashable {
     public var timeZone: String
     /// `monday` ... `sunday` → `"HH:MM-HH:MM"` periods. Nil or empty: open 24/7.
     public var week: [String: [String]]?
@@ -101,8 +101,8 @@ public struct BusinessCalendar: Codable, Sendable, Equatable {
         return out
     }
 
-    /// The compiled form used for arithmetic.
-    public var schedule: BusinessSchedule { BusinessSchedule(self) }
+    /// The compiled form used for arithmetic (compiled once per distinct calendar).
+    public var schedule: BusinessSchedule { ScheduleCache.shared.schedule(for: self) }
 }
 
 /// A calendar ready for arithmetic: open minutes per ISO weekday, holidays, the zone.
@@ -205,5 +205,24 @@ public struct BusinessSchedule: Sendable {
             }
         }
         return total
+    }
+}
+
+/// Compiled calendars by value: every ticket write of a tenant uses the same few.
+final class ScheduleCache: @unchecked Sendable {
+    static let shared = ScheduleCache()
+    // `entries` is guarded by `lock`.
+    private let lock = NSLock()
+    private var entries: [BusinessCalendar: BusinessSchedule] = [:]
+    static let capacity = 256
+
+    func schedule(for calendar: BusinessCalendar) -> BusinessSchedule {
+        if let hit = lock.withLock({ entries[calendar] }) { return hit }
+        let compiled = BusinessSchedule(calendar)
+        lock.withLock {
+            if entries.count >= Self.capacity { entries.removeAll() }
+            entries[calendar] = compiled
+        }
+        return compiled
     }
 }
