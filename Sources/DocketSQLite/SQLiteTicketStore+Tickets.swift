@@ -7,6 +7,10 @@ extension SQLiteTicketStore {
         tenantId: String, counterYear: Int, build: @Sendable (Int) throws -> Ticket
     ) async throws -> Ticket {
         let codec = codec
+        // The document is encoded before taking the single writer (JSON encoding was most of
+        // the writer's time): only the number and human ID differ, and those are read from
+        // their columns. A build that fails does so here, before a number is taken.
+        let doc = try codec.encode(try build(0))
         // One transaction: the number, the ticket and the customer's count commit together or
         // not at all, so numbers never skip or repeat.
         return try await write { db in
@@ -20,7 +24,7 @@ extension SQLiteTicketStore {
                 arguments: [tenantId, counterYear])
             else { throw DocketError(.internalError, "ticket counter returned no value") }
             let ticket = try build(number)
-            try Self.insert(ticket, db, codec)
+            try Self.insert(ticket, db, doc: doc)
             try db.execute(
                 sql: "UPDATE customers SET total_tickets = total_tickets + 1 WHERE tenant_id = ? AND id = ?",
                 arguments: [tenantId, ticket.customerId])
@@ -31,8 +35,8 @@ extension SQLiteTicketStore {
     public func ticket(tenantId: String, ticketId: String) async throws -> Ticket? {
         let codec = codec
         return try await read { db in
-            try String.fetchOne(db, sql: "SELECT doc FROM tickets WHERE tenant_id = ? AND ticket_id = ?", arguments: [tenantId, ticketId])
-                .map { try codec.decode(Ticket.self, $0) }
+            try Row.fetchOne(db, sql: "SELECT ticket_id, number, doc FROM tickets WHERE tenant_id = ? AND ticket_id = ?", arguments: [tenantId, ticketId])
+                .map { try Self.ticket(from: $0, codec) }
         }
     }
 
@@ -68,10 +72,18 @@ extension SQLiteTicketStore {
         ]
     }
 
-    static func insert(_ ticket: Ticket, _ db: Database, _ codec: DocumentCodec) throws {
+    /// A stored ticket: its document, with the number and human ID from their columns.
+    static func ticket(from row: Row, _ codec: DocumentCodec) throws -> Ticket {
+        var ticket = try codec.decode(Ticket.self, row["doc"] as String)
+        ticket.ticketId = row["ticket_id"]
+        ticket.number = row["number"]
+        return ticket
+    }
+
+    static func insert(_ ticket: Ticket, _ db: Database, doc: String) throws {
         var arguments: [(any DatabaseValueConvertible)?] = [ticket.tenantId, ticket.ticketId, ticket.numberingYear, ticket.number]
         arguments += columns(ticket)
-        arguments.append(try codec.encode(ticket))
+        arguments.append(doc)
         try db.execute(
             sql: """
                 INSERT INTO tickets (tenant_id, ticket_id, numbering_year, number, status, priority, priority_rank, category,
@@ -154,10 +166,10 @@ extension SQLiteTicketStore {
         let pageArguments = StatementArguments(args + [query.limit, (query.page - 1) * query.limit])
         return try await read { db in
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tickets t WHERE \(whereClause)", arguments: countArguments) ?? 0
-            let docs = try String.fetchAll(
-                db, sql: "SELECT t.doc FROM tickets t WHERE \(whereClause) ORDER BY \(order) LIMIT ? OFFSET ?",
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT t.ticket_id, t.number, t.doc FROM tickets t WHERE \(whereClause) ORDER BY \(order) LIMIT ? OFFSET ?",
                 arguments: pageArguments)
-            return Page(items: try docs.map { try codec.decode(Ticket.self, $0) }, page: query.page, limit: query.limit, total: total)
+            return Page(items: try rows.map { try Self.ticket(from: $0, codec) }, page: query.page, limit: query.limit, total: total)
         }
     }
 
