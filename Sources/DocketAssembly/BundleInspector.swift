@@ -25,7 +25,8 @@ public struct BundleInspector: PackInspector {
     @discardableResult
     public func check(_ loaded: LoadedPack) async throws -> LoadedPack {
         let pack = RulesSetup.rulePack(loaded)
-        var problems = LuaRuleEngine.problems(in: pack, standardLibrary: library, limits: limits)
+        let (library, limits) = (library, limits)
+        var problems = try await LuaRuleEngine.offPool { LuaRuleEngine.problems(in: pack, standardLibrary: library, limits: limits) }
             .map { PackProblem.parse($0, defaultFile: loaded.location + "rules") }
         if problems.isEmpty {
             problems = await fixtureFailures(loaded)
@@ -36,7 +37,8 @@ public struct BundleInspector: PackInspector {
 
     public func fixtureFailures(_ loaded: LoadedPack) async -> [PackProblem] {
         let pack = RulesSetup.rulePack(loaded)
-        guard let engine = try? LuaRuleEngine(packs: [pack], standardLibrary: library, limits: limits, workers: 1) else {
+        let (library, limits) = (library, limits)
+        guard let engine = try? await LuaRuleEngine.offPool({ try LuaRuleEngine(packs: [pack], standardLibrary: library, limits: limits, workers: 1) }) else {
             return [PackProblem(file: loaded.location + "rules", "the rules do not load")]
         }
         var problems: [PackProblem] = []

@@ -161,9 +161,8 @@ public enum ExtendedJSON {
     /// Encodes to BSON.
     public static func bson<T: Encodable>(_ value: T) throws -> Data {
         let document = try BSONDocument(json: try encoder().encode(value))
-        let length = Int(bson_get_data(document.pointer) == nil ? 0 : document.length)
         guard let bytes = bson_get_data(document.pointer) else { return Data() }
-        return Data(bytes: bytes, count: length)
+        return Data(bytes: bytes, count: Int(document.length))
     }
 
     /// Decodes from BSON bytes.

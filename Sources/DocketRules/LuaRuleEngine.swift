@@ -107,6 +107,14 @@ public final class LuaRuleEngine: RuleEngine, @unchecked Sendable {
         return Runtime(pack: pack, pool: WorkerPool(pool))
     }
 
+    /// Runs blocking Lua work (compiling sandboxes, checking a pack) on the engine's build
+    /// threads, never on the caller's (the cooperative pool or an event loop).
+    public static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            buildQueue.async { continuation.resume(with: Result { try body() }) }
+        }
+    }
+
     /// Versions currently loaded (for tests and /health).
     public var loadedVersions: [String] { lock.withLock { runtimes.keys.sorted() } }
 
@@ -127,12 +135,8 @@ public final class LuaRuleEngine: RuleEngine, @unchecked Sendable {
                 guard let source, let pack = try await source(packId, version) else {
                     throw RuleError(.syntax, "pack \(packId) \(version) is not stored")
                 }
-                return try await withCheckedThrowingContinuation { continuation in
-                    Self.buildQueue.async {
-                        continuation.resume(with: Result {
-                            try Self.runtime(pack, standardLibrary: standardLibrary, limits: limits, workers: workers)
-                        })
-                    }
+                return try await Self.offPool {
+                    try Self.runtime(pack, standardLibrary: standardLibrary, limits: limits, workers: workers)
                 }
             }
             loading[key] = task
