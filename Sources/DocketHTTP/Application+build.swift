@@ -1,6 +1,7 @@
 import DocketCore
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import Prometheus
 
@@ -20,11 +21,14 @@ public struct HTTPSettings: Sendable {
     /// listen backlog until one closes.
     public var maxConnections: Int
     public var version: String
+    /// The WebSocket endpoint's limits and timers.
+    public var live: LiveSettings
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, limits: HTTPLimits = .init(), maxConnections: Int = 1024,
-        version: String = "0.1.0"
+        version: String = "0.1.0", live: LiveSettings = .init()
     ) {
+        self.live = live
         self.host = host
         self.port = port
         self.limits = limits
@@ -40,8 +44,11 @@ public struct HTTPDependencies: Sendable {
     public var metrics: PrometheusCollectorRegistry
     /// Shown in `/health`, e.g. `sqlite`.
     public var storeKind: String
+    /// Delivers live events to this instance's WebSocket clients (registered with `service.live`).
+    public var hub: LiveHub
 
-    public init(service: TicketService, tokens: TokenAuthority, metrics: PrometheusCollectorRegistry, storeKind: String) {
+    public init(service: TicketService, tokens: TokenAuthority, metrics: PrometheusCollectorRegistry, storeKind: String, hub: LiveHub) {
+        self.hub = hub
         self.service = service
         self.tokens = tokens
         self.metrics = metrics
@@ -51,10 +58,11 @@ public struct HTTPDependencies: Sendable {
 
 /// The router with every route, and the endpoints the OpenAPI document describes.
 public func buildRouter(_ dependencies: HTTPDependencies, settings: HTTPSettings) throws -> Router<DocketRequestContext> {
-    try makeRoutes(dependencies, settings: settings).router
+    try makeRoutes(dependencies, settings: settings).routes.router
 }
 
-func makeRoutes(_ dependencies: HTTPDependencies, settings: HTTPSettings) throws -> RouteRegistry {
+/// The HTTP routes, and the router that decides WebSocket upgrades.
+func makeRoutes(_ dependencies: HTTPDependencies, settings: HTTPSettings) throws -> (routes: RouteRegistry, upgrades: Router<DocketRequestContext>) {
     let router = Router(context: DocketRequestContext.self)
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: MetricsMiddleware())
@@ -68,16 +76,28 @@ func makeRoutes(_ dependencies: HTTPDependencies, settings: HTTPSettings) throws
     ConfigController(service: dependencies.service, limits: settings.limits).register(routes)
     PackController(service: dependencies.service, limits: settings.limits).register(routes)
     AssistantController(service: dependencies.service, limits: settings.limits).register(routes)
+    ChatController(service: dependencies.service, limits: settings.limits).register(routes)
+    let upgrades = Router(context: DocketRequestContext.self)
+    LiveSocket(service: dependencies.service, auth: routes.auth, hub: dependencies.hub).register(upgrades: upgrades, routes: routes)
     try system.registerDocument(routes)
-    return routes
+    return (routes, upgrades)
 }
 
 /// The Docket server as production runs it; tests build it through the same function.
 public func buildApplication(
     _ dependencies: HTTPDependencies, settings: HTTPSettings, logger: Logger
 ) throws -> Application<RouterResponder<DocketRequestContext>> {
-    Application(
-        router: try buildRouter(dependencies, settings: settings),
+    let (routes, upgrades) = try makeRoutes(dependencies, settings: settings)
+    let live = settings.live
+    return Application(
+        router: routes.router,
+        server: .http1WebSocketUpgrade(
+            webSocketRouter: upgrades,
+            configuration: .init(
+                http1: .init(),
+                ws: .init(
+                    maxFrameSize: live.maxFrameBytes, autoPing: .enabled(timePeriod: .seconds(Int64(live.pingIntervalSeconds))),
+                    closeTimeout: .seconds(5)))),
         configuration: .init(
             address: .hostname(settings.host, port: settings.port), serverName: "docket",
             availableConnectionsDelegate: .maximum(settings.maxConnections, logger: logger)),

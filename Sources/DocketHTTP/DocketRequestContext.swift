@@ -1,13 +1,16 @@
 import DocketCore
 import Hummingbird
+import HummingbirdWebSocket
 
-/// Per-request state: who is calling (set by `AuthMiddleware`).
-public struct DocketRequestContext: RequestContext {
+/// Per-request state: who is calling (set by `AuthMiddleware`), and the WebSocket upgrade slot.
+public struct DocketRequestContext: RequestContext, WebSocketRequestContext {
     public var coreContext: CoreRequestContextStorage
     public var principal: Principal?
+    public let webSocket: WebSocketHandlerReference<DocketRequestContext>
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        webSocket = .init()
     }
 
     /// The authenticated caller; routes behind `AuthMiddleware` always have one.

@@ -57,6 +57,16 @@ struct MongoCollection {
         return ((reply["matchedCount"] as? Int) ?? 0) + ((reply["upsertedCount"] as? Int) ?? 0)
     }
 
+    /// Applies `update` to every document matching `filter`; returns how many changed.
+    @discardableResult
+    func updateMany(_ filter: [String: Any], _ update: [String: Any]) throws -> Int {
+        let selector = try BSONDocument(filter), doc = try BSONDocument(update)
+        let reply = try call { reply, error in
+            mongoc_collection_update_many(pointer, selector.pointer, doc.pointer, nil, reply, error)
+        }
+        return (reply["modifiedCount"] as? Int) ?? 0
+    }
+
     @discardableResult
     func deleteMany(_ filter: [String: Any]) throws -> Int {
         let selector = try BSONDocument(filter)

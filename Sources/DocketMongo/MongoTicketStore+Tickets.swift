@@ -54,7 +54,9 @@ extension MongoTicketStore {
         return doc
     }
 
-    public func createTicket(tenantId: String, counterYear: Int, build: @Sendable (Int) throws -> Ticket) async throws -> Ticket {
+    public func createTicket(
+        tenantId: String, counterYear: Int, messages: [TicketMessage], build: @Sendable (Int) throws -> Ticket
+    ) async throws -> Ticket {
         let counter = "tickets/\(tenantId)/\(counterYear)"
         // The counter document exists before anyone increments it (a fresh upsert-$inc can
         // answer null to concurrent callers); a null answer is an error, never zero.
@@ -80,8 +82,11 @@ extension MongoTicketStore {
             }
             throw error
         }
-        // A separate single-document update: the ticket is stored whatever happens here.
+        // Separate single-document writes: the ticket is stored whatever happens here (and its
+        // description holds what a first message said).
         try await connection.job(database: database) { job in
+            try job.collection(Collections.messages).insertMany(
+                try messages.map { var message = $0; message.ticketId = ticket.ticketId; return try Self.messageDocument(message) })
             try job.collection(Collections.customers).updateOne(
                 ["_id": Self.key(tenantId, ticket.customerId)], ["$inc": ["statistics.totalTickets": 1]])
         }
@@ -94,10 +99,26 @@ extension MongoTicketStore {
         }
     }
 
-    public func updateTicket(_ ticket: Ticket, expectedVersion: Int) async throws -> Bool {
+    public func updateTicket(_ ticket: Ticket, expectedVersion: Int, messages: [TicketMessage]) async throws -> Bool {
         try await connection.job(database: database) { job in
-            try job.collection(Collections.tickets).replaceOne(
-                ["_id": Self.key(ticket.tenantId, ticket.ticketId), "version": expectedVersion], Self.ticketDocument(ticket)) == 1
+            let tickets = try job.collection(Collections.tickets)
+            guard !messages.isEmpty else {
+                return try tickets.replaceOne(["_id": Self.key(ticket.tenantId, ticket.ticketId), "version": expectedVersion], Self.ticketDocument(ticket)) == 1
+            }
+            // Messages first, under ids made of their sequence numbers: a concurrent writer
+            // that took the same numbers makes this insert fail (we lost the race). Then the
+            // ticket; if that conditional write loses, the messages go again.
+            let store = try job.collection(Collections.messages)
+            do {
+                try store.insertMany(try messages.map(Self.messageDocument))
+            } catch let error as MongoError where error.kind == .duplicateKey {
+                return false
+            }
+            if try tickets.replaceOne(["_id": Self.key(ticket.tenantId, ticket.ticketId), "version": expectedVersion], Self.ticketDocument(ticket)) == 1 {
+                return true
+            }
+            try store.deleteMany(["_id": ["$in": messages.map(Self.messageKey)]])
+            return false
         }
     }
 

@@ -18,6 +18,7 @@ public final class MongoTicketStore: TicketStore {
         static let tenants = "tenants", counters = "counters", tickets = "tickets", customers = "customers"
         static let agents = "agents", packVersions = "pack_versions", ruleEvents = "rule_events"
         static let apiKeys = "api_keys", toolCalls = "tool_calls"
+        static let messages = "ticket_messages", liveEvents = "live_events"
     }
 
     /// Connects (lazily: the first call selects a server), creates the indexes and detects
@@ -75,6 +76,12 @@ public final class MongoTicketStore: TicketStore {
             ])
             try job.collection(Collections.apiKeys).createIndexes(Collections.apiKeys, [
                 IndexSpec(name: "tenant_created", keys: [("tenantId", .ascending), ("createdAt", .ascending)])
+            ])
+            try job.collection(Collections.messages).createIndexes(Collections.messages, [
+                IndexSpec(name: "tenant_ticket_seq", keys: [("tenantId", .ascending), ("ticketId", .ascending), ("seq", .ascending)], unique: true)
+            ])
+            try job.collection(Collections.liveEvents).createIndexes(Collections.liveEvents, [
+                IndexSpec(name: "tenant_id", keys: [("tenantId", .ascending), ("id", .ascending)], unique: true)
             ])
             try job.collection(Collections.ruleEvents).createIndexes(Collections.ruleEvents, [
                 IndexSpec(name: "tenant_seq", keys: [("tenantId", .ascending), ("seq", .ascending)], unique: true)

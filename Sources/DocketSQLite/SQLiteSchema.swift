@@ -125,6 +125,30 @@ enum SQLiteSchema {
                 CREATE INDEX tickets_by_sla_next ON tickets(sla_next_at) WHERE sla_next_at IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("v5 ticket messages, live event log") { db in
+            try db.execute(sql: """
+                CREATE TABLE ticket_messages (
+                    tenant_id TEXT NOT NULL,
+                    ticket_id TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    sender_type TEXT NOT NULL,
+                    read_at INTEGER,
+                    doc TEXT NOT NULL,
+                    PRIMARY KEY (tenant_id, ticket_id, seq)
+                ) WITHOUT ROWID;
+                CREATE INDEX ticket_messages_unread ON ticket_messages(tenant_id, ticket_id, sender_type) WHERE read_at IS NULL;
+                CREATE TABLE live_event_counters (
+                    tenant_id TEXT PRIMARY KEY,
+                    last_id INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE live_events (
+                    tenant_id TEXT NOT NULL,
+                    id INTEGER NOT NULL,
+                    doc TEXT NOT NULL,
+                    PRIMARY KEY (tenant_id, id)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -4,7 +4,7 @@ import GRDB
 
 extension SQLiteTicketStore {
     public func createTicket(
-        tenantId: String, counterYear: Int, build: @Sendable (Int) throws -> Ticket
+        tenantId: String, counterYear: Int, messages: [TicketMessage], build: @Sendable (Int) throws -> Ticket
     ) async throws -> Ticket {
         let codec = codec
         // The document is encoded before taking the single writer (JSON encoding was most of
@@ -25,6 +25,7 @@ extension SQLiteTicketStore {
             else { throw DocketError(.internalError, "ticket counter returned no value") }
             let ticket = try build(number)
             try Self.insert(ticket, db, doc: doc)
+            try Self.insert(messages.map { var message = $0; message.ticketId = ticket.ticketId; return message }, db, codec)
             try db.execute(
                 sql: "UPDATE customers SET total_tickets = total_tickets + 1 WHERE tenant_id = ? AND id = ?",
                 arguments: [tenantId, ticket.customerId])
@@ -40,7 +41,7 @@ extension SQLiteTicketStore {
         }
     }
 
-    public func updateTicket(_ ticket: Ticket, expectedVersion: Int) async throws -> Bool {
+    public func updateTicket(_ ticket: Ticket, expectedVersion: Int, messages: [TicketMessage]) async throws -> Bool {
         let codec = codec
         let doc = try codec.encode(ticket)
         return try await write { db in
@@ -59,6 +60,7 @@ extension SQLiteTicketStore {
                     """,
                 arguments: StatementArguments(arguments))
             try Self.index(ticket, rowid: rowid, db, replacing: true)
+            try Self.insert(messages, db, codec)
             return true
         }
     }

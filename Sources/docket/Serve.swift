@@ -46,6 +46,18 @@ struct Serve: AsyncParsableCommand {
     var mongoWriteConcern: String?
     @Option(help: "MongoDB clients and blocking threads (store.mongo.poolSize, DOCKET_MONGO_POOL_SIZE; default 8).")
     var mongoPoolSize: Int?
+    @Option(help: "Live events kept per tenant for reconnecting clients (events.retention, DOCKET_EVENTS_RETENTION; default 10000).")
+    var eventsRetention: Int?
+    @Option(help: "WebSocket connections per tenant (ws.maxConnectionsPerTenant, DOCKET_WS_MAX_CONNECTIONS_PER_TENANT; default 10000).")
+    var wsMaxConnectionsPerTenant: Int?
+    @Option(help: "Frames waiting for one WebSocket client before it is dropped with 4409 (ws.queueLimit, DOCKET_WS_QUEUE_LIMIT; default 512).")
+    var wsQueueLimit: Int?
+    @Option(help: "Largest WebSocket frame a client may send (ws.maxFrameBytes, DOCKET_WS_MAX_FRAME_BYTES; default 65536).")
+    var wsMaxFrameBytes: Int?
+    @Option(help: "WebSocket ping period in seconds; an unanswered ping drops the peer (ws.pingIntervalSeconds, DOCKET_WS_PING_INTERVAL; default 30).")
+    var wsPingInterval: Int?
+    @Option(help: "Seconds without a frame from a WebSocket client before it is closed with 4410 (ws.idleTimeoutSeconds, DOCKET_WS_IDLE_TIMEOUT; default 300).")
+    var wsIdleTimeout: Int?
     @Option(help: "Log level: trace, debug, info, notice, warning, error (log.level, DOCKET_LOG_LEVEL; default info).")
     var logLevel: String?
 
@@ -61,12 +73,25 @@ struct Serve: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 
-        let settings = HTTPSettings(
+        var settings = HTTPSettings(
             host: Setting.value(host, env: "DOCKET_HOST", default: "127.0.0.1"),
             port: try Setting.integer(port, env: "DOCKET_PORT", default: 8080, name: "http.port"),
             limits: HTTPLimits(maxBodyBytes: try Setting.integer(maxBodyBytes, env: "DOCKET_MAX_BODY_BYTES", default: 1 << 20, name: "http.maxBodyBytes")),
             maxConnections: try Setting.integer(maxConnections, env: "DOCKET_MAX_CONNECTIONS", default: 1024, name: "http.maxConnections"),
             version: Docket.version)
+        settings.live = LiveSettings(
+            maxConnectionsPerTenant: try Setting.integer(wsMaxConnectionsPerTenant, env: "DOCKET_WS_MAX_CONNECTIONS_PER_TENANT", default: 10_000, name: "ws.maxConnectionsPerTenant"),
+            queueLimit: try Setting.integer(wsQueueLimit, env: "DOCKET_WS_QUEUE_LIMIT", default: 512, name: "ws.queueLimit"),
+            maxFrameBytes: try Setting.integer(wsMaxFrameBytes, env: "DOCKET_WS_MAX_FRAME_BYTES", default: 64 * 1024, name: "ws.maxFrameBytes"),
+            pingIntervalSeconds: try Setting.integer(wsPingInterval, env: "DOCKET_WS_PING_INTERVAL", default: 30, name: "ws.pingIntervalSeconds"),
+            idleTimeoutSeconds: try Setting.integer(wsIdleTimeout, env: "DOCKET_WS_IDLE_TIMEOUT", default: 300, name: "ws.idleTimeoutSeconds"))
+        let retention = try Setting.integer(eventsRetention, env: "DOCKET_EVENTS_RETENTION", default: 10_000, name: "events.retention")
+        guard retention >= 100 else { throw SetupError("events.retention must be at least 100") }
+        guard settings.live.maxConnectionsPerTenant >= 1, settings.live.queueLimit >= 16, settings.live.maxFrameBytes >= 1024,
+            settings.live.pingIntervalSeconds >= 1, settings.live.idleTimeoutSeconds >= 5
+        else {
+            throw SetupError("ws limits too small: maxConnectionsPerTenant >= 1, queueLimit >= 16, maxFrameBytes >= 1024, pingIntervalSeconds >= 1, idleTimeoutSeconds >= 5")
+        }
         guard settings.limits.maxBodyBytes >= 1024 else { throw SetupError("http.maxBodyBytes must be at least 1024") }
         guard settings.maxConnections >= 1 else { throw SetupError("http.maxConnections must be at least 1") }
 
@@ -129,9 +154,14 @@ struct Serve: AsyncParsableCommand {
         }
         let inspector = try BundleInspector(rulesRoot: rulesRoot, limits: limits)
         let engine = try RulesSetup.engine(store: store, inspector: inspector)
+        let live = LiveEventLog(store: store, settings: LiveEventSettings(retainedPerTenant: retention)) { error in
+            logger.warning("a live event could not be stored (delivered live only)", metadata: ["error": "\(error)"])
+        }
         let service = TicketService(
             store: store, rules: engine, ruleObserver: RulesSetup.observer(logger: logger), packInspector: inspector,
-            slaObserver: RulesSetup.slaObserver(logger: logger))
+            slaObserver: RulesSetup.slaObserver(logger: logger), live: live)
+        let hub = LiveHub(settings: settings.live)
+        live.addSink(hub)
         try await RulesSetup.installShipped(packs, service: service, required: packId, logger: logger)
         let (tenant, outcome) = try await service.provisionTenant(id: "default", name: nil, packId: packId)
         logger.info(
@@ -142,13 +172,18 @@ struct Serve: AsyncParsableCommand {
             ])
 
         let app = try buildApplication(
-            HTTPDependencies(service: service, tokens: tokens, metrics: registry, storeKind: storeKind), settings: settings,
+            HTTPDependencies(service: service, tokens: tokens, metrics: registry, storeKind: storeKind, hub: hub), settings: settings,
             logger: logger)
         logger.info("listening", metadata: ["address": "http://\(settings.host):\(settings.port)"])
         let scheduler = Task { await SLAScheduler.run(service, logger: logger) }
+        // Other instances on the same MongoDB store events too; the embedded store has one instance.
+        let relay = mongo == nil ? nil : Task { await LiveRelay.run(live, store: store, tenants: { hub.activeTenants }, logger: logger) }
         try await app.runService()
         scheduler.cancel()
+        relay?.cancel()
+        hub.shutdown()
         _ = await scheduler.value
+        _ = await relay?.value
         await service.flushRecordedEvents()
         try await mongo?.close()
     }

@@ -26,16 +26,19 @@ struct TestApp: @unchecked Sendable {
     let engine: LuaRuleEngine
     let app: Application<RouterResponder<DocketRequestContext>>
     let router: Router<DocketRequestContext>
+    let hub: LiveHub
+    let store: SQLiteTicketStore
 
     static let start = Date(timeIntervalSince1970: 1_795_000_000)  // 2026-11-18
 
     init(
         maxBodyBytes: Int = 64 * 1024, maxConnections: Int = 1024, port: Int = 0, clock: ManualClock = ManualClock(TestApp.start),
-        ruleOverrides: [String: String] = [:], installShippedPacks: Bool = false
+        ruleOverrides: [String: String] = [:], installShippedPacks: Bool = false, live: LiveSettings = .init(), retainedEvents: Int = 10_000
     ) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("docket-http-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let store = try SQLiteTicketStore(path: dir.appendingPathComponent("docket.sqlite").path)
+        self.store = store
         self.clock = clock
         let loaded = try PackLoader(root: packsRoot).loadAll("luxfree-solar")
         var sources = loaded.ruleSources
@@ -47,7 +50,10 @@ struct TestApp: @unchecked Sendable {
             standardLibrary: inspector.library, workers: 2,
             source: { packId, version in try await store.packVersion(packId: packId, version: version).map(RulesSetup.rulePack) })
         self.engine = engine
-        service = TicketService(store: store, clock: clock, tenantCacheSeconds: 0, rules: engine, packInspector: inspector)
+        let log = LiveEventLog(store: store, settings: LiveEventSettings(retainedPerTenant: retainedEvents))
+        service = TicketService(store: store, clock: clock, tenantCacheSeconds: 0, rules: engine, packInspector: inspector, live: log)
+        hub = LiveHub(settings: live)
+        log.addSink(hub)
         if installShippedPacks {
             try await RulesSetup.installShipped(PackLoader(root: packsRoot), service: service, required: nil, logger: Logger(label: "test"))
         }
@@ -55,8 +61,8 @@ struct TestApp: @unchecked Sendable {
         let pack = loaded.manifest
         _ = try await service.provisionTenant(id: "default", name: "LUXFREE", pack: pack)
         _ = try await service.provisionTenant(id: "acme", name: "Acme", pack: pack)
-        let dependencies = HTTPDependencies(service: service, tokens: tokens, metrics: PrometheusCollectorRegistry(), storeKind: "sqlite")
-        let settings = HTTPSettings(port: port, limits: HTTPLimits(maxBodyBytes: maxBodyBytes), maxConnections: maxConnections)
+        let dependencies = HTTPDependencies(service: service, tokens: tokens, metrics: PrometheusCollectorRegistry(), storeKind: "sqlite", hub: hub)
+        let settings = HTTPSettings(port: port, limits: HTTPLimits(maxBodyBytes: maxBodyBytes), maxConnections: maxConnections, live: live)
         app = try buildApplication(dependencies, settings: settings, logger: Logger(label: "test"))
         router = try buildRouter(dependencies, settings: settings)
     }

@@ -46,6 +46,8 @@ public struct Customer: Codable, Sendable, Equatable {
     public var email: String?
     /// A service tier such as `vip` that rules may read (`ctx.customer.tier`).
     public var tier: String?
+    /// Picture shown next to the customer's messages.
+    public var avatarUrl: String?
     public var statistics: CustomerStatistics
     public var createdAt: Date
 
@@ -77,6 +79,8 @@ public struct Agent: Codable, Sendable, Equatable {
     public var skills: [String]
     /// Maximum open tickets this agent should hold at once.
     public var capacity: Int
+    /// Picture shown next to the agent's messages.
+    public var avatarUrl: String?
     public var createdAt: Date
 
     public init(

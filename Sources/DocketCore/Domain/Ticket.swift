@@ -209,6 +209,9 @@ public struct Ticket: Codable, Sendable, Equatable {
     public var fields: [String: String]?
     /// The latest rule evaluations (at most `Ticket.maxAuditEntries`); staff only.
     public var ruleAudit: [RuleAuditEntry]?
+    /// Conversation counters, last-message preview and service sessions (nil until the
+    /// ticket's first message, claim or assignment).
+    public var chat: TicketChat?
 
     public static let maxAuditEntries = 200
 

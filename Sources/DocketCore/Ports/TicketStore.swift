@@ -124,13 +124,17 @@ public protocol TicketStore: Sendable {
 
     /// Atomically takes the next number of (tenant, counterYear), builds the ticket with it,
     /// inserts it and adds one to the customer's ticket count. Numbers have no gaps and no duplicates.
+    /// `messages` (the ticket's first ones, `seq` from 1) are stored with it; the store sets
+    /// their `ticketId` from the built ticket.
     func createTicket(
-        tenantId: String, counterYear: Int, build: @Sendable (_ number: Int) throws -> Ticket
+        tenantId: String, counterYear: Int, messages: [TicketMessage], build: @Sendable (_ number: Int) throws -> Ticket
     ) async throws -> Ticket
     func ticket(tenantId: String, ticketId: String) async throws -> Ticket?
     /// Replaces the ticket if its stored version is `expectedVersion` (the new one carries
     /// `expectedVersion + 1`); returns false if someone else changed it first.
-    func updateTicket(_ ticket: Ticket, expectedVersion: Int) async throws -> Bool
+    /// With `messages` (the next `seq`s of the ticket's conversation), the messages are stored
+    /// with the ticket: both or neither.
+    func updateTicket(_ ticket: Ticket, expectedVersion: Int, messages: [TicketMessage]) async throws -> Bool
     func listTickets(tenantId: String, query: TicketQuery) async throws -> Page<Ticket>
     func ticketCounts(tenantId: String, filter: StatsFilter) async throws -> TicketCounts
     /// Tickets per assigned agent whose status is not one of `finished`.
@@ -179,4 +183,40 @@ public protocol TicketStore: Sendable {
     /// Tickets (of any tenant) whose next SLA warning or breach is at or before `before`,
     /// earliest first.
     func dueSLATickets(before: Date, limit: Int) async throws -> [TicketRef]
+
+    /// The ticket's messages with `seq > after`, oldest first.
+    func messages(tenantId: String, ticketId: String, after: Int, limit: Int) async throws -> [TicketMessage]
+    /// Marks the unread messages of the ticket sent by one of `senders` as read at `at`;
+    /// returns how many changed.
+    func markMessagesRead(tenantId: String, ticketId: String, from senders: [MessageSender], at: Date) async throws -> Int
+
+    /// Stores one tenant's events in order, giving each the tenant's next id, and drops the
+    /// tenant's events older than the latest `retain`. Returns the events with their ids.
+    func appendLiveEvents(_ events: [LiveEvent], retain: Int) async throws -> [LiveEvent]
+    /// The tenant's stored events with `id > after`, oldest first.
+    func liveEvents(tenantId: String, after: Int, limit: Int) async throws -> [LiveEvent]
+    /// The oldest and latest stored ids of the tenant; nil when it has none.
+    func liveEventBounds(tenantId: String) async throws -> LiveEventBounds?
+}
+
+public struct LiveEventBounds: Sendable, Equatable {
+    public var oldest: Int
+    public var latest: Int
+
+    public init(oldest: Int, latest: Int) {
+        self.oldest = oldest
+        self.latest = latest
+    }
+}
+
+extension TicketStore {
+    public func createTicket(
+        tenantId: String, counterYear: Int, build: @Sendable (_ number: Int) throws -> Ticket
+    ) async throws -> Ticket {
+        try await createTicket(tenantId: tenantId, counterYear: counterYear, messages: [], build: build)
+    }
+
+    public func updateTicket(_ ticket: Ticket, expectedVersion: Int) async throws -> Bool {
+        try await updateTicket(ticket, expectedVersion: expectedVersion, messages: [])
+    }
 }

@@ -101,7 +101,7 @@ public enum RuleAction: Sendable, Equatable, Codable {
     case escalate(to: String?, reason: String)
     case setStatus(String, reason: String?)
     case addInternalNote(String)
-    /// A room (`queue:billing`, `staff`) or a webhook URL, with a message.
+    /// A live notification to `staff`, `queue:<id>`, `agent:<id>`, `assignee` or `customer`.
     case notify(target: String, message: String)
 
     public var name: String {
@@ -167,6 +167,20 @@ public struct RuleAuditEntry: Codable, Sendable, Equatable {
     public var durationMicros: Int
     public var depth: Int
     public var at: Date
+    /// What the rule's applied `notify` actions sent (delivered as `notification` events).
+    public var notifications: [RuleNotification]?
+}
+
+/// A notification a rule sent: `target` is `staff`, `queue:<id>`, `agent:<id>`, `assignee`
+/// or `customer`.
+public struct RuleNotification: Codable, Sendable, Equatable {
+    public var target: String
+    public var message: String
+
+    public init(target: String, message: String) {
+        self.target = target
+        self.message = message
+    }
 }
 
 extension RuleAction {

@@ -104,6 +104,8 @@ public struct NewCustomer: Codable, Sendable, Equatable {
     public var email: String?
     /// A service tier such as `vip` (lowercase letters, digits, - or _).
     public var tier: String?
+    /// An http(s) picture URL shown next to the customer's messages.
+    public var avatarUrl: String?
 
     public init(
         id: String? = nil, phoneNumber: String? = nil, firstName: String? = nil, lastName: String? = nil, email: String? = nil,
@@ -125,6 +127,8 @@ public struct NewAgent: Codable, Sendable, Equatable {
     public var role: AgentRole?
     public var skills: [String]?
     public var capacity: Int?
+    /// An http(s) picture URL shown next to the agent's messages.
+    public var avatarUrl: String?
 
     public init(id: String? = nil, name: String, email: String? = nil, role: AgentRole? = nil, skills: [String]? = nil, capacity: Int? = nil) {
         self.id = id
@@ -186,15 +190,21 @@ enum Check {
         return value
     }
 
+    static func url(_ value: String?, field: String) throws -> String? {
+        guard let value else { return nil }
+        guard value.count <= TicketLimits.url, let url = URL(string: value), let scheme = url.scheme?.lowercased(),
+            ["http", "https"].contains(scheme), url.host != nil
+        else { throw DocketError.invalid(field, "must be an http(s) URL") }
+        return value
+    }
+
     static func attachments(_ items: [NewAttachment]?, by: String, at: Date) throws -> [Attachment] {
         guard let items else { return [] }
         if items.count > TicketLimits.attachments {
             throw DocketError.invalid("attachments", "at most \(TicketLimits.attachments) attachments")
         }
         return try items.enumerated().map { index, item in
-            guard item.url.count <= TicketLimits.url, let url = URL(string: item.url), let scheme = url.scheme?.lowercased(),
-                ["http", "https"].contains(scheme), url.host != nil
-            else { throw DocketError.invalid("attachments[\(index)].url", "must be an http(s) URL") }
+            _ = try url(item.url, field: "attachments[\(index)].url")
             let type = try optionalText(item.type, field: "attachments[\(index)].type", max: 50) ?? "file"
             return Attachment(url: item.url, type: type, uploadedBy: by, uploadedAt: at)
         }

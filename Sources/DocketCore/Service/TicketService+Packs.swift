@@ -280,6 +280,7 @@ extension TicketService {
             tenant.updatedAt = now
             if try await store.updateTenant(tenant, expectedVersion: expected) {
                 tenants.remember(tenant)
+                await announcePack(tenant)
                 return tenant
             }
         }

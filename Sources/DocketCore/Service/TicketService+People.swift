@@ -20,6 +20,7 @@ extension TicketService {
             lastName: try Check.optionalText(input.lastName, field: "lastName", max: 100),
             email: email, createdAt: clock.now())
         customer.tier = input.tier
+        customer.avatarUrl = try Check.url(input.avatarUrl, field: "avatarUrl")
         try await store.insertCustomer(customer)
         return customer
     }
@@ -50,10 +51,11 @@ extension TicketService {
             try Check.text(skill, field: "skills[\(index)]", max: 50).lowercased()
         }
         guard skills.count <= 50 else { throw DocketError.invalid("skills", "at most 50 skills") }
-        let agent = Agent(
+        var agent = Agent(
             id: try Check.identifier(input.id, field: "id") ?? IdentifierGenerator.make(), tenantId: principal.tenantId,
             name: try Check.text(input.name, field: "name", max: 100), email: email, role: input.role ?? .agent,
             skills: skills, capacity: capacity, createdAt: clock.now())
+        agent.avatarUrl = try Check.url(input.avatarUrl, field: "avatarUrl")
         try await store.insertAgent(agent)
         return agent
     }

@@ -17,13 +17,13 @@ extension TicketService {
 
     /// Runs the tenant's rules for `events` and everything they cause, applying valid actions
     /// to `ticket` (which the caller then stores in the same write) and auditing each rule.
-    /// Returns the events as recorded for replay (`simulate`); the caller stores them after
-    /// its write succeeded.
+    /// Returns the events as recorded for replay (`simulate`), which the caller stores after
+    /// its write succeeded, and the new audit entries (announced as `rule_fired`).
     @discardableResult
     func runRules(_ ticket: inout Ticket, events: [PendingEvent], tenant: Tenant, actor: String, now: Date) async throws
-        -> [RecordedRuleEvent]
+        -> (records: [RecordedRuleEvent], entries: [RuleAuditEntry])
     {
-        guard rules != nil else { return [] }
+        guard rules != nil else { return ([], []) }
         var records = events.map { event in
             RecordedRuleEvent(
                 tenantId: tenant.id, ticketId: ticket.ticketId, type: event.type, details: event.details, actor: actor,
@@ -32,14 +32,14 @@ extension TicketService {
         // Follow-ups only come from actions, so when no rule handles the initial events nothing
         // can fire: skip loading the agents then (the common case for most updates).
         let handled = Set((tenant.pack.rules ?? []).flatMap(\.events))
-        guard events.contains(where: { handled.contains($0.type.rawValue) }) else { return records }
+        guard events.contains(where: { handled.contains($0.type.rawValue) }) else { return (records, []) }
         let agents = try await agentViews(tenant)
         let customer = try await customerView(tenant.id, ticket.customerId)
         let entries = await evaluateChain(
             &ticket, events: events, tenant: tenant, actor: actor, agents: agents, customer: customer, now: now)
         for (root, entry) in entries { records[root].applied += entry.applied }
         ticket.ruleAudit = Array(((ticket.ruleAudit ?? []) + entries.map(\.1)).suffix(Ticket.maxAuditEntries))
-        return records
+        return (records, entries.map(\.1))
     }
 
     /// What rules see of a ticket, without notes, history and audit (they are not rule input).
@@ -91,6 +91,9 @@ extension TicketService {
                     do {
                         let followUps = try apply(action, to: &ticket, tenant: tenant, agents: agents, rule: outcome.rule, now: now)
                         entry.applied.append(action.summary)
+                        if case .notify(let target, let message) = action {
+                            entry.notifications = (entry.notifications ?? []) + [RuleNotification(target: target, message: message)]
+                        }
                         for followUp in followUps {
                             if depth + 1 < Self.maxRuleDepth {
                                 queue.append((followUp, depth + 1, "rule:\(outcome.rule)", root))
@@ -183,8 +186,28 @@ extension TicketService {
             ticket.notes.append(Note(
                 id: IdentifierGenerator.make(), authorId: actor, authorRole: .system, content: content, isInternal: true, timestamp: now))
             return []
-        case .notify:
-            throw DocketError(.conflict, "notifications are not delivered yet (they arrive with the realtime issue)")
+        case .notify(let target, let message):
+            // Checked here; delivered as a `notification` live event once the write succeeded.
+            _ = try Check.text(message, field: "message", max: 1_000)
+            switch LiveRoom(target) {
+            case .staff: break
+            case .queue(let queue):
+                guard tenant.queues.contains(where: { $0.id == queue }) else { throw DocketError.invalid("target", "'\(queue)' is not a queue of the pack") }
+            case .ticket, .customer:
+                throw DocketError.invalid("target", "notify targets are staff, queue:<id>, agent:<id>, assignee or customer")
+            case nil:
+                if target == "assignee" {
+                    guard ticket.assignedAgent != nil else { throw DocketError(.conflict, "the ticket has no assignee to notify") }
+                } else if target == "customer" {
+                    break
+                } else if target.hasPrefix("agent:") {
+                    let agent = String(target.dropFirst("agent:".count))
+                    guard agents.contains(where: { $0.agent.id == agent }) else { throw DocketError.invalid("target", "unknown agent '\(agent)'") }
+                } else {
+                    throw DocketError.invalid("target", "notify targets are staff, queue:<id>, agent:<id>, assignee or customer")
+                }
+            }
+            return []
         }
     }
 

@@ -15,7 +15,7 @@ extension TicketService {
     /// Brings the ticket's SLA clocks up to date with what changed since `before` (nil for a
     /// new ticket): status (first response, pause and resume, resolve, reopen), priority,
     /// category, queue or policy (re-targets), public notes (next reply). Pure: no I/O.
-    static func applySLA(_ ticket: inout Ticket, before: Ticket?, tenant: Tenant, now: Date) {
+    static func applySLA(_ ticket: inout Ticket, before: Ticket?, tenant: Tenant, now: Date, messages: [TicketMessage] = []) {
         let context = SLAContext(tenant)
         let workflow = tenant.workflow
         let paused = Set(context.policy.paused)
@@ -61,8 +61,17 @@ extension TicketService {
                     for kind in SLAClock.Kind.allCases { sla.update(kind) { context.resume(&$0, at: now) } }
                 }
             }
-            for note in ticket.notes.dropFirst(before.notes.count) where !note.isInternal {
-                switch note.authorRole {
+            // Public notes and chat messages are replies alike.
+            let replies = ticket.notes.dropFirst(before.notes.count).filter { !$0.isInternal }.map(\.authorRole)
+                + messages.compactMap { message -> AuthorRole? in
+                    switch message.senderType {
+                    case .customer: .customer
+                    case .staff: .agent
+                    case .system: nil
+                    }
+                }
+            for role in replies {
+                switch role {
                 case .customer:
                     // The customer writes after staff answered: staff owe the next reply.
                     guard let next = target.nextReplySeconds, sla.clock(.firstResponse)?.stoppedAt != nil,
@@ -128,14 +137,16 @@ extension TicketService {
                 let expected = ticket.version
                 let events = Self.fireSLA(&ticket, now: now)
                 if events.isEmpty, ticket.sla.nextTimerAt == before.sla.nextTimerAt { break }
-                let records = try await runRules(&ticket, events: events, tenant: tenant, actor: "sla", now: now)
-                Self.applySLA(&ticket, before: before, tenant: tenant, now: now)
+                let run = try await runRules(&ticket, events: events, tenant: tenant, actor: "sla", now: now)
+                let messages = try await converse(&ticket, before: before, draft: nil, events: events, tenant: tenant, now: now)
+                Self.applySLA(&ticket, before: before, tenant: tenant, now: now, messages: messages)
                 ticket.version = expected + 1
                 ticket.updatedAt = now
-                if try await store.updateTicket(ticket, expectedVersion: expected) {
+                if try await store.updateTicket(ticket, expectedVersion: expected, messages: messages) {
                     fired += events.count
                     for event in events { slaObserver?(event.type, ticket) }
-                    await record(records)
+                    await record(run.records)
+                    await announce(before: before, after: ticket, messages: messages, events: events, entries: run.entries, now: now)
                     break
                 }
             }

@@ -14,13 +14,16 @@ public final class TicketService: Sendable {
     let recorder: EventRecorder
     /// Told about every SLA warning and breach fired (the composition root counts them).
     let slaObserver: (@Sendable (RuleEventType, Ticket) -> Void)?
+    /// Stores and delivers live events (WebSocket notifications).
+    public let live: LiveEventLog
     /// How often a conditional update is retried when another writer got there first.
     static let maxAttempts = 16
 
     public init(
         store: any TicketStore, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
         rules: (any RuleEngine)? = nil, ruleObserver: (@Sendable (RuleOutcome) -> Void)? = nil,
-        packInspector: (any PackInspector)? = nil, slaObserver: (@Sendable (RuleEventType, Ticket) -> Void)? = nil
+        packInspector: (any PackInspector)? = nil, slaObserver: (@Sendable (RuleEventType, Ticket) -> Void)? = nil,
+        live: LiveEventLog? = nil
     ) {
         self.slaObserver = slaObserver
         self.packInspector = packInspector
@@ -30,6 +33,7 @@ public final class TicketService: Sendable {
         self.rules = rules
         self.ruleObserver = ruleObserver
         self.tenants = TenantDirectory(store: store, clock: clock, ttl: tenantCacheSeconds)
+        self.live = live ?? LiveEventLog(store: store)
     }
 
     // MARK: - Access
@@ -61,10 +65,20 @@ public final class TicketService: Sendable {
     }
 
     /// Applies `change` to the current ticket and stores it conditionally, retrying on a lost race.
+    /// With `message`, the message joins the conversation in the same write. Returns the ticket
+    /// as the principal sees it and the messages stored with it.
     func mutate(
         _ principal: Principal, _ ticketId: String,
         _ change: (inout Ticket, Tenant, Date) async throws -> [PendingEvent]
     ) async throws -> Ticket {
+        try await converseAndMutate(principal, ticketId, message: nil, change).ticket
+    }
+
+    /// `mutate`, with a message joining the conversation in the same write.
+    func converseAndMutate(
+        _ principal: Principal, _ ticketId: String, message: MessageDraft?,
+        _ change: (inout Ticket, Tenant, Date) async throws -> [PendingEvent]
+    ) async throws -> (ticket: Ticket, messages: [TicketMessage]) {
         let tenant = try await tenant(for: principal)
         for _ in 0..<Self.maxAttempts {
             var ticket = try await load(principal, ticketId)
@@ -73,13 +87,15 @@ public final class TicketService: Sendable {
             let now = clock.now()
             let events = try await change(&ticket, tenant, now)
             // Rule actions land in the same conditional write as the change that caused them.
-            let records = try await runRules(&ticket, events: events, tenant: tenant, actor: principal.subject, now: now)
-            Self.applySLA(&ticket, before: before, tenant: tenant, now: now)
+            let run = try await runRules(&ticket, events: events, tenant: tenant, actor: principal.subject, now: now)
+            let messages = try await converse(&ticket, before: before, draft: message, events: events, tenant: tenant, now: now)
+            Self.applySLA(&ticket, before: before, tenant: tenant, now: now, messages: messages)
             ticket.version = expected + 1
             ticket.updatedAt = now
-            if try await store.updateTicket(ticket, expectedVersion: expected) {
-                await record(records)
-                return ticket.visible(to: principal)
+            if try await store.updateTicket(ticket, expectedVersion: expected, messages: messages) {
+                await record(run.records)
+                await announce(before: before, after: ticket, messages: messages, events: events, entries: run.entries, now: now)
+                return (ticket.visible(to: principal), messages)
             }
         }
         throw DocketError(.conflict, "ticket '\(ticketId)' is being changed by others; retry")
@@ -109,6 +125,11 @@ public final class TicketService: Sendable {
     // MARK: - Tickets
 
     public func createTicket(_ principal: Principal, _ input: NewTicket) async throws -> Ticket {
+        try await createTicket(principal, input, firstMessage: nil)
+    }
+
+    /// Opens a ticket; `firstMessage` (a customer's chat message) becomes message 1 of its conversation.
+    func createTicket(_ principal: Principal, _ input: NewTicket, firstMessage: MessageDraft?) async throws -> Ticket {
         let tenant = try await tenant(for: principal)
         let now = clock.now()
         let subject = try Check.text(input.subject, field: "subject", max: TicketLimits.subject)
@@ -178,10 +199,12 @@ public final class TicketService: Sendable {
             source: source, createdAt: now, updatedAt: now, closedAt: nil, version: 1)
         draft.fields = fields
         // Rules see the ticket before it has a number; their actions are part of the insert.
-        var records = try await runRules(&draft, events: [PendingEvent(.ticketCreated)], tenant: tenant, actor: principal.subject, now: now)
+        let created = [PendingEvent(.ticketCreated)]
+        var (records, entries) = try await runRules(&draft, events: created, tenant: tenant, actor: principal.subject, now: now)
+        let messages = try await converse(&draft, before: nil, draft: firstMessage, events: created, tenant: tenant, now: now)
         Self.applySLA(&draft, before: nil, tenant: tenant, now: now)
         let prepared = draft
-        let ticket = try await store.createTicket(tenantId: tenant.id, counterYear: format.counterYear(for: year)) { number in
+        let ticket = try await store.createTicket(tenantId: tenant.id, counterYear: format.counterYear(for: year), messages: messages) { number in
             var ticket = prepared
             ticket.number = number
             ticket.ticketId = format.format(number: number, year: year)
@@ -192,6 +215,9 @@ public final class TicketService: Sendable {
             records[index].ticketId = ticket.ticketId
         }
         await record(records)
+        await announce(
+            before: nil, after: ticket, messages: messages.map { var message = $0; message.ticketId = ticket.ticketId; return message },
+            events: created, entries: entries, now: now)
         return ticket.visible(to: principal)
     }
 

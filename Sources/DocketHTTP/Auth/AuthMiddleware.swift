@@ -1,4 +1,5 @@
 import DocketCore
+import HTTPTypes
 import Hummingbird
 
 /// Requires `Authorization: Bearer <token>` for an existing tenant and puts the caller into the context.
@@ -8,29 +9,11 @@ struct AuthMiddleware: RouterMiddleware {
     let service: TicketService
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let credential: String
-        if let key = request.headers[.init("X-Api-Key")!] {
-            credential = key.trimmingCharacters(in: .whitespaces)
-        } else if let header = request.headers[.authorization] {
-            let parts = header.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-                throw DocketError(.unauthorized, "the Authorization header must be 'Bearer <token>'")
-            }
-            credential = String(parts[1]).trimmingCharacters(in: .whitespaces)
-        } else {
+        guard let credential = try Self.credential(request.headers) else {
             throw DocketError(.unauthorized, "a bearer token or an API key is required")
         }
         var context = context
-        let principal: Principal
-        if credential.hasPrefix(ApiKeyFormat.prefix) {
-            principal = try await apiKeyPrincipal(credential)
-        } else {
-            principal = try await tokens.verify(credential)
-        }
-        // A token for a tenant this server does not hold proves nothing here.
-        guard try await service.tenant(id: principal.tenantId) != nil else {
-            throw DocketError(.unauthorized, "unknown tenant '\(principal.tenantId)'")
-        }
+        let principal = try await authenticate(credential)
         // The assistant's keys open the assistant routes and nothing else.
         if principal.role == .assistant, !request.uri.path.hasPrefix("/api/v2/assistant/") {
             throw DocketError.forbidden("an assistant key reaches only /api/v2/assistant")
@@ -38,6 +21,27 @@ struct AuthMiddleware: RouterMiddleware {
         context.principal = principal
         context.logger[metadataKey: "tenant.id"] = .string(principal.tenantId)
         return try await next(request, context)
+    }
+
+    /// The `X-Api-Key` or `Authorization: Bearer` credential, nil when neither is sent.
+    static func credential(_ headers: HTTPFields) throws -> String? {
+        if let key = headers[.init("X-Api-Key")!] { return key.trimmingCharacters(in: .whitespaces) }
+        guard let header = headers[.authorization] else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw DocketError(.unauthorized, "the Authorization header must be 'Bearer <token>'")
+        }
+        return String(parts[1]).trimmingCharacters(in: .whitespaces)
+    }
+
+    /// Who a bearer token or API key belongs to; a token for a tenant this server does not
+    /// hold proves nothing here.
+    func authenticate(_ credential: String) async throws -> Principal {
+        let principal = credential.hasPrefix(ApiKeyFormat.prefix) ? try await apiKeyPrincipal(credential) : try await tokens.verify(credential)
+        guard try await service.tenant(id: principal.tenantId) != nil else {
+            throw DocketError(.unauthorized, "unknown tenant '\(principal.tenantId)'")
+        }
+        return principal
     }
 
     func apiKeyPrincipal(_ text: String) async throws -> Principal {

@@ -43,8 +43,10 @@ final class RouteRegistry: @unchecked Sendable {
     private(set) var endpoints: [Endpoint] = []
     let router: Router<DocketRequestContext>
     let authenticated: RouterGroup<DocketRequestContext>
+    let auth: AuthMiddleware
 
     init(router: Router<DocketRequestContext>, auth: AuthMiddleware) {
+        self.auth = auth
         self.router = router
         self.authenticated = router.group("").add(middleware: auth)
     }

@@ -39,6 +39,8 @@ enum Schemas {
 
     static var priority: Schema { string(values: Priority.allCases.map(\.rawValue)) }
     static var role: Schema { string(values: Role.allCases.map(\.rawValue)) }
+    static var senderType: Schema { string(values: MessageSender.allCases.map(\.rawValue)) }
+    static var messageKind: Schema { string(values: MessageKind.allCases.map(\.rawValue)) }
 
     static func all() -> [String: Schema] {
         [
@@ -103,6 +105,7 @@ enum Schemas {
                     "queue": string("Queue a rule routed the ticket to"),
                     "fields": map(string(maxLength: 500)),
                     "ruleAudit": array(ref("RuleAuditEntry")),
+                    "chat": ref("TicketChat"),
                 ],
                 required: [
                     "tenantId", "ticketId", "number", "numberingYear", "subject", "description", "category", "priority", "status",
@@ -114,6 +117,7 @@ enum Schemas {
                     "proposed": array(string()), "applied": array(string()),
                     "rejected": array(object(["action": string(), "reason": string()], required: ["action", "reason"])),
                     "error": string(), "durationMicros": integer(), "depth": integer(), "at": dateTime,
+                    "notifications": array(object(["target": string(), "message": string()], required: ["target", "message"])),
                 ], required: ["event", "packId", "packVersion", "rule", "proposed", "applied", "rejected", "durationMicros", "depth", "at"]),
             "RuleAuditEnvelope": object(["ticketId": string(), "audit": array(ref("RuleAuditEntry"))], required: ["ticketId", "audit"]),
             "NewAttachment": object(["url": string(format: "uri", maxLength: TicketLimits.url), "type": string()], required: ["url"]),
@@ -152,13 +156,15 @@ enum Schemas {
             "Customer": object(
                 [
                     "id": string(), "tenantId": string(), "phoneNumber": string(), "firstName": string(), "lastName": string(),
-                    "email": string(), "tier": string(), "statistics": object(["totalTickets": integer()], required: ["totalTickets"]),
+                    "email": string(), "tier": string(), "avatarUrl": string(format: "uri"),
+                    "statistics": object(["totalTickets": integer()], required: ["totalTickets"]),
                     "createdAt": dateTime,
                 ], required: ["id", "tenantId", "statistics", "createdAt"]),
             "NewCustomer": object([
                 "id": string("Optional id; generated when absent"), "phoneNumber": string("7-15 digits, optional leading +"),
                 "firstName": string(maxLength: 100), "lastName": string(maxLength: 100), "email": string(format: "email"),
                 "tier": string("Service tier rules may read, e.g. vip", maxLength: 32),
+                "avatarUrl": string(format: "uri", maxLength: TicketLimits.url),
             ]),
             "CustomerEnvelope": object(["customer": ref("Customer")], required: ["customer"]),
             "CustomerList": object(["customers": array(ref("Customer")), "pagination": ref("Pagination")], required: ["customers", "pagination"]),
@@ -166,7 +172,7 @@ enum Schemas {
                 [
                     "id": string(), "tenantId": string(), "name": string(), "email": string(),
                     "role": string(values: AgentRole.allCases.map(\.rawValue)), "skills": array(string()),
-                    "capacity": integer(min: 1, max: 1000), "createdAt": dateTime,
+                    "capacity": integer(min: 1, max: 1000), "avatarUrl": string(format: "uri"), "createdAt": dateTime,
                 ], required: ["id", "tenantId", "name", "role", "skills", "capacity", "createdAt"]),
             "NewAgent": object(
                 [
@@ -177,6 +183,41 @@ enum Schemas {
             "AgentEnvelope": object(["agent": ref("Agent")], required: ["agent"]),
             "AgentList": object(["agents": array(ref("Agent")), "pagination": ref("Pagination")], required: ["agents", "pagination"]),
             "AssignRequest": object(["agentId": string()], required: ["agentId"]),
+            "TransferRequest": object(["toAgentId": string(), "reason": string(maxLength: TicketLimits.reason)], required: ["toAgentId"]),
+            "MessagePreview": object(
+                ["text": string(maxLength: MessagePreview.maxLength), "at": dateTime, "senderType": senderType],
+                required: ["text", "at", "senderType"]),
+            "ServiceSession": object(
+                [
+                    "agentId": string(), "agentName": string(), "startedAt": dateTime, "endedAt": dateTime, "active": boolean,
+                    "reason": string("claimed, assigned, transferred, escalated or reopened"),
+                ], required: ["agentId", "startedAt", "active", "reason"]),
+            "TicketChat": object(
+                [
+                    "messageCount": integer(), "unreadCustomer": integer("Staff messages the customer has not read"),
+                    "unreadStaff": integer("Customer messages staff have not read"), "lastMessage": ref("MessagePreview"),
+                    "servedBy": array(ref("ServiceSession")),
+                ], required: ["messageCount", "unreadCustomer", "unreadStaff", "servedBy"]),
+            "Message": object(
+                [
+                    "tenantId": string(), "ticketId": string(), "seq": integer("Position in the conversation from 1; the cursor"),
+                    "id": string(), "senderId": string(), "senderType": senderType, "senderName": string(), "senderAvatar": string(),
+                    "content": string(maxLength: MessageLimits.content), "type": messageKind,
+                    "attachments": array(string(format: "uri")), "isRead": boolean, "readAt": dateTime, "createdAt": dateTime,
+                ],
+                required: ["tenantId", "ticketId", "seq", "id", "senderId", "senderType", "content", "type", "attachments", "isRead", "createdAt"]),
+            "NewMessage": object(
+                [
+                    "content": string(maxLength: MessageLimits.content), "type": string(values: ["text", "image", "file"]),
+                    "attachments": array(string(format: "uri", maxLength: TicketLimits.url), maxItems: MessageLimits.attachments),
+                ], required: ["content"]),
+            "MessageEnvelope": object(
+                ["message": ref("Message"), "ticket": ref("Ticket"), "created": boolean],
+                required: ["message", "ticket"]),
+            "MessageList": object(
+                ["messages": array(ref("Message")), "nextCursor": string("Pass as after= for the next page; absent at the end")],
+                required: ["messages"]),
+            "ReadEnvelope": object(["ticket": ref("Ticket"), "marked": integer("Messages marked read now")], required: ["ticket", "marked"]),
             "StatusRequest": object(["status": string(), "reason": string(maxLength: TicketLimits.reason)], required: ["status"]),
             "NoteRequest": object(
                 ["content": string(maxLength: TicketLimits.note), "isInternal": boolean], required: ["content"]),

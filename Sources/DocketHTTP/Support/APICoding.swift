@@ -5,15 +5,7 @@ import Hummingbird
 
 /// JSON as the API speaks it: ISO 8601 dates with milliseconds, sorted keys.
 enum APICoding {
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
-        }
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
+    static var encoder: JSONEncoder { DocketJSON.encoder }
 
     static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()

@@ -1,0 +1,143 @@
+import Foundation
+
+/// Who wrote a chat message.
+public enum MessageSender: String, Codable, Sendable, CaseIterable {
+    case customer, staff, system
+}
+
+public enum MessageKind: String, Codable, Sendable, CaseIterable {
+    case text, image, file, system
+}
+
+/// One message of a ticket's conversation, kept apart from the ticket document (a busy chat
+/// would otherwise rewrite an ever-growing ticket on every line).
+public struct TicketMessage: Codable, Sendable, Equatable {
+    public var tenantId: String
+    public var ticketId: String
+    /// Position in the ticket's conversation from 1, without gaps; the pagination cursor.
+    public var seq: Int
+    public var id: String
+    public var senderId: String
+    public var senderType: MessageSender
+    /// Cached at send time, so a list needs no lookups.
+    public var senderName: String?
+    public var senderAvatar: String?
+    public var content: String
+    public var type: MessageKind
+    public var attachments: [String]
+    /// Whether the other side has read it (set by `POST /tickets/:id/read`).
+    public var isRead: Bool
+    public var readAt: Date?
+    public var createdAt: Date
+
+    public init(
+        tenantId: String, ticketId: String, seq: Int, id: String, senderId: String, senderType: MessageSender,
+        senderName: String?, senderAvatar: String?, content: String, type: MessageKind, attachments: [String],
+        isRead: Bool = false, readAt: Date? = nil, createdAt: Date
+    ) {
+        self.tenantId = tenantId
+        self.ticketId = ticketId
+        self.seq = seq
+        self.id = id
+        self.senderId = senderId
+        self.senderType = senderType
+        self.senderName = senderName
+        self.senderAvatar = senderAvatar
+        self.content = content
+        self.type = type
+        self.attachments = attachments
+        self.isRead = isRead
+        self.readAt = readAt
+        self.createdAt = createdAt
+    }
+}
+
+/// The last message, shown in ticket lists.
+public struct MessagePreview: Codable, Sendable, Equatable {
+    public var text: String
+    public var at: Date
+    public var senderType: MessageSender
+
+    public static let maxLength = 140
+
+    public init(text: String, at: Date, senderType: MessageSender) {
+        self.text = text.count > Self.maxLength ? String(text.prefix(Self.maxLength - 1)) + "…" : text
+        self.at = at
+        self.senderType = senderType
+    }
+}
+
+/// One agent's turn at a ticket: from a claim, assignment or transfer until the next one,
+/// the resolution or the close.
+public struct ServiceSession: Codable, Sendable, Equatable {
+    public var agentId: String
+    public var agentName: String?
+    public var startedAt: Date
+    public var endedAt: Date?
+    public var active: Bool
+    /// claimed, assigned, transferred, escalated, reopened...
+    public var reason: String
+
+    public init(agentId: String, agentName: String?, startedAt: Date, endedAt: Date? = nil, active: Bool = true, reason: String) {
+        self.agentId = agentId
+        self.agentName = agentName
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.active = active
+        self.reason = reason
+    }
+}
+
+/// The conversation state kept on the ticket: counters, preview and who served it.
+public struct TicketChat: Codable, Sendable, Equatable {
+    /// Messages stored so far (the last `seq`).
+    public var messageCount: Int
+    /// Staff and system messages the customer has not read.
+    public var unreadCustomer: Int
+    /// Customer messages staff have not read.
+    public var unreadStaff: Int
+    public var lastMessage: MessagePreview?
+    public var servedBy: [ServiceSession]
+
+    public init(messageCount: Int = 0, unreadCustomer: Int = 0, unreadStaff: Int = 0, lastMessage: MessagePreview? = nil, servedBy: [ServiceSession] = []) {
+        self.messageCount = messageCount
+        self.unreadCustomer = unreadCustomer
+        self.unreadStaff = unreadStaff
+        self.lastMessage = lastMessage
+        self.servedBy = servedBy
+    }
+
+    /// A ticket keeps at most this many sessions (the oldest are dropped).
+    public static let maxSessions = 100
+}
+
+public enum MessageLimits {
+    public static let content = 10_000
+    public static let attachments = 10
+    public static let pageDefault = 50
+    public static let pageMax = 200
+}
+
+/// A message a caller wants to add; the service fills in sequence, sender details and time.
+public struct NewMessage: Codable, Sendable, Equatable {
+    public var content: String
+    public var type: MessageKind?
+    public var attachments: [String]?
+
+    public init(content: String, type: MessageKind? = nil, attachments: [String]? = nil) {
+        self.content = content
+        self.type = type
+        self.attachments = attachments
+    }
+}
+
+/// Oldest first; `nextCursor` is the `after` of the next page, nil at the end.
+public struct MessagePage: Sendable, Equatable {
+    public var messages: [TicketMessage]
+    public var nextCursor: Int?
+
+    public init(messages: [TicketMessage], nextCursor: Int?) {
+        self.messages = messages
+        self.nextCursor = nextCursor
+    }
+}

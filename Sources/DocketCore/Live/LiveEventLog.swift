@@ -1,0 +1,118 @@
+import Foundation
+
+/// Settings of the event log.
+public struct LiveEventSettings: Sendable {
+    /// Events kept per tenant for reconnecting clients (`events.retention`); older ones are
+    /// dropped, and a client asking from before them gets a `resync`.
+    public var retainedPerTenant: Int
+    /// Names this server instance in the events it produces.
+    public var origin: String
+
+    public init(retainedPerTenant: Int = 10_000, origin: String = IdentifierGenerator.make()) {
+        self.retainedPerTenant = retainedPerTenant
+        self.origin = origin
+    }
+}
+
+/// Every live event goes through here: stored in the tenant's event log (which gives it its
+/// id), then handed to the sinks (the WebSocket hub) of this instance. Other instances pick
+/// stored events up from the log (`receiveRemote`).
+public final class LiveEventLog: @unchecked Sendable {
+    // `sinks` is guarded by `lock`.
+    private let lock = NSLock()
+    private var sinks: [any LiveEventSink] = []
+    let store: any TicketStore
+    public let settings: LiveEventSettings
+    /// Told when an event could not be stored (it is still delivered live, with id 0).
+    let onFailure: (@Sendable (any Error) -> Void)?
+
+    public init(store: any TicketStore, settings: LiveEventSettings = .init(), onFailure: (@Sendable (any Error) -> Void)? = nil) {
+        self.store = store
+        self.settings = settings
+        self.onFailure = onFailure
+    }
+
+    public var origin: String { settings.origin }
+
+    public func addSink(_ sink: any LiveEventSink) {
+        lock.withLock { sinks.append(sink) }
+    }
+
+    private func deliver(_ events: [LiveEvent]) {
+        guard !events.isEmpty else { return }
+        for sink in lock.withLock({ sinks }) { sink.deliver(events) }
+    }
+
+    /// Stores `events` (one tenant's, in order) and delivers them here. An ephemeral event is
+    /// only delivered.
+    func emit(_ events: [LiveEvent]) async {
+        guard let first = events.first else { return }
+        var events = events
+        for index in events.indices { events[index].origin = settings.origin }
+        if first.type.isEphemeral {
+            deliver(events)
+            return
+        }
+        do {
+            events = try await store.appendLiveEvents(events, retain: settings.retainedPerTenant)
+        } catch {
+            onFailure?(error)
+        }
+        deliver(events)
+    }
+
+    /// Events another instance stored, seen in the log: delivered to this instance's clients.
+    public func receiveRemote(_ events: [LiveEvent]) {
+        deliver(events.filter { $0.origin != settings.origin })
+    }
+
+    /// What a client that last saw `after` missed, at most `limit` events, oldest first.
+    public func replay(tenantId: String, after: Int, limit: Int) async throws -> LiveReplay {
+        guard let bounds = try await store.liveEventBounds(tenantId: tenantId) else {
+            return LiveReplay(events: [], resync: after > 0, latestId: 0)
+        }
+        if after > bounds.latest {
+            // From a future (or another server's) log: nothing of it can be trusted.
+            return LiveReplay(events: [], resync: true, latestId: bounds.latest)
+        }
+        let resync = after + 1 < bounds.oldest
+        let events = try await store.liveEvents(tenantId: tenantId, after: max(after, bounds.oldest - 1), limit: limit)
+        return LiveReplay(events: events, resync: resync, latestId: bounds.latest)
+    }
+}
+
+/// The payloads of ticket events: what a list or a board needs to update a row, without
+/// notes, history or audit (those are fetched over REST).
+public struct LiveTicketSummary: Codable, Sendable, Equatable {
+    public var ticketId: String
+    public var subject: String
+    public var status: String
+    public var priority: Priority
+    public var category: String
+    public var queue: String?
+    public var assignedAgent: String?
+    public var customerId: String?
+    public var escalated: Bool
+    public var unreadStaff: Int
+    public var unreadCustomer: Int
+    public var lastMessage: MessagePreview?
+    public var updatedAt: Date
+    public var version: Int
+
+    public init(_ ticket: Ticket) {
+        ticketId = ticket.ticketId
+        subject = ticket.subject
+        status = ticket.status
+        priority = ticket.priority
+        category = ticket.category
+        queue = ticket.queue
+        assignedAgent = ticket.assignedAgent
+        customerId = ticket.customerId
+        escalated = ticket.isEscalated
+        unreadStaff = ticket.chat?.unreadStaff ?? 0
+        unreadCustomer = ticket.chat?.unreadCustomer ?? 0
+        lastMessage = ticket.chat?.lastMessage
+        updatedAt = ticket.updatedAt
+        version = ticket.version
+    }
+}

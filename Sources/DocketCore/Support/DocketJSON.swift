@@ -1,0 +1,20 @@
+import Foundation
+
+/// JSON as the API and the live events speak it: ISO 8601 dates with milliseconds, sorted keys.
+public enum DocketJSON {
+    public static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+        }
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// `value` as JSON text.
+    public static func text<T: Encodable>(_ value: T) -> String {
+        // Encoding our own plain structs cannot fail; an empty object keeps a frame valid if it ever did.
+        (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}

@@ -1,0 +1,124 @@
+import DocketCore
+import Foundation
+import Hummingbird
+
+struct MessageEnvelope: Codable, Sendable {
+    var message: TicketMessage
+    var ticket: Ticket
+    var created: Bool?
+}
+struct MessageListEnvelope: Codable, Sendable {
+    var messages: [TicketMessage]
+    var nextCursor: String?
+}
+struct ReadEnvelope: Codable, Sendable {
+    var ticket: Ticket
+    var marked: Int
+}
+struct TransferRequest: Codable, Sendable {
+    var toAgentId: String
+    var reason: String?
+}
+
+/// The chat-style support flow over REST: messages, read receipts, transfers and the
+/// pending / mine work lists. The same operations exist as WebSocket frames.
+struct ChatController: Sendable {
+    let service: TicketService
+    let limits: HTTPLimits
+
+    static let pageQuery: [Endpoint.QueryParameter] = [
+        .init(name: "page", type: "integer", description: "Page number from 1 (default 1)"),
+        .init(name: "limit", type: "integer", description: "Page size, 1-100 (default 20)"),
+    ]
+
+    func register(_ routes: RouteRegistry) {
+        let service = service
+        let limits = limits
+
+        routes.add(Endpoint(
+            method: .post, path: "/api/v2/messages",
+            summary: "A customer writes: appended to their open ticket, or a new ticket is opened from it", tag: "Chat",
+            access: "customer", body: "NewMessage", success: (201, "MessageEnvelope"), errors: [400, 403, 413, 415, 422])
+        ) { request, context in
+            let input = try await APICoding.decode(NewMessage.self, from: request, limit: limits.maxBodyBytes)
+            let (ticket, message, created) = try await service.postCustomerMessage(try context.requirePrincipal(), input)
+            return try APICoding.response(MessageEnvelope(message: message, ticket: ticket, created: created), status: created ? .created : .ok)
+        }
+
+        // Constant paths before `/tickets/:id` ones; the router prefers them anyway.
+        routes.add(Endpoint(
+            method: .get, path: "/api/v2/tickets/pending", summary: "Unassigned open tickets, latest activity first", tag: "Chat",
+            access: "agent, admin", query: Self.pageQuery, success: (200, "TicketList"), errors: [400, 403])
+        ) { request, context in
+            let reader = QueryReader(request)
+            let page = try await service.pendingTickets(
+                try context.requirePrincipal(), page: try reader.int("page", default: 1), limit: try reader.int("limit", default: 20))
+            return try APICoding.response(TicketListEnvelope(tickets: page.items, pagination: Pagination(page)))
+        }
+
+        routes.add(Endpoint(
+            method: .get, path: "/api/v2/tickets/mine",
+            summary: "Open tickets assigned to me (staff) or opened by me (customers), latest activity first", tag: "Chat",
+            access: "agent, admin, customer", query: Self.pageQuery, success: (200, "TicketList"), errors: [400, 403])
+        ) { request, context in
+            let reader = QueryReader(request)
+            let page = try await service.myTickets(
+                try context.requirePrincipal(), page: try reader.int("page", default: 1), limit: try reader.int("limit", default: 20))
+            return try APICoding.response(TicketListEnvelope(tickets: page.items, pagination: Pagination(page)))
+        }
+
+        routes.add(Endpoint(
+            method: .get, path: "/api/v2/tickets/:id/messages", summary: "The conversation, oldest first, by cursor", tag: "Chat",
+            access: "staff, the ticket's customer",
+            query: [
+                .init(name: "after", type: "string", description: "Cursor: the nextCursor of the previous page (default: from the start)"),
+                .init(name: "limit", type: "integer", description: "Page size, 1-\(MessageLimits.pageMax) (default \(MessageLimits.pageDefault))"),
+            ],
+            success: (200, "MessageList"), errors: [400, 404])
+        ) { request, context in
+            let reader = QueryReader(request)
+            let after: Int
+            if let cursor = reader.string("after") {
+                guard let value = Int(cursor), value >= 0 else {
+                    throw DocketError(.badRequest, "after must be a nextCursor from a previous page", field: "after")
+                }
+                after = value
+            } else {
+                after = 0
+            }
+            let page = try await service.messages(
+                try context.requirePrincipal(), try context.parameters.require("id"), after: after,
+                limit: try reader.int("limit", default: MessageLimits.pageDefault))
+            return try APICoding.response(MessageListEnvelope(messages: page.messages, nextCursor: page.nextCursor.map(String.init)))
+        }
+
+        routes.add(Endpoint(
+            method: .post, path: "/api/v2/tickets/:id/messages", summary: "Write into a ticket's conversation", tag: "Chat",
+            access: "staff, the ticket's customer", body: "NewMessage", success: (201, "MessageEnvelope"),
+            errors: [400, 403, 404, 409, 413, 415, 422])
+        ) { request, context in
+            let input = try await APICoding.decode(NewMessage.self, from: request, limit: limits.maxBodyBytes)
+            let (ticket, message) = try await service.postMessage(try context.requirePrincipal(), try context.parameters.require("id"), input)
+            return try APICoding.response(MessageEnvelope(message: message, ticket: ticket, created: nil), status: .created)
+        }
+
+        routes.add(Endpoint(
+            method: .post, path: "/api/v2/tickets/:id/read",
+            summary: "Mark the other side's messages read and reset my unread counter", tag: "Chat",
+            access: "staff, the ticket's customer", success: (200, "ReadEnvelope"), errors: [403, 404])
+        ) { _, context in
+            let (ticket, marked) = try await service.markRead(try context.requirePrincipal(), try context.parameters.require("id"))
+            return try APICoding.response(ReadEnvelope(ticket: ticket, marked: marked))
+        }
+
+        routes.add(Endpoint(
+            method: .post, path: "/api/v2/tickets/:id/transfer",
+            summary: "Hand the ticket to another agent (ends one service session, starts the next)", tag: "Chat",
+            access: "agent, admin", body: "TransferRequest", success: (200, "TicketEnvelope"), errors: [400, 403, 404, 409, 422])
+        ) { request, context in
+            let body = try await APICoding.decode(TransferRequest.self, from: request, limit: limits.maxBodyBytes)
+            let ticket = try await service.transfer(try context.requirePrincipal(), try context.parameters.require("id"), to: body.toAgentId, reason: body.reason)
+            return try APICoding.response(TicketEnvelope(ticket: ticket))
+        }
+    }
+}

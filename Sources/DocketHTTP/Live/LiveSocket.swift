@@ -1,0 +1,308 @@
+import DocketCore
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOWebSocket
+
+/// A frame a client sends: `{"type", "room", "id", "data"}`.
+struct ClientFrame: Decodable {
+    struct Data: Decodable {
+        var token: String?
+        var since: Int?
+        var rooms: [String]?
+        var ticketId: String?
+        var content: String?
+        var kind: MessageKind?
+        var attachments: [String]?
+    }
+
+    var type: String
+    var room: String?
+    var id: String?
+    var data: Data?
+}
+
+/// A frame the server sends that is not an event: welcome, acknowledgements, errors, resync.
+struct ServerFrame<Payload: Encodable>: Encodable {
+    var type: String
+    var room: String?
+    var id: String?
+    var data: Payload
+}
+
+struct ErrorPayload: Encodable {
+    var code: String
+    var message: String
+}
+
+/// `GET /api/v2/ws`: one WebSocket per client, authenticated like REST (header, or an `auth`
+/// frame first), joining rooms it is allowed into and receiving their events in order.
+struct LiveSocket: Sendable {
+    let service: TicketService
+    let auth: AuthMiddleware
+    let hub: LiveHub
+    var settings: LiveSettings { hub.settings }
+    static let path = "/api/v2/ws"
+
+    /// The WebSocket route (on the upgrade router) and, on the HTTP router, a GET on the same
+    /// path that explains a refused upgrade (401 for a bad credential, 426 without an upgrade).
+    func register(upgrades: Router<DocketRequestContext>, routes: RouteRegistry) {
+        let auth = auth
+        upgrades.ws(RouterPath(Self.path)) { request, _ in
+            if let credential = try AuthMiddleware.credential(request.headers) { _ = try await auth.authenticate(credential) }
+            return .upgrade([:])
+        } onUpgrade: { inbound, outbound, context in
+            await run(inbound: inbound, outbound: outbound, request: context.request, logger: context.logger)
+        }
+        routes.add(Endpoint(
+            method: .get, path: Self.path, summary: "Live events over WebSocket (see the README: rooms, frames, since=)",
+            tag: "Live", access: "staff and customers, with the same token as REST (header or a first auth frame)",
+            success: (101, nil), errors: [401, 426], secured: false)
+        ) { request, _ in
+            if let credential = try AuthMiddleware.credential(request.headers) { _ = try await auth.authenticate(credential) }
+            throw DocketError(.badRequest, "this endpoint speaks WebSocket: send an Upgrade: websocket request")
+        }
+    }
+
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, request: Request, logger: Logger) async {
+        let query = QueryReader(request)
+        let connection = LiveConnection(key: IdentifierGenerator.make(), limit: settings.queueLimit)
+        hub.accept(connection)
+        defer { hub.unregister(connection) }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await write(connection, outbound) }
+            group.addTask {
+                do {
+                    if let credential = try AuthMiddleware.credential(request.headers) {
+                        try await start(connection, principal: try await auth.authenticate(credential), query: query)
+                    }
+                    for try await message in inbound.messages(maxSize: settings.maxFrameBytes) {
+                        connection.touch()
+                        guard case .text(let text) = message else {
+                            connection.enqueue(Self.error(nil, DocketError(.badRequest, "frames are JSON text")))
+                            continue
+                        }
+                        await handle(text, connection, query: query)
+                    }
+                } catch let error as DocketError {
+                    connection.enqueue(Self.error(nil, error))
+                    connection.close(.unauthorized, error.message)
+                } catch {
+                    logger.debug("websocket read ended", metadata: ["error": "\(error)"])
+                }
+                connection.finish()
+            }
+            await group.waitForAll()
+        }
+    }
+
+    /// Sends queued frames until the connection closes; then the close frame, if there is one to send.
+    func write(_ connection: LiveConnection, _ outbound: WebSocketOutboundWriter) async {
+        while true {
+            switch await connection.next() {
+            case .success(let frames):
+                do {
+                    for frame in frames { try await outbound.write(.text(frame)) }
+                } catch {
+                    connection.finish()
+                    return
+                }
+            case .failure(let close):
+                if close.code != 0 {
+                    try? await outbound.close(WebSocketErrorCode(codeNumber: Int(close.code)), reason: close.reason)
+                }
+                return
+            }
+        }
+    }
+
+    /// Authenticated: joins the tenant (or is refused at its connection limit), says welcome
+    /// and joins the rooms of `?rooms=` from `?since=`.
+    func start(_ connection: LiveConnection, principal: Principal, query: QueryReader) async throws {
+        guard principal.role == .customer || principal.isStaff else {
+            throw DocketError.forbidden("live events are for staff and customers")
+        }
+        guard hub.authenticate(connection, as: principal) else {
+            connection.close(.tooManyConnections, "tenant '\(principal.tenantId)' has \(settings.maxConnectionsPerTenant) connections")
+            return
+        }
+        let latest = try await service.live.replay(tenantId: principal.tenantId, after: Int.max, limit: 0).latestId
+        connection.enqueue(DocketJSON.text(ServerFrame(
+            type: "welcome", room: nil, id: nil,
+            data: Welcome(connection: connection.key, tenantId: principal.tenantId, role: principal.role.rawValue, subject: principal.subject, latestId: latest))))
+        let rooms = query.list("rooms")
+        if !rooms.isEmpty {
+            let since = try query.int("since", default: -1)
+            try await subscribe(connection, rooms: rooms, since: since < 0 ? nil : since, requestId: nil)
+        }
+    }
+
+    struct Welcome: Encodable {
+        var connection: String
+        var tenantId: String
+        var role: String
+        var subject: String
+        var latestId: Int
+    }
+
+    func handle(_ text: String, _ connection: LiveConnection, query: QueryReader) async {
+        let frame: ClientFrame
+        do {
+            frame = try JSONDecoder().decode(ClientFrame.self, from: Data(text.utf8))
+        } catch {
+            connection.enqueue(Self.error(nil, DocketError(.badRequest, "a frame is {\"type\", \"room\", \"id\", \"data\"} JSON")))
+            return
+        }
+        do {
+            guard let principal = connection.principal else {
+                guard frame.type == "auth", let token = frame.data?.token else {
+                    throw DocketError(.unauthorized, "authenticate first: {\"type\":\"auth\",\"data\":{\"token\":\"...\"}}")
+                }
+                do {
+                    try await start(connection, principal: try await auth.authenticate(token), query: query)
+                } catch let error as DocketError {
+                    connection.enqueue(Self.error(frame.id, error))
+                    connection.close(.unauthorized, error.message)
+                }
+                return
+            }
+            try await command(frame, principal, connection)
+        } catch let error as DocketError {
+            connection.enqueue(Self.error(frame.id, error))
+        } catch {
+            connection.enqueue(Self.error(frame.id, DocketError(.internalError, "\(error)")))
+        }
+    }
+
+    func command(_ frame: ClientFrame, _ principal: Principal, _ connection: LiveConnection) async throws {
+        let data = frame.data
+        switch frame.type {
+        case "auth":
+            throw DocketError(.badRequest, "already authenticated")
+        case "ping":
+            connection.enqueue(DocketJSON.text(ServerFrame(type: "pong", room: nil, id: frame.id, data: [String: String]())))
+        case "subscribe":
+            let rooms = data?.rooms ?? (frame.room.map { [$0] } ?? [])
+            guard !rooms.isEmpty else { throw DocketError(.badRequest, "subscribe needs a room or data.rooms") }
+            try await subscribe(connection, rooms: rooms, since: data?.since, requestId: frame.id)
+        case "unsubscribe":
+            guard let name = frame.room, let room = LiveRoom(name) else { throw DocketError(.badRequest, "unsubscribe needs a room") }
+            connection.leave(room)
+            ack(connection, "unsubscribed", frame, room: name, ["room": name])
+        case "typing", "stop_typing":
+            let ticketId = try ticketId(frame)
+            guard connection.allowTyping(limit: settings.typingPerTenSeconds) else {
+                throw DocketError(.conflict, "typing is limited to \(settings.typingPerTenSeconds) frames per 10 seconds")
+            }
+            try await service.typing(principal, ticketId, stopped: frame.type == "stop_typing", connection: connection.key)
+        case "message":
+            let input = NewMessage(content: data?.content ?? "", type: data?.kind, attachments: data?.attachments)
+            if let ticketId = data?.ticketId ?? frame.room.flatMap(Self.ticketRoom) {
+                let (ticket, message) = try await service.postMessage(principal, ticketId, input)
+                ack(connection, "message_sent", frame, MessageAck(ticketId: ticket.ticketId, created: false, message: message))
+            } else {
+                let (ticket, message, created) = try await service.postCustomerMessage(principal, input)
+                ack(connection, "message_sent", frame, MessageAck(ticketId: ticket.ticketId, created: created, message: message))
+            }
+        case "claim":
+            let ticket = try await service.claim(principal, try ticketId(frame))
+            ack(connection, "claimed", frame, LiveTicketSummary(ticket))
+        case "read":
+            let (ticket, marked) = try await service.markRead(principal, try ticketId(frame))
+            ack(connection, "read", frame, ReadAck(ticketId: ticket.ticketId, marked: marked))
+        default:
+            throw DocketError(.badRequest, "unknown frame type '\(frame.type)' (auth, subscribe, unsubscribe, typing, stop_typing, message, claim, read, ping)")
+        }
+    }
+
+    struct MessageAck: Encodable {
+        var ticketId: String
+        var created: Bool
+        var message: TicketMessage
+    }
+
+    struct ReadAck: Encodable {
+        var ticketId: String
+        var marked: Int
+    }
+
+    struct Subscribed: Encodable {
+        var rooms: [String]
+        var replayed: Int
+        var latestId: Int
+    }
+
+    static func ticketRoom(_ room: String) -> String? {
+        if case .ticket(let id) = LiveRoom(room) { return id }
+        return nil
+    }
+
+    func ticketId(_ frame: ClientFrame) throws -> String {
+        guard let id = frame.data?.ticketId ?? frame.room.flatMap(Self.ticketRoom) else {
+            throw DocketError(.badRequest, "\(frame.type) needs data.ticketId or a ticket:<id> room")
+        }
+        return id
+    }
+
+    /// Joins `names` after checking each; with `since`, first replays what the client missed in
+    /// them (or says `resync` when the log no longer reaches back that far). Live events that
+    /// arrive meanwhile wait, so the client sees everything once and in order.
+    func subscribe(_ connection: LiveConnection, rooms names: [String], since: Int?, requestId: String?) async throws {
+        guard let principal = connection.principal else { throw DocketError(.unauthorized, "authenticate first") }
+        var rooms: [LiveRoom] = []
+        for name in names {
+            guard let room = LiveRoom(name) else {
+                throw DocketError(.badRequest, "'\(name)' is not a room (staff, queue:<id>, ticket:<id>, customer:<id>)")
+            }
+            try await service.authorize(principal, room: room)
+            rooms.append(room)
+        }
+        let before = connection.roomList
+        guard let since else {
+            for room in rooms { connection.join(room) }
+            connection.enqueue(DocketJSON.text(ServerFrame(
+                type: "subscribed", room: nil, id: requestId, data: Subscribed(rooms: names, replayed: 0, latestId: 0))))
+            return
+        }
+        connection.hold()
+        for room in rooms { connection.join(room) }
+        var frames: [String] = []
+        var lastId = since
+        var replayed = 0
+        var latest = 0
+        do {
+            let replay = try await service.live.replay(tenantId: principal.tenantId, after: since, limit: settings.replayLimit + 1)
+            latest = replay.latestId
+            if replay.resync || replay.events.count > settings.replayLimit {
+                let why = replay.resync ? "events after \(since) are no longer kept" : "more than \(settings.replayLimit) events were missed"
+                frames.append(DocketJSON.text(ServerFrame(type: "resync", room: nil, id: nil, data: ["latestId": "\(replay.latestId)", "reason": why])))
+                lastId = replay.latestId
+            } else {
+                for event in replay.events {
+                    lastId = event.id
+                    // Rooms joined earlier delivered their events live already.
+                    guard !before.contains(where: { $0.delivers(event, to: principal, connection: connection.key) }),
+                        let room = rooms.first(where: { $0.delivers(event, to: principal, connection: connection.key) })
+                    else { continue }
+                    frames.append(LiveHub.frame(event, room: room))
+                    replayed += 1
+                }
+            }
+        } catch {
+            connection.release(replayed: [], through: since)
+            throw error
+        }
+        let ack = DocketJSON.text(ServerFrame(
+            type: "subscribed", room: nil, id: requestId, data: Subscribed(rooms: names, replayed: replayed, latestId: latest)))
+        connection.release(replayed: [ack] + frames, through: lastId)
+    }
+
+    func ack(_ connection: LiveConnection, _ type: String, _ frame: ClientFrame, room: String? = nil, _ data: some Encodable) {
+        connection.enqueue(DocketJSON.text(ServerFrame(type: type, room: room ?? frame.room, id: frame.id, data: data)))
+    }
+
+    static func error(_ id: String?, _ error: DocketError) -> String {
+        DocketJSON.text(ServerFrame(type: "error", room: nil, id: id, data: ErrorPayload(code: error.code.rawValue, message: error.message)))
+    }
+}

@@ -1,0 +1,80 @@
+import DocketCore
+import Foundation
+
+/// Conversations (`ticket_messages`) and the live event log (`live_events`).
+extension MongoTicketStore {
+    /// `tenant/ticket/seq`, zero-padded so ids sort like sequence numbers.
+    static func messageKey(_ message: TicketMessage) -> String {
+        let seq = String(message.seq)
+        return key(message.tenantId, message.ticketId) + "/" + String(repeating: "0", count: max(0, 9 - seq.count)) + seq
+    }
+
+    static func messageDocument(_ message: TicketMessage) throws -> [String: Any] {
+        var doc = try ExtendedJSON.object(message)
+        doc["_id"] = messageKey(message)
+        return doc
+    }
+
+    public func messages(tenantId: String, ticketId: String, after: Int, limit: Int) async throws -> [TicketMessage] {
+        try await connection.job(database: database) { job in
+            try job.collection(Collections.messages)
+                .find(["tenantId": tenantId, "ticketId": ticketId, "seq": ["$gt": after]], sort: [("seq", 1)], limit: limit)
+                .map { try Self.decode(TicketMessage.self, $0) }
+        }
+    }
+
+    public func markMessagesRead(tenantId: String, ticketId: String, from senders: [MessageSender], at: Date) async throws -> Int {
+        guard !senders.isEmpty else { return 0 }
+        return try await connection.job(database: database) { job in
+            try job.collection(Collections.messages).updateMany(
+                ["tenantId": tenantId, "ticketId": ticketId, "isRead": false, "senderType": ["$in": senders.map(\.rawValue)]],
+                ["$set": ["isRead": true, "readAt": ExtendedJSON.date(at)]])
+        }
+    }
+
+    public func appendLiveEvents(_ events: [LiveEvent], retain: Int) async throws -> [LiveEvent] {
+        guard let tenant = events.first?.tenantId else { return [] }
+        precondition(events.allSatisfy { $0.tenantId == tenant }, "one tenant per append")
+        return try await connection.job(database: database) { job in
+            let counters = try job.collection(Collections.counters)
+            let counter = "live/\(tenant)"
+            // Created ahead of the increment (see the ticket counter); null is an error.
+            try counters.updateOne(["_id": counter], ["$setOnInsert": ["value": 0]], upsert: true)
+            guard let data = try counters.findOneAndUpdate(["_id": counter], ["$inc": ["value": events.count]]),
+                let last = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["value"] as? Int
+            else { throw MongoError(kind: .other, code: 0, message: "live event counter returned no value") }
+            var stored = events
+            for index in stored.indices { stored[index].id = last - events.count + 1 + index }
+            let log = try job.collection(Collections.liveEvents)
+            try log.insertMany(try stored.map { event in
+                var doc = try ExtendedJSON.object(event)
+                doc["_id"] = "\(tenant)/\(event.id)"
+                return doc
+            })
+            if last > retain, (last - events.count) / 64 != last / 64 {
+                try log.deleteMany(["tenantId": tenant, "id": ["$lte": last - retain]])
+            }
+            return stored
+        }
+    }
+
+    public func liveEvents(tenantId: String, after: Int, limit: Int) async throws -> [LiveEvent] {
+        try await connection.job(database: database) { job in
+            try job.collection(Collections.liveEvents).find(["tenantId": tenantId, "id": ["$gt": after]], sort: [("id", 1)], limit: limit)
+                .map { try Self.decode(LiveEvent.self, $0) }
+        }
+    }
+
+    public func liveEventBounds(tenantId: String) async throws -> LiveEventBounds? {
+        try await connection.job(database: database) { job in
+            let log = try job.collection(Collections.liveEvents)
+            let projection: [String: Any] = ["id": 1]
+            func first(_ direction: Int) throws -> Int? {
+                try log.find(["tenantId": tenantId], sort: [("id", direction)], limit: 1, projection: projection).first
+                    .flatMap { (try JSONSerialization.jsonObject(with: $0) as? [String: Any])?["id"] as? Int }
+            }
+            guard let oldest = try first(1), let latest = try first(-1) else { return nil }
+            return LiveEventBounds(oldest: oldest, latest: latest)
+        }
+    }
+}

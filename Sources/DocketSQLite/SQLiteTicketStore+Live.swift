@@ -1,0 +1,99 @@
+import DocketCore
+import Foundation
+import GRDB
+
+/// Conversations (`ticket_messages`) and the live event log (`live_events`).
+extension SQLiteTicketStore {
+    /// Messages are written inside the ticket's transaction; `read_at` lives in its own column
+    /// so marking a conversation read does not rewrite documents.
+    static func insert(_ messages: [TicketMessage], _ db: Database, _ codec: DocumentCodec) throws {
+        for message in messages {
+            var stored = message
+            stored.isRead = false
+            stored.readAt = nil
+            try db.execute(
+                sql: "INSERT INTO ticket_messages (tenant_id, ticket_id, seq, sender_type, read_at, doc) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [message.tenantId, message.ticketId, message.seq, message.senderType.rawValue, message.readAt?.millis, try codec.encode(stored)])
+        }
+    }
+
+    public func messages(tenantId: String, ticketId: String, after: Int, limit: Int) async throws -> [TicketMessage] {
+        let codec = codec
+        return try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT read_at, doc FROM ticket_messages WHERE tenant_id = ? AND ticket_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                arguments: [tenantId, ticketId, after, limit]
+            ).map { row in
+                var message = try codec.decode(TicketMessage.self, row["doc"] as String)
+                if let millis = row["read_at"] as Int64? {
+                    message.isRead = true
+                    message.readAt = Date(timeIntervalSince1970: Double(millis) / 1000)
+                }
+                return message
+            }
+        }
+    }
+
+    public func markMessagesRead(tenantId: String, ticketId: String, from senders: [MessageSender], at: Date) async throws -> Int {
+        guard !senders.isEmpty else { return 0 }
+        let marks = Array(repeating: "?", count: senders.count).joined(separator: ", ")
+        return try await write { db in
+            var arguments: [(any DatabaseValueConvertible)?] = [at.millis, tenantId, ticketId]
+            arguments += senders.map(\.rawValue)
+            try db.execute(
+                sql: "UPDATE ticket_messages SET read_at = ? WHERE tenant_id = ? AND ticket_id = ? AND read_at IS NULL AND sender_type IN (\(marks))",
+                arguments: StatementArguments(arguments))
+            return db.changesCount
+        }
+    }
+
+    public func appendLiveEvents(_ events: [LiveEvent], retain: Int) async throws -> [LiveEvent] {
+        guard let tenant = events.first?.tenantId else { return [] }
+        precondition(events.allSatisfy { $0.tenantId == tenant }, "one tenant per append")
+        let codec = codec
+        return try await write { db in
+            guard let last = try Int.fetchOne(
+                db,
+                sql: """
+                    INSERT INTO live_event_counters (tenant_id, last_id) VALUES (?, ?)
+                    ON CONFLICT (tenant_id) DO UPDATE SET last_id = last_id + excluded.last_id
+                    RETURNING last_id
+                    """,
+                arguments: [tenant, events.count])
+            else { throw DocketError(.internalError, "event counter returned no value") }
+            var stored = events
+            for index in stored.indices {
+                stored[index].id = last - events.count + 1 + index
+                try db.execute(
+                    sql: "INSERT INTO live_events (tenant_id, id, doc) VALUES (?, ?, ?)",
+                    arguments: [tenant, stored[index].id, try codec.encode(stored[index])])
+            }
+            // Trimming every 64th id keeps the log between `retain` and `retain + 64` events.
+            if last > retain, (last - events.count) / 64 != last / 64 {
+                try db.execute(sql: "DELETE FROM live_events WHERE tenant_id = ? AND id <= ?", arguments: [tenant, last - retain])
+            }
+            return stored
+        }
+    }
+
+    public func liveEvents(tenantId: String, after: Int, limit: Int) async throws -> [LiveEvent] {
+        let codec = codec
+        return try await read { db in
+            try String.fetchAll(
+                db, sql: "SELECT doc FROM live_events WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?",
+                arguments: [tenantId, after, limit]
+            ).map { try codec.decode(LiveEvent.self, $0) }
+        }
+    }
+
+    public func liveEventBounds(tenantId: String) async throws -> LiveEventBounds? {
+        try await read { db in
+            guard let row = try Row.fetchOne(
+                db, sql: "SELECT MIN(id) AS oldest, MAX(id) AS latest FROM live_events WHERE tenant_id = ?", arguments: [tenantId]),
+                let oldest = row["oldest"] as Int?, let latest = row["latest"] as Int?
+            else { return nil }
+            return LiveEventBounds(oldest: oldest, latest: latest)
+        }
+    }
+}
