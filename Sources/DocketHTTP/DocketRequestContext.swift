@@ -1,16 +1,20 @@
 import DocketCore
 import Hummingbird
 import HummingbirdWebSocket
+import NIOCore
 
 /// Per-request state: who is calling (set by `AuthMiddleware`), and the WebSocket upgrade slot.
 public struct DocketRequestContext: RequestContext, WebSocketRequestContext {
     public var coreContext: CoreRequestContextStorage
     public var principal: Principal?
     public let webSocket: WebSocketHandlerReference<DocketRequestContext>
+    /// The connection, so a WebSocket client that stopped reading can be cut off.
+    let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         webSocket = .init()
+        channel = source.channel
     }
 
     /// The authenticated caller; routes behind `AuthMiddleware` always have one.

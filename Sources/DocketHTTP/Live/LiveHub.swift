@@ -24,11 +24,15 @@ public struct LiveSettings: Sendable {
     public var replayLimit: Int
     /// Typing frames a connection may send per 10 seconds; the rest are dropped.
     public var typingPerTenSeconds: Int
+    /// A connection told to close (too slow, idle) that is still open this much later is cut off.
+    public var closeGraceSeconds: Int
 
     public init(
         maxConnectionsPerTenant: Int = 10_000, queueLimit: Int = 512, maxFrameBytes: Int = 64 * 1024, pingIntervalSeconds: Int = 30,
-        idleTimeoutSeconds: Int = 300, authTimeoutSeconds: Int = 10, replayLimit: Int = 1_000, typingPerTenSeconds: Int = 10
+        idleTimeoutSeconds: Int = 300, authTimeoutSeconds: Int = 10, replayLimit: Int = 1_000, typingPerTenSeconds: Int = 10,
+        closeGraceSeconds: Int = 10
     ) {
+        self.closeGraceSeconds = closeGraceSeconds
         self.maxConnectionsPerTenant = maxConnectionsPerTenant
         self.queueLimit = queueLimit
         self.maxFrameBytes = maxFrameBytes
@@ -67,9 +71,25 @@ final class LiveConnection: @unchecked Sendable {
     private var held: [(id: Int, frame: String)]?
     let limit: Int
 
-    init(key: String, limit: Int) {
+    /// Cuts the TCP connection (a client that stopped reading cannot receive a close frame).
+    let abort: @Sendable () -> Void
+    /// When the connection was told to close.
+    private var closingSince: ContinuousClock.Instant?
+
+    init(key: String, limit: Int, abort: @escaping @Sendable () -> Void = {}) {
         self.key = key
         self.limit = limit
+        self.abort = abort
+    }
+
+    var isClosing: Bool { lock.withLock { closing != nil } }
+
+    /// Told to close longer ago than `grace`, and still here.
+    func overdue(_ grace: Duration, now: ContinuousClock.Instant) -> Bool {
+        lock.withLock {
+            if closing != nil, closingSince == nil { closingSince = now }
+            return closingSince.map { now - $0 > grace } ?? false
+        }
     }
 
     /// Set once the client authenticated.
@@ -271,6 +291,10 @@ public final class LiveHub: LiveEventSink, @unchecked Sendable {
         }
         for connection in live where now - connection.idleSince > .seconds(settings.idleTimeoutSeconds) {
             connection.close(.idle, "no frame for \(settings.idleTimeoutSeconds) s; send {\"type\":\"ping\"} to stay connected")
+        }
+        // A client that does not even take its close frame is cut off.
+        for connection in waiting + live where connection.overdue(.seconds(settings.closeGraceSeconds), now: now) {
+            connection.abort()
         }
     }
 

@@ -53,7 +53,10 @@ struct LiveSocket: Sendable {
             if let credential = try AuthMiddleware.credential(request.headers) { _ = try await auth.authenticate(credential) }
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
-            await run(inbound: inbound, outbound: outbound, request: context.request, logger: context.logger)
+            let channel = context.requestContext.channel
+            await run(inbound: inbound, outbound: outbound, request: context.request, logger: context.logger) {
+                channel.close(promise: nil)
+            }
         }
         routes.add(Endpoint(
             method: .get, path: Self.path, summary: "Live events over WebSocket (see the README: rooms, frames, since=)",
@@ -65,9 +68,12 @@ struct LiveSocket: Sendable {
         }
     }
 
-    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, request: Request, logger: Logger) async {
+    func run(
+        inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, request: Request, logger: Logger,
+        abort: @escaping @Sendable () -> Void
+    ) async {
         let query = QueryReader(request)
-        let connection = LiveConnection(key: IdentifierGenerator.make(), limit: settings.queueLimit)
+        let connection = LiveConnection(key: IdentifierGenerator.make(), limit: settings.queueLimit, abort: abort)
         hub.accept(connection)
         defer { hub.unregister(connection) }
         await withTaskGroup(of: Void.self) { group in
@@ -103,7 +109,8 @@ struct LiveSocket: Sendable {
             switch await connection.next() {
             case .success(let frames):
                 do {
-                    for frame in frames { try await outbound.write(.text(frame)) }
+                    // A connection told to close stops sending its backlog: the close frame goes next.
+                    for frame in frames where !connection.isClosing { try await outbound.write(.text(frame)) }
                 } catch {
                     connection.finish()
                     return
