@@ -15,6 +15,7 @@ final class LiveClient: @unchecked Sendable {
     private var outbound: WebSocketOutboundWriter?
     private var finished = false
     private(set) var closeCode: Int?
+    private var failure: String?
     private var task: Task<Void, Never>?
 
     /// Connects to `/api/v2/ws` with `token` in the Authorization header (none: authenticate
@@ -35,7 +36,10 @@ final class LiveClient: @unchecked Sendable {
                 }
                 client.lock.withLock { client.closeCode = close.map { Int(UInt16(webSocketErrorCode: $0.closeCode)) } }
             } catch {
-                client.lock.withLock { client.closeCode = -1 }
+                client.lock.withLock {
+                    client.closeCode = -1
+                    client.failure = "\(error)"
+                }
             }
             client.lock.withLock { client.finished = true }
         }
@@ -44,7 +48,7 @@ final class LiveClient: @unchecked Sendable {
             guard ContinuousClock.now < deadline else { throw LiveClientError("no connection within 5 s") }
             try await Task.sleep(for: .milliseconds(5))
         }
-        if client.lock.withLock({ client.outbound == nil }) { throw LiveClientError("the upgrade was refused") }
+        if client.lock.withLock({ client.outbound == nil }) { throw LiveClientError("the upgrade was refused: \(client.lock.withLock { client.failure ?? "-" })") }
         return client
     }
 

@@ -82,7 +82,8 @@ final class LiveConnection: @unchecked Sendable {
         self.abort = abort
     }
 
-    var isClosing: Bool { lock.withLock { closing != nil } }
+    /// Dropped for falling behind: its backlog is not sent.
+    var isDropped: Bool { lock.withLock { closing?.code == LiveCloseCode.tooSlow.rawValue } }
 
     /// Told to close longer ago than `grace`, and still here.
     func overdue(_ grace: Duration, now: ContinuousClock.Instant) -> Bool {
@@ -191,7 +192,9 @@ final class LiveConnection: @unchecked Sendable {
     func next() async -> Result<[String], CloseRequest> {
         while true {
             let ready: Result<[String], CloseRequest>? = lock.withLock {
-                if let closing { return .failure(CloseRequest(code: closing.code, reason: closing.reason)) }
+                // What is queued goes out before the close frame, except to a client that fell behind.
+                let dropped = closing?.code == LiveCloseCode.tooSlow.rawValue
+                if let closing, dropped || head >= queue.count { return .failure(CloseRequest(code: closing.code, reason: closing.reason)) }
                 guard head < queue.count else { return nil }
                 let batch = Array(queue[head...])
                 queue.removeAll(keepingCapacity: true)

@@ -109,8 +109,8 @@ struct LiveSocket: Sendable {
             switch await connection.next() {
             case .success(let frames):
                 do {
-                    // A connection told to close stops sending its backlog: the close frame goes next.
-                    for frame in frames where !connection.isClosing { try await outbound.write(.text(frame)) }
+                    // A client dropped for falling behind gets no more of its backlog: the close frame goes next.
+                    for frame in frames where !connection.isDropped { try await outbound.write(.text(frame)) }
                 } catch {
                     connection.finish()
                     return
@@ -164,7 +164,10 @@ struct LiveSocket: Sendable {
         do {
             guard let principal = connection.principal else {
                 guard frame.type == "auth", let token = frame.data?.token else {
-                    throw DocketError(.unauthorized, "authenticate first: {\"type\":\"auth\",\"data\":{\"token\":\"...\"}}")
+                    let error = DocketError(.unauthorized, "authenticate first: {\"type\":\"auth\",\"data\":{\"token\":\"...\"}}")
+                    connection.enqueue(Self.error(frame.id, error))
+                    connection.close(.unauthorized, error.message)
+                    return
                 }
                 do {
                     try await start(connection, principal: try await auth.authenticate(token), query: query)

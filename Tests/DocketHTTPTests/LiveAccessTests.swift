@@ -1,0 +1,141 @@
+import DocketCore
+import DocketHTTP
+import Foundation
+import HummingbirdTesting
+import Testing
+
+@Suite("Live events: who may hear what")
+struct LiveAccessTests {
+    @Test func roomsAreAuthorisedOnSubscribe() async throws {
+        let app = try await TestApp()
+        try await app.live { client, port in
+            let (admin, ana, customer) = try await app.people(client)
+            var reply = try await client.call(.post, "/api/v2/customers", token: admin, json: ["id": "cust2", "phoneNumber": "+52 55 8765 4321"])
+            #expect(reply.status == .created)
+            let other = try await app.token(.customer, "cust2")
+            let own = try await app.openTicket(client, token: customer)
+            let theirs = try await app.openTicket(client, token: other)
+            let acmeAgent = try await app.token(.agent, "ana", tenant: "acme")
+
+            let cust = try await LiveClient.connect(port: port, token: customer)
+            _ = try await cust.next("welcome")
+            let staff = try await LiveClient.connect(port: port, token: ana)
+            _ = try await staff.next("welcome")
+            let acme = try await LiveClient.connect(port: port, token: acmeAgent)
+            _ = try await acme.next("welcome")
+            // (client, room, expected reply type or error code)
+            let matrix: [(LiveClient, String, String)] = [
+                (cust, "staff", "forbidden"),
+                (cust, "queue:field", "forbidden"),
+                (cust, "customer:cust2", "forbidden"),
+                (cust, "ticket:\(theirs)", "not_found"),
+                (cust, "ticket:NOPE-1", "not_found"),
+                (cust, "customer:cust1", "subscribed"),
+                (cust, "ticket:\(own)", "subscribed"),
+                (cust, "lobby", "bad_request"),
+                (staff, "staff", "subscribed"),
+                (staff, "queue:field", "subscribed"),
+                (staff, "customer:cust2", "subscribed"),
+                (staff, "ticket:\(theirs)", "subscribed"),
+                (acme, "ticket:\(own)", "not_found"),
+                (acme, "staff", "subscribed"),
+            ]
+            for (index, (ws, room, expected)) in matrix.enumerated() {
+                try await ws.send(["type": "subscribe", "room": room, "id": "r\(index)"])
+                let answer = try await ws.reply("r\(index)")
+                let got = answer["type"] as? String == "error" ? answer[data: "code"] as? String : answer["type"] as? String
+                #expect(got == expected, "\(room) → \(answer)")
+            }
+
+            // A change in tenant default: its staff hear it, acme's staff and the other customer never do.
+            let otherWS = try await LiveClient.connect(port: port, token: other, query: "?rooms=customer:cust2")
+            _ = try await otherWS.next("subscribed")
+            reply = try await client.call(.post, "/api/v2/tickets/\(own)/notes", token: ana, json: ["content": "revisar transformador", "isInternal": true])
+            #expect(reply.status == .created || reply.status == .ok)
+            reply = try await client.call(.post, "/api/v2/tickets/\(own)/notes", token: ana, json: ["content": "Mañana pasamos", "isInternal": false])
+            let note = try await staff.next("ticket_note_added") { ($0[data: "note"] as? [String: Any])?["isInternal"] as? Bool == true }
+            #expect((note[data: "note"] as? [String: Any])?["content"] as? String == "revisar transformador")
+            let visible = try await cust.next("ticket_note_added")
+            #expect((visible[data: "note"] as? [String: Any])?["content"] as? String == "Mañana pasamos")
+            for ws in [cust, acme, otherWS] { try await ws.sync() }
+            // The customer got the public note once (two rooms match, one frame) and never the internal one.
+            #expect(cust.received("ticket_note_added").isEmpty)
+            #expect(!cust.received().contains { "\($0)".contains("transformador") })
+            #expect(!cust.received().contains { ($0["type"] as? String) == "rule_fired" })
+            let leaked = (acme.received() + otherWS.received()).compactMap { $0["type"] as? String }.filter { $0.hasPrefix("ticket_") }
+            #expect(leaked == [])
+
+            // Unsubscribed: nothing more from that room.
+            try await staff.send(["type": "unsubscribe", "room": "ticket:\(theirs)", "id": "u1"])
+            _ = try await staff.reply("u1")
+            for ws in [cust, staff, acme, otherWS] { await ws.close() }
+        }
+    }
+
+    @Test func credentialsAreCheckedBeforeAndAfterTheUpgrade() async throws {
+        let app = try await TestApp(live: LiveSettings(authTimeoutSeconds: 1))
+        try await app.live { client, port in
+            let (admin, _, customer) = try await app.people(client)
+            // A bad header: no upgrade, and a plain GET explains why.
+            await #expect(throws: LiveClientError.self) { _ = try await LiveClient.connect(port: port, token: "not-a-token") }
+            var reply = try await client.call(.get, "/api/v2/ws", token: "not-a-token")
+            #expect(reply.status == .unauthorized)
+            reply = try await client.call(.get, "/api/v2/ws", token: customer)
+            #expect(reply.status == .badRequest)
+            // A frame before authenticating is refused and the connection closed with 4401.
+            let early = try await LiveClient.connect(port: port, token: nil)
+            try await early.send(["type": "subscribe", "room": "staff"])
+            #expect(try await early.next("error")[data: "code"] as? String == "unauthorized")
+            #expect(try await early.closed() == Int(LiveCloseCode.unauthorized.rawValue))
+            // A bad token in the auth frame: the same.
+            let wrong = try await LiveClient.connect(port: port, token: nil)
+            try await wrong.send(["type": "auth", "data": ["token": "nope"]])
+            #expect(try await wrong.closed() == Int(LiveCloseCode.unauthorized.rawValue))
+            // Silence: closed when the auth timeout passes.
+            let silent = try await LiveClient.connect(port: port, token: nil)
+            #expect(try await silent.closed(timeout: .seconds(5)) == Int(LiveCloseCode.authTimeout.rawValue))
+            // An assistant key reaches no live room.
+            let bot = try await LiveClient.connect(port: port, token: try await app.assistantKey(client, admin: admin))
+            #expect(try await bot.closed() == Int(LiveCloseCode.unauthorized.rawValue))
+        }
+    }
+
+    @Test func limitsAreEnforced() async throws {
+        let app = try await TestApp(live: LiveSettings(maxConnectionsPerTenant: 2, maxFrameBytes: 2048, idleTimeoutSeconds: 2, typingPerTenSeconds: 3))
+        try await app.live { client, port in
+            let (_, ana, customer) = try await app.people(client)
+            let ticketId = try await app.openTicket(client, token: customer)
+            let first = try await LiveClient.connect(port: port, token: ana)
+            _ = try await first.next("welcome")
+            let second = try await LiveClient.connect(port: port, token: customer)
+            _ = try await second.next("welcome")
+            // The tenant's third connection is refused; another tenant is not affected.
+            let third = try await LiveClient.connect(port: port, token: ana)
+            #expect(try await third.closed() == Int(LiveCloseCode.tooManyConnections.rawValue))
+            let acme = try await LiveClient.connect(port: port, token: try await app.token(.agent, "x", tenant: "acme"))
+            _ = try await acme.next("welcome")
+            await acme.close()
+            // Typing is rate limited.
+            var limited = 0
+            for index in 0..<5 {
+                try await second.send(["type": "typing", "id": "t\(index)", "data": ["ticketId": ticketId]])
+            }
+            try await second.sync()
+            limited = second.received("error").filter { ($0[data: "message"] as? String)?.contains("typing is limited") == true }.count
+            #expect(limited == 2)
+            // A frame over the size limit closes the connection (1009, message too big).
+            try await second.send(["type": "ping", "id": String(repeating: "x", count: 4096)])
+            #expect(try await second.closed() == 1009)
+            // Idle: no frame for the idle timeout closes with 4410; pings keep the other alive.
+            let idle = try await LiveClient.connect(port: port, token: ana)
+            _ = try await idle.next("welcome")
+            for _ in 0..<6 {
+                try await first.sync()
+                try await Task.sleep(for: .milliseconds(500))
+            }
+            #expect(try await idle.closed(timeout: .seconds(3)) == Int(LiveCloseCode.idle.rawValue))
+            try await first.sync()
+            await first.close()
+        }
+    }
+}
