@@ -1,0 +1,247 @@
+import DocketCore
+import DocketHTTP
+import Foundation
+import HummingbirdTesting
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("Live events: replay, back-pressure, rules")
+struct LiveDeliveryTests {
+    @Test func aClientThatReconnectsWithSinceMissesNothing() async throws {
+        let app = try await TestApp()
+        try await app.live { client, port in
+            let (_, ana, customer) = try await app.people(client)
+            let first = try await LiveClient.connect(port: port, token: ana, query: "?rooms=staff")
+            _ = try await first.next("subscribed")
+            let ticketId = try await app.openTicket(client, token: customer)
+            let seen = try await first.next("ticket_created")
+            let lastSeen = try #require(seen["id"] as? Int)
+            try await first.sync()
+            let before = first.received().compactMap { $0["id"] as? Int }.max() ?? lastSeen
+            await first.close()
+
+            // Offline: three changes.
+            _ = try await client.call(.post, "/api/v2/tickets/\(ticketId)/notes", token: ana, json: ["content": "interno", "isInternal": true])
+            _ = try await client.call(.post, "/api/v2/tickets/\(ticketId)/claim", token: ana)
+            let second = try await app.openTicket(client, token: customer, subject: "Poste caído")
+
+            let back = try await LiveClient.connect(port: port, token: ana, query: "?rooms=staff&since=\(before)")
+            let ack = try await back.next("subscribed")
+            #expect((ack[data: "replayed"] as? Int ?? 0) >= 3)
+            _ = try await back.next("ticket_note_added")
+            _ = try await back.next("ticket_claimed")
+            let created = try await back.next("ticket_created")
+            #expect(created[ticket: "ticketId"] as? String == second)
+            // Then live again, in order and without duplicates.
+            _ = try await client.call(.post, "/api/v2/tickets/\(second)/claim", token: ana)
+            _ = try await back.next("ticket_claimed") { $0[ticket: "ticketId"] as? String == second }
+            try await back.sync()
+            let ids = back.received().compactMap { $0["id"] as? Int }
+            #expect(ids == ids.sorted())
+            #expect(Set(ids).count == ids.count)
+            #expect(ids.allSatisfy { $0 > before })
+            // A customer replaying gets only what is theirs to see.
+            let cust = try await LiveClient.connect(port: port, token: customer, query: "?rooms=customer:cust1&since=0")
+            _ = try await cust.next("subscribed")
+            try await cust.sync()
+            let types = Set(cust.received().compactMap { $0["type"] as? String })
+            #expect(types.contains("ticket_created"))
+            #expect(!types.contains("rule_fired"))
+            #expect(!cust.received().contains { "\($0)".contains("interno") })
+            await back.close()
+            await cust.close()
+        }
+    }
+
+    @Test func aClientAskingFromBeyondTheRetentionWindowIsToldToResync() async throws {
+        let app = try await TestApp(retainedEvents: 100)
+        try await app.live { client, port in
+            let (_, ana, customer) = try await app.people(client)
+            for index in 0..<60 { _ = try await app.openTicket(client, token: customer, subject: "Luminaria \(index)") }
+            let bounds = try #require(try await app.store.liveEventBounds(tenantId: "default"))
+            #expect(bounds.oldest > 1)
+            #expect(bounds.latest - bounds.oldest < 100 + 64)
+            let ws = try await LiveClient.connect(port: port, token: ana, query: "?rooms=staff&since=1")
+            let resync = try await ws.next("resync")
+            #expect(resync[data: "latestId"] as? String == "\(bounds.latest)")
+            _ = try await ws.next("subscribed")
+            // From inside the window, a plain replay.
+            let inside = try await LiveClient.connect(port: port, token: ana, query: "?rooms=staff&since=\(bounds.latest - 5)")
+            let ack = try await inside.next("subscribed")
+            #expect(ack[data: "replayed"] as? Int == 5)
+            #expect(inside.received("resync").isEmpty)
+            await ws.close()
+            await inside.close()
+        }
+    }
+
+    @Test func aClientThatStopsReadingIsDroppedWhileOthersKeepReceiving() async throws {
+        let app = try await TestApp(live: LiveSettings(queueLimit: 32))
+        try await app.live { client, port in
+            let (_, ana, customer) = try await app.people(client)
+            let ticketId = try await app.openTicket(client, token: customer)
+            let readers = [
+                try await LiveClient.connect(port: port, token: ana, query: "?rooms=staff"),
+                try await LiveClient.connect(port: port, token: customer, query: "?rooms=ticket:\(ticketId)"),
+            ]
+            for reader in readers { _ = try await reader.next("subscribed") }
+            let stuck = try RawSocket(port: port, path: "/api/v2/ws?rooms=staff", token: ana)
+            try await Self.waitFor { app.hub.connectionCount == 3 }
+            let filler = String(repeating: "Reporte detallado de la falla eléctrica. ", count: 190)
+            let count = 400
+            for index in 0..<count {
+                let reply = try await client.call(.post, "/api/v2/tickets/\(ticketId)/messages", token: ana, json: ["content": "\(index) \(filler)"])
+                #expect(reply.status == .created)
+            }
+            for reader in readers {
+                _ = try await reader.next("new_message", timeout: .seconds(20)) {
+                    (($0[data: "message"] as? [String: Any])?["content"] as? String)?.hasPrefix("\(count - 1) ") == true
+                }
+                #expect(reader.received("new_message").count == count - 1)
+            }
+            // The stuck client, reading at last, finds the close frame that says why.
+            let close = try await Task.detached { try stuck.readUntilClose(timeout: 15) }.value
+            #expect(close == Int(LiveCloseCode.tooSlow.rawValue))
+            stuck.answerClose()
+            try await Self.waitFor { app.hub.connectionCount == 2 }
+            for reader in readers { await reader.close() }
+        }
+    }
+
+    static func waitFor(_ condition: @Sendable () -> Bool, timeout: Duration = .seconds(5)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while !condition() {
+            guard ContinuousClock.now < deadline else { throw LiveClientError("condition not met within \(timeout)") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    @Test func ruleNotificationsPacksAndRuleFiringsAreAnnounced() async throws {
+        let notify = """
+            function on_ticket_created(event, ctx)
+              return {
+                { type = "notify", target = "agent:ana", message = "Revisa " .. event.ticket.subject },
+                { type = "notify", target = "customer", message = "Recibimos tu reporte" },
+              }
+            end
+            """
+        let app = try await TestApp(ruleOverrides: ["rules/triage.lua": notify], installShippedPacks: true)
+        try await app.live { client, port in
+            let (admin, ana, customer) = try await app.people(client)
+            let ben = try await app.chatPeople(client: client, admin: admin)
+            let anaWS = try await LiveClient.connect(port: port, token: ana, query: "?rooms=staff")
+            let benWS = try await LiveClient.connect(port: port, token: ben, query: "?rooms=staff")
+            let custWS = try await LiveClient.connect(port: port, token: customer, query: "?rooms=customer:cust1")
+            for ws in [anaWS, benWS, custWS] { _ = try await ws.next("subscribed") }
+            _ = try await app.openTicket(client, token: customer, subject: "Foco fundido")
+            let toAna = try await anaWS.next("notification") { ($0[data: "target"] as? String) == "agent:ana" }
+            #expect(toAna[data: "message"] as? String == "Revisa Foco fundido")
+            let fired = try await anaWS.next("rule_fired")
+            #expect(((fired[data: "entry"] as? [String: Any])?["applied"] as? [String])?.contains("notify(agent:ana)") == true)
+            let toCustomer = try await custWS.next("notification")
+            #expect(toCustomer[data: "message"] as? String == "Recibimos tu reporte")
+            try await benWS.sync()
+            #expect(!benWS.received("notification").contains { ($0[data: "target"] as? String) == "agent:ana" })
+            try await custWS.sync()
+            #expect(custWS.received("notification").isEmpty)
+            #expect(custWS.received("rule_fired").isEmpty)
+
+            // A pack switch reaches the staff room.
+            let reply = try await client.call(
+                .put, "/api/v2/tenants/default/pack", token: admin, json: ["pack": "restaurant", "version": "1.1.0"])
+            #expect(reply.status == .ok, "\(String(decoding: reply.body, as: UTF8.self))")
+            let activated = try await anaWS.next("pack_activated")
+            #expect(activated[data: "packId"] as? String == "restaurant")
+            try await custWS.sync()
+            #expect(custWS.received("pack_activated").isEmpty)
+            for ws in [anaWS, benWS, custWS] { await ws.close() }
+        }
+    }
+}
+
+extension TestApp {
+    /// A second agent (ben) next to `people`'s ana; returns ben's token.
+    func chatPeople(client: any TestClientProtocol, admin: String) async throws -> String {
+        let reply = try await client.call(.post, "/api/v2/agents", token: admin, json: ["id": "ben", "name": "Ben Ruiz", "email": "ben@default.mx"])
+        #expect(reply.status == .created)
+        return try await token(.agent, "ben")
+    }
+}
+
+/// A WebSocket client on a bare socket with a tiny receive buffer, that reads only when told:
+/// the slow consumer the server must drop.
+final class RawSocket: @unchecked Sendable {
+    let fd: Int32
+
+    init(port: Int, path: String, token: String) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw LiveClientError("socket() failed") }
+        var size: Int32 = 4096
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw LiveClientError("connect() failed") }
+        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer \(token)\r\n\r\n"
+        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        // Read only the response head (101), then stop reading.
+        var head = [UInt8]()
+        var byte: UInt8 = 0
+        while !head.suffix(4).elementsEqual([13, 10, 13, 10]) {
+            guard recv(fd, &byte, 1, 0) == 1 else { throw LiveClientError("no upgrade response") }
+            head.append(byte)
+        }
+        guard String(decoding: head, as: UTF8.self).hasPrefix("HTTP/1.1 101") else { throw LiveClientError("upgrade refused") }
+    }
+
+    deinit { close(fd) }
+
+    /// Answers the server's close frame (a masked, empty close frame).
+    func answerClose() {
+        let frame: [UInt8] = [0x88, 0x80, 1, 2, 3, 4]
+        _ = frame.withUnsafeBytes { send(fd, $0.baseAddress, frame.count, 0) }
+    }
+
+    /// Reads frames until a close frame (its code) or the end of the stream (nil).
+    func readUntilClose(timeout: Int) throws -> Int? {
+        var timeoutValue = timeval(tv_sec: timeout, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeoutValue, socklen_t(MemoryLayout<timeval>.size))
+        var buffer = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            // Parse what we have.
+            while buffer.count >= 2 {
+                let opcode = buffer[0] & 0x0f
+                var length = Int(buffer[1] & 0x7f)
+                var offset = 2
+                if length == 126 {
+                    guard buffer.count >= 4 else { break }
+                    length = Int(buffer[2]) << 8 | Int(buffer[3])
+                    offset = 4
+                } else if length == 127 {
+                    guard buffer.count >= 10 else { break }
+                    length = (2..<10).reduce(0) { $0 << 8 | Int(buffer[$1]) }
+                    offset = 10
+                }
+                guard buffer.count >= offset + length else { break }
+                if opcode == 0x8 {
+                    return length >= 2 ? Int(buffer[offset]) << 8 | Int(buffer[offset + 1]) : 1005
+                }
+                buffer.removeFirst(offset + length)
+            }
+            let read = recv(fd, &chunk, chunk.count, 0)
+            if read <= 0 { return nil }
+            buffer += chunk[0..<read]
+        }
+    }
+}
