@@ -91,7 +91,7 @@ let package = Package(
         .testTarget(
             name: "DocketHTTPTests",
             dependencies: [
-                "DocketCore", "DocketPacks", "DocketSQLite", "DocketHTTP", "DocketRules", "DocketAssembly",
+                "DocketCore", "DocketPacks", "DocketSQLite", "DocketMongo", "DocketHTTP", "DocketRules", "DocketAssembly",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
