@@ -144,7 +144,15 @@ enum SQLiteSchema {
                 CREATE TABLE live_events (
                     tenant_id TEXT NOT NULL,
                     id INTEGER NOT NULL,
-                    doc TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    ticket_id TEXT,
+                    customer_id TEXT,
+                    queue TEXT,
+                    agent_id TEXT,
+                    audience TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    origin TEXT NOT NULL,
+                    data TEXT NOT NULL,
                     PRIMARY KEY (tenant_id, id)
                 ) WITHOUT ROWID;
                 """)

@@ -51,7 +51,6 @@ extension SQLiteTicketStore {
     public func appendLiveEvents(_ events: [LiveEvent], retain: Int) async throws -> [LiveEvent] {
         guard let tenant = events.first?.tenantId else { return [] }
         precondition(events.allSatisfy { $0.tenantId == tenant }, "one tenant per append")
-        let codec = codec
         return try await write { db in
             guard let last = try Int.fetchOne(
                 db,
@@ -65,9 +64,17 @@ extension SQLiteTicketStore {
             var stored = events
             for index in stored.indices {
                 stored[index].id = last - events.count + 1 + index
+                // Columns, not a JSON document: `data` is already JSON and is stored as it is.
+                let event = stored[index]
                 try db.execute(
-                    sql: "INSERT INTO live_events (tenant_id, id, doc) VALUES (?, ?, ?)",
-                    arguments: [tenant, stored[index].id, try codec.encode(stored[index])])
+                    sql: """
+                        INSERT INTO live_events (tenant_id, id, type, ticket_id, customer_id, queue, agent_id, audience, at, origin, data)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        tenant, event.id, event.type.rawValue, event.ticketId, event.customerId, event.queue, event.agentId,
+                        event.audience.rawValue, event.at.millis, event.origin, event.data,
+                    ])
             }
             // Trimming every 64th id keeps the log between `retain` and `retain + 64` events.
             if last > retain, (last - events.count) / 64 != last / 64 {
@@ -78,12 +85,23 @@ extension SQLiteTicketStore {
     }
 
     public func liveEvents(tenantId: String, after: Int, limit: Int) async throws -> [LiveEvent] {
-        let codec = codec
-        return try await read { db in
-            try String.fetchAll(
-                db, sql: "SELECT doc FROM live_events WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?",
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, type, ticket_id, customer_id, queue, agent_id, audience, at, origin, data
+                    FROM live_events WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?
+                    """,
                 arguments: [tenantId, after, limit]
-            ).map { try codec.decode(LiveEvent.self, $0) }
+            ).map { row in
+                guard let type = LiveEventType(rawValue: row["type"]), let audience = LiveAudience(rawValue: row["audience"]) else {
+                    throw DocketError(.internalError, "sqlite: live event \(row["id"] as Int) has an unknown type or audience")
+                }
+                return LiveEvent(
+                    tenantId: tenantId, id: row["id"], type: type, ticketId: row["ticket_id"], customerId: row["customer_id"],
+                    queue: row["queue"], agentId: row["agent_id"], audience: audience, data: row["data"],
+                    at: Date(timeIntervalSince1970: Double(row["at"] as Int64) / 1000), origin: row["origin"])
+            }
         }
     }
 

@@ -101,7 +101,7 @@ struct LiveAccessTests {
     }
 
     @Test func limitsAreEnforced() async throws {
-        let app = try await TestApp(live: LiveSettings(maxConnectionsPerTenant: 2, maxFrameBytes: 2048, idleTimeoutSeconds: 2, typingPerTenSeconds: 3))
+        let app = try await TestApp(live: LiveSettings(maxConnectionsPerTenant: 2, maxFrameBytes: 2048, typingPerTenSeconds: 3))
         try await app.live { client, port in
             let (_, ana, customer) = try await app.people(client)
             let ticketId = try await app.openTicket(client, token: customer)
@@ -126,16 +126,25 @@ struct LiveAccessTests {
             // A frame over the size limit closes the connection (1009, message too big).
             try await second.send(["type": "ping", "id": String(repeating: "x", count: 4096)])
             #expect(try await second.closed() == 1009)
-            // Idle: no frame for the idle timeout closes with 4410; pings keep the other alive.
+            await first.close()
+        }
+    }
+
+    @Test func idleClientsAreClosedAndPingsKeepOthersOpen() async throws {
+        let app = try await TestApp(live: LiveSettings(idleTimeoutSeconds: 2))
+        try await app.live { client, port in
+            let (_, ana, _) = try await app.people(client)
+            let busy = try await LiveClient.connect(port: port, token: ana)
             let idle = try await LiveClient.connect(port: port, token: ana)
+            _ = try await busy.next("welcome")
             _ = try await idle.next("welcome")
-            for _ in 0..<6 {
-                try await first.sync()
-                try await Task.sleep(for: .milliseconds(500))
+            for _ in 0..<8 {
+                try await busy.sync()
+                try await Task.sleep(for: .milliseconds(400))
             }
             #expect(try await idle.closed(timeout: .seconds(3)) == Int(LiveCloseCode.idle.rawValue))
-            try await first.sync()
-            await first.close()
+            try await busy.sync()
+            await busy.close()
         }
     }
 }

@@ -18,9 +18,12 @@ public struct LiveEventSettings: Sendable {
 /// id), then handed to the sinks (the WebSocket hub) of this instance. Other instances pick
 /// stored events up from the log (`receiveRemote`).
 public final class LiveEventLog: @unchecked Sendable {
-    // `sinks` is guarded by `lock`.
+    // `sinks`, `waiting` and `flushing` are guarded by `lock`.
     private let lock = NSLock()
     private var sinks: [any LiveEventSink] = []
+    /// Events of concurrent changes waiting for the next group write, with who waits for them.
+    private var waiting: [(events: [LiveEvent], done: CheckedContinuation<Void, Never>?)] = []
+    private var flushing = false
     let store: any TicketStore
     public let settings: LiveEventSettings
     /// Told when an event could not be stored (it is still delivered live, with id 0).
@@ -43,8 +46,12 @@ public final class LiveEventLog: @unchecked Sendable {
         for sink in lock.withLock({ sinks }) { sink.deliver(events) }
     }
 
-    /// Stores `events` (one tenant's, in order) and delivers them here. An ephemeral event is
-    /// only delivered.
+    /// Stores `events` (one tenant's, in order) and delivers them here; returns once they are
+    /// stored and handed to the sinks. An ephemeral event is only delivered.
+    ///
+    /// Group commit: while one caller writes, the events of concurrent callers gather, and the
+    /// next write takes them all (one store transaction per tenant instead of one per change).
+    /// The writer delivers everything it wrote in id order, then wakes the callers.
     func emit(_ events: [LiveEvent]) async {
         guard let first = events.first else { return }
         var events = events
@@ -53,12 +60,56 @@ public final class LiveEventLog: @unchecked Sendable {
             deliver(events)
             return
         }
-        do {
-            events = try await store.appendLiveEvents(events, retain: settings.retainedPerTenant)
-        } catch {
-            onFailure?(error)
+        let lead: Bool = lock.withLock {
+            if flushing { return false }
+            flushing = true
+            waiting.append((events, nil))
+            return true
         }
-        deliver(events)
+        guard lead else {
+            await withCheckedContinuation { continuation in
+                let flushNow: Bool = lock.withLock {
+                    waiting.append((events, continuation))
+                    // The writer finished between our two looks: write ourselves.
+                    if flushing { return false }
+                    flushing = true
+                    return true
+                }
+                if flushNow { Task { await self.flush() } }
+            }
+            return
+        }
+        await flush()
+    }
+
+    /// Writes and delivers what is waiting until nothing is.
+    private func flush() async {
+        while true {
+            let batch: [(events: [LiveEvent], done: CheckedContinuation<Void, Never>?)] = lock.withLock {
+                defer { waiting = [] }
+                if waiting.isEmpty { flushing = false }
+                return waiting
+            }
+            if batch.isEmpty { return }
+            var order: [String] = []
+            var byTenant: [String: [LiveEvent]] = [:]
+            for entry in batch {
+                for event in entry.events {
+                    if byTenant[event.tenantId] == nil { order.append(event.tenantId) }
+                    byTenant[event.tenantId, default: []].append(event)
+                }
+            }
+            for tenant in order {
+                var events = byTenant[tenant]!
+                do {
+                    events = try await store.appendLiveEvents(events, retain: settings.retainedPerTenant)
+                } catch {
+                    onFailure?(error)
+                }
+                deliver(events)
+            }
+            for entry in batch { entry.done?.resume() }
+        }
     }
 
     /// Events another instance stored, seen in the log: delivered to this instance's clients.

@@ -106,56 +106,59 @@ extension TicketService {
     func announce(
         before: Ticket?, after: Ticket, messages: [TicketMessage], events: [PendingEvent], entries: [RuleAuditEntry], now: Date
     ) async {
-        let summary = LiveTicketSummary(after)
+        // The summary is encoded once and spliced into each event's data.
+        let summary = DocketJSON.text(LiveTicketSummary(after))
         var out: [LiveEvent] = []
-        func add(_ type: LiveEventType, _ data: some Encodable, to audience: LiveAudience = .everyone) {
+        func add(_ type: LiveEventType, _ data: String, to audience: LiveAudience = .everyone) {
             out.append(LiveEvent(
                 tenantId: after.tenantId, type: type, ticketId: after.ticketId, customerId: after.customerId, queue: after.queue,
-                audience: audience, data: DocketJSON.text(data), at: now))
+                audience: audience, data: data, at: now))
         }
+        func withTicket(_ extra: some Encodable) -> String { LiveData.splice(ticket: summary, into: DocketJSON.text(extra)) }
+        let ticketOnly = LiveData.splice(ticket: summary, into: "{}")
         let session = after.chat?.servedBy.last { $0.active }
         if let before {
             if before.assignedAgent != after.assignedAgent {
                 if let agent = after.assignedAgent, session?.reason == "claimed" {
-                    add(.ticketClaimed, TicketEventData(ticket: summary, agentId: agent, agentName: session?.agentName))
+                    add(.ticketClaimed, withTicket(AgentData(agentId: agent, agentName: session?.agentName)))
                 } else {
-                    add(.ticketAssigned, TicketEventData(ticket: summary, agentId: after.assignedAgent, agentName: session?.agentName, previousAgent: before.assignedAgent))
+                    add(.ticketAssigned, withTicket(AgentData(agentId: after.assignedAgent, agentName: session?.agentName, previousAgent: before.assignedAgent)))
                 }
             }
             if before.status != after.status, after.resolution != nil, before.resolution == nil {
-                add(.ticketResolved, TicketEventData(ticket: summary))
+                add(.ticketResolved, ticketOnly)
             }
             if let escalation = after.escalation, escalation != before.escalation {
-                add(.ticketEscalated, TicketEventData(ticket: summary, reason: escalation.reason, agentId: escalation.escalatedTo), to: .staff)
+                add(.ticketEscalated, withTicket(AgentData(agentId: escalation.escalatedTo, reason: escalation.reason)), to: .staff)
             }
             for note in after.notes.dropFirst(before.notes.count) {
-                add(.ticketNoteAdded, NoteEventData(ticketId: after.ticketId, note: note), to: note.isInternal ? .staff : .everyone)
+                add(.ticketNoteAdded, DocketJSON.text(NoteEventData(ticketId: after.ticketId, note: note)), to: note.isInternal ? .staff : .everyone)
             }
             if out.isEmpty, messages.isEmpty, before.version != after.version {
-                add(.ticketUpdated, TicketEventData(ticket: summary))
+                add(.ticketUpdated, ticketOnly)
             }
         } else {
-            add(.ticketCreated, TicketEventData(ticket: summary))
+            add(.ticketCreated, ticketOnly)
             if after.assignedAgent == nil {
-                add(.newPendingTicket, TicketEventData(ticket: summary))
+                add(.newPendingTicket, ticketOnly)
             } else {
-                add(.ticketAssigned, TicketEventData(ticket: summary, agentId: after.assignedAgent, agentName: session?.agentName))
+                add(.ticketAssigned, withTicket(AgentData(agentId: after.assignedAgent, agentName: session?.agentName)))
             }
         }
         for message in messages {
-            add(.newMessage, MessageEventData(ticketId: after.ticketId, message: message, ticket: summary))
+            add(.newMessage, withTicket(MessageEventData(ticketId: after.ticketId, message: message)))
         }
         for event in events where event.type == .slaWarning || event.type == .slaBreached {
             add(event.type == .slaWarning ? .slaWarning : .slaBreached,
-                TicketEventData(ticket: summary, target: event.details["target"], dueAt: event.details["dueAt"]), to: .staff)
+                withTicket(SLAEventData(target: event.details["target"], dueAt: event.details["dueAt"])), to: .staff)
         }
         for entry in entries {
-            add(.ruleFired, RuleFiredData(ticketId: after.ticketId, entry: entry), to: .staff)
+            add(.ruleFired, DocketJSON.text(RuleFiredData(ticketId: after.ticketId, entry: entry)), to: .staff)
             for notice in entry.notifications ?? [] {
-                let data = NotificationData(ticketId: after.ticketId, rule: entry.rule, target: notice.target, message: notice.message, ticket: summary)
+                let data = withTicket(NotificationData(ticketId: after.ticketId, rule: entry.rule, target: notice.target, message: notice.message))
                 var event = LiveEvent(
                     tenantId: after.tenantId, type: .notification, ticketId: after.ticketId, customerId: after.customerId,
-                    audience: notice.target == "customer" ? .everyone : .staff, data: DocketJSON.text(data), at: now)
+                    audience: notice.target == "customer" ? .everyone : .staff, data: data, at: now)
                 switch notice.target {
                 case "assignee": event.agentId = after.assignedAgent
                 case "customer": break
@@ -384,33 +387,25 @@ extension TicketService {
 
 // MARK: - Event payloads
 
-struct TicketEventData: Encodable {
-    var ticket: LiveTicketSummary
-    var agentId: String? = nil
+/// Builds event data around the ticket summary, which is encoded once per change.
+enum LiveData {
+    /// `{"ticket":<summary>, ...the fields of object}`.
+    static func splice(ticket summary: String, into object: String) -> String {
+        let rest = object.dropFirst().drop { $0 == " " }
+        return rest.hasPrefix("}") ? "{\"ticket\":\(summary)}" : "{\"ticket\":\(summary),\(rest)"
+    }
+}
+
+struct AgentData: Encodable {
+    var agentId: String?
     var agentName: String? = nil
     var previousAgent: String? = nil
     var reason: String? = nil
-    var target: String? = nil
-    var dueAt: String? = nil
+}
 
-    init(ticket: LiveTicketSummary, agentId: String? = nil, agentName: String? = nil, previousAgent: String? = nil) {
-        self.ticket = ticket
-        self.agentId = agentId
-        self.agentName = agentName
-        self.previousAgent = previousAgent
-    }
-
-    init(ticket: LiveTicketSummary, reason: String, agentId: String?) {
-        self.ticket = ticket
-        self.reason = reason
-        self.agentId = agentId
-    }
-
-    init(ticket: LiveTicketSummary, target: String?, dueAt: String?) {
-        self.ticket = ticket
-        self.target = target
-        self.dueAt = dueAt
-    }
+struct SLAEventData: Encodable {
+    var target: String?
+    var dueAt: String?
 }
 
 struct NoteEventData: Encodable {
@@ -421,7 +416,6 @@ struct NoteEventData: Encodable {
 struct MessageEventData: Encodable {
     var ticketId: String
     var message: TicketMessage
-    var ticket: LiveTicketSummary
 }
 
 struct ReadEventData: Encodable {
@@ -443,7 +437,6 @@ struct NotificationData: Encodable {
     var rule: String
     var target: String
     var message: String
-    var ticket: LiveTicketSummary
 }
 
 struct TypingData: Encodable {

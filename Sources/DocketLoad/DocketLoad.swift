@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct DocketLoad: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "docket-load",
+        abstract: "Measures a running Docket server over loopback, the way its users would feel it.",
+        subcommands: [Fanout.self])
+}
