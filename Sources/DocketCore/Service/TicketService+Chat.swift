@@ -152,7 +152,8 @@ extension TicketService {
             add(event.type == .slaWarning ? .slaWarning : .slaBreached,
                 withTicket(SLAEventData(target: event.details["target"], dueAt: event.details["dueAt"])), to: .staff)
         }
-        for entry in entries {
+        // Rules that proposed something or failed; the rest are in the audit only.
+        for entry in entries where !entry.proposed.isEmpty || entry.error != nil {
             add(.ruleFired, DocketJSON.text(RuleFiredData(ticketId: after.ticketId, entry: entry)), to: .staff)
             for notice in entry.notifications ?? [] {
                 let data = withTicket(NotificationData(ticketId: after.ticketId, rule: entry.rule, target: notice.target, message: notice.message))
