@@ -162,6 +162,30 @@ struct LiveDeliveryTests {
     }
 }
 
+extension LiveDeliveryTests {
+    @Test func slaWarningsAndBreachesReachStaffOnly() async throws {
+        let app = try await TestApp()
+        try await app.live { client, port in
+            let (_, ana, customer) = try await app.people(client)
+            let ticketId = try await app.openTicket(client, token: customer, extra: ["priority": "urgent"])
+            let staff = try await LiveClient.connect(port: port, token: ana, query: "?rooms=staff")
+            let cust = try await LiveClient.connect(port: port, token: customer, query: "?rooms=customer:cust1")
+            for ws in [staff, cust] { _ = try await ws.next("subscribed") }
+            app.clock.advance(by: 3 * 86_400)
+            #expect(try await app.service.fireDueSLATimers() > 0)
+            let warning = try await staff.next("sla_warning")
+            #expect(warning[ticket: "ticketId"] as? String == ticketId)
+            let breach = try await staff.next("sla_breached")
+            #expect(breach[data: "target"] as? String != nil)
+            try await cust.sync()
+            #expect(cust.received("sla_warning").isEmpty)
+            #expect(cust.received("sla_breached").isEmpty)
+            await staff.close()
+            await cust.close()
+        }
+    }
+}
+
 extension TestApp {
     /// A second agent (ben) next to `people`'s ana; returns ben's token.
     func chatPeople(client: any TestClientProtocol, admin: String) async throws -> String {
