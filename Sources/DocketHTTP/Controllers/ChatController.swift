@@ -26,11 +26,6 @@ struct ChatController: Sendable {
     let service: TicketService
     let limits: HTTPLimits
 
-    static let pageQuery: [Endpoint.QueryParameter] = [
-        .init(name: "page", type: "integer", description: "Page number from 1 (default 1)"),
-        .init(name: "limit", type: "integer", description: "Page size, 1-100 (default 20)"),
-    ]
-
     func register(_ routes: RouteRegistry) {
         let service = service
         let limits = limits
@@ -48,7 +43,7 @@ struct ChatController: Sendable {
         // Constant paths before `/tickets/:id` ones; the router prefers them anyway.
         routes.add(Endpoint(
             method: .get, path: "/api/v2/tickets/pending", summary: "Unassigned open tickets, latest activity first", tag: "Chat",
-            access: "agent, admin", query: Self.pageQuery, success: (200, "TicketList"), errors: [400, 403])
+            access: "agent, admin", query: PeopleController.pageQuery, success: (200, "TicketList"), errors: [400, 403])
         ) { request, context in
             let reader = QueryReader(request)
             let page = try await service.pendingTickets(
@@ -59,7 +54,7 @@ struct ChatController: Sendable {
         routes.add(Endpoint(
             method: .get, path: "/api/v2/tickets/mine",
             summary: "Open tickets assigned to me (staff) or opened by me (customers), latest activity first", tag: "Chat",
-            access: "agent, admin, customer", query: Self.pageQuery, success: (200, "TicketList"), errors: [400, 403])
+            access: "agent, admin, customer", query: PeopleController.pageQuery, success: (200, "TicketList"), errors: [400, 403])
         ) { request, context in
             let reader = QueryReader(request)
             let page = try await service.myTickets(
