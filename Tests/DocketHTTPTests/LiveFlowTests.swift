@@ -181,6 +181,13 @@ struct LiveFlowTests {
             #expect(reply.status == .conflict)
             reply = try await client.call(.post, "/api/v2/tickets/\(ticketId)/transfer", token: customer, json: ["toAgentId": "ana"])
             #expect(reply.status == .forbidden)
+            // An escalation back to ana: staff hear it, and the session follows.
+            reply = try await client.call(.post, "/api/v2/tickets/\(ticketId)/escalate", token: ana, json: ["reason": "poste dañado", "toAgentId": "ana"])
+            #expect(reply.status == .ok)
+            let escalated = try await watcher.next("ticket_escalated")
+            #expect(escalated[data: "reason"] as? String == "poste dañado")
+            let sessionsAfter = try #require((reply.ticket?["chat"] as? [String: Any])?["servedBy"] as? [[String: Any]])
+            #expect(sessionsAfter.last?["reason"] as? String == "escalated")
             await watcher.close()
         }
     }
