@@ -89,7 +89,9 @@ let package = Package(
         .executableTarget(
             name: "DocketLoad",
             dependencies: [
+                "DocketCore", "DocketSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,0 +1,37 @@
+import DocketCore
+import Foundation
+import GRDB
+
+extension SQLiteTicketStore {
+    /// Creates `count` tickets of one tenant in one transaction, numbered after the tenant's
+    /// counter like `createTicket` (which it matches: counter, ticket, index rows, customer
+    /// counts). For seeding data sets and bulk imports; `build` gets each number.
+    public func importTickets(
+        tenantId: String, counterYear: Int, count: Int, build: @Sendable @escaping (Int) -> Ticket
+    ) async throws {
+        guard count > 0 else { return }
+        let codec = codec
+        try await write { db in
+            guard let last = try Int.fetchOne(
+                db,
+                sql: """
+                    INSERT INTO counters (tenant_id, year, value) VALUES (?, ?, ?)
+                    ON CONFLICT (tenant_id, year) DO UPDATE SET value = value + excluded.value
+                    RETURNING value
+                    """,
+                arguments: [tenantId, counterYear, count])
+            else { throw DocketError(.internalError, "ticket counter returned no value") }
+            var perCustomer: [String: Int] = [:]
+            for number in (last - count + 1)...last {
+                let ticket = build(number)
+                try Self.insert(ticket, db, doc: try codec.encode(ticket))
+                perCustomer[ticket.customerId, default: 0] += 1
+            }
+            for (customer, added) in perCustomer {
+                try db.execute(
+                    sql: "UPDATE customers SET total_tickets = total_tickets + ? WHERE tenant_id = ? AND id = ?",
+                    arguments: [added, tenantId, customer])
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+# Shared by the bench scripts: a release server on a data directory, started and stopped by PID.
+export DOCKET_JWT_SECRET=${DOCKET_JWT_SECRET:-bench-secret-bench-secret-bench-secret}
+build_release() {
+  swift build -c release --product docket >/dev/null
+  swift build -c release --product docket-load >/dev/null
+}
+start_server() { # data-dir port [extra serve args...]
+  local data=$1 port=$2; shift 2
+  .build/release/docket serve --port "$port" --data-dir "$data" --log-level warning "$@" &
+  SERVER_PID=$!
+  for _ in $(seq 300); do curl -sf "localhost:$port/health" >/dev/null && return 0; sleep 0.1; done
+  echo "the server did not start" >&2; return 1
+}
+stop_server() {
+  [ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=
+}
