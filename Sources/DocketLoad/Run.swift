@@ -109,7 +109,7 @@ struct LoadClient {
             tally.error("\(operation): \(response.status.code) \(code)")
             throw LoadError(kind: "\(response.status.code)")
         }
-        tally.record(operation, (ContinuousClock.now - start).milliseconds)
+        if operation != "warmup", operation != "setup", operation != "pool" { tally.record(operation, (ContinuousClock.now - start).milliseconds) }
         return (try? JSONSerialization.jsonObject(with: Data(data.readableBytesView)) as? [String: Any]) ?? [:]
     }
 

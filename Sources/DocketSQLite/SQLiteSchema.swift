@@ -157,6 +157,10 @@ enum SQLiteSchema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v6 rule audit apart from the ticket document") { db in
+            // Lists never read the audit (up to 200 entries per ticket); one ticket's read adds it.
+            try db.execute(sql: "ALTER TABLE tickets ADD COLUMN audit TEXT")
+        }
         return migrator
     }
 }

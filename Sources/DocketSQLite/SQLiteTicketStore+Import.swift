@@ -24,7 +24,8 @@ extension SQLiteTicketStore {
             var perCustomer: [String: Int] = [:]
             for number in (last - count + 1)...last {
                 let ticket = build(number)
-                try Self.insert(ticket, db, doc: try codec.encode(ticket))
+                let (doc, audit) = try Self.documents(ticket, codec)
+                try Self.insert(ticket, db, doc: doc, audit: audit)
                 perCustomer[ticket.customerId, default: 0] += 1
             }
             for (customer, added) in perCustomer {

@@ -10,7 +10,7 @@ extension SQLiteTicketStore {
         // The document is encoded before taking the single writer (JSON encoding was most of
         // the writer's time): only the number and human ID differ, and those are read from
         // their columns. A build that fails does so here, before a number is taken.
-        let doc = try codec.encode(try build(0))
+        let (doc, audit) = try Self.documents(try build(0), codec)
         // One transaction: the number, the ticket and the customer's count commit together or
         // not at all, so numbers never skip or repeat.
         return try await write { db in
@@ -24,7 +24,7 @@ extension SQLiteTicketStore {
                 arguments: [tenantId, counterYear])
             else { throw DocketError(.internalError, "ticket counter returned no value") }
             let ticket = try build(number)
-            try Self.insert(ticket, db, doc: doc)
+            try Self.insert(ticket, db, doc: doc, audit: audit)
             try Self.insert(messages.map { var message = $0; message.ticketId = ticket.ticketId; return message }, db, codec)
             try db.execute(
                 sql: "UPDATE customers SET total_tickets = total_tickets + 1 WHERE tenant_id = ? AND id = ?",
@@ -36,26 +36,32 @@ extension SQLiteTicketStore {
     public func ticket(tenantId: String, ticketId: String) async throws -> Ticket? {
         let codec = codec
         return try await read { db in
-            try Row.fetchOne(db, sql: "SELECT ticket_id, number, doc FROM tickets WHERE tenant_id = ? AND ticket_id = ?", arguments: [tenantId, ticketId])
-                .map { try Self.ticket(from: $0, codec) }
+            try Row.fetchOne(
+                db, sql: "SELECT ticket_id, number, doc, audit FROM tickets WHERE tenant_id = ? AND ticket_id = ?", arguments: [tenantId, ticketId]
+            ).map { row in
+                var ticket = try Self.ticket(from: row, codec)
+                if let audit = row["audit"] as String? { ticket.ruleAudit = try codec.decode([RuleAuditEntry].self, audit) }
+                return ticket
+            }
         }
     }
 
     public func updateTicket(_ ticket: Ticket, expectedVersion: Int, messages: [TicketMessage]) async throws -> Bool {
         let codec = codec
-        let doc = try codec.encode(ticket)
+        let (doc, audit) = try Self.documents(ticket, codec)
         return try await write { db in
             guard let rowid = try Int64.fetchOne(
                 db, sql: "SELECT id FROM tickets WHERE tenant_id = ? AND ticket_id = ? AND version = ?",
                 arguments: [ticket.tenantId, ticket.ticketId, expectedVersion])
             else { return false }
             var arguments = Self.columns(ticket)
-            arguments += [doc, rowid]
+            arguments += [doc, audit, rowid]
             try db.execute(
                 sql: """
                     UPDATE tickets SET status = ?, priority = ?, priority_rank = ?, category = ?, assigned_agent = ?,
                         customer_id = ?, conversation_id = ?, escalated = ?, resolved = ?, first_response_seconds = ?,
-                        first_response_met = ?, resolution_met = ?, created_at = ?, updated_at = ?, version = ?, sla_next_at = ?, doc = ?
+                        first_response_met = ?, resolution_met = ?, created_at = ?, updated_at = ?, version = ?, sla_next_at = ?, doc = ?,
+                        audit = ?
                     WHERE id = ?
                     """,
                 arguments: StatementArguments(arguments))
@@ -74,24 +80,34 @@ extension SQLiteTicketStore {
         ]
     }
 
-    /// A stored ticket: its document, with the number and human ID from their columns.
+    /// The stored document (without the rule audit) and the audit apart.
+    static func documents(_ ticket: Ticket, _ codec: DocumentCodec) throws -> (doc: String, audit: String?) {
+        var document = ticket
+        document.ruleAudit = nil
+        return (try codec.encode(document), try ticket.ruleAudit.map { try codec.encode($0) })
+    }
+
+    /// A stored ticket: its document, with the number and human ID from their columns (and no
+    /// rule audit; `ticket(tenantId:ticketId:)` adds it).
     static func ticket(from row: Row, _ codec: DocumentCodec) throws -> Ticket {
         var ticket = try codec.decode(Ticket.self, row["doc"] as String)
         ticket.ticketId = row["ticket_id"]
         ticket.number = row["number"]
+        // Rows written before migration v6 carry the audit inside the document.
+        if ticket.ruleAudit != nil, !row.hasColumn("audit") { ticket.ruleAudit = nil }
         return ticket
     }
 
-    static func insert(_ ticket: Ticket, _ db: Database, doc: String) throws {
+    static func insert(_ ticket: Ticket, _ db: Database, doc: String, audit: String?) throws {
         var arguments: [(any DatabaseValueConvertible)?] = [ticket.tenantId, ticket.ticketId, ticket.numberingYear, ticket.number]
         arguments += columns(ticket)
-        arguments.append(doc)
+        arguments += [doc, audit]
         try db.execute(
             sql: """
                 INSERT INTO tickets (tenant_id, ticket_id, numbering_year, number, status, priority, priority_rank, category,
                     assigned_agent, customer_id, conversation_id, escalated, resolved, first_response_seconds,
-                    first_response_met, resolution_met, created_at, updated_at, version, sla_next_at, doc)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    first_response_met, resolution_met, created_at, updated_at, version, sla_next_at, doc, audit)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: StatementArguments(arguments))
         try index(ticket, rowid: db.lastInsertedRowID, db, replacing: false)
