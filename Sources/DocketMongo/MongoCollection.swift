@@ -124,10 +124,11 @@ struct MongoCollection {
         return try drain(cursor)
     }
 
-    func count(_ filter: [String: Any]) throws -> Int {
+    func count(_ filter: [String: Any], limit: Int? = nil) throws -> Int {
         let query = try BSONDocument(filter)
+        let opts = try limit.map { try BSONDocument(["limit": $0]) }
         var error = bson_error_t()
-        let result = mongoc_collection_count_documents(pointer, query.pointer, nil, nil, nil, &error)
+        let result = mongoc_collection_count_documents(pointer, query.pointer, opts?.pointer, nil, nil, &error)
         guard result >= 0 else { throw MongoError(error) }
         return Int(result)
     }

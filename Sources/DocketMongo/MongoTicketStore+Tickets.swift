@@ -164,10 +164,12 @@ extension MongoTicketStore {
         return try await connection.job(database: database) { job in
             let filter = self.filter(tenantId: tenantId, query: query)
             let tickets = try job.collection(Collections.tickets)
-            let total = try tickets.count(filter)
+            let total = try tickets.count(filter, limit: TicketQuery.countCap + 1)
             let items = try tickets.find(filter, sort: sort, skip: (query.page - 1) * query.limit, limit: query.limit, projection: ["ix": 0, "ruleAudit": 0])
                 .map { try Self.decode(Ticket.self, $0) }
-            return Page(items: items, page: query.page, limit: query.limit, total: total)
+            return Page(
+                items: items, page: query.page, limit: query.limit, total: min(total, TicketQuery.countCap),
+                totalIsLowerBound: total > TicketQuery.countCap)
         }
     }
 

@@ -161,6 +161,22 @@ enum SQLiteSchema {
             // Lists never read the audit (up to 200 entries per ticket); one ticket's read adds it.
             try db.execute(sql: "ALTER TABLE tickets ADD COLUMN audit TEXT")
         }
+        migrator.registerMigration("v7 tickets per agent and status") { db in
+            // Kept with every ticket write, so the rules' "open tickets per agent" reads a few rows
+            // instead of counting every assigned ticket.
+            try db.execute(sql: """
+                CREATE TABLE agent_load (
+                    tenant_id TEXT NOT NULL,
+                    agent_id TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    count INTEGER NOT NULL,
+                    PRIMARY KEY (tenant_id, agent_id, status)
+                ) WITHOUT ROWID;
+                INSERT INTO agent_load (tenant_id, agent_id, status, count)
+                    SELECT tenant_id, assigned_agent, status, COUNT(*) FROM tickets
+                    WHERE assigned_agent IS NOT NULL GROUP BY tenant_id, assigned_agent, status;
+                """)
+        }
         return migrator
     }
 }

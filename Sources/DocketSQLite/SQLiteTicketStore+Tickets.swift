@@ -50,10 +50,16 @@ extension SQLiteTicketStore {
         let codec = codec
         let (doc, audit) = try Self.documents(ticket, codec)
         return try await write { db in
-            guard let rowid = try Int64.fetchOne(
-                db, sql: "SELECT id FROM tickets WHERE tenant_id = ? AND ticket_id = ? AND version = ?",
+            guard let old = try Row.fetchOne(
+                db, sql: "SELECT id, assigned_agent, status FROM tickets WHERE tenant_id = ? AND ticket_id = ? AND version = ?",
                 arguments: [ticket.tenantId, ticket.ticketId, expectedVersion])
             else { return false }
+            let rowid: Int64 = old["id"]
+            let (oldAgent, oldStatus): (String?, String) = (old["assigned_agent"], old["status"])
+            if oldAgent != ticket.assignedAgent || oldStatus != ticket.status {
+                try Self.load(db, tenantId: ticket.tenantId, agent: oldAgent, status: oldStatus, by: -1)
+                try Self.load(db, tenantId: ticket.tenantId, agent: ticket.assignedAgent, status: ticket.status, by: 1)
+            }
             var arguments = Self.columns(ticket)
             arguments += [doc, audit, rowid]
             try db.execute(
@@ -111,6 +117,18 @@ extension SQLiteTicketStore {
                 """,
             arguments: StatementArguments(arguments))
         try index(ticket, rowid: db.lastInsertedRowID, db, replacing: false)
+        try load(db, tenantId: ticket.tenantId, agent: ticket.assignedAgent, status: ticket.status, by: 1)
+    }
+
+    /// Moves the (agent, status) ticket count of `agent_load`.
+    static func load(_ db: Database, tenantId: String, agent: String?, status: String, by delta: Int) throws {
+        guard let agent else { return }
+        try db.execute(
+            sql: """
+                INSERT INTO agent_load (tenant_id, agent_id, status, count) VALUES (?, ?, ?, ?)
+                ON CONFLICT (tenant_id, agent_id, status) DO UPDATE SET count = count + excluded.count
+                """,
+            arguments: [tenantId, agent, status, delta])
     }
 
     /// Tags and full-text rows follow the ticket. Text is folded the same way as queries.
@@ -155,17 +173,22 @@ extension SQLiteTicketStore {
             args += [tenantId, tag.lowercased()]
         }
         if let search = query.search {
-            let terms = TextFolding.terms(search)
-            if terms.isEmpty {
-                clauses.append("0")
-            } else {
-                let expression = terms.map { "\"\($0)\"*" }.joined(separator: " ")
-                let match = query.searchInternalNotes ? expression : "{public_text} : (\(expression))"
+            if let match = match(search, internalNotes: query.searchInternalNotes) {
                 clauses.append("t.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)")
                 args.append(match)
+            } else {
+                clauses.append("0")
             }
         }
         return (clauses.joined(separator: " AND "), args)
+    }
+
+    /// The FTS5 expression of a search ("word starts with" every term); nil when it has no terms.
+    static func match(_ search: String, internalNotes: Bool) -> String? {
+        let terms = TextFolding.terms(search)
+        guard !terms.isEmpty else { return nil }
+        let expression = terms.map { "\"\($0)\"*" }.joined(separator: " ")
+        return internalNotes ? expression : "{public_text} : (\(expression))"
     }
 
     public func listTickets(tenantId: String, query: TicketQuery) async throws -> Page<Ticket> {
@@ -180,14 +203,28 @@ extension SQLiteTicketStore {
         case .status: order = "t.status \(direction), t.created_at \(direction), t.id \(direction)"
         case .ticketId: order = "t.numbering_year \(direction), t.number \(direction), t.id \(direction)"
         }
-        let countArguments = StatementArguments(args)
-        let pageArguments = StatementArguments(args + [query.limit, (query.page - 1) * query.limit])
+        let source: String, clause: String, sort: String, values: [(any DatabaseValueConvertible)?]
+        if let search = query.search, query.sortBy == .createdAt, let match = Self.match(search, internalNotes: query.searchInternalNotes) {
+            // Full-text results newest first straight from the index (its rowids follow creation):
+            // a common word stops at the page instead of sorting every ticket that has it.
+            var plain = query
+            plain.search = nil
+            let (plainClause, plainArgs) = Self.filter(tenantId: tenantId, query: plain)
+            (source, clause, sort, values) = ("ticket_search s JOIN tickets t ON t.id = s.rowid", "s.ticket_search MATCH ? AND \(plainClause)", "s.rowid \(direction)", [match] + plainArgs)
+        } else {
+            (source, clause, sort, values) = ("tickets t", whereClause, order, args)
+        }
+        let countArguments = StatementArguments(values + [TicketQuery.countCap + 1])
+        let pageArguments = StatementArguments(values + [query.limit, (query.page - 1) * query.limit])
         return try await read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tickets t WHERE \(whereClause)", arguments: countArguments) ?? 0
+            let counted = try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM (SELECT 1 FROM \(source) WHERE \(clause) LIMIT ?)", arguments: countArguments) ?? 0
             let rows = try Row.fetchAll(
-                db, sql: "SELECT t.ticket_id, t.number, t.doc FROM tickets t WHERE \(whereClause) ORDER BY \(order) LIMIT ? OFFSET ?",
+                db, sql: "SELECT t.ticket_id, t.number, t.doc FROM \(source) WHERE \(clause) ORDER BY \(sort) LIMIT ? OFFSET ?",
                 arguments: pageArguments)
-            return Page(items: try rows.map { try Self.ticket(from: $0, codec) }, page: query.page, limit: query.limit, total: total)
+            return Page(
+                items: try rows.map { try Self.ticket(from: $0, codec) }, page: query.page, limit: query.limit,
+                total: min(counted, TicketQuery.countCap), totalIsLowerBound: counted > TicketQuery.countCap)
         }
     }
 
@@ -204,8 +241,8 @@ extension SQLiteTicketStore {
     public func openTicketCounts(tenantId: String, finished: [String]) async throws -> [String: Int] {
         let placeholders = finished.isEmpty ? "''" : finished.map { _ in "?" }.joined(separator: ", ")
         let arguments = StatementArguments([tenantId] + finished)
-        let sql = "SELECT assigned_agent, COUNT(*) FROM tickets WHERE tenant_id = ? AND assigned_agent IS NOT NULL"
-            + " AND status NOT IN (\(placeholders)) GROUP BY assigned_agent"
+        let sql = "SELECT agent_id, SUM(count) FROM agent_load WHERE tenant_id = ?"
+            + " AND status NOT IN (\(placeholders)) GROUP BY agent_id HAVING SUM(count) > 0"
         return try await read { db in
             var counts: [String: Int] = [:]
             for row in try Row.fetchAll(db, sql: sql, arguments: arguments) { counts[row[0]] = row[1] }

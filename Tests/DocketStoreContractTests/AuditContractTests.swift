@@ -21,3 +21,52 @@ struct AuditContractTests {
         #expect(try await store.ticket(tenantId: "acme", ticketId: ticket.ticketId)?.ruleAudit == [entry])
     }
 }
+
+@Suite("Store contract: agent load and search order")
+struct AgentLoadContractTests {
+    @Test(arguments: StoreKind.available)
+    func openTicketsPerAgentFollowAssignmentsAndStatuses(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let finished = ["resolved", "closed"]
+        var mine: [Ticket] = []
+        for (agent, status) in [("ana", "open"), ("ana", "open"), ("ana", "resolved"), ("ben", "new"), ("ben", "closed")] {
+            mine.append(try await Fixtures.create(store, tenant: "acme") { $0.assignedAgent = agent; $0.status = status })
+        }
+        try await Fixtures.create(store, tenant: "acme")
+        try await Fixtures.create(store, tenant: "bistro") { $0.assignedAgent = "ana" }
+        #expect(try await store.openTicketCounts(tenantId: "acme", finished: finished) == ["ana": 2, "ben": 1])
+        // Reassigned, then finished: the counts follow each write.
+        var moved = mine[0]
+        moved.assignedAgent = "ben"
+        moved.version += 1
+        #expect(try await store.updateTicket(moved, expectedVersion: 1))
+        var done = mine[3]
+        done.status = "resolved"
+        done.version += 1
+        #expect(try await store.updateTicket(done, expectedVersion: 1))
+        // A lost race changes nothing.
+        #expect(try await !store.updateTicket(done, expectedVersion: 1))
+        #expect(try await store.openTicketCounts(tenantId: "acme", finished: finished) == ["ana": 1, "ben": 1])
+        #expect(try await store.openTicketCounts(tenantId: "bistro", finished: finished) == ["ana": 1])
+    }
+
+    @Test(arguments: StoreKind.available)
+    func searchResultsComeNewestFirstWithAnExactCount(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        for index in 0..<5 {
+            try await Fixtures.create(store, tenant: "acme") {
+                $0.subject = index % 2 == 0 ? "Luminaria \(index)" : "Cobro \(index)"
+                $0.createdAt = Fixtures.epoch.addingTimeInterval(Double(index))
+            }
+        }
+        var query = TicketQuery()
+        query.search = "luminaria"
+        let page = try await store.listTickets(tenantId: "acme", query: query)
+        #expect(page.items.map(\.subject) == ["Luminaria 4", "Luminaria 2", "Luminaria 0"])
+        #expect(page.total == 3)
+        #expect(!page.totalIsLowerBound)
+        query.limit = 1
+        query.page = 2
+        #expect(try await store.listTickets(tenantId: "acme", query: query).items.map(\.subject) == ["Luminaria 2"])
+    }
+}

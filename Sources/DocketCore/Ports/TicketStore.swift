@@ -29,6 +29,9 @@ public struct TicketQuery: Sendable, Equatable {
     public init() {}
 
     public static let maxLimit = 100
+    /// Lists count matching tickets up to this many; beyond, `total` is this and marked as a
+    /// lower bound (counting every match would make a list as slow as the data is large).
+    public static let countCap = 10_000
 }
 
 public struct Page<Item: Sendable>: Sendable {
@@ -36,12 +39,15 @@ public struct Page<Item: Sendable>: Sendable {
     public var page: Int
     public var limit: Int
     public var total: Int
+    /// `total` is a lower bound: more items match than were counted.
+    public var totalIsLowerBound: Bool
 
-    public init(items: [Item], page: Int, limit: Int, total: Int) {
+    public init(items: [Item], page: Int, limit: Int, total: Int, totalIsLowerBound: Bool = false) {
         self.items = items
         self.page = page
         self.limit = limit
         self.total = total
+        self.totalIsLowerBound = totalIsLowerBound
     }
 
     public var pages: Int { limit == 0 ? 0 : (total + limit - 1) / limit }

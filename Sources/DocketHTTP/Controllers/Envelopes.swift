@@ -5,12 +5,15 @@ struct Pagination: Codable, Sendable {
     var limit: Int
     var total: Int
     var pages: Int
+    /// Present (true) when more than `total` items match: counting stops there.
+    var totalIsLowerBound: Bool?
 
     init<T>(_ page: Page<T>) {
         self.page = page.page
         limit = page.limit
         total = page.total
         pages = page.pages
+        totalIsLowerBound = page.totalIsLowerBound ? true : nil
     }
 }
 

@@ -138,7 +138,10 @@ enum Schemas {
                 "attachments": array(ref("NewAttachment"), maxItems: TicketLimits.attachments),
             ]),
             "Pagination": object(
-                ["page": integer(), "limit": integer(), "total": integer(), "pages": integer()], required: ["page", "limit", "total", "pages"]),
+                [
+                    "page": integer(), "limit": integer(), "total": integer("Matching items, counted up to \(TicketQuery.countCap)"),
+                    "pages": integer(), "totalIsLowerBound": boolean,
+                ], required: ["page", "limit", "total", "pages"]),
             "TicketEnvelope": object(["ticket": ref("Ticket")], required: ["ticket"]),
             "TicketList": object(["tickets": array(ref("Ticket")), "pagination": ref("Pagination")], required: ["tickets", "pagination"]),
             "AgentPerformance": object(
