@@ -195,22 +195,28 @@ extension SQLiteTicketStore {
         let codec = codec
         let (whereClause, args) = Self.filter(tenantId: tenantId, query: query)
         let direction = query.ascending ? "ASC" : "DESC"
+        // With a selective filter (one agent's, customer's or conversation's tickets) the filter's
+        // index must lead and the few matches are sorted; the unary + keeps SQLite from walking the
+        // whole tenant in sort order instead (it has no statistics to know better).
+        let selective = (query.assignedAgent.map { !$0.isEmpty } ?? false) || query.customerId != nil || query.conversationId != nil
+        let p = selective ? "+" : ""
         let order: String
         switch query.sortBy {
-        case .createdAt: order = "t.created_at \(direction), t.id \(direction)"
-        case .updatedAt: order = "t.updated_at \(direction), t.id \(direction)"
-        case .priority: order = "t.priority_rank \(direction), t.created_at \(direction), t.id \(direction)"
-        case .status: order = "t.status \(direction), t.created_at \(direction), t.id \(direction)"
-        case .ticketId: order = "t.numbering_year \(direction), t.number \(direction), t.id \(direction)"
+        case .createdAt: order = "\(p)t.created_at \(direction), \(p)t.id \(direction)"
+        case .updatedAt: order = "\(p)t.updated_at \(direction), \(p)t.id \(direction)"
+        case .priority: order = "\(p)t.priority_rank \(direction), \(p)t.created_at \(direction), \(p)t.id \(direction)"
+        case .status: order = "\(p)t.status \(direction), \(p)t.created_at \(direction), \(p)t.id \(direction)"
+        case .ticketId: order = "\(p)t.numbering_year \(direction), \(p)t.number \(direction), \(p)t.id \(direction)"
         }
         let source: String, clause: String, sort: String, values: [(any DatabaseValueConvertible)?]
         if let search = query.search, query.sortBy == .createdAt, let match = Self.match(search, internalNotes: query.searchInternalNotes) {
             // Full-text results newest first straight from the index (its rowids follow creation):
-            // a common word stops at the page instead of sorting every ticket that has it.
+            // a common word stops at the page instead of sorting every ticket that has it. CROSS JOIN
+            // keeps the index outside: otherwise SQLite may walk the tenant's tickets and match each.
             var plain = query
             plain.search = nil
             let (plainClause, plainArgs) = Self.filter(tenantId: tenantId, query: plain)
-            (source, clause, sort, values) = ("ticket_search s JOIN tickets t ON t.id = s.rowid", "s.ticket_search MATCH ? AND \(plainClause)", "s.rowid \(direction)", [match] + plainArgs)
+            (source, clause, sort, values) = ("ticket_search s CROSS JOIN tickets t ON t.id = s.rowid", "s.ticket_search MATCH ? AND \(plainClause)", "s.rowid \(direction)", [match] + plainArgs)
         } else {
             (source, clause, sort, values) = ("tickets t", whereClause, order, args)
         }
