@@ -79,6 +79,9 @@ struct Micro: AsyncParsableCommand {
         start = clock.now
         for id in ids { _ = try await sqlite.ticket(tenantId: "micro", ticketId: id) }
         report("SQLite read by id", ids.count, clock.now - start)
+        start = clock.now
+        for _ in ids { try await sqlite.ping() }
+        report("SQLite round trip (SELECT 1)", ids.count, clock.now - start)
         try writeJSON(figures, to: json)
     }
 

@@ -10,7 +10,9 @@ extension SQLiteTicketStore {
         // The document is encoded before taking the single writer (JSON encoding was most of
         // the writer's time): only the number and human ID differ, and those are read from
         // their columns. A build that fails does so here, before a number is taken.
-        let (doc, audit) = try Self.documents(try build(0), codec)
+        let draft = try build(0)
+        let (doc, audit) = try Self.documents(draft, codec)
+        let text = SearchText(draft)
         // One transaction: the number, the ticket and the customer's count commit together or
         // not at all, so numbers never skip or repeat.
         return try await write { db in
@@ -24,7 +26,7 @@ extension SQLiteTicketStore {
                 arguments: [tenantId, counterYear])
             else { throw DocketError(.internalError, "ticket counter returned no value") }
             let ticket = try build(number)
-            try Self.insert(ticket, db, doc: doc, audit: audit)
+            try Self.insert(ticket, db, doc: doc, audit: audit, text: text)
             try Self.insert(messages.map { var message = $0; message.ticketId = ticket.ticketId; return message }, db, codec)
             try db.execute(
                 sql: "UPDATE customers SET total_tickets = total_tickets + 1 WHERE tenant_id = ? AND id = ?",
@@ -49,6 +51,7 @@ extension SQLiteTicketStore {
     public func updateTicket(_ ticket: Ticket, expectedVersion: Int, messages: [TicketMessage]) async throws -> Bool {
         let codec = codec
         let (doc, audit) = try Self.documents(ticket, codec)
+        let text = SearchText(ticket)
         return try await write { db in
             guard let old = try Row.fetchOne(
                 db, sql: "SELECT id, assigned_agent, status FROM tickets WHERE tenant_id = ? AND ticket_id = ? AND version = ?",
@@ -71,7 +74,7 @@ extension SQLiteTicketStore {
                     WHERE id = ?
                     """,
                 arguments: StatementArguments(arguments))
-            try Self.index(ticket, rowid: rowid, db, replacing: true)
+            try Self.index(ticket, rowid: rowid, db, replacing: true, text: text)
             try Self.insert(messages, db, codec)
             return true
         }
@@ -104,7 +107,7 @@ extension SQLiteTicketStore {
         return ticket
     }
 
-    static func insert(_ ticket: Ticket, _ db: Database, doc: String, audit: String?) throws {
+    static func insert(_ ticket: Ticket, _ db: Database, doc: String, audit: String?, text: SearchText? = nil) throws {
         var arguments: [(any DatabaseValueConvertible)?] = [ticket.tenantId, ticket.ticketId, ticket.numberingYear, ticket.number]
         arguments += columns(ticket)
         arguments += [doc, audit]
@@ -116,7 +119,7 @@ extension SQLiteTicketStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: StatementArguments(arguments))
-        try index(ticket, rowid: db.lastInsertedRowID, db, replacing: false)
+        try index(ticket, rowid: db.lastInsertedRowID, db, replacing: false, text: text)
         try load(db, tenantId: ticket.tenantId, agent: ticket.assignedAgent, status: ticket.status, by: 1)
     }
 
@@ -132,7 +135,20 @@ extension SQLiteTicketStore {
     }
 
     /// Tags and full-text rows follow the ticket. Text is folded the same way as queries.
-    static func index(_ ticket: Ticket, rowid: Int64, _ db: Database, replacing: Bool) throws {
+    /// The folded full-text of a ticket, without its ID (which a create learns inside the
+    /// write): folding is Foundation work best done before taking the single writer.
+    struct SearchText: Sendable {
+        var publicRest: String
+        var internalText: String
+
+        init(_ ticket: Ticket) {
+            publicRest = TextFolding.fold(
+                ([ticket.subject, ticket.description] + ticket.notes.filter { !$0.isInternal }.map(\.content)).joined(separator: "\n"))
+            internalText = TextFolding.fold(ticket.notes.filter(\.isInternal).map(\.content).joined(separator: "\n"))
+        }
+    }
+
+    static func index(_ ticket: Ticket, rowid: Int64, _ db: Database, replacing: Bool, text: SearchText? = nil) throws {
         if replacing {
             try db.execute(sql: "DELETE FROM ticket_tags WHERE ticket_rowid = ?", arguments: [rowid])
             try db.execute(sql: "DELETE FROM ticket_search WHERE rowid = ?", arguments: [rowid])
@@ -142,12 +158,10 @@ extension SQLiteTicketStore {
                 sql: "INSERT OR IGNORE INTO ticket_tags (tenant_id, tag, ticket_rowid) VALUES (?, ?, ?)",
                 arguments: [ticket.tenantId, tag, rowid])
         }
-        let publicText = ([ticket.ticketId, ticket.subject, ticket.description] + ticket.notes.filter { !$0.isInternal }.map(\.content))
-            .joined(separator: "\n")
-        let internalText = ticket.notes.filter(\.isInternal).map(\.content).joined(separator: "\n")
+        let text = text ?? SearchText(ticket)
         try db.execute(
             sql: "INSERT INTO ticket_search (rowid, public_text, internal_text) VALUES (?, ?, ?)",
-            arguments: [rowid, TextFolding.fold(publicText), TextFolding.fold(internalText)])
+            arguments: [rowid, TextFolding.fold(ticket.ticketId) + "\n" + text.publicRest, text.internalText])
     }
 
     /// WHERE clause and arguments for a ticket filter (always scoped by tenant).
