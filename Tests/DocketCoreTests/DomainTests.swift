@@ -178,3 +178,12 @@ struct CivilTimeTests {
         #expect(CivilTime.iso8601(Date(timeIntervalSince1970: -1)) == "1969-12-31T23:59:59.000Z")
     }
 }
+
+@Suite("Text folding fast path")
+struct TextFoldingFastPathTests {
+    @Test(arguments: ["Luminaria APAGADA en la Calle 5", "ok", "", "Tab\tand\nnewline ~!@#$%^&*()_+{}|:\"<>?", "ZzAa09"])
+    func asciiFoldsLikeFoundation(text: String) {
+        let foundation = text.folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil).lowercased()
+        #expect(TextFolding.fold(text) == foundation)
+    }
+}
