@@ -163,32 +163,21 @@ final class Recorder: @unchecked Sendable {
     }
 }
 
-/// The few REST calls the kit makes.
+/// The calls the fan-out makes, through the load client.
 struct API {
-    let client: HTTPClient
-    let base: String
+    let client: LoadClient
     let token: String
 
-    func call(_ method: HTTPMethod, _ path: String, _ body: [String: Any]) async throws -> [String: Any] {
-        var request = HTTPClientRequest(url: base + path)
-        request.method = method
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.body = .bytes(ByteBuffer(bytes: [UInt8](try JSONSerialization.data(withJSONObject: body))))
-        let response = try await client.execute(request, timeout: .seconds(30))
-        let data = try await response.body.collect(upTo: 1 << 22)
-        let object = (try? JSONSerialization.jsonObject(with: Data(data.readableBytesView)) as? [String: Any]) ?? [:]
-        guard (200..<300).contains(response.status.code) else {
-            throw ValidationError("\(method) \(path) answered \(response.status.code): \(object)")
-        }
-        return object
+    init(client: HTTPClient, base: String, token: String) {
+        self.client = LoadClient(http: client, base: base, customer: token, agent: token, customerId: "", agentId: "", tally: Tally())
+        self.token = token
     }
 
     /// A customer and a ticket to broadcast notes about.
     func prepareTicket() async throws -> String {
         let customer = "load-\(UUID().uuidString.prefix(8))"
-        _ = try await call(.POST, "/api/v2/customers", ["id": customer, "email": "\(customer)@load.test"])
-        let reply = try await call(.POST, "/api/v2/tickets", [
+        try await client.call("setup", .POST, "/api/v2/customers", token: token, body: ["id": customer, "email": "\(customer)@load.test"])
+        let reply = try await client.call("setup", .POST, "/api/v2/tickets", token: token, body: [
             "customerId": customer, "subject": "Fan-out benchmark", "description": "Notes on this ticket are broadcast to every subscriber",
         ])
         guard let ticketId = (reply["ticket"] as? [String: Any])?["ticketId"] as? String else { throw ValidationError("no ticket id in \(reply)") }
@@ -196,6 +185,6 @@ struct API {
     }
 
     func note(_ ticketId: String, _ text: String) async throws {
-        _ = try await call(.POST, "/api/v2/tickets/\(ticketId)/notes", ["content": text, "isInternal": true])
+        try await client.call("note", .POST, "/api/v2/tickets/\(ticketId)/notes", token: token, body: ["content": text, "isInternal": true])
     }
 }
