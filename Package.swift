@@ -89,9 +89,8 @@ let package = Package(
         .executableTarget(
             name: "DocketLoad",
             dependencies: [
-                "DocketCore", "DocketSQLite",
+                "DocketCore", "DocketSQLite", "DocketHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),

@@ -3,8 +3,6 @@ import AsyncHTTPClient
 import Foundation
 import HummingbirdWSClient
 import Logging
-import NIOCore
-import NIOHTTP1
 
 /// N WebSocket subscribers in one tenant's staff room; an internal note is posted and every
 /// subscriber's arrival time is taken. Reports delivery latency and server memory per connection.
@@ -125,7 +123,7 @@ final class Recorder: @unchecked Sendable {
         lock.withLock {
             if !marker.isEmpty, text.contains(marker) {
                 arrivals.append(now)
-            } else if text.hasPrefix(#"{"data":{"latestId""#) || text.contains(#""type":"subscribed""#) {
+            } else if text.contains(#""type":"subscribed""#) {
                 subscribed += 1
             }
         }

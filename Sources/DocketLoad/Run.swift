@@ -1,34 +1,24 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
-import JWTKit
+import DocketCore
+import DocketHTTP
 import NIOCore
 import NIOHTTP1
 
-/// Claims as the server reads them (`sub`, `tid`, `role`, `iat`, `exp`).
-struct LoadClaims: JWTPayload {
-    var sub: SubjectClaim
-    var tid: String
-    var role: String
-    var iat: IssuedAtClaim
-    var exp: ExpirationClaim
-    func verify(using algorithm: some JWTAlgorithm) async throws {}
-}
-
-/// Signs tokens with the server's HS256 secret, so every client has an identity of its own.
+/// Signs tokens with the server's secret (the server's own token code), so every client has
+/// an identity of its own.
 struct TokenMinter {
-    let keys: JWTKeyCollection
+    let authority: TokenAuthority
     let tenant: String
 
-    init(secret: String, tenant: String) async {
-        keys = JWTKeyCollection()
-        await keys.add(hmac: HMACKey(from: Array(secret.utf8)), digestAlgorithm: .sha256)
+    init(secret: String, tenant: String) async throws {
+        authority = try await TokenAuthority(secret: Array(secret.utf8))
         self.tenant = tenant
     }
 
-    func token(role: String, subject: String) async throws -> String {
-        try await keys.sign(LoadClaims(
-            sub: .init(value: subject), tid: tenant, role: role, iat: .init(value: Date()), exp: .init(value: Date().addingTimeInterval(86_400))))
+    func token(role: Role, subject: String) async throws -> String {
+        try await authority.issue(Principal(tenantId: tenant, role: role, subject: subject), ttl: 86_400)
     }
 }
 
@@ -165,8 +155,8 @@ struct Run: AsyncParsableCommand {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: (levels.max() ?? 1) + 2)
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        let minter = await TokenMinter(secret: secret, tenant: tenant)
-        let admin = try await minter.token(role: "admin", subject: "load-admin")
+        let minter = try await TokenMinter(secret: secret, tenant: tenant)
+        let admin = try await minter.token(role: .admin, subject: "load-admin")
         var results: [Result] = []
         do {
             let pool = workload == "read" ? try await readPool(http, admin) : []
@@ -209,8 +199,8 @@ struct Run: AsyncParsableCommand {
                 try await setup.call("setup", .POST, "/api/v2/customers", token: admin, body: ["id": customerId, "email": "\(customerId)@load.test"])
             }
             members.append(LoadClient(
-                http: http, base: url, customer: try await minter.token(role: "customer", subject: customerId),
-                agent: try await minter.token(role: "agent", subject: agentId), customerId: customerId, agentId: agentId, tally: tally))
+                http: http, base: url, customer: try await minter.token(role: .customer, subject: customerId),
+                agent: try await minter.token(role: .agent, subject: agentId), customerId: customerId, agentId: agentId, tally: tally))
         }
         // A warm-up request per client opens its keep-alive connection.
         for member in members { _ = try? await member.call("warmup", .GET, "/api/v2/tickets?limit=1", token: member.customer) }

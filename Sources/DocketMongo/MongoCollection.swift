@@ -57,6 +57,17 @@ struct MongoCollection {
         return ((reply["matchedCount"] as? Int) ?? 0) + ((reply["upsertedCount"] as? Int) ?? 0)
     }
 
+    /// Adds `count` to the counter document `id` (created ahead of the increment: a fresh
+    /// upsert-$inc can answer null to concurrent callers) and returns its new value; a null
+    /// answer is an error, never zero.
+    func increment(counter id: String, by count: Int) throws -> Int {
+        try updateOne(["_id": id], ["$setOnInsert": ["value": 0]], upsert: true)
+        guard let data = try findOneAndUpdate(["_id": id], ["$inc": ["value": count]]),
+            let value = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["value"] as? Int
+        else { throw MongoError(kind: .other, code: 0, message: "counter \(id) returned no value") }
+        return value
+    }
+
     /// Applies `update` to every document matching `filter`; returns how many changed.
     @discardableResult
     func updateMany(_ filter: [String: Any], _ update: [String: Any]) throws -> Int {

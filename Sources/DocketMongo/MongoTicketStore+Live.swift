@@ -36,13 +36,7 @@ extension MongoTicketStore {
         guard let tenant = events.first?.tenantId else { return [] }
         precondition(events.allSatisfy { $0.tenantId == tenant }, "one tenant per append")
         return try await connection.job(database: database) { job in
-            let counters = try job.collection(Collections.counters)
-            let counter = "live/\(tenant)"
-            // Created ahead of the increment (see the ticket counter); null is an error.
-            try counters.updateOne(["_id": counter], ["$setOnInsert": ["value": 0]], upsert: true)
-            guard let data = try counters.findOneAndUpdate(["_id": counter], ["$inc": ["value": events.count]]),
-                let last = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["value"] as? Int
-            else { throw MongoError(kind: .other, code: 0, message: "live event counter returned no value") }
+            let last = try job.collection(Collections.counters).increment(counter: "live/\(tenant)", by: events.count)
             var stored = events
             for index in stored.indices { stored[index].id = last - events.count + 1 + index }
             let log = try job.collection(Collections.liveEvents)

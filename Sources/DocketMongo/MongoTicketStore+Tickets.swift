@@ -58,14 +58,9 @@ extension MongoTicketStore {
         tenantId: String, counterYear: Int, messages: [TicketMessage], build: @Sendable (Int) throws -> Ticket
     ) async throws -> Ticket {
         let counter = "tickets/\(tenantId)/\(counterYear)"
-        // The counter document exists before anyone increments it (a fresh upsert-$inc can
-        // answer null to concurrent callers); a null answer is an error, never zero.
         let number: Int = try await connection.job(database: database) { job in
-            let counters = try job.collection(Collections.counters)
-            try counters.updateOne(["_id": counter], ["$setOnInsert": ["value": 0]], upsert: true)
-            guard let data = try counters.findOneAndUpdate(["_id": counter], ["$inc": ["value": 1]]),
-                let value = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["value"] as? Int, value > 0
-            else { throw MongoError(kind: .other, code: 0, message: "ticket counter \(counter) returned no value") }
+            let value = try job.collection(Collections.counters).increment(counter: counter, by: 1)
+            guard value > 0 else { throw MongoError(kind: .other, code: 0, message: "ticket counter \(counter) returned \(value)") }
             return value
         }
         let ticket: Ticket

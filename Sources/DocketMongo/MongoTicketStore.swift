@@ -238,11 +238,7 @@ public final class MongoTicketStore: TicketStore {
             let counters = try job.collection(Collections.counters)
             let log = try job.collection(Collections.ruleEvents)
             for (tenant, docs) in encoded {
-                let counter = "events/\(tenant)"
-                try counters.updateOne(["_id": counter], ["$setOnInsert": ["value": 0]], upsert: true)
-                guard let data = try counters.findOneAndUpdate(["_id": counter], ["$inc": ["value": docs.count]]),
-                    let last = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["value"] as? Int
-                else { throw MongoError(kind: .other, code: 0, message: "event counter returned no value") }
+                let last = try counters.increment(counter: "events/\(tenant)", by: docs.count)
                 let first = last - docs.count + 1
                 let numbered: [[String: Any]] = docs.enumerated().map { offset, doc in
                     var doc = doc

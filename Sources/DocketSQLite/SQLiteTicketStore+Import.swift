@@ -12,15 +12,7 @@ extension SQLiteTicketStore {
         guard count > 0 else { return }
         let codec = codec
         try await write { db in
-            guard let last = try Int.fetchOne(
-                db,
-                sql: """
-                    INSERT INTO counters (tenant_id, year, value) VALUES (?, ?, ?)
-                    ON CONFLICT (tenant_id, year) DO UPDATE SET value = value + excluded.value
-                    RETURNING value
-                    """,
-                arguments: [tenantId, counterYear, count])
-            else { throw DocketError(.internalError, "ticket counter returned no value") }
+            let last = try Self.takeNumbers(db, tenantId: tenantId, counterYear: counterYear, count: count)
             var perCustomer: [String: Int] = [:]
             for number in (last - count + 1)...last {
                 let ticket = build(number)

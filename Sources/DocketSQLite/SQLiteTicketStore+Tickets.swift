@@ -16,15 +16,7 @@ extension SQLiteTicketStore {
         // One transaction: the number, the ticket and the customer's count commit together or
         // not at all, so numbers never skip or repeat.
         return try await write { db in
-            guard let number = try Int.fetchOne(
-                db,
-                sql: """
-                    INSERT INTO counters (tenant_id, year, value) VALUES (?, ?, 1)
-                    ON CONFLICT (tenant_id, year) DO UPDATE SET value = value + 1
-                    RETURNING value
-                    """,
-                arguments: [tenantId, counterYear])
-            else { throw DocketError(.internalError, "ticket counter returned no value") }
+            let number = try Self.takeNumbers(db, tenantId: tenantId, counterYear: counterYear, count: 1)
             let ticket = try build(number)
             try Self.insert(ticket, db, doc: doc, audit: audit, text: text)
             try Self.insert(messages.map { var message = $0; message.ticketId = ticket.ticketId; return message }, db, codec)
@@ -78,6 +70,20 @@ extension SQLiteTicketStore {
             try Self.insert(messages, db, codec)
             return true
         }
+    }
+
+    /// Takes the next `count` ticket numbers of (tenant, counterYear); returns the last one.
+    static func takeNumbers(_ db: Database, tenantId: String, counterYear: Int, count: Int) throws -> Int {
+        guard let last = try Int.fetchOne(
+            db,
+            sql: """
+                INSERT INTO counters (tenant_id, year, value) VALUES (?, ?, ?)
+                ON CONFLICT (tenant_id, year) DO UPDATE SET value = value + excluded.value
+                RETURNING value
+                """,
+            arguments: [tenantId, counterYear, count])
+        else { throw DocketError(.internalError, "ticket counter returned no value") }
+        return last
     }
 
     /// The indexed columns of a ticket, in the order of the UPDATE above.

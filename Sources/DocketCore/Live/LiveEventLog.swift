@@ -117,6 +117,11 @@ public final class LiveEventLog: @unchecked Sendable {
         deliver(events.filter { $0.origin != settings.origin })
     }
 
+    /// The tenant's latest stored event id (0 before the first).
+    public func latestId(tenantId: String) async throws -> Int {
+        try await store.liveEventBounds(tenantId: tenantId)?.latest ?? 0
+    }
+
     /// What a client that last saw `after` missed, at most `limit` events, oldest first.
     public func replay(tenantId: String, after: Int, limit: Int) async throws -> LiveReplay {
         guard let bounds = try await store.liveEventBounds(tenantId: tenantId) else {

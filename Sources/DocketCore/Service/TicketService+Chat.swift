@@ -22,7 +22,8 @@ extension TicketService {
     func converse(
         _ ticket: inout Ticket, before: Ticket?, draft: MessageDraft?, events: [PendingEvent], tenant: Tenant, now: Date
     ) async throws -> [TicketMessage] {
-        let texts = AssistantTexts(tenant)
+        // Built only when a notice is written (most changes write none).
+        lazy var texts = AssistantTexts(tenant)
         let workflow = tenant.workflow
         let finished: Set<String> = [workflow.resolved, workflow.closed]
         var chat = ticket.chat ?? TicketChat()
@@ -183,7 +184,7 @@ extension TicketService {
         let draft = try await messageDraft(principal, input, tenant: tenant)
         var query = TicketQuery()
         query.customerId = principal.subject
-        query.statuses = tenant.workflow.statuses.map(\.id).filter { $0 != tenant.workflow.resolved && $0 != tenant.workflow.closed }
+        query.statuses = openStatuses(tenant)
         query.sortBy = .updatedAt
         query.limit = 1
         if let open = try await store.listTickets(tenantId: tenant.id, query: query).items.first {
@@ -274,16 +275,20 @@ extension TicketService {
             tenantId: tenant.id, ticketId: ticketId, from: customerSide ? [.staff, .system] : [.customer], at: now)
         let unread = customerSide ? current.chat?.unreadCustomer ?? 0 : current.chat?.unreadStaff ?? 0
         guard marked > 0 || unread > 0 else { return (current.visible(to: principal), 0) }
-        var ticket = current
+        var stored: Ticket?
         for _ in 0..<Self.maxAttempts {
-            ticket = try await load(principal, ticketId)
+            var ticket = try await load(principal, ticketId)
             let expected = ticket.version
             var chat = ticket.chat ?? TicketChat()
             if customerSide { chat.unreadCustomer = 0 } else { chat.unreadStaff = 0 }
             ticket.chat = chat
             ticket.version = expected + 1
-            if try await store.updateTicket(ticket, expectedVersion: expected) { break }
+            if try await store.updateTicket(ticket, expectedVersion: expected) {
+                stored = ticket
+                break
+            }
         }
+        guard let ticket = stored else { throw DocketError(.conflict, "ticket '\(ticketId)' is being changed by others; retry") }
         let data = ReadEventData(
             ticketId: ticketId, reader: customerSide ? "customer" : "staff", readerId: principal.subject, marked: marked, readAt: now,
             ticket: LiveTicketSummary(ticket))

@@ -64,7 +64,6 @@ final class LiveConnection: @unchecked Sendable {
     let opened = ContinuousClock.now
     private var typingWindow: (start: ContinuousClock.Instant, count: Int) = (.now, 0)
     private var queue: [String] = []
-    private var head = 0
     private var waiter: CheckedContinuation<Void, Never>?
     private(set) var closing: (code: UInt16, reason: String)?
     /// While a replay is read, live events wait here so the client gets them after the replay.
@@ -143,21 +142,21 @@ final class LiveConnection: @unchecked Sendable {
     /// Queues a frame; false when the client is too far behind (the connection is then closing).
     @discardableResult
     func enqueue(_ frame: String, id: Int = 0) -> Bool {
-        let wake: CheckedContinuation<Void, Never>? = lock.withLock {
-            guard closing == nil else { return nil }
+        let (wake, open): (CheckedContinuation<Void, Never>?, Bool) = lock.withLock {
+            guard closing == nil else { return (nil, false) }
             if held != nil {
                 held!.append((id, frame))
                 if held!.count > limit { closing = (LiveCloseCode.tooSlow.rawValue, "more than \(limit) events waiting") }
-            } else if queue.count - head >= limit {
+            } else if queue.count >= limit {
                 closing = (LiveCloseCode.tooSlow.rawValue, "more than \(limit) events waiting; reconnect with since=<last id>")
             } else {
                 queue.append(frame)
             }
             defer { waiter = nil }
-            return waiter
+            return (waiter, closing == nil)
         }
         wake?.resume()
-        return lock.withLock { closing == nil }
+        return open
     }
 
     func close(_ code: LiveCloseCode, _ reason: String) {
@@ -177,7 +176,7 @@ final class LiveConnection: @unchecked Sendable {
             let live = held ?? []
             held = nil
             let frames = replayed + live.filter { $0.id == 0 || $0.id > lastId }.map(\.frame)
-            if queue.count - head + frames.count > limit, closing == nil {
+            if queue.count + frames.count > limit, closing == nil {
                 closing = (LiveCloseCode.tooSlow.rawValue, "more than \(limit) events waiting")
             } else {
                 queue += frames
@@ -194,17 +193,15 @@ final class LiveConnection: @unchecked Sendable {
             let ready: Result<[String], CloseRequest>? = lock.withLock {
                 // What is queued goes out before the close frame, except to a client that fell behind.
                 let dropped = closing?.code == LiveCloseCode.tooSlow.rawValue
-                if let closing, dropped || head >= queue.count { return .failure(CloseRequest(code: closing.code, reason: closing.reason)) }
-                guard head < queue.count else { return nil }
-                let batch = Array(queue[head...])
-                queue.removeAll(keepingCapacity: true)
-                head = 0
-                return .success(batch)
+                if let closing, dropped || queue.isEmpty { return .failure(CloseRequest(code: closing.code, reason: closing.reason)) }
+                guard !queue.isEmpty else { return nil }
+                defer { queue.removeAll(keepingCapacity: true) }
+                return .success(queue)
             }
             if let ready { return ready }
             await withCheckedContinuation { continuation in
                 let resumeNow = lock.withLock {
-                    if closing != nil || head < queue.count { return true }
+                    if closing != nil || !queue.isEmpty { return true }
                     waiter = continuation
                     return false
                 }

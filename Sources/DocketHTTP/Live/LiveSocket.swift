@@ -134,7 +134,7 @@ struct LiveSocket: Sendable {
             connection.close(.tooManyConnections, "tenant '\(principal.tenantId)' has \(settings.maxConnectionsPerTenant) connections")
             return
         }
-        let latest = try await service.live.replay(tenantId: principal.tenantId, after: Int.max, limit: 0).latestId
+        let latest = try await service.live.latestId(tenantId: principal.tenantId)
         connection.enqueue(DocketJSON.text(ServerFrame(
             type: "welcome", room: nil, id: nil,
             data: Welcome(connection: connection.key, tenantId: principal.tenantId, role: principal.role.rawValue, subject: principal.subject, latestId: latest))))
@@ -237,6 +237,11 @@ struct LiveSocket: Sendable {
         var marked: Int
     }
 
+    struct Resync: Encodable {
+        var latestId: Int
+        var reason: String
+    }
+
     struct Subscribed: Encodable {
         var rooms: [String]
         var replayed: Int
@@ -271,8 +276,9 @@ struct LiveSocket: Sendable {
         let before = connection.roomList
         guard let since else {
             for room in rooms { connection.join(room) }
+            let latest = try await service.live.latestId(tenantId: principal.tenantId)
             connection.enqueue(DocketJSON.text(ServerFrame(
-                type: "subscribed", room: nil, id: requestId, data: Subscribed(rooms: names, replayed: 0, latestId: 0))))
+                type: "subscribed", room: nil, id: requestId, data: Subscribed(rooms: names, replayed: 0, latestId: latest))))
             return
         }
         connection.hold()
@@ -286,7 +292,7 @@ struct LiveSocket: Sendable {
             latest = replay.latestId
             if replay.resync || replay.events.count > settings.replayLimit {
                 let why = replay.resync ? "events after \(since) are no longer kept" : "more than \(settings.replayLimit) events were missed"
-                frames.append(DocketJSON.text(ServerFrame(type: "resync", room: nil, id: nil, data: ["latestId": "\(replay.latestId)", "reason": why])))
+                frames.append(DocketJSON.text(ServerFrame(type: "resync", room: nil, id: nil, data: Resync(latestId: replay.latestId, reason: why))))
                 lastId = replay.latestId
             } else {
                 for event in replay.events {
