@@ -9,6 +9,7 @@ enum LuaBootstrap {
     local load, setmetatable, getmetatable, rawget, rawset = load, setmetatable, getmetatable, rawget, rawset
     local type, error, pairs, next, tostring, select, pcall = type, error, pairs, next, tostring, select, pcall
     local MAX_PATTERN = 128
+    local native_unchanged = docket_unchanged  -- C (shim.c): see unchanged below
 
     local frozen = setmetatable({}, { __mode = "k" })    -- read-only proxies
     local inner_of = setmetatable({}, { __mode = "k" })  -- proxy -> the table it guards
@@ -41,6 +42,25 @@ enum LuaBootstrap {
     local byte, log = string.byte, math.log
     local MAX_PATTERN_COST = log(1e8)
     local QUANTIFIERS = { [42] = true, [43] = true, [45] = true, [63] = true }  -- * + - ?
+    -- Quantifiers per pattern, remembered: rules use the same few patterns on every event
+    -- (counting them byte by byte was a Lua call per character). Bounded.
+    local quantifiers_of, known_patterns = {}, 0
+    local function quantifiers_in(pattern)
+      local count = quantifiers_of[pattern]
+      if count then return count end
+      count = 0
+      local i = 1
+      while i <= #pattern do
+        local c = byte(pattern, i)
+        if c == 37 then i = i + 1 elseif QUANTIFIERS[c] then count = count + 1 end
+        i = i + 1
+      end
+      if known_patterns >= 1024 then quantifiers_of, known_patterns = {}, 0 end
+      quantifiers_of[pattern] = count
+      known_patterns = known_patterns + 1
+      return count
+    end
+
     local function bounded(f, name)
       return function(s, pattern, init, plain)
         if type(pattern) == "string" then
@@ -48,16 +68,13 @@ enum LuaBootstrap {
             error(name .. ": patterns are limited to " .. MAX_PATTERN .. " characters", 2)
           end
           if not (plain and name == "string.find") then
-            local quantifiers, i = 0, 1
-            while i <= #pattern do
-              local c = byte(pattern, i)
-              if c == 37 then i = i + 1 elseif QUANTIFIERS[c] then quantifiers = quantifiers + 1 end
-              i = i + 1
-            end
-            local length = type(s) == "string" and #s or #tostring(s)
-            if quantifiers > 0 and (quantifiers + 1) * log(length + 1) > MAX_PATTERN_COST then
-              error(name .. ": pattern too costly for a subject of " .. length .. " bytes ("
-                .. quantifiers .. " quantifiers); use plain find or the docket.text helpers", 2)
+            local quantifiers = quantifiers_in(pattern)
+            if quantifiers > 0 then
+              local length = type(s) == "string" and #s or #tostring(s)
+              if (quantifiers + 1) * log(length + 1) > MAX_PATTERN_COST then
+                error(name .. ": pattern too costly for a subject of " .. length .. " bytes ("
+                  .. quantifiers .. " quantifiers); use plain find or the docket.text helpers", 2)
+              end
             end
           end
         end
@@ -111,15 +128,33 @@ enum LuaBootstrap {
       unbounded_string = readonly({ find = string.find, match = string.match, gmatch = string.gmatch, gsub = string.gsub }, "unbounded_string"),
     }
 
+    -- What a chunk's global reads resolve to: a plain table, so the VM finds allowed names
+    -- without calling any function (a function here cost a Lua call per global read); only
+    -- an unknown name reaches the erroring fallback. Built on first use, once every allowed
+    -- global (require too) is in place. Reviewed Rules/ code also gets the full string library.
+    local views = {}
+    local function view(trusted)
+      local key = trusted and "trusted" or "rules"
+      if views[key] then return views[key] end
+      local out = {}
+      for k, v in next, globals do out[k] = v end
+      if trusted then
+        for k, v in next, trusted_globals do out[k] = v end
+        out.string = readonly(copy(string, { dump = true }), "string")
+      end
+      setmetatable(out, {
+        __index = function(_, k) error("unknown global '" .. tostring(k) .. "'", 2) end,
+        __newindex = function(_, k) error("assignment to global '" .. tostring(k) .. "'", 2) end,
+        __metatable = false,
+      })
+      views[key] = out
+      return out
+    end
+
     local function sandbox_env(trusted)
       local defining = true
       local env = setmetatable({}, {
-        __index = function(_, k)
-          local v = globals[k]
-          if v == nil and trusted then v = trusted_globals[k] end
-          if v == nil then error("unknown global '" .. tostring(k) .. "'", 2) end
-          return v
-        end,
+        __index = view(trusted),
         __newindex = function(t, k, v)
           if defining then rawset(t, k, v) return end
           error("assignment to global '" .. tostring(k) .. "' (use local variables)", 2)
@@ -142,7 +177,10 @@ enum LuaBootstrap {
 
     -- ctx.tenant is the same for every event of a tenant version: built once (from Swift,
     -- on a miss), frozen here, and reused. Bounded: cleared when it holds too many tenants.
+    -- Kept in the registry (docket.tenants), where the Swift side looks a tenant up directly.
+    local registry = debug.getregistry()
     local tenants, tenant_count, MAX_TENANTS = {}, 0, 256
+    registry["docket.tenants"] = tenants
 
     local sources = {}   -- module name -> { text, chunk, stdlib }
     local pack_chunks = {}  -- chunk names of the pack's files (not the reviewed Rules/ library)
@@ -261,22 +299,13 @@ enum LuaBootstrap {
           watch_table(v, watch, seen)
         end
       end
-      return { env = env, snapshot = snapshot, watch = watch, busy = false }
+      local count = 0
+      for _ in next, snapshot do count = count + 1 end
+      return { env = env, snapshot = snapshot, count = count, watch = watch, busy = false }
     end
 
     local function unchanged(instance)
-      local count = 0
-      for k, v in next, instance.env do
-        if instance.snapshot[k] ~= v then return false end
-        count = count + 1
-      end
-      for k in next, instance.snapshot do count = count - 1 end
-      if count ~= 0 then return false end
-      for _, w in next, instance.watch do
-        local _, v = getupvalue(w[1], w[2])
-        if v ~= w[3] then return false end
-      end
-      return true
+      return native_unchanged(instance.env, instance.snapshot, instance.count, instance.watch)
     end
 
     function driver.define(name, text, chunk, is_stdlib)
@@ -307,15 +336,14 @@ enum LuaBootstrap {
 
     -- Runs `fname` of rule file `name` with fresh globals and fresh pack modules, so nothing
     -- a rule writes survives to the next call. Returns nil when the file lacks the function.
-    function driver.cached_tenant(key)
-      return tenants[key]
-    end
-
     function driver.run(name, fname, tenant_key, event, ctx)
       loaded = {}
       if tenant_key and type(ctx) == "table" and not frozen[ctx.tenant] then
         local tenant = freeze(ctx.tenant, "ctx.tenant")
-        if tenant_count >= MAX_TENANTS then tenants, tenant_count = {}, 0 end
+        if tenant_count >= MAX_TENANTS then
+          tenants, tenant_count = {}, 0
+          registry["docket.tenants"] = tenants
+        end
         tenants[tenant_key] = tenant
         tenant_count = tenant_count + 1
         ctx.tenant = tenant
@@ -337,7 +365,7 @@ enum LuaBootstrap {
     end
 
     -- Hygiene: the real globals are never reachable from rules, but leave nothing lying about.
-    for _, name in pairs({ "debug", "load", "loadstring", "dofile", "loadfile", "require", "collectgarbage", "print" }) do
+    for _, name in pairs({ "debug", "load", "loadstring", "dofile", "loadfile", "require", "collectgarbage", "print", "docket_unchanged" }) do
       _G[name] = nil
     end
     return driver

@@ -112,31 +112,45 @@ final class LuaSandbox: @unchecked Sendable {
     }
 
     /// Calls `function` of rule file `file` under the budget with arguments `push` puts on the
-    /// stack directly (it returns how many); `.null` when the file lacks the function.
-    /// `tenantKey` names the tenant version whose `ctx.tenant` the sandbox caches frozen.
-    func call(file: String, function: String, tenantKey: String?, push: (LuaStack) throws -> Int32) throws -> LuaValue {
-        try callDriver("run", budgeted: true, results: 1) { stack in
+    /// stack directly (it returns how many) and reads what it returns as a list of actions,
+    /// straight from the stack. `tenantKey` names the tenant version whose `ctx.tenant` the
+    /// sandbox caches frozen.
+    func callActions(file: String, function: String, tenantKey: String?, push: (LuaStack) throws -> Int32) throws -> [RuleAction] {
+        try invoke("run", budgeted: true, results: 1, arguments: { stack in
             stack.push(file)
             stack.push(function)
             if let tenantKey { stack.push(tenantKey) } else { lua_pushnil(state) }
             return try push(stack) + 3
-        }.first ?? .null
+        }, read: { try ActionDecoder.decode(LuaStack(state: state), at: -1) })
     }
 
     @discardableResult
-    private func callDriver(_ entry: String, budgeted: Bool, _ arguments: [LuaValue], results: Int32) throws -> [LuaValue] {
-        try callDriver(entry, budgeted: budgeted, results: results) { _ in
+    private func callDriver(_ entry: StaticString, budgeted: Bool, _ arguments: [LuaValue], results: Int32) throws -> [LuaValue] {
+        try invoke(entry, budgeted: budgeted, results: results, arguments: { _ in
             guard lua_checkstack(state, Int32(arguments.count) + 8) != 0 else { throw RuleError(.runtime, "Lua stack exhausted") }
             for argument in arguments { try push(argument, depth: 0) }
             return Int32(arguments.count)
-        }
+        }, read: {
+            var values: [LuaValue] = []
+            var budgetLeft = Self.maxResultElements
+            for index in 0..<results {
+                values.append(try read(at: Int32(index - results), depth: 0, budget: &budgetLeft))
+            }
+            return values
+        })
     }
 
-    private func callDriver(_ entry: String, budgeted: Bool, results: Int32, arguments push: (LuaStack) throws -> Int32) throws -> [LuaValue] {
+    /// Calls the driver's `entry` with what `push` puts on the stack; `read` takes the
+    /// `results` it returned off the stack, which is emptied afterwards.
+    private func invoke<T>(
+        _ entry: StaticString, budgeted: Bool, results: Int32, arguments push: (LuaStack) throws -> Int32, read: () throws -> T
+    ) throws -> T {
         let state = state
         defer { lua_settop(state, 0) }
         docket_lua_getregistry(state, "docket.driver")
-        lua_getfield(state, -1, entry)
+        entry.withUTF8Buffer { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { _ = lua_getfield(state, -1, $0.baseAddress) }
+        }
         docket_lua_remove(state, -2)
         guard lua_checkstack(state, 32) != 0 else { throw RuleError(.runtime, "Lua stack exhausted") }
         let count = try push(LuaStack(state: state))
@@ -155,12 +169,7 @@ final class LuaSandbox: @unchecked Sendable {
             }
             throw RuleError(.runtime, Self.message(state, at: -1))
         }
-        var values: [LuaValue] = []
-        var budgetLeft = Self.maxResultElements
-        for index in 0..<results {
-            values.append(try read(at: Int32(index - results), depth: 0, budget: &budgetLeft))
-        }
-        return values
+        return try read()
     }
 
     static func message(_ state: OpaquePointer, at index: Int32) -> String {
@@ -228,27 +237,43 @@ final class LuaSandbox: @unchecked Sendable {
             guard depth < Self.maxResultDepth else { throw RuleError(.result, "result nested deeper than \(Self.maxResultDepth)") }
             guard lua_checkstack(state, 4) != 0 else { throw RuleError(.result, "result nested too deeply") }
             let table = lua_absindex(state, index)
+            // A sequence (what rules return: a list of actions) is read by position; a table
+            // with string keys into a dictionary. Anything else, or both at once, is refused.
+            let length = lua_rawlen(state, table)
+            if length > 0 {
+                guard length <= UInt64(Self.maxResultElements) else {
+                    throw RuleError(.result, "result too large (more than \(Self.maxResultElements) values)")
+                }
+                var items: [LuaValue] = []
+                items.reserveCapacity(Int(length))
+                for position in 1...Int64(length) {
+                    lua_rawgeti(state, table, position)
+                    defer { docket_lua_pop(state, 1) }
+                    items.append(try read(at: -1, depth: depth + 1, budget: &budget))
+                }
+                var keys = 0
+                lua_pushnil(state)
+                while lua_next(state, table) != 0 {
+                    docket_lua_pop(state, 1)
+                    keys += 1
+                }
+                guard keys == items.count else {
+                    throw RuleError(.result, "result tables may have string keys or be sequences, not both")
+                }
+                return .array(items)
+            }
             var fields: [String: LuaValue] = [:]
-            var items: [Int64: LuaValue] = [:]
             lua_pushnil(state)
             while lua_next(state, table) != 0 {
-                let value = try read(at: -1, depth: depth + 1, budget: &budget)
-                switch lua_type(state, -2) {
-                case LUA_TSTRING:
-                    fields[Self.message(state, at: -2)] = value
-                case LUA_TNUMBER where docket_lua_isinteger(state, -2) != 0:
-                    items[docket_lua_tointeger(state, -2)] = value
-                default:
+                guard lua_type(state, -2) == LUA_TSTRING else {
                     docket_lua_pop(state, 2)
                     throw RuleError(.result, "result tables may have string keys or be sequences")
                 }
+                let value = try read(at: -1, depth: depth + 1, budget: &budget)
+                fields[Self.message(state, at: -2)] = value
                 docket_lua_pop(state, 1)
             }
-            if items.isEmpty { return .table(fields) }
-            guard fields.isEmpty, items.keys.min() == 1, items.keys.max() == Int64(items.count) else {
-                throw RuleError(.result, "result tables may have string keys or be sequences, not both")
-            }
-            return .array((1...Int64(items.count)).map { items[$0]! })
+            return .table(fields)
         default:
             throw RuleError(.result, "a rule cannot return a \(String(cString: lua_typename(state, lua_type(state, index))))")
         }
@@ -272,11 +297,15 @@ struct LuaStack {
     /// Pushes the frozen `ctx.tenant` cached under `key` and returns true, or pushes nothing
     /// and returns false (build it then; the driver freezes and caches it).
     func pushCachedTenant(_ key: String) -> Bool {
-        docket_lua_getregistry(state, "docket.driver")
-        lua_getfield(state, -1, "cached_tenant")
-        docket_lua_remove(state, -2)
+        docket_lua_getregistry(state, "docket.tenants")
+        guard lua_type(state, -1) == LUA_TTABLE else {
+            docket_lua_pop(state, 1)
+            return false
+        }
         push(key)
-        guard docket_lua_pcall(state, 1, 1) == LUA_OK, lua_type(state, -1) == LUA_TTABLE else {
+        lua_rawget(state, -2)
+        docket_lua_remove(state, -2)
+        guard lua_type(state, -1) == LUA_TTABLE else {
             docket_lua_pop(state, 1)
             return false
         }
@@ -287,24 +316,38 @@ struct LuaStack {
     func push(_ number: Double) { lua_pushnumber(state, number) }
     func push(_ flag: Bool) { lua_pushboolean(state, flag ? 1 : 0) }
     func newTable(array: Int = 0, fields: Int = 0) { lua_createtable(state, Int32(array), Int32(fields)) }
-    /// Pops the value on top into the table below it under `key`.
-    func set(_ key: String) { lua_setfield(state, -2, key) }
+    /// Pops the value on top into the table below it under `key`. Keys are static strings:
+    /// their address is stable (Lua's string cache hits) and nothing is copied to pass them.
+    func set(_ key: StaticString) {
+        key.withUTF8Buffer { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { lua_setfield(state, -2, $0.baseAddress) }
+        }
+    }
+    /// Pops the value on top into the table below it under a key known only at run time.
+    func set(dynamic key: String) {
+        push(key)
+        lua_rotate(state, -2, 1)
+        lua_rawset(state, -3)
+    }
     /// Pops the value on top into the table below it at `index`.
     func set(_ index: Int) { lua_rawseti(state, -2, lua_Integer(index)) }
 
-    func field(_ key: String, _ value: String) { push(value); set(key) }
-    func field(_ key: String, _ value: String?) { if let value { push(value); set(key) } }
-    func field(_ key: String, _ value: Int) { push(value); set(key) }
-    func field(_ key: String, _ value: Double) { push(value); set(key) }
-    func field(_ key: String, _ value: Bool) { push(value); set(key) }
-    func field(_ key: String, strings: [String]) {
+    func field(_ key: StaticString, _ value: String) { push(value); set(key) }
+    func field(_ key: StaticString, _ value: String?) { if let value { push(value); set(key) } }
+    func field(_ key: StaticString, _ value: Int) { push(value); set(key) }
+    func field(_ key: StaticString, _ value: Double) { push(value); set(key) }
+    func field(_ key: StaticString, _ value: Bool) { push(value); set(key) }
+    func field(_ key: StaticString, strings: [String]) {
         newTable(array: strings.count)
         for (index, item) in strings.enumerated() { push(item); set(index + 1) }
         set(key)
     }
-    func field(_ key: String, map: [String: String]) {
+    func field(_ key: StaticString, map: [String: String]) {
         newTable(fields: map.count)
-        for (name, value) in map { field(name, value) }
+        for (name, value) in map {
+            push(value)
+            set(dynamic: name)
+        }
         set(key)
     }
 }

@@ -1,3 +1,4 @@
+import CLuaShim
 import DocketCore
 import Foundation
 
@@ -122,66 +123,109 @@ enum RuleInput {
     }
 }
 
-/// Reads a rule's result strictly: nil or a list of action tables.
+/// Reads a rule's result strictly, straight off the Lua stack with raw access only (no
+/// metamethod of a returned table ever runs): nil or a list of action tables.
 enum ActionDecoder {
     static let maxActions = 50
 
-    static func decode(_ value: LuaValue) throws -> [RuleAction] {
-        if value == .null { return [] }
-        guard let items = value.arrayValue else {
-            throw RuleError(.result, "a rule must return a list of actions (or nothing), not \(kind(value))")
+    static func decode(_ stack: LuaStack, at index: Int32) throws -> [RuleAction] {
+        let state = stack.state
+        let list = lua_absindex(state, index)
+        switch lua_type(state, list) {
+        case LUA_TNIL, LUA_TNONE: return []
+        case LUA_TTABLE: break
+        default: throw RuleError(.result, "a rule must return a list of actions (or nothing), not \(kind(state, list))")
         }
-        guard items.count <= maxActions else { throw RuleError(.result, "a rule may return at most \(maxActions) actions") }
-        return try items.enumerated().map { index, item in
-            do { return try action(item) } catch let error as RuleError {
-                throw RuleError(.result, "action \(index + 1): \(error.message)")
+        guard lua_checkstack(state, 8) != 0 else { throw RuleError(.result, "Lua stack exhausted") }
+        let count = Int(lua_rawlen(state, list))
+        var keys = 0
+        lua_pushnil(state)
+        while lua_next(state, list) != 0 {
+            docket_lua_pop(state, 1)
+            keys += 1
+            if keys > maxActions { break }
+        }
+        if keys > maxActions {
+            docket_lua_pop(state, 1)
+            throw RuleError(.result, count > maxActions ? "a rule may return at most \(maxActions) actions" : "result tables may have string keys or be sequences, not both")
+        }
+        if count == 0 {
+            guard keys == 0 else { throw RuleError(.result, "a rule must return a list of actions (or nothing), not a table") }
+            return []
+        }
+        guard keys == count else { throw RuleError(.result, "result tables may have string keys or be sequences, not both") }
+        var actions: [RuleAction] = []
+        actions.reserveCapacity(count)
+        for position in 1...count {
+            lua_rawgeti(state, list, lua_Integer(position))
+            defer { docket_lua_pop(state, 1) }
+            do {
+                actions.append(try action(state, lua_absindex(state, -1)))
+            } catch let error as RuleError {
+                throw RuleError(.result, "action \(position): \(error.message)")
             }
         }
+        return actions
     }
 
-    static func kind(_ value: LuaValue) -> String {
-        switch value {
-        case .null: "nil"
-        case .bool: "a boolean"
-        case .int, .double: "a number"
-        case .string: "a string"
-        case .array: "a list"
-        case .table: "a table"
+    static func kind(_ state: OpaquePointer, _ index: Int32) -> String {
+        switch lua_type(state, index) {
+        case LUA_TNIL, LUA_TNONE: "nil"
+        case LUA_TBOOLEAN: "a boolean"
+        case LUA_TNUMBER: "a number"
+        case LUA_TSTRING: "a string"
+        case LUA_TTABLE: "a table"
+        default: "a \(String(cString: lua_typename(state, lua_type(state, index))))"
         }
     }
 
-    static func string(_ item: LuaValue, _ key: String, required: Bool = true) throws -> String? {
-        switch item[key] {
-        case .string(let text)?: return text
-        case nil, .null?:
+    /// The string field `key` of the table at `table` (raw), nil when absent.
+    static func string(_ state: OpaquePointer, _ table: Int32, _ key: StaticString, required: Bool = true) throws -> String? {
+        key.withUTF8Buffer { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { _ = lua_pushlstring(state, $0.baseAddress, $0.count) }
+        }
+        let type = lua_rawget(state, table)
+        defer { docket_lua_pop(state, 1) }
+        switch type {
+        case LUA_TSTRING:
+            var length = 0
+            let text = docket_lua_tolstring(state, -1, &length)
+            guard length <= LuaSandbox.maxResultStringBytes else {
+                throw RuleError(.result, "result string too long (\(length) bytes, at most \(LuaSandbox.maxResultStringBytes))")
+            }
+            return String(decoding: UnsafeRawBufferPointer(start: text, count: length), as: UTF8.self)
+        case LUA_TNIL:
             if required { throw RuleError(.result, "'\(key)' is required") }
             return nil
-        case let other?: throw RuleError(.result, "'\(key)' must be a string, not \(kind(other))")
+        default:
+            throw RuleError(.result, "'\(key)' must be a string, not \(kind(state, -1))")
         }
     }
 
-    static func action(_ item: LuaValue) throws -> RuleAction {
-        guard case .table = item else { throw RuleError(.result, "must be a table with a 'type', not \(kind(item))") }
-        let type = try string(item, "type")!
+    static func action(_ state: OpaquePointer, _ item: Int32) throws -> RuleAction {
+        guard lua_type(state, item) == LUA_TTABLE else { throw RuleError(.result, "must be a table with a 'type', not \(kind(state, item))") }
+        func text(_ key: StaticString) throws -> String { try string(state, item, key)! }
+        func optional(_ key: StaticString) throws -> String? { try string(state, item, key, required: false) }
+        let type = try text("type")
         switch type {
         case "set_priority":
-            let name = try string(item, "priority")!
+            let name = try text("priority")
             guard let priority = Priority(rawValue: name) else { throw RuleError(.result, "unknown priority '\(name)'") }
             return .setPriority(priority)
-        case "set_category": return .setCategory(try string(item, "category")!)
-        case "add_tag": return .addTag(try string(item, "tag")!)
-        case "remove_tag": return .removeTag(try string(item, "tag")!)
-        case "route_to_queue": return .routeToQueue(try string(item, "queue")!)
+        case "set_category": return .setCategory(try text("category"))
+        case "add_tag": return .addTag(try text("tag"))
+        case "remove_tag": return .removeTag(try text("tag"))
+        case "route_to_queue": return .routeToQueue(try text("queue"))
         case "assign":
-            let agent = try string(item, "agent", required: false)
-            let strategy = try string(item, "strategy", required: false)
+            let agent = try optional("agent")
+            let strategy = try optional("strategy")
             guard (agent == nil) != (strategy == nil) else { throw RuleError(.result, "assign needs exactly one of 'agent' or 'strategy'") }
             return .assign(agent: agent, strategy: strategy)
-        case "set_sla_policy": return .setSLAPolicy(try string(item, "policy")!)
-        case "escalate": return .escalate(to: try string(item, "to", required: false), reason: try string(item, "reason")!)
-        case "set_status": return .setStatus(try string(item, "status")!, reason: try string(item, "reason", required: false))
-        case "add_internal_note": return .addInternalNote(try string(item, "text")!)
-        case "notify": return .notify(target: try string(item, "target")!, message: try string(item, "message")!)
+        case "set_sla_policy": return .setSLAPolicy(try text("policy"))
+        case "escalate": return .escalate(to: try optional("to"), reason: try text("reason"))
+        case "set_status": return .setStatus(try text("status"), reason: try optional("reason"))
+        case "add_internal_note": return .addInternalNote(try text("text"))
+        case "notify": return .notify(target: try text("target"), message: try text("message"))
         default: throw RuleError(.result, "unknown action type '\(type)'")
         }
     }

@@ -113,6 +113,46 @@ struct ShippedPackTests {
         #expect(outcomes.count == 1 && outcomes[0].error == nil)
     }
 
+    /// What a rule returns is read straight off the Lua stack: every wrong shape is refused
+    /// with a message naming it, and nothing a returned table defines ever runs.
+    @Test(arguments: [
+        ("return { type = 'add_tag', tag = 'x' }", "list of actions (or nothing), not a table"),
+        ("return { { type = 'add_tag', tag = 'x' }, extra = 1 }", "not both"),
+        ("local t = {} for i = 1, 51 do t[i] = { type = 'add_tag', tag = 'x' } end return t", "at most 50 actions"),
+        ("return { 'add_tag' }", "action 1: must be a table with a 'type', not a string"),
+        ("return { { type = 'add_tag' } }", "action 1: 'tag' is required"),
+        ("return { { type = 'add_tag', tag = 7 } }", "action 1: 'tag' must be a string, not a number"),
+        ("return { { type = 'add_tag', tag = 'a' }, { type = 'explode' } }", "action 2: unknown action type 'explode'"),
+        ("return { setmetatable({}, { __index = function() while true do end end }) }", "action 1: 'type' is required"),
+        ("return { { type = 'add_internal_note', text = ('x'):rep(300000) } }", "too long"),
+        ("return function() end", "not a function"),
+        ("return { { type = 'assign', agent = 'a', strategy = 'least_loaded' } }", "exactly one of 'agent' or 'strategy'"),
+    ])
+    func resultShapesAreReadStrictly(body: String, message: String) async throws {
+        let loaded = try PackLoader(root: packsFolder).loadAll("luxfree-solar")
+        var pack = rulePack(loaded)
+        pack.sources["rules/followup.lua"] = "function on_note_added(event, ctx)\n\(body)\nend\nfunction on_status_changed() end\n"
+        let engine = try LuaRuleEngine(packs: [pack], standardLibrary: try standardLibrary(), workers: 1)
+        let tenant = Tenant(id: "t", name: "t", pack: pack.manifest, createdAt: Date())
+        let context = RuleContext(tenant: tenant, agents: [], now: Date())
+        let event = RuleEvent(type: .noteAdded, ticket: WorkflowFixtures.ticket(pack.manifest), actor: "x")
+        let outcomes = await engine.evaluate(event, context: context, skipping: [])
+        #expect(outcomes.first?.actions == [])
+        #expect(outcomes.first?.error?.contains(message) == true, "\(outcomes.first?.error ?? "no error")")
+        // A well-formed list still decodes in full, in order.
+        pack.sources["rules/followup.lua"] = """
+            function on_note_added() return { { type = "add_tag", tag = "a" }, { type = "assign", strategy = "round_robin" },
+              { type = "escalate", reason = "r" }, { type = "notify", target = "staff", message = "m" } } end
+            function on_status_changed() return {} end
+            """
+        let good = try LuaRuleEngine(packs: [pack], standardLibrary: try standardLibrary(), workers: 1)
+        let decoded = await good.evaluate(event, context: context, skipping: [])
+        #expect(decoded.first?.error == nil)
+        #expect(decoded.first?.actions == [
+            .addTag("a"), .assign(agent: nil, strategy: "round_robin"), .escalate(to: nil, reason: "r"), .notify(target: "staff", message: "m"),
+        ])
+    }
+
     @Test func concurrentEvaluationsUseThePool() async throws {
         let loaded = try PackLoader(root: packsFolder).loadAll("luxfree-solar")
         let pack = rulePack(loaded)

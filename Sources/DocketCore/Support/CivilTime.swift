@@ -14,7 +14,7 @@ public struct CivilTime: Sendable, Equatable {
     public var weekday: Int
 
     public init(_ date: Date, timeZone: TimeZone) {
-        self.init(date, offsetSeconds: timeZone.secondsFromGMT(for: date))
+        self.init(date, offsetSeconds: TimeZones.offset(timeZone, at: date))
     }
 
     public init(_ date: Date, offsetSeconds: Int) {
@@ -44,23 +44,46 @@ public struct CivilTime: Sendable, Equatable {
         year = yoe + era * 400 + (month <= 2 ? 1 : 0)
     }
 
-    /// `2026-11-18T16:00:00.000Z` for a UTC civil time.
+    /// `2026-11-18T16:00:00.000Z` for a UTC civil time (years 0...9999; written digit by
+    /// digit: string interpolation cost more than the rest of a rule's input together).
     public var iso8601UTC: String {
-        func pad(_ value: Int, _ width: Int) -> String {
-            let text = String(value)
-            return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+        String(unsafeUninitializedCapacity: 24) { buffer in
+            func put(_ value: Int, _ width: Int, at offset: Int) {
+                var rest = Swift.max(0, value)
+                for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                    buffer[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                }
+            }
+            put(year, 4, at: 0)
+            buffer[4] = UInt8(ascii: "-")
+            put(month, 2, at: 5)
+            buffer[7] = UInt8(ascii: "-")
+            put(day, 2, at: 8)
+            buffer[10] = UInt8(ascii: "T")
+            put(hour, 2, at: 11)
+            buffer[13] = UInt8(ascii: ":")
+            put(minute, 2, at: 14)
+            buffer[16] = UInt8(ascii: ":")
+            put(second, 2, at: 17)
+            buffer[19] = UInt8(ascii: ".")
+            put(millisecond, 3, at: 20)
+            buffer[23] = UInt8(ascii: "Z")
+            return 24
         }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2)).\(pad(millisecond, 3))Z"
     }
 
     /// ISO 8601 in UTC with milliseconds.
     public static func iso8601(_ date: Date) -> String { CivilTime(date, offsetSeconds: 0).iso8601UTC }
 }
 
-/// Time zones by identifier, parsed once.
+/// Time zones by identifier, parsed once, and their current UTC offsets.
 public enum TimeZones {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var cache: [String: TimeZone] = [:]
+    /// Per zone: the offset found last and the span it holds for (up to the zone's next
+    /// transition, at most a day). Asking Foundation costs microseconds on every rule input.
+    nonisolated(unsafe) private static var offsets: [String: (from: Date, until: Date, seconds: Int)] = [:]
 
     public static func named(_ identifier: String) -> TimeZone? {
         lock.lock()
@@ -69,5 +92,19 @@ public enum TimeZones {
         guard let zone = TimeZone(identifier: identifier) else { return nil }
         cache[identifier] = zone
         return zone
+    }
+
+    /// `zone.secondsFromGMT(for: date)`, remembered until the zone's next transition.
+    public static func offset(_ zone: TimeZone, at date: Date) -> Int {
+        let key = zone.identifier
+        if let known = lock.withLock({ offsets[key] }), known.from <= date, date < known.until { return known.seconds }
+        let seconds = zone.secondsFromGMT(for: date)
+        let dayLater = date.addingTimeInterval(86_400)
+        let until = min(zone.nextDaylightSavingTimeTransition(after: date) ?? dayLater, dayLater)
+        lock.withLock {
+            if offsets.count > 1_000 { offsets.removeAll() }
+            offsets[key] = (date, until, seconds)
+        }
+        return seconds
     }
 }
