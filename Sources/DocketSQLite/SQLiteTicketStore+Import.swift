@@ -21,9 +21,8 @@ extension SQLiteTicketStore {
                 perCustomer[ticket.customerId, default: 0] += 1
             }
             for (customer, added) in perCustomer {
-                try db.execute(
-                    sql: "UPDATE customers SET total_tickets = total_tickets + ? WHERE tenant_id = ? AND id = ?",
-                    arguments: [added, tenantId, customer])
+                try db.cachedStatement(sql: "UPDATE customers SET total_tickets = total_tickets + ? WHERE tenant_id = ? AND id = ?")
+                    .execute(arguments: [added, tenantId, customer])
             }
         }
     }

@@ -6,7 +6,8 @@ extension SQLiteTicketStore {
     public func customer(tenantId: String, phone: String) async throws -> Customer? {
         let codec = codec
         return try await read { db in
-            try Row.fetchOne(db, sql: "SELECT doc, total_tickets FROM customers WHERE tenant_id = ? AND phone = ?", arguments: [tenantId, phone])
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT doc, total_tickets FROM customers WHERE tenant_id = ? AND phone = ?"),
+                arguments: [tenantId, phone])
                 .map { try Self.customer(from: $0, codec) }
         }
     }
@@ -14,23 +15,24 @@ extension SQLiteTicketStore {
     public func insertApiKey(_ key: ApiKey) async throws {
         let doc = try codec.encode(key)
         try await write { db in
-            try db.execute(
-                sql: "INSERT INTO api_keys (id, tenant_id, created_at, doc) VALUES (?, ?, ?, ?)",
-                arguments: [key.id, key.tenantId, key.createdAt.millis, doc])
+            try db.cachedStatement(sql: "INSERT INTO api_keys (id, tenant_id, created_at, doc) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [key.id, key.tenantId, key.createdAt.millis, doc])
         }
     }
 
     public func apiKey(id: String) async throws -> ApiKey? {
         let codec = codec
         return try await read { db in
-            try String.fetchOne(db, sql: "SELECT doc FROM api_keys WHERE id = ?", arguments: [id]).map { try codec.decode(ApiKey.self, $0) }
+            try String.fetchOne(db.cachedStatement(sql: "SELECT doc FROM api_keys WHERE id = ?"),
+                arguments: [id]).map { try codec.decode(ApiKey.self, $0) }
         }
     }
 
     public func listApiKeys(tenantId: String) async throws -> [ApiKey] {
         let codec = codec
         return try await read { db in
-            try String.fetchAll(db, sql: "SELECT doc FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id", arguments: [tenantId])
+            try String.fetchAll(db.cachedStatement(sql: "SELECT doc FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id"),
+                arguments: [tenantId])
                 .map { try codec.decode(ApiKey.self, $0) }
         }
     }
@@ -38,25 +40,25 @@ extension SQLiteTicketStore {
     public func revokeApiKey(tenantId: String, id: String, by: String, at: Date) async throws -> Bool {
         let codec = codec
         return try await write { db in
-            guard let doc = try String.fetchOne(db, sql: "SELECT doc FROM api_keys WHERE id = ? AND tenant_id = ?", arguments: [id, tenantId])
+            guard let doc = try String.fetchOne(db.cachedStatement(sql: "SELECT doc FROM api_keys WHERE id = ? AND tenant_id = ?"),
+                arguments: [id, tenantId])
             else { return false }
             var key = try codec.decode(ApiKey.self, doc)
             guard key.revokedAt == nil else { return false }
             key.revokedAt = at
             key.revokedBy = by
-            try db.execute(sql: "UPDATE api_keys SET doc = ? WHERE id = ?", arguments: [try codec.encode(key), id])
+            try db.cachedStatement(sql: "UPDATE api_keys SET doc = ? WHERE id = ?").execute(arguments: [try codec.encode(key), id])
             return true
         }
     }
 
     public func claimToolCall(tenantId: String, callId: String, at: Date) async throws -> ToolCallRecord? {
         try await write { db in
-            try db.execute(
-                sql: "INSERT INTO tool_calls (tenant_id, call_id, output, created_at) VALUES (?, ?, NULL, ?) ON CONFLICT DO NOTHING",
-                arguments: [tenantId, callId, at.millis])
+            try db.cachedStatement(sql: "INSERT INTO tool_calls (tenant_id, call_id, output, created_at) VALUES (?, ?, NULL, ?) ON CONFLICT DO NOTHING")
+                .execute(arguments: [tenantId, callId, at.millis])
             if db.changesCount == 1 { return nil }
-            let row = try Row.fetchOne(
-                db, sql: "SELECT output, created_at FROM tool_calls WHERE tenant_id = ? AND call_id = ?", arguments: [tenantId, callId])
+            let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT output, created_at FROM tool_calls WHERE tenant_id = ? AND call_id = ?"),
+                arguments: [tenantId, callId])
             return ToolCallRecord(
                 tenantId: tenantId, callId: callId, output: row?["output"],
                 createdAt: Date(timeIntervalSince1970: Double(row?["created_at"] as Int64? ?? 0) / 1000))
@@ -65,8 +67,8 @@ extension SQLiteTicketStore {
 
     public func completeToolCall(tenantId: String, callId: String, output: String) async throws {
         try await write { db in
-            try db.execute(
-                sql: "UPDATE tool_calls SET output = ? WHERE tenant_id = ? AND call_id = ?", arguments: [output, tenantId, callId])
+            try db.cachedStatement(sql: "UPDATE tool_calls SET output = ? WHERE tenant_id = ? AND call_id = ?")
+                .execute(arguments: [output, tenantId, callId])
         }
     }
 }

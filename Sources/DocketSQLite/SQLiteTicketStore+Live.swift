@@ -11,18 +11,15 @@ extension SQLiteTicketStore {
             var stored = message
             stored.isRead = false
             stored.readAt = nil
-            try db.execute(
-                sql: "INSERT INTO ticket_messages (tenant_id, ticket_id, seq, sender_type, read_at, doc) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [message.tenantId, message.ticketId, message.seq, message.senderType.rawValue, message.readAt?.millis, try codec.encode(stored)])
+            try db.cachedStatement(sql: "INSERT INTO ticket_messages (tenant_id, ticket_id, seq, sender_type, read_at, doc) VALUES (?, ?, ?, ?, ?, ?)")
+                .execute(arguments: [message.tenantId, message.ticketId, message.seq, message.senderType.rawValue, message.readAt?.millis, try codec.encode(stored)])
         }
     }
 
     public func messages(tenantId: String, ticketId: String, after: Int, limit: Int) async throws -> [TicketMessage] {
         let codec = codec
         return try await read { db in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT read_at, doc FROM ticket_messages WHERE tenant_id = ? AND ticket_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT read_at, doc FROM ticket_messages WHERE tenant_id = ? AND ticket_id = ? AND seq > ? ORDER BY seq LIMIT ?"),
                 arguments: [tenantId, ticketId, after, limit]
             ).map { row in
                 var message = try codec.decode(TicketMessage.self, row["doc"] as String)
@@ -52,13 +49,11 @@ extension SQLiteTicketStore {
         guard let tenant = events.first?.tenantId else { return [] }
         precondition(events.allSatisfy { $0.tenantId == tenant }, "one tenant per append")
         return try await write { db in
-            guard let last = try Int.fetchOne(
-                db,
-                sql: """
+            guard let last = try Int.fetchOne(db.cachedStatement(sql: """
                     INSERT INTO live_event_counters (tenant_id, last_id) VALUES (?, ?)
                     ON CONFLICT (tenant_id) DO UPDATE SET last_id = last_id + excluded.last_id
                     RETURNING last_id
-                    """,
+                    """),
                 arguments: [tenant, events.count])
             else { throw DocketError(.internalError, "event counter returned no value") }
             var stored = events
@@ -66,19 +61,18 @@ extension SQLiteTicketStore {
                 stored[index].id = last - events.count + 1 + index
                 // Columns, not a JSON document: `data` is already JSON and is stored as it is.
                 let event = stored[index]
-                try db.execute(
-                    sql: """
+                try db.cachedStatement(sql: """
                         INSERT INTO live_events (tenant_id, id, type, ticket_id, customer_id, queue, agent_id, audience, at, origin, data)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
+                        """).execute(arguments: [
                         tenant, event.id, event.type.rawValue, event.ticketId, event.customerId, event.queue, event.agentId,
                         event.audience.rawValue, event.at.millis, event.origin, event.data,
                     ])
             }
             // Trimming every 64th id keeps the log between `retain` and `retain + 64` events.
             if last > retain, (last - events.count) / 64 != last / 64 {
-                try db.execute(sql: "DELETE FROM live_events WHERE tenant_id = ? AND id <= ?", arguments: [tenant, last - retain])
+                try db.cachedStatement(sql: "DELETE FROM live_events WHERE tenant_id = ? AND id <= ?")
+                    .execute(arguments: [tenant, last - retain])
             }
             return stored
         }
@@ -86,12 +80,10 @@ extension SQLiteTicketStore {
 
     public func liveEvents(tenantId: String, after: Int, limit: Int) async throws -> [LiveEvent] {
         try await read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
+            try Row.fetchAll(db.cachedStatement(sql: """
                     SELECT id, type, ticket_id, customer_id, queue, agent_id, audience, at, origin, data
                     FROM live_events WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?
-                    """,
+                    """),
                 arguments: [tenantId, after, limit]
             ).map { row in
                 guard let type = LiveEventType(rawValue: row["type"]), let audience = LiveAudience(rawValue: row["audience"]) else {
@@ -107,8 +99,8 @@ extension SQLiteTicketStore {
 
     public func liveEventBounds(tenantId: String) async throws -> LiveEventBounds? {
         try await read { db in
-            guard let row = try Row.fetchOne(
-                db, sql: "SELECT MIN(id) AS oldest, MAX(id) AS latest FROM live_events WHERE tenant_id = ?", arguments: [tenantId]),
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT MIN(id) AS oldest, MAX(id) AS latest FROM live_events WHERE tenant_id = ?"),
+                arguments: [tenantId]),
                 let oldest = row["oldest"] as Int?, let latest = row["latest"] as Int?
             else { return nil }
             return LiveEventBounds(oldest: oldest, latest: latest)

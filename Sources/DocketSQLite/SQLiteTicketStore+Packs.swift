@@ -6,9 +6,9 @@ extension SQLiteTicketStore {
     public func listTenants(page: Int, limit: Int) async throws -> Page<Tenant> {
         let codec = codec
         return try await read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tenants") ?? 0
-            let docs = try String.fetchAll(
-                db, sql: "SELECT doc FROM tenants ORDER BY id LIMIT ? OFFSET ?", arguments: [limit, (page - 1) * limit])
+            let total = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM tenants")) ?? 0
+            let docs = try String.fetchAll(db.cachedStatement(sql: "SELECT doc FROM tenants ORDER BY id LIMIT ? OFFSET ?"),
+                arguments: [limit, (page - 1) * limit])
             return Page(items: try docs.map { try codec.decode(Tenant.self, $0) }, page: page, limit: limit, total: total)
         }
     }
@@ -17,16 +17,16 @@ extension SQLiteTicketStore {
         let doc = try codec.encode(version)
         let summary = try codec.encode(version.summary)
         try await write { db in
-            try db.execute(
-                sql: "INSERT INTO pack_versions (pack_id, version, created_at, summary, doc) VALUES (?, ?, ?, ?, ?)",
-                arguments: [version.summary.packId, version.summary.version, version.summary.createdAt.millis, summary, doc])
+            try db.cachedStatement(sql: "INSERT INTO pack_versions (pack_id, version, created_at, summary, doc) VALUES (?, ?, ?, ?, ?)")
+                .execute(arguments: [version.summary.packId, version.summary.version, version.summary.createdAt.millis, summary, doc])
         }
     }
 
     public func packVersion(packId: String, version: String) async throws -> PackVersion? {
         let codec = codec
         return try await read { db in
-            try String.fetchOne(db, sql: "SELECT doc FROM pack_versions WHERE pack_id = ? AND version = ?", arguments: [packId, version])
+            try String.fetchOne(db.cachedStatement(sql: "SELECT doc FROM pack_versions WHERE pack_id = ? AND version = ?"),
+                arguments: [packId, version])
                 .map { try codec.decode(PackVersion.self, $0) }
         }
     }
@@ -34,7 +34,7 @@ extension SQLiteTicketStore {
     public func packVersionSummaries() async throws -> [PackVersionSummary] {
         let codec = codec
         return try await read { db in
-            try String.fetchAll(db, sql: "SELECT summary FROM pack_versions ORDER BY pack_id, created_at")
+            try String.fetchAll(db.cachedStatement(sql: "SELECT summary FROM pack_versions ORDER BY pack_id, created_at"))
                 .map { try codec.decode(PackVersionSummary.self, $0) }
         }
     }
@@ -49,15 +49,16 @@ extension SQLiteTicketStore {
             var last: [String: Int64] = [:]
             for (tenant, doc) in zip(tenants, docs) {
                 let seq = try last[tenant].map { $0 + 1 }
-                    ?? (Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM rule_events WHERE tenant_id = ?", arguments: [tenant]) ?? 0) + 1
+                    ?? (Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(seq) FROM rule_events WHERE tenant_id = ?"),
+                        arguments: [tenant]) ?? 0) + 1
                 last[tenant] = seq
                 // The stored document carries its sequence number.
-                try db.execute(
-                    sql: "INSERT INTO rule_events (tenant_id, seq, doc) VALUES (?, ?, json_set(?, '$.seq', ?))",
-                    arguments: [tenant, seq, doc, seq])
+                try db.cachedStatement(sql: "INSERT INTO rule_events (tenant_id, seq, doc) VALUES (?, ?, json_set(?, '$.seq', ?))")
+                    .execute(arguments: [tenant, seq, doc, seq])
             }
             for (tenant, seq) in last where seq > keep {
-                try db.execute(sql: "DELETE FROM rule_events WHERE tenant_id = ? AND seq <= ?", arguments: [tenant, seq - keep])
+                try db.cachedStatement(sql: "DELETE FROM rule_events WHERE tenant_id = ? AND seq <= ?")
+                    .execute(arguments: [tenant, seq - keep])
             }
         }
     }
@@ -65,8 +66,8 @@ extension SQLiteTicketStore {
     public func recentRuleEvents(tenantId: String, limit: Int) async throws -> [RecordedRuleEvent] {
         let codec = codec
         return try await read { db in
-            try String.fetchAll(
-                db, sql: "SELECT doc FROM rule_events WHERE tenant_id = ? ORDER BY seq DESC LIMIT ?", arguments: [tenantId, limit]
+            try String.fetchAll(db.cachedStatement(sql: "SELECT doc FROM rule_events WHERE tenant_id = ? ORDER BY seq DESC LIMIT ?"),
+                arguments: [tenantId, limit]
             ).map { try codec.decode(RecordedRuleEvent.self, $0) }
         }
     }

@@ -20,9 +20,8 @@ extension SQLiteTicketStore {
             let ticket = try build(number)
             try Self.insert(ticket, db, doc: doc, audit: audit, text: text)
             try Self.insert(messages.map { var message = $0; message.ticketId = ticket.ticketId; return message }, db, codec)
-            try db.execute(
-                sql: "UPDATE customers SET total_tickets = total_tickets + 1 WHERE tenant_id = ? AND id = ?",
-                arguments: [tenantId, ticket.customerId])
+            try db.cachedStatement(sql: "UPDATE customers SET total_tickets = total_tickets + 1 WHERE tenant_id = ? AND id = ?")
+                .execute(arguments: [tenantId, ticket.customerId])
             return ticket
         }
     }
@@ -30,8 +29,8 @@ extension SQLiteTicketStore {
     public func ticket(tenantId: String, ticketId: String) async throws -> Ticket? {
         let codec = codec
         return try await read { db in
-            try Row.fetchOne(
-                db, sql: "SELECT ticket_id, number, doc, audit FROM tickets WHERE tenant_id = ? AND ticket_id = ?", arguments: [tenantId, ticketId]
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT ticket_id, number, doc, audit FROM tickets WHERE tenant_id = ? AND ticket_id = ?"),
+                arguments: [tenantId, ticketId]
             ).map { row in
                 var ticket = try Self.ticket(from: row, codec)
                 if let audit = row["audit"] as String? { ticket.ruleAudit = try codec.decode([RuleAuditEntry].self, audit) }
@@ -45,8 +44,7 @@ extension SQLiteTicketStore {
         let (doc, audit) = try Self.documents(ticket, codec)
         let text = SearchText(ticket)
         return try await write { db in
-            guard let old = try Row.fetchOne(
-                db, sql: "SELECT id, assigned_agent, status FROM tickets WHERE tenant_id = ? AND ticket_id = ? AND version = ?",
+            guard let old = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, assigned_agent, status FROM tickets WHERE tenant_id = ? AND ticket_id = ? AND version = ?"),
                 arguments: [ticket.tenantId, ticket.ticketId, expectedVersion])
             else { return false }
             let rowid: Int64 = old["id"]
@@ -57,15 +55,13 @@ extension SQLiteTicketStore {
             }
             var arguments = Self.columns(ticket)
             arguments += [doc, audit, rowid]
-            try db.execute(
-                sql: """
+            try db.cachedStatement(sql: """
                     UPDATE tickets SET status = ?, priority = ?, priority_rank = ?, category = ?, assigned_agent = ?,
                         customer_id = ?, conversation_id = ?, escalated = ?, resolved = ?, first_response_seconds = ?,
                         first_response_met = ?, resolution_met = ?, created_at = ?, updated_at = ?, version = ?, sla_next_at = ?, doc = ?,
                         audit = ?
                     WHERE id = ?
-                    """,
-                arguments: StatementArguments(arguments))
+                    """).execute(arguments: StatementArguments(arguments))
             try Self.index(ticket, rowid: rowid, db, replacing: true, text: text)
             try Self.insert(messages, db, codec)
             return true
@@ -74,13 +70,11 @@ extension SQLiteTicketStore {
 
     /// Takes the next `count` ticket numbers of (tenant, counterYear); returns the last one.
     static func takeNumbers(_ db: Database, tenantId: String, counterYear: Int, count: Int) throws -> Int {
-        guard let last = try Int.fetchOne(
-            db,
-            sql: """
+        guard let last = try Int.fetchOne(db.cachedStatement(sql: """
                 INSERT INTO counters (tenant_id, year, value) VALUES (?, ?, ?)
                 ON CONFLICT (tenant_id, year) DO UPDATE SET value = value + excluded.value
                 RETURNING value
-                """,
+                """),
             arguments: [tenantId, counterYear, count])
         else { throw DocketError(.internalError, "ticket counter returned no value") }
         return last
@@ -117,14 +111,12 @@ extension SQLiteTicketStore {
         var arguments: [(any DatabaseValueConvertible)?] = [ticket.tenantId, ticket.ticketId, ticket.numberingYear, ticket.number]
         arguments += columns(ticket)
         arguments += [doc, audit]
-        try db.execute(
-            sql: """
+        try db.cachedStatement(sql: """
                 INSERT INTO tickets (tenant_id, ticket_id, numbering_year, number, status, priority, priority_rank, category,
                     assigned_agent, customer_id, conversation_id, escalated, resolved, first_response_seconds,
                     first_response_met, resolution_met, created_at, updated_at, version, sla_next_at, doc, audit)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: StatementArguments(arguments))
+                """).execute(arguments: StatementArguments(arguments))
         try index(ticket, rowid: db.lastInsertedRowID, db, replacing: false, text: text)
         try load(db, tenantId: ticket.tenantId, agent: ticket.assignedAgent, status: ticket.status, by: 1)
     }
@@ -132,12 +124,10 @@ extension SQLiteTicketStore {
     /// Moves the (agent, status) ticket count of `agent_load`.
     static func load(_ db: Database, tenantId: String, agent: String?, status: String, by delta: Int) throws {
         guard let agent else { return }
-        try db.execute(
-            sql: """
+        try db.cachedStatement(sql: """
                 INSERT INTO agent_load (tenant_id, agent_id, status, count) VALUES (?, ?, ?, ?)
                 ON CONFLICT (tenant_id, agent_id, status) DO UPDATE SET count = count + excluded.count
-                """,
-            arguments: [tenantId, agent, status, delta])
+                """).execute(arguments: [tenantId, agent, status, delta])
     }
 
     /// Tags and full-text rows follow the ticket. Text is folded the same way as queries.
@@ -156,18 +146,16 @@ extension SQLiteTicketStore {
 
     static func index(_ ticket: Ticket, rowid: Int64, _ db: Database, replacing: Bool, text: SearchText? = nil) throws {
         if replacing {
-            try db.execute(sql: "DELETE FROM ticket_tags WHERE ticket_rowid = ?", arguments: [rowid])
-            try db.execute(sql: "DELETE FROM ticket_search WHERE rowid = ?", arguments: [rowid])
+            try db.cachedStatement(sql: "DELETE FROM ticket_tags WHERE ticket_rowid = ?").execute(arguments: [rowid])
+            try db.cachedStatement(sql: "DELETE FROM ticket_search WHERE rowid = ?").execute(arguments: [rowid])
         }
         for tag in ticket.tags {
-            try db.execute(
-                sql: "INSERT OR IGNORE INTO ticket_tags (tenant_id, tag, ticket_rowid) VALUES (?, ?, ?)",
-                arguments: [ticket.tenantId, tag, rowid])
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO ticket_tags (tenant_id, tag, ticket_rowid) VALUES (?, ?, ?)")
+                .execute(arguments: [ticket.tenantId, tag, rowid])
         }
         let text = text ?? SearchText(ticket)
-        try db.execute(
-            sql: "INSERT INTO ticket_search (rowid, public_text, internal_text) VALUES (?, ?, ?)",
-            arguments: [rowid, TextFolding.fold(ticket.ticketId) + "\n" + text.publicRest, text.internalText])
+        try db.cachedStatement(sql: "INSERT INTO ticket_search (rowid, public_text, internal_text) VALUES (?, ?, ?)")
+            .execute(arguments: [rowid, TextFolding.fold(ticket.ticketId) + "\n" + text.publicRest, text.internalText])
     }
 
     /// WHERE clause and arguments for a ticket filter (always scoped by tenant).
@@ -256,9 +244,7 @@ extension SQLiteTicketStore {
 
     public func dueSLATickets(before: Date, limit: Int) async throws -> [TicketRef] {
         try await read { db in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT tenant_id, ticket_id FROM tickets WHERE sla_next_at IS NOT NULL AND sla_next_at <= ? ORDER BY sla_next_at LIMIT ?",
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT tenant_id, ticket_id FROM tickets WHERE sla_next_at IS NOT NULL AND sla_next_at <= ? ORDER BY sla_next_at LIMIT ?"),
                 arguments: [before.millis, limit]
             ).map { TicketRef(tenantId: $0[0], ticketId: $0[1]) }
         }

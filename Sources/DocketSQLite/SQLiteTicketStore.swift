@@ -63,7 +63,7 @@ public final class SQLiteTicketStore: TicketStore {
     }
 
     public func ping() async throws {
-        _ = try await read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+        _ = try await read { db in try Int.fetchOne(db.cachedStatement(sql: "SELECT 1")) }
     }
 
     // MARK: Tenants
@@ -71,7 +71,7 @@ public final class SQLiteTicketStore: TicketStore {
     public func tenant(id: String) async throws -> Tenant? {
         let codec = codec
         return try await read { db in
-            try String.fetchOne(db, sql: "SELECT doc FROM tenants WHERE id = ?", arguments: [id])
+            try String.fetchOne(db.cachedStatement(sql: "SELECT doc FROM tenants WHERE id = ?"), arguments: [id])
                 .map { try codec.decode(Tenant.self, $0) }
         }
     }
@@ -79,17 +79,16 @@ public final class SQLiteTicketStore: TicketStore {
     public func insertTenant(_ tenant: Tenant) async throws {
         let doc = try codec.encode(tenant)
         try await write { db in
-            try db.execute(
-                sql: "INSERT INTO tenants (id, version, doc) VALUES (?, ?, ?)", arguments: [tenant.id, tenant.version, doc])
+            try db.cachedStatement(sql: "INSERT INTO tenants (id, version, doc) VALUES (?, ?, ?)")
+                .execute(arguments: [tenant.id, tenant.version, doc])
         }
     }
 
     public func updateTenant(_ tenant: Tenant, expectedVersion: Int) async throws -> Bool {
         let doc = try codec.encode(tenant)
         return try await write { db in
-            try db.execute(
-                sql: "UPDATE tenants SET version = ?, doc = ? WHERE id = ? AND version = ?",
-                arguments: [tenant.version, doc, tenant.id, expectedVersion])
+            try db.cachedStatement(sql: "UPDATE tenants SET version = ?, doc = ? WHERE id = ? AND version = ?")
+                .execute(arguments: [tenant.version, doc, tenant.id, expectedVersion])
             return db.changesCount == 1
         }
     }
@@ -99,9 +98,8 @@ public final class SQLiteTicketStore: TicketStore {
     public func insertCustomer(_ customer: Customer) async throws {
         let doc = try codec.encode(customer)
         try await write { db in
-            try db.execute(
-                sql: "INSERT INTO customers (tenant_id, id, phone, total_tickets, created_at, doc) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [
+            try db.cachedStatement(sql: "INSERT INTO customers (tenant_id, id, phone, total_tickets, created_at, doc) VALUES (?, ?, ?, ?, ?, ?)")
+                .execute(arguments: [
                     customer.tenantId, customer.id, customer.phoneNumber, customer.statistics.totalTickets,
                     customer.createdAt.millis, doc,
                 ])
@@ -111,7 +109,8 @@ public final class SQLiteTicketStore: TicketStore {
     public func customer(tenantId: String, id: String) async throws -> Customer? {
         let codec = codec
         return try await read { db in
-            try Row.fetchOne(db, sql: "SELECT doc, total_tickets FROM customers WHERE tenant_id = ? AND id = ?", arguments: [tenantId, id])
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT doc, total_tickets FROM customers WHERE tenant_id = ? AND id = ?"),
+                arguments: [tenantId, id])
                 .map { try Self.customer(from: $0, codec) }
         }
     }
@@ -125,9 +124,9 @@ public final class SQLiteTicketStore: TicketStore {
     public func listCustomers(tenantId: String, page: Int, limit: Int) async throws -> Page<Customer> {
         let codec = codec
         return try await read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM customers WHERE tenant_id = ?", arguments: [tenantId]) ?? 0
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT doc, total_tickets FROM customers WHERE tenant_id = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+            let total = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM customers WHERE tenant_id = ?"),
+                arguments: [tenantId]) ?? 0
+            let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT doc, total_tickets FROM customers WHERE tenant_id = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?"),
                 arguments: [tenantId, limit, (page - 1) * limit])
             return Page(items: try rows.map { try Self.customer(from: $0, codec) }, page: page, limit: limit, total: total)
         }
@@ -136,16 +135,15 @@ public final class SQLiteTicketStore: TicketStore {
     public func insertAgent(_ agent: Agent) async throws {
         let doc = try codec.encode(agent)
         try await write { db in
-            try db.execute(
-                sql: "INSERT INTO agents (tenant_id, id, email, created_at, doc) VALUES (?, ?, ?, ?, ?)",
-                arguments: [agent.tenantId, agent.id, agent.email?.lowercased(), agent.createdAt.millis, doc])
+            try db.cachedStatement(sql: "INSERT INTO agents (tenant_id, id, email, created_at, doc) VALUES (?, ?, ?, ?, ?)")
+                .execute(arguments: [agent.tenantId, agent.id, agent.email?.lowercased(), agent.createdAt.millis, doc])
         }
     }
 
     public func agent(tenantId: String, id: String) async throws -> Agent? {
         let codec = codec
         return try await read { db in
-            try String.fetchOne(db, sql: "SELECT doc FROM agents WHERE tenant_id = ? AND id = ?", arguments: [tenantId, id])
+            try String.fetchOne(db.cachedStatement(sql: "SELECT doc FROM agents WHERE tenant_id = ? AND id = ?"), arguments: [tenantId, id])
                 .map { try codec.decode(Agent.self, $0) }
         }
     }
@@ -153,9 +151,9 @@ public final class SQLiteTicketStore: TicketStore {
     public func listAgents(tenantId: String, page: Int, limit: Int) async throws -> Page<Agent> {
         let codec = codec
         return try await read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM agents WHERE tenant_id = ?", arguments: [tenantId]) ?? 0
-            let docs = try String.fetchAll(
-                db, sql: "SELECT doc FROM agents WHERE tenant_id = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+            let total = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM agents WHERE tenant_id = ?"),
+                arguments: [tenantId]) ?? 0
+            let docs = try String.fetchAll(db.cachedStatement(sql: "SELECT doc FROM agents WHERE tenant_id = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?"),
                 arguments: [tenantId, limit, (page - 1) * limit])
             return Page(items: try docs.map { try codec.decode(Agent.self, $0) }, page: page, limit: limit, total: total)
         }

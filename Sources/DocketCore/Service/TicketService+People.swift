@@ -57,6 +57,7 @@ extension TicketService {
             skills: skills, capacity: capacity, createdAt: clock.now())
         agent.avatarUrl = try Check.url(input.avatarUrl, field: "avatarUrl")
         try await store.insertAgent(agent)
+        agentDirectory.forget(agent.tenantId)
         return agent
     }
 

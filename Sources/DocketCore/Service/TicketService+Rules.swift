@@ -20,7 +20,10 @@ extension TicketService {
     /// Returns the events as recorded for replay (`simulate`), which the caller stores after
     /// its write succeeded, and the new audit entries (announced as `rule_fired`).
     @discardableResult
-    func runRules(_ ticket: inout Ticket, events: [PendingEvent], tenant: Tenant, actor: String, now: Date) async throws
+    /// `customer`, when the caller has just read it, saves reading it again.
+    func runRules(
+        _ ticket: inout Ticket, events: [PendingEvent], tenant: Tenant, actor: String, now: Date, customer known: Customer? = nil
+    ) async throws
         -> (records: [RecordedRuleEvent], entries: [RuleAuditEntry])
     {
         guard rules != nil else { return ([], []) }
@@ -34,7 +37,8 @@ extension TicketService {
         let handled = Set((tenant.pack.rules ?? []).flatMap(\.events))
         guard events.contains(where: { handled.contains($0.type.rawValue) }) else { return (records, []) }
         let agents = try await agentViews(tenant)
-        let customer = try await customerView(tenant.id, ticket.customerId)
+        let customer: CustomerView?
+        if let known { customer = Self.view(known) } else { customer = try await customerView(tenant.id, ticket.customerId) }
         let entries = await evaluateChain(
             &ticket, events: events, tenant: tenant, actor: actor, agents: agents, customer: customer, now: now)
         for (root, entry) in entries { records[root].applied += entry.applied }
@@ -52,16 +56,16 @@ extension TicketService {
     }
 
     func customerView(_ tenantId: String, _ customerId: String) async throws -> CustomerView? {
-        try await store.customer(tenantId: tenantId, id: customerId).map {
-            CustomerView(id: $0.id, tier: $0.tier, totalTickets: $0.statistics.totalTickets)
-        }
+        try await store.customer(tenantId: tenantId, id: customerId).map(Self.view)
+    }
+
+    static func view(_ customer: Customer) -> CustomerView {
+        CustomerView(id: customer.id, tier: customer.tier, totalTickets: customer.statistics.totalTickets)
     }
 
     func agentViews(_ tenant: Tenant) async throws -> [AgentView] {
         let counts = try await store.openTicketCounts(tenantId: tenant.id, finished: [tenant.workflow.resolved, tenant.workflow.closed])
-        return try await store.listAgents(tenantId: tenant.id, page: 1, limit: 1000).items.map {
-            AgentView(agent: $0, openTickets: counts[$0.id] ?? 0)
-        }
+        return try await agentDirectory.agents(tenant.id).map { AgentView(agent: $0, openTickets: counts[$0.id] ?? 0) }
     }
 
     /// Evaluates `events` and their follow-ups to the depth limit, applying valid actions to

@@ -6,6 +6,7 @@ public final class TicketService: Sendable {
     public let store: any TicketStore
     let clock: any WallClock
     let tenants: TenantDirectory
+    let agentDirectory: AgentDirectory
     let rules: (any RuleEngine)?
     /// Told about every rule outcome (the composition root counts them in /metrics).
     let ruleObserver: (@Sendable (RuleOutcome) -> Void)?
@@ -33,6 +34,7 @@ public final class TicketService: Sendable {
         self.rules = rules
         self.ruleObserver = ruleObserver
         self.tenants = TenantDirectory(store: store, clock: clock, ttl: tenantCacheSeconds)
+        self.agentDirectory = AgentDirectory(store: store, clock: clock, ttl: tenantCacheSeconds)
         self.live = live ?? LiveEventLog(store: store)
     }
 
@@ -148,6 +150,7 @@ public final class TicketService: Sendable {
         let fields = try Check.fields(input.fields)
 
         let customerId: String
+        let customer: Customer
         let source: TicketSource
         var assignee: String?
         if principal.role == .customer {
@@ -160,15 +163,16 @@ public final class TicketService: Sendable {
             }
             customerId = principal.subject
             source = input.source ?? .web
-            try await ensureCustomer(tenantId: tenant.id, id: customerId, now: now)
+            customer = try await ensureCustomer(tenantId: tenant.id, id: customerId, now: now)
         } else {
             guard let given = try Check.identifier(input.customerId, field: "customerId") else {
                 throw DocketError(.badRequest, "customerId is required", field: "customerId")
             }
-            guard try await store.customer(tenantId: tenant.id, id: given) != nil else {
+            guard let found = try await store.customer(tenantId: tenant.id, id: given) else {
                 throw DocketError.invalid("customerId", "unknown customer '\(given)'")
             }
             customerId = given
+            customer = found
             if principal.role == .assistant {
                 // An AI assistant files for the customer it identified; the source says so.
                 source = .ai
@@ -200,7 +204,8 @@ public final class TicketService: Sendable {
         draft.fields = fields
         // Rules see the ticket before it has a number; their actions are part of the insert.
         let created = [PendingEvent(.ticketCreated)]
-        var (records, entries) = try await runRules(&draft, events: created, tenant: tenant, actor: principal.subject, now: now)
+        var (records, entries) = try await runRules(
+            &draft, events: created, tenant: tenant, actor: principal.subject, now: now, customer: customer)
         let messages = try await converse(&draft, before: nil, draft: firstMessage, events: created, tenant: tenant, now: now)
         Self.applySLA(&draft, before: nil, tenant: tenant, now: now)
         let prepared = draft
@@ -464,13 +469,17 @@ public final class TicketService: Sendable {
         }
     }
 
-    func ensureCustomer(tenantId: String, id: String, now: Date) async throws {
-        guard try await store.customer(tenantId: tenantId, id: id) == nil else { return }
+    /// The customer `id`, registered first when new.
+    @discardableResult
+    func ensureCustomer(tenantId: String, id: String, now: Date) async throws -> Customer {
+        if let known = try await store.customer(tenantId: tenantId, id: id) { return known }
+        let fresh = Customer(id: id, tenantId: tenantId, phoneNumber: nil, firstName: nil, lastName: nil, email: nil, createdAt: now)
         do {
-            try await store.insertCustomer(Customer(
-                id: id, tenantId: tenantId, phoneNumber: nil, firstName: nil, lastName: nil, email: nil, createdAt: now))
+            try await store.insertCustomer(fresh)
+            return fresh
         } catch let error as DocketError where error.code == .conflict {
             // Someone registered the customer at the same moment; that is what we wanted.
+            return try await store.customer(tenantId: tenantId, id: id) ?? fresh
         }
     }
 }
