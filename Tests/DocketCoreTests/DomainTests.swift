@@ -173,9 +173,23 @@ struct CivilTimeTests {
         }
     }
 
-    @Test func formatsISO8601() {
+    @Test func formatsISO8601() throws {
         #expect(CivilTime.iso8601(Date(timeIntervalSince1970: 1_795_017_600.123)) == "2026-11-18T16:00:00.123Z")
         #expect(CivilTime.iso8601(Date(timeIntervalSince1970: -1)) == "1969-12-31T23:59:59.000Z")
+        // The API's dates (DocketJSON) are written with it: for millisecond instants from 1970
+        // to 2100, Foundation's parser reads back the same millisecond, and the text agrees with
+        // Foundation's own to the second. (Foundation's formatter can write an instant stored as
+        // ...554 ms as .553: it works on the binary fraction.)
+        let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        var seed: Int64 = 0
+        for step in 0..<2_000 {
+            seed = (seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407) & 0x7FFF_FFFF_FFFF
+            let millis = Int64(step) * 1_000 + seed % 4_102_444_800_000
+            let date = Date(timeIntervalSince1970: Double(millis) / 1000)
+            let text = CivilTime.iso8601(date)
+            #expect(Int64((try style.parse(text).timeIntervalSince1970 * 1000).rounded()) == millis, "\(text)")
+            #expect(text.prefix(19) == date.formatted(style).prefix(19))
+        }
     }
 }
 

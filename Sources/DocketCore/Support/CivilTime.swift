@@ -18,7 +18,9 @@ public struct CivilTime: Sendable, Equatable {
     }
 
     public init(_ date: Date, offsetSeconds: Int) {
-        let totalMillis = Int((date.timeIntervalSince1970 * 1000).rounded(.down)) + offsetSeconds * 1000
+        // Nearest millisecond, as stores keep dates: an instant stored as ...554 ms whose double
+        // reads 553.9999 must not come out one millisecond early.
+        let totalMillis = Int((date.timeIntervalSince1970 * 1000).rounded()) + offsetSeconds * 1000
         let millisPerDay = 86_400_000
         var days = totalMillis / millisPerDay
         var rest = totalMillis % millisPerDay

@@ -6,7 +6,9 @@ public enum DocketJSON {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+            // The same text as Date.ISO8601FormatStyle(includingFractionalSeconds: true), at a
+            // fraction of its cost (a ticket holds a dozen dates).
+            try container.encode(CivilTime.iso8601(date))
         }
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
