@@ -67,6 +67,14 @@ public final class LuaRuleEngine: RuleEngine, @unchecked Sendable {
             }
             self.handlers = handlers
         }
+
+        /// Runs `body` on an idle worker of this version (waiting for one when all are busy).
+        func onWorker<T: Sendable>(_ body: @escaping @Sendable (LuaSandbox) -> T) async -> T {
+            let worker = await pool.acquire()
+            let result = await worker.run(body)
+            await pool.release(worker)
+            return result
+        }
     }
 
     // `runtimes`, `loading` and `lastUse` are guarded by `lock`.
@@ -255,11 +263,9 @@ public final class LuaRuleEngine: RuleEngine, @unchecked Sendable {
         let function = event.type.handlerName
         let handlers = (runtime.handlers[event.type] ?? []).filter { skipping.isEmpty || !skipping.contains($0.rule) }
         guard !handlers.isEmpty else { return [] }
-        let worker = await runtime.pool.acquire()
-        let outcomes = await worker.run { sandbox in
+        let outcomes = await runtime.onWorker { sandbox in
             handlers.map { handler in Self.run(sandbox, handler, function: function, event: event, context: context) }
         }
-        await runtime.pool.release(worker)
         return outcomes
     }
 
@@ -271,8 +277,7 @@ public final class LuaRuleEngine: RuleEngine, @unchecked Sendable {
         let runtime = try await self.runtime(for: "\(pack.id)@\(pack.version)", packId: pack.id, version: pack.version)
         let function = event.type.handlerName
         let handlers = runtime.handlers[event.type] ?? []
-        let worker = await runtime.pool.acquire()
-        let result = await worker.run { sandbox in
+        let result = await runtime.onWorker { sandbox in
             let started = DispatchTime.now().uptimeNanoseconds
             var outcomes: [RuleOutcome] = []
             for _ in 0..<max(1, iterations) {
@@ -281,7 +286,6 @@ public final class LuaRuleEngine: RuleEngine, @unchecked Sendable {
             let elapsed = DispatchTime.now().uptimeNanoseconds - started
             return (Double(elapsed) / Double(max(1, iterations)), outcomes)
         }
-        await runtime.pool.release(worker)
         return result
     }
 

@@ -323,6 +323,12 @@ struct LuaStack {
             bytes.withMemoryRebound(to: CChar.self) { lua_setfield(state, -2, $0.baseAddress) }
         }
     }
+    /// Pushes a static key (for raw lookups).
+    func push(key: StaticString) {
+        key.withUTF8Buffer { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { _ = lua_pushlstring(state, $0.baseAddress, $0.count) }
+        }
+    }
     /// Pops the value on top into the table below it under a key known only at run time.
     func set(dynamic key: String) {
         push(key)

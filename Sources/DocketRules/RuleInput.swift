@@ -181,9 +181,7 @@ enum ActionDecoder {
 
     /// The string field `key` of the table at `table` (raw), nil when absent.
     static func string(_ state: OpaquePointer, _ table: Int32, _ key: StaticString, required: Bool = true) throws -> String? {
-        key.withUTF8Buffer { bytes in
-            bytes.withMemoryRebound(to: CChar.self) { _ = lua_pushlstring(state, $0.baseAddress, $0.count) }
-        }
+        LuaStack(state: state).push(key: key)
         let type = lua_rawget(state, table)
         defer { docket_lua_pop(state, 1) }
         switch type {
