@@ -99,7 +99,9 @@ let package = Package(
         .testTarget(name: "DocketCoreTests", dependencies: ["DocketCore"]),
         .testTarget(name: "DocketRulesTests", dependencies: ["DocketCore", "DocketRules", "DocketPacks"]),
         .testTarget(name: "DocketPacksTests", dependencies: ["DocketCore", "DocketPacks"]),
-        .testTarget(name: "DocketStoreContractTests", dependencies: ["DocketCore", "DocketSQLite", "DocketMongo"]),
+        .testTarget(
+            name: "DocketStoreContractTests",
+            dependencies: ["DocketCore", "DocketSQLite", "DocketMongo", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "DocketMongoTests", dependencies: ["DocketCore", "DocketMongo"]),
         .testTarget(
             name: "DocketHTTPTests",

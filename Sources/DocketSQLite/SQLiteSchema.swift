@@ -177,6 +177,15 @@ enum SQLiteSchema {
                     WHERE assigned_agent IS NOT NULL GROUP BY tenant_id, assigned_agent, status;
                 """)
         }
+        migrator.registerMigration("v8 search terms") { db in
+            // Every word of the full-text index, so a search term expands to the words it starts
+            // (see `SQLiteTicketStore.match`). Filled from the indexed text already stored.
+            try db.execute(sql: "CREATE TABLE search_terms (term TEXT PRIMARY KEY) WITHOUT ROWID")
+            let rows = try Row.fetchCursor(db, sql: "SELECT public_text, internal_text FROM ticket_search")
+            while let row = try rows.next() {
+                try SQLiteTicketStore.addSearchTerms(of: [row[0] ?? "", row[1] ?? ""], db)
+            }
+        }
         return migrator
     }
 }

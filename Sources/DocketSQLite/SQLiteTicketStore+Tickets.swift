@@ -154,12 +154,25 @@ extension SQLiteTicketStore {
                 .execute(arguments: [ticket.tenantId, tag, rowid])
         }
         let text = text ?? SearchText(ticket)
+        let publicText = TextFolding.fold(ticket.ticketId) + "\n" + text.publicRest
         try db.cachedStatement(sql: "INSERT INTO ticket_search (rowid, public_text, internal_text) VALUES (?, ?, ?)")
-            .execute(arguments: [rowid, TextFolding.fold(ticket.ticketId) + "\n" + text.publicRest, text.internalText])
+            .execute(arguments: [rowid, publicText, text.internalText])
+        try addSearchTerms(of: [publicText, text.internalText], db)
+    }
+
+    /// Records the words of indexed text in `search_terms` (see `match`); words seen before cost a lookup.
+    static func addSearchTerms(of texts: [String], _ db: Database) throws {
+        var words = Set<Substring>()
+        for text in texts { words.formUnion(TextFolding.words(ofFolded: text)) }
+        guard !words.isEmpty else { return }
+        // Words are letters and digits only, so they need no escaping inside a JSON string.
+        let list = "[\"" + words.joined(separator: "\",\"") + "\"]"
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO search_terms (term) SELECT value FROM json_each(?)").execute(arguments: [list])
     }
 
     /// WHERE clause and arguments for a ticket filter (always scoped by tenant).
-    static func filter(tenantId: String, query: TicketQuery) -> (String, [(any DatabaseValueConvertible)?]) {
+    /// `match` is the search's FTS5 expression (`match(_:internalNotes:_:)`), needed when the query searches.
+    static func filter(tenantId: String, query: TicketQuery, match: String? = nil) -> (String, [(any DatabaseValueConvertible)?]) {
         var clauses = ["t.tenant_id = ?"]
         var args: [(any DatabaseValueConvertible)?] = [tenantId]
         if !query.statuses.isEmpty {
@@ -180,8 +193,8 @@ extension SQLiteTicketStore {
             clauses.append("t.id IN (SELECT ticket_rowid FROM ticket_tags WHERE tenant_id = ? AND tag = ?)")
             args += [tenantId, tag.lowercased()]
         }
-        if let search = query.search {
-            if let match = match(search, internalNotes: query.searchInternalNotes) {
+        if query.search != nil {
+            if let match {
                 clauses.append("t.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)")
                 args.append(match)
             } else {
@@ -191,17 +204,30 @@ extension SQLiteTicketStore {
         return (clauses.joined(separator: " AND "), args)
     }
 
-    /// The FTS5 expression of a search ("word starts with" every term); nil when it has no terms.
-    static func match(_ search: String, internalNotes: Bool) -> String? {
+    /// A search term expands to at most this many words before it stays a prefix query.
+    static let maxExpansion = 64
+
+    /// The FTS5 expression of a search (every term starts a word of the ticket); nil when it
+    /// has no terms. Each term becomes the words that start with it, read from `search_terms`:
+    /// FTS5 streams a word's doclist newest first and stops at the page, while a prefix query
+    /// ("term"*) first merges the whole doclist of every word with that prefix — for a word most
+    /// tickets contain, tens of milliseconds at a million tickets. A term with no known word, or
+    /// with more than `maxExpansion`, stays a prefix query.
+    static func match(_ search: String, internalNotes: Bool, _ db: Database) throws -> String? {
         let terms = TextFolding.terms(search)
         guard !terms.isEmpty else { return nil }
-        let expression = terms.map { "\"\($0)\"*" }.joined(separator: " ")
+        let expression = try terms.map { term -> String in
+            let words: [String] = try String.fetchAll(
+                db.cachedStatement(sql: "SELECT term FROM search_terms WHERE term >= ? AND term < ? ORDER BY term LIMIT ?"),
+                arguments: [term, term + "\u{10FFFF}", maxExpansion + 1])
+            if words.isEmpty || words.count > maxExpansion { return "\"\(term)\"*" }
+            return "(\(words.map { "\"\($0)\"" }.joined(separator: " OR ")))"
+        }.joined(separator: " AND ")  // FTS5 takes no implicit AND next to a parenthesis
         return internalNotes ? expression : "{public_text} : (\(expression))"
     }
 
     public func listTickets(tenantId: String, query: TicketQuery) async throws -> Page<Ticket> {
         let codec = codec
-        let (whereClause, args) = Self.filter(tenantId: tenantId, query: query)
         let direction = query.ascending ? "ASC" : "DESC"
         // With a selective filter (one agent's, customer's or conversation's tickets) the filter's
         // index must lead and the few matches are sorted; the unary + keeps SQLite from walking the
@@ -216,26 +242,27 @@ extension SQLiteTicketStore {
         case .status: order = "\(p)t.status \(direction), \(p)t.created_at \(direction), \(p)t.id \(direction)"
         case .ticketId: order = "\(p)t.numbering_year \(direction), \(p)t.number \(direction), \(p)t.id \(direction)"
         }
-        let source: String, clause: String, sort: String, values: [(any DatabaseValueConvertible)?]
-        if let search = query.search, query.sortBy == .createdAt, let match = Self.match(search, internalNotes: query.searchInternalNotes) {
-            // Full-text results newest first straight from the index (its rowids follow creation):
-            // a common word stops at the page instead of sorting every ticket that has it. CROSS JOIN
-            // keeps the index outside: otherwise SQLite may walk the tenant's tickets and match each.
-            var plain = query
-            plain.search = nil
-            let (plainClause, plainArgs) = Self.filter(tenantId: tenantId, query: plain)
-            (source, clause, sort, values) = ("ticket_search s CROSS JOIN tickets t ON t.id = s.rowid", "s.ticket_search MATCH ? AND \(plainClause)", "s.rowid \(direction)", [match] + plainArgs)
-        } else {
-            (source, clause, sort, values) = ("tickets t", whereClause, order, args)
-        }
-        let countArguments = StatementArguments(values + [TicketQuery.countCap + 1])
-        let pageArguments = StatementArguments(values + [query.limit, (query.page - 1) * query.limit])
         return try await read { db in
+            let match = try query.search.flatMap { try Self.match($0, internalNotes: query.searchInternalNotes, db) }
+            let source: String, clause: String, sort: String, values: [(any DatabaseValueConvertible)?]
+            if let match, query.sortBy == .createdAt {
+                // Full-text results newest first straight from the index (its rowids follow creation):
+                // a common word stops at the page instead of sorting every ticket that has it. CROSS JOIN
+                // keeps the index outside: otherwise SQLite may walk the tenant's tickets and match each.
+                var plain = query
+                plain.search = nil
+                let (plainClause, plainArgs) = Self.filter(tenantId: tenantId, query: plain)
+                (source, clause, sort, values) = ("ticket_search s CROSS JOIN tickets t ON t.id = s.rowid", "s.ticket_search MATCH ? AND \(plainClause)", "s.rowid \(direction)", [match] + plainArgs)
+            } else {
+                let (whereClause, args) = Self.filter(tenantId: tenantId, query: query, match: match)
+                (source, clause, sort, values) = ("tickets t", whereClause, order, args)
+            }
             let counted = try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM (SELECT 1 FROM \(source) WHERE \(clause) LIMIT ?)", arguments: countArguments) ?? 0
+                db, sql: "SELECT COUNT(*) FROM (SELECT 1 FROM \(source) WHERE \(clause) LIMIT ?)",
+                arguments: StatementArguments(values + [TicketQuery.countCap + 1])) ?? 0
             let rows = try Row.fetchAll(
                 db, sql: "SELECT t.ticket_id, t.number, t.doc FROM \(source) WHERE \(clause) ORDER BY \(sort) LIMIT ? OFFSET ?",
-                arguments: pageArguments)
+                arguments: StatementArguments(values + [query.limit, (query.page - 1) * query.limit]))
             return Page(
                 items: try rows.map { try Self.ticket(from: $0, codec) }, page: query.page, limit: query.limit,
                 total: min(counted, TicketQuery.countCap), totalIsLowerBound: counted > TicketQuery.countCap)

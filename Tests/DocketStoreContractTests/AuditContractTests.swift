@@ -69,4 +69,32 @@ struct AgentLoadContractTests {
         query.page = 2
         #expect(try await store.listTickets(tenantId: "acme", query: query).items.map(\.subject) == ["Luminaria 2"])
     }
+
+    @Test(arguments: StoreKind.available)
+    func aSearchTermFindsEveryWordItStartsHoweverManyThereAre(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        for subject in ["Lumi", "Luminaria apagada", "Luminarias sin luz", "Poste caído"] {
+            try await Fixtures.create(store, tenant: "acme") { $0.subject = subject }
+        }
+        // More words start with "pa" than a term expands to (64): the search stays a prefix search.
+        for index in 0..<70 {
+            try await Fixtures.create(store, tenant: "acme") { $0.subject = "Pa\(index) reporte" }
+        }
+        try await Fixtures.create(store, tenant: "bistro") { $0.subject = "Luminaria ajena" }
+        func subjects(_ text: String, limit: Int = 100) async throws -> [String] {
+            var query = TicketQuery()
+            query.search = text
+            query.limit = limit
+            return try await store.listTickets(tenantId: "acme", query: query).items.map(\.subject)
+        }
+        #expect(try await subjects("lumin") == ["Luminarias sin luz", "Luminaria apagada"])
+        #expect(try await subjects("luminaria") == ["Luminarias sin luz", "Luminaria apagada"])
+        #expect(try await subjects("LUMI") == ["Luminarias sin luz", "Luminaria apagada", "Lumi"])
+        #expect(try await subjects("lumin apag") == ["Luminaria apagada"])
+        #expect(try await subjects("pa").count == 70)
+        #expect(try await subjects("pa1").count == 11)
+        #expect(try await subjects("pa6 rep").sorted() == ["Pa6 reporte", "Pa60 reporte", "Pa61 reporte", "Pa62 reporte", "Pa63 reporte", "Pa64 reporte", "Pa65 reporte", "Pa66 reporte", "Pa67 reporte", "Pa68 reporte", "Pa69 reporte"])
+        #expect(try await subjects("luminariasx").isEmpty)
+        #expect(try await subjects("caido") == ["Poste caído"])
+    }
 }

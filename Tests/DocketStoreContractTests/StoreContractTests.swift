@@ -1,6 +1,7 @@
 import DocketCore
-import DocketSQLite
+@testable import DocketSQLite
 import Foundation
+import GRDB
 import Testing
 
 @testable import DocketMongo
@@ -477,6 +478,26 @@ struct SQLiteStoreTests {
         let reopened = try SQLiteTicketStore(path: path)
         #expect(try await reopened.appliedMigrations() == applied)
         #expect(try await Fixtures.create(reopened, tenant: "a").number == 2)
+    }
+
+    @Test func theSearchTermsMigrationFillsFromTicketsAlreadyIndexed() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("docket-mig-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("docket.sqlite").path
+        let before = try SQLiteTicketStore(path: path)
+        try await Fixtures.create(before, tenant: "a") { $0.subject = "Luminaria apagada" }
+        try await Fixtures.create(before, tenant: "a") { $0.subject = "Luminarias sin luz" }
+        // Back to a database from before v8: no terms table, the migration not applied.
+        try await before.pool.write { db in
+            try db.execute(sql: "DROP TABLE search_terms; DELETE FROM grdb_migrations WHERE identifier = 'v8 search terms'")
+        }
+        let after = try SQLiteTicketStore(path: path)
+        let terms = try await after.pool.read { db in try String.fetchAll(db, sql: "SELECT term FROM search_terms") }
+        #expect(Set(["luminaria", "luminarias", "apagada", "sin", "luz"]).isSubset(of: Set(terms)))
+        var query = TicketQuery()
+        query.search = "lumin"
+        #expect(try await after.listTickets(tenantId: "a", query: query).items.map(\.subject) == ["Luminarias sin luz", "Luminaria apagada"])
     }
 }
 

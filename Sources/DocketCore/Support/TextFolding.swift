@@ -17,6 +17,11 @@ public enum TextFolding {
 
     /// Folded words (letters and digits) of `text`, in order.
     public static func terms(_ text: String) -> [String] {
-        fold(text).split { !($0.isLetter || $0.isNumber) }.map(String.init)
+        words(ofFolded: fold(text)).map(String.init)
+    }
+
+    /// The words (letters and digits) of text that is folded already.
+    public static func words(ofFolded text: String) -> [Substring] {
+        text.split { !($0.isLetter || $0.isNumber) }
     }
 }
