@@ -257,11 +257,12 @@ extension SQLiteTicketStore {
                 let (whereClause, args) = Self.filter(tenantId: tenantId, query: query, match: match)
                 (source, clause, sort, values) = ("tickets t", whereClause, order, args)
             }
+            // The SQL varies only with which filters are set (values are arguments): cached per connection.
             let counted = try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM (SELECT 1 FROM \(source) WHERE \(clause) LIMIT ?)",
+                db.cachedStatement(sql: "SELECT COUNT(*) FROM (SELECT 1 FROM \(source) WHERE \(clause) LIMIT ?)"),
                 arguments: StatementArguments(values + [TicketQuery.countCap + 1])) ?? 0
             let rows = try Row.fetchAll(
-                db, sql: "SELECT t.ticket_id, t.number, t.doc FROM \(source) WHERE \(clause) ORDER BY \(sort) LIMIT ? OFFSET ?",
+                db.cachedStatement(sql: "SELECT t.ticket_id, t.number, t.doc FROM \(source) WHERE \(clause) ORDER BY \(sort) LIMIT ? OFFSET ?"),
                 arguments: StatementArguments(values + [query.limit, (query.page - 1) * query.limit]))
             return Page(
                 items: try rows.map { try Self.ticket(from: $0, codec) }, page: query.page, limit: query.limit,
@@ -284,7 +285,7 @@ extension SQLiteTicketStore {
             + " AND status NOT IN (\(placeholders)) GROUP BY agent_id HAVING SUM(count) > 0"
         return try await read { db in
             var counts: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: sql, arguments: arguments) { counts[row[0]] = row[1] }
+            for row in try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments) { counts[row[0]] = row[1] }
             return counts
         }
     }

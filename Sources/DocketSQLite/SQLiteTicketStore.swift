@@ -44,8 +44,25 @@ public final class SQLiteTicketStore: TicketStore {
         do { return try await pool.read(body) } catch { throw Self.map(error) }
     }
 
+    /// `body` in one IMMEDIATE transaction. BEGIN, COMMIT and ROLLBACK come from the
+    /// connection's statement cache (GRDB's own transaction parses both on every write).
     func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
-        do { return try await pool.write(body) } catch { throw Self.map(error) }
+        do {
+            return try await pool.writeWithoutTransaction { db in
+                try db.cachedStatement(sql: "BEGIN IMMEDIATE").execute()
+                do {
+                    let result = try body(db)
+                    try db.cachedStatement(sql: "COMMIT").execute()
+                    return result
+                } catch {
+                    // SQLite may have ended the transaction itself (a full disk, for one).
+                    if db.isInsideTransaction { try? db.cachedStatement(sql: "ROLLBACK").execute() }
+                    throw error
+                }
+            }
+        } catch {
+            throw Self.map(error)
+        }
     }
 
     /// GRDB and SQLite errors as core errors; core errors pass through.

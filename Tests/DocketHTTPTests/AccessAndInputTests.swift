@@ -156,7 +156,8 @@ struct InputTests {
             reply = try await post(#"{"subject": "  ", "description": "d", "customerId": "cust1"}"#)
             #expect(reply.status == .unprocessableContent)
 
-            for query in ["limit=101", "limit=0", "page=0", "page=abc", "priority=extreme", "sortBy=color", "sortOrder=up", "createdFrom=yesterday", "escalated=maybe"] {
+            for query in ["limit=101", "limit=0", "page=0", "page=abc", "priority=extreme", "sortBy=color", "sortOrder=up", "createdFrom=yesterday", "escalated=maybe",
+                          "status=" + (0...TicketQuery.maxStatuses).map { "s\($0)" }.joined(separator: ",")] {
                 reply = try await client.call(.get, "/api/v2/tickets?\(query)", token: admin)
                 #expect(reply.status == .badRequest, "\(query)")
             }

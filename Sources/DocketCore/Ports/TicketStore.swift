@@ -32,6 +32,8 @@ public struct TicketQuery: Sendable, Equatable {
     /// Lists count matching tickets up to this many; beyond, `total` is this and marked as a
     /// lower bound (counting every match would make a list as slow as the data is large).
     public static let countCap = 10_000
+    /// The most statuses one list asks for (`status=a,b,...`); each count is a statement of its own.
+    public static let maxStatuses = 32
 }
 
 public struct Page<Item: Sendable>: Sendable {

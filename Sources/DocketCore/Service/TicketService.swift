@@ -247,6 +247,9 @@ public final class TicketService: Sendable {
         guard query.page >= 1, query.page <= 1_000_000 else {
             throw DocketError(.badRequest, "page must be between 1 and 1000000", field: "page")
         }
+        guard query.statuses.count <= TicketQuery.maxStatuses else {
+            throw DocketError(.badRequest, "status lists at most \(TicketQuery.maxStatuses) statuses", field: "status")
+        }
         if let search = query.search, search.count > 200 {
             throw DocketError(.badRequest, "search must be at most 200 characters", field: "search")
         }
