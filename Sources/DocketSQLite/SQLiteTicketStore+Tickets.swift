@@ -28,11 +28,11 @@ extension SQLiteTicketStore {
 
     public func ticket(tenantId: String, ticketId: String) async throws -> Ticket? {
         let codec = codec
-        return try await read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT ticket_id, number, doc, audit FROM tickets WHERE tenant_id = ? AND ticket_id = ?"),
+        return try await read { [self] db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT id, version, ticket_id, number, doc, audit FROM tickets WHERE tenant_id = ? AND ticket_id = ?"),
                 arguments: [tenantId, ticketId]
             ).map { row in
-                var ticket = try Self.ticket(from: row, codec)
+                var ticket = try self.ticket(from: row, codec)
                 if let audit = row["audit"] as String? { ticket.ruleAudit = try codec.decode([RuleAuditEntry].self, audit) }
                 return ticket
             }
@@ -96,14 +96,21 @@ extension SQLiteTicketStore {
         return (try codec.encode(document), try ticket.ruleAudit.map { try codec.encode($0) })
     }
 
-    /// A stored ticket: its document, with the number and human ID from their columns (and no
-    /// rule audit; `ticket(tenantId:ticketId:)` adds it).
-    static func ticket(from row: Row, _ codec: DocumentCodec) throws -> Ticket {
+    /// A stored ticket (a row with id, version, ticket_id, number and doc): its document, with
+    /// the number and human ID from their columns, and no rule audit (`ticket(tenantId:ticketId:)`
+    /// adds it). Decoded once per version (`DecodedTickets`).
+    func ticket(from row: Row, _ codec: DocumentCodec) throws -> Ticket {
+        let rowid: Int64 = row["id"], version: Int = row["version"], ticketId: String = row["ticket_id"]
+        if let known = decoded.ticket(row: rowid, ticketId: ticketId, version: version) { return known }
         var ticket = try codec.decode(Ticket.self, row["doc"] as String)
-        ticket.ticketId = row["ticket_id"]
+        ticket.ticketId = ticketId
         ticket.number = row["number"]
-        // Rows written before migration v6 carry the audit inside the document.
-        if ticket.ruleAudit != nil, !row.hasColumn("audit") { ticket.ruleAudit = nil }
+        if ticket.ruleAudit == nil {
+            decoded.keep(ticket, row: rowid, version: version)
+        } else if !row.hasColumn("audit") {
+            // Rows written before migration v6 carry the audit inside the document; lists leave it out.
+            ticket.ruleAudit = nil
+        }
         return ticket
     }
 
@@ -262,10 +269,10 @@ extension SQLiteTicketStore {
                 db.cachedStatement(sql: "SELECT COUNT(*) FROM (SELECT 1 FROM \(source) WHERE \(clause) LIMIT ?)"),
                 arguments: StatementArguments(values + [TicketQuery.countCap + 1])) ?? 0
             let rows = try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT t.ticket_id, t.number, t.doc FROM \(source) WHERE \(clause) ORDER BY \(sort) LIMIT ? OFFSET ?"),
+                db.cachedStatement(sql: "SELECT t.id, t.version, t.ticket_id, t.number, t.doc FROM \(source) WHERE \(clause) ORDER BY \(sort) LIMIT ? OFFSET ?"),
                 arguments: StatementArguments(values + [query.limit, (query.page - 1) * query.limit]))
             return Page(
-                items: try rows.map { try Self.ticket(from: $0, codec) }, page: query.page, limit: query.limit,
+                items: try rows.map { try self.ticket(from: $0, codec) }, page: query.page, limit: query.limit,
                 total: min(counted, TicketQuery.countCap), totalIsLowerBound: counted > TicketQuery.countCap)
         }
     }

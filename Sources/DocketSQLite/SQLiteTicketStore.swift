@@ -14,6 +14,8 @@ public final class SQLiteTicketStore: TicketStore {
     let pool: DatabasePool
     public let path: String
     let codec = DocumentCodec()
+    /// Decoded tickets by row and version, for lists and gets (at most 4,096 tickets).
+    let decoded = DecodedTickets(capacity: 4096)
 
     public var description: String { "sqlite:\(path)" }
 

@@ -1,4 +1,4 @@
-import DocketCore
+@testable import DocketCore
 @testable import DocketSQLite
 import Foundation
 import GRDB
@@ -478,6 +478,36 @@ struct SQLiteStoreTests {
         let reopened = try SQLiteTicketStore(path: path)
         #expect(try await reopened.appliedMigrations() == applied)
         #expect(try await Fixtures.create(reopened, tenant: "a").number == 2)
+    }
+
+    @Test func decodedTicketsAreReusedOnlyAtTheVersionTheyWereReadAt() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("docket-mig-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("docket.sqlite").path
+        let store = try SQLiteTicketStore(path: path)
+        let created = try await Fixtures.create(store, tenant: "a") { $0.subject = "Primero" }
+        func subjects(_ store: SQLiteTicketStore) async throws -> (get: String?, list: [String]) {
+            let one = try await store.ticket(tenantId: "a", ticketId: created.ticketId)
+            return (one?.subject, try await store.listTickets(tenantId: "a", query: TicketQuery()).items.map(\.subject))
+        }
+        #expect(try await subjects(store) == ("Primero", ["Primero"]))
+        // Changed through another connection to the same file (another process would be the same).
+        let other = try SQLiteTicketStore(path: path)
+        var changed = try #require(try await other.ticket(tenantId: "a", ticketId: created.ticketId))
+        changed.subject = "Segundo"
+        changed.version = 2
+        #expect(try await other.updateTicket(changed, expectedVersion: 1))
+        #expect(try await subjects(store) == ("Segundo", ["Segundo"]))
+        // The rule audit is read apart and never kept with the decoded ticket.
+        changed.ruleAudit = [RuleAuditEntry(
+            event: "ticket.updated", packId: "p", packVersion: "1", rule: "r", proposed: [], applied: [], rejected: [], error: nil,
+            durationMicros: 1, depth: 0, at: Fixtures.epoch)]
+        changed.version = 3
+        #expect(try await store.updateTicket(changed, expectedVersion: 2))
+        #expect(try await store.ticket(tenantId: "a", ticketId: created.ticketId)?.ruleAudit?.count == 1)
+        #expect(try await store.listTickets(tenantId: "a", query: TicketQuery()).items.first?.ruleAudit == nil)
+        #expect(try await store.ticket(tenantId: "a", ticketId: created.ticketId)?.ruleAudit?.count == 1)
     }
 
     @Test func theSearchTermsMigrationFillsFromTicketsAlreadyIndexed() async throws {
