@@ -71,12 +71,14 @@ func makeRoutes(_ dependencies: HTTPDependencies, settings: HTTPSettings) throws
     let system = SystemController(
         service: dependencies.service, metrics: dependencies.metrics, version: settings.version, storeKind: dependencies.storeKind)
     system.register(routes)
-    TicketController(service: dependencies.service, limits: settings.limits).register(routes)
+    // One cache of listed tickets' JSON for every list route.
+    let lists = TicketListJSON()
+    TicketController(service: dependencies.service, limits: settings.limits, lists: lists).register(routes)
     PeopleController(service: dependencies.service, limits: settings.limits).register(routes)
     ConfigController(service: dependencies.service, limits: settings.limits).register(routes)
     PackController(service: dependencies.service, limits: settings.limits).register(routes)
     AssistantController(service: dependencies.service, limits: settings.limits).register(routes)
-    ChatController(service: dependencies.service, limits: settings.limits).register(routes)
+    ChatController(service: dependencies.service, limits: settings.limits, lists: lists).register(routes)
     let upgrades = Router(context: DocketRequestContext.self)
     LiveSocket(service: dependencies.service, auth: routes.auth, hub: dependencies.hub).register(upgrades: upgrades, routes: routes)
     try system.registerDocument(routes)

@@ -98,15 +98,16 @@ extension SQLiteTicketStore {
 
     /// A stored ticket (a row with id, version, ticket_id, number and doc): its document, with
     /// the number and human ID from their columns, and no rule audit (`ticket(tenantId:ticketId:)`
-    /// adds it). Decoded once per version (`DecodedTickets`).
+    /// adds it). Decoded once per version (`decoded`).
     func ticket(from row: Row, _ codec: DocumentCodec) throws -> Ticket {
         let rowid: Int64 = row["id"], version: Int = row["version"], ticketId: String = row["ticket_id"]
-        if let known = decoded.ticket(row: rowid, ticketId: ticketId, version: version) { return known }
+        let key = TicketRow(row: rowid, ticketId: ticketId)
+        if let known = decoded.value(key, version: version) { return known }
         var ticket = try codec.decode(Ticket.self, row["doc"] as String)
         ticket.ticketId = ticketId
         ticket.number = row["number"]
         if ticket.ruleAudit == nil {
-            decoded.keep(ticket, row: rowid, version: version)
+            decoded.keep(ticket, for: key, version: version)
         } else if !row.hasColumn("audit") {
             // Rows written before migration v6 carry the audit inside the document; lists leave it out.
             ticket.ruleAudit = nil

@@ -14,8 +14,14 @@ public final class SQLiteTicketStore: TicketStore {
     let pool: DatabasePool
     public let path: String
     let codec = DocumentCodec()
-    /// Decoded tickets by row and version, for lists and gets (at most 4,096 tickets).
-    let decoded = DecodedTickets(capacity: 4096)
+    /// Tickets decoded from their documents, by row and version, for lists and gets: an agent's
+    /// list is mostly the same tickets, and decoding is most of a list's cost.
+    let decoded = VersionedCache<TicketRow, Ticket>(capacity: 4096)
+
+    struct TicketRow: Hashable, Sendable {
+        var row: Int64
+        var ticketId: String
+    }
 
     public var description: String { "sqlite:\(path)" }
 

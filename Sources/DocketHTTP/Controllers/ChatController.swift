@@ -25,6 +25,7 @@ struct TransferRequest: Codable, Sendable {
 struct ChatController: Sendable {
     let service: TicketService
     let limits: HTTPLimits
+    let lists: TicketListJSON
 
     func register(_ routes: RouteRegistry) {
         let service = service
@@ -46,9 +47,9 @@ struct ChatController: Sendable {
             access: "agent, admin", query: PeopleController.pageQuery, success: (200, "TicketList"), errors: [400, 403])
         ) { request, context in
             let reader = QueryReader(request)
-            let page = try await service.pendingTickets(
-                try context.requirePrincipal(), page: try reader.int("page", default: 1), limit: try reader.int("limit", default: 20))
-            return try APICoding.response(TicketListEnvelope(tickets: page.items, pagination: Pagination(page)))
+            let principal = try context.requirePrincipal()
+            let page = try await service.pendingTickets(principal, page: try reader.int("page", default: 1), limit: try reader.int("limit", default: 20))
+            return try lists.response(page, for: principal)
         }
 
         routes.add(Endpoint(
@@ -57,9 +58,9 @@ struct ChatController: Sendable {
             access: "agent, admin, customer", query: PeopleController.pageQuery, success: (200, "TicketList"), errors: [400, 403])
         ) { request, context in
             let reader = QueryReader(request)
-            let page = try await service.myTickets(
-                try context.requirePrincipal(), page: try reader.int("page", default: 1), limit: try reader.int("limit", default: 20))
-            return try APICoding.response(TicketListEnvelope(tickets: page.items, pagination: Pagination(page)))
+            let principal = try context.requirePrincipal()
+            let page = try await service.myTickets(principal, page: try reader.int("page", default: 1), limit: try reader.int("limit", default: 20))
+            return try lists.response(page, for: principal)
         }
 
         routes.add(Endpoint(

@@ -7,6 +7,7 @@ import Metrics
 struct TicketController: Sendable {
     let service: TicketService
     let limits: HTTPLimits
+    let lists: TicketListJSON
     let created = Counter(label: "docket_tickets_created_total")
 
     static let listQuery: [Endpoint.QueryParameter] = [
@@ -63,8 +64,8 @@ struct TicketController: Sendable {
             tag: "Tickets", access: "any role (customers see only their own tickets)", query: Self.listQuery,
             success: (200, "TicketList"), errors: [400])
         ) { request, context in
-            let page = try await service.listTickets(try context.requirePrincipal(), try Self.query(from: request))
-            return try APICoding.response(TicketListEnvelope(tickets: page.items, pagination: Pagination(page)))
+            let principal = try context.requirePrincipal()
+            return try lists.response(try await service.listTickets(principal, try Self.query(from: request)), for: principal)
         }
 
         routes.add(Endpoint(
@@ -206,8 +207,7 @@ struct TicketController: Sendable {
             _ = try await service.customer(principal, customerId)
             var query = try Self.query(from: request)
             query.customerId = customerId
-            let page = try await service.listTickets(principal, query)
-            return try APICoding.response(TicketListEnvelope(tickets: page.items, pagination: Pagination(page)))
+            return try lists.response(try await service.listTickets(principal, query), for: principal)
         }
 
         routes.add(Endpoint(
@@ -219,8 +219,7 @@ struct TicketController: Sendable {
             guard principal.isStaff else { throw DocketError.forbidden("this operation is for agents and admins") }
             var query = try Self.query(from: request)
             query.conversationId = try context.parameters.require("id")
-            let page = try await service.listTickets(principal, query)
-            return try APICoding.response(TicketListEnvelope(tickets: page.items, pagination: Pagination(page)))
+            return try lists.response(try await service.listTickets(principal, query), for: principal)
         }
     }
 }
