@@ -77,7 +77,7 @@ let package = Package(
         .executableTarget(
             name: "docket",
             dependencies: [
-                "DocketCore", "DocketPacks", "DocketSQLite", "DocketMongo", "DocketHTTP", "DocketRules", "DocketAssembly",
+                "DocketCore", "DocketPacks", "DocketSQLite", "DocketMongo", "DocketHTTP", "DocketRules", "DocketAssembly", "DocketTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -96,17 +96,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Test helpers shared by the test targets (scratch directories).
+        .target(name: "DocketTestSupport", path: "Tests/Support"),
         .testTarget(name: "DocketCoreTests", dependencies: ["DocketCore"]),
         .testTarget(name: "DocketRulesTests", dependencies: ["DocketCore", "DocketRules", "DocketPacks"]),
         .testTarget(name: "DocketPacksTests", dependencies: ["DocketCore", "DocketPacks"]),
         .testTarget(
             name: "DocketStoreContractTests",
-            dependencies: ["DocketCore", "DocketSQLite", "DocketMongo", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["DocketCore", "DocketSQLite", "DocketMongo", "DocketTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "DocketMongoTests", dependencies: ["DocketCore", "DocketMongo"]),
         .testTarget(
             name: "DocketHTTPTests",
             dependencies: [
-                "DocketCore", "DocketPacks", "DocketSQLite", "DocketMongo", "DocketHTTP", "DocketRules", "DocketAssembly",
+                "DocketCore", "DocketPacks", "DocketSQLite", "DocketMongo", "DocketHTTP", "DocketRules", "DocketAssembly", "DocketTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -1,3 +1,4 @@
+import DocketTestSupport
 import Foundation
 import Testing
 
@@ -62,7 +63,7 @@ struct DurabilityTests {
 
     @Test func acknowledgedTicketsSurviveKillMinusNine() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the docket product first")
-        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("docket-kill-\(UUID().uuidString)")
+        let dataDir = try Scratch.directory("kill")
         let port = Int.random(in: 20_000..<40_000)
         let token = try Self.token(dataDir: dataDir)
         var server = try Self.start(dataDir: dataDir, port: port)

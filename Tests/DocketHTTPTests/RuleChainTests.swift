@@ -1,6 +1,7 @@
 import DocketCore
 import DocketPacks
 import DocketSQLite
+import DocketTestSupport
 import Foundation
 import Testing
 
@@ -19,8 +20,7 @@ struct EndlessEngine: RuleEngine {
 @Suite("Rule chains")
 struct RuleChainTests {
     @Test func followUpEventsStopAtDepthTen() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("docket-chain-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try Scratch.directory("chain")
         let store = try SQLiteTicketStore(path: dir.appendingPathComponent("docket.sqlite").path)
         let service = TicketService(store: store, rules: EndlessEngine())
         let pack = try PackLoader(root: packsRoot).load("luxfree-solar")

@@ -1,6 +1,7 @@
 import DocketCore
 import DocketPacks
 import DocketSQLite
+import DocketTestSupport
 import Foundation
 import Testing
 
@@ -55,8 +56,7 @@ struct SLAHarness {
     }
 
     init(path: String? = nil, clock: ManualClock = ManualClock(SLAHarness.t0), calendar: BusinessCalendar = .allDay("UTC")) async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("docket-sla-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try Scratch.directory("sla")
         self.path = path ?? dir.appendingPathComponent("docket.sqlite").path
         self.clock = clock
         let store = try SQLiteTicketStore(path: self.path)

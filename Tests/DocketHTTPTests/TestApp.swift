@@ -4,6 +4,7 @@ import DocketHTTP
 import DocketPacks
 import DocketRules
 import DocketSQLite
+import DocketTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -35,8 +36,7 @@ struct TestApp: @unchecked Sendable {
         maxBodyBytes: Int = 64 * 1024, maxConnections: Int = 1024, port: Int = 0, clock: ManualClock = ManualClock(TestApp.start),
         ruleOverrides: [String: String] = [:], installShippedPacks: Bool = false, live: LiveSettings = .init(), retainedEvents: Int = 10_000
     ) async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("docket-http-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try Scratch.directory("http")
         let store = try SQLiteTicketStore(path: dir.appendingPathComponent("docket.sqlite").path)
         self.store = store
         self.clock = clock

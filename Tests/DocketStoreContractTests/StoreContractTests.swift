@@ -1,5 +1,6 @@
 @testable import DocketCore
 @testable import DocketSQLite
+import DocketTestSupport
 import Foundation
 import GRDB
 import Testing
@@ -27,8 +28,7 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     func make() async throws -> any TicketStore {
         switch self {
         case .sqlite:
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("docket-contract-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            let dir = try Scratch.directory("contract")
             return try SQLiteTicketStore(path: dir.appendingPathComponent("docket.sqlite").path)
         case .mongo:
             let connection = try #require(mongoTestConnection)
@@ -468,8 +468,7 @@ struct StoreKindTests {
 @Suite("SQLite specifics")
 struct SQLiteStoreTests {
     @Test func migrationsAreVersionedAndReapplyingIsANoOp() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("docket-mig-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try Scratch.directory("mig")
         let path = dir.appendingPathComponent("docket.sqlite").path
         let first = try SQLiteTicketStore(path: path)
         try await Fixtures.create(first, tenant: "a")
@@ -481,9 +480,7 @@ struct SQLiteStoreTests {
     }
 
     @Test func decodedTicketsAreReusedOnlyAtTheVersionTheyWereReadAt() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("docket-mig-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try Scratch.directory("mig")
         let path = dir.appendingPathComponent("docket.sqlite").path
         let store = try SQLiteTicketStore(path: path)
         let created = try await Fixtures.create(store, tenant: "a") { $0.subject = "Primero" }
@@ -511,9 +508,7 @@ struct SQLiteStoreTests {
     }
 
     @Test func theSearchTermsMigrationFillsFromTicketsAlreadyIndexed() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("docket-mig-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = try Scratch.directory("mig")
         let path = dir.appendingPathComponent("docket.sqlite").path
         let before = try SQLiteTicketStore(path: path)
         try await Fixtures.create(before, tenant: "a") { $0.subject = "Luminaria apagada" }
@@ -541,8 +536,7 @@ final class StandInServer: @unchecked Sendable {
     init(binary: String) throws {
         self.binary = binary
         port = Int.random(in: 30_000...39_000)
-        storage = FileManager.default.temporaryDirectory.appendingPathComponent("docket-standin-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: storage, withIntermediateDirectories: true)
+        storage = try Scratch.directory("standin")
     }
 
     var uri: String { "mongodb://127.0.0.1:\(port)/docket_outage?directConnection=true" }
