@@ -28,10 +28,14 @@ enum APICoding {
     }
 
     static func response<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
-        let data = try encoder.encode(value)
-        return Response(
+        response(json: try encoder.encode(value), status: status)
+    }
+
+    /// A response whose body is JSON already written.
+    static func response(json: Data, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
             status: status, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            body: .init(byteBuffer: ByteBuffer(bytes: json)))
     }
 
     /// Reads a JSON body of at most `limit` bytes; 415 if not JSON, 413 if too big,

@@ -1,8 +1,6 @@
 import DocketCore
 import Foundation
-import HTTPTypes
 import Hummingbird
-import NIOCore
 
 /// Ticket lists as JSON, byte for byte what encoding a `TicketListEnvelope` writes, with each
 /// ticket's JSON reused while the ticket stays at its version (what staff and customers see
@@ -44,8 +42,6 @@ final class TicketListJSON: Sendable {
     }
 
     func response(_ page: Page<Ticket>, for principal: Principal) throws -> Response {
-        Response(
-            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: try encode(page, for: principal))))
+        APICoding.response(json: try encode(page, for: principal))
     }
 }
