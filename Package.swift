@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "Docket",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "docket", targets: ["docket"]),
         .executable(name: "docket-load", targets: ["DocketLoad"]),
@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // Pure domain: types, ports and the ticket lifecycle service. Foundation only.
@@ -41,7 +42,6 @@ let package = Package(
             name: "DocketSQLite",
             dependencies: ["DocketCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        // REST API: request context, auth, controllers, DTOs, errors, OpenAPI.
         // MongoDB through libmongoc (Debian's libmongoc-dev 1.23), on its own threads.
         .systemLibrary(name: "CMongoc", pkgConfig: "libmongoc-1.0", providers: [.apt(["libmongoc-dev"])]),
         .target(
@@ -52,6 +52,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // REST API: request context, auth, controllers, DTOs, errors, OpenAPI, the WebSocket hub.
         .target(
             name: "DocketHTTP",
             dependencies: [
@@ -63,33 +64,36 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // Composition root: the wiring shared by the CLI and the tests, then the CLI.
+        // The composition root: Configuration -> store, rules, event log, service, hub, HTTP
+        // application and its services. The only place adapters meet.
         .target(
             name: "DocketAssembly",
             dependencies: [
-                "DocketCore", "DocketPacks", "DocketRules",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-            ]
-        ),
-        .executableTarget(
-            name: "docket",
-            dependencies: [
-                "DocketCore", "DocketPacks", "DocketSQLite", "DocketMongo", "DocketHTTP", "DocketRules", "DocketAssembly", "DocketTestSupport",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "DocketCore", "DocketPacks", "DocketRules", "DocketSQLite", "DocketMongo", "DocketHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The CLI: parses arguments and calls the composition root.
+        .executableTarget(
+            name: "docket",
+            dependencies: [
+                "DocketAssembly", "DocketCore", "DocketPacks", "DocketRules", "DocketMongo",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The benchmark kit: drives a running server over loopback like its users do.
         .executableTarget(
             name: "DocketLoad",
             dependencies: [
-                "DocketCore", "DocketSQLite", "DocketHTTP",
+                "DocketAssembly", "DocketCore", "DocketPacks", "DocketRules", "DocketSQLite", "DocketHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

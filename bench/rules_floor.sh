@@ -8,11 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-200000}
 gcc -O2 -o /tmp/docket_rules_floor bench/rules_floor.c $(pkg-config --cflags --libs lua5.4)
-swift build -c release --product docket >/dev/null 2>&1
+swift build -c release --product docket-load >/dev/null 2>&1
 best_floor=; best_docket=
 for _ in 1 2 3; do
   floor=$(/tmp/docket_rules_floor "$PWD" "$n" | tee /dev/stderr | sed -E 's/.*: ([0-9.]+) us per call.*/\1/')
-  docket=$(.build/release/docket pack bench IndustryPacks/luxfree-solar --iterations "$n" | tee /dev/stderr | sed -E "s/.*evaluations: ([0-9.]+) µs per event on a worker.*/\1/")
+  docket=$(.build/release/docket-load rules IndustryPacks/luxfree-solar --iterations "$n" | tee /dev/stderr | sed -E "s/.*evaluations: ([0-9.]+) µs per event on a worker.*/\1/")
   best_floor=$(python3 -c "print(min(x for x in [$floor, ${best_floor:-1e9}]))")
   best_docket=$(python3 -c "print(min(x for x in [$docket, ${best_docket:-1e9}]))")
 done

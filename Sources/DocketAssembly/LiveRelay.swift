@@ -1,25 +1,38 @@
 import DocketCore
 import Foundation
 import Logging
+import ServiceLifecycle
 
 /// Carries events other server instances stored into this instance's WebSocket clients, for
 /// deployments where several `docket serve` share one MongoDB. It reads each watched tenant's
 /// log by id (index-backed), polling every `minDelay` while events flow and backing off to
 /// `maxDelay` when quiet. Ids are taken before the insert, so a later id can land first: the
-/// relay waits up to `gapWait` for a missing id before going past it.
-public enum LiveRelay {
-    public static func run(
-        _ log: LiveEventLog, store: any TicketStore, tenants: @escaping @Sendable () -> [String], logger: Logger,
-        minDelay: Duration = .milliseconds(25), maxDelay: Duration = .milliseconds(250), gapWait: Duration = .seconds(2)
-    ) async {
+/// relay waits up to `gapWait` for a missing id before going past it. Stops at graceful shutdown.
+public struct LiveRelay: Service {
+    let log: LiveEventLog
+    let store: any TicketStore
+    let tenants: @Sendable () -> [String]
+    let logger: Logger
+    var minDelay: Duration = .milliseconds(25)
+    var maxDelay: Duration = .milliseconds(250)
+    var gapWait: Duration = .seconds(2)
+
+    public init(_ log: LiveEventLog, store: any TicketStore, tenants: @escaping @Sendable () -> [String], logger: Logger) {
+        self.log = log
+        self.store = store
+        self.tenants = tenants
+        self.logger = logger
+    }
+
+    public func run() async {
         var cursors: [String: Int] = [:]
         var gaps: [String: ContinuousClock.Instant] = [:]
         var delay = minDelay
-        while !Task.isCancelled {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
             var moved = false
             for tenant in tenants() {
                 do {
-                    guard let cursor = try await start(cursors[tenant], tenant, store) else { continue }
+                    guard let cursor = try await Self.start(cursors[tenant], tenant, store) else { continue }
                     let events = try await store.liveEvents(tenantId: tenant, after: cursor, limit: 500)
                     var next = cursor
                     var accepted: [LiveEvent] = []
@@ -45,7 +58,7 @@ public enum LiveRelay {
                 }
             }
             delay = moved ? minDelay : min(delay * 2, maxDelay)
-            try? await Task.sleep(for: delay)
+            try? await cancelWhenGracefulShutdown { [delay] in try await Task.sleep(for: delay) }
         }
     }
 

@@ -5,12 +5,6 @@ import Foundation
 import Logging
 import Metrics
 
-/// A start-up problem, said plainly.
-public struct SetupError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}
-
 /// Builds the rules engine (loading pack versions from the store on first use) and installs
 /// the shipped packs as stored versions.
 public enum RulesSetup {

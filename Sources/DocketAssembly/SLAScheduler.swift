@@ -1,20 +1,30 @@
 import DocketCore
 import Foundation
 import Logging
+import ServiceLifecycle
 
 /// Fires due SLA warnings and breaches: at once at start (timers that came due while the
 /// server was down), then every second, in batches until none is due. Several instances may
 /// run it on one MongoDB: each timer fires once (a conditional write per ticket).
-public enum SLAScheduler {
+/// Stops at graceful shutdown after the batch it is writing.
+public struct SLAScheduler: Service {
     public static let interval: Duration = .seconds(1)
     public static let batch = 500
 
-    public static func run(_ service: TicketService, logger: Logger) async {
-        while !Task.isCancelled {
+    let service: TicketService
+    let logger: Logger
+
+    public init(service: TicketService, logger: Logger) {
+        self.service = service
+        self.logger = logger
+    }
+
+    public func run() async {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
                 var fired = 0
-                while !Task.isCancelled {
-                    let count = try await service.fireDueSLATimers(limit: batch)
+                while !Task.isShuttingDownGracefully, !Task.isCancelled {
+                    let count = try await service.fireDueSLATimers(limit: Self.batch)
                     fired += count
                     if count == 0 { break }
                 }
@@ -23,7 +33,7 @@ public enum SLAScheduler {
                 // The store is down, most likely: try again on the next tick.
                 logger.warning("SLA scheduler could not run", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: interval)
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: Self.interval) }
         }
     }
 }

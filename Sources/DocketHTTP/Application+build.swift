@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import Prometheus
+import ServiceLifecycle
 
 /// Limits on what a client may send.
 public struct HTTPLimits: Sendable {
@@ -57,7 +58,7 @@ public struct HTTPDependencies: Sendable {
 }
 
 /// The router with every route, and the endpoints the OpenAPI document describes.
-public func buildRouter(_ dependencies: HTTPDependencies, settings: HTTPSettings) throws -> Router<DocketRequestContext> {
+public func httpRouter(_ dependencies: HTTPDependencies, settings: HTTPSettings) throws -> Router<DocketRequestContext> {
     try makeRoutes(dependencies, settings: settings).routes.router
 }
 
@@ -85,9 +86,10 @@ func makeRoutes(_ dependencies: HTTPDependencies, settings: HTTPSettings) throws
     return (routes, upgrades)
 }
 
-/// The Docket server as production runs it; tests build it through the same function.
-public func buildApplication(
-    _ dependencies: HTTPDependencies, settings: HTTPSettings, logger: Logger
+/// The HTTP server with every route and the WebSocket endpoint, running `services` beside it.
+/// The composition root (DocketAssembly's `buildApplication`) calls it; nothing else should.
+public func httpApplication(
+    _ dependencies: HTTPDependencies, settings: HTTPSettings, services: [any Service], logger: Logger
 ) throws -> Application<RouterResponder<DocketRequestContext>> {
     let (routes, upgrades) = try makeRoutes(dependencies, settings: settings)
     let live = settings.live
@@ -103,5 +105,6 @@ public func buildApplication(
         configuration: .init(
             address: .hostname(settings.host, port: settings.port), serverName: "docket",
             availableConnectionsDelegate: .maximum(settings.maxConnections, logger: logger)),
+        services: services,
         logger: logger)
 }

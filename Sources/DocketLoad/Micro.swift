@@ -1,4 +1,5 @@
 import ArgumentParser
+import DocketAssembly
 import DocketCore
 import DocketSQLite
 import Foundation
@@ -46,7 +47,7 @@ struct Micro: AsyncParsableCommand {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("docket-micro-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let sqlite = try SQLiteTicketStore(path: dir.appendingPathComponent("docket.sqlite").path)
+        let sqlite = try DocketSystem.embeddedStore(in: dir)
         let inserts = min(iterations, 5_000)
         var start = clock.now
         var ids: [String] = []

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DocketAssembly
 import DocketCore
 import DocketSQLite
 import Foundation
@@ -16,7 +17,7 @@ struct Seed: AsyncParsableCommand {
     @Option(help: "Texts in this language: es, vi, en.") var language = "es"
 
     func run() async throws {
-        let store = try SQLiteTicketStore(path: URL(fileURLWithPath: dataDir).appendingPathComponent("docket.sqlite").path)
+        let store = try DocketSystem.embeddedStore(in: URL(fileURLWithPath: dataDir))
         guard let tenant = try await store.tenant(id: tenant) else {
             throw ValidationError("no tenant '\(self.tenant)' in \(dataDir): start the server once to create it")
         }

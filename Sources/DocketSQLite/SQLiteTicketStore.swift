@@ -43,6 +43,15 @@ public final class SQLiteTicketStore: TicketStore {
         self.path = path
     }
 
+    /// Checkpoints the WAL and closes every connection (server shutdown). Later calls fail.
+    public func close() throws {
+        do {
+            try pool.close()
+        } catch {
+            throw Self.map(error)
+        }
+    }
+
     /// The migrations applied to this database, in order.
     public func appliedMigrations() async throws -> [String] {
         try await read { db in try SQLiteSchema.migrator.appliedMigrations(db) }

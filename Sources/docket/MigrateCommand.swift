@@ -1,4 +1,5 @@
 import ArgumentParser
+import DocketAssembly
 import DocketCore
 import DocketMongo
 import Foundation
@@ -11,8 +12,7 @@ struct MigrateCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import the old 1-1 chat (sender_id, receiver_id, content, created_at) as tickets: one per customer thread, messages in order. Safe to re-run.")
 
-        @Option(help: "MongoDB URI of the Docket database that also holds the legacy collection (DOCKET_MONGO_URI).")
-        var mongoUri: String?
+        @OptionGroup var store: StoreOptions
         @Option(help: "The legacy collection.")
         var collection: String = "conversations"
         @Option(help: "Tenant the tickets are created in (it must exist: start the server once, or POST /api/v2/tenants).")
@@ -38,23 +38,23 @@ struct MigrateCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            guard let uri = Setting.optional(mongoUri, env: "DOCKET_MONGO_URI") else {
-                throw ValidationError("--mongo-uri (or DOCKET_MONGO_URI) is required")
+            guard case .mongo = try store.configuration().store else {
+                throw ValidationError("--mongo-uri (or DOCKET_MONGO_URI) is required: the Docket database that also holds the legacy collection")
             }
             let staff = try staff()
-            let connection = try MongoConnection(uri: uri, settings: MongoSettings(poolSize: 2))
-            let store = try await MongoTicketStore.open(connection)
-            let importer = LegacyChatImporter(store: store)
-            let (messages, unreadable) = try await importer.readMessages(collection: collection)
-            print("read \(messages.count) messages from \(connection.databaseName).\(collection)\(dryRun ? " (dry run)" : "")")
-            var report = try await importer.run(tenantId: tenant, messages: messages, staffIds: staff, dryRun: dryRun) { done, total in
-                if done == total || done % 100 == 0 { print("threads: \(done)/\(total)") }
+            let (collection, tenant, dryRun) = (collection, tenant, dryRun)
+            try await store.withSystem({ _, options in options.installShippedPacks = false }) { system in
+                guard let importer = system.legacyChatImporter() else { throw ValidationError("the legacy import reads MongoDB: give --mongo-uri") }
+                let (messages, unreadable) = try await importer.readMessages(collection: collection)
+                print("read \(messages.count) messages from \(system.storeLocation).\(collection)\(dryRun ? " (dry run)" : "")")
+                var report = try await importer.run(tenantId: tenant, messages: messages, staffIds: staff, dryRun: dryRun) { done, total in
+                    if done == total || done % 100 == 0 { print("threads: \(done)/\(total)") }
+                }
+                report.skipped = unreadable + report.skipped
+                let reasons = Dictionary(grouping: report.skipped, by: \.reason).mapValues(\.count)
+                for (reason, count) in reasons.sorted(by: { $0.key < $1.key }) { print("skipped \(count): \(reason)") }
+                print(report.summary)
             }
-            report.skipped = unreadable + report.skipped
-            let reasons = Dictionary(grouping: report.skipped, by: \.reason).mapValues(\.count)
-            for (reason, count) in reasons.sorted(by: { $0.key < $1.key }) { print("skipped \(count): \(reason)") }
-            print(report.summary)
-            try await connection.close()
         }
     }
 }

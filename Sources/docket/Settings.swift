@@ -1,88 +1,106 @@
+import ArgumentParser
 import DocketAssembly
-import DocketCore
-import Foundation
-import Logging
 
-/// Resolves a setting from the command line, then the environment, then a default.
-enum Setting {
-    static func value(_ flag: String?, env: String, default fallback: String) -> String {
-        if let flag, !flag.isEmpty { return flag }
-        if let value = ProcessInfo.processInfo.environment[env], !value.isEmpty { return value }
-        return fallback
+/// Flags every command that works on the data accepts: which store, where the packs and the
+/// rules library are. Each is a key of `Configuration.keys` (the README's configuration table).
+struct StoreOptions: ParsableArguments {
+    @Option(help: "Directory for the database and signing key (store.dataDir, DOCKET_DATA_DIR; default ./data).")
+    var dataDir: String?
+    @Option(help: "Directory of industry packs (packs.dir, DOCKET_PACKS_DIR; default ./IndustryPacks).")
+    var packsDir: String?
+    @Option(help: "Pack the 'default' tenant is configured from (tenant.defaultPack, DOCKET_DEFAULT_PACK; default luxfree-solar).")
+    var defaultPack: String?
+    @Option(help: "SQLite durability: normal or full (store.sqlite.durability, DOCKET_SQLITE_DURABILITY; default normal).")
+    var sqliteDurability: String?
+    @Option(help: "Directory of the Rules/ standard library (rules.libraryDir, DOCKET_RULES_DIR; default: Rules next to the packs directory).")
+    var rulesDir: String?
+    @Option(help: "VM instructions one rule evaluation may run (rules.instructionLimit, DOCKET_RULES_INSTRUCTION_LIMIT; default 2000000).")
+    var rulesInstructionLimit: Int?
+    @Option(help: "Memory one rule evaluation may add (rules.memoryLimitBytes, DOCKET_RULES_MEMORY_LIMIT_BYTES; default 8388608).")
+    var rulesMemoryLimitBytes: Int?
+    @Option(help: "Wall-clock limit of one rule evaluation (rules.timeoutMs, DOCKET_RULES_TIMEOUT_MS; default 50).")
+    var rulesTimeoutMs: Int?
+    @Option(help: "MongoDB URI; the database name comes from its path (default docket). Without it, the embedded SQLite store (store.mongo.uri, DOCKET_MONGO_URI).")
+    var mongoUri: String?
+    @Option(help: "MongoDB write concern: majority (w: majority, j: true) or primary (w: 1) (store.mongo.writeConcern, DOCKET_MONGO_WRITE_CONCERN; default majority).")
+    var mongoWriteConcern: String?
+    @Option(help: "MongoDB clients and blocking threads (store.mongo.poolSize, DOCKET_MONGO_POOL_SIZE; default 8).")
+    var mongoPoolSize: Int?
+    @Option(help: "Live events kept per tenant for reconnecting clients (events.retention, DOCKET_EVENTS_RETENTION; default 10000).")
+    var eventsRetention: Int?
+    @Option(help: "Log level: trace, debug, info, notice, warning, error (log.level, DOCKET_LOG_LEVEL; default info).")
+    var logLevel: String?
+
+    var flags: [String: String] {
+        var flags: [String: String] = [:]
+        flags["store.dataDir"] = dataDir
+        flags["packs.dir"] = packsDir
+        flags["tenant.defaultPack"] = defaultPack
+        flags["store.sqlite.durability"] = sqliteDurability
+        flags["rules.libraryDir"] = rulesDir
+        flags["rules.instructionLimit"] = rulesInstructionLimit.map(String.init)
+        flags["rules.memoryLimitBytes"] = rulesMemoryLimitBytes.map(String.init)
+        flags["rules.timeoutMs"] = rulesTimeoutMs.map(String.init)
+        flags["store.mongo.uri"] = mongoUri
+        flags["store.mongo.writeConcern"] = mongoWriteConcern
+        flags["store.mongo.poolSize"] = mongoPoolSize.map(String.init)
+        flags["events.retention"] = eventsRetention.map(String.init)
+        flags["log.level"] = logLevel
+        return flags
     }
 
-    /// The flag, else a non-empty environment variable, else nil.
-    static func optional(_ flag: String?, env: String) -> String? {
-        if let flag, !flag.isEmpty { return flag }
-        guard let text = ProcessInfo.processInfo.environment[env], !text.isEmpty else { return nil }
-        return text
+    func configuration(_ more: [String: String] = [:]) throws -> Configuration {
+        try Configuration(flags: flags.merging(more) { $1 })
     }
 
-    static func integer(_ flag: Int?, env: String, default fallback: Int, name: String) throws -> Int {
-        if let flag { return flag }
-        guard let text = ProcessInfo.processInfo.environment[env], !text.isEmpty else { return fallback }
-        guard let value = Int(text) else { throw SetupError("\(env) (\(name)) must be an integer, got '\(text)'") }
-        return value
+    /// Opens the system for a command (shipped packs installed, one rules worker), runs `body`
+    /// and closes the store whatever happens.
+    func withSystem<T>(
+        _ configure: (inout Configuration, inout AssemblyOptions) -> Void = { _, _ in },
+        _ body: (DocketSystem) async throws -> T
+    ) async throws -> T {
+        var configuration = try configuration()
+        var options = AssemblyOptions.command
+        configure(&configuration, &options)
+        return try await DocketSystem.open(configuration, options: options).use(body)
     }
 }
 
-/// The data directory: the SQLite database and the token signing key.
-struct DataDirectory {
-    let url: URL
+/// Flags only the server has: its address, limits and WebSocket settings.
+struct ServerOptions: ParsableArguments {
+    @Option(help: "Address to listen on (http.host, DOCKET_HOST; default 127.0.0.1).")
+    var host: String?
+    @Option(help: "Port to listen on (http.port, DOCKET_PORT; default 8080).")
+    var port: Int?
+    @Option(help: "Largest request body in bytes (http.maxBodyBytes, DOCKET_MAX_BODY_BYTES; default 1048576).")
+    var maxBodyBytes: Int?
+    @Option(help: "Most connections served at once; more wait in the backlog (http.maxConnections, DOCKET_MAX_CONNECTIONS; default 1024).")
+    var maxConnections: Int?
+    @Option(help: "Seconds a stopping server (SIGTERM, SIGINT) lets in-flight requests finish (http.shutdownGraceSeconds, DOCKET_SHUTDOWN_GRACE; default 10).")
+    var shutdownGrace: Int?
+    @Option(help: "WebSocket connections per tenant (ws.maxConnectionsPerTenant, DOCKET_WS_MAX_CONNECTIONS_PER_TENANT; default 10000).")
+    var wsMaxConnectionsPerTenant: Int?
+    @Option(help: "Frames waiting for one WebSocket client before it is dropped with 4409 (ws.queueLimit, DOCKET_WS_QUEUE_LIMIT; default 512).")
+    var wsQueueLimit: Int?
+    @Option(help: "Largest WebSocket frame a client may send (ws.maxFrameBytes, DOCKET_WS_MAX_FRAME_BYTES; default 65536).")
+    var wsMaxFrameBytes: Int?
+    @Option(help: "WebSocket ping period in seconds; an unanswered ping drops the peer (ws.pingIntervalSeconds, DOCKET_WS_PING_INTERVAL; default 30).")
+    var wsPingInterval: Int?
+    @Option(help: "Seconds without a frame from a WebSocket client before it is closed with 4410 (ws.idleTimeoutSeconds, DOCKET_WS_IDLE_TIMEOUT; default 300).")
+    var wsIdleTimeout: Int?
 
-    init(path: String) { url = URL(fileURLWithPath: path).standardizedFileURL }
-
-    var databasePath: String { url.appendingPathComponent("docket.sqlite").path }
-    var keyURL: URL { url.appendingPathComponent("jwt-secret") }
-
-    /// Creates the directory if needed; returns whether it was created.
-    @discardableResult
-    func prepare() throws -> Bool {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw SetupError("\(url.path) exists and is not a directory") }
-            return false
-        }
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        return true
-    }
-
-    /// The HS256 secret: `DOCKET_JWT_SECRET` if set, else the data dir's key file, created on first use.
-    func signingSecret(logger: Logger?) throws -> [UInt8] {
-        if let secret = ProcessInfo.processInfo.environment["DOCKET_JWT_SECRET"], !secret.isEmpty {
-            guard secret.utf8.count >= 32 else { throw SetupError("DOCKET_JWT_SECRET (auth.jwtSecret) must be at least 32 bytes") }
-            logger?.info("token signing key from DOCKET_JWT_SECRET")
-            return Array(secret.utf8)
-        }
-        if let text = try? String(contentsOf: keyURL, encoding: .utf8) {
-            let hex = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard let bytes = Self.bytes(hex: hex), bytes.count >= 32 else {
-                throw SetupError("\(keyURL.path) must hold at least 32 bytes as hex")
-            }
-            logger?.info("token signing key loaded", metadata: ["path": "\(keyURL.path)"])
-            return bytes
-        }
-        try prepare()
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let hex = bytes.map { String(format: "%02x", $0) }.joined()
-        guard FileManager.default.createFile(atPath: keyURL.path, contents: Data((hex + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw SetupError("cannot write \(keyURL.path)")
-        }
-        logger?.info("token signing key created", metadata: ["path": "\(keyURL.path)"])
-        return bytes
-    }
-
-    static func bytes(hex: String) -> [UInt8]? {
-        guard hex.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        var index = hex.startIndex
-        while index < hex.endIndex {
-            let next = hex.index(index, offsetBy: 2)
-            guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
-            out.append(byte)
-            index = next
-        }
-        return out
+    var flags: [String: String] {
+        var flags: [String: String] = [:]
+        flags["http.host"] = host
+        flags["http.port"] = port.map(String.init)
+        flags["http.maxBodyBytes"] = maxBodyBytes.map(String.init)
+        flags["http.maxConnections"] = maxConnections.map(String.init)
+        flags["http.shutdownGraceSeconds"] = shutdownGrace.map(String.init)
+        flags["ws.maxConnectionsPerTenant"] = wsMaxConnectionsPerTenant.map(String.init)
+        flags["ws.queueLimit"] = wsQueueLimit.map(String.init)
+        flags["ws.maxFrameBytes"] = wsMaxFrameBytes.map(String.init)
+        flags["ws.pingIntervalSeconds"] = wsPingInterval.map(String.init)
+        flags["ws.idleTimeoutSeconds"] = wsIdleTimeout.map(String.init)
+        return flags
     }
 }

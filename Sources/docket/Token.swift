@@ -1,6 +1,6 @@
 import ArgumentParser
+import DocketAssembly
 import DocketCore
-import DocketHTTP
 import Foundation
 
 struct Token: AsyncParsableCommand {
@@ -12,16 +12,14 @@ struct Token: AsyncParsableCommand {
     var role: String
     @Option(help: "Agent id (admin, agent) or customer id (customer).")
     var subject: String
-    @Option(help: "Data directory holding the signing key (DOCKET_DATA_DIR; default ./data).")
-    var dataDir: String?
     @Option(help: "Lifetime, e.g. 30m, 1h, 7d.")
     var ttl: String = "1h"
+    @OptionGroup var store: StoreOptions
 
     func run() async throws {
         guard let role = Role(rawValue: role) else { throw ValidationError("--role must be platform, admin, agent or customer") }
         guard let seconds = DurationText.parse(ttl) else { throw ValidationError("--ttl must be a duration such as 30m, 1h or 7d") }
-        let directory = DataDirectory(path: Setting.value(dataDir, env: "DOCKET_DATA_DIR", default: "./data"))
-        let authority = try await TokenAuthority(secret: try directory.signingSecret(logger: nil))
+        let authority = try await DocketSystem.tokenAuthority(try store.configuration())
         let token = try await authority.issue(Principal(tenantId: tenant, role: role, subject: subject), ttl: TimeInterval(seconds))
         print(token)
     }

@@ -16,10 +16,10 @@ struct DurabilityTests {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("docket")
     }
 
-    static func start(dataDir: URL, port: Int) throws -> Process {
+    static func start(dataDir: URL, port: Int, extra: [String] = []) throws -> Process {
         let process = Process()
         process.executableURL = binary
-        process.arguments = ["serve", "--port", "\(port)", "--data-dir", dataDir.path, "--packs-dir", packsRoot.path, "--log-level", "warning"]
+        process.arguments = ["serve", "--port", "\(port)", "--data-dir", dataDir.path, "--packs-dir", packsRoot.path, "--log-level", "warning"] + extra
         var environment = ProcessInfo.processInfo.environment
         environment["DOCKET_JWT_SECRET"] = secret
         process.environment = environment

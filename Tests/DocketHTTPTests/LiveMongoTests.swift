@@ -12,21 +12,19 @@ import Testing
 
 /// One `docket serve` instance as the composition root builds it, on a shared MongoDB.
 struct MongoInstance: @unchecked Sendable {
+    let system: DocketSystem
     let app: Application<RouterResponder<DocketRequestContext>>
-    let service: TicketService
-    let hub: LiveHub
-    let relay: Task<Void, Never>
+    var service: TicketService { system.service }
 
-    init(store: MongoTicketStore, tokens: TokenAuthority, name: String) {
-        let log = LiveEventLog(store: store, settings: LiveEventSettings(origin: name))
-        service = TicketService(store: store, tenantCacheSeconds: 0, live: log)
-        hub = LiveHub(settings: LiveSettings())
-        log.addSink(hub)
-        let hub = hub
-        relay = Task { await LiveRelay.run(log, store: store, tenants: { hub.activeTenants }, logger: Logger(label: name)) }
-        app = try! buildApplication(
-            HTTPDependencies(service: service, tokens: tokens, metrics: PrometheusCollectorRegistry(), storeKind: "mongodb", hub: hub),
-            settings: HTTPSettings(port: 0), logger: Logger(label: name))
+    init(uri: String, name: String) async throws {
+        var options = AssemblyOptions()
+        options.tenantCacheSeconds = 0
+        options.installShippedPacks = false
+        options.provisionDefaultTenant = false
+        options.instanceName = name
+        options.ruleWorkers = 1
+        options.logger = Logger(label: name)
+        (system, app) = try await buildApplication(try TestApp.configuration(["store.mongo.uri": uri, "store.mongo.poolSize": "4"]), options: options)
     }
 }
 
@@ -39,16 +37,12 @@ struct LiveMongoTests {
             #expect(ProcessInfo.processInfo.environment["CI"] == nil, "CI must run this against the MongoDB stand-in")
             return
         }
-        let connection = try MongoConnection(uri: uri, settings: MongoSettings(poolSize: 4, serverSelectionTimeoutMS: 3_000))
+        // Both instances on one fresh database: the URI's path names it.
         let database = "docket_live_\(UUID().uuidString.prefix(8).lowercased())"
-        let store = try await MongoTicketStore.open(connection, database: database)
-        let tokens = try await TokenAuthority(secret: Array("test-secret-test-secret-test-secret!".utf8))
-        let a = MongoInstance(store: store, tokens: tokens, name: "instance-a")
-        let b = MongoInstance(store: store, tokens: tokens, name: "instance-b")
-        defer {
-            a.relay.cancel()
-            b.relay.cancel()
-        }
+        let shared = try #require(Self.withDatabase(uri, database))
+        let a = try await MongoInstance(uri: shared, name: "instance-a")
+        let b = try await MongoInstance(uri: shared, name: "instance-b")
+        let tokens = a.system.tokens
         let pack = try PackLoader(root: packsRoot).loadAll("luxfree-solar").manifest
         _ = try await a.service.provisionTenant(id: "default", name: "LUXFREE", pack: pack)
         let admin = try await tokens.issue(Principal(tenantId: "default", role: .admin, subject: "boss"), ttl: 600)
@@ -100,6 +94,14 @@ struct LiveMongoTests {
                 for ws in [onA, onB, replay] { await ws.close() }
             }
         }
-        try await connection.close()
+        try await a.system.close()
+        try await b.system.close()
+    }
+
+    /// `uri` with its database path set to `database`.
+    static func withDatabase(_ uri: String, _ database: String) -> String? {
+        guard var parts = URLComponents(string: uri) else { return nil }
+        parts.path = "/" + database
+        return parts.string
     }
 }

@@ -3,7 +3,6 @@ import DocketCore
 import DocketHTTP
 import DocketPacks
 import DocketRules
-import DocketSQLite
 import DocketTestSupport
 import Foundation
 import HTTPTypes
@@ -17,54 +16,59 @@ import Testing
 let packsRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("IndustryPacks")
 
-/// A Docket app on a fresh SQLite store in a temporary directory, with tenants
-/// `default` and `acme` from the LUXFREE pack and a clock tests can move.
+/// A Docket app built by the composition root on a fresh SQLite store in a temporary
+/// directory, with tenants `default` and `acme` from the LUXFREE pack and a clock tests can move.
 // Test-only: the router is built once and only read afterwards.
 struct TestApp: @unchecked Sendable {
-    let service: TicketService
-    let tokens: TokenAuthority
+    let system: DocketSystem
     let clock: ManualClock
-    let engine: LuaRuleEngine
     let app: Application<RouterResponder<DocketRequestContext>>
     let router: Router<DocketRequestContext>
-    let hub: LiveHub
-    let store: SQLiteTicketStore
+
+    var service: TicketService { system.service }
+    var tokens: TokenAuthority { system.tokens }
+    var engine: LuaRuleEngine { system.engine }
+    var hub: LiveHub { system.hub }
+    var store: any TicketStore { system.store }
 
     static let start = Date(timeIntervalSince1970: 1_795_000_000)  // 2026-11-18
+    static let secret = "test-secret-test-secret-test-secret!"
+
+    /// The configuration a test server starts from: scratch data directory, the repository's packs.
+    static func configuration(_ flags: [String: String] = [:]) throws -> Configuration {
+        try Configuration(
+            flags: ["store.dataDir": try Scratch.directory("http").path, "packs.dir": packsRoot.path].merging(flags) { $1 },
+            environment: ["DOCKET_JWT_SECRET": secret])
+    }
 
     init(
         maxBodyBytes: Int = 64 * 1024, maxConnections: Int = 1024, port: Int = 0, clock: ManualClock = ManualClock(TestApp.start),
         ruleOverrides: [String: String] = [:], installShippedPacks: Bool = false, live: LiveSettings = .init(), retainedEvents: Int = 10_000
     ) async throws {
-        let dir = try Scratch.directory("http")
-        let store = try SQLiteTicketStore(path: dir.appendingPathComponent("docket.sqlite").path)
-        self.store = store
-        self.clock = clock
+        var configuration = try Self.configuration([
+            "http.port": "\(port)", "http.maxBodyBytes": "\(maxBodyBytes)", "http.maxConnections": "\(maxConnections)",
+            "events.retention": "\(retainedEvents)",
+        ])
+        configuration.http.live = live
         let loaded = try PackLoader(root: packsRoot).loadAll("luxfree-solar")
         var sources = loaded.ruleSources
         sources.merge(ruleOverrides) { $1 }
-        let inspector = try BundleInspector(rulesRoot: packsRoot.deletingLastPathComponent().appendingPathComponent("Rules"), limits: RuleLimits())
+        var options = AssemblyOptions()
+        options.clock = clock
+        options.tenantCacheSeconds = 0
         // LUXFREE is preloaded (with any overridden rules); other versions load from the store on first use.
-        let engine = try LuaRuleEngine(
-            packs: [RulePack(manifest: loaded.manifest, sources: sources, location: loaded.location)],
-            standardLibrary: inspector.library, workers: 2,
-            source: { packId, version in try await store.packVersion(packId: packId, version: version).map(RulesSetup.rulePack) })
-        self.engine = engine
-        let log = LiveEventLog(store: store, settings: LiveEventSettings(retainedPerTenant: retainedEvents))
-        service = TicketService(store: store, clock: clock, tenantCacheSeconds: 0, rules: engine, packInspector: inspector, live: log)
-        hub = LiveHub(settings: live)
-        log.addSink(hub)
-        if installShippedPacks {
-            try await RulesSetup.installShipped(PackLoader(root: packsRoot), service: service, required: nil, logger: Logger(label: "test"))
-        }
-        tokens = try await TokenAuthority(secret: Array("test-secret-test-secret-test-secret!".utf8))
-        let pack = loaded.manifest
-        _ = try await service.provisionTenant(id: "default", name: "LUXFREE", pack: pack)
-        _ = try await service.provisionTenant(id: "acme", name: "Acme", pack: pack)
-        let dependencies = HTTPDependencies(service: service, tokens: tokens, metrics: PrometheusCollectorRegistry(), storeKind: "sqlite", hub: hub)
-        let settings = HTTPSettings(port: port, limits: HTTPLimits(maxBodyBytes: maxBodyBytes), maxConnections: maxConnections, live: live)
-        app = try buildApplication(dependencies, settings: settings, logger: Logger(label: "test"))
-        router = try buildRouter(dependencies, settings: settings)
+        options.preloadedPacks = [RulePack(manifest: loaded.manifest, sources: sources, location: loaded.location)]
+        options.ruleWorkers = 2
+        options.installShippedPacks = installShippedPacks
+        options.provisionDefaultTenant = false
+        options.logger = Logger(label: "test")
+        let (system, app) = try await buildApplication(configuration, options: options)
+        self.system = system
+        self.app = app
+        self.clock = clock
+        router = try system.router()
+        _ = try await service.provisionTenant(id: "default", name: "LUXFREE", pack: loaded.manifest)
+        _ = try await service.provisionTenant(id: "acme", name: "Acme", pack: loaded.manifest)
     }
 
     func token(_ role: Role, _ subject: String, tenant: String = "default", ttl: TimeInterval = 3600) async throws -> String {

@@ -22,7 +22,7 @@ public final class LiveEventLog: @unchecked Sendable {
     private let lock = NSLock()
     private var sinks: [any LiveEventSink] = []
     /// Events of concurrent changes waiting for the next group write, with who waits for them.
-    private var waiting: [(events: [LiveEvent], done: CheckedContinuation<Void, Never>?)] = []
+    private var waiting: [(events: [LiveEvent], done: CheckedContinuation<Bool, Never>?)] = []
     private var flushing = false
     let store: any TicketStore
     public let settings: LiveEventSettings
@@ -60,32 +60,35 @@ public final class LiveEventLog: @unchecked Sendable {
             deliver(events)
             return
         }
-        let lead: Bool = lock.withLock {
+        // Either this caller leads (nobody is writing: it writes everything waiting, its own
+        // events included) or it waits for the writer to take its events; the writer resumes it
+        // with `false`. Leading is decided under the lock, so no event is left without a writer.
+        let leadNow: Bool = lock.withLock {
             if flushing { return false }
             flushing = true
             waiting.append((events, nil))
             return true
         }
-        guard lead else {
-            await withCheckedContinuation { continuation in
-                let flushNow: Bool = lock.withLock {
+        if leadNow { return await flush() }
+        let lead: Bool = await withCheckedContinuation { continuation in
+            let lead: Bool = lock.withLock {
+                if flushing {
                     waiting.append((events, continuation))
-                    // The writer finished between our two looks: write ourselves.
-                    if flushing { return false }
-                    flushing = true
-                    return true
+                    return false
                 }
-                if flushNow { Task { await self.flush() } }
+                flushing = true
+                waiting.append((events, nil))
+                return true
             }
-            return
+            if lead { continuation.resume(returning: true) }
         }
-        await flush()
+        if lead { await flush() }
     }
 
     /// Writes and delivers what is waiting until nothing is.
     private func flush() async {
         while true {
-            let batch: [(events: [LiveEvent], done: CheckedContinuation<Void, Never>?)] = lock.withLock {
+            let batch: [(events: [LiveEvent], done: CheckedContinuation<Bool, Never>?)] = lock.withLock {
                 defer { waiting = [] }
                 if waiting.isEmpty { flushing = false }
                 return waiting
@@ -108,7 +111,7 @@ public final class LiveEventLog: @unchecked Sendable {
                 }
                 deliver(events)
             }
-            for entry in batch { entry.done?.resume() }
+            for entry in batch { entry.done?.resume(returning: false) }
         }
     }
 

@@ -46,6 +46,8 @@ public struct LiveSettings: Sendable {
 
 /// Close codes the endpoint uses besides the protocol's own (1000 normal, 1009 too big).
 public enum LiveCloseCode: UInt16, Sendable {
+    /// The server is stopping (graceful shutdown); reconnect to another instance or later.
+    case goingAway = 1001
     case unauthorized = 4401
     case authTimeout = 4408
     case tooSlow = 4409
@@ -219,12 +221,11 @@ final class LiveConnection: @unchecked Sendable {
 /// Fans live events out to this instance's WebSocket clients, per tenant. Frames are built once
 /// per event and room, whatever the number of clients.
 public final class LiveHub: LiveEventSink, @unchecked Sendable {
-    // `tenants`, `pending` and `sweeper` are guarded by `lock`.
+    // `tenants` and `pending` are guarded by `lock`.
     private let lock = NSLock()
     private var tenants: [String: [String: LiveConnection]] = [:]
     /// Connections that have not authenticated yet.
     private var pending: [String: LiveConnection] = [:]
-    private var sweeper: Task<Void, Never>?
     let settings: LiveSettings
     let connectionsGauge = Gauge(label: "docket_ws_connections")
     let delivered = Counter(label: "docket_ws_frames_total")
@@ -242,17 +243,7 @@ public final class LiveHub: LiveEventSink, @unchecked Sendable {
 
     /// A new connection, waiting for its credential.
     func accept(_ connection: LiveConnection) {
-        lock.withLock {
-            pending[connection.key] = connection
-            if sweeper == nil {
-                sweeper = Task { [weak self] in
-                    while !Task.isCancelled {
-                        try? await Task.sleep(for: .seconds(1))
-                        self?.sweep()
-                    }
-                }
-            }
-        }
+        lock.withLock { pending[connection.key] = connection }
     }
 
     /// Moves the connection into its tenant; false at the tenant's connection limit.
@@ -282,10 +273,15 @@ public final class LiveHub: LiveEventSink, @unchecked Sendable {
         connectionsGauge.record(count)
     }
 
-    /// Closes connections that did not authenticate in time, and idle ones.
-    func sweep() {
+    /// Closes connections that did not authenticate in time, and idle ones; with `force`, cuts
+    /// off every connection still open (the end of a shutdown).
+    func sweep(force: Bool = false) {
         let now = ContinuousClock.now
         let (waiting, live) = lock.withLock { (Array(pending.values), tenants.values.flatMap(\.values)) }
+        if force {
+            for connection in waiting + live { connection.abort() }
+            return
+        }
         for connection in waiting where now - connection.opened > .seconds(settings.authTimeoutSeconds) {
             connection.close(.authTimeout, "no credential within \(settings.authTimeoutSeconds) s")
         }
@@ -298,13 +294,14 @@ public final class LiveHub: LiveEventSink, @unchecked Sendable {
         }
     }
 
-    /// Stops the sweeper (server shutdown).
-    public func shutdown() {
-        lock.withLock {
-            sweeper?.cancel()
-            sweeper = nil
-        }
+    /// Tells every connection, authenticated or not, to close with `code`.
+    func closeAll(_ code: LiveCloseCode, _ reason: String) {
+        let all = lock.withLock { Array(pending.values) + tenants.values.flatMap(\.values) }
+        for connection in all { connection.close(code, reason) }
     }
+
+    /// Connections open now, authenticated or not.
+    var openConnections: Int { lock.withLock { pending.count + tenants.values.reduce(0) { $0 + $1.count } } }
 
     public func deliver(_ events: [LiveEvent]) {
         for event in events {

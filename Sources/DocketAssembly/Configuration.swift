@@ -1,0 +1,175 @@
+import DocketHTTP
+import DocketMongo
+import DocketRules
+import DocketSQLite
+import Foundation
+import Logging
+
+/// One setting of the server: its dotted key, command-line flag, environment variable and default.
+/// `Configuration.keys` lists them all; the README's configuration table is checked against it.
+public struct ConfigurationKey: Sendable, Equatable {
+    public let name: String
+    /// The long flag without `--`; nil when the setting comes from the environment only.
+    public let flag: String?
+    public let environment: String
+    /// The default as text; nil when there is none (the setting is optional).
+    public let fallback: String?
+
+    init(_ name: String, flag: String?, env: String, _ fallback: String?) {
+        self.name = name
+        self.flag = flag
+        self.environment = env
+        self.fallback = fallback
+    }
+}
+
+/// Which store the system runs on.
+public enum StoreChoice: Sendable, Equatable {
+    /// The embedded store: `<dataDir>/docket.sqlite`.
+    case sqlite(durability: SQLiteTicketStore.Durability)
+    case mongo(uri: String, writeConcern: MongoWriteConcern, poolSize: Int)
+}
+
+/// Everything the server is configured with, read once: command line, then environment, then default.
+public struct Configuration: Sendable {
+    public var http: HTTPSettings
+    /// Holds the SQLite database and the token signing key.
+    public var dataDirectory: URL
+    public var packsDirectory: URL
+    public var rulesDirectory: URL
+    /// The pack the `default` tenant is configured from.
+    public var defaultPack: String
+    public var store: StoreChoice
+    public var ruleLimits: RuleLimits
+    /// Live events kept per tenant for reconnecting clients.
+    public var eventsRetention: Int
+    public var logLevel: Logger.Level
+    /// How long a stopping server lets in-flight requests finish before it cancels them.
+    public var shutdownGrace: Duration
+    /// `DOCKET_JWT_SECRET`: when set, tokens are signed with it instead of the data directory's key.
+    public var jwtSecret: String?
+
+    public static let keys: [ConfigurationKey] = [
+        .init("http.host", flag: "host", env: "DOCKET_HOST", "127.0.0.1"),
+        .init("http.port", flag: "port", env: "DOCKET_PORT", "8080"),
+        .init("http.maxBodyBytes", flag: "max-body-bytes", env: "DOCKET_MAX_BODY_BYTES", "1048576"),
+        .init("http.maxConnections", flag: "max-connections", env: "DOCKET_MAX_CONNECTIONS", "1024"),
+        .init("http.shutdownGraceSeconds", flag: "shutdown-grace", env: "DOCKET_SHUTDOWN_GRACE", "10"),
+        .init("store.dataDir", flag: "data-dir", env: "DOCKET_DATA_DIR", "./data"),
+        .init("store.sqlite.durability", flag: "sqlite-durability", env: "DOCKET_SQLITE_DURABILITY", "normal"),
+        .init("packs.dir", flag: "packs-dir", env: "DOCKET_PACKS_DIR", "./IndustryPacks"),
+        .init("tenant.defaultPack", flag: "default-pack", env: "DOCKET_DEFAULT_PACK", "luxfree-solar"),
+        .init("auth.jwtSecret", flag: nil, env: "DOCKET_JWT_SECRET", nil),
+        .init("rules.libraryDir", flag: "rules-dir", env: "DOCKET_RULES_DIR", nil),
+        .init("rules.instructionLimit", flag: "rules-instruction-limit", env: "DOCKET_RULES_INSTRUCTION_LIMIT", "2000000"),
+        .init("rules.memoryLimitBytes", flag: "rules-memory-limit-bytes", env: "DOCKET_RULES_MEMORY_LIMIT_BYTES", "8388608"),
+        .init("rules.timeoutMs", flag: "rules-timeout-ms", env: "DOCKET_RULES_TIMEOUT_MS", "50"),
+        .init("store.mongo.uri", flag: "mongo-uri", env: "DOCKET_MONGO_URI", nil),
+        .init("store.mongo.writeConcern", flag: "mongo-write-concern", env: "DOCKET_MONGO_WRITE_CONCERN", "majority"),
+        .init("store.mongo.poolSize", flag: "mongo-pool-size", env: "DOCKET_MONGO_POOL_SIZE", "8"),
+        .init("events.retention", flag: "events-retention", env: "DOCKET_EVENTS_RETENTION", "10000"),
+        .init("ws.maxConnectionsPerTenant", flag: "ws-max-connections-per-tenant", env: "DOCKET_WS_MAX_CONNECTIONS_PER_TENANT", "10000"),
+        .init("ws.queueLimit", flag: "ws-queue-limit", env: "DOCKET_WS_QUEUE_LIMIT", "512"),
+        .init("ws.maxFrameBytes", flag: "ws-max-frame-bytes", env: "DOCKET_WS_MAX_FRAME_BYTES", "65536"),
+        .init("ws.pingIntervalSeconds", flag: "ws-ping-interval", env: "DOCKET_WS_PING_INTERVAL", "30"),
+        .init("ws.idleTimeoutSeconds", flag: "ws-idle-timeout", env: "DOCKET_WS_IDLE_TIMEOUT", "300"),
+        .init("log.level", flag: "log-level", env: "DOCKET_LOG_LEVEL", "info"),
+    ]
+
+    /// Reads every key: `flags` (by key name, as given on the command line) first, then
+    /// `environment`, then the default. Values out of range are refused with the key's name.
+    public init(flags: [String: String] = [:], environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        let source = Source(flags: flags, environment: environment)
+        http = HTTPSettings(
+            host: try source.text("http.host"), port: try source.integer("http.port", in: 0...65_535),
+            limits: HTTPLimits(maxBodyBytes: try source.integer("http.maxBodyBytes", in: 1024...Int(Int32.max))),
+            maxConnections: try source.integer("http.maxConnections", in: 1...1_000_000))
+        http.live = LiveSettings(
+            maxConnectionsPerTenant: try source.integer("ws.maxConnectionsPerTenant", in: 1...10_000_000),
+            queueLimit: try source.integer("ws.queueLimit", in: 16...1_000_000),
+            maxFrameBytes: try source.integer("ws.maxFrameBytes", in: 1024...(16 << 20)),
+            pingIntervalSeconds: try source.integer("ws.pingIntervalSeconds", in: 1...86_400),
+            idleTimeoutSeconds: try source.integer("ws.idleTimeoutSeconds", in: 5...86_400 * 7))
+        shutdownGrace = .seconds(try source.integer("http.shutdownGraceSeconds", in: 0...3_600))
+        dataDirectory = URL(fileURLWithPath: try source.text("store.dataDir")).standardizedFileURL
+        packsDirectory = URL(fileURLWithPath: try source.text("packs.dir")).standardizedFileURL
+        rulesDirectory = URL(fileURLWithPath: source.optional("rules.libraryDir")
+            ?? packsDirectory.deletingLastPathComponent().appendingPathComponent("Rules").path).standardizedFileURL
+        defaultPack = try source.text("tenant.defaultPack")
+        ruleLimits = RuleLimits(
+            instructionLimit: Int64(try source.integer("rules.instructionLimit", in: 1000...Int(Int32.max))),
+            memoryLimitBytes: try source.integer("rules.memoryLimitBytes", in: 65_536...(1 << 30)),
+            timeoutMs: try source.integer("rules.timeoutMs", in: 1...60_000))
+        eventsRetention = try source.integer("events.retention", in: 100...10_000_000)
+        let levelName = try source.text("log.level")
+        guard let level = Logger.Level(rawValue: levelName) else {
+            throw SetupError("log.level must be trace, debug, info, notice, warning or error, got '\(levelName)'")
+        }
+        logLevel = level
+        if let uri = source.optional("store.mongo.uri") {
+            let concernName = try source.text("store.mongo.writeConcern")
+            guard let concern = MongoWriteConcern(rawValue: concernName) else {
+                throw SetupError("store.mongo.writeConcern must be majority or primary, got '\(concernName)'")
+            }
+            store = .mongo(uri: uri, writeConcern: concern, poolSize: try source.integer("store.mongo.poolSize", in: 1...256))
+        } else {
+            let durabilityName = try source.text("store.sqlite.durability")
+            guard let durability = SQLiteTicketStore.Durability(rawValue: durabilityName) else {
+                throw SetupError("store.sqlite.durability must be normal or full, got '\(durabilityName)'")
+            }
+            store = .sqlite(durability: durability)
+        }
+        jwtSecret = source.optional("auth.jwtSecret")
+        if let jwtSecret, jwtSecret.utf8.count < 32 {
+            throw SetupError("DOCKET_JWT_SECRET (auth.jwtSecret) must be at least 32 bytes")
+        }
+    }
+
+    /// The SQLite database file in the data directory.
+    public var databasePath: String { dataDirectory.appendingPathComponent("docket.sqlite").path }
+
+    /// Looks a key up in the flags, the environment and the defaults.
+    struct Source {
+        let flags: [String: String]
+        let environment: [String: String]
+
+        func key(_ name: String) -> ConfigurationKey {
+            guard let key = Configuration.keys.first(where: { $0.name == name }) else { preconditionFailure("unknown key \(name)") }
+            return key
+        }
+
+        /// The flag, else a non-empty environment variable, else nil (no default).
+        func given(_ name: String) -> (value: String, from: String)? {
+            let key = key(name)
+            if let flag = flags[name], !flag.isEmpty { return (flag, key.flag.map { "--\($0)" } ?? name) }
+            if let value = environment[key.environment], !value.isEmpty { return (value, key.environment) }
+            return nil
+        }
+
+        func optional(_ name: String) -> String? { given(name)?.value }
+
+        func text(_ name: String) throws -> String {
+            if let value = given(name)?.value { return value }
+            guard let fallback = key(name).fallback else { throw SetupError("\(name) has no value") }
+            return fallback
+        }
+
+        func integer(_ name: String, in range: ClosedRange<Int>) throws -> Int {
+            let fallback = given(name)
+            let (text, from) = try fallback ?? (self.text(name), "the default")
+            guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else {
+                throw SetupError("\(name) (\(from)) must be an integer, got '\(text)'")
+            }
+            guard range.contains(value) else {
+                throw SetupError("\(name) (\(from)) must be between \(range.lowerBound) and \(range.upperBound), got \(value)")
+            }
+            return value
+        }
+    }
+}
+
+/// A start-up problem, said plainly.
+public struct SetupError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

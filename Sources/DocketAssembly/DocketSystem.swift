@@ -1,0 +1,314 @@
+import DocketCore
+import DocketHTTP
+import DocketMongo
+import DocketPacks
+import DocketRules
+import DocketSQLite
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+
+/// What differs between the server, a CLI command and a test; production uses the defaults.
+public struct AssemblyOptions: Sendable {
+    public var clock: any WallClock = SystemClock()
+    /// How long tenants and agents are cached (0 in tests that change them behind the service).
+    public var tenantCacheSeconds: TimeInterval = 5
+    /// Packs the rules engine holds from the start, besides the versions it loads from the store.
+    public var preloadedPacks: [RulePack] = []
+    public var ruleWorkers = ProcessInfo.processInfo.activeProcessorCount
+    /// Store every valid pack of `packs.dir` as a shipped version at start.
+    public var installShippedPacks = true
+    /// Create (or upgrade) the tenant `default` from `tenant.defaultPack`.
+    public var provisionDefaultTenant = true
+    /// Where `/metrics` reads from; `DocketSystem.bootstrap` installs one as the process's factory.
+    public var metrics = PrometheusCollectorRegistry()
+    /// Names this instance in the live events it stores (random unless given).
+    public var instanceName: String?
+    public var logger = Logger(label: "docket")
+
+    public init() {}
+
+    /// For CLI commands that work on the data and exit: one rules worker, warnings only.
+    public static var command: AssemblyOptions {
+        var options = AssemblyOptions()
+        options.ruleWorkers = 1
+        options.provisionDefaultTenant = false
+        var logger = Logger(label: "docket")
+        logger.logLevel = .warning
+        options.logger = logger
+        return options
+    }
+}
+
+/// The composition root: turns a `Configuration` into a running Docket — the store (SQLite or
+/// MongoDB), the rules engine, the event log, the service, the WebSocket hub and the HTTP
+/// application, with every long-lived part a swift-service-lifecycle `Service`. `docket serve`,
+/// the CLI commands and the HTTP tests all build the system here.
+public final class DocketSystem: Sendable {
+    public static let version = "0.1.0"
+
+    public let configuration: Configuration
+    public let store: any TicketStore
+    /// `sqlite` or `mongodb`, as `/health` shows it.
+    public let storeKind: String
+    public let service: TicketService
+    public let engine: LuaRuleEngine
+    public let inspector: BundleInspector
+    public let tokens: TokenAuthority
+    public let hub: LiveHub
+    public let events: LiveEventLog
+    public let logger: Logger
+    let options: AssemblyOptions
+    let closing: StoreClosing
+
+    /// Opens the store and builds everything around it; installs the shipped packs and the
+    /// default tenant as `options` say.
+    public static func open(_ configuration: Configuration, options: AssemblyOptions = .init()) async throws -> DocketSystem {
+        let logger = options.logger
+        let directory = DataDirectory(configuration.dataDirectory)
+        if try directory.prepare() {
+            logger.info("data directory created", metadata: ["path": "\(directory.url.path)"])
+        } else {
+            logger.info("data directory", metadata: ["path": "\(directory.url.path)"])
+        }
+        let (store, kind, closing) = try await openStore(configuration, logger: logger)
+        do {
+            return try await DocketSystem(configuration, options: options, store: store, kind: kind, closing: closing, directory: directory)
+        } catch {
+            try? await closing.close()
+            throw error
+        }
+    }
+
+    private init(
+        _ configuration: Configuration, options: AssemblyOptions, store: any TicketStore, kind: String, closing: StoreClosing,
+        directory: DataDirectory
+    ) async throws {
+        let logger = options.logger
+        self.configuration = configuration
+        self.options = options
+        self.store = store
+        self.storeKind = kind
+        self.closing = closing
+        self.logger = logger
+        tokens = try await TokenAuthority(secret: try directory.signingSecret(configured: configuration.jwtSecret, logger: logger))
+        inspector = try BundleInspector(rulesRoot: configuration.rulesDirectory, limits: configuration.ruleLimits)
+        engine = try LuaRuleEngine(
+            packs: options.preloadedPacks, standardLibrary: inspector.library, limits: inspector.limits, workers: options.ruleWorkers,
+            source: { packId, version in try await store.packVersion(packId: packId, version: version).map(RulesSetup.rulePack) })
+        var liveSettings = LiveEventSettings(retainedPerTenant: configuration.eventsRetention)
+        if let name = options.instanceName { liveSettings.origin = name }
+        events = LiveEventLog(store: store, settings: liveSettings) { error in
+            logger.warning("a live event could not be stored (delivered live only)", metadata: ["error": "\(error)"])
+        }
+        service = TicketService(
+            store: store, clock: options.clock, tenantCacheSeconds: options.tenantCacheSeconds, rules: engine,
+            ruleObserver: RulesSetup.observer(logger: logger), packInspector: inspector, slaObserver: RulesSetup.slaObserver(logger: logger),
+            live: events)
+        hub = LiveHub(settings: configuration.http.live)
+        events.addSink(hub)
+        closing.service = service
+        if options.installShippedPacks {
+            try await RulesSetup.installShipped(
+                PackLoader(root: configuration.packsDirectory), service: service,
+                required: options.provisionDefaultTenant ? configuration.defaultPack : nil, logger: logger)
+        }
+        if options.provisionDefaultTenant {
+            let (tenant, outcome) = try await service.provisionTenant(id: "default", name: nil, packId: configuration.defaultPack)
+            logger.info(
+                "tenant ready",
+                metadata: [
+                    "tenant.id": "\(tenant.id)", "pack.id": "\(tenant.pack.id)", "pack.version": "\(tenant.pack.version)",
+                    "outcome": "\(outcome.rawValue)",
+                ])
+        }
+    }
+
+    private static func openStore(_ configuration: Configuration, logger: Logger) async throws -> (any TicketStore, String, StoreClosing) {
+        switch configuration.store {
+        case .mongo(let uri, let concern, let poolSize):
+            let connection = try MongoConnection(uri: uri, settings: MongoSettings(poolSize: poolSize, writeConcern: concern))
+            let store: MongoTicketStore
+            do {
+                store = try await MongoTicketStore.open(connection, logger: logger)
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            logger.info(
+                "MongoDB store opened",
+                metadata: [
+                    "uri": "\(connection.displayURI)", "db": "\(connection.databaseName)", "libmongoc": "\(MongoConnection.linkedVersion)",
+                    "writeConcern": "\(concern.rawValue)", "poolSize": "\(poolSize)",
+                ])
+            return (store, "mongodb", StoreClosing { try await connection.close() })
+        case .sqlite(let durability):
+            let path = configuration.databasePath
+            let existed = FileManager.default.fileExists(atPath: path)
+            let sqlite = try SQLiteTicketStore(path: path, durability: durability)
+            let migrations = try await sqlite.appliedMigrations().count
+            logger.info(
+                existed ? "SQLite store opened" : "SQLite store created",
+                metadata: ["path": "\(path)", "durability": "\(durability.rawValue)", "migrations": "\(migrations)"])
+            return (sqlite, "sqlite", StoreClosing { try sqlite.close() })
+        }
+    }
+
+    /// Installs swift-log (stderr at `log.level`) and swift-metrics (Prometheus, read by
+    /// `/metrics`) for the process, and returns the options the server runs with. Once per process.
+    public static func bootstrap(_ configuration: Configuration) -> AssemblyOptions {
+        let level = configuration.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var options = AssemblyOptions()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: options.metrics))
+        options.logger = Logger(label: "docket")
+        return options
+    }
+
+    /// The embedded store of a data directory alone, without rules or service (the benchmark
+    /// kit seeds and measures it directly).
+    public static func embeddedStore(in dataDirectory: URL) throws -> SQLiteTicketStore {
+        try DataDirectory(dataDirectory).prepare()
+        return try SQLiteTicketStore(path: dataDirectory.appendingPathComponent("docket.sqlite").path)
+    }
+
+    /// The signing key of `configuration` (for `docket token`, which needs no store).
+    public static func tokenAuthority(_ configuration: Configuration) async throws -> TokenAuthority {
+        let secret = try DataDirectory(configuration.dataDirectory).signingSecret(configured: configuration.jwtSecret, logger: nil)
+        return try await TokenAuthority(secret: secret)
+    }
+
+    /// Where the data is: the MongoDB database's name, or the SQLite file.
+    public var storeLocation: String { (store as? MongoTicketStore)?.database ?? configuration.databasePath }
+
+    /// Imports the old 1-1 chat's collection; nil unless the store is MongoDB (where that collection lives).
+    public func legacyChatImporter() -> LegacyChatImporter? {
+        (store as? MongoTicketStore).map { LegacyChatImporter(store: $0) }
+    }
+
+    /// Runs `body`, then closes the store, whether `body` threw or not.
+    public func use<T>(_ body: (DocketSystem) async throws -> T) async throws -> T {
+        let result: T
+        do {
+            result = try await body(self)
+        } catch {
+            try? await close()
+            throw error
+        }
+        try await close()
+        return result
+    }
+
+    var httpDependencies: HTTPDependencies {
+        HTTPDependencies(service: service, tokens: tokens, metrics: options.metrics, storeKind: storeKind, hub: hub)
+    }
+
+    /// Every route, for tests that inspect them.
+    public func router() throws -> Router<DocketRequestContext> {
+        try httpRouter(httpDependencies, settings: httpSettings)
+    }
+
+    var httpSettings: HTTPSettings {
+        var settings = configuration.http
+        settings.version = Self.version
+        return settings
+    }
+
+    /// The long-lived parts, in start order (they stop in reverse): the store's closing (flushes
+    /// recorded rule events, then closes the store), the SLA scheduler, the live relay (MongoDB
+    /// only: other instances store events too) and the hub's sweeper.
+    public var services: [any Service] {
+        var services: [any Service] = [closing, SLAScheduler(service: service, logger: logger)]
+        if storeKind == "mongodb" {
+            let hub = hub
+            services.append(LiveRelay(events, store: store, tenants: { hub.activeTenants }, logger: logger))
+        }
+        services.append(hub.sweeper)
+        return services
+    }
+
+    /// The HTTP application with the long-lived parts as its services (the tests run it so).
+    public func application() throws -> Application<RouterResponder<DocketRequestContext>> {
+        try httpApplication(httpDependencies, settings: httpSettings, services: services, logger: logger)
+    }
+
+    /// Serves until SIGTERM or SIGINT, then shuts down gracefully: WebSocket clients are told
+    /// 1001 and given a moment, the server stops accepting and lets in-flight requests finish
+    /// (at most `http.shutdownGraceSeconds`), the scheduler and relay stop, recorded events are
+    /// flushed and the store is closed. Returns normally after a graceful shutdown.
+    public func run() async throws {
+        let application = try application()
+        logger.info("listening", metadata: ["address": "http://\(configuration.http.host):\(configuration.http.port)"])
+        var group = ServiceGroupConfiguration(
+            services: [
+                .init(service: application),
+                // After the application, so it is shut down first.
+                .init(service: hub.departure(grace: .seconds(min(5, max(1, configuration.shutdownGrace.components.seconds))))),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
+        group.maximumGracefulShutdownDuration = configuration.shutdownGrace + .seconds(5)
+        try await ServiceGroup(configuration: group).run()
+        // A cancelled shutdown (past the grace) skips the services' own cleanup paths.
+        try await closing.close()
+        logger.info("stopped")
+    }
+
+    /// Flushes recorded events and closes the store, for commands that open the system, work
+    /// and exit. Safe to call more than once.
+    public func close() async throws {
+        try await closing.close()
+    }
+}
+
+/// Keeps the store open while the system runs; at graceful shutdown (or cancellation) it
+/// flushes the recorded rule events and closes the store, once.
+final class StoreClosing: Service, @unchecked Sendable {
+    // `closed` and `service` are guarded by `lock`.
+    private let lock = NSLock()
+    private var closed = false
+    private var _service: TicketService?
+    private let closeStore: @Sendable () async throws -> Void
+
+    init(_ closeStore: @escaping @Sendable () async throws -> Void) {
+        self.closeStore = closeStore
+    }
+
+    var service: TicketService? {
+        get { lock.withLock { _service } }
+        set { lock.withLock { _service = newValue } }
+    }
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await close()
+    }
+
+    func close() async throws {
+        let (first, service) = lock.withLock {
+            defer { closed = true }
+            return (!closed, _service)
+        }
+        guard first else { return }
+        // Outside any cancelled task: a cancelled shutdown must still write what it holds.
+        try await Task {
+            await service?.flushRecordedEvents()
+            try await closeStore()
+        }.value
+    }
+}
+
+/// Builds Docket from its configuration, as `docket serve` runs it: the system and its HTTP
+/// application (with the long-lived services). Tests call it with their own options.
+public func buildApplication(
+    _ configuration: Configuration, options: AssemblyOptions = .init()
+) async throws -> (system: DocketSystem, application: Application<RouterResponder<DocketRequestContext>>) {
+    let system = try await DocketSystem.open(configuration, options: options)
+    return (system, try system.application())
+}

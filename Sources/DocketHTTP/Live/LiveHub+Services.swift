@@ -1,0 +1,39 @@
+import ServiceLifecycle
+
+extension LiveHub {
+    /// Once a second, closes connections that did not authenticate in time and idle ones, and
+    /// cuts those that do not take their close frame; until graceful shutdown.
+    public var sweeper: some Service { Sweeper(hub: self) }
+
+    /// Run after the HTTP server in the service group, so it is shut down first: at graceful
+    /// shutdown every WebSocket client is told the server is going away (1001) and given
+    /// `grace` to leave before the server stops serving; clients still there are cut off.
+    public func departure(grace: Duration = .seconds(5)) -> some Service { Departure(hub: self, grace: grace) }
+
+    struct Sweeper: Service {
+        let hub: LiveHub
+
+        func run() async {
+            while !Task.isShuttingDownGracefully, !Task.isCancelled {
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+                hub.sweep()
+            }
+        }
+    }
+
+    struct Departure: Service {
+        let hub: LiveHub
+        let grace: Duration
+
+        func run() async {
+            // Returns at graceful shutdown, or throws when the group is cancelled: either way, say goodbye.
+            try? await gracefulShutdown()
+            hub.closeAll(.goingAway, "the server is shutting down; reconnect with since=<last id>")
+            let deadline = ContinuousClock.now + grace
+            while hub.openConnections > 0, ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            hub.sweep(force: true)
+        }
+    }
+}
