@@ -27,6 +27,8 @@ let package = Package(
     targets: [
         // Pure domain: types, ports and the ticket lifecycle service. Foundation only.
         .target(name: "DocketCore"),
+        // The in-memory store: passes the store contract suite; the core's tests run on it.
+        .target(name: "DocketMemory", dependencies: ["DocketCore"]),
         // Lua 5.4 from Debian, and the C shim around it (macros as functions, budgets, pcall only).
         .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
         .target(name: "CLuaShim", dependencies: ["CLua"]),
@@ -102,12 +104,14 @@ let package = Package(
         ),
         // Test helpers shared by the test targets (scratch directories).
         .target(name: "DocketTestSupport", path: "Tests/Support"),
-        .testTarget(name: "DocketCoreTests", dependencies: ["DocketCore"]),
+        .testTarget(name: "DocketCoreTests", dependencies: ["DocketCore", "DocketMemory", "DocketPacks"]),
         .testTarget(name: "DocketRulesTests", dependencies: ["DocketCore", "DocketRules", "DocketPacks"]),
         .testTarget(name: "DocketPacksTests", dependencies: ["DocketCore", "DocketPacks"]),
         .testTarget(
             name: "DocketStoreContractTests",
-            dependencies: ["DocketCore", "DocketSQLite", "DocketMongo", "DocketTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: [
+                "DocketCore", "DocketMemory", "DocketSQLite", "DocketMongo", "DocketTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         .testTarget(name: "DocketMongoTests", dependencies: ["DocketCore", "DocketMongo"]),
         .testTarget(
             name: "DocketHTTPTests",

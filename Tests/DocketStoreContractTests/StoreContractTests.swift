@@ -1,4 +1,5 @@
 @testable import DocketCore
+import DocketMemory
 @testable import DocketSQLite
 import DocketTestSupport
 import Foundation
@@ -18,15 +19,18 @@ let mongoTestConnection: MongoConnection? = mongoTestURI.flatMap {
 /// Every store adapter is listed here and must pass the whole suite unchanged. The Mongo run
 /// needs the stand-in (`DOCKET_TEST_MONGO_URI`); under CI its absence is a failure (below).
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case memory
     case sqlite
     case mongo
 
-    static var available: [StoreKind] { mongoTestConnection == nil ? [.sqlite] : allCases }
+    static var available: [StoreKind] { mongoTestConnection == nil ? [.memory, .sqlite] : allCases }
 
     var testDescription: String { rawValue }
 
     func make() async throws -> any TicketStore {
         switch self {
+        case .memory:
+            return MemoryTicketStore()
         case .sqlite:
             let dir = try Scratch.directory("contract")
             return try SQLiteTicketStore(path: dir.appendingPathComponent("docket.sqlite").path)

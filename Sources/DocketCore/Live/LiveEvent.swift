@@ -135,11 +135,6 @@ public enum LiveRoom: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Receives stored events for delivery (the WebSocket hub). Must not block: it queues.
-public protocol LiveEventSink: AnyObject, Sendable {
-    func deliver(_ events: [LiveEvent])
-}
-
 /// What a reconnecting client missed.
 public struct LiveReplay: Sendable {
     public var events: [LiveEvent]

@@ -125,13 +125,6 @@ public struct PackRejection: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// Checks a bundle completely: manifest, Lua compilation in the sandbox, handlers, fixtures.
-/// The composition root implements it with the pack reader and the rules engine.
-public protocol PackInspector: Sendable {
-    /// The manifest of a valid bundle; throws `PackRejection` naming every file:line at fault.
-    func inspect(_ bundle: PackBundle) async throws -> PackManifest
-}
-
 /// Where a stored pack version came from.
 public enum PackOrigin: String, Codable, Sendable {
     /// Installed from the server's packs folder (`IndustryPacks/`).

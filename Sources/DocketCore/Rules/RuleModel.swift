@@ -138,17 +138,6 @@ public struct RuleOutcome: Sendable, Equatable {
     }
 }
 
-/// Evaluates a pack's rules. Implementations never touch storage or the network.
-public protocol RuleEngine: Sendable {
-    /// Runs every rule of the tenant's pack that handles `event.type`, in the pack's order,
-    /// except those in `skipping` (rules fire at most once per event chain).
-    /// Never throws: a failing rule is reported in its outcome.
-    func evaluate(_ event: RuleEvent, context: RuleContext, skipping: Set<String>) async -> [RuleOutcome]
-    /// Loads and compiles a pack version so evaluations with it are ready; throws when it
-    /// cannot be loaded (unknown version, a file that does not compile).
-    func prepare(packId: String, version: String) async throws
-}
-
 /// One audited rule evaluation, kept on the ticket.
 public struct RuleAuditEntry: Codable, Sendable, Equatable {
     public struct Rejection: Codable, Sendable, Equatable {

@@ -1,11 +1,9 @@
 import DocketCore
 import DocketPacks
-import DocketSQLite
-import DocketTestSupport
+import DocketMemory
 import Foundation
 import Testing
 
-func utc(_ text: String) -> Date { try! Date.ISO8601FormatStyle().parse(text) }
 
 /// A rules double for the SLA events: a warning adds a note, a breach tags and raises the
 /// ticket (what a pack's escalation rule does), a customer note asking for "vip" switches policy.
@@ -28,13 +26,13 @@ struct SLARules: RuleEngine {
     func prepare(packId: String, version: String) async throws {}
 }
 
-/// A service on a SQLite file with the LUXFREE pack given a 24/7 UTC calendar and simple
+/// A service on the in-memory store with the LUXFREE pack given a 24/7 UTC calendar and simple
 /// targets (medium: first response 1 h, next reply 30 min, resolution 8 h; high: 30 min / 4 h;
 /// a `vip` policy: 10 min / 1 h), warnings at 75 % or 15 min before.
 struct SLAHarness {
     let service: TicketService
     let clock: ManualClock
-    let path: String
+    let store: MemoryTicketStore
     static let t0 = utc("2026-11-16T12:00:00Z")  // a Monday
 
     static func pack(calendar: BusinessCalendar = .allDay("UTC")) throws -> PackManifest {
@@ -55,14 +53,15 @@ struct SLAHarness {
         return pack
     }
 
-    init(path: String? = nil, clock: ManualClock = ManualClock(SLAHarness.t0), calendar: BusinessCalendar = .allDay("UTC")) async throws {
-        let dir = try Scratch.directory("sla")
-        self.path = path ?? dir.appendingPathComponent("docket.sqlite").path
+    /// With `store`, a restart: a new service on the data the last one left.
+    init(store: MemoryTicketStore? = nil, clock: ManualClock = ManualClock(SLAHarness.t0), calendar: BusinessCalendar = .allDay("UTC")) async throws {
+        let restart = store != nil
+        let store = store ?? MemoryTicketStore()
+        self.store = store
         self.clock = clock
-        let store = try SQLiteTicketStore(path: self.path)
         service = TicketService(store: store, clock: clock, tenantCacheSeconds: 0, rules: SLARules())
         _ = try await service.provisionTenant(id: "t", name: "T", pack: try Self.pack(calendar: calendar))
-        if path == nil {
+        if !restart {
             try await store.insertCustomer(Customer(id: "c", tenantId: "t", phoneNumber: "+525500000001", firstName: nil, lastName: nil, email: nil, createdAt: Self.t0))
             try await store.insertAgent(Agent(id: "ana", tenantId: "t", name: "Ana", email: nil, role: .agent, skills: [], capacity: 10, createdAt: Self.t0))
         }
@@ -222,13 +221,13 @@ struct SLAClockTests {
         let ticket = try await first.open()
         // The server stops; two hours pass; a new one opens the same file.
         clock.advance(by: 2 * 3600)
-        let second = try await SLAHarness(path: first.path, clock: clock)
+        let second = try await SLAHarness(store: first.store, clock: clock)
         // The first response's warning and breach; the breach rule raises the ticket to urgent,
         // whose 2 h resolution target is then also used up: its warning and breach come next.
         #expect(try await second.service.fireDueSLATimers() == 2)
         #expect(try await second.service.fireDueSLATimers() == 2)
         #expect(try await second.service.fireDueSLATimers() == 0)
-        let third = try await SLAHarness(path: first.path, clock: clock)
+        let third = try await SLAHarness(store: first.store, clock: clock)
         #expect(try await third.service.fireDueSLATimers() == 0)
         let now = try await third.ticket(ticket.ticketId)
         #expect(now.sla.clocks?.filter { $0.breachedAt != nil }.map(\.kind) == [.firstResponse, .resolution])
@@ -265,35 +264,5 @@ struct SLAReportTests {
             try await h.service.slaReport(SLAHarness.customer, from: SLAHarness.t0, to: h.clock.now())
         }
         #expect(error?.code == .forbidden)
-    }
-}
-
-@Suite("Business hours configuration")
-struct BusinessHoursAPITests {
-    @Test func aTenantCalendarReplacesThePacksForNewDueTimes() async throws {
-        let app = try await TestApp(clock: ManualClock(utc("2026-11-20T16:30:00Z")))  // Friday
-        try await app.test { client in
-            let (admin, agent, customer) = try await app.people(client)
-            var reply = try await client.call(.get, "/api/v2/config/business-hours", token: agent)
-            #expect(((try reply.json()["calendar"] as? [String: Any])?["timeZone"] as? String) == "America/Mexico_City")
-            reply = try await client.call(.put, "/api/v2/config/business-hours", token: agent, json: ["timeZone": "UTC"])
-            #expect(reply.status == .forbidden)
-            reply = try await client.call(.put, "/api/v2/config/business-hours", token: admin, json: ["timeZone": "Mars/Base", "week": ["monday": ["9-5"]]])
-            #expect(reply.status == .unprocessableContent)
-            let weekdays = Dictionary(uniqueKeysWithValues: ["monday", "tuesday", "wednesday", "thursday", "friday"].map { ($0, ["09:00-17:00"]) })
-            reply = try await client.call(.put, "/api/v2/config/business-hours", token: admin, json: ["timeZone": "UTC", "week": weekdays, "holidays": ["2026-11-23"]])
-            #expect(reply.status == .ok, "\(String(decoding: reply.body, as: UTF8.self))")
-            // Medium: first response in 4 business hours. Friday 16:30 → 30 min, Monday is a holiday → Tuesday 12:30.
-            let id = try await app.openTicket(client, token: customer, subject: "Pregunta", extra: ["description": "Una duda", "category": "other"])
-            let ticket = try #require(try await client.call(.get, "/api/v2/tickets/\(id)", token: admin).ticket)
-            let clocks = try #require((ticket["sla"] as? [String: Any])?["clocks"] as? [[String: Any]])
-            #expect(clocks.first { $0["kind"] as? String == "firstResponse" }?["dueAt"] as? String == "2026-11-24T12:30:00.000Z")
-            let all = try await client.call(.get, "/api/v2/config/all", token: admin).json()["configurations"] as? [String: Any]
-            #expect((all?["overridden"] as? [String])?.contains("business_hours") == true)
-            reply = try await client.call(.post, "/api/v2/config/reset/business_hours", token: admin)
-            #expect(reply.status == .ok)
-            reply = try await client.call(.get, "/api/v2/config/business-hours", token: agent)
-            #expect(((try reply.json()["calendar"] as? [String: Any])?["timeZone"] as? String) == "America/Mexico_City")
-        }
     }
 }

@@ -1,7 +1,6 @@
 import DocketCore
 import DocketPacks
-import DocketSQLite
-import DocketTestSupport
+import DocketMemory
 import Foundation
 import Testing
 
@@ -20,9 +19,7 @@ struct EndlessEngine: RuleEngine {
 @Suite("Rule chains")
 struct RuleChainTests {
     @Test func followUpEventsStopAtDepthTen() async throws {
-        let dir = try Scratch.directory("chain")
-        let store = try SQLiteTicketStore(path: dir.appendingPathComponent("docket.sqlite").path)
-        let service = TicketService(store: store, rules: EndlessEngine())
+        let service = TicketService(store: MemoryTicketStore(), rules: EndlessEngine())
         let pack = try PackLoader(root: packsRoot).load("luxfree-solar")
         _ = try await service.provisionTenant(id: "default", name: "t", pack: pack)
         let customer = Principal(tenantId: "default", role: .customer, subject: "c")

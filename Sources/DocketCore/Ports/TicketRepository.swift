@@ -1,0 +1,164 @@
+import Foundation
+
+/// Filters, order and page of a ticket list.
+public struct TicketQuery: Sendable, Equatable {
+    public enum SortField: String, Sendable, CaseIterable {
+        case createdAt, updatedAt, priority, status, ticketId
+    }
+
+    public var statuses: [String] = []
+    public var category: String?
+    public var priority: Priority?
+    /// An agent id; `assignedAgent = ""` selects unassigned tickets.
+    public var assignedAgent: String?
+    public var customerId: String?
+    public var conversationId: String?
+    public var tag: String?
+    public var escalated: Bool?
+    public var createdFrom: Date?
+    public var createdTo: Date?
+    /// Full-text terms over ticket ID, subject, description and notes.
+    public var search: String?
+    /// Whether `search` also looks into internal notes (staff only).
+    public var searchInternalNotes = false
+    public var sortBy: SortField = .createdAt
+    public var ascending = false
+    public var page = 1
+    public var limit = 20
+
+    public init() {}
+
+    public static let maxLimit = 100
+    /// Lists count matching tickets up to this many; beyond, `total` is this and marked as a
+    /// lower bound (counting every match would make a list as slow as the data is large).
+    public static let countCap = 10_000
+    /// The most statuses one list asks for (`status=a,b,...`); each count is a statement of its own.
+    public static let maxStatuses = 32
+}
+
+public struct Page<Item: Sendable>: Sendable {
+    public var items: [Item]
+    public var page: Int
+    public var limit: Int
+    public var total: Int
+    /// `total` is a lower bound: more items match than were counted.
+    public var totalIsLowerBound: Bool
+
+    public init(items: [Item], page: Int, limit: Int, total: Int, totalIsLowerBound: Bool = false) {
+        self.items = items
+        self.page = page
+        self.limit = limit
+        self.total = total
+        self.totalIsLowerBound = totalIsLowerBound
+    }
+
+    public var pages: Int { limit == 0 ? 0 : (total + limit - 1) / limit }
+}
+
+/// Restricts the statistics to one agent or one customer.
+public struct StatsFilter: Sendable, Equatable {
+    public var assignedAgent: String?
+    public var customerId: String?
+    public var createdFrom: Date?
+    public var createdTo: Date?
+
+    public init(assignedAgent: String? = nil, customerId: String? = nil, createdFrom: Date? = nil, createdTo: Date? = nil) {
+        self.assignedAgent = assignedAgent
+        self.customerId = customerId
+        self.createdFrom = createdFrom
+        self.createdTo = createdTo
+    }
+}
+
+/// Raw per-agent figures the store aggregates.
+public struct AgentTicketFigures: Sendable, Equatable {
+    public var agentId: String
+    public var assigned: Int
+    public var resolved: Int
+    public var firstResponseCount: Int
+    public var firstResponseTotalSeconds: Double
+    public var firstResponseMet: Int
+    public var firstResponseMeasured: Int
+    public var resolutionMet: Int
+    public var resolutionMeasured: Int
+
+    public init(
+        agentId: String, assigned: Int, resolved: Int, firstResponseCount: Int, firstResponseTotalSeconds: Double,
+        firstResponseMet: Int, firstResponseMeasured: Int, resolutionMet: Int, resolutionMeasured: Int
+    ) {
+        self.agentId = agentId
+        self.assigned = assigned
+        self.resolved = resolved
+        self.firstResponseCount = firstResponseCount
+        self.firstResponseTotalSeconds = firstResponseTotalSeconds
+        self.firstResponseMet = firstResponseMet
+        self.firstResponseMeasured = firstResponseMeasured
+        self.resolutionMet = resolutionMet
+        self.resolutionMeasured = resolutionMeasured
+    }
+}
+
+public struct TicketCounts: Sendable, Equatable {
+    public var total: Int
+    public var byStatus: [String: Int]
+    public var byPriority: [String: Int]
+    public var escalated: Int
+    public var agents: [AgentTicketFigures]
+
+    public init(total: Int, byStatus: [String: Int], byPriority: [String: Int], escalated: Int, agents: [AgentTicketFigures]) {
+        self.total = total
+        self.byStatus = byStatus
+        self.byPriority = byPriority
+        self.escalated = escalated
+        self.agents = agents
+    }
+}
+
+/// Tickets and their conversations: the aggregate every lifecycle change writes. A ticket,
+/// the messages that join its conversation and its counters change in one write.
+public protocol TicketRepository: Sendable {
+    /// Atomically takes the next number of (tenant, counterYear), builds the ticket with it,
+    /// inserts it and adds one to the customer's ticket count. Numbers have no gaps and no duplicates.
+    /// `messages` (the ticket's first ones, `seq` from 1) are stored with it; the store sets
+    /// their `ticketId` from the built ticket.
+    func createTicket(
+        tenantId: String, counterYear: Int, messages: [TicketMessage], build: @Sendable (_ number: Int) throws -> Ticket
+    ) async throws -> Ticket
+    /// The ticket with its rule audit.
+    func ticket(tenantId: String, ticketId: String) async throws -> Ticket?
+    /// Replaces the ticket if its stored version is `expectedVersion` (the new one carries
+    /// `expectedVersion + 1`); returns false if someone else changed it first.
+    /// With `messages` (the next `seq`s of the ticket's conversation), the messages are stored
+    /// with the ticket: both or neither.
+    func updateTicket(_ ticket: Ticket, expectedVersion: Int, messages: [TicketMessage]) async throws -> Bool
+    /// A page of tickets (without their rule audit), filtered and sorted; `total` counts up to `TicketQuery.countCap`.
+    func listTickets(tenantId: String, query: TicketQuery) async throws -> Page<Ticket>
+    func ticketCounts(tenantId: String, filter: StatsFilter) async throws -> TicketCounts
+    /// Tickets per assigned agent whose status is not one of `finished`.
+    func openTicketCounts(tenantId: String, finished: [String]) async throws -> [String: Int]
+
+    /// The ticket's messages with `seq > after`, oldest first.
+    func messages(tenantId: String, ticketId: String, after: Int, limit: Int) async throws -> [TicketMessage]
+    /// Marks the unread messages of the ticket sent by one of `senders` as read at `at`;
+    /// returns how many changed.
+    func markMessagesRead(tenantId: String, ticketId: String, from senders: [MessageSender], at: Date) async throws -> Int
+}
+
+/// The SLA clock's timers: each open ticket's next warning or breach.
+public protocol SLATimerStore: Sendable {
+    /// Tickets (of any tenant) whose next SLA warning or breach is at or before `before`,
+    /// earliest first.
+    func dueSLATickets(before: Date, limit: Int) async throws -> [TicketRef]
+}
+
+extension TicketRepository {
+    public func createTicket(
+        tenantId: String, counterYear: Int, build: @Sendable (_ number: Int) throws -> Ticket
+    ) async throws -> Ticket {
+        try await createTicket(tenantId: tenantId, counterYear: counterYear, messages: [], build: build)
+    }
+
+    public func updateTicket(_ ticket: Ticket, expectedVersion: Int) async throws -> Bool {
+        try await updateTicket(ticket, expectedVersion: expectedVersion, messages: [])
+    }
+}

@@ -1,0 +1,449 @@
+import DocketCore
+import Foundation
+import Synchronization
+
+/// The whole store in memory, behind one lock: every call is atomic, so conditional updates,
+/// gap-free counters and claims behave as on SQLite and MongoDB (it passes the same contract
+/// suite). It makes the core's tests fast and needs no files; data is gone with the process.
+/// Work under the lock is small and never waits on I/O, so it runs on the caller's thread.
+public final class MemoryTicketStore: TicketStore {
+    let state = Mutex(State())
+
+    public init() {}
+
+    public var description: String { "memory" }
+
+    public func ping() async throws {}
+
+    // MARK: - Tickets and conversations
+
+    public func createTicket(
+        tenantId: String, counterYear: Int, messages: [TicketMessage], build: @Sendable (Int) throws -> Ticket
+    ) async throws -> Ticket {
+        try state.withLock { state in
+            let key = CounterKey(tenantId: tenantId, year: counterYear)
+            let number = (state.counters[key] ?? 0) + 1
+            // A build that throws takes no number.
+            let ticket = try build(number)
+            guard state.tickets[ticket.tenantId, default: [:]][ticket.ticketId] == nil else {
+                throw DocketError(.conflict, "ticket '\(ticket.ticketId)' already exists")
+            }
+            let stored = messages.map { message in
+                var message = message
+                message.ticketId = ticket.ticketId
+                return message
+            }
+            try state.checkNew(stored, tenantId: tenantId, ticketId: ticket.ticketId)
+            state.counters[key] = number
+            state.nextRow += 1
+            state.tickets[ticket.tenantId, default: [:]][ticket.ticketId] = StoredTicket(row: state.nextRow, ticket: ticket)
+            state.append(stored, tenantId: tenantId, ticketId: ticket.ticketId)
+            state.customers[tenantId]?[ticket.customerId]?.statistics.totalTickets += 1
+            return ticket
+        }
+    }
+
+    public func ticket(tenantId: String, ticketId: String) async throws -> Ticket? {
+        state.withLock { $0.tickets[tenantId]?[ticketId]?.ticket }
+    }
+
+    public func updateTicket(_ ticket: Ticket, expectedVersion: Int, messages: [TicketMessage]) async throws -> Bool {
+        try state.withLock { state in
+            guard let current = state.tickets[ticket.tenantId]?[ticket.ticketId], current.ticket.version == expectedVersion else {
+                return false
+            }
+            try state.checkNew(messages, tenantId: ticket.tenantId, ticketId: ticket.ticketId)
+            state.tickets[ticket.tenantId]?[ticket.ticketId] = StoredTicket(row: current.row, ticket: ticket)
+            state.append(messages, tenantId: ticket.tenantId, ticketId: ticket.ticketId)
+            return true
+        }
+    }
+
+    public func listTickets(tenantId: String, query: TicketQuery) async throws -> Page<Ticket> {
+        let terms = query.search.map(TextFolding.terms)
+        let matches = state.withLock { state in
+            (state.tickets[tenantId] ?? [:]).values.filter { Self.matches($0.ticket, query, terms: terms) }
+        }
+        let sorted = matches.sorted { Self.precedes($0, $1, query) }
+        let start = min((query.page - 1) * query.limit, sorted.count)
+        let items = sorted[start..<min(start + query.limit, sorted.count)].map { stored in
+            var ticket = stored.ticket
+            ticket.ruleAudit = nil  // lists leave the audit out, as the other stores do
+            return ticket
+        }
+        return Page(
+            items: items, page: query.page, limit: query.limit, total: min(sorted.count, TicketQuery.countCap),
+            totalIsLowerBound: sorted.count > TicketQuery.countCap)
+    }
+
+    static func matches(_ ticket: Ticket, _ query: TicketQuery, terms: [String]?) -> Bool {
+        if !query.statuses.isEmpty, !query.statuses.contains(ticket.status) { return false }
+        if let category = query.category, ticket.category != category { return false }
+        if let priority = query.priority, ticket.priority != priority { return false }
+        if let agent = query.assignedAgent, ticket.assignedAgent != (agent.isEmpty ? nil : agent) { return false }
+        if let customer = query.customerId, ticket.customerId != customer { return false }
+        if let conversation = query.conversationId, ticket.conversationId != conversation { return false }
+        if let escalated = query.escalated, ticket.isEscalated != escalated { return false }
+        if let from = query.createdFrom, ticket.createdAt < from { return false }
+        if let to = query.createdTo, ticket.createdAt > to { return false }
+        if let tag = query.tag, !ticket.tags.contains(tag.lowercased()) { return false }
+        if let terms {
+            // A search without terms finds nothing, as on the other stores.
+            guard !terms.isEmpty else { return false }
+            var texts = [TextFolding.fold(ticket.ticketId), TextFolding.fold(ticket.subject), TextFolding.fold(ticket.description)]
+            texts += ticket.notes.filter { !$0.isInternal || query.searchInternalNotes }.map { TextFolding.fold($0.content) }
+            let words = texts.flatMap { TextFolding.words(ofFolded: $0) }
+            // Every term starts a word of the ticket.
+            return terms.allSatisfy { term in words.contains { $0.hasPrefix(term) } }
+        }
+        return true
+    }
+
+    /// The order of `listTickets`: the sort field, then creation, then insertion, all in one direction.
+    static func precedes(_ a: StoredTicket, _ b: StoredTicket, _ query: TicketQuery) -> Bool {
+        let (x, y) = (a.ticket, b.ticket)
+        let keys: [(Comparison)] =
+            switch query.sortBy {
+            case .createdAt: query.search == nil ? [compare(x.createdAt, y.createdAt)] : []
+            case .updatedAt: [compare(x.updatedAt, y.updatedAt)]
+            case .priority: [compare(x.priority.rank, y.priority.rank), compare(x.createdAt, y.createdAt)]
+            case .status: [compare(x.status, y.status), compare(x.createdAt, y.createdAt)]
+            case .ticketId: [compare(x.numberingYear, y.numberingYear), compare(x.number, y.number)]
+            }
+        for key in keys + [compare(a.row, b.row)] where key != .same {
+            return (key == .before) == query.ascending
+        }
+        return false
+    }
+
+    enum Comparison { case before, same, after }
+
+    static func compare<T: Comparable>(_ a: T, _ b: T) -> Comparison { a < b ? .before : a == b ? .same : .after }
+
+    public func ticketCounts(tenantId: String, filter: StatsFilter) async throws -> TicketCounts {
+        var query = TicketQuery()
+        query.assignedAgent = filter.assignedAgent
+        query.customerId = filter.customerId
+        query.createdFrom = filter.createdFrom
+        query.createdTo = filter.createdTo
+        let tickets = state.withLock { state in
+            (state.tickets[tenantId] ?? [:]).values.map(\.ticket).filter { Self.matches($0, query, terms: nil) }
+        }
+        var byStatus: [String: Int] = [:], byPriority: [String: Int] = [:], agents: [String: AgentTicketFigures] = [:]
+        for ticket in tickets {
+            byStatus[ticket.status, default: 0] += 1
+            byPriority[ticket.priority.rawValue, default: 0] += 1
+            guard let agent = ticket.assignedAgent else { continue }
+            var figures = agents[agent] ?? AgentTicketFigures(
+                agentId: agent, assigned: 0, resolved: 0, firstResponseCount: 0, firstResponseTotalSeconds: 0,
+                firstResponseMet: 0, firstResponseMeasured: 0, resolutionMet: 0, resolutionMeasured: 0)
+            figures.assigned += 1
+            if ticket.resolution != nil { figures.resolved += 1 }
+            if let first = ticket.sla.firstResponseAt {
+                figures.firstResponseCount += 1
+                figures.firstResponseTotalSeconds += first.timeIntervalSince(ticket.createdAt)
+            }
+            if let met = ticket.sla.firstResponseMet {
+                figures.firstResponseMeasured += 1
+                if met { figures.firstResponseMet += 1 }
+            }
+            if let met = ticket.sla.resolutionMet {
+                figures.resolutionMeasured += 1
+                if met { figures.resolutionMet += 1 }
+            }
+            agents[agent] = figures
+        }
+        return TicketCounts(
+            total: tickets.count, byStatus: byStatus, byPriority: byPriority, escalated: tickets.filter(\.isEscalated).count,
+            agents: agents.values.sorted { $0.agentId < $1.agentId })
+    }
+
+    public func openTicketCounts(tenantId: String, finished: [String]) async throws -> [String: Int] {
+        state.withLock { state in
+            var counts: [String: Int] = [:]
+            for stored in (state.tickets[tenantId] ?? [:]).values {
+                guard let agent = stored.ticket.assignedAgent, !finished.contains(stored.ticket.status) else { continue }
+                counts[agent, default: 0] += 1
+            }
+            return counts
+        }
+    }
+
+    public func dueSLATickets(before: Date, limit: Int) async throws -> [TicketRef] {
+        let due = state.withLock { state in
+            state.tickets.values.flatMap(\.values).compactMap { stored -> (Date, Int, TicketRef)? in
+                guard let at = stored.ticket.sla.nextTimerAt, at <= before else { return nil }
+                return (at, stored.row, TicketRef(tenantId: stored.ticket.tenantId, ticketId: stored.ticket.ticketId))
+            }
+        }
+        return due.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.prefix(limit).map(\.2)
+    }
+
+    public func messages(tenantId: String, ticketId: String, after: Int, limit: Int) async throws -> [TicketMessage] {
+        state.withLock { state in
+            let all = state.messages[TicketKey(tenantId: tenantId, ticketId: ticketId)] ?? []
+            return Array(all.filter { $0.seq > after }.prefix(limit))
+        }
+    }
+
+    public func markMessagesRead(tenantId: String, ticketId: String, from senders: [MessageSender], at: Date) async throws -> Int {
+        state.withLock { state in
+            let key = TicketKey(tenantId: tenantId, ticketId: ticketId)
+            guard var all = state.messages[key] else { return 0 }
+            var changed = 0
+            for index in all.indices where !all[index].isRead && senders.contains(all[index].senderType) {
+                all[index].isRead = true
+                all[index].readAt = at
+                changed += 1
+            }
+            state.messages[key] = all
+            return changed
+        }
+    }
+
+    // MARK: - Live events
+
+    public func appendLiveEvents(_ events: [LiveEvent], retain: Int) async throws -> [LiveEvent] {
+        guard let tenant = events.first?.tenantId else { return [] }
+        precondition(events.allSatisfy { $0.tenantId == tenant }, "one tenant per append")
+        return state.withLock { state in
+            let last = (state.liveCounters[tenant] ?? 0) + events.count
+            state.liveCounters[tenant] = last
+            var stored = events
+            for index in stored.indices { stored[index].id = last - events.count + 1 + index }
+            state.liveEvents[tenant, default: []] += stored
+            // As SQLite trims: every 64th id, down to the latest `retain`.
+            if last > retain, (last - events.count) / 64 != last / 64 {
+                state.liveEvents[tenant]?.removeAll { $0.id <= last - retain }
+            }
+            return stored
+        }
+    }
+
+    public func liveEvents(tenantId: String, after: Int, limit: Int) async throws -> [LiveEvent] {
+        state.withLock { state in Array((state.liveEvents[tenantId] ?? []).filter { $0.id > after }.prefix(limit)) }
+    }
+
+    public func liveEventBounds(tenantId: String) async throws -> LiveEventBounds? {
+        state.withLock { state in
+            guard let events = state.liveEvents[tenantId], let first = events.first, let last = events.last else { return nil }
+            return LiveEventBounds(oldest: first.id, latest: last.id)
+        }
+    }
+
+    // MARK: - Tenants, packs and recorded rule events
+
+    public func tenant(id: String) async throws -> Tenant? {
+        state.withLock { $0.tenants[id] }
+    }
+
+    public func insertTenant(_ tenant: Tenant) async throws {
+        try state.withLock { state in
+            guard state.tenants[tenant.id] == nil else { throw DocketError(.conflict, "tenant '\(tenant.id)' already exists") }
+            state.tenants[tenant.id] = tenant
+        }
+    }
+
+    public func updateTenant(_ tenant: Tenant, expectedVersion: Int) async throws -> Bool {
+        state.withLock { state in
+            guard state.tenants[tenant.id]?.version == expectedVersion else { return false }
+            state.tenants[tenant.id] = tenant
+            return true
+        }
+    }
+
+    public func listTenants(page: Int, limit: Int) async throws -> Page<Tenant> {
+        let all = state.withLock { $0.tenants.values.sorted { $0.id < $1.id } }
+        return Self.page(all, page: page, limit: limit)
+    }
+
+    public func insertPackVersion(_ version: PackVersion) async throws {
+        try state.withLock { state in
+            let key = "\(version.summary.packId)@\(version.summary.version)"
+            guard state.packVersions[key] == nil else { throw DocketError(.conflict, "pack version \(key) already exists") }
+            state.packVersions[key] = version
+        }
+    }
+
+    public func packVersion(packId: String, version: String) async throws -> PackVersion? {
+        state.withLock { $0.packVersions["\(packId)@\(version)"] }
+    }
+
+    public func packVersionSummaries() async throws -> [PackVersionSummary] {
+        state.withLock { state in
+            state.packVersions.values.map(\.summary).sorted { ($0.packId, $0.createdAt) < ($1.packId, $1.createdAt) }
+        }
+    }
+
+    public func appendRuleEvents(_ events: [RecordedRuleEvent]) async throws {
+        state.withLock { state in
+            for event in events {
+                var event = event
+                var list = state.ruleEvents[event.tenantId] ?? []
+                event.seq = (list.last?.seq ?? 0) + 1
+                list.append(event)
+                if list.count > RecordedRuleEvent.retainedPerTenant { list.removeFirst(list.count - RecordedRuleEvent.retainedPerTenant) }
+                state.ruleEvents[event.tenantId] = list
+            }
+        }
+    }
+
+    public func recentRuleEvents(tenantId: String, limit: Int) async throws -> [RecordedRuleEvent] {
+        state.withLock { state in Array((state.ruleEvents[tenantId] ?? []).reversed().prefix(limit)) }
+    }
+
+    // MARK: - People
+
+    public func insertCustomer(_ customer: Customer) async throws {
+        try state.withLock { state in
+            let existing = state.customers[customer.tenantId] ?? [:]
+            guard existing[customer.id] == nil else { throw DocketError(.conflict, "customer '\(customer.id)' already exists") }
+            if let phone = customer.phoneNumber, existing.values.contains(where: { $0.phoneNumber == phone }) {
+                throw DocketError(.conflict, "phone number \(phone) already belongs to a customer")
+            }
+            state.customers[customer.tenantId, default: [:]][customer.id] = customer
+        }
+    }
+
+    public func customer(tenantId: String, id: String) async throws -> Customer? {
+        state.withLock { $0.customers[tenantId]?[id] }
+    }
+
+    public func customer(tenantId: String, phone: String) async throws -> Customer? {
+        state.withLock { $0.customers[tenantId]?.values.first { $0.phoneNumber == phone } }
+    }
+
+    public func listCustomers(tenantId: String, page: Int, limit: Int) async throws -> Page<Customer> {
+        let all = state.withLock { state in
+            (state.customers[tenantId] ?? [:]).values.sorted { ($1.createdAt, $0.id) < ($0.createdAt, $1.id) }
+        }
+        return Self.page(all, page: page, limit: limit)
+    }
+
+    public func insertAgent(_ agent: Agent) async throws {
+        try state.withLock { state in
+            let existing = state.agents[agent.tenantId] ?? [:]
+            guard existing[agent.id] == nil else { throw DocketError(.conflict, "agent '\(agent.id)' already exists") }
+            if let email = agent.email?.lowercased(), existing.values.contains(where: { $0.email?.lowercased() == email }) {
+                throw DocketError(.conflict, "e-mail \(email) already belongs to an agent")
+            }
+            state.agents[agent.tenantId, default: [:]][agent.id] = agent
+        }
+    }
+
+    public func agent(tenantId: String, id: String) async throws -> Agent? {
+        state.withLock { $0.agents[tenantId]?[id] }
+    }
+
+    public func listAgents(tenantId: String, page: Int, limit: Int) async throws -> Page<Agent> {
+        let all = state.withLock { state in
+            (state.agents[tenantId] ?? [:]).values.sorted { ($1.createdAt, $0.id) < ($0.createdAt, $1.id) }
+        }
+        return Self.page(all, page: page, limit: limit)
+    }
+
+    // MARK: - API keys and tool calls
+
+    public func insertApiKey(_ key: ApiKey) async throws {
+        try state.withLock { state in
+            guard state.apiKeys[key.id] == nil else { throw DocketError(.conflict, "API key '\(key.id)' already exists") }
+            state.apiKeys[key.id] = key
+        }
+    }
+
+    public func apiKey(id: String) async throws -> ApiKey? {
+        state.withLock { $0.apiKeys[id] }
+    }
+
+    public func listApiKeys(tenantId: String) async throws -> [ApiKey] {
+        state.withLock { state in
+            state.apiKeys.values.filter { $0.tenantId == tenantId }.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+        }
+    }
+
+    public func revokeApiKey(tenantId: String, id: String, by: String, at: Date) async throws -> Bool {
+        state.withLock { state in
+            guard var key = state.apiKeys[id], key.tenantId == tenantId, key.revokedAt == nil else { return false }
+            key.revokedAt = at
+            key.revokedBy = by
+            state.apiKeys[id] = key
+            return true
+        }
+    }
+
+    public func claimToolCall(tenantId: String, callId: String, at: Date) async throws -> ToolCallRecord? {
+        state.withLock { state in
+            let key = TicketKey(tenantId: tenantId, ticketId: callId)
+            if let existing = state.toolCalls[key] { return existing }
+            state.toolCalls[key] = ToolCallRecord(tenantId: tenantId, callId: callId, output: nil, createdAt: at)
+            return nil
+        }
+    }
+
+    public func completeToolCall(tenantId: String, callId: String, output: String) async throws {
+        state.withLock { $0.toolCalls[TicketKey(tenantId: tenantId, ticketId: callId)]?.output = output }
+    }
+
+    static func page<Item>(_ all: [Item], page: Int, limit: Int) -> Page<Item> {
+        let start = min(max(page - 1, 0) * limit, all.count)
+        return Page(items: Array(all[start..<min(start + limit, all.count)]), page: page, limit: limit, total: all.count)
+    }
+}
+
+struct CounterKey: Hashable {
+    var tenantId: String
+    var year: Int
+}
+
+struct TicketKey: Hashable {
+    var tenantId: String
+    var ticketId: String
+}
+
+/// A ticket and the order it was inserted in (the other stores' row id).
+struct StoredTicket: Sendable {
+    var row: Int
+    var ticket: Ticket
+}
+
+struct State: Sendable {
+    var tenants: [String: Tenant] = [:]
+    var packVersions: [String: PackVersion] = [:]
+    var counters: [CounterKey: Int] = [:]
+    var nextRow = 0
+    /// Tenant → ticket ID → ticket.
+    var tickets: [String: [String: StoredTicket]] = [:]
+    /// Each conversation in `seq` order.
+    var messages: [TicketKey: [TicketMessage]] = [:]
+    var customers: [String: [String: Customer]] = [:]
+    var agents: [String: [String: Agent]] = [:]
+    var apiKeys: [String: ApiKey] = [:]
+    var toolCalls: [TicketKey: ToolCallRecord] = [:]
+    var ruleEvents: [String: [RecordedRuleEvent]] = [:]
+    var liveCounters: [String: Int] = [:]
+    var liveEvents: [String: [LiveEvent]] = [:]
+
+    /// Refuses messages whose `seq` the conversation already has, before anything is written.
+    func checkNew(_ new: [TicketMessage], tenantId: String, ticketId: String) throws {
+        guard !new.isEmpty else { return }
+        let taken = Set((messages[TicketKey(tenantId: tenantId, ticketId: ticketId)] ?? []).map(\.seq))
+        var seen = Set<Int>()
+        for message in new where taken.contains(message.seq) || !seen.insert(message.seq).inserted {
+            throw DocketError(.conflict, "message \(message.seq) of ticket '\(ticketId)' already exists")
+        }
+    }
+
+    /// Stores messages unread, whatever they say (read marks come from `markMessagesRead`).
+    mutating func append(_ new: [TicketMessage], tenantId: String, ticketId: String) {
+        guard !new.isEmpty else { return }
+        let key = TicketKey(tenantId: tenantId, ticketId: ticketId)
+        var all = messages[key] ?? []
+        for var message in new {
+            message.isRead = false
+            message.readAt = nil
+            all.append(message)
+        }
+        all.sort { $0.seq < $1.seq }
+        messages[key] = all
+    }
+}
