@@ -1,6 +1,7 @@
 import ArgumentParser
 import DocketAssembly
 import DocketCore
+import DocketHTTP
 import DocketSQLite
 import Foundation
 
@@ -29,7 +30,7 @@ struct Micro: AsyncParsableCommand {
         let clock = ContinuousClock()
 
         // The API's JSON (ISO dates) and the store's document JSON (millisecond dates).
-        let api = DocketJSON.encoder
+        let api = APICoding.encoder
         var elapsed = clock.measure { for _ in 0..<iterations { _ = try? api.encode(ticket) } }
         report("JSON encode ticket (API)", iterations, elapsed)
         let store = JSONEncoder()

@@ -176,7 +176,7 @@ struct CivilTimeTests {
     @Test func formatsISO8601() throws {
         #expect(CivilTime.iso8601(Date(timeIntervalSince1970: 1_795_017_600.123)) == "2026-11-18T16:00:00.123Z")
         #expect(CivilTime.iso8601(Date(timeIntervalSince1970: -1)) == "1969-12-31T23:59:59.000Z")
-        // The API's dates (DocketJSON) are written with it: for millisecond instants from 1970
+        // The API's dates (APICoding and EventJSON) are written with it: for millisecond instants from 1970
         // to 2100, Foundation's parser reads back the same millisecond, and the text agrees with
         // Foundation's own to the second. (Foundation's formatter can write an instant stored as
         // ...554 ms as .553: it works on the binary fraction.)

@@ -13,8 +13,6 @@ public struct DocketError: Error, Sendable, Equatable, CustomStringConvertible {
         case conflict
         case invalidTransition = "invalid_transition"
         case alreadyClaimed = "already_claimed"
-        case payloadTooLarge = "payload_too_large"
-        case unsupportedMediaType = "unsupported_media_type"
         case storeUnavailable = "store_unavailable"
         case internalError = "internal_error"
     }

@@ -108,14 +108,14 @@ extension TicketService {
         before: Ticket?, after: Ticket, messages: [TicketMessage], events: [PendingEvent], entries: [RuleAuditEntry], now: Date
     ) async {
         // The summary is encoded once and spliced into each event's data.
-        let summary = DocketJSON.text(LiveTicketSummary(after))
+        let summary = EventJSON.text(LiveTicketSummary(after))
         var out: [LiveEvent] = []
         func add(_ type: LiveEventType, _ data: String, to audience: LiveAudience = .everyone) {
             out.append(LiveEvent(
                 tenantId: after.tenantId, type: type, ticketId: after.ticketId, customerId: after.customerId, queue: after.queue,
                 audience: audience, data: data, at: now))
         }
-        func withTicket(_ extra: some Encodable) -> String { LiveData.splice(ticket: summary, into: DocketJSON.text(extra)) }
+        func withTicket(_ extra: some Encodable) -> String { LiveData.splice(ticket: summary, into: EventJSON.text(extra)) }
         let ticketOnly = LiveData.splice(ticket: summary, into: "{}")
         let session = after.chat?.servedBy.last { $0.active }
         if let before {
@@ -133,7 +133,7 @@ extension TicketService {
                 add(.ticketEscalated, withTicket(AgentData(agentId: escalation.escalatedTo, reason: escalation.reason)), to: .staff)
             }
             for note in after.notes.dropFirst(before.notes.count) {
-                add(.ticketNoteAdded, DocketJSON.text(NoteEventData(ticketId: after.ticketId, note: note)), to: note.isInternal ? .staff : .everyone)
+                add(.ticketNoteAdded, EventJSON.text(NoteEventData(ticketId: after.ticketId, note: note)), to: note.isInternal ? .staff : .everyone)
             }
             if out.isEmpty, messages.isEmpty, before.version != after.version {
                 add(.ticketUpdated, ticketOnly)
@@ -155,7 +155,7 @@ extension TicketService {
         }
         // Rules that proposed something or failed; the rest are in the audit only.
         for entry in entries where !entry.proposed.isEmpty || entry.error != nil {
-            add(.ruleFired, DocketJSON.text(RuleFiredData(ticketId: after.ticketId, entry: entry)), to: .staff)
+            add(.ruleFired, EventJSON.text(RuleFiredData(ticketId: after.ticketId, entry: entry)), to: .staff)
             for notice in entry.notifications ?? [] {
                 let data = withTicket(NotificationData(ticketId: after.ticketId, rule: entry.rule, target: notice.target, message: notice.message))
                 var event = LiveEvent(
@@ -294,7 +294,7 @@ extension TicketService {
             ticket: LiveTicketSummary(ticket))
         await live.emit([LiveEvent(
             tenantId: tenant.id, type: .messagesRead, ticketId: ticketId, customerId: ticket.customerId, queue: ticket.queue,
-            audience: .everyone, data: DocketJSON.text(data), at: now)])
+            audience: .everyone, data: EventJSON.text(data), at: now)])
         return (ticket.visible(to: principal), marked)
     }
 
@@ -381,13 +381,13 @@ extension TicketService {
         let data = TypingData(ticketId: ticketId, senderType: principal.isStaff ? "staff" : "customer", senderId: principal.subject)
         await live.emit([LiveEvent(
             tenantId: tenant.id, type: stopped ? .stopTyping : .typing, ticketId: ticketId, customerId: ticket.customerId,
-            audience: .participants, senderKey: connection, data: DocketJSON.text(data), at: clock.now())])
+            audience: .participants, senderKey: connection, data: EventJSON.text(data), at: clock.now())])
     }
 
     /// Announces a pack switch to the tenant's staff.
     func announcePack(_ tenant: Tenant) async {
         let data = PackEventData(tenantId: tenant.id, packId: tenant.pack.id, version: tenant.pack.version)
-        await live.emit([LiveEvent(tenantId: tenant.id, type: .packActivated, audience: .staff, data: DocketJSON.text(data), at: clock.now())])
+        await live.emit([LiveEvent(tenantId: tenant.id, type: .packActivated, audience: .staff, data: EventJSON.text(data), at: clock.now())])
     }
 }
 

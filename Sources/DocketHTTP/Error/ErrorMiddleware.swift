@@ -14,10 +14,12 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 context.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
             }
             return Self.response(error)
+        } catch let error as APIError {
+            return Self.response(error)
         } catch let error as HTTPError {
-            return Self.response(DocketError(Self.code(for: error.status), error.body ?? error.status.reasonPhrase), status: error.status)
+            return Self.response(APIError(status: error.status, message: error.body))
         } catch let error as any HTTPResponseError {
-            return Self.response(DocketError(Self.code(for: error.status), error.status.reasonPhrase), status: error.status)
+            return Self.response(APIError(status: error.status))
         } catch {
             context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
             return Self.response(DocketError(.internalError, "internal error"))
@@ -32,25 +34,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case .forbidden: .forbidden
         case .notFound: .notFound
         case .conflict, .invalidTransition, .alreadyClaimed: .conflict
-        case .payloadTooLarge: .contentTooLarge
-        case .unsupportedMediaType: .unsupportedMediaType
         case .storeUnavailable: .serviceUnavailable
         case .internalError: .internalServerError
-        }
-    }
-
-    static func code(for status: HTTPResponse.Status) -> DocketError.Code {
-        switch status.code {
-        case 400: .badRequest
-        case 401: .unauthorized
-        case 403: .forbidden
-        case 404: .notFound
-        case 409: .conflict
-        case 413: .payloadTooLarge
-        case 415: .unsupportedMediaType
-        case 422: .validation
-        case 503: .storeUnavailable
-        default: status.code < 500 ? .badRequest : .internalError
         }
     }
 
@@ -64,12 +49,19 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         var error: Detail
     }
 
-    static func response(_ error: DocketError, status: HTTPResponse.Status? = nil) -> Response {
-        let body = Body(error: .init(
-            code: error.code.rawValue, message: error.message, field: error.field, details: error.details.isEmpty ? nil : error.details))
+    static func response(_ error: DocketError) -> Response {
+        response(
+            Body(error: .init(code: error.code.rawValue, message: error.message, field: error.field, details: error.details.isEmpty ? nil : error.details)),
+            status: status(for: error.code))
+    }
+
+    static func response(_ error: APIError) -> Response {
+        response(Body(error: .init(code: error.code, message: error.message)), status: error.status)
+    }
+
+    static func response(_ body: Body, status: HTTPResponse.Status) -> Response {
         let data = (try? APICoding.encoder.encode(body)) ?? Data(#"{"error":{"code":"internal_error","message":"internal error"}}"#.utf8)
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
-        let status = status ?? Self.status(for: error.code)
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
         if status == .serviceUnavailable { headers[.retryAfter] = "5" }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))

@@ -135,7 +135,7 @@ struct LiveSocket: Sendable {
             return
         }
         let latest = try await service.live.latestId(tenantId: principal.tenantId)
-        connection.enqueue(DocketJSON.text(ServerFrame(
+        connection.enqueue(APICoding.text(ServerFrame(
             type: "welcome", room: nil, id: nil,
             data: Welcome(connection: connection.key, tenantId: principal.tenantId, role: principal.role.rawValue, subject: principal.subject, latestId: latest))))
         let rooms = query.list("rooms")
@@ -191,7 +191,7 @@ struct LiveSocket: Sendable {
         case "auth":
             throw DocketError(.badRequest, "already authenticated")
         case "ping":
-            connection.enqueue(DocketJSON.text(ServerFrame(type: "pong", room: nil, id: frame.id, data: [String: String]())))
+            connection.enqueue(APICoding.text(ServerFrame(type: "pong", room: nil, id: frame.id, data: [String: String]())))
         case "subscribe":
             let rooms = data?.rooms ?? (frame.room.map { [$0] } ?? [])
             guard !rooms.isEmpty else { throw DocketError(.badRequest, "subscribe needs a room or data.rooms") }
@@ -277,7 +277,7 @@ struct LiveSocket: Sendable {
         guard let since else {
             for room in rooms { connection.join(room) }
             let latest = try await service.live.latestId(tenantId: principal.tenantId)
-            connection.enqueue(DocketJSON.text(ServerFrame(
+            connection.enqueue(APICoding.text(ServerFrame(
                 type: "subscribed", room: nil, id: requestId, data: Subscribed(rooms: names, replayed: 0, latestId: latest))))
             return
         }
@@ -292,7 +292,7 @@ struct LiveSocket: Sendable {
             latest = replay.latestId
             if replay.resync || replay.events.count > settings.replayLimit {
                 let why = replay.resync ? "events after \(since) are no longer kept" : "more than \(settings.replayLimit) events were missed"
-                frames.append(DocketJSON.text(ServerFrame(type: "resync", room: nil, id: nil, data: Resync(latestId: replay.latestId, reason: why))))
+                frames.append(APICoding.text(ServerFrame(type: "resync", room: nil, id: nil, data: Resync(latestId: replay.latestId, reason: why))))
                 lastId = replay.latestId
             } else {
                 for event in replay.events {
@@ -309,16 +309,16 @@ struct LiveSocket: Sendable {
             connection.release(replayed: [], through: since)
             throw error
         }
-        let ack = DocketJSON.text(ServerFrame(
+        let ack = APICoding.text(ServerFrame(
             type: "subscribed", room: nil, id: requestId, data: Subscribed(rooms: names, replayed: replayed, latestId: latest)))
         connection.release(replayed: [ack] + frames, through: lastId)
     }
 
     func ack(_ connection: LiveConnection, _ type: String, _ frame: ClientFrame, room: String? = nil, _ data: some Encodable) {
-        connection.enqueue(DocketJSON.text(ServerFrame(type: type, room: room ?? frame.room, id: frame.id, data: data)))
+        connection.enqueue(APICoding.text(ServerFrame(type: type, room: room ?? frame.room, id: frame.id, data: data)))
     }
 
     static func error(_ id: String?, _ error: DocketError) -> String {
-        DocketJSON.text(ServerFrame(type: "error", room: nil, id: id, data: ErrorPayload(code: error.code.rawValue, message: error.message)))
+        APICoding.text(ServerFrame(type: "error", room: nil, id: id, data: ErrorPayload(code: error.code.rawValue, message: error.message)))
     }
 }

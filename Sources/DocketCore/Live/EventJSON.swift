@@ -1,7 +1,9 @@
 import Foundation
 
-/// JSON as the API and the live events speak it: ISO 8601 dates with milliseconds, sorted keys.
-public enum DocketJSON {
+/// The payloads of live events as the event log stores them (and WebSocket clients receive
+/// them unchanged): ISO 8601 dates with milliseconds, sorted keys. The HTTP adapter's own
+/// coding (`APICoding`) writes the same dates.
+public enum EventJSON {
     public static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .custom { date, encoder in
