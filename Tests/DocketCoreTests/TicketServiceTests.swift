@@ -1,0 +1,274 @@
+import DocketCore
+import DocketMemory
+import DocketPacks
+import Foundation
+import Testing
+
+/// Rules a test writes by hand: each event type answers the actions it is given.
+struct ScriptedRules: RuleEngine {
+    var actions: [RuleEventType: [RuleAction]]
+
+    func evaluate(_ event: RuleEvent, context: RuleContext, skipping: Set<String>) async -> [RuleOutcome] {
+        let rule = "scripted:\(event.type.rawValue)"
+        guard let actions = actions[event.type], !skipping.contains(rule) else { return [] }
+        return [RuleOutcome(rule: rule, actions: actions, error: nil, durationMicros: 1)]
+    }
+
+    func prepare(packId: String, version: String) async throws {}
+}
+
+/// Checks bundles the way the composition root does, minus Lua: the manifest must decode.
+struct ManifestInspector: PackInspector {
+    func inspect(_ bundle: PackBundle) async throws -> PackManifest {
+        try PackLoader.decode(bundle, location: "").manifest
+    }
+}
+
+/// `TicketService` on the in-memory store with the LUXFREE pack: no files, no SQLite.
+struct Desk {
+    let service: TicketService
+    let store: MemoryTicketStore
+    let clock = ManualClock(Date(timeIntervalSince1970: 1_795_017_600))  // a Wednesday, 10:00 in Mexico City
+
+    static let admin = Principal(tenantId: "t", role: .admin, subject: "boss")
+    static let customer = Principal(tenantId: "t", role: .customer, subject: "c1")
+    static func agent(_ id: String) -> Principal { Principal(tenantId: "t", role: .agent, subject: id) }
+
+    init(rules: [RuleEventType: [RuleAction]] = [:], agents: [String] = ["ana", "bea"], capacity: Int = 10) async throws {
+        store = MemoryTicketStore()
+        service = TicketService(
+            store: store, clock: clock, tenantCacheSeconds: 0, rules: ScriptedRules(actions: rules), packInspector: ManifestInspector())
+        _ = try await service.provisionTenant(id: "t", name: "T", pack: try PackLoader(root: packsRoot).load("luxfree-solar"))
+        _ = try await service.createCustomer(Self.admin, NewCustomer(id: "c1", phoneNumber: "+52 55 1234 5678", firstName: "Luz"))
+        for id in agents {
+            _ = try await service.createAgent(Self.admin, NewAgent(id: id, name: id.capitalized, capacity: capacity))
+        }
+    }
+
+    func open(_ subject: String = "Luminaria apagada", priority: Priority? = nil) async throws -> Ticket {
+        try await service.createTicket(
+            Self.customer, NewTicket(subject: subject, description: "No enciende desde anoche", category: "light_malfunction", priority: priority))
+    }
+}
+
+@Suite("Ticket service on the memory store: workflow")
+struct WorkflowServiceTests {
+    @Test func aTicketFollowsThePacksWorkflowAndRefusesOtherMoves() async throws {
+        let desk = try await Desk()
+        let ticket = try await desk.open()
+        #expect(ticket.status == "new")
+        #expect(ticket.ticketId == "LUX-2026-000001")
+
+        let claimed = try await desk.service.claim(Desk.agent("ana"), ticket.ticketId)
+        #expect(claimed.status == "open")
+        #expect(claimed.assignedAgent == "ana")
+
+        let error = await #expect(throws: DocketError.self) {
+            try await desk.service.changeStatus(Desk.agent("ana"), ticket.ticketId, to: "new", reason: nil)
+        }
+        #expect(error?.code == .invalidTransition)
+        #expect(error?.details["allowed"]?.contains("in_progress") == true)
+
+        let working = try await desk.service.changeStatus(Desk.agent("ana"), ticket.ticketId, to: "in_progress", reason: nil)
+        #expect(working.sla.firstResponseAt != nil, "entering the first-response status records the first response")
+        let resolved = try await desk.service.resolve(Desk.agent("ana"), ticket.ticketId, notes: "Cambiamos la fotocelda")
+        #expect(resolved.status == "resolved")
+        #expect(resolved.resolution?.resolvedBy == "ana")
+        let closed = try await desk.service.changeStatus(Desk.agent("ana"), ticket.ticketId, to: "closed", reason: nil)
+        #expect(closed.statusHistory.map(\.to) == ["new", "open", "in_progress", "resolved", "closed"])
+        let stillClosed = await #expect(throws: DocketError.self) {
+            try await desk.service.changeStatus(Desk.agent("ana"), ticket.ticketId, to: "open", reason: nil)
+        }
+        #expect(stillClosed?.code == .invalidTransition)
+    }
+
+    @Test func customersSeeOnlyTheirOwnTicketsAndCannotWorkThem() async throws {
+        let desk = try await Desk()
+        let ticket = try await desk.open()
+        let other = Principal(tenantId: "t", role: .customer, subject: "someone-else")
+        let hidden = await #expect(throws: DocketError.self) { try await desk.service.ticket(other, ticket.ticketId) }
+        #expect(hidden?.code == .notFound)
+        let forbidden = await #expect(throws: DocketError.self) { try await desk.service.claim(Desk.customer, ticket.ticketId) }
+        #expect(forbidden?.code == .forbidden)
+    }
+
+    @Test func ofEightAgentsClaimingAtOnceExactlyOneWins() async throws {
+        let agents = (1...8).map { "agent\($0)" }
+        let desk = try await Desk(agents: agents)
+        for round in 0..<10 {
+            let ticket = try await desk.open("Corte \(round)")
+            let results = await withTaskGroup(of: (String, Result<Ticket, DocketError>).self) { group in
+                for agent in agents {
+                    group.addTask {
+                        do {
+                            return (agent, .success(try await desk.service.claim(Desk.agent(agent), ticket.ticketId)))
+                        } catch {
+                            return (agent, .failure(error as? DocketError ?? DocketError(.internalError, "\(error)")))
+                        }
+                    }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            let winners = results.filter { if case .success = $0.1 { true } else { false } }.map(\.0)
+            #expect(winners.count == 1)
+            for case (_, .failure(let error)) in results { #expect(error.code == .alreadyClaimed) }
+            #expect(try await desk.service.ticket(Desk.admin, ticket.ticketId).assignedAgent == winners.first)
+        }
+    }
+
+    @Test func numbersHaveNoGapsUnderConcurrentCreates() async throws {
+        let desk = try await Desk()
+        let ids = try await withThrowingTaskGroup(of: String.self) { group in
+            for index in 0..<40 { group.addTask { try await desk.open("Corte \(index)").ticketId } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(Set(ids) == Set((1...40).map { String(format: "LUX-2026-%06d", $0) }))
+        #expect(try await desk.service.customer(Desk.admin, "c1").statistics.totalTickets == 40)
+    }
+}
+
+@Suite("Ticket service on the memory store: rule actions")
+struct RuleActionServiceTests {
+    @Test func validActionsApplyAndInvalidOnesAreRejectedWithAReason() async throws {
+        let desk = try await Desk(rules: [
+            .ticketCreated: [
+                .setPriority(.urgent), .routeToQueue("electrical"), .addTag("Poste"), .addInternalNote("Revisar poste"),
+                .routeToQueue("moon"), .setCategory("nope"), .setSLAPolicy("gold"), .assign(agent: "ghost", strategy: nil),
+                .setStatus("resolved", reason: nil), .notify(target: "agent:ghost", message: "hola"),
+            ]
+        ])
+        let ticket = try await desk.open()
+        #expect(ticket.priority == .urgent)
+        #expect(ticket.queue == "electrical")
+        #expect(ticket.tags == ["poste"])
+        #expect(ticket.notes.isEmpty, "the customer does not see internal notes")
+        let staffView = try await desk.service.ticket(Desk.agent("ana"), ticket.ticketId)
+        #expect(staffView.notes.contains { $0.isInternal && $0.content == "Revisar poste" && $0.authorRole == .system })
+        #expect(ticket.status == "new")
+        // The urgent target replaces medium's: 15 minutes, around the clock.
+        #expect(ticket.sla.firstResponseDueAt == desk.clock.now().addingTimeInterval(15 * 60))
+
+        let audit = try await desk.service.ruleAudit(Desk.agent("ana"), ticket.ticketId)
+        let created = try #require(audit.first { $0.event == "ticket.created" })
+        #expect(created.applied.count == 4)
+        let reasons = Dictionary(created.rejected.map { ($0.action, $0.reason) }, uniquingKeysWith: { a, _ in a })
+        #expect(reasons.count == 6)
+        #expect(reasons.contains { $0.key.hasPrefix("route_to_queue") && $0.value.contains("'moon' is not a queue of the pack") })
+        #expect(reasons.contains { $0.key.hasPrefix("set_category") && $0.value.contains("not an active category") })
+        #expect(reasons.contains { $0.key.hasPrefix("set_sla_policy") && $0.value.contains("no SLA policy named 'gold'") })
+        #expect(reasons.contains { $0.key.hasPrefix("assign") && $0.value.contains("unknown agent 'ghost'") })
+        #expect(reasons.contains { $0.key.hasPrefix("set_status") && $0.value.contains("resolved") })
+        #expect(reasons.contains { $0.key.hasPrefix("notify") && $0.value.contains("unknown agent 'ghost'") })
+    }
+
+    @Test func leastLoadedRoutingFillsAgentsUpToTheirCapacityThenLeavesTicketsUnassigned() async throws {
+        let desk = try await Desk(rules: [.ticketCreated: [.assign(agent: nil, strategy: "least_loaded")]], agents: ["ana", "bea", "cy"], capacity: 2)
+        var assigned: [String?] = []
+        for index in 0..<8 { assigned.append(try await desk.open("Corte \(index)").assignedAgent) }
+        #expect(assigned.prefix(6).map { $0 ?? "-" } == ["ana", "bea", "cy", "ana", "bea", "cy"])
+        #expect(assigned.suffix(2) == [nil, nil])
+        let audit = try await desk.service.ruleAudit(Desk.agent("ana"), try #require(try await desk.service.listTickets(Desk.admin, TicketQuery()).items.first).ticketId)
+        #expect(audit.first?.rejected.first?.reason.contains("has capacity left") == true)
+    }
+
+    @Test func aBreachEscalatesThroughTheRulesOnce() async throws {
+        let desk = try await Desk(rules: [.slaBreached: [.escalate(to: nil, reason: "SLA vencido"), .addTag("sla_breached")]])
+        let ticket = try await desk.open(priority: .urgent)
+        desk.clock.advance(by: 16 * 60)
+        #expect(try await desk.service.fireDueSLATimers() >= 1)
+        #expect(try await desk.service.fireDueSLATimers() == 0)
+        let breached = try await desk.service.ticket(Desk.admin, ticket.ticketId)
+        #expect(breached.isEscalated)
+        #expect(breached.escalation?.reason == "SLA vencido")
+        #expect(breached.tags == ["sla_breached"])
+    }
+}
+
+@Suite("Ticket service on the memory store: conversations")
+struct ConversationServiceTests {
+    @Test func aCustomersMessagesOpenOneTicketAndCountersFollowBothSides() async throws {
+        let desk = try await Desk()
+        let first = try await desk.service.postCustomerMessage(Desk.customer, NewMessage(content: "Se fue la luz en la colonia"))
+        #expect(first.created)
+        #expect(first.message.seq == 1)
+        let second = try await desk.service.postCustomerMessage(Desk.customer, NewMessage(content: "Sigue sin luz"))
+        #expect(!second.created)
+        #expect(second.ticket.ticketId == first.ticket.ticketId)
+        #expect(second.ticket.chat?.unreadStaff == 2)
+
+        let id = first.ticket.ticketId
+        _ = try await desk.service.claim(Desk.agent("ana"), id)
+        let read = try await desk.service.markRead(Desk.agent("ana"), id)
+        #expect(read.marked == 2)
+        #expect(read.ticket.chat?.unreadStaff == 0)
+        let answer = try await desk.service.postMessage(Desk.agent("ana"), id, NewMessage(content: "Ya vamos"))
+        // The claim told the customer who took the ticket (message 3, from the system).
+        #expect(answer.message.seq == 4)
+        #expect(answer.ticket.chat?.unreadCustomer == 1, "system notices do not count as unread")
+        let page = try await desk.service.messages(Desk.customer, id, after: 0, limit: 50)
+        #expect(page.messages.map(\.senderType) == [.customer, .customer, .system, .staff])
+        #expect(page.messages.last?.content == "Ya vamos")
+        #expect(page.messages.prefix(2).allSatisfy { $0.isRead })
+        let customerRead = try await desk.service.markRead(Desk.customer, id)
+        #expect(customerRead.marked == 2)
+        #expect(customerRead.ticket.chat?.unreadCustomer == 0)
+        #expect(customerRead.ticket.chat?.servedBy.map(\.agentId) == ["ana"])
+    }
+
+    @Test func aResolvedConversationIsFollowedByANewTicket() async throws {
+        let desk = try await Desk()
+        let first = try await desk.service.postCustomerMessage(Desk.customer, NewMessage(content: "Se fue la luz"))
+        _ = try await desk.service.claim(Desk.agent("ana"), first.ticket.ticketId)
+        _ = try await desk.service.resolve(Desk.agent("ana"), first.ticket.ticketId, notes: "Restablecido")
+        _ = try await desk.service.changeStatus(Desk.agent("ana"), first.ticket.ticketId, to: "closed", reason: nil)
+        let next = try await desk.service.postCustomerMessage(Desk.customer, NewMessage(content: "Otra vez sin luz"))
+        #expect(next.created)
+        #expect(next.ticket.ticketId != first.ticket.ticketId)
+    }
+}
+
+@Suite("Ticket service on the memory store: tenants and packs")
+struct TenantServiceTests {
+    @Test func aTenantSwitchesPackLiveAndRollsBack() async throws {
+        let desk = try await Desk()
+        let loader = PackLoader(root: packsRoot)
+        let shipped = try await desk.service.installShippedPack(try loader.bundle("restaurant"))
+        #expect(shipped.1 == .installed)
+        #expect(try await desk.service.installShippedPack(try loader.bundle("restaurant")).1 == .unchanged)
+        let solar = try await desk.service.installShippedPack(try loader.bundle("luxfree-solar")).0
+
+        let switched = try await desk.service.activatePack(Desk.admin, tenantId: "t", PackSelection(pack: "restaurant"))
+        #expect(switched.pack.id == "restaurant")
+        #expect(switched.packPinned == true)
+        let ticket = try await desk.service.createTicket(Desk.customer, NewTicket(subject: "Pedido frío", description: "Llegó frío"))
+        #expect(ticket.category == switched.pack.defaultCategory)
+        #expect(!ticket.ticketId.hasPrefix("LUX-"))
+
+        let back = try await desk.service.activatePack(Desk.admin, tenantId: "t", PackSelection(pack: "luxfree-solar", version: solar.version))
+        #expect(back.pack.id == "luxfree-solar")
+        #expect(back.packHistory?.map(\.packId) == ["restaurant", "luxfree-solar"])
+
+        let agentRefused = await #expect(throws: DocketError.self) {
+            try await desk.service.activatePack(Desk.agent("ana"), tenantId: "t", PackSelection(pack: "restaurant"))
+        }
+        #expect(agentRefused?.code == .forbidden)
+        let unknown = await #expect(throws: DocketError.self) {
+            try await desk.service.activatePack(Desk.admin, tenantId: "t", PackSelection(pack: "restaurant", version: "9.9.9"))
+        }
+        #expect(unknown?.code == .notFound)
+    }
+
+    @Test func terminologyOverridesAreTheTenantsAndResetToThePacks() async throws {
+        let desk = try await Desk()
+        let pack = try await desk.service.configuration(Desk.admin).terminology
+        var words = pack
+        words.ticketSingular = "caso"
+        words.ticketPlural = "casos"
+        let changed = try await desk.service.setTerminology(Desk.admin, words)
+        #expect(changed.terminology.ticketSingular == "caso")
+        let refused = await #expect(throws: DocketError.self) { try await desk.service.setTerminology(Desk.agent("ana"), words) }
+        #expect(refused?.code == .forbidden)
+        let reset = try await desk.service.resetConfiguration(Desk.admin, .terminology)
+        #expect(reset.terminology == pack)
+    }
+}
