@@ -86,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "docket",
             dependencies: [
-                "DocketAssembly", "DocketCore", "DocketPacks", "DocketRules", "DocketMongo",
+                "DocketAssembly", "DocketCore", "DocketPacks", "DocketRules",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -95,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "DocketLoad",
             dependencies: [
-                "DocketAssembly", "DocketCore", "DocketPacks", "DocketRules", "DocketSQLite", "DocketHTTP",
+                "DocketAssembly", "DocketCore", "DocketPacks", "DocketRules", "DocketSQLite", "DocketMongo", "DocketHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

@@ -188,9 +188,10 @@ public final class DocketSystem: Sendable {
     /// Where the data is: the MongoDB database's name, or the SQLite file.
     public var storeLocation: String { (store as? MongoTicketStore)?.database ?? configuration.databasePath }
 
-    /// Imports the old 1-1 chat's collection; nil unless the store is MongoDB (where that collection lives).
-    public func legacyChatImporter() -> LegacyChatImporter? {
-        (store as? MongoTicketStore).map { LegacyChatImporter(store: $0) }
+    /// The old 1-1 chat's collection as a source for `LegacyChatImport`; nil unless the store
+    /// is MongoDB (where that collection lives).
+    public func legacyChatSource(collection: String) -> (any LegacyChatSource)? {
+        (store as? MongoTicketStore).map { MongoLegacyChatSource(store: $0, collection: collection) }
     }
 
     /// Runs `body`, then closes the store, whether `body` threw or not.

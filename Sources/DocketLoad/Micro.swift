@@ -2,13 +2,14 @@ import ArgumentParser
 import DocketAssembly
 import DocketCore
 import DocketHTTP
+import DocketMongo
 import DocketSQLite
 import Foundation
 
 /// `docket-load micro`: the costs under every request, each measured alone in this process.
 struct Micro: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Micro benchmarks: JSON encode/decode of a ticket, SQLite insert and conditional update. (Rule evaluation: docket pack bench; its C floor: bench/rules_floor.sh.)")
+        abstract: "Micro benchmarks: JSON encode/decode of a ticket, its MongoDB document through the old (extended JSON) and new (libbson append/iterate) codec, SQLite insert and conditional update. (Rule evaluation: docket-load rules; its C floor: bench/rules_floor.sh.)")
 
     @Option(help: "Repetitions of each measurement.") var iterations = 20_000
     @Option(help: "Write the results as JSON here.") var json: String?
@@ -43,6 +44,19 @@ struct Micro: AsyncParsableCommand {
         elapsed = clock.measure { for _ in 0..<iterations { _ = try? decoder.decode(Ticket.self, from: document) } }
         report("JSON decode ticket (store document)", iterations, elapsed)
         print("   (ticket document: \(document.count) bytes: 5 notes, 3 history entries, location, tags)")
+
+        // The MongoDB document: Codable -> bson_t and back, through extended JSON (the codec
+        // before) and through libbson's append and iterate API (the codec now).
+        let bson = try BSONCoding.encode(ticket)
+        elapsed = clock.measure { for _ in 0..<iterations { _ = try? ExtendedJSONPath.encode(ticket) } }
+        report("BSON encode ticket (old: extended JSON)", iterations, elapsed)
+        elapsed = clock.measure { for _ in 0..<iterations { _ = try? BSONCoding.encode(ticket) } }
+        report("BSON encode ticket (new: libbson append)", iterations, elapsed)
+        elapsed = clock.measure { for _ in 0..<iterations { _ = try? ExtendedJSONPath.decode(Ticket.self, from: bson) } }
+        report("BSON decode ticket (old: extended JSON)", iterations, elapsed)
+        elapsed = clock.measure { for _ in 0..<iterations { _ = try? BSONCoding.decode(Ticket.self, from: bson) } }
+        report("BSON decode ticket (new: libbson iterate)", iterations, elapsed)
+        print("   (BSON document: \(bson.count) bytes)")
 
         // SQLite through the store, on a fresh file.
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("docket-micro-\(UUID().uuidString)")

@@ -29,35 +29,54 @@ public struct MongoSettings: Sendable {
     }
 }
 
-/// Waits without blocking a thread: at most `permits` holders at once, FIFO.
+/// Waits without blocking a thread: at most `permits` holders at once, FIFO. A task
+/// cancelled while it waits leaves the queue at once (with `CancellationError`) instead of
+/// holding its place until a permit comes.
 final class AsyncSemaphore: @unchecked Sendable {
-    // `permits` and `waiters` are guarded by `lock`.
+    // `permits`, `waiters` and `nextTicket` are guarded by `lock`.
     private let lock = NSLock()
     private var permits: Int
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var waiters: [(ticket: Int, continuation: CheckedContinuation<Void, any Error>)] = []
+    private var nextTicket = 0
 
     init(permits: Int) { self.permits = permits }
 
-    func wait() async {
+    /// Tasks waiting now (tests read it).
+    var waiting: Int { lock.withLock { waiters.count } }
+
+    func wait() async throws {
         let acquired: Bool = lock.withLock {
             if permits > 0 { permits -= 1; return true }
             return false
         }
         if acquired { return }
-        await withCheckedContinuation { continuation in
-            let resumeNow: Bool = lock.withLock {
-                if permits > 0 { permits -= 1; return true }
-                waiters.append(continuation)
-                return false
+        let ticket = lock.withLock {
+            nextTicket += 1
+            return nextTicket
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let outcome: Result<Void, any Error>? = lock.withLock {
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    if permits > 0 { permits -= 1; return .success(()) }
+                    waiters.append((ticket, continuation))
+                    return nil
+                }
+                if let outcome { continuation.resume(with: outcome) }
             }
-            if resumeNow { continuation.resume() }
+        } onCancel: {
+            let cancelled: CheckedContinuation<Void, any Error>? = lock.withLock {
+                guard let index = waiters.firstIndex(where: { $0.ticket == ticket }) else { return nil }
+                return waiters.remove(at: index).continuation
+            }
+            cancelled?.resume(throwing: CancellationError())
         }
     }
 
     func signal() {
-        let next: CheckedContinuation<Void, Never>? = lock.withLock {
+        let next: CheckedContinuation<Void, any Error>? = lock.withLock {
             if waiters.isEmpty { permits += 1; return nil }
-            return waiters.removeFirst()
+            return waiters.removeFirst().continuation
         }
         next?.resume()
     }
@@ -160,7 +179,7 @@ public final class MongoConnection: Sendable {
 
     /// Runs `body` with a client popped from the pool on one of the connection's threads.
     func withClient<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
-        await gate.wait()
+        try await gate.wait()
         defer { gate.signal() }
         let pool = pool
         return try await threads.runIfActive {
@@ -172,17 +191,14 @@ public final class MongoConnection: Sendable {
         }
     }
 
-    /// Runs `body` with the database's collections, all on one client, in one job.
+    /// Runs `body` with the database's collections, all on one client, in one job. libmongoc's
+    /// errors come out as `MongoError`s with their kind; the store maps them to core errors.
     func job<T: Sendable>(database: String? = nil, _ body: @escaping @Sendable (MongoJob) throws -> T) async throws -> T {
         let database = database ?? databaseName
-        do {
-            return try await withClient { client in
-                let job = MongoJob(client: client, database: database)
-                defer { job.close() }
-                return try body(job)
-            }
-        } catch let error as MongoError {
-            throw error.docketError
+        return try await withClient { client in
+            let job = MongoJob(client: client, database: database)
+            defer { job.close() }
+            return try body(job)
         }
     }
 }
@@ -209,7 +225,7 @@ final class MongoJob {
 
     /// `{ping: 1}` against the admin database.
     func ping() throws {
-        let command = try BSONDocument(["ping": 1])
+        let command = try BSONDocument(BSONDoc([("ping", .int32(1))]))
         var error = bson_error_t()
         try ReplyBuffer.with { reply in
             guard mongoc_client_command_simple(client, "admin", command.pointer, nil, reply, &error) else { throw MongoError(error) }

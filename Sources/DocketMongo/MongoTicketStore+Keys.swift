@@ -3,47 +3,47 @@ import Foundation
 
 extension MongoTicketStore {
     public func customer(tenantId: String, phone: String) async throws -> Customer? {
-        try await connection.job(database: database) { job in
+        try await job { job in
             try job.collection(Collections.customers).findOne(["tenantId": tenantId, "phoneNumber": phone]).map { try Self.decode(Customer.self, $0) }
         }
     }
 
     public func insertApiKey(_ key: ApiKey) async throws {
-        try await connection.job(database: database) { job in
-            var doc = try ExtendedJSON.object(key)
-            doc["_id"] = key.id
+        try await job { job in
+            var doc = try BSONEncoder().document(key)
+            doc["_id"] = .string(key.id)
             try job.collection(Collections.apiKeys).insertOne(doc)
         }
     }
 
     public func apiKey(id: String) async throws -> ApiKey? {
-        try await connection.job(database: database) { job in
+        try await job { job in
             try job.collection(Collections.apiKeys).findOne(["_id": id]).map { try Self.decode(ApiKey.self, $0) }
         }
     }
 
     public func listApiKeys(tenantId: String) async throws -> [ApiKey] {
-        try await connection.job(database: database) { job in
-            try job.collection(Collections.apiKeys).find(["tenantId": tenantId], sort: [("createdAt", 1), ("_id", 1)])
+        try await job { job in
+            try job.collection(Collections.apiKeys).find(["tenantId": tenantId], FindOptions(sort: [("createdAt", 1), ("_id", 1)]))
                 .map { try Self.decode(ApiKey.self, $0) }
         }
     }
 
     public func revokeApiKey(tenantId: String, id: String, by: String, at: Date) async throws -> Bool {
-        try await connection.job(database: database) { job in
+        try await job { job in
             // One conditional update: only a live key of this tenant is revoked.
             try job.collection(Collections.apiKeys).updateOne(
                 ["_id": id, "tenantId": tenantId, "revokedAt": NSNull()],
-                ["$set": ["revokedAt": ExtendedJSON.date(at), "revokedBy": by]]) == 1
+                ["$set": ["revokedAt": at, "revokedBy": by]]) == 1
         }
     }
 
     public func claimToolCall(tenantId: String, callId: String, at: Date) async throws -> ToolCallRecord? {
-        try await connection.job(database: database) { job in
+        try await job { job in
             let calls = try job.collection(Collections.toolCalls)
             let key = Self.key(tenantId, callId)
             do {
-                try calls.insertOne(["_id": key, "tenantId": tenantId, "callId": callId, "createdAt": ExtendedJSON.date(at)])
+                try calls.insertOne(["_id": key, "tenantId": tenantId, "callId": callId, "createdAt": at])
                 return nil
             } catch let error as MongoError where error.kind == .duplicateKey {
                 guard let data = try calls.findOne(["_id": key]) else { return nil }
@@ -53,7 +53,7 @@ extension MongoTicketStore {
     }
 
     public func completeToolCall(tenantId: String, callId: String, output: String) async throws {
-        try await connection.job(database: database) { job in
+        try await job { job in
             try job.collection(Collections.toolCalls).updateOne(["_id": Self.key(tenantId, callId)], ["$set": ["output": output]])
         }
     }

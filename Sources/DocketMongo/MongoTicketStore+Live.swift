@@ -9,40 +9,40 @@ extension MongoTicketStore {
         return key(message.tenantId, message.ticketId) + "/" + String(repeating: "0", count: max(0, 9 - seq.count)) + seq
     }
 
-    static func messageDocument(_ message: TicketMessage) throws -> [String: Any] {
-        var doc = try ExtendedJSON.object(message)
-        doc["_id"] = messageKey(message)
+    static func messageDocument(_ message: TicketMessage) throws -> BSONDoc {
+        var doc = try BSONEncoder().document(message)
+        doc["_id"] = .string(messageKey(message))
         return doc
     }
 
     public func messages(tenantId: String, ticketId: String, after: Int, limit: Int) async throws -> [TicketMessage] {
-        try await connection.job(database: database) { job in
+        try await job { job in
             try job.collection(Collections.messages)
-                .find(["tenantId": tenantId, "ticketId": ticketId, "seq": ["$gt": after]], sort: [("seq", 1)], limit: limit)
+                .find(["tenantId": tenantId, "ticketId": ticketId, "seq": ["$gt": after]], FindOptions(sort: [("seq", 1)], limit: limit))
                 .map { try Self.decode(TicketMessage.self, $0) }
         }
     }
 
     public func markMessagesRead(tenantId: String, ticketId: String, from senders: [MessageSender], at: Date) async throws -> Int {
         guard !senders.isEmpty else { return 0 }
-        return try await connection.job(database: database) { job in
+        return try await job { job in
             try job.collection(Collections.messages).updateMany(
                 ["tenantId": tenantId, "ticketId": ticketId, "isRead": false, "senderType": ["$in": senders.map(\.rawValue)]],
-                ["$set": ["isRead": true, "readAt": ExtendedJSON.date(at)]])
+                ["$set": ["isRead": true, "readAt": at]])
         }
     }
 
     public func appendLiveEvents(_ events: [LiveEvent], retain: Int) async throws -> [LiveEvent] {
         guard let tenant = events.first?.tenantId else { return [] }
         precondition(events.allSatisfy { $0.tenantId == tenant }, "one tenant per append")
-        return try await connection.job(database: database) { job in
+        return try await job { job in
             let last = try job.collection(Collections.counters).increment(counter: "live/\(tenant)", by: events.count)
             var stored = events
             for index in stored.indices { stored[index].id = last - events.count + 1 + index }
             let log = try job.collection(Collections.liveEvents)
             try log.insertMany(try stored.map { event in
-                var doc = try ExtendedJSON.object(event)
-                doc["_id"] = "\(tenant)/\(event.id)"
+                var doc = try BSONEncoder().document(event)
+                doc["_id"] = .string("\(tenant)/\(event.id)")
                 return doc
             })
             if last > retain, (last - events.count) / 64 != last / 64 {
@@ -53,19 +53,17 @@ extension MongoTicketStore {
     }
 
     public func liveEvents(tenantId: String, after: Int, limit: Int) async throws -> [LiveEvent] {
-        try await connection.job(database: database) { job in
-            try job.collection(Collections.liveEvents).find(["tenantId": tenantId, "id": ["$gt": after]], sort: [("id", 1)], limit: limit)
+        try await job { job in
+            try job.collection(Collections.liveEvents).find(["tenantId": tenantId, "id": ["$gt": after]], FindOptions(sort: [("id", 1)], limit: limit))
                 .map { try Self.decode(LiveEvent.self, $0) }
         }
     }
 
     public func liveEventBounds(tenantId: String) async throws -> LiveEventBounds? {
-        try await connection.job(database: database) { job in
+        try await job { job in
             let log = try job.collection(Collections.liveEvents)
-            let projection: [String: Any] = ["id": 1]
             func first(_ direction: Int) throws -> Int? {
-                try log.find(["tenantId": tenantId], sort: [("id", direction)], limit: 1, projection: projection).first
-                    .flatMap { (try JSONSerialization.jsonObject(with: $0) as? [String: Any])?["id"] as? Int }
+                try log.find(["tenantId": tenantId], FindOptions(sort: [("id", direction)], limit: 1, projection: [("id", 1)])).first?["id"]?.int
             }
             guard let oldest = try first(1), let latest = try first(-1) else { return nil }
             return LiveEventBounds(oldest: oldest, latest: latest)

@@ -28,15 +28,15 @@ extension MongoTicketStore {
         }
     }
 
-    static func ticketDocument(_ ticket: Ticket) throws -> [String: Any] {
-        var doc = try ExtendedJSON.object(ticket)
-        doc["_id"] = key(ticket.tenantId, ticket.ticketId)
+    static func ticketDocument(_ ticket: Ticket) throws -> BSONDoc {
+        var doc = try BSONEncoder().document(ticket)
+        doc["_id"] = .string(key(ticket.tenantId, ticket.ticketId))
         let publicText = ([ticket.ticketId, ticket.subject, ticket.description] + ticket.notes.filter { !$0.isInternal }.map(\.content))
             .joined(separator: "\n")
         let internalText = ticket.notes.filter(\.isInternal).map(\.content).joined(separator: "\n")
         let keys = SearchKeys.keys(publicText)
         let firstResponse = ticket.sla.firstResponseAt.map { $0.timeIntervalSince(ticket.createdAt) }
-        doc["ix"] = [
+        try doc.set("ix", [
             "rank": ticket.priority.rank,
             "escalated": ticket.isEscalated,
             "resolved": ticket.resolution != nil ? 1 : 0,
@@ -49,8 +49,8 @@ extension MongoTicketStore {
             "keys": keys,
             "internalKeys": SearchKeys.keys(internalText),
             "text": keys.joined(separator: " "),
-            "slaNext": ticket.sla.nextTimerAt.map { ExtendedJSON.date($0) as Any } ?? NSNull(),
-        ] as [String: Any]
+            "slaNext": ticket.sla.nextTimerAt.map { $0 as Any } ?? NSNull(),
+        ] as [String: Any])
         return doc
     }
 
@@ -58,7 +58,7 @@ extension MongoTicketStore {
         tenantId: String, counterYear: Int, messages: [TicketMessage], build: @Sendable (Int) throws -> Ticket
     ) async throws -> Ticket {
         let counter = "tickets/\(tenantId)/\(counterYear)"
-        let number: Int = try await connection.job(database: database) { job in
+        let number: Int = try await job { job in
             let value = try job.collection(Collections.counters).increment(counter: counter, by: 1)
             guard value > 0 else { throw MongoError(kind: .other, code: 0, message: "ticket counter \(counter) returned \(value)") }
             return value
@@ -66,20 +66,20 @@ extension MongoTicketStore {
         let ticket: Ticket
         do {
             ticket = try build(number)
-            try await connection.job(database: database) { job in
+            try await job { job in
                 try job.collection(Collections.tickets).insertOne(Self.ticketDocument(ticket))
             }
         } catch {
             // Give the number back when nobody took a later one, so a failed create leaves no
             // gap; with a concurrent create in between the gap stays (numbers never repeat).
-            _ = try? await connection.job(database: database) { job in
+            _ = try? await job { job in
                 try job.collection(Collections.counters).findOneAndUpdate(["_id": counter, "value": number], ["$inc": ["value": -1]])
             }
             throw error
         }
         // Separate single-document writes: the ticket is stored whatever happens here (and its
         // description holds what a first message said).
-        try await connection.job(database: database) { job in
+        try await job { job in
             try job.collection(Collections.messages).insertMany(
                 try messages.map { var message = $0; message.ticketId = ticket.ticketId; return try Self.messageDocument(message) })
             try job.collection(Collections.customers).updateOne(
@@ -89,13 +89,13 @@ extension MongoTicketStore {
     }
 
     public func ticket(tenantId: String, ticketId: String) async throws -> Ticket? {
-        try await connection.job(database: database) { job in
+        try await job { job in
             try job.collection(Collections.tickets).findOne(["_id": Self.key(tenantId, ticketId)]).map { try Self.decode(Ticket.self, $0) }
         }
     }
 
     public func updateTicket(_ ticket: Ticket, expectedVersion: Int, messages: [TicketMessage]) async throws -> Bool {
-        try await connection.job(database: database) { job in
+        try await job { job in
             let tickets = try job.collection(Collections.tickets)
             guard !messages.isEmpty else {
                 return try tickets.replaceOne(["_id": Self.key(ticket.tenantId, ticket.ticketId), "version": expectedVersion], Self.ticketDocument(ticket)) == 1
@@ -127,8 +127,8 @@ extension MongoTicketStore {
         if let customer = query.customerId { clauses.append(["customerId": customer]) }
         if let conversation = query.conversationId { clauses.append(["conversationId": conversation]) }
         if let escalated = query.escalated { clauses.append(["ix.escalated": escalated]) }
-        if let from = query.createdFrom { clauses.append(["createdAt": ["$gte": ExtendedJSON.date(from)]]) }
-        if let to = query.createdTo { clauses.append(["createdAt": ["$lte": ExtendedJSON.date(to)]]) }
+        if let from = query.createdFrom { clauses.append(["createdAt": ["$gte": from]]) }
+        if let to = query.createdTo { clauses.append(["createdAt": ["$lte": to]]) }
         if let tag = query.tag { clauses.append(["tags": tag.lowercased()]) }
         if let search = query.search {
             let terms = SearchKeys.terms(search)
@@ -156,11 +156,11 @@ extension MongoTicketStore {
         case .status: sort = [("status", direction), ("createdAt", direction), ("_id", direction)]
         case .ticketId: sort = [("numberingYear", direction), ("number", direction), ("_id", direction)]
         }
-        return try await connection.job(database: database) { job in
+        return try await job { job in
             let filter = self.filter(tenantId: tenantId, query: query)
             let tickets = try job.collection(Collections.tickets)
             let total = try tickets.count(filter, limit: TicketQuery.countCap + 1)
-            let items = try tickets.find(filter, sort: sort, skip: (query.page - 1) * query.limit, limit: query.limit, projection: ["ix": 0, "ruleAudit": 0])
+            let items = try tickets.find(filter, FindOptions(sort: sort, skip: (query.page - 1) * query.limit, limit: query.limit, projection: [("ix", 0), ("ruleAudit", 0)]))
                 .map { try Self.decode(Ticket.self, $0) }
             return Page(
                 items: items, page: query.page, limit: query.limit, total: min(total, TicketQuery.countCap),
@@ -169,29 +169,27 @@ extension MongoTicketStore {
     }
 
     public func dueSLATickets(before: Date, limit: Int) async throws -> [TicketRef] {
-        try await connection.job(database: database) { job in
+        try await job { job in
             try job.collection(Collections.tickets).find(
-                ["ix.slaNext": ["$lte": ExtendedJSON.date(before)]], sort: [("ix.slaNext", 1), ("_id", 1)], limit: limit,
-                projection: ["tenantId": 1, "ticketId": 1]
-            ).compactMap { data in
-                guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-                    let tenant = object["tenantId"] as? String, let id = object["ticketId"] as? String
-                else { return nil }
+                ["ix.slaNext": ["$lte": before]],
+                FindOptions(sort: [("ix.slaNext", 1), ("_id", 1)], limit: limit, projection: [("tenantId", 1), ("ticketId", 1)])
+            ).compactMap { row in
+                guard let tenant = row["tenantId"]?.string, let id = row["ticketId"]?.string else { return nil }
                 return TicketRef(tenantId: tenant, ticketId: id)
             }
         }
     }
 
     public func openTicketCounts(tenantId: String, finished: [String]) async throws -> [String: Int] {
-        try await connection.job(database: database) { job in
+        try await job { job in
             var counts: [String: Int] = [:]
             let rows = try job.collection(Collections.tickets).aggregate([
                 ["$match": ["tenantId": tenantId, "assignedAgent": ["$ne": NSNull()], "status": ["$nin": finished]]],
                 ["$group": ["_id": "$assignedAgent", "n": ["$sum": 1]]],
             ])
             for row in rows {
-                guard let object = try JSONSerialization.jsonObject(with: row) as? [String: Any], let agent = object["_id"] as? String else { continue }
-                counts[agent] = object["n"] as? Int ?? 0
+                guard let agent = row["_id"]?.string else { continue }
+                counts[agent] = row["n"]?.int ?? 0
             }
             return counts
         }
@@ -204,14 +202,14 @@ extension MongoTicketStore {
         query.createdFrom = filter.createdFrom
         query.createdTo = filter.createdTo
         let statsQuery = query
-        return try await connection.job(database: database) { job in
+        return try await job { job in
             let match = self.filter(tenantId: tenantId, query: statsQuery)
             let tickets = try job.collection(Collections.tickets)
             func grouped(_ field: String) throws -> [String: Int] {
                 var out: [String: Int] = [:]
                 for row in try tickets.aggregate([["$match": match], ["$group": ["_id": "$\(field)", "n": ["$sum": 1]]]]) {
-                    guard let object = try JSONSerialization.jsonObject(with: row) as? [String: Any], let key = object["_id"] as? String else { continue }
-                    out[key] = object["n"] as? Int ?? 0
+                    guard let key = row["_id"]?.string else { continue }
+                    out[key] = row["n"]?.int ?? 0
                 }
                 return out
             }
@@ -226,11 +224,11 @@ extension MongoTicketStore {
                 ["$group": group],
                 ["$sort": ["_id": 1]],
             ]).compactMap { row -> AgentTicketFigures? in
-                guard let o = try JSONSerialization.jsonObject(with: row) as? [String: Any], let agent = o["_id"] as? String else { return nil }
-                func int(_ key: String) -> Int { (o[key] as? NSNumber)?.intValue ?? 0 }
+                guard let agent = row["_id"]?.string else { return nil }
+                func int(_ key: String) -> Int { row[key]?.int ?? 0 }
                 return AgentTicketFigures(
                     agentId: agent, assigned: int("assigned"), resolved: int("resolved"), firstResponseCount: int("frCount"),
-                    firstResponseTotalSeconds: (o["frSeconds"] as? NSNumber)?.doubleValue ?? 0, firstResponseMet: int("frMet"),
+                    firstResponseTotalSeconds: row["frSeconds"]?.double ?? 0, firstResponseMet: int("frMet"),
                     firstResponseMeasured: int("frMeasured"), resolutionMet: int("resMet"), resolutionMeasured: int("resMeasured"))
             }
             return TicketCounts(

@@ -27,8 +27,13 @@ public final class MongoTicketStore: TicketStore {
         _ connection: MongoConnection, database: String? = nil, logger: Logger = Logger(label: "docket.mongo")
     ) async throws -> MongoTicketStore {
         let database = database ?? connection.databaseName
-        try await ensureIndexes(connection, database)
-        let text = try await detectTextIndexes(connection, database)
+        let text: Bool
+        do {
+            try await ensureIndexes(connection, database)
+            text = try await detectTextIndexes(connection, database)
+        } catch let error as MongoError {
+            throw error.docketError
+        }
         logger.info(
             text ? "mongodb text index available: public search uses $text over the search keys"
                 : "mongodb text indexes unsupported (error 67): search uses the folded keyword field",
@@ -65,13 +70,13 @@ public final class MongoTicketStore: TicketStore {
             try job.collection(Collections.customers).createIndexes(Collections.customers, [
                 IndexSpec(
                     name: "tenant_phone", keys: [("tenantId", .ascending), ("phoneNumber", .ascending)], unique: true,
-                    partialFilter: ["phoneNumber": ["$exists": true]]),
+                    partialFilter: BSONDoc([("phoneNumber", .document(["$exists": .bool(true)]))])),
                 IndexSpec(name: "tenant_created", keys: [("tenantId", .ascending), ("createdAt", .ascending)]),
             ])
             try job.collection(Collections.agents).createIndexes(Collections.agents, [
                 IndexSpec(
                     name: "tenant_email", keys: [("tenantId", .ascending), ("emailKey", .ascending)], unique: true,
-                    partialFilter: ["emailKey": ["$exists": true]]),
+                    partialFilter: BSONDoc([("emailKey", .document(["$exists": .bool(true)]))])),
                 IndexSpec(name: "tenant_created", keys: [("tenantId", .ascending), ("createdAt", .ascending)]),
             ])
             try job.collection(Collections.apiKeys).createIndexes(Collections.apiKeys, [
@@ -89,7 +94,9 @@ public final class MongoTicketStore: TicketStore {
         }
     }
 
-    /// Tries to build a text index; error 67 (CannotCreateIndex) or "not supported" means no.
+    /// Tries to build a text index: a refusal the server marks as unsupported (67
+    /// CannotCreateIndex, 115, 59) means no; any other failure (the server is down, a bad
+    /// option) is an error, not a missing feature.
     static func detectTextIndexes(_ connection: MongoConnection, _ database: String) async throws -> Bool {
         do {
             try await connection.job(database: database) { job in
@@ -98,7 +105,7 @@ public final class MongoTicketStore: TicketStore {
                 ])
             }
             return true
-        } catch let error as DocketError where error.code == .internalError {
+        } catch let error as MongoError where error.kind == .unsupported {
             return false
         }
     }
@@ -107,47 +114,57 @@ public final class MongoTicketStore: TicketStore {
 
     static func key(_ tenantId: String, _ id: String) -> String { "\(tenantId)/\(id)" }
 
-    static func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T {
+    static func decode<T: Decodable>(_ type: T.Type, _ document: BSONDoc) throws -> T {
         do {
-            return try ExtendedJSON.decoder().decode(type, from: data)
+            return try BSONDecoder().decode(type, from: document)
         } catch {
             throw DocketError(.internalError, "mongodb: a stored \(T.self) does not decode: \(error)")
         }
     }
 
+    /// One blocking job on this store's database; libmongoc's errors leave as core errors
+    /// (`.conflict`, `.storeUnavailable`, `.internalError`) here, at the store's edge.
+    func job<T: Sendable>(_ body: @escaping @Sendable (MongoJob) throws -> T) async throws -> T {
+        do {
+            return try await connection.job(database: database, body)
+        } catch let error as MongoError {
+            throw error.docketError
+        }
+    }
+
     public func ping() async throws {
-        try await connection.job(database: database) { job in try job.ping() }
+        try await job { job in try job.ping() }
     }
 
     // MARK: - Tenants
 
     public func tenant(id: String) async throws -> Tenant? {
-        try await connection.job(database: database) { job in
+        try await job { job in
             try job.collection(Collections.tenants).findOne(["_id": id]).map { try Self.decode(Tenant.self, $0) }
         }
     }
 
-    static func tenantDocument(_ tenant: Tenant) throws -> [String: Any] {
-        var doc = try ExtendedJSON.object(tenant)
-        doc["_id"] = tenant.id
+    static func tenantDocument(_ tenant: Tenant) throws -> BSONDoc {
+        var doc = try BSONEncoder().document(tenant)
+        doc["_id"] = .string(tenant.id)
         return doc
     }
 
     public func insertTenant(_ tenant: Tenant) async throws {
-        try await connection.job(database: database) { job in try job.collection(Collections.tenants).insertOne(Self.tenantDocument(tenant)) }
+        try await job { job in try job.collection(Collections.tenants).insertOne(Self.tenantDocument(tenant)) }
     }
 
     public func updateTenant(_ tenant: Tenant, expectedVersion: Int) async throws -> Bool {
-        try await connection.job(database: database) { job in
+        try await job { job in
             try job.collection(Collections.tenants).replaceOne(["_id": tenant.id, "version": expectedVersion], Self.tenantDocument(tenant)) == 1
         }
     }
 
     public func listTenants(page: Int, limit: Int) async throws -> Page<Tenant> {
-        try await connection.job(database: database) { job in
+        try await job { job in
             let tenants = try job.collection(Collections.tenants)
             let total = try tenants.count([:])
-            let items = try tenants.find([:], sort: [("_id", 1)], skip: (page - 1) * limit, limit: limit).map { try Self.decode(Tenant.self, $0) }
+            let items = try tenants.find([:], FindOptions(sort: [("_id", 1)], skip: (page - 1) * limit, limit: limit)).map { try Self.decode(Tenant.self, $0) }
             return Page(items: items, page: page, limit: limit, total: total)
         }
     }
@@ -155,49 +172,49 @@ public final class MongoTicketStore: TicketStore {
     // MARK: - Customers and agents
 
     public func insertCustomer(_ customer: Customer) async throws {
-        try await connection.job(database: database) { job in
-            var doc = try ExtendedJSON.object(customer)
-            doc["_id"] = Self.key(customer.tenantId, customer.id)
+        try await job { job in
+            var doc = try BSONEncoder().document(customer)
+            doc["_id"] = .string(Self.key(customer.tenantId, customer.id))
             try job.collection(Collections.customers).insertOne(doc)
         }
     }
 
     public func customer(tenantId: String, id: String) async throws -> Customer? {
-        try await connection.job(database: database) { job in
+        try await job { job in
             try job.collection(Collections.customers).findOne(["_id": Self.key(tenantId, id)]).map { try Self.decode(Customer.self, $0) }
         }
     }
 
     public func listCustomers(tenantId: String, page: Int, limit: Int) async throws -> Page<Customer> {
-        try await connection.job(database: database) { job in
+        try await job { job in
             let customers = try job.collection(Collections.customers)
             let total = try customers.count(["tenantId": tenantId])
-            let items = try customers.find(["tenantId": tenantId], sort: [("createdAt", -1), ("id", 1)], skip: (page - 1) * limit, limit: limit)
+            let items = try customers.find(["tenantId": tenantId], FindOptions(sort: [("createdAt", -1), ("id", 1)], skip: (page - 1) * limit, limit: limit))
                 .map { try Self.decode(Customer.self, $0) }
             return Page(items: items, page: page, limit: limit, total: total)
         }
     }
 
     public func insertAgent(_ agent: Agent) async throws {
-        try await connection.job(database: database) { job in
-            var doc = try ExtendedJSON.object(agent)
-            doc["_id"] = Self.key(agent.tenantId, agent.id)
-            if let email = agent.email { doc["emailKey"] = email.lowercased() }
+        try await job { job in
+            var doc = try BSONEncoder().document(agent)
+            doc["_id"] = .string(Self.key(agent.tenantId, agent.id))
+            if let email = agent.email { doc["emailKey"] = .string(email.lowercased()) }
             try job.collection(Collections.agents).insertOne(doc)
         }
     }
 
     public func agent(tenantId: String, id: String) async throws -> Agent? {
-        try await connection.job(database: database) { job in
+        try await job { job in
             try job.collection(Collections.agents).findOne(["_id": Self.key(tenantId, id)]).map { try Self.decode(Agent.self, $0) }
         }
     }
 
     public func listAgents(tenantId: String, page: Int, limit: Int) async throws -> Page<Agent> {
-        try await connection.job(database: database) { job in
+        try await job { job in
             let agents = try job.collection(Collections.agents)
             let total = try agents.count(["tenantId": tenantId])
-            let items = try agents.find(["tenantId": tenantId], sort: [("createdAt", -1), ("id", 1)], skip: (page - 1) * limit, limit: limit)
+            let items = try agents.find(["tenantId": tenantId], FindOptions(sort: [("createdAt", -1), ("id", 1)], skip: (page - 1) * limit, limit: limit))
                 .map { try Self.decode(Agent.self, $0) }
             return Page(items: items, page: page, limit: limit, total: total)
         }
@@ -206,15 +223,15 @@ public final class MongoTicketStore: TicketStore {
     // MARK: - Packs and recorded events
 
     public func insertPackVersion(_ version: PackVersion) async throws {
-        try await connection.job(database: database) { job in
-            var doc = try ExtendedJSON.object(version)
-            doc["_id"] = version.summary.key
+        try await job { job in
+            var doc = try BSONEncoder().document(version)
+            doc["_id"] = .string(version.summary.key)
             try job.collection(Collections.packVersions).insertOne(doc)
         }
     }
 
     public func packVersion(packId: String, version: String) async throws -> PackVersion? {
-        try await connection.job(database: database) { job in
+        try await job { job in
             try job.collection(Collections.packVersions).findOne(["_id": "\(packId)@\(version)"]).map { try Self.decode(PackVersion.self, $0) }
         }
     }
@@ -222,9 +239,9 @@ public final class MongoTicketStore: TicketStore {
     private struct SummaryOnly: Decodable { var summary: PackVersionSummary }
 
     public func packVersionSummaries() async throws -> [PackVersionSummary] {
-        try await connection.job(database: database) { job in
+        try await job { job in
             try job.collection(Collections.packVersions)
-                .find([:], sort: [("summary.packId", 1), ("summary.createdAt", 1), ("_id", 1)], projection: ["summary": 1])
+                .find([:], FindOptions(sort: [("summary.packId", 1), ("summary.createdAt", 1), ("_id", 1)], projection: [("summary", 1)]))
                 .map { try Self.decode(SummaryOnly.self, $0).summary }
         }
     }
@@ -233,17 +250,17 @@ public final class MongoTicketStore: TicketStore {
         guard !events.isEmpty else { return }
         let byTenant = Dictionary(grouping: events, by: \.tenantId)
         let keep = RecordedRuleEvent.retainedPerTenant
-        try await connection.job(database: database) { job in
-            let encoded = try byTenant.mapValues { list in try list.map { try ExtendedJSON.object($0) } }
+        try await job { job in
+            let encoded = try byTenant.mapValues { list in try list.map { try BSONEncoder().document($0) } }
             let counters = try job.collection(Collections.counters)
             let log = try job.collection(Collections.ruleEvents)
             for (tenant, docs) in encoded {
                 let last = try counters.increment(counter: "events/\(tenant)", by: docs.count)
                 let first = last - docs.count + 1
-                let numbered: [[String: Any]] = docs.enumerated().map { offset, doc in
+                let numbered: [BSONDoc] = docs.enumerated().map { offset, doc in
                     var doc = doc
-                    doc["seq"] = first + offset
-                    doc["_id"] = "\(tenant)/\(first + offset)"
+                    doc["seq"] = .integer(first + offset)
+                    doc["_id"] = .string("\(tenant)/\(first + offset)")
                     return doc
                 }
                 try log.insertMany(numbered)
@@ -253,8 +270,8 @@ public final class MongoTicketStore: TicketStore {
     }
 
     public func recentRuleEvents(tenantId: String, limit: Int) async throws -> [RecordedRuleEvent] {
-        try await connection.job(database: database) { job in
-            try job.collection(Collections.ruleEvents).find(["tenantId": tenantId], sort: [("seq", -1)], limit: limit)
+        try await job { job in
+            try job.collection(Collections.ruleEvents).find(["tenantId": tenantId], FindOptions(sort: [("seq", -1)], limit: limit))
                 .map { try Self.decode(RecordedRuleEvent.self, $0) }
         }
     }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import DocketAssembly
 import DocketCore
-import DocketMongo
 import Foundation
 
 struct MigrateCommand: AsyncParsableCommand {
@@ -44,8 +43,11 @@ struct MigrateCommand: AsyncParsableCommand {
             let staff = try staff()
             let (collection, tenant, dryRun) = (collection, tenant, dryRun)
             try await store.withSystem({ _, options in options.installShippedPacks = false }) { system in
-                guard let importer = system.legacyChatImporter() else { throw ValidationError("the legacy import reads MongoDB: give --mongo-uri") }
-                let (messages, unreadable) = try await importer.readMessages(collection: collection)
+                guard let source = system.legacyChatSource(collection: collection) else {
+                    throw ValidationError("the legacy import reads MongoDB: give --mongo-uri")
+                }
+                let importer = LegacyChatImport(store: system.store)
+                let (messages, unreadable) = try await source.readMessages(pageSize: 1_000)
                 print("read \(messages.count) messages from \(system.storeLocation).\(collection)\(dryRun ? " (dry run)" : "")")
                 var report = try await importer.run(tenantId: tenant, messages: messages, staffIds: staff, dryRun: dryRun) { done, total in
                     if done == total || done % 100 == 0 { print("threads: \(done)/\(total)") }

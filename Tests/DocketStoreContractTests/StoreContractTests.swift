@@ -629,24 +629,26 @@ struct LegacyMigrationTests {
     func legacyConversationsImportIdempotently() async throws {
         let store = try #require(try await StoreKind.mongo.make() as? MongoTicketStore)
         try await store.insertTenant(Tenant(id: "shop", name: "Shop", pack: Fixtures.pack, createdAt: Fixtures.epoch))
-        @Sendable func millis(_ seconds: Double) -> [String: Any] { ["$date": ["$numberLong": String(Int64((Fixtures.epoch.timeIntervalSince1970 + seconds) * 1000))]] }
+        func at(_ seconds: Double) -> Date { Fixtures.epoch.addingTimeInterval(seconds) }
+        func oid(_ last: String) -> ObjectID { ObjectID(hex: "65a1b2c3d4e5f60718293a" + last)! }
+        // As the old chat stored them: ObjectIds, BSON dates or ISO text for times.
         let legacy: [[String: Any]] = [
-            ["_id": ["$oid": "65a1b2c3d4e5f60718293a01"], "sender_id": "khach1", "receiver_id": "nv_lan", "content": "Chưa nhận được hàng\nĐơn SV-1", "created_at": millis(0)],
-            ["_id": ["$oid": "65a1b2c3d4e5f60718293a02"], "sender_id": "nv_lan", "receiver_id": "khach1", "content": "Dạ em kiểm tra ngay", "created_at": millis(60)],
-            ["_id": ["$oid": "65a1b2c3d4e5f60718293a03"], "sender_id": "khach1", "receiver_id": "nv_lan", "content": "Cảm ơn", "created_at": millis(120)],
-            ["_id": ["$oid": "65a1b2c3d4e5f60718293a04"], "sender_id": "nv_minh", "receiver_id": "khach2", "content": "Chào anh, đơn đã giao", "created_at": "2026-09-21T10:00:00Z"],
-            ["_id": ["$oid": "65a1b2c3d4e5f60718293a05"], "sender_id": "khach2", "receiver_id": "nv_minh", "content": "Tôi muốn đổi trả", "created_at": "2026-09-21T10:05:00Z"],
-            ["_id": ["$oid": "65a1b2c3d4e5f60718293a06"], "sender_id": "nv_lan", "receiver_id": "nv_minh", "content": "nội bộ", "created_at": millis(10)],
-            ["_id": ["$oid": "65a1b2c3d4e5f60718293a07"], "sender_id": "khach3", "content": "thiếu người nhận", "created_at": millis(20)],
+            ["_id": oid("01"), "sender_id": "khach1", "receiver_id": "nv_lan", "content": "Chưa nhận được hàng\nĐơn SV-1", "created_at": at(0)],
+            ["_id": oid("02"), "sender_id": "nv_lan", "receiver_id": "khach1", "content": "Dạ em kiểm tra ngay", "created_at": at(60)],
+            ["_id": oid("03"), "sender_id": "khach1", "receiver_id": "nv_lan", "content": "Cảm ơn", "created_at": at(120)],
+            ["_id": oid("04"), "sender_id": "nv_minh", "receiver_id": "khach2", "content": "Chào anh, đơn đã giao", "created_at": "2026-09-21T10:00:00Z"],
+            ["_id": oid("05"), "sender_id": "khach2", "receiver_id": "nv_minh", "content": "Tôi muốn đổi trả", "created_at": "2026-09-21T10:05:00Z"],
+            ["_id": oid("06"), "sender_id": "nv_lan", "receiver_id": "nv_minh", "content": "nội bộ", "created_at": at(10)],
+            ["_id": oid("07"), "sender_id": "khach3", "content": "thiếu người nhận", "created_at": at(20)],
         ]
-        let seed = try JSONSerialization.data(withJSONObject: legacy)
-        try await store.connection.job(database: store.database) { job in
-            try job.collection("conversations").insertMany(try JSONSerialization.jsonObject(with: seed) as! [[String: Any]])
-        }
-        let importer = LegacyChatImporter(store: store)
-        let (messages, unreadable) = try await importer.readMessages(collection: "conversations", pageSize: 2)
+        let documents = try legacy.map { try BSONDoc(any: $0) }
+        try await store.job { job in try job.collection("conversations").insertMany(documents) }
+        let source = MongoLegacyChatSource(store: store, collection: "conversations")
+        let importer = LegacyChatImport(store: store)
+        let (messages, unreadable) = try await source.readMessages(pageSize: 2)
         #expect(messages.count == 6)
         #expect(unreadable.map(\.reason) == ["no sender_id or receiver_id"])
+        #expect(messages.contains { $0.id == "65a1b2c3d4e5f60718293a01" }, "ObjectIds read as their hex")
 
         let dry = try await importer.run(tenantId: "shop", messages: messages, staffIds: ["nv_lan", "nv_minh"], dryRun: true)
         #expect(dry.created.count == 2)

@@ -1,4 +1,3 @@
-import DocketCore
 import Foundation
 
 /// A message of the old 1-1 chat (the Vietnamese plan): `{sender_id, receiver_id, content, created_at}`.
@@ -23,6 +22,11 @@ public struct LegacyImportReport: Sendable, Equatable {
     public struct Skip: Sendable, Equatable {
         public var what: String
         public var reason: String
+
+        public init(what: String, reason: String) {
+            self.what = what
+            self.reason = reason
+        }
     }
 
     public var messagesRead = 0
@@ -42,75 +46,12 @@ public struct LegacyImportReport: Sendable, Equatable {
 /// Imports legacy chat messages as tickets: one ticket per customer (the party that is not
 /// staff), the customer's first message as its subject and description, every other message as
 /// a public note in order, with the original times. Idempotent: a thread already imported
-/// (its ticket carries `conversationId = legacy:<customer>`) is skipped.
-public struct LegacyChatImporter: Sendable {
-    let store: MongoTicketStore
+/// (its ticket carries `conversationId = legacy:<customer>`) is skipped. History is imported as
+/// it was: no rules run and no live events go out.
+public struct LegacyChatImport: Sendable {
+    let store: any TicketStore
 
-    public init(store: MongoTicketStore) { self.store = store }
-
-    /// Reads a legacy collection a page at a time (oldest first). Documents that lack a field
-    /// are returned as skips, not errors.
-    public func readMessages(collection: String, pageSize: Int = 1_000) async throws -> ([LegacyMessage], [LegacyImportReport.Skip]) {
-        var messages: [LegacyMessage] = []
-        var skips: [LegacyImportReport.Skip] = []
-        var page = 0
-        while true {
-            let skip = page * pageSize
-            let batch = try await store.connection.job(database: store.database) { job in
-                try job.collection(collection).find([:], sort: [("created_at", 1), ("_id", 1)], skip: skip, limit: pageSize)
-            }
-            for data in batch {
-                guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { continue }
-                let id = Self.text(object["_id"]) ?? "?"
-                guard let sender = Self.text(object["sender_id"]), let receiver = Self.text(object["receiver_id"]) else {
-                    skips.append(.init(what: "message \(id)", reason: "no sender_id or receiver_id"))
-                    continue
-                }
-                guard let content = object["content"] as? String, !content.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                    skips.append(.init(what: "message \(id)", reason: "empty content"))
-                    continue
-                }
-                guard let created = Self.date(object["created_at"]) else {
-                    skips.append(.init(what: "message \(id)", reason: "no readable created_at"))
-                    continue
-                }
-                messages.append(LegacyMessage(id: id, senderId: sender, receiverId: receiver, content: content, createdAt: created))
-            }
-            if batch.count < pageSize { break }
-            page += 1
-        }
-        return (messages, skips)
-    }
-
-    /// An id as text: a string, a number or `{"$oid": ...}`.
-    static func text(_ value: Any?) -> String? {
-        switch value {
-        case let text as String: return text.isEmpty ? nil : text
-        case let number as NSNumber: return number.stringValue
-        case let object as [String: Any]: return object["$oid"] as? String
-        default: return nil
-        }
-    }
-
-    /// A BSON date (`{"$date": ...}` in relaxed JSON), an ISO 8601 string or epoch milliseconds.
-    static func date(_ value: Any?) -> Date? {
-        switch value {
-        case let object as [String: Any]:
-            if let text = object["$date"] as? String { return iso(text) }
-            if let millis = (object["$date"] as? [String: Any])?["$numberLong"] as? String, let value = Double(millis) {
-                return Date(timeIntervalSince1970: value / 1000)
-            }
-            if let millis = object["$date"] as? NSNumber { return Date(timeIntervalSince1970: millis.doubleValue / 1000) }
-            return nil
-        case let text as String: return iso(text)
-        case let number as NSNumber: return Date(timeIntervalSince1970: number.doubleValue / 1000)
-        default: return nil
-        }
-    }
-
-    static func iso(_ text: String) -> Date? {
-        (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)) ?? (try? Date.ISO8601FormatStyle().parse(text))
-    }
+    public init(store: any TicketStore) { self.store = store }
 
     /// Imports `messages` into `tenantId`; `progress` is told after each thread.
     public func run(

@@ -1,0 +1,7 @@
+import Foundation
+
+/// Reads the old 1-1 chat's messages (`{sender_id, receiver_id, content, created_at}`) for
+/// `LegacyChatImport`, oldest first. Messages that lack a field come back as skips, not errors.
+public protocol LegacyChatSource: Sendable {
+    func readMessages(pageSize: Int) async throws -> (messages: [LegacyMessage], unreadable: [LegacyImportReport.Skip])
+}
