@@ -54,7 +54,7 @@ public final class DocketSystem: Sendable {
     public let store: any TicketStore
     /// `sqlite` or `mongodb`, as `/health` shows it.
     public let storeKind: String
-    public let service: TicketService
+    public let services: DocketServices
     public let engine: LuaRuleEngine
     public let inspector: BundleInspector
     public let tokens: TokenAuthority
@@ -104,20 +104,20 @@ public final class DocketSystem: Sendable {
         events = LiveEventLog(store: store, settings: liveSettings) { error in
             logger.warning("a live event could not be stored (delivered live only)", metadata: ["error": "\(error)"])
         }
-        service = TicketService(
+        services = DocketServices(
             store: store, clock: options.clock, tenantCacheSeconds: options.tenantCacheSeconds, rules: engine,
             ruleObserver: RulesSetup.observer(logger: logger), packInspector: inspector, slaObserver: RulesSetup.slaObserver(logger: logger),
             live: events)
         hub = LiveHub(settings: configuration.http.live)
         events.addSink(hub)
-        closing.service = service
+        closing.core = services.core
         if options.installShippedPacks {
             try await RulesSetup.installShipped(
-                PackLoader(root: configuration.packsDirectory), service: service,
+                PackLoader(root: configuration.packsDirectory), tenants: services.tenants,
                 required: options.provisionDefaultTenant ? configuration.defaultPack : nil, logger: logger)
         }
         if options.provisionDefaultTenant {
-            let (tenant, outcome) = try await service.provisionTenant(id: "default", name: nil, packId: configuration.defaultPack)
+            let (tenant, outcome) = try await services.tenants.provisionTenant(id: "default", name: nil, packId: configuration.defaultPack)
             logger.info(
                 "tenant ready",
                 metadata: [
@@ -153,7 +153,13 @@ public final class DocketSystem: Sendable {
             logger.info(
                 existed ? "SQLite store opened" : "SQLite store created",
                 metadata: ["path": "\(path)", "durability": "\(durability.rawValue)", "migrations": "\(migrations)"])
-            return (sqlite, "sqlite", StoreClosing { try sqlite.close() })
+            // Closing checkpoints the WAL and waits for GRDB's queues: a blocking call, so it
+            // runs on a thread of its own, never on the cooperative pool.
+            return (sqlite, "sqlite", StoreClosing {
+                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                    Thread.detachNewThread { continuation.resume(with: Result { try sqlite.close() }) }
+                }
+            })
         }
     }
 
@@ -208,7 +214,7 @@ public final class DocketSystem: Sendable {
     }
 
     var httpDependencies: HTTPDependencies {
-        HTTPDependencies(service: service, tokens: tokens, metrics: options.metrics, storeKind: storeKind, hub: hub)
+        HTTPDependencies(services: services, tokens: tokens, metrics: options.metrics, storeKind: storeKind, hub: hub)
     }
 
     /// Every route, for tests that inspect them.
@@ -225,19 +231,19 @@ public final class DocketSystem: Sendable {
     /// The long-lived parts, in start order (they stop in reverse): the store's closing (flushes
     /// recorded rule events, then closes the store), the SLA scheduler, the live relay (MongoDB
     /// only: other instances store events too) and the hub's sweeper.
-    public var services: [any Service] {
-        var services: [any Service] = [closing, SLAScheduler(service: service, logger: logger)]
+    public var lifecycle: [any Service] {
+        var parts: [any Service] = [closing, SLAScheduler(tickets: services.tickets, logger: logger)]
         if storeKind == "mongodb" {
             let hub = hub
-            services.append(LiveRelay(events, store: store, tenants: { hub.activeTenants }, logger: logger))
+            parts.append(LiveRelay(events, store: store, tenants: { hub.activeTenants }, logger: logger))
         }
-        services.append(hub.sweeper)
-        return services
+        parts.append(hub.sweeper)
+        return parts
     }
 
     /// The HTTP application with the long-lived parts as its services (the tests run it so).
     public func application() throws -> Application<RouterResponder<DocketRequestContext>> {
-        try httpApplication(httpDependencies, settings: httpSettings, services: services, logger: logger)
+        try httpApplication(httpDependencies, settings: httpSettings, services: lifecycle, logger: logger)
     }
 
     /// Serves until SIGTERM or SIGINT, then shuts down gracefully: WebSocket clients are told
@@ -271,19 +277,19 @@ public final class DocketSystem: Sendable {
 /// Keeps the store open while the system runs; at graceful shutdown (or cancellation) it
 /// flushes the recorded rule events and closes the store, once.
 final class StoreClosing: Service, @unchecked Sendable {
-    // `closed` and `service` are guarded by `lock`.
+    // `closed` and `_core` are guarded by `lock`.
     private let lock = NSLock()
     private var closed = false
-    private var _service: TicketService?
+    private var _core: ServiceCore?
     private let closeStore: @Sendable () async throws -> Void
 
     init(_ closeStore: @escaping @Sendable () async throws -> Void) {
         self.closeStore = closeStore
     }
 
-    var service: TicketService? {
-        get { lock.withLock { _service } }
-        set { lock.withLock { _service = newValue } }
+    var core: ServiceCore? {
+        get { lock.withLock { _core } }
+        set { lock.withLock { _core = newValue } }
     }
 
     func run() async throws {
@@ -292,14 +298,14 @@ final class StoreClosing: Service, @unchecked Sendable {
     }
 
     func close() async throws {
-        let (first, service) = lock.withLock {
+        let (first, core) = lock.withLock {
             defer { closed = true }
-            return (!closed, _service)
+            return (!closed, _core)
         }
         guard first else { return }
         // Outside any cancelled task: a cancelled shutdown must still write what it holds.
         try await Task {
-            await service?.flushRecordedEvents()
+            await core?.flushRecordedEvents()
             try await closeStore()
         }.value
     }

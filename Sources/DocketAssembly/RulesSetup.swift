@@ -30,13 +30,13 @@ public enum RulesSetup {
 
     /// Stores every pack of the packs folder that passes validation as a shipped version (once
     /// per version), then moves unpinned tenants to newer shipped versions. `required` must pass.
-    public static func installShipped(_ loader: PackLoader, service: TicketService, required: String?, logger: Logger) async throws {
+    public static func installShipped(_ loader: PackLoader, tenants: TenantService, required: String?, logger: Logger) async throws {
         for packId in loader.availablePacks() {
             let location = "\(loader.root.lastPathComponent)/\(packId)/"
             do {
                 let bundle = try loader.bundle(packId)
                 _ = try loader.loadAll(packId)  // the folder name must match the id
-                let (summary, outcome) = try await service.installShippedPack(bundle)
+                let (summary, outcome) = try await tenants.installShippedPack(bundle)
                 var metadata: Logger.Metadata = [
                     "pack.id": "\(summary.packId)", "pack.version": "\(summary.version)", "outcome": "\(outcome.rawValue)",
                     "rules": "\(summary.ruleFiles)", "fixtures.files": "\(summary.fixtureFiles)",
@@ -56,7 +56,7 @@ public enum RulesSetup {
                 logger.error("shipped pack left out", metadata: ["pack.id": "\(packId)", "error": "\(text)"])
             }
         }
-        for move in try await service.upgradeShippedTenants() {
+        for move in try await tenants.upgradeShippedTenants() {
             logger.notice("tenant upgraded to a newer shipped pack", metadata: [
                 "tenant.id": "\(move.tenant)", "from": "\(move.from)", "to": "\(move.to)",
             ])

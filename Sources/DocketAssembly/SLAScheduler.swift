@@ -11,11 +11,11 @@ public struct SLAScheduler: Service {
     public static let interval: Duration = .seconds(1)
     public static let batch = 500
 
-    let service: TicketService
+    let tickets: TicketService
     let logger: Logger
 
-    public init(service: TicketService, logger: Logger) {
-        self.service = service
+    public init(tickets: TicketService, logger: Logger) {
+        self.tickets = tickets
         self.logger = logger
     }
 
@@ -24,7 +24,7 @@ public struct SLAScheduler: Service {
             do {
                 var fired = 0
                 while !Task.isShuttingDownGracefully, !Task.isCancelled {
-                    let count = try await service.fireDueSLATimers(limit: Self.batch)
+                    let count = try await tickets.fireDueSLATimers(limit: Self.batch)
                     fired += count
                     if count == 0 { break }
                 }

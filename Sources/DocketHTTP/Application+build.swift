@@ -40,17 +40,17 @@ public struct HTTPSettings: Sendable {
 
 /// What the HTTP adapter needs from the composition root.
 public struct HTTPDependencies: Sendable {
-    public var service: TicketService
+    public var services: DocketServices
     public var tokens: TokenAuthority
     public var metrics: PrometheusCollectorRegistry
     /// Shown in `/health`, e.g. `sqlite`.
     public var storeKind: String
-    /// Delivers live events to this instance's WebSocket clients (registered with `service.live`).
+    /// Delivers live events to this instance's WebSocket clients (registered with `services.core.live`).
     public var hub: LiveHub
 
-    public init(service: TicketService, tokens: TokenAuthority, metrics: PrometheusCollectorRegistry, storeKind: String, hub: LiveHub) {
+    public init(services: DocketServices, tokens: TokenAuthority, metrics: PrometheusCollectorRegistry, storeKind: String, hub: LiveHub) {
         self.hub = hub
-        self.service = service
+        self.services = services
         self.tokens = tokens
         self.metrics = metrics
         self.storeKind = storeKind
@@ -68,20 +68,20 @@ func makeRoutes(_ dependencies: HTTPDependencies, settings: HTTPSettings) throws
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
-    let routes = RouteRegistry(router: router, auth: AuthMiddleware(tokens: dependencies.tokens, service: dependencies.service))
+    let routes = RouteRegistry(router: router, auth: AuthMiddleware(tokens: dependencies.tokens, services: dependencies.services))
     let system = SystemController(
-        service: dependencies.service, metrics: dependencies.metrics, version: settings.version, storeKind: dependencies.storeKind)
+        services: dependencies.services, metrics: dependencies.metrics, version: settings.version, storeKind: dependencies.storeKind)
     system.register(routes)
     // One cache of listed tickets' JSON for every list route.
     let lists = TicketListJSON()
-    TicketController(service: dependencies.service, limits: settings.limits, lists: lists).register(routes)
-    PeopleController(service: dependencies.service, limits: settings.limits).register(routes)
-    ConfigController(service: dependencies.service, limits: settings.limits).register(routes)
-    PackController(service: dependencies.service, limits: settings.limits).register(routes)
-    AssistantController(service: dependencies.service, limits: settings.limits).register(routes)
-    ChatController(service: dependencies.service, limits: settings.limits, lists: lists).register(routes)
+    TicketController(services: dependencies.services, limits: settings.limits, lists: lists).register(routes)
+    PeopleController(services: dependencies.services, limits: settings.limits).register(routes)
+    ConfigController(services: dependencies.services, limits: settings.limits).register(routes)
+    PackController(services: dependencies.services, limits: settings.limits).register(routes)
+    AssistantController(services: dependencies.services, limits: settings.limits).register(routes)
+    ChatController(services: dependencies.services, limits: settings.limits, lists: lists).register(routes)
     let upgrades = Router(context: DocketRequestContext.self)
-    LiveSocket(service: dependencies.service, auth: routes.auth, hub: dependencies.hub).register(upgrades: upgrades, routes: routes)
+    LiveSocket(services: dependencies.services, auth: routes.auth, hub: dependencies.hub).register(upgrades: upgrades, routes: routes)
     try system.registerDocument(routes)
     return (routes, upgrades)
 }

@@ -77,15 +77,15 @@ struct SLABench: AsyncParsableCommand {
         options.tenantCacheSeconds = 60
         let configuration = try Configuration(flags: ["store.dataDir": dir.path, "packs.dir": packsDir], environment: [:])
         try await DocketSystem.open(configuration, options: options).use { system in
-            let service = system.service
-            _ = try await service.provisionTenant(id: "bench", name: "Bench", packId: "luxfree-solar")
+            let services = system.services
+            _ = try await services.tenants.provisionTenant(id: "bench", name: "Bench", packId: "luxfree-solar")
             try await system.store.insertCustomer(Customer(
                 id: "c", tenantId: "bench", phoneNumber: "+525500000000", firstName: nil, lastName: nil, email: nil, createdAt: start))
             let customer = Principal(tenantId: "bench", role: .customer, subject: "c")
             let priorities: [Priority] = [.low, .medium, .high, .urgent]
             let seeding = ContinuousClock.now
             for index in 0..<tickets {
-                _ = try await service.createTicket(customer, NewTicket(subject: "Ticket \(index)", description: "Benchmark", priority: priorities[index % 4]))
+                _ = try await services.tickets.createTicket(customer, NewTicket(subject: "Ticket \(index)", description: "Benchmark", priority: priorities[index % 4]))
             }
             print("opened \(tickets) tickets in \(ContinuousClock.now - seeding)")
             // Ten weeks later every target of every ticket is past due.
@@ -93,7 +93,7 @@ struct SLABench: AsyncParsableCommand {
             let firing = ContinuousClock.now
             var events = 0
             while true {
-                let fired = try await service.fireDueSLATimers(limit: 500)
+                let fired = try await services.tickets.fireDueSLATimers(limit: 500)
                 if fired == 0 { break }
                 events += fired
             }

@@ -97,7 +97,7 @@ struct PackCommand: AsyncParsableCommand {
                 configuration.rulesDirectory = rulesRoot
                 options.preloadedPacks = [candidate]
             }) { system in
-                try await system.service.simulate(tenantId: tenant, candidate: candidate.manifest, limit: limit)
+                try await system.services.tenants.simulate(tenantId: tenant, candidate: candidate.manifest, limit: limit)
             }
             if json {
                 let encoder = JSONEncoder()

@@ -25,7 +25,7 @@ struct TenantCommand: AsyncParsableCommand {
                 throw ValidationError("--id must be 1-64 lowercase letters, digits, - or _")
             }
             let (tenant, outcome) = try await store.withSystem { system in
-                try await system.service.provisionTenant(id: id, name: name, packId: pack, version: version)
+                try await system.services.tenants.provisionTenant(id: id, name: name, packId: pack, version: version)
             }
             print("tenant \(tenant.id): \(outcome.rawValue), pack \(tenant.pack.id) \(tenant.pack.version)")
         }

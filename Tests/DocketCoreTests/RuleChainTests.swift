@@ -19,12 +19,12 @@ struct EndlessEngine: RuleEngine {
 @Suite("Rule chains")
 struct RuleChainTests {
     @Test func followUpEventsStopAtDepthTen() async throws {
-        let service = TicketService(store: MemoryTicketStore(), rules: EndlessEngine())
+        let services = DocketServices(store: MemoryTicketStore(), rules: EndlessEngine())
         let pack = try PackLoader(root: packsRoot).load("luxfree-solar")
-        _ = try await service.provisionTenant(id: "default", name: "t", pack: pack)
+        _ = try await services.tenants.provisionTenant(id: "default", name: "t", pack: pack)
         let customer = Principal(tenantId: "default", role: .customer, subject: "c")
-        let ticket = try await service.createTicket(customer, NewTicket(subject: "s", description: "d"))
-        let audit = try await service.ruleAudit(Principal(tenantId: "default", role: .agent, subject: "a"), ticket.ticketId)
+        let ticket = try await services.tickets.createTicket(customer, NewTicket(subject: "s", description: "d"))
+        let audit = try await services.tickets.ruleAudit(Principal(tenantId: "default", role: .agent, subject: "a"), ticket.ticketId)
         #expect(audit.count == TicketService.maxRuleDepth)
         #expect(audit.map(\.depth) == Array(0..<TicketService.maxRuleDepth))
         #expect(audit.last?.rejected.first?.reason.contains("depth limit of 10") == true)

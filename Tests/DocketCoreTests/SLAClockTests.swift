@@ -30,7 +30,7 @@ struct SLARules: RuleEngine {
 /// targets (medium: first response 1 h, next reply 30 min, resolution 8 h; high: 30 min / 4 h;
 /// a `vip` policy: 10 min / 1 h), warnings at 75 % or 15 min before.
 struct SLAHarness {
-    let service: TicketService
+    let services: DocketServices
     let clock: ManualClock
     let store: MemoryTicketStore
     static let t0 = utc("2026-11-16T12:00:00Z")  // a Monday
@@ -59,8 +59,8 @@ struct SLAHarness {
         let store = store ?? MemoryTicketStore()
         self.store = store
         self.clock = clock
-        service = TicketService(store: store, clock: clock, tenantCacheSeconds: 0, rules: SLARules())
-        _ = try await service.provisionTenant(id: "t", name: "T", pack: try Self.pack(calendar: calendar))
+        services = DocketServices(store: store, clock: clock, tenantCacheSeconds: 0, rules: SLARules())
+        _ = try await services.tenants.provisionTenant(id: "t", name: "T", pack: try Self.pack(calendar: calendar))
         if !restart {
             try await store.insertCustomer(Customer(id: "c", tenantId: "t", phoneNumber: "+525500000001", firstName: nil, lastName: nil, email: nil, createdAt: Self.t0))
             try await store.insertAgent(Agent(id: "ana", tenantId: "t", name: "Ana", email: nil, role: .agent, skills: [], capacity: 10, createdAt: Self.t0))
@@ -71,10 +71,10 @@ struct SLAHarness {
     static let agent = Principal(tenantId: "t", role: .agent, subject: "ana")
 
     func open(_ subject: String = "Duda", priority: Priority = .medium) async throws -> Ticket {
-        try await service.createTicket(Self.customer, NewTicket(subject: subject, description: "Una pregunta general", priority: priority))
+        try await services.tickets.createTicket(Self.customer, NewTicket(subject: subject, description: "Una pregunta general", priority: priority))
     }
 
-    func ticket(_ id: String) async throws -> Ticket { try await service.ticket(Self.agent, id) }
+    func ticket(_ id: String) async throws -> Ticket { try await services.tickets.ticket(Self.agent, id) }
 
     func advance(minutes: Double) { clock.advance(by: minutes * 60) }
 }
@@ -90,27 +90,27 @@ struct SLAClockTests {
         #expect(ticket.sla.nextTimerAt == SLAHarness.t0.addingTimeInterval(45 * 60))
 
         h.advance(minutes: 44)
-        #expect(try await h.service.fireDueSLATimers() == 0)
+        #expect(try await h.services.tickets.fireDueSLATimers() == 0)
         h.advance(minutes: 2)
-        #expect(try await h.service.fireDueSLATimers() == 1)
-        #expect(try await h.service.fireDueSLATimers() == 0)
+        #expect(try await h.services.tickets.fireDueSLATimers() == 1)
+        #expect(try await h.services.tickets.fireDueSLATimers() == 0)
         var now = try await h.ticket(ticket.ticketId)
         #expect(now.notes.last?.content == "SLA warning: firstResponse")
         #expect(now.sla.clock(.firstResponse)?.warnedAt == SLAHarness.t0.addingTimeInterval(46 * 60))
 
         h.advance(minutes: 15)  // 61 minutes: breached at 60
-        #expect(try await h.service.fireDueSLATimers() == 1)
-        #expect(try await h.service.fireDueSLATimers() == 0)
+        #expect(try await h.services.tickets.fireDueSLATimers() == 1)
+        #expect(try await h.services.tickets.fireDueSLATimers() == 0)
         now = try await h.ticket(ticket.ticketId)
         #expect(now.tags.contains("sla_breached"))
         #expect(now.priority == .urgent)  // the escalation rule raised it, and the clocks follow
         #expect(now.sla.clock(.firstResponse)?.breachedAt == SLAHarness.t0.addingTimeInterval(3600))
         #expect(now.sla.clock(.resolution)?.targetSeconds == 2 * 3600)
-        let audit = try await h.service.ruleAudit(SLAHarness.agent, ticket.ticketId)
+        let audit = try await h.services.tickets.ruleAudit(SLAHarness.agent, ticket.ticketId)
         #expect(audit.map(\.event).filter { $0.hasPrefix("sla.") } == ["sla.warning", "sla.breached"])
 
         // Answering late records the miss.
-        now = try await h.service.addNote(SLAHarness.agent, ticket.ticketId, content: "Hola, lo revisamos", isInternal: false)
+        now = try await h.services.tickets.addNote(SLAHarness.agent, ticket.ticketId, content: "Hola, lo revisamos", isInternal: false)
         #expect(now.sla.clock(.firstResponse)?.met == false)
         #expect(now.sla.firstResponseMet == false)
     }
@@ -118,19 +118,19 @@ struct SLAClockTests {
     @Test func pausedStatusesStopTheClock() async throws {
         let h = try await SLAHarness()
         let ticket = try await h.open()
-        _ = try await h.service.claim(SLAHarness.agent, ticket.ticketId)
+        _ = try await h.services.tickets.claim(SLAHarness.agent, ticket.ticketId)
         h.advance(minutes: 60)
-        var now = try await h.service.changeStatus(SLAHarness.agent, ticket.ticketId, to: "in_progress", reason: nil)
+        var now = try await h.services.tickets.changeStatus(SLAHarness.agent, ticket.ticketId, to: "in_progress", reason: nil)
         h.advance(minutes: 60)  // 2 h of the 8 h resolution consumed
-        now = try await h.service.changeStatus(SLAHarness.agent, ticket.ticketId, to: "pending_customer", reason: "waiting for a photo")
+        now = try await h.services.tickets.changeStatus(SLAHarness.agent, ticket.ticketId, to: "pending_customer", reason: "waiting for a photo")
         var resolution = try #require(now.sla.clock(.resolution))
         #expect(resolution.isPaused)
         #expect(resolution.consumedSeconds == 7200)
         #expect(now.sla.nextTimerAt == nil)
         h.advance(minutes: 180)
-        #expect(try await h.service.fireDueSLATimers() == 0)
+        #expect(try await h.services.tickets.fireDueSLATimers() == 0)
         // The customer answers: the status moves back and the clock resumes where it stopped.
-        now = try await h.service.addNote(SLAHarness.customer, ticket.ticketId, content: "Aquí está la foto", isInternal: false)
+        now = try await h.services.tickets.addNote(SLAHarness.customer, ticket.ticketId, content: "Aquí está la foto", isInternal: false)
         resolution = try #require(now.sla.clock(.resolution))
         #expect(!resolution.isPaused)
         #expect(resolution.pausedSeconds == 3 * 3600)
@@ -140,15 +140,15 @@ struct SLAClockTests {
     @Test func reopeningKeepsWhatTheResolutionClockConsumed() async throws {
         let h = try await SLAHarness()
         let ticket = try await h.open()
-        _ = try await h.service.claim(SLAHarness.agent, ticket.ticketId)
-        _ = try await h.service.changeStatus(SLAHarness.agent, ticket.ticketId, to: "in_progress", reason: nil)
+        _ = try await h.services.tickets.claim(SLAHarness.agent, ticket.ticketId)
+        _ = try await h.services.tickets.changeStatus(SLAHarness.agent, ticket.ticketId, to: "in_progress", reason: nil)
         h.advance(minutes: 180)
-        var now = try await h.service.resolve(SLAHarness.agent, ticket.ticketId, notes: "Listo")
+        var now = try await h.services.tickets.resolve(SLAHarness.agent, ticket.ticketId, notes: "Listo")
         #expect(now.sla.clock(.resolution)?.met == true)
         #expect(now.sla.resolutionMet == true)
         #expect(now.sla.nextTimerAt == nil)
         h.advance(minutes: 60)
-        now = try await h.service.addNote(SLAHarness.customer, ticket.ticketId, content: "Sigue fallando", isInternal: false)
+        now = try await h.services.tickets.addNote(SLAHarness.customer, ticket.ticketId, content: "Sigue fallando", isInternal: false)
         let resolution = try #require(now.sla.clock(.resolution))
         #expect(now.status == "open")
         #expect(resolution.met == nil && resolution.stoppedAt == nil)
@@ -163,13 +163,13 @@ struct SLAClockTests {
         h.advance(minutes: 60)
         var patch = TicketPatch()
         patch.priority = .high
-        let now = try await h.service.updateTicket(SLAHarness.agent, ticket.ticketId, patch)
+        let now = try await h.services.tickets.updateTicket(SLAHarness.agent, ticket.ticketId, patch)
         let resolution = try #require(now.sla.clock(.resolution))
         #expect(resolution.targetSeconds == 4 * 3600)
         #expect(resolution.dueAt == SLAHarness.t0.addingTimeInterval(4 * 3600))
         // First response was 1 h; at 30 min for high it is already overdue: the timer is due now.
         #expect(now.sla.clock(.firstResponse)?.dueAt == h.clock.now())
-        #expect(try await h.service.fireDueSLATimers() >= 1)
+        #expect(try await h.services.tickets.fireDueSLATimers() >= 1)
         #expect(try await h.ticket(ticket.ticketId).sla.clock(.firstResponse)?.breachedAt == h.clock.now())
     }
 
@@ -177,7 +177,7 @@ struct SLAClockTests {
         let h = try await SLAHarness()
         let ticket = try await h.open()
         h.advance(minutes: 2)
-        let now = try await h.service.addNote(SLAHarness.customer, ticket.ticketId, content: "vip", isInternal: false)
+        let now = try await h.services.tickets.addNote(SLAHarness.customer, ticket.ticketId, content: "vip", isInternal: false)
         #expect(now.sla.policy == "vip")
         #expect(now.sla.clock(.firstResponse)?.targetSeconds == 600)
         #expect(now.sla.clock(.firstResponse)?.dueAt == SLAHarness.t0.addingTimeInterval(600))
@@ -188,17 +188,17 @@ struct SLAClockTests {
         let h = try await SLAHarness()
         let ticket = try await h.open()
         h.advance(minutes: 10)
-        var now = try await h.service.addNote(SLAHarness.agent, ticket.ticketId, content: "¿Nos manda una foto?", isInternal: false)
+        var now = try await h.services.tickets.addNote(SLAHarness.agent, ticket.ticketId, content: "¿Nos manda una foto?", isInternal: false)
         #expect(now.sla.clock(.firstResponse)?.met == true)
         #expect(now.sla.firstResponseAt == h.clock.now())
         #expect(now.sla.clock(.nextReply) == nil)
         h.advance(minutes: 5)
-        now = try await h.service.addNote(SLAHarness.customer, ticket.ticketId, content: "Ya la mandé", isInternal: false)
+        now = try await h.services.tickets.addNote(SLAHarness.customer, ticket.ticketId, content: "Ya la mandé", isInternal: false)
         #expect(now.sla.clock(.nextReply)?.dueAt == h.clock.now().addingTimeInterval(1800))
         h.advance(minutes: 20)
-        now = try await h.service.addNote(SLAHarness.agent, ticket.ticketId, content: "nota interna", isInternal: true)
+        now = try await h.services.tickets.addNote(SLAHarness.agent, ticket.ticketId, content: "nota interna", isInternal: true)
         #expect(now.sla.clock(.nextReply)?.isRunning == true)  // internal notes do not answer the customer
-        now = try await h.service.addNote(SLAHarness.agent, ticket.ticketId, content: "Gracias, vamos", isInternal: false)
+        now = try await h.services.tickets.addNote(SLAHarness.agent, ticket.ticketId, content: "Gracias, vamos", isInternal: false)
         #expect(now.sla.clock(.nextReply)?.met == true)
     }
 
@@ -224,14 +224,14 @@ struct SLAClockTests {
         let second = try await SLAHarness(store: first.store, clock: clock)
         // The first response's warning and breach; the breach rule raises the ticket to urgent,
         // whose 2 h resolution target is then also used up: its warning and breach come next.
-        #expect(try await second.service.fireDueSLATimers() == 2)
-        #expect(try await second.service.fireDueSLATimers() == 2)
-        #expect(try await second.service.fireDueSLATimers() == 0)
+        #expect(try await second.services.tickets.fireDueSLATimers() == 2)
+        #expect(try await second.services.tickets.fireDueSLATimers() == 2)
+        #expect(try await second.services.tickets.fireDueSLATimers() == 0)
         let third = try await SLAHarness(store: first.store, clock: clock)
-        #expect(try await third.service.fireDueSLATimers() == 0)
+        #expect(try await third.services.tickets.fireDueSLATimers() == 0)
         let now = try await third.ticket(ticket.ticketId)
         #expect(now.sla.clocks?.filter { $0.breachedAt != nil }.map(\.kind) == [.firstResponse, .resolution])
-        let audit = try await second.service.ruleAudit(SLAHarness.agent, ticket.ticketId)
+        let audit = try await second.services.tickets.ruleAudit(SLAHarness.agent, ticket.ticketId)
         #expect(audit.filter { $0.event == "sla.breached" }.count == 2)
         #expect(audit.filter { $0.event == "sla.warning" }.count == 2)
     }
@@ -244,11 +244,11 @@ struct SLAReportTests {
         let onTime = try await h.open()
         let late = try await h.open("Otra", priority: .high)
         h.advance(minutes: 20)
-        _ = try await h.service.addNote(SLAHarness.agent, onTime.ticketId, content: "Hola", isInternal: false)  // 20 min ≤ 1 h
+        _ = try await h.services.tickets.addNote(SLAHarness.agent, onTime.ticketId, content: "Hola", isInternal: false)  // 20 min ≤ 1 h
         h.advance(minutes: 20)
-        _ = try await h.service.claim(SLAHarness.agent, late.ticketId)
-        _ = try await h.service.addNote(SLAHarness.agent, late.ticketId, content: "Hola", isInternal: false)  // 40 min > 30 min
-        let report = try await h.service.slaReport(SLAHarness.agent, from: SLAHarness.t0.addingTimeInterval(-60), to: h.clock.now())
+        _ = try await h.services.tickets.claim(SLAHarness.agent, late.ticketId)
+        _ = try await h.services.tickets.addNote(SLAHarness.agent, late.ticketId, content: "Hola", isInternal: false)  // 40 min > 30 min
+        let report = try await h.services.reports.slaReport(SLAHarness.agent, from: SLAHarness.t0.addingTimeInterval(-60), to: h.clock.now())
         #expect(report.tickets == 2)
         #expect(report.byTarget["firstResponse"]?.measured == 2)
         #expect(report.byTarget["firstResponse"]?.met == 1)
@@ -261,7 +261,7 @@ struct SLAReportTests {
         #expect(report.firstResponse.p90Seconds == 2400.0)
         #expect(report.byTarget["resolution"]?.measured == 0)
         let error = await #expect(throws: DocketError.self) {
-            try await h.service.slaReport(SLAHarness.customer, from: SLAHarness.t0, to: h.clock.now())
+            try await h.services.reports.slaReport(SLAHarness.customer, from: SLAHarness.t0, to: h.clock.now())
         }
         #expect(error?.code == .forbidden)
     }

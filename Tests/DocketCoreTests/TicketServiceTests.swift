@@ -26,7 +26,7 @@ struct ManifestInspector: PackInspector {
 
 /// `TicketService` on the in-memory store with the LUXFREE pack: no files, no SQLite.
 struct Desk {
-    let service: TicketService
+    let services: DocketServices
     let store: MemoryTicketStore
     let clock = ManualClock(Date(timeIntervalSince1970: 1_795_017_600))  // a Wednesday, 10:00 in Mexico City
 
@@ -36,17 +36,17 @@ struct Desk {
 
     init(rules: [RuleEventType: [RuleAction]] = [:], agents: [String] = ["ana", "bea"], capacity: Int = 10) async throws {
         store = MemoryTicketStore()
-        service = TicketService(
+        services = DocketServices(
             store: store, clock: clock, tenantCacheSeconds: 0, rules: ScriptedRules(actions: rules), packInspector: ManifestInspector())
-        _ = try await service.provisionTenant(id: "t", name: "T", pack: try PackLoader(root: packsRoot).load("luxfree-solar"))
-        _ = try await service.createCustomer(Self.admin, NewCustomer(id: "c1", phoneNumber: "+52 55 1234 5678", firstName: "Luz"))
+        _ = try await services.tenants.provisionTenant(id: "t", name: "T", pack: try PackLoader(root: packsRoot).load("luxfree-solar"))
+        _ = try await services.tenants.createCustomer(Self.admin, NewCustomer(id: "c1", phoneNumber: "+52 55 1234 5678", firstName: "Luz"))
         for id in agents {
-            _ = try await service.createAgent(Self.admin, NewAgent(id: id, name: id.capitalized, capacity: capacity))
+            _ = try await services.tenants.createAgent(Self.admin, NewAgent(id: id, name: id.capitalized, capacity: capacity))
         }
     }
 
     func open(_ subject: String = "Luminaria apagada", priority: Priority? = nil) async throws -> Ticket {
-        try await service.createTicket(
+        try await services.tickets.createTicket(
             Self.customer, NewTicket(subject: subject, description: "No enciende desde anoche", category: "light_malfunction", priority: priority))
     }
 }
@@ -59,25 +59,25 @@ struct WorkflowServiceTests {
         #expect(ticket.status == "new")
         #expect(ticket.ticketId == "LUX-2026-000001")
 
-        let claimed = try await desk.service.claim(Desk.agent("ana"), ticket.ticketId)
+        let claimed = try await desk.services.tickets.claim(Desk.agent("ana"), ticket.ticketId)
         #expect(claimed.status == "open")
         #expect(claimed.assignedAgent == "ana")
 
         let error = await #expect(throws: DocketError.self) {
-            try await desk.service.changeStatus(Desk.agent("ana"), ticket.ticketId, to: "new", reason: nil)
+            try await desk.services.tickets.changeStatus(Desk.agent("ana"), ticket.ticketId, to: "new", reason: nil)
         }
         #expect(error?.code == .invalidTransition)
         #expect(error?.details["allowed"]?.contains("in_progress") == true)
 
-        let working = try await desk.service.changeStatus(Desk.agent("ana"), ticket.ticketId, to: "in_progress", reason: nil)
+        let working = try await desk.services.tickets.changeStatus(Desk.agent("ana"), ticket.ticketId, to: "in_progress", reason: nil)
         #expect(working.sla.firstResponseAt != nil, "entering the first-response status records the first response")
-        let resolved = try await desk.service.resolve(Desk.agent("ana"), ticket.ticketId, notes: "Cambiamos la fotocelda")
+        let resolved = try await desk.services.tickets.resolve(Desk.agent("ana"), ticket.ticketId, notes: "Cambiamos la fotocelda")
         #expect(resolved.status == "resolved")
         #expect(resolved.resolution?.resolvedBy == "ana")
-        let closed = try await desk.service.changeStatus(Desk.agent("ana"), ticket.ticketId, to: "closed", reason: nil)
+        let closed = try await desk.services.tickets.changeStatus(Desk.agent("ana"), ticket.ticketId, to: "closed", reason: nil)
         #expect(closed.statusHistory.map(\.to) == ["new", "open", "in_progress", "resolved", "closed"])
         let stillClosed = await #expect(throws: DocketError.self) {
-            try await desk.service.changeStatus(Desk.agent("ana"), ticket.ticketId, to: "open", reason: nil)
+            try await desk.services.tickets.changeStatus(Desk.agent("ana"), ticket.ticketId, to: "open", reason: nil)
         }
         #expect(stillClosed?.code == .invalidTransition)
     }
@@ -86,9 +86,9 @@ struct WorkflowServiceTests {
         let desk = try await Desk()
         let ticket = try await desk.open()
         let other = Principal(tenantId: "t", role: .customer, subject: "someone-else")
-        let hidden = await #expect(throws: DocketError.self) { try await desk.service.ticket(other, ticket.ticketId) }
+        let hidden = await #expect(throws: DocketError.self) { try await desk.services.tickets.ticket(other, ticket.ticketId) }
         #expect(hidden?.code == .notFound)
-        let forbidden = await #expect(throws: DocketError.self) { try await desk.service.claim(Desk.customer, ticket.ticketId) }
+        let forbidden = await #expect(throws: DocketError.self) { try await desk.services.tickets.claim(Desk.customer, ticket.ticketId) }
         #expect(forbidden?.code == .forbidden)
     }
 
@@ -101,7 +101,7 @@ struct WorkflowServiceTests {
                 for agent in agents {
                     group.addTask {
                         do {
-                            return (agent, .success(try await desk.service.claim(Desk.agent(agent), ticket.ticketId)))
+                            return (agent, .success(try await desk.services.tickets.claim(Desk.agent(agent), ticket.ticketId)))
                         } catch {
                             return (agent, .failure(error as? DocketError ?? DocketError(.internalError, "\(error)")))
                         }
@@ -112,7 +112,7 @@ struct WorkflowServiceTests {
             let winners = results.filter { if case .success = $0.1 { true } else { false } }.map(\.0)
             #expect(winners.count == 1)
             for case (_, .failure(let error)) in results { #expect(error.code == .alreadyClaimed) }
-            #expect(try await desk.service.ticket(Desk.admin, ticket.ticketId).assignedAgent == winners.first)
+            #expect(try await desk.services.tickets.ticket(Desk.admin, ticket.ticketId).assignedAgent == winners.first)
         }
     }
 
@@ -123,7 +123,7 @@ struct WorkflowServiceTests {
             return try await group.reduce(into: []) { $0.append($1) }
         }
         #expect(Set(ids) == Set((1...40).map { String(format: "LUX-2026-%06d", $0) }))
-        #expect(try await desk.service.customer(Desk.admin, "c1").statistics.totalTickets == 40)
+        #expect(try await desk.services.tenants.customer(Desk.admin, "c1").statistics.totalTickets == 40)
     }
 }
 
@@ -142,13 +142,13 @@ struct RuleActionServiceTests {
         #expect(ticket.queue == "electrical")
         #expect(ticket.tags == ["poste"])
         #expect(ticket.notes.isEmpty, "the customer does not see internal notes")
-        let staffView = try await desk.service.ticket(Desk.agent("ana"), ticket.ticketId)
+        let staffView = try await desk.services.tickets.ticket(Desk.agent("ana"), ticket.ticketId)
         #expect(staffView.notes.contains { $0.isInternal && $0.content == "Revisar poste" && $0.authorRole == .system })
         #expect(ticket.status == "new")
         // The urgent target replaces medium's: 15 minutes, around the clock.
         #expect(ticket.sla.firstResponseDueAt == desk.clock.now().addingTimeInterval(15 * 60))
 
-        let audit = try await desk.service.ruleAudit(Desk.agent("ana"), ticket.ticketId)
+        let audit = try await desk.services.tickets.ruleAudit(Desk.agent("ana"), ticket.ticketId)
         let created = try #require(audit.first { $0.event == "ticket.created" })
         #expect(created.applied.count == 4)
         let reasons = Dictionary(created.rejected.map { ($0.action, $0.reason) }, uniquingKeysWith: { a, _ in a })
@@ -167,7 +167,7 @@ struct RuleActionServiceTests {
         for index in 0..<8 { assigned.append(try await desk.open("Corte \(index)").assignedAgent) }
         #expect(assigned.prefix(6).map { $0 ?? "-" } == ["ana", "bea", "cy", "ana", "bea", "cy"])
         #expect(assigned.suffix(2) == [nil, nil])
-        let audit = try await desk.service.ruleAudit(Desk.agent("ana"), try #require(try await desk.service.listTickets(Desk.admin, TicketQuery()).items.first).ticketId)
+        let audit = try await desk.services.tickets.ruleAudit(Desk.agent("ana"), try #require(try await desk.services.tickets.listTickets(Desk.admin, TicketQuery()).items.first).ticketId)
         #expect(audit.first?.rejected.first?.reason.contains("has capacity left") == true)
     }
 
@@ -175,9 +175,9 @@ struct RuleActionServiceTests {
         let desk = try await Desk(rules: [.slaBreached: [.escalate(to: nil, reason: "SLA vencido"), .addTag("sla_breached")]])
         let ticket = try await desk.open(priority: .urgent)
         desk.clock.advance(by: 16 * 60)
-        #expect(try await desk.service.fireDueSLATimers() >= 1)
-        #expect(try await desk.service.fireDueSLATimers() == 0)
-        let breached = try await desk.service.ticket(Desk.admin, ticket.ticketId)
+        #expect(try await desk.services.tickets.fireDueSLATimers() >= 1)
+        #expect(try await desk.services.tickets.fireDueSLATimers() == 0)
+        let breached = try await desk.services.tickets.ticket(Desk.admin, ticket.ticketId)
         #expect(breached.isEscalated)
         #expect(breached.escalation?.reason == "SLA vencido")
         #expect(breached.tags == ["sla_breached"])
@@ -188,28 +188,28 @@ struct RuleActionServiceTests {
 struct ConversationServiceTests {
     @Test func aCustomersMessagesOpenOneTicketAndCountersFollowBothSides() async throws {
         let desk = try await Desk()
-        let first = try await desk.service.postCustomerMessage(Desk.customer, NewMessage(content: "Se fue la luz en la colonia"))
+        let first = try await desk.services.conversations.postCustomerMessage(Desk.customer, NewMessage(content: "Se fue la luz en la colonia"))
         #expect(first.created)
         #expect(first.message.seq == 1)
-        let second = try await desk.service.postCustomerMessage(Desk.customer, NewMessage(content: "Sigue sin luz"))
+        let second = try await desk.services.conversations.postCustomerMessage(Desk.customer, NewMessage(content: "Sigue sin luz"))
         #expect(!second.created)
         #expect(second.ticket.ticketId == first.ticket.ticketId)
         #expect(second.ticket.chat?.unreadStaff == 2)
 
         let id = first.ticket.ticketId
-        _ = try await desk.service.claim(Desk.agent("ana"), id)
-        let read = try await desk.service.markRead(Desk.agent("ana"), id)
+        _ = try await desk.services.tickets.claim(Desk.agent("ana"), id)
+        let read = try await desk.services.conversations.markRead(Desk.agent("ana"), id)
         #expect(read.marked == 2)
         #expect(read.ticket.chat?.unreadStaff == 0)
-        let answer = try await desk.service.postMessage(Desk.agent("ana"), id, NewMessage(content: "Ya vamos"))
+        let answer = try await desk.services.conversations.postMessage(Desk.agent("ana"), id, NewMessage(content: "Ya vamos"))
         // The claim told the customer who took the ticket (message 3, from the system).
         #expect(answer.message.seq == 4)
         #expect(answer.ticket.chat?.unreadCustomer == 1, "system notices do not count as unread")
-        let page = try await desk.service.messages(Desk.customer, id, after: 0, limit: 50)
+        let page = try await desk.services.conversations.messages(Desk.customer, id, after: 0, limit: 50)
         #expect(page.messages.map(\.senderType) == [.customer, .customer, .system, .staff])
         #expect(page.messages.last?.content == "Ya vamos")
         #expect(page.messages.prefix(2).allSatisfy { $0.isRead })
-        let customerRead = try await desk.service.markRead(Desk.customer, id)
+        let customerRead = try await desk.services.conversations.markRead(Desk.customer, id)
         #expect(customerRead.marked == 2)
         #expect(customerRead.ticket.chat?.unreadCustomer == 0)
         #expect(customerRead.ticket.chat?.servedBy.map(\.agentId) == ["ana"])
@@ -217,11 +217,11 @@ struct ConversationServiceTests {
 
     @Test func aResolvedConversationIsFollowedByANewTicket() async throws {
         let desk = try await Desk()
-        let first = try await desk.service.postCustomerMessage(Desk.customer, NewMessage(content: "Se fue la luz"))
-        _ = try await desk.service.claim(Desk.agent("ana"), first.ticket.ticketId)
-        _ = try await desk.service.resolve(Desk.agent("ana"), first.ticket.ticketId, notes: "Restablecido")
-        _ = try await desk.service.changeStatus(Desk.agent("ana"), first.ticket.ticketId, to: "closed", reason: nil)
-        let next = try await desk.service.postCustomerMessage(Desk.customer, NewMessage(content: "Otra vez sin luz"))
+        let first = try await desk.services.conversations.postCustomerMessage(Desk.customer, NewMessage(content: "Se fue la luz"))
+        _ = try await desk.services.tickets.claim(Desk.agent("ana"), first.ticket.ticketId)
+        _ = try await desk.services.tickets.resolve(Desk.agent("ana"), first.ticket.ticketId, notes: "Restablecido")
+        _ = try await desk.services.tickets.changeStatus(Desk.agent("ana"), first.ticket.ticketId, to: "closed", reason: nil)
+        let next = try await desk.services.conversations.postCustomerMessage(Desk.customer, NewMessage(content: "Otra vez sin luz"))
         #expect(next.created)
         #expect(next.ticket.ticketId != first.ticket.ticketId)
     }
@@ -232,43 +232,43 @@ struct TenantServiceTests {
     @Test func aTenantSwitchesPackLiveAndRollsBack() async throws {
         let desk = try await Desk()
         let loader = PackLoader(root: packsRoot)
-        let shipped = try await desk.service.installShippedPack(try loader.bundle("restaurant"))
+        let shipped = try await desk.services.tenants.installShippedPack(try loader.bundle("restaurant"))
         #expect(shipped.1 == .installed)
-        #expect(try await desk.service.installShippedPack(try loader.bundle("restaurant")).1 == .unchanged)
-        let solar = try await desk.service.installShippedPack(try loader.bundle("luxfree-solar")).0
+        #expect(try await desk.services.tenants.installShippedPack(try loader.bundle("restaurant")).1 == .unchanged)
+        let solar = try await desk.services.tenants.installShippedPack(try loader.bundle("luxfree-solar")).0
 
-        let switched = try await desk.service.activatePack(Desk.admin, tenantId: "t", PackSelection(pack: "restaurant"))
+        let switched = try await desk.services.tenants.activatePack(Desk.admin, tenantId: "t", PackSelection(pack: "restaurant"))
         #expect(switched.pack.id == "restaurant")
         #expect(switched.packPinned == true)
-        let ticket = try await desk.service.createTicket(Desk.customer, NewTicket(subject: "Pedido frío", description: "Llegó frío"))
+        let ticket = try await desk.services.tickets.createTicket(Desk.customer, NewTicket(subject: "Pedido frío", description: "Llegó frío"))
         #expect(ticket.category == switched.pack.defaultCategory)
         #expect(!ticket.ticketId.hasPrefix("LUX-"))
 
-        let back = try await desk.service.activatePack(Desk.admin, tenantId: "t", PackSelection(pack: "luxfree-solar", version: solar.version))
+        let back = try await desk.services.tenants.activatePack(Desk.admin, tenantId: "t", PackSelection(pack: "luxfree-solar", version: solar.version))
         #expect(back.pack.id == "luxfree-solar")
         #expect(back.packHistory?.map(\.packId) == ["restaurant", "luxfree-solar"])
 
         let agentRefused = await #expect(throws: DocketError.self) {
-            try await desk.service.activatePack(Desk.agent("ana"), tenantId: "t", PackSelection(pack: "restaurant"))
+            try await desk.services.tenants.activatePack(Desk.agent("ana"), tenantId: "t", PackSelection(pack: "restaurant"))
         }
         #expect(agentRefused?.code == .forbidden)
         let unknown = await #expect(throws: DocketError.self) {
-            try await desk.service.activatePack(Desk.admin, tenantId: "t", PackSelection(pack: "restaurant", version: "9.9.9"))
+            try await desk.services.tenants.activatePack(Desk.admin, tenantId: "t", PackSelection(pack: "restaurant", version: "9.9.9"))
         }
         #expect(unknown?.code == .notFound)
     }
 
     @Test func terminologyOverridesAreTheTenantsAndResetToThePacks() async throws {
         let desk = try await Desk()
-        let pack = try await desk.service.configuration(Desk.admin).terminology
+        let pack = try await desk.services.tenants.configuration(Desk.admin).terminology
         var words = pack
         words.ticketSingular = "caso"
         words.ticketPlural = "casos"
-        let changed = try await desk.service.setTerminology(Desk.admin, words)
+        let changed = try await desk.services.tenants.setTerminology(Desk.admin, words)
         #expect(changed.terminology.ticketSingular == "caso")
-        let refused = await #expect(throws: DocketError.self) { try await desk.service.setTerminology(Desk.agent("ana"), words) }
+        let refused = await #expect(throws: DocketError.self) { try await desk.services.tenants.setTerminology(Desk.agent("ana"), words) }
         #expect(refused?.code == .forbidden)
-        let reset = try await desk.service.resetConfiguration(Desk.admin, .terminology)
+        let reset = try await desk.services.tenants.resetConfiguration(Desk.admin, .terminology)
         #expect(reset.terminology == pack)
     }
 }

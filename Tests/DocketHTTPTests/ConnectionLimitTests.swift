@@ -63,8 +63,8 @@ struct ConnectionLimitTests {
             let second = try RawConnection(port: port)
             first.send(request)
             second.send(request)
-            #expect(first.receive(timeout: 5).hasPrefix("HTTP/1.1 200"))
-            #expect(second.receive(timeout: 5).hasPrefix("HTTP/1.1 200"))
+            #expect(first.receive(timeout: 15).hasPrefix("HTTP/1.1 200"))
+            #expect(second.receive(timeout: 15).hasPrefix("HTTP/1.1 200"))
             // Both stay open (keep-alive): a third connection is not served...
             let third = try RawConnection(port: port)
             defer { third.close() }
@@ -72,7 +72,7 @@ struct ConnectionLimitTests {
             #expect(third.receive(timeout: 1).isEmpty)
             // ...until one of the first two goes away.
             first.close()
-            #expect(third.receive(timeout: 5).hasPrefix("HTTP/1.1 200"))
+            #expect(third.receive(timeout: 15).hasPrefix("HTTP/1.1 200"))
             second.close()
         }
     }

@@ -93,7 +93,7 @@ struct LiveAccessTests {
             #expect(try await wrong.closed() == Int(LiveCloseCode.unauthorized.rawValue))
             // Silence: closed when the auth timeout passes.
             let silent = try await LiveClient.connect(port: port, token: nil)
-            #expect(try await silent.closed(timeout: .seconds(5)) == Int(LiveCloseCode.authTimeout.rawValue))
+            #expect(try await silent.closed(timeout: .seconds(15)) == Int(LiveCloseCode.authTimeout.rawValue))
             // An assistant key reaches no live room.
             let bot = try await LiveClient.connect(port: port, token: try await app.assistantKey(client, admin: admin))
             #expect(try await bot.closed() == Int(LiveCloseCode.unauthorized.rawValue))
@@ -131,18 +131,18 @@ struct LiveAccessTests {
     }
 
     @Test func idleClientsAreClosedAndPingsKeepOthersOpen() async throws {
-        let app = try await TestApp(live: LiveSettings(idleTimeoutSeconds: 2))
+        let app = try await TestApp(live: LiveSettings(idleTimeoutSeconds: 3))
         try await app.live { client, port in
             let (_, ana, _) = try await app.people(client)
             let busy = try await LiveClient.connect(port: port, token: ana)
             let idle = try await LiveClient.connect(port: port, token: ana)
             _ = try await busy.next("welcome")
             _ = try await idle.next("welcome")
-            for _ in 0..<8 {
+            for _ in 0..<10 {
                 try await busy.sync()
                 try await Task.sleep(for: .milliseconds(400))
             }
-            #expect(try await idle.closed(timeout: .seconds(3)) == Int(LiveCloseCode.idle.rawValue))
+            #expect(try await idle.closed(timeout: .seconds(10)) == Int(LiveCloseCode.idle.rawValue))
             try await busy.sync()
             await busy.close()
         }

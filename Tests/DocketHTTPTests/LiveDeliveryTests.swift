@@ -177,7 +177,7 @@ extension LiveDeliveryTests {
             let cust = try await LiveClient.connect(port: port, token: customer, query: "?rooms=customer:cust1")
             for ws in [staff, cust] { _ = try await ws.next("subscribed") }
             app.clock.advance(by: 3 * 86_400)
-            #expect(try await app.service.fireDueSLATimers() > 0)
+            #expect(try await app.services.tickets.fireDueSLATimers() > 0)
             let warning = try await staff.next("sla_warning")
             #expect(warning[ticket: "ticketId"] as? String == ticketId)
             let breach = try await staff.next("sla_breached")

@@ -14,7 +14,7 @@ import Testing
 struct MongoInstance: @unchecked Sendable {
     let system: DocketSystem
     let app: Application<RouterResponder<DocketRequestContext>>
-    var service: TicketService { system.service }
+    var services: DocketServices { system.services }
 
     init(uri: String, name: String) async throws {
         var options = AssemblyOptions()
@@ -44,7 +44,7 @@ struct LiveMongoTests {
         let b = try await MongoInstance(uri: shared, name: "instance-b")
         let tokens = a.system.tokens
         let pack = try PackLoader(root: packsRoot).loadAll("luxfree-solar").manifest
-        _ = try await a.service.provisionTenant(id: "default", name: "LUXFREE", pack: pack)
+        _ = try await a.services.tenants.provisionTenant(id: "default", name: "LUXFREE", pack: pack)
         let admin = try await tokens.issue(Principal(tenantId: "default", role: .admin, subject: "boss"), ttl: 600)
         let ana = try await tokens.issue(Principal(tenantId: "default", role: .agent, subject: "ana"), ttl: 600)
         let customer = try await tokens.issue(Principal(tenantId: "default", role: .customer, subject: "cust1"), ttl: 600)
@@ -65,7 +65,7 @@ struct LiveMongoTests {
                 reply = try await clientA.call(.post, "/api/v2/messages", token: customer, json: ["content": "Se fue la luz en la colonia"])
                 #expect(reply.status == .created, "\(String(decoding: reply.body, as: UTF8.self))")
                 let ticketId = try #require(reply.ticket?["ticketId"] as? String)
-                let pending = try await onB.next("new_pending_ticket", timeout: .seconds(10))
+                let pending = try await onB.next("new_pending_ticket", timeout: .seconds(20))
                 #expect(pending[ticket: "ticketId"] as? String == ticketId)
 
                 // ana claims and answers through B; the customer, connected to A, hears both.
@@ -73,9 +73,9 @@ struct LiveMongoTests {
                 #expect(reply.status == .ok)
                 reply = try await clientB.call(.post, "/api/v2/tickets/\(ticketId)/messages", token: ana, json: ["content": "Ya vamos"])
                 #expect(reply.status == .created)
-                let claimed = try await onA.next("ticket_claimed", timeout: .seconds(10))
+                let claimed = try await onA.next("ticket_claimed", timeout: .seconds(20))
                 #expect(claimed[data: "agentId"] as? String == "ana")
-                _ = try await onA.next("new_message", timeout: .seconds(10)) {
+                _ = try await onA.next("new_message", timeout: .seconds(20)) {
                     (($0[data: "message"] as? [String: Any])?["content"] as? String) == "Ya vamos"
                 }
                 // Each event arrives once, in id order, whichever instance made it.

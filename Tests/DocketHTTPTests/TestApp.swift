@@ -25,7 +25,7 @@ struct TestApp: @unchecked Sendable {
     let app: Application<RouterResponder<DocketRequestContext>>
     let router: Router<DocketRequestContext>
 
-    var service: TicketService { system.service }
+    var services: DocketServices { system.services }
     var tokens: TokenAuthority { system.tokens }
     var engine: LuaRuleEngine { system.engine }
     var hub: LiveHub { system.hub }
@@ -67,8 +67,8 @@ struct TestApp: @unchecked Sendable {
         self.app = app
         self.clock = clock
         router = try system.router()
-        _ = try await service.provisionTenant(id: "default", name: "LUXFREE", pack: loaded.manifest)
-        _ = try await service.provisionTenant(id: "acme", name: "Acme", pack: loaded.manifest)
+        _ = try await services.tenants.provisionTenant(id: "default", name: "LUXFREE", pack: loaded.manifest)
+        _ = try await services.tenants.provisionTenant(id: "acme", name: "Acme", pack: loaded.manifest)
     }
 
     func token(_ role: Role, _ subject: String, tenant: String = "default", ttl: TimeInterval = 3600) async throws -> String {

@@ -10,14 +10,14 @@ struct TicketListJSONTests {
 
     @Test func listsAreByteForByteTheEnvelopeAndFollowEachChange() async throws {
         let app = try await TestApp()
-        let service = app.service
-        let first = try await service.createTicket(Self.customer, NewTicket(subject: "Poste caído", description: "Frente al 12"))
-        _ = try await service.createTicket(Self.customer, NewTicket(subject: "Luminaria apagada", description: "Desde anoche"))
-        _ = try await service.addNote(Self.agent, first.ticketId, content: "Proveedor Zafiro", isInternal: true)
+        let services = app.services
+        let first = try await services.tickets.createTicket(Self.customer, NewTicket(subject: "Poste caído", description: "Frente al 12"))
+        _ = try await services.tickets.createTicket(Self.customer, NewTicket(subject: "Luminaria apagada", description: "Desde anoche"))
+        _ = try await services.tickets.addNote(Self.agent, first.ticketId, content: "Proveedor Zafiro", isInternal: true)
         let lists = TicketListJSON(capacity: 16)
 
         func check(_ principal: Principal) async throws -> String {
-            let page = try await service.listTickets(principal, TicketQuery())
+            let page = try await services.tickets.listTickets(principal, TicketQuery())
             let expected = try APICoding.encoder.encode(TicketListEnvelope(tickets: page.items, pagination: Pagination(page)))
             // Cold, then from the cache: both exactly what the envelope encodes to.
             #expect(try lists.encode(page, for: principal) == expected)
@@ -27,7 +27,7 @@ struct TicketListJSONTests {
         #expect(try await check(Self.agent).contains("Zafiro"))
         // Staff saw the internal note first; the customer's view of the same version does not have it.
         #expect(try await !check(Self.customer).contains("Zafiro"))
-        _ = try await service.addNote(Self.agent, first.ticketId, content: "Vamos en camino", isInternal: false)
+        _ = try await services.tickets.addNote(Self.agent, first.ticketId, content: "Vamos en camino", isInternal: false)
         #expect(try await check(Self.customer).contains("Vamos en camino"))
         #expect(try await check(Self.agent).contains("Vamos en camino"))
     }

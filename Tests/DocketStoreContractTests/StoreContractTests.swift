@@ -687,19 +687,19 @@ struct MongoSLASchedulerTests {
         let clock = ManualClock(Fixtures.epoch)
         var pack = Fixtures.pack
         pack.sla.warning = SLAWarning(percent: 50, minutesBefore: 0)
-        let one = TicketService(store: store, clock: clock, tenantCacheSeconds: 0)
-        let two = TicketService(store: store, clock: clock, tenantCacheSeconds: 0)
-        _ = try await one.provisionTenant(id: "a", name: "A", pack: pack)
+        let one = DocketServices(store: store, clock: clock, tenantCacheSeconds: 0)
+        let two = DocketServices(store: store, clock: clock, tenantCacheSeconds: 0)
+        _ = try await one.tenants.provisionTenant(id: "a", name: "A", pack: pack)
         try await store.insertCustomer(Fixtures.customer("c1", tenant: "a", phone: "+525500000009"))
         let customer = Principal(tenantId: "a", role: .customer, subject: "c1")
         for index in 0..<20 {
-            _ = try await one.createTicket(customer, NewTicket(subject: "t\(index)", description: "d"))
+            _ = try await one.tickets.createTicket(customer, NewTicket(subject: "t\(index)", description: "d"))
         }
         // Past every first-response and resolution target (1 h and 1 day).
         clock.advance(by: 2 * 86_400)
         let (a, b) = try await (
-            Task { var n = 0; while true { let k = try await one.fireDueSLATimers(limit: 7); if k == 0 { break }; n += k }; return n }.value,
-            Task { var n = 0; while true { let k = try await two.fireDueSLATimers(limit: 7); if k == 0 { break }; n += k }; return n }.value
+            Task { var n = 0; while true { let k = try await one.tickets.fireDueSLATimers(limit: 7); if k == 0 { break }; n += k }; return n }.value,
+            Task { var n = 0; while true { let k = try await two.tickets.fireDueSLATimers(limit: 7); if k == 0 { break }; n += k }; return n }.value
         )
         // 20 tickets × (2 clocks × warning + breach) = 80 events, split between the two.
         #expect(a + b == 80)

@@ -6,7 +6,7 @@ import Hummingbird
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = DocketRequestContext
     let tokens: TokenAuthority
-    let service: TicketService
+    let services: DocketServices
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let credential = try Self.credential(request.headers) else {
@@ -38,14 +38,14 @@ struct AuthMiddleware: RouterMiddleware {
     /// hold proves nothing here.
     func authenticate(_ credential: String) async throws -> Principal {
         let principal = credential.hasPrefix(ApiKeyFormat.prefix) ? try await apiKeyPrincipal(credential) : try await tokens.verify(credential)
-        guard try await service.tenant(id: principal.tenantId) != nil else {
+        guard try await services.tenants.tenant(id: principal.tenantId) != nil else {
             throw DocketError(.unauthorized, "unknown tenant '\(principal.tenantId)'")
         }
         return principal
     }
 
     func apiKeyPrincipal(_ text: String) async throws -> Principal {
-        guard let parts = ApiKeyFormat.parse(text), let key = try await service.liveApiKey(id: parts.id),
+        guard let parts = ApiKeyFormat.parse(text), let key = try await services.tenants.liveApiKey(id: parts.id),
             ApiKeyFormat.matches(ApiKeyFormat.hash(parts.secret), key.secretHash)
         else { throw DocketError(.unauthorized, "the API key is not valid (unknown, revoked or mistyped)") }
         return Principal(tenantId: key.tenantId, role: key.role, subject: "key:\(key.id)")

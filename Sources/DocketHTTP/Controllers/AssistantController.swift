@@ -5,11 +5,11 @@ import Hummingbird
 /// `/api/v2/assistant`: tool definitions and tool calls for an AI assistant; `/api/v2/api-keys`
 /// for the keys integrations use.
 struct AssistantController: Sendable {
-    let service: TicketService
+    let services: DocketServices
     let limits: HTTPLimits
 
     func register(_ routes: RouteRegistry) {
-        let service = service
+        let services = services
         let limits = limits
 
         routes.add(Endpoint(
@@ -17,7 +17,7 @@ struct AssistantController: Sendable {
             summary: "The tenant's tool definitions (OpenAI function calling), generated from its categories, terminology and ID format",
             tag: "Assistant", access: "assistant key, agent, admin", success: (200, "AssistantTools"), errors: [403])
         ) { _, context in
-            try APICoding.response(AssistantTools(tools: try await service.assistantTools(try context.requirePrincipal())))
+            try APICoding.response(AssistantTools(tools: try await services.assistant.assistantTools(try context.requirePrincipal())))
         }
         routes.add(Endpoint(
             method: .post, path: "/api/v2/assistant/tool-calls",
@@ -26,7 +26,7 @@ struct AssistantController: Sendable {
             errors: [400, 403, 413, 415])
         ) { request, context in
             let body = try await APICoding.decode(AssistantToolCallRequest.self, from: request, limit: limits.maxBodyBytes)
-            let outputs = try await service.assistantToolCalls(try context.requirePrincipal(), body)
+            let outputs = try await services.assistant.assistantToolCalls(try context.requirePrincipal(), body)
             return try APICoding.response(AssistantToolOutputs(toolOutputs: outputs))
         }
 
@@ -43,7 +43,7 @@ struct AssistantController: Sendable {
             let reader = QueryReader(request)
             let to = try reader.date("to") ?? Date()
             let from = try reader.date("from") ?? to.addingTimeInterval(-30 * 86_400)
-            return try APICoding.response(try await service.slaReport(try context.requirePrincipal(), from: from, to: to))
+            return try APICoding.response(try await services.reports.slaReport(try context.requirePrincipal(), from: from, to: to))
         }
 
         routes.add(Endpoint(
@@ -52,7 +52,7 @@ struct AssistantController: Sendable {
         ) { request, context in
             let body = try await APICoding.decode(NewApiKey.self, from: request, limit: limits.maxBodyBytes)
             let generated = ApiKeyFormat.generate()
-            let key = try await service.createApiKey(
+            let key = try await services.tenants.createApiKey(
                 try context.requirePrincipal(), body, id: generated.id, secretHash: generated.hash, hint: generated.hint)
             return try APICoding.response(CreatedApiKey(apiKey: ApiKeyView(key), key: generated.key), status: .created)
         }
@@ -60,13 +60,13 @@ struct AssistantController: Sendable {
             method: .get, path: "/api/v2/api-keys", summary: "The tenant's API keys (never their secrets)", tag: "API keys",
             access: "admin", success: (200, "ApiKeyList"), errors: [403])
         ) { _, context in
-            try APICoding.response(ApiKeyList(apiKeys: try await service.apiKeys(try context.requirePrincipal()).map(ApiKeyView.init)))
+            try APICoding.response(ApiKeyList(apiKeys: try await services.tenants.apiKeys(try context.requirePrincipal()).map(ApiKeyView.init)))
         }
         routes.add(Endpoint(
             method: .delete, path: "/api/v2/api-keys/:id", summary: "Revoke an API key at once", tag: "API keys", access: "admin",
             success: (204, nil), errors: [403, 404])
         ) { _, context in
-            try await service.revokeApiKey(try context.requirePrincipal(), id: try context.parameters.require("id"))
+            try await services.tenants.revokeApiKey(try context.requirePrincipal(), id: try context.parameters.require("id"))
             return Response(status: .noContent)
         }
     }

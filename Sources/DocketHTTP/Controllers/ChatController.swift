@@ -23,12 +23,12 @@ struct TransferRequest: Codable, Sendable {
 /// The chat-style support flow over REST: messages, read receipts, transfers and the
 /// pending / mine work lists. The same operations exist as WebSocket frames.
 struct ChatController: Sendable {
-    let service: TicketService
+    let services: DocketServices
     let limits: HTTPLimits
     let lists: TicketListJSON
 
     func register(_ routes: RouteRegistry) {
-        let service = service
+        let services = services
         let limits = limits
 
         routes.add(Endpoint(
@@ -37,7 +37,7 @@ struct ChatController: Sendable {
             access: "customer", body: "NewMessage", success: (201, "MessageEnvelope"), errors: [400, 403, 413, 415, 422])
         ) { request, context in
             let input = try await APICoding.decode(NewMessage.self, from: request, limit: limits.maxBodyBytes)
-            let (ticket, message, created) = try await service.postCustomerMessage(try context.requirePrincipal(), input)
+            let (ticket, message, created) = try await services.conversations.postCustomerMessage(try context.requirePrincipal(), input)
             return try APICoding.response(MessageEnvelope(message: message, ticket: ticket, created: created), status: created ? .created : .ok)
         }
 
@@ -48,7 +48,7 @@ struct ChatController: Sendable {
         ) { request, context in
             let reader = QueryReader(request)
             let principal = try context.requirePrincipal()
-            let page = try await service.pendingTickets(principal, page: try reader.int("page", default: 1), limit: try reader.int("limit", default: 20))
+            let page = try await services.conversations.pendingTickets(principal, page: try reader.int("page", default: 1), limit: try reader.int("limit", default: 20))
             return try lists.response(page, for: principal)
         }
 
@@ -59,7 +59,7 @@ struct ChatController: Sendable {
         ) { request, context in
             let reader = QueryReader(request)
             let principal = try context.requirePrincipal()
-            let page = try await service.myTickets(principal, page: try reader.int("page", default: 1), limit: try reader.int("limit", default: 20))
+            let page = try await services.conversations.myTickets(principal, page: try reader.int("page", default: 1), limit: try reader.int("limit", default: 20))
             return try lists.response(page, for: principal)
         }
 
@@ -82,7 +82,7 @@ struct ChatController: Sendable {
             } else {
                 after = 0
             }
-            let page = try await service.messages(
+            let page = try await services.conversations.messages(
                 try context.requirePrincipal(), try context.parameters.require("id"), after: after,
                 limit: try reader.int("limit", default: MessageLimits.pageDefault))
             return try APICoding.response(MessageListEnvelope(messages: page.messages, nextCursor: page.nextCursor.map(String.init)))
@@ -94,7 +94,7 @@ struct ChatController: Sendable {
             errors: [400, 403, 404, 409, 413, 415, 422])
         ) { request, context in
             let input = try await APICoding.decode(NewMessage.self, from: request, limit: limits.maxBodyBytes)
-            let (ticket, message) = try await service.postMessage(try context.requirePrincipal(), try context.parameters.require("id"), input)
+            let (ticket, message) = try await services.conversations.postMessage(try context.requirePrincipal(), try context.parameters.require("id"), input)
             return try APICoding.response(MessageEnvelope(message: message, ticket: ticket, created: nil), status: .created)
         }
 
@@ -103,7 +103,7 @@ struct ChatController: Sendable {
             summary: "Mark the other side's messages read and reset my unread counter", tag: "Chat",
             access: "staff, the ticket's customer", success: (200, "ReadEnvelope"), errors: [403, 404])
         ) { _, context in
-            let (ticket, marked) = try await service.markRead(try context.requirePrincipal(), try context.parameters.require("id"))
+            let (ticket, marked) = try await services.conversations.markRead(try context.requirePrincipal(), try context.parameters.require("id"))
             return try APICoding.response(ReadEnvelope(ticket: ticket, marked: marked))
         }
 
@@ -113,7 +113,7 @@ struct ChatController: Sendable {
             access: "agent, admin", body: "TransferRequest", success: (200, "TicketEnvelope"), errors: [400, 403, 404, 409, 422])
         ) { request, context in
             let body = try await APICoding.decode(TransferRequest.self, from: request, limit: limits.maxBodyBytes)
-            let ticket = try await service.transfer(try context.requirePrincipal(), try context.parameters.require("id"), to: body.toAgentId, reason: body.reason)
+            let ticket = try await services.conversations.transfer(try context.requirePrincipal(), try context.parameters.require("id"), to: body.toAgentId, reason: body.reason)
             return try APICoding.response(TicketEnvelope(ticket: ticket))
         }
     }

@@ -4,17 +4,17 @@ import Hummingbird
 /// `/api/v2/config`: the tenant's categories, assistant, terminology and ticket ID format.
 /// Reads: staff (customers may read categories and terminology). Writes and resets: admins.
 struct ConfigController: Sendable {
-    let service: TicketService
+    let services: DocketServices
     let limits: HTTPLimits
 
     func register(_ routes: RouteRegistry) {
-        let service = service
+        let services = services
         let limits = limits
         let base = "/api/v2/config"
 
         @Sendable func read(_ key: ConfigKey?, _ principal: Principal) async throws -> Tenant {
-            try service.requireConfigRead(principal, key)
-            return try await service.configuration(principal)
+            try services.tenants.requireConfigRead(principal, key)
+            return try await services.tenants.configuration(principal)
         }
 
         routes.add(Endpoint(
@@ -29,7 +29,7 @@ struct ConfigController: Sendable {
             access: "admin", body: "CategoriesBody", success: (200, "CategoriesBody"), errors: [400, 403, 413, 415, 422])
         ) { request, context in
             let body = try await APICoding.decode(CategoriesBody.self, from: request, limit: limits.maxBodyBytes)
-            let tenant = try await service.setCategories(try context.requirePrincipal(), body.categories)
+            let tenant = try await services.tenants.setCategories(try context.requirePrincipal(), body.categories)
             return try APICoding.response(CategoriesBody(categories: tenant.categories))
         }
 
@@ -45,7 +45,7 @@ struct ConfigController: Sendable {
             access: "admin", body: "AssistantConfiguration", success: (200, "AssistantBody"), errors: [400, 403, 413, 415, 422])
         ) { request, context in
             let body = try await APICoding.decode(AssistantConfiguration.self, from: request, limit: limits.maxBodyBytes)
-            let tenant = try await service.setAssistant(try context.requirePrincipal(), body)
+            let tenant = try await services.tenants.setAssistant(try context.requirePrincipal(), body)
             return try APICoding.response(AssistantBody(config: tenant.assistant))
         }
 
@@ -61,7 +61,7 @@ struct ConfigController: Sendable {
             access: "admin", body: "Terminology", success: (200, "TerminologyBody"), errors: [400, 403, 413, 415, 422])
         ) { request, context in
             let body = try await APICoding.decode(Terminology.self, from: request, limit: limits.maxBodyBytes)
-            let tenant = try await service.setTerminology(try context.requirePrincipal(), body)
+            let tenant = try await services.tenants.setTerminology(try context.requirePrincipal(), body)
             return try APICoding.response(TerminologyBody(terminology: tenant.terminology))
         }
 
@@ -78,7 +78,7 @@ struct ConfigController: Sendable {
             access: "admin", body: "TicketIDFormat", success: (200, "IDFormatBody"), errors: [400, 403, 413, 415, 422])
         ) { request, context in
             let body = try await APICoding.decode(TicketIDFormat.self, from: request, limit: limits.maxBodyBytes)
-            let tenant = try await service.setTicketIdFormat(try context.requirePrincipal(), body)
+            let tenant = try await services.tenants.setTicketIdFormat(try context.requirePrincipal(), body)
             return try APICoding.response(IDFormatBody(format: tenant.ticketIdFormat))
         }
 
@@ -95,7 +95,7 @@ struct ConfigController: Sendable {
             tag: "Configuration", access: "admin", body: "BusinessCalendar", success: (200, "BusinessHoursBody"), errors: [400, 403, 413, 415, 422])
         ) { request, context in
             let body = try await APICoding.decode(BusinessCalendar.self, from: request, limit: limits.maxBodyBytes)
-            let tenant = try await service.setBusinessHours(try context.requirePrincipal(), body)
+            let tenant = try await services.tenants.setBusinessHours(try context.requirePrincipal(), body)
             return try APICoding.response(BusinessHoursBody(calendar: tenant.businessHours))
         }
 
@@ -110,7 +110,7 @@ struct ConfigController: Sendable {
                     .badRequest, "unknown configuration key '\(name)'", field: "key",
                     details: ["keys": ConfigKey.allCases.map(\.rawValue)])
             }
-            let tenant = try await service.resetConfiguration(try context.requirePrincipal(), key)
+            let tenant = try await services.tenants.resetConfiguration(try context.requirePrincipal(), key)
             return try APICoding.response(ResetBody(key: key.rawValue, configurations: AllConfigurations(tenant)))
         }
 
@@ -120,7 +120,7 @@ struct ConfigController: Sendable {
         ) { _, context in
             let principal = try context.requirePrincipal()
             guard principal.role.isAdmin else { throw DocketError.forbidden("this operation is for admins") }
-            let tenant = try await service.configuration(principal)
+            let tenant = try await services.tenants.configuration(principal)
             return try APICoding.response(AllConfigurationsEnvelope(configurations: AllConfigurations(tenant)))
         }
     }

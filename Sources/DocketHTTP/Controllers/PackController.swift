@@ -5,14 +5,14 @@ import Hummingbird
 /// `/api/v2/packs` and `/api/v2/tenants`: pack versions, tenants and live pack activation.
 /// Tenant admins manage their own tenant and its private packs; platform admins manage all.
 struct PackController: Sendable {
-    let service: TicketService
+    let services: DocketServices
     let limits: HTTPLimits
 
     /// Largest pack upload: the bundle's own limit on its files plus room for JSON escaping.
     static let maxUploadBytes = PackBundle.maxTotalBytes + PackBundle.maxTotalBytes / 2
 
     func register(_ routes: RouteRegistry) {
-        let service = service
+        let services = services
         let limits = limits
 
         routes.add(Endpoint(
@@ -22,27 +22,27 @@ struct PackController: Sendable {
             success: (201, "PackVersionEnvelope"), errors: [400, 403, 409, 413, 415, 422])
         ) { request, context in
             let bundle = try await APICoding.decode(PackBundle.self, from: request, limit: Self.maxUploadBytes)
-            let summary = try await service.uploadPack(try context.requirePrincipal(), bundle)
+            let summary = try await services.tenants.uploadPack(try context.requirePrincipal(), bundle)
             return try APICoding.response(PackVersionEnvelope(version: summary), status: .created)
         }
         routes.add(Endpoint(
             method: .get, path: "/api/v2/packs", summary: "Packs the caller may use, with their versions", tag: "Packs",
             access: "admin", success: (200, "PackList"), errors: [403])
         ) { _, context in
-            try APICoding.response(PackList(packs: try await service.packs(try context.requirePrincipal())))
+            try APICoding.response(PackList(packs: try await services.tenants.packs(try context.requirePrincipal())))
         }
         routes.add(Endpoint(
             method: .get, path: "/api/v2/packs/:id/versions", summary: "Versions of a pack, newest first", tag: "Packs",
             access: "admin", success: (200, "PackVersionList"), errors: [403, 404])
         ) { _, context in
-            let versions = try await service.packVersions(try context.requirePrincipal(), try context.parameters.require("id"))
+            let versions = try await services.tenants.packVersions(try context.requirePrincipal(), try context.parameters.require("id"))
             return try APICoding.response(PackVersionList(versions: versions))
         }
         routes.add(Endpoint(
             method: .get, path: "/api/v2/packs/:id/versions/:version", summary: "One version with its files", tag: "Packs",
             access: "admin", success: (200, "PackVersionDetail"), errors: [403, 404])
         ) { _, context in
-            let stored = try await service.packVersion(
+            let stored = try await services.tenants.packVersion(
                 try context.requirePrincipal(), try context.parameters.require("id"), try context.parameters.require("version"))
             return try APICoding.response(PackVersionDetail(version: stored.summary, files: stored.bundle.files))
         }
@@ -54,7 +54,7 @@ struct PackController: Sendable {
         ) { request, context in
             let principal = try context.requirePrincipal()
             let body = try await APICoding.decode(SimulateRequest.self, from: request, limit: limits.maxBodyBytes)
-            let report = try await service.simulate(
+            let report = try await services.tenants.simulate(
                 principal, packId: try context.parameters.require("id"), version: try context.parameters.require("version"),
                 tenantId: body.tenant ?? principal.tenantId, limit: body.limit)
             return try APICoding.response(report)
@@ -66,7 +66,7 @@ struct PackController: Sendable {
             errors: [400, 403, 404, 409, 413, 415, 422])
         ) { request, context in
             let body = try await APICoding.decode(NewTenant.self, from: request, limit: limits.maxBodyBytes)
-            let tenant = try await service.createTenant(try context.requirePrincipal(), body)
+            let tenant = try await services.tenants.createTenant(try context.requirePrincipal(), body)
             return try APICoding.response(TenantEnvelope(tenant: TenantView(tenant)), status: .created)
         }
         routes.add(Endpoint(
@@ -76,14 +76,14 @@ struct PackController: Sendable {
             let reader = QueryReader(request)
             let page = try reader.int("page", default: 1)
             let limit = try reader.int("limit", default: 20)
-            let result = try await service.listTenants(try context.requirePrincipal(), page: page, limit: limit)
+            let result = try await services.tenants.listTenants(try context.requirePrincipal(), page: page, limit: limit)
             return try APICoding.response(TenantList(tenants: result.items.map(TenantView.init), pagination: Pagination(result)))
         }
         routes.add(Endpoint(
             method: .get, path: "/api/v2/tenants/:id", summary: "A tenant, its active pack version and its pack history", tag: "Tenants",
             access: "admin of the tenant, platform admin", success: (200, "TenantEnvelope"), errors: [403, 404])
         ) { _, context in
-            let tenant = try await service.tenantInfo(try context.requirePrincipal(), try context.parameters.require("id"))
+            let tenant = try await services.tenants.tenantInfo(try context.requirePrincipal(), try context.parameters.require("id"))
             return try APICoding.response(TenantEnvelope(tenant: TenantView(tenant)))
         }
         routes.add(Endpoint(
@@ -93,7 +93,7 @@ struct PackController: Sendable {
             errors: [400, 403, 404, 409, 413, 415, 422])
         ) { request, context in
             let body = try await APICoding.decode(PackSelection.self, from: request, limit: limits.maxBodyBytes)
-            let tenant = try await service.activatePack(
+            let tenant = try await services.tenants.activatePack(
                 try context.requirePrincipal(), tenantId: try context.parameters.require("id"), body)
             return try APICoding.response(TenantEnvelope(tenant: TenantView(tenant)))
         }

@@ -3,7 +3,7 @@ import Hummingbird
 
 /// `/api/v2/customers` and `/api/v2/agents`.
 struct PeopleController: Sendable {
-    let service: TicketService
+    let services: DocketServices
     let limits: HTTPLimits
 
     static let pageQuery: [Endpoint.QueryParameter] = [
@@ -12,7 +12,7 @@ struct PeopleController: Sendable {
     ]
 
     func register(_ routes: RouteRegistry) {
-        let service = service
+        let services = services
         let limits = limits
 
         routes.add(Endpoint(
@@ -21,7 +21,7 @@ struct PeopleController: Sendable {
             errors: [400, 403, 409, 413, 415, 422])
         ) { request, context in
             let input = try await APICoding.decode(NewCustomer.self, from: request, limit: limits.maxBodyBytes)
-            let customer = try await service.createCustomer(try context.requirePrincipal(), input)
+            let customer = try await services.tenants.createCustomer(try context.requirePrincipal(), input)
             return try APICoding.response(CustomerEnvelope(customer: customer), status: .created)
         }
 
@@ -30,7 +30,7 @@ struct PeopleController: Sendable {
             access: "agent, admin", query: Self.pageQuery, success: (200, "CustomerList"), errors: [400, 403])
         ) { request, context in
             let reader = QueryReader(request)
-            let page = try await service.listCustomers(
+            let page = try await services.tenants.listCustomers(
                 try context.requirePrincipal(), page: try reader.int("page", default: 1), limit: try reader.int("limit", default: 20))
             return try APICoding.response(CustomerListEnvelope(customers: page.items, pagination: Pagination(page)))
         }
@@ -39,7 +39,7 @@ struct PeopleController: Sendable {
             method: .get, path: "/api/v2/customers/:id", summary: "A customer with ticket statistics", tag: "Customers",
             access: "agent, admin, or that customer", success: (200, "CustomerEnvelope"), errors: [404])
         ) { _, context in
-            let customer = try await service.customer(try context.requirePrincipal(), try context.parameters.require("id"))
+            let customer = try await services.tenants.customer(try context.requirePrincipal(), try context.parameters.require("id"))
             return try APICoding.response(CustomerEnvelope(customer: customer))
         }
 
@@ -48,7 +48,7 @@ struct PeopleController: Sendable {
             access: "admin", body: "NewAgent", success: (201, "AgentEnvelope"), errors: [400, 403, 409, 413, 415, 422])
         ) { request, context in
             let input = try await APICoding.decode(NewAgent.self, from: request, limit: limits.maxBodyBytes)
-            let agent = try await service.createAgent(try context.requirePrincipal(), input)
+            let agent = try await services.tenants.createAgent(try context.requirePrincipal(), input)
             return try APICoding.response(AgentEnvelope(agent: agent), status: .created)
         }
 
@@ -57,7 +57,7 @@ struct PeopleController: Sendable {
             access: "agent, admin", query: Self.pageQuery, success: (200, "AgentList"), errors: [400, 403])
         ) { request, context in
             let reader = QueryReader(request)
-            let page = try await service.listAgents(
+            let page = try await services.tenants.listAgents(
                 try context.requirePrincipal(), page: try reader.int("page", default: 1), limit: try reader.int("limit", default: 20))
             return try APICoding.response(AgentListEnvelope(agents: page.items, pagination: Pagination(page)))
         }
@@ -66,7 +66,7 @@ struct PeopleController: Sendable {
             method: .get, path: "/api/v2/agents/:id", summary: "An agent", tag: "Agents", access: "agent, admin",
             success: (200, "AgentEnvelope"), errors: [403, 404])
         ) { _, context in
-            let agent = try await service.agent(try context.requirePrincipal(), try context.parameters.require("id"))
+            let agent = try await services.tenants.agent(try context.requirePrincipal(), try context.parameters.require("id"))
             return try APICoding.response(AgentEnvelope(agent: agent))
         }
     }

@@ -16,13 +16,13 @@ struct HealthBody: Codable, Sendable {
 
 /// `/health`, `/metrics` and `/openapi.json`: no token needed.
 struct SystemController: Sendable {
-    let service: TicketService
+    let services: DocketServices
     let metrics: PrometheusCollectorRegistry
     let version: String
     let storeKind: String
 
     func register(_ routes: RouteRegistry) {
-        let service = service
+        let services = services
         let metrics = metrics
         let version = version
         let storeKind = storeKind
@@ -32,7 +32,7 @@ struct SystemController: Sendable {
             tag: "System", access: "anyone", success: (200, "Health"), errors: [503], secured: false)
         ) { request, context in
             do {
-                try await service.store.ping()
+                try await services.core.store.ping()
                 return try APICoding.response(HealthBody(
                     status: "ok", version: version, store: .init(kind: storeKind, status: "ok", detail: nil)))
             } catch {

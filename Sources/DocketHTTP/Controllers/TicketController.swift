@@ -5,7 +5,7 @@ import Metrics
 
 /// `/api/v2/tickets`, plus the customer and conversation views of tickets.
 struct TicketController: Sendable {
-    let service: TicketService
+    let services: DocketServices
     let limits: HTTPLimits
     let lists: TicketListJSON
     let created = Counter(label: "docket_tickets_created_total")
@@ -54,7 +54,7 @@ struct TicketController: Sendable {
     }
 
     func register(_ routes: RouteRegistry) {
-        let service = service
+        let services = services
         let limits = limits
         let created = created
         let base = "/api/v2/tickets"
@@ -65,7 +65,7 @@ struct TicketController: Sendable {
             success: (200, "TicketList"), errors: [400])
         ) { request, context in
             let principal = try context.requirePrincipal()
-            return try lists.response(try await service.listTickets(principal, try Self.query(from: request)), for: principal)
+            return try lists.response(try await services.tickets.listTickets(principal, try Self.query(from: request)), for: principal)
         }
 
         routes.add(Endpoint(
@@ -74,7 +74,7 @@ struct TicketController: Sendable {
             success: (201, "TicketEnvelope"), errors: [400, 403, 413, 415, 422])
         ) { request, context in
             let input = try await APICoding.decode(NewTicket.self, from: request, limit: limits.maxBodyBytes)
-            let ticket = try await service.createTicket(try context.requirePrincipal(), input)
+            let ticket = try await services.tickets.createTicket(try context.requirePrincipal(), input)
             created.increment()
             return try APICoding.response(TicketEnvelope(ticket: ticket), status: .created)
         }
@@ -95,14 +95,14 @@ struct TicketController: Sendable {
             let filter = StatsFilter(
                 assignedAgent: reader.string("agentId"), customerId: reader.string("customerId"),
                 createdFrom: try reader.date("createdFrom"), createdTo: try reader.date("createdTo"))
-            return try APICoding.response(StatsEnvelope(stats: try await service.statistics(try context.requirePrincipal(), filter)))
+            return try APICoding.response(StatsEnvelope(stats: try await services.reports.statistics(try context.requirePrincipal(), filter)))
         }
 
         routes.add(Endpoint(
             method: .get, path: "\(base)/:id", summary: "A ticket by its human ID (internal notes hidden from customers)",
             tag: "Tickets", access: "any role (customers: own tickets)", success: (200, "TicketEnvelope"), errors: [404])
         ) { _, context in
-            let ticket = try await service.ticket(try context.requirePrincipal(), try context.parameters.require("id"))
+            let ticket = try await services.tickets.ticket(try context.requirePrincipal(), try context.parameters.require("id"))
             return try APICoding.response(TicketEnvelope(ticket: ticket))
         }
 
@@ -112,7 +112,7 @@ struct TicketController: Sendable {
             tag: "Tickets", access: "agent, admin", success: (200, "RuleAuditEnvelope"), errors: [403, 404])
         ) { _, context in
             let id = try context.parameters.require("id")
-            let audit = try await service.ruleAudit(try context.requirePrincipal(), id)
+            let audit = try await services.tickets.ruleAudit(try context.requirePrincipal(), id)
             return try APICoding.response(RuleAuditEnvelope(ticketId: id, audit: audit))
         }
 
@@ -122,7 +122,7 @@ struct TicketController: Sendable {
             errors: [400, 403, 404, 409, 413, 415, 422])
         ) { request, context in
             let patch = try await APICoding.decode(TicketPatch.self, from: request, limit: limits.maxBodyBytes)
-            let ticket = try await service.updateTicket(try context.requirePrincipal(), try context.parameters.require("id"), patch)
+            let ticket = try await services.tickets.updateTicket(try context.requirePrincipal(), try context.parameters.require("id"), patch)
             return try APICoding.response(TicketEnvelope(ticket: ticket))
         }
 
@@ -131,7 +131,7 @@ struct TicketController: Sendable {
             access: "agent, admin", body: "AssignRequest", success: (200, "TicketEnvelope"), errors: [400, 403, 404, 409, 422])
         ) { request, context in
             let body = try await APICoding.decode(AssignRequest.self, from: request, limit: limits.maxBodyBytes)
-            let ticket = try await service.assign(try context.requirePrincipal(), try context.parameters.require("id"), to: body.agentId)
+            let ticket = try await services.tickets.assign(try context.requirePrincipal(), try context.parameters.require("id"), to: body.agentId)
             return try APICoding.response(TicketEnvelope(ticket: ticket))
         }
 
@@ -140,7 +140,7 @@ struct TicketController: Sendable {
             summary: "The calling agent takes an unassigned ticket, atomically; 409 names who holds it", tag: "Tickets",
             access: "agent, admin", success: (200, "TicketEnvelope"), errors: [403, 404, 409])
         ) { _, context in
-            let ticket = try await service.claim(try context.requirePrincipal(), try context.parameters.require("id"))
+            let ticket = try await services.tickets.claim(try context.requirePrincipal(), try context.parameters.require("id"))
             return try APICoding.response(TicketEnvelope(ticket: ticket))
         }
 
@@ -150,7 +150,7 @@ struct TicketController: Sendable {
             errors: [400, 403, 404, 409, 422])
         ) { request, context in
             let body = try await APICoding.decode(StatusRequest.self, from: request, limit: limits.maxBodyBytes)
-            let ticket = try await service.changeStatus(
+            let ticket = try await services.tickets.changeStatus(
                 try context.requirePrincipal(), try context.parameters.require("id"), to: body.status, reason: body.reason)
             return try APICoding.response(TicketEnvelope(ticket: ticket))
         }
@@ -162,7 +162,7 @@ struct TicketController: Sendable {
             errors: [400, 403, 404, 409, 413, 415, 422])
         ) { request, context in
             let body = try await APICoding.decode(NoteRequest.self, from: request, limit: limits.maxBodyBytes)
-            let ticket = try await service.addNote(
+            let ticket = try await services.tickets.addNote(
                 try context.requirePrincipal(), try context.parameters.require("id"), content: body.content, isInternal: body.isInternal)
             return try APICoding.response(TicketEnvelope(ticket: ticket), status: .created)
         }
@@ -172,7 +172,7 @@ struct TicketController: Sendable {
             access: "agent, admin", body: "ResolveRequest", success: (200, "TicketEnvelope"), errors: [400, 403, 404, 409, 422])
         ) { request, context in
             let body = try await APICoding.decode(ResolveRequest.self, from: request, limit: limits.maxBodyBytes)
-            let ticket = try await service.resolve(try context.requirePrincipal(), try context.parameters.require("id"), notes: body.resolutionNotes)
+            let ticket = try await services.tickets.resolve(try context.requirePrincipal(), try context.parameters.require("id"), notes: body.resolutionNotes)
             return try APICoding.response(TicketEnvelope(ticket: ticket))
         }
 
@@ -181,7 +181,7 @@ struct TicketController: Sendable {
             access: "agent, admin", body: "EscalateRequest", success: (200, "TicketEnvelope"), errors: [400, 403, 404, 409, 422])
         ) { request, context in
             let body = try await APICoding.decode(EscalateRequest.self, from: request, limit: limits.maxBodyBytes)
-            let ticket = try await service.escalate(
+            let ticket = try await services.tickets.escalate(
                 try context.requirePrincipal(), try context.parameters.require("id"), to: body.toAgentId, reason: body.reason)
             return try APICoding.response(TicketEnvelope(ticket: ticket))
         }
@@ -192,7 +192,7 @@ struct TicketController: Sendable {
             errors: [400, 403, 404, 409, 422])
         ) { request, context in
             let body = try await APICoding.decode(FeedbackRequest.self, from: request, limit: limits.maxBodyBytes)
-            let ticket = try await service.submitFeedback(
+            let ticket = try await services.tickets.submitFeedback(
                 try context.requirePrincipal(), try context.parameters.require("id"), rating: body.rating, comment: body.comment)
             return try APICoding.response(TicketEnvelope(ticket: ticket))
         }
@@ -204,10 +204,10 @@ struct TicketController: Sendable {
         ) { request, context in
             let principal = try context.requirePrincipal()
             let customerId = try context.parameters.require("id")
-            _ = try await service.customer(principal, customerId)
+            _ = try await services.tenants.customer(principal, customerId)
             var query = try Self.query(from: request)
             query.customerId = customerId
-            return try lists.response(try await service.listTickets(principal, query), for: principal)
+            return try lists.response(try await services.tickets.listTickets(principal, query), for: principal)
         }
 
         routes.add(Endpoint(
@@ -219,7 +219,7 @@ struct TicketController: Sendable {
             guard principal.isStaff else { throw DocketError.forbidden("this operation is for agents and admins") }
             var query = try Self.query(from: request)
             query.conversationId = try context.parameters.require("id")
-            return try lists.response(try await service.listTickets(principal, query), for: principal)
+            return try lists.response(try await services.tickets.listTickets(principal, query), for: principal)
         }
     }
 }

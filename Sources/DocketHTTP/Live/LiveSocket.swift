@@ -39,7 +39,7 @@ struct ErrorPayload: Encodable {
 /// `GET /api/v2/ws`: one WebSocket per client, authenticated like REST (header, or an `auth`
 /// frame first), joining rooms it is allowed into and receiving their events in order.
 struct LiveSocket: Sendable {
-    let service: TicketService
+    let services: DocketServices
     let auth: AuthMiddleware
     let hub: LiveHub
     var settings: LiveSettings { hub.settings }
@@ -134,7 +134,7 @@ struct LiveSocket: Sendable {
             connection.close(.tooManyConnections, "tenant '\(principal.tenantId)' has \(settings.maxConnectionsPerTenant) connections")
             return
         }
-        let latest = try await service.live.latestId(tenantId: principal.tenantId)
+        let latest = try await services.core.live.latestId(tenantId: principal.tenantId)
         connection.enqueue(APICoding.text(ServerFrame(
             type: "welcome", room: nil, id: nil,
             data: Welcome(connection: connection.key, tenantId: principal.tenantId, role: principal.role.rawValue, subject: principal.subject, latestId: latest))))
@@ -205,21 +205,21 @@ struct LiveSocket: Sendable {
             guard connection.allowTyping(limit: settings.typingPerTenSeconds) else {
                 throw DocketError(.conflict, "typing is limited to \(settings.typingPerTenSeconds) frames per 10 seconds")
             }
-            try await service.typing(principal, ticketId, stopped: frame.type == "stop_typing", connection: connection.key)
+            try await services.conversations.typing(principal, ticketId, stopped: frame.type == "stop_typing", connection: connection.key)
         case "message":
             let input = NewMessage(content: data?.content ?? "", type: data?.kind, attachments: data?.attachments)
             if let ticketId = data?.ticketId ?? frame.room.flatMap(Self.ticketRoom) {
-                let (ticket, message) = try await service.postMessage(principal, ticketId, input)
+                let (ticket, message) = try await services.conversations.postMessage(principal, ticketId, input)
                 ack(connection, "message_sent", frame, MessageAck(ticketId: ticket.ticketId, created: false, message: message))
             } else {
-                let (ticket, message, created) = try await service.postCustomerMessage(principal, input)
+                let (ticket, message, created) = try await services.conversations.postCustomerMessage(principal, input)
                 ack(connection, "message_sent", frame, MessageAck(ticketId: ticket.ticketId, created: created, message: message))
             }
         case "claim":
-            let ticket = try await service.claim(principal, try ticketId(frame))
+            let ticket = try await services.tickets.claim(principal, try ticketId(frame))
             ack(connection, "claimed", frame, LiveTicketSummary(ticket))
         case "read":
-            let (ticket, marked) = try await service.markRead(principal, try ticketId(frame))
+            let (ticket, marked) = try await services.conversations.markRead(principal, try ticketId(frame))
             ack(connection, "read", frame, ReadAck(ticketId: ticket.ticketId, marked: marked))
         default:
             throw DocketError(.badRequest, "unknown frame type '\(frame.type)' (auth, subscribe, unsubscribe, typing, stop_typing, message, claim, read, ping)")
@@ -270,13 +270,13 @@ struct LiveSocket: Sendable {
             guard let room = LiveRoom(name) else {
                 throw DocketError(.badRequest, "'\(name)' is not a room (staff, queue:<id>, ticket:<id>, customer:<id>)")
             }
-            try await service.authorize(principal, room: room)
+            try await services.conversations.authorize(principal, room: room)
             rooms.append(room)
         }
         let before = connection.roomList
         guard let since else {
             for room in rooms { connection.join(room) }
-            let latest = try await service.live.latestId(tenantId: principal.tenantId)
+            let latest = try await services.core.live.latestId(tenantId: principal.tenantId)
             connection.enqueue(APICoding.text(ServerFrame(
                 type: "subscribed", room: nil, id: requestId, data: Subscribed(rooms: names, replayed: 0, latestId: latest))))
             return
@@ -288,7 +288,7 @@ struct LiveSocket: Sendable {
         var replayed = 0
         var latest = 0
         do {
-            let replay = try await service.live.replay(tenantId: principal.tenantId, after: since, limit: settings.replayLimit + 1)
+            let replay = try await services.core.live.replay(tenantId: principal.tenantId, after: since, limit: settings.replayLimit + 1)
             latest = replay.latestId
             if replay.resync || replay.events.count > settings.replayLimit {
                 let why = replay.resync ? "events after \(since) are no longer kept" : "more than \(settings.replayLimit) events were missed"

@@ -11,10 +11,7 @@ public struct PendingEvent: Sendable, Equatable {
     }
 }
 
-extension TicketService {
-    /// Follow-up events stop at this depth (Zammad and Jira use 10 too).
-    public static let maxRuleDepth = 10
-
+extension UseCase {
     /// Runs the tenant's rules for `events` and everything they cause, applying valid actions
     /// to `ticket` (which the caller then stores in the same write) and auditing each rule.
     /// Returns the events as recorded for replay (`simulate`), which the caller stores after
@@ -99,12 +96,12 @@ extension TicketService {
                             entry.notifications = (entry.notifications ?? []) + [RuleNotification(target: target, message: message)]
                         }
                         for followUp in followUps {
-                            if depth + 1 < Self.maxRuleDepth {
+                            if depth + 1 < TicketService.maxRuleDepth {
                                 queue.append((followUp, depth + 1, "rule:\(outcome.rule)", root))
                             } else {
                                 entry.rejected.append(.init(
                                     action: "follow-up \(followUp.type.rawValue)",
-                                    reason: "depth limit of \(Self.maxRuleDepth) reached; not evaluated"))
+                                    reason: "depth limit of \(TicketService.maxRuleDepth) reached; not evaluated"))
                             }
                         }
                     } catch let error as DocketError {

@@ -44,59 +44,8 @@ public struct AssistantToolOutput: Codable, Sendable, Equatable {
 }
 
 /// A key as its creator sees it once: the record and the full secret.
-public struct NewApiKey: Codable, Sendable {
-    public var name: String
-    public var role: Role
-}
 
-extension TicketService {
-    public static let maxToolCalls = 20
-    public static let maxToolArgumentBytes = 64 * 1024
-    /// A claimed call with no output after this long is taken over (its first run died).
-    public static let abandonedToolCallSeconds: TimeInterval = 60
-
-    // MARK: - API keys
-
-    public func createApiKey(_ principal: Principal, _ input: NewApiKey, id: String, secretHash: String, hint: String) async throws -> ApiKey {
-        try Self.requireAdmin(principal)
-        _ = try await tenant(for: principal)
-        let name = try Check.text(input.name, field: "name", max: 100)
-        guard ApiKey.allowedRoles.contains(input.role) else {
-            throw DocketError.invalid("role", "API keys carry one of: \(ApiKey.allowedRoles.map(\.rawValue).joined(separator: ", "))")
-        }
-        let key = ApiKey(
-            id: id, tenantId: principal.tenantId, name: name, role: input.role, secretHash: secretHash, hint: hint,
-            createdBy: principal.subject, createdAt: clock.now())
-        try await store.insertApiKey(key)
-        return key
-    }
-
-    public func apiKeys(_ principal: Principal) async throws -> [ApiKey] {
-        try Self.requireAdmin(principal)
-        return try await store.listApiKeys(tenantId: principal.tenantId)
-    }
-
-    public func revokeApiKey(_ principal: Principal, id: String) async throws {
-        try Self.requireAdmin(principal)
-        guard try await store.revokeApiKey(tenantId: principal.tenantId, id: id, by: principal.subject, at: clock.now()) else {
-            throw DocketError.notFound("API key", id)
-        }
-    }
-
-    /// The live key with this id (for the authentication middleware, which checks the secret).
-    public func liveApiKey(id: String) async throws -> ApiKey? {
-        guard let key = try await store.apiKey(id: id), key.revokedAt == nil else { return nil }
-        return key
-    }
-
-    // MARK: - Tools
-
-    /// The tenant's tool definitions, from its active categories, terminology and ID format.
-    public func assistantTools(_ principal: Principal) async throws -> [JSONValue] {
-        guard principal.role == .assistant || principal.isStaff else { throw DocketError.forbidden("this is for the assistant and staff") }
-        return AssistantToolDefinitions.make(try await tenant(for: principal))
-    }
-
+extension AssistantService {
     /// The forms a WhatsApp number arrives in, most likely first: as given, `00` as `+`, with
     /// `+` when it lacks one, and Mexico's mobile `+521` as `+52`.
     static func phoneCandidates(_ raw: String) -> [String] {
@@ -114,26 +63,6 @@ extension TicketService {
         return out
     }
 
-    /// Runs the tool calls of one assistant run; business failures are outputs, never errors.
-    public func assistantToolCalls(_ principal: Principal, _ request: AssistantToolCallRequest) async throws -> [AssistantToolOutput] {
-        guard principal.role == .assistant else { throw DocketError.forbidden("tool calls come from an assistant API key") }
-        let tenant = try await tenant(for: principal)
-        guard (1...Self.maxToolCalls).contains(request.toolCalls.count) else {
-            throw DocketError(.badRequest, "tool_calls must hold 1 to \(Self.maxToolCalls) calls", field: "tool_calls")
-        }
-        let texts = AssistantTexts(tenant)
-        var customer: Customer?
-        for phone in Self.phoneCandidates(request.phoneNumber) where customer == nil {
-            customer = try await store.customer(tenantId: tenant.id, phone: phone)
-        }
-        var outputs: [AssistantToolOutput] = []
-        for call in request.toolCalls {
-            outputs.append(AssistantToolOutput(
-                toolCallId: call.id, output: try await output(for: call, tenant: tenant, customer: customer, request: request, texts: texts)))
-        }
-        return outputs
-    }
-
     static func failure(_ message: String) -> String { encodeOutput(["success": false, "error": .string(message)]) }
 
     static func encodeOutput(_ value: JSONValue) -> String {
@@ -142,7 +71,7 @@ extension TicketService {
         return (try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? "{\"success\":false}"
     }
 
-    private func output(
+    func output(
         for call: AssistantToolCall, tenant: Tenant, customer: Customer?, request: AssistantToolCallRequest, texts: AssistantTexts
     ) async throws -> String {
         guard !call.id.isEmpty, call.id.count <= 128 else { return Self.failure(texts.malformed("tool_call_id must be 1-128 characters")) }
@@ -150,14 +79,14 @@ extension TicketService {
         let now = clock.now()
         if let record = try await store.claimToolCall(tenantId: tenant.id, callId: call.id, at: now) {
             if let output = record.output { return output }
-            if now.timeIntervalSince(record.createdAt) < Self.abandonedToolCallSeconds { return Self.failure(texts.inProgress) }
+            if now.timeIntervalSince(record.createdAt) < AssistantService.abandonedToolCallSeconds { return Self.failure(texts.inProgress) }
         }
         let output = try await execute(call, tenant: tenant, customer: customer, request: request, texts: texts)
         try await store.completeToolCall(tenantId: tenant.id, callId: call.id, output: output)
         return output
     }
 
-    private func execute(
+    func execute(
         _ call: AssistantToolCall, tenant: Tenant, customer: Customer?, request: AssistantToolCallRequest, texts: AssistantTexts
     ) async throws -> String {
         guard call.type == "function" else { return Self.failure(texts.malformed("type must be 'function'")) }
@@ -165,8 +94,8 @@ extension TicketService {
             return Self.failure(texts.unknownTool(String(call.function.name.prefix(64))))
         }
         guard let customer else { return Self.failure(texts.unknownCustomer) }
-        guard call.function.arguments.utf8.count <= Self.maxToolArgumentBytes else {
-            return Self.failure(texts.malformed("arguments are larger than \(Self.maxToolArgumentBytes) bytes"))
+        guard call.function.arguments.utf8.count <= AssistantService.maxToolArgumentBytes else {
+            return Self.failure(texts.malformed("arguments are larger than \(AssistantService.maxToolArgumentBytes) bytes"))
         }
         guard let arguments = try? JSONDecoder().decode(JSONValue.self, from: Data(call.function.arguments.utf8)),
             case .object(let fields) = arguments
@@ -192,7 +121,7 @@ extension TicketService {
         }
     }
 
-    private func createFromAssistant(
+    func createFromAssistant(
         _ fields: [String: JSONValue], tenant: Tenant, customer: Customer, request: AssistantToolCallRequest, texts: AssistantTexts,
         as assistant: Principal
     ) async throws -> String {
@@ -220,7 +149,7 @@ extension TicketService {
             subject: subject, description: description, category: category, priority: priority, customerId: customer.id,
             conversationId: request.conversationId, location: location)
         input.fields = extra.isEmpty ? nil : extra
-        let ticket = try await createTicket(assistant, input)
+        let ticket = try await tickets.createTicket(assistant, input)
         return Self.encodeOutput([
             "success": true, "ticket_id": .string(ticket.ticketId), "status": .string(ticket.status),
             "status_label": .string(tenant.workflow.status(ticket.status)?.label ?? ticket.status),
@@ -230,7 +159,7 @@ extension TicketService {
         ])
     }
 
-    private func lookupForAssistant(_ fields: [String: JSONValue], tenant: Tenant, customer: Customer, texts: AssistantTexts) async throws -> String {
+    func lookupForAssistant(_ fields: [String: JSONValue], tenant: Tenant, customer: Customer, texts: AssistantTexts) async throws -> String {
         let wanted = try Self.string(fields, "ticket_id", required: false)?.trimmingCharacters(in: .whitespaces)
         switch fields["lookup_recent"] {
         case nil, .null?, .bool?: break
@@ -270,5 +199,35 @@ extension TicketService {
             }
         }
         return .object(out)
+    }
+}
+
+extension AssistantService {
+    // MARK: - Tools
+
+    /// The tenant's tool definitions, from its active categories, terminology and ID format.
+    public func assistantTools(_ principal: Principal) async throws -> [JSONValue] {
+        guard principal.role == .assistant || principal.isStaff else { throw DocketError.forbidden("this is for the assistant and staff") }
+        return AssistantToolDefinitions.make(try await tenant(for: principal))
+    }
+
+    /// Runs the tool calls of one assistant run; business failures are outputs, never errors.
+    public func assistantToolCalls(_ principal: Principal, _ request: AssistantToolCallRequest) async throws -> [AssistantToolOutput] {
+        guard principal.role == .assistant else { throw DocketError.forbidden("tool calls come from an assistant API key") }
+        let tenant = try await tenant(for: principal)
+        guard (1...AssistantService.maxToolCalls).contains(request.toolCalls.count) else {
+            throw DocketError(.badRequest, "tool_calls must hold 1 to \(AssistantService.maxToolCalls) calls", field: "tool_calls")
+        }
+        let texts = AssistantTexts(tenant)
+        var customer: Customer?
+        for phone in Self.phoneCandidates(request.phoneNumber) where customer == nil {
+            customer = try await store.customer(tenantId: tenant.id, phone: phone)
+        }
+        var outputs: [AssistantToolOutput] = []
+        for call in request.toolCalls {
+            outputs.append(AssistantToolOutput(
+                toolCallId: call.id, output: try await output(for: call, tenant: tenant, customer: customer, request: request, texts: texts)))
+        }
+        return outputs
     }
 }

@@ -66,10 +66,10 @@ public struct SLAReport: Codable, Sendable, Equatable {
     public var resolution: SLADurations
 }
 
-extension TicketService {
-    /// Tickets a report reads at most; a wider range is refused (narrow it).
-    public static let maxReportTickets = 100_000
+extension ReportService {
+}
 
+extension ReportService {
     public func slaReport(_ principal: Principal, from: Date, to: Date) async throws -> SLAReport {
         try Self.requireStaff(principal)
         _ = try await tenant(for: principal)
@@ -87,9 +87,9 @@ extension TicketService {
         var count = 0
         while true {
             let page = try await store.listTickets(tenantId: principal.tenantId, query: query)
-            if query.page == 1, page.total > Self.maxReportTickets {
+            if query.page == 1, page.total > ReportService.maxReportTickets {
                 throw DocketError(
-                    .badRequest, "the range holds \(page.total) tickets; a report reads at most \(Self.maxReportTickets): narrow it", field: "from")
+                    .badRequest, "the range holds \(page.total) tickets; a report reads at most \(ReportService.maxReportTickets): narrow it", field: "from")
             }
             for ticket in page.items {
                 count += 1

@@ -1,19 +1,6 @@
 import Foundation
 
-/// A message on its way into a conversation; the service numbers and stores it.
-struct MessageDraft: Sendable {
-    var senderId: String
-    var senderType: MessageSender
-    var senderName: String?
-    var senderAvatar: String?
-    var content: String
-    var type: MessageKind
-    var attachments: [String]
-}
-
-/// The chat-style support flow: customers write messages (a new ticket when they have no open
-/// one), staff claim, answer, transfer and read; every step is announced live.
-extension TicketService {
+extension UseCase {
     // MARK: - Conversation state
 
     /// What a change means for the conversation, applied to `ticket`: service sessions follow
@@ -174,43 +161,7 @@ extension TicketService {
         await live.emit(out)
     }
 
-    // MARK: - Messages
-
-    /// A customer writes: into their open ticket when they have one (the most recently
-    /// updated), otherwise into a new ticket made from the message (subject from its first line).
-    public func postCustomerMessage(_ principal: Principal, _ input: NewMessage) async throws -> (ticket: Ticket, message: TicketMessage, created: Bool) {
-        guard principal.role == .customer else { throw DocketError.forbidden("POST /messages is the customer's way in; staff write to a ticket") }
-        let tenant = try await tenant(for: principal)
-        let draft = try await messageDraft(principal, input, tenant: tenant)
-        var query = TicketQuery()
-        query.customerId = principal.subject
-        query.statuses = openStatuses(tenant)
-        query.sortBy = .updatedAt
-        query.limit = 1
-        if let open = try await store.listTickets(tenantId: tenant.id, query: query).items.first {
-            let (ticket, messages) = try await postMessage(principal, open.ticketId, draft: draft)
-            return (ticket, messages[0], false)
-        }
-        let firstLine = draft.content.split(whereSeparator: \.isNewline).first.map(String.init) ?? draft.content
-        let subject = firstLine.count > TicketLimits.subject ? String(firstLine.prefix(TicketLimits.subject - 1)) + "…" : firstLine
-        var input = NewTicket(subject: subject, description: draft.content)
-        input.source = .web
-        let ticket = try await createTicket(principal, input, firstMessage: draft)
-        let first = try await store.messages(tenantId: tenant.id, ticketId: ticket.ticketId, after: 0, limit: 1)
-        guard let message = first.first else { throw DocketError(.internalError, "the first message of '\(ticket.ticketId)' was not stored") }
-        return (ticket, message, true)
-    }
-
-    /// Staff, or the ticket's customer, write into a ticket's conversation.
-    public func postMessage(_ principal: Principal, _ ticketId: String, _ input: NewMessage) async throws -> (ticket: Ticket, message: TicketMessage) {
-        guard principal.role == .customer || principal.isStaff else { throw DocketError.forbidden("only staff and the ticket's customer write messages") }
-        let tenant = try await tenant(for: principal)
-        let draft = try await messageDraft(principal, input, tenant: tenant)
-        let (ticket, messages) = try await postMessage(principal, ticketId, draft: draft)
-        return (ticket, messages[0])
-    }
-
-    private func postMessage(_ principal: Principal, _ ticketId: String, draft: MessageDraft) async throws -> (Ticket, [TicketMessage]) {
+    func postMessage(_ principal: Principal, _ ticketId: String, draft: MessageDraft) async throws -> (Ticket, [TicketMessage]) {
         try await converseAndMutate(principal, ticketId, message: draft) { ticket, tenant, now in
             if ticket.status == tenant.workflow.closed, principal.isStaff {
                 throw DocketError(.conflict, "ticket '\(ticketId)' is closed; reopen it to write")
@@ -250,138 +201,8 @@ extension TicketService {
             content: content, type: type, attachments: attachments)
     }
 
-    /// The conversation, oldest first, `limit` messages after the cursor `after`.
-    public func messages(_ principal: Principal, _ ticketId: String, after: Int, limit: Int) async throws -> MessagePage {
-        guard (1...MessageLimits.pageMax).contains(limit) else {
-            throw DocketError(.badRequest, "limit must be between 1 and \(MessageLimits.pageMax)", field: "limit")
-        }
-        guard after >= 0 else { throw DocketError(.badRequest, "after must be a cursor from a previous page (0 or more)", field: "after") }
-        _ = try await tenant(for: principal)
-        _ = try await load(principal, ticketId)
-        let messages = try await store.messages(tenantId: principal.tenantId, ticketId: ticketId, after: after, limit: limit + 1)
-        let page = Array(messages.prefix(limit))
-        return MessagePage(messages: page, nextCursor: messages.count > limit ? page.last?.seq : nil)
-    }
-
-    /// The caller's side has read the conversation: the other side's messages are marked read
-    /// and the caller's unread counter goes to zero. Returns the ticket and how many were marked.
-    public func markRead(_ principal: Principal, _ ticketId: String) async throws -> (ticket: Ticket, marked: Int) {
-        guard principal.role == .customer || principal.isStaff else { throw DocketError.forbidden("only staff and the ticket's customer read messages") }
-        let tenant = try await tenant(for: principal)
-        let current = try await load(principal, ticketId)
-        let customerSide = principal.role == .customer
-        let now = clock.now()
-        let marked = try await store.markMessagesRead(
-            tenantId: tenant.id, ticketId: ticketId, from: customerSide ? [.staff, .system] : [.customer], at: now)
-        let unread = customerSide ? current.chat?.unreadCustomer ?? 0 : current.chat?.unreadStaff ?? 0
-        guard marked > 0 || unread > 0 else { return (current.visible(to: principal), 0) }
-        var stored: Ticket?
-        for _ in 0..<Self.maxAttempts {
-            var ticket = try await load(principal, ticketId)
-            let expected = ticket.version
-            var chat = ticket.chat ?? TicketChat()
-            if customerSide { chat.unreadCustomer = 0 } else { chat.unreadStaff = 0 }
-            ticket.chat = chat
-            ticket.version = expected + 1
-            if try await store.updateTicket(ticket, expectedVersion: expected) {
-                stored = ticket
-                break
-            }
-        }
-        guard let ticket = stored else { throw DocketError(.conflict, "ticket '\(ticketId)' is being changed by others; retry") }
-        let data = ReadEventData(
-            ticketId: ticketId, reader: customerSide ? "customer" : "staff", readerId: principal.subject, marked: marked, readAt: now,
-            ticket: LiveTicketSummary(ticket))
-        await live.emit([LiveEvent(
-            tenantId: tenant.id, type: .messagesRead, ticketId: ticketId, customerId: ticket.customerId, queue: ticket.queue,
-            audience: .everyone, data: EventJSON.text(data), at: now)])
-        return (ticket.visible(to: principal), marked)
-    }
-
-    /// Hands an assigned ticket to another agent: the current session ends, the next begins,
-    /// and the conversation records it.
-    public func transfer(_ principal: Principal, _ ticketId: String, to agentId: String, reason: String?) async throws -> Ticket {
-        try Self.requireStaff(principal)
-        let reason = try Check.optionalText(reason, field: "reason", max: TicketLimits.reason)
-        guard let agentId = try Check.identifier(agentId, field: "toAgentId"),
-            try await store.agent(tenantId: principal.tenantId, id: agentId) != nil
-        else { throw DocketError.invalid("toAgentId", "unknown agent '\(agentId)'") }
-        return try await mutate(principal, ticketId) { ticket, tenant, now in
-            if ticket.status == tenant.workflow.closed || ticket.status == tenant.workflow.resolved {
-                throw DocketError(.conflict, "ticket '\(ticketId)' is \(ticket.status) and cannot be transferred")
-            }
-            guard ticket.assignedAgent != agentId else { throw DocketError(.conflict, "ticket '\(ticketId)' is already with \(agentId)") }
-            try Self.take(&ticket, agent: agentId, by: principal.subject, reason: reason ?? "transferred", workflow: tenant.workflow, now: now)
-            return [PendingEvent(.assigned, ["agent": agentId, "transferred": "true"])]
-        }
-    }
-
-    /// Unassigned tickets still open, newest activity first (staff).
-    public func pendingTickets(_ principal: Principal, page: Int, limit: Int) async throws -> Page<Ticket> {
-        try Self.requireStaff(principal)
-        let tenant = try await tenant(for: principal)
-        var query = TicketQuery()
-        query.assignedAgent = ""
-        query.statuses = openStatuses(tenant)
-        query.sortBy = .updatedAt
-        query.page = page
-        query.limit = limit
-        return try await listTickets(principal, query)
-    }
-
-    /// Open tickets the caller handles (staff: assigned to them) or opened (customers).
-    public func myTickets(_ principal: Principal, page: Int, limit: Int) async throws -> Page<Ticket> {
-        let tenant = try await tenant(for: principal)
-        var query = TicketQuery()
-        if principal.isStaff {
-            query.assignedAgent = principal.subject
-        } else if principal.role == .customer {
-            query.customerId = principal.subject
-        } else {
-            throw DocketError.forbidden("this operation is for staff and customers")
-        }
-        query.statuses = openStatuses(tenant)
-        query.sortBy = .updatedAt
-        query.page = page
-        query.limit = limit
-        return try await listTickets(principal, query)
-    }
-
     func openStatuses(_ tenant: Tenant) -> [String] {
         tenant.workflow.statuses.map(\.id).filter { $0 != tenant.workflow.resolved && $0 != tenant.workflow.closed }
-    }
-
-    // MARK: - Live
-
-    /// Checks that `principal` may join `room`: staff any room of their tenant, a customer
-    /// their own customer room and their own tickets. Another customer's ticket is "not found".
-    public func authorize(_ principal: Principal, room: LiveRoom) async throws {
-        _ = try await tenant(for: principal)
-        switch (principal.isStaff, room) {
-        case (true, .ticket(let id)):
-            _ = try await load(principal, id)
-        case (true, _):
-            return
-        case (false, _) where principal.role != .customer:
-            throw DocketError.forbidden("live events are for staff and customers")
-        case (false, .customer(let id)):
-            guard id == principal.subject else { throw DocketError.forbidden("a customer joins only their own customer room") }
-        case (false, .ticket(let id)):
-            _ = try await load(principal, id)
-        case (false, .staff), (false, .queue):
-            throw DocketError.forbidden("the \(room) room is for staff")
-        }
-    }
-
-    /// Announces that `principal` is (or stopped) typing in a ticket, to its other participants.
-    /// Nothing is stored. `connection` identifies the sender's connection, which is skipped.
-    public func typing(_ principal: Principal, _ ticketId: String, stopped: Bool, connection: String) async throws {
-        let tenant = try await tenant(for: principal)
-        let ticket = try await load(principal, ticketId)
-        let data = TypingData(ticketId: ticketId, senderType: principal.isStaff ? "staff" : "customer", senderId: principal.subject)
-        await live.emit([LiveEvent(
-            tenantId: tenant.id, type: stopped ? .stopTyping : .typing, ticketId: ticketId, customerId: ticket.customerId,
-            audience: .participants, senderKey: connection, data: EventJSON.text(data), at: clock.now())])
     }
 
     /// Announces a pack switch to the tenant's staff.
@@ -393,7 +214,6 @@ extension TicketService {
 
 // MARK: - Event payloads
 
-/// Builds event data around the ticket summary, which is encoded once per change.
 enum LiveData {
     /// `{"ticket":<summary>, ...the fields of object}`.
     static func splice(ticket summary: String, into object: String) -> String {

@@ -72,9 +72,7 @@ public struct SimulationReport: Codable, Sendable, Equatable {
     public var results: [SimulatedEvent]
 }
 
-extension TicketService {
-    public static let maxSimulationEvents = 500
-
+extension TenantService {
     static func visible(_ summary: PackVersionSummary, to tenantId: String?) -> Bool {
         summary.owner == nil || tenantId == nil || summary.owner == tenantId
     }
@@ -87,6 +85,79 @@ extension TicketService {
         return packInspector
     }
 
+    func versionsVisible(to scope: String?, _ packId: String) async throws -> [PackVersionSummary] {
+        try await store.packVersionSummaries().filter { $0.packId == packId && Self.visible($0, to: scope) }
+            .sorted { PackVersionOrder.isNewer($0.version, than: $1.version) }
+    }
+
+    func storedVersion(_ packId: String, _ version: String?, visibleTo scope: String?) async throws -> PackVersion {
+        let chosen: String
+        if let version {
+            chosen = version
+        } else {
+            guard let newest = try await versionsVisible(to: scope, packId).first else { throw DocketError.notFound("pack", packId) }
+            chosen = newest.version
+        }
+        guard let stored = try await store.packVersion(packId: packId, version: chosen), Self.visible(stored.summary, to: scope) else {
+            throw DocketError.notFound("pack version", "\(packId) \(chosen)")
+        }
+        return stored
+    }
+
+    func prepareRules(_ version: PackVersion) async throws {
+        guard let rules else { return }
+        do {
+            try await rules.prepare(packId: version.summary.packId, version: version.summary.version)
+        } catch {
+            throw DocketError(.validation, "\(version.summary.key) cannot be loaded: \(error)", field: "version")
+        }
+    }
+
+    func switchPack(_ tenantId: String, to stored: PackVersion, by actor: String, pin: Bool, reason: String?) async throws -> Tenant {
+        try await prepareRules(stored)
+        let manifest = stored.manifest
+        for _ in 0..<ServiceCore.maxAttempts {
+            guard var tenant = try await store.tenant(id: tenantId) else { throw DocketError.notFound("tenant", tenantId) }
+            if let categories = tenant.overrides.categories,
+                !categories.contains(where: { $0.id == manifest.defaultCategory && $0.active })
+            {
+                throw DocketError.invalid(
+                    "pack", "the tenant's category overrides lack \(manifest.id)'s default category '\(manifest.defaultCategory)'; change them first")
+            }
+            let expected = tenant.version
+            let now = clock.now()
+            let previous = tenant.pack
+            let why = reason ?? (previous.id == manifest.id && PackVersionOrder.isNewer(previous.version, than: manifest.version) ? "rollback" : "activated")
+            tenant.pack = manifest
+            tenant.packPinned = pin
+            tenant.packHistory = Array(((tenant.packHistory ?? []) + [PackActivation(
+                packId: manifest.id, version: manifest.version, previous: "\(previous.id)@\(previous.version)", by: actor, at: now,
+                reason: why)]).suffix(50))
+            tenant.version = expected + 1
+            tenant.updatedAt = now
+            if try await store.updateTenant(tenant, expectedVersion: expected) {
+                tenants.remember(tenant)
+                await announcePack(tenant)
+                return tenant
+            }
+        }
+        throw DocketError(.conflict, "tenant '\(tenantId)' is being changed by others; retry")
+    }
+
+    /// Items of `a` not matched one-for-one in `b` (a multiset difference, order kept).
+    static func difference(_ a: [String], _ b: [String]) -> [String] {
+        var remaining = b
+        return a.filter { item in
+            if let index = remaining.firstIndex(of: item) {
+                remaining.remove(at: index)
+                return false
+            }
+            return true
+        }
+    }
+}
+
+extension TenantService {
     // MARK: - Packs
 
     /// Stores a pack shipped in the server's packs folder as a platform version, once.
@@ -154,28 +225,9 @@ extension TicketService {
         return versions
     }
 
-    func versionsVisible(to scope: String?, _ packId: String) async throws -> [PackVersionSummary] {
-        try await store.packVersionSummaries().filter { $0.packId == packId && Self.visible($0, to: scope) }
-            .sorted { PackVersionOrder.isNewer($0.version, than: $1.version) }
-    }
-
     public func packVersion(_ principal: Principal, _ packId: String, _ version: String) async throws -> PackVersion {
         try Self.requireAdmin(principal)
         return try await storedVersion(packId, version, visibleTo: Self.packScope(principal))
-    }
-
-    func storedVersion(_ packId: String, _ version: String?, visibleTo scope: String?) async throws -> PackVersion {
-        let chosen: String
-        if let version {
-            chosen = version
-        } else {
-            guard let newest = try await versionsVisible(to: scope, packId).first else { throw DocketError.notFound("pack", packId) }
-            chosen = newest.version
-        }
-        guard let stored = try await store.packVersion(packId: packId, version: chosen), Self.visible(stored.summary, to: scope) else {
-            throw DocketError.notFound("pack version", "\(packId) \(chosen)")
-        }
-        return stored
     }
 
     // MARK: - Tenants
@@ -247,46 +299,6 @@ extension TicketService {
         return try await switchPack(tenantId, to: stored, by: principal.subject, pin: true, reason: nil)
     }
 
-    func prepareRules(_ version: PackVersion) async throws {
-        guard let rules else { return }
-        do {
-            try await rules.prepare(packId: version.summary.packId, version: version.summary.version)
-        } catch {
-            throw DocketError(.validation, "\(version.summary.key) cannot be loaded: \(error)", field: "version")
-        }
-    }
-
-    func switchPack(_ tenantId: String, to stored: PackVersion, by actor: String, pin: Bool, reason: String?) async throws -> Tenant {
-        try await prepareRules(stored)
-        let manifest = stored.manifest
-        for _ in 0..<Self.maxAttempts {
-            guard var tenant = try await store.tenant(id: tenantId) else { throw DocketError.notFound("tenant", tenantId) }
-            if let categories = tenant.overrides.categories,
-                !categories.contains(where: { $0.id == manifest.defaultCategory && $0.active })
-            {
-                throw DocketError.invalid(
-                    "pack", "the tenant's category overrides lack \(manifest.id)'s default category '\(manifest.defaultCategory)'; change them first")
-            }
-            let expected = tenant.version
-            let now = clock.now()
-            let previous = tenant.pack
-            let why = reason ?? (previous.id == manifest.id && PackVersionOrder.isNewer(previous.version, than: manifest.version) ? "rollback" : "activated")
-            tenant.pack = manifest
-            tenant.packPinned = pin
-            tenant.packHistory = Array(((tenant.packHistory ?? []) + [PackActivation(
-                packId: manifest.id, version: manifest.version, previous: "\(previous.id)@\(previous.version)", by: actor, at: now,
-                reason: why)]).suffix(50))
-            tenant.version = expected + 1
-            tenant.updatedAt = now
-            if try await store.updateTenant(tenant, expectedVersion: expected) {
-                tenants.remember(tenant)
-                await announcePack(tenant)
-                return tenant
-            }
-        }
-        throw DocketError(.conflict, "tenant '\(tenantId)' is being changed by others; retry")
-    }
-
     /// At start-up: tenants that never pinned a version and run an older shipped version of a
     /// pack move to the newest shipped one. Returns the tenants moved.
     public func upgradeShippedTenants() async throws -> [(tenant: String, from: String, to: String)] {
@@ -326,10 +338,10 @@ extension TicketService {
     /// which the rules engine must be able to load. Reads only; nothing is written. The agents
     /// are today's, with today's open-ticket counts.
     public func simulate(tenantId: String, candidate: PackManifest, limit: Int) async throws -> SimulationReport {
-        guard (1...Self.maxSimulationEvents).contains(limit) else {
-            throw DocketError(.badRequest, "limit must be between 1 and \(Self.maxSimulationEvents)", field: "limit")
+        guard (1...TenantService.maxSimulationEvents).contains(limit) else {
+            throw DocketError(.badRequest, "limit must be between 1 and \(TenantService.maxSimulationEvents)", field: "limit")
         }
-        await flushRecordedEvents()
+        await core.flushRecordedEvents()
         guard var tenant = try await store.tenant(id: tenantId) else { throw DocketError.notFound("tenant", tenantId) }
         let active = "\(tenant.pack.id)@\(tenant.pack.version)"
         tenant.pack = candidate
@@ -357,17 +369,5 @@ extension TicketService {
         return SimulationReport(
             tenantId: tenantId, activeVersion: active, candidateVersion: "\(candidate.id)@\(candidate.version)",
             events: results.count, changed: results.filter(\.changed).count, results: results)
-    }
-
-    /// Items of `a` not matched one-for-one in `b` (a multiset difference, order kept).
-    static func difference(_ a: [String], _ b: [String]) -> [String] {
-        var remaining = b
-        return a.filter { item in
-            if let index = remaining.firstIndex(of: item) {
-                remaining.remove(at: index)
-                return false
-            }
-            return true
-        }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-extension TicketService {
+extension TenantService {
     public func createCustomer(_ principal: Principal, _ input: NewCustomer) async throws -> Customer {
         try Self.requireStaff(principal)
         _ = try await tenant(for: principal)
@@ -76,7 +76,9 @@ extension TicketService {
         try Self.checkPage(page: page, limit: limit)
         return try await store.listAgents(tenantId: principal.tenantId, page: page, limit: limit)
     }
+}
 
+extension UseCase {
     static func checkPage(page: Int, limit: Int) throws {
         guard (1...TicketQuery.maxLimit).contains(limit) else {
             throw DocketError(.badRequest, "limit must be between 1 and \(TicketQuery.maxLimit)", field: "limit")

@@ -23,7 +23,7 @@ public struct TicketStatistics: Codable, Sendable, Equatable {
     public var agents: [AgentPerformance]
 }
 
-extension TicketService {
+extension ReportService {
     public func statistics(_ principal: Principal, _ filter: StatsFilter) async throws -> TicketStatistics {
         try Self.requireStaff(principal)
         let tenant = try await tenant(for: principal)
@@ -48,7 +48,9 @@ extension TicketService {
         agents.sort { ($0.assigned, $1.agentId) > ($1.assigned, $0.agentId) }
         return TicketStatistics(total: counts.total, byStatus: byStatus, byPriority: byPriority, escalated: counts.escalated, agents: agents)
     }
+}
 
+extension ReportService {
     static func percent(_ part: Int, _ whole: Int) -> Double? {
         whole == 0 ? nil : (Double(part) * 1000 / Double(whole)).rounded() / 10
     }

@@ -5,12 +5,15 @@ public enum ProvisionOutcome: String, Sendable {
     case created, packUpdated = "pack_updated", unchanged
 }
 
-extension TicketService {
+extension TenantService {
+    /// The tenant a principal belongs to; nil when it does not exist.
+    public func tenant(id: String) async throws -> Tenant? { try await tenants.tenant(id) }
+
     /// Creates the tenant from `pack`, or refreshes its pack defaults when the pack changed.
     /// Overrides the tenant's admins made are kept.
     public func provisionTenant(id: String, name: String, pack: PackManifest) async throws -> (Tenant, ProvisionOutcome) {
         let now = clock.now()
-        for _ in 0..<Self.maxAttempts {
+        for _ in 0..<ServiceCore.maxAttempts {
             if var tenant = try await store.tenant(id: id) {
                 if tenant.pack == pack { tenants.remember(tenant); return (tenant, .unchanged) }
                 let expected = tenant.version
@@ -110,10 +113,12 @@ extension TicketService {
             }
         }
     }
+}
 
+extension TenantService {
     func changeConfiguration(_ principal: Principal, _ key: ConfigKey, _ change: (inout Tenant) throws -> Void) async throws -> Tenant {
         try Self.requireAdmin(principal)
-        for _ in 0..<Self.maxAttempts {
+        for _ in 0..<ServiceCore.maxAttempts {
             guard var tenant = try await store.tenant(id: principal.tenantId) else {
                 throw DocketError(.unauthorized, "unknown tenant '\(principal.tenantId)'")
             }

@@ -1,0 +1,46 @@
+import Foundation
+
+/// What every use case shares: the store, the clock, the tenant and agent caches, the rules,
+/// the recorder of rule events and the live event log. One per process; the services
+/// (`DocketServices`) are small views over it.
+public final class ServiceCore: Sendable {
+    public let store: any TicketStore
+    let clock: any WallClock
+    let tenants: TenantDirectory
+    let agentDirectory: AgentDirectory
+    let rules: (any RuleEngine)?
+    /// Told about every rule outcome (the composition root counts them in /metrics).
+    let ruleObserver: (@Sendable (RuleOutcome) -> Void)?
+    /// Validates uploaded packs (manifest, Lua, fixtures); nil disables uploads.
+    let packInspector: (any PackInspector)?
+    let recorder: EventRecorder
+    /// Told about every SLA warning and breach fired (the composition root counts them).
+    let slaObserver: (@Sendable (RuleEventType, Ticket) -> Void)?
+    /// Stores and delivers live events (WebSocket notifications).
+    public let live: LiveEventLog
+    /// How often a conditional update is retried when another writer got there first.
+    static let maxAttempts = 16
+
+    public init(
+        store: any TicketStore, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
+        rules: (any RuleEngine)? = nil, ruleObserver: (@Sendable (RuleOutcome) -> Void)? = nil,
+        packInspector: (any PackInspector)? = nil, slaObserver: (@Sendable (RuleEventType, Ticket) -> Void)? = nil,
+        live: LiveEventLog? = nil
+    ) {
+        self.slaObserver = slaObserver
+        self.packInspector = packInspector
+        self.recorder = EventRecorder(store: store, clock: clock)
+        self.store = store
+        self.clock = clock
+        self.rules = rules
+        self.ruleObserver = ruleObserver
+        self.tenants = TenantDirectory(store: store, clock: clock, ttl: tenantCacheSeconds)
+        self.agentDirectory = AgentDirectory(store: store, clock: clock, ttl: tenantCacheSeconds)
+        self.live = live ?? LiveEventLog(store: store)
+    }
+
+    /// Stores every recorded event still waiting (before a simulation, and at shutdown).
+    public func flushRecordedEvents() async {
+        await persist(recorder.drain())
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+
+/// A use case over the shared `ServiceCore`: every service reaches the store, the clock, the
+/// caches, the rules and the event log through it, and shares one conditional-update loop
+/// (`converseAndMutate`) and one rules runner.
+protocol UseCase: Sendable {
+    var core: ServiceCore { get }
+}
+
+extension UseCase {
+    var store: any TicketStore { core.store }
+    var clock: any WallClock { core.clock }
+    var tenants: TenantDirectory { core.tenants }
+    var agentDirectory: AgentDirectory { core.agentDirectory }
+    var rules: (any RuleEngine)? { core.rules }
+    var ruleObserver: (@Sendable (RuleOutcome) -> Void)? { core.ruleObserver }
+    var packInspector: (any PackInspector)? { core.packInspector }
+    var recorder: EventRecorder { core.recorder }
+    var slaObserver: (@Sendable (RuleEventType, Ticket) -> Void)? { core.slaObserver }
+    var live: LiveEventLog { core.live }
+
+    /// The sibling use cases, for a flow that spans them (a chat message opening a ticket).
+    var tickets: TicketService { TicketService(core: core) }
+    var conversations: ConversationService { ConversationService(core: core) }
+}
+
+extension ServiceCore: UseCase {
+    var core: ServiceCore { self }
+}
+
+/// Tickets: open, read, list, change, claim, assign, note, escalate, resolve, and the SLA
+/// timers that come due. Every change is one conditional write with its rule actions.
+public struct TicketService: UseCase {
+    let core: ServiceCore
+
+    public init(core: ServiceCore) { self.core = core }
+
+    /// Follow-up events stop at this depth (Zammad and Jira use 10 too).
+    public static let maxRuleDepth = 10
+}
+
+/// The chat around a ticket: customer messages that open or join tickets, staff answers,
+/// read marks, transfers, the queues of pending and own tickets, live rooms and typing.
+public struct ConversationService: UseCase {
+    let core: ServiceCore
+
+    public init(core: ServiceCore) { self.core = core }
+}
+
+/// Tenants and what configures them: packs (shipped, uploaded, activated, simulated), the
+/// tenant's overrides, its customers and agents, and its API keys.
+public struct TenantService: UseCase {
+    let core: ServiceCore
+
+    public init(core: ServiceCore) { self.core = core }
+
+    public static let maxSimulationEvents = 500
+}
+
+/// The AI assistant's tools: their definitions in the tenant's words, and calls done once each.
+public struct AssistantService: UseCase {
+    let core: ServiceCore
+
+    public init(core: ServiceCore) { self.core = core }
+
+    public static let maxToolCalls = 20
+
+    public static let maxToolArgumentBytes = 64 * 1024
+
+    /// A claimed call with no output after this long is taken over (its first run died).
+    public static let abandonedToolCallSeconds: TimeInterval = 60
+}
+
+/// Reports over a tenant's tickets: statistics and SLA compliance.
+public struct ReportService: UseCase {
+    let core: ServiceCore
+
+    public init(core: ServiceCore) { self.core = core }
+
+    /// Tickets a report reads at most; a wider range is refused (narrow it).
+    public static let maxReportTickets = 100_000
+}
+
+/// Every use case over one core: what the composition root builds and the adapters call.
+public struct DocketServices: Sendable {
+    public let core: ServiceCore
+    public let tickets: TicketService
+    public let conversations: ConversationService
+    public let tenants: TenantService
+    public let assistant: AssistantService
+    public let reports: ReportService
+
+    public init(core: ServiceCore) {
+        self.core = core
+        tickets = TicketService(core: core)
+        conversations = ConversationService(core: core)
+        tenants = TenantService(core: core)
+        assistant = AssistantService(core: core)
+        reports = ReportService(core: core)
+    }
+
+    /// The services over a new core (see `ServiceCore.init`).
+    public init(
+        store: any TicketStore, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
+        rules: (any RuleEngine)? = nil, ruleObserver: (@Sendable (RuleOutcome) -> Void)? = nil,
+        packInspector: (any PackInspector)? = nil, slaObserver: (@Sendable (RuleEventType, Ticket) -> Void)? = nil,
+        live: LiveEventLog? = nil
+    ) {
+        self.init(core: ServiceCore(
+            store: store, clock: clock, tenantCacheSeconds: tenantCacheSeconds, rules: rules, ruleObserver: ruleObserver,
+            packInspector: packInspector, slaObserver: slaObserver, live: live))
+    }
+}
