@@ -110,17 +110,7 @@ struct BSONCodecTests {
     }
 
     @Test func aTicketRoundTripsWithEveryOptionalField() throws {
-        let now = Date(timeIntervalSince1970: 1_795_000_000.5)
-        var ticket = Ticket(
-            tenantId: "t", ticketId: "HT-000123", number: 123, numberingYear: 2026, subject: "Chưa nhận được hàng",
-            description: "Giao chậm", category: "delivery", subcategory: nil, priority: .high, status: "pending",
-            statusHistory: [StatusChange(from: nil, to: "pending", changedBy: "c", reason: nil, timestamp: now)],
-            customerId: "c", conversationId: nil, assignedAgent: nil, assignedAt: nil,
-            location: Location(address: "Quận 1", description: nil, coordinates: Coordinates(latitude: 10.77, longitude: 106.7)),
-            sla: TicketSLA(targets: SLATarget(firstResponseSeconds: 3600, resolutionSeconds: 86400), createdAt: now),
-            resolution: nil, customerFeedback: nil, notes: [], tags: ["vip"], escalation: nil, attachments: [], source: .whatsapp,
-            createdAt: now, updatedAt: now, closedAt: nil, version: 3)
-        ticket.fields = ["promisedDate": "2026-11-15"]
+        let ticket = Self.sampleTicket()
         let back = try BSONCoding.decode(Ticket.self, from: try BSONCoding.encode(ticket))
         #expect(back == ticket)
     }

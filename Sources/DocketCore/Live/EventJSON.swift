@@ -4,7 +4,19 @@ import Foundation
 /// them unchanged): ISO 8601 dates with milliseconds, sorted keys. The HTTP adapter's own
 /// coding (`APICoding`) writes the same dates.
 public enum EventJSON {
-    public static let encoder: JSONEncoder = {
+    public static let encoder = JSONEncoder.isoMilliseconds()
+
+    /// `value` as JSON text.
+    public static func text<T: Encodable>(_ value: T) -> String {
+        // Encoding our own plain structs cannot fail; an empty object keeps a frame valid if it ever did.
+        (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}
+
+extension JSONEncoder {
+    /// ISO 8601 dates with milliseconds in UTC, sorted keys, unescaped slashes: what event
+    /// payloads and the API (DocketHTTP's `APICoding`) both write, so a client reads one format.
+    public static func isoMilliseconds() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
@@ -14,11 +26,5 @@ public enum EventJSON {
         }
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
-    }()
-
-    /// `value` as JSON text.
-    public static func text<T: Encodable>(_ value: T) -> String {
-        // Encoding our own plain structs cannot fail; an empty object keeps a frame valid if it ever did.
-        (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 }
