@@ -82,6 +82,36 @@ struct WorkflowServiceTests {
         #expect(stillClosed?.code == .invalidTransition)
     }
 
+    /// Issue 16, 5: no route gives a resolved or closed ticket an assignee (and a service session).
+    @Test func resolvedAndClosedTicketsTakeNoAssigneeWhicheverWayItComes() async throws {
+        let desk = try await Desk()
+        let ticket = try await desk.open()
+        _ = try await desk.services.tickets.claim(Desk.agent("ana"), ticket.ticketId)
+        _ = try await desk.services.tickets.resolve(Desk.agent("ana"), ticket.ticketId, notes: "Listo")
+        for status in ["resolved", "closed"] {
+            if status == "closed" { _ = try await desk.services.tickets.changeStatus(Desk.agent("ana"), ticket.ticketId, to: "closed", reason: nil) }
+            let attempts: [(String, () async throws -> Ticket)] = [
+                ("assign", { try await desk.services.tickets.assign(Desk.admin, ticket.ticketId, to: "bea") }),
+                ("escalate", { try await desk.services.tickets.escalate(Desk.admin, ticket.ticketId, to: "bea", reason: "Urgente") }),
+                ("transfer", { try await desk.services.conversations.transfer(Desk.admin, ticket.ticketId, to: "bea", reason: nil) }),
+                ("claim", { try await desk.services.tickets.claim(Desk.agent("bea"), ticket.ticketId) }),
+            ]
+            for (name, attempt) in attempts {
+                let error = await #expect(throws: DocketError.self, "\(name) on a \(status) ticket") { _ = try await attempt() }
+                #expect([.conflict, .alreadyClaimed].contains(error?.code), "\(name) on a \(status) ticket")
+            }
+            let after = try await desk.services.tickets.ticket(Desk.admin, ticket.ticketId)
+            #expect(after.assignedAgent == "ana")
+            #expect(after.chat?.servedBy.filter(\.active).count ?? 0 <= 1)
+        }
+        // Reopened through the workflow, it can be given to someone again.
+        let other = try await desk.open("Otro")
+        _ = try await desk.services.tickets.claim(Desk.agent("ana"), other.ticketId)
+        _ = try await desk.services.tickets.resolve(Desk.agent("ana"), other.ticketId, notes: "Listo")
+        _ = try await desk.services.tickets.changeStatus(Desk.agent("ana"), other.ticketId, to: "open", reason: "vuelve a fallar")
+        #expect(try await desk.services.tickets.assign(Desk.admin, other.ticketId, to: "bea").assignedAgent == "bea")
+    }
+
     @Test func customersSeeOnlyTheirOwnTicketsAndCannotWorkThem() async throws {
         let desk = try await Desk()
         let ticket = try await desk.open()
@@ -213,6 +243,28 @@ struct ConversationServiceTests {
         #expect(customerRead.marked == 2)
         #expect(customerRead.ticket.chat?.unreadCustomer == 0)
         #expect(customerRead.ticket.chat?.servedBy.map(\.agentId) == ["ana"])
+    }
+
+    /// Issue 16, 4: a message racing a close never lands in the closed ticket.
+    @Test func aMessageRacingACloseNeverJoinsTheClosedTicket() async throws {
+        let desk = try await Desk()
+        for round in 0..<40 {
+            let first = try await desk.services.conversations.postCustomerMessage(Desk.customer, NewMessage(content: "Sin luz \(round)"))
+            _ = try await desk.services.tickets.claim(Desk.agent("ana"), first.ticket.ticketId)
+            async let closing = desk.services.tickets.changeStatus(Desk.agent("ana"), first.ticket.ticketId, to: "closed", reason: "duplicado")
+            async let writing = desk.services.conversations.postCustomerMessage(Desk.customer, NewMessage(content: "¿Siguen ahí? \(round)"))
+            let (closed, written) = try await (closing, writing)
+            #expect(closed.status == "closed")
+            if written.created {
+                #expect(written.ticket.ticketId != first.ticket.ticketId)
+            } else {
+                #expect(written.ticket.status != "closed", "round \(round): the message was written into a closed ticket")
+            }
+            // Close whatever the message opened, so the next round starts with none open.
+            if written.created {
+                _ = try await desk.services.tickets.changeStatus(Desk.admin, written.ticket.ticketId, to: "closed", reason: nil)
+            }
+        }
     }
 
     @Test func aResolvedConversationIsFollowedByANewTicket() async throws {

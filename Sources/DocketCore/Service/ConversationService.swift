@@ -29,9 +29,16 @@ extension ConversationService {
         query.statuses = openStatuses(tenant)
         query.sortBy = .updatedAt
         query.limit = 1
-        if let open = try await store.listTickets(tenantId: tenant.id, query: query).items.first {
-            let (ticket, messages) = try await postMessage(principal, open.ticketId, draft: draft)
-            return (ticket, messages[0], false)
+        // The open ticket found must still be open when the message is written with it; one
+        // closed meanwhile sends us looking again (and, with none left, to a new ticket).
+        for _ in 0..<ServiceCore.maxAttempts {
+            guard let open = try await store.listTickets(tenantId: tenant.id, query: query).items.first else { break }
+            do {
+                let (ticket, messages) = try await postMessage(principal, open.ticketId, draft: draft, onlyIfOpen: true)
+                return (ticket, messages[0], false)
+            } catch is TicketNoLongerOpen {
+                continue
+            }
         }
         let firstLine = draft.content.split(whereSeparator: \.isNewline).first.map(String.init) ?? draft.content
         let subject = firstLine.count > TicketLimits.subject ? String(firstLine.prefix(TicketLimits.subject - 1)) + "…" : firstLine

@@ -161,8 +161,12 @@ extension UseCase {
         await live.emit(out)
     }
 
-    func postMessage(_ principal: Principal, _ ticketId: String, draft: MessageDraft) async throws -> (Ticket, [TicketMessage]) {
+    /// With `onlyIfOpen`, the message joins only a ticket that is still open on the version
+    /// written (`TicketNoLongerOpen` otherwise): a customer's message never lands in a ticket
+    /// closed or resolved between the lookup and the write.
+    func postMessage(_ principal: Principal, _ ticketId: String, draft: MessageDraft, onlyIfOpen: Bool = false) async throws -> (Ticket, [TicketMessage]) {
         try await converseAndMutate(principal, ticketId, message: draft) { ticket, tenant, now in
+            if onlyIfOpen, !openStatuses(tenant).contains(ticket.status) { throw TicketNoLongerOpen() }
             if ticket.status == tenant.workflow.closed, principal.isStaff {
                 throw DocketError(.conflict, "ticket '\(ticketId)' is closed; reopen it to write")
             }
@@ -201,6 +205,7 @@ extension UseCase {
             content: content, type: type, attachments: attachments)
     }
 
+    /// Statuses in which a ticket is the customer's current conversation.
     func openStatuses(_ tenant: Tenant) -> [String] {
         tenant.workflow.statuses.map(\.id).filter { $0 != tenant.workflow.resolved && $0 != tenant.workflow.closed }
     }
@@ -276,3 +281,6 @@ struct PackEventData: Encodable {
     var packId: String
     var version: String
 }
+
+/// The open ticket a message was meant for was resolved or closed meanwhile.
+struct TicketNoLongerOpen: Error {}

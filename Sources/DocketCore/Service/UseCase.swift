@@ -233,7 +233,15 @@ extension UseCase {
         }
     }
 
+    /// Gives the ticket to `agent` (an assignment, claim, transfer or escalation to someone).
+    /// A resolved or closed ticket takes no assignee, and so no service session: it is reopened
+    /// through the workflow first. Checked on the version being written, inside the retry loop.
     static func take(_ ticket: inout Ticket, agent: String, by actor: String, reason: String, workflow: Workflow, now: Date) throws {
+        if ticket.status == workflow.closed || ticket.status == workflow.resolved {
+            throw DocketError(
+                .conflict, "ticket '\(ticket.ticketId)' is \(ticket.status): reopen it before giving it to an agent",
+                details: ["status": [ticket.status]])
+        }
         ticket.assignedAgent = agent
         ticket.assignedAt = now
         if ticket.status == workflow.initial, let open = workflow.onAssign, workflow.canTransition(from: ticket.status, to: open) {
