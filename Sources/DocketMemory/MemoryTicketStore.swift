@@ -186,14 +186,19 @@ public final class MemoryTicketStore: TicketStore {
         }
     }
 
-    public func markMessagesRead(tenantId: String, ticketId: String, from senders: [MessageSender], at: Date) async throws -> Int {
+    public func updateTicket(_ ticket: Ticket, expectedVersion: Int, markingRead mark: ReadMark) async throws -> Int? {
         state.withLock { state in
-            let key = TicketKey(tenantId: tenantId, ticketId: ticketId)
+            guard let current = state.tickets[ticket.tenantId]?[ticket.ticketId], current.ticket.version == expectedVersion else {
+                return nil
+            }
+            state.tickets[ticket.tenantId]?[ticket.ticketId] = StoredTicket(row: current.row, ticket: ticket)
+            let key = TicketKey(tenantId: ticket.tenantId, ticketId: ticket.ticketId)
             guard var all = state.messages[key] else { return 0 }
             var changed = 0
-            for index in all.indices where !all[index].isRead && senders.contains(all[index].senderType) {
+            for index in all.indices
+            where !all[index].isRead && all[index].seq <= mark.through && mark.senders.contains(all[index].senderType) {
                 all[index].isRead = true
-                all[index].readAt = at
+                all[index].readAt = mark.at
                 changed += 1
             }
             state.messages[key] = all

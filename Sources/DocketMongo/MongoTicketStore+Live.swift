@@ -23,12 +23,23 @@ extension MongoTicketStore {
         }
     }
 
-    public func markMessagesRead(tenantId: String, ticketId: String, from senders: [MessageSender], at: Date) async throws -> Int {
-        guard !senders.isEmpty else { return 0 }
-        return try await job { job in
-            try job.collection(Collections.messages).updateMany(
-                ["tenantId": tenantId, "ticketId": ticketId, "isRead": false, "senderType": ["$in": senders.map(\.rawValue)]],
-                ["$set": ["isRead": true, "readAt": at]])
+    /// Single-document writes (MongoDB without transactions): a version check, the messages,
+    /// then the ticket conditionally. A writer that gets in between, or a crash, leaves messages
+    /// read that the counter still counts (above the truth, never below) until the caller's
+    /// retry, or the next read mark, settles it.
+    public func updateTicket(_ ticket: Ticket, expectedVersion: Int, markingRead mark: ReadMark) async throws -> Int? {
+        try await job { job in
+            let key = Self.key(ticket.tenantId, ticket.ticketId)
+            guard try job.collection(Collections.tickets).count(["_id": key, "version": expectedVersion]) == 1 else { return nil }
+            let marked = mark.senders.isEmpty ? 0 : try job.collection(Collections.messages).updateMany(
+                [
+                    "tenantId": ticket.tenantId, "ticketId": ticket.ticketId, "isRead": false, "seq": ["$lte": mark.through],
+                    "senderType": ["$in": mark.senders.map(\.rawValue)],
+                ],
+                ["$set": ["isRead": true, "readAt": mark.at]])
+            let replaced = try job.collection(Collections.tickets).replaceOne(
+                ["_id": key, "version": expectedVersion], Self.ticketDocument(ticket))
+            return replaced == 1 ? marked : nil
         }
     }
 

@@ -32,14 +32,21 @@ extension SQLiteTicketStore {
         }
     }
 
-    public func markMessagesRead(tenantId: String, ticketId: String, from senders: [MessageSender], at: Date) async throws -> Int {
-        guard !senders.isEmpty else { return 0 }
-        let marks = Array(repeating: "?", count: senders.count).joined(separator: ", ")
+    public func updateTicket(_ ticket: Ticket, expectedVersion: Int, markingRead mark: ReadMark) async throws -> Int? {
+        let codec = codec
+        let (doc, audit) = try Self.documents(ticket, codec)
+        let text = SearchText(ticket)
         return try await write { db in
-            var arguments: [(any DatabaseValueConvertible)?] = [at.millis, tenantId, ticketId]
-            arguments += senders.map(\.rawValue)
+            guard try Self.replace(ticket, expectedVersion: expectedVersion, db, doc: doc, audit: audit, text: text) else { return nil }
+            guard !mark.senders.isEmpty else { return 0 }
+            var arguments: [(any DatabaseValueConvertible)?] = [mark.at.millis, ticket.tenantId, ticket.ticketId, mark.through]
+            arguments += mark.senders.map(\.rawValue)
+            let marks = Array(repeating: "?", count: mark.senders.count).joined(separator: ", ")
             try db.execute(
-                sql: "UPDATE ticket_messages SET read_at = ? WHERE tenant_id = ? AND ticket_id = ? AND read_at IS NULL AND sender_type IN (\(marks))",
+                sql: """
+                    UPDATE ticket_messages SET read_at = ? WHERE tenant_id = ? AND ticket_id = ? AND seq <= ? AND read_at IS NULL
+                        AND sender_type IN (\(marks))
+                    """,
                 arguments: StatementArguments(arguments))
             return db.changesCount
         }

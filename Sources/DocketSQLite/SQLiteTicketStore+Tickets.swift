@@ -44,28 +44,35 @@ extension SQLiteTicketStore {
         let (doc, audit) = try Self.documents(ticket, codec)
         let text = SearchText(ticket)
         return try await write { db in
-            guard let old = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, assigned_agent, status FROM tickets WHERE tenant_id = ? AND ticket_id = ? AND version = ?"),
-                arguments: [ticket.tenantId, ticket.ticketId, expectedVersion])
-            else { return false }
-            let rowid: Int64 = old["id"]
-            let (oldAgent, oldStatus): (String?, String) = (old["assigned_agent"], old["status"])
-            if oldAgent != ticket.assignedAgent || oldStatus != ticket.status {
-                try Self.load(db, tenantId: ticket.tenantId, agent: oldAgent, status: oldStatus, by: -1)
-                try Self.load(db, tenantId: ticket.tenantId, agent: ticket.assignedAgent, status: ticket.status, by: 1)
-            }
-            var arguments = Self.columns(ticket)
-            arguments += [doc, audit, rowid]
-            try db.cachedStatement(sql: """
-                    UPDATE tickets SET status = ?, priority = ?, priority_rank = ?, category = ?, assigned_agent = ?,
-                        customer_id = ?, conversation_id = ?, escalated = ?, resolved = ?, first_response_seconds = ?,
-                        first_response_met = ?, resolution_met = ?, created_at = ?, updated_at = ?, version = ?, sla_next_at = ?, doc = ?,
-                        audit = ?
-                    WHERE id = ?
-                    """).execute(arguments: StatementArguments(arguments))
-            try Self.index(ticket, rowid: rowid, db, replacing: true, text: text)
+            guard try Self.replace(ticket, expectedVersion: expectedVersion, db, doc: doc, audit: audit, text: text) else { return false }
             try Self.insert(messages, db, codec)
             return true
         }
+    }
+
+    /// The conditional replace under every ticket update, inside the caller's transaction:
+    /// false when the stored version is not `expectedVersion`.
+    static func replace(_ ticket: Ticket, expectedVersion: Int, _ db: Database, doc: String, audit: String?, text: SearchText) throws -> Bool {
+        guard let old = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, assigned_agent, status FROM tickets WHERE tenant_id = ? AND ticket_id = ? AND version = ?"),
+            arguments: [ticket.tenantId, ticket.ticketId, expectedVersion])
+        else { return false }
+        let rowid: Int64 = old["id"]
+        let (oldAgent, oldStatus): (String?, String) = (old["assigned_agent"], old["status"])
+        if oldAgent != ticket.assignedAgent || oldStatus != ticket.status {
+            try load(db, tenantId: ticket.tenantId, agent: oldAgent, status: oldStatus, by: -1)
+            try load(db, tenantId: ticket.tenantId, agent: ticket.assignedAgent, status: ticket.status, by: 1)
+        }
+        var arguments = columns(ticket)
+        arguments += [doc, audit, rowid]
+        try db.cachedStatement(sql: """
+                UPDATE tickets SET status = ?, priority = ?, priority_rank = ?, category = ?, assigned_agent = ?,
+                    customer_id = ?, conversation_id = ?, escalated = ?, resolved = ?, first_response_seconds = ?,
+                    first_response_met = ?, resolution_met = ?, created_at = ?, updated_at = ?, version = ?, sla_next_at = ?, doc = ?,
+                    audit = ?
+                WHERE id = ?
+                """).execute(arguments: StatementArguments(arguments))
+        try index(ticket, rowid: rowid, db, replacing: true, text: text)
+        return true
     }
 
     /// Takes the next `count` ticket numbers of (tenant, counterYear); returns the last one.

@@ -245,6 +245,35 @@ struct ConversationServiceTests {
         #expect(customerRead.ticket.chat?.servedBy.map(\.agentId) == ["ana"])
     }
 
+    /// Issue 16, 2: both sides writing and reading at once; the counters end equal to the
+    /// unread messages of the other side.
+    @Test func unreadCountersFollowTheMessagesWhenBothSidesWriteAndReadAtOnce() async throws {
+        let desk = try await Desk()
+        let opened = try await desk.services.conversations.postCustomerMessage(Desk.customer, NewMessage(content: "Hola"))
+        let id = opened.ticket.ticketId
+        _ = try await desk.services.tickets.claim(Desk.agent("ana"), id)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for task in 0..<8 {
+                group.addTask {
+                    for step in 0..<10 {
+                        switch (task * 3 + step) % 4 {
+                        case 0: _ = try await desk.services.conversations.postMessage(Desk.customer, id, NewMessage(content: "c\(task)-\(step)"))
+                        case 1: _ = try await desk.services.conversations.postMessage(Desk.agent("ana"), id, NewMessage(content: "a\(task)-\(step)"))
+                        case 2: _ = try await desk.services.conversations.markRead(Desk.customer, id)
+                        default: _ = try await desk.services.conversations.markRead(Desk.agent("ana"), id)
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let ticket = try await desk.services.tickets.ticket(Desk.admin, id)
+        let messages = try await desk.services.conversations.messages(Desk.admin, id, after: 0, limit: 200).messages
+        #expect(messages.map(\.seq) == Array(1...messages.count))
+        #expect(ticket.chat?.unreadStaff == messages.filter { $0.senderType == .customer && !$0.isRead }.count)
+        #expect(ticket.chat?.unreadCustomer == messages.filter { $0.senderType == .staff && !$0.isRead }.count)
+    }
+
     /// Issue 16, 4: a message racing a close never lands in the closed ticket.
     @Test func aMessageRacingACloseNeverJoinsTheClosedTicket() async throws {
         let desk = try await Desk()

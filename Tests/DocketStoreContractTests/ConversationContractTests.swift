@@ -20,6 +20,66 @@ extension Fixtures {
 
 @Suite("Store contract: conversations and the event log")
 struct ConversationContractTests {
+    /// Issue 16, 2: messages from both sides and both sides' read marks at once; the counters
+    /// always equal the unread messages (a read mark and a counter reset are one write).
+    @Test(arguments: StoreKind.available)
+    func unreadCountersEqualUnreadMessagesUnderConcurrentWritersAndReaders(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let created = try await store.createTicket(tenantId: "acme", counterYear: 2026) { Fixtures.ticket(tenant: "acme", number: $0) }
+        let id = created.ticketId
+        @Sendable func write(_ change: @Sendable (inout Ticket) -> (message: TicketMessage?, mark: ReadMark?)) async throws {
+            for _ in 0..<200 {
+                var ticket = try #require(try await store.ticket(tenantId: "acme", ticketId: id))
+                let expected = ticket.version
+                ticket.version += 1
+                let (message, mark) = change(&ticket)
+                if let mark {
+                    if try await store.updateTicket(ticket, expectedVersion: expected, markingRead: mark) != nil { return }
+                } else if try await store.updateTicket(ticket, expectedVersion: expected, messages: message.map { [$0] } ?? []) {
+                    return
+                }
+            }
+            Issue.record("a write lost 200 races in a row")
+        }
+        @Sendable func send(_ sender: MessageSender) async throws {
+            try await write { ticket in
+                var chat = ticket.chat ?? TicketChat()
+                chat.messageCount += 1
+                if sender == .customer { chat.unreadStaff += 1 } else { chat.unreadCustomer += 1 }
+                ticket.chat = chat
+                return (Fixtures.message(ticket, seq: chat.messageCount, from: sender), nil)
+            }
+        }
+        @Sendable func read(_ sender: MessageSender) async throws {
+            try await write { ticket in
+                var chat = ticket.chat ?? TicketChat()
+                if sender == .customer { chat.unreadStaff = 0 } else { chat.unreadCustomer = 0 }
+                ticket.chat = chat
+                return (nil, ReadMark(senders: [sender], through: chat.messageCount, at: Fixtures.epoch))
+            }
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for task in 0..<6 {
+                group.addTask {
+                    for step in 0..<8 {
+                        switch (task + step) % 4 {
+                        case 0: try await send(.customer)
+                        case 1: try await send(.staff)
+                        case 2: try await read(.customer)
+                        default: try await read(.staff)
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let ticket = try #require(try await store.ticket(tenantId: "acme", ticketId: id))
+        let messages = try await store.messages(tenantId: "acme", ticketId: id, after: 0, limit: 100)
+        #expect(messages.map(\.seq) == Array(1...(ticket.chat?.messageCount ?? 0)))
+        #expect(ticket.chat?.unreadStaff == messages.filter { $0.senderType == .customer && !$0.isRead }.count)
+        #expect(ticket.chat?.unreadCustomer == messages.filter { $0.senderType == .staff && !$0.isRead }.count)
+    }
+
     @Test(arguments: StoreKind.available)
     func messagesAreStoredWithTheTicketAndPagedOldestFirst(kind: StoreKind) async throws {
         let store = try await kind.make()
@@ -48,10 +108,19 @@ struct ConversationContractTests {
         #expect(try await !store.updateTicket(ticket, expectedVersion: 1, messages: [Fixtures.message(ticket, seq: 6)]))
         #expect(try await store.messages(tenantId: "acme", ticketId: ticket.ticketId, after: 5, limit: 10).isEmpty)
 
-        // Reading marks the other side's messages, once.
+        // Reading marks the other side's messages up to a seq, with the ticket's write, once.
         let readAt = Fixtures.epoch.addingTimeInterval(100)
-        #expect(try await store.markMessagesRead(tenantId: "acme", ticketId: ticket.ticketId, from: [.customer], at: readAt) == 3)
-        #expect(try await store.markMessagesRead(tenantId: "acme", ticketId: ticket.ticketId, from: [.customer], at: readAt) == 0)
+        let mark = ReadMark(senders: [.customer], through: 5, at: readAt)
+        #expect(try await store.updateTicket(ticket, expectedVersion: 1, markingRead: mark) == nil, "a stale version marks nothing")
+        var reading = ticket
+        reading.version += 1
+        #expect(try await store.updateTicket(reading, expectedVersion: ticket.version, markingRead: ReadMark(senders: [.customer], through: 3, at: readAt)) == 2)
+        ticket = reading
+        reading.version += 1
+        #expect(try await store.updateTicket(reading, expectedVersion: ticket.version, markingRead: mark) == 1)
+        ticket = reading
+        reading.version += 1
+        #expect(try await store.updateTicket(reading, expectedVersion: ticket.version, markingRead: mark) == 0)
         let read = try await store.messages(tenantId: "acme", ticketId: ticket.ticketId, after: 0, limit: 10)
         #expect(read.filter(\.isRead).map(\.seq) == [1, 3, 5])
         #expect(read.first?.readAt == readAt)

@@ -92,12 +92,16 @@ public struct ServiceSession: Codable, Sendable, Equatable {
 public struct TicketChat: Codable, Sendable, Equatable {
     /// Messages stored so far (the last `seq`).
     public var messageCount: Int
-    /// Staff and system messages the customer has not read.
+    /// Staff messages the customer has not read (system notices are not counted).
     public var unreadCustomer: Int
     /// Customer messages staff have not read.
     public var unreadStaff: Int
     public var lastMessage: MessagePreview?
     public var servedBy: [ServiceSession]
+    /// The last `seq` staff have marked read (customer messages up to it are read).
+    public var readThroughStaff: Int?
+    /// The last `seq` the customer has marked read (staff and system messages up to it are read).
+    public var readThroughCustomer: Int?
 
     public init(messageCount: Int = 0, unreadCustomer: Int = 0, unreadStaff: Int = 0, lastMessage: MessagePreview? = nil, servedBy: [ServiceSession] = []) {
         self.messageCount = messageCount

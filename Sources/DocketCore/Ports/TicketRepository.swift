@@ -139,9 +139,27 @@ public protocol TicketRepository: Sendable {
 
     /// The ticket's messages with `seq > after`, oldest first.
     func messages(tenantId: String, ticketId: String, after: Int, limit: Int) async throws -> [TicketMessage]
-    /// Marks the unread messages of the ticket sent by one of `senders` as read at `at`;
-    /// returns how many changed.
-    func markMessagesRead(tenantId: String, ticketId: String, from senders: [MessageSender], at: Date) async throws -> Int
+    /// Replaces the ticket if its stored version is `expectedVersion` and, in the same write,
+    /// marks read its unread messages from `mark.senders` with `seq <= mark.through`; returns
+    /// how many were marked, or nil when someone else changed the ticket first. The ticket's
+    /// unread counter and the messages' read marks cannot drift apart: a message written
+    /// meanwhile changed the version, so the caller retries. (SQLite and the memory store mark
+    /// nothing on a lost race; MongoDB, without transactions, may have marked messages the
+    /// retry then counts as read — above the truth for that moment, never below.)
+    func updateTicket(_ ticket: Ticket, expectedVersion: Int, markingRead mark: ReadMark) async throws -> Int?
+}
+
+/// What a reader has read: one side's messages up to a sequence number.
+public struct ReadMark: Sendable, Equatable {
+    public var senders: [MessageSender]
+    public var through: Int
+    public var at: Date
+
+    public init(senders: [MessageSender], through: Int, at: Date) {
+        self.senders = senders
+        self.through = through
+        self.at = at
+    }
 }
 
 /// The SLA clock's timers: each open ticket's next warning or breach.

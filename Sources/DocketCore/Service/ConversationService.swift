@@ -77,27 +77,36 @@ extension ConversationService {
     public func markRead(_ principal: Principal, _ ticketId: String) async throws -> (ticket: Ticket, marked: Int) {
         guard principal.role == .customer || principal.isStaff else { throw DocketError.forbidden("only staff and the ticket's customer read messages") }
         let tenant = try await tenant(for: principal)
-        let current = try await load(principal, ticketId)
         let customerSide = principal.role == .customer
-        let now = clock.now()
-        let marked = try await store.markMessagesRead(
-            tenantId: tenant.id, ticketId: ticketId, from: customerSide ? [.staff, .system] : [.customer], at: now)
-        let unread = customerSide ? current.chat?.unreadCustomer ?? 0 : current.chat?.unreadStaff ?? 0
-        guard marked > 0 || unread > 0 else { return (current.visible(to: principal), 0) }
-        var stored: Ticket?
+        let senders: [MessageSender] = customerSide ? [.staff, .system] : [.customer]
+        // The counter reset and the read marks are one conditional write: a message stored
+        // meanwhile changes the version, and the loop reads it and marks it too.
+        var written: (ticket: Ticket, marked: Int, at: Date)?
         for _ in 0..<ServiceCore.maxAttempts {
             var ticket = try await load(principal, ticketId)
-            let expected = ticket.version
             var chat = ticket.chat ?? TicketChat()
-            if customerSide { chat.unreadCustomer = 0 } else { chat.unreadStaff = 0 }
+            let through = chat.messageCount
+            let readThrough = (customerSide ? chat.readThroughCustomer : chat.readThroughStaff) ?? 0
+            let unread = customerSide ? chat.unreadCustomer : chat.unreadStaff
+            // Nothing new since this side last read, and nothing counted: no write.
+            guard through > readThrough || unread > 0 else { return (ticket.visible(to: principal), 0) }
+            let expected = ticket.version
+            let now = clock.now()
+            if customerSide {
+                chat.unreadCustomer = 0
+                chat.readThroughCustomer = through
+            } else {
+                chat.unreadStaff = 0
+                chat.readThroughStaff = through
+            }
             ticket.chat = chat
             ticket.version = expected + 1
-            if try await store.updateTicket(ticket, expectedVersion: expected) {
-                stored = ticket
+            if let marked = try await store.updateTicket(ticket, expectedVersion: expected, markingRead: ReadMark(senders: senders, through: through, at: now)) {
+                written = (ticket, marked, now)
                 break
             }
         }
-        guard let ticket = stored else { throw DocketError(.conflict, "ticket '\(ticketId)' is being changed by others; retry") }
+        guard let (ticket, marked, now) = written else { throw DocketError(.conflict, "ticket '\(ticketId)' is being changed by others; retry") }
         let data = ReadEventData(
             ticketId: ticketId, reader: customerSide ? "customer" : "staff", readerId: principal.subject, marked: marked, readAt: now,
             ticket: LiveTicketSummary(ticket))
