@@ -28,6 +28,7 @@ public final class MemoryTicketStore: TicketStore {
             guard state.tickets[ticket.tenantId, default: [:]][ticket.ticketId] == nil else {
                 throw DocketError(.conflict, "ticket '\(ticket.ticketId)' already exists")
             }
+            try state.checkOpenChat(ticket)
             let stored = messages.map { message in
                 var message = message
                 message.ticketId = ticket.ticketId
@@ -53,6 +54,7 @@ public final class MemoryTicketStore: TicketStore {
                 return false
             }
             try state.checkNew(messages, tenantId: ticket.tenantId, ticketId: ticket.ticketId)
+            try state.checkOpenChat(ticket)
             state.tickets[ticket.tenantId]?[ticket.ticketId] = StoredTicket(row: current.row, ticket: ticket)
             state.append(messages, tenantId: ticket.tenantId, ticketId: ticket.ticketId)
             return true
@@ -436,6 +438,13 @@ struct State: Sendable {
         for message in new where taken.contains(message.seq) || !seen.insert(message.seq).inserted {
             throw DocketError(.conflict, "message \(message.seq) of ticket '\(ticketId)' already exists")
         }
+    }
+
+    /// One open chat per customer: refuses a ticket whose `openChatOf` another ticket holds.
+    func checkOpenChat(_ ticket: Ticket) throws {
+        guard let customer = ticket.openChatOf else { return }
+        let holder = tickets[ticket.tenantId]?.values.first { $0.ticket.openChatOf == customer && $0.ticket.ticketId != ticket.ticketId }
+        if let holder { throw DocketError(.conflict, "customer '\(customer)' already has an open chat (\(holder.ticket.ticketId))") }
     }
 
     /// Stores messages unread, whatever they say (read marks come from `markMessagesRead`).

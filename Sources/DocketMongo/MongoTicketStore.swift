@@ -64,6 +64,10 @@ public final class MongoTicketStore: TicketStore {
                 IndexSpec(name: "tenant_updated", keys: [("tenantId", .ascending), ("updatedAt", .ascending)]),
                 IndexSpec(name: "tenant_conversation", keys: [("tenantId", .ascending), ("conversationId", .ascending)]),
                 IndexSpec(name: "tenant_search_keys", keys: [("tenantId", .ascending), ("ix.keys", .ascending)]),
+                // One open chat per customer (`Ticket.openChatOf`, absent once the ticket is resolved or closed).
+                IndexSpec(
+                    name: "tenant_open_chat", keys: [("tenantId", .ascending), ("openChatOf", .ascending)], unique: true,
+                    partialFilter: BSONDoc([("openChatOf", .document(["$exists": .bool(true)]))])),
                 // The SLA scheduler's work list spans tenants.
                 IndexSpec(name: "sla_next", keys: [("ix.slaNext", .ascending)]),
             ])

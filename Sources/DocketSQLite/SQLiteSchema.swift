@@ -186,6 +186,14 @@ enum SQLiteSchema {
                 try SQLiteTicketStore.addSearchTerms(of: [row[0] ?? "", row[1] ?? ""], db)
             }
         }
+        migrator.registerMigration("v9 open chat") { db in
+            // At most one ticket per customer is their open chat (see `Ticket.openChatOf`):
+            // concurrent first messages make one ticket, the others join it.
+            try db.execute(sql: """
+                ALTER TABLE tickets ADD COLUMN open_chat_of TEXT;
+                CREATE UNIQUE INDEX tickets_open_chat ON tickets(tenant_id, open_chat_of) WHERE open_chat_of IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

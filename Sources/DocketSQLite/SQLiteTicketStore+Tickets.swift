@@ -67,8 +67,8 @@ extension SQLiteTicketStore {
         try db.cachedStatement(sql: """
                 UPDATE tickets SET status = ?, priority = ?, priority_rank = ?, category = ?, assigned_agent = ?,
                     customer_id = ?, conversation_id = ?, escalated = ?, resolved = ?, first_response_seconds = ?,
-                    first_response_met = ?, resolution_met = ?, created_at = ?, updated_at = ?, version = ?, sla_next_at = ?, doc = ?,
-                    audit = ?
+                    first_response_met = ?, resolution_met = ?, created_at = ?, updated_at = ?, version = ?, sla_next_at = ?,
+                    open_chat_of = ?, doc = ?, audit = ?
                 WHERE id = ?
                 """).execute(arguments: StatementArguments(arguments))
         try index(ticket, rowid: rowid, db, replacing: true, text: text)
@@ -93,6 +93,7 @@ extension SQLiteTicketStore {
             t.status, t.priority.rawValue, t.priority.rank, t.category, t.assignedAgent, t.customerId, t.conversationId,
             t.isEscalated, t.resolution != nil, t.sla.firstResponseAt.map { $0.timeIntervalSince(t.createdAt) },
             t.sla.firstResponseMet, t.sla.resolutionMet, t.createdAt.millis, t.updatedAt.millis, t.version, t.sla.nextTimerAt?.millis,
+            t.openChatOf,
         ]
     }
 
@@ -129,8 +130,8 @@ extension SQLiteTicketStore {
         try db.cachedStatement(sql: """
                 INSERT INTO tickets (tenant_id, ticket_id, numbering_year, number, status, priority, priority_rank, category,
                     assigned_agent, customer_id, conversation_id, escalated, resolved, first_response_seconds,
-                    first_response_met, resolution_met, created_at, updated_at, version, sla_next_at, doc, audit)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    first_response_met, resolution_met, created_at, updated_at, version, sla_next_at, open_chat_of, doc, audit)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: StatementArguments(arguments))
         try index(ticket, rowid: db.lastInsertedRowID, db, replacing: false, text: text)
         try load(db, tenantId: ticket.tenantId, agent: ticket.assignedAgent, status: ticket.status, by: 1)

@@ -245,6 +245,29 @@ struct ConversationServiceTests {
         #expect(customerRead.ticket.chat?.servedBy.map(\.agentId) == ["ana"])
     }
 
+    /// Issue 16, 1: a customer's burst of first messages opens one ticket; the rest join it.
+    @Test func aBurstOfFirstMessagesOpensOneTicket() async throws {
+        let desk = try await Desk()
+        for round in 0..<5 {
+            let results = try await withThrowingTaskGroup(of: (ticketId: String, created: Bool).self) { group in
+                for index in 0..<10 {
+                    group.addTask {
+                        let result = try await desk.services.conversations.postCustomerMessage(Desk.customer, NewMessage(content: "Hola \(round)-\(index)"))
+                        return (result.ticket.ticketId, result.created)
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(Set(results.map(\.ticketId)).count == 1, "round \(round): \(results)")
+            #expect(results.filter(\.created).count == 1)
+            let id = results[0].ticketId
+            #expect(try await desk.services.conversations.messages(Desk.customer, id, after: 0, limit: 50).messages.count == 10)
+            // Closed, it stops being the open chat: the next burst opens the next ticket.
+            _ = try await desk.services.tickets.changeStatus(Desk.admin, id, to: "closed", reason: nil)
+            #expect(try await desk.services.tickets.ticket(Desk.admin, id).openChatOf == nil)
+        }
+    }
+
     /// Issue 16, 2: both sides writing and reading at once; the counters end equal to the
     /// unread messages of the other side.
     @Test func unreadCountersFollowTheMessagesWhenBothSidesWriteAndReadAtOnce() async throws {

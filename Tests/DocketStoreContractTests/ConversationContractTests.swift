@@ -20,6 +20,56 @@ extension Fixtures {
 
 @Suite("Store contract: conversations and the event log")
 struct ConversationContractTests {
+    /// Issue 16, 1: at most one ticket per customer is their open chat, whoever writes at once.
+    @Test(arguments: StoreKind.available)
+    func oneOpenChatPerCustomerEvenWhenCreatedAtOnce(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<6 {
+                group.addTask {
+                    do {
+                        _ = try await store.createTicket(tenantId: "acme", counterYear: 2026) { number in
+                            var ticket = Fixtures.ticket(tenant: "acme", number: number)
+                            ticket.openChatOf = ticket.customerId
+                            return ticket
+                        }
+                        return true
+                    } catch let error as DocketError {
+                        #expect(error.code == .conflict)
+                        return false
+                    } catch {
+                        Issue.record("\(error)")
+                        return false
+                    }
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 }.count == 1)
+        var holder = try #require(try await store.listTickets(tenantId: "acme", query: TicketQuery()).items.first { $0.openChatOf != nil })
+        // Another tenant's customer of the same id is someone else.
+        _ = try await store.createTicket(tenantId: "other", counterYear: 2026) { number in
+            var ticket = Fixtures.ticket(tenant: "other", number: number)
+            ticket.openChatOf = ticket.customerId
+            return ticket
+        }
+        // Released (resolved or closed), the next chat can open.
+        let expected = holder.version
+        holder.version += 1
+        holder.openChatOf = nil
+        #expect(try await store.updateTicket(holder, expectedVersion: expected))
+        let next = try await store.createTicket(tenantId: "acme", counterYear: 2026) { number in
+            var ticket = Fixtures.ticket(tenant: "acme", number: number)
+            ticket.openChatOf = ticket.customerId
+            return ticket
+        }
+        // An update cannot make a second one either.
+        var again = holder
+        again.version += 1
+        again.openChatOf = next.customerId
+        await #expect(throws: DocketError.self) { _ = try await store.updateTicket(again, expectedVersion: holder.version) }
+    }
+
     /// Issue 16, 2: messages from both sides and both sides' read marks at once; the counters
     /// always equal the unread messages (a read mark and a counter reset are one write).
     @Test(arguments: StoreKind.available)

@@ -187,6 +187,10 @@ public struct Ticket: Codable, Sendable, Equatable {
     public var statusHistory: [StatusChange]
     public var customerId: String
     public var conversationId: String?
+    /// The customer whose open chat this is: set on a ticket a customer's message opened, and
+    /// cleared when it is resolved or closed. A store keeps at most one ticket per (tenant, value),
+    /// so concurrent first messages open one ticket, not several.
+    public var openChatOf: String?
     public var assignedAgent: String?
     public var assignedAt: Date?
     public var location: Location?

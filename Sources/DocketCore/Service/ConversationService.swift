@@ -30,21 +30,33 @@ extension ConversationService {
         query.sortBy = .updatedAt
         query.limit = 1
         // The open ticket found must still be open when the message is written with it; one
-        // closed meanwhile sends us looking again (and, with none left, to a new ticket).
+        // closed meanwhile sends us looking again. With none, the message opens a ticket that is
+        // the customer's open chat: a concurrent first message that opened one first makes the
+        // store refuse ours (one open chat per customer), and we look again and join it.
+        let firstLine = draft.content.split(whereSeparator: \.isNewline).first.map(String.init) ?? draft.content
+        let subject = firstLine.count > TicketLimits.subject ? String(firstLine.prefix(TicketLimits.subject - 1)) + "…" : firstLine
+        var created: Ticket?
         for _ in 0..<ServiceCore.maxAttempts {
-            guard let open = try await store.listTickets(tenantId: tenant.id, query: query).items.first else { break }
+            if let open = try await store.listTickets(tenantId: tenant.id, query: query).items.first {
+                do {
+                    let (ticket, messages) = try await postMessage(principal, open.ticketId, draft: draft, onlyIfOpen: true)
+                    return (ticket, messages[0], false)
+                } catch is TicketNoLongerOpen {
+                    continue
+                }
+            }
+            var input = NewTicket(subject: subject, description: draft.content)
+            input.source = .web
             do {
-                let (ticket, messages) = try await postMessage(principal, open.ticketId, draft: draft, onlyIfOpen: true)
-                return (ticket, messages[0], false)
-            } catch is TicketNoLongerOpen {
+                created = try await createTicket(principal, input, firstMessage: draft)
+                break
+            } catch let error as DocketError where error.code == .conflict {
                 continue
             }
         }
-        let firstLine = draft.content.split(whereSeparator: \.isNewline).first.map(String.init) ?? draft.content
-        let subject = firstLine.count > TicketLimits.subject ? String(firstLine.prefix(TicketLimits.subject - 1)) + "…" : firstLine
-        var input = NewTicket(subject: subject, description: draft.content)
-        input.source = .web
-        let ticket = try await createTicket(principal, input, firstMessage: draft)
+        guard let ticket = created else {
+            throw DocketError(.conflict, "the conversation of '\(principal.subject)' is being changed by others; retry")
+        }
         let first = try await store.messages(tenantId: tenant.id, ticketId: ticket.ticketId, after: 0, limit: 1)
         guard let message = first.first else { throw DocketError(.internalError, "the first message of '\(ticket.ticketId)' was not stored") }
         return (ticket, message, true)

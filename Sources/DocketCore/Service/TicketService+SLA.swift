@@ -19,6 +19,7 @@ extension TicketService {
                 let run = try await runRules(&ticket, events: events, tenant: tenant, actor: "sla", now: now)
                 let messages = try await converse(&ticket, before: before, draft: nil, events: events, tenant: tenant, now: now)
                 Self.applySLA(&ticket, before: before, tenant: tenant, now: now, messages: messages)
+                Self.settleOpenChat(&ticket, tenant: tenant)
                 ticket.version = expected + 1
                 ticket.updatedAt = now
                 if try await store.updateTicket(ticket, expectedVersion: expected, messages: messages) {

@@ -206,8 +206,16 @@ extension UseCase {
     }
 
     /// Statuses in which a ticket is the customer's current conversation.
-    func openStatuses(_ tenant: Tenant) -> [String] {
+    func openStatuses(_ tenant: Tenant) -> [String] { Self.openStatuses(tenant) }
+
+    static func openStatuses(_ tenant: Tenant) -> [String] {
         tenant.workflow.statuses.map(\.id).filter { $0 != tenant.workflow.resolved && $0 != tenant.workflow.closed }
+    }
+
+    /// A resolved or closed ticket is no longer its customer's open chat (the next message opens
+    /// another); reopening does not make it that again.
+    static func settleOpenChat(_ ticket: inout Ticket, tenant: Tenant) {
+        if ticket.openChatOf != nil, !openStatuses(tenant).contains(ticket.status) { ticket.openChatOf = nil }
     }
 
     /// Announces a pack switch to the tenant's staff.

@@ -50,6 +50,7 @@ extension UseCase {
             let run = try await runRules(&ticket, events: events, tenant: tenant, actor: principal.subject, now: now)
             let messages = try await converse(&ticket, before: before, draft: message, events: events, tenant: tenant, now: now)
             Self.applySLA(&ticket, before: before, tenant: tenant, now: now, messages: messages)
+            Self.settleOpenChat(&ticket, tenant: tenant)
             ticket.version = expected + 1
             ticket.updatedAt = now
             if try await store.updateTicket(ticket, expectedVersion: expected, messages: messages) {
@@ -149,12 +150,15 @@ extension UseCase {
             customerFeedback: nil, notes: [], tags: tags, escalation: nil, attachments: attachments,
             source: source, createdAt: now, updatedAt: now, closedAt: nil, version: 1)
         draft.fields = fields
+        // A ticket a customer's message opens is that customer's open chat (one at most).
+        if firstMessage != nil, principal.role == .customer { draft.openChatOf = customerId }
         // Rules see the ticket before it has a number; their actions are part of the insert.
         let created = [PendingEvent(.ticketCreated)]
         var (records, entries) = try await runRules(
             &draft, events: created, tenant: tenant, actor: principal.subject, now: now, customer: customer)
         let messages = try await converse(&draft, before: nil, draft: firstMessage, events: created, tenant: tenant, now: now)
         Self.applySLA(&draft, before: nil, tenant: tenant, now: now)
+        Self.settleOpenChat(&draft, tenant: tenant)
         let prepared = draft
         let ticket = try await store.createTicket(tenantId: tenant.id, counterYear: format.counterYear(for: year), messages: messages) { number in
             var ticket = prepared
