@@ -17,6 +17,17 @@ struct ScriptedRules: RuleEngine {
     func prepare(packId: String, version: String) async throws {}
 }
 
+/// Rules that take a while (as real Lua evaluations on a busy worker do): every note runs one.
+struct SlowNoteRules: RuleEngine {
+    func evaluate(_ event: RuleEvent, context: RuleContext, skipping: Set<String>) async -> [RuleOutcome] {
+        guard event.type == .noteAdded, !skipping.contains("slow") else { return [] }
+        try? await Task.sleep(for: .milliseconds(3))
+        return [RuleOutcome(rule: "slow", actions: [.addTag("noted")], error: nil, durationMicros: 3000)]
+    }
+
+    func prepare(packId: String, version: String) async throws {}
+}
+
 /// Checks bundles the way the composition root does, minus Lua: the manifest must decode.
 struct ManifestInspector: PackInspector {
     func inspect(_ bundle: PackBundle) async throws -> PackManifest {
@@ -266,6 +277,39 @@ struct ConversationServiceTests {
             _ = try await desk.services.tickets.changeStatus(Desk.admin, id, to: "closed", reason: nil)
             #expect(try await desk.services.tickets.ticket(Desk.admin, id).openChatOf == nil)
         }
+    }
+
+    /// Issue 16, 7: writes that run rules are not starved by lighter writes on the same ticket.
+    @Test func writesThatRunRulesAreNotStarvedByLighterOnes() async throws {
+        let store = MemoryTicketStore()
+        let services = DocketServices(store: store, clock: ManualClock(Date(timeIntervalSince1970: 1_795_017_600)), tenantCacheSeconds: 0, rules: SlowNoteRules())
+        _ = try await services.tenants.provisionTenant(id: "t", name: "T", pack: try PackLoader(root: packsRoot).load("luxfree-solar"))
+        _ = try await services.tenants.createCustomer(Desk.admin, NewCustomer(id: "c1", phoneNumber: "+52 55 1234 5678"))
+        _ = try await services.tenants.createAgent(Desk.admin, NewAgent(id: "ana", name: "Ana"))
+        let id = try await services.conversations.postCustomerMessage(Desk.customer, NewMessage(content: "Hola")).ticket.ticketId
+        _ = try await services.tickets.claim(Desk.agent("ana"), id)
+        let failures = try await withThrowingTaskGroup(of: Int.self) { group in
+            for task in 0..<12 {
+                group.addTask {
+                    var failed = 0
+                    for step in 0..<6 {
+                        do {
+                            if task % 3 == 0 {
+                                _ = try await services.tickets.addNote(Desk.agent("ana"), id, content: "nota \(task)-\(step)", isInternal: true)
+                            } else {
+                                _ = try await services.conversations.postMessage(Desk.customer, id, NewMessage(content: "m \(task)-\(step)"))
+                            }
+                        } catch let error as DocketError where error.code == .conflict {
+                            failed += 1
+                        }
+                    }
+                    return failed
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(failures == 0, "writes lost races until they gave up")
+        #expect(try await services.tickets.ticket(Desk.admin, id).notes.filter(\.isInternal).count == 24)
     }
 
     /// Issue 16, 2: both sides writing and reading at once; the counters end equal to the

@@ -93,32 +93,40 @@ extension ConversationService {
         let senders: [MessageSender] = customerSide ? [.staff, .system] : [.customer]
         // The counter reset and the read marks are one conditional write: a message stored
         // meanwhile changes the version, and the loop reads it and marks it too.
-        var written: (ticket: Ticket, marked: Int, at: Date)?
-        for _ in 0..<ServiceCore.maxAttempts {
-            var ticket = try await load(principal, ticketId)
-            var chat = ticket.chat ?? TicketChat()
-            let through = chat.messageCount
-            let readThrough = (customerSide ? chat.readThroughCustomer : chat.readThroughStaff) ?? 0
-            let unread = customerSide ? chat.unreadCustomer : chat.unreadStaff
-            // Nothing new since this side last read, and nothing counted: no write.
-            guard through > readThrough || unread > 0 else { return (ticket.visible(to: principal), 0) }
-            let expected = ticket.version
-            let now = clock.now()
-            if customerSide {
-                chat.unreadCustomer = 0
-                chat.readThroughCustomer = through
-            } else {
-                chat.unreadStaff = 0
-                chat.readThroughStaff = through
+        enum Outcome { case nothingNew(Ticket), marked(Ticket, Int, Date) }
+        let outcome: Outcome? = try await core.turns.withTurn("\(tenant.id)/\(ticketId)") {
+            for _ in 0..<ServiceCore.maxAttempts {
+                var ticket = try await load(principal, ticketId)
+                var chat = ticket.chat ?? TicketChat()
+                let through = chat.messageCount
+                let readThrough = (customerSide ? chat.readThroughCustomer : chat.readThroughStaff) ?? 0
+                let unread = customerSide ? chat.unreadCustomer : chat.unreadStaff
+                // Nothing new since this side last read, and nothing counted: no write.
+                guard through > readThrough || unread > 0 else { return .nothingNew(ticket) }
+                let expected = ticket.version
+                let now = clock.now()
+                if customerSide {
+                    chat.unreadCustomer = 0
+                    chat.readThroughCustomer = through
+                } else {
+                    chat.unreadStaff = 0
+                    chat.readThroughStaff = through
+                }
+                ticket.chat = chat
+                ticket.version = expected + 1
+                let mark = ReadMark(senders: senders, through: through, at: now)
+                if let marked = try await store.updateTicket(ticket, expectedVersion: expected, markingRead: mark) {
+                    return .marked(ticket, marked, now)
+                }
             }
-            ticket.chat = chat
-            ticket.version = expected + 1
-            if let marked = try await store.updateTicket(ticket, expectedVersion: expected, markingRead: ReadMark(senders: senders, through: through, at: now)) {
-                written = (ticket, marked, now)
-                break
-            }
+            return nil
         }
-        guard let (ticket, marked, now) = written else { throw DocketError(.conflict, "ticket '\(ticketId)' is being changed by others; retry") }
+        let (ticket, marked, now): (Ticket, Int, Date)
+        switch outcome {
+        case .nothingNew(let current): return (current.visible(to: principal), 0)
+        case .marked(let written, let count, let at): (ticket, marked, now) = (written, count, at)
+        case nil: throw DocketError(.conflict, "ticket '\(ticketId)' is being changed by others; retry")
+        }
         let data = ReadEventData(
             ticketId: ticketId, reader: customerSide ? "customer" : "staff", readerId: principal.subject, marked: marked, readAt: now,
             ticket: LiveTicketSummary(ticket))

@@ -18,6 +18,8 @@ public final class ServiceCore: Sendable {
     let slaObserver: (@Sendable (RuleEventType, Ticket) -> Void)?
     /// Stores and delivers live events (WebSocket notifications).
     public let live: LiveEventLog
+    /// Writers of one ticket take turns (see `TicketTurns`).
+    let turns = TicketTurns()
     /// How often a conditional update is retried when another writer got there first.
     static let maxAttempts = 16
 

@@ -40,6 +40,16 @@ extension UseCase {
         _ change: (inout Ticket, Tenant, Date) async throws -> [PendingEvent]
     ) async throws -> (ticket: Ticket, messages: [TicketMessage]) {
         let tenant = try await tenant(for: principal)
+        return try await core.turns.withTurn("\(tenant.id)/\(ticketId)") {
+            try await converseAndMutate(principal, ticketId, tenant: tenant, message: message, change)
+        }
+    }
+
+    /// The conditional-update loop every ticket change goes through, during the writer's turn.
+    private func converseAndMutate(
+        _ principal: Principal, _ ticketId: String, tenant: Tenant, message: MessageDraft?,
+        _ change: (inout Ticket, Tenant, Date) async throws -> [PendingEvent]
+    ) async throws -> (ticket: Ticket, messages: [TicketMessage]) {
         for _ in 0..<ServiceCore.maxAttempts {
             var ticket = try await load(principal, ticketId)
             let before = ticket
