@@ -212,6 +212,20 @@ struct RuleActionServiceTests {
         #expect(audit.first?.rejected.first?.reason.contains("has capacity left") == true)
     }
 
+    /// Issue 16, 3: routing at once never puts an agent past its capacity.
+    @Test func concurrentCreatesRoutedLeastLoadedRespectCapacity() async throws {
+        for round in 0..<3 {
+            let desk = try await Desk(rules: [.ticketCreated: [.assign(agent: nil, strategy: "least_loaded")]], agents: ["ana", "bea", "cy"], capacity: 5)
+            let assigned = try await withThrowingTaskGroup(of: String?.self) { group in
+                for index in 0..<20 { group.addTask { try await desk.open("Corte \(round)-\(index)").assignedAgent } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let perAgent = Dictionary(grouping: assigned.compactMap { $0 }, by: { $0 }).mapValues(\.count)
+            #expect(perAgent == ["ana": 5, "bea": 5, "cy": 5], "round \(round): \(perAgent)")
+            #expect(assigned.filter { $0 == nil }.count == 5)
+        }
+    }
+
     @Test func aBreachEscalatesThroughTheRulesOnce() async throws {
         let desk = try await Desk(rules: [.slaBreached: [.escalate(to: nil, reason: "SLA vencido"), .addTag("sla_breached")]])
         let ticket = try await desk.open(priority: .urgent)

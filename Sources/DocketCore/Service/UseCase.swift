@@ -46,8 +46,10 @@ extension UseCase {
     }
 
     /// The conditional-update loop every ticket change goes through, during the writer's turn.
+    /// A change whose rules routed the ticket to an agent is redone, and stored, during the
+    /// tenant's routing turn as well (see `createTicket`).
     private func converseAndMutate(
-        _ principal: Principal, _ ticketId: String, tenant: Tenant, message: MessageDraft?,
+        _ principal: Principal, _ ticketId: String, tenant: Tenant, message: MessageDraft?, routing: Bool = false,
         _ change: (inout Ticket, Tenant, Date) async throws -> [PendingEvent]
     ) async throws -> (ticket: Ticket, messages: [TicketMessage]) {
         for _ in 0..<ServiceCore.maxAttempts {
@@ -58,6 +60,11 @@ extension UseCase {
             let events = try await change(&ticket, tenant, now)
             // Rule actions land in the same conditional write as the change that caused them.
             let run = try await runRules(&ticket, events: events, tenant: tenant, actor: principal.subject, now: now)
+            if !routing, Self.routed(run.entries) {
+                return try await core.turns.withTurn(Self.routingTurn(tenant.id)) {
+                    try await converseAndMutate(principal, ticketId, tenant: tenant, message: message, routing: true, change)
+                }
+            }
             let messages = try await converse(&ticket, before: before, draft: message, events: events, tenant: tenant, now: now)
             Self.applySLA(&ticket, before: before, tenant: tenant, now: now, messages: messages)
             Self.settleOpenChat(&ticket, tenant: tenant)
@@ -71,6 +78,14 @@ extension UseCase {
         }
         throw DocketError(.conflict, "ticket '\(ticketId)' is being changed by others; retry")
     }
+
+    /// Whether rules gave the ticket to an agent (an `assign` action applied).
+    static func routed(_ entries: [RuleAuditEntry]) -> Bool {
+        entries.contains { $0.applied.contains { $0.hasPrefix("assign") } }
+    }
+
+    /// The turn routing decisions of a tenant take, one at a time.
+    static func routingTurn(_ tenantId: String) -> String { "\(tenantId)#routing" }
 
     /// Keeps recorded events for `simulate`. The ticket write has already succeeded, so a
     /// failure here loses only replay material: it is reported to the observer, never to the caller.
@@ -164,18 +179,33 @@ extension UseCase {
         if firstMessage != nil, principal.role == .customer { draft.openChatOf = customerId }
         // Rules see the ticket before it has a number; their actions are part of the insert.
         let created = [PendingEvent(.ticketCreated)]
+        let unruled = draft
         var (records, entries) = try await runRules(
             &draft, events: created, tenant: tenant, actor: principal.subject, now: now, customer: customer)
-        let messages = try await converse(&draft, before: nil, draft: firstMessage, events: created, tenant: tenant, now: now)
-        Self.applySLA(&draft, before: nil, tenant: tenant, now: now)
-        Self.settleOpenChat(&draft, tenant: tenant)
-        let prepared = draft
-        let ticket = try await store.createTicket(tenantId: tenant.id, counterYear: format.counterYear(for: year), messages: messages) { number in
-            var ticket = prepared
-            ticket.number = number
-            ticket.ticketId = format.format(number: number, year: year)
-            return ticket
+        // A ticket the rules routed to an agent is routed again, and stored, during the tenant's
+        // routing turn: the agents' open counts it sees are the ones its insert changes, so
+        // concurrent creates never route an agent past its capacity.
+        let routed = Self.routed(entries)
+        let insert: () async throws -> (Ticket, [TicketMessage]) = { [draft] in
+            var draft = draft
+            if routed {
+                draft = unruled
+                (records, entries) = try await self.runRules(
+                    &draft, events: created, tenant: tenant, actor: principal.subject, now: now, customer: customer)
+            }
+            let messages = try await self.converse(&draft, before: nil, draft: firstMessage, events: created, tenant: tenant, now: now)
+            Self.applySLA(&draft, before: nil, tenant: tenant, now: now)
+            Self.settleOpenChat(&draft, tenant: tenant)
+            let prepared = draft
+            let ticket = try await self.store.createTicket(tenantId: tenant.id, counterYear: format.counterYear(for: year), messages: messages) { number in
+                var ticket = prepared
+                ticket.number = number
+                ticket.ticketId = format.format(number: number, year: year)
+                return ticket
+            }
+            return (ticket, messages)
         }
+        let (ticket, messages) = routed ? try await core.turns.withTurn(Self.routingTurn(tenant.id), insert) : try await insert()
         for index in records.indices {
             // The snapshot stays as the rules saw it (no number yet); the record names the ticket.
             records[index].ticketId = ticket.ticketId
