@@ -29,7 +29,7 @@ extension SQLiteTicketStore {
     public func ticket(tenantId: String, ticketId: String) async throws -> Ticket? {
         let codec = codec
         return try await read { [self] db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT id, version, ticket_id, number, doc, audit FROM tickets WHERE tenant_id = ? AND ticket_id = ?"),
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT id, version, ticket_id, number, created_at, doc, audit FROM tickets WHERE tenant_id = ? AND ticket_id = ?"),
                 arguments: [tenantId, ticketId]
             ).map { row in
                 var ticket = try self.ticket(from: row, codec)
@@ -104,9 +104,10 @@ extension SQLiteTicketStore {
         return (try codec.encode(document), try ticket.ruleAudit.map { try codec.encode($0) })
     }
 
-    /// A stored ticket (a row with id, version, ticket_id, number and doc): its document, with
-    /// the number and human ID from their columns, and no rule audit (`ticket(tenantId:ticketId:)`
-    /// adds it). Decoded once per version (`decoded`).
+    /// A stored ticket (a row with id, version, ticket_id, number, created_at and doc): its
+    /// document, with the number, human ID and creation time from their columns (a create
+    /// encodes its document before taking the writer, and learns them inside it), and no rule
+    /// audit (`ticket(tenantId:ticketId:)` adds it). Decoded once per version (`decoded`).
     func ticket(from row: Row, _ codec: DocumentCodec) throws -> Ticket {
         let rowid: Int64 = row["id"], version: Int = row["version"], ticketId: String = row["ticket_id"]
         let key = TicketRow(row: rowid, ticketId: ticketId)
@@ -114,6 +115,12 @@ extension SQLiteTicketStore {
         var ticket = try codec.decode(Ticket.self, row["doc"] as String)
         ticket.ticketId = ticketId
         ticket.number = row["number"]
+        let created = Date(timeIntervalSince1970: Double(row["created_at"] as Int64) / 1000)
+        if ticket.version == 1, ticket.createdAt != created {
+            // Not yet rewritten since its create: the document holds the time before numbering.
+            ticket.createdAt = created
+            ticket.updatedAt = created
+        }
         if ticket.ruleAudit == nil {
             decoded.keep(ticket, for: key, version: version)
         } else if !row.hasColumn("audit") {
@@ -278,7 +285,7 @@ extension SQLiteTicketStore {
                 db.cachedStatement(sql: "SELECT COUNT(*) FROM (SELECT 1 FROM \(source) WHERE \(clause) LIMIT ?)"),
                 arguments: StatementArguments(values + [TicketQuery.countCap + 1])) ?? 0
             let rows = try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT t.id, t.version, t.ticket_id, t.number, t.doc FROM \(source) WHERE \(clause) ORDER BY \(sort) LIMIT ? OFFSET ?"),
+                db.cachedStatement(sql: "SELECT t.id, t.version, t.ticket_id, t.number, t.created_at, t.doc FROM \(source) WHERE \(clause) ORDER BY \(sort) LIMIT ? OFFSET ?"),
                 arguments: StatementArguments(values + [query.limit, (query.page - 1) * query.limit]))
             return Page(
                 items: try rows.map { try self.ticket(from: $0, codec) }, page: query.page, limit: query.limit,

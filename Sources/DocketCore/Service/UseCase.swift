@@ -196,11 +196,16 @@ extension UseCase {
             let messages = try await self.converse(&draft, before: nil, draft: firstMessage, events: created, tenant: tenant, now: now)
             Self.applySLA(&draft, before: nil, tenant: tenant, now: now)
             Self.settleOpenChat(&draft, tenant: tenant)
-            let prepared = draft
+            let (prepared, clock) = (draft, self.clock)
             let ticket = try await self.store.createTicket(tenantId: tenant.id, counterYear: format.counterYear(for: year), messages: messages) { number in
                 var ticket = prepared
                 ticket.number = number
                 ticket.ticketId = format.format(number: number, year: year)
+                // Created when numbered: numbers, creation times and the stores' row order
+                // agree, so a list or a search by creation time is in one order.
+                let at = max(prepared.createdAt, clock.now())
+                ticket.createdAt = at
+                ticket.updatedAt = at
                 return ticket
             }
             return (ticket, messages)
