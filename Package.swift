@@ -103,14 +103,14 @@ let package = Package(
             ]
         ),
         // Test helpers shared by the test targets (scratch directories).
-        .target(name: "DocketTestSupport", path: "Tests/Support"),
-        .testTarget(name: "DocketCoreTests", dependencies: ["DocketCore", "DocketMemory", "DocketPacks"]),
+        .target(name: "DocketTestSupport", dependencies: ["DocketCore"], path: "Tests/Support"),
+        .testTarget(name: "DocketCoreTests", dependencies: ["DocketCore", "DocketMemory", "DocketPacks", "DocketTestSupport"]),
         .testTarget(name: "DocketRulesTests", dependencies: ["DocketCore", "DocketRules", "DocketPacks"]),
         .testTarget(name: "DocketPacksTests", dependencies: ["DocketCore", "DocketPacks"]),
         .testTarget(
             name: "DocketStoreContractTests",
             dependencies: [
-                "DocketCore", "DocketMemory", "DocketSQLite", "DocketMongo", "DocketTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                "DocketCore", "DocketMemory", "DocketPacks", "DocketSQLite", "DocketMongo", "DocketTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(name: "DocketMongoTests", dependencies: ["DocketCore", "DocketMongo"]),
         .testTarget(

@@ -35,25 +35,30 @@ extension ConversationService {
         // store refuse ours (one open chat per customer), and we look again and join it.
         let firstLine = draft.content.split(whereSeparator: \.isNewline).first.map(String.init) ?? draft.content
         let subject = firstLine.count > TicketLimits.subject ? String(firstLine.prefix(TicketLimits.subject - 1)) + "…" : firstLine
-        var created: Ticket?
-        for _ in 0..<ServiceCore.maxAttempts {
-            if let open = try await store.listTickets(tenantId: tenant.id, query: query).items.first {
+        // A customer's messages take turns here, so this server never races itself into the
+        // store's constraint (on MongoDB a refused insert can leave a gap in the numbers).
+        let outcome: (created: Ticket?, joined: (Ticket, TicketMessage)?) = try await core.turns.withTurn("\(tenant.id)/chat/\(principal.subject)") {
+            for _ in 0..<ServiceCore.maxAttempts {
+                if let open = try await store.listTickets(tenantId: tenant.id, query: query).items.first {
+                    do {
+                        let (ticket, messages) = try await postMessage(principal, open.ticketId, draft: draft, onlyIfOpen: true)
+                        return (nil, (ticket, messages[0]))
+                    } catch is TicketNoLongerOpen {
+                        continue
+                    }
+                }
+                var input = NewTicket(subject: subject, description: draft.content)
+                input.source = .web
                 do {
-                    let (ticket, messages) = try await postMessage(principal, open.ticketId, draft: draft, onlyIfOpen: true)
-                    return (ticket, messages[0], false)
-                } catch is TicketNoLongerOpen {
+                    return (try await createTicket(principal, input, firstMessage: draft), nil)
+                } catch let error as DocketError where error.code == .conflict {
                     continue
                 }
             }
-            var input = NewTicket(subject: subject, description: draft.content)
-            input.source = .web
-            do {
-                created = try await createTicket(principal, input, firstMessage: draft)
-                break
-            } catch let error as DocketError where error.code == .conflict {
-                continue
-            }
+            return (nil, nil)
         }
+        if let (ticket, message) = outcome.joined { return (ticket, message, false) }
+        let created = outcome.created
         guard let ticket = created else {
             throw DocketError(.conflict, "the conversation of '\(principal.subject)' is being changed by others; retry")
         }

@@ -1,0 +1,206 @@
+import DocketCore
+import Foundation
+
+/// A seeded, randomized drive of the chat flow at service level: many clients at once —
+/// customers writing, agents claiming, answering, assigning, transferring, escalating,
+/// resolving, closing, reopening, reading, noting — then every promise of the README's
+/// "What holds however many people act at once" checked on the data left behind. Runs on any
+/// store; a failing run prints its seed (`DOCKET_HARNESS_SEED` replays it).
+public struct ChatHarness: Sendable {
+    public let services: DocketServices
+    public let tenantId: String
+    public let customers: [String]
+    public let agents: [String]
+
+    public struct Report: Sendable, CustomStringConvertible {
+        public var seed: UInt64
+        public var operations = 0
+        /// Refusals by error code (a refusal the caller can act on is fine; "being changed by others" is not).
+        public var refusals: [String: Int] = [:]
+        public var starved = 0
+        public var checks = 0
+        public var violations: [String] = []
+        public var seconds = 0.0
+
+        public var description: String {
+            String(format: "seed %llu: %d operations in %.2f s (%.0f/s), %d invariant checks, refusals %@, %d starved, %d violations",
+                   seed, operations, seconds, Double(operations) / max(seconds, 0.001), checks, refusals.description, starved, violations.count)
+        }
+    }
+
+    /// The seed of this run: `DOCKET_HARNESS_SEED` when set (to replay a failure), else random.
+    public static var seed: UInt64 {
+        ProcessInfo.processInfo.environment["DOCKET_HARNESS_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...UInt64.max / 2)
+    }
+
+    /// A tenant `h` on `pack` with customers and agents (capacity high: manual assignments may
+    /// exceed capacity by design; routing capacity has its own test).
+    public static func prepare(_ services: DocketServices, pack: PackManifest, customers: Int = 4, agents: Int = 3) async throws -> ChatHarness {
+        let tenant = "h"
+        _ = try await services.tenants.provisionTenant(id: tenant, name: "Harness", pack: pack)
+        let admin = Principal(tenantId: tenant, role: .admin, subject: "boss")
+        let customerIds = (0..<customers).map { "c\($0)" }
+        let agentIds = (0..<agents).map { "a\($0)" }
+        for (index, id) in customerIds.enumerated() {
+            _ = try await services.tenants.createCustomer(admin, NewCustomer(id: id, phoneNumber: "+5255000000\(10 + index)"))
+        }
+        for id in agentIds { _ = try await services.tenants.createAgent(admin, NewAgent(id: id, name: id.uppercased(), capacity: 1_000)) }
+        return ChatHarness(services: services, tenantId: tenant, customers: customerIds, agents: agentIds)
+    }
+
+    /// `clients` tasks each doing `operations` random operations, then the checks.
+    public func run(seed: UInt64, clients: Int, operations: Int) async throws -> Report {
+        let started = ContinuousClock.now
+        var report = Report(seed: seed)
+        let outcomes = try await withThrowingTaskGroup(of: [String].self) { group in
+            for client in 0..<clients {
+                group.addTask {
+                    var random = SeededRandom(seed: seed &+ UInt64(client) &* 0x9E37_79B9)
+                    var outcomes: [String] = []
+                    for _ in 0..<operations { outcomes.append(try await step(&random)) }
+                    return outcomes
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        report.operations = outcomes.count
+        for outcome in outcomes where outcome != "ok" {
+            if outcome == "starved" { report.starved += 1 } else { report.refusals[outcome, default: 0] += 1 }
+        }
+        if report.starved > 0 { report.violations.append("\(report.starved) writes lost races until they gave up") }
+        report.seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
+            + Double((ContinuousClock.now - started).components.seconds)
+        try await check(&report)
+        return report
+    }
+
+    func principal(_ role: Role, _ subject: String) -> Principal { Principal(tenantId: tenantId, role: role, subject: subject) }
+
+    func someTicket(_ random: inout SeededRandom) async throws -> Ticket? {
+        var query = TicketQuery()
+        query.limit = 100
+        query.sortBy = .updatedAt
+        let page = try await services.tickets.listTickets(principal(.admin, "boss"), query)
+        return page.items.isEmpty ? nil : page.items[random.below(page.items.count)]
+    }
+
+    /// One random operation; "ok", the refusal's code, or "starved" (lost races until it gave up).
+    func step(_ random: inout SeededRandom) async throws -> String {
+        let customer = customers[random.below(customers.count)]
+        let agent = agents[random.below(agents.count)]
+        let other = agents[random.below(agents.count)]
+        let admin = principal(.admin, "boss")
+        do {
+            switch random.below(12) {
+            case 0, 1, 2:
+                _ = try await services.conversations.postCustomerMessage(principal(.customer, customer), NewMessage(content: "hola \(random.below(1000))"))
+            default:
+                guard let ticket = try await someTicket(&random) else { return "ok" }
+                let id = ticket.ticketId
+                switch random.below(11) {
+                case 0: _ = try await services.tickets.claim(principal(.agent, agent), id)
+                case 1: _ = try await services.conversations.postMessage(principal(.agent, ticket.assignedAgent ?? agent), id, NewMessage(content: "respuesta"))
+                case 2: _ = try await services.conversations.postMessage(principal(.customer, ticket.customerId), id, NewMessage(content: "¿y?"))
+                case 3: _ = try await services.conversations.markRead(principal(.customer, ticket.customerId), id)
+                case 4: _ = try await services.conversations.markRead(principal(.agent, agent), id)
+                case 5: _ = try await services.tickets.assign(admin, id, to: agent)
+                case 6: _ = try await services.conversations.transfer(admin, id, to: other, reason: nil)
+                case 7: _ = try await services.tickets.escalate(admin, id, to: random.below(2) == 0 ? agent : nil, reason: "urgente")
+                case 8: _ = try await services.tickets.resolve(principal(.agent, agent), id, notes: "resuelto")
+                case 9:
+                    let targets = ["closed", "open", "in_progress", "pending_customer"]
+                    _ = try await services.tickets.changeStatus(principal(.agent, agent), id, to: targets[random.below(targets.count)], reason: nil)
+                default: _ = try await services.tickets.addNote(principal(.agent, agent), id, content: "nota", isInternal: random.below(2) == 0)
+                }
+            }
+            return "ok"
+        } catch let error as DocketError {
+            if error.code == .conflict, error.message.contains("being changed by others") { return "starved" }
+            return error.code.rawValue
+        }
+    }
+
+    /// Every promise, on the data left behind.
+    func check(_ report: inout Report) async throws {
+        let admin = principal(.admin, "boss")
+        guard let tenant = try await services.tenants.tenant(id: tenantId) else { return }
+        let workflow = tenant.workflow
+        let finished = [workflow.resolved, workflow.closed]
+        var tickets: [Ticket] = []
+        var query = TicketQuery()
+        query.limit = 100
+        query.sortBy = .ticketId
+        query.ascending = true
+        while true {
+            let page = try await services.tickets.listTickets(admin, query)
+            tickets += page.items
+            if page.items.count < query.limit { break }
+            query.page += 1
+        }
+        func expect(_ condition: Bool, _ what: @autoclosure () -> String) {
+            report.checks += 1
+            if !condition { report.violations.append(what()) }
+        }
+        expect(tickets.map(\.number) == (0..<tickets.count).map { $0 + 1 }, "ticket numbers are not 1...\(tickets.count)")
+        for customer in customers {
+            let chats = tickets.filter { $0.openChatOf == customer }
+            expect(chats.count <= 1, "customer \(customer) has \(chats.count) open chats: \(chats.map(\.ticketId))")
+        }
+        for ticket in tickets {
+            let id = ticket.ticketId
+            expect(ticket.openChatOf == nil || !finished.contains(ticket.status), "\(id) is \(ticket.status) but still an open chat")
+            var previous: String?
+            for change in ticket.statusHistory {
+                if let previous {
+                    expect(change.from == previous, "\(id): history jumps from \(previous) to a change from \(change.from ?? "-")")
+                    if let from = change.from {
+                        expect(workflow.canTransition(from: from, to: change.to), "\(id): \(from) → \(change.to) is not a transition of the pack")
+                    }
+                }
+                previous = change.to
+            }
+            expect(previous == ticket.status, "\(id): history ends at \(previous ?? "-") but the status is \(ticket.status)")
+            var messages: [TicketMessage] = []
+            var cursor = 0
+            while true {
+                let page = try await services.conversations.messages(admin, id, after: cursor, limit: MessageLimits.pageMax)
+                messages += page.messages
+                guard let next = page.nextCursor else { break }
+                cursor = next
+            }
+            let count = ticket.chat?.messageCount ?? 0
+            expect(messages.map(\.seq) == Array(0..<count).map { $0 + 1 }, "\(id): message seqs \(messages.map(\.seq)) for a count of \(count)")
+            expect(
+                (ticket.chat?.unreadStaff ?? 0) == messages.filter { $0.senderType == .customer && !$0.isRead }.count,
+                "\(id): unreadStaff \(ticket.chat?.unreadStaff ?? 0) vs \(messages.filter { $0.senderType == .customer && !$0.isRead }.count) unread")
+            expect(
+                (ticket.chat?.unreadCustomer ?? 0) == messages.filter { $0.senderType == .staff && !$0.isRead }.count,
+                "\(id): unreadCustomer \(ticket.chat?.unreadCustomer ?? 0) vs \(messages.filter { $0.senderType == .staff && !$0.isRead }.count) unread")
+            let active = ticket.chat?.servedBy.filter(\.active) ?? []
+            expect(active.count <= 1, "\(id): \(active.count) active sessions")
+            if let session = active.first {
+                expect(session.agentId == ticket.assignedAgent, "\(id): the active session is \(session.agentId)'s, the assignee \(ticket.assignedAgent ?? "nobody")")
+            }
+            if ticket.status == workflow.closed {
+                expect(active.isEmpty, "\(id) is closed with an active session")
+            }
+        }
+    }
+}
+
+/// A small deterministic generator (SplitMix64), so a seed replays a run's choices.
+public struct SeededRandom: Sendable {
+    var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    public mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
+}
