@@ -24,6 +24,12 @@ struct StandardLibraryTests {
         return modules.map(\.name)
     }
 
+    /// The arguments above cannot throw: this says so when the library's tests cannot be read
+    /// (or there are none), instead of the parameterized test silently running nothing.
+    @Test func theLibraryHasLuaTests() throws {
+        #expect(try !PackLoader.libraryTests(rulesRoot: rulesFolder).isEmpty)
+    }
+
     @Test(arguments: cases)
     func luaTestsPass(module: String) throws {
         let sandbox = try LuaSandbox(limits: RuleLimits())
