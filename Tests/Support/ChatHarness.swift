@@ -1,6 +1,60 @@
 import DocketCore
 import Foundation
 
+/// What the harness does, through the services directly or through the API over real sockets.
+/// Each returns nothing on success and throws a `DocketError` (code and message) on refusal.
+public protocol ChatDriver: Sendable {
+    func customerWrites(_ customer: String, _ content: String) async throws
+    func writes(_ role: Role, _ subject: String, ticket: String, _ content: String) async throws
+    func reads(_ role: Role, _ subject: String, ticket: String) async throws
+    func claim(_ agent: String, ticket: String) async throws
+    func assign(ticket: String, to agent: String) async throws
+    func transfer(ticket: String, to agent: String) async throws
+    func escalate(ticket: String, to agent: String?) async throws
+    func resolve(_ agent: String, ticket: String) async throws
+    func changeStatus(_ agent: String, ticket: String, to status: String) async throws
+    func note(_ agent: String, ticket: String, internal: Bool) async throws
+}
+
+/// The services, called directly.
+public struct ServiceDriver: ChatDriver {
+    let services: DocketServices
+    let tenantId: String
+
+    public init(_ services: DocketServices, tenantId: String) {
+        self.services = services
+        self.tenantId = tenantId
+    }
+
+    func who(_ role: Role, _ subject: String) -> Principal { Principal(tenantId: tenantId, role: role, subject: subject) }
+    var admin: Principal { who(.admin, "boss") }
+
+    public func customerWrites(_ customer: String, _ content: String) async throws {
+        _ = try await services.conversations.postCustomerMessage(who(.customer, customer), NewMessage(content: content))
+    }
+    public func writes(_ role: Role, _ subject: String, ticket: String, _ content: String) async throws {
+        _ = try await services.conversations.postMessage(who(role, subject), ticket, NewMessage(content: content))
+    }
+    public func reads(_ role: Role, _ subject: String, ticket: String) async throws {
+        _ = try await services.conversations.markRead(who(role, subject), ticket)
+    }
+    public func claim(_ agent: String, ticket: String) async throws { _ = try await services.tickets.claim(who(.agent, agent), ticket) }
+    public func assign(ticket: String, to agent: String) async throws { _ = try await services.tickets.assign(admin, ticket, to: agent) }
+    public func transfer(ticket: String, to agent: String) async throws {
+        _ = try await services.conversations.transfer(admin, ticket, to: agent, reason: nil)
+    }
+    public func escalate(ticket: String, to agent: String?) async throws {
+        _ = try await services.tickets.escalate(admin, ticket, to: agent, reason: "urgente")
+    }
+    public func resolve(_ agent: String, ticket: String) async throws { _ = try await services.tickets.resolve(who(.agent, agent), ticket, notes: "resuelto") }
+    public func changeStatus(_ agent: String, ticket: String, to status: String) async throws {
+        _ = try await services.tickets.changeStatus(who(.agent, agent), ticket, to: status, reason: nil)
+    }
+    public func note(_ agent: String, ticket: String, internal isInternal: Bool) async throws {
+        _ = try await services.tickets.addNote(who(.agent, agent), ticket, content: "nota", isInternal: isInternal)
+    }
+}
+
 /// A seeded, randomized drive of the chat flow at service level: many clients at once —
 /// customers writing, agents claiming, answering, assigning, transferring, escalating,
 /// resolving, closing, reopening, reading, noting — then every promise of the README's
@@ -48,8 +102,10 @@ public struct ChatHarness: Sendable {
         return ChatHarness(services: services, tenantId: tenant, customers: customerIds, agents: agentIds)
     }
 
-    /// `clients` tasks each doing `operations` random operations, then the checks.
-    public func run(seed: UInt64, clients: Int, operations: Int) async throws -> Report {
+    /// `clients` tasks each doing `operations` random operations through `driver` (the
+    /// services themselves unless given), then the checks.
+    public func run(seed: UInt64, clients: Int, operations: Int, driver: (any ChatDriver)? = nil) async throws -> Report {
+        let driver = driver ?? ServiceDriver(services, tenantId: tenantId)
         let started = ContinuousClock.now
         var report = Report(seed: seed)
         let outcomes = try await withThrowingTaskGroup(of: [String].self) { group in
@@ -57,7 +113,7 @@ public struct ChatHarness: Sendable {
                 group.addTask {
                     var random = SeededRandom(seed: seed &+ UInt64(client) &* 0x9E37_79B9)
                     var outcomes: [String] = []
-                    for _ in 0..<operations { outcomes.append(try await step(&random)) }
+                    for _ in 0..<operations { outcomes.append(try await step(&random, driver)) }
                     return outcomes
                 }
             }
@@ -85,32 +141,31 @@ public struct ChatHarness: Sendable {
     }
 
     /// One random operation; "ok", the refusal's code, or "starved" (lost races until it gave up).
-    func step(_ random: inout SeededRandom) async throws -> String {
+    func step(_ random: inout SeededRandom, _ driver: any ChatDriver) async throws -> String {
         let customer = customers[random.below(customers.count)]
         let agent = agents[random.below(agents.count)]
         let other = agents[random.below(agents.count)]
-        let admin = principal(.admin, "boss")
         do {
             switch random.below(12) {
             case 0, 1, 2:
-                _ = try await services.conversations.postCustomerMessage(principal(.customer, customer), NewMessage(content: "hola \(random.below(1000))"))
+                try await driver.customerWrites(customer, "hola \(random.below(1000))")
             default:
                 guard let ticket = try await someTicket(&random) else { return "ok" }
                 let id = ticket.ticketId
                 switch random.below(11) {
-                case 0: _ = try await services.tickets.claim(principal(.agent, agent), id)
-                case 1: _ = try await services.conversations.postMessage(principal(.agent, ticket.assignedAgent ?? agent), id, NewMessage(content: "respuesta"))
-                case 2: _ = try await services.conversations.postMessage(principal(.customer, ticket.customerId), id, NewMessage(content: "¿y?"))
-                case 3: _ = try await services.conversations.markRead(principal(.customer, ticket.customerId), id)
-                case 4: _ = try await services.conversations.markRead(principal(.agent, agent), id)
-                case 5: _ = try await services.tickets.assign(admin, id, to: agent)
-                case 6: _ = try await services.conversations.transfer(admin, id, to: other, reason: nil)
-                case 7: _ = try await services.tickets.escalate(admin, id, to: random.below(2) == 0 ? agent : nil, reason: "urgente")
-                case 8: _ = try await services.tickets.resolve(principal(.agent, agent), id, notes: "resuelto")
+                case 0: try await driver.claim(agent, ticket: id)
+                case 1: try await driver.writes(.agent, ticket.assignedAgent ?? agent, ticket: id, "respuesta")
+                case 2: try await driver.writes(.customer, ticket.customerId, ticket: id, "¿y?")
+                case 3: try await driver.reads(.customer, ticket.customerId, ticket: id)
+                case 4: try await driver.reads(.agent, agent, ticket: id)
+                case 5: try await driver.assign(ticket: id, to: agent)
+                case 6: try await driver.transfer(ticket: id, to: other)
+                case 7: try await driver.escalate(ticket: id, to: random.below(2) == 0 ? agent : nil)
+                case 8: try await driver.resolve(agent, ticket: id)
                 case 9:
                     let targets = ["closed", "open", "in_progress", "pending_customer"]
-                    _ = try await services.tickets.changeStatus(principal(.agent, agent), id, to: targets[random.below(targets.count)], reason: nil)
-                default: _ = try await services.tickets.addNote(principal(.agent, agent), id, content: "nota", isInternal: random.below(2) == 0)
+                    try await driver.changeStatus(agent, ticket: id, to: targets[random.below(targets.count)])
+                default: try await driver.note(agent, ticket: id, internal: random.below(2) == 0)
                 }
             }
             return "ok"
