@@ -99,7 +99,7 @@ struct AssistantAPITests {
             #expect(categories == ["other", "streetlights"])
 
             // Switching the tenant's pack switches language, categories and the ID pattern.
-            _ = try await client.call(.post, "/api/v2/config/reset/ticket_categories", token: admin)
+            try await client.succeed(.post, "/api/v2/config/reset/ticket_categories", token: admin)
             reply = try await client.call(.put, "/api/v2/tenants/default/pack", token: admin, json: ["pack": "ecommerce-vi"])
             #expect(reply.status == .ok)
             tools = try #require(try await client.call(.get, "/api/v2/assistant/tools", token: admin).json()["tools"] as? [[String: Any]])
@@ -213,9 +213,9 @@ struct AssistantAPITests {
             #expect(try await client.call(.get, "/api/v2/tickets/\(third)", token: admin).ticket?["description"] as? String == hostile)
 
             // Lookups: public notes only, another customer's ticket is not found, recent list.
-            _ = try await client.call(.post, "/api/v2/tickets/\(first)/notes", token: agent, json: ["content": "interno: revisar medidor", "isInternal": true])
-            _ = try await client.call(.post, "/api/v2/tickets/\(first)/notes", token: agent, json: ["content": "Vamos en camino", "isInternal": false])
-            _ = try await client.call(.post, "/api/v2/customers", token: admin, json: ["id": "cust2", "phoneNumber": "+52 33 9999 0000"])
+            try await client.succeed(.post, "/api/v2/tickets/\(first)/notes", token: agent, json: ["content": "interno: revisar medidor", "isInternal": true])
+            try await client.succeed(.post, "/api/v2/tickets/\(first)/notes", token: agent, json: ["content": "Vamos en camino", "isInternal": false])
+            try await client.succeed(.post, "/api/v2/customers", token: admin, json: ["id": "cust2", "phoneNumber": "+52 33 9999 0000"])
             let other = try await app.openTicket(client, token: try await app.token(.customer, "cust2"))
             outputs = try await client.toolCalls(key, phone: phone, [
                 ("look_1", "get_ticket_information", arguments(["ticket_id": first])),

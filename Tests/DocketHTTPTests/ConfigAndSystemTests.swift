@@ -129,11 +129,11 @@ struct SystemTests {
                 "location": ["address": "Calle 5", "coordinates": ["latitude": 19.4, "longitude": -99.1]],
                 "attachments": [["url": "https://cdn.example.com/foto.jpg", "type": "image"]], "tags": ["poste"],
             ])
-            _ = try await client.call(.post, "/api/v2/tickets/\(id)/claim", token: agent)
-            _ = try await client.call(.post, "/api/v2/tickets/\(id)/notes", token: agent, json: ["content": "n"])
-            _ = try await client.call(.post, "/api/v2/tickets/\(id)/escalate", token: agent, json: ["reason": "r", "toAgentId": "ana"])
-            _ = try await client.call(.post, "/api/v2/tickets/\(id)/resolve", token: agent, json: ["resolutionNotes": "ok"])
-            _ = try await client.call(.post, "/api/v2/tickets/\(id)/feedback", token: customer, json: ["rating": 4, "comment": "bien"])
+            try await client.succeed(.post, "/api/v2/tickets/\(id)/claim", token: agent)
+            try await client.succeed(.post, "/api/v2/tickets/\(id)/notes", token: agent, json: ["content": "n"])
+            try await client.succeed(.post, "/api/v2/tickets/\(id)/escalate", token: agent, json: ["reason": "r", "toAgentId": "ana"])
+            try await client.succeed(.post, "/api/v2/tickets/\(id)/resolve", token: agent, json: ["resolutionNotes": "ok"])
+            try await client.succeed(.post, "/api/v2/tickets/\(id)/feedback", token: customer, json: ["rating": 4, "comment": "bien"])
             let document = try await client.call(.get, "/openapi.json").json()
             let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: [String: Any]])
 

@@ -60,9 +60,9 @@ struct LiveAccessTests {
             for ws in [cust, acme, otherWS] { try await ws.sync() }
             // The customer got the public note once (two rooms match, one frame) and never the internal one.
             #expect(cust.received("ticket_note_added").isEmpty)
-            #expect(!cust.received().contains { "\($0)".contains("transformador") })
-            #expect(!cust.received().contains { ($0["type"] as? String) == "rule_fired" })
-            let leaked = (acme.received() + otherWS.received()).compactMap { $0["type"] as? String }.filter { $0.hasPrefix("ticket_") }
+            #expect(!cust.history().contains { "\($0)".contains("transformador") })
+            #expect(!cust.history().contains { ($0["type"] as? String) == "rule_fired" })
+            let leaked = (acme.history() + otherWS.history()).compactMap { $0["type"] as? String }.filter { $0.hasPrefix("ticket_") }
             #expect(leaked == [])
 
             // Unsubscribed: nothing more from that room.

@@ -12,6 +12,8 @@ final class LiveClient: @unchecked Sendable {
     // `frames`, `outbound`, `closeCode` and `finished` are guarded by `lock`.
     private let lock = NSLock()
     private var frames: [[String: Any]] = []
+    /// Every frame received, in order, whether `next` took it or not.
+    private var log: [[String: Any]] = []
     private var outbound: WebSocketOutboundWriter?
     private var finished = false
     private(set) var closeCode: Int?
@@ -58,7 +60,10 @@ final class LiveClient: @unchecked Sendable {
 
     private func receive(_ text: String) {
         guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return }
-        lock.withLock { frames.append(object) }
+        lock.withLock {
+            frames.append(object)
+            log.append(object)
+        }
     }
 
     func send(_ frame: [String: Any]) async throws {
@@ -103,6 +108,12 @@ final class LiveClient: @unchecked Sendable {
     /// Frames received so far and not taken, optionally of one type.
     func received(_ type: String? = nil) -> [[String: Any]] {
         lock.withLock { frames.filter { type == nil || ($0["type"] as? String) == type } }
+    }
+
+    /// Every frame received so far, in order (those `next` took too), optionally of one type:
+    /// order, duplicate and leak checks see everything the server sent.
+    func history(_ type: String? = nil) -> [[String: Any]] {
+        lock.withLock { log.filter { type == nil || ($0["type"] as? String) == type } }
     }
 
     /// Sends a ping and waits for its pong: every frame the server queued before is here now.

@@ -20,26 +20,30 @@ struct LiveDeliveryTests {
             let seen = try await first.next("ticket_created")
             let lastSeen = try #require(seen["id"] as? Int)
             try await first.sync()
-            let before = first.received().compactMap { $0["id"] as? Int }.max() ?? lastSeen
+            let before = first.history().compactMap { $0["id"] as? Int }.max() ?? lastSeen
             await first.close()
 
             // Offline: three changes.
-            _ = try await client.call(.post, "/api/v2/tickets/\(ticketId)/notes", token: ana, json: ["content": "interno", "isInternal": true])
-            _ = try await client.call(.post, "/api/v2/tickets/\(ticketId)/claim", token: ana)
+            try await client.succeed(.post, "/api/v2/tickets/\(ticketId)/notes", token: ana, json: ["content": "interno", "isInternal": true])
+            try await client.succeed(.post, "/api/v2/tickets/\(ticketId)/claim", token: ana)
             let second = try await app.openTicket(client, token: customer, subject: "Poste caído")
 
             let back = try await LiveClient.connect(port: port, token: ana, query: "?rooms=staff&since=\(before)")
             let ack = try await back.next("subscribed")
-            #expect((ack[data: "replayed"] as? Int ?? 0) >= 3)
+            let replayed = try #require(ack[data: "replayed"] as? Int)
+            let latest = try #require(ack[data: "latestId"] as? Int)
             _ = try await back.next("ticket_note_added")
             _ = try await back.next("ticket_claimed")
             let created = try await back.next("ticket_created")
             #expect(created[ticket: "ticketId"] as? String == second)
             // Then live again, in order and without duplicates.
-            _ = try await client.call(.post, "/api/v2/tickets/\(second)/claim", token: ana)
+            try await client.succeed(.post, "/api/v2/tickets/\(second)/claim", token: ana)
             _ = try await back.next("ticket_claimed") { $0[ticket: "ticketId"] as? String == second }
             try await back.sync()
-            let ids = back.received().compactMap { $0["id"] as? Int }
+            // Exactly the staff room's events between the last one seen and the subscription were replayed.
+            #expect(replayed == back.history().compactMap { $0["id"] as? Int }.filter { $0 > before && $0 <= latest }.count)
+            #expect(replayed >= 3)
+            let ids = back.history().compactMap { $0["id"] as? Int }
             #expect(ids == ids.sorted())
             #expect(Set(ids).count == ids.count)
             #expect(ids.allSatisfy { $0 > before })
@@ -47,10 +51,10 @@ struct LiveDeliveryTests {
             let cust = try await LiveClient.connect(port: port, token: customer, query: "?rooms=customer:cust1&since=0")
             _ = try await cust.next("subscribed")
             try await cust.sync()
-            let types = Set(cust.received().compactMap { $0["type"] as? String })
+            let types = Set(cust.history().compactMap { $0["type"] as? String })
             #expect(types.contains("ticket_created"))
             #expect(!types.contains("rule_fired"))
-            #expect(!cust.received().contains { "\($0)".contains("interno") })
+            #expect(!cust.history().contains { "\($0)".contains("interno") })
             await back.close()
             await cust.close()
         }

@@ -82,15 +82,22 @@ struct LiveMongoTests {
                 try await onA.sync()
                 try await onB.sync()
                 for ws in [onA, onB] {
-                    let ids = ws.received().compactMap { $0["id"] as? Int }
+                    let ids = ws.history().compactMap { $0["id"] as? Int }
                     #expect(ids == ids.sorted())
                     #expect(Set(ids).count == ids.count)
                 }
                 // A client reconnecting to B replays what A stored.
                 let replay = try await LiveClient.connect(port: portB, token: ana, query: "?rooms=staff&since=0")
                 let ack = try await replay.next("subscribed")
-                #expect((ack[data: "replayed"] as? Int ?? 0) >= 4)
+                let replayed = try #require(ack[data: "replayed"] as? Int)
+                let latest = try #require(ack[data: "latestId"] as? Int)
                 _ = try await replay.next("new_pending_ticket")
+                try await replay.sync()
+                // Everything the staff room stored up to the subscription, once each, in order.
+                let replayedIds = replay.history().compactMap { $0["id"] as? Int }.filter { $0 <= latest }
+                #expect(replayed == replayedIds.count)
+                #expect(replayedIds == replayedIds.sorted() && Set(replayedIds).count == replayedIds.count)
+                #expect(replayed >= 4)
                 for ws in [onA, onB, replay] { await ws.close() }
             }
         }

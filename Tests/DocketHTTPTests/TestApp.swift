@@ -118,6 +118,19 @@ extension TestClientProtocol {
     }
 }
 
+extension TestClientProtocol {
+    /// A set-up call that must succeed (2xx); a failure says which call and what it answered.
+    @discardableResult
+    func succeed(
+        _ method: HTTPRequest.Method, _ uri: String, token: String? = nil, json: Any? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> Reply {
+        let reply = try await call(method, uri, token: token, json: json)
+        #expect((200..<300).contains(reply.status.code), "\(method) \(uri) → \(reply.status.code) \(String(decoding: reply.body, as: UTF8.self))", sourceLocation: sourceLocation)
+        return reply
+    }
+}
+
 extension TestApp {
     /// Registers a customer and an agent and returns tokens for them and an admin.
     func people(_ client: any TestClientProtocol, tenant: String = "default") async throws -> (admin: String, agent: String, customer: String) {
