@@ -120,7 +120,20 @@ struct SystemTests {
         }
     }
 
-    /// The schemas must declare every property the API's types encode.
+    /// The JSON type of a value JSONSerialization read.
+    static func jsonKind(_ value: Any) -> String {
+        if value is String { return "string" }
+        if value is [String: Any] { return "object" }
+        if value is [Any] { return "array" }
+        if let number = value as? NSNumber {
+            if String(cString: number.objCType) == "c" { return "boolean" }
+            return number.doubleValue.rounded() == number.doubleValue ? "integer" : "number"
+        }
+        if value is Bool { return "boolean" }
+        return "unknown"
+    }
+
+    /// The schemas must declare every property the API's types encode, with their types.
     @Test func schemasDeclareWhatTheTypesEncode() async throws {
         let app = try await TestApp(installShippedPacks: true)
         try await app.test { client in
@@ -145,6 +158,24 @@ struct SystemTests {
                 if let ref = schema["$ref"] as? String {
                     check(value, against: String(ref.dropFirst("#/components/schemas/".count)))
                     return
+                }
+                // The value's JSON type is the one declared (not only its property names).
+                if value is NSNull {
+                    if schema["nullable"] as? Bool != true, schema["type"] != nil { Issue.record("\(path) is null but not nullable") }
+                    return
+                }
+                if let type = schema["type"] as? String {
+                    let kind = Self.jsonKind(value)
+                    let matches = kind == type || (type == "number" && kind == "integer") || !["string", "integer", "number", "boolean", "object", "array"].contains(type)
+                    if !matches { Issue.record("\(path) is a JSON \(kind) but the schema says \(type)") }
+                }
+                if let values = schema["enum"] as? [String], let text = value as? String, !values.contains(text) {
+                    Issue.record("\(path) is '\(text)', not one of \(values)")
+                }
+                if schema["format"] as? String == "date-time", let text = value as? String,
+                    (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)) == nil
+                {
+                    Issue.record("\(path) '\(text)' is not a date-time")
                 }
                 if let object = value as? [String: Any] {
                     if let properties = schema["properties"] as? [String: [String: Any]] {
