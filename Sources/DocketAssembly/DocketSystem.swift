@@ -235,7 +235,7 @@ public final class DocketSystem: Sendable {
         var parts: [any Service] = [closing, SLAScheduler(tickets: services.tickets, logger: logger)]
         if storeKind == "mongodb" {
             let hub = hub
-            parts.append(LiveRelay(events, store: store, tenants: { hub.activeTenants }, logger: logger))
+            parts.append(LiveRelay(events, store: store, tenants: { hub.watchedTenants }, logger: logger))
         }
         parts.append(hub.sweeper)
         return parts

@@ -11,13 +11,15 @@ import ServiceLifecycle
 public struct LiveRelay: Service {
     let log: LiveEventLog
     let store: any TicketStore
-    let tenants: @Sendable () -> [String]
+    /// The tenants to watch, each with the id its clients were told is the latest (the relay
+    /// delivers what comes after it; nil: from the latest stored when first seen).
+    let tenants: @Sendable () -> [(tenant: String, after: Int?)]
     let logger: Logger
     var minDelay: Duration = .milliseconds(25)
     var maxDelay: Duration = .milliseconds(250)
     var gapWait: Duration = .seconds(2)
 
-    public init(_ log: LiveEventLog, store: any TicketStore, tenants: @escaping @Sendable () -> [String], logger: Logger) {
+    public init(_ log: LiveEventLog, store: any TicketStore, tenants: @escaping @Sendable () -> [(tenant: String, after: Int?)], logger: Logger) {
         self.log = log
         self.store = store
         self.tenants = tenants
@@ -30,9 +32,9 @@ public struct LiveRelay: Service {
         var delay = minDelay
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             var moved = false
-            for tenant in tenants() {
+            for (tenant, after) in tenants() {
                 do {
-                    guard let cursor = try await Self.start(cursors[tenant], tenant, store) else { continue }
+                    guard let cursor = try await Self.start(cursors[tenant] ?? after, tenant, store) else { continue }
                     let events = try await store.liveEvents(tenantId: tenant, after: cursor, limit: 500)
                     var next = cursor
                     var accepted: [LiveEvent] = []
@@ -62,8 +64,8 @@ public struct LiveRelay: Service {
         }
     }
 
-    /// Where a newly watched tenant starts: at its latest stored event (its clients replay
-    /// older ones themselves with since=).
+    /// Where a newly watched tenant starts: where its clients were told the log stood, else at
+    /// its latest stored event (clients replay older ones themselves with since=).
     private static func start(_ cursor: Int?, _ tenant: String, _ store: any TicketStore) async throws -> Int? {
         if let cursor { return cursor }
         return try await store.liveEventBounds(tenantId: tenant)?.latest ?? 0

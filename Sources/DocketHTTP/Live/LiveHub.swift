@@ -221,9 +221,12 @@ final class LiveConnection: @unchecked Sendable {
 /// Fans live events out to this instance's WebSocket clients, per tenant. Frames are built once
 /// per event and room, whatever the number of clients.
 public final class LiveHub: LiveEventSink, @unchecked Sendable {
-    // `tenants` and `pending` are guarded by `lock`.
+    // `tenants`, `pending` and `toldLatest` are guarded by `lock`.
     private let lock = NSLock()
     private var tenants: [String: [String: LiveConnection]] = [:]
+    /// Per active tenant, the lowest "latest id" its clients here were told at welcome: the
+    /// relay delivers from there, so nothing another instance stored after it is missed.
+    private var toldLatest: [String: Int] = [:]
     /// Connections that have not authenticated yet.
     private var pending: [String: LiveConnection] = [:]
     let settings: LiveSettings
@@ -240,6 +243,19 @@ public final class LiveHub: LiveEventSink, @unchecked Sendable {
 
     /// Tenants with at least one connection here (the multi-instance relay watches these).
     public var activeTenants: [String] { lock.withLock { Array(tenants.keys) } }
+
+    /// The active tenants and the event id the relay must deliver after (nil: not told yet).
+    public var watchedTenants: [(tenant: String, after: Int?)] {
+        lock.withLock { tenants.keys.map { ($0, toldLatest[$0]) } }
+    }
+
+    /// A client of `tenant` was told `latest` is the newest stored event.
+    func told(_ tenant: String, latest: Int) {
+        lock.withLock {
+            guard tenants[tenant] != nil else { return }
+            toldLatest[tenant] = min(toldLatest[tenant] ?? latest, latest)
+        }
+    }
 
     /// A new connection, waiting for its credential.
     func accept(_ connection: LiveConnection) {
@@ -266,7 +282,10 @@ public final class LiveHub: LiveEventSink, @unchecked Sendable {
             pending[connection.key] = nil
             if let tenant = connection.principal?.tenantId {
                 tenants[tenant]?[connection.key] = nil
-                if tenants[tenant]?.isEmpty == true { tenants[tenant] = nil }
+                if tenants[tenant]?.isEmpty == true {
+                    tenants[tenant] = nil
+                    toldLatest[tenant] = nil
+                }
             }
             return tenants.values.reduce(0) { $0 + $1.count }
         }

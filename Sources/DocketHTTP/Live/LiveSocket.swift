@@ -135,6 +135,7 @@ struct LiveSocket: Sendable {
             return
         }
         let latest = try await services.core.live.latestId(tenantId: principal.tenantId)
+        hub.told(principal.tenantId, latest: latest)
         connection.enqueue(APICoding.text(ServerFrame(
             type: "welcome", room: nil, id: nil,
             data: Welcome(connection: connection.key, tenantId: principal.tenantId, role: principal.role.rawValue, subject: principal.subject, latestId: latest))))
