@@ -107,7 +107,7 @@ public final class DocketSystem: Sendable {
         services = DocketServices(
             store: store, clock: options.clock, tenantCacheSeconds: options.tenantCacheSeconds, rules: engine,
             ruleObserver: RulesSetup.observer(logger: logger), packInspector: inspector, slaObserver: RulesSetup.slaObserver(logger: logger),
-            live: events)
+            live: events, createdObserver: RulesSetup.createdObserver())
         hub = LiveHub(settings: configuration.http.live)
         events.addSink(hub)
         closing.core = services.core

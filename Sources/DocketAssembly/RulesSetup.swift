@@ -77,6 +77,12 @@ public enum RulesSetup {
         }
     }
 
+    /// Counts tickets created by every path (form, chat message, WebSocket, assistant) in
+    /// /metrics, by source.
+    public static func createdObserver() -> @Sendable (Ticket) -> Void {
+        { ticket in Counter(label: "docket_tickets_created_total", dimensions: [("source", ticket.source.rawValue)]).increment() }
+    }
+
     /// Counts every rule outcome in /metrics and logs failures.
     public static func observer(logger: Logger) -> @Sendable (RuleOutcome) -> Void {
         let evaluated = Counter(label: "docket_rule_evaluations_total")

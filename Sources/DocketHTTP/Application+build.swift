@@ -65,8 +65,9 @@ public func httpRouter(_ dependencies: HTTPDependencies, settings: HTTPSettings)
 /// The HTTP routes, and the router that decides WebSocket upgrades.
 func makeRoutes(_ dependencies: HTTPDependencies, settings: HTTPSettings) throws -> (routes: RouteRegistry, upgrades: Router<DocketRequestContext>) {
     let router = Router(context: DocketRequestContext.self)
-    router.add(middleware: ErrorMiddleware())
+    // Metrics outermost: they record the status the client got, after errors became responses.
     router.add(middleware: MetricsMiddleware())
+    router.add(middleware: ErrorMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
     let routes = RouteRegistry(router: router, auth: AuthMiddleware(tokens: dependencies.tokens, services: dependencies.services))
     let system = SystemController(

@@ -18,6 +18,8 @@ public final class ServiceCore: Sendable {
     let slaObserver: (@Sendable (RuleEventType, Ticket) -> Void)?
     /// Stores and delivers live events (WebSocket notifications).
     public let live: LiveEventLog
+    /// Told about every ticket created, whatever the path (the composition root counts them).
+    let createdObserver: (@Sendable (Ticket) -> Void)?
     /// Writers of one ticket take turns (see `TicketTurns`).
     let turns = TicketTurns()
     /// How often a conditional update is retried when another writer got there first.
@@ -27,8 +29,9 @@ public final class ServiceCore: Sendable {
         store: any TicketStore, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
         rules: (any RuleEngine)? = nil, ruleObserver: (@Sendable (RuleOutcome) -> Void)? = nil,
         packInspector: (any PackInspector)? = nil, slaObserver: (@Sendable (RuleEventType, Ticket) -> Void)? = nil,
-        live: LiveEventLog? = nil
+        live: LiveEventLog? = nil, createdObserver: (@Sendable (Ticket) -> Void)? = nil
     ) {
+        self.createdObserver = createdObserver
         self.slaObserver = slaObserver
         self.packInspector = packInspector
         self.recorder = EventRecorder(store: store, clock: clock)

@@ -104,10 +104,10 @@ public struct DocketServices: Sendable {
         store: any TicketStore, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
         rules: (any RuleEngine)? = nil, ruleObserver: (@Sendable (RuleOutcome) -> Void)? = nil,
         packInspector: (any PackInspector)? = nil, slaObserver: (@Sendable (RuleEventType, Ticket) -> Void)? = nil,
-        live: LiveEventLog? = nil
+        live: LiveEventLog? = nil, createdObserver: (@Sendable (Ticket) -> Void)? = nil
     ) {
         self.init(core: ServiceCore(
             store: store, clock: clock, tenantCacheSeconds: tenantCacheSeconds, rules: rules, ruleObserver: ruleObserver,
-            packInspector: packInspector, slaObserver: slaObserver, live: live))
+            packInspector: packInspector, slaObserver: slaObserver, live: live, createdObserver: createdObserver))
     }
 }

@@ -22,8 +22,14 @@ extension TicketService {
     }
 
     public func listTickets(_ principal: Principal, _ query: TicketQuery) async throws -> Page<Ticket> {
-        _ = try await tenant(for: principal)
+        let tenant = try await tenant(for: principal)
         var query = query
+        let known = tenant.workflow.statuses.map(\.id)
+        if let unknown = query.statuses.first(where: { !known.contains($0) }) {
+            // As an unknown priority is: a filter that can never match is a mistake to report.
+            throw DocketError(
+                .badRequest, "status '\(unknown)' is not a status of this tenant's workflow", field: "status", details: ["allowed": known])
+        }
         guard (1...TicketQuery.maxLimit).contains(query.limit) else {
             throw DocketError(.badRequest, "limit must be between 1 and \(TicketQuery.maxLimit)", field: "limit")
         }

@@ -211,6 +211,7 @@ extension UseCase {
             return (ticket, messages)
         }
         let (ticket, messages) = routed ? try await core.turns.withTurn(Self.routingTurn(tenant.id), insert) : try await insert()
+        core.createdObserver?(ticket)
         for index in records.indices {
             // The snapshot stays as the rules saw it (no number yet); the record names the ticket.
             records[index].ticketId = ticket.ticketId

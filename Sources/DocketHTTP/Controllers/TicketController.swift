@@ -1,14 +1,12 @@
 import DocketCore
 import Foundation
 import Hummingbird
-import Metrics
 
 /// `/api/v2/tickets`, plus the customer and conversation views of tickets.
 struct TicketController: Sendable {
     let services: DocketServices
     let limits: HTTPLimits
     let lists: TicketListJSON
-    let created = Counter(label: "docket_tickets_created_total")
 
     static let listQuery: [Endpoint.QueryParameter] = [
         .init(name: "status", type: "string", description: "One or more statuses, comma-separated"),
@@ -56,7 +54,6 @@ struct TicketController: Sendable {
     func register(_ routes: RouteRegistry) {
         let services = services
         let limits = limits
-        let created = created
         let base = "/api/v2/tickets"
 
         routes.add(Endpoint(
@@ -75,7 +72,6 @@ struct TicketController: Sendable {
         ) { request, context in
             let input = try await APICoding.decode(NewTicket.self, from: request, limit: limits.maxBodyBytes)
             let ticket = try await services.tickets.createTicket(try context.requirePrincipal(), input)
-            created.increment()
             return try APICoding.response(TicketEnvelope(ticket: ticket), status: .created)
         }
 

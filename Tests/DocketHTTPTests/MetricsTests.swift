@@ -1,0 +1,62 @@
+import DocketTestSupport
+import Foundation
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// `/metrics` of the real binary after a scripted mix: refused requests under their real
+/// status, tickets counted from every path that creates them.
+@Suite("Metrics", .serialized)
+struct MetricsTests {
+    typealias Server = DurabilityTests
+
+    @Test func metricsCountRefusalsUnderTheirStatusAndTicketsFromEveryPath() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Server.binary.path), "build the docket product first")
+        let dataDir = try Scratch.directory("metrics")
+        let port = Int.random(in: 20_000..<40_000)
+        let customer = try Server.token(dataDir: dataDir)
+        let server = try Server.start(dataDir: dataDir, port: port)
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        try await Server.waitForHealth(port: port)
+        let base = "http://127.0.0.1:\(port)/api/v2"
+        // Three refusals (400 malformed, 422 unknown category, 403 staff route), two tickets by a form, one by a chat message.
+        var (status, _) = try await Server.request("POST", "\(base)/tickets", token: customer, body: #"{"subject": 5}"#)
+        #expect(status == 400)
+        (status, _) = try await Server.request("POST", "\(base)/tickets", token: customer, body: #"{"subject":"s","description":"d","category":"nope"}"#)
+        #expect(status == 422)
+        (status, _) = try await Server.request("GET", "\(base)/agents", token: customer)
+        #expect(status == 403)
+        // The chat message first: with no open ticket it opens one (201), where it would join one.
+        (status, _) = try await Server.request("POST", "\(base)/messages", token: customer, body: #"{"content":"Hola, sigo sin luz"}"#)
+        #expect(status == 201)
+        for index in 0..<2 {
+            (status, _) = try await Server.request("POST", "\(base)/tickets", token: customer, body: #"{"subject":"Corte \#(index)","description":"Sin luz"}"#)
+            #expect(status == 201)
+        }
+        (status, _) = try await Server.request("GET", "\(base)/tickets?status=bogus", token: customer)
+        #expect(status == 400, "an unknown status is refused like an unknown priority")
+
+        let (_, data) = try await Server.request("GET", "http://127.0.0.1:\(port)/metrics")
+        let text = String(decoding: data, as: UTF8.self)
+        let requests = text.split(separator: "\n").filter { $0.hasPrefix("hb_requests{") || $0.hasPrefix("hb_requests_total{") }
+        func count(route: String, method: String, status: Int) -> Int {
+            requests.filter {
+                $0.contains("http_route=\"\(route)\"") && $0.contains("http_request_method=\"\(method)\"")
+                    && $0.contains("http_response_status_code=\"\(status)\"")
+            }.compactMap { Int($0.split(separator: " ").last ?? "") }.reduce(0, +)
+        }
+        #expect(count(route: "/api/v2/tickets", method: "POST", status: 400) == 1, "\(requests)")
+        #expect(count(route: "/api/v2/tickets", method: "POST", status: 422) == 1, "\(requests)")
+        #expect(count(route: "/api/v2/tickets", method: "POST", status: 201) == 2, "\(requests)")
+        #expect(count(route: "/api/v2/agents", method: "GET", status: 403) == 1, "\(requests)")
+        #expect(!requests.contains { $0.contains("http_response_status_code=\"500\"") }, "\(requests)")
+        let created = text.split(separator: "\n").filter { $0.hasPrefix("docket_tickets_created_total") }
+            .compactMap { Int($0.split(separator: " ").last ?? "") }.reduce(0, +)
+        #expect(created == 3, "\(text.split(separator: "\n").filter { $0.contains("docket_tickets_created_total") })")
+    }
+}
