@@ -81,7 +81,16 @@ struct LiveAccessTests {
             var reply = try await client.call(.get, "/api/v2/ws", token: "not-a-token")
             #expect(reply.status == .unauthorized)
             reply = try await client.call(.get, "/api/v2/ws", token: customer)
-            #expect(reply.status == .badRequest)
+            #expect(reply.status == .upgradeRequired)
+            #expect(reply.errorCode == "upgrade_required")
+            // An upgrade request with a bad credential is refused before the upgrade: the WebSocket
+            // library answers a refused upgrade with an empty 400 (the README says so).
+            let raw = try RawConnection(port: port)
+            defer { raw.close() }
+            raw.send("GET /api/v2/ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nAuthorization: Bearer not-a-token\r\n\r\n")
+            let answer = raw.receive(timeout: 10)
+            #expect(answer.hasPrefix("HTTP/1.1 400"), "\(answer)")
+            #expect(!answer.contains("101 Switching Protocols"), "\(answer)")
             // A frame before authenticating is refused and the connection closed with 4401.
             let early = try await LiveClient.connect(port: port, token: nil)
             try await early.send(["type": "subscribe", "room": "staff"])

@@ -50,6 +50,8 @@ struct LiveSocket: Sendable {
     func register(upgrades: Router<DocketRequestContext>, routes: RouteRegistry) {
         let auth = auth
         upgrades.ws(RouterPath(Self.path)) { request, _ in
+            // A bad credential is not upgraded. hummingbird-websocket answers a refused upgrade
+            // with an empty 400 (it cannot carry our error body); the plain GET below explains.
             if let credential = try AuthMiddleware.credential(request.headers) { _ = try await auth.authenticate(credential) }
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
@@ -64,7 +66,7 @@ struct LiveSocket: Sendable {
             success: (101, nil), errors: [401, 426], secured: false)
         ) { request, _ in
             if let credential = try AuthMiddleware.credential(request.headers) { _ = try await auth.authenticate(credential) }
-            throw DocketError(.badRequest, "this endpoint speaks WebSocket: send an Upgrade: websocket request")
+            throw APIError(status: .upgradeRequired, code: "upgrade_required", message: "this endpoint speaks WebSocket: send an Upgrade: websocket request")
         }
     }
 
