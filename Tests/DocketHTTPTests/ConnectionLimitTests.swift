@@ -6,7 +6,8 @@ import Glibc
 #endif
 
 /// A blocking loopback socket, just enough to hold connections open.
-final class RawConnection {
+// Test-only: one task uses a connection at a time (its fd is only read and written by that caller).
+final class RawConnection: @unchecked Sendable {
     let fd: Int32
 
     init(port: Int) throws {
