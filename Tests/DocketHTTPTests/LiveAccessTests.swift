@@ -88,11 +88,7 @@ struct LiveAccessTests {
             let raw = try RawConnection(port: port)
             defer { raw.close() }
             raw.send("GET /api/v2/ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nAuthorization: Bearer not-a-token\r\n\r\n")
-            // The socket is read on a thread of its own: a blocking poll on the cooperative pool
-            // would hold up the in-process server that has to answer it.
-            let answer = await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
-                Thread.detachNewThread { continuation.resume(returning: raw.receive(timeout: 10)) }
-            }
+            let answer = await raw.answer(timeout: 10)
             #expect(answer.hasPrefix("HTTP/1.1 400"), "\(answer)")
             #expect(!answer.contains("101 Switching Protocols"), "\(answer)")
             // A frame before authenticating is refused and the connection closed with 4401.
