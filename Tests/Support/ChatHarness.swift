@@ -111,7 +111,7 @@ public struct ChatHarness: Sendable {
         let outcomes = try await withThrowingTaskGroup(of: [String].self) { group in
             for client in 0..<clients {
                 group.addTask {
-                    var random = SeededRandom(seed: seed &+ UInt64(client) &* 0x9E37_79B9)
+                    var random = SplitMix(seed: seed &+ UInt64(client) &* 0x9E37_79B9)
                     var outcomes: [String] = []
                     for _ in 0..<operations { outcomes.append(try await step(&random, driver)) }
                     return outcomes
@@ -132,7 +132,7 @@ public struct ChatHarness: Sendable {
 
     func principal(_ role: Role, _ subject: String) -> Principal { Principal(tenantId: tenantId, role: role, subject: subject) }
 
-    func someTicket(_ random: inout SeededRandom) async throws -> Ticket? {
+    func someTicket(_ random: inout SplitMix) async throws -> Ticket? {
         var query = TicketQuery()
         query.limit = 100
         query.sortBy = .updatedAt
@@ -141,7 +141,7 @@ public struct ChatHarness: Sendable {
     }
 
     /// One random operation; "ok", the refusal's code, or "starved" (lost races until it gave up).
-    func step(_ random: inout SeededRandom, _ driver: any ChatDriver) async throws -> String {
+    func step(_ random: inout SplitMix, _ driver: any ChatDriver) async throws -> String {
         let customer = customers[random.below(customers.count)]
         let agent = agents[random.below(agents.count)]
         let other = agents[random.below(agents.count)]
@@ -241,21 +241,4 @@ public struct ChatHarness: Sendable {
             }
         }
     }
-}
-
-/// A small deterministic generator (SplitMix64), so a seed replays a run's choices.
-public struct SeededRandom: Sendable {
-    var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    public mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }
