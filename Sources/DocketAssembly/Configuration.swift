@@ -48,6 +48,8 @@ public struct Configuration: Sendable {
     public var shutdownGrace: Duration
     /// `DOCKET_JWT_SECRET`: when set, tokens are signed with it instead of the data directory's key.
     public var jwtSecret: String?
+    /// bcrypt's cost (log2 rounds) for console passwords.
+    public var bcryptCost: Int
 
     public static let keys: [ConfigurationKey] = [
         .init("http.host", flag: "host", env: "DOCKET_HOST", "127.0.0.1"),
@@ -74,6 +76,9 @@ public struct Configuration: Sendable {
         .init("ws.pingIntervalSeconds", flag: "ws-ping-interval", env: "DOCKET_WS_PING_INTERVAL", "30"),
         .init("ws.idleTimeoutSeconds", flag: "ws-idle-timeout", env: "DOCKET_WS_IDLE_TIMEOUT", "300"),
         .init("log.level", flag: "log-level", env: "DOCKET_LOG_LEVEL", "info"),
+        .init("console.dir", flag: "console-dir", env: "DOCKET_CONSOLE_DIR", nil),
+        .init("auth.bcryptCost", flag: "bcrypt-cost", env: "DOCKET_BCRYPT_COST", "12"),
+        .init("auth.sessionIdleMinutes", flag: "session-idle-minutes", env: "DOCKET_SESSION_IDLE_MINUTES", "30"),
     ]
 
     /// Reads every key: `flags` (by key name, as given on the command line) first, then
@@ -120,6 +125,11 @@ public struct Configuration: Sendable {
             store = .sqlite(durability: durability)
         }
         jwtSecret = source.optional("auth.jwtSecret")
+        bcryptCost = try source.integer("auth.bcryptCost", in: 4...16)
+        http.console = ConsoleSettings(
+            directory: URL(fileURLWithPath: source.optional("console.dir")
+                ?? packsDirectory.deletingLastPathComponent().appendingPathComponent("Console").path).standardizedFileURL,
+            sessionIdle: TimeInterval(60 * (try source.integer("auth.sessionIdleMinutes", in: 2...1440))))
         if let jwtSecret, jwtSecret.utf8.count < 32 {
             throw SetupError("DOCKET_JWT_SECRET (auth.jwtSecret) must be at least 32 bytes")
         }

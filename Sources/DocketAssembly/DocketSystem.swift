@@ -60,6 +60,8 @@ public final class DocketSystem: Sendable {
     public let tokens: TokenAuthority
     public let hub: LiveHub
     public let events: LiveEventLog
+    /// Console sign-in (bcrypt passwords, sessions, one-time links, widget customers).
+    public let accounts: AccountService
     public let logger: Logger
     let options: AssemblyOptions
     let closing: StoreClosing
@@ -108,6 +110,9 @@ public final class DocketSystem: Sendable {
             store: store, clock: options.clock, tenantCacheSeconds: options.tenantCacheSeconds, rules: engine,
             ruleObserver: RulesSetup.observer(logger: logger), packInspector: inspector, slaObserver: RulesSetup.slaObserver(logger: logger),
             live: events, createdObserver: RulesSetup.createdObserver())
+        accounts = AccountService(
+            core: services.core, hasher: BcryptHasher(cost: configuration.bcryptCost),
+            policy: SessionPolicy(idle: configuration.http.console.sessionIdle))
         hub = LiveHub(settings: configuration.http.live)
         events.addSink(hub)
         closing.core = services.core
@@ -214,7 +219,7 @@ public final class DocketSystem: Sendable {
     }
 
     var httpDependencies: HTTPDependencies {
-        HTTPDependencies(services: services, tokens: tokens, metrics: options.metrics, storeKind: storeKind, hub: hub)
+        HTTPDependencies(services: services, accounts: accounts, tokens: tokens, metrics: options.metrics, storeKind: storeKind, hub: hub)
     }
 
     /// Every route, for tests that inspect them.

@@ -24,6 +24,8 @@ public struct HTTPSettings: Sendable {
     public var version: String
     /// The WebSocket endpoint's limits and timers.
     public var live: LiveSettings
+    /// The web console's files and its sessions.
+    public var console: ConsoleSettings = .init()
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, limits: HTTPLimits = .init(), maxConnections: Int = 1024,
@@ -47,8 +49,14 @@ public struct HTTPDependencies: Sendable {
     public var storeKind: String
     /// Delivers live events to this instance's WebSocket clients (registered with `services.core.live`).
     public var hub: LiveHub
+    /// Console sign-in: passwords, sessions, one-time links, the widget's customers.
+    public var accounts: AccountService
 
-    public init(services: DocketServices, tokens: TokenAuthority, metrics: PrometheusCollectorRegistry, storeKind: String, hub: LiveHub) {
+    public init(
+        services: DocketServices, accounts: AccountService, tokens: TokenAuthority, metrics: PrometheusCollectorRegistry, storeKind: String,
+        hub: LiveHub
+    ) {
+        self.accounts = accounts
         self.hub = hub
         self.services = services
         self.tokens = tokens
@@ -69,7 +77,10 @@ func makeRoutes(_ dependencies: HTTPDependencies, settings: HTTPSettings) throws
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
-    let routes = RouteRegistry(router: router, auth: AuthMiddleware(tokens: dependencies.tokens, services: dependencies.services))
+    let console = try ConsoleFiles(directory: settings.console.directory)
+    if !console.isEmpty { router.add(middleware: ConsoleMiddleware(files: console)) }
+    let auth = AuthMiddleware(tokens: dependencies.tokens, services: dependencies.services, accounts: dependencies.accounts, console: settings.console)
+    let routes = RouteRegistry(router: router, auth: auth)
     let system = SystemController(
         services: dependencies.services, metrics: dependencies.metrics, version: settings.version, storeKind: dependencies.storeKind)
     system.register(routes)
@@ -81,6 +92,9 @@ func makeRoutes(_ dependencies: HTTPDependencies, settings: HTTPSettings) throws
     PackController(services: dependencies.services, limits: settings.limits).register(routes)
     AssistantController(services: dependencies.services, limits: settings.limits).register(routes)
     ChatController(services: dependencies.services, limits: settings.limits, lists: lists).register(routes)
+    AuthController(
+        accounts: dependencies.accounts, tokens: dependencies.tokens, auth: auth, console: settings.console, limits: settings.limits
+    ).register(routes)
     let upgrades = Router(context: DocketRequestContext.self)
     LiveSocket(services: dependencies.services, auth: routes.auth, hub: dependencies.hub).register(upgrades: upgrades, routes: routes)
     try system.registerDocument(routes)

@@ -429,6 +429,11 @@ struct State: Sendable {
     var ruleEvents: [String: [RecordedRuleEvent]] = [:]
     var liveCounters: [String: Int] = [:]
     var liveEvents: [String: [LiveEvent]] = [:]
+    /// Tenant → lower-cased e-mail → account.
+    var accounts: [String: [String: Account]] = [:]
+    var sessions: [String: Session] = [:]
+    var passwordLinks: [String: PasswordLink] = [:]
+    var widgetSecrets: [String: String] = [:]
 
     /// Refuses messages whose `seq` the conversation already has, before anything is written.
     func checkNew(_ new: [TicketMessage], tenantId: String, ticketId: String) throws {

@@ -19,6 +19,7 @@ public final class MongoTicketStore: TicketStore {
         static let agents = "agents", packVersions = "pack_versions", ruleEvents = "rule_events"
         static let apiKeys = "api_keys", toolCalls = "tool_calls"
         static let messages = "ticket_messages", liveEvents = "live_events"
+        static let accounts = "accounts", sessions = "sessions", passwordLinks = "password_links", widgetSecrets = "widget_secrets"
     }
 
     /// Connects (lazily: the first call selects a server), creates the indexes and detects
@@ -85,6 +86,12 @@ public final class MongoTicketStore: TicketStore {
             ])
             try job.collection(Collections.apiKeys).createIndexes(Collections.apiKeys, [
                 IndexSpec(name: "tenant_created", keys: [("tenantId", .ascending), ("createdAt", .ascending)])
+            ])
+            try job.collection(Collections.accounts).createIndexes(Collections.accounts, [
+                IndexSpec(name: "tenant_agent", keys: [("tenantId", .ascending), ("agentId", .ascending)])
+            ])
+            try job.collection(Collections.sessions).createIndexes(Collections.sessions, [
+                IndexSpec(name: "tenant_subject", keys: [("tenantId", .ascending), ("subject", .ascending)])
             ])
             try job.collection(Collections.messages).createIndexes(Collections.messages, [
                 IndexSpec(name: "tenant_ticket_seq", keys: [("tenantId", .ascending), ("ticketId", .ascending), ("seq", .ascending)], unique: true)

@@ -194,6 +194,24 @@ enum SQLiteSchema {
                 CREATE UNIQUE INDEX tickets_open_chat ON tickets(tenant_id, open_chat_of) WHERE open_chat_of IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("v10 console accounts, sessions, password links, widget secrets") { db in
+            try db.execute(sql: """
+                CREATE TABLE accounts (
+                    tenant_id TEXT NOT NULL, email TEXT NOT NULL, agent_id TEXT NOT NULL, doc TEXT NOT NULL,
+                    PRIMARY KEY (tenant_id, email)
+                );
+                CREATE INDEX accounts_by_agent ON accounts(tenant_id, agent_id);
+                CREATE TABLE sessions (
+                    id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, role TEXT NOT NULL, subject TEXT NOT NULL,
+                    created_at INTEGER NOT NULL, renewed_at INTEGER NOT NULL, ended_at INTEGER
+                );
+                CREATE INDEX sessions_by_subject ON sessions(tenant_id, subject) WHERE ended_at IS NULL;
+                CREATE TABLE password_links (
+                    id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL, used_at INTEGER, doc TEXT NOT NULL
+                );
+                CREATE TABLE widget_secrets (tenant_id TEXT PRIMARY KEY, secret TEXT NOT NULL);
+                """)
+        }
         return migrator
     }
 }

@@ -219,3 +219,7 @@ struct DocumentCodec: Sendable {
 extension Date {
     var millis: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
 }
+
+extension Date {
+    init(millis: Int64) { self.init(timeIntervalSince1970: Double(millis) / 1000) }
+}

@@ -89,6 +89,13 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Seconds without a frame from a WebSocket client before it is closed with 4410 (ws.idleTimeoutSeconds, DOCKET_WS_IDLE_TIMEOUT; default 300).")
     var wsIdleTimeout: Int?
 
+    @Option(help: "Folder of the web console served at / (console.dir, DOCKET_CONSOLE_DIR; default: Console next to the packs directory).")
+    var consoleDir: String?
+    @Option(help: "Minutes a console session lasts without use; it renews while used (auth.sessionIdleMinutes, DOCKET_SESSION_IDLE_MINUTES; default 30).")
+    var sessionIdleMinutes: Int?
+    @Option(help: "bcrypt cost for console passwords, 4-16 (auth.bcryptCost, DOCKET_BCRYPT_COST; default 12).")
+    var bcryptCost: Int?
+
     var flags: [String: String] {
         var flags: [String: String] = [:]
         flags["http.host"] = host
@@ -101,6 +108,9 @@ struct ServerOptions: ParsableArguments {
         flags["ws.maxFrameBytes"] = wsMaxFrameBytes.map(String.init)
         flags["ws.pingIntervalSeconds"] = wsPingInterval.map(String.init)
         flags["ws.idleTimeoutSeconds"] = wsIdleTimeout.map(String.init)
+        flags["console.dir"] = consoleDir
+        flags["auth.sessionIdleMinutes"] = sessionIdleMinutes.map(String.init)
+        flags["auth.bcryptCost"] = bcryptCost.map(String.init)
         return flags
     }
 }

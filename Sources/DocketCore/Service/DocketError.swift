@@ -14,6 +14,8 @@ public struct DocketError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidTransition = "invalid_transition"
         case alreadyClaimed = "already_claimed"
         case storeUnavailable = "store_unavailable"
+        /// Too many attempts (failed sign-ins); `details.retryAfter` holds the seconds to wait.
+        case tooManyRequests = "too_many_requests"
         case internalError = "internal_error"
     }
 

@@ -10,6 +10,9 @@ struct DocketClaims: JWTPayload {
     var role: String
     var iat: IssuedAtClaim
     var exp: ExpirationClaim
+    /// The console session the token belongs to (cookie and chat-page tokens); such a token is
+    /// worth nothing once its session ended.
+    var sid: String?
 
     func verify(using algorithm: some JWTAlgorithm) async throws {
         try exp.verifyNotExpired()
@@ -27,15 +30,29 @@ public struct TokenAuthority: Sendable {
         await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
     }
 
-    public func issue(_ principal: Principal, ttl: TimeInterval, now: Date = Date()) async throws -> String {
+    public func issue(_ principal: Principal, ttl: TimeInterval, now: Date = Date(), session: String? = nil) async throws -> String {
         let claims = DocketClaims(
             sub: .init(value: principal.subject), tid: principal.tenantId, role: principal.role.rawValue,
-            iat: .init(value: now), exp: .init(value: now.addingTimeInterval(ttl)))
+            iat: .init(value: now), exp: .init(value: now.addingTimeInterval(ttl)), sid: session)
         return try await keys.sign(claims)
+    }
+
+    /// What a verified token says.
+    public struct Verified: Sendable {
+        public var principal: Principal
+        /// The console session it belongs to, if any.
+        public var session: String?
+        public var issuedAt: Date
+        public var expiresAt: Date
     }
 
     /// The principal a token proves, or `.unauthorized` saying why not.
     public func verify(_ token: String) async throws -> Principal {
+        try await verified(token).principal
+    }
+
+    /// The token's principal, session and times, or `.unauthorized` saying why not.
+    public func verified(_ token: String) async throws -> Verified {
         let claims: DocketClaims
         do {
             claims = try await keys.verify(token, as: DocketClaims.self)
@@ -48,6 +65,8 @@ public struct TokenAuthority: Sendable {
             throw DocketError(.unauthorized, "the bearer token lacks tenant, role or subject")
         }
         guard role != .assistant else { throw DocketError(.unauthorized, "the assistant role signs in with an API key, not a token") }
-        return Principal(tenantId: claims.tid, role: role, subject: claims.sub.value)
+        return Verified(
+            principal: Principal(tenantId: claims.tid, role: role, subject: claims.sub.value), session: claims.sid,
+            issuedAt: claims.iat.value, expiresAt: claims.exp.value)
     }
 }

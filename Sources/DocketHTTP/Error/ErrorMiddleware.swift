@@ -35,6 +35,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case .notFound: .notFound
         case .conflict, .invalidTransition, .alreadyClaimed: .conflict
         case .storeUnavailable: .serviceUnavailable
+        case .tooManyRequests: .tooManyRequests
         case .internalError: .internalServerError
         }
     }
@@ -50,9 +51,11 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     static func response(_ error: DocketError) -> Response {
-        response(
+        var response = response(
             Body(error: .init(code: error.code.rawValue, message: error.message, field: error.field, details: error.details.isEmpty ? nil : error.details)),
             status: status(for: error.code))
+        if let wait = error.details["retryAfter"]?.first { response.headers[.retryAfter] = wait }
+        return response
     }
 
     static func response(_ error: APIError) -> Response {

@@ -52,7 +52,7 @@ struct LiveSocket: Sendable {
         upgrades.ws(RouterPath(Self.path)) { request, _ in
             // A bad credential is not upgraded. hummingbird-websocket answers a refused upgrade
             // with an empty 400 (it cannot carry our error body); the plain GET below explains.
-            if let credential = try AuthMiddleware.credential(request.headers) { _ = try await auth.authenticate(credential) }
+            _ = try await auth.authenticate(request)
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
             let channel = context.requestContext.channel
@@ -65,7 +65,7 @@ struct LiveSocket: Sendable {
             tag: "Live", access: "staff and customers, with the same token as REST (header or a first auth frame)",
             success: (101, nil), errors: [401, 426], secured: false)
         ) { request, _ in
-            if let credential = try AuthMiddleware.credential(request.headers) { _ = try await auth.authenticate(credential) }
+            _ = try await auth.authenticate(request)
             throw APIError(status: .upgradeRequired, code: "upgrade_required", message: "this endpoint speaks WebSocket: send an Upgrade: websocket request")
         }
     }
@@ -82,8 +82,8 @@ struct LiveSocket: Sendable {
             group.addTask { await write(connection, outbound) }
             group.addTask {
                 do {
-                    if let credential = try AuthMiddleware.credential(request.headers) {
-                        try await start(connection, principal: try await auth.authenticate(credential), query: query)
+                    if let principal = try await auth.authenticate(request) {
+                        try await start(connection, principal: principal, query: query)
                     }
                     for try await message in inbound.messages(maxSize: settings.maxFrameBytes) {
                         connection.touch()

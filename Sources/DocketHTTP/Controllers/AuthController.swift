@@ -1,0 +1,241 @@
+import Crypto
+import DocketCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import JWTKit
+
+struct LoginRequest: Codable, Sendable {
+    var tenant: String
+    var email: String
+    var password: String
+}
+
+struct PasswordRequest: Codable, Sendable {
+    var token: String
+    var password: String
+}
+
+struct CustomerSessionRequest: Codable, Sendable {
+    var tenant: String
+    var token: String
+}
+
+struct SessionUser: Codable, Sendable {
+    var tenantId: String
+    var role: Role
+    var subject: String
+    var name: String
+    var email: String?
+}
+
+struct SessionEnvelope: Codable, Sendable {
+    var user: SessionUser
+    var expiresAt: Date
+    /// The session's bearer token: only for the customer chat page and `refresh` (cookie
+    /// sessions never see their token).
+    var token: String?
+}
+
+struct PasswordLinkEnvelope: Codable, Sendable {
+    struct Link: Codable, Sendable {
+        var url: String
+        var purpose: PasswordLink.Purpose
+        var agentId: String
+        var email: String
+        var expiresAt: Date
+    }
+    var link: Link
+}
+
+struct WidgetSecretEnvelope: Codable, Sendable {
+    var secret: String
+}
+
+struct WidgetStatusEnvelope: Codable, Sendable {
+    var configured: Bool
+}
+
+/// What a tenant's site signs (HS256 with its widget secret) to vouch for a customer.
+struct WidgetClaims: JWTPayload {
+    var sub: SubjectClaim
+    var exp: ExpirationClaim
+    var name: String?
+    var email: String?
+
+    func verify(using algorithm: some JWTAlgorithm) async throws {
+        try exp.verifyNotExpired()
+    }
+}
+
+/// `/api/v2/auth/*`: console sign-in and out, one-time password links, the widget's customer
+/// sessions; and the admin's routes that make links and widget secrets.
+struct AuthController: Sendable {
+    let accounts: AccountService
+    let tokens: TokenAuthority
+    let auth: AuthMiddleware
+    let console: ConsoleSettings
+    let limits: HTTPLimits
+
+    /// A widget token may live at most this long (it is exchanged at once).
+    static let widgetTokenLifetime: TimeInterval = 15 * 60
+
+    func register(_ routes: RouteRegistry) {
+        let controller = self
+        let limits = limits
+
+        routes.add(Endpoint(
+            method: .post, path: "/api/v2/auth/login",
+            summary: "Sign in to the console: sets the HttpOnly session cookie (send X-Docket-CSRF: 1)", tag: "Auth",
+            access: "anyone", body: "LoginRequest", success: (200, "SessionEnvelope"), errors: [400, 403, 413, 415, 422, 429],
+            secured: false)
+        ) { request, context in
+            try SessionCookie.checkSameOrigin(request)
+            let input = try await APICoding.decode(LoginRequest.self, from: request, limit: limits.maxBodyBytes)
+            let address = context.channel.remoteAddress?.ipAddress ?? "unknown"
+            let signedIn = try await controller.accounts.login(
+                tenantId: input.tenant, email: input.email, password: input.password, address: address)
+            return try await controller.startCookieSession(signedIn, request: request)
+        }
+
+        routes.add(Endpoint(
+            method: .post, path: "/api/v2/auth/logout", summary: "End the console session (cookie or session token) and clear the cookie",
+            tag: "Auth", access: "anyone", success: (204, nil), errors: [403], secured: false)
+        ) { request, _ in
+            var token = try AuthMiddleware.credential(request.headers)
+            if token == nil, let cookie = SessionCookie.token(request.headers) {
+                try SessionCookie.checkSameOrigin(request)
+                token = cookie
+            }
+            if let token, let verified = try? await controller.tokens.verified(token), let id = verified.session {
+                try await controller.accounts.logout(sessionId: id)
+            }
+            return Response(
+                status: .noContent,
+                headers: [.setCookie: SessionCookie.header(nil, maxAge: 0, secure: SessionCookie.secure(request))])
+        }
+
+        routes.add(Endpoint(
+            method: .get, path: "/api/v2/auth/session", summary: "Who the caller is (the console asks on load; renews a cookie session)",
+            tag: "Auth", access: "any role", success: (200, "SessionEnvelope"))
+        ) { _, context in
+            let principal = try context.requirePrincipal()
+            let described = try await controller.accounts.describe(principal)
+            return try APICoding.response(SessionEnvelope(
+                user: .init(tenantId: principal.tenantId, role: principal.role, subject: principal.subject, name: described.name, email: described.email),
+                expiresAt: Date().addingTimeInterval(controller.console.sessionIdle)))
+        }
+
+        routes.add(Endpoint(
+            method: .post, path: "/api/v2/auth/refresh", summary: "A fresh session token for a bearer session (the customer chat page)",
+            tag: "Auth", access: "a session token", success: (200, "SessionEnvelope"), errors: [400])
+        ) { request, context in
+            let principal = try context.requirePrincipal()
+            guard let credential = try AuthMiddleware.credential(request.headers), let verified = try? await controller.tokens.verified(credential),
+                let id = verified.session, let session = try await controller.accounts.liveSession(id: id)
+            else { throw DocketError(.badRequest, "only a session token (from /api/v2/auth/customer) is refreshed; cookies renew themselves") }
+            _ = try await controller.accounts.renew(session)
+            let described = try await controller.accounts.describe(principal)
+            let now = Date()
+            let token = try await controller.tokens.issue(principal, ttl: controller.console.sessionIdle, now: now, session: id)
+            return try APICoding.response(SessionEnvelope(
+                user: .init(tenantId: principal.tenantId, role: principal.role, subject: principal.subject, name: described.name, email: described.email),
+                expiresAt: now.addingTimeInterval(controller.console.sessionIdle), token: token))
+        }
+
+        routes.add(Endpoint(
+            method: .post, path: "/api/v2/auth/password",
+            summary: "Choose a password with a one-time link (invitation or reset); signs in with the cookie", tag: "Auth", access: "anyone",
+            body: "PasswordRequest", success: (200, "SessionEnvelope"), errors: [400, 403, 404, 413, 415, 422], secured: false)
+        ) { request, _ in
+            try SessionCookie.checkSameOrigin(request)
+            let input = try await APICoding.decode(PasswordRequest.self, from: request, limit: limits.maxBodyBytes)
+            let signedIn = try await controller.accounts.usePasswordLink(id: ApiKeyFormat.hash(input.token), password: input.password)
+            return try await controller.startCookieSession(signedIn, request: request)
+        }
+
+        routes.add(Endpoint(
+            method: .post, path: "/api/v2/agents/:id/password-link",
+            summary: "A one-time link for the agent to choose a password (invitation, or reset): shown only here", tag: "Agents",
+            access: "admin", success: (201, "PasswordLinkEnvelope"), errors: [403, 404, 409, 422])
+        ) { request, context in
+            let secret = Self.randomSecret()
+            let link = try await controller.accounts.createPasswordLink(
+                try context.requirePrincipal(), agentId: try context.parameters.require("id"), id: ApiKeyFormat.hash(secret))
+            let scheme = SessionCookie.secure(request) ? "https" : "http"
+            let host = request.head.authority ?? "127.0.0.1:8080"
+            return try APICoding.response(
+                PasswordLinkEnvelope(link: .init(
+                    url: "\(scheme)://\(host)/#/password/\(secret)", purpose: link.purpose, agentId: link.agentId, email: link.email,
+                    expiresAt: link.expiresAt)),
+                status: .created)
+        }
+
+        routes.add(Endpoint(
+            method: .get, path: "/api/v2/config/widget", summary: "Whether the tenant has a widget secret", tag: "Config", access: "admin",
+            success: (200, "WidgetStatus"), errors: [403])
+        ) { _, context in
+            let principal = try context.requirePrincipal()
+            guard principal.role.isAdmin else { throw DocketError.forbidden("this operation is for admins") }
+            return try APICoding.response(WidgetStatusEnvelope(configured: try await controller.accounts.widgetSecret(tenantId: principal.tenantId) != nil))
+        }
+
+        routes.add(Endpoint(
+            method: .post, path: "/api/v2/config/widget-secret",
+            summary: "Make a new widget secret (the old one stops working): shown only here", tag: "Config", access: "admin",
+            success: (201, "WidgetSecret"), errors: [403])
+        ) { _, context in
+            let secret = Self.randomSecret()
+            try await controller.accounts.setWidgetSecret(try context.requirePrincipal(), secret: secret)
+            return try APICoding.response(WidgetSecretEnvelope(secret: secret), status: .created)
+        }
+
+        routes.add(Endpoint(
+            method: .post, path: "/api/v2/auth/customer",
+            summary: "Exchange a token the tenant's site signed with its widget secret for a customer session token", tag: "Auth",
+            access: "anyone with a signed widget token", body: "CustomerSessionRequest", success: (200, "SessionEnvelope"),
+            errors: [400, 413, 415, 422], secured: false)
+        ) { request, _ in
+            let input = try await APICoding.decode(CustomerSessionRequest.self, from: request, limit: limits.maxBodyBytes)
+            let claims = try await controller.widgetClaims(input)
+            let signedIn = try await controller.accounts.customerSession(
+                tenantId: input.tenant, customerId: claims.sub.value, name: claims.name, email: claims.email)
+            let now = Date()
+            let token = try await controller.tokens.issue(signedIn.principal, ttl: controller.console.sessionIdle, now: now, session: signedIn.session.id)
+            return try APICoding.response(SessionEnvelope(user: Self.user(signedIn), expiresAt: now.addingTimeInterval(controller.console.sessionIdle), token: token))
+        }
+    }
+
+    func widgetClaims(_ input: CustomerSessionRequest) async throws -> WidgetClaims {
+        let refused = DocketError(.unauthorized, "the widget token is not valid for this tenant (signature, expiry or claims)")
+        guard let secret = try await accounts.widgetSecret(tenantId: input.tenant) else { throw refused }
+        let keys = JWTKeyCollection()
+        await keys.add(hmac: HMACKey(from: Array(secret.utf8)), digestAlgorithm: .sha256)
+        let claims: WidgetClaims
+        do { claims = try await keys.verify(input.token, as: WidgetClaims.self) } catch { throw refused }
+        guard claims.exp.value.timeIntervalSinceNow <= Self.widgetTokenLifetime + 60 else {
+            throw DocketError(.unauthorized, "the widget token lives too long: its exp must be at most 15 minutes ahead")
+        }
+        return claims
+    }
+
+    func startCookieSession(_ signedIn: AccountService.SignedIn, request: Request) async throws -> Response {
+        let now = Date()
+        let token = try await tokens.issue(signedIn.principal, ttl: console.sessionIdle, now: now, session: signedIn.session.id)
+        var response = try APICoding.response(SessionEnvelope(user: Self.user(signedIn), expiresAt: now.addingTimeInterval(console.sessionIdle)))
+        response.headers[.setCookie] = SessionCookie.header(token, maxAge: console.sessionIdle, secure: SessionCookie.secure(request))
+        return response
+    }
+
+    static func user(_ signedIn: AccountService.SignedIn) -> SessionUser {
+        SessionUser(
+            tenantId: signedIn.principal.tenantId, role: signedIn.principal.role, subject: signedIn.principal.subject, name: signedIn.name,
+            email: signedIn.email)
+    }
+
+    /// 32 random bytes as hex.
+    static func randomSecret() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
+}
