@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages Docket needs on Debian bookworm (idempotent).
 set -euo pipefail
-packages=(libsqlite3-dev liblua5.4-dev libmongoc-dev pkg-config curl python3 python3-venv)
+# chromium and chromium-driver run the console's browser tests (Tests/Browser).
+packages=(libsqlite3-dev liblua5.4-dev libmongoc-dev pkg-config curl python3 python3-venv chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -27,4 +27,28 @@ if [ -z "$count" ] || [ "$count" -eq 0 ]; then
   echo "no test ran" >&2
   exit 1
 fi
-echo "$count tests passed"
+# The console in a real browser: Debian's Chromium driven by Selenium (from PyPI, in
+# .venv-browser) against the real `docket serve`. Run with the whole suite; with arguments
+# (e.g. --filter) only when DOCKET_BROWSER_TESTS=1.
+browser=0
+if [ "${DOCKET_BROWSER_TESTS:-}" = "1" ] || { [ "$#" -eq 0 ] && [ "${DOCKET_BROWSER_TESTS:-}" != "0" ]; }; then
+  if [ ! -x .venv-browser/bin/pytest ]; then
+    python3 -m venv .venv-browser
+    .venv-browser/bin/pip install -q 'selenium==4.51.0' 'pytest==9.2.0'
+  fi
+  swift build --product docket
+  set +e
+  DOCKET_BIN="$PWD/.build/debug/docket" .venv-browser/bin/pytest -q -s -p no:cacheprovider Tests/Browser 2>&1 | tee "$log"
+  status=${PIPESTATUS[0]}
+  set -e
+  if [ "$status" -ne 0 ]; then
+    echo "browser tests failed with status $status" >&2
+    exit "$status"
+  fi
+  browser=$(grep -Eo '[0-9]+ passed' "$log" | grep -Eo '[0-9]+' | tail -n 1)
+  if [ -z "$browser" ] || [ "$browser" -eq 0 ]; then
+    echo "no browser test ran" >&2
+    exit 1
+  fi
+fi
+echo "$count tests passed ($browser browser tests besides)"

@@ -35,7 +35,7 @@ struct AuthMiddleware: RouterMiddleware {
         context.logger[metadataKey: "tenant.id"] = .string(principal.tenantId)
         var response = try await next(request, context)
         if let renewal {
-            response.headers.append(.init(name: .setCookie, value: SessionCookie.header(renewal, maxAge: console.sessionIdle, secure: SessionCookie.secure(request))))
+            response.headers.append(contentsOf: SessionCookie.fields(renewal, maxAge: console.sessionIdle, secure: SessionCookie.secure(request)))
         }
         return response
     }

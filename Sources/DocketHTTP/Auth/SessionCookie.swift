@@ -13,6 +13,9 @@ import Hummingbird
 /// browser sends `Origin`, it must be this server's own.
 enum SessionCookie {
     static let name = "docket_session"
+    /// A companion cookie pages may read (it holds no secret): it tells the console a session
+    /// cookie is there, so a signed-out page does not ask the server and get a 401.
+    static let hint = "docket_signed_in"
     static let csrfHeader = HTTPField.Name("X-Docket-CSRF")!
 
     /// The cookie's token, if the request carries one.
@@ -33,11 +36,16 @@ enum SessionCookie {
         request.headers[.init("X-Forwarded-Proto")!]?.lowercased() == "https" || request.head.scheme == "https"
     }
 
-    /// `Set-Cookie` for a new token (or, with nil, one that deletes the cookie).
-    static func header(_ token: String?, maxAge: TimeInterval, secure: Bool) -> String {
-        var parts = ["\(name)=\(token ?? "")", "Path=/", "HttpOnly", "SameSite=Strict", "Max-Age=\(token == nil ? 0 : Int(maxAge))"]
-        if secure { parts.append("Secure") }
-        return parts.joined(separator: "; ")
+    /// The `Set-Cookie` fields for a new token (or, with nil, ones that delete the cookies).
+    static func fields(_ token: String?, maxAge: TimeInterval, secure: Bool) -> [HTTPField] {
+        let age = "Max-Age=\(token == nil ? 0 : Int(maxAge))"
+        var session = ["\(name)=\(token ?? "")", "Path=/", "HttpOnly", "SameSite=Strict", age]
+        var signedIn = ["\(hint)=\(token == nil ? "" : "1")", "Path=/", "SameSite=Strict", age]
+        if secure {
+            session.append("Secure")
+            signedIn.append("Secure")
+        }
+        return [HTTPField(name: .setCookie, value: session.joined(separator: "; ")), HTTPField(name: .setCookie, value: signedIn.joined(separator: "; "))]
     }
 
     static func isWrite(_ method: HTTPRequest.Method) -> Bool {

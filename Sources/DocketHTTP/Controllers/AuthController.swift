@@ -110,9 +110,7 @@ struct AuthController: Sendable {
             if let token, let verified = try? await controller.tokens.verified(token), let id = verified.session {
                 try await controller.accounts.logout(sessionId: id)
             }
-            return Response(
-                status: .noContent,
-                headers: [.setCookie: SessionCookie.header(nil, maxAge: 0, secure: SessionCookie.secure(request))])
+            return Response(status: .noContent, headers: HTTPFields(SessionCookie.fields(nil, maxAge: 0, secure: SessionCookie.secure(request))))
         }
 
         routes.add(Endpoint(
@@ -223,7 +221,7 @@ struct AuthController: Sendable {
         let now = Date()
         let token = try await tokens.issue(signedIn.principal, ttl: console.sessionIdle, now: now, session: signedIn.session.id)
         var response = try APICoding.response(SessionEnvelope(user: Self.user(signedIn), expiresAt: now.addingTimeInterval(console.sessionIdle)))
-        response.headers[.setCookie] = SessionCookie.header(token, maxAge: console.sessionIdle, secure: SessionCookie.secure(request))
+        response.headers.append(contentsOf: SessionCookie.fields(token, maxAge: console.sessionIdle, secure: SessionCookie.secure(request)))
         return response
     }
 

@@ -3,6 +3,22 @@ import Hummingbird
 
 /// `/api/v2/config`: the tenant's categories, assistant, terminology and ticket ID format.
 /// Reads: staff (customers may read categories and terminology). Writes and resets: admins.
+struct ConsoleConfig: Codable, Sendable {
+    struct Queue: Codable, Sendable {
+        var id: String
+        var name: String
+    }
+    var tenantId: String
+    var tenantName: String
+    var locale: String
+    var timeZone: String
+    var terminology: Terminology
+    var categories: [TicketCategory]
+    var workflow: Workflow
+    var queues: [Queue]
+    var priorities: [Priority]
+}
+
 struct ConfigController: Sendable {
     let services: DocketServices
     let limits: HTTPLimits
@@ -15,6 +31,17 @@ struct ConfigController: Sendable {
         @Sendable func read(_ key: ConfigKey?, _ principal: Principal) async throws -> Tenant {
             try services.tenants.requireConfigRead(principal, key)
             return try await services.tenants.configuration(principal)
+        }
+
+        routes.add(Endpoint(
+            method: .get, path: "\(base)/console", summary: "What the console needs to speak the tenant's language: locale, words, categories, workflow, queues",
+            tag: "Configuration", access: "any role", success: (200, "ConsoleConfig"), errors: [])
+        ) { _, context in
+            let tenant = try await services.tenants.configuration(try context.requirePrincipal())
+            return try APICoding.response(ConsoleConfig(
+                tenantId: tenant.id, tenantName: tenant.name, locale: tenant.pack.locale, timeZone: tenant.pack.timeZone,
+                terminology: tenant.terminology, categories: tenant.categories.filter(\.active), workflow: tenant.workflow,
+                queues: (tenant.pack.queues ?? []).map { .init(id: $0.id, name: $0.name) }, priorities: Priority.allCases))
         }
 
         routes.add(Endpoint(

@@ -425,6 +425,13 @@ enum Schemas {
                     ], required: ["url", "purpose", "agentId", "email", "expiresAt"])],
                 required: ["link"]),
             "WidgetStatus": object(["configured": boolean], required: ["configured"]),
+            "ConsoleConfig": object(
+                [
+                    "tenantId": string(), "tenantName": string(), "locale": string("The pack's language, e.g. es, vi, en"),
+                    "timeZone": string(), "terminology": ref("Terminology"), "categories": array(ref("TicketCategory")),
+                    "workflow": ref("Workflow"), "queues": array(object(["id": string(), "name": string()], required: ["id", "name"])),
+                    "priorities": array(priority),
+                ], required: ["tenantId", "tenantName", "locale", "timeZone", "terminology", "categories", "workflow", "queues", "priorities"]),
             "WidgetSecret": object(["secret": string("Signs the widget's customer tokens; shown only here")], required: ["secret"]),
             "SLACompliance": object(
                 ["measured": integer(), "met": integer(), "percent": number], required: ["measured", "met"]),

@@ -1,0 +1,99 @@
+// The admin's screens: agents (create, invite or reset with a one-time link shown once) and
+// the widget secret that lets the tenant's site open customer chats.
+
+import { h, mount } from './dom.js';
+import { enc } from './api.js';
+
+const words = {
+  en: { agents: 'Agents', addAgent: 'Add an agent', name: 'Name', email: 'E-mail', role: 'Role', skills: 'Skills (comma separated)', capacity: 'Capacity',
+    add: 'Add', invite: 'Invitation link', reset: 'Password reset link', linkShown: 'Send this link to {email}. It works once, until {t}, and is not shown again:',
+    widget: 'Customer chat widget', widgetOn: 'A widget secret is set.', widgetOff: 'No widget secret yet.', newSecret: 'Make a new secret',
+    secretShown: 'The new secret (not shown again; the old one stops working):', signsIn: 'can sign in', noPassword: 'no password yet' },
+  es: { agents: 'Agentes', addAgent: 'Agregar agente', name: 'Nombre', email: 'Correo', role: 'Rol', skills: 'Habilidades (separadas por comas)', capacity: 'Capacidad',
+    add: 'Agregar', invite: 'Enlace de invitación', reset: 'Enlace para cambiar contraseña', linkShown: 'Envía este enlace a {email}. Sirve una vez, hasta {t}, y no se vuelve a mostrar:',
+    widget: 'Widget de chat para clientes', widgetOn: 'Hay un secreto de widget.', widgetOff: 'Aún no hay secreto de widget.', newSecret: 'Crear un secreto nuevo',
+    secretShown: 'El secreto nuevo (no se vuelve a mostrar; el anterior deja de servir):', signsIn: 'puede entrar', noPassword: 'sin contraseña aún' },
+  vi: { agents: 'Nhân viên', addAgent: 'Thêm nhân viên', name: 'Tên', email: 'Email', role: 'Vai trò', skills: 'Kỹ năng (cách nhau bằng dấu phẩy)', capacity: 'Sức chứa',
+    add: 'Thêm', invite: 'Liên kết mời', reset: 'Liên kết đặt lại mật khẩu', linkShown: 'Gửi liên kết này cho {email}. Chỉ dùng một lần, đến {t}, và không hiển thị lại:',
+    widget: 'Widget trò chuyện cho khách hàng', widgetOn: 'Đã có khóa bí mật widget.', widgetOff: 'Chưa có khóa bí mật widget.', newSecret: 'Tạo khóa mới',
+    secretShown: 'Khóa mới (không hiển thị lại; khóa cũ ngừng hoạt động):', signsIn: 'có thể đăng nhập', noPassword: 'chưa có mật khẩu' },
+};
+
+export async function renderAdmin(container, { api, t, toast, failure }) {
+  const w = (key, values = {}) => {
+    let text = (words[t.lang] || words.en)[key] || words.en[key] || key;
+    for (const [name, value] of Object.entries(values)) text = text.replaceAll(`{${name}}`, String(value));
+    return text;
+  };
+  const output = h('div', { class: 'shown-once', role: 'status', 'aria-live': 'polite' });
+  const agentList = h('ul', { class: 'agents' });
+  const widgetState = h('p', {});
+
+  async function loadAgents() {
+    const page = await api.get('/api/v2/agents?limit=100');
+    mount(agentList, page.agents.map((agent) => h('li', { class: 'agent-row' },
+      h('span', { class: 'name' }, agent.name), h('span', { class: 'stamp' }, `${agent.email || '—'} · ${agent.role} · ${agent.id}`),
+      agent.email ? h('button', { type: 'button', onclick: () => link(agent) }, w('invite')) : null)));
+  }
+
+  async function link(agent) {
+    try {
+      const { link: made } = await api.post(`/api/v2/agents/${enc(agent.id)}/password-link`);
+      mount(output, h('p', {}, w(made.purpose === 'invite' ? 'invite' : 'reset'), ': ', w('linkShown', { email: made.email, t: new Date(made.expiresAt).toLocaleString(t.lang) })),
+        h('input', { class: 'secret', readonly: true, value: made.url, 'aria-label': w('invite'), onfocus: (event) => event.target.select() }));
+    } catch (error) {
+      failure(error);
+    }
+  }
+
+  const name = h('input', { id: 'agent-name', required: true, maxlength: 100 });
+  const email = h('input', { id: 'agent-email', type: 'email', required: true });
+  const role = h('select', { id: 'agent-role' }, ['agent', 'supervisor', 'admin'].map((r) => h('option', { value: r }, r)));
+  const skills = h('input', { id: 'agent-skills' });
+  const capacity = h('input', { id: 'agent-capacity', type: 'number', min: 1, max: 1000, value: 10 });
+  const create = h('form', { class: 'card grid-form', onsubmit: async (event) => {
+    event.preventDefault();
+    try {
+      const { agent } = await api.post('/api/v2/agents', {
+        name: name.value.trim(), email: email.value.trim(), role: role.value,
+        skills: skills.value.split(',').map((s) => s.trim()).filter(Boolean), capacity: Number(capacity.value) || 10,
+      });
+      name.value = email.value = skills.value = '';
+      await loadAgents();
+      await link(agent);
+    } catch (error) {
+      failure(error);
+    }
+  } },
+    h('h3', {}, w('addAgent')),
+    label(w('name'), name), label(w('email'), email), label(w('role'), role), label(w('skills'), skills), label(w('capacity'), capacity),
+    h('button', { type: 'submit', class: 'primary' }, w('add')));
+
+  async function loadWidget() {
+    const { configured } = await api.get('/api/v2/config/widget');
+    widgetState.textContent = configured ? w('widgetOn') : w('widgetOff');
+  }
+  const widget = h('section', { class: 'card' }, h('h3', {}, w('widget')), widgetState,
+    h('button', { type: 'button', onclick: async () => {
+      try {
+        const { secret } = await api.post('/api/v2/config/widget-secret');
+        mount(output, h('p', {}, w('secretShown')), h('input', { class: 'secret', readonly: true, value: secret, 'aria-label': w('widget'), onfocus: (event) => event.target.select() }));
+        await loadWidget();
+      } catch (error) {
+        failure(error);
+      }
+    } }, w('newSecret')));
+
+  mount(container, h('div', { class: 'admin' }, h('h2', {}, t('admin')), output,
+    h('section', { class: 'card' }, h('h3', {}, w('agents')), agentList), create, widget));
+  try {
+    await Promise.all([loadAgents(), loadWidget()]);
+  } catch (error) {
+    failure(error);
+  }
+  void toast;
+}
+
+function label(text, input) {
+  return h('label', { class: 'field', for: input.id }, h('span', {}, text), input);
+}

@@ -1,0 +1,256 @@
+"""The console in a real browser (headless Chromium), against a real `docket serve`."""
+
+import json
+import time
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from conftest import PASSWORD, SHOTS, widget_token
+
+
+@pytest.fixture(scope="module")
+def luxfree(server):
+    """The default tenant (Spanish, "reporte"), two agents, an admin and a widget secret."""
+    server.user("default", "ana@luxfree.mx", "Ana López", agent_id="ana")
+    server.user("default", "beto@luxfree.mx", "Beto Ruiz", agent_id="beto")
+    server.user("default", "jefa@luxfree.mx", "Jefa Díaz", role="admin", agent_id="jefa")
+    admin = server.token("default", "admin", "jefa")
+    status, body, _ = server.api("POST", "/api/v2/config/widget-secret", admin)
+    assert status == 201, body
+    return {"admin": admin, "secret": body["secret"]}
+
+
+def items(browser, ticket_id):
+    return browser.driver.find_elements(By.CSS_SELECTOR, f'.ticket-item[data-ticket="{ticket_id}"]')
+
+
+def test_seed_flow_customer_two_agents_claim_chat_typing_receipts_resolve_rate(server, browsers, luxfree):
+    started = time.time()
+    ana, beto = browsers(), browsers()
+    ana.sign_in("default", "ana@luxfree.mx")
+    beto.sign_in("default", "beto@luxfree.mx")
+    ana.shot("01-queue-empty")
+
+    customer = browsers(width=420, height=760)
+    token = widget_token(luxfree["secret"], "cliente-7", name="Carla Méndez")
+    customer.open(f"/chat#tenant=default&token={token}")
+    box = customer.find("#chat-text")
+    customer.until(lambda: "live" in customer.find(".pill").get_attribute("class"), "the customer's chat goes live")
+    box.send_keys("Hola, la luminaria de mi calle no enciende")
+    box.send_keys(Keys.ENTER)
+    customer.until(lambda: customer.driver.find_elements(By.CSS_SELECTOR, ".msg.mine"), "the customer's message shows")
+    ticket_id = customer.text(".ticket-state").split()[-3] if False else None
+    status, listing, _ = server.api("GET", "/api/v2/tickets?customerId=cliente-7", luxfree["admin"])
+    ticket_id = listing["tickets"][0]["ticketId"]
+
+    # Both agents see it appear without reloading.
+    ana.until(lambda: items(ana, ticket_id), "Ana sees the new conversation")
+    beto.until(lambda: items(beto, ticket_id), "Beto sees the new conversation")
+    ana.shot("02-queue-live")
+
+    # Ana claims; Beto sees it vanish; Beto's late claim through the API loses.
+    items(ana, ticket_id)[0].find_element(By.CSS_SELECTOR, ".claim").click()
+    ana.find("#composer-text")
+    beto.until(lambda: not items(beto, ticket_id), "the claimed ticket leaves Beto's queue")
+
+    # Ana answers; the customer sees it; read receipts both ways.
+    ana.find("#composer-text").send_keys("Hola Carla, vamos en camino")
+    ana.find("#composer-text").send_keys(Keys.ENTER)
+    customer.until(lambda: any("vamos en camino" in m.text for m in customer.driver.find_elements(By.CSS_SELECTOR, ".msg.theirs")),
+                   "the customer gets Ana's answer live")
+    customer.until(lambda: all(r.text == "Leído" for r in customer.driver.find_elements(By.CSS_SELECTOR, ".msg.mine .receipt")),
+                   "the customer's message shows read once Ana opened the ticket")
+    ana.until(lambda: any(r.text == "Leído" for r in ana.driver.find_elements(By.CSS_SELECTOR, ".msg.mine .receipt")),
+              "Ana's answer shows read once the customer saw it")
+
+    # Typing, both ways.
+    customer.find("#chat-text").send_keys("Grac")
+    ana.until(lambda: ana.find(".typing").is_displayed() and "escribiendo" in ana.find(".typing").text, "Ana sees the customer typing")
+    ana.shot("03-ticket-conversation")
+    ana.find("#composer-text").send_keys("Lleg")
+    customer.until(lambda: customer.find(".typing").is_displayed(), "the customer sees the agent typing")
+    customer.shot("04-customer-chat")
+    ana.find("#composer-text").clear()
+
+    # Ana resolves; the customer rates.
+    ana.find("button.resolve").click()
+    ana.find("#resolution-notes").send_keys("Cambio de balastro")
+    ana.find(".inline-form button[type=submit]").click()
+    customer.until(lambda: customer.driver.find_elements(By.CSS_SELECTOR, ".rating"), "the customer is asked to rate")
+    customer.driver.find_elements(By.CSS_SELECTOR, ".star")[4].click()
+    customer.find("#rating-comment").send_keys("Muy rápido")
+    customer.shot("05-customer-rate")
+    customer.find(".rating button[type=submit]").click()
+    customer.until(lambda: "Gracias" in customer.text(".rating-slot"), "the rating is thanked")
+    status, body, _ = server.api("GET", f"/api/v2/tickets/{ticket_id}", luxfree["admin"])
+    assert body["ticket"]["customerFeedback"]["rating"] == 5
+    assert body["ticket"]["status"] == "resolved"
+    for person in (ana, beto, customer):
+        assert person.errors() == []
+    print(f"\nseed flow in three browsers: {time.time() - started:.1f} s")
+
+
+def test_a_losing_claim_names_who_took_it(server, browsers, luxfree):
+    customer = server.token("default", "customer", "cliente-8")
+    status, body, _ = server.api("POST", "/api/v2/messages", customer, {"content": "Se fue la luz"})
+    ticket_id = body["ticket"]["ticketId"]
+    beto = browsers()
+    beto.sign_in("default", "beto@luxfree.mx")
+    beto.until(lambda: items(beto, ticket_id))
+    # Ana wins through the API while Beto still sees the ticket; his click then loses.
+    ana = server.token("default", "agent", "ana")
+    beto.driver.execute_script("window.__keep = document.querySelector('[data-ticket=\"%s\"] .claim')" % ticket_id)
+    assert server.api("POST", f"/api/v2/tickets/{ticket_id}/claim", ana)[0] == 200
+    beto.until(lambda: not items(beto, ticket_id), "the claim event removes it")
+    status, body, _ = server.api("POST", f"/api/v2/tickets/{ticket_id}/claim", server.token("default", "agent", "beto"))
+    assert status == 409 and body["error"]["code"] == "already_claimed"
+    # The console says who holds it when a claim loses (pressing the button from a stale list).
+    beto.driver.execute_script("window.__keep.click()")
+    beto.until(lambda: any("Lo tomó Ana López" in t.text for t in beto.driver.find_elements(By.CSS_SELECTOR, ".toast")),
+               "a losing claim shows 'taken by Ana'")
+    assert beto.errors() == [] or all("409" in e["message"] for e in beto.errors())
+
+
+HOSTILE_NAME = '<img src=x onerror="window.__pwned=1">Eve'
+HOSTILE_TEXT = '<script>window.__pwned=2</script> "quotes\' <b>bold</b> <a href="javascript:window.__pwned=3">click</a>'
+
+
+def test_hostile_customer_content_is_plain_text_and_csp_blocks_inline_script(server, browsers, luxfree):
+    token = widget_token(luxfree["secret"], "eve", name=HOSTILE_NAME)
+    status, session, _ = server.api("POST", "/api/v2/auth/customer", body={"tenant": "default", "token": token})
+    assert status == 200, session
+    eve = session["token"]
+    status, body, _ = server.api("POST", "/api/v2/tickets", eve, {
+        "subject": '<img src=x onerror="window.__pwned=4">Sin luz',
+        "description": HOSTILE_TEXT,
+        "attachments": [{"url": 'https://example.com/a"><script>window.__pwned=5</script>.png'}],
+        "fields": {"orderId": '<svg onload="window.__pwned=6">'},
+    })
+    assert status == 201, body
+    ticket_id = body["ticket"]["ticketId"]
+    status, body, _ = server.api("POST", "/api/v2/messages", eve, {"content": HOSTILE_TEXT})
+    assert status in (200, 201), body
+    message_ticket = body["ticket"]["ticketId"]
+    jefa = browsers()
+    jefa.sign_in("default", "jefa@luxfree.mx")
+    for tid in (message_ticket, ticket_id):
+        jefa.open(f"/#/ticket/{tid}")
+        jefa.find("#composer-text")
+        page = jefa.text()
+        assert jefa.driver.execute_script("return window.__pwned") is None
+        assert not jefa.driver.find_elements(By.CSS_SELECTOR, "img[src='x'], .detail script, .detail svg, .detail b")
+        for link in jefa.driver.find_elements(By.CSS_SELECTOR, ".detail a"):
+            assert not link.get_attribute("href").startswith("javascript:")
+    assert "<script>window.__pwned=2</script>" in page
+    assert '<img src=x onerror="window.__pwned=4">Sin luz' in page
+    assert '<svg onload="window.__pwned=6">' in page
+    jefa.open(f"/#/ticket/{message_ticket}")
+    jefa.until(lambda: HOSTILE_TEXT.replace('"', '"') in jefa.text(".messages"), "the message shows exactly as typed")
+    assert HOSTILE_NAME in jefa.text(".messages")
+    jefa.shot("06-hostile-content")
+    # The policy itself: an inline script injected into the page does not run, and the
+    # browser reports the violation.
+    jefa.driver.execute_script("""
+        window.__violations = [];
+        document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective));
+        const s = document.createElement('script'); s.textContent = 'window.__pwned = 7'; document.body.append(s);
+    """)
+    jefa.until(lambda: jefa.driver.execute_script("return window.__violations.length") > 0, "CSP reports the inline script")
+    assert jefa.driver.execute_script("return window.__pwned") is None
+    assert "script-src" in jefa.driver.execute_script("return window.__violations[0]")
+    status, _, headers = server.api("GET", "/")
+    policy = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy and "frame-ancestors 'none'" in policy
+
+
+def test_a_vietnamese_tenant_console_speaks_vietnamese(server, browsers):
+    server.cli("tenant", "create", "--id", "shopvn", "--pack", "ecommerce-vi")
+    server.user("shopvn", "lan@shop.vn", "Nguyễn Lan", agent_id="lan")
+    customer = server.token("shopvn", "customer", "khach-1")
+    status, body, _ = server.api("POST", "/api/v2/messages", customer, {"content": "Tôi chưa nhận được hàng"})
+    assert status == 201, body
+    lan = browsers()
+    lan.sign_in("shopvn", "lan@shop.vn")
+    lan.until(lambda: lan.driver.find_elements(By.CSS_SELECTOR, ".ticket-item"))
+    nav = lan.text(".tabs")
+    assert "Đang chờ" in nav
+    assert "đơn hỗ trợ" in nav.lower() or "của tôi" in nav
+    assert lan.driver.execute_script("return document.documentElement.lang") == "vi"
+    assert "Nhận xử lý" in lan.text(".list")
+    lan.shot("07-vietnamese-queue")
+    assert lan.errors() == []
+
+
+def test_admin_invites_an_agent_who_sets_a_password_and_signs_in(server, browsers, luxfree):
+    jefa = browsers()
+    jefa.sign_in("default", "jefa@luxfree.mx")
+    jefa.open("/#/admin")
+    jefa.find("#agent-name").send_keys("Dora Paz")
+    jefa.find("#agent-email").send_keys("dora@luxfree.mx")
+    jefa.find(".grid-form button[type=submit]").click()
+    link = jefa.find(".shown-once input.secret").get_attribute("value")
+    assert "/#/password/" in link
+    jefa.shot("08-admin-agents")
+    dora = browsers()
+    dora.driver.get(link)
+    dora.find("#new-password").send_keys("una clave muy larga")
+    dora.find("#new-password-again").send_keys("una clave muy larga")
+    dora.find("form.login button[type=submit]").click()
+    dora.find(".pill.live")
+    assert "Dora Paz" in dora.text(".top")
+    # The link works once.
+    other = browsers()
+    other.driver.get(link)
+    other.find("#new-password").send_keys("otra clave muy larga")
+    other.find("#new-password-again").send_keys("otra clave muy larga")
+    other.find("form.login button[type=submit]").click()
+    other.until(lambda: "used or expired" in other.text(".form-error"))
+
+
+def test_small_screen_queue_and_ticket(server, browsers, luxfree):
+    customer = server.token("default", "customer", "cliente-9")
+    status, body, _ = server.api("POST", "/api/v2/messages", customer, {"content": "Poste caído en la esquina"})
+    ticket_id = body["ticket"]["ticketId"]
+    phone = browsers(width=360, height=740)
+    phone.sign_in("default", "ana@luxfree.mx")
+    phone.until(lambda: items(phone, ticket_id))
+    width = phone.driver.execute_script("return document.documentElement.scrollWidth")
+    assert width <= 360, f"no sideways scrolling at 360 px (page is {width} px wide)"
+    phone.shot("09-phone-queue")
+    items(phone, ticket_id)[0].find_element(By.CSS_SELECTOR, ".claim").click()
+    phone.find("#composer-text")
+    assert phone.driver.execute_script("return document.documentElement.scrollWidth") <= 360
+    phone.shot("10-phone-ticket")
+    assert phone.errors() == []
+
+
+def test_first_load_weight_and_time_to_a_usable_queue(server, browsers, luxfree):
+    agent = browsers()
+    agent.driver.execute_cdp_cmd("Network.enable", {})
+    agent.driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
+    agent.open("/")
+    agent.find("#login-email")
+    resources = """
+        const nav = performance.getEntriesByType('navigation')[0];
+        return [nav, ...performance.getEntriesByType('resource')].map(e => ({name: e.name, transfer: e.transferSize,
+            encoded: e.encodedBodySize, decoded: e.decodedBodySize}));
+    """
+    first = agent.driver.execute_script(resources)
+    agent.sign_in("default", "ana@luxfree.mx")
+    # A signed-in load with nothing cached: navigation to a live queue the agent can use.
+    agent.open("/")
+    agent.find(".pill.live")
+    agent.find(".tickets")
+    usable_ms = agent.driver.execute_script("return performance.now()")
+    again = agent.driver.execute_script(resources)
+    report = {
+        "requests": len(first), "bytes_uncompressed": sum(e["decoded"] for e in first), "bytes_gzip": sum(e["encoded"] for e in first),
+        "signed_in_requests": len(again), "ms_to_usable_queue": round(usable_ms),
+    }
+    print("\nfirst load: " + json.dumps(report))
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    (SHOTS / "first-load.json").write_text(json.dumps({"report": report, "first": first, "signedIn": again}, indent=1))
+    assert report["bytes_gzip"] < report["bytes_uncompressed"] / 2, "static files come gzipped"
+    assert agent.errors() == []
