@@ -133,7 +133,7 @@ class Browser:
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         self.driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
         self.server = server
-        self.wait = WebDriverWait(self.driver, WAIT)
+        self.wait = WebDriverWait(self.driver, WAIT, poll_frequency=0.05)
 
     def open(self, path):
         self.driver.get(self.server.base + path)

@@ -232,6 +232,7 @@ def test_first_load_weight_and_time_to_a_usable_queue(server, browsers, luxfree)
     agent.driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
     agent.open("/")
     agent.find("#login-email")
+    agent.shot("00-sign-in")
     resources = """
         const nav = performance.getEntriesByType('navigation')[0];
         return [nav, ...performance.getEntriesByType('resource')].map(e => ({name: e.name, transfer: e.transferSize,

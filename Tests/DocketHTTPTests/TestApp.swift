@@ -37,7 +37,7 @@ struct TestApp: @unchecked Sendable {
     /// The configuration a test server starts from: scratch data directory, the repository's packs.
     static func configuration(_ flags: [String: String] = [:]) throws -> Configuration {
         try Configuration(
-            flags: ["store.dataDir": try Scratch.directory("http").path, "packs.dir": packsRoot.path].merging(flags) { $1 },
+            flags: ["store.dataDir": try Scratch.directory("http").path, "packs.dir": packsRoot.path, "auth.bcryptCost": "4"].merging(flags) { $1 },
             environment: ["DOCKET_JWT_SECRET": secret])
     }
 

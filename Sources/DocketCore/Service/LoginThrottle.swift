@@ -1,20 +1,20 @@
 import Foundation
 import Synchronization
 
-/// Failed sign-ins, counted per account and per client address: the first few are free, then
-/// each failure locks the key for a growing time (1 s, 2 s, 4 s… up to `maxLock`), during which
+/// Failed sign-ins, counted per account and per client address: once a key has failed
+/// `lockAfter` times, each failure locks it for a growing time (1 s, 2 s, 4 s… up to `maxLock`), during which
 /// every attempt is refused with 429 before the password is even checked. A success clears the
 /// account's count (not the address's). In memory, per server instance: a restart forgets.
 public final class LoginThrottle: Sendable {
     public struct Policy: Sendable {
-        /// Failures allowed before locking starts.
-        public var freeFailures: Int
+        /// The failure that starts locking (3: the third failure in a row locks for 1 s).
+        public var lockAfter: Int
         public var maxLock: TimeInterval
         /// A key's count is forgotten this long after its latest failure.
         public var window: TimeInterval
 
-        public init(freeFailures: Int, maxLock: TimeInterval = 15 * 60, window: TimeInterval = 15 * 60) {
-            self.freeFailures = freeFailures
+        public init(lockAfter: Int, maxLock: TimeInterval = 15 * 60, window: TimeInterval = 15 * 60) {
+            self.lockAfter = lockAfter
             self.maxLock = maxLock
             self.window = window
         }
@@ -32,7 +32,7 @@ public final class LoginThrottle: Sendable {
     public static let maxKeys = 100_000
     private let entries = Mutex<[String: Entry]>([:])
 
-    public init(perAccount: Policy = .init(freeFailures: 3), perAddress: Policy = .init(freeFailures: 20)) {
+    public init(perAccount: Policy = .init(lockAfter: 3), perAddress: Policy = .init(lockAfter: 20)) {
         self.perAccount = perAccount
         self.perAddress = perAddress
     }
@@ -68,9 +68,9 @@ public final class LoginThrottle: Sendable {
         if now.timeIntervalSince(entry.lastFailure) > policy.window { entry.failures = 0 }
         entry.failures += 1
         entry.lastFailure = now
-        let over = entry.failures - policy.freeFailures
-        if over > 0 {
-            entry.lockedUntil = now.addingTimeInterval(min(policy.maxLock, pow(2, Double(min(over - 1, 20)))))
+        let over = entry.failures - policy.lockAfter
+        if over >= 0 {
+            entry.lockedUntil = now.addingTimeInterval(min(policy.maxLock, pow(2, Double(min(over, 20)))))
         }
         entries[key] = entry
     }
