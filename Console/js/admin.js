@@ -3,6 +3,28 @@
 
 import { h, mount } from './dom.js';
 import { enc } from './api.js';
+import { renderPacks } from './packs.js';
+import { renderSettings, renderKeys, renderTenants } from './settings.js';
+
+const sections = {
+  en: { agents: 'Agents', packs: 'Packs', settings: 'Settings', keys: 'API keys', tenants: 'Workspaces' },
+  es: { agents: 'Agentes', packs: 'Paquetes', settings: 'Configuración', keys: 'Claves de API', tenants: 'Espacios' },
+  vi: { agents: 'Nhân viên', packs: 'Gói', settings: 'Cài đặt', keys: 'Khóa API', tenants: 'Không gian' },
+};
+
+/** The admin area: a row of sections, each rendered into the page below it. */
+export async function renderAdmin(container, context, section = 'agents') {
+  const names = sections[context.t.lang] || sections.en;
+  const available = ['agents', 'packs', 'settings', 'keys', ...(context.user.role === 'platform' ? ['tenants'] : [])];
+  const current = available.includes(section) ? section : 'agents';
+  const body = h('div', { class: 'admin-body' });
+  mount(container, h('div', { class: 'admin' }, h('h2', {}, context.t('admin')),
+    h('nav', { class: 'subtabs', 'aria-label': context.t('admin') }, available.map((id) => h('a', {
+      href: `#/admin/${id}`, class: `tab${id === current ? ' active' : ''}`, 'aria-current': id === current ? 'page' : null,
+    }, names[id]))), body));
+  const render = { agents: renderAgents, packs: renderPacks, settings: renderSettings, keys: renderKeys, tenants: renderTenants }[current];
+  await render(body, context);
+}
 
 const words = {
   en: { agents: 'Agents', addAgent: 'Add an agent', name: 'Name', email: 'E-mail', role: 'Role', skills: 'Skills (comma separated)', capacity: 'Capacity',
@@ -19,7 +41,7 @@ const words = {
     secretShown: 'Khóa mới (không hiển thị lại; khóa cũ ngừng hoạt động):', signsIn: 'có thể đăng nhập', noPassword: 'chưa có mật khẩu' },
 };
 
-export async function renderAdmin(container, { api, t, toast, failure }) {
+async function renderAgents(container, { api, t, toast, failure }) {
   const w = (key, values = {}) => {
     let text = (words[t.lang] || words.en)[key] || words.en[key] || key;
     for (const [name, value] of Object.entries(values)) text = text.replaceAll(`{${name}}`, String(value));
@@ -84,8 +106,7 @@ export async function renderAdmin(container, { api, t, toast, failure }) {
       }
     } }, w('newSecret')));
 
-  mount(container, h('div', { class: 'admin' }, h('h2', {}, t('admin')), output,
-    h('section', { class: 'card' }, h('h3', {}, w('agents')), agentList), create, widget));
+  mount(container, output, h('section', { class: 'card' }, h('h3', {}, w('agents')), agentList), create, widget);
   try {
     await Promise.all([loadAgents(), loadWidget()]);
   } catch (error) {

@@ -60,7 +60,7 @@ async function route() {
     state.tab = 'admin';
     closeTicket();
     renderTabs();
-    renderAdmin(state.shell.detail, { api: state.api, t: state.t, toast, failure, config: state.config, user: state.user });
+    renderAdmin(state.shell.detail, { api: state.api, t: state.t, toast, failure, config: state.config, user: state.user }, rest[0]);
     state.shell.main.classList.add('admin-open');
   } else {
     state.shell.main.classList.remove('admin-open');

@@ -35,6 +35,43 @@ public struct BundleInspector: PackInspector {
         return loaded
     }
 
+    public func report(_ bundle: PackBundle) async -> PackCheckReport {
+        let shape = bundle.shapeProblems()
+        guard shape.isEmpty else { return PackCheckReport(valid: false, id: nil, version: nil, problems: shape, cases: []) }
+        let loaded: LoadedPack
+        do {
+            loaded = try PackLoader.decode(bundle, location: "")
+        } catch let rejection as PackRejection {
+            return PackCheckReport(valid: false, id: nil, version: nil, problems: rejection.problems, cases: [])
+        } catch {
+            return PackCheckReport(valid: false, id: nil, version: nil, problems: [PackProblem(file: "pack.yaml", "\(error)")], cases: [])
+        }
+        let pack = RulesSetup.rulePack(loaded)
+        let (library, limits) = (library, limits)
+        let luaProblems = ((try? await LuaRuleEngine.offPool { LuaRuleEngine.problems(in: pack, standardLibrary: library, limits: limits) }) ?? [
+            "the rules could not be checked"
+        ]).map { PackProblem.parse($0, defaultFile: "rules") }
+        var cases: [FixtureCaseResult] = []
+        var problems = luaProblems
+        if luaProblems.isEmpty {
+            if let engine = try? await LuaRuleEngine.offPool({ try LuaRuleEngine(packs: [pack], standardLibrary: library, limits: limits, workers: 1) }) {
+                for (file, fixtures) in loaded.fixtures.sorted(by: { $0.key < $1.key }) {
+                    cases += await PackTester(engine: engine, pack: pack).results(fixtures, file: file).map { result in
+                        var result = result
+                        result.line = loaded.line(ofCase: result.name, in: file)
+                        return result
+                    }
+                }
+            } else {
+                problems.append(PackProblem(file: "rules", "the rules do not load"))
+            }
+        }
+        problems += cases.filter { !$0.passed }.map {
+            PackProblem(file: $0.file, line: $0.line, "case \($0.index + 1) '\($0.name)': \($0.message ?? "failed")")
+        }
+        return PackCheckReport(valid: problems.isEmpty, id: loaded.manifest.id, version: loaded.manifest.version, problems: problems, cases: cases)
+    }
+
     public func fixtureFailures(_ loaded: LoadedPack) async -> [PackProblem] {
         let pack = RulesSetup.rulePack(loaded)
         let (library, limits) = (library, limits)

@@ -22,10 +22,20 @@ public struct PackTester: Sendable {
 
     /// Runs every case of `fixtures` (read from `file`); returns the failures (empty when all pass).
     public func run(_ fixtures: RuleFixtureFile, file: String) async -> [Failure] {
-        var failures: [Failure] = []
+        await results(fixtures, file: file).compactMap { result in
+            result.passed ? nil : Failure(file: file, caseIndex: result.index, name: result.name, message: result.message ?? "")
+        }
+    }
+
+    /// Every case of `fixtures` with what it expected and what the rules did.
+    public func results(_ fixtures: RuleFixtureFile, file: String) async -> [FixtureCaseResult] {
+        var results: [FixtureCaseResult] = []
         let tenant = Tenant(id: "fixture", name: "fixture", pack: pack.manifest, createdAt: Date(timeIntervalSince1970: 0))
         for (index, fixture) in fixtures.cases.enumerated() {
-            func fail(_ message: String) { failures.append(Failure(file: file, caseIndex: index, name: fixture.name, message: message)) }
+            func fail(_ message: String, actual: [[String: String]]? = nil) {
+                results.append(FixtureCaseResult(
+                    file: file, index: index, name: fixture.name, passed: false, expected: fixture.expect, actual: actual, message: message))
+            }
             guard let type = RuleEventType(rawValue: fixture.event) else { fail("unknown event '\(fixture.event)'"); continue }
             guard let nowText = fixture.now ?? fixtures.defaults?.now, let now = Self.date(nowText) else {
                 fail("'now' is missing or not ISO 8601"); continue
@@ -61,10 +71,13 @@ public struct PackTester: Sendable {
             }
             let actual = outcomes.flatMap(\.actions).map(\.fields)
             if actual != fixture.expect {
-                fail("expected \(Self.describe(fixture.expect)), got \(Self.describe(actual))")
+                fail("expected \(Self.describe(fixture.expect)), got \(Self.describe(actual))", actual: actual)
+            } else {
+                results.append(FixtureCaseResult(
+                    file: file, index: index, name: fixture.name, passed: true, expected: fixture.expect, actual: actual, message: nil))
             }
         }
-        return failures
+        return results
     }
 
     static func date(_ text: String) -> Date? {

@@ -17,6 +17,7 @@ import urllib.request
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -133,7 +134,8 @@ class Browser:
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         self.driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
         self.server = server
-        self.wait = WebDriverWait(self.driver, WAIT, poll_frequency=0.05)
+        # Pages re-render as events arrive: an element read mid-render is simply read again.
+        self.wait = WebDriverWait(self.driver, WAIT, poll_frequency=0.05, ignored_exceptions=[StaleElementReferenceException])
 
     def open(self, path):
         self.driver.get(self.server.base + path)

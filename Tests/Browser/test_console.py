@@ -255,3 +255,62 @@ def test_first_load_weight_and_time_to_a_usable_queue(server, browsers, luxfree)
     (SHOTS / "first-load.json").write_text(json.dumps({"report": report, "first": first, "signedIn": again}, indent=1))
     assert report["bytes_gzip"] < report["bytes_uncompressed"] / 2, "static files come gzipped"
     assert agent.errors() == []
+
+
+def set_editor(browser, text):
+    browser.driver.execute_script(
+        "const a = document.getElementById('pack-file'); a.value = arguments[0]; a.dispatchEvent(new Event('input'));", text)
+
+
+def test_admin_edits_a_pack_sees_the_lua_error_at_its_line_fixes_it_simulates_activates_and_rolls_back(server, browsers, luxfree):
+    customer = server.token("default", "customer", "cliente-nido")
+    status, body, _ = server.api("POST", "/api/v2/tickets", customer, {
+        "subject": "Hay un nido en la luminaria", "description": "Unos pájaros hicieron un nido en la luminaria de la calle 3"})
+    assert status == 201, body
+    jefa = browsers()
+    jefa.sign_in("default", "jefa@luxfree.mx")
+    jefa.open("/#/admin/packs")
+    jefa.find('.pack-row[data-pack="luxfree-solar"] .open-pack').click()
+    jefa.until(lambda: jefa.find("#pack-file").get_attribute("data-path") == "rules/triage.lua", "triage.lua opens first")
+    original = jefa.find("#pack-file").get_attribute("value")
+    assert "local actions = {}" in original
+    line = original.split("\n").index("  local actions = {}") + 1
+
+    # A syntax error: the problem shows at its file and line, the gutter marks it.
+    set_editor(jefa, original.replace("  local actions = {}", "  local actions = {", 1))
+    jefa.find("#pack-check").click()
+    jefa.until(lambda: jefa.driver.find_elements(By.CSS_SELECTOR, ".problems .problem"), "the Lua error is listed")
+    problems = [p.text for p in jefa.driver.find_elements(By.CSS_SELECTOR, ".problems .problem")]
+    assert any(p.startswith("rules/triage.lua:") for p in problems), problems
+    reported = int([p for p in problems if p.startswith("rules/triage.lua:")][0].split(":")[1])
+    assert abs(reported - line) <= 3, (reported, line)
+    assert jefa.driver.find_elements(By.CSS_SELECTOR, ".gutter .bad")
+    jefa.shot("11-pack-error")
+
+    # Fixed, with a new rule no fixture covers: everything passes.
+    fixed = original.replace("  local actions = {}",
+                             '  local actions = {}\n  if text.contains_any(body, { "nido" }) then actions[#actions + 1] = { type = "add_tag", tag = "nido" } end', 1)
+    set_editor(jefa, fixed)
+    jefa.find("#pack-check").click()
+    jefa.until(lambda: jefa.driver.find_elements(By.CSS_SELECTOR, ".ok-text"), "no problems once fixed")
+    rows = jefa.driver.find_elements(By.CSS_SELECTOR, ".fixtures tr")
+    assert rows and all("pass" in r.get_attribute("class") for r in rows)
+
+    # Stored as the tenant's own pack, simulated against the ticket above, activated, rolled back.
+    jefa.find("#pack-upload").click()
+    jefa.find("#pack-simulate").click()
+    jefa.until(lambda: jefa.driver.find_elements(By.CSS_SELECTOR, ".simulation tr"), "the simulation shows a difference")
+    assert "add_tag(nido)" in jefa.text(".simulation") or "nido" in jefa.text(".simulation")
+    jefa.shot("12-pack-simulation")
+    jefa.find("#pack-activate").click()
+    jefa.until(lambda: "default-luxfree-solar" in jefa.text(".active-pack"), "the new version is active")
+    status, body, _ = server.api("GET", "/api/v2/tenants/default", luxfree["admin"])
+    assert body["tenant"]["pack"]["id"] == "default-luxfree-solar"
+    jefa.driver.find_element(By.CSS_SELECTOR, ".history summary").click()
+    buttons = jefa.driver.find_elements(By.CSS_SELECTOR, ".history .rollback")
+    back = [b for b in buttons if "luxfree-solar" in b.find_element(By.XPATH, "..").text and "default-luxfree-solar" not in b.find_element(By.XPATH, "..").text]
+    back[0].click()
+    jefa.until(lambda: jefa.text(".active-pack").startswith("luxfree-solar"), "rolled back")
+    status, body, _ = server.api("GET", "/api/v2/tenants/default", luxfree["admin"])
+    assert body["tenant"]["pack"]["id"] == "luxfree-solar"
+    assert jefa.errors() == [] or all("422" in e["message"] or "409" in e["message"] for e in jefa.errors())

@@ -33,6 +33,17 @@ struct ManifestInspector: PackInspector {
     func inspect(_ bundle: PackBundle) async throws -> PackManifest {
         try PackLoader.decode(bundle, location: "").manifest
     }
+
+    func report(_ bundle: PackBundle) async -> PackCheckReport {
+        do {
+            let manifest = try await inspect(bundle)
+            return PackCheckReport(valid: true, id: manifest.id, version: manifest.version, problems: [], cases: [])
+        } catch let rejection as PackRejection {
+            return PackCheckReport(valid: false, id: nil, version: nil, problems: rejection.problems, cases: [])
+        } catch {
+            return PackCheckReport(valid: false, id: nil, version: nil, problems: [PackProblem(file: "pack.yaml", "\(error)")], cases: [])
+        }
+    }
 }
 
 /// `TicketService` on the in-memory store with the LUXFREE pack: no files, no SQLite.

@@ -78,3 +78,50 @@ extension RuleAction {
         return out
     }
 }
+
+/// One fixture case run against a pack's rules: what it expected and what the rules proposed.
+public struct FixtureCaseResult: Codable, Sendable, Equatable {
+    public var file: String
+    /// The line of the case in its file, when known.
+    public var line: Int?
+    /// From 0, in file order.
+    public var index: Int
+    public var name: String
+    public var passed: Bool
+    public var expected: [[String: String]]
+    /// Nil when the case could not run (unknown event, a rule that failed).
+    public var actual: [[String: String]]?
+    public var message: String?
+
+    public init(
+        file: String, line: Int? = nil, index: Int, name: String, passed: Bool, expected: [[String: String]], actual: [[String: String]]?,
+        message: String?
+    ) {
+        self.file = file
+        self.line = line
+        self.index = index
+        self.name = name
+        self.passed = passed
+        self.expected = expected
+        self.actual = actual
+        self.message = message
+    }
+}
+
+/// A pack checked without being stored: the problems at their file and line, and every
+/// fixture case (run only when the manifest and the Lua are sound).
+public struct PackCheckReport: Codable, Sendable, Equatable {
+    public var valid: Bool
+    public var id: String?
+    public var version: String?
+    public var problems: [PackProblem]
+    public var cases: [FixtureCaseResult]
+
+    public init(valid: Bool, id: String?, version: String?, problems: [PackProblem], cases: [FixtureCaseResult]) {
+        self.valid = valid
+        self.id = id
+        self.version = version
+        self.problems = problems
+        self.cases = cases
+    }
+}

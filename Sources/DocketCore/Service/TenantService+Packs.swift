@@ -177,6 +177,14 @@ extension TenantService {
 
     /// Validates and stores an uploaded pack as a new immutable version. Tenant admins' packs
     /// are private to their tenant; platform admins' packs are shared.
+    /// Checks a bundle as an upload would (manifest, Lua, fixtures) and reports every problem
+    /// and fixture case; stores nothing.
+    public func checkPack(_ principal: Principal, _ bundle: PackBundle) async throws -> PackCheckReport {
+        try Self.requireAdmin(principal)
+        _ = try await tenant(for: principal)
+        return try await requireInspector().report(bundle)
+    }
+
     public func uploadPack(_ principal: Principal, _ bundle: PackBundle) async throws -> PackVersionSummary {
         try Self.requireAdmin(principal)
         _ = try await tenant(for: principal)

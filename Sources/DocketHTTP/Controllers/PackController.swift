@@ -26,6 +26,16 @@ struct PackController: Sendable {
             return try APICoding.response(PackVersionEnvelope(version: summary), status: .created)
         }
         routes.add(Endpoint(
+            method: .post, path: "/api/v2/packs/check",
+            summary: "Check a pack as an upload would, storing nothing: every problem at its file and line, every fixture case with expected and actual actions",
+            tag: "Packs", access: "admin", body: "PackBundle", success: (200, "PackCheckReport"), errors: [400, 403, 413, 415])
+        ) { request, context in
+            let principal = try context.requirePrincipal()
+            guard principal.role.isAdmin else { throw DocketError.forbidden("this operation is for admins") }
+            let bundle = try await APICoding.decode(PackBundle.self, from: request, limit: Self.maxUploadBytes)
+            return try APICoding.response(try await services.tenants.checkPack(principal, bundle))
+        }
+        routes.add(Endpoint(
             method: .get, path: "/api/v2/packs", summary: "Packs the caller may use, with their versions", tag: "Packs",
             access: "admin", success: (200, "PackList"), errors: [403])
         ) { _, context in

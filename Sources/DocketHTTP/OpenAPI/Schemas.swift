@@ -425,6 +425,17 @@ enum Schemas {
                     ], required: ["url", "purpose", "agentId", "email", "expiresAt"])],
                 required: ["link"]),
             "WidgetStatus": object(["configured": boolean], required: ["configured"]),
+            "PackProblem": object(["file": string(), "line": integer(), "message": string()], required: ["file", "message"]),
+            "FixtureCaseResult": object(
+                [
+                    "file": string(), "line": integer(), "index": integer("From 0, in file order"), "name": string(), "passed": boolean,
+                    "expected": array(map(string())), "actual": array(map(string())), "message": string(),
+                ], required: ["file", "index", "name", "passed", "expected"]),
+            "PackCheckReport": object(
+                [
+                    "valid": boolean, "id": string(), "version": string(), "problems": array(ref("PackProblem")),
+                    "cases": array(ref("FixtureCaseResult")),
+                ], required: ["valid", "problems", "cases"]),
             "ConsoleConfig": object(
                 [
                     "tenantId": string(), "tenantName": string(), "locale": string("The pack's language, e.g. es, vi, en"),

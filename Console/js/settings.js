@@ -1,0 +1,269 @@
+// The admin's tenant settings over the config routes (terminology, ticket ID format, business
+// hours with several periods a day and holidays, categories, assistant), API keys, and — for
+// the platform role — tenants.
+
+import { h, mount } from './dom.js';
+import { enc } from './api.js';
+
+const words = {
+  en: { terminology: 'Words', idFormat: 'Ticket IDs', hours: 'Business hours', categories: 'Categories', assistant: 'AI assistant',
+    save: 'Save', saved: 'Saved.', reset: 'Back to the pack', addPeriod: '+ period', addCategory: '+ category', holidays: 'Holidays (one per line: YYYY-MM-DD or MM-DD)',
+    timeZone: 'Time zone', closed: 'closed', example: 'Next ID looks like', keys: 'API keys', keyName: 'Name', keyRole: 'Role', create: 'Create',
+    revoke: 'Revoke', keyShown: 'The key (shown only now):', revoked: 'revoked', tenants: 'Workspaces', newTenant: 'New workspace', tenantId: 'Id',
+    tenantName: 'Name', pack: 'Pack', switchPack: 'Switch', active: 'active' },
+  es: { terminology: 'Palabras', idFormat: 'Folios', hours: 'Horario hábil', categories: 'Categorías', assistant: 'Asistente de IA',
+    save: 'Guardar', saved: 'Guardado.', reset: 'Volver al paquete', addPeriod: '+ periodo', addCategory: '+ categoría', holidays: 'Feriados (uno por línea: AAAA-MM-DD o MM-DD)',
+    timeZone: 'Zona horaria', closed: 'cerrado', example: 'El siguiente folio se verá así', keys: 'Claves de API', keyName: 'Nombre', keyRole: 'Rol', create: 'Crear',
+    revoke: 'Revocar', keyShown: 'La clave (solo se muestra ahora):', revoked: 'revocada', tenants: 'Espacios', newTenant: 'Espacio nuevo', tenantId: 'Id',
+    tenantName: 'Nombre', pack: 'Paquete', switchPack: 'Cambiar', active: 'activo' },
+  vi: { terminology: 'Thuật ngữ', idFormat: 'Mã đơn', hours: 'Giờ làm việc', categories: 'Danh mục', assistant: 'Trợ lý AI',
+    save: 'Lưu', saved: 'Đã lưu.', reset: 'Về mặc định của gói', addPeriod: '+ khung giờ', addCategory: '+ danh mục', holidays: 'Ngày nghỉ (mỗi dòng một ngày: YYYY-MM-DD hoặc MM-DD)',
+    timeZone: 'Múi giờ', closed: 'nghỉ', example: 'Mã tiếp theo sẽ như', keys: 'Khóa API', keyName: 'Tên', keyRole: 'Vai trò', create: 'Tạo',
+    revoke: 'Thu hồi', keyShown: 'Khóa (chỉ hiển thị lúc này):', revoked: 'đã thu hồi', tenants: 'Không gian', newTenant: 'Không gian mới', tenantId: 'Mã',
+    tenantName: 'Tên', pack: 'Gói', switchPack: 'Đổi', active: 'đang dùng' },
+};
+
+const DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
+
+function say(t) {
+  return (key, values = {}) => {
+    let text = (words[t.lang] || words.en)[key] || words.en[key] || key;
+    for (const [name, value] of Object.entries(values)) text = text.replaceAll(`{${name}}`, String(value));
+    return text;
+  };
+}
+
+function input(id, value, attrs = {}) {
+  return h('input', { id, value: value ?? '', ...attrs });
+}
+
+function field(label, control) {
+  return h('label', { class: 'field', for: control.id }, h('span', {}, label), control);
+}
+
+export async function renderSettings(container, { api, t, toast, failure }) {
+  const w = say(t);
+  const saveWith = (put) => async (event) => {
+    event.preventDefault();
+    try {
+      await put();
+      toast(w('saved'), 'ok');
+    } catch (error) {
+      failure(error);
+    }
+  };
+  const resetButton = (key, reload) => h('button', { type: 'button', onclick: async () => {
+    try {
+      await api.post(`/api/v2/config/reset/${key}`);
+      toast(w('saved'), 'ok');
+      await reload();
+    } catch (error) {
+      failure(error);
+    }
+  } }, w('reset'));
+
+  const termBox = h('form', { class: 'card grid-form', id: 'settings-terminology' });
+  async function loadTerms() {
+    const { terminology } = await api.get('/api/v2/config/terminology');
+    const keys = ['ticketSingular', 'ticketPlural', 'createVerb', 'customerNoun', 'agentNoun', 'resolveVerb'];
+    const inputs = Object.fromEntries(keys.map((k) => [k, input(`term-${k}`, terminology[k], { required: true, maxlength: 60 })]));
+    termBox.onsubmit = saveWith(() => api.put('/api/v2/config/terminology', Object.fromEntries(keys.map((k) => [k, inputs[k].value.trim()]))));
+    mount(termBox, h('h3', {}, w('terminology')), keys.map((k) => field(k, inputs[k])),
+      h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, w('save')), resetButton('ticket_terminology', loadTerms)));
+  }
+
+  const idBox = h('form', { class: 'card grid-form', id: 'settings-id-format' });
+  async function loadIdFormat() {
+    const { format } = await api.get('/api/v2/config/ticket-id-format');
+    const prefix = input('id-prefix', format.prefix, { required: true, maxlength: 10, pattern: '[A-Za-z0-9]{1,10}' });
+    const separator = input('id-separator', format.separator, { maxlength: 3 });
+    const pad = input('id-pad', format.padLength, { type: 'number', min: 1, max: 12 });
+    const year = h('input', { id: 'id-year', type: 'checkbox', checked: format.includeYear });
+    const yearly = h('input', { id: 'id-yearly', type: 'checkbox', checked: format.resetYearly });
+    const example = h('code', {});
+    const preview = () => {
+      example.textContent = [prefix.value, year.checked ? String(new Date().getFullYear()) : null, '1'.padStart(Number(pad.value) || 1, '0')]
+        .filter(Boolean).join(separator.value);
+    };
+    for (const el of [prefix, separator, pad, year]) el.addEventListener('input', preview);
+    preview();
+    idBox.onsubmit = saveWith(() => api.put('/api/v2/config/ticket-id-format', {
+      prefix: prefix.value.trim(), separator: separator.value, includeYear: year.checked, padLength: Number(pad.value), resetYearly: yearly.checked,
+    }));
+    mount(idBox, h('h3', {}, w('idFormat')), field('prefix', prefix), field('separator', separator), field('padLength', pad),
+      h('label', { class: 'check', for: 'id-year' }, year, ' includeYear'), h('label', { class: 'check', for: 'id-yearly' }, yearly, ' resetYearly'),
+      h('p', { class: 'hint' }, `${w('example')}: `, example),
+      h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, w('save')), resetButton('ticket_id_format', loadIdFormat)));
+  }
+
+  const hoursBox = h('form', { class: 'card', id: 'settings-hours' });
+  async function loadHours() {
+    const { calendar } = await api.get('/api/v2/config/business-hours');
+    const zone = input('hours-zone', calendar.timeZone, { required: true });
+    const days = {};
+    const rows = DAYS.map((day) => {
+      const list = h('span', { class: 'periods' });
+      days[day] = list;
+      const add = (text = '09:00-18:00') => {
+        const [from, to] = text.split('-');
+        const start = h('input', { type: 'time', value: from, 'aria-label': `${day} from`, required: true });
+        const end = h('input', { type: 'time', value: to, 'aria-label': `${day} to`, required: true });
+        const period = h('span', { class: 'period' }, start, '–', end, h('button', { type: 'button', class: 'link', 'aria-label': `remove ${day} period`, onclick: () => period.remove() }, '×'));
+        list.append(period);
+      };
+      for (const text of (calendar.week || {})[day] || []) add(text);
+      return h('div', { class: 'day-row' }, h('strong', {}, day), list,
+        h('button', { type: 'button', class: 'link', onclick: () => add() }, w('addPeriod')));
+    });
+    const holidays = h('textarea', { id: 'hours-holidays', rows: 3 }, (calendar.holidays || []).join('\n'));
+    hoursBox.onsubmit = saveWith(() => {
+      const week = {};
+      for (const day of DAYS) {
+        week[day] = [...days[day].querySelectorAll('.period')].map((p) => {
+          const [a, b] = p.querySelectorAll('input');
+          return `${a.value}-${b.value}`;
+        });
+      }
+      return api.put('/api/v2/config/business-hours', {
+        timeZone: zone.value.trim(), week, holidays: holidays.value.split('\n').map((s) => s.trim()).filter(Boolean),
+      });
+    });
+    mount(hoursBox, h('h3', {}, w('hours')), field(w('timeZone'), zone), h('div', { class: 'week' }, rows), field(w('holidays'), holidays),
+      h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, w('save')), resetButton('business_hours', loadHours)));
+  }
+
+  const catBox = h('form', { class: 'card', id: 'settings-categories' });
+  async function loadCategories() {
+    const { categories } = await api.get('/api/v2/config/ticket-categories');
+    const body = h('tbody', {});
+    const addRow = (c = { id: '', label: '', labelEn: '', color: '#6B7280', active: true }) => {
+      body.append(h('tr', {},
+        h('td', {}, h('input', { value: c.id, 'aria-label': 'id', required: true, size: 14, class: 'cat-id' })),
+        h('td', {}, h('input', { value: c.label, 'aria-label': 'label', required: true, class: 'cat-label' })),
+        h('td', {}, h('input', { value: c.labelEn || '', 'aria-label': 'labelEn', class: 'cat-label-en' })),
+        h('td', {}, h('input', { type: 'color', value: c.color || '#6B7280', 'aria-label': 'color', class: 'cat-color' })),
+        h('td', {}, h('input', { type: 'checkbox', checked: c.active !== false, 'aria-label': 'active', class: 'cat-active' })),
+        h('td', { hidden: true, class: 'cat-rest', dataset: { rest: JSON.stringify({ icon: c.icon, description: c.description }) } })));
+    };
+    categories.forEach(addRow);
+    catBox.onsubmit = saveWith(() => api.put('/api/v2/config/ticket-categories', {
+      categories: [...body.querySelectorAll('tr')].map((row) => {
+        const rest = JSON.parse(row.querySelector('.cat-rest').dataset.rest || '{}');
+        const out = {
+          id: row.querySelector('.cat-id').value.trim(), label: row.querySelector('.cat-label').value.trim(),
+          color: row.querySelector('.cat-color').value.toUpperCase(), active: row.querySelector('.cat-active').checked,
+        };
+        const en = row.querySelector('.cat-label-en').value.trim();
+        if (en) out.labelEn = en;
+        if (rest.icon) out.icon = rest.icon;
+        if (rest.description) out.description = rest.description;
+        return out;
+      }),
+    }));
+    mount(catBox, h('h3', {}, w('categories')),
+      h('table', { class: 'edit-table' }, h('thead', {}, h('tr', {}, ['id', 'label', 'labelEn', 'color', 'active'].map((c) => h('th', {}, c)))), body),
+      h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => addRow() }, w('addCategory')),
+        h('button', { type: 'submit', class: 'primary' }, w('save')), resetButton('ticket_categories', loadCategories)));
+  }
+
+  const assistantBox = h('form', { class: 'card grid-form', id: 'settings-assistant' });
+  async function loadAssistant() {
+    const { config } = await api.get('/api/v2/config/assistant');
+    const keys = ['assistantName', 'companyName', 'primaryServiceIssue', 'serviceType', 'ticketNoun', 'ticketNounPlural', 'language'];
+    const inputs = Object.fromEntries(keys.map((k) => [k, input(`assistant-${k}`, config[k], { required: true })]));
+    assistantBox.onsubmit = saveWith(() => api.put('/api/v2/config/assistant', Object.fromEntries(keys.map((k) => [k, inputs[k].value.trim()]))));
+    mount(assistantBox, h('h3', {}, w('assistant')), keys.map((k) => field(k, inputs[k])),
+      h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, w('save')), resetButton('assistant_configuration', loadAssistant)));
+  }
+
+  mount(container, termBox, idBox, hoursBox, catBox, assistantBox);
+  try {
+    await Promise.all([loadTerms(), loadIdFormat(), loadHours(), loadCategories(), loadAssistant()]);
+  } catch (error) {
+    failure(error);
+  }
+}
+
+export async function renderKeys(container, { api, t, failure }) {
+  const w = say(t);
+  const shown = h('div', { class: 'shown-once', role: 'status', 'aria-live': 'polite' });
+  const list = h('ul', { class: 'agents' });
+  async function load() {
+    const { apiKeys } = await api.get('/api/v2/api-keys');
+    mount(list, apiKeys.map((key) => h('li', { class: 'agent-row' }, h('span', { class: 'name' }, key.name),
+      h('span', { class: 'stamp' }, `${key.role} · ${key.hint}… · ${new Date(key.createdAt).toLocaleDateString(t.lang)}${key.revokedAt ? ` · ${w('revoked')}` : ''}`),
+      key.revokedAt ? null : h('button', { type: 'button', onclick: async () => {
+        try {
+          await api.del(`/api/v2/api-keys/${enc(key.id)}`);
+          await load();
+        } catch (error) {
+          failure(error);
+        }
+      } }, w('revoke')))));
+  }
+  const name = input('key-name', '', { required: true, maxlength: 100 });
+  const role = h('select', { id: 'key-role' }, ['assistant', 'agent'].map((r) => h('option', { value: r }, r)));
+  const form = h('form', { class: 'card grid-form', onsubmit: async (event) => {
+    event.preventDefault();
+    try {
+      const made = await api.post('/api/v2/api-keys', { name: name.value.trim(), role: role.value });
+      mount(shown, h('p', {}, w('keyShown')), h('input', { class: 'secret', readonly: true, value: made.key, 'aria-label': w('keys'), onfocus: (e) => e.target.select() }));
+      name.value = '';
+      await load();
+    } catch (error) {
+      failure(error);
+    }
+  } }, h('h3', {}, w('create')), field(w('keyName'), name), field(w('keyRole'), role), h('button', { type: 'submit', class: 'primary' }, w('create')));
+  mount(container, shown, h('section', { class: 'card' }, h('h3', {}, w('keys')), list), form);
+  try {
+    await load();
+  } catch (error) {
+    failure(error);
+  }
+}
+
+export async function renderTenants(container, { api, t, toast, failure }) {
+  const w = say(t);
+  const list = h('ul', { class: 'agents' });
+  let packs = [];
+  async function load() {
+    const [{ tenants }, listing] = await Promise.all([api.get('/api/v2/tenants?limit=100'), api.get('/api/v2/packs')]);
+    packs = listing.packs;
+    mount(list, tenants.map((tenant) => {
+      const select = h('select', { 'aria-label': `${tenant.id} ${w('pack')}` }, packs.map((p) => h('option', { value: p.id, selected: p.id === tenant.pack.id }, `${p.name} (${p.id})`)));
+      return h('li', { class: 'agent-row' }, h('span', { class: 'name' }, tenant.name), h('code', {}, tenant.id),
+        h('span', { class: 'stamp' }, `${tenant.pack.id} ${tenant.pack.version} · ${w('active')}`), select,
+        h('button', { type: 'button', onclick: async () => {
+          try {
+            await api.put(`/api/v2/tenants/${enc(tenant.id)}/pack`, { pack: select.value });
+            toast(w('saved'), 'ok');
+            await load();
+          } catch (error) {
+            failure(error);
+          }
+        } }, w('switchPack')));
+    }));
+    mount(packSelect, packs.map((p) => h('option', { value: p.id }, `${p.name} (${p.id})`)));
+  }
+  const id = input('tenant-id', '', { required: true, pattern: '[a-z0-9_-]{1,64}' });
+  const name = input('tenant-name', '', { required: true, maxlength: 200 });
+  const packSelect = h('select', { id: 'tenant-pack' });
+  const form = h('form', { class: 'card grid-form', onsubmit: async (event) => {
+    event.preventDefault();
+    try {
+      await api.post('/api/v2/tenants', { id: id.value.trim(), name: name.value.trim(), pack: packSelect.value });
+      id.value = name.value = '';
+      toast(w('saved'), 'ok');
+      await load();
+    } catch (error) {
+      failure(error);
+    }
+  } }, h('h3', {}, w('newTenant')), field(w('tenantId'), id), field(w('tenantName'), name), field(w('pack'), packSelect),
+    h('button', { type: 'submit', class: 'primary' }, w('create')));
+  mount(container, h('section', { class: 'card' }, h('h3', {}, w('tenants')), list), form);
+  try {
+    await load();
+  } catch (error) {
+    failure(error);
+  }
+}
