@@ -6,7 +6,6 @@ import { h, mount, duration, time, throttle } from './dom.js';
 import { Api, ApiError, query, enc } from './api.js';
 import { Live } from './live.js';
 import { translator } from './i18n.js';
-import { renderAdmin } from './admin.js';
 
 const app = document.getElementById('app');
 const toasts = document.getElementById('toasts');
@@ -60,6 +59,8 @@ async function route() {
     state.tab = 'admin';
     closeTicket();
     renderTabs();
+    // Admin screens load on first use: an agent's first load carries none of them.
+    const { renderAdmin } = await import('./admin.js');
     renderAdmin(state.shell.detail, { api: state.api, t: state.t, toast, failure, config: state.config, user: state.user }, rest[0]);
     state.shell.main.classList.add('admin-open');
   } else {
@@ -420,6 +421,11 @@ function onEvent(frame) {
     case 'notification':
       toast(data.message || data.rule || 'notification');
       break;
+    case 'sla_warning':
+    case 'sla_breached':
+      if (summary) place(summary);
+      if (state.current?.ticket.ticketId === summary?.ticketId) refreshTicket();
+      break;
     default:
       if (summary) place(summary);
   }
@@ -539,6 +545,12 @@ function markRead() {
 }
 
 document.addEventListener('visibilitychange', () => markRead());
+
+// The SLA clocks count down on screen between events.
+setInterval(() => {
+  const box = state.current && state.shell?.detail.querySelector('.sla');
+  if (box) box.replaceWith(renderSLA(state.current.ticket) || h('span'));
+}, 30000);
 
 function markReadByCustomer(readAt) {
   for (const message of state.current.messages) {
@@ -697,6 +709,7 @@ function renderSide(ticket) {
     h('summary', {}, t('audit')), h('p', { class: 'loading' }, t('loading')));
   return h('aside', { class: 'side' },
     h('dl', { class: 'facts' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
+    isOpen(ticket) ? renderEdit(ticket) : null,
     renderSLA(ticket),
     ticket.description ? h('section', {}, h('h3', {}, t('description')), h('p', { class: 'content' }, ticket.description)) : null,
     fields.length ? h('section', {}, h('h3', {}, t('fields')), h('dl', { class: 'facts' }, fields.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]))) : null,
@@ -708,6 +721,34 @@ function renderSide(ticket) {
         h('span', { class: 'sender' }, note.authorRole === 'customer' ? state.t.words.customerNoun : agentName(note.authorId)),
         h('p', { class: 'content' }, note.content), h('span', { class: 'stamp' }, time(note.timestamp, state.t.lang)))))) : null,
     audit);
+}
+
+/** Priority, category and tags, changed with one PUT (the rules see the change). */
+function renderEdit(ticket) {
+  const priority = h('select', { id: 'edit-priority', 'aria-label': t('priority') },
+    state.config.priorities.map((p) => h('option', { value: p, selected: p === ticket.priority }, t(`priorities.${p}`))));
+  const category = h('select', { id: 'edit-category', 'aria-label': t('category') },
+    state.config.categories.map((c) => h('option', { value: c.id, selected: c.id === ticket.category }, categoryLabel(c.id))));
+  const tags = h('input', { id: 'edit-tags', 'aria-label': t('tags'), value: (ticket.tags || []).join(', ') });
+  return h('details', { class: 'edit' }, h('summary', {}, `${t('priority')} · ${t('category')} · ${t('tags')}`),
+    h('form', { class: 'edit-form', onsubmit: async (event) => {
+      event.preventDefault();
+      const body = {};
+      if (priority.value !== ticket.priority) body.priority = priority.value;
+      if (category.value !== ticket.category) body.category = category.value;
+      const list = tags.value.split(',').map((tag) => tag.trim()).filter(Boolean);
+      if (list.join(',') !== (ticket.tags || []).join(',')) body.tags = list;
+      if (!Object.keys(body).length) return;
+      try {
+        const answer = await state.api.put(`/api/v2/tickets/${enc(ticket.ticketId)}`, body);
+        state.current.ticket = answer.ticket;
+        place(normalize(answer.ticket));
+        renderTicket({ keepComposer: true });
+        renderList();
+      } catch (error) {
+        failure(error);
+      }
+    } }, priority, category, tags, h('button', { type: 'submit' }, t('save'))));
 }
 
 function renderSLA(ticket) {

@@ -99,6 +99,76 @@ class Server:
         self.log.close()
 
 
+class Proxy:
+    """A TCP relay between a browser and the server that the test can cut, like a lost network:
+    `cut()` drops every open connection and refuses new ones until `restore()`."""
+
+    def __init__(self, target_port):
+        import threading
+        self.target = ("127.0.0.1", target_port)
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.port = self.listener.getsockname()[1]
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.down = False
+        self.open = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        import threading
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if self.down:
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(self.target)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.open += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self.pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def pump(source, sink):
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        for s in (source, sink):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cut(self):
+        self.down = True
+        with self.lock:
+            for s in self.open:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                    s.close()
+                except OSError:
+                    pass
+            self.open = []
+
+    def restore(self):
+        self.down = False
+
+    def close(self):
+        self.cut()
+        self.listener.close()
+
+
 def widget_token(secret, customer_id, name=None, lifetime=300):
     """What a tenant's server does: an HS256 JWT signed with the widget secret."""
     def b64(data):
@@ -122,7 +192,7 @@ def server():
 class Browser:
     """One person's browser: its own profile (cookies), a window size, and helpers."""
 
-    def __init__(self, server, width=1280, height=860):
+    def __init__(self, server, width=1280, height=860, base=None):
         options = webdriver.ChromeOptions()
         for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", f"--window-size={width},{height}",
                      "--lang=en-US"):
@@ -134,11 +204,12 @@ class Browser:
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         self.driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
         self.server = server
+        self.base = base or server.base
         # Pages re-render as events arrive: an element read mid-render is simply read again.
         self.wait = WebDriverWait(self.driver, WAIT, poll_frequency=0.05, ignored_exceptions=[StaleElementReferenceException])
 
     def open(self, path):
-        self.driver.get(self.server.base + path)
+        self.driver.get(self.base + path)
 
     def sign_in(self, tenant, email, password=PASSWORD):
         self.open("/")

@@ -7,7 +7,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from conftest import PASSWORD, SHOTS, widget_token
+from conftest import PASSWORD, SHOTS, Proxy, widget_token
 
 
 @pytest.fixture(scope="module")
@@ -314,3 +314,28 @@ def test_admin_edits_a_pack_sees_the_lua_error_at_its_line_fixes_it_simulates_ac
     status, body, _ = server.api("GET", "/api/v2/tenants/default", luxfree["admin"])
     assert body["tenant"]["pack"]["id"] == "luxfree-solar"
     assert jefa.errors() == [] or all("422" in e["message"] or "409" in e["message"] for e in jefa.errors())
+
+
+def test_network_loss_shows_reconnecting_then_resumes_without_missing_or_repeating(server, browsers, luxfree):
+    proxy = Proxy(server.port)
+    try:
+        ana = browsers(base=proxy.base)
+        ana.sign_in("default", "ana@luxfree.mx")
+        proxy.cut()
+        ana.until(lambda: "reconnecting" in ana.find("#connection").get_attribute("class"), "the header says reconnecting")
+        ana.shot("13-reconnecting")
+        # Written while the agent has no network.
+        customer = server.token("default", "customer", "cliente-offline")
+        status, body, _ = server.api("POST", "/api/v2/messages", customer, {"content": "Escribí mientras el agente no tenía red"})
+        ticket_id = body["ticket"]["ticketId"]
+        time.sleep(1)
+        assert not items(ana, ticket_id)
+        proxy.restore()
+        ana.until(lambda: "live" in ana.find("#connection").get_attribute("class"), "live again")
+        ana.until(lambda: items(ana, ticket_id), "the missed conversation arrives after the reconnect")
+        # A second event after the reconnect, and the first one still once.
+        status, body, _ = server.api("POST", "/api/v2/messages", customer, {"content": "¿Siguen ahí?"})
+        ana.until(lambda: any("Siguen" in el.text for el in items(ana, ticket_id)), "live events flow again")
+        assert len(items(ana, ticket_id)) == 1, "nothing twice"
+    finally:
+        proxy.close()
