@@ -14,14 +14,20 @@ if [ -z "${DOCKET_TEST_MONGO_URI:-}" ]; then
 fi
 export DOCKET_TEST_MONGO_BIN=${DOCKET_TEST_MONGO_BIN:-$PWD/.venv-mongo/bin/secantusd-py}
 log=$(mktemp)
-set +e
-swift test --disable-xctest "$@" 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
-set -e
-if [ "$status" -ne 0 ]; then
-  echo "swift test failed with status $status" >&2
-  exit "$status"
-fi
+# run WHAT COMMAND...: runs it with its output in $log too; stops the script if it failed.
+run() {
+  local what=$1
+  shift
+  set +e
+  "$@" 2>&1 | tee "$log"
+  local status=${PIPESTATUS[0]}
+  set -e
+  if [ "$status" -ne 0 ]; then
+    echo "$what failed with status $status" >&2
+    exit "$status"
+  fi
+}
+run "swift test" swift test --disable-xctest "$@"
 count=$(grep -Eo 'Test run with [0-9]+ tests?' "$log" | grep -Eo '[0-9]+' | tail -n 1)
 if [ -z "$count" ] || [ "$count" -eq 0 ]; then
   echo "no test ran" >&2
@@ -37,14 +43,7 @@ if [ "${DOCKET_BROWSER_TESTS:-}" = "1" ] || { [ "$#" -eq 0 ] && [ "${DOCKET_BROW
     .venv-browser/bin/pip install -q 'selenium==4.51.0' 'pytest==9.2.0'
   fi
   swift build --product docket
-  set +e
-  DOCKET_BIN="$PWD/.build/debug/docket" .venv-browser/bin/pytest -q -s -p no:cacheprovider Tests/Browser 2>&1 | tee "$log"
-  status=${PIPESTATUS[0]}
-  set -e
-  if [ "$status" -ne 0 ]; then
-    echo "browser tests failed with status $status" >&2
-    exit "$status"
-  fi
+  DOCKET_BIN="$PWD/.build/debug/docket" run "browser tests" .venv-browser/bin/pytest -q -s -p no:cacheprovider Tests/Browser
   browser=$(grep -Eo '[0-9]+ passed' "$log" | grep -Eo '[0-9]+' | tail -n 1)
   if [ -z "$browser" ] || [ "$browser" -eq 0 ]; then
     echo "no browser test ran" >&2

@@ -3,6 +3,7 @@
 
 import { h, mount } from './dom.js';
 import { enc } from './api.js';
+import { wordsOf } from './i18n.js';
 import { renderPacks } from './packs.js';
 import { renderSettings, renderKeys, renderTenants } from './settings.js';
 
@@ -42,11 +43,7 @@ const words = {
 };
 
 async function renderAgents(container, { api, t, toast, failure }) {
-  const w = (key, values = {}) => {
-    let text = (words[t.lang] || words.en)[key] || words.en[key] || key;
-    for (const [name, value] of Object.entries(values)) text = text.replaceAll(`{${name}}`, String(value));
-    return text;
-  };
+  const w = wordsOf(words, t);
   const output = h('div', { class: 'shown-once', role: 'status', 'aria-live': 'polite' });
   const agentList = h('ul', { class: 'agents' });
   const widgetState = h('p', {});

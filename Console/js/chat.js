@@ -3,7 +3,7 @@
 // the server in the URL): #tenant=<id>&token=<widget token signed by the tenant's site>, or
 // #access=<a Docket customer token> for trying it out.
 
-import { h, mount, time, throttle } from './dom.js';
+import { h, mount, time, throttle, sendOnEnter } from './dom.js';
 import { Api, ApiError, enc } from './api.js';
 import { Live } from './live.js';
 import { translator } from './i18n.js';
@@ -178,12 +178,7 @@ function render() {
       area.focus();
     }
   };
-  area.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' && !event.shiftKey) {
-      event.preventDefault();
-      send();
-    }
-  });
+  sendOnEnter(area, send);
   mount(root,
     h('header', { class: 'chat-head' }, h('img', { src: '/favicon.svg', alt: '', width: 24, height: 24 }),
       h('div', {}, h('strong', {}, state.config.tenantName), h('span', { class: 'ticket-state' })),

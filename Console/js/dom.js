@@ -83,3 +83,13 @@ export function throttle(fn, ms) {
     }
   };
 }
+
+/** Enter sends, Shift+Enter breaks the line. */
+export function sendOnEnter(area, send) {
+  area.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      send();
+    }
+  });
+}

@@ -114,3 +114,12 @@ export function translator(locale, terminology) {
   t.words = words;
   return t;
 }
+
+/** A screen's own words (`table[lang][key]`, English when missing) with {name} values. */
+export function wordsOf(table, t) {
+  return (key, values = {}) => {
+    let text = (table[t.lang] || table.en)[key] || table.en[key] || key;
+    for (const [name, value] of Object.entries(values)) text = text.replaceAll(`{${name}}`, String(value));
+    return text;
+  };
+}

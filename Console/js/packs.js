@@ -5,6 +5,7 @@
 
 import { h, mount } from './dom.js';
 import { enc } from './api.js';
+import { wordsOf } from './i18n.js';
 
 const words = {
   en: { active: 'Active pack', pinned: 'pinned', history: 'History', activate: 'Activate', rollback: 'Roll back to this', packs: 'Packs',
@@ -28,11 +29,7 @@ const words = {
 };
 
 export async function renderPacks(container, { api, t, toast, failure, user }) {
-  const w = (key, values = {}) => {
-    let text = (words[t.lang] || words.en)[key] || words.en[key] || key;
-    for (const [name, value] of Object.entries(values)) text = text.replaceAll(`{${name}}`, String(value));
-    return text;
-  };
+  const w = wordsOf(words, t);
   const tenantId = user.tenantId;
   const activeBox = h('section', { class: 'card', id: 'pack-active' });
   const listBox = h('section', { class: 'card', id: 'pack-list' });

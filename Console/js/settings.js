@@ -4,6 +4,7 @@
 
 import { h, mount } from './dom.js';
 import { enc } from './api.js';
+import { wordsOf } from './i18n.js';
 
 const words = {
   en: { terminology: 'Words', idFormat: 'Ticket IDs', hours: 'Business hours', categories: 'Categories', assistant: 'AI assistant',
@@ -26,11 +27,7 @@ const words = {
 const DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
 
 function say(t) {
-  return (key, values = {}) => {
-    let text = (words[t.lang] || words.en)[key] || words.en[key] || key;
-    for (const [name, value] of Object.entries(values)) text = text.replaceAll(`{${name}}`, String(value));
-    return text;
-  };
+  return wordsOf(words, t);
 }
 
 function input(id, value, attrs = {}) {

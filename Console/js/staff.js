@@ -2,7 +2,7 @@
 // tickets, search, and a ticket's conversation and detail. Everything a customer wrote is put
 // on the page as text (see dom.js); the page's CSP forbids inline script besides.
 
-import { h, mount, duration, time, throttle } from './dom.js';
+import { h, mount, duration, time, throttle, sendOnEnter } from './dom.js';
 import { Api, ApiError, query, enc } from './api.js';
 import { Live } from './live.js';
 import { translator } from './i18n.js';
@@ -679,12 +679,7 @@ function renderComposer(ticket, draft, mode) {
       area.focus();
     }
   };
-  area.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' && !event.shiftKey) {
-      event.preventDefault();
-      send();
-    }
-  });
+  sendOnEnter(area, send);
   const switcher = (value, label) => h('button', { type: 'button', role: 'tab', class: `mode${mode === value ? ' active' : ''}`, 'aria-selected': mode === value ? 'true' : 'false',
     onclick: () => {
       const parent = area.closest('.composer');
