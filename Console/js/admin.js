@@ -28,15 +28,15 @@ export async function renderAdmin(container, context, section = 'agents') {
 }
 
 const words = {
-  en: { agents: 'Agents', addAgent: 'Add an agent', name: 'Name', email: 'E-mail', role: 'Role', skills: 'Skills (comma separated)', capacity: 'Capacity',
+  en: { save: 'Save', saved: 'Saved.', deactivate: 'Deactivate', reactivate: 'Reactivate', inactive: 'deactivated', agents: 'Agents', addAgent: 'Add an agent', name: 'Name', email: 'E-mail', role: 'Role', skills: 'Skills (comma separated)', capacity: 'Capacity',
     add: 'Add', invite: 'Invitation link', reset: 'Password reset link', linkShown: 'Send this link to {email}. It works once, until {t}, and is not shown again:',
     widget: 'Customer chat widget', widgetOn: 'A widget secret is set.', widgetOff: 'No widget secret yet.', newSecret: 'Make a new secret',
     secretShown: 'The new secret (not shown again; the old one stops working):', signsIn: 'can sign in', noPassword: 'no password yet' },
-  es: { agents: 'Agentes', addAgent: 'Agregar agente', name: 'Nombre', email: 'Correo', role: 'Rol', skills: 'Habilidades (separadas por comas)', capacity: 'Capacidad',
+  es: { save: 'Guardar', saved: 'Guardado.', deactivate: 'Desactivar', reactivate: 'Reactivar', inactive: 'desactivado', agents: 'Agentes', addAgent: 'Agregar agente', name: 'Nombre', email: 'Correo', role: 'Rol', skills: 'Habilidades (separadas por comas)', capacity: 'Capacidad',
     add: 'Agregar', invite: 'Enlace de invitación', reset: 'Enlace para cambiar contraseña', linkShown: 'Envía este enlace a {email}. Sirve una vez, hasta {t}, y no se vuelve a mostrar:',
     widget: 'Widget de chat para clientes', widgetOn: 'Hay un secreto de widget.', widgetOff: 'Aún no hay secreto de widget.', newSecret: 'Crear un secreto nuevo',
     secretShown: 'El secreto nuevo (no se vuelve a mostrar; el anterior deja de servir):', signsIn: 'puede entrar', noPassword: 'sin contraseña aún' },
-  vi: { agents: 'Nhân viên', addAgent: 'Thêm nhân viên', name: 'Tên', email: 'Email', role: 'Vai trò', skills: 'Kỹ năng (cách nhau bằng dấu phẩy)', capacity: 'Sức chứa',
+  vi: { save: 'Lưu', saved: 'Đã lưu.', deactivate: 'Vô hiệu hóa', reactivate: 'Kích hoạt lại', inactive: 'đã vô hiệu hóa', agents: 'Nhân viên', addAgent: 'Thêm nhân viên', name: 'Tên', email: 'Email', role: 'Vai trò', skills: 'Kỹ năng (cách nhau bằng dấu phẩy)', capacity: 'Sức chứa',
     add: 'Thêm', invite: 'Liên kết mời', reset: 'Liên kết đặt lại mật khẩu', linkShown: 'Gửi liên kết này cho {email}. Chỉ dùng một lần, đến {t}, và không hiển thị lại:',
     widget: 'Widget trò chuyện cho khách hàng', widgetOn: 'Đã có khóa bí mật widget.', widgetOff: 'Chưa có khóa bí mật widget.', newSecret: 'Tạo khóa mới',
     secretShown: 'Khóa mới (không hiển thị lại; khóa cũ ngừng hoạt động):', signsIn: 'có thể đăng nhập', noPassword: 'chưa có mật khẩu' },
@@ -50,9 +50,27 @@ async function renderAgents(container, { api, t, toast, failure }) {
 
   async function loadAgents() {
     const page = await api.get('/api/v2/agents?limit=100');
-    mount(agentList, page.agents.map((agent) => h('li', { class: 'agent-row' },
-      h('span', { class: 'name' }, agent.name), h('span', { class: 'stamp' }, `${agent.email || '—'} · ${agent.role} · ${agent.id}`),
-      agent.email ? h('button', { type: 'button', onclick: () => link(agent) }, w('invite')) : null)));
+    mount(agentList, page.agents.map((agent) => {
+      const active = agent.active !== false;
+      const skills = h('input', { value: (agent.skills || []).join(', '), 'aria-label': `${agent.name}: ${w('skills')}`, class: 'agent-skills' });
+      const capacity = h('input', { type: 'number', min: 1, max: 1000, value: agent.capacity, 'aria-label': `${agent.name}: ${w('capacity')}`, class: 'agent-capacity' });
+      const patch = async (body) => {
+        try {
+          await api.call('PATCH', `/api/v2/agents/${enc(agent.id)}`, body);
+          toast(w('saved'), 'ok');
+          await loadAgents();
+        } catch (error) {
+          failure(error);
+        }
+      };
+      return h('li', { class: `agent-row${active ? '' : ' inactive'}`, dataset: { agent: agent.id } },
+        h('span', { class: 'name' }, agent.name), h('span', { class: 'stamp' }, `${agent.email || '—'} · ${agent.role} · ${agent.id}${active ? '' : ` · ${w('inactive')}`}`),
+        h('span', { class: 'agent-edit' }, skills, capacity,
+          h('button', { type: 'button', onclick: () => patch({ skills: skills.value.split(',').map((x) => x.trim()).filter(Boolean), capacity: Number(capacity.value) }) }, w('save'))),
+        h('span', { class: 'agent-actions' },
+          agent.email && active ? h('button', { type: 'button', onclick: () => link(agent) }, w('invite')) : null,
+          h('button', { type: 'button', class: active ? 'deactivate' : 'reactivate', onclick: () => patch({ active: !active }) }, active ? w('deactivate') : w('reactivate'))));
+    }));
   }
 
   async function link(agent) {

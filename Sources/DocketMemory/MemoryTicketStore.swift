@@ -342,6 +342,18 @@ public final class MemoryTicketStore: TicketStore {
         state.withLock { $0.agents[tenantId]?[id] }
     }
 
+    public func replaceAgent(_ agent: Agent) async throws -> Bool {
+        try state.withLock { state in
+            let existing = state.agents[agent.tenantId] ?? [:]
+            guard existing[agent.id] != nil else { return false }
+            if let email = agent.email?.lowercased(), existing.values.contains(where: { $0.id != agent.id && $0.email?.lowercased() == email }) {
+                throw DocketError(.conflict, "e-mail \(email) already belongs to an agent")
+            }
+            state.agents[agent.tenantId, default: [:]][agent.id] = agent
+            return true
+        }
+    }
+
     public func listAgents(tenantId: String, page: Int, limit: Int) async throws -> Page<Agent> {
         let all = state.withLock { state in
             (state.agents[tenantId] ?? [:]).values.sorted { ($1.createdAt, $0.id) < ($0.createdAt, $1.id) }

@@ -215,6 +215,15 @@ public final class MongoTicketStore: TicketStore {
         }
     }
 
+    public func replaceAgent(_ agent: Agent) async throws -> Bool {
+        try await job { job in
+            var doc = try BSONEncoder().document(agent)
+            doc["_id"] = .string(Self.key(agent.tenantId, agent.id))
+            if let email = agent.email { doc["emailKey"] = .string(email.lowercased()) }
+            return try job.collection(Collections.agents).replaceOne(["_id": Self.key(agent.tenantId, agent.id)], doc) == 1
+        }
+    }
+
     public func agent(tenantId: String, id: String) async throws -> Agent? {
         try await job { job in
             try job.collection(Collections.agents).findOne(["_id": Self.key(tenantId, id)]).map { try Self.decode(Agent.self, $0) }

@@ -174,6 +174,15 @@ public final class SQLiteTicketStore: TicketStore {
         }
     }
 
+    public func replaceAgent(_ agent: Agent) async throws -> Bool {
+        let doc = try codec.encode(agent)
+        return try await write { db in
+            try db.cachedStatement(sql: "UPDATE agents SET email = ?, doc = ? WHERE tenant_id = ? AND id = ?")
+                .execute(arguments: [agent.email?.lowercased(), doc, agent.tenantId, agent.id])
+            return db.changesCount == 1
+        }
+    }
+
     public func agent(tenantId: String, id: String) async throws -> Agent? {
         let codec = codec
         return try await read { db in

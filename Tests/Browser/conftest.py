@@ -225,6 +225,16 @@ class Browser:
     def find(self, css):
         return self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, css)))
 
+    def click(self, css):
+        """Clicks the element, again if the page re-rendered it in between."""
+        def attempt():
+            try:
+                self.driver.find_element(By.CSS_SELECTOR, css).click()
+                return True
+            except Exception:
+                return False
+        self.until(attempt, f"click {css}")
+
     def until(self, predicate, message=""):
         return self.wait.until(lambda _: predicate(), message)
 

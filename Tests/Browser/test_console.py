@@ -207,6 +207,19 @@ def test_admin_invites_an_agent_who_sets_a_password_and_signs_in(server, browser
     other.find("#new-password-again").send_keys("otra clave muy larga")
     other.find("form.login button[type=submit]").click()
     other.until(lambda: "used or expired" in other.text(".form-error"))
+    # Her skills and capacity change from the list; deactivated, her session is over.
+    jefa.open("/#/admin/agents")
+    agent_id = jefa.until(lambda: next((r.get_attribute("data-agent") for r in jefa.driver.find_elements(By.CSS_SELECTOR, ".agent-row")
+                                        if "Dora Paz" in r.text), None), "Dora is listed")
+    skills = jefa.find(f'.agent-row[data-agent="{agent_id}"] .agent-skills')
+    skills.clear()
+    skills.send_keys("billing, solar")
+    jefa.find(f'.agent-row[data-agent="{agent_id}"] .agent-edit button').click()
+    jefa.until(lambda: server.api("GET", f"/api/v2/agents/{agent_id}", luxfree["admin"])[1]["agent"]["skills"] == ["billing", "solar"])
+    jefa.click(f'.agent-row[data-agent="{agent_id}"] .deactivate')
+    jefa.find(f'.agent-row.inactive[data-agent="{agent_id}"]')
+    dora.open("/")
+    dora.find("#login-email")
 
 
 def test_small_screen_queue_and_ticket(server, browsers, luxfree):

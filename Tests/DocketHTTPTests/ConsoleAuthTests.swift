@@ -205,6 +205,42 @@ struct ConsoleAuthTests {
         }
     }
 
+    @Test func anAdminChangesAnAgentAndADeactivatedOneCannotSignInNorBeAssigned() async throws {
+        try await withUser { app, client in
+            let admin = try await app.token(.admin, "boss")
+            let session = try #require(cookie(try await login(client)))
+            #expect(try await client.call(.patch, "/api/v2/agents/ana", token: try await app.token(.agent, "ana"), json: ["capacity": 3]).status == .forbidden)
+            var reply = try await client.call(.patch, "/api/v2/agents/ana", token: admin, json: ["skills": ["Billing", "solar"], "capacity": 3])
+            #expect(reply.status == .ok)
+            var agent = try #require(try reply.json()["agent"] as? [String: Any])
+            #expect(agent["skills"] as? [String] == ["billing", "solar"] && agent["capacity"] as? Int == 3)
+            #expect(try await client.call(.patch, "/api/v2/agents/ana", token: admin, json: ["capacity": 0]).status == .unprocessableContent)
+
+            reply = try await client.call(.patch, "/api/v2/agents/ana", token: admin, json: ["active": false])
+            agent = try #require(try reply.json()["agent"] as? [String: Any])
+            #expect(agent["active"] as? Bool == false)
+            #expect(try await send(client, .get, "/api/v2/tickets/mine", cookie: session, csrf: false).status == .unauthorized, "her session ended")
+            let refused = try await login(client)
+            #expect(refused.status == .unauthorized)
+            #expect(String(decoding: refused.body, as: UTF8.self).contains("deactivated"))
+            let ticketId = try await app.openTicket(client, token: try await app.token(.customer, "cust1"))
+            reply = try await client.call(.post, "/api/v2/tickets/\(ticketId)/assign", token: admin, json: ["agentId": "ana"])
+            #expect(reply.status == .unprocessableContent && String(decoding: reply.body, as: UTF8.self).contains("deactivated"))
+
+            // Routing passes her by: the billing rule assigns the least loaded agent, and she is the only one.
+            let customer = try await app.token(.customer, "cust1")
+            let skipped = try await client.call(.post, "/api/v2/tickets", token: customer, json: ["subject": "Cobro doble en mi factura", "description": "Me cobraron dos veces el recibo"])
+            #expect(skipped.ticket?["queue"] as? String == "billing")
+            #expect(skipped.ticket?["assignedAgent"] == nil, "no routing to a deactivated agent")
+
+            try await client.succeed(.patch, "/api/v2/agents/ana", token: admin, json: ["active": true])
+            #expect(try await login(client).status == .ok)
+            let routed = try await client.call(.post, "/api/v2/tickets", token: customer, json: ["subject": "Otra factura mal", "description": "El recibo viene duplicado"])
+            #expect(routed.ticket?["assignedAgent"] as? String == "ana", "active again, she is routed to")
+            try await client.succeed(.post, "/api/v2/tickets/\(ticketId)/assign", token: admin, json: ["agentId": "ana"])
+        }
+    }
+
     @Test func theConsoleIsServedWithItsPolicyAnEtagAndGzip() async throws {
         try await withUser { _, client in
             let page = try await client.execute(uri: "/", method: .get, headers: [.acceptEncoding: "gzip, br"]) { $0 }

@@ -78,3 +78,32 @@ struct AccountContractTests {
         #expect(try await store.widgetSecret(tenantId: "t2") == "c")
     }
 }
+
+@Suite("Store contract: agents replaced")
+struct AgentReplaceContractTests {
+    @Test(arguments: StoreKind.available)
+    func anAgentIsReplacedWholeAndKeepsItsEmailUnique(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let at = Fixtures.epoch
+        var ana = Agent(id: "ana", tenantId: "t1", name: "Ana", email: "ana@x.mx", role: .agent, skills: [], capacity: 5, createdAt: at)
+        let beto = Agent(id: "beto", tenantId: "t1", name: "Beto", email: "beto@x.mx", role: .agent, skills: [], capacity: 5, createdAt: at)
+        try await store.insertAgent(ana)
+        try await store.insertAgent(beto)
+        ana.skills = ["billing"]
+        ana.capacity = 7
+        ana.active = false
+        #expect(try await store.replaceAgent(ana))
+        #expect(try await store.agent(tenantId: "t1", id: "ana") == ana)
+        #expect(try await store.listAgents(tenantId: "t1", page: 1, limit: 10).items.first { $0.id == "ana" }?.isActive == false)
+        var stolen = ana
+        stolen.email = "BETO@x.mx"
+        await #expect(throws: DocketError.self) { try await store.replaceAgent(stolen) }
+        #expect(try await store.agent(tenantId: "t1", id: "ana")?.email == "ana@x.mx", "a refused replace changes nothing")
+        var ghost = ana
+        ghost.id = "nobody"
+        #expect(try await !store.replaceAgent(ghost))
+        var other = ana
+        other.tenantId = "t2"
+        #expect(try await !store.replaceAgent(other), "another tenant's agent is not touched")
+    }
+}

@@ -81,7 +81,11 @@ public struct Agent: Codable, Sendable, Equatable {
     public var capacity: Int
     /// Picture shown next to the agent's messages.
     public var avatarUrl: String?
+    /// False once an admin deactivated the agent: no sign-in, no routing, no assignment (nil: active).
+    public var active: Bool?
     public var createdAt: Date
+
+    public var isActive: Bool { active ?? true }
 
     public init(
         id: String, tenantId: String, name: String, email: String?, role: AgentRole, skills: [String],

@@ -12,5 +12,8 @@ public protocol PeopleStore: Sendable {
     /// Inserts an agent; `.conflict` if the id or email is taken in the tenant.
     func insertAgent(_ agent: Agent) async throws
     func agent(tenantId: String, id: String) async throws -> Agent?
+    /// Replaces the tenant's agent with the same id; false when there is none, `.conflict` when
+    /// the new e-mail belongs to another agent of the tenant.
+    func replaceAgent(_ agent: Agent) async throws -> Bool
     func listAgents(tenantId: String, page: Int, limit: Int) async throws -> Page<Agent>
 }

@@ -57,6 +57,9 @@ public struct AccountService: UseCase {
         }
         throttle.succeeded(account: key)
         let agent = try await store.agent(tenantId: tenantId, id: account.agentId)
+        guard agent?.isActive ?? true else {
+            throw DocketError(.unauthorized, "this account is deactivated: ask an admin of the workspace")
+        }
         let session = try await startSession(Principal(tenantId: tenantId, role: account.role, subject: account.agentId))
         return SignedIn(session: session, principal: session.principal, name: agent?.name ?? email, email: email)
     }

@@ -120,6 +120,29 @@ public struct NewCustomer: Codable, Sendable, Equatable {
     }
 }
 
+/// What an admin may change on an agent; absent fields stay as they are.
+public struct AgentPatch: Codable, Sendable, Equatable {
+    public var name: String?
+    public var email: String?
+    public var role: AgentRole?
+    public var skills: [String]?
+    public var capacity: Int?
+    public var avatarUrl: String?
+    /// False deactivates: the agent's sessions end, sign-in, routing and assignment stop.
+    public var active: Bool?
+
+    public init(
+        name: String? = nil, email: String? = nil, role: AgentRole? = nil, skills: [String]? = nil, capacity: Int? = nil, active: Bool? = nil
+    ) {
+        self.name = name
+        self.email = email
+        self.role = role
+        self.skills = skills
+        self.capacity = capacity
+        self.active = active
+    }
+}
+
 public struct NewAgent: Codable, Sendable, Equatable {
     public var id: String?
     public var name: String

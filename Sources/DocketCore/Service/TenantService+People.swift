@@ -43,14 +43,9 @@ extension TenantService {
     public func createAgent(_ principal: Principal, _ input: NewAgent) async throws -> Agent {
         try Self.requireAdmin(principal)
         _ = try await tenant(for: principal)
-        let email = try Check.optionalText(input.email, field: "email", max: 254)
-        if let email, !email.contains("@") { throw DocketError.invalid("email", "must be an email address") }
-        let capacity = input.capacity ?? 10
-        guard (1...1000).contains(capacity) else { throw DocketError.invalid("capacity", "must be between 1 and 1000") }
-        let skills = try (input.skills ?? []).enumerated().map { index, skill in
-            try Check.text(skill, field: "skills[\(index)]", max: 50).lowercased()
-        }
-        guard skills.count <= 50 else { throw DocketError.invalid("skills", "at most 50 skills") }
+        let email = try Self.agentEmail(input.email)
+        let capacity = try Self.agentCapacity(input.capacity ?? 10)
+        let skills = try Self.agentSkills(input.skills ?? [])
         var agent = Agent(
             id: try Check.identifier(input.id, field: "id") ?? IdentifierGenerator.make(), tenantId: principal.tenantId,
             name: try Check.text(input.name, field: "name", max: 100), email: email, role: input.role ?? .agent,
@@ -59,6 +54,42 @@ extension TenantService {
         try await store.insertAgent(agent)
         agentDirectory.forget(agent.tenantId)
         return agent
+    }
+
+    /// Changes an agent (admins): name, e-mail, role, skills, capacity, picture, and whether it
+    /// is active. Deactivating ends the agent's console sessions; routing stops offering it
+    /// at once (the agent cache is dropped) and assignments to it are refused.
+    public func updateAgent(_ principal: Principal, _ id: String, _ patch: AgentPatch) async throws -> Agent {
+        try Self.requireAdmin(principal)
+        _ = try await tenant(for: principal)
+        guard var agent = try await store.agent(tenantId: principal.tenantId, id: id) else { throw DocketError.notFound("agent", id) }
+        if let name = patch.name { agent.name = try Check.text(name, field: "name", max: 100) }
+        if patch.email != nil { agent.email = try Self.agentEmail(patch.email) }
+        if let role = patch.role { agent.role = role }
+        if let skills = patch.skills { agent.skills = try Self.agentSkills(skills) }
+        if let capacity = patch.capacity { agent.capacity = try Self.agentCapacity(capacity) }
+        if patch.avatarUrl != nil { agent.avatarUrl = try Check.url(patch.avatarUrl, field: "avatarUrl") }
+        if let active = patch.active { agent.active = active }
+        guard try await store.replaceAgent(agent) else { throw DocketError.notFound("agent", id) }
+        agentDirectory.forget(agent.tenantId)
+        if !agent.isActive { _ = try await store.endSessions(tenantId: agent.tenantId, subject: agent.id, at: clock.now()) }
+        return agent
+    }
+
+    static func agentEmail(_ value: String?) throws -> String? {
+        let email = try Check.optionalText(value, field: "email", max: 254)
+        if let email, !email.contains("@") { throw DocketError.invalid("email", "must be an email address") }
+        return email
+    }
+
+    static func agentCapacity(_ capacity: Int) throws -> Int {
+        guard (1...1000).contains(capacity) else { throw DocketError.invalid("capacity", "must be between 1 and 1000") }
+        return capacity
+    }
+
+    static func agentSkills(_ skills: [String]) throws -> [String] {
+        guard skills.count <= 50 else { throw DocketError.invalid("skills", "at most 50 skills") }
+        return try skills.enumerated().map { index, skill in try Check.text(skill, field: "skills[\(index)]", max: 50).lowercased() }
     }
 
     public func agent(_ principal: Principal, _ id: String) async throws -> Agent {

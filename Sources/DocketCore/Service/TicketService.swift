@@ -112,8 +112,9 @@ extension TicketService {
     public func assign(_ principal: Principal, _ ticketId: String, to agentId: String) async throws -> Ticket {
         try Self.requireStaff(principal)
         guard let agentId = try Check.identifier(agentId, field: "agentId"),
-            try await store.agent(tenantId: principal.tenantId, id: agentId) != nil
+            let agent = try await store.agent(tenantId: principal.tenantId, id: agentId)
         else { throw DocketError.invalid("agentId", "unknown agent '\(agentId)'") }
+        guard agent.isActive else { throw DocketError.invalid("agentId", "agent '\(agentId)' is deactivated") }
         return try await mutate(principal, ticketId) { ticket, tenant, now in
             try Self.take(&ticket, agent: agentId, by: principal.subject, reason: "assigned", workflow: tenant.workflow, now: now)
             return [PendingEvent(.assigned, ["agent": agentId])]

@@ -62,7 +62,7 @@ extension UseCase {
 
     func agentViews(_ tenant: Tenant) async throws -> [AgentView] {
         let counts = try await store.openTicketCounts(tenantId: tenant.id, finished: [tenant.workflow.resolved, tenant.workflow.closed])
-        return try await agentDirectory.agents(tenant.id).map { AgentView(agent: $0, openTickets: counts[$0.id] ?? 0) }
+        return try await agentDirectory.agents(tenant.id).filter(\.isActive).map { AgentView(agent: $0, openTickets: counts[$0.id] ?? 0) }
     }
 
     /// Evaluates `events` and their follow-ups to the depth limit, applying valid actions to

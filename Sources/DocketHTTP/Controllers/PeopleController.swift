@@ -53,6 +53,18 @@ struct PeopleController: Sendable {
         }
 
         routes.add(Endpoint(
+            method: .patch, path: "/api/v2/agents/:id",
+            summary: "Change an agent: name, e-mail, role, skills, capacity, picture, active (false deactivates: sessions end, no routing, no assignment)",
+            tag: "Agents", access: "admin", body: "AgentPatch", success: (200, "AgentEnvelope"), errors: [400, 403, 404, 409, 413, 415, 422])
+        ) { request, context in
+            let principal = try context.requirePrincipal()
+            guard principal.role.isAdmin else { throw DocketError.forbidden("this operation is for admins") }
+            let input = try await APICoding.decode(AgentPatch.self, from: request, limit: limits.maxBodyBytes)
+            let agent = try await services.tenants.updateAgent(principal, try context.parameters.require("id"), input)
+            return try APICoding.response(AgentEnvelope(agent: agent))
+        }
+
+        routes.add(Endpoint(
             method: .get, path: "/api/v2/agents", summary: "List agents, newest first", tag: "Agents",
             access: "agent, admin", query: Self.pageQuery, success: (200, "AgentList"), errors: [400, 403])
         ) { request, context in

@@ -178,7 +178,14 @@ enum Schemas {
                     "id": string(), "tenantId": string(), "name": string(), "email": string(),
                     "role": string(values: AgentRole.allCases.map(\.rawValue)), "skills": array(string()),
                     "capacity": integer(min: 1, max: 1000), "avatarUrl": string(format: "uri"), "createdAt": dateTime,
+                    "active": boolean,
                 ], required: ["id", "tenantId", "name", "role", "skills", "capacity", "createdAt"]),
+            "AgentPatch": object(
+                [
+                    "name": string(maxLength: 100), "email": string(format: "email"), "role": string(values: AgentRole.allCases.map(\.rawValue)),
+                    "skills": array(string(maxLength: 50), maxItems: 50), "capacity": integer(min: 1, max: 1000), "avatarUrl": string(format: "uri"),
+                    "active": boolean,
+                ]),
             "NewAgent": object(
                 [
                     "id": string(), "name": string(maxLength: 100), "email": string(format: "email"),
