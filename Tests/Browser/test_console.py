@@ -352,3 +352,37 @@ def test_network_loss_shows_reconnecting_then_resumes_without_missing_or_repeati
         assert len(items(ana, ticket_id)) == 1, "nothing twice"
     finally:
         proxy.close()
+
+
+def test_the_one_line_embed_opens_the_chat_on_another_site(server, browsers, luxfree, tmp_path):
+    import functools
+    import http.server
+    import threading
+    token = widget_token(luxfree["secret"], "cliente-embebido", name="Sitio Ajeno")
+    (tmp_path / "index.html").write_text(
+        "<!doctype html><html><body><h1>Tienda de la esquina</h1>"
+        f'<script src="{server.base}/embed.js" data-tenant="default" data-token="{token}" data-label="Ayuda" defer></script>'
+        "</body></html>")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    site = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    try:
+        visitor = browsers()
+        # "localhost" is another site than "127.0.0.1": the chat runs in a cross-site frame.
+        visitor.driver.get(f"http://localhost:{site.server_address[1]}/")
+        visitor.click("button[aria-expanded]")
+        frame = visitor.find("iframe")
+        visitor.driver.switch_to.frame(frame)
+        box = visitor.find("#chat-text")
+        visitor.until(lambda: "live" in visitor.find(".pill").get_attribute("class"), "the framed chat goes live")
+        box.send_keys("Hola desde la tienda")
+        box.send_keys(Keys.ENTER)
+        visitor.until(lambda: visitor.driver.find_elements(By.CSS_SELECTOR, ".msg.mine"))
+        visitor.driver.switch_to.default_content()
+        visitor.shot("14-embedded-chat")
+        status, listing, _ = server.api("GET", "/api/v2/tickets?customerId=cliente-embebido", luxfree["admin"])
+        assert listing["pagination"]["total"] == 1
+        # The shop's own page has no favicon; nothing of Docket's failed.
+        assert [e for e in visitor.errors() if "favicon.ico" not in e["message"]] == []
+    finally:
+        site.shutdown()
