@@ -19,7 +19,7 @@ const state = {
   tab: 'pending',
   lists: { pending: [], mine: [], all: [] },
   total: { all: 0 },
-  filters: { status: '', priority: '', category: '', assignedAgent: '', search: '' },
+  filters: { status: '', priority: '', category: '', queue: '', assignedAgent: '', search: '' },
   agents: new Map(),
   current: null, // { ticket, messages, firstSeq, typing, audit }
   connection: 'connecting',
@@ -211,7 +211,9 @@ function ensureShell() {
   if (state.shell) return;
   const tabs = h('nav', { class: 'tabs', 'aria-label': 'Docket' });
   const pill = h('span', { class: 'pill connecting', role: 'status', id: 'connection' }, t('connecting'));
-  const list = h('section', { class: 'list', 'aria-label': t('pending') });
+  const listHead = h('div', { class: 'list-head' });
+  const listBody = h('div', { class: 'list-body' });
+  const list = h('section', { class: 'list', 'aria-label': t('pending') }, listHead, listBody);
   const detail = h('section', { class: 'detail', 'aria-label': t('conversation') });
   const main = h('main', { class: 'work' }, list, detail);
   const header = h('header', { class: 'top' },
@@ -220,7 +222,7 @@ function ensureShell() {
     h('div', { class: 'me' }, pill, h('span', { class: 'who' }, state.user.name),
       h('button', { type: 'button', class: 'link', onclick: () => signOut() }, t('signOut'))));
   mount(app, header, main);
-  state.shell = { tabs, pill, list, detail, main };
+  state.shell = { tabs, pill, list, listHead, listBody, detail, main };
   setConnection(state.live ? state.live.state : 'connecting');
 }
 
@@ -329,13 +331,19 @@ function renderList() {
   if (!state.shell || state.tab === 'admin') return;
   const tab = state.tab;
   const items = state.lists[tab];
+  // The filter form lives in the list's head, made once and left in place: live updates
+  // re-render the list's body, never the form a person may be typing in.
+  const { listHead, listBody } = state.shell;
+  if (tab === 'all') {
+    if (!state.shell.filters) state.shell.filters = renderFilters();
+    if (listHead.firstChild !== state.shell.filters) mount(listHead, state.shell.filters);
+  } else if (listHead.firstChild) mount(listHead);
   const children = [];
-  if (tab === 'all') children.push(renderFilters());
   if (tab === 'all') children.push(h('p', { class: 'hint' }, t('results', { n: state.total.all })));
   if (!items.length && tab !== 'all') children.push(h('p', { class: 'empty' }, t(tab === 'pending' ? 'noPending' : 'noMine')));
   children.push(h('ul', { class: 'tickets', 'aria-label': t(tab === 'pending' ? 'pending' : tab === 'mine' ? 'mine' : 'all') },
     items.map((ticket) => renderItem(ticket, tab))));
-  mount(state.shell.list, children);
+  mount(listBody, children);
 }
 
 function renderItem(ticket, tab) {
@@ -366,6 +374,7 @@ function renderFilters() {
       select('status', t('status'), [['', t('anyStatus')], ...state.config.workflow.statuses.map((s) => [s.id, statusLabel(s.id)])]),
       select('priority', t('priority'), [['', t('anyPriority')], ...state.config.priorities.map((p) => [p, t(`priorities.${p}`)])]),
       select('category', t('category'), [['', t('anyCategory')], ...state.config.categories.map((c) => [c.id, categoryLabel(c.id)])]),
+      select('queue', t('queue'), [['', t('anyQueue')], ...state.config.queues.map((q) => [q.id, q.name])]),
       select('assignedAgent', t('assignee'), [['', t('anyone')], ['none', t('nobody')], ...[...state.agents.values()].map((a) => [a.id, a.name])])));
 }
 

@@ -86,6 +86,7 @@ public final class MemoryTicketStore: TicketStore {
         if let customer = query.customerId, ticket.customerId != customer { return false }
         if let conversation = query.conversationId, ticket.conversationId != conversation { return false }
         if let escalated = query.escalated, ticket.isEscalated != escalated { return false }
+        if let queue = query.queue, ticket.queue != queue { return false }
         if let from = query.createdFrom, ticket.createdAt < from { return false }
         if let to = query.createdTo, ticket.createdAt > to { return false }
         if let tag = query.tag, !ticket.tags.contains(tag.lowercased()) { return false }

@@ -127,6 +127,7 @@ extension MongoTicketStore {
         if let customer = query.customerId { clauses.append(["customerId": customer]) }
         if let conversation = query.conversationId { clauses.append(["conversationId": conversation]) }
         if let escalated = query.escalated { clauses.append(["ix.escalated": escalated]) }
+        if let queue = query.queue { clauses.append(["queue": queue]) }
         if let from = query.createdFrom { clauses.append(["createdAt": ["$gte": from]]) }
         if let to = query.createdTo { clauses.append(["createdAt": ["$lte": to]]) }
         if let tag = query.tag { clauses.append(["tags": tag.lowercased()]) }

@@ -61,6 +61,7 @@ public final class MongoTicketStore: TicketStore {
                     name: "tenant_status_priority_created",
                     keys: [("tenantId", .ascending), ("status", .ascending), ("ix.rank", .ascending), ("createdAt", .ascending)]),
                 IndexSpec(name: "tenant_tags", keys: [("tenantId", .ascending), ("tags", .ascending)]),
+                IndexSpec(name: "tenant_queue", keys: [("tenantId", .ascending), ("queue", .ascending), ("createdAt", .descending)]),
                 IndexSpec(name: "tenant_created", keys: [("tenantId", .ascending), ("createdAt", .ascending)]),
                 IndexSpec(name: "tenant_updated", keys: [("tenantId", .ascending), ("updatedAt", .ascending)]),
                 IndexSpec(name: "tenant_conversation", keys: [("tenantId", .ascending), ("conversationId", .ascending)]),

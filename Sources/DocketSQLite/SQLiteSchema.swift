@@ -212,6 +212,14 @@ enum SQLiteSchema {
                 CREATE TABLE widget_secrets (tenant_id TEXT PRIMARY KEY, secret TEXT NOT NULL);
                 """)
         }
+        migrator.registerMigration("v11 ticket queue column") { db in
+            // Lists filter by the queue a rule routed a ticket to.
+            try db.execute(sql: """
+                ALTER TABLE tickets ADD COLUMN queue TEXT;
+                UPDATE tickets SET queue = json_extract(doc, '$.queue');
+                CREATE INDEX tickets_by_queue ON tickets(tenant_id, queue, created_at) WHERE queue IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

@@ -68,7 +68,7 @@ extension SQLiteTicketStore {
                 UPDATE tickets SET status = ?, priority = ?, priority_rank = ?, category = ?, assigned_agent = ?,
                     customer_id = ?, conversation_id = ?, escalated = ?, resolved = ?, first_response_seconds = ?,
                     first_response_met = ?, resolution_met = ?, created_at = ?, updated_at = ?, version = ?, sla_next_at = ?,
-                    open_chat_of = ?, doc = ?, audit = ?
+                    open_chat_of = ?, queue = ?, doc = ?, audit = ?
                 WHERE id = ?
                 """).execute(arguments: StatementArguments(arguments))
         try index(ticket, rowid: rowid, db, replacing: true, text: text)
@@ -93,7 +93,7 @@ extension SQLiteTicketStore {
             t.status, t.priority.rawValue, t.priority.rank, t.category, t.assignedAgent, t.customerId, t.conversationId,
             t.isEscalated, t.resolution != nil, t.sla.firstResponseAt.map { $0.timeIntervalSince(t.createdAt) },
             t.sla.firstResponseMet, t.sla.resolutionMet, t.createdAt.millis, t.updatedAt.millis, t.version, t.sla.nextTimerAt?.millis,
-            t.openChatOf,
+            t.openChatOf, t.queue,
         ]
     }
 
@@ -137,8 +137,8 @@ extension SQLiteTicketStore {
         try db.cachedStatement(sql: """
                 INSERT INTO tickets (tenant_id, ticket_id, numbering_year, number, status, priority, priority_rank, category,
                     assigned_agent, customer_id, conversation_id, escalated, resolved, first_response_seconds,
-                    first_response_met, resolution_met, created_at, updated_at, version, sla_next_at, open_chat_of, doc, audit)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    first_response_met, resolution_met, created_at, updated_at, version, sla_next_at, open_chat_of, queue, doc, audit)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: StatementArguments(arguments))
         try index(ticket, rowid: db.lastInsertedRowID, db, replacing: false, text: text)
         try load(db, tenantId: ticket.tenantId, agent: ticket.assignedAgent, status: ticket.status, by: 1)
@@ -210,6 +210,7 @@ extension SQLiteTicketStore {
         if let customer = query.customerId { clauses.append("t.customer_id = ?"); args.append(customer) }
         if let conversation = query.conversationId { clauses.append("t.conversation_id = ?"); args.append(conversation) }
         if let escalated = query.escalated { clauses.append("t.escalated = ?"); args.append(escalated) }
+        if let queue = query.queue { clauses.append("t.queue = ?"); args.append(queue) }
         if let from = query.createdFrom { clauses.append("t.created_at >= ?"); args.append(from.millis) }
         if let to = query.createdTo { clauses.append("t.created_at <= ?"); args.append(to.millis) }
         if let tag = query.tag {

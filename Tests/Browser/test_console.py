@@ -386,3 +386,26 @@ def test_the_one_line_embed_opens_the_chat_on_another_site(server, browsers, lux
         assert [e for e in visitor.errors() if "favicon.ico" not in e["message"]] == []
     finally:
         site.shutdown()
+
+
+def test_search_and_filters_over_all_tickets(server, browsers, luxfree):
+    customer = server.token("default", "customer", "cliente-filtros")
+    billing = server.api("POST", "/api/v2/tickets", customer, {"subject": "Factura con cobro doble", "description": "Me cobraron dos veces"})[1]["ticket"]
+    field = server.api("POST", "/api/v2/tickets", customer, {"subject": "Luminaria apagada en el parque", "description": "No enciende"})[1]["ticket"]
+    assert billing["queue"] == "billing" and field["queue"] == "field"
+    ana = browsers()
+    ana.sign_in("default", "ana@luxfree.mx")
+    ana.open("/#/all")
+    search = ana.find(".filters input[type=search]")
+    search.send_keys("cobro doble")
+    search.send_keys(Keys.ENTER)
+    ana.until(lambda: [i.get_attribute("data-ticket") for i in ana.driver.find_elements(By.CSS_SELECTOR, ".ticket-item")] == [billing["ticketId"]],
+              "the search finds the billing ticket only")
+    ana.driver.execute_script("const s = document.querySelector('.filters input[type=search]'); s.value = ''; s.form.requestSubmit();")
+    from selenium.webdriver.support.ui import Select
+    Select(ana.find("select[name=queue]")).select_by_value("field")
+    ana.until(lambda: field["ticketId"] in [i.get_attribute("data-ticket") for i in ana.driver.find_elements(By.CSS_SELECTOR, ".ticket-item")]
+              and billing["ticketId"] not in [i.get_attribute("data-ticket") for i in ana.driver.find_elements(By.CSS_SELECTOR, ".ticket-item")],
+              "the queue filter keeps the field ticket and drops the billing one")
+    ana.shot("15-search-filters")
+    assert ana.errors() == []

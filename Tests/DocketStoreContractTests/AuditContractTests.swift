@@ -51,6 +51,26 @@ struct AgentLoadContractTests {
     }
 
     @Test(arguments: StoreKind.available)
+    func listsFilterByTheQueueARuleRoutedTo(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let billing = try await Fixtures.create(store, tenant: "acme") { $0.queue = "billing" }
+        _ = try await Fixtures.create(store, tenant: "acme") { $0.queue = "field" }
+        _ = try await Fixtures.create(store, tenant: "acme")
+        _ = try await Fixtures.create(store, tenant: "other") { $0.queue = "billing" }
+        var query = TicketQuery()
+        query.queue = "billing"
+        #expect(try await store.listTickets(tenantId: "acme", query: query).items.map(\.ticketId) == [billing.ticketId])
+        // A ticket routed later is found under its new queue.
+        var moved = try #require(try await store.ticket(tenantId: "acme", ticketId: billing.ticketId))
+        moved.queue = "field"
+        moved.version += 1
+        #expect(try await store.updateTicket(moved, expectedVersion: moved.version - 1))
+        #expect(try await store.listTickets(tenantId: "acme", query: query).total == 0)
+        query.queue = "field"
+        #expect(try await store.listTickets(tenantId: "acme", query: query).total == 2)
+    }
+
+    @Test(arguments: StoreKind.available)
     func searchResultsComeNewestFirstWithAnExactCount(kind: StoreKind) async throws {
         let store = try await kind.make()
         for index in 0..<5 {

@@ -15,6 +15,8 @@ public struct TicketQuery: Sendable, Equatable {
     public var conversationId: String?
     public var tag: String?
     public var escalated: Bool?
+    /// The queue a rule routed the ticket to.
+    public var queue: String?
     public var createdFrom: Date?
     public var createdTo: Date?
     /// Full-text terms over ticket ID, subject, description and notes.

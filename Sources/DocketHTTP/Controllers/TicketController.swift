@@ -17,6 +17,7 @@ struct TicketController: Sendable {
         .init(name: "conversationId", type: "string", description: "Conversation id"),
         .init(name: "tag", type: "string", description: "A tag"),
         .init(name: "escalated", type: "boolean", description: "Only escalated (true) or not escalated (false) tickets"),
+        .init(name: "queue", type: "string", description: "The queue a rule routed the ticket to"),
         .init(name: "createdFrom", type: "string", description: "ISO 8601 date or date-time, inclusive"),
         .init(name: "createdTo", type: "string", description: "ISO 8601 date or date-time, inclusive"),
         .init(name: "search", type: "string", description: "Full-text terms over ticket ID, subject, description and notes; accents and case folded"),
@@ -37,6 +38,7 @@ struct TicketController: Sendable {
         query.conversationId = reader.string("conversationId")
         query.tag = reader.string("tag")
         query.escalated = try reader.bool("escalated")
+        query.queue = reader.string("queue")
         query.createdFrom = try reader.date("createdFrom")
         query.createdTo = try reader.date("createdTo")
         query.search = reader.string("search")
