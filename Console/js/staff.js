@@ -489,7 +489,7 @@ async function openTicket(ticketId, quiet = false) {
       state.api.get(`/api/v2/tickets/${enc(ticketId)}`),
       latestMessages(ticketId),
     ]);
-    state.current = { ticket, messages: page, typing: false, audit: null };
+    state.current = { ticket, messages: page, typing: false, audit: null, readAt: Date.now() };
     state.live?.subscribe(`ticket:${ticketId}`);
     renderTicket();
     renderTabs();
@@ -516,6 +516,7 @@ async function refreshTicket() {
     const { ticket } = await state.api.get(`/api/v2/tickets/${enc(id)}`);
     if (state.current?.ticket.ticketId !== id) return;
     state.current.ticket = ticket;
+    state.current.readAt = Date.now();
     renderTicket({ keepComposer: true });
   } catch (error) {
     failure(error);
@@ -769,8 +770,12 @@ function renderSLA(ticket) {
       state_ = 'breached';
       text = clock.dueAt ? t('overdue', { t: duration(Date.now() - new Date(clock.dueAt).getTime(), state.t.lang) }) : t('breached');
     } else {
-      const consumed = clock.consumedSeconds + (clock.since && !clock.pausedSince && !clock.businessHours ? (Date.now() - new Date(clock.since).getTime()) / 1000 : 0);
-      const left = (clock.targetSeconds - consumed) * 1000;
+      // The server says what is left when the ticket is read (in business time when the clock
+      // keeps business hours); an all-day clock counts down on screen from there.
+      const readAt = state.current?.readAt ?? Date.now();
+      const remaining = clock.remainingSeconds ?? clock.targetSeconds - clock.consumedSeconds;
+      const running = clock.since && !clock.pausedSince && !clock.businessHours;
+      const left = remaining * 1000 - (running ? Date.now() - readAt : 0);
       if (clock.warnedAt || (clock.warnAt && new Date(clock.warnAt) < new Date())) state_ = 'warning';
       text = t('left', { t: duration(left, state.t.lang) }) + (clock.businessHours ? ` (${t('businessTime').toLocaleLowerCase(state.t.lang)})` : '');
     }
@@ -799,12 +804,12 @@ async function act(kind, body) {
   try {
     const answer = await state.api.post(`/api/v2/tickets/${enc(id)}/${kind}`, body);
     if (answer?.ticket) {
-      state.current.ticket = answer.ticket;
       place(normalize(answer.ticket));
-      renderTicket({ keepComposer: true });
       renderTabs();
       renderList();
-    } else await refreshTicket();
+    }
+    // Read again: a single read carries the SLA clocks' time left.
+    await refreshTicket();
   } catch (error) {
     failure(error);
   }

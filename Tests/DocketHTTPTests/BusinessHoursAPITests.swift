@@ -24,6 +24,15 @@ struct BusinessHoursAPITests {
             let ticket = try #require(try await client.call(.get, "/api/v2/tickets/\(id)", token: admin).ticket)
             let clocks = try #require((ticket["sla"] as? [String: Any])?["clocks"] as? [[String: Any]])
             #expect(clocks.first { $0["kind"] as? String == "firstResponse" }?["dueAt"] as? String == "2026-11-24T12:30:00.000Z")
+            // The time left is business time: 4 h at 16:30 on Friday; at 17:10 (closed since
+            // 17:00) 3 h 30 min, and still that on the holiday Monday.
+            #expect(clocks.first { $0["kind"] as? String == "firstResponse" }?["remainingSeconds"] as? Double == 14_400)
+            for at in ["2026-11-20T17:10:00Z", "2026-11-23T15:00:00Z"] {
+                app.clock.set(utc(at))
+                let later = try #require(try await client.call(.get, "/api/v2/tickets/\(id)", token: admin).ticket)
+                let left = ((later["sla"] as? [String: Any])?["clocks"] as? [[String: Any]])?.first { $0["kind"] as? String == "firstResponse" }
+                #expect(left?["remainingSeconds"] as? Double == 12_600, "at \(at)")
+            }
             let all = try await client.call(.get, "/api/v2/config/all", token: admin).json()["configurations"] as? [String: Any]
             #expect((all?["overridden"] as? [String])?.contains("business_hours") == true)
             reply = try await client.call(.post, "/api/v2/config/reset/business_hours", token: admin)

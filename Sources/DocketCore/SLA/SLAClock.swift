@@ -25,6 +25,9 @@ public struct SLAClock: Codable, Sendable, Equatable {
     public var stoppedAt: Date?
     public var met: Bool?
     public var breachedAt: Date?
+    /// Seconds of the clock's time (business time for a business-hours clock) left when the
+    /// ticket was read, negative once overdue; set on a single ticket's read, never stored.
+    public var remainingSeconds: Double?
 
     public var isRunning: Bool { since != nil }
     public var isPaused: Bool { pausedSince != nil }

@@ -10,8 +10,17 @@ extension TicketService {
     }
 
     public func ticket(_ principal: Principal, _ ticketId: String) async throws -> Ticket {
-        _ = try await tenant(for: principal)
-        return try await load(principal, ticketId).visible(to: principal)
+        let tenant = try await tenant(for: principal)
+        var ticket = try await load(principal, ticketId).visible(to: principal)
+        // What each running clock has left now, in its own time (business hours or all day).
+        let context = SLAContext(tenant)
+        let now = clock.now()
+        ticket.sla.clocks = ticket.sla.clocks?.map { clock in
+            var clock = clock
+            if clock.stoppedAt == nil { clock.remainingSeconds = Double(clock.targetSeconds) - context.consumed(clock, at: now) }
+            return clock
+        }
+        return ticket
     }
 
     /// The ticket's rule evaluations, oldest first; staff only.

@@ -81,6 +81,7 @@ enum Schemas {
                     "businessHours": boolean, "startedAt": dateTime, "consumedSeconds": number,
                     "since": dateTime, "pausedSeconds": number, "pausedSince": dateTime, "dueAt": dateTime, "warnAt": dateTime,
                     "warnedAt": dateTime, "stoppedAt": dateTime, "met": boolean, "breachedAt": dateTime,
+                    "remainingSeconds": ["type": "number", "description": "Time left when read (business time for business-hours clocks), negative when overdue; GET of one ticket only"],
                 ], required: ["kind", "targetSeconds", "businessHours", "startedAt", "consumedSeconds", "pausedSeconds"]),
             "Resolution": object(["resolvedAt": dateTime, "resolvedBy": string(), "notes": string()], required: ["resolvedAt", "resolvedBy"]),
             "CustomerFeedback": object(
