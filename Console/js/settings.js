@@ -26,6 +26,12 @@ const words = {
 
 const DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
 
+/** The weekday's name in the page's language (2024-01-01 was a Monday). */
+function dayName(day, lang) {
+  const date = new Date(Date.UTC(2024, 0, 1 + DAYS.indexOf(day), 12));
+  return new Intl.DateTimeFormat(lang, { weekday: 'long', timeZone: 'UTC' }).format(date);
+}
+
 function say(t) {
   return wordsOf(words, t);
 }
@@ -109,8 +115,8 @@ export async function renderSettings(container, { api, t, toast, failure }) {
         list.append(period);
       };
       for (const text of (calendar.week || {})[day] || []) add(text);
-      return h('div', { class: 'day-row' }, h('strong', {}, day), list,
-        h('button', { type: 'button', class: 'link', onclick: () => add() }, w('addPeriod')));
+      return h('div', { class: 'day-row', dataset: { day } }, h('strong', {}, dayName(day, t.lang)), list,
+        h('button', { type: 'button', class: 'link add-period', onclick: () => add() }, w('addPeriod')));
     });
     const holidays = h('textarea', { id: 'hours-holidays', rows: 3 }, (calendar.holidays || []).join('\n'));
     hoursBox.onsubmit = saveWith(() => {

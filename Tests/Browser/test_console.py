@@ -409,3 +409,60 @@ def test_search_and_filters_over_all_tickets(server, browsers, luxfree):
               "the queue filter keeps the field ticket and drops the billing one")
     ana.shot("15-search-filters")
     assert ana.errors() == []
+
+
+def test_settings_words_hours_and_api_keys_from_the_admin(server, browsers, luxfree):
+    server.cli("tenant", "create", "--id", "settingsco", "--pack", "luxfree-solar")
+    server.user("settingsco", "root@settings.co", "Root", role="admin", agent_id="root")
+    admin = browsers()
+    admin.sign_in("settingsco", "root@settings.co")
+    admin.open("/#/admin/settings")
+    plural = admin.find("#term-ticketPlural")
+    plural.clear()
+    plural.send_keys("casos")
+    admin.click("#settings-terminology button[type=submit]")
+    token = server.token("settingsco", "admin", "root")
+    admin.until(lambda: server.api("GET", "/api/v2/config/terminology", token)[1]["terminology"]["ticketPlural"] == "casos")
+    # Business hours: Sunday gets a period.
+    sundays = lambda: len((server.api("GET", "/api/v2/config/business-hours", token)[1]["calendar"].get("week") or {}).get("sunday", []))
+    before = sundays()
+    admin.click('#settings-hours .day-row[data-day="sunday"] .add-period')
+    assert "domingo" in admin.text('#settings-hours .day-row[data-day="sunday"]').lower()
+    admin.click("#settings-hours button[type=submit]")
+    admin.until(lambda: sundays() == before + 1, "the new Sunday period is stored")
+    admin.shot("16-admin-settings")
+    # An API key, shown once, then revoked.
+    admin.open("/#/admin/keys")
+    admin.find("#key-name").send_keys("Asistente WhatsApp")
+    admin.click("form.grid-form button[type=submit]")
+    key = admin.find(".shown-once input.secret").get_attribute("value")
+    assert key.startswith("dk_")
+    assert server.api("GET", "/api/v2/assistant/tools", headers={"X-Api-Key": key})[0] == 200
+    admin.click(".agent-row button")
+    admin.until(lambda: server.api("GET", "/api/v2/assistant/tools", headers={"X-Api-Key": key})[0] == 401, "the revoked key stops working")
+    # The words show in the console once it is loaded again.
+    admin.open("/#/pending")
+    admin.driver.refresh()
+    admin.until(lambda: "Mis casos" in admin.text(".tabs"))
+    assert admin.errors() == [] or all("401" in e["message"] for e in admin.errors())
+
+
+def test_the_platform_operator_creates_a_workspace_on_a_preset_and_switches_it(server, browsers):
+    server.user("default", "ops@docket.dev", "Operador", role="platform", agent_id="ops")
+    ops = browsers()
+    ops.sign_in("default", "ops@docket.dev")
+    ops.open("/#/admin/tenants")
+    ops.find("#tenant-id").send_keys("clinica")
+    ops.find("#tenant-name").send_keys("Clínica Norte")
+    from selenium.webdriver.support.ui import Select
+    Select(ops.find("#tenant-pack")).select_by_value("restaurant")
+    ops.click("form.grid-form button[type=submit]")
+    platform = server.token("default", "platform", "ops")
+    ops.until(lambda: server.api("GET", "/api/v2/tenants/clinica", platform)[0] == 200, "the workspace exists")
+    assert server.api("GET", "/api/v2/tenants/clinica", platform)[1]["tenant"]["pack"]["id"] == "restaurant"
+    row = lambda: next(r for r in ops.driver.find_elements(By.CSS_SELECTOR, ".agent-row") if "clinica" in r.text)
+    ops.until(lambda: row())
+    Select(row().find_element(By.CSS_SELECTOR, "select")).select_by_value("healthcare")
+    row().find_element(By.CSS_SELECTOR, "button").click()
+    ops.until(lambda: server.api("GET", "/api/v2/tenants/clinica", platform)[1]["tenant"]["pack"]["id"] == "healthcare", "switched live")
+    ops.shot("17-platform-workspaces")

@@ -112,7 +112,9 @@ public struct AccountService: UseCase {
     public func createUser(tenantId: String, email rawEmail: String, name: String?, role: Role, agentId: String?, password: String) async throws
         -> Account
     {
-        guard role == .admin || role == .agent else { throw DocketError.invalid("role", "must be admin or agent") }
+        guard role == .admin || role == .agent || role == .platform else {
+            throw DocketError.invalid("role", "must be admin, agent or platform")
+        }
         let email = rawEmail.trimmingCharacters(in: .whitespaces).lowercased()
         try Self.checkPassword(password)
         let operatorPrincipal = Principal(tenantId: tenantId, role: .platform, subject: "cli")
@@ -123,7 +125,7 @@ public struct AccountService: UseCase {
             let local = String(email.split(separator: "@").first ?? "agent")
             let id = agentId ?? String(local.lowercased().map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "-" }.prefix(40))
             let agent = try await TenantService(core: core).createAgent(
-                operatorPrincipal, NewAgent(id: id, name: name ?? local, email: email, role: role == .admin ? .admin : .agent))
+                operatorPrincipal, NewAgent(id: id, name: name ?? local, email: email, role: role == .agent ? .agent : .admin))
             return agent.id
         }()
         let now = clock.now()
