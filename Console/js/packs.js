@@ -157,6 +157,7 @@ export async function renderPacks(container, { api, t, toast, failure, user }) {
             h('td', {}, r.onlyActive.length ? [`${w('onlyActive')}: `, h('code', {}, r.onlyActive.join(', '))] : ''),
             h('td', {}, r.onlyCandidate.length ? [`${w('onlyCandidate')}: `, h('code', {}, r.onlyCandidate.join(', '))] : ''),
             h('td', {}, r.candidateErrors.length ? [`${w('errors')}: `, r.candidateErrors.join('; ')] : ''))))) : null);
+        simulation.scrollIntoView({ block: 'start' });
       } catch (error) {
         failure(error);
       }

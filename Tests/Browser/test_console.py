@@ -466,3 +466,21 @@ def test_the_platform_operator_creates_a_workspace_on_a_preset_and_switches_it(s
     row().find_element(By.CSS_SELECTOR, "button").click()
     ops.until(lambda: server.api("GET", "/api/v2/tenants/clinica", platform)[1]["tenant"]["pack"]["id"] == "healthcare", "switched live")
     ops.shot("17-platform-workspaces")
+
+
+def test_a_long_conversation_opens_at_its_end_and_loads_older_messages_on_scroll(server, browsers, luxfree):
+    customer = server.token("default", "customer", "cliente-largo")
+    first = server.api("POST", "/api/v2/messages", customer, {"content": "mensaje 1"})[1]
+    ticket_id = first["ticket"]["ticketId"]
+    for n in range(2, 71):
+        assert server.api("POST", f"/api/v2/tickets/{ticket_id}/messages", customer, {"content": f"mensaje {n}"})[0] == 201
+    ana = browsers()
+    ana.sign_in("default", "ana@luxfree.mx")
+    ana.open(f"/#/ticket/{ticket_id}")
+    ana.until(lambda: len(ana.driver.find_elements(By.CSS_SELECTOR, ".messages .msg")) == 50, "the latest 50 first")
+    texts = [m.text for m in ana.driver.find_elements(By.CSS_SELECTOR, ".messages .msg .content")]
+    assert texts[-1] == "mensaje 70" and texts[0] == "mensaje 21"
+    ana.driver.execute_script("document.querySelector('.messages').scrollTop = 0")
+    ana.until(lambda: len(ana.driver.find_elements(By.CSS_SELECTOR, ".messages .msg")) == 70, "scrolling up loads the older 20")
+    texts = [m.text for m in ana.driver.find_elements(By.CSS_SELECTOR, ".messages .msg .content")]
+    assert texts[0] == "mensaje 1" and texts == [f"mensaje {n}" for n in range(1, 71)], "in order, none twice"
