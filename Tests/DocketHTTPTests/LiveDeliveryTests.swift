@@ -60,6 +60,62 @@ struct LiveDeliveryTests {
         }
     }
 
+    @Test func aClientThatMissedFiveThousandEventsGetsThemAllInOrderOnceAsFastAsItReads() async throws {
+        // A queue of 64 frames: the replay of 5,000 can only go through page by page, each
+        // queued as the client drains the previous ones.
+        let app = try await TestApp(live: LiveSettings(queueLimit: 64))
+        try await app.live { client, port in
+            let (_, ana, customer) = try await app.people(client)
+            _ = try await app.openTicket(client, token: customer)
+            let before = try #require(try await app.store.liveEventBounds(tenantId: "default")).latest
+            let missed = 5_000
+            for chunk in stride(from: 0, to: missed, by: 500) {
+                let events = (chunk..<chunk + 500).map {
+                    LiveEvent(tenantId: "default", type: .ticketUpdated, ticketId: "T-\($0)", audience: .staff, data: #"{"n":\#($0)}"#, at: Date())
+                }
+                _ = try await app.store.appendLiveEvents(events, retain: 10_000)
+            }
+            let started = ContinuousClock.now
+            let ws = try await LiveClient.connect(port: port, token: ana, query: "?rooms=staff&since=\(before)")
+            let ack = try await ws.next("subscribed", timeout: .seconds(120))
+            #expect(ack[data: "replayed"] as? Int == missed)
+            #expect(ws.received("resync").isEmpty)
+            // Live again after the replay: the next event comes once, after all of it.
+            let ticketId = try await app.openTicket(client, token: customer, subject: "Después del replay")
+            _ = try await ws.next("ticket_created") { $0[ticket: "ticketId"] as? String == ticketId }
+            let ids = ws.history().compactMap { $0["id"] as? Int }
+            #expect(Array(ids.prefix(missed)) == Array(before + 1...before + missed), "every missed event, in order")
+            #expect(Set(ids).count == ids.count, "none twice")
+            #expect(ids.allSatisfy { $0 > before })
+            print("replayed \(missed) events through a 64-frame queue in \(ContinuousClock.now - started)")
+            await ws.close()
+        }
+    }
+
+    @Test func aReplayingClientThatStopsReadingIsDroppedAndTheServerKeepsNothingForIt() async throws {
+        let app = try await TestApp(live: LiveSettings(queueLimit: 64, closeGraceSeconds: 2))
+        try await app.live { client, port in
+            let (_, ana, customer) = try await app.people(client)
+            _ = try await app.openTicket(client, token: customer)
+            let before = try #require(try await app.store.liveEventBounds(tenantId: "default")).latest
+            let filler = String(repeating: "x", count: 2_000)
+            let events = (0..<3_000).map {
+                LiveEvent(tenantId: "default", type: .ticketUpdated, ticketId: "T-\($0)", audience: .staff, data: #"{"pad":"\#(filler)"}"#, at: Date())
+            }
+            _ = try await app.store.appendLiveEvents(events, retain: 10_000)
+            // Upgrades, asks for all 3,000 (6 MB), then never reads a byte.
+            let stuck = try RawSocket(port: port, path: "/api/v2/ws?rooms=staff&since=\(before)", token: ana)
+            try await Self.waitFor { app.hub.connectionCount == 1 }
+            try await Self.waitFor({ app.hub.connectionCount == 0 }, timeout: .seconds(30))
+            // Meanwhile a reading client replays everything.
+            let reader = try await LiveClient.connect(port: port, token: ana, query: "?rooms=staff&since=\(before)")
+            let ack = try await reader.next("subscribed", timeout: .seconds(60))
+            #expect(ack[data: "replayed"] as? Int == 3_000)
+            _ = stuck
+            await reader.close()
+        }
+    }
+
     @Test func aClientAskingFromBeyondTheRetentionWindowIsToldToResync() async throws {
         let app = try await TestApp(retainedEvents: 100)
         try await app.live { client, port in

@@ -20,16 +20,18 @@ public struct LiveSettings: Sendable {
     public var idleTimeoutSeconds: Int
     /// Time to authenticate with an `auth` frame when no header was sent (`ws.authTimeoutSeconds`); 4408.
     public var authTimeoutSeconds: Int
-    /// Events replayed to a reconnecting client at most; further back it gets `resync`.
-    public var replayLimit: Int
+    /// Events read from the log per page of a replay (a replay is as long as the retention allows).
+    public var replayPage: Int
     /// Typing frames a connection may send per 10 seconds; the rest are dropped.
     public var typingPerTenSeconds: Int
     /// A connection told to close (too slow, idle) that is still open this much later is cut off.
     public var closeGraceSeconds: Int
+    /// A replaying client that takes no frame for this long is dropped as too slow (4409).
+    var replayPatience: Duration { .seconds(closeGraceSeconds) }
 
     public init(
         maxConnectionsPerTenant: Int = 10_000, queueLimit: Int = 512, maxFrameBytes: Int = 64 * 1024, pingIntervalSeconds: Int = 30,
-        idleTimeoutSeconds: Int = 300, authTimeoutSeconds: Int = 10, replayLimit: Int = 1_000, typingPerTenSeconds: Int = 10,
+        idleTimeoutSeconds: Int = 300, authTimeoutSeconds: Int = 10, replayPage: Int = 256, typingPerTenSeconds: Int = 10,
         closeGraceSeconds: Int = 10
     ) {
         self.closeGraceSeconds = closeGraceSeconds
@@ -39,7 +41,7 @@ public struct LiveSettings: Sendable {
         self.pingIntervalSeconds = pingIntervalSeconds
         self.idleTimeoutSeconds = idleTimeoutSeconds
         self.authTimeoutSeconds = authTimeoutSeconds
-        self.replayLimit = replayLimit
+        self.replayPage = replayPage
         self.typingPerTenSeconds = typingPerTenSeconds
     }
 }
@@ -70,6 +72,8 @@ final class LiveConnection: @unchecked Sendable {
     private(set) var closing: (code: UInt16, reason: String)?
     /// While a replay is read, live events wait here so the client gets them after the replay.
     private var held: [(id: Int, frame: String)]?
+    /// Held live events were let go since the last `takeHeldOverflow`.
+    private var heldOverflowed = false
     let limit: Int
 
     /// Cuts the TCP connection (a client that stopped reading cannot receive a close frame).
@@ -148,7 +152,12 @@ final class LiveConnection: @unchecked Sendable {
             guard closing == nil else { return (nil, false) }
             if held != nil {
                 held!.append((id, frame))
-                if held!.count > limit { closing = (LiveCloseCode.tooSlow.rawValue, "more than \(limit) events waiting") }
+                // Live events held during a long replay are all in the log too: past the limit
+                // they are let go, and the replay reads on to fetch them (`takeHeldOverflow`).
+                if held!.count > limit {
+                    held = []
+                    heldOverflowed = true
+                }
             } else if queue.count >= limit {
                 closing = (LiveCloseCode.tooSlow.rawValue, "more than \(limit) events waiting; reconnect with since=<last id>")
             } else {
@@ -171,6 +180,41 @@ final class LiveConnection: @unchecked Sendable {
     }
 
     func hold() { lock.withLock { held = [] } }
+
+    /// Whether held live events were let go (the replay must read on); clears the mark.
+    func takeHeldOverflow() -> Bool {
+        lock.withLock {
+            defer { heldOverflowed = false }
+            return heldOverflowed
+        }
+    }
+
+    /// Queues replayed frames once the queue has room for them (the client read what was
+    /// queued before): a replay goes as fast as the client reads, never more than `limit`
+    /// frames ahead of it. False when the connection closed, or when the client took nothing
+    /// for `patience` (it is then dropped as too slow).
+    func enqueueReplayed(_ frames: [String], patience: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + patience
+        while true {
+            let (state, wake): (Bool?, CheckedContinuation<Void, Never>?) = lock.withLock {
+                guard closing == nil else { return (false, nil) }
+                if queue.count + frames.count <= limit {
+                    queue += frames
+                    defer { waiter = nil }
+                    return (true, waiter)
+                }
+                if ContinuousClock.now > deadline {
+                    closing = (LiveCloseCode.tooSlow.rawValue, "took no replayed event for \(patience); reconnect with since=<last id>")
+                    defer { waiter = nil }
+                    return (false, waiter)
+                }
+                return (nil, nil)
+            }
+            wake?.resume()
+            if let state { return state }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+    }
 
     /// Queues the replayed frames, then what arrived live meanwhile (skipping what the replay held).
     func release(replayed: [String], through lastId: Int) {

@@ -286,18 +286,28 @@ struct LiveSocket: Sendable {
         }
         connection.hold()
         for room in rooms { connection.join(room) }
-        var frames: [String] = []
         var lastId = since
         var replayed = 0
         var latest = 0
+        // Page by page, each queued once the client has read the previous ones: however many
+        // events were missed (within the retention), the replay goes as fast as the client
+        // reads, and only a client that stops reading is dropped.
+        let page = max(1, min(settings.replayPage, settings.queueLimit / 2))
         do {
-            let replay = try await services.core.live.replay(tenantId: principal.tenantId, after: since, limit: settings.replayLimit + 1)
-            latest = replay.latestId
-            if replay.resync || replay.events.count > settings.replayLimit {
-                let why = replay.resync ? "events after \(since) are no longer kept" : "more than \(settings.replayLimit) events were missed"
-                frames.append(APICoding.text(ServerFrame(type: "resync", room: nil, id: nil, data: Resync(latestId: replay.latestId, reason: why))))
-                lastId = replay.latestId
-            } else {
+            while true {
+                let replay = try await services.core.live.replay(tenantId: principal.tenantId, after: lastId, limit: page)
+                latest = replay.latestId
+                if replay.resync {
+                    // The log no longer reaches back that far (or dropped events while this
+                    // replay read it): reload over REST and go on from latestId.
+                    let resync = ServerFrame(
+                        type: "resync", room: nil, id: nil,
+                        data: Resync(latestId: replay.latestId, reason: "events after \(lastId) are no longer kept"))
+                    _ = await connection.enqueueReplayed([APICoding.text(resync)], patience: settings.replayPatience)
+                    lastId = replay.latestId
+                    break
+                }
+                var frames: [String] = []
                 for event in replay.events {
                     lastId = event.id
                     // Rooms joined earlier delivered their events live already.
@@ -305,16 +315,21 @@ struct LiveSocket: Sendable {
                         let room = rooms.first(where: { $0.delivers(event, to: principal, connection: connection.key) })
                     else { continue }
                     frames.append(LiveHub.frame(event, room: room))
-                    replayed += 1
                 }
+                if !frames.isEmpty {
+                    guard await connection.enqueueReplayed(frames, patience: settings.replayPatience) else { break }
+                    replayed += frames.count
+                }
+                // Caught up, unless live events held meanwhile were let go: they are in the log.
+                if replay.events.count < page, !connection.takeHeldOverflow() { break }
             }
         } catch {
             connection.release(replayed: [], through: since)
             throw error
         }
         let ack = APICoding.text(ServerFrame(
-            type: "subscribed", room: nil, id: requestId, data: Subscribed(rooms: names, replayed: replayed, latestId: latest)))
-        connection.release(replayed: [ack] + frames, through: lastId)
+            type: "subscribed", room: nil, id: requestId, data: Subscribed(rooms: names, replayed: replayed, latestId: max(latest, lastId))))
+        connection.release(replayed: [ack], through: lastId)
     }
 
     func ack(_ connection: LiveConnection, _ type: String, _ frame: ClientFrame, room: String? = nil, _ data: some Encodable) {
