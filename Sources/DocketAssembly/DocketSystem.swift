@@ -101,7 +101,7 @@ public final class DocketSystem: Sendable {
         engine = try LuaRuleEngine(
             packs: options.preloadedPacks, standardLibrary: inspector.library, limits: inspector.limits, workers: options.ruleWorkers,
             source: { packId, version in try await store.packVersion(packId: packId, version: version).map(RulesSetup.rulePack) })
-        var liveSettings = LiveEventSettings(retainedPerTenant: configuration.eventsRetention)
+        var liveSettings = LiveEventSettings(retainedPerTenant: configuration.eventsRetention, ordered: kind != "mongodb")
         if let name = options.instanceName { liveSettings.origin = name }
         events = LiveEventLog(store: store, settings: liveSettings) { error in
             logger.warning("a live event could not be stored (delivered live only)", metadata: ["error": "\(error)"])
@@ -115,7 +115,6 @@ public final class DocketSystem: Sendable {
             policy: SessionPolicy(idle: configuration.http.console.sessionIdle))
         hub = LiveHub(settings: configuration.http.live)
         events.addSink(hub)
-        closing.core = services.core
         if options.installShippedPacks {
             try await RulesSetup.installShipped(
                 PackLoader(root: configuration.packsDirectory), tenants: services.tenants,
@@ -280,21 +279,16 @@ public final class DocketSystem: Sendable {
 }
 
 /// Keeps the store open while the system runs; at graceful shutdown (or cancellation) it
-/// flushes the recorded rule events and closes the store, once.
+/// closes the store, once. (Every change's events were written with the change: nothing is
+/// left to flush.)
 final class StoreClosing: Service, @unchecked Sendable {
-    // `closed` and `_core` are guarded by `lock`.
+    // `closed` is guarded by `lock`.
     private let lock = NSLock()
     private var closed = false
-    private var _core: ServiceCore?
     private let closeStore: @Sendable () async throws -> Void
 
     init(_ closeStore: @escaping @Sendable () async throws -> Void) {
         self.closeStore = closeStore
-    }
-
-    var core: ServiceCore? {
-        get { lock.withLock { _core } }
-        set { lock.withLock { _core = newValue } }
     }
 
     func run() async throws {
@@ -303,16 +297,13 @@ final class StoreClosing: Service, @unchecked Sendable {
     }
 
     func close() async throws {
-        let (first, core) = lock.withLock {
+        let first = lock.withLock {
             defer { closed = true }
-            return (!closed, _core)
+            return !closed
         }
         guard first else { return }
-        // Outside any cancelled task: a cancelled shutdown must still write what it holds.
-        try await Task {
-            await core?.flushRecordedEvents()
-            try await closeStore()
-        }.value
+        // Outside any cancelled task: a cancelled shutdown must still close the store.
+        try await Task { try await closeStore() }.value
     }
 }
 

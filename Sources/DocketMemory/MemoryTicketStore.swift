@@ -18,8 +18,9 @@ public final class MemoryTicketStore: TicketStore {
     // MARK: - Tickets and conversations
 
     public func createTicket(
-        tenantId: String, counterYear: Int, messages: [TicketMessage], build: @Sendable (Int) throws -> Ticket
-    ) async throws -> Ticket {
+        tenantId: String, counterYear: Int, messages: [TicketMessage], build: @Sendable (Int) throws -> Ticket,
+        outbox: @Sendable (Ticket) throws -> Outbox
+    ) async throws -> (ticket: Ticket, events: [LiveEvent]) {
         try state.withLock { state in
             let key = CounterKey(tenantId: tenantId, year: counterYear)
             let number = (state.counters[key] ?? 0) + 1
@@ -35,12 +36,13 @@ public final class MemoryTicketStore: TicketStore {
                 return message
             }
             try state.checkNew(stored, tenantId: tenantId, ticketId: ticket.ticketId)
+            let announced = try outbox(ticket)
             state.counters[key] = number
             state.nextRow += 1
             state.tickets[ticket.tenantId, default: [:]][ticket.ticketId] = StoredTicket(row: state.nextRow, ticket: ticket)
             state.append(stored, tenantId: tenantId, ticketId: ticket.ticketId)
             state.customers[tenantId]?[ticket.customerId]?.statistics.totalTickets += 1
-            return ticket
+            return (ticket, state.write(announced))
         }
     }
 
@@ -48,16 +50,16 @@ public final class MemoryTicketStore: TicketStore {
         state.withLock { $0.tickets[tenantId]?[ticketId]?.ticket }
     }
 
-    public func updateTicket(_ ticket: Ticket, expectedVersion: Int, messages: [TicketMessage]) async throws -> Bool {
+    public func updateTicket(_ ticket: Ticket, expectedVersion: Int, messages: [TicketMessage], outbox: Outbox) async throws -> [LiveEvent]? {
         try state.withLock { state in
             guard let current = state.tickets[ticket.tenantId]?[ticket.ticketId], current.ticket.version == expectedVersion else {
-                return false
+                return nil
             }
             try state.checkNew(messages, tenantId: ticket.tenantId, ticketId: ticket.ticketId)
             try state.checkOpenChat(ticket)
             state.tickets[ticket.tenantId]?[ticket.ticketId] = StoredTicket(row: current.row, ticket: ticket)
             state.append(messages, tenantId: ticket.tenantId, ticketId: ticket.ticketId)
-            return true
+            return state.write(outbox)
         }
     }
 
@@ -214,18 +216,7 @@ public final class MemoryTicketStore: TicketStore {
     public func appendLiveEvents(_ events: [LiveEvent], retain: Int) async throws -> [LiveEvent] {
         guard let tenant = events.first?.tenantId else { return [] }
         precondition(events.allSatisfy { $0.tenantId == tenant }, "one tenant per append")
-        return state.withLock { state in
-            let last = (state.liveCounters[tenant] ?? 0) + events.count
-            state.liveCounters[tenant] = last
-            var stored = events
-            for index in stored.indices { stored[index].id = last - events.count + 1 + index }
-            state.liveEvents[tenant, default: []] += stored
-            // As SQLite trims: every 64th id, down to the latest `retain`.
-            if last > retain, (last - events.count) / 64 != last / 64 {
-                state.liveEvents[tenant]?.removeAll { $0.id <= last - retain }
-            }
-            return stored
-        }
+        return state.withLock { $0.appendLive(events, retain: retain) }
     }
 
     public func liveEvents(tenantId: String, after: Int, limit: Int) async throws -> [LiveEvent] {
@@ -284,16 +275,7 @@ public final class MemoryTicketStore: TicketStore {
     }
 
     public func appendRuleEvents(_ events: [RecordedRuleEvent]) async throws {
-        state.withLock { state in
-            for event in events {
-                var event = event
-                var list = state.ruleEvents[event.tenantId] ?? []
-                event.seq = (list.last?.seq ?? 0) + 1
-                list.append(event)
-                if list.count > RecordedRuleEvent.retainedPerTenant { list.removeFirst(list.count - RecordedRuleEvent.retainedPerTenant) }
-                state.ruleEvents[event.tenantId] = list
-            }
-        }
+        state.withLock { $0.appendRules(events) }
     }
 
     public func recentRuleEvents(tenantId: String, limit: Int) async throws -> [RecordedRuleEvent] {
@@ -447,6 +429,40 @@ struct State: Sendable {
     var sessions: [String: Session] = [:]
     var passwordLinks: [String: PasswordLink] = [:]
     var widgetSecrets: [String: String] = [:]
+
+    /// Stores an outbox (under the same lock as the change it belongs to); the live events with their ids.
+    mutating func write(_ outbox: Outbox) -> [LiveEvent] {
+        appendRules(outbox.rules)
+        let stored = appendLive(outbox.live, retain: outbox.retain)
+        outbox.onCommit?(stored)
+        return stored
+    }
+
+    mutating func appendLive(_ events: [LiveEvent], retain: Int) -> [LiveEvent] {
+        guard let tenant = events.first?.tenantId else { return [] }
+        precondition(events.allSatisfy { $0.tenantId == tenant }, "one tenant per append")
+        let last = (liveCounters[tenant] ?? 0) + events.count
+        liveCounters[tenant] = last
+        var stored = events
+        for index in stored.indices { stored[index].id = last - events.count + 1 + index }
+        liveEvents[tenant, default: []] += stored
+        // As SQLite trims: every 64th id, down to the latest `retain`.
+        if last > retain, (last - events.count) / 64 != last / 64 {
+            liveEvents[tenant]?.removeAll { $0.id <= last - retain }
+        }
+        return stored
+    }
+
+    mutating func appendRules(_ events: [RecordedRuleEvent]) {
+        for event in events {
+            var event = event
+            var list = ruleEvents[event.tenantId] ?? []
+            event.seq = (list.last?.seq ?? 0) + 1
+            list.append(event)
+            if list.count > RecordedRuleEvent.retainedPerTenant { list.removeFirst(list.count - RecordedRuleEvent.retainedPerTenant) }
+            ruleEvents[event.tenantId] = list
+        }
+    }
 
     /// Refuses messages whose `seq` the conversation already has, before anything is written.
     func checkNew(_ new: [TicketMessage], tenantId: String, ticketId: String) throws {

@@ -55,8 +55,9 @@ extension MongoTicketStore {
     }
 
     public func createTicket(
-        tenantId: String, counterYear: Int, messages: [TicketMessage], build: @Sendable (Int) throws -> Ticket
-    ) async throws -> Ticket {
+        tenantId: String, counterYear: Int, messages: [TicketMessage], build: @Sendable (Int) throws -> Ticket,
+        outbox: @Sendable (Ticket) throws -> Outbox
+    ) async throws -> (ticket: Ticket, events: [LiveEvent]) {
         let counter = "tickets/\(tenantId)/\(counterYear)"
         let number: Int = try await job { job in
             let value = try job.collection(Collections.counters).increment(counter: counter, by: 1)
@@ -85,7 +86,17 @@ extension MongoTicketStore {
             try job.collection(Collections.customers).updateOne(
                 ["_id": Self.key(tenantId, ticket.customerId)], ["$inc": ["statistics.totalTickets": 1]])
         }
-        return ticket
+        return (ticket, try await writeAfter(try outbox(ticket)))
+    }
+
+    /// The outbox, after the change's write: MongoDB without multi-document transactions
+    /// stores the change first and its events next (a crash in between loses the events; see
+    /// the README).
+    func writeAfter(_ outbox: Outbox) async throws -> [LiveEvent] {
+        try await appendRuleEvents(outbox.rules)
+        let stored = try await appendLiveEvents(outbox.live, retain: outbox.retain)
+        outbox.onCommit?(stored)
+        return stored
     }
 
     public func ticket(tenantId: String, ticketId: String) async throws -> Ticket? {
@@ -94,7 +105,12 @@ extension MongoTicketStore {
         }
     }
 
-    public func updateTicket(_ ticket: Ticket, expectedVersion: Int, messages: [TicketMessage]) async throws -> Bool {
+    public func updateTicket(_ ticket: Ticket, expectedVersion: Int, messages: [TicketMessage], outbox: Outbox) async throws -> [LiveEvent]? {
+        guard try await replaceTicket(ticket, expectedVersion: expectedVersion, messages: messages) else { return nil }
+        return try await writeAfter(outbox)
+    }
+
+    func replaceTicket(_ ticket: Ticket, expectedVersion: Int, messages: [TicketMessage]) async throws -> Bool {
         try await job { job in
             let tickets = try job.collection(Collections.tickets)
             guard !messages.isEmpty else {

@@ -53,36 +53,47 @@ extension SQLiteTicketStore {
     }
 
     public func appendLiveEvents(_ events: [LiveEvent], retain: Int) async throws -> [LiveEvent] {
+        guard !events.isEmpty else { return [] }
+        return try await write { db in try Self.appendLive(events, retain: retain, db) }
+    }
+
+    /// One tenant's events take its next ids, in the caller's transaction.
+    static func appendLive(
+        _ events: [LiveEvent], retain: Int, _ db: Database, onCommit: (@Sendable ([LiveEvent]) -> Void)? = nil
+    ) throws -> [LiveEvent] {
         guard let tenant = events.first?.tenantId else { return [] }
         precondition(events.allSatisfy { $0.tenantId == tenant }, "one tenant per append")
-        return try await write { db in
-            guard let last = try Int.fetchOne(db.cachedStatement(sql: """
-                    INSERT INTO live_event_counters (tenant_id, last_id) VALUES (?, ?)
-                    ON CONFLICT (tenant_id) DO UPDATE SET last_id = last_id + excluded.last_id
-                    RETURNING last_id
-                    """),
-                arguments: [tenant, events.count])
-            else { throw DocketError(.internalError, "event counter returned no value") }
-            var stored = events
-            for index in stored.indices {
-                stored[index].id = last - events.count + 1 + index
-                // Columns, not a JSON document: `data` is already JSON and is stored as it is.
-                let event = stored[index]
-                try db.cachedStatement(sql: """
-                        INSERT INTO live_events (tenant_id, id, type, ticket_id, customer_id, queue, agent_id, audience, at, origin, data)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """).execute(arguments: [
-                        tenant, event.id, event.type.rawValue, event.ticketId, event.customerId, event.queue, event.agentId,
-                        event.audience.rawValue, event.at.millis, event.origin, event.data,
-                    ])
-            }
-            // Trimming every 64th id keeps the log between `retain` and `retain + 64` events.
-            if last > retain, (last - events.count) / 64 != last / 64 {
-                try db.cachedStatement(sql: "DELETE FROM live_events WHERE tenant_id = ? AND id <= ?")
-                    .execute(arguments: [tenant, last - retain])
-            }
-            return stored
+        guard let last = try Int.fetchOne(db.cachedStatement(sql: """
+                INSERT INTO live_event_counters (tenant_id, last_id) VALUES (?, ?)
+                ON CONFLICT (tenant_id) DO UPDATE SET last_id = last_id + excluded.last_id
+                RETURNING last_id
+                """),
+            arguments: [tenant, events.count])
+        else { throw DocketError(.internalError, "event counter returned no value") }
+        var stored = events
+        for index in stored.indices {
+            stored[index].id = last - events.count + 1 + index
+            // Columns, not a JSON document: `data` is already JSON and is stored as it is.
+            let event = stored[index]
+            try db.cachedStatement(sql: """
+                    INSERT INTO live_events (tenant_id, id, type, ticket_id, customer_id, queue, agent_id, audience, at, origin, data)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """).execute(arguments: [
+                    tenant, event.id, event.type.rawValue, event.ticketId, event.customerId, event.queue, event.agentId,
+                    event.audience.rawValue, event.at.millis, event.origin, event.data,
+                ])
         }
+        // Trimming every 64th id keeps the log between `retain` and `retain + 64` events.
+        if last > retain, (last - events.count) / 64 != last / 64 {
+            try db.cachedStatement(sql: "DELETE FROM live_events WHERE tenant_id = ? AND id <= ?")
+                .execute(arguments: [tenant, last - retain])
+        }
+        if let onCommit {
+            // On the writer, right after the commit: commits are told in their order.
+            let told = stored
+            db.afterNextTransaction { _ in onCommit(told) }
+        }
+        return stored
     }
 
     public func liveEvents(tenantId: String, after: Int, limit: Int) async throws -> [LiveEvent] {

@@ -42,24 +42,28 @@ extension SQLiteTicketStore {
     public func appendRuleEvents(_ events: [RecordedRuleEvent]) async throws {
         guard !events.isEmpty else { return }
         // Encode before taking the single writer.
-        let docs = try events.map { try codec.encode($0) }
-        let tenants = events.map(\.tenantId)
+        let docs = try events.map { ($0.tenantId, try codec.encode($0)) }
+        try await write { db in try Self.appendRules(docs, db) }
+    }
+
+    /// Recorded rule events (tenant, encoded document) take their tenant's next sequence
+    /// numbers, in the caller's transaction; each tenant keeps the latest ones.
+    static func appendRules(_ docs: [(tenant: String, doc: String)], _ db: Database) throws {
+        guard !docs.isEmpty else { return }
         let keep = Int64(RecordedRuleEvent.retainedPerTenant)
-        try await write { db in
-            var last: [String: Int64] = [:]
-            for (tenant, doc) in zip(tenants, docs) {
-                let seq = try last[tenant].map { $0 + 1 }
-                    ?? (Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(seq) FROM rule_events WHERE tenant_id = ?"),
-                        arguments: [tenant]) ?? 0) + 1
-                last[tenant] = seq
-                // The stored document carries its sequence number.
-                try db.cachedStatement(sql: "INSERT INTO rule_events (tenant_id, seq, doc) VALUES (?, ?, json_set(?, '$.seq', ?))")
-                    .execute(arguments: [tenant, seq, doc, seq])
-            }
-            for (tenant, seq) in last where seq > keep {
-                try db.cachedStatement(sql: "DELETE FROM rule_events WHERE tenant_id = ? AND seq <= ?")
-                    .execute(arguments: [tenant, seq - keep])
-            }
+        var last: [String: Int64] = [:]
+        for (tenant, doc) in docs {
+            let seq = try last[tenant].map { $0 + 1 }
+                ?? (Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(seq) FROM rule_events WHERE tenant_id = ?"),
+                    arguments: [tenant]) ?? 0) + 1
+            last[tenant] = seq
+            // The stored document carries its sequence number.
+            try db.cachedStatement(sql: "INSERT INTO rule_events (tenant_id, seq, doc) VALUES (?, ?, json_set(?, '$.seq', ?))")
+                .execute(arguments: [tenant, seq, doc, seq])
+        }
+        for (tenant, seq) in last where seq > keep {
+            try db.cachedStatement(sql: "DELETE FROM rule_events WHERE tenant_id = ? AND seq <= ?")
+                .execute(arguments: [tenant, seq - keep])
         }
     }
 

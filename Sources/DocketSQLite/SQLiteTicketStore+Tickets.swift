@@ -4,8 +4,9 @@ import GRDB
 
 extension SQLiteTicketStore {
     public func createTicket(
-        tenantId: String, counterYear: Int, messages: [TicketMessage], build: @Sendable (Int) throws -> Ticket
-    ) async throws -> Ticket {
+        tenantId: String, counterYear: Int, messages: [TicketMessage], build: @Sendable (Int) throws -> Ticket,
+        outbox: @Sendable (Ticket) throws -> Outbox
+    ) async throws -> (ticket: Ticket, events: [LiveEvent]) {
         let codec = codec
         // The document is encoded before taking the single writer (JSON encoding was most of
         // the writer's time): only the number and human ID differ, and those are read from
@@ -22,7 +23,7 @@ extension SQLiteTicketStore {
             try Self.insert(messages.map { var message = $0; message.ticketId = ticket.ticketId; return message }, db, codec)
             try db.cachedStatement(sql: "UPDATE customers SET total_tickets = total_tickets + 1 WHERE tenant_id = ? AND id = ?")
                 .execute(arguments: [tenantId, ticket.customerId])
-            return ticket
+            return (ticket, try Self.write(try outbox(ticket), db, codec))
         }
     }
 
@@ -39,15 +40,24 @@ extension SQLiteTicketStore {
         }
     }
 
-    public func updateTicket(_ ticket: Ticket, expectedVersion: Int, messages: [TicketMessage]) async throws -> Bool {
+    public func updateTicket(_ ticket: Ticket, expectedVersion: Int, messages: [TicketMessage], outbox: Outbox) async throws -> [LiveEvent]? {
         let codec = codec
         let (doc, audit) = try Self.documents(ticket, codec)
         let text = SearchText(ticket)
+        let rules = try outbox.rules.map { try codec.encode($0) }
         return try await write { db in
-            guard try Self.replace(ticket, expectedVersion: expectedVersion, db, doc: doc, audit: audit, text: text) else { return false }
+            guard try Self.replace(ticket, expectedVersion: expectedVersion, db, doc: doc, audit: audit, text: text) else { return nil }
             try Self.insert(messages, db, codec)
-            return true
+            try Self.appendRules(zip(outbox.rules.map(\.tenantId), rules).map { ($0, $1) }, db)
+            return try Self.appendLive(outbox.live, retain: outbox.retain, db, onCommit: outbox.onCommit)
         }
+    }
+
+    /// The outbox, in the caller's transaction: recorded rule events, then the live events
+    /// (which take the tenant's next ids); answers the live events with their ids.
+    static func write(_ outbox: Outbox, _ db: Database, _ codec: DocumentCodec) throws -> [LiveEvent] {
+        try appendRules(outbox.rules.map { ($0.tenantId, try codec.encode($0)) }, db)
+        return try appendLive(outbox.live, retain: outbox.retain, db, onCommit: outbox.onCommit)
     }
 
     /// The conditional replace under every ticket update, inside the caller's transaction:

@@ -1,5 +1,8 @@
 import DocketTestSupport
+import DocketCore
+import DocketSQLite
 import Foundation
+import Synchronization
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -47,10 +50,10 @@ struct DurabilityTests {
         Issue.record("server on port \(port) did not become healthy")
     }
 
-    static func token(dataDir: URL) throws -> String {
+    static func token(dataDir: URL, role: String = "customer", subject: String = "kill-test") throws -> String {
         let process = Process()
         process.executableURL = binary
-        process.arguments = ["token", "--tenant", "default", "--role", "customer", "--subject", "kill-test", "--data-dir", dataDir.path]
+        process.arguments = ["token", "--tenant", "default", "--role", role, "--subject", subject, "--data-dir", dataDir.path]
         var environment = ProcessInfo.processInfo.environment
         environment["DOCKET_JWT_SECRET"] = secret
         process.environment = environment
@@ -94,5 +97,89 @@ struct DurabilityTests {
         let stored = ((json?["tickets"] as? [[String: Any]]) ?? []).compactMap { $0["ticketId"] as? String }
         #expect(acknowledged.count == 60)
         #expect(stored == acknowledged)
+    }
+
+    /// The transactional outbox under SIGKILL: rounds of concurrent creates and claims, each
+    /// round killed at a random moment; afterwards every stored ticket (acknowledged or not) has
+    /// its events in the log, every acknowledged claim its claim event, once each, in id order,
+    /// and every stored ticket its recorded rule event.
+    @Test func everyStoredChangeHasItsEventsAfterKillMinusNineAtRandomMoments() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the docket product first")
+        let dataDir = try Scratch.directory("outbox-kill")
+        let port = Int.random(in: 20_000..<40_000)
+        let customer = try Self.token(dataDir: dataDir)
+        let agent = try Self.token(dataDir: dataDir, role: "agent", subject: "ana")
+        let admin = try Self.token(dataDir: dataDir, role: "admin", subject: "boss")
+        final class Acknowledged: Sendable {
+            let state = Mutex<(created: [String], claimed: [String])>(([], []))
+            func withLock<T>(_ body: (inout (created: [String], claimed: [String])) -> T) -> T { state.withLock { body(&$0) } }
+        }
+        let acknowledged = Acknowledged()
+        var generator = SystemRandomNumberGenerator()
+        let rounds = 5
+        for round in 0..<rounds {
+            let server = try Self.start(dataDir: dataDir, port: port)
+            try await Self.waitForHealth(port: port)
+            if round == 0 {
+                _ = try await Self.request(
+                    "POST", "http://127.0.0.1:\(port)/api/v2/agents", token: admin, body: #"{"id":"ana","name":"Ana","email":"ana@x.mx"}"#)
+            }
+            let killAfter = Duration.milliseconds(Int.random(in: 150...900, using: &generator))
+            let pid = server.processIdentifier
+            await withTaskGroup(of: Void.self) { group in
+                for writer in 0..<6 {
+                    group.addTask {
+                        for index in 0..<10_000 {
+                            do {
+                                let (status, data) = try await Self.request(
+                                    "POST", "http://127.0.0.1:\(port)/api/v2/tickets", token: customer,
+                                    body: #"{"subject":"Corte \#(round)-\#(writer)-\#(index)","description":"Sin luz"}"#)
+                                guard status == 201,
+                                    let id = ((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["ticket"] as? [String: Any])?["ticketId"] as? String
+                                else { continue }
+                                acknowledged.withLock { $0.created.append(id) }
+                                guard index % 2 == 0 else { continue }
+                                let (claimed, _) = try await Self.request("POST", "http://127.0.0.1:\(port)/api/v2/tickets/\(id)/claim", token: agent)
+                                if claimed == 200 { acknowledged.withLock { $0.claimed.append(id) } }
+                            } catch {
+                                return  // the server is gone
+                            }
+                        }
+                    }
+                }
+                group.addTask {
+                    try? await Task.sleep(for: killAfter)
+                    kill(pid, SIGKILL)
+                }
+            }
+            server.waitUntilExit()
+            #expect(server.terminationReason == .uncaughtSignal)
+        }
+        let (created, claimed) = acknowledged.withLock { $0 }
+        #expect(created.count > 20, "the rounds wrote something before each kill")
+
+        let store = try SQLiteTicketStore(path: dataDir.appendingPathComponent("docket.sqlite").path)
+        let log = try await store.liveEvents(tenantId: "default", after: 0, limit: 1_000_000)
+        #expect(log.map(\.id) == Array(1...max(1, log.count)).prefix(log.count).map { $0 }, "ids from 1 without gaps, in order")
+        var query = TicketQuery()
+        query.limit = 100
+        var stored: [String] = []
+        for page in 1... {
+            query.page = page
+            let items = try await store.listTickets(tenantId: "default", query: query).items.map(\.ticketId)
+            stored += items
+            if items.count < 100 { break }
+        }
+        func count(_ type: LiveEventType, _ ticketId: String) -> Int { log.filter { $0.type == type && $0.ticketId == ticketId }.count }
+        #expect(Set(created).isSubset(of: Set(stored)), "every acknowledged create is stored")
+        for id in stored {
+            #expect(count(.ticketCreated, id) == 1, "\(id): its creation event, once")
+            #expect(count(.newPendingTicket, id) + count(.ticketAssigned, id) == 1, "\(id): pending or assigned, once")
+        }
+        for id in claimed { #expect(count(.ticketClaimed, id) == 1, "\(id): its claim event, once") }
+        let recorded = Set(try await store.recentRuleEvents(tenantId: "default", limit: 10_000).filter { $0.type == .ticketCreated }.map(\.ticketId))
+        #expect(Set(stored).isSubset(of: recorded), "every stored ticket's rule event was recorded with it")
+        print("outbox under kill -9: \(rounds) rounds, \(created.count) creates and \(claimed.count) claims acknowledged, \(stored.count) tickets stored, \(log.count) events")
+        try await store.close()
     }
 }

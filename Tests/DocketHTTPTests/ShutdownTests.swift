@@ -112,7 +112,7 @@ struct ShutdownTests {
         restarted.waitUntilExit()
         #expect(restarted.terminationStatus == 0)
 
-        // Every create's rule event was recorded, none left in the recorder's batch (kill -9 would lose up to 64).
+        // Every create's rule event was recorded, in the same write as the ticket.
         // The stored versions are there already: an empty packs folder spares a second validation of every shipped pack.
         let noPacks = try Scratch.directory("no-packs")
         let (status, output) = try Self.run(

@@ -7,10 +7,15 @@ public struct LiveEventSettings: Sendable {
     public var retainedPerTenant: Int
     /// Names this server instance in the events it produces.
     public var origin: String
+    /// This instance is the only writer of the log (the embedded store): changes' events reach
+    /// the sinks in commit order, which is id order. Instances sharing a MongoDB interleave
+    /// ids, so theirs go out as they come (the relay orders what it reads).
+    public var ordered: Bool
 
-    public init(retainedPerTenant: Int = 10_000, origin: String = IdentifierGenerator.make()) {
+    public init(retainedPerTenant: Int = 10_000, origin: String = IdentifierGenerator.make(), ordered: Bool = true) {
         self.retainedPerTenant = retainedPerTenant
         self.origin = origin
+        self.ordered = ordered
     }
 }
 
@@ -41,9 +46,46 @@ public final class LiveEventLog: @unchecked Sendable {
         lock.withLock { sinks.append(sink) }
     }
 
+    /// Stored events in commit order, told by the store as each write commits, waiting to be
+    /// handed to the sinks (`settings.ordered`).
+    private var committed: [LiveEvent] = []
+    /// Serializes deliveries so that what was taken from `committed` first reaches the sinks first.
+    private let delivering = NSLock()
+
     private func deliver(_ events: [LiveEvent]) {
         guard !events.isEmpty else { return }
         for sink in lock.withLock({ sinks }) { sink.deliver(events) }
+    }
+
+    /// What the store calls as a change commits (on its writer, in commit order): queues only.
+    public func didCommit(_ events: [LiveEvent]) {
+        guard !events.isEmpty else { return }
+        lock.withLock { committed += events }
+    }
+
+    /// Hands everything committed so far to the sinks, in commit order: whichever writer comes
+    /// first delivers the others' events too.
+    private func deliverCommitted() {
+        delivering.withLock {
+            let batch: [LiveEvent] = lock.withLock {
+                defer { committed.removeAll(keepingCapacity: true) }
+                return committed
+            }
+            deliver(batch)
+        }
+    }
+
+    /// The hook a change's outbox carries, when deliveries follow commit order.
+    public var commitHook: (@Sendable ([LiveEvent]) -> Void)? {
+        guard settings.ordered else { return nil }
+        let hook: @Sendable ([LiveEvent]) -> Void = { [weak self] events in self?.didCommit(events) }
+        return hook
+    }
+
+    /// Delivers what a change's write stored (its outbox's live events, with their ids): in
+    /// commit order when this instance is the log's only writer, else as they come.
+    public func publish(_ stored: [LiveEvent]) {
+        if settings.ordered { deliverCommitted() } else { deliver(stored) }
     }
 
     /// Stores `events` (one tenant's, in order) and delivers them here; returns once they are
@@ -109,7 +151,7 @@ public final class LiveEventLog: @unchecked Sendable {
                 } catch {
                     onFailure?(error)
                 }
-                deliver(events)
+                delivering.withLock { deliver(events) }
             }
             for entry in batch { entry.done?.resume(returning: false) }
         }

@@ -116,23 +116,52 @@ public struct TicketCounts: Sendable, Equatable {
     }
 }
 
+/// What a change announces, written with the change (the transactional outbox): its live
+/// events, which get the tenant's next ids in that write, and the rule events recorded for
+/// `simulate`. Delivery happens after the commit, from what the write returned.
+public struct Outbox: Sendable {
+    /// One tenant's live events, in order, without ids.
+    public var live: [LiveEvent]
+    public var rules: [RecordedRuleEvent]
+    /// Live events kept per tenant: older ones are dropped in the same write.
+    public var retain: Int
+    /// Called with the stored live events once the write committed, in commit order (SQLite:
+    /// on the writer, right after the commit; memory: under the store's lock). Must only queue.
+    public var onCommit: (@Sendable ([LiveEvent]) -> Void)?
+
+    public init(
+        live: [LiveEvent] = [], rules: [RecordedRuleEvent] = [], retain: Int = 10_000, onCommit: (@Sendable ([LiveEvent]) -> Void)? = nil
+    ) {
+        self.live = live
+        self.rules = rules
+        self.retain = retain
+        self.onCommit = onCommit
+    }
+
+    public static let empty = Outbox()
+}
+
 /// Tickets and their conversations: the aggregate every lifecycle change writes. A ticket,
-/// the messages that join its conversation and its counters change in one write.
+/// the messages that join its conversation, its counters and its outbox change in one write.
 public protocol TicketRepository: Sendable {
     /// Atomically takes the next number of (tenant, counterYear), builds the ticket with it,
     /// inserts it and adds one to the customer's ticket count. Numbers have no gaps and no duplicates.
     /// `messages` (the ticket's first ones, `seq` from 1) are stored with it; the store sets
-    /// their `ticketId` from the built ticket.
+    /// their `ticketId` from the built ticket. `outbox` (given the built ticket) is stored in
+    /// the same write (SQLite, memory) or right after it (MongoDB); answers the ticket and its
+    /// live events with their ids.
     func createTicket(
-        tenantId: String, counterYear: Int, messages: [TicketMessage], build: @Sendable (_ number: Int) throws -> Ticket
-    ) async throws -> Ticket
+        tenantId: String, counterYear: Int, messages: [TicketMessage], build: @Sendable (_ number: Int) throws -> Ticket,
+        outbox: @Sendable (Ticket) throws -> Outbox
+    ) async throws -> (ticket: Ticket, events: [LiveEvent])
     /// The ticket with its rule audit.
     func ticket(tenantId: String, ticketId: String) async throws -> Ticket?
     /// Replaces the ticket if its stored version is `expectedVersion` (the new one carries
     /// `expectedVersion + 1`); returns false if someone else changed it first.
     /// With `messages` (the next `seq`s of the ticket's conversation), the messages are stored
-    /// with the ticket: both or neither.
-    func updateTicket(_ ticket: Ticket, expectedVersion: Int, messages: [TicketMessage]) async throws -> Bool
+    /// with the ticket: both or neither; so is `outbox`. Answers the stored live events (with
+    /// their ids), or nil when someone else changed the ticket first (nothing was written).
+    func updateTicket(_ ticket: Ticket, expectedVersion: Int, messages: [TicketMessage], outbox: Outbox) async throws -> [LiveEvent]?
     /// A page of tickets (without their rule audit), filtered and sorted; `total` counts up to `TicketQuery.countCap`.
     func listTickets(tenantId: String, query: TicketQuery) async throws -> Page<Ticket>
     func ticketCounts(tenantId: String, filter: StatsFilter) async throws -> TicketCounts
@@ -173,12 +202,12 @@ public protocol SLATimerStore: Sendable {
 
 extension TicketRepository {
     public func createTicket(
-        tenantId: String, counterYear: Int, build: @Sendable (_ number: Int) throws -> Ticket
+        tenantId: String, counterYear: Int, messages: [TicketMessage] = [], build: @Sendable (_ number: Int) throws -> Ticket
     ) async throws -> Ticket {
-        try await createTicket(tenantId: tenantId, counterYear: counterYear, messages: [], build: build)
+        try await createTicket(tenantId: tenantId, counterYear: counterYear, messages: messages, build: build, outbox: { _ in .empty }).ticket
     }
 
-    public func updateTicket(_ ticket: Ticket, expectedVersion: Int) async throws -> Bool {
-        try await updateTicket(ticket, expectedVersion: expectedVersion, messages: [])
+    public func updateTicket(_ ticket: Ticket, expectedVersion: Int, messages: [TicketMessage] = []) async throws -> Bool {
+        try await updateTicket(ticket, expectedVersion: expectedVersion, messages: messages, outbox: .empty) != nil
     }
 }

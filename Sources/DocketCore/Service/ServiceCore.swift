@@ -1,7 +1,7 @@
 import Foundation
 
 /// What every use case shares: the store, the clock, the tenant and agent caches, the rules,
-/// the recorder of rule events and the live event log. One per process; the services
+/// and the live event log. One per process; the services
 /// (`DocketServices`) are small views over it.
 public final class ServiceCore: Sendable {
     public let store: any TicketStore
@@ -13,7 +13,6 @@ public final class ServiceCore: Sendable {
     let ruleObserver: (@Sendable (RuleOutcome) -> Void)?
     /// Validates uploaded packs (manifest, Lua, fixtures); nil disables uploads.
     let packInspector: (any PackInspector)?
-    let recorder: EventRecorder
     /// Told about every SLA warning and breach fired (the composition root counts them).
     let slaObserver: (@Sendable (RuleEventType, Ticket) -> Void)?
     /// Stores and delivers live events (WebSocket notifications).
@@ -34,7 +33,6 @@ public final class ServiceCore: Sendable {
         self.createdObserver = createdObserver
         self.slaObserver = slaObserver
         self.packInspector = packInspector
-        self.recorder = EventRecorder(store: store, clock: clock)
         self.store = store
         self.clock = clock
         self.rules = rules
@@ -44,8 +42,4 @@ public final class ServiceCore: Sendable {
         self.live = live ?? LiveEventLog(store: store)
     }
 
-    /// Stores every recorded event still waiting (before a simulation, and at shutdown).
-    public func flushRecordedEvents() async {
-        await persist(recorder.drain())
-    }
 }

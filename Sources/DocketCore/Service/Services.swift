@@ -15,7 +15,6 @@ extension UseCase {
     var rules: (any RuleEngine)? { core.rules }
     var ruleObserver: (@Sendable (RuleOutcome) -> Void)? { core.ruleObserver }
     var packInspector: (any PackInspector)? { core.packInspector }
-    var recorder: EventRecorder { core.recorder }
     var slaObserver: (@Sendable (RuleEventType, Ticket) -> Void)? { core.slaObserver }
     var live: LiveEventLog { core.live }
 

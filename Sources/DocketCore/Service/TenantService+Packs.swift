@@ -349,7 +349,6 @@ extension TenantService {
         guard (1...TenantService.maxSimulationEvents).contains(limit) else {
             throw DocketError(.badRequest, "limit must be between 1 and \(TenantService.maxSimulationEvents)", field: "limit")
         }
-        await core.flushRecordedEvents()
         guard var tenant = try await store.tenant(id: tenantId) else { throw DocketError.notFound("tenant", tenantId) }
         let active = "\(tenant.pack.id)@\(tenant.pack.version)"
         tenant.pack = candidate

@@ -30,11 +30,12 @@ extension TicketService {
             Self.settleOpenChat(&ticket, tenant: tenant)
             ticket.version = expected + 1
             ticket.updatedAt = now
-            if try await store.updateTicket(ticket, expectedVersion: expected, messages: messages) {
+            let outbox = outbox(
+                before: before, after: ticket, messages: messages, events: events, entries: run.entries, records: run.records, now: now)
+            if let stored = try await store.updateTicket(ticket, expectedVersion: expected, messages: messages, outbox: outbox) {
                 fired += events.count
                 for event in events { slaObserver?(event.type, ticket) }
-                await record(run.records)
-                await announce(before: before, after: ticket, messages: messages, events: events, entries: run.entries, now: now)
+                live.publish(stored)
                 break
             }
         }

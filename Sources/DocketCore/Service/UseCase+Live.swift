@@ -90,10 +90,21 @@ extension UseCase {
 
     // MARK: - Announcements
 
-    /// Stores and delivers the live events of one stored change (`before` nil for a creation).
-    func announce(
+    /// The outbox of one change (`before` nil for a creation): its live events and the rule
+    /// events to record, written in the change's own write.
+    func outbox(
+        before: Ticket?, after: Ticket, messages: [TicketMessage], events: [PendingEvent], entries: [RuleAuditEntry],
+        records: [RecordedRuleEvent], now: Date
+    ) -> Outbox {
+        Outbox(
+            live: announcements(before: before, after: after, messages: messages, events: events, entries: entries, now: now),
+            rules: records, retain: live.settings.retainedPerTenant, onCommit: live.commitHook)
+    }
+
+    /// The live events of one change (`before` nil for a creation), in the order they happen.
+    func announcements(
         before: Ticket?, after: Ticket, messages: [TicketMessage], events: [PendingEvent], entries: [RuleAuditEntry], now: Date
-    ) async {
+    ) -> [LiveEvent] {
         // The summary is encoded once and spliced into each event's data.
         let summary = EventJSON.text(LiveTicketSummary(after))
         var out: [LiveEvent] = []
@@ -158,7 +169,9 @@ extension UseCase {
                 out.append(event)
             }
         }
-        await live.emit(out)
+        let origin = live.origin
+        for index in out.indices { out[index].origin = origin }
+        return out
     }
 
     /// With `onlyIfOpen`, the message joins only a ticket that is still open on the version

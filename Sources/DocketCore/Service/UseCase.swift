@@ -70,9 +70,11 @@ extension UseCase {
             Self.settleOpenChat(&ticket, tenant: tenant)
             ticket.version = expected + 1
             ticket.updatedAt = now
-            if try await store.updateTicket(ticket, expectedVersion: expected, messages: messages) {
-                await record(run.records)
-                await announce(before: before, after: ticket, messages: messages, events: events, entries: run.entries, now: now)
+            // The change, its messages, its live events and its recorded rule events: one write.
+            let outbox = outbox(
+                before: before, after: ticket, messages: messages, events: events, entries: run.entries, records: run.records, now: now)
+            if let stored = try await store.updateTicket(ticket, expectedVersion: expected, messages: messages, outbox: outbox) {
+                live.publish(stored)
                 return (ticket.visible(to: principal), messages)
             }
         }
@@ -86,22 +88,6 @@ extension UseCase {
 
     /// The turn routing decisions of a tenant take, one at a time.
     static func routingTurn(_ tenantId: String) -> String { "\(tenantId)#routing" }
-
-    /// Keeps recorded events for `simulate`. The ticket write has already succeeded, so a
-    /// failure here loses only replay material: it is reported to the observer, never to the caller.
-    func record(_ records: [RecordedRuleEvent]) async {
-        guard !records.isEmpty, let batch = recorder.add(records) else { return }
-        await persist(batch)
-    }
-
-    func persist(_ batch: [RecordedRuleEvent]) async {
-        guard !batch.isEmpty else { return }
-        do {
-            try await store.appendRuleEvents(batch)
-        } catch {
-            ruleObserver?(RuleOutcome(rule: "(event log)", actions: [], error: "recording events failed: \(error)", durationMicros: 0))
-        }
-    }
 
     /// Opens a ticket; `firstMessage` (a customer's chat message) becomes message 1 of its conversation.
     func createTicket(_ principal: Principal, _ input: NewTicket, firstMessage: MessageDraft?) async throws -> Ticket {
@@ -186,7 +172,7 @@ extension UseCase {
         // routing turn: the agents' open counts it sees are the ones its insert changes, so
         // concurrent creates never route an agent past its capacity.
         let routed = Self.routed(entries)
-        let insert: () async throws -> (Ticket, [TicketMessage]) = { [draft] in
+        let insert: () async throws -> (Ticket, [LiveEvent]) = { [draft] in
             var draft = draft
             if routed {
                 draft = unruled
@@ -197,29 +183,33 @@ extension UseCase {
             Self.applySLA(&draft, before: nil, tenant: tenant, now: now)
             Self.settleOpenChat(&draft, tenant: tenant)
             let (prepared, clock) = (draft, self.clock)
-            let ticket = try await self.store.createTicket(tenantId: tenant.id, counterYear: format.counterYear(for: year), messages: messages) { number in
-                var ticket = prepared
-                ticket.number = number
-                ticket.ticketId = format.format(number: number, year: year)
-                // Created when numbered: numbers, creation times and the stores' row order
-                // agree, so a list or a search by creation time is in one order.
-                let at = max(prepared.createdAt, clock.now())
-                ticket.createdAt = at
-                ticket.updatedAt = at
-                return ticket
-            }
-            return (ticket, messages)
+            let (ruled, audit) = (records, entries)
+            let (ticket, stored) = try await self.store.createTicket(
+                tenantId: tenant.id, counterYear: format.counterYear(for: year), messages: messages,
+                build: { number in
+                    var ticket = prepared
+                    ticket.number = number
+                    ticket.ticketId = format.format(number: number, year: year)
+                    // Created when numbered: numbers, creation times and the stores' row order
+                    // agree, so a list or a search by creation time is in one order.
+                    let at = max(prepared.createdAt, clock.now())
+                    ticket.createdAt = at
+                    ticket.updatedAt = at
+                    return ticket
+                },
+                // The ticket, its first message, its live events and its recorded rule events: one write.
+                outbox: { ticket in
+                    // The snapshot stays as the rules saw it (no number yet); the record names the ticket.
+                    let named = ruled.map { var record = $0; record.ticketId = ticket.ticketId; return record }
+                    let written = messages.map { var message = $0; message.ticketId = ticket.ticketId; return message }
+                    return self.outbox(
+                        before: nil, after: ticket, messages: written, events: created, entries: audit, records: named, now: now)
+                })
+            return (ticket, stored)
         }
-        let (ticket, messages) = routed ? try await core.turns.withTurn(Self.routingTurn(tenant.id), insert) : try await insert()
+        let (ticket, stored) = routed ? try await core.turns.withTurn(Self.routingTurn(tenant.id), insert) : try await insert()
         core.createdObserver?(ticket)
-        for index in records.indices {
-            // The snapshot stays as the rules saw it (no number yet); the record names the ticket.
-            records[index].ticketId = ticket.ticketId
-        }
-        await record(records)
-        await announce(
-            before: nil, after: ticket, messages: messages.map { var message = $0; message.ticketId = ticket.ticketId; return message },
-            events: created, entries: entries, now: now)
+        live.publish(stored)
         return ticket.visible(to: principal)
     }
 
