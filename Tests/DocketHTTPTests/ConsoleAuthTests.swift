@@ -1,4 +1,5 @@
 import DocketCore
+import DocketHTTP
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -265,4 +266,17 @@ struct ConsoleAuthTests {
 
 enum SessionCookieName {
     static let csrf = HTTPField.Name("X-Docket-CSRF")!
+}
+
+@Suite("Token verification cache")
+struct TokenCacheTests {
+    @Test func aCachedTokenStillExpiresOnTime() async throws {
+        let tokens = try await TokenAuthority(secret: Array("a-secret-of-at-least-thirty-two-bytes!".utf8))
+        let token = try await tokens.issue(Principal(tenantId: "t", role: .agent, subject: "ana"), ttl: 1)
+        #expect(try await tokens.verified(token).principal.subject == "ana")
+        #expect(try await tokens.verified(token).principal.subject == "ana", "the second check is the cached one")
+        try await Task.sleep(for: .milliseconds(1_100))
+        await #expect(throws: DocketError.self) { try await tokens.verified(token) }
+        await #expect(throws: DocketError.self) { try await tokens.verified(token + "x") }
+    }
 }

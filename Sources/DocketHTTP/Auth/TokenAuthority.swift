@@ -1,6 +1,7 @@
 import DocketCore
 import Foundation
 import JWTKit
+import Synchronization
 
 /// Claims of a Docket bearer token.
 struct DocketClaims: JWTPayload {
@@ -22,6 +23,9 @@ struct DocketClaims: JWTPayload {
 /// Issues and checks HS256 bearer tokens carrying tenant, role and subject.
 public struct TokenAuthority: Sendable {
     let keys: JWTKeyCollection
+    /// Tokens already verified, until they expire: a client sends the same token with every
+    /// request, and its signature and claims need checking once.
+    let verifiedTokens = VerifiedTokens()
 
     /// - Parameter secret: the HMAC key; at least 32 bytes.
     public init(secret: [UInt8]) async throws {
@@ -53,6 +57,13 @@ public struct TokenAuthority: Sendable {
 
     /// The token's principal, session and times, or `.unauthorized` saying why not.
     public func verified(_ token: String) async throws -> Verified {
+        if let known = verifiedTokens.lookup(token, now: Date()) { return known }
+        let verified = try await verify(uncached: token)
+        verifiedTokens.insert(token, verified)
+        return verified
+    }
+
+    private func verify(uncached token: String) async throws -> Verified {
         let claims: DocketClaims
         do {
             claims = try await keys.verify(token, as: DocketClaims.self)
@@ -68,5 +79,30 @@ public struct TokenAuthority: Sendable {
         return Verified(
             principal: Principal(tenantId: claims.tid, role: role, subject: claims.sub.value), session: claims.sid,
             issuedAt: claims.iat.value, expiresAt: claims.exp.value)
+    }
+}
+
+/// A bounded map of verified tokens to what they prove, each kept until its expiry.
+final class VerifiedTokens: Sendable {
+    /// Entries kept at most; when full, the map starts over (re-verifying is only slower).
+    static let capacity = 10_000
+    private let entries = Mutex<[String: TokenAuthority.Verified]>([:])
+
+    func lookup(_ token: String, now: Date) -> TokenAuthority.Verified? {
+        entries.withLock { entries in
+            guard let known = entries[token] else { return nil }
+            guard known.expiresAt > now else {
+                entries[token] = nil
+                return nil
+            }
+            return known
+        }
+    }
+
+    func insert(_ token: String, _ verified: TokenAuthority.Verified) {
+        entries.withLock { entries in
+            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+            entries[token] = verified
+        }
     }
 }
