@@ -27,6 +27,9 @@ public struct AssemblyOptions: Sendable {
     public var metrics = PrometheusCollectorRegistry()
     /// Names this instance in the live events it stores (random unless given).
     public var instanceName: String?
+    /// On MongoDB, follow the event log with a change stream where the server offers one
+    /// (false: poll only; for measuring the difference).
+    public var mongoChangeStream = true
     public var logger = Logger(label: "docket")
 
     public init() {}
@@ -239,7 +242,22 @@ public final class DocketSystem: Sendable {
         var parts: [any Service] = [closing, SLAScheduler(tickets: services.tickets, logger: logger)]
         if storeKind == "mongodb" {
             let hub = hub
-            parts.append(LiveRelay(events, store: store, tenants: { hub.watchedTenants }, logger: logger))
+            let wake = RelayWake()
+            parts.append(LiveRelay(events, store: store, tenants: { hub.watchedTenants }, logger: logger, wake: wake))
+            if options.mongoChangeStream, let mongo = store as? MongoTicketStore {
+                let logger = logger
+                parts.append(LiveWatchService(
+                    start: { onInsert, onState in
+                        let watch = MongoLiveWatch.start(mongo, logger: logger, onInsert: onInsert) { state in
+                            switch state {
+                            case .following: onState("following", true)
+                            case .unsupported(let why): onState(why, false)
+                            case .stopped: break
+                            }
+                        }
+                        return { watch.stop() }
+                    }, wake: wake, logger: logger))
+            }
         }
         parts.append(hub.sweeper)
         return parts

@@ -2,11 +2,71 @@ import DocketCore
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
+
+/// Wakes the relay early: a change stream saw an event stored (`poke`), so the log is read now
+/// rather than at the next poll.
+public final class RelayWake: Sendable {
+    private struct State {
+        var poked = false
+        var cancelled = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public func poke() {
+        let waiter: CheckedContinuation<Void, Never>? = state.withLock { state in
+            guard let waiter = state.waiter else {
+                state.poked = true
+                return nil
+            }
+            state.waiter = nil
+            return waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Returns when poked (at once if poked meanwhile) or after `timeout`.
+    func wait(upTo timeout: Duration) async {
+        state.withLock { $0.cancelled = false }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.nextPoke() }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func nextPoke() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now: Bool = state.withLock { state in
+                    if state.poked || state.cancelled {
+                        state.poked = false
+                        return true
+                    }
+                    state.waiter = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter: CheckedContinuation<Void, Never>? = state.withLock { state in
+                state.cancelled = true
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume()
+        }
+    }
+}
 
 /// Carries events other server instances stored into this instance's WebSocket clients, for
 /// deployments where several `docket serve` share one MongoDB. It reads each watched tenant's
-/// log by id (index-backed), polling every `minDelay` while events flow and backing off to
-/// `maxDelay` when quiet. Ids are taken before the insert, so a later id can land first: the
+/// log by id (index-backed): at once when `wake` is poked (a change stream saw an insert), and
+/// otherwise polling every `minDelay` while events flow, backing off to `maxDelay` when quiet. Ids are taken before the insert, so a later id can land first: the
 /// relay waits up to `gapWait` for a missing id before going past it. Stops at graceful shutdown.
 public struct LiveRelay: Service {
     let log: LiveEventLog
@@ -18,12 +78,18 @@ public struct LiveRelay: Service {
     var minDelay: Duration = .milliseconds(25)
     var maxDelay: Duration = .milliseconds(250)
     var gapWait: Duration = .seconds(2)
+    /// Poked by the change stream, when there is one.
+    let wake: RelayWake?
 
-    public init(_ log: LiveEventLog, store: any TicketStore, tenants: @escaping @Sendable () -> [(tenant: String, after: Int?)], logger: Logger) {
+    public init(
+        _ log: LiveEventLog, store: any TicketStore, tenants: @escaping @Sendable () -> [(tenant: String, after: Int?)], logger: Logger,
+        wake: RelayWake? = nil
+    ) {
         self.log = log
         self.store = store
         self.tenants = tenants
         self.logger = logger
+        self.wake = wake
     }
 
     public func run() async {
@@ -60,7 +126,13 @@ public struct LiveRelay: Service {
                 }
             }
             delay = moved ? minDelay : min(delay * 2, maxDelay)
-            try? await cancelWhenGracefulShutdown { [delay] in try await Task.sleep(for: delay) }
+            if let wake {
+                // A gap is waited out by polling; otherwise the change stream says when to read.
+                let pause = gaps.isEmpty ? maxDelay : minDelay
+                try? await cancelWhenGracefulShutdown { await wake.wait(upTo: pause) }
+            } else {
+                try? await cancelWhenGracefulShutdown { [delay] in try await Task.sleep(for: delay) }
+            }
         }
     }
 
@@ -69,5 +141,27 @@ public struct LiveRelay: Service {
     private static func start(_ cursor: Int?, _ tenant: String, _ store: any TicketStore) async throws -> Int? {
         if let cursor { return cursor }
         return try await store.liveEventBounds(tenantId: tenant)?.latest ?? 0
+    }
+}
+
+/// Runs the change stream that wakes the relay (MongoDB), and says in the log whether
+/// cross-instance delivery follows a change stream or polls.
+struct LiveWatchService: Service {
+    let start: @Sendable (_ onInsert: @escaping @Sendable (String) -> Void, _ onState: @escaping @Sendable (String, Bool) -> Void) -> (@Sendable () -> Void)
+    let wake: RelayWake
+    let logger: Logger
+
+    func run() async throws {
+        let logger = logger
+        let wake = wake
+        let stop = start({ _ in wake.poke() }) { state, following in
+            if following {
+                logger.info("live events from other instances: change stream on the event log (polling stays as a fallback)")
+            } else {
+                logger.info("live events from other instances: polling the event log", metadata: ["why": "\(state)"])
+            }
+        }
+        try? await gracefulShutdown()
+        stop()
     }
 }

@@ -177,6 +177,14 @@ public final class MongoConnection: Sendable {
         mongoc_uri_destroy(uri.raw)
     }
 
+    /// A client of its own (not from the pool) for a thread that blocks on the server for long,
+    /// such as a change stream; the caller destroys it.
+    func standaloneClient() -> OpaquePointer? {
+        guard let client = mongoc_client_new_from_uri(uri.raw) else { return nil }
+        mongoc_client_set_error_api(client, 2)
+        return client
+    }
+
     /// Runs `body` with a client popped from the pool on one of the connection's threads.
     func withClient<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
         try await gate.wait()

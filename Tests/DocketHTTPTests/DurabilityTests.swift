@@ -42,8 +42,10 @@ struct DurabilityTests {
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
     }
 
+    /// Waits for the server to answer /health: a debug build validating every shipped pack at
+    /// its first start, next to the rest of the suite, can take well over 10 s.
     static func waitForHealth(port: Int) async throws {
-        for _ in 0..<200 {
+        for _ in 0..<1_200 {
             if let (status, _) = try? await request("GET", "http://127.0.0.1:\(port)/health"), status == 200 { return }
             try await Task.sleep(for: .milliseconds(50))
         }

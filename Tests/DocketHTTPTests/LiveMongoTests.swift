@@ -16,8 +16,9 @@ struct MongoInstance: @unchecked Sendable {
     let app: Application<RouterResponder<DocketRequestContext>>
     var services: DocketServices { system.services }
 
-    init(uri: String, name: String) async throws {
+    init(uri: String, name: String, changeStream: Bool = true) async throws {
         var options = AssemblyOptions()
+        options.mongoChangeStream = changeStream
         options.tenantCacheSeconds = 0
         options.installShippedPacks = false
         options.provisionDefaultTenant = false
@@ -102,6 +103,64 @@ struct LiveMongoTests {
         }
         try await a.system.close()
         try await b.system.close()
+    }
+
+    /// Three instances: events made on one reach subscribers on the other two, in order, once;
+    /// the delay from the acknowledged write to the frame is measured with the change stream
+    /// and with polling only (printed, not asserted: timing is the benchmark's business).
+    @Test(arguments: [true, false])
+    func threeInstancesDeliverEachOthersEventsInOrder(changeStream: Bool) async throws {
+        guard let uri = Self.uri else {
+            #expect(ProcessInfo.processInfo.environment["CI"] == nil, "CI must run this against the MongoDB stand-in")
+            return
+        }
+        let shared = try #require(Self.withDatabase(uri, "docket_three_\(UUID().uuidString.prefix(8).lowercased())"))
+        let a = try await MongoInstance(uri: shared, name: "a", changeStream: changeStream)
+        let b = try await MongoInstance(uri: shared, name: "b", changeStream: changeStream)
+        let c = try await MongoInstance(uri: shared, name: "c", changeStream: changeStream)
+        let pack = try PackLoader(root: packsRoot).loadAll("luxfree-solar").manifest
+        _ = try await a.services.tenants.provisionTenant(id: "default", name: "LUXFREE", pack: pack)
+        let tokens = a.system.tokens
+        let ana = try await tokens.issue(Principal(tenantId: "default", role: .agent, subject: "ana"), ttl: 600)
+        let customer = try await tokens.issue(Principal(tenantId: "default", role: .customer, subject: "cust1"), ttl: 600)
+        try await a.app.test(.live) { clientA in
+            try await b.app.test(.live) { clientB in
+                try await c.app.test(.live) { clientC in
+                    let onB = try await LiveClient.connect(port: try #require(clientB.port), token: ana, query: "?rooms=staff")
+                    let onC = try await LiveClient.connect(port: try #require(clientC.port), token: ana, query: "?rooms=staff")
+                    _ = try await onB.next("subscribed")
+                    _ = try await onC.next("subscribed")
+                    // Give the change streams a moment to open (the log says when).
+                    try await Task.sleep(for: .milliseconds(500))
+                    var delays: [Double] = []
+                    for index in 0..<30 {
+                        let writer = [clientA, clientB, clientC][index % 3]
+                        let reply = try await writer.call(.post, "/api/v2/tickets", token: customer, json: ["subject": "Corte \(index)", "description": "Sin luz"])
+                        let written = ContinuousClock.now
+                        let ticketId = try #require(reply.ticket?["ticketId"] as? String)
+                        // The two instances that did not write hear it from the log.
+                        for (instance, ws) in [(1, onB), (2, onC)] where instance != index % 3 {
+                            _ = try await ws.next("ticket_created", timeout: .seconds(20)) { $0[ticket: "ticketId"] as? String == ticketId }
+                            let elapsed = ContinuousClock.now - written
+                            delays.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
+                        }
+                    }
+                    try await onB.sync()
+                    try await onC.sync()
+                    for ws in [onB, onC] {
+                        let ids = ws.history().compactMap { $0["id"] as? Int }
+                        #expect(ids == ids.sorted(), "in id order")
+                        #expect(Set(ids).count == ids.count, "none twice")
+                        #expect(ws.history().filter { $0["type"] as? String == "ticket_created" }.count == 30, "every create, from every instance")
+                    }
+                    delays.sort()
+                    let p50 = delays[delays.count / 2], p99 = delays[min(delays.count - 1, Int(Double(delays.count) * 0.99))]
+                    print("cross-instance delivery, \(changeStream ? "change stream" : "polling"): \(delays.count) deliveries, p50 \(String(format: "%.1f", p50)) ms, p99 \(String(format: "%.1f", p99)) ms")
+                    for ws in [onB, onC] { await ws.close() }
+                }
+            }
+        }
+        for instance in [a, b, c] { try await instance.system.close() }
     }
 
     /// `uri` with its database path set to `database`.
