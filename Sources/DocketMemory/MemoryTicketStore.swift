@@ -191,23 +191,26 @@ public final class MemoryTicketStore: TicketStore {
         }
     }
 
-    public func updateTicket(_ ticket: Ticket, expectedVersion: Int, markingRead mark: ReadMark) async throws -> Int? {
-        state.withLock { state in
+    public func updateTicket(
+        _ ticket: Ticket, expectedVersion: Int, markingRead mark: ReadMark, outbox: @Sendable (Int) throws -> Outbox
+    ) async throws -> (marked: Int, events: [LiveEvent])? {
+        try state.withLock { state in
             guard let current = state.tickets[ticket.tenantId]?[ticket.ticketId], current.ticket.version == expectedVersion else {
                 return nil
             }
             state.tickets[ticket.tenantId]?[ticket.ticketId] = StoredTicket(row: current.row, ticket: ticket)
             let key = TicketKey(tenantId: ticket.tenantId, ticketId: ticket.ticketId)
-            guard var all = state.messages[key] else { return 0 }
             var changed = 0
-            for index in all.indices
-            where !all[index].isRead && all[index].seq <= mark.through && mark.senders.contains(all[index].senderType) {
-                all[index].isRead = true
-                all[index].readAt = mark.at
-                changed += 1
+            if var all = state.messages[key] {
+                for index in all.indices
+                where !all[index].isRead && all[index].seq <= mark.through && mark.senders.contains(all[index].senderType) {
+                    all[index].isRead = true
+                    all[index].readAt = mark.at
+                    changed += 1
+                }
+                state.messages[key] = all
             }
-            state.messages[key] = all
-            return changed
+            return (changed, state.write(try outbox(changed)))
         }
     }
 

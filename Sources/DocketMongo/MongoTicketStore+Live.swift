@@ -27,7 +27,14 @@ extension MongoTicketStore {
     /// then the ticket conditionally. A writer that gets in between, or a crash, leaves messages
     /// read that the counter still counts (above the truth, never below) until the caller's
     /// retry, or the next read mark, settles it.
-    public func updateTicket(_ ticket: Ticket, expectedVersion: Int, markingRead mark: ReadMark) async throws -> Int? {
+    public func updateTicket(
+        _ ticket: Ticket, expectedVersion: Int, markingRead mark: ReadMark, outbox: @Sendable (Int) throws -> Outbox
+    ) async throws -> (marked: Int, events: [LiveEvent])? {
+        guard let marked = try await markRead(ticket, expectedVersion: expectedVersion, mark) else { return nil }
+        return (marked, try await writeAfter(try outbox(marked)))
+    }
+
+    func markRead(_ ticket: Ticket, expectedVersion: Int, _ mark: ReadMark) async throws -> Int? {
         try await job { job in
             let key = Self.key(ticket.tenantId, ticket.ticketId)
             guard try job.collection(Collections.tickets).count(["_id": key, "version": expectedVersion]) == 1 else { return nil }

@@ -32,24 +32,32 @@ extension SQLiteTicketStore {
         }
     }
 
-    public func updateTicket(_ ticket: Ticket, expectedVersion: Int, markingRead mark: ReadMark) async throws -> Int? {
+    public func updateTicket(
+        _ ticket: Ticket, expectedVersion: Int, markingRead mark: ReadMark, outbox: @Sendable (Int) throws -> Outbox
+    ) async throws -> (marked: Int, events: [LiveEvent])? {
         let codec = codec
         let (doc, audit) = try Self.documents(ticket, codec)
         let text = SearchText(ticket)
         return try await write { db in
             guard try Self.replace(ticket, expectedVersion: expectedVersion, db, doc: doc, audit: audit, text: text) else { return nil }
-            guard !mark.senders.isEmpty else { return 0 }
-            var arguments: [(any DatabaseValueConvertible)?] = [mark.at.millis, ticket.tenantId, ticket.ticketId, mark.through]
-            arguments += mark.senders.map(\.rawValue)
-            let marks = Array(repeating: "?", count: mark.senders.count).joined(separator: ", ")
-            try db.execute(
-                sql: """
-                    UPDATE ticket_messages SET read_at = ? WHERE tenant_id = ? AND ticket_id = ? AND seq <= ? AND read_at IS NULL
-                        AND sender_type IN (\(marks))
-                    """,
-                arguments: StatementArguments(arguments))
-            return db.changesCount
+            let marked = try Self.markRead(ticket, mark, db)
+            return (marked, try Self.write(try outbox(marked), db, codec))
         }
+    }
+
+    /// Marks read, in the caller's transaction, the ticket's unread messages `mark` names; how many.
+    static func markRead(_ ticket: Ticket, _ mark: ReadMark, _ db: Database) throws -> Int {
+        guard !mark.senders.isEmpty else { return 0 }
+        var arguments: [(any DatabaseValueConvertible)?] = [mark.at.millis, ticket.tenantId, ticket.ticketId, mark.through]
+        arguments += mark.senders.map(\.rawValue)
+        let marks = Array(repeating: "?", count: mark.senders.count).joined(separator: ", ")
+        try db.execute(
+            sql: """
+                UPDATE ticket_messages SET read_at = ? WHERE tenant_id = ? AND ticket_id = ? AND seq <= ? AND read_at IS NULL
+                    AND sender_type IN (\(marks))
+                """,
+            arguments: StatementArguments(arguments))
+        return db.changesCount
     }
 
     public func appendLiveEvents(_ events: [LiveEvent], retain: Int) async throws -> [LiveEvent] {

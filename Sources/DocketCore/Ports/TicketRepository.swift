@@ -177,7 +177,10 @@ public protocol TicketRepository: Sendable {
     /// meanwhile changed the version, so the caller retries. (SQLite and the memory store mark
     /// nothing on a lost race; MongoDB, without transactions, may have marked messages the
     /// retry then counts as read — above the truth for that moment, never below.)
-    func updateTicket(_ ticket: Ticket, expectedVersion: Int, markingRead mark: ReadMark) async throws -> Int?
+    /// The outbox (given how many were marked) is written as with `updateTicket(_:expectedVersion:messages:outbox:)`.
+    func updateTicket(
+        _ ticket: Ticket, expectedVersion: Int, markingRead mark: ReadMark, outbox: @Sendable (_ marked: Int) throws -> Outbox
+    ) async throws -> (marked: Int, events: [LiveEvent])?
 }
 
 /// What a reader has read: one side's messages up to a sequence number.
@@ -205,6 +208,10 @@ extension TicketRepository {
         tenantId: String, counterYear: Int, messages: [TicketMessage] = [], build: @Sendable (_ number: Int) throws -> Ticket
     ) async throws -> Ticket {
         try await createTicket(tenantId: tenantId, counterYear: counterYear, messages: messages, build: build, outbox: { _ in .empty }).ticket
+    }
+
+    public func updateTicket(_ ticket: Ticket, expectedVersion: Int, markingRead mark: ReadMark) async throws -> Int? {
+        try await updateTicket(ticket, expectedVersion: expectedVersion, markingRead: mark, outbox: { _ in .empty })?.marked
     }
 
     public func updateTicket(_ ticket: Ticket, expectedVersion: Int, messages: [TicketMessage] = []) async throws -> Bool {

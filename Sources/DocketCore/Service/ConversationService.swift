@@ -98,7 +98,7 @@ extension ConversationService {
         let senders: [MessageSender] = customerSide ? [.staff, .system] : [.customer]
         // The counter reset and the read marks are one conditional write: a message stored
         // meanwhile changes the version, and the loop reads it and marks it too.
-        enum Outcome { case nothingNew(Ticket), marked(Ticket, Int, Date) }
+        enum Outcome { case nothingNew(Ticket), marked(Ticket, Int) }
         let outcome: Outcome? = try await core.turns.withTurn("\(tenant.id)/\(ticketId)") {
             for _ in 0..<ServiceCore.maxAttempts {
                 var ticket = try await load(principal, ticketId)
@@ -120,25 +120,31 @@ extension ConversationService {
                 ticket.chat = chat
                 ticket.version = expected + 1
                 let mark = ReadMark(senders: senders, through: through, at: now)
-                if let marked = try await store.updateTicket(ticket, expectedVersion: expected, markingRead: mark) {
-                    return .marked(ticket, marked, now)
+                // The read marks, the ticket and its messages_read event: one write.
+                let written = ticket
+                let reader = customerSide ? "customer" : "staff"
+                let outbox: @Sendable (Int) -> Outbox = { marked in
+                    let data = ReadEventData(
+                        ticketId: ticketId, reader: reader, readerId: principal.subject, marked: marked, readAt: now,
+                        ticket: LiveTicketSummary(written))
+                    var event = LiveEvent(
+                        tenantId: tenant.id, type: .messagesRead, ticketId: ticketId, customerId: written.customerId, queue: written.queue,
+                        audience: .everyone, data: EventJSON.text(data), at: now)
+                    event.origin = live.origin
+                    return Outbox(live: [event], retain: live.settings.retainedPerTenant, onCommit: live.commitHook)
+                }
+                if let (marked, stored) = try await store.updateTicket(ticket, expectedVersion: expected, markingRead: mark, outbox: outbox) {
+                    live.publish(stored)
+                    return .marked(ticket, marked)
                 }
             }
             return nil
         }
-        let (ticket, marked, now): (Ticket, Int, Date)
         switch outcome {
         case .nothingNew(let current): return (current.visible(to: principal), 0)
-        case .marked(let written, let count, let at): (ticket, marked, now) = (written, count, at)
+        case .marked(let written, let count): return (written.visible(to: principal), count)
         case nil: throw DocketError(.conflict, "ticket '\(ticketId)' is being changed by others; retry")
         }
-        let data = ReadEventData(
-            ticketId: ticketId, reader: customerSide ? "customer" : "staff", readerId: principal.subject, marked: marked, readAt: now,
-            ticket: LiveTicketSummary(ticket))
-        await live.emit([LiveEvent(
-            tenantId: tenant.id, type: .messagesRead, ticketId: ticketId, customerId: ticket.customerId, queue: ticket.queue,
-            audience: .everyone, data: EventJSON.text(data), at: now)])
-        return (ticket.visible(to: principal), marked)
     }
 
     /// Hands an assigned ticket to another agent: the current session ends, the next begins,
