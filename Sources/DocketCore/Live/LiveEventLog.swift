@@ -19,9 +19,11 @@ public struct LiveEventSettings: Sendable {
     }
 }
 
-/// Every live event goes through here: stored in the tenant's event log (which gives it its
-/// id), then handed to the sinks (the WebSocket hub) of this instance. Other instances pick
-/// stored events up from the log (`receiveRemote`).
+/// Every live event goes through here. A ticket change's events are written with the change
+/// (its outbox) and told here as the write commits (`didCommit`), then handed to the sinks (the
+/// WebSocket hub) of this instance after the commit (`publish`). Events that belong to no ticket
+/// write (a pack switch, typing) are stored here (`emit`). Other instances pick stored events up
+/// from the log (`receiveRemote`).
 public final class LiveEventLog: @unchecked Sendable {
     // `sinks`, `waiting` and `flushing` are guarded by `lock`.
     private let lock = NSLock()
