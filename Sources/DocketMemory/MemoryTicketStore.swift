@@ -19,7 +19,7 @@ public final class MemoryTicketStore: TicketStore {
 
     public func createTicket(
         tenantId: String, counterYear: Int, messages: [TicketMessage], build: @Sendable (Int) throws -> Ticket,
-        outbox: @Sendable (Ticket) throws -> Outbox
+        outbox: CreationOutbox
     ) async throws -> (ticket: Ticket, events: [LiveEvent]) {
         try state.withLock { state in
             let key = CounterKey(tenantId: tenantId, year: counterYear)
@@ -36,7 +36,7 @@ public final class MemoryTicketStore: TicketStore {
                 return message
             }
             try state.checkNew(stored, tenantId: tenantId, ticketId: ticket.ticketId)
-            let announced = try outbox(ticket)
+            let announced = try outbox.outbox(for: ticket)
             state.counters[key] = number
             state.nextRow += 1
             state.tickets[ticket.tenantId, default: [:]][ticket.ticketId] = StoredTicket(row: state.nextRow, ticket: ticket)

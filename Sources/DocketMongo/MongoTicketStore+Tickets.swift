@@ -56,7 +56,7 @@ extension MongoTicketStore {
 
     public func createTicket(
         tenantId: String, counterYear: Int, messages: [TicketMessage], build: @Sendable (Int) throws -> Ticket,
-        outbox: @Sendable (Ticket) throws -> Outbox
+        outbox: CreationOutbox
     ) async throws -> (ticket: Ticket, events: [LiveEvent]) {
         let counter = "tickets/\(tenantId)/\(counterYear)"
         let number: Int = try await job { job in
@@ -86,7 +86,7 @@ extension MongoTicketStore {
             try job.collection(Collections.customers).updateOne(
                 ["_id": Self.key(tenantId, ticket.customerId)], ["$inc": ["statistics.totalTickets": 1]])
         }
-        return (ticket, try await writeAfter(try outbox(ticket)))
+        return (ticket, try await writeAfter(try outbox.outbox(for: ticket)))
     }
 
     /// The outbox, after the change's write: MongoDB without multi-document transactions

@@ -220,6 +220,11 @@ enum SQLiteSchema {
                 CREATE INDEX tickets_by_queue ON tickets(tenant_id, queue, created_at) WHERE queue IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("v12 rule event ticket column") { db in
+            // A rule event's sequence number and ticket are columns (set when it is stored, in
+            // the change's own transaction), so the document is inserted as encoded, unparsed.
+            try db.execute(sql: "ALTER TABLE rule_events ADD COLUMN ticket_id TEXT")
+        }
         return migrator
     }
 }

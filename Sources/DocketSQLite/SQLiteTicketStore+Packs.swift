@@ -48,7 +48,7 @@ extension SQLiteTicketStore {
 
     /// Recorded rule events (tenant, encoded document) take their tenant's next sequence
     /// numbers, in the caller's transaction; each tenant keeps the latest ones.
-    static func appendRules(_ docs: [(tenant: String, doc: String)], _ db: Database) throws {
+    static func appendRules(_ docs: [(tenant: String, doc: String)], _ db: Database, ticketId: String? = nil) throws {
         guard !docs.isEmpty else { return }
         let keep = Int64(RecordedRuleEvent.retainedPerTenant)
         var last: [String: Int64] = [:]
@@ -57,9 +57,10 @@ extension SQLiteTicketStore {
                 ?? (Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(seq) FROM rule_events WHERE tenant_id = ?"),
                     arguments: [tenant]) ?? 0) + 1
             last[tenant] = seq
-            // The stored document carries its sequence number.
-            try db.cachedStatement(sql: "INSERT INTO rule_events (tenant_id, seq, doc) VALUES (?, ?, json_set(?, '$.seq', ?))")
-                .execute(arguments: [tenant, seq, doc, seq])
+            // Sequence number and ticket are columns: the document goes in as encoded (parsing
+            // a whole ticket snapshot in SQL would hold the single writer).
+            try db.cachedStatement(sql: "INSERT INTO rule_events (tenant_id, seq, ticket_id, doc) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [tenant, seq, ticketId, doc])
         }
         for (tenant, seq) in last where seq > keep {
             try db.cachedStatement(sql: "DELETE FROM rule_events WHERE tenant_id = ? AND seq <= ?")
@@ -70,9 +71,14 @@ extension SQLiteTicketStore {
     public func recentRuleEvents(tenantId: String, limit: Int) async throws -> [RecordedRuleEvent] {
         let codec = codec
         return try await read { db in
-            try String.fetchAll(db.cachedStatement(sql: "SELECT doc FROM rule_events WHERE tenant_id = ? ORDER BY seq DESC LIMIT ?"),
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT seq, ticket_id, doc FROM rule_events WHERE tenant_id = ? ORDER BY seq DESC LIMIT ?"),
                 arguments: [tenantId, limit]
-            ).map { try codec.decode(RecordedRuleEvent.self, $0) }
+            ).map { row in
+                var event = try codec.decode(RecordedRuleEvent.self, row["doc"])
+                event.seq = row["seq"]
+                if let ticketId: String = row["ticket_id"] { event.ticketId = ticketId }
+                return event
+            }
         }
     }
 }

@@ -5,7 +5,7 @@ import GRDB
 extension SQLiteTicketStore {
     public func createTicket(
         tenantId: String, counterYear: Int, messages: [TicketMessage], build: @Sendable (Int) throws -> Ticket,
-        outbox: @Sendable (Ticket) throws -> Outbox
+        outbox: CreationOutbox
     ) async throws -> (ticket: Ticket, events: [LiveEvent]) {
         let codec = codec
         // The document is encoded before taking the single writer (JSON encoding was most of
@@ -14,6 +14,9 @@ extension SQLiteTicketStore {
         let draft = try build(0)
         let (doc, audit) = try Self.documents(draft, codec)
         let text = SearchText(draft)
+        // The recorded rule events too (each a whole ticket snapshot): only their ticketId is
+        // set inside, from the built ticket.
+        let rules = try outbox.rules.map { ($0.tenantId, try codec.encode($0)) }
         // One transaction: the number, the ticket and the customer's count commit together or
         // not at all, so numbers never skip or repeat.
         return try await write { db in
@@ -23,7 +26,8 @@ extension SQLiteTicketStore {
             try Self.insert(messages.map { var message = $0; message.ticketId = ticket.ticketId; return message }, db, codec)
             try db.cachedStatement(sql: "UPDATE customers SET total_tickets = total_tickets + 1 WHERE tenant_id = ? AND id = ?")
                 .execute(arguments: [tenantId, ticket.customerId])
-            return (ticket, try Self.write(try outbox(ticket), db, codec))
+            try Self.appendRules(rules, db, ticketId: ticket.ticketId)
+            return (ticket, try Self.appendLive(try outbox.live(ticket), retain: outbox.retain, db, onCommit: outbox.onCommit))
         }
     }
 

@@ -23,9 +23,8 @@ struct OutboxContractTests {
         let (created, announced) = try await store.createTicket(
             tenantId: "acme", counterYear: 2026, messages: [],
             build: { Fixtures.ticket(tenant: "acme", number: $0) },
-            outbox: { ticket in
-                Outbox(live: [Self.event("acme", ticket.ticketId, .ticketCreated), Self.event("acme", ticket.ticketId, .newPendingTicket)],
-                       rules: [Self.record(ticket)], onCommit: hook)
+            outbox: CreationOutbox(rules: [Self.record(Fixtures.ticket(tenant: "acme", number: 0))], onCommit: hook) { ticket in
+                [Self.event("acme", ticket.ticketId, .ticketCreated), Self.event("acme", ticket.ticketId, .newPendingTicket)]
             })
         #expect(announced.map(\.id) == [1, 2])
         #expect(announced.allSatisfy { $0.ticketId == created.ticketId })
@@ -40,7 +39,9 @@ struct OutboxContractTests {
             next, expectedVersion: 1, messages: [], outbox: Outbox(live: [Self.event("acme", created.ticketId, .ticketUpdated)], rules: [Self.record(next)], onCommit: hook))
         #expect(lost == nil)
         #expect(try await store.liveEvents(tenantId: "acme", after: 0, limit: 10).map(\.id) == [1, 2, 3])
-        #expect(try await store.recentRuleEvents(tenantId: "acme", limit: 10).count == 2)
+        let recorded = try await store.recentRuleEvents(tenantId: "acme", limit: 10)
+        #expect(recorded.count == 2)
+        #expect(recorded.allSatisfy { $0.ticketId == created.ticketId }, "the store names the created ticket in its rule events")
         #expect(told.withLock { $0.map { $0.map(\.id) } } == [[1, 2], [3]], "the commit hook hears each committed write once")
     }
 
@@ -55,8 +56,8 @@ struct OutboxContractTests {
                     _ = try await store.createTicket(
                         tenantId: "acme", counterYear: 2026, messages: [],
                         build: { Fixtures.ticket(tenant: "acme", number: $0) },
-                        outbox: { ticket in
-                            Outbox(live: [Self.event("acme", ticket.ticketId, .ticketCreated), Self.event("acme", ticket.ticketId, .newPendingTicket)], onCommit: hook)
+                        outbox: CreationOutbox(onCommit: hook) { ticket in
+                            [Self.event("acme", ticket.ticketId, .ticketCreated), Self.event("acme", ticket.ticketId, .newPendingTicket)]
                         })
                 }
             }

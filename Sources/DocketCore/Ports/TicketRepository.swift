@@ -141,6 +141,36 @@ public struct Outbox: Sendable {
     public static let empty = Outbox()
 }
 
+/// The outbox of a ticket being created: its recorded rule events are known before the ticket
+/// is numbered (the store names the ticket in them, as in its first messages); its live events
+/// are made from the built ticket.
+public struct CreationOutbox: Sendable {
+    /// The store sets each one's `ticketId` from the built ticket.
+    public var rules: [RecordedRuleEvent]
+    public var live: @Sendable (Ticket) throws -> [LiveEvent]
+    public var retain: Int
+    public var onCommit: (@Sendable ([LiveEvent]) -> Void)?
+
+    public init(
+        rules: [RecordedRuleEvent] = [], retain: Int = 10_000, onCommit: (@Sendable ([LiveEvent]) -> Void)? = nil,
+        live: @escaping @Sendable (Ticket) throws -> [LiveEvent] = { _ in [] }
+    ) {
+        self.rules = rules
+        self.live = live
+        self.retain = retain
+        self.onCommit = onCommit
+    }
+
+    public static let empty = CreationOutbox()
+
+    /// The outbox of the built ticket.
+    public func outbox(for ticket: Ticket) throws -> Outbox {
+        Outbox(
+            live: try live(ticket), rules: rules.map { var record = $0; record.ticketId = ticket.ticketId; return record }, retain: retain,
+            onCommit: onCommit)
+    }
+}
+
 /// Tickets and their conversations: the aggregate every lifecycle change writes. A ticket,
 /// the messages that join its conversation, its counters and its outbox change in one write.
 public protocol TicketRepository: Sendable {
@@ -152,7 +182,7 @@ public protocol TicketRepository: Sendable {
     /// live events with their ids.
     func createTicket(
         tenantId: String, counterYear: Int, messages: [TicketMessage], build: @Sendable (_ number: Int) throws -> Ticket,
-        outbox: @Sendable (Ticket) throws -> Outbox
+        outbox: CreationOutbox
     ) async throws -> (ticket: Ticket, events: [LiveEvent])
     /// The ticket with its rule audit.
     func ticket(tenantId: String, ticketId: String) async throws -> Ticket?
@@ -207,7 +237,7 @@ extension TicketRepository {
     public func createTicket(
         tenantId: String, counterYear: Int, messages: [TicketMessage] = [], build: @Sendable (_ number: Int) throws -> Ticket
     ) async throws -> Ticket {
-        try await createTicket(tenantId: tenantId, counterYear: counterYear, messages: messages, build: build, outbox: { _ in .empty }).ticket
+        try await createTicket(tenantId: tenantId, counterYear: counterYear, messages: messages, build: build, outbox: .empty).ticket
     }
 
     public func updateTicket(_ ticket: Ticket, expectedVersion: Int, markingRead mark: ReadMark) async throws -> Int? {

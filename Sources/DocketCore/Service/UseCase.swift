@@ -198,12 +198,10 @@ extension UseCase {
                     return ticket
                 },
                 // The ticket, its first message, its live events and its recorded rule events: one write.
-                outbox: { ticket in
-                    // The snapshot stays as the rules saw it (no number yet); the record names the ticket.
-                    let named = ruled.map { var record = $0; record.ticketId = ticket.ticketId; return record }
+                // The rules' snapshots stay as the rules saw them (no number yet); the store names the ticket.
+                outbox: CreationOutbox(rules: ruled, retain: self.live.settings.retainedPerTenant, onCommit: self.live.commitHook) { ticket in
                     let written = messages.map { var message = $0; message.ticketId = ticket.ticketId; return message }
-                    return self.outbox(
-                        before: nil, after: ticket, messages: written, events: created, entries: audit, records: named, now: now)
+                    return self.announcements(before: nil, after: ticket, messages: written, events: created, entries: audit, now: now)
                 })
             return (ticket, stored)
         }
