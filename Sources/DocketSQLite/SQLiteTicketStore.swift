@@ -88,12 +88,32 @@ public final class SQLiteTicketStore: TicketStore {
         guard let db = error as? DatabaseError else { return error }
         switch db.resultCode {
         case .SQLITE_CONSTRAINT:
-            return DocketError(.conflict, "already exists (\(db.message ?? "constraint"))")
+            return conflict(db.message ?? "")
         case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_FULL, .SQLITE_READONLY, .SQLITE_CORRUPT, .SQLITE_NOTADB:
             return DocketError(.storeUnavailable, "sqlite: \(db.message ?? "\(db.resultCode)")")
         default:
             return error
         }
+    }
+
+    /// A constraint failure in the API's words ("UNIQUE constraint failed: agents.tenant_id,
+    /// agents.email" → the e-mail is taken), never SQLite's.
+    static func conflict(_ message: String) -> DocketError {
+        let known: [(table: String, column: String, field: String, words: String)] = [
+            ("agents", "email", "email", "an agent of this workspace already has this e-mail"),
+            ("agents", "id", "id", "an agent with this id already exists"),
+            ("customers", "phone", "phoneNumber", "a customer of this workspace already has this phone number"),
+            ("customers", "id", "id", "a customer with this id already exists"),
+            ("tenants", "id", "id", "a workspace with this id already exists"),
+            ("api_keys", "id", "id", "an API key with this id already exists"),
+            ("pack_versions", "version", "version", "this pack version exists; versions are immutable"),
+            ("tickets", "open_chat_of", "customerId", "the customer already has an open conversation"),
+            ("sessions", "id", "id", "this session already exists"),
+        ]
+        for entry in known where message.contains("\(entry.table).\(entry.column)") {
+            return DocketError(.conflict, entry.words, field: entry.field)
+        }
+        return DocketError(.conflict, "this already exists")
     }
 
     public func ping() async throws {

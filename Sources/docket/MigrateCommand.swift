@@ -26,7 +26,9 @@ struct MigrateCommand: AsyncParsableCommand {
         func staff() throws -> Set<String> {
             var ids = Set((staffIds ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
             if let staffFile {
-                let text = try String(contentsOfFile: staffFile, encoding: .utf8)
+                guard let text = try? String(contentsOfFile: staffFile, encoding: .utf8) else {
+                    throw ValidationError("cannot read --staff-file \(staffFile): no such readable UTF-8 file")
+                }
                 for line in text.split(whereSeparator: \.isNewline) {
                     let id = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0].trimmingCharacters(in: .whitespaces)
                     if !id.isEmpty { ids.insert(id) }

@@ -59,12 +59,27 @@ public enum APICoding {
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw APIError.payloadTooLarge(limit)
         }
+        let data = Data(buffer: buffer)
         do {
-            return try decoder.decode(T.self, from: Data(buffer: buffer))
+            return try decoder.decode(T.self, from: data)
         } catch let error as DecodingError {
+            // Foundation calls a number that does not fit its field (4.5 for a whole number)
+            // "not valid JSON"; a body that does parse gets the words for what is wrong.
+            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty, (try? JSONSerialization.jsonObject(with: data)) != nil {
+                throw DocketError(
+                    .badRequest, "a number in the body does not fit its field: whole numbers (rating, limit, capacity, padLength...) take no decimals")
+            }
             throw badRequest(error)
         }
     }
+
+    /// The values each enumerated type accepts, by the type's name as the decoder reports it.
+    static let allowedValues: [String: [String]] = [
+        "Priority": Priority.allCases.map(\.rawValue), "TicketSource": TicketSource.allCases.map(\.rawValue),
+        "Role": Role.allCases.map(\.rawValue), "AgentRole": AgentRole.allCases.map(\.rawValue),
+        "MessageKind": MessageKind.allCases.map(\.rawValue), "MessageSender": MessageSender.allCases.map(\.rawValue),
+        "AuthorRole": AuthorRole.allCases.map(\.rawValue), "Purpose": ["invite", "reset"],
+    ]
 
     static func badRequest(_ error: DecodingError) -> DocketError {
         func path(_ keys: [any CodingKey]) -> String { CodingPath.describe(keys) }
@@ -81,7 +96,18 @@ public enum APICoding {
         case .dataCorrupted(let context):
             let field = path(context.codingPath)
             if field.isEmpty { return DocketError(.badRequest, "the body is not valid JSON") }
-            return DocketError(.badRequest, "\(field): \(context.debugDescription)", field: field)
+            // "Cannot initialize Priority from invalid String value critical": name the allowed values.
+            let words = context.debugDescription.split(separator: " ")
+            if let index = words.firstIndex(of: "initialize"), index + 1 < words.count,
+                let allowed = allowedValues[String(words[index + 1])]
+            {
+                return DocketError(
+                    .badRequest, "\(field) must be one of \(allowed.joined(separator: ", "))", field: field, details: ["allowed": allowed])
+            }
+            if context.debugDescription.contains("ISO 8601") {
+                return DocketError(.badRequest, "\(field) must be an ISO 8601 date, e.g. 2026-11-30T15:00:00Z", field: field)
+            }
+            return DocketError(.badRequest, "\(field) has a value that cannot be read", field: field)
         @unknown default:
             return DocketError(.badRequest, "the body could not be read")
         }

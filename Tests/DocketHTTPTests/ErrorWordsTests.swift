@@ -1,0 +1,40 @@
+import DocketCore
+import Foundation
+import HummingbirdTesting
+import Testing
+
+/// Errors name the field and what is allowed, in the API's words: nothing from SQLite or
+/// Swift's decoder reaches a client (issue 20, item 8).
+@Suite("Errors in the API's words")
+struct ErrorWordsTests {
+    @Test func conflictsEnumsAndNumbersAreSaidInTheAPIsWords() async throws {
+        let app = try await TestApp()
+        try await app.test { client in
+            let (admin, agent, customer) = try await app.people(client)
+            // A taken e-mail: the field, no SQLite.
+            var reply = try await client.call(.post, "/api/v2/agents", token: admin, json: ["id": "ana2", "name": "Otra Ana", "email": "ana@default.mx"])
+            #expect(reply.status == .conflict)
+            var text = String(decoding: reply.body, as: UTF8.self)
+            #expect(!text.contains("UNIQUE") && !text.contains("constraint") && !text.contains("agents."))
+            #expect(((try reply.json()["error"] as? [String: Any])?["field"] as? String) == "email")
+            reply = try await client.call(.post, "/api/v2/customers", token: admin, json: ["phoneNumber": "+52 55 1234 5678", "firstName": "Dup"])
+            #expect(reply.status == .conflict)
+            #expect(((try reply.json()["error"] as? [String: Any])?["field"] as? String) == "phoneNumber")
+            // An unknown enum value: the allowed ones, not Swift's words.
+            reply = try await client.call(.post, "/api/v2/tickets", token: customer, json: ["subject": "x", "description": "y", "priority": "critical"])
+            #expect(reply.status == .badRequest)
+            text = String(decoding: reply.body, as: UTF8.self)
+            #expect(text.contains("priority must be one of low, medium, high, urgent"), "\(text)")
+            #expect(!text.contains("Cannot initialize"))
+            // A decimal where a whole number goes: not "invalid JSON".
+            let ticketId = try await app.openTicket(client, token: customer)
+            reply = try await client.call(.post, "/api/v2/tickets/\(ticketId)/feedback", token: customer, json: ["rating": 4.5])
+            #expect(reply.status == .badRequest)
+            text = String(decoding: reply.body, as: UTF8.self)
+            #expect(!text.contains("not valid JSON") && text.contains("whole numbers"), "\(text)")
+            // Real garbage still says so.
+            reply = try await client.call(.post, "/api/v2/tickets", token: agent, raw: "{not json")
+            #expect(String(decoding: reply.body, as: UTF8.self).contains("not valid JSON"))
+        }
+    }
+}
