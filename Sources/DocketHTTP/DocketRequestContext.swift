@@ -17,6 +17,12 @@ public struct DocketRequestContext: RequestContext, WebSocketRequestContext {
         channel = source.channel
     }
 
+    /// A path parameter, percent-decoded: a ticket ID with a `/` separator arrives as `%2F`.
+    func pathParameter(_ name: String) throws -> String {
+        let raw = try parameters.require(name)
+        return raw.removingPercentEncoding ?? raw
+    }
+
     /// The authenticated caller; routes behind `AuthMiddleware` always have one.
     func requirePrincipal() throws -> Principal {
         guard let principal else { throw DocketError(.unauthorized, "a bearer token is required") }

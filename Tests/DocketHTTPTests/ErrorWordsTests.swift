@@ -38,3 +38,39 @@ struct ErrorWordsTests {
         }
     }
 }
+
+@Suite("Configuration round trips and addressable ticket IDs")
+struct RoundTripTests {
+    @Test func whatAGetAnswersAPutTakesBack() async throws {
+        let app = try await TestApp()
+        try await app.test { client in
+            let admin = try await app.token(.admin, "boss")
+            for (path, key) in [("ticket-id-format", "format"), ("business-hours", "calendar"), ("terminology", "terminology"), ("assistant", "config")] {
+                let read = try await client.call(.get, "/api/v2/config/\(path)", token: admin)
+                let body = try read.json()
+                // Wrapped, as GET answered…
+                let wrapped = try await client.call(.put, "/api/v2/config/\(path)", token: admin, json: body)
+                #expect(wrapped.status == .ok, "\(path) wrapped: \(String(decoding: wrapped.body, as: UTF8.self))")
+                // …or bare, as before.
+                let bare = try await client.call(.put, "/api/v2/config/\(path)", token: admin, json: try #require(body[key]))
+                #expect(bare.status == .ok, "\(path) bare: \(String(decoding: bare.body, as: UTF8.self))")
+            }
+        }
+    }
+
+    @Test func aTicketWhoseIdHasASlashIsReachableWithTheSlashEncoded() async throws {
+        let app = try await TestApp()
+        try await app.test { client in
+            let (admin, agent, customer) = try await app.people(client)
+            let format = ["prefix": "SOL", "separator": "/", "includeYear": false, "padLength": 4, "resetYearly": false] as [String: Any]
+            try await client.succeed(.put, "/api/v2/config/ticket-id-format", token: admin, json: format)
+            let ticketId = try await app.openTicket(client, token: customer)
+            #expect(ticketId.contains("/"))
+            let encoded = try #require(ticketId.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
+            let reply = try await client.call(.get, "/api/v2/tickets/\(encoded)", token: agent)
+            #expect(reply.status == .ok)
+            #expect(reply.ticket?["ticketId"] as? String == ticketId)
+            try await client.succeed(.post, "/api/v2/tickets/\(encoded)/claim", token: agent)
+        }
+    }
+}

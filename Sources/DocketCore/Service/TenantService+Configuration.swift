@@ -95,10 +95,17 @@ extension TenantService {
     /// change (a clock is re-planned whenever its ticket is written).
     public func setBusinessHours(_ principal: Principal, _ calendar: BusinessCalendar) async throws -> Tenant {
         if let problem = calendar.problems(field: "calendar").first { throw DocketError.invalid(problem.field, problem.message) }
-        guard calendar.holidayCalendar == nil else {
-            throw DocketError.invalid("calendar.holidayCalendar", "list the holidays in 'holidays' (a tenant has no pack files)")
+        var calendar = calendar
+        if let file = calendar.holidayCalendar {
+            // What GET answered for the pack's calendar names its holiday file; its dates are
+            // already in `holidays`, so sending it back is fine. Any other file is not the tenant's.
+            guard file == (try await tenant(for: principal)).pack.sla.calendar?.holidayCalendar else {
+                throw DocketError.invalid("calendar.holidayCalendar", "list the holidays in 'holidays' (a tenant has no pack files)")
+            }
+            calendar.holidayCalendar = nil
         }
-        return try await changeConfiguration(principal, .businessHours) { $0.overrides.calendar = calendar }
+        let chosen = calendar
+        return try await changeConfiguration(principal, .businessHours) { $0.overrides.calendar = chosen }
     }
 
     /// Drops the override of `key`, so the pack's value applies again.

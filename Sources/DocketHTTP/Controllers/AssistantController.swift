@@ -66,7 +66,7 @@ struct AssistantController: Sendable {
             method: .delete, path: "/api/v2/api-keys/:id", summary: "Revoke an API key at once", tag: "API keys", access: "admin",
             success: (204, nil), errors: [403, 404])
         ) { _, context in
-            try await services.tenants.revokeApiKey(try context.requirePrincipal(), id: try context.parameters.require("id"))
+            try await services.tenants.revokeApiKey(try context.requirePrincipal(), id: try context.pathParameter("id"))
             return Response(status: .noContent)
         }
     }

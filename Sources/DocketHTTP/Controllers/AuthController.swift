@@ -159,7 +159,7 @@ struct AuthController: Sendable {
         ) { request, context in
             let secret = Self.randomSecret()
             let link = try await controller.accounts.createPasswordLink(
-                try context.requirePrincipal(), agentId: try context.parameters.require("id"), id: ApiKeyFormat.hash(secret))
+                try context.requirePrincipal(), agentId: try context.pathParameter("id"), id: ApiKeyFormat.hash(secret))
             let scheme = SessionCookie.secure(request) ? "https" : "http"
             let host = request.head.authority ?? "127.0.0.1:8080"
             return try APICoding.response(

@@ -83,7 +83,7 @@ struct ChatController: Sendable {
                 after = 0
             }
             let page = try await services.conversations.messages(
-                try context.requirePrincipal(), try context.parameters.require("id"), after: after,
+                try context.requirePrincipal(), try context.pathParameter("id"), after: after,
                 limit: try reader.int("limit", default: MessageLimits.pageDefault))
             return try APICoding.response(MessageListEnvelope(messages: page.messages, nextCursor: page.nextCursor.map(String.init)))
         }
@@ -94,7 +94,7 @@ struct ChatController: Sendable {
             errors: [400, 403, 404, 409, 413, 415, 422])
         ) { request, context in
             let input = try await APICoding.decode(NewMessage.self, from: request, limit: limits.maxBodyBytes)
-            let (ticket, message) = try await services.conversations.postMessage(try context.requirePrincipal(), try context.parameters.require("id"), input)
+            let (ticket, message) = try await services.conversations.postMessage(try context.requirePrincipal(), try context.pathParameter("id"), input)
             return try APICoding.response(MessageEnvelope(message: message, ticket: ticket, created: nil), status: .created)
         }
 
@@ -103,7 +103,7 @@ struct ChatController: Sendable {
             summary: "Mark the other side's messages read and reset my unread counter", tag: "Chat",
             access: "staff, the ticket's customer", success: (200, "ReadEnvelope"), errors: [403, 404])
         ) { _, context in
-            let (ticket, marked) = try await services.conversations.markRead(try context.requirePrincipal(), try context.parameters.require("id"))
+            let (ticket, marked) = try await services.conversations.markRead(try context.requirePrincipal(), try context.pathParameter("id"))
             return try APICoding.response(ReadEnvelope(ticket: ticket, marked: marked))
         }
 
@@ -113,7 +113,7 @@ struct ChatController: Sendable {
             access: "agent, admin", body: "TransferRequest", success: (200, "TicketEnvelope"), errors: [400, 403, 404, 409, 422])
         ) { request, context in
             let body = try await APICoding.decode(TransferRequest.self, from: request, limit: limits.maxBodyBytes)
-            let ticket = try await services.conversations.transfer(try context.requirePrincipal(), try context.parameters.require("id"), to: body.toAgentId, reason: body.reason)
+            let ticket = try await services.conversations.transfer(try context.requirePrincipal(), try context.pathParameter("id"), to: body.toAgentId, reason: body.reason)
             return try APICoding.response(TicketEnvelope(ticket: ticket))
         }
     }

@@ -3,6 +3,32 @@ import Hummingbird
 
 /// `/api/v2/config`: the tenant's categories, assistant, terminology and ticket ID format.
 /// Reads: staff (customers may read categories and terminology). Writes and resets: admins.
+/// A PUT body that is the object itself, or the object as the GET of the same route answered
+/// it (`{"format": {...}}`, `{"calendar": {...}}`, `{"terminology": {...}}`, `{"config": {...}}`):
+/// what a client read, it may send back.
+struct BareOrWrapped<Value: Decodable>: Decodable {
+    var value: Value
+
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    static var wrappers: Set<String> { ["format", "calendar", "terminology", "config"] }
+
+    init(from decoder: any Decoder) throws {
+        if let container = try? decoder.container(keyedBy: Key.self), container.allKeys.count == 1,
+            let key = container.allKeys.first, Self.wrappers.contains(key.stringValue)
+        {
+            value = try container.decode(Value.self, forKey: key)
+        } else {
+            value = try Value(from: decoder)
+        }
+    }
+}
+
 struct ConsoleConfig: Codable, Sendable {
     struct Queue: Codable, Sendable {
         var id: String
@@ -71,7 +97,7 @@ struct ConfigController: Sendable {
             method: .put, path: "\(base)/assistant", summary: "Replace the AI assistant configuration", tag: "Configuration",
             access: "admin", body: "AssistantConfiguration", success: (200, "AssistantBody"), errors: [400, 403, 413, 415, 422])
         ) { request, context in
-            let body = try await APICoding.decode(AssistantConfiguration.self, from: request, limit: limits.maxBodyBytes)
+            let body = try await APICoding.decode(BareOrWrapped<AssistantConfiguration>.self, from: request, limit: limits.maxBodyBytes).value
             let tenant = try await services.tenants.setAssistant(try context.requirePrincipal(), body)
             return try APICoding.response(AssistantBody(config: tenant.assistant))
         }
@@ -87,7 +113,7 @@ struct ConfigController: Sendable {
             method: .put, path: "\(base)/terminology", summary: "Replace the terminology", tag: "Configuration",
             access: "admin", body: "Terminology", success: (200, "TerminologyBody"), errors: [400, 403, 413, 415, 422])
         ) { request, context in
-            let body = try await APICoding.decode(Terminology.self, from: request, limit: limits.maxBodyBytes)
+            let body = try await APICoding.decode(BareOrWrapped<Terminology>.self, from: request, limit: limits.maxBodyBytes).value
             let tenant = try await services.tenants.setTerminology(try context.requirePrincipal(), body)
             return try APICoding.response(TerminologyBody(terminology: tenant.terminology))
         }
@@ -104,7 +130,7 @@ struct ConfigController: Sendable {
             summary: "Replace the ticket ID format (numbering continues; existing IDs never change)", tag: "Configuration",
             access: "admin", body: "TicketIDFormat", success: (200, "IDFormatBody"), errors: [400, 403, 413, 415, 422])
         ) { request, context in
-            let body = try await APICoding.decode(TicketIDFormat.self, from: request, limit: limits.maxBodyBytes)
+            let body = try await APICoding.decode(BareOrWrapped<TicketIDFormat>.self, from: request, limit: limits.maxBodyBytes).value
             let tenant = try await services.tenants.setTicketIdFormat(try context.requirePrincipal(), body)
             return try APICoding.response(IDFormatBody(format: tenant.ticketIdFormat))
         }
@@ -121,7 +147,7 @@ struct ConfigController: Sendable {
             summary: "Replace the SLA calendar (time zone, weekly periods, holidays); due times follow at each ticket's next change",
             tag: "Configuration", access: "admin", body: "BusinessCalendar", success: (200, "BusinessHoursBody"), errors: [400, 403, 413, 415, 422])
         ) { request, context in
-            let body = try await APICoding.decode(BusinessCalendar.self, from: request, limit: limits.maxBodyBytes)
+            let body = try await APICoding.decode(BareOrWrapped<BusinessCalendar>.self, from: request, limit: limits.maxBodyBytes).value
             let tenant = try await services.tenants.setBusinessHours(try context.requirePrincipal(), body)
             return try APICoding.response(BusinessHoursBody(calendar: tenant.businessHours))
         }
@@ -131,7 +157,7 @@ struct ConfigController: Sendable {
             summary: "Drop an override so the pack's value applies again (ticket_categories, assistant_configuration, ticket_terminology, ticket_id_format, business_hours)",
             tag: "Configuration", access: "admin", success: (200, "ResetBody"), errors: [400, 403])
         ) { _, context in
-            let name = try context.parameters.require("key")
+            let name = try context.pathParameter("key")
             guard let key = ConfigKey(name: name) else {
                 throw DocketError(
                     .badRequest, "unknown configuration key '\(name)'", field: "key",

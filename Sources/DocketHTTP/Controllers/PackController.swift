@@ -45,7 +45,7 @@ struct PackController: Sendable {
             method: .get, path: "/api/v2/packs/:id/versions", summary: "Versions of a pack, newest first", tag: "Packs",
             access: "admin", success: (200, "PackVersionList"), errors: [403, 404])
         ) { _, context in
-            let versions = try await services.tenants.packVersions(try context.requirePrincipal(), try context.parameters.require("id"))
+            let versions = try await services.tenants.packVersions(try context.requirePrincipal(), try context.pathParameter("id"))
             return try APICoding.response(PackVersionList(versions: versions))
         }
         routes.add(Endpoint(
@@ -53,7 +53,7 @@ struct PackController: Sendable {
             access: "admin", success: (200, "PackVersionDetail"), errors: [403, 404])
         ) { _, context in
             let stored = try await services.tenants.packVersion(
-                try context.requirePrincipal(), try context.parameters.require("id"), try context.parameters.require("version"))
+                try context.requirePrincipal(), try context.pathParameter("id"), try context.pathParameter("version"))
             return try APICoding.response(PackVersionDetail(version: stored.summary, files: stored.bundle.files))
         }
         routes.add(Endpoint(
@@ -65,7 +65,7 @@ struct PackController: Sendable {
             let principal = try context.requirePrincipal()
             let body = try await APICoding.decode(SimulateRequest.self, from: request, limit: limits.maxBodyBytes)
             let report = try await services.tenants.simulate(
-                principal, packId: try context.parameters.require("id"), version: try context.parameters.require("version"),
+                principal, packId: try context.pathParameter("id"), version: try context.pathParameter("version"),
                 tenantId: body.tenant ?? principal.tenantId, limit: body.limit)
             return try APICoding.response(report)
         }
@@ -93,7 +93,7 @@ struct PackController: Sendable {
             method: .get, path: "/api/v2/tenants/:id", summary: "A tenant, its active pack version and its pack history", tag: "Tenants",
             access: "admin of the tenant, platform admin", success: (200, "TenantEnvelope"), errors: [403, 404])
         ) { _, context in
-            let tenant = try await services.tenants.tenantInfo(try context.requirePrincipal(), try context.parameters.require("id"))
+            let tenant = try await services.tenants.tenantInfo(try context.requirePrincipal(), try context.pathParameter("id"))
             return try APICoding.response(TenantEnvelope(tenant: TenantView(tenant)))
         }
         routes.add(Endpoint(
@@ -104,7 +104,7 @@ struct PackController: Sendable {
         ) { request, context in
             let body = try await APICoding.decode(PackSelection.self, from: request, limit: limits.maxBodyBytes)
             let tenant = try await services.tenants.activatePack(
-                try context.requirePrincipal(), tenantId: try context.parameters.require("id"), body)
+                try context.requirePrincipal(), tenantId: try context.pathParameter("id"), body)
             return try APICoding.response(TenantEnvelope(tenant: TenantView(tenant)))
         }
     }

@@ -39,7 +39,7 @@ struct PeopleController: Sendable {
             method: .get, path: "/api/v2/customers/:id", summary: "A customer with ticket statistics", tag: "Customers",
             access: "agent, admin, or that customer", success: (200, "CustomerEnvelope"), errors: [404])
         ) { _, context in
-            let customer = try await services.tenants.customer(try context.requirePrincipal(), try context.parameters.require("id"))
+            let customer = try await services.tenants.customer(try context.requirePrincipal(), try context.pathParameter("id"))
             return try APICoding.response(CustomerEnvelope(customer: customer))
         }
 
@@ -60,7 +60,7 @@ struct PeopleController: Sendable {
             let principal = try context.requirePrincipal()
             guard principal.role.isAdmin else { throw DocketError.forbidden("this operation is for admins") }
             let input = try await APICoding.decode(AgentPatch.self, from: request, limit: limits.maxBodyBytes)
-            let agent = try await services.tenants.updateAgent(principal, try context.parameters.require("id"), input)
+            let agent = try await services.tenants.updateAgent(principal, try context.pathParameter("id"), input)
             return try APICoding.response(AgentEnvelope(agent: agent))
         }
 
@@ -78,7 +78,7 @@ struct PeopleController: Sendable {
             method: .get, path: "/api/v2/agents/:id", summary: "An agent", tag: "Agents", access: "agent, admin",
             success: (200, "AgentEnvelope"), errors: [403, 404])
         ) { _, context in
-            let agent = try await services.tenants.agent(try context.requirePrincipal(), try context.parameters.require("id"))
+            let agent = try await services.tenants.agent(try context.requirePrincipal(), try context.pathParameter("id"))
             return try APICoding.response(AgentEnvelope(agent: agent))
         }
     }

@@ -100,7 +100,7 @@ struct TicketController: Sendable {
             method: .get, path: "\(base)/:id", summary: "A ticket by its human ID (internal notes hidden from customers)",
             tag: "Tickets", access: "any role (customers: own tickets)", success: (200, "TicketEnvelope"), errors: [404])
         ) { _, context in
-            let ticket = try await services.tickets.ticket(try context.requirePrincipal(), try context.parameters.require("id"))
+            let ticket = try await services.tickets.ticket(try context.requirePrincipal(), try context.pathParameter("id"))
             return try APICoding.response(TicketEnvelope(ticket: ticket))
         }
 
@@ -109,7 +109,7 @@ struct TicketController: Sendable {
             summary: "Every rule evaluation on the ticket: event, pack version, rule, actions proposed, applied and rejected (with why), errors, duration",
             tag: "Tickets", access: "agent, admin", success: (200, "RuleAuditEnvelope"), errors: [403, 404])
         ) { _, context in
-            let id = try context.parameters.require("id")
+            let id = try context.pathParameter("id")
             let audit = try await services.tickets.ruleAudit(try context.requirePrincipal(), id)
             return try APICoding.response(RuleAuditEnvelope(ticketId: id, audit: audit))
         }
@@ -120,7 +120,7 @@ struct TicketController: Sendable {
             errors: [400, 403, 404, 409, 413, 415, 422])
         ) { request, context in
             let patch = try await APICoding.decode(TicketPatch.self, from: request, limit: limits.maxBodyBytes)
-            let ticket = try await services.tickets.updateTicket(try context.requirePrincipal(), try context.parameters.require("id"), patch)
+            let ticket = try await services.tickets.updateTicket(try context.requirePrincipal(), try context.pathParameter("id"), patch)
             return try APICoding.response(TicketEnvelope(ticket: ticket))
         }
 
@@ -129,7 +129,7 @@ struct TicketController: Sendable {
             access: "agent, admin", body: "AssignRequest", success: (200, "TicketEnvelope"), errors: [400, 403, 404, 409, 422])
         ) { request, context in
             let body = try await APICoding.decode(AssignRequest.self, from: request, limit: limits.maxBodyBytes)
-            let ticket = try await services.tickets.assign(try context.requirePrincipal(), try context.parameters.require("id"), to: body.agentId)
+            let ticket = try await services.tickets.assign(try context.requirePrincipal(), try context.pathParameter("id"), to: body.agentId)
             return try APICoding.response(TicketEnvelope(ticket: ticket))
         }
 
@@ -138,7 +138,7 @@ struct TicketController: Sendable {
             summary: "The calling agent takes an unassigned ticket, atomically; 409 names who holds it", tag: "Tickets",
             access: "agent, admin", success: (200, "TicketEnvelope"), errors: [403, 404, 409])
         ) { _, context in
-            let ticket = try await services.tickets.claim(try context.requirePrincipal(), try context.parameters.require("id"))
+            let ticket = try await services.tickets.claim(try context.requirePrincipal(), try context.pathParameter("id"))
             return try APICoding.response(TicketEnvelope(ticket: ticket))
         }
 
@@ -149,7 +149,7 @@ struct TicketController: Sendable {
         ) { request, context in
             let body = try await APICoding.decode(StatusRequest.self, from: request, limit: limits.maxBodyBytes)
             let ticket = try await services.tickets.changeStatus(
-                try context.requirePrincipal(), try context.parameters.require("id"), to: body.status, reason: body.reason)
+                try context.requirePrincipal(), try context.pathParameter("id"), to: body.status, reason: body.reason)
             return try APICoding.response(TicketEnvelope(ticket: ticket))
         }
 
@@ -161,7 +161,7 @@ struct TicketController: Sendable {
         ) { request, context in
             let body = try await APICoding.decode(NoteRequest.self, from: request, limit: limits.maxBodyBytes)
             let ticket = try await services.tickets.addNote(
-                try context.requirePrincipal(), try context.parameters.require("id"), content: body.content, isInternal: body.isInternal)
+                try context.requirePrincipal(), try context.pathParameter("id"), content: body.content, isInternal: body.isInternal)
             return try APICoding.response(TicketEnvelope(ticket: ticket), status: .created)
         }
 
@@ -170,7 +170,7 @@ struct TicketController: Sendable {
             access: "agent, admin", body: "ResolveRequest", success: (200, "TicketEnvelope"), errors: [400, 403, 404, 409, 422])
         ) { request, context in
             let body = try await APICoding.decode(ResolveRequest.self, from: request, limit: limits.maxBodyBytes)
-            let ticket = try await services.tickets.resolve(try context.requirePrincipal(), try context.parameters.require("id"), notes: body.resolutionNotes)
+            let ticket = try await services.tickets.resolve(try context.requirePrincipal(), try context.pathParameter("id"), notes: body.resolutionNotes)
             return try APICoding.response(TicketEnvelope(ticket: ticket))
         }
 
@@ -180,7 +180,7 @@ struct TicketController: Sendable {
         ) { request, context in
             let body = try await APICoding.decode(EscalateRequest.self, from: request, limit: limits.maxBodyBytes)
             let ticket = try await services.tickets.escalate(
-                try context.requirePrincipal(), try context.parameters.require("id"), to: body.toAgentId, reason: body.reason)
+                try context.requirePrincipal(), try context.pathParameter("id"), to: body.toAgentId, reason: body.reason)
             return try APICoding.response(TicketEnvelope(ticket: ticket))
         }
 
@@ -191,7 +191,7 @@ struct TicketController: Sendable {
         ) { request, context in
             let body = try await APICoding.decode(FeedbackRequest.self, from: request, limit: limits.maxBodyBytes)
             let ticket = try await services.tickets.submitFeedback(
-                try context.requirePrincipal(), try context.parameters.require("id"), rating: body.rating, comment: body.comment)
+                try context.requirePrincipal(), try context.pathParameter("id"), rating: body.rating, comment: body.comment)
             return try APICoding.response(TicketEnvelope(ticket: ticket))
         }
 
@@ -201,7 +201,7 @@ struct TicketController: Sendable {
             success: (200, "TicketList"), errors: [400, 404])
         ) { request, context in
             let principal = try context.requirePrincipal()
-            let customerId = try context.parameters.require("id")
+            let customerId = try context.pathParameter("id")
             _ = try await services.tenants.customer(principal, customerId)
             var query = try Self.query(from: request)
             query.customerId = customerId
@@ -216,7 +216,7 @@ struct TicketController: Sendable {
             let principal = try context.requirePrincipal()
             guard principal.isStaff else { throw DocketError.forbidden("this operation is for agents and admins") }
             var query = try Self.query(from: request)
-            query.conversationId = try context.parameters.require("id")
+            query.conversationId = try context.pathParameter("id")
             return try lists.response(try await services.tickets.listTickets(principal, query), for: principal)
         }
     }
