@@ -74,3 +74,23 @@ struct RoundTripTests {
         }
     }
 }
+
+@Suite("One phone number, one customer")
+struct PhoneNumberTests {
+    @Test func aNumberWrittenWithoutPlusOrWithZeroZeroIsTheSameCustomer() async throws {
+        let app = try await TestApp()
+        try await app.test { client in
+            let admin = try await app.token(.admin, "boss")
+            let reply = try await client.call(.post, "/api/v2/customers", token: admin, json: ["phoneNumber": "525512345678", "firstName": "Luz"])
+            #expect(reply.status == .created)
+            #expect((try reply.json()["customer"] as? [String: Any])?["phoneNumber"] as? String == "+525512345678")
+            for same in ["+52 55 1234 5678", "0052 55 1234-5678"] {
+                let again = try await client.call(.post, "/api/v2/customers", token: admin, json: ["phoneNumber": same, "firstName": "Luz"])
+                #expect(again.status == .conflict, "\(same) is the same number")
+            }
+            // A short local number stays as written.
+            let local = try await client.call(.post, "/api/v2/customers", token: admin, json: ["phoneNumber": "5512 3456", "firstName": "Sol"])
+            #expect((try local.json()["customer"] as? [String: Any])?["phoneNumber"] as? String == "55123456")
+        }
+    }
+}

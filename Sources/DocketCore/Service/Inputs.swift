@@ -243,16 +243,21 @@ enum Check {
         return location
     }
 
-    /// Keeps a leading + and the digits: "+52 55 1234-5678" → "+525512345678".
+    /// Keeps a leading + and the digits: "+52 55 1234-5678" → "+525512345678". A number
+    /// written with `00` or with no `+` but 11 digits or more carries its country code and gets
+    /// the `+` ("525512345678" → "+525512345678"), so one number is one customer however it is
+    /// written; shorter ones are local numbers and stay as they are.
     static func phone(_ value: String?) throws -> String? {
         guard let value else { return nil }
-        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        var trimmed = value.trimmingCharacters(in: .whitespaces)
+        if trimmed.hasPrefix("00") { trimmed = "+" + trimmed.dropFirst(2) }
         var out = trimmed.hasPrefix("+") ? "+" : ""
         for ch in trimmed where ch.isASCII && ch.isNumber { out.append(ch) }
         let allowed = Set(" -().+/")
         guard trimmed.allSatisfy({ ($0.isASCII && $0.isNumber) || allowed.contains($0) }),
             (7...15).contains(out.filter(\.isNumber).count)
         else { throw DocketError.invalid("phoneNumber", "must be a phone number of 7-15 digits") }
+        if !out.hasPrefix("+"), out.count >= 11 { out = "+" + out }
         return out
     }
 }
