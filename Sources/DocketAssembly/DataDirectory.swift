@@ -21,9 +21,10 @@ public struct DataDirectory: Sendable {
         return true
     }
 
-    /// The HS256 secret: `configured` (DOCKET_JWT_SECRET) if set, else the data dir's key file,
-    /// created on first use.
-    public func signingSecret(configured: String?, logger: Logger?) throws -> [UInt8] {
+    /// The HS256 secret: `configured` (DOCKET_JWT_SECRET, its UTF-8 bytes) if set, else the data
+    /// dir's key file (hex text of the key's bytes), created on first use unless `create` is false
+    /// (a token printed with a key the server does not use would only be refused).
+    public func signingSecret(configured: String?, logger: Logger?, create: Bool = true) throws -> [UInt8] {
         if let configured {
             logger?.info("token signing key from DOCKET_JWT_SECRET")
             return Array(configured.utf8)
@@ -35,6 +36,10 @@ public struct DataDirectory: Sendable {
             }
             logger?.info("token signing key loaded", metadata: ["path": "\(keyURL.path)"])
             return bytes
+        }
+        guard create else {
+            throw SetupError(
+                "no token signing key in \(url.path): start the server there once (it makes \(keyURL.lastPathComponent)), point --data-dir at the server's data directory, or set DOCKET_JWT_SECRET as the server has it")
         }
         try prepare()
         var generator = SystemRandomNumberGenerator()

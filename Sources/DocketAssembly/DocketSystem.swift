@@ -193,8 +193,10 @@ public final class DocketSystem: Sendable {
     }
 
     /// The signing key of `configuration` (for `docket token`, which needs no store).
+    /// The token authority of an existing data directory (or DOCKET_JWT_SECRET): it never makes a
+    /// key, since a token signed with a key the server does not hold is refused.
     public static func tokenAuthority(_ configuration: Configuration) async throws -> TokenAuthority {
-        let secret = try DataDirectory(configuration.dataDirectory).signingSecret(configured: configuration.jwtSecret, logger: nil)
+        let secret = try DataDirectory(configuration.dataDirectory).signingSecret(configured: configuration.jwtSecret, logger: nil, create: false)
         return try await TokenAuthority(secret: secret)
     }
 

@@ -93,6 +93,11 @@ struct PackCommand: AsyncParsableCommand {
             // The candidate runs under its own key so it never collides with a stored version.
             candidate.manifest.version += "+local"
             let (tenant, limit, rulesRoot) = (tenant, limit, location.rulesRoot(store.rulesDir))
+            // Reads only: a data directory that is not there is a mistake, not one to create.
+            let configuration = try store.configuration()
+            if case .sqlite = configuration.store, !FileManager.default.fileExists(atPath: configuration.databasePath) {
+                throw ValidationError("no database at \(configuration.databasePath): point --data-dir at the server's data directory")
+            }
             let report = try await store.withSystem({ configuration, options in
                 configuration.rulesDirectory = rulesRoot
                 options.preloadedPacks = [candidate]

@@ -1,4 +1,5 @@
 import DocketCore
+import DocketTestSupport
 import Foundation
 import HummingbirdTesting
 import Testing
@@ -92,5 +93,38 @@ struct PhoneNumberTests {
             let local = try await client.call(.post, "/api/v2/customers", token: admin, json: ["phoneNumber": "5512 3456", "firstName": "Sol"])
             #expect((try local.json()["customer"] as? [String: Any])?["phoneNumber"] as? String == "55123456")
         }
+    }
+}
+
+@Suite("The CLI never makes what it should only read")
+struct CLIReadOnlyTests {
+    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = DurabilityTests.binary
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["DOCKET_JWT_SECRET"] = nil
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+
+    @Test func tokenAndSimulateRefuseADataDirectoryThatIsNotThere() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: DurabilityTests.binary.path), "build the docket product first")
+        let missing = try Scratch.directory("cli").appendingPathComponent("not-there")
+        var (status, output) = try Self.run(["token", "--tenant", "default", "--role", "admin", "--subject", "x", "--data-dir", missing.path])
+        #expect(status != 0)
+        #expect(output.contains("no token signing key"))
+        (status, output) = try Self.run([
+            "pack", "simulate", packsRoot.appendingPathComponent("restaurant").path, "--tenant", "default", "--data-dir", missing.path,
+        ])
+        #expect(status != 0)
+        #expect(output.contains("no database at"))
+        #expect(!FileManager.default.fileExists(atPath: missing.path), "nothing was created")
     }
 }
