@@ -8,7 +8,7 @@ struct Token: AsyncParsableCommand {
 
     @Option(help: "Tenant id.")
     var tenant: String
-    @Option(help: "admin, agent or customer.")
+    @Option(help: "platform, admin, agent or customer.")
     var role: String
     @Option(help: "Agent id (admin, agent) or customer id (customer).")
     var subject: String
