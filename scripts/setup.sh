@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs the system packages Docket needs on Debian bookworm (idempotent).
+# Installs the system packages Docket needs on Debian bookworm (idempotent). With --browser,
+# also chromium and chromium-driver, which the console's browser tests drive (Tests/Browser).
 set -euo pipefail
-# chromium and chromium-driver run the console's browser tests (Tests/Browser).
-packages=(libsqlite3-dev liblua5.4-dev libmongoc-dev pkg-config curl python3 python3-venv chromium chromium-driver)
+packages=(libsqlite3-dev liblua5.4-dev libmongoc-dev pkg-config curl python3 python3-venv)
+if [ "${1:-}" = "--browser" ]; then packages+=(chromium chromium-driver); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -3,7 +3,7 @@
 # Fails when a test fails or when no test ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh
+./scripts/setup.sh --browser
 # The Mongo run of the store contract suite needs the stand-in: start one unless the
 # caller (.ci/run) already did and said where.
 if [ -z "${DOCKET_TEST_MONGO_URI:-}" ]; then
