@@ -243,7 +243,16 @@ public final class LuaRuleEngine: RuleEngine, @unchecked Sendable {
                 problems.append("\(error)")
             }
         }
-        return problems
+        // One line per problem, once: the sandbox's stack trace is for us, not the pack's
+        // author, and a module's syntax error surfaces again in every file that requires it.
+        var seen = Set<String>()
+        return problems.map(Self.firstLine).filter { seen.insert($0).inserted }
+    }
+
+    /// A Lua error without its stack traceback.
+    static func firstLine(_ message: String) -> String {
+        let head = message.components(separatedBy: "\nstack traceback:").first ?? message
+        return head.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// The functions a rule file of `pack` defines (runs its top level under the budget).

@@ -43,6 +43,19 @@ struct PackCheckAPITests {
             let problems = try #require(report["problems"] as? [[String: Any]])
             #expect(report["valid"] as? Bool == false && (report["cases"] as? [Any])?.isEmpty == true)
             #expect(problems.contains { ($0["file"] as? String)?.hasPrefix("rules/") == true && ($0["line"] as? Int ?? 0) > 0 })
+            // One line each, once: no sandbox stack trace, no repeat through the files that require it.
+            #expect(problems.allSatisfy { !(($0["message"] as? String) ?? "").contains("stack traceback") })
+            let described = problems.map { "\($0["file"] ?? ""):\($0["line"] ?? ""):\($0["message"] ?? "")" }
+            #expect(Set(described).count == described.count)
+
+            // A syntax error in the module every rule file requires is reported once, at its line.
+            let sharedModule = try packFiles("restaurant") { files in
+                replace(&files, "pack.yaml", "id: restaurant", "id: bistro")
+                replace(&files, "rules/words.lua", #""anaphyla","#, #""anaphyla""#)
+            }
+            let shared = try #require(try await client.call(.post, "/api/v2/packs/check", token: admin, json: sharedModule).json()["problems"] as? [[String: Any]])
+            #expect(shared.count == 1, "\(shared)")
+            #expect(shared.first?["file"] as? String == "rules/words.lua" && shared.first?["line"] as? Int == 3)
 
             // Nothing was stored; an agent may not check; the role is decided before the body.
             let listed = try await client.call(.get, "/api/v2/packs", token: admin).json()["packs"] as? [[String: Any]]
