@@ -182,6 +182,6 @@ struct DurabilityTests {
         let recorded = Set(try await store.recentRuleEvents(tenantId: "default", limit: 10_000).filter { $0.type == .ticketCreated }.map(\.ticketId))
         #expect(Set(stored).isSubset(of: recorded), "every stored ticket's rule event was recorded with it")
         print("outbox under kill -9: \(rounds) rounds, \(created.count) creates and \(claimed.count) claims acknowledged, \(stored.count) tickets stored, \(log.count) events")
-        try await store.close()
+        try store.close()
     }
 }
