@@ -1,7 +1,7 @@
 // The admin's screens: agents (create, invite or reset with a one-time link shown once) and
 // the widget secret that lets the tenant's site open customer chats.
 
-import { h, mount } from './dom.js';
+import { h, mount, field } from './dom.js';
 import { enc } from './api.js';
 import { wordsOf } from './i18n.js';
 import { renderPacks } from './packs.js';
@@ -103,7 +103,7 @@ async function renderAgents(container, { api, t, toast, failure }) {
     }
   } },
     h('h3', {}, w('addAgent')),
-    label(w('name'), name), label(w('email'), email), label(w('role'), role), label(w('skills'), skills), label(w('capacity'), capacity),
+    field(w('name'), name), field(w('email'), email), field(w('role'), role), field(w('skills'), skills), field(w('capacity'), capacity),
     h('button', { type: 'submit', class: 'primary' }, w('add')));
 
   async function loadWidget() {
@@ -128,8 +128,4 @@ async function renderAgents(container, { api, t, toast, failure }) {
     failure(error);
   }
   void toast;
-}
-
-function label(text, input) {
-  return h('label', { class: 'field', for: input.id }, h('span', {}, text), input);
 }

@@ -44,6 +44,11 @@ export function safeUrl(value) {
   }
 }
 
+/** A labelled form control: the label names it for screen readers and clicks. */
+export function field(label, control) {
+  return h('label', { class: 'field', for: control.id }, h('span', {}, label), control);
+}
+
 export function $(selector, root = document) {
   return root.querySelector(selector);
 }

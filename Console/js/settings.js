@@ -2,7 +2,7 @@
 // hours with several periods a day and holidays, categories, assistant), API keys, and — for
 // the platform role — tenants.
 
-import { h, mount } from './dom.js';
+import { h, mount, field } from './dom.js';
 import { enc } from './api.js';
 import { wordsOf } from './i18n.js';
 
@@ -32,20 +32,12 @@ function dayName(day, lang) {
   return new Intl.DateTimeFormat(lang, { weekday: 'long', timeZone: 'UTC' }).format(date);
 }
 
-function say(t) {
-  return wordsOf(words, t);
-}
-
 function input(id, value, attrs = {}) {
   return h('input', { id, value: value ?? '', ...attrs });
 }
 
-function field(label, control) {
-  return h('label', { class: 'field', for: control.id }, h('span', {}, label), control);
-}
-
 export async function renderSettings(container, { api, t, toast, failure }) {
-  const w = say(t);
+  const w = wordsOf(words, t);
   const saveWith = (put) => async (event) => {
     event.preventDefault();
     try {
@@ -188,7 +180,7 @@ export async function renderSettings(container, { api, t, toast, failure }) {
 }
 
 export async function renderKeys(container, { api, t, failure }) {
-  const w = say(t);
+  const w = wordsOf(words, t);
   const shown = h('div', { class: 'shown-once', role: 'status', 'aria-live': 'polite' });
   const list = h('ul', { class: 'agents' });
   async function load() {
@@ -226,7 +218,7 @@ export async function renderKeys(container, { api, t, failure }) {
 }
 
 export async function renderTenants(container, { api, t, toast, failure }) {
-  const w = say(t);
+  const w = wordsOf(words, t);
   const list = h('ul', { class: 'agents' });
   let packs = [];
   async function load() {

@@ -2,7 +2,7 @@
 // tickets, search, and a ticket's conversation and detail. Everything a customer wrote is put
 // on the page as text (see dom.js); the page's CSP forbids inline script besides.
 
-import { h, mount, duration, time, throttle, sendOnEnter } from './dom.js';
+import { h, mount, field, duration, time, throttle, sendOnEnter } from './dom.js';
 import { Api, ApiError, query, enc } from './api.js';
 import { Live } from './live.js';
 import { translator } from './i18n.js';
@@ -199,10 +199,6 @@ function renderPassword(token) {
     h('button', { type: 'submit', class: 'primary' }, t('savePassword')));
   mount(app, h('main', { class: 'center' }, form));
   one.focus();
-}
-
-function field(label, input) {
-  return h('label', { class: 'field', for: input.id }, h('span', {}, label), input);
 }
 
 // MARK: - Shell

@@ -44,6 +44,24 @@ struct DurabilityTests {
 
     /// Waits for the server to answer /health: a debug build validating every shipped pack at
     /// its first start, next to the rest of the suite, can take well over 10 s.
+    /// Runs the real `docket` with `arguments`; `environment` is laid over this process's (nil
+    /// removes a variable). Standard error goes with the output only when `errors` is true.
+    static func cli(_ arguments: [String], environment changes: [String: String?], errors: Bool = false) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        for (key, value) in changes { environment[key] = value }
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        if errors { process.standardError = pipe }
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+
     static func waitForHealth(port: Int) async throws {
         for _ in 0..<1_200 {
             if let (status, _) = try? await request("GET", "http://127.0.0.1:\(port)/health"), status == 200 { return }
@@ -53,17 +71,10 @@ struct DurabilityTests {
     }
 
     static func token(dataDir: URL, role: String = "customer", subject: String = "kill-test") throws -> String {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["token", "--tenant", "default", "--role", role, "--subject", subject, "--data-dir", dataDir.path]
-        var environment = ProcessInfo.processInfo.environment
-        environment["DOCKET_JWT_SECRET"] = secret
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        process.waitUntilExit()
-        return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        try cli(
+            ["token", "--tenant", "default", "--role", role, "--subject", subject, "--data-dir", dataDir.path],
+            environment: ["DOCKET_JWT_SECRET": secret]
+        ).output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     @Test func acknowledgedTicketsSurviveKillMinusNine() async throws {

@@ -99,19 +99,7 @@ struct PhoneNumberTests {
 @Suite("The CLI never makes what it should only read")
 struct CLIReadOnlyTests {
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = DurabilityTests.binary
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["DOCKET_JWT_SECRET"] = nil
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        try DurabilityTests.cli(arguments, environment: ["DOCKET_JWT_SECRET": nil], errors: true)
     }
 
     @Test func tokenAndSimulateRefuseADataDirectoryThatIsNotThere() throws {

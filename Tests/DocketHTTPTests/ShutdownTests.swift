@@ -21,18 +21,8 @@ struct ShutdownTests {
     }
 
     static func run(_ arguments: [String], dataDir: URL, packsDir: URL = packsRoot) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = Server.binary
-        process.arguments = arguments + ["--data-dir", dataDir.path, "--packs-dir", packsDir.path]
-        var environment = ProcessInfo.processInfo.environment
-        environment["DOCKET_JWT_SECRET"] = Server.secret
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        try DurabilityTests.cli(
+            arguments + ["--data-dir", dataDir.path, "--packs-dir", packsDir.path], environment: ["DOCKET_JWT_SECRET": Server.secret])
     }
 
     @Test func sigtermFinishesInFlightWorkFlushesAndExitsZero() async throws {

@@ -118,10 +118,8 @@ struct AuthController: Sendable {
             tag: "Auth", access: "any role", success: (200, "SessionEnvelope"))
         ) { _, context in
             let principal = try context.requirePrincipal()
-            let described = try await controller.accounts.describe(principal)
             return try APICoding.response(SessionEnvelope(
-                user: .init(tenantId: principal.tenantId, role: principal.role, subject: principal.subject, name: described.name, email: described.email),
-                expiresAt: Date().addingTimeInterval(controller.console.sessionIdle)))
+                user: try await controller.user(principal), expiresAt: Date().addingTimeInterval(controller.console.sessionIdle)))
         }
 
         routes.add(Endpoint(
@@ -133,12 +131,10 @@ struct AuthController: Sendable {
                 let id = verified.session, let session = try await controller.accounts.liveSession(id: id)
             else { throw DocketError(.badRequest, "only a session token (from /api/v2/auth/customer) is refreshed; cookies renew themselves") }
             _ = try await controller.accounts.renew(session)
-            let described = try await controller.accounts.describe(principal)
             let now = Date()
             let token = try await controller.tokens.issue(principal, ttl: controller.console.sessionIdle, now: now, session: id)
             return try APICoding.response(SessionEnvelope(
-                user: .init(tenantId: principal.tenantId, role: principal.role, subject: principal.subject, name: described.name, email: described.email),
-                expiresAt: now.addingTimeInterval(controller.console.sessionIdle), token: token))
+                user: try await controller.user(principal), expiresAt: now.addingTimeInterval(controller.console.sessionIdle), token: token))
         }
 
         routes.add(Endpoint(
@@ -226,9 +222,17 @@ struct AuthController: Sendable {
     }
 
     static func user(_ signedIn: AccountService.SignedIn) -> SessionUser {
-        SessionUser(
-            tenantId: signedIn.principal.tenantId, role: signedIn.principal.role, subject: signedIn.principal.subject, name: signedIn.name,
-            email: signedIn.email)
+        user(signedIn.principal, name: signedIn.name, email: signedIn.email)
+    }
+
+    static func user(_ principal: Principal, name: String, email: String?) -> SessionUser {
+        SessionUser(tenantId: principal.tenantId, role: principal.role, subject: principal.subject, name: name, email: email)
+    }
+
+    /// Who the caller is, with the name the console shows.
+    func user(_ principal: Principal) async throws -> SessionUser {
+        let described = try await accounts.describe(principal)
+        return Self.user(principal, name: described.name, email: described.email)
     }
 
     /// 32 random bytes as hex.
