@@ -238,14 +238,18 @@ public final class DocketSystem: Sendable {
     }
 
     /// The long-lived parts, in start order (they stop in reverse): the store's closing (flushes
-    /// recorded rule events, then closes the store), the SLA scheduler, the live relay (MongoDB
-    /// only: other instances store events too) and the hub's sweeper.
+    /// recorded rule events, then closes the store), the SLA scheduler, the live relay and the
+    /// outbox sweeper (MongoDB only: other instances store events too, and a change's events
+    /// are moved out of its ticket after the write) and the hub's sweeper.
     public var lifecycle: [any Service] {
         var parts: [any Service] = [closing, SLAScheduler(tickets: services.tickets, logger: logger)]
         if storeKind == "mongodb" {
             let hub = hub
             let wake = RelayWake()
             parts.append(LiveRelay(events, store: store, tenants: { hub.watchedTenants }, logger: logger, wake: wake))
+            if let mongo = store as? MongoTicketStore {
+                parts.append(OutboxSweeper(move: { age in try await mongo.moveStrandedOutboxes(olderThan: age) }, logger: logger))
+            }
             if options.mongoChangeStream, let mongo = store as? MongoTicketStore {
                 let logger = logger
                 parts.append(LiveWatchService(

@@ -165,3 +165,29 @@ struct LiveWatchService: Service {
         stop()
     }
 }
+
+/// Finishes outbox moves a crash interrupted (MongoDB: a change's messages and events ride in
+/// the ticket's write and are moved out right after it). At start every waiting batch is moved;
+/// then, every `interval`, the batches that have waited longer than it (an instance that died
+/// mid-move, this one or another).
+struct OutboxSweeper: Service {
+    let move: @Sendable (_ olderThan: TimeInterval) async throws -> Int
+    let logger: Logger
+    var interval: Duration = .seconds(5)
+
+    func run() async throws {
+        var age: TimeInterval = 0
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            do {
+                let moved = try await move(age)
+                if moved > 0 {
+                    logger.notice("outbox: moved the messages and events a stopped writer left in their tickets", metadata: ["batches": "\(moved)"])
+                }
+            } catch {
+                logger.warning("outbox sweeper cannot read the tickets", metadata: ["error": "\(error)"])
+            }
+            age = Double(interval.components.seconds)
+            try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }
+        }
+    }
+}

@@ -192,7 +192,7 @@ public final class MemoryTicketStore: TicketStore {
     }
 
     public func updateTicket(
-        _ ticket: Ticket, expectedVersion: Int, markingRead mark: ReadMark, outbox: @Sendable (Int) throws -> Outbox
+        _ ticket: Ticket, expectedVersion: Int, markingRead mark: ReadMark, outbox: @escaping @Sendable (Int) throws -> Outbox
     ) async throws -> (marked: Int, events: [LiveEvent])? {
         try state.withLock { state in
             guard let current = state.tickets[ticket.tenantId]?[ticket.ticketId], current.ticket.version == expectedVersion else {

@@ -23,31 +23,26 @@ extension MongoTicketStore {
         }
     }
 
-    /// Single-document writes (MongoDB without transactions): a version check, the messages,
-    /// then the ticket conditionally. A writer that gets in between, or a crash, leaves messages
-    /// read that the counter still counts (above the truth, never below) until the caller's
-    /// retry, or the next read mark, settles it.
+    /// A version check, the messages' read marks, then the ticket conditionally (with its
+    /// outbox). A writer that gets in between, or a crash, leaves messages read that the
+    /// counter still counts (above the truth, never below) until the caller's retry, or the
+    /// next read mark, settles it.
     public func updateTicket(
-        _ ticket: Ticket, expectedVersion: Int, markingRead mark: ReadMark, outbox: @Sendable (Int) throws -> Outbox
+        _ ticket: Ticket, expectedVersion: Int, markingRead mark: ReadMark, outbox: @escaping @Sendable (Int) throws -> Outbox
     ) async throws -> (marked: Int, events: [LiveEvent])? {
-        guard let marked = try await markRead(ticket, expectedVersion: expectedVersion, mark) else { return nil }
-        return (marked, try await writeAfter(try outbox(marked)))
-    }
-
-    func markRead(_ ticket: Ticket, expectedVersion: Int, _ mark: ReadMark) async throws -> Int? {
-        try await job { job in
-            let key = Self.key(ticket.tenantId, ticket.ticketId)
-            guard try job.collection(Collections.tickets).count(["_id": key, "version": expectedVersion]) == 1 else { return nil }
+        let stored = try await replaceTicket(ticket, expectedVersion: expectedVersion) { job -> (Int, [TicketMessage], Outbox) in
             let marked = mark.senders.isEmpty ? 0 : try job.collection(Collections.messages).updateMany(
                 [
                     "tenantId": ticket.tenantId, "ticketId": ticket.ticketId, "isRead": false, "seq": ["$lte": mark.through],
                     "senderType": ["$in": mark.senders.map(\.rawValue)],
                 ],
                 ["$set": ["isRead": true, "readAt": mark.at]])
-            let replaced = try job.collection(Collections.tickets).replaceOne(
-                ["_id": key, "version": expectedVersion], Self.ticketDocument(ticket))
-            return replaced == 1 ? marked : nil
+            return (marked, [], try outbox(marked))
         }
+        guard let stored else { return nil }
+        // The outbox's commit hook does not depend on the count.
+        try outbox(stored.value).onCommit?(stored.events)
+        return (stored.value, stored.events)
     }
 
     public func appendLiveEvents(_ events: [LiveEvent], retain: Int) async throws -> [LiveEvent] {

@@ -65,11 +65,17 @@ extension MongoTicketStore {
             return value
         }
         let ticket: Ticket
+        let key: String
+        let batch: BSONDoc
         do {
             ticket = try build(number)
-            try await job { job in
-                try job.collection(Collections.tickets).insertOne(Self.ticketDocument(ticket))
-            }
+            key = Self.key(tenantId, ticket.ticketId)
+            let messages = messages.map { var message = $0; message.ticketId = ticket.ticketId; return message }
+            batch = try Self.outboxBatch(try outbox.outbox(for: ticket), messages: messages)
+            var document = try Self.ticketDocument(ticket)
+            if !Self.isEmpty(batch) { document[Self.outboxField] = .array([.document(batch)]) }
+            // The ticket, its first messages and its events: one document write.
+            try await job { [document] job in try job.collection(Collections.tickets).insertOne(document) }
         } catch {
             // Give the number back when nobody took a later one, so a failed create leaves no
             // gap; with a concurrent create in between the gap stays (numbers never repeat).
@@ -78,25 +84,26 @@ extension MongoTicketStore {
             }
             throw error
         }
-        // Separate single-document writes: the ticket is stored whatever happens here (and its
-        // description holds what a first message said).
-        try await job { job in
-            try job.collection(Collections.messages).insertMany(
-                try messages.map { var message = $0; message.ticketId = ticket.ticketId; return try Self.messageDocument(message) })
+        let stored: [LiveEvent] = try await job { job in
+            // A derived count, outside the ticket's write: a crash right here leaves it one short.
             try job.collection(Collections.customers).updateOne(
                 ["_id": Self.key(tenantId, ticket.customerId)], ["$inc": ["statistics.totalTickets": 1]])
+            return Self.moveAfterCommit(job, tenant: tenantId, key: key, batches: [batch], own: batch["b"]?.string)
         }
-        return (ticket, try await writeAfter(try outbox.outbox(for: ticket)))
+        outbox.onCommit?(stored)
+        return (ticket, stored)
     }
 
-    /// The outbox, after the change's write: MongoDB without multi-document transactions
-    /// stores the change first and its events next (a crash in between loses the events; see
-    /// the README).
-    func writeAfter(_ outbox: Outbox) async throws -> [LiveEvent] {
-        try await appendRuleEvents(outbox.rules)
-        let stored = try await appendLiveEvents(outbox.live, retain: outbox.retain)
-        outbox.onCommit?(stored)
-        return stored
+    /// Moves the ticket's outbox right after its write. The change is stored whatever happens
+    /// here: a failed move is logged and left to `moveStrandedOutboxes`.
+    static func moveAfterCommit(_ job: MongoJob, tenant: String, key: String, batches: [BSONDoc], own: String?) -> [LiveEvent] {
+        guard !batches.isEmpty else { return [] }
+        do {
+            return try moveOutbox(job, tenant: tenant, key: key, batches: batches, own: own)
+        } catch {
+            MongoConnection.logger.warning("mongodb: the outbox move failed; the sweeper finishes it", metadata: ["ticket": "\(key)", "error": "\(error)"])
+            return []
+        }
     }
 
     public func ticket(tenantId: String, ticketId: String) async throws -> Ticket? {
@@ -106,30 +113,33 @@ extension MongoTicketStore {
     }
 
     public func updateTicket(_ ticket: Ticket, expectedVersion: Int, messages: [TicketMessage], outbox: Outbox) async throws -> [LiveEvent]? {
-        guard try await replaceTicket(ticket, expectedVersion: expectedVersion, messages: messages) else { return nil }
-        return try await writeAfter(outbox)
+        let stored = try await replaceTicket(ticket, expectedVersion: expectedVersion) { _ in ((), messages, outbox) }
+        guard let stored else { return nil }
+        outbox.onCommit?(stored.events)
+        return stored.events
     }
 
-    func replaceTicket(_ ticket: Ticket, expectedVersion: Int, messages: [TicketMessage]) async throws -> Bool {
+    /// Replaces the ticket if its stored version is `expectedVersion`, carrying the batches
+    /// still waiting in it plus this change's (`change` runs before the replace, on the
+    /// version just read, and answers the batch's messages and outbox); then moves them out.
+    /// Answers `change`'s value and the stored live events, or nil when the version moved on.
+    func replaceTicket<Value: Sendable>(
+        _ ticket: Ticket, expectedVersion: Int, change: @escaping @Sendable (MongoJob) throws -> (Value, [TicketMessage], Outbox)
+    ) async throws -> (value: Value, events: [LiveEvent])? {
         try await job { job in
             let tickets = try job.collection(Collections.tickets)
-            guard !messages.isEmpty else {
-                return try tickets.replaceOne(["_id": Self.key(ticket.tenantId, ticket.ticketId), "version": expectedVersion], Self.ticketDocument(ticket)) == 1
-            }
-            // Messages first, under ids made of their sequence numbers: a concurrent writer
-            // that took the same numbers makes this insert fail (we lost the race). Then the
-            // ticket; if that conditional write loses, the messages go again.
-            let store = try job.collection(Collections.messages)
-            do {
-                try store.insertMany(try messages.map(Self.messageDocument))
-            } catch let error as MongoError where error.kind == .duplicateKey {
-                return false
-            }
-            if try tickets.replaceOne(["_id": Self.key(ticket.tenantId, ticket.ticketId), "version": expectedVersion], Self.ticketDocument(ticket)) == 1 {
-                return true
-            }
-            try store.deleteMany(["_id": ["$in": messages.map(Self.messageKey)]])
-            return false
+            let key = Self.key(ticket.tenantId, ticket.ticketId)
+            let filter: [String: Any] = ["_id": key, "version": expectedVersion]
+            guard let current = try tickets.find(filter, FindOptions(limit: 1, projection: [(Self.outboxField, 1)])).first else { return nil }
+            let (value, messages, outbox) = try change(job)
+            var batches = Self.pendingBatches(current)
+            let batch = try Self.outboxBatch(outbox, messages: messages)
+            if !Self.isEmpty(batch) { batches.append(batch) }
+            var document = try Self.ticketDocument(ticket)
+            if !batches.isEmpty { document[Self.outboxField] = .array(batches.map { .document($0) }) }
+            guard try tickets.replaceOne(filter, document) == 1 else { return nil }
+            let own = Self.isEmpty(batch) ? nil : batch["b"]?.string
+            return (value, Self.moveAfterCommit(job, tenant: ticket.tenantId, key: key, batches: batches, own: own))
         }
     }
 
@@ -177,7 +187,7 @@ extension MongoTicketStore {
             let filter = self.filter(tenantId: tenantId, query: query)
             let tickets = try job.collection(Collections.tickets)
             let total = try tickets.count(filter, limit: TicketQuery.countCap + 1)
-            let items = try tickets.find(filter, FindOptions(sort: sort, skip: (query.page - 1) * query.limit, limit: query.limit, projection: [("ix", 0), ("ruleAudit", 0)]))
+            let items = try tickets.find(filter, FindOptions(sort: sort, skip: (query.page - 1) * query.limit, limit: query.limit, projection: [("ix", 0), ("ruleAudit", 0), (Self.outboxField, 0)]))
                 .map { try Self.decode(Ticket.self, $0) }
             return Page(
                 items: items, page: query.page, limit: query.limit, total: min(total, TicketQuery.countCap),

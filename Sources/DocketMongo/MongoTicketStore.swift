@@ -72,6 +72,10 @@ public final class MongoTicketStore: TicketStore {
                     partialFilter: BSONDoc([("openChatOf", .document(["$exists": .bool(true)]))])),
                 // The SLA scheduler's work list spans tenants.
                 IndexSpec(name: "sla_next", keys: [("ix.slaNext", .ascending)]),
+                // The sweeper's work list: tickets whose outbox still holds a batch.
+                IndexSpec(
+                    name: "outbox_pending", keys: [("outbox.b", .ascending)],
+                    partialFilter: BSONDoc([("outbox.b", .document(["$exists": .bool(true)]))])),
             ])
             try job.collection(Collections.customers).createIndexes(Collections.customers, [
                 IndexSpec(
@@ -98,10 +102,18 @@ public final class MongoTicketStore: TicketStore {
                 IndexSpec(name: "tenant_ticket_seq", keys: [("tenantId", .ascending), ("ticketId", .ascending), ("seq", .ascending)], unique: true)
             ])
             try job.collection(Collections.liveEvents).createIndexes(Collections.liveEvents, [
-                IndexSpec(name: "tenant_id", keys: [("tenantId", .ascending), ("id", .ascending)], unique: true)
+                IndexSpec(name: "tenant_id", keys: [("tenantId", .ascending), ("id", .ascending)], unique: true),
+                // An outbox batch's event is stored once, whoever moves it.
+                IndexSpec(
+                    name: "tenant_batch", keys: [("tenantId", .ascending), ("batch", .ascending), ("bi", .ascending)], unique: true,
+                    partialFilter: BSONDoc([("batch", .document(["$exists": .bool(true)]))])),
             ])
             try job.collection(Collections.ruleEvents).createIndexes(Collections.ruleEvents, [
-                IndexSpec(name: "tenant_seq", keys: [("tenantId", .ascending), ("seq", .ascending)], unique: true)
+                IndexSpec(name: "tenant_seq", keys: [("tenantId", .ascending), ("seq", .ascending)], unique: true),
+                // An outbox batch's event is stored once, whoever moves it.
+                IndexSpec(
+                    name: "tenant_batch", keys: [("tenantId", .ascending), ("batch", .ascending), ("bi", .ascending)], unique: true,
+                    partialFilter: BSONDoc([("batch", .document(["$exists": .bool(true)]))])),
             ])
         }
     }

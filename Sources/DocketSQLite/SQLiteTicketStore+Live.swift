@@ -33,7 +33,7 @@ extension SQLiteTicketStore {
     }
 
     public func updateTicket(
-        _ ticket: Ticket, expectedVersion: Int, markingRead mark: ReadMark, outbox: @Sendable (Int) throws -> Outbox
+        _ ticket: Ticket, expectedVersion: Int, markingRead mark: ReadMark, outbox: @escaping @Sendable (Int) throws -> Outbox
     ) async throws -> (marked: Int, events: [LiveEvent])? {
         let codec = codec
         let (doc, audit) = try Self.documents(ticket, codec)

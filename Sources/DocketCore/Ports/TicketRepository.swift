@@ -178,7 +178,7 @@ public protocol TicketRepository: Sendable {
     /// inserts it and adds one to the customer's ticket count. Numbers have no gaps and no duplicates.
     /// `messages` (the ticket's first ones, `seq` from 1) are stored with it; the store sets
     /// their `ticketId` from the built ticket. `outbox` (given the built ticket) is stored in
-    /// the same write (SQLite, memory) or right after it (MongoDB); answers the ticket and its
+    /// the same write (MongoDB: inside the ticket's document, moved out after it); answers the ticket and its
     /// live events with their ids.
     func createTicket(
         tenantId: String, counterYear: Int, messages: [TicketMessage], build: @Sendable (_ number: Int) throws -> Ticket,
@@ -209,7 +209,7 @@ public protocol TicketRepository: Sendable {
     /// retry then counts as read — above the truth for that moment, never below.)
     /// The outbox (given how many were marked) is written as with `updateTicket(_:expectedVersion:messages:outbox:)`.
     func updateTicket(
-        _ ticket: Ticket, expectedVersion: Int, markingRead mark: ReadMark, outbox: @Sendable (_ marked: Int) throws -> Outbox
+        _ ticket: Ticket, expectedVersion: Int, markingRead mark: ReadMark, outbox: @escaping @Sendable (_ marked: Int) throws -> Outbox
     ) async throws -> (marked: Int, events: [LiveEvent])?
 }
 

@@ -1,0 +1,150 @@
+import DocketCore
+import Foundation
+
+/// The transactional outbox on MongoDB, without multi-document transactions: a change's new
+/// messages, live events and recorded rule events ride in the ticket document it writes (the
+/// `outbox` array, one batch per change), so the change and what it announces are one
+/// single-document write. Right after that write the writer moves its batches out: messages
+/// to `ticket_messages`, events to their logs with the tenant's next ids, then pulls the
+/// batch from the ticket. A crash in between leaves the batch in the ticket, and
+/// `moveStrandedOutboxes` (run at start and every few seconds by the composition root, on
+/// any instance) finishes the move.
+///
+/// Moves are idempotent, whoever runs them and however often: a message's `_id` is its
+/// sequence number; each moved event carries its batch and position (`batch`, `bi`, unique),
+/// so a second mover finds it there and takes no new id. Ids are taken before the insert, so
+/// a mover that crashes after taking them leaves a gap in the ids, never a duplicate or an
+/// event out of order within its ticket.
+extension MongoTicketStore {
+    static let outboxField = "outbox"
+
+    /// One change's batch as stored in the ticket document.
+    static func outboxBatch(_ outbox: Outbox, messages: [TicketMessage]) throws -> BSONDoc {
+        let encoder = BSONEncoder()
+        return BSONDoc([
+            ("b", .string(UUID().uuidString)),
+            ("at", .date(Date())),
+            ("retain", .integer(outbox.retain)),
+            ("messages", .array(try messages.map { .document(try messageDocument($0)) })),
+            ("live", .array(try outbox.live.map { .document(try encoder.document($0)) })),
+            ("rules", .array(try outbox.rules.map { .document(try encoder.document($0)) })),
+        ])
+    }
+
+    /// Whether the batch carries anything to move.
+    static func isEmpty(_ batch: BSONDoc) -> Bool {
+        ["messages", "live", "rules"].allSatisfy { key in
+            if case .array(let items)? = batch[key] { return items.isEmpty }
+            return true
+        }
+    }
+
+    /// The batches still waiting in a stored ticket document, oldest first.
+    static func pendingBatches(_ document: BSONDoc?) -> [BSONDoc] {
+        guard case .array(let items)? = document?[outboxField] else { return [] }
+        return items.compactMap(\.document)
+    }
+
+    /// Moves every batch of the ticket `key` in order (those already waiting, then the
+    /// writer's own); answers the live events of `own` with their ids (empty when another
+    /// mover holds part of it and has not finished: that mover, or the sweeper, delivers them).
+    static func moveOutbox(_ job: MongoJob, tenant: String, key: String, batches: [BSONDoc], own: String?) throws -> [LiveEvent] {
+        var stored: [LiveEvent] = []
+        for batch in batches {
+            let events = try moveBatch(job, tenant: tenant, key: key, batch: batch)
+            if batch["b"]?.string == own { stored = events }
+        }
+        return stored
+    }
+
+    /// Moves one batch out of the ticket `key` and pulls it from the ticket once all of it is
+    /// out; answers its live events with their ids (empty when not all were out).
+    @discardableResult
+    static func moveBatch(_ job: MongoJob, tenant: String, key: String, batch: BSONDoc) throws -> [LiveEvent] {
+        guard let id = batch["b"]?.string else { return [] }
+        func items(_ field: String) -> [BSONDoc] {
+            if case .array(let values)? = batch[field] { return values.compactMap(\.document) }
+            return []
+        }
+        // Messages first: whoever sees an event can read its message.
+        let messages = try job.collection(Collections.messages)
+        for message in items("messages") {
+            do {
+                try messages.insertOne(message)
+            } catch let error as MongoError where error.kind == .duplicateKey {
+                // Moved already (its _id is its sequence number).
+            }
+        }
+        let rules = try moveEvents(
+            job, collection: Collections.ruleEvents, counter: "events/\(tenant)", idField: "seq", tenant: tenant, batch: id,
+            items("rules"), retain: RecordedRuleEvent.retainedPerTenant)
+        let live = try moveEvents(
+            job, collection: Collections.liveEvents, counter: "live/\(tenant)", idField: "id", tenant: tenant, batch: id, items("live"),
+            retain: batch["retain"]?.int ?? 10_000)
+        guard rules != nil, let live else { return [] }
+        try job.collection(Collections.tickets).updateOne(["_id": key], ["$pull": [outboxField: ["b": id]]])
+        return try live.map { try decode(LiveEvent.self, $0) }
+    }
+
+    /// Appends the batch's events that are not in the log yet under the tenant's next ids, and
+    /// answers the whole batch as stored (nil when another mover still holds part of it).
+    private static func moveEvents(
+        _ job: MongoJob, collection: String, counter: String, idField: String, tenant: String, batch: String, _ docs: [BSONDoc],
+        retain: Int
+    ) throws -> [BSONDoc]? {
+        guard !docs.isEmpty else { return [] }
+        let log = try job.collection(collection)
+        func stored() throws -> [BSONDoc] {
+            try log.find(["tenantId": tenant, "batch": batch], FindOptions(sort: [("bi", 1)]))
+        }
+        let present = Set(try stored().compactMap { $0["bi"]?.int })
+        let missing = docs.indices.filter { !present.contains($0) }
+        var inserted: [BSONDoc] = []
+        if !missing.isEmpty {
+            let last = try job.collection(Collections.counters).increment(counter: counter, by: missing.count)
+            let first = last - missing.count + 1
+            inserted = missing.enumerated().map { offset, index in
+                var doc = docs[index]
+                doc[idField] = .integer(first + offset)
+                doc["_id"] = .string("\(tenant)/\(first + offset)")
+                doc["batch"] = .string(batch)
+                doc["bi"] = .integer(index)
+                return doc
+            }
+            do {
+                try log.insertMany(inserted)
+            } catch let error as MongoError where error.kind == .duplicateKey {
+                inserted = []  // another mover got there first: its ids stand
+            }
+            if last > retain, (last - missing.count) / 64 != last / 64 {
+                try log.deleteMany(["tenantId": tenant, idField: ["$lte": last - retain]])
+            }
+        }
+        if inserted.count == docs.count { return inserted }
+        let all = try stored()
+        return all.count == docs.count ? all : nil
+    }
+
+    /// Finishes the moves a crash interrupted: every batch that has waited in its ticket for
+    /// at least `olderThan` (zero at start). Answers how many batches it moved.
+    public func moveStrandedOutboxes(olderThan age: TimeInterval = 0, limit: Int = 500) async throws -> Int {
+        try await job { job in
+            let cutoff = Date().addingTimeInterval(-age)
+            let tickets = try job.collection(Collections.tickets).find(
+                ["\(Self.outboxField).b": ["$exists": true]],
+                FindOptions(sort: [("_id", 1)], limit: limit, projection: [("tenantId", 1), (Self.outboxField, 1)]))
+            var moved = 0
+            for ticket in tickets {
+                guard let tenant = ticket["tenantId"]?.string, let key = ticket["_id"]?.string else { continue }
+                let batches = Self.pendingBatches(ticket)
+                // In order: a batch waits for the older ones of its ticket.
+                guard let oldest = batches.first?["at"]?.date, oldest <= cutoff else { continue }
+                for batch in batches {
+                    try Self.moveBatch(job, tenant: tenant, key: key, batch: batch)
+                    moved += 1
+                }
+            }
+            return moved
+        }
+    }
+}

@@ -1,0 +1,81 @@
+@testable import DocketCore
+import Foundation
+import Testing
+
+@testable import DocketMongo
+
+/// MongoDB's outbox without transactions: a change's messages and events ride in the ticket's
+/// write; what a crashed writer left there is moved once, however many movers race for it.
+@Suite("MongoDB outbox")
+struct MongoOutboxTests {
+    static func event(_ type: LiveEventType, _ ticketId: String) -> LiveEvent {
+        LiveEvent(tenantId: "acme", type: type, ticketId: ticketId, audience: .staff, data: "{}", at: Fixtures.epoch)
+    }
+
+    @Test func aBatchAStoppedWriterLeftIsMovedOnceByRacingSweepers() async throws {
+        guard mongoTestConnection != nil else {
+            #expect(ProcessInfo.processInfo.environment["CI"] == nil, "CI must run this against the MongoDB stand-in")
+            return
+        }
+        let store = try #require(try await StoreKind.mongo.make() as? MongoTicketStore)
+        let ticket = try await Fixtures.create(store, tenant: "acme")
+        let key = MongoTicketStore.key("acme", ticket.ticketId)
+        // What a writer killed right after its ticket write leaves: two batches, the older one
+        // half moved (its first event already in the log under the batch's name).
+        let message = TicketMessage(
+            tenantId: "acme", ticketId: ticket.ticketId, seq: 1, id: "m1", senderId: "c1", senderType: .customer, senderName: nil,
+            senderAvatar: nil, content: "Sin luz", type: .text, attachments: [], createdAt: Fixtures.epoch)
+        let first = try MongoTicketStore.outboxBatch(
+            Outbox(live: [Self.event(.newMessage, ticket.ticketId), Self.event(.ticketUpdated, ticket.ticketId)]), messages: [message])
+        let second = try MongoTicketStore.outboxBatch(Outbox(live: [Self.event(.ticketClaimed, ticket.ticketId)]), messages: [])
+        let batchId = try #require(first["b"]?.string)
+        try await store.job { job in
+            try job.collection(MongoTicketStore.Collections.tickets).updateOne(
+                ["_id": key], ["$push": [MongoTicketStore.outboxField: ["$each": [first, second].map(BSONValue.document)]]])
+            _ = try job.collection(MongoTicketStore.Collections.counters).increment(counter: "live/acme", by: 1)
+            var half = try BSONEncoder().document(Self.event(.newMessage, ticket.ticketId))
+            half["id"] = .integer(1)
+            half["_id"] = .string("acme/1")
+            half["batch"] = .string(batchId)
+            half["bi"] = .integer(0)
+            try job.collection(MongoTicketStore.Collections.liveEvents).insertOne(half)
+        }
+
+        let moved = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<4 { group.addTask { try await store.moveStrandedOutboxes() } }
+            return try await group.reduce(0, +)
+        }
+        #expect(moved >= 2, "the sweepers moved both batches")
+        let log = try await store.liveEvents(tenantId: "acme", after: 0, limit: 100)
+        #expect(log.map(\.type) == [.newMessage, .ticketUpdated, .ticketClaimed], "each event once, in the ticket's order")
+        #expect(zip(log, log.dropFirst()).allSatisfy { $0.id < $1.id })
+        let messages = try await store.messages(tenantId: "acme", ticketId: ticket.ticketId, after: 0, limit: 10)
+        #expect(messages.map(\.content) == ["Sin luz"])
+        let pending = try await store.job { job in
+            MongoTicketStore.pendingBatches(try job.collection(MongoTicketStore.Collections.tickets).findOne(["_id": key]))
+        }
+        #expect(pending.isEmpty, "the ticket no longer carries them")
+        #expect(try await store.moveStrandedOutboxes() == 0)
+        #expect(try await store.ticket(tenantId: "acme", ticketId: ticket.ticketId)?.version == ticket.version, "the ticket itself is untouched")
+    }
+
+    @Test func aChangeCarriesTheBatchesStillWaitingInItsTicketAndMovesThemFirst() async throws {
+        guard mongoTestConnection != nil else { return }
+        let store = try #require(try await StoreKind.mongo.make() as? MongoTicketStore)
+        var ticket = try await Fixtures.create(store, tenant: "acme")
+        let key = MongoTicketStore.key("acme", ticket.ticketId)
+        let stranded = try MongoTicketStore.outboxBatch(Outbox(live: [Self.event(.ticketUpdated, ticket.ticketId)]), messages: [])
+        try await store.job { job in
+            try job.collection(MongoTicketStore.Collections.tickets).updateOne(
+                ["_id": key], ["$push": [MongoTicketStore.outboxField: BSONValue.document(stranded)]])
+        }
+        ticket.status = "open"
+        ticket.version += 1
+        let stored = try #require(
+            try await store.updateTicket(ticket, expectedVersion: 1, messages: [], outbox: Outbox(live: [Self.event(.ticketClaimed, ticket.ticketId)])))
+        #expect(stored.map(\.type) == [.ticketClaimed], "the writer answers its own events")
+        let log = try await store.liveEvents(tenantId: "acme", after: 0, limit: 100)
+        #expect(log.map(\.type) == [.ticketUpdated, .ticketClaimed], "the older batch first")
+        #expect(try await store.moveStrandedOutboxes() == 0)
+    }
+}
