@@ -18,7 +18,7 @@ public final class MemoryTicketStore: TicketStore {
     // MARK: - Tickets and conversations
 
     public func createTicket(
-        tenantId: String, counterYear: Int, messages: [TicketMessage], build: @Sendable (Int) throws -> Ticket,
+        tenantId: String, counterYear: Int, messages: [TicketMessage], build: @escaping @Sendable (Int) throws -> Ticket,
         outbox: CreationOutbox
     ) async throws -> (ticket: Ticket, events: [LiveEvent]) {
         try state.withLock { state in

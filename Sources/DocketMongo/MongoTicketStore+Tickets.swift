@@ -55,7 +55,7 @@ extension MongoTicketStore {
     }
 
     public func createTicket(
-        tenantId: String, counterYear: Int, messages: [TicketMessage], build: @Sendable (Int) throws -> Ticket,
+        tenantId: String, counterYear: Int, messages: [TicketMessage], build: @escaping @Sendable (Int) throws -> Ticket,
         outbox: CreationOutbox
     ) async throws -> (ticket: Ticket, events: [LiveEvent]) {
         let counter = "tickets/\(tenantId)/\(counterYear)"

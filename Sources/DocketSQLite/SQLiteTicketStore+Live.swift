@@ -99,7 +99,7 @@ extension SQLiteTicketStore {
         if let onCommit {
             // On the writer, right after the commit: commits are told in their order.
             let told = stored
-            db.afterNextTransaction { _ in onCommit(told) }
+            CommitHooks.afterCommit(db) { onCommit(told) }
         }
         return stored
     }

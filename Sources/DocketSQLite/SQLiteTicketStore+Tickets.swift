@@ -4,7 +4,7 @@ import GRDB
 
 extension SQLiteTicketStore {
     public func createTicket(
-        tenantId: String, counterYear: Int, messages: [TicketMessage], build: @Sendable (Int) throws -> Ticket,
+        tenantId: String, counterYear: Int, messages: [TicketMessage], build: @escaping @Sendable (Int) throws -> Ticket,
         outbox: CreationOutbox
     ) async throws -> (ticket: Ticket, events: [LiveEvent]) {
         let codec = codec

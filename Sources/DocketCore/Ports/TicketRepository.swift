@@ -181,7 +181,7 @@ public protocol TicketRepository: Sendable {
     /// the same write (MongoDB: inside the ticket's document, moved out after it); answers the ticket and its
     /// live events with their ids.
     func createTicket(
-        tenantId: String, counterYear: Int, messages: [TicketMessage], build: @Sendable (_ number: Int) throws -> Ticket,
+        tenantId: String, counterYear: Int, messages: [TicketMessage], build: @escaping @Sendable (_ number: Int) throws -> Ticket,
         outbox: CreationOutbox
     ) async throws -> (ticket: Ticket, events: [LiveEvent])
     /// The ticket with its rule audit.
@@ -235,7 +235,7 @@ public protocol SLATimerStore: Sendable {
 
 extension TicketRepository {
     public func createTicket(
-        tenantId: String, counterYear: Int, messages: [TicketMessage] = [], build: @Sendable (_ number: Int) throws -> Ticket
+        tenantId: String, counterYear: Int, messages: [TicketMessage] = [], build: @escaping @Sendable (_ number: Int) throws -> Ticket
     ) async throws -> Ticket {
         try await createTicket(tenantId: tenantId, counterYear: counterYear, messages: messages, build: build, outbox: .empty).ticket
     }

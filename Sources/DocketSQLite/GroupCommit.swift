@@ -1,0 +1,177 @@
+import DocketCore
+import Foundation
+import GRDB
+import Synchronization
+
+/// Group commit for the one SQLite writer: the writes waiting while a transaction runs go
+/// together into the next one, each in a savepoint of its own. A write that fails is rolled
+/// back to its savepoint and fails alone; the others commit. Pages many writes touch (index
+/// leaves, counters, the full-text index's structure, the event log's tail) are then written to
+/// the WAL once per group instead of once per write.
+///
+/// What a write's caller sees is unchanged: its body runs inside a transaction and its answer
+/// comes after the commit. What a write asks to run after its commit (`afterCommit`) runs
+/// after the group's commit, in write order, and not at all for a write that failed.
+final class GroupCommit: Sendable {
+    /// One waiting write: runs its body on the writer and keeps its outcome until the commit.
+    private struct Pending: Sendable {
+        let run: @Sendable (Database) -> Outcome
+        /// Answers the caller when its write never ran.
+        let fail: @Sendable (any Error) -> Void
+    }
+
+    /// What a write left for after the commit: how to answer its caller, and its commit hooks.
+    private struct Outcome: Sendable {
+        var answer: @Sendable (Result<Void, any Error>) -> Void
+        var failed: Bool
+        var hooks: [@Sendable () -> Void]
+    }
+
+    private struct State {
+        var queue: [Pending] = []
+        var draining = false
+        var writes = 0
+        var transactions = 0
+    }
+
+    /// Writes run and transactions committed (or tried) so far: how much grouping happened.
+    var counts: (writes: Int, transactions: Int) { state.withLock { ($0.writes, $0.transactions) } }
+
+    private let pool: DatabasePool
+    private let state = Mutex(State())
+    /// Writes per transaction, at most: a group's latency stays bounded under heavy load.
+    let maxGroup: Int
+
+    init(pool: DatabasePool, maxGroup: Int = 64) {
+        self.pool = pool
+        self.maxGroup = maxGroup
+    }
+
+    /// Runs `body` inside a transaction (possibly shared with other writes, each in its own
+    /// savepoint) and answers after the commit.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let pending = Pending { db in
+                let collector = CommitHookCollector()
+                let result: Result<T, any Error> = CommitHooks.collecting(into: collector, db) { Result { try body(db) } }
+                let failed: Bool
+                if case .failure = result { failed = true } else { failed = false }
+                return Outcome(
+                    answer: { commit in
+                        switch (commit, result) {
+                        case (.failure(let error), _): continuation.resume(throwing: error)
+                        case (.success, .failure(let error)): continuation.resume(throwing: error)
+                        case (.success, .success(let value)): continuation.resume(returning: value)
+                        }
+                    }, failed: failed, hooks: collector.hooks)
+            } fail: { error in
+                continuation.resume(throwing: error)
+            }
+            let start: Bool = state.withLock { state in
+                state.queue.append(pending)
+                guard !state.draining else { return false }
+                state.draining = true
+                return true
+            }
+            if start { drain() }
+        }
+    }
+
+    private func drain() {
+        pool.asyncWriteWithoutTransaction { [self] db in
+            while true {
+                let group: [Pending] = state.withLock { state in
+                    let group = Array(state.queue.prefix(maxGroup))
+                    state.queue.removeFirst(group.count)
+                    if group.isEmpty { state.draining = false }
+                    state.writes += group.count
+                    state.transactions += group.isEmpty ? 0 : 1
+                    return group
+                }
+                if group.isEmpty { return }
+                runGroup(group, db)
+            }
+        }
+    }
+
+    private func runGroup(_ group: [Pending], _ db: Database) {
+        var outcomes: [Outcome] = []
+        outcomes.reserveCapacity(group.count)
+        do {
+            try db.cachedStatement(sql: "BEGIN IMMEDIATE").execute()
+        } catch {
+            // Nothing ran: every write of the group fails with the reason.
+            let error = SQLiteTicketStore.map(error)
+            for pending in group { pending.fail(error) }
+            return
+        }
+        for pending in group {
+            if group.count == 1 {
+                outcomes.append(pending.run(db))
+                continue
+            }
+            do {
+                try db.cachedStatement(sql: "SAVEPOINT one_write").execute()
+            } catch {
+                pending.fail(SQLiteTicketStore.map(error))
+                continue
+            }
+            var outcome = pending.run(db)
+            if outcome.failed {
+                // Undo this write alone; SQLite may have ended the whole transaction itself (a
+                // full disk, for one), which the commit below then reports to everyone.
+                if db.isInsideTransaction {
+                    try? db.cachedStatement(sql: "ROLLBACK TO one_write").execute()
+                }
+                outcome.hooks = []
+            }
+            if db.isInsideTransaction { try? db.cachedStatement(sql: "RELEASE one_write").execute() }
+            outcomes.append(outcome)
+        }
+        if group.count == 1, outcomes[0].failed {
+            if db.isInsideTransaction { try? db.cachedStatement(sql: "ROLLBACK").execute() }
+            outcomes[0].answer(.success(()))
+            return
+        }
+        let commit: Result<Void, any Error>
+        do {
+            guard db.isInsideTransaction else { throw DocketError(.storeUnavailable, "sqlite ended the transaction (disk full or I/O error)") }
+            try db.cachedStatement(sql: "COMMIT").execute()
+            commit = .success(())
+        } catch {
+            if db.isInsideTransaction { try? db.cachedStatement(sql: "ROLLBACK").execute() }
+            commit = .failure(SQLiteTicketStore.map(error))
+        }
+        for outcome in outcomes {
+            if case .success = commit { outcome.hooks.forEach { $0() } }
+            outcome.answer(commit)
+        }
+    }
+}
+
+/// What the write running on the writer asks to do after its commit. The writer connection is
+/// one, and its writes run one at a time, so the write running now is the one that registers.
+final class CommitHookCollector: @unchecked Sendable {
+    var hooks: [@Sendable () -> Void] = []
+}
+
+enum CommitHooks {
+    private static let current = Mutex<[ObjectIdentifier: CommitHookCollector]>([:])
+
+    static func collecting<T>(into collector: CommitHookCollector, _ db: Database, _ body: () -> T) -> T {
+        let key = ObjectIdentifier(db)
+        current.withLock { $0[key] = collector }
+        defer { _ = current.withLock { $0.removeValue(forKey: key) } }
+        return body()
+    }
+
+    /// Runs `action` after the commit of the write now running on `db` (in commit order; never
+    /// for a write rolled back).
+    static func afterCommit(_ db: Database, _ action: @escaping @Sendable () -> Void) {
+        if let collector = current.withLock({ $0[ObjectIdentifier(db)] }) {
+            collector.hooks.append(action)
+        } else {
+            db.afterNextTransaction { _ in action() }
+        }
+    }
+}
