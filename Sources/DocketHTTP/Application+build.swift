@@ -77,6 +77,8 @@ func makeRoutes(_ dependencies: HTTPDependencies, settings: HTTPSettings) throws
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
+    let methods = MethodMiddleware.Table()
+    router.add(middleware: MethodMiddleware(table: methods))
     let console = try ConsoleFiles(directory: settings.console.directory)
     if !console.isEmpty { router.add(middleware: ConsoleMiddleware(files: console)) }
     let auth = AuthMiddleware(tokens: dependencies.tokens, services: dependencies.services, accounts: dependencies.accounts, console: settings.console)
@@ -98,6 +100,7 @@ func makeRoutes(_ dependencies: HTTPDependencies, settings: HTTPSettings) throws
     let upgrades = Router(context: DocketRequestContext.self)
     LiveSocket(services: dependencies.services, auth: routes.auth, hub: dependencies.hub).register(upgrades: upgrades, routes: routes)
     try system.registerDocument(routes)
+    methods.load(routes.endpoints)
     return (routes, upgrades)
 }
 

@@ -90,6 +90,10 @@ struct Reply: Sendable {
         try #require(JSONSerialization.jsonObject(with: body) as? [String: Any])
     }
 
+    var errorMessage: String? {
+        ((try? json())?["error"] as? [String: Any])?["message"] as? String
+    }
+
     var errorCode: String? {
         ((try? json())?["error"] as? [String: Any])?["code"] as? String
     }

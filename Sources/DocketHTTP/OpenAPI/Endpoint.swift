@@ -1,3 +1,4 @@
+import DocketCore
 import HTTPTypes
 import Hummingbird
 
@@ -32,6 +33,33 @@ struct Endpoint: Sendable {
         }.joined(separator: "/")
     }
 
+    /// The roles that may call it, checked before the handler reads the body (a caller of
+    /// another role gets 403, whatever it sent); nil for every signed-in role, where the service
+    /// decides on the resource (a customer's own tickets). Read from `access`, which must be one
+    /// of the phrases below: a new phrase stops the server at start rather than going unchecked.
+    var roles: Set<Role>? {
+        switch access {
+        case "admin", "admin (tenant admins' packs are private to their tenant)", "admin of the tenant, platform admin": [.admin, .platform]
+        case "platform admin": [.platform]
+        case "agent, admin": [.agent, .admin, .platform]
+        case "customer", "customer (own tickets)": [.customer]
+        case "assistant key": [.assistant]
+        case "assistant key, agent, admin": [.assistant, .agent, .admin, .platform]
+        case "anyone", "any role", "any role (customers: own tickets)", "any role (customers see only their own tickets)",
+            "any role (customers open tickets for themselves)", "staff, the ticket's customer", "agent, admin, or that customer",
+            "agent, admin, customer", "a session token", "anyone with a signed widget token",
+            "staff and customers, with the same token as REST (header or a first auth frame)":
+            nil
+        default: preconditionFailure("route \(method) \(path): access '\(access)' names no known roles")
+        }
+    }
+
+    /// How `roles` reads in a 403.
+    static func describe(_ roles: Set<Role>) -> String {
+        let names: [(Role, String)] = [(.platform, "platform admins"), (.admin, "admins"), (.agent, "agents"), (.customer, "customers"), (.assistant, "assistant keys")]
+        return names.filter { roles.contains($0.0) }.map(\.1).joined(separator: ", ")
+    }
+
     var pathParameters: [String] {
         path.split(separator: "/").filter { $0.hasPrefix(":") }.map { String($0.dropFirst()) }
     }
@@ -44,6 +72,10 @@ final class RouteRegistry: @unchecked Sendable {
     let router: Router<DocketRequestContext>
     let authenticated: RouterGroup<DocketRequestContext>
     let auth: AuthMiddleware
+
+    static func describe(_ roles: Set<Role>, _ endpoint: Endpoint) -> String {
+        "\(endpoint.method.rawValue) \(endpoint.openAPIPath) is for \(Endpoint.describe(roles))"
+    }
 
     init(router: Router<DocketRequestContext>, auth: AuthMiddleware) {
         self.auth = auth
@@ -58,7 +90,16 @@ final class RouteRegistry: @unchecked Sendable {
         endpoints.append(endpoint)
         let path = RouterPath(endpoint.path)
         if endpoint.secured {
-            authenticated.on(path, method: endpoint.method, use: handler)
+            guard let roles = endpoint.roles else {
+                authenticated.on(path, method: endpoint.method, use: handler)
+                return
+            }
+            let who = Self.describe(roles, endpoint)
+            authenticated.on(path, method: endpoint.method) { request, context in
+                // Before the body is read: a caller who may not use the route learns nothing about its input.
+                guard roles.contains(try context.requirePrincipal().role) else { throw DocketError.forbidden(who) }
+                return try await handler(request, context)
+            }
         } else {
             router.on(path, method: endpoint.method, use: handler)
         }
