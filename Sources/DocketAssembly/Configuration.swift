@@ -55,7 +55,11 @@ public struct Configuration: Sendable {
         .init("http.host", flag: "host", env: "DOCKET_HOST", "127.0.0.1"),
         .init("http.port", flag: "port", env: "DOCKET_PORT", "8080"),
         .init("http.maxBodyBytes", flag: "max-body-bytes", env: "DOCKET_MAX_BODY_BYTES", "1048576"),
-        .init("http.maxConnections", flag: "max-connections", env: "DOCKET_MAX_CONNECTIONS", "1024"),
+        .init("http.maxConnections", flag: "max-connections", env: "DOCKET_MAX_CONNECTIONS", "16384"),
+        .init("http.maxConnectionsPerAddress", flag: "max-connections-per-address", env: "DOCKET_MAX_CONNECTIONS_PER_ADDRESS", "512"),
+        .init("http.headerTimeoutSeconds", flag: "header-timeout", env: "DOCKET_HEADER_TIMEOUT", "10"),
+        .init("http.idleTimeoutSeconds", flag: "idle-timeout", env: "DOCKET_IDLE_TIMEOUT", "60"),
+        .init("http.minBodyBytesPerSecond", flag: "min-body-bytes-per-second", env: "DOCKET_MIN_BODY_BYTES_PER_SECOND", "1024"),
         .init("http.shutdownGraceSeconds", flag: "shutdown-grace", env: "DOCKET_SHUTDOWN_GRACE", "10"),
         .init("store.dataDir", flag: "data-dir", env: "DOCKET_DATA_DIR", "./data"),
         .init("store.sqlite.durability", flag: "sqlite-durability", env: "DOCKET_SQLITE_DURABILITY", "normal"),
@@ -89,6 +93,11 @@ public struct Configuration: Sendable {
             host: try source.text("http.host"), port: try source.integer("http.port", in: 0...65_535),
             limits: HTTPLimits(maxBodyBytes: try source.integer("http.maxBodyBytes", in: 1024...Int(Int32.max))),
             maxConnections: try source.integer("http.maxConnections", in: 1...1_000_000))
+        http.connections = ConnectionRules(
+            headerTimeout: .seconds(try source.integer("http.headerTimeoutSeconds", in: 1...600)),
+            idleTimeout: .seconds(try source.integer("http.idleTimeoutSeconds", in: 1...86_400)),
+            minBodyBytesPerSecond: try source.integer("http.minBodyBytesPerSecond", in: 1...(1 << 30)),
+            maxPerAddress: try source.integer("http.maxConnectionsPerAddress", in: 1...1_000_000))
         http.live = LiveSettings(
             maxConnectionsPerTenant: try source.integer("ws.maxConnectionsPerTenant", in: 1...10_000_000),
             queueLimit: try source.integer("ws.queueLimit", in: 16...1_000_000),

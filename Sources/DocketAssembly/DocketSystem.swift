@@ -279,6 +279,7 @@ public final class DocketSystem: Sendable {
     /// (at most `http.shutdownGraceSeconds`), the scheduler and relay stop, recorded events are
     /// flushed and the store is closed. Returns normally after a graceful shutdown.
     public func run() async throws {
+        FileDescriptorLimit.raise(for: configuration.http.maxConnections, logger: logger)
         let application = try application()
         logger.info("listening", metadata: ["address": "http://\(configuration.http.host):\(configuration.http.port)"])
         var group = ServiceGroupConfiguration(

@@ -1,6 +1,8 @@
 import DocketCore
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import NIOCore
 import HummingbirdWebSocket
 import Logging
 import Prometheus
@@ -26,6 +28,8 @@ public struct HTTPSettings: Sendable {
     public var live: LiveSettings
     /// The web console's files and its sessions.
     public var console: ConsoleSettings = .init()
+    /// Timeouts and caps against idle, slow and greedy connections.
+    public var connections: ConnectionRules = .init()
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, limits: HTTPLimits = .init(), maxConnections: Int = 1024,
@@ -111,15 +115,22 @@ public func httpApplication(
 ) throws -> Application<RouterResponder<DocketRequestContext>> {
     let (routes, upgrades) = try makeRoutes(dependencies, settings: settings)
     let live = settings.live
+    let rules = settings.connections
+    let counts = AddressCounts()
+    let webSocketResponder = upgrades.buildResponder()
+    let configuration = HTTP1WebSocketUpgradeChannel.Configuration(
+        http1: .init(
+            additionalChannelHandlers: [BodyRateGuard(rules: rules, logger: logger)], idleTimeout: TimeAmount(rules.idleTimeout)),
+        ws: .init(
+            maxFrameSize: live.maxFrameBytes, autoPing: .enabled(timePeriod: .seconds(Int64(live.pingIntervalSeconds))),
+            closeTimeout: .seconds(5)))
     return Application(
         router: routes.router,
-        server: .http1WebSocketUpgrade(
-            webSocketRouter: upgrades,
-            configuration: .init(
-                http1: .init(),
-                ws: .init(
-                    maxFrameSize: live.maxFrameBytes, autoPing: .enabled(timePeriod: .seconds(Int64(live.pingIntervalSeconds))),
-                    closeTimeout: .seconds(5)))),
+        server: HTTPServerBuilder { responder in
+            GuardedChannel(
+                inner: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: configuration),
+                rules: rules, counts: counts)
+        },
         configuration: .init(
             address: .hostname(settings.host, port: settings.port), serverName: "docket",
             availableConnectionsDelegate: .maximum(settings.maxConnections, logger: logger)),

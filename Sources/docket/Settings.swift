@@ -74,8 +74,16 @@ struct ServerOptions: ParsableArguments {
     var port: Int?
     @Option(help: "Largest request body in bytes (http.maxBodyBytes, DOCKET_MAX_BODY_BYTES; default 1048576).")
     var maxBodyBytes: Int?
-    @Option(help: "Most connections served at once; more wait in the backlog (http.maxConnections, DOCKET_MAX_CONNECTIONS; default 1024).")
+    @Option(help: "Most connections served at once; more wait in the backlog (http.maxConnections, DOCKET_MAX_CONNECTIONS; default 16384).")
     var maxConnections: Int?
+    @Option(help: "Connections one client address may hold; the next gets 503 (http.maxConnectionsPerAddress, DOCKET_MAX_CONNECTIONS_PER_ADDRESS; default 512).")
+    var maxConnectionsPerAddress: Int?
+    @Option(help: "Seconds a new connection has, from its first byte, to send a whole request head (http.headerTimeoutSeconds, DOCKET_HEADER_TIMEOUT; default 10).")
+    var headerTimeout: Int?
+    @Option(help: "Seconds a connection (new and silent, or kept alive) may wait with no request before it is closed (http.idleTimeoutSeconds, DOCKET_IDLE_TIMEOUT; default 60).")
+    var idleTimeout: Int?
+    @Option(help: "Slowest average rate a request body may arrive at, after the header timeout (http.minBodyBytesPerSecond, DOCKET_MIN_BODY_BYTES_PER_SECOND; default 1024).")
+    var minBodyBytesPerSecond: Int?
     @Option(help: "Seconds a stopping server (SIGTERM, SIGINT) lets in-flight requests finish (http.shutdownGraceSeconds, DOCKET_SHUTDOWN_GRACE; default 10).")
     var shutdownGrace: Int?
     @Option(help: "WebSocket connections per tenant (ws.maxConnectionsPerTenant, DOCKET_WS_MAX_CONNECTIONS_PER_TENANT; default 10000).")
@@ -102,6 +110,10 @@ struct ServerOptions: ParsableArguments {
         flags["http.port"] = port.map(String.init)
         flags["http.maxBodyBytes"] = maxBodyBytes.map(String.init)
         flags["http.maxConnections"] = maxConnections.map(String.init)
+        flags["http.maxConnectionsPerAddress"] = maxConnectionsPerAddress.map(String.init)
+        flags["http.headerTimeoutSeconds"] = headerTimeout.map(String.init)
+        flags["http.idleTimeoutSeconds"] = idleTimeout.map(String.init)
+        flags["http.minBodyBytesPerSecond"] = minBodyBytesPerSecond.map(String.init)
         flags["http.shutdownGraceSeconds"] = shutdownGrace.map(String.init)
         flags["ws.maxConnectionsPerTenant"] = wsMaxConnectionsPerTenant.map(String.init)
         flags["ws.queueLimit"] = wsQueueLimit.map(String.init)

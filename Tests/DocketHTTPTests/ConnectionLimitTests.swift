@@ -10,8 +10,18 @@ import Glibc
 final class RawConnection: @unchecked Sendable {
     let fd: Int32
 
-    init(port: Int) throws {
+    /// Connects to 127.0.0.1:`port` from `source` (any 127.x.y.z address is this machine's loopback).
+    init(port: Int, from source: String? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else { throw POSIXError(.EADDRNOTAVAIL) }
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -44,6 +54,46 @@ final class RawConnection: @unchecked Sendable {
     }
 
     func close() { _ = Glibc.close(fd) }
+
+    /// Whether the server closed the connection within `timeout` seconds (whatever it sent first
+    /// is read and dropped), on a thread of its own.
+    func closedByServer(within timeout: Double) async -> Bool {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                let end = Date().addingTimeInterval(timeout)
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                while Date() < end {
+                    var poller = pollfd(fd: self.fd, events: Int16(POLLIN), revents: 0)
+                    guard poll(&poller, 1, Int32(max(1, end.timeIntervalSinceNow * 1000))) > 0 else { continue }
+                    if recv(self.fd, &buffer, buffer.count, 0) <= 0 {
+                        continuation.resume(returning: true)
+                        return
+                    }
+                }
+                continuation.resume(returning: false)
+            }
+        }
+    }
+}
+
+/// Runs the production Application on a real port for `body`.
+func withRunningServer(_ app: TestApp, port: Int, _ body: () async throws -> Void) async throws {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await app.app.run() }
+        defer { group.cancelAll() }
+        var ready = false
+        for _ in 0..<100 where !ready {
+            if let probe = try? RawConnection(port: port) {
+                probe.close()
+                ready = true
+            } else {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        try #require(ready)
+        try await Task.sleep(for: .milliseconds(100))
+        try await body()
+    }
 }
 
 @Suite("Connection limit")
@@ -83,6 +133,101 @@ struct ConnectionLimitTests {
             first.close()
             #expect(await third.answer(timeout: 15).hasPrefix("HTTP/1.1 200"))
             second.close()
+        }
+    }
+}
+
+@Suite("Idle, slow and greedy connections")
+struct ConnectionRulesTests {
+    static let health = "GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n"
+
+    /// One address holding more connections than its cap cannot starve anyone else: the ones
+    /// past the cap get a 503 and are closed, and a client from another address is answered.
+    @Test func oneAddressPastItsCapCannotStarveOthers() async throws {
+        let port = Int.random(in: 20_000..<40_000)
+        let app = try await TestApp(
+            maxConnections: 64, port: port, flags: ["http.maxConnectionsPerAddress": "20", "http.headerTimeoutSeconds": "60"])
+        try await withRunningServer(app, port: port) {
+            var idle: [RawConnection] = []
+            defer { idle.forEach { $0.close() } }
+            for _ in 0..<60 { idle.append(try RawConnection(port: port, from: "127.0.0.1")) }
+            // Those past the cap (whichever the server accepted last) were told 503 and closed.
+            let refused = await withTaskGroup(of: Bool.self) { group in
+                for connection in idle { group.addTask { await connection.answer(timeout: 5).hasPrefix("HTTP/1.1 503") } }
+                return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(refused == 40)
+            let fresh = try RawConnection(port: port, from: "127.0.0.2")
+            defer { fresh.close() }
+            let started = ContinuousClock.now
+            fresh.send(Self.health)
+            #expect(await fresh.answer(timeout: 2).hasPrefix("HTTP/1.1 200"), "another address is served at once")
+            #expect(ContinuousClock.now - started < .seconds(2))
+        }
+    }
+
+    /// A connection that sends nothing, or its head a byte at a time, is cut off at the header
+    /// timeout; one that keeps alive with nothing to ask is closed at the idle timeout.
+    @Test func silentAndSlowHeaderConnectionsAreCutOffAndIdleOnesClosed() async throws {
+        let port = Int.random(in: 20_000..<40_000)
+        let app = try await TestApp(port: port, flags: ["http.headerTimeoutSeconds": "1", "http.idleTimeoutSeconds": "2"])
+        try await withRunningServer(app, port: port) {
+            let silent = try RawConnection(port: port)
+            defer { silent.close() }
+            #expect(await silent.closedByServer(within: 3), "a connection that sends nothing")
+
+            let slow = try RawConnection(port: port)
+            defer { slow.close() }
+            let dripping = Task.detached {
+                for byte in Self.health.utf8.map({ String(UnicodeScalar($0)) }) {
+                    slow.send(byte)
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+            }
+            #expect(await slow.closedByServer(within: 4), "a head sent a byte every 200 ms")
+            dripping.cancel()
+
+            let kept = try RawConnection(port: port)
+            defer { kept.close() }
+            kept.send(Self.health)
+            #expect(await kept.answer(timeout: 5).hasPrefix("HTTP/1.1 200"))
+            #expect(!(await kept.closedByServer(within: 1)), "open for the next request a while")
+            #expect(await kept.closedByServer(within: 3), "closed once idle past the idle timeout")
+        }
+    }
+
+    /// A body that trickles in below the minimum rate is cut off; one at a fair pace is served.
+    @Test func aBodyBelowTheMinimumRateIsCutOff() async throws {
+        let port = Int.random(in: 20_000..<40_000)
+        let app = try await TestApp(port: port, flags: ["http.headerTimeoutSeconds": "1", "http.minBodyBytesPerSecond": "1000"])
+        let customer = try await app.token(.customer, "cust1")
+        try await withRunningServer(app, port: port) {
+            func head(_ length: Int) -> String {
+                "POST /api/v2/messages HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(customer)\r\nContent-Type: application/json\r\nContent-Length: \(length)\r\n\r\n"
+            }
+            // A fair pace: 2,000 bytes/s, the body complete in 1.5 s.
+            let body = #"{"content":""# + String(repeating: "a", count: 2_986) + #""}"#
+            let fair = try RawConnection(port: port)
+            defer { fair.close() }
+            fair.send(head(body.utf8.count))
+            for chunk in stride(from: 0, to: body.count, by: 200) {
+                fair.send(String(body.dropFirst(chunk).prefix(200)))
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(await fair.answer(timeout: 5).hasPrefix("HTTP/1.1 201"), "a body at twice the minimum rate is served")
+
+            // A trickle: 100 bytes/s of a 50,000-byte body the route is waiting for.
+            let slow = try RawConnection(port: port)
+            defer { slow.close() }
+            slow.send(head(50_000))
+            let dripping = Task.detached {
+                for _ in 0..<100 {
+                    slow.send("          ")
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+            }
+            #expect(await slow.closedByServer(within: 5), "100 bytes/s against a minimum of 1,000")
+            dripping.cancel()
         }
     }
 }

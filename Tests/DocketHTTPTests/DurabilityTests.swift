@@ -191,6 +191,12 @@ struct DurabilityTests {
                     }
                 }
                 group.addTask {
+                    // The window opens at the round's first acknowledged write (a loaded machine
+                    // may take a while to get there), then the kill comes at a random moment.
+                    let before = acknowledged.withLock { $0.created.count }
+                    for _ in 0..<600 where acknowledged.withLock({ $0.created.count }) == before {
+                        try? await Task.sleep(for: .milliseconds(50))
+                    }
                     try? await Task.sleep(for: killAfter)
                     kill(pid, SIGKILL)
                 }

@@ -37,18 +37,22 @@ struct TestApp: @unchecked Sendable {
     /// The configuration a test server starts from: scratch data directory, the repository's packs.
     static func configuration(_ flags: [String: String] = [:]) throws -> Configuration {
         try Configuration(
-            flags: ["store.dataDir": try Scratch.directory("http").path, "packs.dir": packsRoot.path, "auth.bcryptCost": "4"].merging(flags) { $1 },
+            flags: ["store.dataDir": try Scratch.directory("http").path, "packs.dir": packsRoot.path, "auth.bcryptCost": "4",
+                // A test client may open its connection long before its first request on a loaded machine.
+                "http.idleTimeoutSeconds": "600",
+            ].merging(flags) { $1 },
             environment: ["DOCKET_JWT_SECRET": secret])
     }
 
     init(
         maxBodyBytes: Int = 64 * 1024, maxConnections: Int = 1024, port: Int = 0, clock: ManualClock = ManualClock(TestApp.start),
-        ruleOverrides: [String: String] = [:], installShippedPacks: Bool = false, live: LiveSettings = .init(), retainedEvents: Int = 10_000
+        ruleOverrides: [String: String] = [:], installShippedPacks: Bool = false, live: LiveSettings = .init(), retainedEvents: Int = 10_000,
+        flags: [String: String] = [:]
     ) async throws {
         var configuration = try Self.configuration([
             "http.port": "\(port)", "http.maxBodyBytes": "\(maxBodyBytes)", "http.maxConnections": "\(maxConnections)",
             "events.retention": "\(retainedEvents)",
-        ])
+        ].merging(flags) { $1 })
         configuration.http.live = live
         let loaded = try PackLoader(root: packsRoot).loadAll("luxfree-solar")
         var sources = loaded.ruleSources

@@ -2,6 +2,7 @@ import DocketCore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOHTTP1
 
 /// Turns every error into `{"error":{"code","message"}}` with the right status.
 /// Errors it does not know are logged at error level and answered 500 without internals.
@@ -18,6 +19,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return Self.response(error)
         } catch let error as HTTPError {
             return Self.response(APIError(status: error.status, message: error.body))
+        } catch let error as HTTPParserError {
+            // The client sent broken HTTP, or went away (or was cut off as too slow) mid-body.
+            context.logger.debug("request stream broken", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            return Self.response(DocketError(.badRequest, error == .invalidEOFState ? "the request ended before its body was complete" : "malformed HTTP: \(error)"))
         } catch let error as any HTTPResponseError {
             return Self.response(APIError(status: error.status))
         } catch {
