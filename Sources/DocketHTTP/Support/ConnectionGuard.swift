@@ -51,6 +51,26 @@ final class AddressCounts: Sendable {
     }
 
     var total: Int { counts.withLock { $0.values.reduce(0, +) } }
+
+    /// Refusals since the last log line; the log says so at most every 10 s (a client making
+    /// thousands of connections must not flood the log, or block on it).
+    private let refusals = Mutex<(count: Int, since: ContinuousClock.Instant?)>((0, nil))
+
+    func refused(_ address: String, limit: Int, logger: Logger) {
+        let report: Int? = refusals.withLock { state in
+            state.count += 1
+            let now = ContinuousClock.now
+            guard let since = state.since, now - since < .seconds(10) else {
+                defer { state = (0, now) }
+                return state.count
+            }
+            return nil
+        }
+        if let report {
+            logger.notice(
+                "connections refused: too many from one address", metadata: ["address": "\(address)", "limit": "\(limit)", "refused": "\(report)"])
+        }
+    }
 }
 
 /// The HTTP/1 + WebSocket child channel with the connection rules in front: the raw guard is
@@ -116,9 +136,12 @@ final class RawConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         started = true
         let address = context.remoteAddress?.ipAddress ?? "unknown"
         guard counts.take(address, limit: rules.maxPerAddress) else {
-            logger.notice("connection refused: too many from one address", metadata: ["address": "\(address)", "limit": "\(rules.maxPerAddress)"])
+            counts.refused(address, limit: rules.maxPerAddress, logger: logger)
             let refusal = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
-            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: refusal))).whenComplete { _ in Self.end(context) }
+            // On the next tick: the connection's pipeline is still being set up now.
+            context.eventLoop.execute {
+                context.writeAndFlush(self.wrapOutboundOut(ByteBuffer(string: refusal))).whenComplete { _ in Self.end(context) }
+            }
             return
         }
         self.address = address
