@@ -99,8 +99,11 @@ extension PackLoader {
         for (path, text) in bundle.fixtureFiles.sorted(by: { $0.key < $1.key }) {
             do {
                 fixtures[path] = try YAMLDecoder().decode(RuleFixtureFile.self, from: text)
+                for unknown in StrictKeys.problems(RuleFixtureFile.self, yaml: text) {
+                    problems.append(PackProblem(file: location + path, line: unknown.line, unknown.message))
+                }
             } catch let error as DecodingError {
-                problems.append(problem(file: location + path, Self.problem(error)))
+                problems.append(problem(file: location + path, Self.problem(error, yaml: text)))
             } catch {
                 problems.append(problem(file: location + path, FieldProblem("yaml", "\(error)")))
             }
@@ -113,7 +116,11 @@ extension PackLoader {
     /// A field problem as a file problem, with the line when Yams' message carries one
     /// (`... line 4 column 3 ...` or `4:3: error: ...`).
     static func problem(file: String, _ problem: FieldProblem) -> PackProblem {
-        PackProblem(file: file, line: yamlLine(problem.message), problem.field == "yaml" ? problem.message : problem.description)
+        let line = yamlLine(problem.message)
+        var message = problem.field == "yaml" ? problem.message : problem.description
+        // "line 4: ..." (an unknown key) reads "file:4: ..." once the line is taken out.
+        if let line, message.hasPrefix("line \(line): ") { message.removeFirst("line \(line): ".count) }
+        return PackProblem(file: file, line: line, message)
     }
 
     static func yamlLine(_ message: String) -> Int? {

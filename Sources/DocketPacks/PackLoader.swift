@@ -44,13 +44,29 @@ public struct PackLoader: Sendable {
         do {
             manifest = try YAMLDecoder().decode(PackManifest.self, from: text)
         } catch let error as DecodingError {
-            throw PackValidationError(file: file, problems: [Self.problem(error)])
+            throw PackValidationError(file: file, problems: [Self.problem(error, yaml: text)])
         } catch {
             // Yams reports YAML syntax errors with their line and column.
             throw PackValidationError(file: file, problems: [FieldProblem("yaml", "\(error)")])
         }
+        let unknown = StrictKeys.problems(PackManifest.self, yaml: text)
+        guard unknown.isEmpty else {
+            // "line 4: ..." as Yams writes it, so the line reaches file:line like its own errors.
+            throw PackValidationError(file: file, problems: unknown.map { FieldProblem("yaml", ($0.line.map { "line \($0): " } ?? "") + $0.message) })
+        }
         try manifest.validate(file: file)
         return manifest
+    }
+
+    /// `problem(_:)`, and for a missing key a present key of the same mapping that looks like a
+    /// misspelling of it (`expct:` where `expect:` is required), with its line.
+    static func problem(_ error: DecodingError, yaml text: String) -> FieldProblem {
+        var found = problem(error)
+        guard case .keyNotFound(let key, let context) = error,
+            let hint = StrictKeys.misspelling(of: key.stringValue, at: context.codingPath, yaml: text)
+        else { return found }
+        found.message += "; `\(hint.key)` (line \(hint.line)) looks like a misspelling of it"
+        return found
     }
 
     static func problem(_ error: DecodingError) -> FieldProblem {

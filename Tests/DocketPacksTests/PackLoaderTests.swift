@@ -77,3 +77,60 @@ struct PackLoaderTests {
         #expect(error.problems.contains { $0.field == "categories[4].id" && $0.message.contains("twice") })
     }
 }
+
+@Suite("Strict pack keys")
+struct StrictPackKeyTests {
+    @Test func anUnknownKeyAnywhereNamesItsLineAndTheNearestKnownKey() throws {
+        let yaml = try PackLoaderTests.luxfreeText()
+            .replacingOccurrences(of: "\nqueues:\n", with: "\nqueus:\n")
+            .replacingOccurrences(of: "  pauseStatuses: [pending_customer]", with: "  pauseStatus: [pending_customer]")
+        let error = try #require(PackLoaderTests.problems(yaml))
+        let messages = error.problems.map(\.message)
+        let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
+        let queus = try #require(lines.firstIndex { $0 == "queus:" }) + 1
+        let pause = try #require(lines.firstIndex { $0.contains("pauseStatus:") }) + 1
+        #expect(messages.contains("line \(queus): queus: unknown key; did you mean `queues`?"), "\(messages)")
+        #expect(messages.contains("line \(pause): sla.pauseStatus: unknown key; did you mean `pauseStatuses`?"), "\(messages)")
+        // As `docket pack validate` and an upload show it: file:line: message.
+        let bundle = PackBundle(files: ["pack.yaml": yaml])
+        do {
+            _ = try PackLoader.decode(bundle, location: "mine/")
+            Issue.record("a pack with unknown keys loaded")
+        } catch {
+            #expect(error.problems.map(\.description).contains("mine/pack.yaml:\(queus): queus: unknown key; did you mean `queues`?"))
+        }
+    }
+
+    /// The trap that hid in three shipped packs: an unquoted comma inside a flow mapping makes
+    /// the rest of the text a key of its own, and the description was silently cut short.
+    @Test func aCommaInAnUnquotedFlowValueIsCaught() throws {
+        var yaml = try PackLoaderTests.luxfreeText()
+        let categories = try #require(yaml.range(of: "  - id: billing\n"))
+        yaml.replaceSubrange(categories, with: "  - { id: refunds, label: Refunds, description: Charges, refunds and gift cards }\n  - id: billing\n")
+        let error = try #require(PackLoaderTests.problems(yaml))
+        #expect(error.problems.contains { $0.message.contains("refunds and gift cards: unknown key; known here: `active`") })
+    }
+
+    @Test func aFixtureFileWithAnUnknownKeyIsRefusedAtItsLine() throws {
+        var bundle = try PackLoader(root: packsRoot).bundle("luxfree-solar")
+        let fixtures = try #require(bundle.files["tests/triage.yaml"])
+        bundle.files["tests/triage.yaml"] = fixtures.replacingOccurrences(of: "    expect:\n", with: "    expct:\n")
+        do {
+            _ = try PackLoader.decode(bundle, location: "IndustryPacks/luxfree-solar/")
+            Issue.record("a fixture file with unknown keys loaded")
+        } catch {
+            let problem = try #require(error.problems.first { $0.file.hasSuffix("tests/triage.yaml") }, "\(error.problems)")
+            #expect(problem.message.contains("cases[0].expect: is required; `expct` (line"), "\(problem)")
+            #expect(problem.message.contains("looks like a misspelling of it"), "\(problem)")
+            #expect(problem.line != nil)
+        }
+    }
+
+    @Test func everyShippedPackAndFixtureHasOnlyKnownKeys() throws {
+        let loader = PackLoader(root: packsRoot)
+        for pack in loader.availablePacks() {
+            _ = try loader.loadAll(pack)
+        }
+        #expect(loader.availablePacks().count >= 4)
+    }
+}
