@@ -113,3 +113,59 @@ struct RulesAPITests {
         }
     }
 }
+
+@Suite("What a rule can add to a ticket")
+struct RuleOutputBoundsTests {
+    /// A rule that returns the most it may, with enormous texts, on every note, and fails with an
+    /// enormous error on every status change: the ticket stays within the documented size,
+    /// and the audit says what was cut.
+    @Test func aRuleCannotMakeATicketHuge() async throws {
+        let app = try await TestApp(ruleOverrides: [
+            "rules/followup.lua": """
+                function on_note_added()
+                  local out = {}
+                  for i = 1, 10 do out[#out + 1] = { type = "add_internal_note", text = string.rep("n", 10000) } end
+                  for i = 1, 20 do out[#out + 1] = { type = "set_category", category = string.rep("c", 5000) } end
+                  for i = 1, 20 do out[#out + 1] = { type = "add_tag", tag = string.rep("t", 5000) } end
+                  return out
+                end
+                function on_status_changed() error(string.rep("e", 100000)) end
+                """,
+        ])
+        try await app.test { client in
+            let (_, agent, customer) = try await app.people(client)
+            let id = try await app.openTicket(client, token: customer)
+            for index in 0..<150 {
+                let reply = try await client.call(.post, "/api/v2/tickets/\(id)/notes", token: agent, json: ["content": "nota \(index)", "isInternal": true])
+                #expect(reply.status == .created)
+            }
+            _ = try await client.succeed(.post, "/api/v2/tickets/\(id)/claim", token: agent)
+            _ = try await client.succeed(.post, "/api/v2/tickets/\(id)/status", token: agent, json: ["status": "in_progress"])
+
+            let reply = try await client.call(.get, "/api/v2/tickets/\(id)", token: agent)
+            let ticket = try #require(reply.ticket)
+            let notes = try #require(ticket["notes"] as? [[String: Any]])
+            let ruleNotes = notes.filter { ($0["authorId"] as? String)?.hasPrefix("rule:") == true }
+            #expect(ruleNotes.count == RuleOutputBounds.notesPerTicket)
+            #expect(ruleNotes.allSatisfy { ($0["content"] as? String)?.count == RuleOutputBounds.note })
+            let audit = try #require((try await client.call(.get, "/api/v2/tickets/\(id)/rule-audit", token: agent).json())["audit"] as? [[String: Any]])
+            let auditBytes = try JSONSerialization.data(withJSONObject: audit).count
+            let ruleNoteBytes = try JSONSerialization.data(withJSONObject: ruleNotes).count
+            #expect(auditBytes <= 300_000, "the audit's JSON: \(auditBytes) bytes")
+            #expect(ruleNoteBytes <= 250_000, "the rule notes' JSON: \(ruleNoteBytes) bytes")
+            print("rule-made parts after 150 maximal evaluations and a failing one: audit \(audit.count) entries, \(auditBytes) bytes; rule notes \(ruleNotes.count), \(ruleNoteBytes) bytes; whole ticket \(reply.body.count) bytes")
+
+            // The audit says what was cut.
+            let maximal = try #require(audit.first { ($0["rule"] as? String)?.hasSuffix("on_note_added") == true })
+            let cuts = try #require(maximal["cuts"] as? [String])
+            #expect(cuts.contains("add_internal_note: 10 texts cut to 2000 characters (the longest had 10000)"), "\(cuts)")
+            #expect(cuts.contains("proposed: 50 listed as 20"), "\(cuts)")
+            #expect(cuts.count <= 8, "one line per kind of cut: \(cuts)")
+            #expect((maximal["proposed"] as? [String])?.count == 21)
+            #expect((maximal["proposed"] as? [String])?.allSatisfy { $0.count <= RuleOutputBounds.summary } == true)
+            let failed = try #require(audit.last { ($0["rule"] as? String)?.hasSuffix("on_status_changed") == true })
+            #expect((failed["error"] as? String)?.count == RuleOutputBounds.error)
+            #expect((failed["cuts"] as? [String])?.first?.hasPrefix("error: ") == true)
+        }
+    }
+}

@@ -158,6 +158,114 @@ public struct RuleAuditEntry: Codable, Sendable, Equatable {
     public var at: Date
     /// What the rule's applied `notify` actions sent (delivered as `notification` events).
     public var notifications: [RuleNotification]?
+    /// What was cut to keep the ticket small (see `RuleOutputBounds`), e.g. "error: 48,213
+    /// characters cut to 500".
+    public var cuts: [String]?
+}
+
+/// What a rule's output may add to a ticket, whatever the rule does: texts are cut (and the cut
+/// recorded in the audit entry), lists are shortened, and the audit keeps its newest entries
+/// within a size. With these, the rule-made part of a ticket (its rule notes and its audit)
+/// stays under `ruleMadeBudget` characters.
+public enum RuleOutputBounds {
+    /// A rule's error message.
+    public static let error = 500
+    /// One action as the audit names it (`set_category(...)`), and a rejection's reason.
+    public static let summary = 200
+    public static let reason = 300
+    /// Actions an audit entry lists as proposed, applied or rejected; the rest are counted.
+    public static let listed = 20
+    /// A note a rule adds, and how many rule notes one ticket holds.
+    public static let note = 2_000
+    public static let notesPerTicket = 100
+    /// The audit's entries, newest kept: at most `Ticket.maxAuditEntries` and this many
+    /// characters of text in all.
+    public static let auditCharacters = 200_000
+    /// The most characters a ticket's rule notes and audit hold together.
+    public static let ruleMadeBudget = notesPerTicket * note + auditCharacters
+
+    /// What was cut, by kind: how many texts and the longest.
+    struct Cuts {
+        private var kinds: [(kind: String, limit: Int, count: Int, longest: Int)] = []
+
+        mutating func record(_ kind: String, limit: Int, length: Int) {
+            if let index = kinds.firstIndex(where: { $0.kind == kind }) {
+                kinds[index].count += 1
+                kinds[index].longest = max(kinds[index].longest, length)
+            } else {
+                kinds.append((kind, limit, 1, length))
+            }
+        }
+
+        var lines: [String] {
+            kinds.map { cut in
+                cut.count == 1
+                    ? "\(cut.kind): \(cut.longest) characters cut to \(cut.limit)"
+                    : "\(cut.kind): \(cut.count) texts cut to \(cut.limit) characters (the longest had \(cut.longest))"
+            }
+        }
+    }
+
+    static func cut(_ text: String, to limit: Int, _ kind: String, _ cuts: inout Cuts) -> String {
+        guard text.count > limit else { return text }
+        cuts.record(kind, limit: limit, length: text.count)
+        return String(text.prefix(limit - 1)) + "…"
+    }
+
+    /// The entry with its texts cut and its lists shortened, the cuts recorded in it (after
+    /// `earlier`, what was cut before the actions were applied).
+    public static func bound(_ entry: RuleAuditEntry, earlier: [String] = []) -> RuleAuditEntry {
+        var entry = entry
+        var cuts = Cuts()
+        var lines = earlier
+        if let error = entry.error { entry.error = cut(error, to: Self.error, "error", &cuts) }
+        func shorten(_ list: [String], _ what: String) -> [String] {
+            var out = list.map { cut($0, to: summary, what, &cuts) }
+            if out.count > listed {
+                lines.append("\(what): \(out.count) listed as \(listed)")
+                out = Array(out.prefix(listed)) + ["… and \(out.count - listed) more"]
+            }
+            return out
+        }
+        entry.proposed = shorten(entry.proposed, "proposed")
+        entry.applied = shorten(entry.applied, "applied")
+        var rejected = entry.rejected.map { rejection in
+            RuleAuditEntry.Rejection(
+                action: cut(rejection.action, to: summary, "rejected.action", &cuts), reason: cut(rejection.reason, to: reason, "rejected.reason", &cuts))
+        }
+        if rejected.count > listed {
+            lines.append("rejected: \(rejected.count) listed as \(listed)")
+            rejected = Array(rejected.prefix(listed)) + [.init(action: "… and \(rejected.count - listed) more", reason: "not listed")]
+        }
+        entry.rejected = rejected
+        if let notifications = entry.notifications, notifications.count > listed {
+            lines.append("notifications: \(notifications.count) listed as \(listed)")
+            entry.notifications = Array(notifications.prefix(listed))
+        }
+        lines += cuts.lines
+        entry.cuts = lines.isEmpty ? nil : lines
+        return entry
+    }
+
+    /// Characters of text an entry holds (what the audit's size bound counts).
+    public static func characters(_ entry: RuleAuditEntry) -> Int {
+        (entry.error?.count ?? 0) + entry.proposed.reduce(0) { $0 + $1.count } + entry.applied.reduce(0) { $0 + $1.count }
+            + entry.rejected.reduce(0) { $0 + $1.action.count + $1.reason.count }
+            + (entry.notifications ?? []).reduce(0) { $0 + $1.target.count + $1.message.count }
+            + (entry.cuts ?? []).reduce(0) { $0 + $1.count } + entry.rule.count + entry.event.count + 64
+    }
+
+    /// The newest entries within `Ticket.maxAuditEntries` and `auditCharacters`.
+    public static func trim(_ audit: [RuleAuditEntry]) -> [RuleAuditEntry] {
+        var kept: [RuleAuditEntry] = []
+        var total = 0
+        for entry in audit.reversed() {
+            total += characters(entry)
+            guard kept.count < Ticket.maxAuditEntries, total <= auditCharacters else { break }
+            kept.append(entry)
+        }
+        return kept.reversed()
+    }
 }
 
 /// A notification a rule sent: `target` is `staff`, `queue:<id>`, `agent:<id>`, `assignee`

@@ -39,7 +39,7 @@ extension UseCase {
         let entries = await evaluateChain(
             &ticket, events: events, tenant: tenant, actor: actor, agents: agents, customer: customer, now: now)
         for (root, entry) in entries { records[root].applied += entry.applied }
-        ticket.ruleAudit = Array(((ticket.ruleAudit ?? []) + entries.map(\.1)).suffix(Ticket.maxAuditEntries))
+        ticket.ruleAudit = RuleOutputBounds.trim((ticket.ruleAudit ?? []) + entries.map(\.1))
         return (records, entries.map(\.1))
     }
 
@@ -88,7 +88,13 @@ extension UseCase {
                     event: event.type.rawValue, packId: tenant.pack.id, packVersion: tenant.pack.version, rule: outcome.rule,
                     proposed: outcome.actions.map(\.summary), applied: [], rejected: [], error: outcome.error,
                     durationMicros: outcome.durationMicros, depth: depth, at: now)
-                for action in outcome.actions {
+                var cuts = RuleOutputBounds.Cuts()
+                for proposed in outcome.actions {
+                    var action = proposed
+                    // A rule note is cut, not refused: the rule meant to say something.
+                    if case .addInternalNote(let text) = action, text.count > RuleOutputBounds.note {
+                        action = .addInternalNote(RuleOutputBounds.cut(text, to: RuleOutputBounds.note, "add_internal_note", &cuts))
+                    }
                     do {
                         let followUps = try apply(action, to: &ticket, tenant: tenant, agents: agents, rule: outcome.rule, now: now)
                         entry.applied.append(action.summary)
@@ -110,7 +116,7 @@ extension UseCase {
                         entry.rejected.append(.init(action: action.summary, reason: "\(error)"))
                     }
                 }
-                entries.append((root, entry))
+                entries.append((root, RuleOutputBounds.bound(entry, earlier: cuts.lines)))
             }
         }
         return entries
@@ -184,6 +190,9 @@ extension UseCase {
         case .addInternalNote(let text):
             let content = try Check.text(text, field: "text", max: TicketLimits.note)
             guard ticket.notes.count < 1_000 else { throw DocketError(.conflict, "the ticket holds the maximum of 1000 notes") }
+            guard ticket.notes.count(where: { $0.authorId.hasPrefix("rule:") }) < RuleOutputBounds.notesPerTicket else {
+                throw DocketError(.conflict, "the ticket holds the maximum of \(RuleOutputBounds.notesPerTicket) notes from rules")
+            }
             ticket.notes.append(Note(
                 id: IdentifierGenerator.make(), authorId: actor, authorRole: .system, content: content, isInternal: true, timestamp: now))
             return []

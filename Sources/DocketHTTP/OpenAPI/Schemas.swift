@@ -121,6 +121,7 @@ enum Schemas {
                     "rejected": array(object(["action": string(), "reason": string()], required: ["action", "reason"])),
                     "error": string(), "durationMicros": integer(), "depth": integer(), "at": dateTime,
                     "notifications": array(object(["target": string(), "message": string()], required: ["target", "message"])),
+                    "cuts": array(string()),
                 ], required: ["event", "packId", "packVersion", "rule", "proposed", "applied", "rejected", "durationMicros", "depth", "at"]),
             "RuleAuditEnvelope": object(["ticketId": string(), "audit": array(ref("RuleAuditEntry"))], required: ["ticketId", "audit"]),
             "NewAttachment": object(["url": string(format: "uri", maxLength: TicketLimits.url), "type": string()], required: ["url"]),
