@@ -10,7 +10,8 @@ public struct BundleInspector: PackInspector {
     public let library: [StandardModule]
     public let limits: RuleLimits
 
-    public init(rulesRoot: URL, limits: RuleLimits) throws {
+    /// `rulesRoot` nil: the standard library built into the binary.
+    public init(rulesRoot: URL?, limits: RuleLimits) throws {
         library = try PackLoader.standardLibrary(rulesRoot: rulesRoot).map {
             StandardModule(name: $0.name, source: $0.source, path: $0.path)
         }

@@ -1,5 +1,6 @@
 import DocketHTTP
 import DocketMongo
+import DocketPacks
 import DocketRules
 import DocketSQLite
 import Foundation
@@ -36,7 +37,8 @@ public struct Configuration: Sendable {
     /// Holds the SQLite database and the token signing key.
     public var dataDirectory: URL
     public var packsDirectory: URL
-    public var rulesDirectory: URL
+    /// The Lua standard library's folder; nil: the copy built into the binary.
+    public var rulesDirectory: URL?
     /// The pack the `default` tenant is configured from.
     public var defaultPack: String
     public var store: StoreChoice
@@ -107,8 +109,13 @@ public struct Configuration: Sendable {
         shutdownGrace = .seconds(try source.integer("http.shutdownGraceSeconds", in: 0...3_600))
         dataDirectory = URL(fileURLWithPath: try source.text("store.dataDir")).standardizedFileURL
         packsDirectory = URL(fileURLWithPath: try source.text("packs.dir")).standardizedFileURL
-        rulesDirectory = URL(fileURLWithPath: source.optional("rules.libraryDir")
-            ?? packsDirectory.deletingLastPathComponent().appendingPathComponent("Rules").path).standardizedFileURL
+        // A folder named explicitly must hold the library; by default `Rules` next to the packs,
+        // else the copy built into the binary.
+        if let explicit = source.optional("rules.libraryDir") {
+            rulesDirectory = URL(fileURLWithPath: explicit).standardizedFileURL
+        } else {
+            rulesDirectory = PackLoader.libraryFolder(packsDirectory.deletingLastPathComponent().appendingPathComponent("Rules").standardizedFileURL)
+        }
         defaultPack = try source.text("tenant.defaultPack")
         ruleLimits = RuleLimits(
             instructionLimit: Int64(try source.integer("rules.instructionLimit", in: 1000...Int(Int32.max))),

@@ -133,15 +133,45 @@ extension PackLoader {
         return nil
     }
 
-    /// The standard library under `rulesRoot` (`Rules/`): `docket/text.lua` is `docket.text`.
-    public static func standardLibrary(rulesRoot: URL) throws -> [LibraryModule] {
+    /// The standard library under `rulesRoot` (`Rules/`): `docket/text.lua` is `docket.text`;
+    /// without a folder, the copy built into the binary (so the CLI works from any folder).
+    public static func standardLibrary(rulesRoot: URL?) throws -> [LibraryModule] {
+        guard let rulesRoot else {
+            return Embedded.rules.filter { $0.key.hasPrefix("docket/") && $0.key.hasSuffix(".lua") }.sorted { $0.key < $1.key }.map {
+                LibraryModule(name: "docket." + $0.key.dropFirst("docket/".count).dropLast(4), path: "Rules/\($0.key)", source: $0.value)
+            }
+        }
         let folder = rulesRoot.appendingPathComponent("docket")
+        guard FileManager.default.fileExists(atPath: folder.path) else {
+            throw PackRejection([PackProblem(file: folder.path, "is not a folder of the Lua standard library (docket/*.lua)")])
+        }
         return try files(in: folder, suffix: ".lua").map { name in
             LibraryModule(
                 name: "docket." + name.dropLast(4), path: "\(rulesRoot.lastPathComponent)/docket/\(name)",
                 source: try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8))
         }
     }
+
+    /// The standard library's folder when `candidate` holds one, else nil (the built-in copy).
+    public static func libraryFolder(_ candidate: URL) -> URL? {
+        FileManager.default.fileExists(atPath: candidate.appendingPathComponent("docket").path) ? candidate : nil
+    }
+
+    /// The ids of the packs built into the binary.
+    public static var builtInPacks: [String] {
+        Set(Embedded.packs.keys.compactMap { $0.split(separator: "/").first.map(String.init) }).sorted()
+    }
+
+    /// A pack built into the binary, as the bundle its folder would give.
+    public static func builtInPack(_ id: String) -> PackBundle? {
+        let prefix = id + "/"
+        var files: [String: String] = [:]
+        for (path, text) in Embedded.packs where path.hasPrefix(prefix) { files[String(path.dropFirst(prefix.count))] = text }
+        return files["pack.yaml"] == nil ? nil : PackBundle(files: files)
+    }
+
+    /// The built-in copy of `Rules/` and `IndustryPacks/` (for the test that keeps them equal to the folders).
+    public static var builtInFiles: (rules: [String: String], packs: [String: String]) { (Embedded.rules, Embedded.packs) }
 
     /// The Lua tests of the standard library (`Rules/tests/*_test.lua`).
     public static func libraryTests(rulesRoot: URL) throws -> [LibraryModule] {

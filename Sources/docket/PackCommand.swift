@@ -7,8 +7,8 @@ import Foundation
 
 struct PackCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "pack", abstract: "Validate, test and simulate an industry pack (docket-load rules measures one).",
-        subcommands: [Validate.self, Test.self, Simulate.self])
+        commandName: "pack", abstract: "Write, check and publish an industry pack: init, validate, test, simulate, push, pull (docket-load rules measures one).",
+        subcommands: [Validate.self, Test.self, Simulate.self, Init.self, Push.self, Pull.self])
 
     struct Location: ParsableArguments {
         @Argument(help: "The pack's folder, e.g. IndustryPacks/luxfree-solar.")
@@ -16,17 +16,21 @@ struct PackCommand: AsyncParsableCommand {
 
         var folder: URL { URL(fileURLWithPath: directory).standardizedFileURL }
         var loader: PackLoader { PackLoader(root: folder.deletingLastPathComponent()) }
-        /// `rulesDir`, else `Rules/` next to the pack's folder of packs.
-        func rulesRoot(_ rulesDir: String?) -> URL {
-            rulesDir.map { URL(fileURLWithPath: $0) } ?? folder.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Rules")
+        /// `rulesDir`; else `Rules/` next to the pack's folder of packs when there is one (a
+        /// checkout); else nil, the standard library built into the binary.
+        func rulesRoot(_ rulesDir: String?) -> URL? {
+            if let rulesDir { return URL(fileURLWithPath: rulesDir) }
+            return PackLoader.libraryFolder(folder.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Rules"))
         }
 
         func inspector(_ rulesDir: String?) throws -> BundleInspector { try BundleInspector(rulesRoot: rulesRoot(rulesDir), limits: RuleLimits()) }
 
-        /// The pack read and decoded; problems are printed as file:line and exit non-zero.
+        /// The pack read and decoded; problems are printed as file:line (as the folder was
+        /// named) and exit non-zero. Any folder will do: its name need not be the pack's id.
         func load() throws -> LoadedPack {
             do {
-                return try loader.loadAll(folder.lastPathComponent)
+                let shown = directory.hasSuffix("/") ? directory : directory + "/"
+                return try PackLoader.decode(try loader.bundle(folder.lastPathComponent), location: shown)
             } catch {
                 error.problems.forEach { print($0) }
                 throw ExitCode.failure
@@ -38,7 +42,7 @@ struct PackCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check the manifest, compile every Lua file in the sandbox, check the handlers and run the fixtures.")
         @OptionGroup var location: Location
-        @Option(help: "Directory of the Rules/ standard library (default: Rules next to the packs folder).")
+        @Option(help: "Directory of the Rules/ standard library (default: Rules next to the packs folder, else the copy built into docket).")
         var rulesDir: String?
 
         func run() async throws {
@@ -56,7 +60,7 @@ struct PackCommand: AsyncParsableCommand {
     struct Test: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Run the pack's fixtures (tests/*.yaml); failures print as file:line.")
         @OptionGroup var location: Location
-        @Option(help: "Directory of the Rules/ standard library (default: Rules next to the packs folder).")
+        @Option(help: "Directory of the Rules/ standard library (default: Rules next to the packs folder, else the copy built into docket).")
         var rulesDir: String?
 
         func run() async throws {

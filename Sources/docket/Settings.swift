@@ -12,7 +12,7 @@ struct StoreOptions: ParsableArguments {
     var defaultPack: String?
     @Option(help: "SQLite durability: normal or full (store.sqlite.durability, DOCKET_SQLITE_DURABILITY; default normal).")
     var sqliteDurability: String?
-    @Option(help: "Directory of the Rules/ standard library (rules.libraryDir, DOCKET_RULES_DIR; default: Rules next to the packs directory).")
+    @Option(help: "Directory of the Rules/ standard library (rules.libraryDir, DOCKET_RULES_DIR; default: Rules next to the packs directory, else the copy built into docket).")
     var rulesDir: String?
     @Option(help: "VM instructions one rule evaluation may run (rules.instructionLimit, DOCKET_RULES_INSTRUCTION_LIMIT; default 2000000).")
     var rulesInstructionLimit: Int?

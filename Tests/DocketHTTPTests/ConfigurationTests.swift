@@ -27,7 +27,7 @@ struct ConfigurationTests {
         var configuration = try Configuration(flags: [:], environment: [:])
         #expect(configuration.http.port == 8080)
         #expect(configuration.store == .sqlite(durability: .normal))
-        #expect(configuration.rulesDirectory.lastPathComponent == "Rules")
+        #expect(configuration.rulesDirectory?.lastPathComponent == "Rules", "a checkout: Rules next to the packs")
         configuration = try Configuration(flags: [:], environment: ["DOCKET_PORT": "9000", "DOCKET_MONGO_URI": "mongodb://db/x"])
         #expect(configuration.http.port == 9000)
         #expect(configuration.store == .mongo(uri: "mongodb://db/x", writeConcern: .majority, poolSize: 8))

@@ -43,14 +43,16 @@ struct DurabilityTests {
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
     }
 
-    /// Waits for the server to answer /health: a debug build validating every shipped pack at
-    /// its first start, next to the rest of the suite, can take well over 10 s.
-    /// Runs the real `docket` with `arguments`; `environment` is laid over this process's (nil
-    /// removes a variable). Standard error goes with the output only when `errors` is true.
-    static func cli(_ arguments: [String], environment changes: [String: String?], errors: Bool = false) throws -> (status: Int32, output: String) {
+    /// Runs the real `docket` with `arguments` (in `directory`, when given); `environment` is laid
+    /// over this process's (nil removes a variable). Standard error goes with the output only
+    /// when `errors` is true.
+    static func cli(
+        _ arguments: [String], environment changes: [String: String?], errors: Bool = false, in directory: URL? = nil
+    ) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
         var environment = ProcessInfo.processInfo.environment
         for (key, value) in changes { environment[key] = value }
         process.environment = environment
@@ -63,6 +65,8 @@ struct DurabilityTests {
         return (process.terminationStatus, String(decoding: output, as: UTF8.self))
     }
 
+    /// Waits for the server to answer /health: a debug build validating every shipped pack at
+    /// its first start, next to the rest of the suite, can take well over 10 s.
     static func waitForHealth(port: Int) async throws {
         for _ in 0..<1_200 {
             if let (status, _) = try? await request("GET", "http://127.0.0.1:\(port)/health"), status == 200 { return }
