@@ -35,8 +35,8 @@ struct AssistantController: Sendable {
             summary: "SLA compliance per target, priority, category and agent, and first-response and resolution times in business time, over tickets created in a range",
             tag: "Reports", access: "agent, admin",
             query: [
-                .init(name: "from", type: "string", description: "ISO 8601; default 30 days before `to`"),
-                .init(name: "to", type: "string", description: "ISO 8601; default now"),
+                .date("from", "ISO 8601 date or date-time; default 30 days before `to`"),
+                .date("to", "ISO 8601 date or date-time (a date: the end of that day); default now"),
             ],
             success: (200, "SLAReport"), errors: [400, 403])
         ) { request, context in

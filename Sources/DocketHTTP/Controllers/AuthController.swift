@@ -188,7 +188,7 @@ struct AuthController: Sendable {
             method: .post, path: "/api/v2/auth/customer",
             summary: "Exchange a token the tenant's site signed with its widget secret for a customer session token", tag: "Auth",
             access: "anyone with a signed widget token", body: "CustomerSessionRequest", success: (200, "SessionEnvelope"),
-            errors: [400, 413, 415, 422], secured: false)
+            errors: [400, 401, 413, 415, 422, 429], secured: false)
         ) { request, _ in
             let input = try await APICoding.decode(CustomerSessionRequest.self, from: request, limit: limits.maxBodyBytes)
             let claims = try await controller.widgetClaims(input)

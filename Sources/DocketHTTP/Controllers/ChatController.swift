@@ -34,7 +34,8 @@ struct ChatController: Sendable {
         routes.add(Endpoint(
             method: .post, path: "/api/v2/messages",
             summary: "A customer writes: appended to their open ticket, or a new ticket is opened from it", tag: "Chat",
-            access: "customer", body: "NewMessage", success: (201, "MessageEnvelope"), errors: [400, 403, 413, 415, 422])
+            access: "customer", body: "NewMessage", success: (201, "MessageEnvelope"), errors: [400, 403, 413, 415, 422],
+            alsoSuccess: (200, "MessageEnvelope"))
         ) { request, context in
             let input = try await APICoding.decode(NewMessage.self, from: request, limit: limits.maxBodyBytes)
             let (ticket, message, created) = try await services.conversations.postCustomerMessage(try context.requirePrincipal(), input)
@@ -67,8 +68,10 @@ struct ChatController: Sendable {
             method: .get, path: "/api/v2/tickets/:id/messages", summary: "The conversation, oldest first, by cursor", tag: "Chat",
             access: "staff, the ticket's customer",
             query: [
-                .init(name: "after", type: "string", description: "Cursor: the nextCursor of the previous page (default: from the start)"),
-                .init(name: "limit", type: "integer", description: "Page size, 1-\(MessageLimits.pageMax) (default \(MessageLimits.pageDefault))"),
+                .init(
+                    name: "after", type: "string", description: "Cursor: the nextCursor of the previous page (default: from the start)",
+                    pattern: "^[0-9]{1,18}$"),
+                .limit(max: MessageLimits.pageMax, default: MessageLimits.pageDefault),
             ],
             success: (200, "MessageList"), errors: [400, 404])
         ) { request, context in

@@ -155,7 +155,8 @@ struct ConfigController: Sendable {
         routes.add(Endpoint(
             method: .post, path: "\(base)/reset/:key",
             summary: "Drop an override so the pack's value applies again (ticket_categories, assistant_configuration, ticket_terminology, ticket_id_format, business_hours)",
-            tag: "Configuration", access: "admin", success: (200, "ResetBody"), errors: [400, 403])
+            tag: "Configuration", access: "admin", success: (200, "ResetBody"), errors: [400, 403],
+            pathValues: ["key": ConfigKey.allCases.map(\.rawValue)])
         ) { _, context in
             let name = try context.pathParameter("key")
             guard let key = ConfigKey(name: name) else {

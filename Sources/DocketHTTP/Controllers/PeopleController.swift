@@ -7,8 +7,8 @@ struct PeopleController: Sendable {
     let limits: HTTPLimits
 
     static let pageQuery: [Endpoint.QueryParameter] = [
-        .init(name: "page", type: "integer", description: "Page number from 1 (default 1)"),
-        .init(name: "limit", type: "integer", description: "Page size, 1-100 (default 20)"),
+        .page(),
+        .limit(),
     ]
 
     func register(_ routes: RouteRegistry) {

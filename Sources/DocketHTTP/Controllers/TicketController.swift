@@ -9,22 +9,26 @@ struct TicketController: Sendable {
     let lists: TicketListJSON
 
     static let listQuery: [Endpoint.QueryParameter] = [
-        .init(name: "status", type: "string", description: "One or more statuses, comma-separated"),
+        .init(
+            name: "status", type: "string", description: "One or more of the pack's statuses, comma-separated (another answers 400 listing them)",
+            pattern: #"^[a-z0-9_-]+(,[a-z0-9_-]+)*$"#),
         .init(name: "category", type: "string", description: "Category id"),
-        .init(name: "priority", type: "string", description: "low, medium, high or urgent"),
+        .init(name: "priority", type: "string", description: "low, medium, high or urgent", values: Priority.allCases.map(\.rawValue)),
         .init(name: "assignedAgent", type: "string", description: "Agent id; 'none' for unassigned tickets"),
         .init(name: "customerId", type: "string", description: "Customer id"),
         .init(name: "conversationId", type: "string", description: "Conversation id"),
         .init(name: "tag", type: "string", description: "A tag"),
         .init(name: "escalated", type: "boolean", description: "Only escalated (true) or not escalated (false) tickets"),
         .init(name: "queue", type: "string", description: "The queue a rule routed the ticket to"),
-        .init(name: "createdFrom", type: "string", description: "ISO 8601 date or date-time, inclusive"),
-        .init(name: "createdTo", type: "string", description: "ISO 8601 date or date-time, inclusive"),
+        .date("createdFrom", "ISO 8601 date or date-time, inclusive"),
+        .date("createdTo", "ISO 8601 date or date-time, inclusive"),
         .init(name: "search", type: "string", description: "Full-text terms over ticket ID, subject, description and notes; accents and case folded"),
-        .init(name: "sortBy", type: "string", description: "createdAt (default), updatedAt, priority, status or ticketId"),
-        .init(name: "sortOrder", type: "string", description: "desc (default) or asc"),
-        .init(name: "page", type: "integer", description: "Page number from 1 (default 1)"),
-        .init(name: "limit", type: "integer", description: "Page size, 1-100 (default 20)"),
+        .init(
+            name: "sortBy", type: "string", description: "createdAt (default), updatedAt, priority, status or ticketId",
+            values: ["createdAt", "updatedAt", "priority", "status", "ticketId"]),
+        .init(name: "sortOrder", type: "string", description: "desc (default) or asc", values: ["asc", "desc"]),
+        .page(),
+        .limit(),
     ]
 
     static func query(from request: Request) throws -> TicketQuery {
@@ -84,8 +88,8 @@ struct TicketController: Sendable {
             query: [
                 .init(name: "agentId", type: "string", description: "Only tickets assigned to this agent"),
                 .init(name: "customerId", type: "string", description: "Only tickets of this customer"),
-                .init(name: "createdFrom", type: "string", description: "ISO 8601 date or date-time"),
-                .init(name: "createdTo", type: "string", description: "ISO 8601 date or date-time"),
+                .date("createdFrom", "ISO 8601 date or date-time"),
+                .date("createdTo", "ISO 8601 date or date-time"),
             ],
             success: (200, "StatsEnvelope"), errors: [400, 403])
         ) { request, context in

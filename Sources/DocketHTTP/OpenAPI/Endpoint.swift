@@ -8,6 +8,39 @@ struct Endpoint: Sendable {
         var name: String
         var type: String
         var description: String
+        /// What the server accepts, as the document says it: bounds, allowed values, a pattern,
+        /// or `dates` (an ISO 8601 date or date-time).
+        var minimum: Int? = nil
+        var maximum: Int? = nil
+        var values: [String]? = nil
+        var pattern: String? = nil
+        var maxLength: Int? = nil
+        var dates = false
+
+        /// The parameter's JSON Schema.
+        var schema: [String: Any] {
+            var schema: [String: Any] = ["type": type]
+            if let minimum { schema["minimum"] = minimum }
+            if let maximum { schema["maximum"] = maximum }
+            if let pattern { schema["pattern"] = "^$|" + pattern }
+            if let maxLength { schema["maxLength"] = maxLength }
+            // An empty value is the parameter left out.
+            if dates { schema["anyOf"] = [["format": "date"], ["format": "date-time"], ["maxLength": 0]] }
+            if var values { values.append(""); schema["enum"] = values }
+            return schema
+        }
+
+        static func page() -> QueryParameter {
+            .init(name: "page", type: "integer", description: "Page number from 1 (default 1)", minimum: 1, maximum: 1_000_000)
+        }
+
+        static func limit(max: Int = 100, default value: Int = 20) -> QueryParameter {
+            .init(name: "limit", type: "integer", description: "Page size, 1-\(max) (default \(value))", minimum: 1, maximum: max)
+        }
+
+        static func date(_ name: String, _ description: String) -> QueryParameter {
+            .init(name: name, type: "string", description: description, dates: true)
+        }
     }
 
     var method: HTTPRequest.Method
@@ -25,6 +58,10 @@ struct Endpoint: Sendable {
     /// Error statuses this route can answer besides 401/500.
     var errors: [Int] = []
     var secured = true
+    /// Another success a route may answer (status and schema), e.g. 200 beside 201.
+    var alsoSuccess: (status: Int, schema: String?)? = nil
+    /// The values a path parameter takes, when they are a fixed list.
+    var pathValues: [String: [String]] = [:]
 
     /// The path in OpenAPI syntax: `/api/v2/tickets/{id}`.
     var openAPIPath: String {

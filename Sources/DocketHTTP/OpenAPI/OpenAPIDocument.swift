@@ -11,11 +11,13 @@ enum OpenAPIDocument {
                 "tags": [endpoint.tag],
                 "operationId": operationId(endpoint),
             ]
-            var parameters: [[String: Any]] = endpoint.pathParameters.map {
-                ["name": $0, "in": "path", "required": true, "schema": ["type": "string"]]
+            var parameters: [[String: Any]] = endpoint.pathParameters.map { name in
+                var schema: [String: Any] = ["type": "string", "minLength": 1]
+                if let values = endpoint.pathValues[name] { schema["enum"] = values }
+                return ["name": name, "in": "path", "required": true, "schema": schema]
             }
             parameters += endpoint.query.map {
-                ["name": $0.name, "in": "query", "required": false, "description": $0.description, "schema": ["type": $0.type]]
+                ["name": $0.name, "in": "query", "required": false, "description": $0.description, "schema": $0.schema]
             }
             if !parameters.isEmpty { operation["parameters"] = parameters }
             if let body = endpoint.body {
@@ -24,16 +26,23 @@ enum OpenAPIDocument {
                 ]
             }
             var responses: [String: Any] = [:]
-            let success = endpoint.success
-            if let schema = success.schema {
-                responses["\(success.status)"] = [
-                    "description": "Success", "content": ["application/json": ["schema": Schemas.ref(schema)]],
-                ]
-            } else {
-                responses["\(success.status)"] = ["description": "Success"]
+            for success in [endpoint.success] + (endpoint.alsoSuccess.map { [$0] } ?? []) {
+                if let schema = success.schema {
+                    responses["\(success.status)"] = [
+                        "description": "Success", "content": ["application/json": ["schema": Schemas.ref(schema)]],
+                    ]
+                } else {
+                    responses["\(success.status)"] = ["description": "Success"]
+                }
             }
             var errors = endpoint.errors + [500]
             if endpoint.secured { errors += [401, 503] }
+            // A body can be malformed, too large, of another type, or invalid.
+            if endpoint.body != nil { errors += [400, 413, 415, 422] }
+            // A route for some roles refuses the others before reading anything.
+            if endpoint.secured, endpoint.roles != nil { errors += [403] }
+            // Bounded query parameters refuse what is out of bounds.
+            if !endpoint.query.isEmpty { errors += [400] }
             for status in Set(errors).sorted() {
                 responses["\(status)"] = [
                     "description": HTTPStatusText.reason(status),

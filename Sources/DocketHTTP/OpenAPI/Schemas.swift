@@ -1,4 +1,5 @@
 import DocketCore
+import Foundation
 
 /// JSON Schemas of the API's bodies, as OpenAPI components. Tests check that the
 /// Codable types encode only properties declared here.
@@ -6,14 +7,39 @@ enum Schemas {
     typealias Schema = [String: Any]
 
     static func ref(_ name: String) -> Schema { ["$ref": "#/components/schemas/\(name)"] }
-    static func string(_ description: String? = nil, format: String? = nil, maxLength: Int? = nil, values: [String]? = nil) -> Schema {
+
+    /// `schema`, or null.
+    static func nullable(_ schema: Schema) -> Schema {
+        if let type = schema["type"] as? String, schema["$ref"] == nil, schema["enum"] == nil { var out = schema; out["type"] = [type, "null"]; return out }
+        if let type = schema["type"] as? [String] { var out = schema; out["type"] = Array(Set(type + ["null"])).sorted(); return out }
+        return ["anyOf": [schema, ["type": "null"]]]
+    }
+    static func string(
+        _ description: String? = nil, format: String? = nil, maxLength: Int? = nil, values: [String]? = nil, minLength: Int? = nil,
+        pattern: String? = nil
+    ) -> Schema {
         var s: Schema = ["type": "string"]
         if let description { s["description"] = description }
         if let format { s["format"] = format }
+        if let minLength { s["minLength"] = minLength }
         if let maxLength { s["maxLength"] = maxLength }
         if let values { s["enum"] = values }
+        if let pattern { s["pattern"] = pattern }
         return s
     }
+
+    /// Text that must say something: at least one character that is not a space, at most `max`.
+    static func text(_ description: String? = nil, max: Int) -> Schema {
+        string(description, maxLength: max, minLength: 1, pattern: #"\S"#)
+    }
+
+    /// An id as `Check.identifier` takes it: 1-64 ASCII letters, digits or - _ . : @.
+    static func identifier(_ description: String? = nil) -> Schema {
+        string(description, pattern: #"^[A-Za-z0-9_.:@-]{1,64}$"#)
+    }
+
+    /// A word such as a tag or a skill: 1-50 characters, not only spaces.
+    static var word: Schema { string(maxLength: TicketLimits.tagLength, minLength: 1, pattern: #"\S"#) }
     static func integer(_ description: String? = nil, min: Int? = nil, max: Int? = nil) -> Schema {
         var s: Schema = ["type": "integer"]
         if let description { s["description"] = description }
@@ -30,8 +56,13 @@ enum Schemas {
         return s
     }
     static func map(_ values: Schema) -> Schema { ["type": "object", "additionalProperties": values] }
+    /// An object; a property it does not require may also be null (the server reads a null as
+    /// the property left out).
     static func object(_ properties: [String: Schema], required: [String] = [], description: String? = nil) -> Schema {
-        var s: Schema = ["type": "object", "properties": properties]
+        let required = Set(required)
+        var s: Schema = ["type": "object", "properties": properties.reduce(into: Schema()) { out, entry in
+            out[entry.key] = required.contains(entry.key) ? entry.value : nullable(entry.value)
+        }]
         if !required.isEmpty { s["required"] = required.sorted() }
         if let description { s["description"] = description }
         return s
@@ -127,18 +158,18 @@ enum Schemas {
             "NewAttachment": object(["url": string(format: "uri", maxLength: TicketLimits.url), "type": string()], required: ["url"]),
             "NewTicket": object(
                 [
-                    "subject": string(maxLength: TicketLimits.subject), "description": string(maxLength: TicketLimits.description),
+                    "subject": text(max: TicketLimits.subject), "description": text(max: TicketLimits.description),
                     "category": string("Category id; the tenant's default when absent"), "subcategory": string(),
                     "priority": priority, "customerId": string("Required for staff; customers open tickets for themselves"),
-                    "conversationId": string(), "location": ref("Location"), "tags": array(string(maxLength: TicketLimits.tagLength), maxItems: TicketLimits.tags),
+                    "conversationId": string(), "location": ref("Location"), "tags": array(word, maxItems: TicketLimits.tags),
                     "attachments": array(ref("NewAttachment"), maxItems: TicketLimits.attachments),
                     "source": string(values: TicketSource.allCases.map(\.rawValue)), "assignToSelf": boolean,
                     "fields": map(string(maxLength: TicketLimits.fieldValue)),
                 ], required: ["subject", "description"]),
             "TicketPatch": object([
-                "subject": string(maxLength: TicketLimits.subject), "description": string(maxLength: TicketLimits.description),
+                "subject": text(max: TicketLimits.subject), "description": text(max: TicketLimits.description),
                 "category": string(), "subcategory": string(), "priority": priority, "conversationId": string(),
-                "location": ref("Location"), "tags": array(string(), maxItems: TicketLimits.tags),
+                "location": ref("Location"), "tags": array(word, maxItems: TicketLimits.tags),
                 "attachments": array(ref("NewAttachment"), maxItems: TicketLimits.attachments),
             ]),
             "Pagination": object(
@@ -168,7 +199,8 @@ enum Schemas {
                     "createdAt": dateTime,
                 ], required: ["id", "tenantId", "statistics", "createdAt"]),
             "NewCustomer": object([
-                "id": string("Optional id; generated when absent"), "phoneNumber": string("7-15 digits, optional leading +"),
+                "id": identifier("Optional id; generated when absent"),
+                "phoneNumber": string("7-15 digits, optional leading + (or 00); spaces, dots, dashes and brackets between them", pattern: #"^(\+|00)?[ ().-]*([0-9][ ().-]*){7,15}$"#),
                 "firstName": string(maxLength: 100), "lastName": string(maxLength: 100), "email": string(format: "email"),
                 "tier": string("Service tier rules may read, e.g. vip", maxLength: 32),
                 "avatarUrl": string(format: "uri", maxLength: TicketLimits.url),
@@ -184,20 +216,21 @@ enum Schemas {
                 ], required: ["id", "tenantId", "name", "role", "skills", "capacity", "createdAt"]),
             "AgentPatch": object(
                 [
-                    "name": string(maxLength: 100), "email": string(format: "email"), "role": string(values: AgentRole.allCases.map(\.rawValue)),
-                    "skills": array(string(maxLength: 50), maxItems: 50), "capacity": integer(min: 1, max: 1000), "avatarUrl": string(format: "uri"),
+                    "name": ["type": ["string", "null"], "maxLength": 100, "minLength": 1, "pattern": #"\S"#, "description": "null leaves it as it is"],
+                    "email": string(format: "email"), "role": string(values: AgentRole.allCases.map(\.rawValue)),
+                    "skills": array(word, maxItems: 50), "capacity": integer(min: 1, max: 1000), "avatarUrl": string(format: "uri"),
                     "active": boolean,
                 ]),
             "NewAgent": object(
                 [
-                    "id": string(), "name": string(maxLength: 100), "email": string(format: "email"),
-                    "role": string(values: AgentRole.allCases.map(\.rawValue)), "skills": array(string(), maxItems: 50),
+                    "id": identifier(), "name": text(max: 100), "email": string(format: "email"),
+                    "role": string(values: AgentRole.allCases.map(\.rawValue)), "skills": array(word, maxItems: 50),
                     "capacity": integer(min: 1, max: 1000),
                 ], required: ["name"]),
             "AgentEnvelope": object(["agent": ref("Agent")], required: ["agent"]),
             "AgentList": object(["agents": array(ref("Agent")), "pagination": ref("Pagination")], required: ["agents", "pagination"]),
-            "AssignRequest": object(["agentId": string()], required: ["agentId"]),
-            "TransferRequest": object(["toAgentId": string(), "reason": string(maxLength: TicketLimits.reason)], required: ["toAgentId"]),
+            "AssignRequest": object(["agentId": identifier()], required: ["agentId"]),
+            "TransferRequest": object(["toAgentId": identifier(), "reason": string(maxLength: TicketLimits.reason)], required: ["toAgentId"]),
             "MessagePreview": object(
                 ["text": string(maxLength: MessagePreview.maxLength), "at": dateTime, "senderType": senderType],
                 required: ["text", "at", "senderType"]),
@@ -222,7 +255,7 @@ enum Schemas {
                 required: ["tenantId", "ticketId", "seq", "id", "senderId", "senderType", "content", "type", "attachments", "isRead", "createdAt"]),
             "NewMessage": object(
                 [
-                    "content": string(maxLength: MessageLimits.content), "type": string(values: ["text", "image", "file"]),
+                    "content": text(max: MessageLimits.content), "type": string(values: ["text", "image", "file"]),
                     "attachments": array(string(format: "uri", maxLength: TicketLimits.url), maxItems: MessageLimits.attachments),
                 ], required: ["content"]),
             "MessageEnvelope": object(
@@ -234,21 +267,23 @@ enum Schemas {
             "ReadEnvelope": object(["ticket": ref("Ticket"), "marked": integer("Messages marked read now")], required: ["ticket", "marked"]),
             "StatusRequest": object(["status": string(), "reason": string(maxLength: TicketLimits.reason)], required: ["status"]),
             "NoteRequest": object(
-                ["content": string(maxLength: TicketLimits.note), "isInternal": boolean], required: ["content"]),
-            "ResolveRequest": object(["resolutionNotes": string(maxLength: TicketLimits.resolutionNotes)], required: ["resolutionNotes"]),
-            "EscalateRequest": object(["toAgentId": string(), "reason": string(maxLength: TicketLimits.reason)], required: ["reason"]),
+                ["content": text(max: TicketLimits.note), "isInternal": boolean], required: ["content"]),
+            "ResolveRequest": object(["resolutionNotes": text(max: TicketLimits.resolutionNotes)], required: ["resolutionNotes"]),
+            "EscalateRequest": object(["toAgentId": identifier(), "reason": text(max: TicketLimits.reason)], required: ["reason"]),
             "FeedbackRequest": object(
                 ["rating": integer(min: 1, max: 5), "comment": string(maxLength: TicketLimits.feedbackComment)], required: ["rating"]),
             "TicketCategory": object(
                 [
-                    "id": string(), "label": string(maxLength: 100), "labelEn": string(), "icon": string(),
-                    "color": string("#RRGGBB"), "description": string(), "active": boolean,
+                    "id": string(pattern: #"^[a-z0-9_-]{1,64}$"#), "label": text(max: 100), "labelEn": string(), "icon": string(),
+                    "color": string("#RRGGBB", pattern: "^#[0-9A-Fa-f]{6}$"), "description": string(), "active": boolean,
                 ], required: ["id", "label"]),
             "CategoriesBody": object(["categories": array(ref("TicketCategory"))], required: ["categories"]),
             "AssistantConfiguration": object(
                 [
-                    "assistantName": string(), "companyName": string(), "primaryServiceIssue": string(), "serviceType": string(),
-                    "ticketNoun": string(), "ticketNounPlural": string(), "language": string(),
+                    "assistantName": text(max: TicketLimits.shortText), "companyName": text(max: TicketLimits.shortText),
+                    "primaryServiceIssue": string(maxLength: 1000), "serviceType": string(maxLength: 1000),
+                    "ticketNoun": text(max: TicketLimits.shortText), "ticketNounPlural": text(max: TicketLimits.shortText),
+                    "language": text(max: TicketLimits.shortText),
                 ],
                 required: [
                     "assistantName", "companyName", "primaryServiceIssue", "serviceType", "ticketNoun", "ticketNounPlural", "language",
@@ -256,13 +291,13 @@ enum Schemas {
             "AssistantBody": object(["config": ref("AssistantConfiguration")], required: ["config"]),
             "Terminology": object(
                 [
-                    "ticketSingular": string(), "ticketPlural": string(), "createVerb": string(), "customerNoun": string(),
-                    "agentNoun": string(), "resolveVerb": string(),
+                    "ticketSingular": text(max: 100), "ticketPlural": text(max: 100), "createVerb": text(max: 100), "customerNoun": text(max: 100),
+                    "agentNoun": text(max: 100), "resolveVerb": text(max: 100),
                 ], required: ["ticketSingular", "ticketPlural", "createVerb", "customerNoun", "agentNoun", "resolveVerb"]),
             "TerminologyBody": object(["terminology": ref("Terminology")], required: ["terminology"]),
             "TicketIDFormat": object(
                 [
-                    "prefix": string("1-10 ASCII letters or digits"), "separator": string("Up to 3 of - _ . /"),
+                    "prefix": string("1-10 ASCII letters or digits", pattern: "^[A-Za-z0-9]{1,10}$"), "separator": string("Up to 3 of - _ . /", pattern: "^[-_./]{0,3}$"),
                     "includeYear": boolean, "padLength": integer(min: 1, max: 12), "resetYearly": boolean,
                 ], required: ["prefix", "separator", "includeYear", "padLength", "resetYearly"]),
             "IDFormatBody": object(["format": ref("TicketIDFormat")], required: ["format"]),
@@ -286,7 +321,9 @@ enum Schemas {
                 required: ["firstResponse", "resolution"]),
             "BusinessCalendar": object(
                 [
-                    "timeZone": string(), "week": map(array(string("HH:MM-HH:MM"))), "holidays": array(string("YYYY-MM-DD or MM-DD")),
+                    "timeZone": string("An IANA time zone", values: TimeZone.knownTimeZoneIdentifiers.sorted()),
+                    "week": ["type": "object", "additionalProperties": false, "properties": Dictionary(uniqueKeysWithValues: BusinessCalendar.dayNames.map { ($0, array(string("HH:MM-HH:MM", pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"))) })],
+                    "holidays": array(string("YYYY-MM-DD or MM-DD", pattern: "^([0-9]{4}-)?(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")),
                     "holidayCalendar": string("An .ics file of the pack"),
                 ], required: ["timeZone"]),
             "SLAPolicy": object(
@@ -401,7 +438,7 @@ enum Schemas {
                     ["tool_call_id": string(), "output": string("A JSON string: {success, ...} or {success: false, error}")],
                     required: ["tool_call_id", "output"]))],
                 required: ["tool_outputs"]),
-            "NewApiKey": object(["name": string(maxLength: 100), "role": string(values: ApiKey.allowedRoles.map(\.rawValue))], required: ["name", "role"]),
+            "NewApiKey": object(["name": text(max: 100), "role": string(values: ApiKey.allowedRoles.map(\.rawValue))], required: ["name", "role"]),
             "ApiKey": object(
                 [
                     "id": string(), "name": string(), "role": role, "hint": string("The key's first characters"), "createdBy": string(),

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Fuzzes the API with Schemathesis (PyPI) as an admin, an agent and a customer, each on a fresh
+# release server with the shipped packs: every check, the stateful phase on, a bounded number
+# of examples. Fails on any failure. Usage: bash fuzz/run.sh [examples-per-operation]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+examples=${1:-25}
+if [ ! -x .venv-fuzz/bin/st ]; then
+  python3 -m venv .venv-fuzz
+  .venv-fuzz/bin/pip install -q 'schemathesis==4.*'
+fi
+swift build -c release --product docket >/dev/null
+export DOCKET_JWT_SECRET=fuzz-secret-fuzz-secret-fuzz-secret-fuzz
+status=0
+for role in admin agent customer; do
+  data=$(mktemp -d); port=$((18500 + RANDOM % 1000))
+  .build/release/docket serve --port $port --data-dir "$data" --log-level warning >"$data/server.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 200); do curl -sf "localhost:$port/health" >/dev/null && break; sleep 0.1; done
+  admin=$(.build/release/docket token --tenant default --role admin --subject boss --data-dir "$data")
+  # The agent and the customer the tokens name exist, as they would for real users.
+  curl -sf -X POST "localhost:$port/api/v2/agents" -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+    -d '{"id":"ana","name":"Ana López","email":"ana@example.com"}' >/dev/null
+  curl -sf -X POST "localhost:$port/api/v2/customers" -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+    -d '{"id":"cust1","phoneNumber":"+525512345678","firstName":"Luz"}' >/dev/null
+  case $role in
+    admin) token=$admin ;;
+    agent) token=$(.build/release/docket token --tenant default --role agent --subject ana --data-dir "$data") ;;
+    customer) token=$(.build/release/docket token --tenant default --role customer --subject cust1 --data-dir "$data") ;;
+  esac
+  echo "== $role"
+  if ! .venv-fuzz/bin/st --config-file fuzz/schemathesis.toml run "http://127.0.0.1:$port/openapi.json" \
+      -H "Authorization: Bearer $token" --checks all -n "$examples" --seed 20261130 --output-truncate false \
+      --report-json-path "fuzz/report-$role.json" >"fuzz/out-$role.txt" 2>&1; then
+    status=1
+  fi
+  grep -E "^(Failures|  ❌|  ⚠️|Test cases|  [0-9]+ generated)|generated, " "fuzz/out-$role.txt" || true
+  kill $pid; wait $pid 2>/dev/null || true
+  rm -rf "$data"
+done
+exit $status
