@@ -50,4 +50,12 @@ if [ "${DOCKET_BROWSER_TESTS:-}" = "1" ] || { [ "$#" -eq 0 ] && [ "${DOCKET_BROW
     exit 1
   fi
 fi
-echo "$count tests passed ($browser browser tests besides)"
+# The API against its own OpenAPI document: Schemathesis (PyPI, in .venv-fuzz) as an admin, an
+# agent and a customer, every check on; any failure fails the run. Same rule as the browser.
+fuzzed=no
+if [ "${DOCKET_FUZZ:-}" = "1" ] || { [ "$#" -eq 0 ] && [ "${DOCKET_FUZZ:-}" != "0" ]; }; then
+  swift build --product docket
+  DOCKET_BIN="$PWD/.build/debug/docket" run "schemathesis" bash fuzz/run.sh
+  fuzzed=yes
+fi
+echo "$count tests passed ($browser browser tests besides; schemathesis: $fuzzed)"

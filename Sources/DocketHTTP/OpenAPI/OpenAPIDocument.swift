@@ -49,8 +49,13 @@ enum OpenAPIDocument {
                     "content": ["application/json": ["schema": Schemas.ref("Error")]],
                 ]
             }
+            if let links = links(from: endpoint, among: endpoints) {
+                var created = responses["\(endpoint.success.status)"] as? [String: Any] ?? [:]
+                created["links"] = links
+                responses["\(endpoint.success.status)"] = created
+            }
             operation["responses"] = responses
-            if !endpoint.secured { operation["security"] = [[String: Any]]() }
+            operation["security"] = security(endpoint)
             paths[endpoint.openAPIPath, default: [:]][endpoint.method.rawValue.lowercased()] = operation
         }
         return [
@@ -61,13 +66,56 @@ enum OpenAPIDocument {
                 "description": "Multi-tenant support-ticket server. Every /api/v2 route needs a bearer token (HS256 JWT) carrying tenant, role and subject.",
             ],
             "servers": [["url": "/"]],
-            "security": [["bearer": [String]()]],
+            "security": [["bearer": [String]()], ["cookie": [String]()]],
             "paths": paths,
             "components": [
-                "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer", "bearerFormat": "JWT"]],
+                "securitySchemes": [
+                    "bearer": [
+                        "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                        "description": "A token from `docket token`, POST /api/v2/auth/customer or /api/v2/auth/refresh; an API key (dk_...) works here too",
+                    ],
+                    "apiKey": ["type": "apiKey", "in": "header", "name": "X-Api-Key", "description": "An API key (dk_<id>.<secret>), for the assistant routes"],
+                    "cookie": [
+                        "type": "apiKey", "in": "cookie", "name": "docket_session",
+                        "description": "The console's session (POST /api/v2/auth/login); writes also need the header X-Docket-CSRF: 1 and this server's Origin",
+                    ],
+                ],
                 "schemas": Schemas.all(),
             ],
         ]
+    }
+
+    /// Who may call: nobody needs to for open routes; the assistant's routes take an API key
+    /// (as a bearer or X-Api-Key); every other route a bearer token or the console's cookie.
+    static func security(_ endpoint: Endpoint) -> [[String: [String]]] {
+        guard endpoint.secured else { return [] }
+        if endpoint.roles?.contains(.assistant) == true { return [["bearer": []], ["apiKey": []], ["cookie": []]] }
+        return [["bearer": []], ["cookie": []]]
+    }
+
+    /// What a create answers names the new resource: links to every operation on it, so a
+    /// client (or a fuzzer's stateful phase) can follow them.
+    static let creations: [(path: String, parameters: [String: String])] = [
+        ("/api/v2/tickets", ["id": "$response.body#/ticket/ticketId"]),
+        ("/api/v2/customers", ["id": "$response.body#/customer/id"]),
+        ("/api/v2/agents", ["id": "$response.body#/agent/id"]),
+        ("/api/v2/api-keys", ["id": "$response.body#/apiKey/id"]),
+        ("/api/v2/packs", ["id": "$response.body#/version/packId", "version": "$response.body#/version/version"]),
+        ("/api/v2/tenants", ["id": "$response.body#/tenant/id"]),
+    ]
+
+    static func links(from endpoint: Endpoint, among endpoints: [Endpoint]) -> [String: Any]? {
+        guard endpoint.method == .post, let creation = creations.first(where: { $0.path == endpoint.path }) else { return nil }
+        var links: [String: Any] = [:]
+        for target in endpoints where target.path.hasPrefix(endpoint.path + "/:") {
+            let names = target.pathParameters
+            guard !names.isEmpty, names.allSatisfy({ creation.parameters[$0] != nil }) else { continue }
+            links[operationId(target)] = [
+                "operationId": operationId(target),
+                "parameters": Dictionary(uniqueKeysWithValues: names.map { ($0, creation.parameters[$0]!) }),
+            ]
+        }
+        return links.isEmpty ? nil : links
     }
 
     static func operationId(_ endpoint: Endpoint) -> String {

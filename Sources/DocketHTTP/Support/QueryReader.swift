@@ -19,14 +19,16 @@ struct QueryReader {
             .filter { !$0.isEmpty }
     }
 
+    /// An integer; absent is the default, but present and empty is not a number (the document
+    /// says integer, and an empty string is none).
     func int(_ name: String, default value: Int) throws -> Int {
-        guard let text = string(name) else { return value }
+        guard let text = parameters.get(name) else { return value }
         guard let number = Int(text) else { throw DocketError(.badRequest, "\(name) must be an integer", field: name) }
         return number
     }
 
     func bool(_ name: String) throws -> Bool? {
-        guard let text = string(name) else { return nil }
+        guard let text = parameters.get(name) else { return nil }
         switch text.lowercased() {
         case "true", "1": return true
         case "false", "0": return false
