@@ -11,7 +11,7 @@ ulimit -n 65536 2>/dev/null || true
 for n in "${counts[@]}"; do
   data=$(mktemp -d); port=18182
   export DOCKET_JWT_SECRET=bench-secret-bench-secret-bench-secret
-  .build/release/docket serve --port $port --data-dir "$data" --log-level warning --max-connections $((n + 100)) &
+  .build/release/docket serve --port $port --data-dir "$data" --log-level warning --max-connections $((n + 100)) --max-connections-per-address $((n + 100)) &
   pid=$!
   for _ in $(seq 100); do curl -sf localhost:$port/health >/dev/null && break; sleep 0.1; done
   token=$(.build/release/docket token --tenant default --role admin --subject fanout-admin --data-dir "$data" --ttl 1d)
