@@ -15,12 +15,15 @@ public struct ConfigurationKey: Sendable, Equatable {
     public let environment: String
     /// The default as text; nil when there is none (the setting is optional).
     public let fallback: String?
+    /// What an integer setting accepts; a value outside stops the start, naming the key.
+    public let range: ClosedRange<Int>?
 
-    init(_ name: String, flag: String?, env: String, _ fallback: String?) {
+    init(_ name: String, flag: String?, env: String, _ fallback: String?, range: ClosedRange<Int>? = nil) {
         self.name = name
         self.flag = flag
         self.environment = env
         self.fallback = fallback
+        self.range = range
     }
 }
 
@@ -55,36 +58,36 @@ public struct Configuration: Sendable {
 
     public static let keys: [ConfigurationKey] = [
         .init("http.host", flag: "host", env: "DOCKET_HOST", "127.0.0.1"),
-        .init("http.port", flag: "port", env: "DOCKET_PORT", "8080"),
-        .init("http.maxBodyBytes", flag: "max-body-bytes", env: "DOCKET_MAX_BODY_BYTES", "1048576"),
-        .init("http.maxConnections", flag: "max-connections", env: "DOCKET_MAX_CONNECTIONS", "16384"),
-        .init("http.maxConnectionsPerAddress", flag: "max-connections-per-address", env: "DOCKET_MAX_CONNECTIONS_PER_ADDRESS", "512"),
-        .init("http.headerTimeoutSeconds", flag: "header-timeout", env: "DOCKET_HEADER_TIMEOUT", "10"),
-        .init("http.idleTimeoutSeconds", flag: "idle-timeout", env: "DOCKET_IDLE_TIMEOUT", "60"),
-        .init("http.minBodyBytesPerSecond", flag: "min-body-bytes-per-second", env: "DOCKET_MIN_BODY_BYTES_PER_SECOND", "1024"),
-        .init("http.shutdownGraceSeconds", flag: "shutdown-grace", env: "DOCKET_SHUTDOWN_GRACE", "10"),
+        .init("http.port", flag: "port", env: "DOCKET_PORT", "8080", range: 0...65_535),
+        .init("http.maxBodyBytes", flag: "max-body-bytes", env: "DOCKET_MAX_BODY_BYTES", "1048576", range: 1024...Int(Int32.max)),
+        .init("http.maxConnections", flag: "max-connections", env: "DOCKET_MAX_CONNECTIONS", "16384", range: 1...1_000_000),
+        .init("http.maxConnectionsPerAddress", flag: "max-connections-per-address", env: "DOCKET_MAX_CONNECTIONS_PER_ADDRESS", "512", range: 1...1_000_000),
+        .init("http.headerTimeoutSeconds", flag: "header-timeout", env: "DOCKET_HEADER_TIMEOUT", "10", range: 1...600),
+        .init("http.idleTimeoutSeconds", flag: "idle-timeout", env: "DOCKET_IDLE_TIMEOUT", "60", range: 1...86_400),
+        .init("http.minBodyBytesPerSecond", flag: "min-body-bytes-per-second", env: "DOCKET_MIN_BODY_BYTES_PER_SECOND", "1024", range: 1...(1 << 30)),
+        .init("http.shutdownGraceSeconds", flag: "shutdown-grace", env: "DOCKET_SHUTDOWN_GRACE", "10", range: 0...3_600),
         .init("store.dataDir", flag: "data-dir", env: "DOCKET_DATA_DIR", "./data"),
         .init("store.sqlite.durability", flag: "sqlite-durability", env: "DOCKET_SQLITE_DURABILITY", "normal"),
         .init("packs.dir", flag: "packs-dir", env: "DOCKET_PACKS_DIR", "./IndustryPacks"),
         .init("tenant.defaultPack", flag: "default-pack", env: "DOCKET_DEFAULT_PACK", "luxfree-solar"),
         .init("auth.jwtSecret", flag: nil, env: "DOCKET_JWT_SECRET", nil),
         .init("rules.libraryDir", flag: "rules-dir", env: "DOCKET_RULES_DIR", nil),
-        .init("rules.instructionLimit", flag: "rules-instruction-limit", env: "DOCKET_RULES_INSTRUCTION_LIMIT", "2000000"),
-        .init("rules.memoryLimitBytes", flag: "rules-memory-limit-bytes", env: "DOCKET_RULES_MEMORY_LIMIT_BYTES", "8388608"),
-        .init("rules.timeoutMs", flag: "rules-timeout-ms", env: "DOCKET_RULES_TIMEOUT_MS", "50"),
+        .init("rules.instructionLimit", flag: "rules-instruction-limit", env: "DOCKET_RULES_INSTRUCTION_LIMIT", "2000000", range: 1000...Int(Int32.max)),
+        .init("rules.memoryLimitBytes", flag: "rules-memory-limit-bytes", env: "DOCKET_RULES_MEMORY_LIMIT_BYTES", "8388608", range: 65_536...(1 << 30)),
+        .init("rules.timeoutMs", flag: "rules-timeout-ms", env: "DOCKET_RULES_TIMEOUT_MS", "50", range: 1...60_000),
         .init("store.mongo.uri", flag: "mongo-uri", env: "DOCKET_MONGO_URI", nil),
         .init("store.mongo.writeConcern", flag: "mongo-write-concern", env: "DOCKET_MONGO_WRITE_CONCERN", "majority"),
-        .init("store.mongo.poolSize", flag: "mongo-pool-size", env: "DOCKET_MONGO_POOL_SIZE", "8"),
-        .init("events.retention", flag: "events-retention", env: "DOCKET_EVENTS_RETENTION", "10000"),
-        .init("ws.maxConnectionsPerTenant", flag: "ws-max-connections-per-tenant", env: "DOCKET_WS_MAX_CONNECTIONS_PER_TENANT", "10000"),
-        .init("ws.queueLimit", flag: "ws-queue-limit", env: "DOCKET_WS_QUEUE_LIMIT", "512"),
-        .init("ws.maxFrameBytes", flag: "ws-max-frame-bytes", env: "DOCKET_WS_MAX_FRAME_BYTES", "65536"),
-        .init("ws.pingIntervalSeconds", flag: "ws-ping-interval", env: "DOCKET_WS_PING_INTERVAL", "30"),
-        .init("ws.idleTimeoutSeconds", flag: "ws-idle-timeout", env: "DOCKET_WS_IDLE_TIMEOUT", "300"),
+        .init("store.mongo.poolSize", flag: "mongo-pool-size", env: "DOCKET_MONGO_POOL_SIZE", "8", range: 1...256),
+        .init("events.retention", flag: "events-retention", env: "DOCKET_EVENTS_RETENTION", "10000", range: 100...10_000_000),
+        .init("ws.maxConnectionsPerTenant", flag: "ws-max-connections-per-tenant", env: "DOCKET_WS_MAX_CONNECTIONS_PER_TENANT", "10000", range: 1...10_000_000),
+        .init("ws.queueLimit", flag: "ws-queue-limit", env: "DOCKET_WS_QUEUE_LIMIT", "512", range: 16...1_000_000),
+        .init("ws.maxFrameBytes", flag: "ws-max-frame-bytes", env: "DOCKET_WS_MAX_FRAME_BYTES", "65536", range: 1024...(16 << 20)),
+        .init("ws.pingIntervalSeconds", flag: "ws-ping-interval", env: "DOCKET_WS_PING_INTERVAL", "30", range: 1...86_400),
+        .init("ws.idleTimeoutSeconds", flag: "ws-idle-timeout", env: "DOCKET_WS_IDLE_TIMEOUT", "300", range: 5...86_400 * 7),
         .init("log.level", flag: "log-level", env: "DOCKET_LOG_LEVEL", "info"),
         .init("console.dir", flag: "console-dir", env: "DOCKET_CONSOLE_DIR", nil),
-        .init("auth.bcryptCost", flag: "bcrypt-cost", env: "DOCKET_BCRYPT_COST", "12"),
-        .init("auth.sessionIdleMinutes", flag: "session-idle-minutes", env: "DOCKET_SESSION_IDLE_MINUTES", "30"),
+        .init("auth.bcryptCost", flag: "bcrypt-cost", env: "DOCKET_BCRYPT_COST", "12", range: 4...16),
+        .init("auth.sessionIdleMinutes", flag: "session-idle-minutes", env: "DOCKET_SESSION_IDLE_MINUTES", "30", range: 2...1440),
     ]
 
     /// Reads every key: `flags` (by key name, as given on the command line) first, then
@@ -92,21 +95,21 @@ public struct Configuration: Sendable {
     public init(flags: [String: String] = [:], environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         let source = Source(flags: flags, environment: environment)
         http = HTTPSettings(
-            host: try source.text("http.host"), port: try source.integer("http.port", in: 0...65_535),
-            limits: HTTPLimits(maxBodyBytes: try source.integer("http.maxBodyBytes", in: 1024...Int(Int32.max))),
-            maxConnections: try source.integer("http.maxConnections", in: 1...1_000_000))
+            host: try source.text("http.host"), port: try source.integer("http.port"),
+            limits: HTTPLimits(maxBodyBytes: try source.integer("http.maxBodyBytes")),
+            maxConnections: try source.integer("http.maxConnections"))
         http.connections = ConnectionRules(
-            headerTimeout: .seconds(try source.integer("http.headerTimeoutSeconds", in: 1...600)),
-            idleTimeout: .seconds(try source.integer("http.idleTimeoutSeconds", in: 1...86_400)),
-            minBodyBytesPerSecond: try source.integer("http.minBodyBytesPerSecond", in: 1...(1 << 30)),
-            maxPerAddress: try source.integer("http.maxConnectionsPerAddress", in: 1...1_000_000))
+            headerTimeout: .seconds(try source.integer("http.headerTimeoutSeconds")),
+            idleTimeout: .seconds(try source.integer("http.idleTimeoutSeconds")),
+            minBodyBytesPerSecond: try source.integer("http.minBodyBytesPerSecond"),
+            maxPerAddress: try source.integer("http.maxConnectionsPerAddress"))
         http.live = LiveSettings(
-            maxConnectionsPerTenant: try source.integer("ws.maxConnectionsPerTenant", in: 1...10_000_000),
-            queueLimit: try source.integer("ws.queueLimit", in: 16...1_000_000),
-            maxFrameBytes: try source.integer("ws.maxFrameBytes", in: 1024...(16 << 20)),
-            pingIntervalSeconds: try source.integer("ws.pingIntervalSeconds", in: 1...86_400),
-            idleTimeoutSeconds: try source.integer("ws.idleTimeoutSeconds", in: 5...86_400 * 7))
-        shutdownGrace = .seconds(try source.integer("http.shutdownGraceSeconds", in: 0...3_600))
+            maxConnectionsPerTenant: try source.integer("ws.maxConnectionsPerTenant"),
+            queueLimit: try source.integer("ws.queueLimit"),
+            maxFrameBytes: try source.integer("ws.maxFrameBytes"),
+            pingIntervalSeconds: try source.integer("ws.pingIntervalSeconds"),
+            idleTimeoutSeconds: try source.integer("ws.idleTimeoutSeconds"))
+        shutdownGrace = .seconds(try source.integer("http.shutdownGraceSeconds"))
         dataDirectory = URL(fileURLWithPath: try source.text("store.dataDir")).standardizedFileURL
         packsDirectory = URL(fileURLWithPath: try source.text("packs.dir")).standardizedFileURL
         // A folder named explicitly must hold the library; by default `Rules` next to the packs,
@@ -118,10 +121,10 @@ public struct Configuration: Sendable {
         }
         defaultPack = try source.text("tenant.defaultPack")
         ruleLimits = RuleLimits(
-            instructionLimit: Int64(try source.integer("rules.instructionLimit", in: 1000...Int(Int32.max))),
-            memoryLimitBytes: try source.integer("rules.memoryLimitBytes", in: 65_536...(1 << 30)),
-            timeoutMs: try source.integer("rules.timeoutMs", in: 1...60_000))
-        eventsRetention = try source.integer("events.retention", in: 100...10_000_000)
+            instructionLimit: Int64(try source.integer("rules.instructionLimit")),
+            memoryLimitBytes: try source.integer("rules.memoryLimitBytes"),
+            timeoutMs: try source.integer("rules.timeoutMs"))
+        eventsRetention = try source.integer("events.retention")
         let levelName = try source.text("log.level")
         guard let level = Logger.Level(rawValue: levelName) else {
             throw SetupError("log.level must be trace, debug, info, notice, warning or error, got '\(levelName)'")
@@ -132,7 +135,7 @@ public struct Configuration: Sendable {
             guard let concern = MongoWriteConcern(rawValue: concernName) else {
                 throw SetupError("store.mongo.writeConcern must be majority or primary, got '\(concernName)'")
             }
-            store = .mongo(uri: uri, writeConcern: concern, poolSize: try source.integer("store.mongo.poolSize", in: 1...256))
+            store = .mongo(uri: uri, writeConcern: concern, poolSize: try source.integer("store.mongo.poolSize"))
         } else {
             let durabilityName = try source.text("store.sqlite.durability")
             guard let durability = SQLiteTicketStore.Durability(rawValue: durabilityName) else {
@@ -141,11 +144,11 @@ public struct Configuration: Sendable {
             store = .sqlite(durability: durability)
         }
         jwtSecret = source.optional("auth.jwtSecret")
-        bcryptCost = try source.integer("auth.bcryptCost", in: 4...16)
+        bcryptCost = try source.integer("auth.bcryptCost")
         http.console = ConsoleSettings(
             directory: URL(fileURLWithPath: source.optional("console.dir")
                 ?? packsDirectory.deletingLastPathComponent().appendingPathComponent("Console").path).standardizedFileURL,
-            sessionIdle: TimeInterval(60 * (try source.integer("auth.sessionIdleMinutes", in: 2...1440))))
+            sessionIdle: TimeInterval(60 * (try source.integer("auth.sessionIdleMinutes"))))
         if let jwtSecret, jwtSecret.utf8.count < 32 {
             throw SetupError("DOCKET_JWT_SECRET (auth.jwtSecret) must be at least 32 bytes")
         }
@@ -180,7 +183,11 @@ public struct Configuration: Sendable {
             return fallback
         }
 
-        func integer(_ name: String, in range: ClosedRange<Int>) throws -> Int {
+        /// An integer setting within the range its key declares.
+        func integer(_ name: String) throws -> Int {
+            guard let range = Configuration.keys.first(where: { $0.name == name })?.range else {
+                preconditionFailure("\(name) declares no range in Configuration.keys")
+            }
             let fallback = given(name)
             let (text, from) = try fallback ?? (self.text(name), "the default")
             guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else {

@@ -9,17 +9,21 @@ struct ConfigurationTests {
     @Test func theReadmeTableListsEveryKeyWithItsFlagAndVariable() throws {
         let readme = try String(contentsOf: packsRoot.deletingLastPathComponent().appendingPathComponent("README.md"), encoding: .utf8)
         let section = try #require(readme.components(separatedBy: "## Configuration").dropFirst().first?.components(separatedBy: "\n## ").first)
-        var rows: [String: (flag: String?, env: String)] = [:]
+        var rows: [String: (flag: String?, env: String, accepted: String)] = [:]
         for line in section.split(separator: "\n") where line.hasPrefix("| `") {
             let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard cells.count >= 3, cells[0].hasPrefix("`"), cells[2].hasPrefix("`DOCKET_") else { continue }
+            guard cells.count >= 5, cells[0].hasPrefix("`"), cells[2].hasPrefix("`DOCKET_") else { continue }
             let unquote = { (text: String) in text.trimmingCharacters(in: CharacterSet(charactersIn: "`")) }
-            rows[unquote(cells[0])] = (cells[1] == "—" ? nil : unquote(cells[1]).replacingOccurrences(of: "--", with: ""), unquote(cells[2]))
+            rows[unquote(cells[0])] = (
+                cells[1] == "—" ? nil : unquote(cells[1]).replacingOccurrences(of: "--", with: ""), unquote(cells[2]), unquote(cells[cells.count - 1])
+            )
         }
         #expect(Set(rows.keys) == Set(Configuration.keys.map(\.name)))
         for key in Configuration.keys {
             #expect(rows[key.name]?.flag == key.flag, "\(key.name)")
             #expect(rows[key.name]?.env == key.environment, "\(key.name)")
+            // What a setting accepts is in the table, as the code checks it.
+            #expect(rows[key.name]?.accepted == (key.range.map { "\($0.lowerBound)...\($0.upperBound)" } ?? "—"), "\(key.name)")
         }
     }
 
