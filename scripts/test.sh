@@ -50,6 +50,14 @@ if [ "${DOCKET_BROWSER_TESTS:-}" = "1" ] || { [ "$#" -eq 0 ] && [ "${DOCKET_BROW
     exit 1
   fi
 fi
+# The README's examples (blocks marked <!-- example -->) against a real server, their documented
+# answers checked. Same rule as the browser tests.
+examples=no
+if [ "${DOCKET_README_EXAMPLES:-}" = "1" ] || { [ "$#" -eq 0 ] && [ "${DOCKET_README_EXAMPLES:-}" != "0" ]; }; then
+  swift build --product docket
+  run "README examples" python3 scripts/readme_examples.py .build/debug/docket
+  examples=$(grep -Eo '[0-9]+ README steps' "$log" | grep -Eo '[0-9]+' | tail -n 1)
+fi
 # The API against its own OpenAPI document: Schemathesis (PyPI, in .venv-fuzz) as an admin, an
 # agent and a customer, every check on; any failure fails the run. Same rule as the browser.
 fuzzed=no
@@ -58,4 +66,4 @@ if [ "${DOCKET_FUZZ:-}" = "1" ] || { [ "$#" -eq 0 ] && [ "${DOCKET_FUZZ:-}" != "
   DOCKET_BIN="$PWD/.build/debug/docket" run "schemathesis" bash fuzz/run.sh
   fuzzed=yes
 fi
-echo "$count tests passed ($browser browser tests besides; schemathesis: $fuzzed)"
+echo "$count tests passed ($browser browser tests, $examples README steps besides; schemathesis: $fuzzed)"
