@@ -103,20 +103,7 @@ struct ConnectionLimitTests {
         // configuration without its connections delegate (Hummingbird 2.28.1).
         let port = Int.random(in: 20_000..<40_000)
         let app = try await TestApp(maxConnections: 2, port: port)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.app.run() }
-            defer { group.cancelAll() }
-            var ready = false
-            for _ in 0..<100 where !ready {
-                if let probe = try? RawConnection(port: port) {
-                    probe.close()
-                    ready = true
-                } else {
-                    try await Task.sleep(for: .milliseconds(50))
-                }
-            }
-            try #require(ready)
-            try await Task.sleep(for: .milliseconds(100))
+        try await withRunningServer(app, port: port) {
             let request = "GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n"
             let first = try RawConnection(port: port)
             let second = try RawConnection(port: port)
