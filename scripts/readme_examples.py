@@ -73,10 +73,11 @@ def steps(first_line, lines):
 
 
 def rewrite(command, binary, port, scratch):
+    # The README's own /tmp/ first: the binary's path may well lie under /tmp itself.
+    command = command.replace("/tmp/", scratch + "/")
     command = command.replace(".build/release/docket", binary)
     command = re.sub(r"(^|\n)(\s*)docket ", lambda m: f"{m.group(1)}{m.group(2)}{binary} ", command)
-    command = command.replace("localhost:8080", f"127.0.0.1:{port}").replace("127.0.0.1:8080", f"127.0.0.1:{port}")
-    return command.replace("/tmp/", scratch + "/")
+    return command.replace("localhost:8080", f"127.0.0.1:{port}").replace("127.0.0.1:8080", f"127.0.0.1:{port}")
 
 
 def pairs(value, out):
@@ -163,7 +164,7 @@ def main():
                     continue
                 marker = f"__DONE_{ran}__"
                 command = rewrite(step["command"], binary, port, scratch)
-                shell.stdin.write(f"{command}\necho; echo \"{marker} $?\"\n")
+                shell.stdin.write(f"{command}\n__status=$?; echo; echo \"{marker} $__status\"\n")
                 shell.stdin.flush()
                 output = []
                 for line in shell.stdout:
