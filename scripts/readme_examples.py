@@ -108,10 +108,10 @@ def check(step, output, status_codes, exit_code):
         wanted = int(status.group(1))
         if wanted not in status_codes:
             return f"answered {status_codes or 'nothing'}, the README says {wanted}\n{text[-600:]}"
-        body = text.split("\n__STATUS__")[0] if "__STATUS__" in text else text
+        body = re.sub(r"\n?__STATUS__\d{3}\n?", "\n", text).strip()
         shown = PAIR.findall(" ".join([status.group(2)] + step["expect"][1:]))
         try:
-            actual = pairs(json.loads(body.split("\n__STATUS__")[0]), set())
+            actual = pairs(json.loads(body), set())
         except ValueError:
             return f"the answer is not JSON\n{body[-600:]}"
         normalised = {(key, json.dumps(json.loads(value), ensure_ascii=False)) for key, value in shown if value not in ('"..."', '"…"')}
@@ -156,7 +156,8 @@ def main():
         # One bash for every example: what one sets, the next one uses.
         shell = subprocess.Popen(["bash"], cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                  stderr=subprocess.STDOUT, text=True, bufsize=1)
-        shell.stdin.write("curl() { command curl -sS -w '\\n__STATUS__%{http_code}\\n' \"$@\"; }\n")
+        # Each curl's status goes to stderr, so a piped or captured answer is the answer alone.
+        shell.stdin.write("curl() { command curl -sS -w '%{stderr}\\n__STATUS__%{http_code}\\n' \"$@\"; }\n")
         ran = 0
         for first_line, lines in examples:
             for step in steps(first_line, lines):
