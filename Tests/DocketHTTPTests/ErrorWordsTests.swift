@@ -42,6 +42,24 @@ struct ErrorWordsTests {
 
 @Suite("Configuration round trips and addressable ticket IDs")
 struct RoundTripTests {
+    /// A filter on the pack's vocabulary that can never match is a mistake, said the same way
+    /// for each: 400 naming the parameter and what it allows. Inactive categories still filter.
+    @Test func unknownStatusPriorityAndCategoryFiltersAreRefusedAlike() async throws {
+        let app = try await TestApp()
+        try await app.test { client in
+            let (_, agent, _) = try await app.people(client)
+            for (name, value) in [("status", "bogus"), ("priority", "bogus"), ("category", "bogus")] {
+                let reply = try await client.call(.get, "/api/v2/tickets?\(name)=\(value)", token: agent)
+                #expect(reply.status == .badRequest, "\(name)")
+                #expect((try reply.json()["error"] as? [String: Any])?["field"] as? String == name)
+            }
+            let category = try await client.call(.get, "/api/v2/tickets?category=bogus", token: agent)
+            let allowed = ((try category.json()["error"] as? [String: Any])?["details"] as? [String: Any])?["allowed"] as? [String]
+            #expect(allowed?.contains("light_malfunction") == true)
+            #expect(try await client.call(.get, "/api/v2/tickets?category=billing", token: agent).status == .ok)
+        }
+    }
+
     @Test func whatAGetAnswersAPutTakesBack() async throws {
         let app = try await TestApp()
         try await app.test { client in

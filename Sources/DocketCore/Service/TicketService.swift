@@ -39,6 +39,13 @@ extension TicketService {
             throw DocketError(
                 .badRequest, "status '\(unknown)' is not a status of this tenant's workflow", field: "status", details: ["allowed": known])
         }
+        // The same rule for the pack's other vocabulary: a category it never had (inactive ones
+        // still filter their old tickets).
+        if let category = query.category, !tenant.categories.contains(where: { $0.id == category }) {
+            throw DocketError(
+                .badRequest, "category '\(category)' is not a category of this tenant's pack", field: "category",
+                details: ["allowed": tenant.categories.map(\.id)])
+        }
         guard (1...TicketQuery.maxLimit).contains(query.limit) else {
             throw DocketError(.badRequest, "limit must be between 1 and \(TicketQuery.maxLimit)", field: "limit")
         }

@@ -12,7 +12,7 @@ struct TicketController: Sendable {
         .init(
             name: "status", type: "string", description: "One or more of the pack's statuses, comma-separated (another answers 400 listing them)",
             pattern: #"^[a-z0-9_-]+(,[a-z0-9_-]+)*$"#),
-        .init(name: "category", type: "string", description: "Category id"),
+        .init(name: "category", type: "string", description: "A category id of the pack (another answers 400 listing them)"),
         .init(name: "priority", type: "string", description: "low, medium, high or urgent", values: Priority.allCases.map(\.rawValue)),
         .init(name: "assignedAgent", type: "string", description: "Agent id; 'none' for unassigned tickets"),
         .init(name: "customerId", type: "string", description: "Customer id"),
