@@ -30,38 +30,33 @@ extension MongoTicketStore {
     public func updateTicket(
         _ ticket: Ticket, expectedVersion: Int, markingRead mark: ReadMark, outbox: @escaping @Sendable (Int) throws -> Outbox
     ) async throws -> (marked: Int, events: [LiveEvent])? {
-        let stored = try await replaceTicket(ticket, expectedVersion: expectedVersion) { job -> (Int, [TicketMessage], Outbox) in
+        let stored = try await replaceTicket(ticket, expectedVersion: expectedVersion, readFirst: true) { job in
             let marked = mark.senders.isEmpty ? 0 : try job.collection(Collections.messages).updateMany(
                 [
                     "tenantId": ticket.tenantId, "ticketId": ticket.ticketId, "isRead": false, "seq": ["$lte": mark.through],
                     "senderType": ["$in": mark.senders.map(\.rawValue)],
                 ],
                 ["$set": ["isRead": true, "readAt": mark.at]])
-            return (marked, [], try outbox(marked))
+            let written = try outbox(marked)
+            return ((marked, written.onCommit), [TicketMessage](), written)
         }
         guard let stored else { return nil }
-        // The outbox's commit hook does not depend on the count.
-        try outbox(stored.value).onCommit?(stored.events)
-        return (stored.value, stored.events)
+        stored.value.1?(stored.events)
+        return (stored.value.0, stored.events)
     }
 
     public func appendLiveEvents(_ events: [LiveEvent], retain: Int) async throws -> [LiveEvent] {
         guard let tenant = events.first?.tenantId else { return [] }
         precondition(events.allSatisfy { $0.tenantId == tenant }, "one tenant per append")
         return try await job { job in
-            let last = try job.collection(Collections.counters).increment(counter: "live/\(tenant)", by: events.count)
-            var stored = events
-            for index in stored.indices { stored[index].id = last - events.count + 1 + index }
-            let log = try job.collection(Collections.liveEvents)
-            try log.insertMany(try stored.map { event in
-                var doc = try BSONEncoder().document(event)
-                doc["_id"] = .string("\(tenant)/\(event.id)")
-                return doc
-            })
-            if last > retain, (last - events.count) / 64 != last / 64 {
-                try log.deleteMany(["tenantId": tenant, "id": ["$lte": last - retain]])
+            let stored = try Self.appendNumbered(
+                job, collection: Collections.liveEvents, counter: "live/\(tenant)", idField: "id", tenant: tenant,
+                try events.map { try BSONEncoder().document($0) }, retain: retain)
+            return zip(events, stored).map { event, doc in
+                var event = event
+                event.id = doc["id"]?.int ?? 0
+                return event
             }
-            return stored
         }
     }
 

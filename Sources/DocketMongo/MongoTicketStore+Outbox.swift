@@ -77,7 +77,7 @@ extension MongoTicketStore {
         }
         let rules = try moveEvents(
             job, collection: Collections.ruleEvents, counter: "events/\(tenant)", idField: "seq", tenant: tenant, batch: id,
-            items("rules"), retain: RecordedRuleEvent.retainedPerTenant)
+            items("rules"), retain: RecordedRuleEvent.retainedPerTenant, trimEvery: 1)
         let live = try moveEvents(
             job, collection: Collections.liveEvents, counter: "live/\(tenant)", idField: "id", tenant: tenant, batch: id, items("live"),
             retain: batch["retain"]?.int ?? 10_000)
@@ -87,42 +87,60 @@ extension MongoTicketStore {
     }
 
     /// Appends the batch's events that are not in the log yet under the tenant's next ids, and
-    /// answers the whole batch as stored (nil when another mover still holds part of it).
+    /// answers the whole batch as stored (nil when another mover still holds part of it). The
+    /// writer moving its own fresh batch inserts at once; only a conflict (another mover, or a
+    /// half-finished move) makes it read what is there.
     private static func moveEvents(
         _ job: MongoJob, collection: String, counter: String, idField: String, tenant: String, batch: String, _ docs: [BSONDoc],
-        retain: Int
+        retain: Int, trimEvery: Int = 64
     ) throws -> [BSONDoc]? {
         guard !docs.isEmpty else { return [] }
+        let marked = docs.enumerated().map { index, doc in
+            var doc = doc
+            doc["batch"] = .string(batch)
+            doc["bi"] = .integer(index)
+            return doc
+        }
         let log = try job.collection(collection)
-        func stored() throws -> [BSONDoc] {
-            try log.find(["tenantId": tenant, "batch": batch], FindOptions(sort: [("bi", 1)]))
-        }
-        let present = Set(try stored().compactMap { $0["bi"]?.int })
-        let missing = docs.indices.filter { !present.contains($0) }
-        var inserted: [BSONDoc] = []
-        if !missing.isEmpty {
-            let last = try job.collection(Collections.counters).increment(counter: counter, by: missing.count)
-            let first = last - missing.count + 1
-            inserted = missing.enumerated().map { offset, index in
-                var doc = docs[index]
-                doc[idField] = .integer(first + offset)
-                doc["_id"] = .string("\(tenant)/\(first + offset)")
-                doc["batch"] = .string(batch)
-                doc["bi"] = .integer(index)
-                return doc
-            }
+        func append(_ items: [BSONDoc]) throws -> [BSONDoc]? {
             do {
-                try log.insertMany(inserted)
+                return try appendNumbered(job, collection: collection, counter: counter, idField: idField, tenant: tenant, items, retain: retain, trimEvery: trimEvery)
             } catch let error as MongoError where error.kind == .duplicateKey {
-                inserted = []  // another mover got there first: its ids stand
-            }
-            if last > retain, (last - missing.count) / 64 != last / 64 {
-                try log.deleteMany(["tenantId": tenant, idField: ["$lte": last - retain]])
+                return nil  // another mover got there first: its ids stand (ours leave a gap)
             }
         }
-        if inserted.count == docs.count { return inserted }
-        let all = try stored()
+        if let inserted = try append(marked) { return inserted }
+        let stored = try log.find(["tenantId": tenant, "batch": batch], FindOptions(sort: [("bi", 1)]))
+        let present = Set(stored.compactMap { $0["bi"]?.int })
+        let missing = marked.indices.filter { !present.contains($0) }.map { marked[$0] }
+        if !missing.isEmpty, try append(missing) == nil { return nil }
+        let all = try log.find(["tenantId": tenant, "batch": batch], FindOptions(sort: [("bi", 1)]))
         return all.count == docs.count ? all : nil
+    }
+
+    /// Inserts `docs` into a tenant's numbered log (live events by `id`, rule events by `seq`)
+    /// under the tenant's next numbers, taken from its counter first, and keeps the latest
+    /// `retain` (trimming every `trimEvery` numbers). Answers the documents as inserted; a
+    /// duplicate key (an outbox batch moved by someone else) is thrown.
+    static func appendNumbered(
+        _ job: MongoJob, collection: String, counter: String, idField: String, tenant: String, _ docs: [BSONDoc], retain: Int,
+        trimEvery: Int = 64
+    ) throws -> [BSONDoc] {
+        guard !docs.isEmpty else { return [] }
+        let last = try job.collection(Collections.counters).increment(counter: counter, by: docs.count)
+        let first = last - docs.count + 1
+        let numbered = docs.enumerated().map { offset, doc in
+            var doc = doc
+            doc[idField] = .integer(first + offset)
+            doc["_id"] = .string("\(tenant)/\(first + offset)")
+            return doc
+        }
+        let log = try job.collection(collection)
+        try log.insertMany(numbered)
+        if last > retain, (last - docs.count) / trimEvery != last / trimEvery {
+            try log.deleteMany(["tenantId": tenant, idField: ["$lte": last - retain]])
+        }
+        return numbered
     }
 
     /// Finishes the moves a crash interrupted: every batch that has waited in its ticket for

@@ -120,25 +120,47 @@ extension MongoTicketStore {
     }
 
     /// Replaces the ticket if its stored version is `expectedVersion`, carrying the batches
-    /// still waiting in it plus this change's (`change` runs before the replace, on the
-    /// version just read, and answers the batch's messages and outbox); then moves them out.
+    /// still waiting in it plus this change's (`change` runs first and answers the batch's
+    /// messages and outbox); then moves them out.
     /// Answers `change`'s value and the stored live events, or nil when the version moved on.
+    /// `readFirst`: check the version (and read the waiting batches) before `change` runs, for a
+    /// change with side effects of its own (read marks); otherwise the common case is one write.
     func replaceTicket<Value: Sendable>(
-        _ ticket: Ticket, expectedVersion: Int, change: @escaping @Sendable (MongoJob) throws -> (Value, [TicketMessage], Outbox)
+        _ ticket: Ticket, expectedVersion: Int, readFirst: Bool = false,
+        change: @escaping @Sendable (MongoJob) throws -> (Value, [TicketMessage], Outbox)
     ) async throws -> (value: Value, events: [LiveEvent])? {
         try await job { job in
             let tickets = try job.collection(Collections.tickets)
             let key = Self.key(ticket.tenantId, ticket.ticketId)
             let filter: [String: Any] = ["_id": key, "version": expectedVersion]
-            guard let current = try tickets.find(filter, FindOptions(limit: 1, projection: [(Self.outboxField, 1)])).first else { return nil }
+            func current() throws -> BSONDoc? {
+                try tickets.find(filter, FindOptions(limit: 1, projection: [(Self.outboxField, 1)])).first
+            }
+            var waiting: [BSONDoc]?
+            if readFirst {
+                guard let stored = try current() else { return nil }
+                waiting = Self.pendingBatches(stored)
+            }
             let (value, messages, outbox) = try change(job)
-            var batches = Self.pendingBatches(current)
             let batch = try Self.outboxBatch(outbox, messages: messages)
-            if !Self.isEmpty(batch) { batches.append(batch) }
-            var document = try Self.ticketDocument(ticket)
-            if !batches.isEmpty { document[Self.outboxField] = .array(batches.map { .document($0) }) }
-            guard try tickets.replaceOne(filter, document) == 1 else { return nil }
             let own = Self.isEmpty(batch) ? nil : batch["b"]?.string
+            let base = try Self.ticketDocument(ticket)
+            func document(_ batches: [BSONDoc]) -> BSONDoc {
+                var document = base
+                if !batches.isEmpty { document[Self.outboxField] = .array(batches.map { .document($0) }) }
+                return document
+            }
+            var batches = own == nil ? [] : [batch]
+            if let waiting {
+                batches = waiting + batches
+                guard try tickets.replaceOne(filter, document(batches)) == 1 else { return nil }
+            } else if try tickets.replaceOne(filter.merging(["\(Self.outboxField).b": ["$exists": false]]) { $1 }, document(batches)) != 1 {
+                // The common case was one write (no batch waiting in the ticket). Here the version
+                // moved on (a lost race), or batches wait in the ticket: carry them.
+                guard let stored = try current() else { return nil }
+                batches = Self.pendingBatches(stored) + batches
+                guard try tickets.replaceOne(filter, document(batches)) == 1 else { return nil }
+            }
             return (value, Self.moveAfterCommit(job, tenant: ticket.tenantId, key: key, batches: batches, own: own))
         }
     }

@@ -282,22 +282,11 @@ public final class MongoTicketStore: TicketStore {
     public func appendRuleEvents(_ events: [RecordedRuleEvent]) async throws {
         guard !events.isEmpty else { return }
         let byTenant = Dictionary(grouping: events, by: \.tenantId)
-        let keep = RecordedRuleEvent.retainedPerTenant
         try await job { job in
-            let encoded = try byTenant.mapValues { list in try list.map { try BSONEncoder().document($0) } }
-            let counters = try job.collection(Collections.counters)
-            let log = try job.collection(Collections.ruleEvents)
-            for (tenant, docs) in encoded {
-                let last = try counters.increment(counter: "events/\(tenant)", by: docs.count)
-                let first = last - docs.count + 1
-                let numbered: [BSONDoc] = docs.enumerated().map { offset, doc in
-                    var doc = doc
-                    doc["seq"] = .integer(first + offset)
-                    doc["_id"] = .string("\(tenant)/\(first + offset)")
-                    return doc
-                }
-                try log.insertMany(numbered)
-                if last > keep { try log.deleteMany(["tenantId": tenant, "seq": ["$lte": last - keep]]) }
+            for (tenant, list) in byTenant {
+                _ = try Self.appendNumbered(
+                    job, collection: Collections.ruleEvents, counter: "events/\(tenant)", idField: "seq", tenant: tenant,
+                    try list.map { try BSONEncoder().document($0) }, retain: RecordedRuleEvent.retainedPerTenant, trimEvery: 1)
             }
         }
     }

@@ -111,7 +111,7 @@ struct ServerAccess: ParsableArguments {
 
     func call(_ method: String, _ path: String, body: Data?) async throws -> (Int, [String: Any]) {
         let environment = ProcessInfo.processInfo.environment
-        guard let base = server ?? environment["DOCKET_SERVER"], let url = URL(string: base.trimmingSuffix("/") + path) else {
+        guard let base = server ?? environment["DOCKET_SERVER"], let url = URL(string: (base.hasSuffix("/") ? String(base.dropLast()) : base) + path) else {
             throw ValidationError("give the server's address with --server or DOCKET_SERVER")
         }
         guard let token = token ?? environment["DOCKET_TOKEN"], !token.isEmpty else {
@@ -171,13 +171,5 @@ enum PackFolder {
 
     static func escape(_ segment: String) -> String {
         segment.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? segment
-    }
-}
-
-extension String {
-    func trimmingSuffix(_ suffix: String) -> String {
-        var text = self
-        while text.hasSuffix(suffix) { text.removeLast(suffix.count) }
-        return text
     }
 }

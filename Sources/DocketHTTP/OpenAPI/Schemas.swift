@@ -216,7 +216,7 @@ enum Schemas {
                 ], required: ["id", "tenantId", "name", "role", "skills", "capacity", "createdAt"]),
             "AgentPatch": object(
                 [
-                    "name": ["type": ["string", "null"], "maxLength": 100, "minLength": 1, "pattern": #"\S"#, "description": "null leaves it as it is"],
+                    "name": text(max: 100),
                     "email": string(format: "email"), "role": string(values: AgentRole.allCases.map(\.rawValue)),
                     "skills": array(word, maxItems: 50), "capacity": integer(min: 1, max: 1000), "avatarUrl": string(format: "uri"),
                     "active": boolean,

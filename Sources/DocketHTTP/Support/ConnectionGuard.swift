@@ -50,8 +50,6 @@ final class AddressCounts: Sendable {
         }
     }
 
-    var total: Int { counts.withLock { $0.values.reduce(0, +) } }
-
     /// Refusals since the last log line; the log says so at most every 10 s (a client making
     /// thousands of connections must not flood the log, or block on it).
     private let refusals = Mutex<(count: Int, since: ContinuousClock.Instant?)>((0, nil))
