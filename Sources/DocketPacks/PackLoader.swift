@@ -65,7 +65,7 @@ public struct PackLoader: Sendable {
         guard case .keyNotFound(let key, let context) = error,
             let hint = StrictKeys.misspelling(of: key.stringValue, at: context.codingPath, yaml: text)
         else { return found }
-        found.message += "; `\(hint.key)` (line \(hint.line)) looks like a misspelling of it"
+        found.message += "; '\(hint.key)' (line \(hint.line)) looks like a misspelling of it"
         return found
     }
 

@@ -76,9 +76,9 @@ enum StrictKeys {
             if far < best?.distance ?? Int.max { best = (key, far) }
         }
         if let best, best.distance <= max(2, name.count / 3) {
-            return "\(field): unknown key; did you mean `\(best.key)`?"
+            return "\(field): unknown key; did you mean '\(best.key)'?"
         }
-        return "\(field): unknown key; known here: \(known.sorted().map { "`\($0)`" }.joined(separator: ", "))"
+        return "\(field): unknown key; known here: \(known.sorted().map { "'\($0)'" }.joined(separator: ", "))"
     }
 
     /// Edit distance (insertions, deletions, substitutions, adjacent swaps).

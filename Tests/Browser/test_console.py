@@ -484,3 +484,44 @@ def test_a_long_conversation_opens_at_its_end_and_loads_older_messages_on_scroll
     ana.until(lambda: len(ana.driver.find_elements(By.CSS_SELECTOR, ".messages .msg")) == 70, "scrolling up loads the older 20")
     texts = [m.text for m in ana.driver.find_elements(By.CSS_SELECTOR, ".messages .msg .content")]
     assert texts[0] == "mensaje 1" and texts == [f"mensaje {n}" for n in range(1, 71)], "in order, none twice"
+
+
+def test_a_typo_in_pack_yaml_shows_at_its_line_with_the_nearest_key(server, browsers, luxfree):
+    # Spanish at desktop width: the admin's workbench names the line and the key meant.
+    jefa = browsers()
+    jefa.sign_in("default", "jefa@luxfree.mx")
+    jefa.open("/#/admin/packs")
+    jefa.find('.pack-row[data-pack="luxfree-solar"] .open-pack').click()
+    jefa.until(lambda: jefa.find("#pack-file").get_attribute("data-path") == "rules/triage.lua", "the editor opens")
+    jefa.find('.file-list button[data-path="pack.yaml"]').click()
+    jefa.until(lambda: jefa.find("#pack-file").get_attribute("data-path") == "pack.yaml", "pack.yaml opens")
+    manifest = jefa.find("#pack-file").get_attribute("value")
+    line = manifest.split("\n").index("queues:") + 1
+    set_editor(jefa, manifest.replace("\nqueues:\n", "\nqueus:\n", 1))
+    jefa.find("#pack-check").click()
+    jefa.until(lambda: jefa.driver.find_elements(By.CSS_SELECTOR, ".problems .problem"), "the unknown key is listed")
+    problems = [p.text for p in jefa.driver.find_elements(By.CSS_SELECTOR, ".problems li")]
+    assert any(p.startswith(f"pack.yaml:{line}") and "queus" in p and "'queues'" in p for p in problems), problems
+    assert jefa.driver.find_elements(By.CSS_SELECTOR, ".gutter .bad")
+    jefa.shot("18-pack-unknown-key")
+    assert jefa.errors() == []
+
+    # Vietnamese at phone width: the same report fits the screen.
+    server.cli("tenant", "create", "--id", "shopvn2", "--pack", "ecommerce-vi")
+    server.user("shopvn2", "quan@shop.vn", "Trần Quân", role="admin")
+    quan = browsers(width=360, height=740)
+    quan.sign_in("shopvn2", "quan@shop.vn")
+    quan.open("/#/admin/packs")
+    quan.find('.pack-row[data-pack="ecommerce-vi"] .open-pack').click()
+    quan.until(lambda: quan.find("#pack-file").get_attribute("data-path") == "rules/triage.lua", "the editor opens")
+    quan.find('.file-list button[data-path="pack.yaml"]').click()
+    quan.until(lambda: quan.find("#pack-file").get_attribute("data-path") == "pack.yaml", "pack.yaml opens")
+    manifest = quan.find("#pack-file").get_attribute("value")
+    set_editor(quan, manifest.replace("\nqueues:\n", "\nqueus:\n", 1))
+    quan.find("#pack-check").click()
+    quan.until(lambda: quan.driver.find_elements(By.CSS_SELECTOR, ".problems .problem"), "the unknown key is listed")
+    assert "Lỗi" in quan.text(".pack-results")
+    assert quan.driver.execute_script("return document.documentElement.scrollWidth") <= 360
+    quan.driver.execute_script("document.querySelector('.pack-results').scrollIntoView()")
+    quan.shot("19-phone-pack-unknown-key-vi")
+    assert quan.errors() == []

@@ -30,7 +30,7 @@ struct PackAuthorCLITests {
             to: home.appendingPathComponent("bistro/pack.yaml"), atomically: true, encoding: .utf8)
         result = try Self.docket(["pack", "validate", "bistro"], in: home)
         #expect(result.status != 0)
-        #expect(result.output.range(of: #"bistro/pack\.yaml:\d+: queus: unknown key; did you mean `queues`\?"#, options: .regularExpression) != nil, "\(result.output)")
+        #expect(result.output.range(of: #"bistro/pack\.yaml:\d+: queus: unknown key; did you mean 'queues'\?"#, options: .regularExpression) != nil, "\(result.output)")
 
         result = try Self.docket(["pack", "init", "bistro", "--from", "restaurant"], in: home)
         #expect(result.status != 0 && result.output.contains("is not empty"), "nothing is overwritten")

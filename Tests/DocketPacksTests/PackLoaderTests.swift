@@ -89,15 +89,15 @@ struct StrictPackKeyTests {
         let lines = yaml.split(separator: "\n", omittingEmptySubsequences: false)
         let queus = try #require(lines.firstIndex { $0 == "queus:" }) + 1
         let pause = try #require(lines.firstIndex { $0.contains("pauseStatus:") }) + 1
-        #expect(messages.contains("line \(queus): queus: unknown key; did you mean `queues`?"), "\(messages)")
-        #expect(messages.contains("line \(pause): sla.pauseStatus: unknown key; did you mean `pauseStatuses`?"), "\(messages)")
+        #expect(messages.contains("line \(queus): queus: unknown key; did you mean 'queues'?"), "\(messages)")
+        #expect(messages.contains("line \(pause): sla.pauseStatus: unknown key; did you mean 'pauseStatuses'?"), "\(messages)")
         // As `docket pack validate` and an upload show it: file:line: message.
         let bundle = PackBundle(files: ["pack.yaml": yaml])
         do {
             _ = try PackLoader.decode(bundle, location: "mine/")
             Issue.record("a pack with unknown keys loaded")
         } catch {
-            #expect(error.problems.map(\.description).contains("mine/pack.yaml:\(queus): queus: unknown key; did you mean `queues`?"))
+            #expect(error.problems.map(\.description).contains("mine/pack.yaml:\(queus): queus: unknown key; did you mean 'queues'?"))
         }
     }
 
@@ -108,7 +108,7 @@ struct StrictPackKeyTests {
         let categories = try #require(yaml.range(of: "  - id: billing\n"))
         yaml.replaceSubrange(categories, with: "  - { id: refunds, label: Refunds, description: Charges, refunds and gift cards }\n  - id: billing\n")
         let error = try #require(PackLoaderTests.problems(yaml))
-        #expect(error.problems.contains { $0.message.contains("refunds and gift cards: unknown key; known here: `active`") })
+        #expect(error.problems.contains { $0.message.contains("refunds and gift cards: unknown key; known here: 'active'") })
     }
 
     @Test func aFixtureFileWithAnUnknownKeyIsRefusedAtItsLine() throws {
@@ -120,7 +120,7 @@ struct StrictPackKeyTests {
             Issue.record("a fixture file with unknown keys loaded")
         } catch {
             let problem = try #require(error.problems.first { $0.file.hasSuffix("tests/triage.yaml") }, "\(error.problems)")
-            #expect(problem.message.contains("cases[0].expect: is required; `expct` (line"), "\(problem)")
+            #expect(problem.message.contains("cases[0].expect: is required; 'expct' (line"), "\(problem)")
             #expect(problem.message.contains("looks like a misspelling of it"), "\(problem)")
             #expect(problem.line != nil)
         }
