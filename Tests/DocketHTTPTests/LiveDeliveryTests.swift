@@ -237,7 +237,8 @@ extension LiveDeliveryTests {
             let cust = try await LiveClient.connect(port: port, token: customer, query: "?rooms=customer:cust1")
             for ws in [staff, cust] { _ = try await ws.next("subscribed") }
             app.clock.advance(by: 3 * 86_400)
-            #expect(try await app.services.tickets.fireDueSLATimers() > 0)
+            // The running server's SLA scheduler may fire them first; either way staff hear them.
+            _ = try await app.services.tickets.fireDueSLATimers()
             let warning = try await staff.next("sla_warning")
             #expect(warning[ticket: "ticketId"] as? String == ticketId)
             let breach = try await staff.next("sla_breached")
