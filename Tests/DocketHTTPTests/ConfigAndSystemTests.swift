@@ -2,6 +2,7 @@ import DocketCore
 @testable import DocketHTTP
 import Foundation
 import HummingbirdTesting
+import OpenAPIKit
 import Testing
 
 @Suite("Configuration API")
@@ -116,6 +117,46 @@ struct SystemTests {
             #expect(!refs.isEmpty)
             for ref in refs {
                 #expect(schemas[String(ref.dropFirst("#/components/schemas/".count))] != nil, "\(ref) is missing")
+            }
+        }
+    }
+
+    /// What the server serves reads back as an OpenAPI 3.1 document that passes OpenAPIKit's
+    /// validations: references resolve, links name operations that exist, parameters match
+    /// their paths, every operation answers something, operation ids are unique.
+    @Test func theServedDocumentIsAValidOpenAPIDocument() async throws {
+        let app = try await TestApp()
+        try await app.test { client in
+            let reply = try await client.call(.get, "/openapi.json")
+            let document = try JSONDecoder().decode(OpenAPI.Document.self, from: reply.body)
+            #expect(document.openAPIVersion == .v3_1_0)
+            #expect(document.warnings.isEmpty, "\(document.warnings)")
+            let warnings = try document.validate(
+                using: Validator().validating(
+                    \.operationsContainResponses, \.linkOperationsExist, \.pathParametersAreDefined,
+                    \.schemaComponentsAreDefined, \.jsonSchemaNumericBoundIsValid, \.jsonSchemaStringLengthBoundIsValid,
+                    \.jsonSchemaArrayLengthBoundIsValid))
+            #expect(warnings.isEmpty, "\(warnings)")
+            // The stateful paths: a created ticket, customer, agent, pack version and API key
+            // lead to the operations that take their id.
+            let routes = document.routes
+            for (path, target) in [
+                ("/api/v2/tickets", "getTicketsById"), ("/api/v2/customers", "getCustomersById"), ("/api/v2/agents", "getAgentsById"),
+                ("/api/v2/packs", "getPacksByIdVersionsByVersion"), ("/api/v2/api-keys", "deleteApiKeysById"),
+            ] {
+                let create = try #require(routes.first { $0.path.rawValue == path }?.pathItem.post, "POST \(path)")
+                let links = create.responses.compactMap { $0.value.responseValue?.links }.flatMap { $0.map(\.key) }
+                #expect(links.contains(target), "POST \(path) links \(links)")
+            }
+            // Every secured route says how to authenticate, with schemes the document defines.
+            let schemes = Set(document.components.securitySchemes.keys.map(\.rawValue))
+            #expect(schemes == ["bearer", "apiKey", "cookie"])
+            for route in routes {
+                for endpoint in route.pathItem.endpoints {
+                    for requirement in endpoint.operation.security ?? document.security {
+                        for scheme in requirement.keys { #expect(schemes.contains(scheme.name ?? ""), "\(scheme)") }
+                    }
+                }
             }
         }
     }

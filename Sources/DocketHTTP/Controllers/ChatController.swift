@@ -69,7 +69,7 @@ struct ChatController: Sendable {
             access: "staff, the ticket's customer",
             query: [
                 .init(
-                    name: "after", type: "string", description: "Cursor: the nextCursor of the previous page (default: from the start)",
+                    name: "after", type: .string, description: "Cursor: the nextCursor of the previous page (default: from the start)",
                     pattern: "^[0-9]{1,18}$"),
                 .limit(max: MessageLimits.pageMax, default: MessageLimits.pageDefault),
             ],

@@ -1,12 +1,15 @@
 import DocketCore
 import HTTPTypes
 import Hummingbird
+import OpenAPIKit
 
 /// One route as the OpenAPI document describes it.
 struct Endpoint: Sendable {
     struct QueryParameter: Sendable {
+        enum Kind: Sendable { case string, integer, boolean }
+
         var name: String
-        var type: String
+        var type: Kind
         var description: String
         /// What the server accepts, as the document says it: bounds, allowed values, a pattern,
         /// or `dates` (an ISO 8601 date or date-time).
@@ -17,29 +20,31 @@ struct Endpoint: Sendable {
         var maxLength: Int? = nil
         var dates = false
 
-        /// The parameter's JSON Schema.
-        var schema: [String: Any] {
-            var schema: [String: Any] = ["type": type]
-            if let minimum { schema["minimum"] = minimum }
-            if let maximum { schema["maximum"] = maximum }
-            if let pattern { schema["pattern"] = "^$|" + pattern }
-            if let maxLength { schema["maxLength"] = maxLength }
-            // An empty value is the parameter left out.
-            if dates { schema["anyOf"] = [["format": "date"], ["format": "date-time"], ["maxLength": 0]] }
-            if var values { values.append(""); schema["enum"] = values }
-            return schema
+        /// The parameter's JSON Schema. An empty text value is the parameter left out.
+        var schema: JSONSchema {
+            let empty = Schemas.string(maxLength: 0)
+            switch type {
+            case .integer:
+                return Schemas.integer(min: minimum, max: maximum)
+            case .boolean:
+                return .boolean
+            case .string where dates:
+                return .any(of: [Schemas.string(format: .date), Schemas.string(format: .dateTime), empty])
+            case .string:
+                return Schemas.string(maxLength: maxLength, values: values.map { $0 + [""] }, pattern: pattern.map { "^$|" + $0 })
+            }
         }
 
         static func page() -> QueryParameter {
-            .init(name: "page", type: "integer", description: "Page number from 1 (default 1)", minimum: 1, maximum: 1_000_000)
+            .init(name: "page", type: .integer, description: "Page number from 1 (default 1)", minimum: 1, maximum: 1_000_000)
         }
 
         static func limit(max: Int = 100, default value: Int = 20) -> QueryParameter {
-            .init(name: "limit", type: "integer", description: "Page size, 1-\(max) (default \(value))", minimum: 1, maximum: max)
+            .init(name: "limit", type: .integer, description: "Page size, 1-\(max) (default \(value))", minimum: 1, maximum: max)
         }
 
         static func date(_ name: String, _ description: String) -> QueryParameter {
-            .init(name: name, type: "string", description: description, dates: true)
+            .init(name: name, type: .string, description: description, dates: true)
         }
     }
 

@@ -1,96 +1,83 @@
 import Foundation
+import OpenAPIKit
 
-/// Builds the OpenAPI 3.1 document from the registered endpoints and `Schemas`.
+/// Builds the OpenAPI 3.1 document from the registered endpoints and `Schemas`, as
+/// OpenAPIKit's typed model.
 enum OpenAPIDocument {
-    static func make(endpoints: [Endpoint], version: String) -> [String: Any] {
-        var paths: [String: [String: Any]] = [:]
-        for endpoint in endpoints {
-            var operation: [String: Any] = [
-                "summary": endpoint.summary,
-                "description": "Access: \(endpoint.access).",
-                "tags": [endpoint.tag],
-                "operationId": operationId(endpoint),
-            ]
-            var parameters: [[String: Any]] = endpoint.pathParameters.map { name in
-                var schema: [String: Any] = ["type": "string", "minLength": 1]
-                if let values = endpoint.pathValues[name] { schema["enum"] = values }
-                return ["name": name, "in": "path", "required": true, "schema": schema]
-            }
-            parameters += endpoint.query.map {
-                ["name": $0.name, "in": "query", "required": false, "description": $0.description, "schema": $0.schema]
-            }
-            if !parameters.isEmpty { operation["parameters"] = parameters }
-            if let body = endpoint.body {
-                operation["requestBody"] = [
-                    "required": true, "content": ["application/json": ["schema": Schemas.ref(body)]],
-                ]
-            }
-            var responses: [String: Any] = [:]
-            for success in [endpoint.success] + (endpoint.alsoSuccess.map { [$0] } ?? []) {
-                if let schema = success.schema {
-                    responses["\(success.status)"] = [
-                        "description": "Success", "content": ["application/json": ["schema": Schemas.ref(schema)]],
-                    ]
-                } else {
-                    responses["\(success.status)"] = ["description": "Success"]
-                }
-            }
-            var errors = endpoint.errors + [500]
-            if endpoint.secured { errors += [401, 503] }
-            // A body can be malformed, too large, of another type, or invalid.
-            if endpoint.body != nil { errors += [400, 413, 415, 422] }
-            // A route for some roles refuses the others before reading anything.
-            if endpoint.secured, endpoint.roles != nil { errors += [403] }
-            // Bounded query parameters refuse what is out of bounds.
-            if !endpoint.query.isEmpty { errors += [400] }
-            for status in Set(errors).sorted() {
-                responses["\(status)"] = [
-                    "description": HTTPStatusText.reason(status),
-                    "content": ["application/json": ["schema": Schemas.ref("Error")]],
-                ]
-            }
-            if let links = links(from: endpoint, among: endpoints) {
-                var created = responses["\(endpoint.success.status)"] as? [String: Any] ?? [:]
-                created["links"] = links
-                responses["\(endpoint.success.status)"] = created
-            }
-            operation["responses"] = responses
-            operation["security"] = security(endpoint)
-            paths[endpoint.openAPIPath, default: [:]][endpoint.method.rawValue.lowercased()] = operation
+    static func make(endpoints: [Endpoint], version: String) -> OpenAPI.Document {
+        var paths: OpenAPI.PathItem.Map = [:]
+        for endpoint in endpoints.sorted(by: { ($0.openAPIPath, $0.method.rawValue) < ($1.openAPIPath, $1.method.rawValue) }) {
+            let path = OpenAPI.Path(rawValue: endpoint.openAPIPath)
+            var item = paths[path]?.pathItemValue ?? OpenAPI.PathItem()
+            item[OpenAPI.HttpMethod(rawValue: endpoint.method.rawValue)!] = operation(endpoint, among: endpoints)
+            paths[path] = .b(item)
         }
-        return [
-            "openapi": "3.1.0",
-            "info": [
-                "title": "Docket",
-                "version": version,
-                "description": "Multi-tenant support-ticket server. Every /api/v2 route needs a bearer token (HS256 JWT) carrying tenant, role and subject.",
-            ],
-            "servers": [["url": "/"]],
-            "security": [["bearer": [String]()], ["cookie": [String]()]],
-            "paths": paths,
-            "components": [
-                "securitySchemes": [
-                    "bearer": [
-                        "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                        "description": "A token from `docket token`, POST /api/v2/auth/customer or /api/v2/auth/refresh; an API key (dk_...) works here too",
-                    ],
-                    "apiKey": ["type": "apiKey", "in": "header", "name": "X-Api-Key", "description": "An API key (dk_<id>.<secret>), for the assistant routes"],
-                    "cookie": [
-                        "type": "apiKey", "in": "cookie", "name": "docket_session",
-                        "description": "The console's session (POST /api/v2/auth/login); writes also need the header X-Docket-CSRF: 1 and this server's Origin",
-                    ],
-                ],
-                "schemas": Schemas.all(),
-            ],
-        ]
+        return OpenAPI.Document(
+            openAPIVersion: .v3_1_0,
+            info: .init(
+                title: "Docket",
+                description: "Multi-tenant support-ticket server. Every /api/v2 route needs a bearer token (HS256 JWT) carrying tenant, role and subject.",
+                version: version),
+            servers: [.init(urlTemplate: URLTemplate(rawValue: "/")!)],
+            paths: paths,
+            components: .init(
+                schemas: OrderedDictionary(Schemas.all().map { (OpenAPI.ComponentKey(rawValue: $0.key)!, $0.value) }, uniquingKeysWith: { first, _ in first }),
+                securitySchemes: [
+                    "bearer": .b(.http(
+                        scheme: "bearer", bearerFormat: "JWT",
+                        description: "A token from `docket token`, POST /api/v2/auth/customer or /api/v2/auth/refresh; an API key (dk_...) works here too")),
+                    "apiKey": .b(.apiKey(name: "X-Api-Key", location: .header, description: "An API key (dk_<id>.<secret>), for the assistant routes")),
+                    "cookie": .b(.apiKey(
+                        name: "docket_session", location: .cookie,
+                        description: "The console's session (POST /api/v2/auth/login); writes also need the header X-Docket-CSRF: 1 and this server's Origin")),
+                ]),
+            security: [requirement("bearer"), requirement("cookie")])
     }
+
+    static func operation(_ endpoint: Endpoint, among endpoints: [Endpoint]) -> OpenAPI.Operation {
+        var parameters: OpenAPI.Parameter.Array = endpoint.pathParameters.map { name in
+            .b(.path(name: name, schema: Schemas.string(values: endpoint.pathValues[name], minLength: 1)))
+        }
+        parameters += endpoint.query.map { .b(.query(name: $0.name, schema: $0.schema, description: $0.description)) }
+
+        var responses: OpenAPI.Response.Map = [:]
+        for success in [endpoint.success] + (endpoint.alsoSuccess.map { [$0] } ?? []) {
+            responses[.status(code: success.status)] = .b(OpenAPI.Response(
+                description: "Success", content: success.schema.map { json(Schemas.ref($0)) } ?? [:]))
+        }
+        var errors = endpoint.errors + [500]
+        if endpoint.secured { errors += [401, 503] }
+        // A body can be malformed, too large, of another type, or invalid.
+        if endpoint.body != nil { errors += [400, 413, 415, 422] }
+        // A route for some roles refuses the others before reading anything.
+        if endpoint.secured, endpoint.roles != nil { errors += [403] }
+        // Bounded query parameters refuse what is out of bounds.
+        if !endpoint.query.isEmpty { errors += [400] }
+        for status in Set(errors).sorted() {
+            responses[.status(code: status)] = .b(OpenAPI.Response(
+                description: HTTPStatusText.reason(status), content: json(Schemas.ref("Error"))))
+        }
+        if let links = links(from: endpoint, among: endpoints), case .b(var created)? = responses[.status(code: endpoint.success.status)] {
+            created.links = links
+            responses[.status(code: endpoint.success.status)] = .b(created)
+        }
+        return OpenAPI.Operation(
+            tags: [endpoint.tag], summary: endpoint.summary, description: "Access: \(endpoint.access).",
+            operationId: operationId(endpoint), parameters: parameters,
+            requestBody: endpoint.body.map { OpenAPI.Request(content: json(Schemas.ref($0)), required: true) },
+            responses: responses, security: security(endpoint))
+    }
+
+    static func json(_ schema: JSONSchema) -> OpenAPI.Content.Map { [.json: .b(.init(schema: schema))] }
+
+    static func requirement(_ scheme: String) -> OpenAPI.SecurityRequirement { [.component(named: scheme): []] }
 
     /// Who may call: nobody needs to for open routes; the assistant's routes take an API key
     /// (as a bearer or X-Api-Key); every other route a bearer token or the console's cookie.
-    static func security(_ endpoint: Endpoint) -> [[String: [String]]] {
+    static func security(_ endpoint: Endpoint) -> [OpenAPI.SecurityRequirement] {
         guard endpoint.secured else { return [] }
-        if endpoint.roles?.contains(.assistant) == true { return [["bearer": []], ["apiKey": []], ["cookie": []]] }
-        return [["bearer": []], ["cookie": []]]
+        if endpoint.roles?.contains(.assistant) == true { return ["bearer", "apiKey", "cookie"].map(requirement) }
+        return ["bearer", "cookie"].map(requirement)
     }
 
     /// What a create answers names the new resource: links to every operation on it, so a
@@ -104,16 +91,17 @@ enum OpenAPIDocument {
         ("/api/v2/tenants", ["id": "$response.body#/tenant/id"]),
     ]
 
-    static func links(from endpoint: Endpoint, among endpoints: [Endpoint]) -> [String: Any]? {
+    static func links(from endpoint: Endpoint, among endpoints: [Endpoint]) -> OpenAPI.Link.Map? {
         guard endpoint.method == .post, let creation = creations.first(where: { $0.path == endpoint.path }) else { return nil }
-        var links: [String: Any] = [:]
-        for target in endpoints where target.path.hasPrefix(endpoint.path + "/:") {
+        var links: OpenAPI.Link.Map = [:]
+        for target in endpoints.sorted(by: { operationId($0) < operationId($1) }) where target.path.hasPrefix(endpoint.path + "/:") {
             let names = target.pathParameters
             guard !names.isEmpty, names.allSatisfy({ creation.parameters[$0] != nil }) else { continue }
-            links[operationId(target)] = [
-                "operationId": operationId(target),
-                "parameters": Dictionary(uniqueKeysWithValues: names.map { ($0, creation.parameters[$0]!) }),
-            ]
+            links[operationId(target)] = .link(
+                operationId: operationId(target),
+                parameters: Schemas.ordered(Dictionary(uniqueKeysWithValues: names.map { name in
+                    (name, Either.a(OpenAPI.RuntimeExpression(rawValue: creation.parameters[name]!)!))
+                })))
         }
         return links.isEmpty ? nil : links
     }
@@ -126,7 +114,9 @@ enum OpenAPIDocument {
     }
 
     static func json(endpoints: [Endpoint], version: String) throws -> Data {
-        try JSONSerialization.data(withJSONObject: make(endpoints: endpoints, version: version), options: [.sortedKeys])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(make(endpoints: endpoints, version: version))
     }
 }
 

@@ -1,31 +1,29 @@
 import DocketCore
 import Foundation
+import OpenAPIKit
 
 /// JSON Schemas of the API's bodies, as OpenAPI components. Tests check that the
 /// Codable types encode only properties declared here.
 enum Schemas {
-    typealias Schema = [String: Any]
+    typealias Schema = JSONSchema
 
-    static func ref(_ name: String) -> Schema { ["$ref": "#/components/schemas/\(name)"] }
+    static func ref(_ name: String) -> Schema { .reference(.component(named: name)) }
 
-    /// `schema`, or null.
+    /// `schema`, or null. A reference or a list of values cannot carry `null` in its type, so
+    /// it becomes `anyOf` the schema and null.
     static func nullable(_ schema: Schema) -> Schema {
-        if let type = schema["type"] as? String, schema["$ref"] == nil, schema["enum"] == nil { var out = schema; out["type"] = [type, "null"]; return out }
-        if let type = schema["type"] as? [String] { var out = schema; out["type"] = Array(Set(type + ["null"])).sorted(); return out }
-        return ["anyOf": [schema, ["type": "null"]]]
+        switch schema.value {
+        case .reference, .all, .one, .any, .not, .fragment: return .any(of: [schema, .null()])
+        default: return schema.allowedValues == nil ? schema.nullableSchemaObject() : .any(of: [schema, .null()])
+        }
     }
     static func string(
-        _ description: String? = nil, format: String? = nil, maxLength: Int? = nil, values: [String]? = nil, minLength: Int? = nil,
-        pattern: String? = nil
+        _ description: String? = nil, format: JSONTypeFormat.StringFormat = .unspecified, maxLength: Int? = nil,
+        values: [String]? = nil, minLength: Int? = nil, pattern: String? = nil
     ) -> Schema {
-        var s: Schema = ["type": "string"]
-        if let description { s["description"] = description }
-        if let format { s["format"] = format }
-        if let minLength { s["minLength"] = minLength }
-        if let maxLength { s["maxLength"] = maxLength }
-        if let values { s["enum"] = values }
-        if let pattern { s["pattern"] = pattern }
-        return s
+        .string(
+            format: format, description: description, minLength: minLength, maxLength: maxLength, pattern: pattern,
+            allowedValues: values?.map { AnyCodable($0) })
     }
 
     /// Text that must say something: at least one character that is not a space, at most `max`.
@@ -41,31 +39,37 @@ enum Schemas {
     /// A word such as a tag or a skill: 1-50 characters, not only spaces.
     static var word: Schema { string(maxLength: TicketLimits.tagLength, minLength: 1, pattern: #"\S"#) }
     static func integer(_ description: String? = nil, min: Int? = nil, max: Int? = nil) -> Schema {
-        var s: Schema = ["type": "integer"]
-        if let description { s["description"] = description }
-        if let min { s["minimum"] = min }
-        if let max { s["maximum"] = max }
-        return s
+        .integer(description: description, maximum: max.map { ($0, exclusive: false) }, minimum: min.map { ($0, exclusive: false) })
     }
-    static var number: Schema { ["type": "number"] }
-    static var boolean: Schema { ["type": "boolean"] }
-    static var dateTime: Schema { string(format: "date-time") }
-    static func array(_ items: Schema, maxItems: Int? = nil) -> Schema {
-        var s: Schema = ["type": "array", "items": items]
-        if let maxItems { s["maxItems"] = maxItems }
-        return s
+    static func number(_ description: String? = nil) -> Schema { .number(description: description) }
+    static var number: Schema { .number }
+    static var boolean: Schema { .boolean }
+    static var dateTime: Schema { string(format: .dateTime) }
+    static func array(_ items: Schema, maxItems: Int? = nil) -> Schema { .array(maxItems: maxItems, items: items) }
+    static func map(_ values: Schema) -> Schema { .object(additionalProperties: .b(values)) }
+    /// An object of exactly these properties, each optional.
+    static func closed(_ properties: [String: Schema], description: String? = nil) -> Schema {
+        .object(
+            description: description,
+            properties: ordered(properties.mapValues { $0.optionalSchemaObject() }),
+            additionalProperties: .a(false))
     }
-    static func map(_ values: Schema) -> Schema { ["type": "object", "additionalProperties": values] }
+    /// Any JSON object.
+    static func anyObject(_ description: String? = nil) -> Schema { .object(description: description, additionalProperties: .a(true)) }
     /// An object; a property it does not require may also be null (the server reads a null as
     /// the property left out).
     static func object(_ properties: [String: Schema], required: [String] = [], description: String? = nil) -> Schema {
         let required = Set(required)
-        var s: Schema = ["type": "object", "properties": properties.reduce(into: Schema()) { out, entry in
-            out[entry.key] = required.contains(entry.key) ? entry.value : nullable(entry.value)
-        }]
-        if !required.isEmpty { s["required"] = required.sorted() }
-        if let description { s["description"] = description }
-        return s
+        precondition(required.isSubset(of: properties.keys), "required properties \(required.subtracting(properties.keys)) are not declared")
+        let declared = properties.map { name, schema in
+            (name, required.contains(name) ? schema.requiredSchemaObject() : nullable(schema).optionalSchemaObject())
+        }
+        return .object(description: description, properties: ordered(Dictionary(uniqueKeysWithValues: declared)))
+    }
+
+    /// A dictionary in its keys' order, so the document reads the same on every start.
+    static func ordered<Key: Comparable & Hashable, Value>(_ dictionary: [Key: Value]) -> OrderedDictionary<Key, Value> {
+        OrderedDictionary(dictionary.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
     }
 
     static var priority: Schema { string(values: Priority.allCases.map(\.rawValue)) }
@@ -73,7 +77,11 @@ enum Schemas {
     static var senderType: Schema { string(values: MessageSender.allCases.map(\.rawValue)) }
     static var messageKind: Schema { string(values: MessageKind.allCases.map(\.rawValue)) }
 
-    static func all() -> [String: Schema] {
+    static func all() -> OrderedDictionary<String, Schema> {
+        ordered(named())
+    }
+
+    private static func named() -> [String: Schema] {
         [
             "Error": object(
                 ["error": object(
@@ -112,7 +120,7 @@ enum Schemas {
                     "businessHours": boolean, "startedAt": dateTime, "consumedSeconds": number,
                     "since": dateTime, "pausedSeconds": number, "pausedSince": dateTime, "dueAt": dateTime, "warnAt": dateTime,
                     "warnedAt": dateTime, "stoppedAt": dateTime, "met": boolean, "breachedAt": dateTime,
-                    "remainingSeconds": ["type": "number", "description": "Time left when read (business time for business-hours clocks), negative when overdue; GET of one ticket only"],
+                    "remainingSeconds": number("Time left when read (business time for business-hours clocks), negative when overdue; GET of one ticket only"),
                 ], required: ["kind", "targetSeconds", "businessHours", "startedAt", "consumedSeconds", "pausedSeconds"]),
             "Resolution": object(["resolvedAt": dateTime, "resolvedBy": string(), "notes": string()], required: ["resolvedAt", "resolvedBy"]),
             "CustomerFeedback": object(
@@ -121,7 +129,7 @@ enum Schemas {
                 ["escalatedTo": string(), "escalatedBy": string(), "reason": string(), "escalatedAt": dateTime],
                 required: ["escalatedBy", "reason", "escalatedAt"]),
             "Attachment": object(
-                ["url": string(format: "uri"), "type": string(), "uploadedBy": string(), "uploadedAt": dateTime],
+                ["url": string(format: .uri), "type": string(), "uploadedBy": string(), "uploadedAt": dateTime],
                 required: ["url", "type", "uploadedBy", "uploadedAt"]),
             "Ticket": object(
                 [
@@ -155,7 +163,7 @@ enum Schemas {
                     "cuts": array(string()),
                 ], required: ["event", "packId", "packVersion", "rule", "proposed", "applied", "rejected", "durationMicros", "depth", "at"]),
             "RuleAuditEnvelope": object(["ticketId": string(), "audit": array(ref("RuleAuditEntry"))], required: ["ticketId", "audit"]),
-            "NewAttachment": object(["url": string(format: "uri", maxLength: TicketLimits.url), "type": string()], required: ["url"]),
+            "NewAttachment": object(["url": string(format: .uri, maxLength: TicketLimits.url), "type": string()], required: ["url"]),
             "NewTicket": object(
                 [
                     "subject": text(max: TicketLimits.subject), "description": text(max: TicketLimits.description),
@@ -194,16 +202,16 @@ enum Schemas {
             "Customer": object(
                 [
                     "id": string(), "tenantId": string(), "phoneNumber": string(), "firstName": string(), "lastName": string(),
-                    "email": string(), "tier": string(), "avatarUrl": string(format: "uri"),
+                    "email": string(), "tier": string(), "avatarUrl": string(format: .uri),
                     "statistics": object(["totalTickets": integer()], required: ["totalTickets"]),
                     "createdAt": dateTime,
                 ], required: ["id", "tenantId", "statistics", "createdAt"]),
             "NewCustomer": object([
                 "id": identifier("Optional id; generated when absent"),
                 "phoneNumber": string("7-15 digits, optional leading + (or 00); spaces, dots, dashes and brackets between them", pattern: #"^(\+|00)?[ ().-]*([0-9][ ().-]*){7,15}$"#),
-                "firstName": string(maxLength: 100), "lastName": string(maxLength: 100), "email": string(format: "email"),
+                "firstName": string(maxLength: 100), "lastName": string(maxLength: 100), "email": string(format: .email),
                 "tier": string("Service tier rules may read, e.g. vip", maxLength: 32),
-                "avatarUrl": string(format: "uri", maxLength: TicketLimits.url),
+                "avatarUrl": string(format: .uri, maxLength: TicketLimits.url),
             ]),
             "CustomerEnvelope": object(["customer": ref("Customer")], required: ["customer"]),
             "CustomerList": object(["customers": array(ref("Customer")), "pagination": ref("Pagination")], required: ["customers", "pagination"]),
@@ -211,19 +219,19 @@ enum Schemas {
                 [
                     "id": string(), "tenantId": string(), "name": string(), "email": string(),
                     "role": string(values: AgentRole.allCases.map(\.rawValue)), "skills": array(string()),
-                    "capacity": integer(min: 1, max: 1000), "avatarUrl": string(format: "uri"), "createdAt": dateTime,
+                    "capacity": integer(min: 1, max: 1000), "avatarUrl": string(format: .uri), "createdAt": dateTime,
                     "active": boolean,
                 ], required: ["id", "tenantId", "name", "role", "skills", "capacity", "createdAt"]),
             "AgentPatch": object(
                 [
                     "name": text(max: 100),
-                    "email": string(format: "email"), "role": string(values: AgentRole.allCases.map(\.rawValue)),
-                    "skills": array(word, maxItems: 50), "capacity": integer(min: 1, max: 1000), "avatarUrl": string(format: "uri"),
+                    "email": string(format: .email), "role": string(values: AgentRole.allCases.map(\.rawValue)),
+                    "skills": array(word, maxItems: 50), "capacity": integer(min: 1, max: 1000), "avatarUrl": string(format: .uri),
                     "active": boolean,
                 ]),
             "NewAgent": object(
                 [
-                    "id": identifier(), "name": text(max: 100), "email": string(format: "email"),
+                    "id": identifier(), "name": text(max: 100), "email": string(format: .email),
                     "role": string(values: AgentRole.allCases.map(\.rawValue)), "skills": array(word, maxItems: 50),
                     "capacity": integer(min: 1, max: 1000),
                 ], required: ["name"]),
@@ -250,13 +258,13 @@ enum Schemas {
                     "tenantId": string(), "ticketId": string(), "seq": integer("Position in the conversation from 1; the cursor"),
                     "id": string(), "senderId": string(), "senderType": senderType, "senderName": string(), "senderAvatar": string(),
                     "content": string(maxLength: MessageLimits.content), "type": messageKind,
-                    "attachments": array(string(format: "uri")), "isRead": boolean, "readAt": dateTime, "createdAt": dateTime,
+                    "attachments": array(string(format: .uri)), "isRead": boolean, "readAt": dateTime, "createdAt": dateTime,
                 ],
                 required: ["tenantId", "ticketId", "seq", "id", "senderId", "senderType", "content", "type", "attachments", "isRead", "createdAt"]),
             "NewMessage": object(
                 [
                     "content": text(max: MessageLimits.content), "type": string(values: ["text", "image", "file"]),
-                    "attachments": array(string(format: "uri", maxLength: TicketLimits.url), maxItems: MessageLimits.attachments),
+                    "attachments": array(string(format: .uri, maxLength: TicketLimits.url), maxItems: MessageLimits.attachments),
                 ], required: ["content"]),
             "MessageEnvelope": object(
                 ["message": ref("Message"), "ticket": ref("Ticket"), "created": boolean],
@@ -322,7 +330,7 @@ enum Schemas {
             "BusinessCalendar": object(
                 [
                     "timeZone": string("An IANA time zone", values: TimeZone.knownTimeZoneIdentifiers.sorted()),
-                    "week": ["type": "object", "additionalProperties": false, "properties": Dictionary(uniqueKeysWithValues: BusinessCalendar.dayNames.map { ($0, array(string("HH:MM-HH:MM", pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"))) })],
+                    "week": closed(Dictionary(uniqueKeysWithValues: BusinessCalendar.dayNames.map { ($0, array(string("HH:MM-HH:MM", pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"))) })),
                     "holidays": array(string("YYYY-MM-DD or MM-DD", pattern: "^([0-9]{4}-)?(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")),
                     "holidayCalendar": string("An .ics file of the pack"),
                 ], required: ["timeZone"]),
@@ -418,7 +426,7 @@ enum Schemas {
             "AssistantTools": object(
                 ["tools": array(object(
                     ["type": string(values: ["function"]), "function": object(
-                        ["name": string(), "description": string(), "parameters": ["type": "object", "description": "JSON Schema of the arguments", "additionalProperties": true]],
+                        ["name": string(), "description": string(), "parameters": anyObject("JSON Schema of the arguments")],
                         required: ["name", "description", "parameters"])],
                     required: ["type", "function"]))],
                 required: ["tools"], description: "Register these with the assistant (OpenAI function calling)"),
