@@ -111,8 +111,7 @@ public final class DocketSystem: Sendable {
         }
         services = DocketServices(
             store: store, clock: options.clock, tenantCacheSeconds: options.tenantCacheSeconds, rules: engine,
-            ruleObserver: RulesSetup.observer(logger: logger), packInspector: inspector, slaObserver: RulesSetup.slaObserver(logger: logger),
-            live: events, createdObserver: RulesSetup.createdObserver())
+            observer: ServiceMetrics(logger: logger), packInspector: inspector, live: events)
         accounts = AccountService(
             core: services.core, hasher: BcryptHasher(cost: configuration.bcryptCost),
             policy: SessionPolicy(idle: configuration.http.console.sessionIdle))

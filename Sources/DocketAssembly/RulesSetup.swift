@@ -3,7 +3,6 @@ import DocketPacks
 import DocketRules
 import Foundation
 import Logging
-import Metrics
 
 /// Builds the rules engine (loading pack versions from the store on first use) and installs
 /// the shipped packs as stored versions.
@@ -60,41 +59,6 @@ public enum RulesSetup {
             logger.notice("tenant upgraded to a newer shipped pack", metadata: [
                 "tenant.id": "\(move.tenant)", "from": "\(move.from)", "to": "\(move.to)",
             ])
-        }
-    }
-
-    /// Counts SLA warnings and breaches in /metrics (by target kind is in the audit and log).
-    public static func slaObserver(logger: Logger) -> @Sendable (RuleEventType, Ticket) -> Void {
-        let warnings = Counter(label: "docket_sla_warnings_total")
-        let breaches = Counter(label: "docket_sla_breaches_total")
-        return { type, ticket in
-            if type == .slaBreached {
-                breaches.increment()
-                logger.notice("SLA breached", metadata: ["tenant.id": "\(ticket.tenantId)", "ticket.id": "\(ticket.ticketId)"])
-            } else {
-                warnings.increment()
-            }
-        }
-    }
-
-    /// Counts tickets created by every path (form, chat message, WebSocket, assistant) in
-    /// /metrics, by source.
-    public static func createdObserver() -> @Sendable (Ticket) -> Void {
-        { ticket in Counter(label: "docket_tickets_created_total", dimensions: [("source", ticket.source.rawValue)]).increment() }
-    }
-
-    /// Counts every rule outcome in /metrics and logs failures.
-    public static func observer(logger: Logger) -> @Sendable (RuleOutcome) -> Void {
-        let evaluated = Counter(label: "docket_rule_evaluations_total")
-        let failed = Counter(label: "docket_rule_failures_total")
-        let duration = Timer(label: "docket_rule_duration_seconds")
-        return { outcome in
-            evaluated.increment()
-            duration.recordMicroseconds(outcome.durationMicros)
-            if let error = outcome.error {
-                failed.increment()
-                logger.warning("rule failed", metadata: ["rule.name": "\(outcome.rule)", "error": "\(error)"])
-            }
         }
     }
 }

@@ -2,6 +2,7 @@ import DocketCore
 import DocketPacks
 import DocketMemory
 import Foundation
+import Synchronization
 import Testing
 
 
@@ -54,12 +55,15 @@ struct SLAHarness {
     }
 
     /// With `store`, a restart: a new service on the data the last one left.
-    init(store: MemoryTicketStore? = nil, clock: ManualClock = ManualClock(SLAHarness.t0), calendar: BusinessCalendar = .allDay("UTC")) async throws {
+    init(
+        store: MemoryTicketStore? = nil, clock: ManualClock = ManualClock(SLAHarness.t0), calendar: BusinessCalendar = .allDay("UTC"),
+        observer: (any ServiceObserver)? = nil
+    ) async throws {
         let restart = store != nil
         let store = store ?? MemoryTicketStore()
         self.store = store
         self.clock = clock
-        services = DocketServices(store: store, clock: clock, tenantCacheSeconds: 0, rules: SLARules())
+        services = DocketServices(store: store, clock: clock, tenantCacheSeconds: 0, rules: SLARules(), observer: observer)
         _ = try await services.tenants.provisionTenant(id: "t", name: "T", pack: try Self.pack(calendar: calendar))
         if !restart {
             try await store.insertCustomer(Customer(id: "c", tenantId: "t", phoneNumber: "+525500000001", firstName: nil, lastName: nil, email: nil, createdAt: Self.t0))
@@ -79,8 +83,46 @@ struct SLAHarness {
     func advance(minutes: Double) { clock.advance(by: minutes * 60) }
 }
 
+/// Records what the service tells its observer.
+final class RecordingObserver: ServiceObserver {
+    let decided = Mutex<[(ticket: String, priority: Priority, decision: SLADecision)]>([])
+    let fired = Mutex<[RuleEventType]>([])
+    let rules = Mutex<[String]>([])
+    let created = Mutex<[String]>([])
+
+    func ruleEvaluated(_ outcome: RuleOutcome, pack: String) { rules.withLock { $0.append("\(pack) \(outcome.rule)") } }
+    func slaFired(_ type: RuleEventType, ticket: Ticket) { fired.withLock { $0.append(type) } }
+    func ticketCreated(_ ticket: Ticket) { created.withLock { $0.append(ticket.ticketId) } }
+    func slaDecided(_ decisions: [SLADecision], ticket: Ticket) {
+        decided.withLock { list in list += decisions.map { (ticket.ticketId, ticket.priority, $0) } }
+    }
+}
+
 @Suite("SLA clock")
 struct SLAClockTests {
+    /// What /metrics counts as SLA compliance: each clock once, when it is decided — met when it
+    /// stops in time, missed when it is breached (and not again when it stops late).
+    @Test func theObserverIsToldEachClockOnceWhenItIsDecided() async throws {
+        let observer = RecordingObserver()
+        let h = try await SLAHarness(observer: observer)
+        let onTime = try await h.open("A tiempo")
+        let late = try await h.open("Tarde")
+        #expect(observer.created.withLock { $0 } == [onTime.ticketId, late.ticketId])
+        h.advance(minutes: 10)
+        _ = try await h.services.tickets.addNote(SLAHarness.agent, onTime.ticketId, content: "Hola, lo revisamos", isInternal: false)
+        h.advance(minutes: 55)  // 65 minutes: the second ticket's first response is breached
+        #expect(try await h.services.tickets.fireDueSLATimers() >= 1)
+        _ = try await h.services.tickets.addNote(SLAHarness.agent, late.ticketId, content: "Perdón la demora", isInternal: false)
+        _ = try await h.services.tickets.addNote(SLAHarness.agent, onTime.ticketId, content: "Otra nota", isInternal: false)
+        let decided = observer.decided.withLock { $0 }
+        #expect(decided.map(\.ticket) == [onTime.ticketId, late.ticketId], "\(decided)")
+        #expect(decided.map(\.decision) == [SLADecision(kind: .firstResponse, met: true), SLADecision(kind: .firstResponse, met: false)])
+        // The breach raised the late ticket to urgent (the escalation rule): it counts there.
+        #expect(decided.map(\.priority) == [.medium, .urgent])
+        #expect(observer.fired.withLock { $0 }.contains(.slaBreached))
+        #expect(observer.rules.withLock { $0 }.contains("luxfree-solar sla-test:sla.breached"))
+    }
+
     @Test func warningThenBreachFireOnceThroughTheRules() async throws {
         let h = try await SLAHarness()
         let ticket = try await h.open()

@@ -9,16 +9,13 @@ public final class ServiceCore: Sendable {
     let tenants: TenantDirectory
     let agentDirectory: AgentDirectory
     let rules: (any RuleEngine)?
-    /// Told about every rule outcome (the composition root counts them in /metrics).
-    let ruleObserver: (@Sendable (RuleOutcome) -> Void)?
+    /// Told about rule outcomes, SLA events and decisions, and creations (the composition root
+    /// counts them in /metrics).
+    let observer: (any ServiceObserver)?
     /// Validates uploaded packs (manifest, Lua, fixtures); nil disables uploads.
     let packInspector: (any PackInspector)?
-    /// Told about every SLA warning and breach fired (the composition root counts them).
-    let slaObserver: (@Sendable (RuleEventType, Ticket) -> Void)?
     /// Stores and delivers live events (WebSocket notifications).
     public let live: LiveEventLog
-    /// Told about every ticket created, whatever the path (the composition root counts them).
-    let createdObserver: (@Sendable (Ticket) -> Void)?
     /// Writers of one ticket take turns (see `TicketTurns`).
     let turns = TicketTurns()
     /// How often a conditional update is retried when another writer got there first.
@@ -26,17 +23,14 @@ public final class ServiceCore: Sendable {
 
     public init(
         store: any TicketStore, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
-        rules: (any RuleEngine)? = nil, ruleObserver: (@Sendable (RuleOutcome) -> Void)? = nil,
-        packInspector: (any PackInspector)? = nil, slaObserver: (@Sendable (RuleEventType, Ticket) -> Void)? = nil,
-        live: LiveEventLog? = nil, createdObserver: (@Sendable (Ticket) -> Void)? = nil
+        rules: (any RuleEngine)? = nil, observer: (any ServiceObserver)? = nil,
+        packInspector: (any PackInspector)? = nil, live: LiveEventLog? = nil
     ) {
-        self.createdObserver = createdObserver
-        self.slaObserver = slaObserver
+        self.observer = observer
         self.packInspector = packInspector
         self.store = store
         self.clock = clock
         self.rules = rules
-        self.ruleObserver = ruleObserver
         self.tenants = TenantDirectory(store: store, clock: clock, ttl: tenantCacheSeconds)
         self.agentDirectory = AgentDirectory(store: store, clock: clock, ttl: tenantCacheSeconds)
         self.live = live ?? LiveEventLog(store: store)

@@ -13,9 +13,8 @@ extension UseCase {
     var tenants: TenantDirectory { core.tenants }
     var agentDirectory: AgentDirectory { core.agentDirectory }
     var rules: (any RuleEngine)? { core.rules }
-    var ruleObserver: (@Sendable (RuleOutcome) -> Void)? { core.ruleObserver }
+    var observer: (any ServiceObserver)? { core.observer }
     var packInspector: (any PackInspector)? { core.packInspector }
-    var slaObserver: (@Sendable (RuleEventType, Ticket) -> Void)? { core.slaObserver }
     var live: LiveEventLog { core.live }
 
     /// The sibling use cases, for a flow that spans them (a chat message opening a ticket).
@@ -101,12 +100,11 @@ public struct DocketServices: Sendable {
     /// The services over a new core (see `ServiceCore.init`).
     public init(
         store: any TicketStore, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
-        rules: (any RuleEngine)? = nil, ruleObserver: (@Sendable (RuleOutcome) -> Void)? = nil,
-        packInspector: (any PackInspector)? = nil, slaObserver: (@Sendable (RuleEventType, Ticket) -> Void)? = nil,
-        live: LiveEventLog? = nil, createdObserver: (@Sendable (Ticket) -> Void)? = nil
+        rules: (any RuleEngine)? = nil, observer: (any ServiceObserver)? = nil,
+        packInspector: (any PackInspector)? = nil, live: LiveEventLog? = nil
     ) {
         self.init(core: ServiceCore(
-            store: store, clock: clock, tenantCacheSeconds: tenantCacheSeconds, rules: rules, ruleObserver: ruleObserver,
-            packInspector: packInspector, slaObserver: slaObserver, live: live, createdObserver: createdObserver))
+            store: store, clock: clock, tenantCacheSeconds: tenantCacheSeconds, rules: rules, observer: observer,
+            packInspector: packInspector, live: live))
     }
 }

@@ -34,7 +34,8 @@ extension TicketService {
                 before: before, after: ticket, messages: messages, events: events, entries: run.entries, records: run.records, now: now)
             if let stored = try await store.updateTicket(ticket, expectedVersion: expected, messages: messages, outbox: outbox) {
                 fired += events.count
-                for event in events { slaObserver?(event.type, ticket) }
+                for event in events { observer?.slaFired(event.type, ticket: ticket) }
+                observe(before: before, after: ticket)
                 live.publish(stored)
                 break
             }

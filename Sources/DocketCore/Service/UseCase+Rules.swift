@@ -83,7 +83,7 @@ extension UseCase {
                 RuleEvent(type: event.type, ticket: ticket, details: event.details, actor: cause), context: context, skipping: fired)
             for outcome in outcomes {
                 fired.insert(outcome.rule)
-                if observe { ruleObserver?(outcome) }
+                if observe { observer?.ruleEvaluated(outcome, pack: tenant.pack.id) }
                 var entry = RuleAuditEntry(
                     event: event.type.rawValue, packId: tenant.pack.id, packVersion: tenant.pack.version, rule: outcome.rule,
                     proposed: outcome.actions.map(\.summary), applied: [], rejected: [], error: outcome.error,

@@ -74,11 +74,19 @@ extension UseCase {
             let outbox = outbox(
                 before: before, after: ticket, messages: messages, events: events, entries: run.entries, records: run.records, now: now)
             if let stored = try await store.updateTicket(ticket, expectedVersion: expected, messages: messages, outbox: outbox) {
+                observe(before: before, after: ticket)
                 live.publish(stored)
                 return (ticket.visible(to: principal), messages)
             }
         }
         throw DocketError(.conflict, "ticket '\(ticketId)' is being changed by others; retry")
+    }
+
+    /// Tells the observer which SLA clocks a stored change decided.
+    func observe(before: Ticket, after: Ticket) {
+        guard let observer else { return }
+        let decisions = SLADecision.between(before, after)
+        if !decisions.isEmpty { observer.slaDecided(decisions, ticket: after) }
     }
 
     /// Whether rules gave the ticket to an agent (an `assign` action applied).
@@ -206,7 +214,7 @@ extension UseCase {
             return (ticket, stored)
         }
         let (ticket, stored) = routed ? try await core.turns.withTurn(Self.routingTurn(tenant.id), insert) : try await insert()
-        core.createdObserver?(ticket)
+        observer?.ticketCreated(ticket)
         live.publish(stored)
         return ticket.visible(to: principal)
     }
