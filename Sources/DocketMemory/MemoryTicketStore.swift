@@ -23,11 +23,13 @@ public final class MemoryTicketStore: TicketStore {
     ) async throws -> (ticket: Ticket, events: [LiveEvent]) {
         try state.withLock { state in
             let key = CounterKey(tenantId: tenantId, year: counterYear)
-            let number = (state.counters[key] ?? 0) + 1
+            var number = (state.counters[key] ?? 0) + 1
             // A build that throws takes no number.
-            let ticket = try build(number)
-            guard state.tickets[ticket.tenantId, default: [:]][ticket.ticketId] == nil else {
-                throw DocketError(.conflict, "ticket '\(ticket.ticketId)' already exists")
+            var ticket = try build(number)
+            // An ID already issued (under another counter, before the format changed) skips its number.
+            while state.tickets[ticket.tenantId, default: [:]][ticket.ticketId] != nil {
+                number += 1
+                ticket = try build(number)
             }
             try state.checkOpenChat(ticket)
             let stored = messages.map { message in

@@ -59,32 +59,50 @@ extension MongoTicketStore {
         outbox: CreationOutbox
     ) async throws -> (ticket: Ticket, events: [LiveEvent]) {
         let counter = "tickets/\(tenantId)/\(counterYear)"
-        let number: Int = try await job { job in
-            let value = try job.collection(Collections.counters).increment(counter: counter, by: 1)
-            guard value > 0 else { throw MongoError(kind: .other, code: 0, message: "ticket counter \(counter) returned \(value)") }
-            return value
+        func take() async throws -> Int {
+            try await job { job in
+                let value = try job.collection(Collections.counters).increment(counter: counter, by: 1)
+                guard value > 0 else { throw MongoError(kind: .other, code: 0, message: "ticket counter \(counter) returned \(value)") }
+                return value
+            }
         }
-        let ticket: Ticket
-        let key: String
-        let batch: BSONDoc
+        var number = try await take()
+        var ticket: Ticket
+        var key: String
+        var batch: BSONDoc
         do {
-            ticket = try build(number)
-            key = Self.key(tenantId, ticket.ticketId)
-            let messages = messages.map { var message = $0; message.ticketId = ticket.ticketId; return message }
-            batch = try Self.outboxBatch(try outbox.outbox(for: ticket), messages: messages)
-            var document = try Self.ticketDocument(ticket)
-            if !Self.isEmpty(batch) { document[Self.outboxField] = .array([.document(batch)]) }
-            // The ticket, its first messages and its events: one document write.
-            try await job { [document] job in try job.collection(Collections.tickets).insertOne(document) }
+            while true {
+                ticket = try build(number)
+                key = Self.key(tenantId, ticket.ticketId)
+                let messages = messages.map { [ticket] in var message = $0; message.ticketId = ticket.ticketId; return message }
+                batch = try Self.outboxBatch(try outbox.outbox(for: ticket), messages: messages)
+                var document = try Self.ticketDocument(ticket)
+                if !Self.isEmpty(batch) { document[Self.outboxField] = .array([.document(batch)]) }
+                // The ticket, its first messages and its events: one document write.
+                let inserted = try await job { [document, key] job in
+                    let tickets = try job.collection(Collections.tickets)
+                    do {
+                        try tickets.insertOne(document)
+                        return true
+                    } catch let error as MongoError where error.kind == .duplicateKey {
+                        // An ID already issued (under another counter, before the format changed)
+                        // skips its number; another unique index refuses the create.
+                        guard try tickets.find(["_id": key], FindOptions(limit: 1, projection: [("_id", 1)])).first != nil else { throw error }
+                        return false
+                    }
+                }
+                if inserted { break }
+                number = try await take()
+            }
         } catch {
             // Give the number back when nobody took a later one, so a failed create leaves no
             // gap; with a concurrent create in between the gap stays (numbers never repeat).
-            _ = try? await job { job in
+            _ = try? await job { [number] job in
                 try job.collection(Collections.counters).findOneAndUpdate(["_id": counter, "value": number], ["$inc": ["value": -1]])
             }
             throw error
         }
-        let stored: [LiveEvent] = try await job { job in
+        let stored: [LiveEvent] = try await job { [ticket, key, batch] job in
             // A derived count, outside the ticket's write: a crash right here leaves it one short.
             try job.collection(Collections.customers).updateOne(
                 ["_id": Self.key(tenantId, ticket.customerId)], ["$inc": ["statistics.totalTickets": 1]])

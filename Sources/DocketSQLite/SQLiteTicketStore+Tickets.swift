@@ -18,10 +18,13 @@ extension SQLiteTicketStore {
         // set inside, from the built ticket.
         let rules = try outbox.rules.map { ($0.tenantId, try codec.encode($0)) }
         // One transaction: the number, the ticket and the customer's count commit together or
-        // not at all, so numbers never skip or repeat.
+        // not at all, so numbers never skip or repeat (but for an ID issued before, below).
         return try await write { db in
-            let number = try Self.takeNumbers(db, tenantId: tenantId, counterYear: counterYear, count: 1)
-            let ticket = try build(number)
+            var ticket = try build(try Self.takeNumbers(db, tenantId: tenantId, counterYear: counterYear, count: 1))
+            // An ID already issued (under another counter, before the format changed) skips its number.
+            while try Self.exists(db, tenantId: tenantId, ticketId: ticket.ticketId) {
+                ticket = try build(try Self.takeNumbers(db, tenantId: tenantId, counterYear: counterYear, count: 1))
+            }
             try Self.insert(ticket, db, doc: doc, audit: audit, text: text)
             try Self.insert(messages.map { var message = $0; message.ticketId = ticket.ticketId; return message }, db, codec)
             try db.cachedStatement(sql: "UPDATE customers SET total_tickets = total_tickets + 1 WHERE tenant_id = ? AND id = ?")
@@ -90,6 +93,11 @@ extension SQLiteTicketStore {
     }
 
     /// Takes the next `count` ticket numbers of (tenant, counterYear); returns the last one.
+    static func exists(_ db: Database, tenantId: String, ticketId: String) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM tickets WHERE tenant_id = ? AND ticket_id = ?)"),
+            arguments: [tenantId, ticketId]) ?? false
+    }
+
     static func takeNumbers(_ db: Database, tenantId: String, counterYear: Int, count: Int) throws -> Int {
         guard let last = try Int.fetchOne(db.cachedStatement(sql: """
                 INSERT INTO counters (tenant_id, year, value) VALUES (?, ?, ?)

@@ -119,6 +119,26 @@ struct StoreContractTests {
         #expect(try await store.tenant(id: "acme")?.terminology.ticketSingular == "caso")
     }
 
+    /// After a format change (`resetYearly` switched, a prefix taken back) a counter can reach
+    /// an ID another counter issued: that number is skipped, never a duplicate or a failed create.
+    @Test(arguments: StoreKind.available)
+    func aNumberWhoseIDWasAlreadyIssuedIsSkipped(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        for _ in 0..<3 { try await Fixtures.create(store, tenant: "a") }  // T-2026-1...3, yearly counter
+        // The format stops resetting yearly: counter 0 builds the same IDs.
+        let build: @Sendable (Int) throws -> Ticket = { Fixtures.ticket(tenant: "a", number: $0, year: 2026) }
+        let continued = try await store.createTicket(tenantId: "a", counterYear: 0, build: build)
+        #expect(continued.ticketId == "T-2026-4")
+        #expect(continued.number == 4)
+        #expect(try await store.createTicket(tenantId: "a", counterYear: 0, build: build).ticketId == "T-2026-5")
+        // And back: the yearly counter skips what counter 0 issued.
+        #expect(try await Fixtures.create(store, tenant: "a").ticketId == "T-2026-6")
+        // Another tenant's IDs are its own.
+        #expect(try await Fixtures.create(store, tenant: "b").ticketId == "T-2026-1")
+        let page = try await store.listTickets(tenantId: "a", query: TicketQuery())
+        #expect(page.items.map(\.ticketId).sorted() == (1...6).map { "T-2026-\($0)" })
+    }
+
     @Test(arguments: StoreKind.available)
     func ticketsRoundTripWithEveryField(kind: StoreKind) async throws {
         let store = try await kind.make()
