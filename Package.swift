@@ -101,6 +101,7 @@ let package = Package(
             dependencies: [
                 "DocketAssembly", "DocketCore", "DocketPacks", "DocketRules",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
