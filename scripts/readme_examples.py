@@ -3,7 +3,12 @@
 
 A ```bash block right after a line `<!-- example -->` (invisible on GitHub) is an example. The
 marked blocks run in README order in one bash session (variables carry over), from the
-repository, against `docket serve` on a fresh data directory. Each command is a step:
+repository, against `docket serve` on a fresh data directory. A block marked
+`<!-- example: mongodb -->` needs the MongoDB stand-in (DOCKET_TEST_MONGO_URI, as the test
+command sets it; without it the block is skipped, or fails under CI): its
+`mongodb://127.0.0.1:27017/` becomes the stand-in, whose `chat.conversations` is first filled
+with scripts/readme-legacy-chat.json (the old chat's messages the import example reads). Each
+command is a step:
 
 - a command followed by `# → 201 {...}` must answer that status, and every `"key":value`
   shown (strings, numbers, booleans; `...` and `…` elide) must appear in the JSON answer;
@@ -28,16 +33,17 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MARK = "<!-- example -->"
+MONGO_MARK = "<!-- example: mongodb -->"
 EXPECT = re.compile(r"^#\s*→\s*(.*)$")
 PAIR = re.compile(r'"([A-Za-z_][A-Za-z0-9_]*)":("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?|true|false|null)')
 
 
 def blocks(text):
-    """(line number, lines) of every marked bash block."""
+    """(line number, lines, needs MongoDB) of every marked bash block."""
     lines = text.split("\n")
     found = []
     for index, line in enumerate(lines):
-        if line.strip() == MARK:
+        if line.strip() in (MARK, MONGO_MARK):
             start = index + 1
             while start < len(lines) and not lines[start].startswith("```"):
                 start += 1
@@ -46,7 +52,7 @@ def blocks(text):
             end = start + 1
             while not lines[end].startswith("```"):
                 end += 1
-            found.append((start + 2, lines[start + 1:end]))
+            found.append((start + 2, lines[start + 1:end], line.strip() == MONGO_MARK))
     return found
 
 
@@ -72,11 +78,29 @@ def steps(first_line, lines):
     return out
 
 
-def rewrite(command, binary, port, scratch):
+def seed_legacy_chat(mongo_uri):
+    """Fills chat.conversations on the stand-in with the import example's old messages."""
+    python = os.path.join(ROOT, ".venv-mongo", "bin", "python")
+    script = (
+        "import sys, json; from pymongo import MongoClient; from bson import json_util\n"
+        "client = MongoClient(sys.argv[1], serverSelectionTimeoutMS=5000)\n"
+        "docs = json_util.loads(open(sys.argv[2], encoding='utf-8').read())\n"
+        "client.chat.conversations.drop(); client.chat.conversations.insert_many(docs)\n")
+    subprocess.run([python, "-c", script, mongo_uri, os.path.join(ROOT, "scripts", "readme-legacy-chat.json")], check=True)
+
+
+def mongo_host(uri):
+    """host:port of a mongodb:// URI."""
+    return re.match(r"mongodb://([^/?]+)", uri).group(1)
+
+
+def rewrite(command, binary, port, scratch, mongo_uri=None):
     # The README's own /tmp/ first: the binary's path may well lie under /tmp itself.
     command = command.replace("/tmp/", scratch + "/")
     command = command.replace(".build/release/docket", binary)
     command = re.sub(r"(^|\n)(\s*)docket ", lambda m: f"{m.group(1)}{m.group(2)}{binary} ", command)
+    if mongo_uri:
+        command = command.replace("mongodb://127.0.0.1:27017/", f"mongodb://{mongo_host(mongo_uri)}/")
     return command.replace("localhost:8080", f"127.0.0.1:{port}").replace("127.0.0.1:8080", f"127.0.0.1:{port}")
 
 
@@ -159,12 +183,22 @@ def main():
         # Each curl's status goes to stderr, so a piped or captured answer is the answer alone.
         shell.stdin.write("curl() { command curl -sS -w '%{stderr}\\n__STATUS__%{http_code}\\n' \"$@\"; }\n")
         ran = 0
-        for first_line, lines in examples:
+        skipped = 0
+        mongo_uri = os.environ.get("DOCKET_TEST_MONGO_URI") or None
+        for first_line, lines, needs_mongo in examples:
+            if needs_mongo:
+                if not mongo_uri:
+                    if os.environ.get("CI") == "true":
+                        sys.exit(f"README.md:{first_line}: this example needs MongoDB: DOCKET_TEST_MONGO_URI is not set under CI")
+                    print(f"README.md:{first_line}: skipped (needs MongoDB: set DOCKET_TEST_MONGO_URI, as scripts/test.sh does)", file=sys.stderr)
+                    skipped += 1
+                    continue
+                seed_legacy_chat(mongo_uri)
             for step in steps(first_line, lines):
                 if step["command"].lstrip().startswith("swift build"):
                     continue
                 marker = f"__DONE_{ran}__"
-                command = rewrite(step["command"], binary, port, scratch)
+                command = rewrite(step["command"], binary, port, scratch, mongo_uri if needs_mongo else None)
                 shell.stdin.write(f"{command}\n__status=$?; echo; echo \"{marker} $__status\"\n")
                 shell.stdin.flush()
                 output = []
@@ -182,7 +216,7 @@ def main():
                     print(f"README.md:{step['line']}: {step['command'].splitlines()[0]}\n  {problem}", file=sys.stderr)
                     sys.exit(1)
                 ran += 1
-        print(f"{ran} README steps in {len(examples)} examples ran as documented")
+        print(f"{ran} README steps in {len(examples) - skipped} examples ran as documented")
     finally:
         if shell:
             shell.kill()

@@ -202,10 +202,14 @@ public final class DocketSystem: Sendable {
     /// Where the data is: the MongoDB database's name, or the SQLite file.
     public var storeLocation: String { (store as? MongoTicketStore)?.database ?? configuration.databasePath }
 
-    /// The old 1-1 chat's collection as a source for `LegacyChatImport`; nil unless the store
-    /// is MongoDB (where that collection lives).
-    public func legacyChatSource(collection: String) -> (any LegacyChatSource)? {
-        (store as? MongoTicketStore).map { MongoLegacyChatSource(store: $0, collection: collection) }
+    /// The old 1-1 chat's collection as a source for `LegacyChatImport`: in the database of
+    /// `uri` (the old application's MongoDB), or without one in this store's own database when
+    /// the store is MongoDB; nil otherwise.
+    public func legacyChatSource(uri: String?, collection: String) throws -> (any LegacyChatSource)? {
+        if let uri {
+            return MongoLegacyChatSource(connection: try MongoConnection(uri: uri, settings: MongoSettings(poolSize: 1)), collection: collection)
+        }
+        return (store as? MongoTicketStore).map { MongoLegacyChatSource(store: $0, collection: collection) }
     }
 
     /// Runs `body`, then closes the store, whether `body` threw or not.

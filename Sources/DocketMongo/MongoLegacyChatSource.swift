@@ -1,14 +1,24 @@
 import DocketCore
 import Foundation
 
-/// The old chat's collection in the Docket database, read for `LegacyChatImport`.
+/// The old chat's collection, read for `LegacyChatImport` (into either store).
 public struct MongoLegacyChatSource: LegacyChatSource {
-    let store: MongoTicketStore
+    let connection: MongoConnection
+    public let database: String
     public let collection: String
 
-    public init(store: MongoTicketStore, collection: String) {
-        self.store = store
+    /// The collection in `database` (default: the URI's database) of `connection`.
+    public init(connection: MongoConnection, database: String? = nil, collection: String) {
+        self.connection = connection
+        self.database = database ?? connection.databaseName
         self.collection = collection
+    }
+
+    public var name: String { "\(database).\(collection)" }
+
+    /// The collection in the database of a Docket store on MongoDB.
+    public init(store: MongoTicketStore, collection: String) {
+        self.init(connection: store.connection, database: store.database, collection: collection)
     }
 
     /// Reads a legacy collection a page at a time (oldest first). Documents that lack a field
@@ -19,8 +29,13 @@ public struct MongoLegacyChatSource: LegacyChatSource {
         var page = 0
         while true {
             let skip = page * pageSize
-            let batch = try await store.job { job in
-                try job.collection(collection).find([:], FindOptions(sort: [("created_at", 1), ("_id", 1)], skip: skip, limit: pageSize))
+            let batch: [BSONDoc]
+            do {
+                batch = try await connection.job(database: database) { [collection] job in
+                    try job.collection(collection).find([:], FindOptions(sort: [("created_at", 1), ("_id", 1)], skip: skip, limit: pageSize))
+                }
+            } catch let error as MongoError {
+                throw error.docketError
             }
             for document in batch {
                 let id = Self.text(document["_id"]) ?? "?"
@@ -36,7 +51,12 @@ public struct MongoLegacyChatSource: LegacyChatSource {
                     skips.append(.init(what: "message \(id)", reason: "no readable created_at"))
                     continue
                 }
-                messages.append(LegacyMessage(id: id, senderId: sender, receiverId: receiver, content: content, createdAt: created))
+                // Read state where the old chat kept it (`is_read`, `read_at`); absent, the message counts as read.
+                var isRead: Bool?
+                if case .bool(let read)? = document["is_read"] { isRead = read }
+                messages.append(LegacyMessage(
+                    id: id, senderId: sender, receiverId: receiver, content: content, createdAt: created, isRead: isRead,
+                    readAt: document["read_at"]?.date))
             }
             if batch.count < pageSize { break }
             page += 1

@@ -9,9 +9,16 @@ struct MigrateCommand: AsyncParsableCommand {
 
     struct Conversations: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Import the old 1-1 chat (sender_id, receiver_id, content, created_at) as tickets: one per customer thread, messages in order. Safe to re-run.")
+            abstract: "Import the old 1-1 chat (sender_id, receiver_id, content, created_at, is_read) into conversations: one ticket per customer thread, its messages in order. Safe to re-run; a re-run continues where one stopped.",
+            discussion: """
+                The legacy collection is read from --from (the old application's MongoDB; the database is the URI's path), or,
+                without it, from the Docket database of --mongo-uri. The tickets go to this Docket's store: --mongo-uri, or the
+                embedded store in --data-dir.
+                """)
 
         @OptionGroup var store: StoreOptions
+        @Option(help: "The old chat's MongoDB, e.g. mongodb://127.0.0.1:27017/chat (default: the Docket database of --mongo-uri).")
+        var from: String?
         @Option(help: "The legacy collection.")
         var collection: String = "conversations"
         @Option(help: "Tenant the tickets are created in (it must exist: start the server once, or POST /api/v2/tenants).")
@@ -39,18 +46,19 @@ struct MigrateCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            guard case .mongo = try store.configuration().store else {
-                throw ValidationError("--mongo-uri (or DOCKET_MONGO_URI) is required: the Docket database that also holds the legacy collection")
+            if from == nil, case .sqlite = try store.configuration().store {
+                throw ValidationError("give the old chat's MongoDB with --from mongodb://host/database (or import into --mongo-uri, where the collection lives)")
             }
             let staff = try staff()
-            let (collection, tenant, dryRun) = (collection, tenant, dryRun)
+            let (collection, tenant, dryRun, from) = (collection, tenant, dryRun, from)
             try await store.withSystem({ _, options in options.installShippedPacks = false }) { system in
-                guard let source = system.legacyChatSource(collection: collection) else {
-                    throw ValidationError("the legacy import reads MongoDB: give --mongo-uri")
+                guard let source = try system.legacyChatSource(uri: from, collection: collection) else {
+                    throw ValidationError("the legacy import reads MongoDB: give --from")
                 }
                 let importer = LegacyChatImport(store: system.store)
+                let started = ContinuousClock.now
                 let (messages, unreadable) = try await source.readMessages(pageSize: 1_000)
-                print("read \(messages.count) messages from \(system.storeLocation).\(collection)\(dryRun ? " (dry run)" : "")")
+                print("read \(messages.count) messages from \(source.name)\(dryRun ? " (dry run)" : "") into \(system.storeLocation)")
                 var report = try await importer.run(tenantId: tenant, messages: messages, staffIds: staff, dryRun: dryRun) { done, total in
                     if done == total || done % 100 == 0 { print("threads: \(done)/\(total)") }
                 }
@@ -58,6 +66,11 @@ struct MigrateCommand: AsyncParsableCommand {
                 let reasons = Dictionary(grouping: report.skipped, by: \.reason).mapValues(\.count)
                 for (reason, count) in reasons.sorted(by: { $0.key < $1.key }) { print("skipped \(count): \(reason)") }
                 print(report.summary)
+                let elapsed = (ContinuousClock.now - started).components
+                let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+                if !dryRun, report.messagesImported > 0 {
+                    print(String(format: "%.1f s, %.0f messages/s", seconds, Double(report.messagesImported) / max(seconds, 0.001)))
+                }
             }
         }
     }
