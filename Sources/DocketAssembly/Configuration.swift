@@ -84,6 +84,8 @@ public struct Configuration: Sendable {
         .init("ws.maxFrameBytes", flag: "ws-max-frame-bytes", env: "DOCKET_WS_MAX_FRAME_BYTES", "65536", range: 1024...(16 << 20)),
         .init("ws.pingIntervalSeconds", flag: "ws-ping-interval", env: "DOCKET_WS_PING_INTERVAL", "30", range: 1...86_400),
         .init("ws.idleTimeoutSeconds", flag: "ws-idle-timeout", env: "DOCKET_WS_IDLE_TIMEOUT", "300", range: 5...86_400 * 7),
+        .init("socketio.pingIntervalSeconds", flag: "socketio-ping-interval", env: "DOCKET_SOCKETIO_PING_INTERVAL", "25", range: 1...3_600),
+        .init("socketio.pingTimeoutSeconds", flag: "socketio-ping-timeout", env: "DOCKET_SOCKETIO_PING_TIMEOUT", "20", range: 1...3_600),
         .init("log.level", flag: "log-level", env: "DOCKET_LOG_LEVEL", "info"),
         .init("console.dir", flag: "console-dir", env: "DOCKET_CONSOLE_DIR", nil),
         .init("auth.bcryptCost", flag: "bcrypt-cost", env: "DOCKET_BCRYPT_COST", "12", range: 4...16),
@@ -109,6 +111,8 @@ public struct Configuration: Sendable {
             maxFrameBytes: try source.integer("ws.maxFrameBytes"),
             pingIntervalSeconds: try source.integer("ws.pingIntervalSeconds"),
             idleTimeoutSeconds: try source.integer("ws.idleTimeoutSeconds"))
+        http.live.socketIOPingInterval = .seconds(try source.integer("socketio.pingIntervalSeconds"))
+        http.live.socketIOPingTimeout = .seconds(try source.integer("socketio.pingTimeoutSeconds"))
         shutdownGrace = .seconds(try source.integer("http.shutdownGraceSeconds"))
         dataDirectory = URL(fileURLWithPath: try source.text("store.dataDir")).standardizedFileURL
         packsDirectory = URL(fileURLWithPath: try source.text("packs.dir")).standardizedFileURL

@@ -103,6 +103,7 @@ func makeRoutes(_ dependencies: HTTPDependencies, settings: HTTPSettings) throws
     ).register(routes)
     let upgrades = Router(context: DocketRequestContext.self)
     LiveSocket(services: dependencies.services, auth: routes.auth, hub: dependencies.hub).register(upgrades: upgrades, routes: routes)
+    SocketIOEndpoint(services: dependencies.services, auth: routes.auth, hub: dependencies.hub).register(upgrades: upgrades, routes: routes)
     try system.registerDocument(routes)
     methods.load(routes.endpoints)
     return (routes, upgrades)

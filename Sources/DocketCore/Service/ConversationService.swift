@@ -67,6 +67,23 @@ extension ConversationService {
         return (ticket, message, true)
     }
 
+    /// Staff write to a customer rather than to a ticket (the old 1-1 chat's way): into the
+    /// customer's open ticket, the most recently updated; a customer without one has nothing
+    /// to answer (404).
+    public func postStaffMessage(_ principal: Principal, toCustomer customerId: String, _ input: NewMessage) async throws -> (ticket: Ticket, message: TicketMessage) {
+        guard principal.isStaff else { throw DocketError.forbidden("only staff write to a customer") }
+        let tenant = try await tenant(for: principal)
+        var query = TicketQuery()
+        query.customerId = customerId
+        query.statuses = openStatuses(tenant)
+        query.sortBy = .updatedAt
+        query.limit = 1
+        guard let open = try await store.listTickets(tenantId: tenant.id, query: query).items.first else {
+            throw DocketError(.notFound, "customer '\(customerId)' has no open conversation", field: "receiver_id")
+        }
+        return try await postMessage(principal, open.ticketId, input)
+    }
+
     /// Staff, or the ticket's customer, write into a ticket's conversation.
     public func postMessage(_ principal: Principal, _ ticketId: String, _ input: NewMessage) async throws -> (ticket: Ticket, message: TicketMessage) {
         guard principal.role == .customer || principal.isStaff else { throw DocketError.forbidden("only staff and the ticket's customer write messages") }

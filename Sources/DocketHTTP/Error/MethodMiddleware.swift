@@ -49,7 +49,7 @@ struct MethodMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
-        guard path.hasPrefix("/api/") || path == "/openapi.json" || path == "/health" || path == "/metrics",
+        guard path.hasPrefix("/api/") || path == "/openapi.json" || path == "/health" || path == "/metrics" || path.hasPrefix("/socket.io"),
             let methods = table.methods(for: path)
         else { return try await next(request, context) }
         let method = request.method == .head ? HTTPRequest.Method.get : request.method

@@ -26,6 +26,10 @@ public struct LiveSettings: Sendable {
     public var typingPerTenSeconds: Int
     /// A connection told to close (too slow, idle) that is still open this much later is cut off.
     public var closeGraceSeconds: Int
+    /// Socket.IO's heartbeat: the server pings this often (`socketio.pingIntervalSeconds`) and
+    /// closes a session whose pong is this late (`socketio.pingTimeoutSeconds`).
+    public var socketIOPingInterval: Duration = .seconds(25)
+    public var socketIOPingTimeout: Duration = .seconds(20)
     /// A replaying client that takes no frame for this long is dropped as too slow (4409).
     var replayPatience: Duration { .seconds(closeGraceSeconds) }
 

@@ -19,6 +19,8 @@ struct Endpoint: Sendable {
         var pattern: String? = nil
         var maxLength: Int? = nil
         var dates = false
+        /// A parameter the route cannot do without (none of the API's own are).
+        var required = false
 
         /// The parameter's JSON Schema. An empty text value is the parameter left out.
         var schema: JSONSchema {
@@ -30,6 +32,8 @@ struct Endpoint: Sendable {
                 return .boolean
             case .string where dates:
                 return .any(of: [Schemas.string(format: .date), Schemas.string(format: .dateTime), empty])
+            case .string where required:
+                return Schemas.string(maxLength: maxLength, values: values, minLength: 1, pattern: pattern)
             case .string:
                 return Schemas.string(maxLength: maxLength, values: values.map { $0 + [""] }, pattern: pattern.map { "^$|" + $0 })
             }

@@ -38,7 +38,7 @@ enum OpenAPIDocument {
         var parameters: OpenAPI.Parameter.Array = endpoint.pathParameters.map { name in
             .b(.path(name: name, schema: Schemas.string(values: endpoint.pathValues[name], minLength: 1)))
         }
-        parameters += endpoint.query.map { .b(.query(name: $0.name, schema: $0.schema, description: $0.description)) }
+        parameters += endpoint.query.map { .b(.query(name: $0.name, required: $0.required, schema: $0.schema, description: $0.description)) }
 
         var responses: OpenAPI.Response.Map = [:]
         for success in [endpoint.success] + (endpoint.alsoSuccess.map { [$0] } ?? []) {

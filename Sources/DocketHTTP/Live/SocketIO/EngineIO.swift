@@ -1,0 +1,401 @@
+import DocketCore
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+
+/// Engine.IO protocol 4, the transport under Socket.IO: HTTP long-polling and WebSocket, the
+/// upgrade from one to the other, and the heartbeat. Written here because no Swift server
+/// library for it exists; it carries `SocketIOSocket`'s packets and nothing else.
+///
+/// Packets are text: a type digit and a payload (`0` open, `1` close, `2` ping, `3` pong,
+/// `4` message, `5` upgrade, `6` noop). Over polling a response carries every waiting packet,
+/// separated by the record separator (0x1E); over WebSocket each packet is one text frame.
+/// Binary packets are not spoken: a base64 polling packet (`b…`) or a binary frame is dropped,
+/// and Socket.IO's binary events are refused above.
+enum EnginePacket {
+    static let separator: Character = "\u{1E}"
+    static let open = "0", close = "1", ping = "2", pong = "3", message = "4", upgrade = "5", noop = "6"
+}
+
+/// The heartbeat and size limits the handshake announces.
+struct EngineSettings: Sendable {
+    /// How often the server pings (`pingInterval`); a client must answer within `pingTimeout`.
+    var pingInterval: Duration = .seconds(25)
+    var pingTimeout: Duration = .seconds(20)
+    /// Largest packet batch a client may POST, in bytes (`maxPayload`).
+    var maxPayload = 1_000_000
+    /// Packets waiting for one client; past this it is too slow and its session is closed.
+    var queueLimit = 1_000
+
+    var milliseconds: (interval: Int64, timeout: Int64) {
+        (pingInterval.components.seconds * 1000, pingTimeout.components.seconds * 1000)
+    }
+}
+
+/// One Engine.IO client: its packets waiting to go out, the transport carrying them, its heartbeat.
+final class EngineSession: @unchecked Sendable {
+    enum Transport { case polling, websocket }
+
+    let sid: String
+    // Everything mutable is guarded by `lock`.
+    private let lock = NSLock()
+    private var queue: [String] = []
+    /// Takers waiting for packets (a long-poll, a WebSocket writer; both during an upgrade).
+    private var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    private var nextWaiter = 0
+    private var transport: Transport
+    private var pollInFlight = false
+    private var closedReason: String?
+    private var pingSentAt: ContinuousClock.Instant?
+    private var lastPingAt = ContinuousClock.now
+    let limit: Int
+    /// Told whenever the client shows it is there (a pong, a message): keeps its socket from idling out.
+    var onActivity: @Sendable () -> Void {
+        get { lock.withLock { activity } }
+        set { lock.withLock { activity = newValue } }
+    }
+    private var activity: @Sendable () -> Void = {}
+    /// Message payloads from the client, in order (Socket.IO packets), for the socket to handle.
+    let inbound: AsyncStream<String>
+    private let inboundContinuation: AsyncStream<String>.Continuation
+
+    init(sid: String, transport: Transport, limit: Int) {
+        self.sid = sid
+        self.transport = transport
+        self.limit = limit
+        (inbound, inboundContinuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(limit))
+    }
+
+    var isClosed: Bool { lock.withLock { closedReason != nil } }
+    var currentTransport: Transport { lock.withLock { transport } }
+
+    /// Queues an encoded packet for the client; a client too far behind is closed.
+    func send(_ packet: String) {
+        let wake: [CheckedContinuation<Void, Never>] = lock.withLock {
+            guard closedReason == nil else { return [] }
+            if queue.count >= limit {
+                closedReason = "more than \(limit) packets waiting"
+                queue = [EnginePacket.close]
+            } else {
+                queue.append(packet)
+            }
+            return takeWaiters()
+        }
+        for waiter in wake { waiter.resume() }
+    }
+
+    /// Every waiting taker, removed (under the lock).
+    private func takeWaiters() -> [CheckedContinuation<Void, Never>] {
+        defer { waiters.removeAll() }
+        return Array(waiters.values)
+    }
+
+    /// The Socket.IO packet `payload`, as an Engine.IO message.
+    func sendMessage(_ payload: String) { send(EnginePacket.message + payload) }
+
+    /// Closes the session: the client is told (`1`) if a transport can still carry it.
+    func close(_ reason: String) {
+        let wake: [CheckedContinuation<Void, Never>] = lock.withLock {
+            guard closedReason == nil else { return [] }
+            closedReason = reason
+            queue.append(EnginePacket.close)
+            return takeWaiters()
+        }
+        for waiter in wake { waiter.resume() }
+        inboundContinuation.finish()
+    }
+
+    /// What the waiting packets are, once there are some (or `wait` passed: none). Nil once
+    /// the session is closed and everything it had to say was taken.
+    func take(wait: Duration) async -> [String]? {
+        let deadline = ContinuousClock.now + wait
+        while true {
+            let ready: [String]?? = lock.withLock {
+                if !queue.isEmpty {
+                    defer { queue.removeAll(keepingCapacity: true) }
+                    return .some(queue)
+                }
+                if closedReason != nil { return .some(nil) }
+                if ContinuousClock.now >= deadline { return .some([]) }
+                return nil
+            }
+            if let ready { return ready }
+            let token = lock.withLock {
+                nextWaiter += 1
+                return nextWaiter
+            }
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { [self] in
+                    await withCheckedContinuation { continuation in
+                        // Registered under the lock, unless there is something to take already or
+                        // the deadline passed (the timer below may have looked before this).
+                        let now = lock.withLock {
+                            if !queue.isEmpty || closedReason != nil || ContinuousClock.now >= deadline { return true }
+                            waiters[token] = continuation
+                            return false
+                        }
+                        if now { continuation.resume() }
+                    }
+                }
+                group.addTask { [self] in
+                    try? await Task.sleep(until: deadline)
+                    lock.withLock { waiters.removeValue(forKey: token) }?.resume()
+                }
+                await group.next()
+                group.cancelAll()
+            }
+        }
+    }
+
+    /// A long-poll begins; false when one is already waiting (the protocol allows one).
+    func beginPoll() -> Bool {
+        lock.withLock {
+            guard !pollInFlight else { return false }
+            pollInFlight = true
+            return true
+        }
+    }
+
+    func endPoll() { lock.withLock { pollInFlight = false } }
+
+    /// The WebSocket now carries the session (after the client's `5`).
+    func upgraded() { lock.withLock { transport = .websocket } }
+
+    /// A packet from the client. Answers false when it breaks the protocol (the session is closed).
+    @discardableResult
+    func receive(_ packet: Substring) -> Bool {
+        guard let type = packet.first else { return true }
+        switch String(type) {
+        case EnginePacket.pong:
+            let told = lock.withLock {
+                pingSentAt = nil
+                return activity
+            }
+            told()
+        case EnginePacket.message:
+            inboundContinuation.yield(String(packet.dropFirst()))
+        case EnginePacket.close:
+            close("the client closed")
+        case EnginePacket.ping:
+            // Clients of protocol 4 do not ping; an answer does no harm.
+            send(EnginePacket.pong + packet.dropFirst())
+        case EnginePacket.noop, EnginePacket.upgrade, "b":
+            break
+        default:
+            close("'\(packet.prefix(16))' is not an Engine.IO packet")
+            return false
+        }
+        return true
+    }
+
+    /// Pings when the interval has passed; closes a client that did not answer the last ping in time.
+    func heartbeat(_ settings: EngineSettings, now: ContinuousClock.Instant) {
+        enum Step { case none, ping, timeout }
+        let step: Step = lock.withLock {
+            guard closedReason == nil else { return .none }
+            if let sent = pingSentAt { return now - sent > settings.pingTimeout ? .timeout : .none }
+            guard now - lastPingAt >= settings.pingInterval else { return .none }
+            lastPingAt = now
+            pingSentAt = now
+            return .ping
+        }
+        switch step {
+        case .ping: send(EnginePacket.ping)
+        case .timeout: close("no pong within \(settings.pingTimeout)")
+        case .none: break
+        }
+    }
+}
+
+/// The sessions of this instance, the polling routes and the WebSocket transport.
+final class EngineServer: @unchecked Sendable {
+    // `sessions` is guarded by `lock`.
+    private let lock = NSLock()
+    private var sessions: [String: EngineSession] = [:]
+    private var heartbeat: Task<Void, Never>?
+    let settings: EngineSettings
+    /// Runs a new session's Socket.IO side until the session ends; given the handshake request.
+    let accept: @Sendable (EngineSession, Request) async -> Void
+
+    init(settings: EngineSettings, accept: @escaping @Sendable (EngineSession, Request) async -> Void) {
+        self.settings = settings
+        self.accept = accept
+    }
+
+    var sessionCount: Int { lock.withLock { sessions.count } }
+
+    func session(_ sid: String) -> EngineSession? { lock.withLock { sessions[sid] } }
+
+    /// Opens a session: registered, its socket side started, the open packet queued first.
+    func open(_ transport: EngineSession.Transport, request: Request) -> EngineSession {
+        let session = EngineSession(sid: IdentifierGenerator.make(), transport: transport, limit: settings.queueLimit)
+        lock.withLock {
+            sessions[session.sid] = session
+            // The heartbeat runs while there are sessions.
+            if heartbeat == nil {
+                heartbeat = Task { [self] in
+                    while true {
+                        try? await Task.sleep(for: .seconds(1))
+                        let done = lock.withLock {
+                            if sessions.isEmpty { heartbeat = nil }
+                            return sessions.isEmpty
+                        }
+                        if done { return }
+                        sweep()
+                    }
+                }
+            }
+        }
+        let (interval, timeout) = settings.milliseconds
+        session.send(
+            EnginePacket.open
+                + #"{"sid":"\#(session.sid)","upgrades":\#(transport == .polling ? #"["websocket"]"# : "[]"),"pingInterval":\#(interval),"pingTimeout":\#(timeout),"maxPayload":\#(settings.maxPayload)}"#
+        )
+        Task { [self] in
+            await accept(session, request)
+            session.close("the socket ended")
+            // The close packet gets a moment to leave before the session is forgotten.
+            try? await Task.sleep(for: .seconds(2))
+            lock.withLock { _ = sessions.removeValue(forKey: session.sid) }
+        }
+        return session
+    }
+
+    /// Once a second: pings due, and clients that missed their pong closed.
+    func sweep() {
+        let now = ContinuousClock.now
+        let all = lock.withLock { Array(sessions.values) }
+        for session in all { session.heartbeat(settings, now: now) }
+    }
+
+    /// Tells every session to close (graceful shutdown).
+    func closeAll(_ reason: String) {
+        for session in lock.withLock({ Array(sessions.values) }) { session.close(reason) }
+    }
+
+    // MARK: - Polling
+
+    /// `GET /socket.io/?EIO=4&transport=polling[&sid=…]`: a handshake, or a long-poll.
+    func poll(_ request: Request) async throws -> Response {
+        let query = try Self.check(request)
+        guard let sid = query.sid else {
+            guard query.transport == "polling" else { throw Self.badRequest(3, "a handshake without a sid names transport=polling or websocket") }
+            let session = open(.polling, request: request)
+            return try await Self.pollResponse(session, wait: .zero)
+        }
+        guard let session = session(sid) else { throw Self.unknown(sid) }
+        guard session.currentTransport == .polling else {
+            throw Self.badRequest(3, "session '\(sid)' was upgraded to WebSocket")
+        }
+        guard session.beginPoll() else {
+            session.close("two long-polls at once")
+            throw Self.badRequest(3, "a long-poll of session '\(sid)' is already waiting")
+        }
+        defer { session.endPoll() }
+        return try await Self.pollResponse(session, wait: settings.pingInterval)
+    }
+
+    static func pollResponse(_ session: EngineSession, wait: Duration) async throws -> Response {
+        let packets = await session.take(wait: wait) ?? [EnginePacket.close]
+        // Nothing within the wait: a noop keeps the client polling (a ping comes before that anyway).
+        let body = (packets.isEmpty ? [EnginePacket.noop] : packets).joined(separator: String(EnginePacket.separator))
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; charset=UTF-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    /// `POST /socket.io/?EIO=4&transport=polling&sid=…`: packets from the client.
+    func post(_ request: Request, context: some RequestContext) async throws -> Response {
+        let query = try Self.check(request)
+        guard let sid = query.sid else { throw Self.badRequest(1, "POST needs the sid of an open session") }
+        guard let session = session(sid) else { throw Self.unknown(sid) }
+        let body = try await request.body.collect(upTo: settings.maxPayload)
+        let text = String(buffer: body)
+        for packet in text.split(separator: EnginePacket.separator, omittingEmptySubsequences: true) {
+            guard session.receive(packet) else { throw Self.badRequest(3, "'\(packet.prefix(16))' is not an Engine.IO packet") }
+        }
+        return Response(status: .ok, headers: [.contentType: "text/plain; charset=UTF-8"], body: .init(byteBuffer: ByteBuffer(string: "ok")))
+    }
+
+    // MARK: - WebSocket
+
+    /// The WebSocket transport: a new session (no sid), or the upgrade of a polling one
+    /// (`2probe` → `3probe`, the poll released with a noop, then the client's `5`).
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, request: Request) async {
+        let query = try? Self.check(request)
+        var iterator = inbound.messages(maxSize: settings.maxPayload).makeAsyncIterator()
+        let session: EngineSession
+        if let sid = query?.sid {
+            guard let existing = self.session(sid), existing.currentTransport == .polling else {
+                try? await outbound.close(.policyViolation, reason: "unknown session")
+                return
+            }
+            // The probe: the client checks the WebSocket works before it moves over.
+            guard case .text(let probe)? = try? await iterator.next(), probe == "2probe" else {
+                try? await outbound.close(.policyViolation, reason: "expected 2probe")
+                return
+            }
+            do { try await outbound.write(.text("3probe")) } catch { return }
+            existing.send(EnginePacket.noop)
+            guard case .text(let upgrade)? = try? await iterator.next(), upgrade == EnginePacket.upgrade else {
+                try? await outbound.close(.policyViolation, reason: "expected the upgrade packet 5")
+                return
+            }
+            existing.upgraded()
+            session = existing
+        } else {
+            session = open(.websocket, request: request)
+        }
+        let writer = Task {
+            while let packets = await session.take(wait: .seconds(3600)) {
+                do {
+                    for packet in packets { try await outbound.write(.text(packet)) }
+                } catch {
+                    session.close("the WebSocket failed")
+                    return
+                }
+            }
+            try? await outbound.close(.normalClosure, reason: nil)
+        }
+        do {
+            while let message = try await iterator.next() {
+                // Binary frames carry Socket.IO attachments, which are refused above: dropped.
+                guard case .text(let text) = message else { continue }
+                session.receive(Substring(text))
+            }
+        } catch {}
+        session.close("the WebSocket closed")
+        await writer.value
+    }
+
+    // MARK: - Query
+
+    struct Query {
+        var transport: String
+        var sid: String?
+    }
+
+    /// `EIO=4` and a known transport, or 400 with Engine.IO's error codes.
+    static func check(_ request: Request) throws -> Query {
+        let query = request.uri.queryParameters
+        guard query.get("EIO") == "4" else {
+            throw badRequest(5, "this server speaks Engine.IO 4 (Socket.IO 3 or newer clients): EIO=4")
+        }
+        guard let transport = query.get("transport"), ["polling", "websocket"].contains(transport) else {
+            throw badRequest(0, "transport must be polling or websocket")
+        }
+        return Query(transport: transport, sid: query.get("sid"))
+    }
+
+    /// An unknown session: 404 (Engine.IO's code 1; the client reconnects).
+    static func unknown(_ sid: String) -> APIError {
+        APIError(status: .notFound, code: "engine_io_1", message: "session '\(sid)' is unknown (it closed, or another instance holds it)")
+    }
+
+    /// Engine.IO's error answer: `{"code", "message"}` with 400.
+    static func badRequest(_ code: Int, _ message: String) -> APIError {
+        APIError(status: .badRequest, code: "engine_io_\(code)", message: message)
+    }
+}
