@@ -80,12 +80,25 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Webhook deliveries over HTTP (AsyncHTTPClient): signed, with timeouts, public addresses only.
+        .target(
+            name: "DocketWebhooks",
+            dependencies: [
+                "DocketCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         // The composition root: Configuration -> store, rules, event log, service, hub, HTTP
         // application and its services. The only place adapters meet.
         .target(
             name: "DocketAssembly",
             dependencies: [
-                "DocketCore", "DocketPacks", "DocketRules", "DocketSQLite", "DocketMongo", "DocketHTTP",
+                "DocketCore", "DocketPacks", "DocketRules", "DocketSQLite", "DocketMongo", "DocketHTTP", "DocketWebhooks",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -130,7 +143,8 @@ let package = Package(
         .testTarget(
             name: "DocketHTTPTests",
             dependencies: [
-                "DocketCore", "DocketPacks", "DocketSQLite", "DocketMongo", "DocketHTTP", "DocketRules", "DocketAssembly", "DocketTestSupport",
+                "DocketCore", "DocketMemory", "DocketPacks", "DocketSQLite", "DocketMongo", "DocketHTTP", "DocketRules", "DocketAssembly",
+                "DocketTestSupport", "DocketWebhooks",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -50,20 +50,20 @@ if [ "${DOCKET_BROWSER_TESTS:-}" = "1" ] || { [ "$#" -eq 0 ] && [ "${DOCKET_BROW
     exit 1
   fi
 fi
-# The 1-1 chat plan's Socket.IO clients: the reference client (python-socketio from PyPI, in
-# .venv-socketio) over WebSocket, long-polling and the upgrade, against the real server. Same
-# rule as the browser tests.
-socketio=0
-if [ "${DOCKET_SOCKETIO_TESTS:-}" = "1" ] || { [ "$#" -eq 0 ] && [ "${DOCKET_SOCKETIO_TESTS:-}" != "0" ]; }; then
-  if [ ! -x .venv-socketio/bin/pytest ]; then
-    python3 -m venv .venv-socketio
-    .venv-socketio/bin/pip install -q 'python-socketio[client]==5.18.1' 'pytest==9.2.0'
+# The integrations against the real server: the 1-1 chat plan's Socket.IO clients (the
+# reference client, python-socketio from PyPI) over WebSocket, long-polling and the upgrade, and
+# webhooks into a real local receiver; pytest in .venv-integrations. Same rule as the browser tests.
+integrations=0
+if [ "${DOCKET_INTEGRATION_TESTS:-}" = "1" ] || { [ "$#" -eq 0 ] && [ "${DOCKET_INTEGRATION_TESTS:-}" != "0" ]; }; then
+  if [ ! -x .venv-integrations/bin/pytest ]; then
+    python3 -m venv .venv-integrations
+    .venv-integrations/bin/pip install -q 'python-socketio[client]==5.18.1' 'pytest==9.2.0'
   fi
   swift build --product docket
-  DOCKET_BIN="$PWD/.build/debug/docket" run "Socket.IO tests" .venv-socketio/bin/pytest -q -p no:cacheprovider Tests/SocketIO
-  socketio=$(grep -Eo '[0-9]+ passed' "$log" | grep -Eo '[0-9]+' | tail -n 1)
-  if [ -z "$socketio" ] || [ "$socketio" -eq 0 ]; then
-    echo "no Socket.IO test ran" >&2
+  DOCKET_BIN="$PWD/.build/debug/docket" run "integration tests" .venv-integrations/bin/pytest -q -p no:cacheprovider Tests/Integrations
+  integrations=$(grep -Eo '[0-9]+ passed' "$log" | grep -Eo '[0-9]+' | tail -n 1)
+  if [ -z "$integrations" ] || [ "$integrations" -eq 0 ]; then
+    echo "no integration test ran" >&2
     exit 1
   fi
 fi
@@ -83,4 +83,4 @@ if [ "${DOCKET_FUZZ:-}" = "1" ] || { [ "$#" -eq 0 ] && [ "${DOCKET_FUZZ:-}" != "
   DOCKET_BIN="$PWD/.build/debug/docket" run "schemathesis" bash fuzz/run.sh
   fuzzed=yes
 fi
-echo "$count tests passed ($browser browser tests, $socketio Socket.IO tests, $examples README steps besides; schemathesis: $fuzzed)"
+echo "$count tests passed ($browser browser tests, $integrations integration tests (Socket.IO, webhooks), $examples README steps besides; schemathesis: $fuzzed)"

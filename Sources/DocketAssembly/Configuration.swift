@@ -48,6 +48,10 @@ public struct Configuration: Sendable {
     public var ruleLimits: RuleLimits
     /// Live events kept per tenant for reconnecting clients.
     public var eventsRetention: Int
+    /// Webhooks may name private and loopback addresses (server-side request forgery guard off; tests only).
+    public var webhooksAllowPrivateAddresses = false
+    /// How long a webhook endpoint has to answer a delivery.
+    public var webhooksTimeout: Duration = .seconds(10)
     public var logLevel: Logger.Level
     /// How long a stopping server lets in-flight requests finish before it cancels them.
     public var shutdownGrace: Duration
@@ -84,6 +88,8 @@ public struct Configuration: Sendable {
         .init("ws.maxFrameBytes", flag: "ws-max-frame-bytes", env: "DOCKET_WS_MAX_FRAME_BYTES", "65536", range: 1024...(16 << 20)),
         .init("ws.pingIntervalSeconds", flag: "ws-ping-interval", env: "DOCKET_WS_PING_INTERVAL", "30", range: 1...86_400),
         .init("ws.idleTimeoutSeconds", flag: "ws-idle-timeout", env: "DOCKET_WS_IDLE_TIMEOUT", "300", range: 5...86_400 * 7),
+        .init("webhooks.allowPrivateAddresses", flag: "webhooks-allow-private-addresses", env: "DOCKET_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", "false"),
+        .init("webhooks.timeoutSeconds", flag: "webhooks-timeout", env: "DOCKET_WEBHOOKS_TIMEOUT", "10", range: 1...120),
         .init("socketio.pingIntervalSeconds", flag: "socketio-ping-interval", env: "DOCKET_SOCKETIO_PING_INTERVAL", "25", range: 1...3_600),
         .init("socketio.pingTimeoutSeconds", flag: "socketio-ping-timeout", env: "DOCKET_SOCKETIO_PING_TIMEOUT", "20", range: 1...3_600),
         .init("log.level", flag: "log-level", env: "DOCKET_LOG_LEVEL", "info"),
@@ -129,6 +135,12 @@ public struct Configuration: Sendable {
             memoryLimitBytes: try source.integer("rules.memoryLimitBytes"),
             timeoutMs: try source.integer("rules.timeoutMs"))
         eventsRetention = try source.integer("events.retention")
+        let allowPrivate = try source.text("webhooks.allowPrivateAddresses")
+        guard ["true", "false"].contains(allowPrivate) else {
+            throw SetupError("webhooks.allowPrivateAddresses must be true or false, got '\(allowPrivate)'")
+        }
+        webhooksAllowPrivateAddresses = allowPrivate == "true"
+        webhooksTimeout = .seconds(try source.integer("webhooks.timeoutSeconds"))
         let levelName = try source.text("log.level")
         guard let level = Logger.Level(rawValue: levelName) else {
             throw SetupError("log.level must be trace, debug, info, notice, warning or error, got '\(levelName)'")

@@ -4,6 +4,7 @@ import DocketMongo
 import DocketPacks
 import DocketRules
 import DocketSQLite
+import DocketWebhooks
 import Foundation
 import Hummingbird
 import Logging
@@ -68,6 +69,7 @@ public final class DocketSystem: Sendable {
     public let logger: Logger
     let options: AssemblyOptions
     let closing: StoreClosing
+    let webhookSender: WebhookHTTPSender
 
     /// Opens the store and builds everything around it; installs the shipped packs and the
     /// default tenant as `options` say.
@@ -109,9 +111,12 @@ public final class DocketSystem: Sendable {
         events = LiveEventLog(store: store, settings: liveSettings) { error in
             logger.warning("a live event could not be stored (delivered live only)", metadata: ["error": "\(error)"])
         }
+        webhookSender = WebhookHTTPSender(
+            timeout: configuration.webhooksTimeout, allowPrivateAddresses: configuration.webhooksAllowPrivateAddresses, version: Self.version)
         services = DocketServices(
             store: store, clock: options.clock, tenantCacheSeconds: options.tenantCacheSeconds, rules: engine,
-            observer: ServiceMetrics(logger: logger), packInspector: inspector, live: events)
+            observer: ServiceMetrics(logger: logger), packInspector: inspector, live: events, webhookSender: webhookSender,
+            allowPrivateWebhooks: configuration.webhooksAllowPrivateAddresses)
         accounts = AccountService(
             core: services.core, hasher: BcryptHasher(cost: configuration.bcryptCost),
             policy: SessionPolicy(idle: configuration.http.console.sessionIdle))
@@ -269,6 +274,8 @@ public final class DocketSystem: Sendable {
             }
         }
         parts.append(hub.sweeper)
+        parts.append(WebhookDeliveryService(
+            dispatcher: WebhookDispatcher(core: services.core, sender: webhookSender, instance: events.settings.origin), logger: logger))
         return parts
     }
 

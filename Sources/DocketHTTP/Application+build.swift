@@ -98,6 +98,7 @@ func makeRoutes(_ dependencies: HTTPDependencies, settings: HTTPSettings) throws
     PackController(services: dependencies.services, limits: settings.limits).register(routes)
     AssistantController(services: dependencies.services, limits: settings.limits).register(routes)
     ChatController(services: dependencies.services, limits: settings.limits, lists: lists).register(routes)
+    WebhookController(services: dependencies.services, limits: settings.limits).register(routes)
     AuthController(
         accounts: dependencies.accounts, tokens: dependencies.tokens, auth: auth, console: settings.console, limits: settings.limits
     ).register(routes)

@@ -425,6 +425,9 @@ struct State: Sendable {
     var customers: [String: [String: Customer]] = [:]
     var agents: [String: [String: Agent]] = [:]
     var apiKeys: [String: ApiKey] = [:]
+    var webhooks: [String: Webhook] = [:]
+    /// By webhook id, in the order first recorded.
+    var deliveries: [String: [WebhookDelivery]] = [:]
     var toolCalls: [TicketKey: ToolCallRecord] = [:]
     var ruleEvents: [String: [RecordedRuleEvent]] = [:]
     var liveCounters: [String: Int] = [:]

@@ -18,6 +18,7 @@ public final class MongoTicketStore: TicketStore {
         static let tenants = "tenants", counters = "counters", tickets = "tickets", customers = "customers"
         static let agents = "agents", packVersions = "pack_versions", ruleEvents = "rule_events"
         static let apiKeys = "api_keys", toolCalls = "tool_calls"
+        static let webhooks = "webhooks", webhookDeliveries = "webhook_deliveries"
         static let messages = "ticket_messages", liveEvents = "live_events"
         static let accounts = "accounts", sessions = "sessions", passwordLinks = "password_links", widgetSecrets = "widget_secrets"
     }
@@ -91,6 +92,13 @@ public final class MongoTicketStore: TicketStore {
             ])
             try job.collection(Collections.apiKeys).createIndexes(Collections.apiKeys, [
                 IndexSpec(name: "tenant_created", keys: [("tenantId", .ascending), ("createdAt", .ascending)])
+            ])
+            try job.collection(Collections.webhooks).createIndexes(Collections.webhooks, [
+                IndexSpec(name: "tenant_created", keys: [("tenantId", .ascending), ("createdAt", .ascending)]),
+                IndexSpec(name: "active_created", keys: [("active", .ascending), ("createdAt", .ascending)]),
+            ])
+            try job.collection(Collections.webhookDeliveries).createIndexes(Collections.webhookDeliveries, [
+                IndexSpec(name: "webhook_attempt", keys: [("webhookId", .ascending), ("lastAttemptAt", .descending)])
             ])
             try job.collection(Collections.accounts).createIndexes(Collections.accounts, [
                 IndexSpec(name: "tenant_agent", keys: [("tenantId", .ascending), ("agentId", .ascending)])

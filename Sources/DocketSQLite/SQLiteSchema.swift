@@ -225,6 +225,20 @@ enum SQLiteSchema {
             // the change's own transaction), so the document is inserted as encoded, unparsed.
             try db.execute(sql: "ALTER TABLE rule_events ADD COLUMN ticket_id TEXT")
         }
+        migrator.registerMigration("v13 webhooks") { db in
+            try db.execute(sql: """
+                CREATE TABLE webhooks (
+                    id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, active INTEGER NOT NULL, version INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL, doc TEXT NOT NULL
+                );
+                CREATE INDEX webhooks_by_tenant ON webhooks(tenant_id, created_at);
+                CREATE INDEX webhooks_active ON webhooks(created_at) WHERE active = 1;
+                CREATE TABLE webhook_deliveries (
+                    id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, webhook_id TEXT NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL
+                );
+                CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries(webhook_id, seq);
+                """)
+        }
         return migrator
     }
 }

@@ -101,6 +101,7 @@ public final class SQLiteTicketStore: TicketStore {
             ("customers", "id", "id", "a customer with this id already exists"),
             ("tenants", "id", "id", "a workspace with this id already exists"),
             ("api_keys", "id", "id", "an API key with this id already exists"),
+            ("webhooks", "id", "id", "a webhook with this id already exists"),
             ("pack_versions", "version", "version", "this pack version exists; versions are immutable"),
             ("tickets", "open_chat_of", "customerId", "the customer already has an open conversation"),
             ("sessions", "id", "id", "this session already exists"),

@@ -96,6 +96,10 @@ struct ServerOptions: ParsableArguments {
     var wsPingInterval: Int?
     @Option(help: "Seconds without a frame from a WebSocket client before it is closed with 4410 (ws.idleTimeoutSeconds, DOCKET_WS_IDLE_TIMEOUT; default 300).")
     var wsIdleTimeout: Int?
+    @Option(help: "Let webhooks name private and loopback addresses: true or false; for tests only (webhooks.allowPrivateAddresses, DOCKET_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES; default false).")
+    var webhooksAllowPrivateAddresses: String?
+    @Option(help: "Seconds a webhook endpoint has to answer a delivery (webhooks.timeoutSeconds, DOCKET_WEBHOOKS_TIMEOUT; default 10).")
+    var webhooksTimeout: Int?
     @Option(help: "Socket.IO (Engine.IO) ping period in seconds, announced at the handshake (socketio.pingIntervalSeconds, DOCKET_SOCKETIO_PING_INTERVAL; default 25).")
     var socketioPingInterval: Int?
     @Option(help: "Seconds a Socket.IO client has to answer a ping before its session is closed (socketio.pingTimeoutSeconds, DOCKET_SOCKETIO_PING_TIMEOUT; default 20).")
@@ -124,6 +128,8 @@ struct ServerOptions: ParsableArguments {
         flags["ws.maxFrameBytes"] = wsMaxFrameBytes.map(String.init)
         flags["ws.pingIntervalSeconds"] = wsPingInterval.map(String.init)
         flags["ws.idleTimeoutSeconds"] = wsIdleTimeout.map(String.init)
+        flags["webhooks.allowPrivateAddresses"] = webhooksAllowPrivateAddresses
+        flags["webhooks.timeoutSeconds"] = webhooksTimeout.map(String.init)
         flags["socketio.pingIntervalSeconds"] = socketioPingInterval.map(String.init)
         flags["socketio.pingTimeoutSeconds"] = socketioPingTimeout.map(String.init)
         flags["console.dir"] = consoleDir

@@ -119,6 +119,57 @@ struct StoreContractTests {
         #expect(try await store.tenant(id: "acme")?.terminology.ticketSingular == "caso")
     }
 
+    /// Webhook endpoints per tenant, updated conditionally; their delivery log keeps the latest
+    /// entries, one per delivery id, newest first, and goes with the endpoint.
+    @Test(arguments: StoreKind.available)
+    func webhooksAndTheirDeliveryLogs(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        var hook = Webhook(
+            id: "wh1", tenantId: "a", url: "https://example.com/hook", events: ["ticket_created"], secret: "s", cursor: 7,
+            createdAt: Fixtures.epoch, createdBy: "boss")
+        try await store.insertWebhook(hook)
+        let duplicate = await #expect(throws: DocketError.self) { try await store.insertWebhook(hook) }
+        #expect(duplicate?.code == .conflict)
+        var other = hook
+        other.id = "wh2"
+        other.tenantId = "b"
+        other.active = false
+        try await store.insertWebhook(other)
+        #expect(try await store.webhook(tenantId: "a", id: "wh1") == hook)
+        #expect(try await store.webhook(tenantId: "b", id: "wh1") == nil, "another tenant's endpoint is not found")
+        #expect(try await store.listWebhooks(tenantId: "a").map(\.id) == ["wh1"])
+        #expect(try await store.activeWebhooks().map(\.id) == ["wh1"])
+
+        hook.cursor = 9
+        hook.version = 2
+        #expect(try await store.updateWebhook(hook, expectedVersion: 1))
+        #expect(try await store.updateWebhook(hook, expectedVersion: 1) == false, "a stale version changes nothing")
+        #expect(try await store.webhook(tenantId: "a", id: "wh1")?.cursor == 9)
+
+        func delivery(_ event: Int, _ seconds: Double, _ status: WebhookDelivery.Status = .delivered) -> WebhookDelivery {
+            WebhookDelivery(
+                id: WebhookDelivery.id(webhook: "wh1", event: event), tenantId: "a", webhookId: "wh1", eventId: event, event: "ticket_created",
+                status: status, attempts: 1, statusCode: 200, error: nil, durationMs: 3, lastAttemptAt: Fixtures.epoch.addingTimeInterval(seconds),
+                deliveredAt: nil, nextAttemptAt: nil)
+        }
+        for event in 1...5 { try await store.recordDelivery(delivery(event, Double(event), .retrying), retain: 3) }
+        try await store.recordDelivery(delivery(4, 10), retain: 3)
+        let log = try await store.deliveries(tenantId: "a", webhookId: "wh1", limit: 10)
+        #expect(log.map(\.eventId) == [4, 5, 3], "latest attempts first, the latest 3 kept, one entry per delivery id")
+        #expect(log.first?.status == .delivered)
+        #expect(try await store.deliveries(tenantId: "b", webhookId: "wh1", limit: 10).isEmpty)
+        // A delivery for another tenant's endpoint is not recorded.
+        var foreign = delivery(6, 11)
+        foreign.tenantId = "b"
+        try await store.recordDelivery(foreign, retain: 3)
+        #expect(try await store.deliveries(tenantId: "a", webhookId: "wh1", limit: 10).count == 3)
+
+        #expect(try await store.deleteWebhook(tenantId: "b", id: "wh1") == false)
+        #expect(try await store.deleteWebhook(tenantId: "a", id: "wh1"))
+        #expect(try await store.webhook(tenantId: "a", id: "wh1") == nil)
+        #expect(try await store.deliveries(tenantId: "a", webhookId: "wh1", limit: 10).isEmpty)
+    }
+
     /// After a format change (`resetYearly` switched, a prefix taken back) a counter can reach
     /// an ID another counter issued: that number is skipped, never a duplicate or a failed create.
     @Test(arguments: StoreKind.available)

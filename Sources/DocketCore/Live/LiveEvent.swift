@@ -20,6 +20,8 @@ public enum LiveEventType: String, Codable, Sendable, CaseIterable {
     case packActivated = "pack_activated"
     /// A rule's `notify` action.
     case notification
+    /// A webhook endpoint kept failing for 24 hours and was turned off (staff only).
+    case webhookDisabled = "webhook_disabled"
 
     /// Typing indicators are delivered and forgotten: never stored, never replayed.
     public var isEphemeral: Bool { self == .typing || self == .stopTyping }

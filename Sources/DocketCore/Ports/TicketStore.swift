@@ -6,7 +6,7 @@ import Foundation
 /// Every method is scoped by tenant; no call reads or writes another tenant's data.
 /// Errors are `DocketError`s (`.conflict` for duplicates, `.storeUnavailable` when down).
 public protocol TicketStore: TicketRepository, SLATimerStore, LiveEventStore, TenantStore, RuleEventStore, PeopleStore,
-    ApiKeyStore, ToolCallStore, AccountStore
+    ApiKeyStore, ToolCallStore, AccountStore, WebhookStore
 {
     /// Cheap round trip used by `/health`.
     func ping() async throws

@@ -16,6 +16,10 @@ public final class ServiceCore: Sendable {
     let packInspector: (any PackInspector)?
     /// Stores and delivers live events (WebSocket notifications).
     public let live: LiveEventLog
+    /// Sends webhook deliveries (redeliveries from the API; the dispatcher has its own); nil: off.
+    let webhookSender: (any WebhookSender)?
+    /// Whether webhooks may name private and loopback addresses (`webhooks.allowPrivateAddresses`; tests only).
+    let allowPrivateWebhooks: Bool
     /// Writers of one ticket take turns (see `TicketTurns`).
     let turns = TicketTurns()
     /// How often a conditional update is retried when another writer got there first.
@@ -24,8 +28,11 @@ public final class ServiceCore: Sendable {
     public init(
         store: any TicketStore, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
         rules: (any RuleEngine)? = nil, observer: (any ServiceObserver)? = nil,
-        packInspector: (any PackInspector)? = nil, live: LiveEventLog? = nil
+        packInspector: (any PackInspector)? = nil, live: LiveEventLog? = nil, webhookSender: (any WebhookSender)? = nil,
+        allowPrivateWebhooks: Bool = false
     ) {
+        self.webhookSender = webhookSender
+        self.allowPrivateWebhooks = allowPrivateWebhooks
         self.observer = observer
         self.packInspector = packInspector
         self.store = store

@@ -87,6 +87,7 @@ public struct DocketServices: Sendable {
     public let tenants: TenantService
     public let assistant: AssistantService
     public let reports: ReportService
+    public let webhooks: WebhookService
 
     public init(core: ServiceCore) {
         self.core = core
@@ -95,16 +96,18 @@ public struct DocketServices: Sendable {
         tenants = TenantService(core: core)
         assistant = AssistantService(core: core)
         reports = ReportService(core: core)
+        webhooks = WebhookService(core: core)
     }
 
     /// The services over a new core (see `ServiceCore.init`).
     public init(
         store: any TicketStore, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
         rules: (any RuleEngine)? = nil, observer: (any ServiceObserver)? = nil,
-        packInspector: (any PackInspector)? = nil, live: LiveEventLog? = nil
+        packInspector: (any PackInspector)? = nil, live: LiveEventLog? = nil, webhookSender: (any WebhookSender)? = nil,
+        allowPrivateWebhooks: Bool = false
     ) {
         self.init(core: ServiceCore(
             store: store, clock: clock, tenantCacheSeconds: tenantCacheSeconds, rules: rules, observer: observer,
-            packInspector: packInspector, live: live))
+            packInspector: packInspector, live: live, webhookSender: webhookSender, allowPrivateWebhooks: allowPrivateWebhooks))
     }
 }

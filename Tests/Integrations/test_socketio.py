@@ -1,7 +1,7 @@
 """The 1-1 chat plan's Socket.IO clients against the real `docket serve`, with the reference
 client (python-socketio from PyPI), over WebSocket and over HTTP long-polling.
 
-Run by scripts/test.sh; by hand: DOCKET_BIN=.build/debug/docket .venv-socketio/bin/pytest -q Tests/SocketIO
+Run by scripts/test.sh; by hand: DOCKET_BIN=.build/debug/docket .venv-integrations/bin/pytest -q Tests/Integrations
 """
 
 import json

@@ -1,0 +1,58 @@
+import DocketCore
+import Foundation
+
+extension MemoryTicketStore {
+    public func insertWebhook(_ webhook: Webhook) async throws {
+        try state.withLock { state in
+            guard state.webhooks[webhook.id] == nil else { throw DocketError(.conflict, "webhook '\(webhook.id)' already exists") }
+            state.webhooks[webhook.id] = webhook
+        }
+    }
+
+    public func webhook(tenantId: String, id: String) async throws -> Webhook? {
+        state.withLock { $0.webhooks[id].flatMap { $0.tenantId == tenantId ? $0 : nil } }
+    }
+
+    public func listWebhooks(tenantId: String) async throws -> [Webhook] {
+        state.withLock { $0.webhooks.values.filter { $0.tenantId == tenantId }.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) } }
+    }
+
+    public func activeWebhooks() async throws -> [Webhook] {
+        state.withLock { $0.webhooks.values.filter(\.active).sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) } }
+    }
+
+    public func updateWebhook(_ webhook: Webhook, expectedVersion: Int) async throws -> Bool {
+        state.withLock { state in
+            guard let current = state.webhooks[webhook.id], current.tenantId == webhook.tenantId, current.version == expectedVersion else { return false }
+            state.webhooks[webhook.id] = webhook
+            return true
+        }
+    }
+
+    public func deleteWebhook(tenantId: String, id: String) async throws -> Bool {
+        state.withLock { state in
+            guard state.webhooks[id]?.tenantId == tenantId else { return false }
+            state.webhooks[id] = nil
+            state.deliveries[id] = nil
+            return true
+        }
+    }
+
+    public func recordDelivery(_ delivery: WebhookDelivery, retain: Int) async throws {
+        state.withLock { state in
+            guard state.webhooks[delivery.webhookId]?.tenantId == delivery.tenantId else { return }
+            var log = state.deliveries[delivery.webhookId] ?? []
+            log.removeAll { $0.id == delivery.id }
+            log.append(delivery)
+            if log.count > retain { log.removeFirst(log.count - retain) }
+            state.deliveries[delivery.webhookId] = log
+        }
+    }
+
+    public func deliveries(tenantId: String, webhookId: String, limit: Int) async throws -> [WebhookDelivery] {
+        state.withLock { state in
+            guard state.webhooks[webhookId]?.tenantId == tenantId else { return [] }
+            return Array((state.deliveries[webhookId] ?? []).reversed().prefix(limit))
+        }
+    }
+}

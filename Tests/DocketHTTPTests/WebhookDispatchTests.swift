@@ -1,0 +1,99 @@
+import DocketCore
+import DocketMemory
+import DocketPacks
+import DocketWebhooks
+import Foundation
+import Hummingbird
+import NIOCore
+import Synchronization
+import Testing
+
+/// The webhook dispatcher's clock-bound promises, on a manual clock with the real HTTP sender
+/// and a real local receiver (a Hummingbird server on a random port).
+@Suite("Webhook dispatch")
+struct WebhookDispatchTests {
+    /// A receiver that answers every POST with `status` and counts them.
+    final class Hits: Sendable {
+        let count = Mutex(0)
+        var value: Int { count.withLock { $0 } }
+    }
+
+    static func receiver(status: HTTPResponse.Status, run body: (String, Hits) async throws -> Void) async throws {
+        let hits = Hits()
+        let port = Mutex(0)
+        let router = Router()
+        router.post("/hook") { _, _ in
+            hits.count.withLock { $0 += 1 }
+            return Response(status: status)
+        }
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in port.withLock { $0 = channel.localAddress?.port ?? 0 } })
+        let server = Task { try await app.runService() }
+        defer { server.cancel() }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while port.withLock({ $0 }) == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        try await body("http://127.0.0.1:\(port.withLock { $0 })/hook", hits)
+    }
+
+    @Test func anEndpointThatFailsForADayIsDisabledAndStaffAreTold() async throws {
+        try await Self.receiver(status: .serviceUnavailable) { url, hits in
+            let clock = ManualClock(Date(timeIntervalSince1970: 1_790_000_000))
+            let store = MemoryTicketStore()
+            let sender = WebhookHTTPSender(timeout: .seconds(5), allowPrivateAddresses: true, version: "test")
+            let services = DocketServices(store: store, clock: clock, tenantCacheSeconds: 0, webhookSender: sender, allowPrivateWebhooks: true)
+            _ = try await services.tenants.provisionTenant(id: "t", name: "T", pack: try PackLoader(root: packsRoot).load("luxfree-solar"))
+            let admin = Principal(tenantId: "t", role: .admin, subject: "boss")
+            let (hook, _) = try await services.webhooks.create(admin, WebhookInput(url: url))
+            _ = try await services.tickets.createTicket(Principal(tenantId: "t", role: .customer, subject: "c1"), NewTicket(subject: "Corte", description: "Sin luz"))
+            let dispatcher = WebhookDispatcher(core: services.core, sender: sender, instance: "one")
+
+            #expect(try await dispatcher.runOnce() == 1)
+            var state = try #require(try await store.webhook(tenantId: "t", id: hook.id))
+            #expect(state.retry?.attempts == 1 && state.active)
+            // Not before the backoff is over.
+            #expect(try await dispatcher.runOnce() == 0)
+            // Retried as the backoff allows, for a day.
+            for _ in 0..<30 {
+                clock.advance(by: 3600)
+                try await dispatcher.runOnce()
+                state = try #require(try await store.webhook(tenantId: "t", id: hook.id))
+                if !state.active { break }
+            }
+            #expect(state.active == false)
+            #expect(state.disabledReason?.contains("24 hours") == true, "\(state.disabledReason ?? "")")
+            #expect(hits.value >= 20)
+            let log = try await store.deliveries(tenantId: "t", webhookId: hook.id, limit: 10)
+            #expect(log.first?.status == .failed && log.first?.statusCode == 503, "\(String(describing: log.first))")
+            // Staff hear of it on the live log.
+            let events = try await store.liveEvents(tenantId: "t", after: 0, limit: 100)
+            let disabled = try #require(events.last { $0.type == .webhookDisabled })
+            #expect(disabled.audience == .staff && disabled.data.contains(hook.id))
+            // A disabled endpoint is left alone; turned on again it resumes where it stopped.
+            #expect(try await dispatcher.runOnce() == 0)
+            let again = try await services.webhooks.update(admin, hook.id, WebhookInput(active: true))
+            #expect(again.active && again.disabledReason == nil)
+            #expect(try await dispatcher.runOnce() == 1)
+        }
+    }
+
+    @Test func privateAddressesAreRefusedUnlessAllowed() async throws {
+        try await Self.receiver(status: .ok) { url, hits in
+            let store = MemoryTicketStore()
+            let services = DocketServices(store: store, tenantCacheSeconds: 0)
+            _ = try await services.tenants.provisionTenant(id: "t", name: "T", pack: try PackLoader(root: packsRoot).load("luxfree-solar"))
+            let admin = Principal(tenantId: "t", role: .admin, subject: "boss")
+            for address in [url, "http://localhost:9/x", "http://10.1.2.3/x", "http://[::1]:80/x", "http://169.254.169.254/latest/meta-data"] {
+                let refused = await #expect(throws: DocketError.self) { try await services.webhooks.create(admin, WebhookInput(url: address)) }
+                #expect(refused?.field == "url", "\(address)")
+            }
+            // At delivery time too: a name that resolves to a private address.
+            let sender = WebhookHTTPSender(timeout: .seconds(2), allowPrivateAddresses: false, version: "test")
+            let hook = Webhook(id: "w", tenantId: "t", url: url.replacingOccurrences(of: "127.0.0.1", with: "localhost"), events: [], secret: "s", cursor: 0, createdAt: Date(), createdBy: "boss")
+            let event = LiveEvent(tenantId: "t", id: 1, type: .ticketCreated, audience: .everyone, data: "{}", at: Date())
+            let attempt = await sender.send(hook, event: event, deliveryId: "w-1", attempt: 1)
+            #expect(attempt.statusCode == nil && attempt.error?.hasPrefix("refused") == true, "\(attempt)")
+            #expect(hits.value == 0)
+        }
+    }
+}
