@@ -224,6 +224,7 @@ enum ActionDecoder {
         case "set_status": return .setStatus(try text("status"), reason: try optional("reason"))
         case "add_internal_note": return .addInternalNote(try text("text"))
         case "notify": return .notify(target: try text("target"), message: try text("message"))
+        case "webhook": return .webhook(endpoint: try text("endpoint"), event: try optional("event"))
         default: throw RuleError(.result, "unknown action type '\(type)'")
         }
     }

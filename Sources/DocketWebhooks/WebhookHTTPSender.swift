@@ -58,7 +58,7 @@ public final class WebhookHTTPSender: WebhookSender {
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "User-Agent", value: userAgent)
         request.headers.add(name: "Docket-Delivery", value: deliveryId)
-        request.headers.add(name: "Docket-Event", value: event.type.rawValue)
+        request.headers.add(name: "Docket-Event", value: Self.name(event, (try? JSONSerialization.jsonObject(with: Data(event.data.utf8))) ?? [:]))
         request.headers.add(name: "Docket-Signature", value: "t=\(timestamp),v1=\(Self.signature(secret: webhook.secret, timestamp: timestamp, body: body))")
         request.body = .bytes(ByteBuffer(data: body))
         do {
@@ -77,12 +77,18 @@ public final class WebhookHTTPSender: WebhookSender {
     static func body(_ event: LiveEvent, deliveryId: String, attempt: Int) -> Data {
         let data = (try? JSONSerialization.jsonObject(with: Data(event.data.utf8))) ?? [String: Any]()
         var object: [String: Any] = [
-            "id": deliveryId, "event": event.type.rawValue, "eventId": event.id, "tenantId": event.tenantId,
+            "id": deliveryId, "event": name(event, data), "eventId": event.id, "tenantId": event.tenantId,
             "occurredAt": event.at.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)), "attempt": attempt, "data": data,
         ]
         if let ticketId = event.ticketId { object["ticketId"] = ticketId }
         if let ticket = (data as? [String: Any])?["ticket"] { object["ticket"] = ticket }
         return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+    }
+
+    /// The event's name: its type, or the name a rule's `webhook` action gave.
+    static func name(_ event: LiveEvent, _ data: Any) -> String {
+        if event.type == .ruleWebhook, let name = (data as? [String: Any])?["event"] as? String { return name }
+        return event.type.rawValue
     }
 
     /// Hex HMAC-SHA256 of "<timestamp>.<body>" keyed with the secret's UTF-8 bytes.

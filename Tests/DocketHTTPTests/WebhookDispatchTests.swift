@@ -3,6 +3,7 @@ import DocketMemory
 import DocketPacks
 import DocketWebhooks
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import Synchronization
@@ -15,6 +16,7 @@ struct WebhookDispatchTests {
     /// A receiver that answers every POST with `status` and counts them.
     final class Hits: Sendable {
         let count = Mutex(0)
+        let bodies = Mutex<[(event: String, body: String)]>([])
         var value: Int { count.withLock { $0 } }
     }
 
@@ -22,8 +24,11 @@ struct WebhookDispatchTests {
         let hits = Hits()
         let port = Mutex(0)
         let router = Router()
-        router.post("/hook") { _, _ in
+        router.post("/hook") { request, _ in
             hits.count.withLock { $0 += 1 }
+            let body = try await request.body.collect(upTo: 1 << 20)
+            let event = request.headers[HTTPField.Name("Docket-Event")!] ?? ""
+            hits.bodies.withLock { $0.append((event, String(buffer: body))) }
             return Response(status: status)
         }
         let app = Application(
@@ -94,6 +99,58 @@ struct WebhookDispatchTests {
             let attempt = await sender.send(hook, event: event, deliveryId: "w-1", attempt: 1)
             #expect(attempt.statusCode == nil && attempt.error?.hasPrefix("refused") == true, "\(attempt)")
             #expect(hits.value == 0)
+        }
+    }
+
+    /// A rule's `webhook{endpoint, event}`: the ticket goes to that endpoint under the rule's
+    /// event name, whatever events the endpoint asked for; an unknown endpoint or a bad name is
+    /// rejected in the audit.
+    struct WebhookRules: RuleEngine {
+        let endpoint: String
+        func evaluate(_ event: RuleEvent, context: RuleContext, skipping: Set<String>) async -> [RuleOutcome] {
+            guard event.type == .ticketCreated, !skipping.contains("rules/alerts.lua:on_created") else { return [] }
+            return [RuleOutcome(
+                rule: "rules/alerts.lua:on_created",
+                actions: [
+                    .webhook(endpoint: endpoint, event: "food_safety.alert"), .webhook(endpoint: "nope", event: nil),
+                    .webhook(endpoint: endpoint, event: "Not Valid!"),
+                ], error: nil, durationMicros: 1)]
+        }
+
+        func prepare(packId: String, version: String) async throws {}
+    }
+
+    @Test func aRulesWebhookActionSendsTheTicketToThatEndpoint() async throws {
+        try await Self.receiver(status: .ok) { url, hits in
+            let store = MemoryTicketStore()
+            let sender = WebhookHTTPSender(timeout: .seconds(5), allowPrivateAddresses: true, version: "test")
+            let setup = DocketServices(store: store, tenantCacheSeconds: 0, allowPrivateWebhooks: true)
+            _ = try await setup.tenants.provisionTenant(id: "t", name: "T", pack: try PackLoader(root: packsRoot).load("luxfree-solar"))
+            let admin = Principal(tenantId: "t", role: .admin, subject: "boss")
+            // The endpoint asked for ticket_resolved only.
+            let (hook, secret) = try await setup.webhooks.create(admin, WebhookInput(url: url, events: ["ticket_resolved"]))
+            let (other, _) = try await setup.webhooks.create(admin, WebhookInput(url: url + "?other"))
+            let services = DocketServices(
+                store: store, tenantCacheSeconds: 0, rules: WebhookRules(endpoint: hook.id), webhookSender: sender, allowPrivateWebhooks: true)
+            let ticket = try await services.tickets.createTicket(
+                Principal(tenantId: "t", role: .customer, subject: "c1"), NewTicket(subject: "Comida en mal estado", description: "Intoxicación"))
+            let audit = try #require(try await store.ticket(tenantId: "t", ticketId: ticket.ticketId)?.ruleAudit?.first)
+            #expect(audit.webhooks == [RuleWebhook(endpoint: hook.id, event: "food_safety.alert")])
+            #expect(audit.rejected.map(\.action) == ["webhook(nope)", "webhook(\(hook.id), Not Valid!)"])
+            let dispatcher = WebhookDispatcher(core: services.core, sender: sender, instance: "one")
+            try await dispatcher.runOnce()
+            // The addressed endpoint got it; the other one (every event) got the ticket's events but not it.
+            let bodies = hits.bodies.withLock { $0 }
+            let alerts = bodies.filter { $0.event == "food_safety.alert" }
+            #expect(alerts.count == 1, "\(bodies.map(\.event))")
+            let body = try #require(alerts.first?.body)
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+            #expect(json["event"] as? String == "food_safety.alert")
+            #expect((json["ticket"] as? [String: Any])?["ticketId"] as? String == ticket.ticketId)
+            #expect(((json["data"] as? [String: Any])?["rule"] as? String) == "rules/alerts.lua:on_created")
+            #expect(!bodies.contains { $0.event == "ticket_created" && $0.body.contains(hook.id) })
+            #expect(bodies.contains { $0.event == "ticket_created" }, "the every-event endpoint \(other.id) got the creation")
+            #expect(!secret.isEmpty)
         }
     }
 }

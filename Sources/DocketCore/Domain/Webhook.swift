@@ -42,8 +42,22 @@ public struct Webhook: Codable, Sendable, Equatable {
         self.version = 1
     }
 
-    /// Whether `type` is one it wants.
-    public func wants(_ type: LiveEventType) -> Bool { !type.isEphemeral && (events.isEmpty || events.contains(type.rawValue)) }
+    /// Whether it takes `event`: one of the types it asked for (all when none), or a rule's
+    /// `webhook` action addressed to it (whatever it asked for; never one for another endpoint).
+    public func wants(_ event: LiveEvent) -> Bool {
+        if event.type == .ruleWebhook { return Self.endpoint(of: event) == id }
+        return !event.type.isEphemeral && (events.isEmpty || events.contains(event.type.rawValue))
+    }
+
+    /// The endpoint a `rule_webhook` event is for.
+    static func endpoint(of event: LiveEvent) -> String? {
+        ((try? JSONSerialization.jsonObject(with: Data(event.data.utf8))) as? [String: Any])?["endpoint"] as? String
+    }
+
+    /// The event types an endpoint may ask for.
+    public static var subscribable: [String] {
+        LiveEventType.allCases.filter { !$0.isEphemeral && $0 != .ruleWebhook }.map(\.rawValue)
+    }
 
     /// What the API shows: never the secret.
     public var view: WebhookView {

@@ -20,6 +20,8 @@ public enum LiveEventType: String, Codable, Sendable, CaseIterable {
     case packActivated = "pack_activated"
     /// A rule's `notify` action.
     case notification
+    /// A rule's `webhook` action: the ticket for one endpoint (staff only; delivered to that endpoint).
+    case ruleWebhook = "rule_webhook"
     /// A webhook endpoint kept failing for 24 hours and was turned off (staff only).
     case webhookDisabled = "webhook_disabled"
 

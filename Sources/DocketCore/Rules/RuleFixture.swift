@@ -74,6 +74,9 @@ extension RuleAction {
         case .notify(let target, let message):
             out["target"] = target
             out["message"] = message
+        case .webhook(let endpoint, let event):
+            out["endpoint"] = endpoint
+            if let event { out["event"] = event }
         }
         return out
     }

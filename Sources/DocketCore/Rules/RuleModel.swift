@@ -103,6 +103,9 @@ public enum RuleAction: Sendable, Equatable, Codable {
     case addInternalNote(String)
     /// A live notification to `staff`, `queue:<id>`, `agent:<id>`, `assignee` or `customer`.
     case notify(target: String, message: String)
+    /// The ticket sent to one of the tenant's webhook endpoints (by id), under `event`
+    /// (default `rule_webhook`), whatever events that endpoint asked for.
+    case webhook(endpoint: String, event: String?)
 
     public var name: String {
         switch self {
@@ -117,6 +120,7 @@ public enum RuleAction: Sendable, Equatable, Codable {
         case .setStatus: "set_status"
         case .addInternalNote: "add_internal_note"
         case .notify: "notify"
+        case .webhook: "webhook"
         }
     }
 }
@@ -158,6 +162,8 @@ public struct RuleAuditEntry: Codable, Sendable, Equatable {
     public var at: Date
     /// What the rule's applied `notify` actions sent (delivered as `notification` events).
     public var notifications: [RuleNotification]?
+    /// What the rule's applied `webhook` actions sent (delivered as `rule_webhook` events).
+    public var webhooks: [RuleWebhook]?
     /// What was cut to keep the ticket small (see `RuleOutputBounds`), e.g. "error: 48,213
     /// characters cut to 500".
     public var cuts: [String]?
@@ -270,6 +276,22 @@ public enum RuleOutputBounds {
 
 /// A notification a rule sent: `target` is `staff`, `queue:<id>`, `agent:<id>`, `assignee`
 /// or `customer`.
+public struct RuleWebhook: Codable, Sendable, Equatable {
+    public var endpoint: String
+    public var event: String
+
+    public init(endpoint: String, event: String) {
+        self.endpoint = endpoint
+        self.event = event
+    }
+
+    /// An event name a rule may give: lower-case letters, digits, `_` and `.`, 1-64.
+    public static func validEvent(_ name: String) -> Bool {
+        guard let first = name.first, first.isLetter, first.isLowercase, name.count <= 64 else { return false }
+        return name.allSatisfy { ($0.isLetter && $0.isLowercase && $0.isASCII) || ($0.isNumber && $0.isASCII) || $0 == "_" || $0 == "." }
+    }
+}
+
 public struct RuleNotification: Codable, Sendable, Equatable {
     public var target: String
     public var message: String
@@ -295,6 +317,7 @@ extension RuleAction {
         case .setStatus(let s, _): "set_status(\(s))"
         case .addInternalNote: "add_internal_note"
         case .notify(let target, _): "notify(\(target))"
+        case .webhook(let endpoint, let event): "webhook(\(endpoint)\(event.map { ", \($0)" } ?? ""))"
         }
     }
 }

@@ -154,6 +154,12 @@ extension UseCase {
         // Rules that proposed something or failed; the rest are in the audit only.
         for entry in entries where !entry.proposed.isEmpty || entry.error != nil {
             add(.ruleFired, EventJSON.text(RuleFiredData(ticketId: after.ticketId, entry: entry)), to: .staff)
+            for hook in entry.webhooks ?? [] {
+                let data = withTicket(RuleWebhookData(ticketId: after.ticketId, rule: entry.rule, endpoint: hook.endpoint, event: hook.event))
+                out.append(LiveEvent(
+                    tenantId: after.tenantId, type: .ruleWebhook, ticketId: after.ticketId, customerId: after.customerId, audience: .staff,
+                    data: data, at: now))
+            }
             for notice in entry.notifications ?? [] {
                 let data = withTicket(NotificationData(ticketId: after.ticketId, rule: entry.rule, target: notice.target, message: notice.message))
                 var event = LiveEvent(
@@ -289,6 +295,13 @@ struct NotificationData: Encodable {
     var rule: String
     var target: String
     var message: String
+}
+
+struct RuleWebhookData: Encodable {
+    var ticketId: String
+    var rule: String
+    var endpoint: String
+    var event: String
 }
 
 struct TypingData: Encodable {

@@ -77,6 +77,8 @@ extension UseCase {
         var queue = events.enumerated().map { ($0.element, 0, actor, $0.offset) }
         var fired = Set<String>()
         var entries: [(Int, RuleAuditEntry)] = []
+        // The tenant's webhook endpoints, read once a rule names one.
+        var endpoints: Set<String>?
         while !queue.isEmpty {
             let (event, depth, cause, root) = queue.removeFirst()
             let outcomes = await rules.evaluate(
@@ -94,6 +96,20 @@ extension UseCase {
                     // A rule note is cut, not refused: the rule meant to say something.
                     if case .addInternalNote(let text) = action, text.count > RuleOutputBounds.note {
                         action = .addInternalNote(RuleOutputBounds.cut(text, to: RuleOutputBounds.note, "add_internal_note", &cuts))
+                    }
+                    if case .webhook(let endpoint, let name) = action {
+                        if endpoints == nil { endpoints = Set(((try? await store.listWebhooks(tenantId: tenant.id)) ?? []).map(\.id)) }
+                        let event = name ?? LiveEventType.ruleWebhook.rawValue
+                        if endpoints?.contains(endpoint) != true {
+                            entry.rejected.append(.init(action: action.summary, reason: "no webhook '\(endpoint)' in this workspace (GET /api/v2/webhooks lists them)"))
+                        } else if !RuleWebhook.validEvent(event) {
+                            entry.rejected.append(.init(
+                                action: action.summary, reason: "event '\(event.prefix(64))' must be 1-64 lower-case letters, digits, _ or ."))
+                        } else {
+                            entry.applied.append(action.summary)
+                            entry.webhooks = (entry.webhooks ?? []) + [RuleWebhook(endpoint: endpoint, event: event)]
+                        }
+                        continue
                     }
                     do {
                         let followUps = try apply(action, to: &ticket, tenant: tenant, agents: agents, rule: outcome.rule, now: now)
@@ -217,6 +233,9 @@ extension UseCase {
                     throw DocketError.invalid("target", "notify targets are staff, queue:<id>, agent:<id>, assignee or customer")
                 }
             }
+            return []
+        case .webhook:
+            // Checked against the tenant's endpoints in `evaluateChain`; sent once the write succeeded.
             return []
         }
     }

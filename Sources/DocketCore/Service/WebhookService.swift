@@ -122,7 +122,7 @@ public struct WebhookService: UseCase {
     }
 
     static func checkEvents(_ events: [String]) throws -> [String] {
-        let known = LiveEventType.allCases.filter { !$0.isEphemeral }.map(\.rawValue)
+        let known = Webhook.subscribable
         for event in events where !known.contains(event) {
             throw DocketError(.validation, "'\(event)' is not an event; one of \(known.joined(separator: ", "))", field: "events")
         }
@@ -181,7 +181,7 @@ public struct WebhookDispatcher: Sendable {
             let events = try await core.store.liveEvents(tenantId: webhook.tenantId, after: webhook.cursor, limit: min(batch, 100))
             if events.isEmpty { break }
             for event in events {
-                guard webhook.wants(event.type) else {
+                guard webhook.wants(event) else {
                     webhook.cursor = event.id
                     continue
                 }

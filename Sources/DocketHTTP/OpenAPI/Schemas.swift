@@ -77,7 +77,7 @@ enum Schemas {
     static var senderType: Schema { string(values: MessageSender.allCases.map(\.rawValue)) }
     static var messageKind: Schema { string(values: MessageKind.allCases.map(\.rawValue)) }
 
-    static var webhookEvents: [String] { LiveEventType.allCases.filter { !$0.isEphemeral }.map(\.rawValue) }
+    static var webhookEvents: [String] { Webhook.subscribable }
 
     static func all() -> OrderedDictionary<String, Schema> {
         ordered(named())
@@ -162,6 +162,7 @@ enum Schemas {
                     "rejected": array(object(["action": string(), "reason": string()], required: ["action", "reason"])),
                     "error": string(), "durationMicros": integer(), "depth": integer(), "at": dateTime,
                     "notifications": array(object(["target": string(), "message": string()], required: ["target", "message"])),
+                    "webhooks": array(object(["endpoint": string(), "event": string()], required: ["endpoint", "event"])),
                     "cuts": array(string()),
                 ], required: ["event", "packId", "packVersion", "rule", "proposed", "applied", "rejected", "durationMicros", "depth", "at"]),
             "RuleAuditEnvelope": object(["ticketId": string(), "audit": array(ref("RuleAuditEntry"))], required: ["ticketId", "audit"]),
