@@ -5,30 +5,19 @@ Run by scripts/test.sh; by hand: DOCKET_BIN=.build/debug/docket .venv-integratio
 """
 
 import json
-import os
 import pathlib
 import queue
-import socket
-import subprocess
 import tempfile
 import threading
 import time
-import urllib.request
 
 import pytest
 import requests
 import socketio
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-DOCKET = pathlib.Path(os.environ.get("DOCKET_BIN", ROOT / ".build" / "debug" / "docket"))
-SECRET = "socketio-test-secret-socketio-test-secret"
+import docket_process
+
 WAIT = 10
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:
@@ -36,31 +25,15 @@ class Server:
 
     def __init__(self):
         self.data = pathlib.Path(tempfile.mkdtemp(prefix="docket-socketio-"))
-        self.port = free_port()
+        self.port = docket_process.free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.env = dict(os.environ, DOCKET_JWT_SECRET=SECRET)
-        self.log = open(self.data / "server.log", "w")
-        self.process = subprocess.Popen(
-            [str(DOCKET), "serve", "--data-dir", str(self.data), "--port", str(self.port),
-             "--packs-dir", str(ROOT / "IndustryPacks"), "--socketio-ping-interval", "2", "--socketio-ping-timeout", "2"],
-            stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT, env=self.env)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(self.base + "/health", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("docket serve did not start: " + (self.data / "server.log").read_text())
+        self.process = docket_process.start(self.data, self.port, "--socketio-ping-interval", "2", "--socketio-ping-timeout", "2")
         self.admin = self.token("admin", "boss")
         for agent, name in (("ana", "Ana López"), ("beto", "Beto Ruiz")):
             self.rest("POST", "/api/v2/agents", self.admin, {"id": agent, "name": name})
 
     def token(self, role, subject, tenant="default"):
-        return subprocess.run(
-            [str(DOCKET), "token", "--tenant", tenant, "--role", role, "--subject", subject, "--data-dir", str(self.data)],
-            capture_output=True, text=True, check=True, env=self.env).stdout.strip()
+        return docket_process.token(self.data, role, subject, tenant)
 
     def rest(self, method, path, token, body=None):
         answer = requests.request(method, self.base + path, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=WAIT)

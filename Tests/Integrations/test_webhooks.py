@@ -8,28 +8,16 @@ import hashlib
 import hmac
 import http.server
 import json
-import os
-import pathlib
 import signal
-import socket
-import subprocess
 import tempfile
 import threading
 import time
-import urllib.request
 
 import requests
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-DOCKET = pathlib.Path(os.environ.get("DOCKET_BIN", ROOT / ".build" / "debug" / "docket"))
-SECRET = "webhook-test-secret-webhook-test-secret"
+import docket_process
+
 WAIT = 10
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Receiver:
@@ -73,26 +61,11 @@ class Receiver:
 
 
 def start_server(data, port):
-    env = dict(os.environ, DOCKET_JWT_SECRET=SECRET)
-    log = open(data / "server.log", "a")
-    process = subprocess.Popen(
-        [str(DOCKET), "serve", "--data-dir", str(data), "--port", str(port), "--packs-dir", str(ROOT / "IndustryPacks"),
-         "--webhooks-allow-private-addresses", "true", "--webhooks-timeout", "2"],
-        stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
-                return process
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("docket serve did not start: " + (data / "server.log").read_text())
+    return docket_process.start(data, port, "--webhooks-allow-private-addresses", "true", "--webhooks-timeout", "2")
 
 
 def token(data, role, subject):
-    env = dict(os.environ, DOCKET_JWT_SECRET=SECRET)
-    return subprocess.run([str(DOCKET), "token", "--tenant", "default", "--role", role, "--subject", subject, "--data-dir", str(data)],
-                          capture_output=True, text=True, check=True, env=env).stdout.strip()
+    return docket_process.token(data, role, subject)
 
 
 def verify(headers, body, secret):
@@ -102,10 +75,10 @@ def verify(headers, body, secret):
     return hmac.compare_digest(expected, parts["v1"]) and abs(time.time() - int(parts["t"])) < 300
 
 
-def test_every_event_arrives_signed_in_order_once_through_failures_hangs_and_a_kill(tmp_path):
+def test_every_event_arrives_signed_in_order_once_through_failures_hangs_and_a_kill():
     receiver = Receiver(["500", "500", "500", "hang"])
-    data = pathlib.Path(tempfile.mkdtemp(prefix="docket-webhooks-"))
-    port = free_port()
+    data = tempfile.mkdtemp(prefix="docket-webhooks-")
+    port = docket_process.free_port()
     base = f"http://127.0.0.1:{port}"
     server = start_server(data, port)
     try:
@@ -138,18 +111,11 @@ def test_every_event_arrives_signed_in_order_once_through_failures_hangs_and_a_k
         answer = requests.post(f"{base}/api/v2/messages", headers=customer, json={"content": "¿Alguna novedad?"}, timeout=WAIT)
         assert answer.status_code in (200, 201)
 
-        # Each ticket's creation and its first... every wanted event, taken once, in event order.
-        events = []
-        cursor = 0
-        while True:
-            page = requests.get(f"{base}/api/v2/tickets?limit=100", headers={**admin}, timeout=WAIT)
-            assert page.status_code == 200
-            break
+        # Every wanted event, taken once, in event order.
         deadline = time.time() + 90
         while time.time() < deadline:
             with receiver.lock:
                 taken = [json.loads(body) for _, body in receiver.taken]
-            ids = [t["eventId"] for t in taken]
             if len([t for t in taken if t["event"] == "ticket_created"]) >= 3 and any(t["event"] == "new_message" for t in taken):
                 break
             time.sleep(0.3)
