@@ -303,3 +303,27 @@ def test_protocol_errors_answer_400(server):
     assert requests.get(f"{server.base}/socket.io/?EIO=4&transport=carrier-pigeon", timeout=WAIT).status_code == 400
     assert requests.get(f"{server.base}/socket.io/?EIO=4&transport=polling&sid=nope", timeout=WAIT).status_code == 404
     assert requests.post(f"{server.base}/socket.io/?EIO=4&transport=polling&sid=nope", data="40", timeout=WAIT).status_code == 404
+
+
+def test_the_old_chats_send_message_reaches_the_other_side_as_received_message(server):
+    """The old 1-1 chat's own event, kept by the plan: a customer's `send_message` lands in
+    their open ticket and staff get `received_message`; staff answer the customer the same way."""
+    staff = Client(server, server.token("agent", "ana"), ["websocket"], "ana")
+    old = Client(server, server.token("customer", "old-app"), ["polling"], "old app")
+    try:
+        staff.emit("user:join", {"user_type": "staff"})
+        staff.wait("subscribed")
+        old.emit("user:join", {"user_type": "customer"})
+        old.wait("subscribed")
+        old.emit("send_message", {"payload": {"sender_id": "old-app", "receiver_id": "ana", "content": "¿Siguen abiertos?"}})
+        heard = staff.wait("received_message", lambda d: d["payload"]["sender_id"] == "old-app")["payload"]
+        assert heard["content"] == "¿Siguen abiertos?" and heard["_id"]
+        staff.emit("send_message", {"payload": {"sender_id": "ana", "receiver_id": "old-app", "content": "Sí, hasta las 8"}})
+        answer = old.wait("received_message", lambda d: d["payload"]["sender_id"] == "ana")["payload"]
+        assert answer["content"] == "Sí, hasta las 8" and answer["receiver_id"] == "old-app"
+        # Someone else's name in sender_id is refused.
+        old.emit("send_message", {"payload": {"sender_id": "ana", "receiver_id": "x", "content": "soy Ana"}})
+        assert old.wait("error")["code"] == "forbidden"
+    finally:
+        staff.close()
+        old.close()
