@@ -1,29 +1,31 @@
 // The admin's screens: agents (create, invite or reset with a one-time link shown once) and
-// the widget secret that lets the tenant's site open customer chats.
+// the widget secret that lets the tenant's site open customer chats; the other sections (packs,
+// settings, API keys, webhooks, workspaces) are in their own modules.
 
 import { h, mount, field } from './dom.js';
 import { enc } from './api.js';
 import { wordsOf } from './i18n.js';
 import { renderPacks } from './packs.js';
 import { renderSettings, renderKeys, renderTenants } from './settings.js';
+import { renderWebhooks } from './webhooks.js';
 
 const sections = {
-  en: { agents: 'Agents', packs: 'Packs', settings: 'Settings', keys: 'API keys', tenants: 'Workspaces' },
-  es: { agents: 'Agentes', packs: 'Paquetes', settings: 'Configuración', keys: 'Claves de API', tenants: 'Espacios' },
-  vi: { agents: 'Nhân viên', packs: 'Gói', settings: 'Cài đặt', keys: 'Khóa API', tenants: 'Không gian' },
+  en: { agents: 'Agents', packs: 'Packs', settings: 'Settings', keys: 'API keys', webhooks: 'Webhooks', tenants: 'Workspaces' },
+  es: { agents: 'Agentes', packs: 'Paquetes', settings: 'Configuración', keys: 'Claves de API', webhooks: 'Webhooks', tenants: 'Espacios' },
+  vi: { agents: 'Nhân viên', packs: 'Gói', settings: 'Cài đặt', keys: 'Khóa API', webhooks: 'Webhook', tenants: 'Không gian' },
 };
 
 /** The admin area: a row of sections, each rendered into the page below it. */
 export async function renderAdmin(container, context, section = 'agents') {
   const names = sections[context.t.lang] || sections.en;
-  const available = ['agents', 'packs', 'settings', 'keys', ...(context.user.role === 'platform' ? ['tenants'] : [])];
+  const available = ['agents', 'packs', 'settings', 'keys', 'webhooks', ...(context.user.role === 'platform' ? ['tenants'] : [])];
   const current = available.includes(section) ? section : 'agents';
   const body = h('div', { class: 'admin-body' });
   mount(container, h('div', { class: 'admin' }, h('h2', {}, context.t('admin')),
     h('nav', { class: 'subtabs', 'aria-label': context.t('admin') }, available.map((id) => h('a', {
       href: `#/admin/${id}`, class: `tab${id === current ? ' active' : ''}`, 'aria-current': id === current ? 'page' : null,
     }, names[id]))), body));
-  const render = { agents: renderAgents, packs: renderPacks, settings: renderSettings, keys: renderKeys, tenants: renderTenants }[current];
+  const render = { agents: renderAgents, packs: renderPacks, settings: renderSettings, keys: renderKeys, webhooks: renderWebhooks, tenants: renderTenants }[current];
   await render(body, context);
 }
 

@@ -525,3 +525,65 @@ def test_a_typo_in_pack_yaml_shows_at_its_line_with_the_nearest_key(server, brow
     quan.driver.execute_script("document.querySelector('.pack-results').scrollIntoView()")
     quan.shot("19-phone-pack-unknown-key-vi")
     assert quan.errors() == []
+
+
+def test_an_admin_adds_a_webhook_sees_it_fail_and_sends_a_delivery_again(server, browsers, luxfree):
+    """The webhooks screen: an endpoint added with one event, its secret shown once, a failing
+    delivery in its log with the endpoint's 500, and a redelivery once the endpoint is back."""
+    import http.server
+    import threading
+
+    answers = {"status": 500, "got": []}
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            answers["got"].append(self.headers.get("Docket-Delivery"))
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            self.send_response(answers["status"])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{receiver.server_address[1]}/docket"
+    try:
+        server.cli("tenant", "create", "--id", "hooksco", "--pack", "luxfree-solar")
+        server.user("hooksco", "root@hooks.co", "Root", role="admin", agent_id="root")
+        admin = browsers()
+        admin.sign_in("hooksco", "root@hooks.co")
+        admin.open("/#/admin/webhooks")
+        admin.find("#webhook-url").send_keys(url)
+        admin.click('input.webhook-event[value="ticket_created"]')
+        admin.click("form.grid-form button[type=submit]")
+        secret = admin.find(".shown-once input.secret").get_attribute("value")
+        assert len(secret) == 64
+        admin.until(lambda: url in admin.text(".webhooks"), "the endpoint is listed")
+        assert "ticket_created" in admin.text(".webhooks")
+        # A customer's ticket: the endpoint answers 500, the log says so.
+        customer = server.token("hooksco", "customer", "cliente-1")
+        assert server.api("POST", "/api/v2/tickets", customer, {"subject": "Corte", "description": "Sin luz"})[0] == 201
+        admin.until(lambda: len(answers["got"]) >= 1, "the server tried the endpoint")
+        admin.click(".webhook .show-deliveries")
+        admin.until(lambda: admin.driver.find_elements(By.CSS_SELECTOR, ".deliveries .delivery.retrying") and "500" in admin.text(".deliveries"),
+                    "the failure is in the log")
+        assert "reintentando" in admin.text(".deliveries") and "reintentando el evento" in admin.text(".webhooks")
+        admin.shot("21-admin-webhooks-failing")
+        # The endpoint is back: send it again from the log.
+        answers["status"] = 200
+        admin.click(".deliveries button.redeliver")
+        admin.until(lambda: admin.driver.find_elements(By.CSS_SELECTOR, ".deliveries .delivery.delivered"), "the redelivery is taken")
+        assert "entregado" in admin.text(".deliveries")
+        admin.until(lambda: "al día hasta el evento 1" in admin.text(".webhooks"), "the endpoint went on past the event")
+        assert len(set(answers["got"])) == 1, "every attempt carried the same delivery id"
+        admin.shot("22-admin-webhooks-delivered")
+        # Turned off, then removed.
+        admin.click(".webhook button.deactivate")
+        admin.until(lambda: "webhook inactive" in (admin.find(".webhook").get_attribute("class") or ""), "turned off")
+        admin.click(".webhook button.remove")
+        admin.until(lambda: not admin.driver.find_elements(By.CSS_SELECTOR, ".webhook"), "removed")
+        assert admin.errors() == []
+    finally:
+        receiver.shutdown()

@@ -92,6 +92,19 @@ public struct WebhookService: UseCase {
             delivery.deliveredAt = delivery.lastAttemptAt
         }
         try await store.recordDelivery(delivery, retain: Webhook.deliveriesKept)
+        // Taken now: an endpoint that was retrying this event goes on past it.
+        if attempt.succeeded {
+            for _ in 0..<ServiceCore.maxAttempts {
+                var current = try await load(principal, id)
+                guard current.retry?.eventId == delivery.eventId else { break }
+                let expected = current.version
+                current.retry = nil
+                current.cursor = max(current.cursor, delivery.eventId)
+                current.version = expected + 1
+                current.updatedAt = clock.now()
+                if try await store.updateWebhook(current, expectedVersion: expected) { break }
+            }
+        }
         return delivery
     }
 
