@@ -4,7 +4,7 @@ import Foundation
 extension MongoTicketStore {
     public func customer(tenantId: String, phone: String) async throws -> Customer? {
         try await job { job in
-            try job.collection(Collections.customers).findOne(["tenantId": tenantId, "phoneNumber": phone]).map { try Self.decode(Customer.self, $0) }
+            try job.collection(Collections.customers).findOne(["tenantId": tenantId, "phoneNumber": phone]).map { try Self.customer($0, job) }
         }
     }
 

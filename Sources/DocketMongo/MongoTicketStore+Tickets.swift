@@ -102,11 +102,9 @@ extension MongoTicketStore {
             }
             throw error
         }
-        let stored: [LiveEvent] = try await job { [ticket, key, batch] job in
-            // A derived count, outside the ticket's write: a crash right here leaves it one short.
-            try job.collection(Collections.customers).updateOne(
-                ["_id": Self.key(tenantId, ticket.customerId)], ["$inc": ["statistics.totalTickets": 1]])
-            return Self.moveAfterCommit(job, tenant: tenantId, key: key, batches: [batch], own: batch["b"]?.string)
+        // (The customer's ticket count is counted when the customer is read: nothing to bump here.)
+        let stored: [LiveEvent] = try await job { [key, batch] job in
+            Self.moveAfterCommit(job, tenant: tenantId, key: key, batches: [batch], own: batch["b"]?.string)
         }
         outbox.onCommit?(stored)
         return (ticket, stored)

@@ -213,8 +213,17 @@ public final class MongoTicketStore: TicketStore {
 
     public func customer(tenantId: String, id: String) async throws -> Customer? {
         try await job { job in
-            try job.collection(Collections.customers).findOne(["_id": Self.key(tenantId, id)]).map { try Self.decode(Customer.self, $0) }
+            try job.collection(Collections.customers).findOne(["_id": Self.key(tenantId, id)]).map { try Self.customer($0, job) }
         }
+    }
+
+    /// A customer as stored, with `statistics.totalTickets` counted from the tickets (by the
+    /// tenant-customer index): a count kept beside the ticket's own write could be left short
+    /// by a crash between the two, and MongoDB has no transaction the adapter may rely on.
+    static func customer(_ document: BSONDoc, _ job: MongoJob) throws -> Customer {
+        var customer = try decode(Customer.self, document)
+        customer.statistics.totalTickets = try job.collection(Collections.tickets).count(["tenantId": customer.tenantId, "customerId": customer.id])
+        return customer
     }
 
     public func listCustomers(tenantId: String, page: Int, limit: Int) async throws -> Page<Customer> {
@@ -222,7 +231,7 @@ public final class MongoTicketStore: TicketStore {
             let customers = try job.collection(Collections.customers)
             let total = try customers.count(["tenantId": tenantId])
             let items = try customers.find(["tenantId": tenantId], FindOptions(sort: [("createdAt", -1), ("id", 1)], skip: (page - 1) * limit, limit: limit))
-                .map { try Self.decode(Customer.self, $0) }
+                .map { try Self.customer($0, job) }
             return Page(items: items, page: page, limit: limit, total: total)
         }
     }
