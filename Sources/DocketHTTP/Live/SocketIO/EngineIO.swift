@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOWebSocket
 
 /// Engine.IO protocol 4, the transport under Socket.IO: HTTP long-polling and WebSocket, the
 /// upgrade from one to the other, and the heartbeat. Written here because no Swift server
@@ -28,6 +29,9 @@ struct EngineSettings: Sendable {
     var maxPayload = 1_000_000
     /// Packets waiting for one client; past this it is too slow and its session is closed.
     var queueLimit = 1_000
+    /// Sessions this instance holds at once; a handshake past it answers 503 (a client that
+    /// opens sessions and never uses them holds each one only until its first missed pong).
+    var maxSessions = 20_000
 
     var milliseconds: (interval: Int64, timeout: Int64) {
         (pingInterval.components.seconds * 1000, pingTimeout.components.seconds * 1000)
@@ -282,6 +286,7 @@ final class EngineServer: @unchecked Sendable {
         let query = try Self.check(request)
         guard let sid = query.sid else {
             guard query.transport == "polling" else { throw Self.badRequest(3, "a handshake without a sid names transport=polling or websocket") }
+            try checkRoom()
             let session = open(.polling, request: request)
             return try await Self.pollResponse(session, wait: .zero)
         }
@@ -346,6 +351,10 @@ final class EngineServer: @unchecked Sendable {
             existing.upgraded()
             session = existing
         } else {
+            guard (try? checkRoom()) != nil else {
+                try? await outbound.close(WebSocketErrorCode(codeNumber: 1013), reason: "too many sessions")
+                return
+            }
             session = open(.websocket, request: request)
         }
         let writer = Task {
@@ -368,6 +377,13 @@ final class EngineServer: @unchecked Sendable {
         } catch {}
         session.close("the WebSocket closed")
         await writer.value
+    }
+
+    /// Room for one more session, or 503.
+    func checkRoom() throws {
+        guard sessionCount < settings.maxSessions else {
+            throw APIError(status: .serviceUnavailable, code: "too_many_sessions", message: "this server holds \(settings.maxSessions) Socket.IO sessions; retry later")
+        }
     }
 
     // MARK: - Query

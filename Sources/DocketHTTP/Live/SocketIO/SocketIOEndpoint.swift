@@ -28,7 +28,8 @@ struct SocketIOEndpoint: Sendable {
         let handler = SocketIOHandler(services: services, auth: auth, hub: hub, live: live)
         let settings = EngineSettings(
             pingInterval: hub.settings.socketIOPingInterval, pingTimeout: hub.settings.socketIOPingTimeout,
-            maxPayload: hub.settings.maxFrameBytes * 16, queueLimit: max(hub.settings.queueLimit * 2, 64))
+            maxPayload: hub.settings.maxFrameBytes * 16, queueLimit: max(hub.settings.queueLimit * 2, 64),
+            maxSessions: hub.settings.maxConnectionsPerTenant * 2)
         engine = EngineServer(settings: settings) { session, request in await handler.serve(session, request: request) }
     }
 
@@ -49,7 +50,7 @@ struct SocketIOEndpoint: Sendable {
         routes.add(Endpoint(
             method: .get, path: Self.path,
             summary: "Socket.IO (Engine.IO 4 long-polling; WebSocket with an Upgrade): the 1-1 chat plan's events, see the README",
-            tag: "Live", access: "anyone", query: query, success: (200, nil), errors: [400, 404], secured: false)
+            tag: "Live", access: "anyone", query: query, success: (200, nil), errors: [400, 404, 503], secured: false)
         ) { request, _ in try await engine.poll(request) }
         routes.add(Endpoint(
             method: .post, path: Self.path, summary: "Socket.IO long-polling: packets from the client (text/plain)",
