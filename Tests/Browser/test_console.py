@@ -585,5 +585,26 @@ def test_an_admin_adds_a_webhook_sees_it_fail_and_sends_a_delivery_again(server,
         admin.click(".webhook button.remove")
         admin.until(lambda: not admin.driver.find_elements(By.CSS_SELECTOR, ".webhook"), "removed")
         assert admin.errors() == []
+
+        # The same screen in Vietnamese on a phone: an endpoint and its log, no sideways scroll.
+        server.cli("tenant", "create", "--id", "hooksvn", "--pack", "ecommerce-vi")
+        server.user("hooksvn", "quan@shop.vn", "Trần Quân", role="admin", agent_id="quan")
+        answers["status"] = 500
+        phone = browsers(width=360, height=740)
+        phone.sign_in("hooksvn", "quan@shop.vn")
+        phone.open("/#/admin/webhooks")
+        phone.find("#webhook-url").send_keys(url)
+        phone.click("form.grid-form button[type=submit]")
+        phone.find(".shown-once input.secret")
+        khach = server.token("hooksvn", "customer", "khach-9")
+        assert server.api("POST", "/api/v2/messages", khach, {"content": "Tôi chưa nhận được hàng"})[0] == 201
+        phone.until(lambda: len(answers["got"]) >= 3, "the server tried the endpoint")
+        phone.click(".webhook .show-deliveries")
+        phone.until(lambda: "đang thử lại" in phone.text(".deliveries"), "the log speaks Vietnamese")
+        assert "Gửi lại" in phone.text(".deliveries")
+        width = phone.driver.execute_script("return document.documentElement.scrollWidth")
+        assert width <= 360, f"no sideways scrolling at 360 px (page is {width} px wide)"
+        phone.shot("23-phone-webhooks-vietnamese")
+        assert phone.errors() == []
     finally:
         receiver.shutdown()
