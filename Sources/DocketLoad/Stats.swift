@@ -22,7 +22,7 @@ struct Distribution: Codable {
 }
 
 extension Duration {
-    var milliseconds: Double { Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15 }
+    var milliseconds: Double { inSeconds * 1000 }
 }
 
 /// A process's resident memory and CPU time, from /proc.

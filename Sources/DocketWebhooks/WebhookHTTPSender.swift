@@ -39,10 +39,7 @@ public final class WebhookHTTPSender: WebhookSender {
 
     public func send(_ webhook: Webhook, event: LiveEvent, deliveryId: String, attempt: Int) async -> WebhookAttempt {
         let started = ContinuousClock.now
-        func elapsed() -> Int {
-            let parts = (ContinuousClock.now - started).components
-            return Int(parts.seconds * 1000 + parts.attoseconds / 1_000_000_000_000_000)
-        }
+        func elapsed() -> Int { Int(((ContinuousClock.now - started).inSeconds * 1000).rounded()) }
         guard let url = URL(string: webhook.url), let host = url.host else {
             return WebhookAttempt(statusCode: nil, error: "the URL cannot be read", durationMs: 0)
         }
@@ -52,13 +49,15 @@ public final class WebhookHTTPSender: WebhookSender {
             }
         }
         let timestamp = Int(Date().timeIntervalSince1970)
-        let body = Self.body(event, deliveryId: deliveryId, attempt: attempt)
+        let data = (try? JSONSerialization.jsonObject(with: Data(event.data.utf8))) ?? [String: Any]()
+        let name = Self.name(event, data)
+        let body = Self.body(event, data: data, name: name, deliveryId: deliveryId, attempt: attempt)
         var request = HTTPClientRequest(url: webhook.url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "User-Agent", value: userAgent)
         request.headers.add(name: "Docket-Delivery", value: deliveryId)
-        request.headers.add(name: "Docket-Event", value: Self.name(event, (try? JSONSerialization.jsonObject(with: Data(event.data.utf8))) ?? [:]))
+        request.headers.add(name: "Docket-Event", value: name)
         request.headers.add(name: "Docket-Signature", value: "t=\(timestamp),v1=\(Self.signature(secret: webhook.secret, timestamp: timestamp, body: body))")
         request.body = .bytes(ByteBuffer(data: body))
         do {
@@ -74,10 +73,9 @@ public final class WebhookHTTPSender: WebhookSender {
     }
 
     /// The JSON body, keys sorted.
-    static func body(_ event: LiveEvent, deliveryId: String, attempt: Int) -> Data {
-        let data = (try? JSONSerialization.jsonObject(with: Data(event.data.utf8))) ?? [String: Any]()
+    static func body(_ event: LiveEvent, data: Any, name: String, deliveryId: String, attempt: Int) -> Data {
         var object: [String: Any] = [
-            "id": deliveryId, "event": name(event, data), "eventId": event.id, "tenantId": event.tenantId,
+            "id": deliveryId, "event": name, "eventId": event.id, "tenantId": event.tenantId,
             "occurredAt": event.at.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)), "attempt": attempt, "data": data,
         ]
         if let ticketId = event.ticketId { object["ticketId"] = ticketId }

@@ -66,8 +66,7 @@ struct MigrateCommand: AsyncParsableCommand {
                 let reasons = Dictionary(grouping: report.skipped, by: \.reason).mapValues(\.count)
                 for (reason, count) in reasons.sorted(by: { $0.key < $1.key }) { print("skipped \(count): \(reason)") }
                 print(report.summary)
-                let elapsed = (ContinuousClock.now - started).components
-                let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+                let seconds = (ContinuousClock.now - started).inSeconds
                 if !dryRun, report.messagesImported > 0 {
                     print(String(format: "%.1f s, %.0f messages/s", seconds, Double(report.messagesImported) / max(seconds, 0.001)))
                 }

@@ -829,8 +829,8 @@ struct LegacyMigrationTests {
         #expect(tickets.reduce(0) { $0 + ($1.chat?.unreadStaff ?? 0) } == unreadByStaff)
         let sample = try #require(tickets.first)
         #expect(try await store.messages(tenantId: "shop", ticketId: sample.ticketId, after: 0, limit: 200).count == 40)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let reading = Double(read.components.seconds) + Double(read.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
+        let reading = read.inSeconds
         print(String(
             format: "legacy import into %@: %d messages read in %.2f s, imported in %.2f s (%.0f messages/s)", kind.rawValue, total, reading,
             seconds - reading, Double(total) / max(seconds - reading, 0.001)))
