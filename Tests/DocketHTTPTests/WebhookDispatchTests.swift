@@ -36,9 +36,13 @@ struct WebhookDispatchTests {
             onServerRunning: { channel in port.withLock { $0 = channel.localAddress?.port ?? 0 } })
         let server = Task { try await app.runService() }
         defer { server.cancel() }
-        let deadline = ContinuousClock.now + .seconds(10)
+        // The whole suite starts at once on two cores: the receiver may take a while to listen, so
+        // wait for it generously, and never go on with no port (that would look like a refusal).
+        let deadline = ContinuousClock.now + .seconds(120)
         while port.withLock({ $0 }) == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        try await body("http://127.0.0.1:\(port.withLock { $0 })/hook", hits)
+        let bound = port.withLock { $0 }
+        try #require(bound != 0, "the receiver did not start listening within 120 s")
+        try await body("http://127.0.0.1:\(bound)/hook", hits)
     }
 
     @Test func anEndpointThatFailsForADayIsDisabledAndStaffAreTold() async throws {
