@@ -21,11 +21,11 @@ extension MemoryTicketStore {
         state.withLock { $0.webhooks.values.filter(\.active).sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) } }
     }
 
-    public func updateWebhook(_ webhook: Webhook, expectedVersion: Int) async throws -> Bool {
+    public func updateWebhook(_ webhook: Webhook, expectedVersion: Int, outbox: Outbox) async throws -> [LiveEvent]? {
         state.withLock { state in
-            guard let current = state.webhooks[webhook.id], current.tenantId == webhook.tenantId, current.version == expectedVersion else { return false }
+            guard let current = state.webhooks[webhook.id], current.tenantId == webhook.tenantId, current.version == expectedVersion else { return nil }
             state.webhooks[webhook.id] = webhook
-            return true
+            return state.write(outbox)
         }
     }
 

@@ -248,11 +248,11 @@ public final class MemoryTicketStore: TicketStore {
         }
     }
 
-    public func updateTenant(_ tenant: Tenant, expectedVersion: Int) async throws -> Bool {
+    public func updateTenant(_ tenant: Tenant, expectedVersion: Int, outbox: Outbox) async throws -> [LiveEvent]? {
         state.withLock { state in
-            guard state.tenants[tenant.id]?.version == expectedVersion else { return false }
+            guard state.tenants[tenant.id]?.version == expectedVersion else { return nil }
             state.tenants[tenant.id] = tenant
-            return true
+            return state.write(outbox)
         }
     }
 

@@ -2,11 +2,13 @@ import DocketCore
 import Foundation
 
 /// The transactional outbox on MongoDB, without multi-document transactions: a change's new
-/// messages, live events and recorded rule events ride in the ticket document it writes (the
-/// `outbox` array, one batch per change), so the change and what it announces are one
-/// single-document write. Right after that write the writer moves its batches out: messages
-/// to `ticket_messages`, events to their logs with the tenant's next ids, then pulls the
-/// batch from the ticket. A crash in between leaves the batch in the ticket, and
+/// messages, live events and recorded rule events ride in the document it writes (the
+/// `outbox` array, one batch per change: a ticket's, a tenant's for a pack switch, an
+/// endpoint's when it is disabled), so the
+/// change and what it announces are one single-document write. Right after that write the
+/// writer moves its batches out: messages to `ticket_messages`, events to their logs with the
+/// tenant's next ids, then pulls the batch from the document. A crash in between leaves the
+/// batch in the document, and
 /// `moveStrandedOutboxes` (run at start and every few seconds by the composition root, on
 /// any instance) finishes the move.
 ///
@@ -45,22 +47,52 @@ extension MongoTicketStore {
         return items.compactMap(\.document)
     }
 
-    /// Moves every batch of the ticket `key` in order (those already waiting, then the
-    /// writer's own); answers the live events of `own` with their ids (empty when another
-    /// mover holds part of it and has not finished: that mover, or the sweeper, delivers them).
-    static func moveOutbox(_ job: MongoJob, tenant: String, key: String, batches: [BSONDoc], own: String?) throws -> [LiveEvent] {
+    /// Replaces the document matching `filter` in `collection` (a tenant or a webhook endpoint)
+    /// with `base` carrying this change's `outbox` and any batches a crash left there, then
+    /// moves them out. One write when nothing waits (the common case), else a read and a write.
+    /// Answers the change's live events with their ids, or nil when nothing matched.
+    static func replaceCarryingOutbox(
+        _ job: MongoJob, collection: String, filter: [String: Any], key: String, tenant: String, base: BSONDoc, outbox: Outbox
+    ) throws -> [LiveEvent]? {
+        let documents = try job.collection(collection)
+        let batch = try outboxBatch(outbox, messages: [])
+        let own = isEmpty(batch) ? nil : batch["b"]?.string
+        func document(_ batches: [BSONDoc]) -> BSONDoc {
+            var document = base
+            if !batches.isEmpty { document[outboxField] = .array(batches.map { .document($0) }) }
+            return document
+        }
+        var batches = own == nil ? [] : [batch]
+        if try documents.replaceOne(filter.merging(["\(outboxField).b": ["$exists": false]]) { $1 }, document(batches)) != 1 {
+            // The version moved on, or batches wait in the document: carry them.
+            guard let current = try documents.find(filter, FindOptions(limit: 1, projection: [(outboxField, 1)])).first else { return nil }
+            batches = pendingBatches(current) + batches
+            guard try documents.replaceOne(filter, document(batches)) == 1 else { return nil }
+        }
+        return moveAfterCommit(job, tenant: tenant, key: key, batches: batches, own: own, collection: collection)
+    }
+
+    /// Moves every batch of the document `key` of `collection` (a ticket or a tenant) in order
+    /// (those already waiting, then the writer's own); answers the live events of `own` with
+    /// their ids (empty when another mover holds part of it and has not finished: that mover,
+    /// or the sweeper, delivers them).
+    static func moveOutbox(
+        _ job: MongoJob, tenant: String, key: String, batches: [BSONDoc], own: String?, collection: String = Collections.tickets
+    ) throws -> [LiveEvent] {
         var stored: [LiveEvent] = []
         for batch in batches {
-            let events = try moveBatch(job, tenant: tenant, key: key, batch: batch)
+            let events = try moveBatch(job, tenant: tenant, key: key, batch: batch, collection: collection)
             if batch["b"]?.string == own { stored = events }
         }
         return stored
     }
 
-    /// Moves one batch out of the ticket `key` and pulls it from the ticket once all of it is
-    /// out; answers its live events with their ids (empty when not all were out).
+    /// Moves one batch out of the document `key` of `collection` and pulls it from there once
+    /// all of it is out; answers its live events with their ids (empty when not all were out).
     @discardableResult
-    static func moveBatch(_ job: MongoJob, tenant: String, key: String, batch: BSONDoc) throws -> [LiveEvent] {
+    static func moveBatch(
+        _ job: MongoJob, tenant: String, key: String, batch: BSONDoc, collection: String = Collections.tickets
+    ) throws -> [LiveEvent] {
         guard let id = batch["b"]?.string else { return [] }
         func items(_ field: String) -> [BSONDoc] {
             if case .array(let values)? = batch[field] { return values.compactMap(\.document) }
@@ -82,7 +114,7 @@ extension MongoTicketStore {
             job, collection: Collections.liveEvents, counter: "live/\(tenant)", idField: "id", tenant: tenant, batch: id, items("live"),
             retain: batch["retain"]?.int ?? 10_000)
         guard rules != nil, let live else { return [] }
-        try job.collection(Collections.tickets).updateOne(["_id": key], ["$pull": [outboxField: ["b": id]]])
+        try job.collection(collection).updateOne(["_id": key], ["$pull": [outboxField: ["b": id]]])
         return try live.map { try decode(LiveEvent.self, $0) }
     }
 
@@ -143,23 +175,26 @@ extension MongoTicketStore {
         return numbered
     }
 
-    /// Finishes the moves a crash interrupted: every batch that has waited in its ticket for
-    /// at least `olderThan` (zero at start). Answers how many batches it moved.
+    /// Finishes the moves a crash interrupted: every batch that has waited in its ticket, tenant
+    /// or webhook document for at least `olderThan` (zero at start). Answers how many it moved.
     public func moveStrandedOutboxes(olderThan age: TimeInterval = 0, limit: Int = 500) async throws -> Int {
         try await job { job in
             let cutoff = Date().addingTimeInterval(-age)
-            let tickets = try job.collection(Collections.tickets).find(
-                ["\(Self.outboxField).b": ["$exists": true]],
-                FindOptions(sort: [("_id", 1)], limit: limit, projection: [("tenantId", 1), (Self.outboxField, 1)]))
             var moved = 0
-            for ticket in tickets {
-                guard let tenant = ticket["tenantId"]?.string, let key = ticket["_id"]?.string else { continue }
-                let batches = Self.pendingBatches(ticket)
-                // In order: a batch waits for the older ones of its ticket.
-                guard let oldest = batches.first?["at"]?.date, oldest <= cutoff else { continue }
-                for batch in batches {
-                    try Self.moveBatch(job, tenant: tenant, key: key, batch: batch)
-                    moved += 1
+            // A ticket or an endpoint names its tenant; a tenant document is its own.
+            for (collection, tenantField) in [(Collections.tickets, "tenantId"), (Collections.tenants, "_id"), (Collections.webhooks, "tenantId")] {
+                let documents = try job.collection(collection).find(
+                    ["\(Self.outboxField).b": ["$exists": true]],
+                    FindOptions(sort: [("_id", 1)], limit: limit, projection: [(tenantField, 1), (Self.outboxField, 1)]))
+                for document in documents {
+                    guard let tenant = document[tenantField]?.string, let key = document["_id"]?.string else { continue }
+                    let batches = Self.pendingBatches(document)
+                    // In order: a batch waits for the older ones of its document.
+                    guard let oldest = batches.first?["at"]?.date, oldest <= cutoff else { continue }
+                    for batch in batches {
+                        try Self.moveBatch(job, tenant: tenant, key: key, batch: batch, collection: collection)
+                        moved += 1
+                    }
                 }
             }
             return moved

@@ -112,12 +112,15 @@ extension MongoTicketStore {
 
     /// Moves the ticket's outbox right after its write. The change is stored whatever happens
     /// here: a failed move is logged and left to `moveStrandedOutboxes`.
-    static func moveAfterCommit(_ job: MongoJob, tenant: String, key: String, batches: [BSONDoc], own: String?) -> [LiveEvent] {
+    static func moveAfterCommit(
+        _ job: MongoJob, tenant: String, key: String, batches: [BSONDoc], own: String?, collection: String = Collections.tickets
+    ) -> [LiveEvent] {
         guard !batches.isEmpty else { return [] }
         do {
-            return try moveOutbox(job, tenant: tenant, key: key, batches: batches, own: own)
+            return try moveOutbox(job, tenant: tenant, key: key, batches: batches, own: own, collection: collection)
         } catch {
-            MongoConnection.logger.warning("mongodb: the outbox move failed; the sweeper finishes it", metadata: ["ticket": "\(key)", "error": "\(error)"])
+            MongoConnection.logger.warning(
+                "mongodb: the outbox move failed; the sweeper finishes it", metadata: ["document": "\(collection)/\(key)", "error": "\(error)"])
             return []
         }
     }

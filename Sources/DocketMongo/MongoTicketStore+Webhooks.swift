@@ -30,14 +30,17 @@ extension MongoTicketStore {
         }
     }
 
-    public func updateWebhook(_ webhook: Webhook, expectedVersion: Int) async throws -> Bool {
-        try await job { job in
-            var doc = try BSONEncoder().document(webhook)
-            doc["_id"] = .string(webhook.id)
+    public func updateWebhook(_ webhook: Webhook, expectedVersion: Int, outbox: Outbox) async throws -> [LiveEvent]? {
+        var base = try BSONEncoder().document(webhook)
+        base["_id"] = .string(webhook.id)
+        let stored = try await job { [base] job in
             // One conditional write: the version read is the version replaced.
-            return try job.collection(Collections.webhooks).replaceOne(
-                ["_id": webhook.id, "tenantId": webhook.tenantId, "version": expectedVersion], doc) == 1
+            try Self.replaceCarryingOutbox(
+                job, collection: Collections.webhooks, filter: ["_id": webhook.id, "tenantId": webhook.tenantId, "version": expectedVersion],
+                key: webhook.id, tenant: webhook.tenantId, base: base, outbox: outbox)
         }
+        if let stored { outbox.onCommit?(stored) }
+        return stored
     }
 
     public func deleteWebhook(tenantId: String, id: String) async throws -> Bool {

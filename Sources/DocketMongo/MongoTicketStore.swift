@@ -186,10 +186,18 @@ public final class MongoTicketStore: TicketStore {
         try await job { job in try job.collection(Collections.tenants).insertOne(Self.tenantDocument(tenant)) }
     }
 
-    public func updateTenant(_ tenant: Tenant, expectedVersion: Int) async throws -> Bool {
-        try await job { job in
-            try job.collection(Collections.tenants).replaceOne(["_id": tenant.id, "version": expectedVersion], Self.tenantDocument(tenant)) == 1
+    /// The tenant and what its change announces in one document write (its `outbox`, as a
+    /// ticket's), moved out right after; batches a crash left in the tenant are carried along
+    /// and moved first.
+    public func updateTenant(_ tenant: Tenant, expectedVersion: Int, outbox: Outbox) async throws -> [LiveEvent]? {
+        let base = try Self.tenantDocument(tenant)
+        let stored = try await job { job in
+            try Self.replaceCarryingOutbox(
+                job, collection: Collections.tenants, filter: ["_id": tenant.id, "version": expectedVersion], key: tenant.id, tenant: tenant.id,
+                base: base, outbox: outbox)
         }
+        if let stored { outbox.onCommit?(stored) }
+        return stored
     }
 
     public func listTenants(page: Int, limit: Int) async throws -> Page<Tenant> {

@@ -35,12 +35,14 @@ extension SQLiteTicketStore {
         }
     }
 
-    public func updateWebhook(_ webhook: Webhook, expectedVersion: Int) async throws -> Bool {
+    public func updateWebhook(_ webhook: Webhook, expectedVersion: Int, outbox: Outbox) async throws -> [LiveEvent]? {
         let doc = try codec.encode(webhook)
+        let codec = codec
         return try await write { db in
             try db.cachedStatement(sql: "UPDATE webhooks SET active = ?, version = ?, doc = ? WHERE id = ? AND tenant_id = ? AND version = ?")
                 .execute(arguments: [webhook.active, webhook.version, doc, webhook.id, webhook.tenantId, expectedVersion])
-            return db.changesCount == 1
+            guard db.changesCount == 1 else { return nil }
+            return try Self.write(outbox, db, codec)
         }
     }
 

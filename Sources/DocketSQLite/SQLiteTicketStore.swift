@@ -134,12 +134,14 @@ public final class SQLiteTicketStore: TicketStore {
         }
     }
 
-    public func updateTenant(_ tenant: Tenant, expectedVersion: Int) async throws -> Bool {
+    public func updateTenant(_ tenant: Tenant, expectedVersion: Int, outbox: Outbox) async throws -> [LiveEvent]? {
         let doc = try codec.encode(tenant)
+        let codec = codec
         return try await write { db in
             try db.cachedStatement(sql: "UPDATE tenants SET version = ?, doc = ? WHERE id = ? AND version = ?")
                 .execute(arguments: [tenant.version, doc, tenant.id, expectedVersion])
-            return db.changesCount == 1
+            guard db.changesCount == 1 else { return nil }
+            return try Self.write(outbox, db, codec)
         }
     }
 

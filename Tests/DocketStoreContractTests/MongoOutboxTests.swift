@@ -59,6 +59,41 @@ struct MongoOutboxTests {
         #expect(try await store.ticket(tenantId: "acme", ticketId: ticket.ticketId)?.version == ticket.version, "the ticket itself is untouched")
     }
 
+    /// A pack switch's notice rides in the tenant document the same way: what a killed writer
+    /// left there is moved by the sweeper, and a later change moves it first.
+    @Test func aBatchStrandedInATenantIsMovedBeforeTheNextChangesOwn() async throws {
+        guard mongoTestConnection != nil else { return }
+        let store = try #require(try await StoreKind.mongo.make() as? MongoTicketStore)
+        var tenant = Tenant(id: "acme", name: "Acme", pack: Fixtures.pack, createdAt: Fixtures.epoch)
+        try await store.insertTenant(tenant)
+        func event(_ data: String) -> LiveEvent {
+            LiveEvent(tenantId: "acme", type: .packActivated, audience: .staff, data: data, at: Fixtures.epoch)
+        }
+        let stranded = try MongoTicketStore.outboxBatch(Outbox(live: [event(#"{"n":1}"#)]), messages: [])
+        try await store.job { job in
+            try job.collection(MongoTicketStore.Collections.tenants).updateOne(
+                ["_id": "acme"], ["$push": [MongoTicketStore.outboxField: BSONValue.document(stranded)]])
+        }
+        #expect(try await store.tenant(id: "acme")?.id == "acme", "a tenant carrying a batch still reads")
+        tenant.version = 2
+        let own = try #require(try await store.updateTenant(tenant, expectedVersion: 1, outbox: Outbox(live: [event(#"{"n":2}"#)])))
+        #expect(own.map(\.data) == [#"{"n":2}"#], "the writer answers its own events")
+        #expect(try await store.liveEvents(tenantId: "acme", after: 0, limit: 10).map(\.data) == [#"{"n":1}"#, #"{"n":2}"#])
+        // Stranded again, then swept.
+        let again = try MongoTicketStore.outboxBatch(Outbox(live: [event(#"{"n":3}"#)]), messages: [])
+        try await store.job { job in
+            try job.collection(MongoTicketStore.Collections.tenants).updateOne(
+                ["_id": "acme"], ["$push": [MongoTicketStore.outboxField: BSONValue.document(again)]])
+        }
+        #expect(try await store.moveStrandedOutboxes() == 1)
+        #expect(try await store.moveStrandedOutboxes() == 0)
+        #expect(try await store.liveEvents(tenantId: "acme", after: 0, limit: 10).map(\.data) == [#"{"n":1}"#, #"{"n":2}"#, #"{"n":3}"#])
+        let pending = try await store.job { job in
+            MongoTicketStore.pendingBatches(try job.collection(MongoTicketStore.Collections.tenants).findOne(["_id": "acme"]))
+        }
+        #expect(pending.isEmpty)
+    }
+
     @Test func aChangeCarriesTheBatchesStillWaitingInItsTicketAndMovesThemFirst() async throws {
         guard mongoTestConnection != nil else { return }
         let store = try #require(try await StoreKind.mongo.make() as? MongoTicketStore)

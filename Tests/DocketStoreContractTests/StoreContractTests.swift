@@ -4,6 +4,7 @@ import DocketMemory
 import DocketTestSupport
 import Foundation
 import GRDB
+import Synchronization
 import Testing
 
 @testable import DocketMongo
@@ -117,6 +118,43 @@ struct StoreContractTests {
         #expect(try await store.updateTenant(tenant, expectedVersion: 1))
         #expect(try await store.updateTenant(tenant, expectedVersion: 1) == false)
         #expect(try await store.tenant(id: "acme")?.terminology.ticketSingular == "caso")
+    }
+
+    /// A tenant change and what it announces (a pack switch's `pack_activated`) are one write:
+    /// the events get their ids in it and reach the commit hook; a stale version writes neither.
+    @Test(arguments: StoreKind.available)
+    func aTenantChangeAndItsEventsAreOneWrite(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        var tenant = Tenant(id: "acme", name: "Acme", pack: Fixtures.pack, createdAt: Fixtures.epoch)
+        try await store.insertTenant(tenant)
+        let heard = Mutex<[LiveEvent]>([])
+        func outbox(_ data: String) -> Outbox {
+            Outbox(
+                live: [LiveEvent(tenantId: "acme", type: .packActivated, audience: .staff, data: data, at: Fixtures.epoch)], retain: 100,
+                onCommit: { events in heard.withLock { $0 += events } })
+        }
+        tenant.version = 2
+        let stored = try #require(try await store.updateTenant(tenant, expectedVersion: 1, outbox: outbox(#"{"n":1}"#)))
+        #expect(stored.map(\.id) == [1] && stored.first?.type == .packActivated)
+        #expect(heard.withLock { $0 } == stored)
+        #expect(try await store.updateTenant(tenant, expectedVersion: 1, outbox: outbox(#"{"n":2}"#)) == nil)
+        tenant.version = 3
+        #expect(try await store.updateTenant(tenant, expectedVersion: 2, outbox: outbox(#"{"n":3}"#))?.map(\.id) == [2])
+        let log = try await store.liveEvents(tenantId: "acme", after: 0, limit: 10)
+        #expect(log.map(\.data) == [#"{"n":1}"#, #"{"n":3}"#], "the refused change wrote no event")
+        #expect(try await store.tenant(id: "acme")?.version == 3)
+
+        // A webhook endpoint's change (turned off, with the staff's notice) the same way.
+        var hook = Webhook(
+            id: "wh1", tenantId: "acme", url: "https://example.com/hook", events: [], secret: "s", cursor: 0, createdAt: Fixtures.epoch,
+            createdBy: "boss")
+        try await store.insertWebhook(hook)
+        hook.active = false
+        hook.version = 2
+        #expect(try await store.updateWebhook(hook, expectedVersion: 1, outbox: outbox(#"{"n":4}"#))?.map(\.id) == [3])
+        #expect(try await store.updateWebhook(hook, expectedVersion: 1, outbox: outbox(#"{"n":5}"#)) == nil)
+        #expect(try await store.webhook(tenantId: "acme", id: "wh1")?.active == false)
+        #expect(try await store.liveEvents(tenantId: "acme", after: 2, limit: 10).map(\.data) == [#"{"n":4}"#])
     }
 
     /// Webhook endpoints per tenant, updated conditionally; their delivery log keeps the latest

@@ -5,8 +5,10 @@ public protocol TenantStore: Sendable {
     func tenant(id: String) async throws -> Tenant?
     /// Inserts a tenant; `.conflict` if the id exists.
     func insertTenant(_ tenant: Tenant) async throws
-    /// Replaces the tenant if its stored version is `expectedVersion`; returns false otherwise.
-    func updateTenant(_ tenant: Tenant, expectedVersion: Int) async throws -> Bool
+    /// Replaces the tenant if its stored version is `expectedVersion`, and stores `outbox` (what
+    /// the change announces) in the same write; answers the live events with their ids, or nil
+    /// (nothing written) when the stored version differs.
+    func updateTenant(_ tenant: Tenant, expectedVersion: Int, outbox: Outbox) async throws -> [LiveEvent]?
     /// Tenants by id, a page at a time (platform administration).
     func listTenants(page: Int, limit: Int) async throws -> Page<Tenant>
 
@@ -24,4 +26,12 @@ public protocol RuleEventStore: Sendable {
     func appendRuleEvents(_ events: [RecordedRuleEvent]) async throws
     /// The tenant's latest recorded events, newest first.
     func recentRuleEvents(tenantId: String, limit: Int) async throws -> [RecordedRuleEvent]
+}
+
+extension TenantStore {
+    /// Replaces the tenant if its stored version is `expectedVersion` (a change that announces
+    /// nothing); returns false otherwise.
+    public func updateTenant(_ tenant: Tenant, expectedVersion: Int) async throws -> Bool {
+        try await updateTenant(tenant, expectedVersion: expectedVersion, outbox: .empty) != nil
+    }
 }

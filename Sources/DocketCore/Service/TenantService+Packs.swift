@@ -135,9 +135,10 @@ extension TenantService {
                 reason: why)]).suffix(50))
             tenant.version = expected + 1
             tenant.updatedAt = now
-            if try await store.updateTenant(tenant, expectedVersion: expected) {
+            // The switch and its `pack_activated` notice are one write (the outbox).
+            if let stored = try await store.updateTenant(tenant, expectedVersion: expected, outbox: packOutbox(tenant, at: now)) {
                 tenants.remember(tenant)
-                await announcePack(tenant)
+                live.publish(stored)
                 return tenant
             }
         }

@@ -237,10 +237,14 @@ extension UseCase {
         if ticket.openChatOf != nil, !openStatuses(tenant).contains(ticket.status) { ticket.openChatOf = nil }
     }
 
-    /// Announces a pack switch to the tenant's staff.
-    func announcePack(_ tenant: Tenant) async {
+    /// What a pack switch announces to the tenant's staff, written with the switch.
+    func packOutbox(_ tenant: Tenant, at now: Date) -> Outbox {
         let data = PackEventData(tenantId: tenant.id, packId: tenant.pack.id, version: tenant.pack.version)
-        await live.emit([LiveEvent(tenantId: tenant.id, type: .packActivated, audience: .staff, data: EventJSON.text(data), at: clock.now())])
+        var event = LiveEvent(tenantId: tenant.id, type: .packActivated, audience: .staff, data: EventJSON.text(data), at: now)
+        event.origin = live.origin
+        return Outbox(
+            live: [event],
+            retain: live.settings.retainedPerTenant, onCommit: live.commitHook)
     }
 }
 

@@ -224,7 +224,8 @@ public struct WebhookDispatcher: Sendable {
                     webhook.disabledReason = "event \(event.id) could not be delivered for 24 hours: \(attempt.summary)"
                     try await core.store.recordDelivery(delivery, retain: Webhook.deliveriesKept)
                     webhook.leaseUntil = nil
-                    if try await save(&webhook, from: webhook.version) { await announceDisabled(webhook) }
+                    // Disabled and announced in one write.
+                    _ = try await save(&webhook, from: webhook.version, announcing: disabledNotice(webhook))
                     return attempts
                 }
                 let next = at.addingTimeInterval(Webhook.backoff(after: delivery.attempts, jitter: Double.random(in: 0...1)))
@@ -242,20 +243,27 @@ public struct WebhookDispatcher: Sendable {
     }
 
     /// Stores `webhook` if nobody changed it since `version` (an admin's edit, another instance).
-    func save(_ webhook: inout Webhook, from version: Int) async throws -> Bool {
+    /// Stores the endpoint if it is still at `version`, with what the change announces.
+    func save(_ webhook: inout Webhook, from version: Int, announcing events: [LiveEvent] = []) async throws -> Bool {
         webhook.version = version + 1
         webhook.updatedAt = core.clock.now()
-        return try await core.store.updateWebhook(webhook, expectedVersion: version)
+        let outbox = Outbox(live: events, retain: core.live.settings.retainedPerTenant, onCommit: core.live.commitHook)
+        guard let stored = try await core.store.updateWebhook(webhook, expectedVersion: version, outbox: outbox) else { return false }
+        if !stored.isEmpty { core.live.publish(stored) }
+        return true
     }
 
-    func announceDisabled(_ webhook: Webhook) async {
+    /// The staff's `webhook_disabled` notice, written with the endpoint it turns off.
+    func disabledNotice(_ webhook: Webhook) -> [LiveEvent] {
         struct Disabled: Encodable {
             var webhookId: String
             var url: String
             var reason: String
         }
         let data = Disabled(webhookId: webhook.id, url: webhook.url, reason: webhook.disabledReason ?? "")
-        await core.live.emit([LiveEvent(
-            tenantId: webhook.tenantId, type: .webhookDisabled, audience: .staff, data: EventJSON.text(data), at: core.clock.now())])
+        var event = LiveEvent(
+            tenantId: webhook.tenantId, type: .webhookDisabled, audience: .staff, data: EventJSON.text(data), at: core.clock.now())
+        event.origin = core.live.origin
+        return [event]
     }
 }
