@@ -25,6 +25,8 @@ final class GroupCommit: Sendable {
         var answer: @Sendable (Result<Void, any Error>) -> Void
         var failed: Bool
         var hooks: [@Sendable () -> Void]
+        /// Statements the write left for the end of the transaction (`CommitHooks.atEnd`).
+        var atEnd: [@Sendable (Database) throws -> Void]
     }
 
     private struct State {
@@ -63,7 +65,7 @@ final class GroupCommit: Sendable {
                         case (.success, .failure(let error)): continuation.resume(throwing: error)
                         case (.success, .success(let value)): continuation.resume(returning: value)
                         }
-                    }, failed: failed, hooks: collector.hooks)
+                    }, failed: failed, hooks: collector.hooks, atEnd: collector.atEnd)
             } fail: { error in
                 continuation.resume(throwing: error)
             }
@@ -124,6 +126,7 @@ final class GroupCommit: Sendable {
                     try? db.cachedStatement(sql: "ROLLBACK TO one_write").execute()
                 }
                 outcome.hooks = []
+                outcome.atEnd = []
             }
             if db.isInsideTransaction { try? db.cachedStatement(sql: "RELEASE one_write").execute() }
             outcomes.append(outcome)
@@ -136,6 +139,11 @@ final class GroupCommit: Sendable {
         let commit: Result<Void, any Error>
         do {
             guard db.isInsideTransaction else { throw DocketError(.storeUnavailable, "sqlite ended the transaction (disk full or I/O error)") }
+            // What the writes left for the end (their full-text index changes), in write order,
+            // outside any savepoint. Should one fail, the whole group fails (nothing is stored).
+            for outcome in outcomes where !outcome.failed {
+                for statement in outcome.atEnd { try statement(db) }
+            }
             try db.cachedStatement(sql: "COMMIT").execute()
             commit = .success(())
         } catch {
@@ -153,6 +161,7 @@ final class GroupCommit: Sendable {
 /// one, and its writes run one at a time, so the write running now is the one that registers.
 final class CommitHookCollector: @unchecked Sendable {
     var hooks: [@Sendable () -> Void] = []
+    var atEnd: [@Sendable (Database) throws -> Void] = []
 }
 
 enum CommitHooks {
@@ -163,6 +172,22 @@ enum CommitHooks {
         current.withLock { $0[key] = collector }
         defer { _ = current.withLock { $0.removeValue(forKey: key) } }
         return body()
+    }
+
+    /// Runs `statement` at the end of the transaction of the write now running on `db`, after
+    /// every write of its group and outside their savepoints (in write order; never for a write
+    /// rolled back); at once when the write is not grouped.
+    ///
+    /// For the full-text index: SQLite 3.40's FTS5 flushes what it holds in memory to a new
+    /// index segment at every savepoint and statement journal that follows its change in the
+    /// transaction, so changing it mid-write cost a segment (and later merges) per ticket, and
+    /// a flush for most statements after it.
+    static func atEnd(_ db: Database, _ statement: @escaping @Sendable (Database) throws -> Void) throws {
+        if let collector = current.withLock({ $0[ObjectIdentifier(db)] }) {
+            collector.atEnd.append(statement)
+        } else {
+            try statement(db)
+        }
     }
 
     /// Runs `action` after the commit of the write now running on `db` (in commit order; never

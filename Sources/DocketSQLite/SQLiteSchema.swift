@@ -239,6 +239,21 @@ enum SQLiteSchema {
                 CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries(webhook_id, seq);
                 """)
         }
+        migrator.registerMigration("v14 a leaner full-text index") { db in
+            // The full-text index keeps which column a word is in (customers must not match
+            // internal notes) but not its positions (no search asks for a phrase or proximity:
+            // terms, OR and prefixes only), and no column sizes (results are newest first, never
+            // ranked): smaller segments, and no size row written per ticket.
+            try db.execute(sql: """
+                CREATE VIRTUAL TABLE ticket_search_v14 USING fts5(
+                    public_text, internal_text, tokenize = 'unicode61 remove_diacritics 2', detail = column, columnsize = 0
+                );
+                INSERT INTO ticket_search_v14 (rowid, public_text, internal_text) SELECT rowid, public_text, internal_text FROM ticket_search;
+                DROP TABLE ticket_search;
+                ALTER TABLE ticket_search_v14 RENAME TO ticket_search;
+                INSERT INTO ticket_search (ticket_search) VALUES ('optimize');
+                """)
+        }
         return migrator
     }
 }

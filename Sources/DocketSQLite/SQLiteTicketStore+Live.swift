@@ -37,7 +37,7 @@ extension SQLiteTicketStore {
     ) async throws -> (marked: Int, events: [LiveEvent])? {
         let codec = codec
         let (doc, audit) = try Self.documents(ticket, codec)
-        let text = SearchText(ticket)
+        let text = SearchText(ticket, known: knownTerms)
         return try await write { db in
             guard try Self.replace(ticket, expectedVersion: expectedVersion, db, doc: doc, audit: audit, text: text) else { return nil }
             let marked = try Self.markRead(ticket, mark, db)

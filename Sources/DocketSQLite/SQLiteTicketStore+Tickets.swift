@@ -13,7 +13,7 @@ extension SQLiteTicketStore {
         // their columns. A build that fails does so here, before a number is taken.
         let draft = try build(0)
         let (doc, audit) = try Self.documents(draft, codec)
-        let text = SearchText(draft)
+        let text = SearchText(draft, known: knownTerms)
         // The recorded rule events too (each a whole ticket snapshot): only their ticketId is
         // set inside, from the built ticket.
         let rules = try outbox.rules.map { ($0.tenantId, try codec.encode($0)) }
@@ -50,7 +50,7 @@ extension SQLiteTicketStore {
     public func updateTicket(_ ticket: Ticket, expectedVersion: Int, messages: [TicketMessage], outbox: Outbox) async throws -> [LiveEvent]? {
         let codec = codec
         let (doc, audit) = try Self.documents(ticket, codec)
-        let text = SearchText(ticket)
+        let text = SearchText(ticket, known: knownTerms)
         let rules = try outbox.rules.map { try codec.encode($0) }
         return try await write { db in
             guard try Self.replace(ticket, expectedVersion: expectedVersion, db, doc: doc, audit: audit, text: text) else { return nil }
@@ -182,37 +182,58 @@ extension SQLiteTicketStore {
         var publicRest: String
         var internalText: String
 
-        init(_ ticket: Ticket) {
+        /// The words of both texts (the ID's are added inside the write).
+        var words: Set<String>
+        /// The store's record of words already in `search_terms`.
+        var known: KnownTerms?
+
+        init(_ ticket: Ticket, known: KnownTerms? = nil) {
             publicRest = TextFolding.fold(
                 ([ticket.subject, ticket.description] + ticket.notes.filter { !$0.isInternal }.map(\.content)).joined(separator: "\n"))
             internalText = TextFolding.fold(ticket.notes.filter(\.isInternal).map(\.content).joined(separator: "\n"))
+            words = Set(TextFolding.words(ofFolded: publicRest).map(String.init))
+            words.formUnion(TextFolding.words(ofFolded: internalText).map(String.init))
+            self.known = known
         }
     }
 
     static func index(_ ticket: Ticket, rowid: Int64, _ db: Database, replacing: Bool, text: SearchText? = nil) throws {
         if replacing {
             try db.cachedStatement(sql: "DELETE FROM ticket_tags WHERE ticket_rowid = ?").execute(arguments: [rowid])
-            try db.cachedStatement(sql: "DELETE FROM ticket_search WHERE rowid = ?").execute(arguments: [rowid])
         }
         for tag in ticket.tags {
             try db.cachedStatement(sql: "INSERT OR IGNORE INTO ticket_tags (tenant_id, tag, ticket_rowid) VALUES (?, ?, ?)")
                 .execute(arguments: [ticket.tenantId, tag, rowid])
         }
         let text = text ?? SearchText(ticket)
-        let publicText = TextFolding.fold(ticket.ticketId) + "\n" + text.publicRest
-        try db.cachedStatement(sql: "INSERT INTO ticket_search (rowid, public_text, internal_text) VALUES (?, ?, ?)")
-            .execute(arguments: [rowid, publicText, text.internalText])
-        try addSearchTerms(of: [publicText, text.internalText], db)
+        let folded = TextFolding.fold(ticket.ticketId)
+        let publicText = folded + "\n" + text.publicRest
+        let internalText = text.internalText
+        try addSearchTerms(text.words.union(TextFolding.words(ofFolded: folded).map(String.init)), db, known: text.known)
+        // The full-text row last, at the end of the transaction (see `CommitHooks.atEnd`).
+        try CommitHooks.atEnd(db) { db in
+            if replacing { try db.cachedStatement(sql: "DELETE FROM ticket_search WHERE rowid = ?").execute(arguments: [rowid]) }
+            try db.cachedStatement(sql: "INSERT INTO ticket_search (rowid, public_text, internal_text) VALUES (?, ?, ?)")
+                .execute(arguments: [rowid, publicText, internalText])
+        }
     }
 
     /// Records the words of indexed text in `search_terms` (see `match`); words seen before cost a lookup.
+    /// With `known`, words this store has already committed are skipped (most of a ticket's
+    /// words, once a tenant has a vocabulary), and the new ones are remembered after the commit.
     static func addSearchTerms(of texts: [String], _ db: Database) throws {
-        var words = Set<Substring>()
-        for text in texts { words.formUnion(TextFolding.words(ofFolded: text)) }
-        guard !words.isEmpty else { return }
+        var words = Set<String>()
+        for text in texts { words.formUnion(TextFolding.words(ofFolded: text).map(String.init)) }
+        try addSearchTerms(words, db)
+    }
+
+    static func addSearchTerms(_ words: Set<String>, _ db: Database, known: KnownTerms? = nil) throws {
+        let new = known?.unknown(words) ?? Array(words)
+        guard !new.isEmpty else { return }
         // Words are letters and digits only, so they need no escaping inside a JSON string.
-        let list = "[\"" + words.joined(separator: "\",\"") + "\"]"
+        let list = "[\"" + new.joined(separator: "\",\"") + "\"]"
         try db.cachedStatement(sql: "INSERT OR IGNORE INTO search_terms (term) SELECT value FROM json_each(?)").execute(arguments: [list])
+        if let known { CommitHooks.afterCommit(db) { known.remember(new) } }
     }
 
     /// WHERE clause and arguments for a ticket filter (always scoped by tenant).

@@ -1,6 +1,7 @@
 import DocketCore
 import Foundation
 import GRDB
+import Synchronization
 
 /// The embedded store: one SQLite file in WAL mode. GRDB runs every access on its own
 /// dispatch queues (one writer, a few readers), never on the cooperative pool or an event loop.
@@ -18,6 +19,8 @@ public final class SQLiteTicketStore: TicketStore {
     /// Tickets decoded from their documents, by row and version, for lists and gets: an agent's
     /// list is mostly the same tickets, and decoding is most of a list's cost.
     let decoded = VersionedCache<TicketRow, Ticket>(capacity: 4096)
+    /// Words this store has committed to `search_terms` (see `addSearchTerms`).
+    let knownTerms = KnownTerms()
 
     struct TicketRow: Hashable, Sendable {
         var row: Int64
@@ -223,6 +226,25 @@ public final class SQLiteTicketStore: TicketStore {
 
 /// JSON documents as stored: dates as integer milliseconds since 1970 (domain times are
 /// rounded to milliseconds, so they read back equal).
+/// Words known to be in `search_terms`, remembered after their commit, so a write inserts only
+/// the words it brings; at most `capacity` (past it, words are inserted as before: `INSERT OR
+/// IGNORE` keeps that right). A word missing here is only inserted again.
+final class KnownTerms: Sendable {
+    private let words = Mutex(Set<String>())
+    static let capacity = 200_000
+
+    /// The words of `candidates` not known to be stored.
+    func unknown(_ candidates: Set<String>) -> [String] {
+        words.withLock { known in candidates.filter { !known.contains($0) } }
+    }
+
+    func remember(_ new: [String]) {
+        words.withLock { known in
+            for word in new where known.count < Self.capacity { known.insert(word) }
+        }
+    }
+}
+
 struct DocumentCodec: Sendable {
     func encode<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()

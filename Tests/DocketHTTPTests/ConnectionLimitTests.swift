@@ -76,6 +76,22 @@ final class RawConnection: @unchecked Sendable {
     }
 }
 
+/// A port nobody listens on or holds now, chosen by the kernel (bind to port 0, then let go):
+/// a random pick could land on another test's server, or on a port a client connection holds.
+func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { Glibc.close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+    }
+    return bound ? Int(UInt16(bigEndian: address.sin_port)) : Int.random(in: 20_000..<30_000)
+}
+
 /// Runs the production Application on a real port for `body`.
 func withRunningServer(_ app: TestApp, port: Int, _ body: () async throws -> Void) async throws {
     try await withThrowingTaskGroup(of: Void.self) { group in
@@ -101,7 +117,7 @@ struct ConnectionLimitTests {
     @Test func connectionsBeyondTheLimitWaitUntilOneCloses() async throws {
         // Run the production Application itself: HummingbirdTesting's live mode rebuilds the
         // configuration without its connections delegate (Hummingbird 2.28.1).
-        let port = Int.random(in: 20_000..<40_000)
+        let port = freePort()
         let app = try await TestApp(maxConnections: 2, port: port)
         try await withRunningServer(app, port: port) {
             let request = "GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n"
@@ -131,7 +147,7 @@ struct ConnectionRulesTests {
     /// One address holding more connections than its cap cannot starve anyone else: the ones
     /// past the cap get a 503 and are closed, and a client from another address is answered.
     @Test func oneAddressPastItsCapCannotStarveOthers() async throws {
-        let port = Int.random(in: 20_000..<40_000)
+        let port = freePort()
         let app = try await TestApp(
             maxConnections: 64, port: port, flags: ["http.maxConnectionsPerAddress": "20", "http.headerTimeoutSeconds": "60"])
         try await withRunningServer(app, port: port) {
@@ -156,7 +172,7 @@ struct ConnectionRulesTests {
     /// A connection that sends nothing, or its head a byte at a time, is cut off at the header
     /// timeout; one that keeps alive with nothing to ask is closed at the idle timeout.
     @Test func silentAndSlowHeaderConnectionsAreCutOffAndIdleOnesClosed() async throws {
-        let port = Int.random(in: 20_000..<40_000)
+        let port = freePort()
         let app = try await TestApp(port: port, flags: ["http.headerTimeoutSeconds": "1", "http.idleTimeoutSeconds": "2"])
         try await withRunningServer(app, port: port) {
             let silent = try RawConnection(port: port)
@@ -185,7 +201,7 @@ struct ConnectionRulesTests {
 
     /// A body that trickles in below the minimum rate is cut off; one at a fair pace is served.
     @Test func aBodyBelowTheMinimumRateIsCutOff() async throws {
-        let port = Int.random(in: 20_000..<40_000)
+        let port = freePort()
         let app = try await TestApp(port: port, flags: ["http.headerTimeoutSeconds": "1", "http.minBodyBytesPerSecond": "1000"])
         let customer = try await app.token(.customer, "cust1")
         try await withRunningServer(app, port: port) {

@@ -85,7 +85,7 @@ struct DurabilityTests {
     @Test func acknowledgedTicketsSurviveKillMinusNine() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the docket product first")
         let dataDir = try Scratch.directory("kill")
-        let port = Int.random(in: 20_000..<40_000)
+        let port = freePort()
         let token = try Self.token(dataDir: dataDir)
         var server = try Self.start(dataDir: dataDir, port: port)
         try await Self.waitForHealth(port: port)
@@ -153,7 +153,7 @@ struct DurabilityTests {
         open: () async throws -> (any TicketStore, () throws -> Void)
     ) async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the docket product first")
-        let port = Int.random(in: 20_000..<40_000)
+        let port = freePort()
         let customer = try Self.token(dataDir: dataDir)
         let agent = try Self.token(dataDir: dataDir, role: "agent", subject: "ana")
         let admin = try Self.token(dataDir: dataDir, role: "admin", subject: "boss")

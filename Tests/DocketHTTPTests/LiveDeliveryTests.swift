@@ -282,7 +282,8 @@ final class RawSocket: @unchecked Sendable {
         let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer \(token)\r\n\r\n"
         _ = request.withCString { send(fd, $0, strlen($0), 0) }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        // Generous: the whole suite runs at once on two cores, and the upgrade waits its turn.
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         // Read only the response head (101), then stop reading.
         var head = [UInt8]()

@@ -16,7 +16,7 @@ struct MetricsTests {
     @Test func metricsCountRefusalsUnderTheirStatusAndTicketsFromEveryPath() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Server.binary.path), "build the docket product first")
         let dataDir = try Scratch.directory("metrics")
-        let port = Int.random(in: 20_000..<40_000)
+        let port = freePort()
         let customer = try Server.token(dataDir: dataDir)
         let server = try Server.start(dataDir: dataDir, port: port)
         defer {

@@ -42,7 +42,7 @@ struct PackAuthorCLITests {
         try #require(FileManager.default.isExecutableFile(atPath: DurabilityTests.binary.path), "build the docket product first")
         let home = try Scratch.directory("author-push")
         let dataDir = home.appendingPathComponent("data")
-        let port = Int.random(in: 20_000..<40_000)
+        let port = freePort()
         let server = try DurabilityTests.start(dataDir: dataDir, port: port)
         defer {
             server.terminate()

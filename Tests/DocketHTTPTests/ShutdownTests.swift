@@ -28,7 +28,7 @@ struct ShutdownTests {
     @Test func sigtermFinishesInFlightWorkFlushesAndExitsZero() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Server.binary.path), "build the docket product first")
         let dataDir = try Scratch.directory("sigterm")
-        let port = Int.random(in: 20_000..<40_000)
+        let port = freePort()
         let token = try Server.token(dataDir: dataDir)
         let server = try Server.start(dataDir: dataDir, port: port, extra: ["--shutdown-grace", "5"])
         try await Server.waitForHealth(port: port)
