@@ -30,7 +30,8 @@ public struct ConfigurationKey: Sendable, Equatable {
 /// Which store the system runs on.
 public enum StoreChoice: Sendable, Equatable {
     /// The embedded store: `<dataDir>/docket.sqlite`.
-    case sqlite(durability: SQLiteTicketStore.Durability)
+    /// `groupWait`: how long the single writer may wait under load for a group to fill.
+    case sqlite(durability: SQLiteTicketStore.Durability, groupWait: Duration)
     case mongo(uri: String, writeConcern: MongoWriteConcern, poolSize: Int)
 }
 
@@ -72,6 +73,9 @@ public struct Configuration: Sendable {
         .init("http.shutdownGraceSeconds", flag: "shutdown-grace", env: "DOCKET_SHUTDOWN_GRACE", "10", range: 0...3_600),
         .init("store.dataDir", flag: "data-dir", env: "DOCKET_DATA_DIR", "./data"),
         .init("store.sqlite.durability", flag: "sqlite-durability", env: "DOCKET_SQLITE_DURABILITY", "normal"),
+        .init(
+            "store.sqlite.groupWaitMicroseconds", flag: "sqlite-group-wait-us", env: "DOCKET_SQLITE_GROUP_WAIT_US", "2000",
+            range: 0...100_000),
         .init("packs.dir", flag: "packs-dir", env: "DOCKET_PACKS_DIR", "./IndustryPacks"),
         .init("tenant.defaultPack", flag: "default-pack", env: "DOCKET_DEFAULT_PACK", "luxfree-solar"),
         .init("auth.jwtSecret", flag: nil, env: "DOCKET_JWT_SECRET", nil),
@@ -157,7 +161,8 @@ public struct Configuration: Sendable {
             guard let durability = SQLiteTicketStore.Durability(rawValue: durabilityName) else {
                 throw SetupError("store.sqlite.durability must be normal or full, got '\(durabilityName)'")
             }
-            store = .sqlite(durability: durability)
+            store = .sqlite(
+                durability: durability, groupWait: .microseconds(try source.integer("store.sqlite.groupWaitMicroseconds")))
         }
         jwtSecret = source.optional("auth.jwtSecret")
         bcryptCost = try source.integer("auth.bcryptCost")

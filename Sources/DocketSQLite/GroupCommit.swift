@@ -34,19 +34,41 @@ final class GroupCommit: Sendable {
         var draining = false
         var writes = 0
         var transactions = 0
+        /// While the writer gathers: the number of waiting writes that wakes it (0: not waiting).
+        var gatherTarget = 0
+        /// Closing: the writer no longer gathers.
+        var stopped = false
     }
 
     /// Writes run and transactions committed (or tried) so far: how much grouping happened.
     var counts: (writes: Int, transactions: Int) { state.withLock { ($0.writes, $0.transactions) } }
+    /// Writes waiting for the writer now.
+    var queued: Int { state.withLock { $0.queue.count } }
+    /// Ends gathering at once and for good (the store is closing).
+    func stopGathering() {
+        let wake: Bool = state.withLock { state in
+            state.stopped = true
+            defer { state.gatherTarget = 0 }
+            return state.gatherTarget > 0
+        }
+        if wake { gathered.signal() }
+    }
+
+    /// Whether the writer is waiting for its next group to fill.
+    var gathering: Bool { state.withLock { $0.gatherTarget > 0 } }
 
     private let pool: DatabasePool
     private let state = Mutex(State())
     /// Writes per transaction, at most: a group's latency stays bounded under heavy load.
     let maxGroup: Int
+    /// How long the writer may wait for a group to fill under load (`gather`); zero: never.
+    let gatherWait: Duration
+    private let gathered = DispatchSemaphore(value: 0)
 
-    init(pool: DatabasePool, maxGroup: Int = 64) {
+    init(pool: DatabasePool, maxGroup: Int = 64, gatherWait: Duration = .zero) {
         self.pool = pool
         self.maxGroup = maxGroup
+        self.gatherWait = gatherWait
     }
 
     /// Runs `body` inside a transaction (possibly shared with other writes, each in its own
@@ -69,19 +91,26 @@ final class GroupCommit: Sendable {
             } fail: { error in
                 continuation.resume(throwing: error)
             }
-            let start: Bool = state.withLock { state in
+            let (start, reached): (Bool, Bool) = state.withLock { state in
                 state.queue.append(pending)
-                guard !state.draining else { return false }
+                if state.gatherTarget > 0, state.queue.count >= state.gatherTarget {
+                    state.gatherTarget = 0
+                    return (false, true)
+                }
+                guard !state.draining else { return (false, false) }
                 state.draining = true
-                return true
+                return (true, false)
             }
+            if reached { gathered.signal() }
             if start { drain() }
         }
     }
 
     private func drain() {
         pool.asyncWriteWithoutTransaction { [self] db in
+            var previous = 0
             while true {
+                if previous >= Self.gatherFrom { gather(previous) }
                 let group: [Pending] = state.withLock { state in
                     let group = Array(state.queue.prefix(maxGroup))
                     state.queue.removeFirst(group.count)
@@ -91,8 +120,39 @@ final class GroupCommit: Sendable {
                     return group
                 }
                 if group.isEmpty { return }
+                previous = group.count
                 runGroup(group, db)
             }
+        }
+    }
+
+    /// The size of the last group from which the writer gathers: below it, too few writers are
+    /// at work for a bigger group to form soon (with two clients, waiting for a third only
+    /// added the wait to every write).
+    static let gatherFrom = 4
+
+    /// Under load (the last group had `target` ≥ `gatherFrom` writes), waits up to
+    /// `gatherWait` on the writer for twice as many writes to be waiting before it starts the
+    /// next transaction: each page the group touches is then written once for more writes.
+    /// A write's latency grows by at most the wait; at low load nothing waits.
+    private func gather(_ target: Int) {
+        guard gatherWait > .zero else { return }
+        let wait: Bool = state.withLock { state in
+            guard !state.stopped, state.queue.count < 2 * target else { return false }
+            state.gatherTarget = min(2 * target, maxGroup)
+            return true
+        }
+        guard wait else { return }
+        let (seconds, attoseconds) = gatherWait.components
+        let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+        if gathered.wait(timeout: .now() + .nanoseconds(nanoseconds)) == .timedOut {
+            // A write may have reached the target just now and signals: take that signal, so
+            // the next wait is not cut short by it.
+            let signalled: Bool = state.withLock { state in
+                defer { state.gatherTarget = 0 }
+                return state.gatherTarget == 0
+            }
+            if signalled { gathered.wait() }
         }
     }
 

@@ -30,7 +30,9 @@ public final class SQLiteTicketStore: TicketStore {
     public var description: String { "sqlite:\(path)" }
 
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
-    public init(path: String, durability: Durability = .normal, readers: Int = 4) throws {
+    /// `groupWait`: how long the single writer may wait, under load, for a group of writes to
+    /// fill before it commits them together (see `GroupCommit`); zero never waits.
+    public init(path: String, durability: Durability = .normal, readers: Int = 4, groupWait: Duration = .zero) throws {
         var config = Configuration()
         config.maximumReaderCount = readers
         config.busyMode = .timeout(10)
@@ -45,7 +47,7 @@ public final class SQLiteTicketStore: TicketStore {
         do {
             pool = try DatabasePool(path: path, configuration: config)
             try SQLiteSchema.migrator.migrate(pool)
-            writer = GroupCommit(pool: pool)
+            writer = GroupCommit(pool: pool, gatherWait: groupWait)
         } catch {
             throw Self.map(error)
         }
@@ -54,6 +56,7 @@ public final class SQLiteTicketStore: TicketStore {
 
     /// Checkpoints the WAL and closes every connection (server shutdown). Later calls fail.
     public func close() throws {
+        writer.stopGathering()
         do {
             try pool.close()
         } catch {

@@ -30,7 +30,7 @@ struct ConfigurationTests {
     @Test func aFlagBeatsTheEnvironmentWhichBeatsTheDefault() throws {
         var configuration = try Configuration(flags: [:], environment: [:])
         #expect(configuration.http.port == 8080)
-        #expect(configuration.store == .sqlite(durability: .normal))
+        #expect(configuration.store == .sqlite(durability: .normal, groupWait: .microseconds(2000)))
         #expect(configuration.rulesDirectory?.lastPathComponent == "Rules", "a checkout: Rules next to the packs")
         configuration = try Configuration(flags: [:], environment: ["DOCKET_PORT": "9000", "DOCKET_MONGO_URI": "mongodb://db/x"])
         #expect(configuration.http.port == 9000)

@@ -48,4 +48,88 @@ struct GroupCommitTests {
         print("group commit: \(counts.writes) writes in \(counts.transactions) transactions")
         try store.close()
     }
+
+    /// Under load the writer waits (up to its gather wait) for twice its last group before the
+    /// next transaction, and is woken as soon as that many are waiting; it never waits after a
+    /// group below `gatherFrom`, and closing ends a wait. Driven step by step: writes that hold
+    /// the writer until others are queued behind them.
+    @Test func theWriterGathersUnderLoadAndIsWokenWhenTheGroupIsFull() async throws {
+        let path = try Scratch.directory("gather").appendingPathComponent("docket.sqlite").path
+        let store = try SQLiteTicketStore(path: path, groupWait: .seconds(30))
+        try await store.write { db in try db.execute(sql: "CREATE TABLE probe (n INTEGER NOT NULL)") }
+        let first = DispatchSemaphore(value: 0)
+        let second = DispatchSemaphore(value: 0)
+        @Sendable func insert(_ n: Int, holding gate: DispatchSemaphore? = nil) async throws {
+            try await store.write { db in
+                gate?.wait()
+                try db.execute(sql: "INSERT INTO probe (n) VALUES (?)", arguments: [n])
+            }
+        }
+        func until(_ condition: () -> Bool) async throws {
+            let deadline = ContinuousClock.now + .seconds(60)
+            while !condition() {
+                guard ContinuousClock.now < deadline else { throw Refused() }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+        }
+        let started = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            // 1 alone holds the writer while 2...5 queue up behind it.
+            group.addTask { try await insert(1, holding: first) }
+            try await until { store.writer.counts.writes == 2 }
+            group.addTask { try await insert(2, holding: second) }
+            try await until { store.writer.queued == 1 }
+            for n in 3...5 { group.addTask { try await insert(n) } }
+            try await until { store.writer.queued == 4 }
+            first.signal()
+            // 2...5 run as one group (2 holds it) while 6 queues: after a group of four with one
+            // write waiting, the writer waits for eight.
+            try await until { store.writer.counts.writes == 6 }
+            group.addTask { try await insert(6) }
+            try await until { store.writer.queued == 1 }
+            second.signal()
+            try await until { store.writer.gathering }
+            for n in 7...12 { group.addTask { try await insert(n) } }
+            try await until { store.writer.queued == 7 }
+            #expect(store.writer.gathering, "seven waiting: still gathering")
+            group.addTask { try await insert(13) }
+            try await group.waitForAll()
+        }
+        #expect(ContinuousClock.now - started < .seconds(25), "woken by the eighth waiting write, not by the 30 s wait")
+        let counts = store.writer.counts
+        #expect(counts.writes == 14)
+        #expect(counts.transactions == 4, "the table, 1, 2...5, then 6...13 together")
+        let stored = try await store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM probe") }
+        #expect(stored == 13)
+        // After the group of eight the writer gathers again (for sixteen); closing ends that.
+        try await until { store.writer.gathering }
+        try store.close()
+        #expect(ContinuousClock.now - started < .seconds(25))
+    }
+
+    /// Full-text rows a write leaves for the end of the transaction are written after every
+    /// write of the group, outside their savepoints, and never for a write that failed.
+    @Test func statementsLeftForTheEndRunOnlyForCommittedWrites() async throws {
+        let store = try SQLiteTicketStore(path: try Scratch.directory("atend").appendingPathComponent("docket.sqlite").path)
+        try await store.write { db in try db.execute(sql: "CREATE TABLE probe (n INTEGER NOT NULL, late INTEGER NOT NULL)") }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for n in 0..<200 {
+                group.addTask {
+                    do {
+                        try await store.write { db in
+                            try db.execute(sql: "INSERT INTO probe (n, late) VALUES (?, 0)", arguments: [n])
+                            try CommitHooks.atEnd(db) { db in try db.execute(sql: "INSERT INTO probe (n, late) VALUES (?, 1)", arguments: [n]) }
+                            if n % 4 == 0 { throw Refused() }
+                        }
+                    } catch is Refused {}
+                }
+            }
+            try await group.waitForAll()
+        }
+        let early = Set(try await store.read { db in try Int.fetchAll(db, sql: "SELECT n FROM probe WHERE late = 0") })
+        let late = Set(try await store.read { db in try Int.fetchAll(db, sql: "SELECT n FROM probe WHERE late = 1") })
+        #expect(early == Set((0..<200).filter { $0 % 4 != 0 }))
+        #expect(late == early, "each committed write's end statement ran once; a failed write's never")
+        try store.close()
+    }
 }
