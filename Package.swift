@@ -47,7 +47,7 @@ let package = Package(
         // The embedded default store.
         .target(
             name: "DocketSQLite",
-            dependencies: ["DocketCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["DocketCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
         // MongoDB through libmongoc (Debian's libmongoc-dev 1.23), on its own threads.
         .systemLibrary(name: "CMongoc", pkgConfig: "libmongoc-1.0", providers: [.apt(["libmongoc-dev"])]),

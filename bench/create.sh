@@ -15,9 +15,19 @@ pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
 for _ in $(seq 100); do curl -sf localhost:$port/health >/dev/null && break; sleep 0.1; done
 export DOCKET_TOKEN=$(.build/release/docket token --tenant default --role customer --subject bench-customer --data-dir "$data" --ttl 1d)
+# The server's CPU time (user + system ticks of /proc/<pid>/stat) and the bytes it caused to be
+# written (write_bytes of /proc/<pid>/io: the WAL, checkpoints) over each run, per create.
+ticks() { awk '{print $14+$15}' /proc/$pid/stat; }
+written() { awk '/^write_bytes/{print $2}' /proc/$pid/io; }
+hz=$(getconf CLK_TCK)
 for c in "${connections[@]}"; do
   threads=$(( c < 2 ? c : 2 ))
   echo "== create, $c connection(s), ${duration}s"
-  wrk -t$threads -c$c -d${duration}s --latency -s bench/create.lua http://127.0.0.1:$port | grep -E "Requests/sec|Latency |50%|90%|99%|Non-2xx|requests in|Socket errors"
+  t0=$(ticks); w0=$(written)
+  wrk -t$threads -c$c -d${duration}s --latency -s bench/create.lua http://127.0.0.1:$port > "$data/wrk.out"
+  t1=$(ticks); w1=$(written)
+  grep -E "Requests/sec|Latency |50%|90%|99%|Non-2xx|requests in|Socket errors" "$data/wrk.out"
+  n=$(awk '/requests in/{print $1}' "$data/wrk.out")
+  echo "   per create: $(( (t1 - t0) * 1000000 / hz / n )) µs of server CPU, $(( (w1 - w0) / n / 1024 )) KiB written"
 done
 echo "server CPU (user+sys ticks): $(awk '{print $14+$15}' /proc/$pid/stat), RSS: $(grep VmRSS /proc/$pid/status | awk '{print $2" "$3}')"

@@ -65,10 +65,14 @@ final class GroupCommit: Sendable {
     let gatherWait: Duration
     private let gathered = DispatchSemaphore(value: 0)
 
-    init(pool: DatabasePool, maxGroup: Int = 64, gatherWait: Duration = .zero) {
+    /// Runs on the writer before each transaction (the checkpointer's finishing copy).
+    let beforeGroup: (@Sendable (Database) -> Void)?
+
+    init(pool: DatabasePool, maxGroup: Int = 64, gatherWait: Duration = .zero, beforeGroup: (@Sendable (Database) -> Void)? = nil) {
         self.pool = pool
         self.maxGroup = maxGroup
         self.gatherWait = gatherWait
+        self.beforeGroup = beforeGroup
     }
 
     /// Runs `body` inside a transaction (possibly shared with other writes, each in its own
@@ -157,6 +161,7 @@ final class GroupCommit: Sendable {
     }
 
     private func runGroup(_ group: [Pending], _ db: Database) {
+        beforeGroup?(db)
         var outcomes: [Outcome] = []
         outcomes.reserveCapacity(group.count)
         do {

@@ -14,6 +14,7 @@ public final class SQLiteTicketStore: TicketStore {
 
     let pool: DatabasePool
     let writer: GroupCommit
+    let checkpointer: Checkpointer
     public let path: String
     let codec = DocumentCodec()
     /// Tickets decoded from their documents, by row and version, for lists and gets: an agent's
@@ -32,31 +33,36 @@ public final class SQLiteTicketStore: TicketStore {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     /// `groupWait`: how long the single writer may wait, under load, for a group of writes to
     /// fill before it commits them together (see `GroupCommit`); zero never waits.
-    public init(path: String, durability: Durability = .normal, readers: Int = 4, groupWait: Duration = .zero) throws {
+    public init(
+        path: String, durability: Durability = .normal, readers: Int = 4, groupWait: Duration = .zero,
+        checkpointPages: Int32 = 8000
+    ) throws {
         var config = Configuration()
         config.maximumReaderCount = readers
         config.busyMode = .timeout(10)
         config.label = "docket.sqlite"
+        let checkpointer = Checkpointer(path: path, threshold: checkpointPages)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
-            // Checkpoint every ~32 MiB of WAL rather than 4 MiB: a page many writes touch (an
-            // index leaf, a counter, the event log's tail) is copied into the database once per
-            // checkpoint, so fewer checkpoints write fewer bytes per change.
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 8000")
+            // Checkpoints run on a thread of their own (see `Checkpointer`), not in a commit.
+            checkpointer.watch(db.sqliteConnection)
         }
         do {
             pool = try DatabasePool(path: path, configuration: config)
             try SQLiteSchema.migrator.migrate(pool)
-            writer = GroupCommit(pool: pool, gatherWait: groupWait)
+            writer = GroupCommit(pool: pool, gatherWait: groupWait) { db in checkpointer.finishOnWriter(db.sqliteConnection) }
         } catch {
             throw Self.map(error)
         }
+        self.checkpointer = checkpointer
+        checkpointer.start()
         self.path = path
     }
 
     /// Checkpoints the WAL and closes every connection (server shutdown). Later calls fail.
     public func close() throws {
         writer.stopGathering()
+        checkpointer.stop()
         do {
             try pool.close()
         } catch {

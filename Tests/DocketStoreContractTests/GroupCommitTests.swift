@@ -132,4 +132,34 @@ struct GroupCommitTests {
         #expect(late == early, "each committed write's end statement ran once; a failed write's never")
         try store.close()
     }
+
+    /// The log is copied into the database on the checkpointer's thread once it passes its
+    /// threshold, and starts over: under a stream of writes (and readers) it stays bounded.
+    @Test func theCheckpointerKeepsTheLogBoundedUnderWrites() async throws {
+        let directory = try Scratch.directory("checkpoint")
+        let path = directory.appendingPathComponent("docket.sqlite").path
+        let store = try SQLiteTicketStore(path: path, checkpointPages: 200)
+        try await store.write { db in try db.execute(sql: "CREATE TABLE probe (n INTEGER NOT NULL, pad TEXT NOT NULL)") }
+        let pad = String(repeating: "x", count: 2000)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for task in 0..<8 {
+                group.addTask {
+                    for n in 0..<300 {
+                        try await store.write { db in
+                            try db.execute(sql: "INSERT INTO probe (n, pad) VALUES (?, ?)", arguments: [task * 1000 + n, pad])
+                        }
+                        if n % 10 == 0 { _ = try await store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM probe") } }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let report = store.checkpointer.report
+        #expect(report.checkpoints > 0 && report.lastError == nil, "\(report)")
+        let wal = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int ?? 0
+        // 2,400 rows of 2 KB (~5 MB of pages) went through a log restarted every ~200 pages.
+        #expect(wal < 4096 * 200 * 8, "the log is \(wal) bytes")
+        #expect(try await store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM probe") } == 2400)
+        try store.close()
+    }
 }
