@@ -15,8 +15,9 @@ import Synchronization
 /// busy writer rarely sees: so the writer, before its next transaction, copies the little
 /// committed since (`finishOnWriter`). Should readers keep the log from starting over until it
 /// is `backstop` pages, a RESTART checkpoint waits for them (and holds new writes meanwhile),
-/// so the log cannot grow without bound.
-final class Checkpointer: @unchecked Sendable {
+/// and past the backstop the writer also copies the log itself after its commits (as SQLite's
+/// automatic checkpoint did), so the log cannot grow without bound even if this thread fails.
+final class Checkpointer: Sendable {
     /// Pages in the log that start a checkpoint (~32 MiB): a page many writes touch is copied
     /// once per checkpoint, so fewer checkpoints write fewer bytes per change.
     static let defaultThreshold: Int32 = 8000
@@ -80,9 +81,17 @@ final class Checkpointer: @unchecked Sendable {
         if start { Thread.detachNewThread { [self] in run() } }
     }
 
-    /// After a commit, with the pages now in the log.
-    fileprivate func committed(walPages: Int32) {
+    /// After a commit, with the pages now in the log. Past the backstop (this thread failed,
+    /// or readers kept the log from starting over), the writer copies the log itself, as
+    /// SQLite's automatic checkpoint would.
+    fileprivate func committed(walPages: Int32, connection: OpaquePointer?) {
         guard walPages >= threshold else { return }
+        if walPages >= backstop {
+            var log: Int32 = 0
+            var copied: Int32 = 0
+            _ = sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, &log, &copied)
+            state.withLock { $0.restarts += 1 }
+        }
         request()
     }
 
@@ -156,7 +165,7 @@ final class Checkpointer: @unchecked Sendable {
 }
 
 /// SQLite's WAL hook: called on the writer after each commit with the pages in the log.
-private func walHook(_ context: UnsafeMutableRawPointer?, _: OpaquePointer?, _: UnsafePointer<CChar>?, _ pages: Int32) -> Int32 {
-    if let context { Unmanaged<Checkpointer>.fromOpaque(context).takeUnretainedValue().committed(walPages: pages) }
+private func walHook(_ context: UnsafeMutableRawPointer?, _ connection: OpaquePointer?, _: UnsafePointer<CChar>?, _ pages: Int32) -> Int32 {
+    if let context { Unmanaged<Checkpointer>.fromOpaque(context).takeUnretainedValue().committed(walPages: pages, connection: connection) }
     return SQLITE_OK
 }

@@ -162,4 +162,22 @@ struct GroupCommitTests {
         #expect(try await store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM probe") } == 2400)
         try store.close()
     }
+
+    /// Should the checkpointer's thread be gone, the writer copies the log itself past the
+    /// backstop: the log still cannot grow without bound.
+    @Test func withoutItsThreadTheWriterStillBoundsTheLog() async throws {
+        let path = try Scratch.directory("backstop").appendingPathComponent("docket.sqlite").path
+        let store = try SQLiteTicketStore(path: path, checkpointPages: 50)
+        store.checkpointer.stop()
+        try await store.write { db in try db.execute(sql: "CREATE TABLE probe (n INTEGER NOT NULL, pad TEXT NOT NULL)") }
+        let pad = String(repeating: "y", count: 3000)
+        for n in 0..<1500 {
+            try await store.write { db in try db.execute(sql: "INSERT INTO probe (n, pad) VALUES (?, ?)", arguments: [n, pad]) }
+        }
+        let wal = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int ?? 0
+        // 1,500 rows of 3 KB are ~1,500 pages; the backstop is 400.
+        #expect(wal < 4096 * 600, "the log is \(wal) bytes")
+        #expect(store.checkpointer.report.finished > 0)
+        try store.close()
+    }
 }
