@@ -4,8 +4,7 @@ import Foundation
 extension MongoTicketStore {
     public func saveAccount(_ account: Account) async throws {
         try await job { job in
-            var doc = try BSONEncoder().document(account)
-            doc["_id"] = .string(Self.key(account.tenantId, account.email))
+            let doc = try Self.document(account, id: Self.key(account.tenantId, account.email))
             try job.collection(Collections.accounts).replaceOne(["_id": Self.key(account.tenantId, account.email)], doc, upsert: true)
         }
     }
@@ -26,8 +25,7 @@ extension MongoTicketStore {
 
     public func insertSession(_ session: Session) async throws {
         try await job { job in
-            var doc = try BSONEncoder().document(session)
-            doc["_id"] = .string(session.id)
+            let doc = try Self.document(session, id: session.id)
             try job.collection(Collections.sessions).insertOne(doc)
         }
     }
@@ -59,8 +57,7 @@ extension MongoTicketStore {
 
     public func insertPasswordLink(_ link: PasswordLink) async throws {
         try await job { job in
-            var doc = try BSONEncoder().document(link)
-            doc["_id"] = .string(link.id)
+            let doc = try Self.document(link, id: link.id)
             try job.collection(Collections.passwordLinks).insertOne(doc)
         }
     }

@@ -10,8 +10,7 @@ extension MongoTicketStore {
 
     public func insertApiKey(_ key: ApiKey) async throws {
         try await job { job in
-            var doc = try BSONEncoder().document(key)
-            doc["_id"] = .string(key.id)
+            let doc = try Self.document(key, id: key.id)
             try job.collection(Collections.apiKeys).insertOne(doc)
         }
     }

@@ -10,9 +10,7 @@ extension MongoTicketStore {
     }
 
     static func messageDocument(_ message: TicketMessage) throws -> BSONDoc {
-        var doc = try BSONEncoder().document(message)
-        doc["_id"] = .string(messageKey(message))
-        return doc
+        try Self.document(message, id: messageKey(message))
     }
 
     public func messages(tenantId: String, ticketId: String, after: Int, limit: Int) async throws -> [TicketMessage] {

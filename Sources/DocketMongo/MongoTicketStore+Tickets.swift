@@ -29,8 +29,7 @@ extension MongoTicketStore {
     }
 
     static func ticketDocument(_ ticket: Ticket) throws -> BSONDoc {
-        var doc = try BSONEncoder().document(ticket)
-        doc["_id"] = .string(key(ticket.tenantId, ticket.ticketId))
+        var doc = try Self.document(ticket, id: key(ticket.tenantId, ticket.ticketId))
         let publicText = ([ticket.ticketId, ticket.subject, ticket.description] + ticket.notes.filter { !$0.isInternal }.map(\.content))
             .joined(separator: "\n")
         let internalText = ticket.notes.filter(\.isInternal).map(\.content).joined(separator: "\n")

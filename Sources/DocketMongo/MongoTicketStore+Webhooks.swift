@@ -4,8 +4,7 @@ import Foundation
 extension MongoTicketStore {
     public func insertWebhook(_ webhook: Webhook) async throws {
         try await job { job in
-            var doc = try BSONEncoder().document(webhook)
-            doc["_id"] = .string(webhook.id)
+            let doc = try Self.document(webhook, id: webhook.id)
             try job.collection(Collections.webhooks).insertOne(doc)
         }
     }
@@ -31,8 +30,7 @@ extension MongoTicketStore {
     }
 
     public func updateWebhook(_ webhook: Webhook, expectedVersion: Int, outbox: Outbox) async throws -> [LiveEvent]? {
-        var base = try BSONEncoder().document(webhook)
-        base["_id"] = .string(webhook.id)
+        let base = try Self.document(webhook, id: webhook.id)
         let stored = try await job { [base] job in
             // One conditional write: the version read is the version replaced.
             try Self.replaceCarryingOutbox(
@@ -54,8 +52,7 @@ extension MongoTicketStore {
     public func recordDelivery(_ delivery: WebhookDelivery, retain: Int) async throws {
         try await job { job in
             guard try job.collection(Collections.webhooks).findOne(["_id": delivery.webhookId, "tenantId": delivery.tenantId]) != nil else { return }
-            var doc = try BSONEncoder().document(delivery)
-            doc["_id"] = .string(delivery.id)
+            let doc = try Self.document(delivery, id: delivery.id)
             let log = try job.collection(Collections.webhookDeliveries)
             _ = try log.replaceOne(["_id": delivery.id], doc, upsert: true)
             // The endpoint's latest `retain` stay.

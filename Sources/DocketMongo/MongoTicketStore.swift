@@ -176,21 +176,22 @@ public final class MongoTicketStore: TicketStore {
         }
     }
 
-    static func tenantDocument(_ tenant: Tenant) throws -> BSONDoc {
-        var doc = try BSONEncoder().document(tenant)
-        doc["_id"] = .string(tenant.id)
-        return doc
+    /// `value`'s document with `id` as its `_id`: how every collection here keys what it stores.
+    static func document<Value: Encodable>(_ value: Value, id: String) throws -> BSONDoc {
+        var document = try BSONEncoder().document(value)
+        document["_id"] = .string(id)
+        return document
     }
 
     public func insertTenant(_ tenant: Tenant) async throws {
-        try await job { job in try job.collection(Collections.tenants).insertOne(Self.tenantDocument(tenant)) }
+        try await job { job in try job.collection(Collections.tenants).insertOne(Self.document(tenant, id: tenant.id)) }
     }
 
     /// The tenant and what its change announces in one document write (its `outbox`, as a
     /// ticket's), moved out right after; batches a crash left in the tenant are carried along
     /// and moved first.
     public func updateTenant(_ tenant: Tenant, expectedVersion: Int, outbox: Outbox) async throws -> [LiveEvent]? {
-        let base = try Self.tenantDocument(tenant)
+        let base = try Self.document(tenant, id: tenant.id)
         let stored = try await job { job in
             try Self.replaceCarryingOutbox(
                 job, collection: Collections.tenants, filter: ["_id": tenant.id, "version": expectedVersion], key: tenant.id, tenant: tenant.id,
@@ -213,8 +214,7 @@ public final class MongoTicketStore: TicketStore {
 
     public func insertCustomer(_ customer: Customer) async throws {
         try await job { job in
-            var doc = try BSONEncoder().document(customer)
-            doc["_id"] = .string(Self.key(customer.tenantId, customer.id))
+            let doc = try Self.document(customer, id: Self.key(customer.tenantId, customer.id))
             try job.collection(Collections.customers).insertOne(doc)
         }
     }
@@ -246,8 +246,7 @@ public final class MongoTicketStore: TicketStore {
 
     public func insertAgent(_ agent: Agent) async throws {
         try await job { job in
-            var doc = try BSONEncoder().document(agent)
-            doc["_id"] = .string(Self.key(agent.tenantId, agent.id))
+            var doc = try Self.document(agent, id: Self.key(agent.tenantId, agent.id))
             if let email = agent.email { doc["emailKey"] = .string(email.lowercased()) }
             try job.collection(Collections.agents).insertOne(doc)
         }
@@ -255,8 +254,7 @@ public final class MongoTicketStore: TicketStore {
 
     public func replaceAgent(_ agent: Agent) async throws -> Bool {
         try await job { job in
-            var doc = try BSONEncoder().document(agent)
-            doc["_id"] = .string(Self.key(agent.tenantId, agent.id))
+            var doc = try Self.document(agent, id: Self.key(agent.tenantId, agent.id))
             if let email = agent.email { doc["emailKey"] = .string(email.lowercased()) }
             return try job.collection(Collections.agents).replaceOne(["_id": Self.key(agent.tenantId, agent.id)], doc) == 1
         }
@@ -282,8 +280,7 @@ public final class MongoTicketStore: TicketStore {
 
     public func insertPackVersion(_ version: PackVersion) async throws {
         try await job { job in
-            var doc = try BSONEncoder().document(version)
-            doc["_id"] = .string(version.summary.key)
+            let doc = try Self.document(version, id: version.summary.key)
             try job.collection(Collections.packVersions).insertOne(doc)
         }
     }
