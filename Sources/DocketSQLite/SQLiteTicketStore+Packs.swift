@@ -42,7 +42,7 @@ extension SQLiteTicketStore {
     public func appendRuleEvents(_ events: [RecordedRuleEvent]) async throws {
         guard !events.isEmpty else { return }
         // Encode before taking the single writer.
-        let docs = try events.map { ($0.tenantId, try codec.encode($0)) }
+        let docs = events.map { ($0.tenantId, codec.text($0)) }
         try await write { db in try Self.appendRules(docs, db) }
     }
 

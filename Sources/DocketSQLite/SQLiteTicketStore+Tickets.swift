@@ -16,7 +16,7 @@ extension SQLiteTicketStore {
         let text = SearchText(draft, known: knownTerms)
         // The recorded rule events too (each a whole ticket snapshot): only their ticketId is
         // set inside, from the built ticket.
-        let rules = try outbox.rules.map { ($0.tenantId, try codec.encode($0)) }
+        let rules = outbox.rules.map { ($0.tenantId, codec.text($0)) }
         // One transaction: the number, the ticket and the customer's count commit together or
         // not at all, so numbers never skip or repeat (but for an ID issued before, below).
         return try await write { db in
@@ -51,7 +51,7 @@ extension SQLiteTicketStore {
         let codec = codec
         let (doc, audit) = try Self.documents(ticket, codec)
         let text = SearchText(ticket, known: knownTerms)
-        let rules = try outbox.rules.map { try codec.encode($0) }
+        let rules = outbox.rules.map { codec.text($0) }
         return try await write { db in
             guard try Self.replace(ticket, expectedVersion: expectedVersion, db, doc: doc, audit: audit, text: text) else { return nil }
             try Self.insert(messages, db, codec)
@@ -63,7 +63,7 @@ extension SQLiteTicketStore {
     /// The outbox, in the caller's transaction: recorded rule events, then the live events
     /// (which take the tenant's next ids); answers the live events with their ids.
     static func write(_ outbox: Outbox, _ db: Database, _ codec: DocumentCodec) throws -> [LiveEvent] {
-        try appendRules(outbox.rules.map { ($0.tenantId, try codec.encode($0)) }, db)
+        try appendRules(outbox.rules.map { ($0.tenantId, codec.text($0)) }, db)
         return try appendLive(outbox.live, retain: outbox.retain, db, onCommit: outbox.onCommit)
     }
 
@@ -123,7 +123,7 @@ extension SQLiteTicketStore {
     static func documents(_ ticket: Ticket, _ codec: DocumentCodec) throws -> (doc: String, audit: String?) {
         var document = ticket
         document.ruleAudit = nil
-        return (try codec.encode(document), try ticket.ruleAudit.map { try codec.encode($0) })
+        return (codec.text(document), ticket.ruleAudit.map { codec.text($0) })
     }
 
     /// A stored ticket (a row with id, version, ticket_id, number, created_at and doc): its

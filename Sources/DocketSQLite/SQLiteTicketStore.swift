@@ -264,6 +264,16 @@ struct DocumentCodec: Sendable {
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
+    /// The hand-written JSON of the hot documents (tickets, their audit, recorded rule events):
+    /// the same text `encode` writes, without Codable's generic containers.
+    func text(_ value: some JSONWritable) -> String { JSONOut.text(value, dates: .millis) }
+
+    func text<Element: JSONWritable>(_ values: [Element]) -> String {
+        var out = JSONOut(dates: .millis)
+        out.array(values)
+        return String(decoding: out.bytes, as: UTF8.self)
+    }
+
     func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in

@@ -6,6 +6,9 @@ import Foundation
 public enum EventJSON {
     public static let encoder = JSONEncoder.isoMilliseconds()
 
+    /// The same text for a type that writes its own JSON (`JSONOut`).
+    public static func written(_ value: some JSONWritable) -> String { JSONOut.text(value, dates: .iso8601) }
+
     /// `value` as JSON text.
     public static func text<T: Encodable>(_ value: T) -> String {
         // Encoding our own plain structs cannot fail; an empty object keeps a frame valid if it ever did.

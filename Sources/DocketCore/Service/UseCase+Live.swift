@@ -106,7 +106,7 @@ extension UseCase {
         before: Ticket?, after: Ticket, messages: [TicketMessage], events: [PendingEvent], entries: [RuleAuditEntry], now: Date
     ) -> [LiveEvent] {
         // The summary is encoded once and spliced into each event's data.
-        let summary = EventJSON.text(LiveTicketSummary(after))
+        let summary = EventJSON.written(LiveTicketSummary(after))
         var out: [LiveEvent] = []
         func add(_ type: LiveEventType, _ data: String, to audience: LiveAudience = .everyone) {
             out.append(LiveEvent(

@@ -117,7 +117,7 @@ struct ChatController: Sendable {
         ) { request, context in
             let body = try await APICoding.decode(TransferRequest.self, from: request, limit: limits.maxBodyBytes)
             let ticket = try await services.conversations.transfer(try context.requirePrincipal(), try context.pathParameter("id"), to: body.toAgentId, reason: body.reason)
-            return try APICoding.response(TicketEnvelope(ticket: ticket))
+            return APICoding.response(writing: TicketEnvelope(ticket: ticket))
         }
     }
 }

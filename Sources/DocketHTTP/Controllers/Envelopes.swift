@@ -17,7 +17,15 @@ struct Pagination: Codable, Sendable {
     }
 }
 
-struct TicketEnvelope: Codable, Sendable { var ticket: Ticket }
+struct TicketEnvelope: Codable, Sendable, JSONWritable {
+    var ticket: Ticket
+
+    func write(to out: inout JSONOut) {
+        out.beginObject()
+        out.field("ticket", ticket)
+        out.endObject()
+    }
+}
 struct TicketListEnvelope: Codable, Sendable {
     var tickets: [Ticket]
     var pagination: Pagination

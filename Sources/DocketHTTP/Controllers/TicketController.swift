@@ -78,7 +78,7 @@ struct TicketController: Sendable {
         ) { request, context in
             let input = try await APICoding.decode(NewTicket.self, from: request, limit: limits.maxBodyBytes)
             let ticket = try await services.tickets.createTicket(try context.requirePrincipal(), input)
-            return try APICoding.response(TicketEnvelope(ticket: ticket), status: .created)
+            return APICoding.response(writing: TicketEnvelope(ticket: ticket), status: .created)
         }
 
         routes.add(Endpoint(
@@ -105,7 +105,7 @@ struct TicketController: Sendable {
             tag: "Tickets", access: "any role (customers: own tickets)", success: (200, "TicketEnvelope"), errors: [404])
         ) { _, context in
             let ticket = try await services.tickets.ticket(try context.requirePrincipal(), try context.pathParameter("id"))
-            return try APICoding.response(TicketEnvelope(ticket: ticket))
+            return APICoding.response(writing: TicketEnvelope(ticket: ticket))
         }
 
         routes.add(Endpoint(
@@ -125,7 +125,7 @@ struct TicketController: Sendable {
         ) { request, context in
             let patch = try await APICoding.decode(TicketPatch.self, from: request, limit: limits.maxBodyBytes)
             let ticket = try await services.tickets.updateTicket(try context.requirePrincipal(), try context.pathParameter("id"), patch)
-            return try APICoding.response(TicketEnvelope(ticket: ticket))
+            return APICoding.response(writing: TicketEnvelope(ticket: ticket))
         }
 
         routes.add(Endpoint(
@@ -134,7 +134,7 @@ struct TicketController: Sendable {
         ) { request, context in
             let body = try await APICoding.decode(AssignRequest.self, from: request, limit: limits.maxBodyBytes)
             let ticket = try await services.tickets.assign(try context.requirePrincipal(), try context.pathParameter("id"), to: body.agentId)
-            return try APICoding.response(TicketEnvelope(ticket: ticket))
+            return APICoding.response(writing: TicketEnvelope(ticket: ticket))
         }
 
         routes.add(Endpoint(
@@ -143,7 +143,7 @@ struct TicketController: Sendable {
             access: "agent, admin", success: (200, "TicketEnvelope"), errors: [403, 404, 409])
         ) { _, context in
             let ticket = try await services.tickets.claim(try context.requirePrincipal(), try context.pathParameter("id"))
-            return try APICoding.response(TicketEnvelope(ticket: ticket))
+            return APICoding.response(writing: TicketEnvelope(ticket: ticket))
         }
 
         routes.add(Endpoint(
@@ -154,7 +154,7 @@ struct TicketController: Sendable {
             let body = try await APICoding.decode(StatusRequest.self, from: request, limit: limits.maxBodyBytes)
             let ticket = try await services.tickets.changeStatus(
                 try context.requirePrincipal(), try context.pathParameter("id"), to: body.status, reason: body.reason)
-            return try APICoding.response(TicketEnvelope(ticket: ticket))
+            return APICoding.response(writing: TicketEnvelope(ticket: ticket))
         }
 
         routes.add(Endpoint(
@@ -166,7 +166,7 @@ struct TicketController: Sendable {
             let body = try await APICoding.decode(NoteRequest.self, from: request, limit: limits.maxBodyBytes)
             let ticket = try await services.tickets.addNote(
                 try context.requirePrincipal(), try context.pathParameter("id"), content: body.content, isInternal: body.isInternal)
-            return try APICoding.response(TicketEnvelope(ticket: ticket), status: .created)
+            return APICoding.response(writing: TicketEnvelope(ticket: ticket), status: .created)
         }
 
         routes.add(Endpoint(
@@ -175,7 +175,7 @@ struct TicketController: Sendable {
         ) { request, context in
             let body = try await APICoding.decode(ResolveRequest.self, from: request, limit: limits.maxBodyBytes)
             let ticket = try await services.tickets.resolve(try context.requirePrincipal(), try context.pathParameter("id"), notes: body.resolutionNotes)
-            return try APICoding.response(TicketEnvelope(ticket: ticket))
+            return APICoding.response(writing: TicketEnvelope(ticket: ticket))
         }
 
         routes.add(Endpoint(
@@ -185,7 +185,7 @@ struct TicketController: Sendable {
             let body = try await APICoding.decode(EscalateRequest.self, from: request, limit: limits.maxBodyBytes)
             let ticket = try await services.tickets.escalate(
                 try context.requirePrincipal(), try context.pathParameter("id"), to: body.toAgentId, reason: body.reason)
-            return try APICoding.response(TicketEnvelope(ticket: ticket))
+            return APICoding.response(writing: TicketEnvelope(ticket: ticket))
         }
 
         routes.add(Endpoint(
@@ -196,7 +196,7 @@ struct TicketController: Sendable {
             let body = try await APICoding.decode(FeedbackRequest.self, from: request, limit: limits.maxBodyBytes)
             let ticket = try await services.tickets.submitFeedback(
                 try context.requirePrincipal(), try context.pathParameter("id"), rating: body.rating, comment: body.comment)
-            return try APICoding.response(TicketEnvelope(ticket: ticket))
+            return APICoding.response(writing: TicketEnvelope(ticket: ticket))
         }
 
         routes.add(Endpoint(

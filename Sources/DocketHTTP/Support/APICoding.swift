@@ -37,6 +37,13 @@ public enum APICoding {
         response(json: try encoder.encode(value), status: status)
     }
 
+    /// The same response for a type that writes its own JSON (`JSONOut`).
+    static func response(writing value: some JSONWritable, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: JSONOut.data(value, dates: .iso8601))))
+    }
+
     /// A response whose body is JSON already written.
     static func response(json: Data, status: HTTPResponse.Status = .ok) -> Response {
         Response(

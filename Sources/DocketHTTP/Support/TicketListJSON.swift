@@ -31,7 +31,7 @@ final class TicketListJSON: Sendable {
             if let known = tickets.value(key, version: ticket.version) {
                 body.append(known)
             } else {
-                let json = try APICoding.encoder.encode(ticket)
+                let json = Data(JSONOut.data(ticket, dates: .iso8601))
                 // A list never carries the rule audit; a ticket that does is not the listed form.
                 if ticket.ruleAudit == nil { tickets.keep(json, for: key, version: ticket.version) }
                 body.append(json)
