@@ -254,6 +254,12 @@ enum SQLiteSchema {
                 INSERT INTO ticket_search (ticket_search) VALUES ('optimize');
                 """)
         }
+        migrator.registerMigration("v15 index fingerprint") { db in
+            // The fingerprint of what a ticket's tags and full-text rows were made from: an update
+            // that leaves them alone (a claim, a status change) does not rewrite them. Rows from
+            // before have none, and are rewritten on their next update.
+            try db.execute(sql: "ALTER TABLE tickets ADD COLUMN index_hash INTEGER")
+        }
         return migrator
     }
 }

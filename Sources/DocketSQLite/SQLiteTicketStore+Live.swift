@@ -37,9 +37,9 @@ extension SQLiteTicketStore {
     ) async throws -> (marked: Int, events: [LiveEvent])? {
         let codec = codec
         let (doc, audit) = try Self.documents(ticket, codec)
-        let text = SearchText(ticket, known: knownTerms)
-        return try await write { db in
-            guard try Self.replace(ticket, expectedVersion: expectedVersion, db, doc: doc, audit: audit, text: text) else { return nil }
+        let text = searchText(ticket, expectedVersion: expectedVersion)
+        return try await write { [memo] db in
+            guard try Self.replace(ticket, expectedVersion: expectedVersion, db, doc: doc, audit: audit, text: text, memo: memo) else { return nil }
             let marked = try Self.markRead(ticket, mark, db)
             return (marked, try Self.write(try outbox(marked), db, codec))
         }

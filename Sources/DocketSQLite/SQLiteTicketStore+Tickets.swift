@@ -14,6 +14,7 @@ extension SQLiteTicketStore {
         let draft = try build(0)
         let (doc, audit) = try Self.documents(draft, codec)
         let text = SearchText(draft, known: knownTerms)
+        let memo = memo
         // The recorded rule events too (each a whole ticket snapshot): only their ticketId is
         // set inside, from the built ticket.
         let rules = outbox.rules.map { ($0.tenantId, codec.text($0)) }
@@ -25,12 +26,15 @@ extension SQLiteTicketStore {
             while try Self.exists(db, tenantId: tenantId, ticketId: ticket.ticketId) {
                 ticket = try build(try Self.takeNumbers(db, tenantId: tenantId, counterYear: counterYear, count: 1))
             }
-            try Self.insert(ticket, db, doc: doc, audit: audit, text: text)
+            let row = try Self.insert(ticket, db, doc: doc, audit: audit, text: text)
             try Self.insert(messages.map { var message = $0; message.ticketId = ticket.ticketId; return message }, db, codec)
             try db.cachedStatement(sql: "UPDATE customers SET total_tickets = total_tickets + 1 WHERE tenant_id = ? AND id = ?")
                 .execute(arguments: [tenantId, ticket.customerId])
             try Self.appendRules(rules, db, ticketId: ticket.ticketId)
-            return (ticket, try Self.appendLive(try outbox.live(ticket), retain: outbox.retain, db, onCommit: outbox.onCommit))
+            let written = (ticket, try Self.appendLive(try outbox.live(ticket), retain: outbox.retain, db, onCommit: outbox.onCommit))
+            let committed = ticket
+            CommitHooks.afterCommit(db) { memo.wrote(committed, row: row, fingerprint: text.fingerprint) }
+            return written
         }
     }
 
@@ -41,7 +45,14 @@ extension SQLiteTicketStore {
                 arguments: [tenantId, ticketId]
             ).map { row in
                 var ticket = try self.ticket(from: row, codec)
-                if let audit = row["audit"] as String? { ticket.ruleAudit = try codec.decode([RuleAuditEntry].self, audit) }
+                let key = TicketRow(row: row["id"], ticketId: ticket.ticketId), version: Int = row["version"]
+                if let audit = memo.audits.value(key, version: version) {
+                    ticket.ruleAudit = audit.isEmpty && (row["audit"] as String?) == nil ? nil : audit
+                } else if let audit = row["audit"] as String? {
+                    let entries = try codec.decode([RuleAuditEntry].self, audit)
+                    memo.audits.keep(entries, for: key, version: version)
+                    ticket.ruleAudit = entries
+                }
                 return ticket
             }
         }
@@ -50,10 +61,10 @@ extension SQLiteTicketStore {
     public func updateTicket(_ ticket: Ticket, expectedVersion: Int, messages: [TicketMessage], outbox: Outbox) async throws -> [LiveEvent]? {
         let codec = codec
         let (doc, audit) = try Self.documents(ticket, codec)
-        let text = SearchText(ticket, known: knownTerms)
+        let text = searchText(ticket, expectedVersion: expectedVersion)
         let rules = outbox.rules.map { codec.text($0) }
-        return try await write { db in
-            guard try Self.replace(ticket, expectedVersion: expectedVersion, db, doc: doc, audit: audit, text: text) else { return nil }
+        return try await write { [memo] db in
+            guard try Self.replace(ticket, expectedVersion: expectedVersion, db, doc: doc, audit: audit, text: text, memo: memo) else { return nil }
             try Self.insert(messages, db, codec)
             try Self.appendRules(zip(outbox.rules.map(\.tenantId), rules).map { ($0, $1) }, db)
             return try Self.appendLive(outbox.live, retain: outbox.retain, db, onCommit: outbox.onCommit)
@@ -67,10 +78,23 @@ extension SQLiteTicketStore {
         return try appendLive(outbox.live, retain: outbox.retain, db, onCommit: outbox.onCommit)
     }
 
+    /// What an update indexes: the ticket's fingerprint, and its folded text unless the stored
+    /// version is known to have the same (most changes — a claim, a status — leave the text and
+    /// tags alone, and folding is the costliest part of indexing).
+    func searchText(_ ticket: Ticket, expectedVersion: Int) -> SearchText.Update {
+        let fingerprint = SearchText.fingerprint(ticket)
+        if memo.indexed.value(.init(ticket), version: expectedVersion) == fingerprint { return .init(fingerprint: fingerprint, text: nil) }
+        return .init(fingerprint: fingerprint, text: SearchText(ticket, known: knownTerms))
+    }
+
     /// The conditional replace under every ticket update, inside the caller's transaction:
-    /// false when the stored version is not `expectedVersion`.
-    static func replace(_ ticket: Ticket, expectedVersion: Int, _ db: Database, doc: String, audit: String?, text: SearchText) throws -> Bool {
-        guard let old = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, assigned_agent, status FROM tickets WHERE tenant_id = ? AND ticket_id = ? AND version = ?"),
+    /// false when the stored version is not `expectedVersion`. Tags and full-text rows are
+    /// rewritten only when the stored fingerprint differs (`index_hash`).
+    static func replace(
+        _ ticket: Ticket, expectedVersion: Int, _ db: Database, doc: String, audit: String?, text: SearchText.Update,
+        memo: TicketMemo
+    ) throws -> Bool {
+        guard let old = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, assigned_agent, status, index_hash FROM tickets WHERE tenant_id = ? AND ticket_id = ? AND version = ?"),
             arguments: [ticket.tenantId, ticket.ticketId, expectedVersion])
         else { return false }
         let rowid: Int64 = old["id"]
@@ -80,15 +104,18 @@ extension SQLiteTicketStore {
             try load(db, tenantId: ticket.tenantId, agent: ticket.assignedAgent, status: ticket.status, by: 1)
         }
         var arguments = columns(ticket)
-        arguments += [doc, audit, rowid]
+        arguments += [doc, audit, text.fingerprint, rowid]
         try db.cachedStatement(sql: """
                 UPDATE tickets SET status = ?, priority = ?, priority_rank = ?, category = ?, assigned_agent = ?,
                     customer_id = ?, conversation_id = ?, escalated = ?, resolved = ?, first_response_seconds = ?,
                     first_response_met = ?, resolution_met = ?, created_at = ?, updated_at = ?, version = ?, sla_next_at = ?,
-                    open_chat_of = ?, queue = ?, doc = ?, audit = ?
+                    open_chat_of = ?, queue = ?, doc = ?, audit = ?, index_hash = ?
                 WHERE id = ?
                 """).execute(arguments: StatementArguments(arguments))
-        try index(ticket, rowid: rowid, db, replacing: true, text: text)
+        if old["index_hash"] as Int64? != text.fingerprint {
+            try index(ticket, rowid: rowid, db, replacing: true, text: text.text)
+        }
+        CommitHooks.afterCommit(db) { memo.wrote(ticket, row: rowid, fingerprint: text.fingerprint) }
         return true
     }
 
@@ -133,7 +160,7 @@ extension SQLiteTicketStore {
     func ticket(from row: Row, _ codec: DocumentCodec) throws -> Ticket {
         let rowid: Int64 = row["id"], version: Int = row["version"], ticketId: String = row["ticket_id"]
         let key = TicketRow(row: rowid, ticketId: ticketId)
-        if let known = decoded.value(key, version: version) { return known }
+        if let known = memo.decoded.value(key, version: version) { return known }
         var ticket = try codec.decode(Ticket.self, row["doc"] as String)
         ticket.ticketId = ticketId
         ticket.number = row["number"]
@@ -144,7 +171,7 @@ extension SQLiteTicketStore {
             ticket.updatedAt = created
         }
         if ticket.ruleAudit == nil {
-            decoded.keep(ticket, for: key, version: version)
+            memo.decoded.keep(ticket, for: key, version: version)
         } else if !row.hasColumn("audit") {
             // Rows written before migration v6 carry the audit inside the document; lists leave it out.
             ticket.ruleAudit = nil
@@ -152,18 +179,24 @@ extension SQLiteTicketStore {
         return ticket
     }
 
-    static func insert(_ ticket: Ticket, _ db: Database, doc: String, audit: String?, text: SearchText? = nil) throws {
+    /// Inserts a ticket with its index rows; answers its row id.
+    @discardableResult
+    static func insert(_ ticket: Ticket, _ db: Database, doc: String, audit: String?, text: SearchText? = nil) throws -> Int64 {
+        let text = text ?? SearchText(ticket)
         var arguments: [(any DatabaseValueConvertible)?] = [ticket.tenantId, ticket.ticketId, ticket.numberingYear, ticket.number]
         arguments += columns(ticket)
-        arguments += [doc, audit]
+        arguments += [doc, audit, text.fingerprint]
         try db.cachedStatement(sql: """
                 INSERT INTO tickets (tenant_id, ticket_id, numbering_year, number, status, priority, priority_rank, category,
                     assigned_agent, customer_id, conversation_id, escalated, resolved, first_response_seconds,
-                    first_response_met, resolution_met, created_at, updated_at, version, sla_next_at, open_chat_of, queue, doc, audit)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    first_response_met, resolution_met, created_at, updated_at, version, sla_next_at, open_chat_of, queue, doc, audit,
+                    index_hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: StatementArguments(arguments))
-        try index(ticket, rowid: db.lastInsertedRowID, db, replacing: false, text: text)
+        let rowid = db.lastInsertedRowID
+        try index(ticket, rowid: rowid, db, replacing: false, text: text)
         try load(db, tenantId: ticket.tenantId, agent: ticket.assignedAgent, status: ticket.status, by: 1)
+        return rowid
     }
 
     /// Moves the (agent, status) ticket count of `agent_load`.
@@ -186,8 +219,35 @@ extension SQLiteTicketStore {
         var words: Set<String>
         /// The store's record of words already in `search_terms`.
         var known: KnownTerms?
+        /// `fingerprint(_:)` of the ticket.
+        var fingerprint: Int64
+
+        /// An update's indexing: `text` is nil when the stored version is known to have the same fingerprint.
+        struct Update: Sendable {
+            var fingerprint: Int64
+            var text: SearchText?
+        }
+
+        /// What the index rows are made of (subject, description, notes and whether each is
+        /// internal, tags), hashed with 64-bit FNV-1a: the same on every run, unlike `Hasher`.
+        /// The ticket ID is left out: it never changes on a stored ticket.
+        static func fingerprint(_ ticket: Ticket) -> Int64 {
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            func mix(_ text: String, _ kind: UInt8) {
+                for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+                // A separator no UTF-8 text holds, and the part's kind: "ab"+"c" differs from "a"+"bc".
+                hash = (hash ^ 0xFF) &* 0x100_0000_01b3
+                hash = (hash ^ UInt64(kind)) &* 0x100_0000_01b3
+            }
+            mix(ticket.subject, 1)
+            mix(ticket.description, 2)
+            for note in ticket.notes { mix(note.content, note.isInternal ? 3 : 4) }
+            for tag in ticket.tags { mix(tag, 5) }
+            return Int64(bitPattern: hash)
+        }
 
         init(_ ticket: Ticket, known: KnownTerms? = nil) {
+            fingerprint = Self.fingerprint(ticket)
             publicRest = TextFolding.fold(
                 ([ticket.subject, ticket.description] + ticket.notes.filter { !$0.isInternal }.map(\.content)).joined(separator: "\n"))
             internalText = TextFolding.fold(ticket.notes.filter(\.isInternal).map(\.content).joined(separator: "\n"))

@@ -17,11 +17,44 @@ public final class SQLiteTicketStore: TicketStore {
     let checkpointer: Checkpointer
     public let path: String
     let codec = DocumentCodec()
-    /// Tickets decoded from their documents, by row and version, for lists and gets: an agent's
-    /// list is mostly the same tickets, and decoding is most of a list's cost.
-    let decoded = VersionedCache<TicketRow, Ticket>(capacity: 4096)
+    /// Recently read and written tickets (see `TicketMemo`).
+    let memo = TicketMemo()
     /// Words this store has committed to `search_terms` (see `addSearchTerms`).
     let knownTerms = KnownTerms()
+
+    /// What the store knows of tickets it read or wrote lately, each at one version (a stored
+    /// version never changes, so an entry is right for as long as the ticket stays at it).
+    final class TicketMemo: Sendable {
+        /// Tickets without their rule audit, by row, for lists and gets: an agent's list is
+        /// mostly the same tickets, and decoding is most of a list's cost. A ticket this store
+        /// wrote is kept as written, so the read that comes before its next change decodes nothing.
+        let decoded = VersionedCache<TicketRow, Ticket>(capacity: 4096)
+        /// Rule audits, read apart from the ticket (a single ticket's get; up to 200 entries).
+        let audits = VersionedCache<TicketRow, [RuleAuditEntry]>(capacity: 1024)
+        /// The index fingerprint (`SearchText.fingerprint`) by ticket: an update whose text and
+        /// tags match the stored version's skips folding them.
+        let indexed = VersionedCache<TicketKey, Int64>(capacity: 4096)
+
+        /// `ticket` was committed at row `row`, with the index fingerprint given.
+        func wrote(_ ticket: Ticket, row: Int64, fingerprint: Int64) {
+            let key = TicketRow(row: row, ticketId: ticket.ticketId)
+            var plain = ticket
+            plain.ruleAudit = nil
+            decoded.keep(plain, for: key, version: ticket.version)
+            audits.keep(ticket.ruleAudit ?? [], for: key, version: ticket.version)
+            indexed.keep(fingerprint, for: TicketKey(ticket), version: ticket.version)
+        }
+    }
+
+    struct TicketKey: Hashable, Sendable {
+        var tenantId: String
+        var ticketId: String
+
+        init(_ ticket: Ticket) {
+            tenantId = ticket.tenantId
+            ticketId = ticket.ticketId
+        }
+    }
 
     struct TicketRow: Hashable, Sendable {
         var row: Int64

@@ -618,6 +618,80 @@ struct SQLiteStoreTests {
         #expect(try await store.ticket(tenantId: "a", ticketId: created.ticketId)?.ruleAudit?.count == 1)
         #expect(try await store.listTickets(tenantId: "a", query: TicketQuery()).items.first?.ruleAudit == nil)
         #expect(try await store.ticket(tenantId: "a", ticketId: created.ticketId)?.ruleAudit?.count == 1)
+        // What this store wrote is what it reads back (kept as written), audit included or not.
+        for (version, audit) in [(4, nil), (5, [RuleAuditEntry]()), (6, changed.ruleAudit)] {
+            changed.ruleAudit = audit
+            changed.version = version
+            changed.subject = "v\(version)"
+            #expect(try await store.updateTicket(changed, expectedVersion: version - 1))
+            let read = try #require(try await store.ticket(tenantId: "a", ticketId: created.ticketId))
+            #expect(read.subject == "v\(version)" && read.version == version && read.ruleAudit == audit)
+            let fresh = try await SQLiteTicketStore(path: path).ticket(tenantId: "a", ticketId: created.ticketId)
+            #expect(fresh?.ruleAudit == audit && fresh?.subject == "v\(version)")
+        }
+        // A change made elsewhere is seen at once, not the version this store wrote.
+        changed.subject = "Tercero"
+        changed.version = 7
+        #expect(try await other.updateTicket(changed, expectedVersion: 6))
+        #expect(try await subjects(store) == ("Tercero", ["Tercero"]))
+    }
+
+    /// An update that leaves a ticket's text and tags alone (a claim, a status) writes no tag or
+    /// full-text row; one that changes them rewrites both. Whether the text changed is decided
+    /// by the stored fingerprint, so a store that has not seen the ticket (a restart, another
+    /// process) and rows from before the fingerprint both end up right.
+    @Test func onlyChangedTextIsReindexed() async throws {
+        let dir = try Scratch.directory("reindex")
+        let path = dir.appendingPathComponent("docket.sqlite").path
+        let store = try SQLiteTicketStore(path: path)
+        var ticket = try await Fixtures.create(store, tenant: "a") {
+            $0.subject = "Farola apagada"
+            $0.tags = ["calle"]
+        }
+        /// The full-text index's stored blocks (its structure record changes on any write).
+        func indexBlocks(_ store: SQLiteTicketStore) async throws -> String? {
+            try await store.pool.read { db in try String.fetchOne(db, sql: "SELECT group_concat(id || ':' || hex(block)) FROM ticket_search_data") }
+        }
+        func found(_ store: SQLiteTicketStore, _ search: String? = nil, tag: String? = nil) async throws -> [String] {
+            var query = TicketQuery()
+            query.search = search
+            query.tag = tag
+            return try await store.listTickets(tenantId: "a", query: query).items.map(\.ticketId)
+        }
+        func update(_ store: SQLiteTicketStore, _ change: (inout Ticket) -> Void) async throws {
+            var next = ticket
+            change(&next)
+            next.version += 1
+            #expect(try await store.updateTicket(next, expectedVersion: ticket.version))
+            ticket = next
+        }
+        let segments = try await indexBlocks(store)
+        // A status change: same text, same tags; no full-text segment is written.
+        try await update(store) { $0.status = "open" }
+        #expect(try await indexBlocks(store) == segments)
+        #expect(try await found(store, "farola") == [ticket.ticketId])
+        // A note and a tag: both searchable at once.
+        try await update(store) {
+            $0.notes.append(Note(id: "n1", authorId: "a1", authorRole: .agent, content: "Cable cortado", isInternal: false, timestamp: Fixtures.epoch))
+            $0.tags = ["poste"]
+        }
+        #expect(try await found(store, "cable") == [ticket.ticketId])
+        #expect(try await found(store, tag: "poste") == [ticket.ticketId])
+        #expect(try await found(store, tag: "calle") == [])
+        // Another store on the file, which has not seen the ticket: an unchanged text is still
+        // left alone, a changed one still reindexed.
+        let other = try SQLiteTicketStore(path: path)
+        let before = try await indexBlocks(other)
+        try await update(other) { $0.priority = .high }
+        #expect(try await indexBlocks(other) == before)
+        try await update(other) { $0.description = "Sin luz desde ayer" }
+        #expect(try await found(other, "ayer") == [ticket.ticketId])
+        // A row from before the fingerprint (NULL) is reindexed on its next update.
+        try await other.pool.write { db in try db.execute(sql: "UPDATE tickets SET index_hash = NULL") }
+        try await update(other) { $0.subject = "Farola rota" }
+        #expect(try await found(other, "rota") == [ticket.ticketId])
+        #expect(try await found(other, "apagada") == [])
+        #expect(try await other.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM tickets WHERE index_hash IS NULL") } == 0)
     }
 
     @Test func theSearchTermsMigrationFillsFromTicketsAlreadyIndexed() async throws {
