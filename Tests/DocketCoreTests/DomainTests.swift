@@ -50,6 +50,30 @@ struct TextFoldingTests {
         #expect(TextFolding.fold("Đơn hỗ trợ") == "don ho tro")
         #expect(TextFolding.fold("giao hàng chậm") == "giao hang cham")
     }
+
+    /// The letter-by-letter path for Latin text gives exactly what Foundation's whole-text
+    /// folding and Character splitting give: stored search terms and queries stay comparable.
+    @Test func theLatinTableFoldsAndSplitsAsFoundationDoes() {
+        for value in TextFolding.LatinTable.scalars {
+            let text = "a" + String(Unicode.Scalar(value)!) + "Z"
+            #expect(TextFolding.fold(text) == TextFolding.foundationFold(text), "U+\(String(value, radix: 16))")
+            #expect(TextFolding.words(ofFolded: text) == TextFolding.characterWords(text), "U+\(String(value, radix: 16))")
+        }
+        var random = SystemRandomNumberGenerator()
+        let pools: [ClosedRange<UInt32>] = [0x20...0x7E, 0x0A...0x0D, 0xA0...0xFF, 0x100...0x17F, 0x180...0x24F, 0x41...0x5A, 0x1E00...0x1EFF]
+        for _ in 0..<5_000 {
+            let scalars = (0..<Int.random(in: 0...40, using: &random)).map { _ in
+                Unicode.Scalar(UInt32.random(in: pools.randomElement(using: &random)!, using: &random))!
+            }
+            let text = String(String.UnicodeScalarView(scalars))
+            let folded = TextFolding.fold(text)
+            #expect(folded == TextFolding.foundationFold(text), "\(scalars.map { String($0.value, radix: 16) })")
+            #expect(TextFolding.words(ofFolded: folded) == TextFolding.characterWords(folded))
+            #expect(TextFolding.words(ofFolded: text) == TextFolding.characterWords(text))
+        }
+        // Outside the table: the general path.
+        #expect(TextFolding.terms("Ελληνικά ΣΟΦΟΣ 中文 e\u{301}te") == TextFolding.characterWords(TextFolding.foundationFold("Ελληνικά ΣΟΦΟΣ 中文 e\u{301}te")).map(String.init))
+    }
 }
 
 @Suite("Input checks")
