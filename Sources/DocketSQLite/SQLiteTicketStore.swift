@@ -213,7 +213,7 @@ public final class SQLiteTicketStore: TicketStore {
     }
 
     static func customer(from row: Row, _ codec: DocumentCodec) throws -> Customer {
-        var customer = try codec.decode(Customer.self, row["doc"] as String)
+        var customer = try codec.decodeKept(Customer.self, row["doc"] as String)
         customer.statistics.totalTickets = row["total_tickets"]
         return customer
     }
@@ -250,7 +250,7 @@ public final class SQLiteTicketStore: TicketStore {
         let codec = codec
         return try await read { db in
             try String.fetchOne(db.cachedStatement(sql: "SELECT doc FROM agents WHERE tenant_id = ? AND id = ?"), arguments: [tenantId, id])
-                .map { try codec.decode(Agent.self, $0) }
+                .map { try codec.decodeKept(Agent.self, $0) }
         }
     }
 
@@ -261,7 +261,7 @@ public final class SQLiteTicketStore: TicketStore {
                 arguments: [tenantId]) ?? 0
             let docs = try String.fetchAll(db.cachedStatement(sql: "SELECT doc FROM agents WHERE tenant_id = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?"),
                 arguments: [tenantId, limit, (page - 1) * limit])
-            return Page(items: try docs.map { try codec.decode(Agent.self, $0) }, page: page, limit: limit, total: total)
+            return Page(items: try docs.map { try codec.decodeKept(Agent.self, $0) }, page: page, limit: limit, total: total)
         }
     }
 }
@@ -288,6 +288,26 @@ final class KnownTerms: Sendable {
 }
 
 struct DocumentCodec: Sendable {
+    /// Customers and agents decoded lately, by their document's text: the same text decodes to
+    /// the same value, and a create reads its customer (and a rule its agents) every time.
+    private let customers = VersionedCache<String, Customer>(capacity: 2048)
+    private let agents = VersionedCache<String, Agent>(capacity: 1024)
+
+    /// `decode`, answered from the documents decoded lately when the text is the same.
+    func decodeKept(_ type: Customer.Type, _ text: String) throws -> Customer {
+        if let known = customers.value(text, version: 0) { return known }
+        let customer = try decode(type, text)
+        customers.keep(customer, for: text, version: 0)
+        return customer
+    }
+
+    func decodeKept(_ type: Agent.Type, _ text: String) throws -> Agent {
+        if let known = agents.value(text, version: 0) { return known }
+        let agent = try decode(type, text)
+        agents.keep(agent, for: text, version: 0)
+        return agent
+    }
+
     func encode<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .custom { date, encoder in
