@@ -30,8 +30,9 @@ public struct ConfigurationKey: Sendable, Equatable {
 /// Which store the system runs on.
 public enum StoreChoice: Sendable, Equatable {
     /// The embedded store: `<dataDir>/docket.sqlite`.
-    /// `groupWait`: how long the single writer may wait under load for a group to fill.
-    case sqlite(durability: SQLiteTicketStore.Durability, groupWait: Duration)
+    /// `groupWait`: how long the single writer may wait under load for a group to fill;
+    /// `cacheMegabytes`: each connection's page cache.
+    case sqlite(durability: SQLiteTicketStore.Durability, groupWait: Duration, cacheMegabytes: Int = 32)
     case mongo(uri: String, writeConcern: MongoWriteConcern, poolSize: Int)
 }
 
@@ -76,6 +77,7 @@ public struct Configuration: Sendable {
         .init(
             "store.sqlite.groupWaitMicroseconds", flag: "sqlite-group-wait-us", env: "DOCKET_SQLITE_GROUP_WAIT_US", "2000",
             range: 0...100_000),
+        .init("store.sqlite.cacheMegabytes", flag: "sqlite-cache-mb", env: "DOCKET_SQLITE_CACHE_MB", "32", range: 1...4096),
         .init("packs.dir", flag: "packs-dir", env: "DOCKET_PACKS_DIR", "./IndustryPacks"),
         .init("tenant.defaultPack", flag: "default-pack", env: "DOCKET_DEFAULT_PACK", "luxfree-solar"),
         .init("auth.jwtSecret", flag: nil, env: "DOCKET_JWT_SECRET", nil),
@@ -162,7 +164,8 @@ public struct Configuration: Sendable {
                 throw SetupError("store.sqlite.durability must be normal or full, got '\(durabilityName)'")
             }
             store = .sqlite(
-                durability: durability, groupWait: .microseconds(try source.integer("store.sqlite.groupWaitMicroseconds")))
+                durability: durability, groupWait: .microseconds(try source.integer("store.sqlite.groupWaitMicroseconds")),
+                cacheMegabytes: try source.integer("store.sqlite.cacheMegabytes"))
         }
         jwtSecret = source.optional("auth.jwtSecret")
         bcryptCost = try source.integer("auth.bcryptCost")

@@ -156,16 +156,16 @@ public final class DocketSystem: Sendable {
                     "writeConcern": "\(concern.rawValue)", "poolSize": "\(poolSize)",
                 ])
             return (store, "mongodb", StoreClosing { try await connection.close() })
-        case .sqlite(let durability, let groupWait):
+        case .sqlite(let durability, let groupWait, let cacheMegabytes):
             let path = configuration.databasePath
             let existed = FileManager.default.fileExists(atPath: path)
-            let sqlite = try SQLiteTicketStore(path: path, durability: durability, groupWait: groupWait)
+            let sqlite = try SQLiteTicketStore(path: path, durability: durability, groupWait: groupWait, cacheMegabytes: cacheMegabytes)
             let migrations = try await sqlite.appliedMigrations().count
             logger.info(
                 existed ? "SQLite store opened" : "SQLite store created",
                 metadata: [
                     "path": "\(path)", "durability": "\(durability.rawValue)", "migrations": "\(migrations)",
-                    "groupWait": "\(groupWait.inSeconds * 1_000_000) µs",
+                    "groupWait": "\(groupWait.inSeconds * 1_000_000) µs", "cachePerConnection": "\(cacheMegabytes) MB",
                 ])
             // Closing checkpoints the WAL and waits for GRDB's queues: a blocking call, so it
             // runs on a thread of its own, never on the cooperative pool.

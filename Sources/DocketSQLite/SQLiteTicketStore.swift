@@ -66,9 +66,12 @@ public final class SQLiteTicketStore: TicketStore {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     /// `groupWait`: how long the single writer may wait, under load, for a group of writes to
     /// fill before it commits them together (see `GroupCommit`); zero never waits.
+    /// `cacheMegabytes`: the page cache of each connection (the readers, the writer). SQLite's
+    /// default, 2 MB, held a sliver of a working set: reads then copied most pages from the
+    /// OS with a `pread` each (half of the server's CPU under a read load at 10,000 tickets).
     public init(
         path: String, durability: Durability = .normal, readers: Int = 4, groupWait: Duration = .zero,
-        checkpointPages: Int32 = 8000
+        checkpointPages: Int32 = 8000, cacheMegabytes: Int = 32
     ) throws {
         var config = Configuration()
         config.maximumReaderCount = readers
@@ -77,6 +80,7 @@ public final class SQLiteTicketStore: TicketStore {
         let checkpointer = Checkpointer(path: path, threshold: checkpointPages)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+            try db.execute(sql: "PRAGMA cache_size = -\(max(1, cacheMegabytes) * 1024)")
             // Checkpoints run on a thread of their own (see `Checkpointer`), not in a commit.
             checkpointer.watch(db.sqliteConnection)
         }

@@ -30,7 +30,9 @@ struct ConfigurationTests {
     @Test func aFlagBeatsTheEnvironmentWhichBeatsTheDefault() throws {
         var configuration = try Configuration(flags: [:], environment: [:])
         #expect(configuration.http.port == 8080)
-        #expect(configuration.store == .sqlite(durability: .normal, groupWait: .microseconds(2000)))
+        #expect(configuration.store == .sqlite(durability: .normal, groupWait: .microseconds(2000), cacheMegabytes: 32))
+        #expect(try Configuration(flags: ["store.sqlite.cacheMegabytes": "256"], environment: ["DOCKET_SQLITE_CACHE_MB": "64"]).store
+            == .sqlite(durability: .normal, groupWait: .microseconds(2000), cacheMegabytes: 256))
         #expect(configuration.rulesDirectory?.lastPathComponent == "Rules", "a checkout: Rules next to the packs")
         configuration = try Configuration(flags: [:], environment: ["DOCKET_PORT": "9000", "DOCKET_MONGO_URI": "mongodb://db/x"])
         #expect(configuration.http.port == 9000)
@@ -48,6 +50,7 @@ struct ConfigurationTests {
             (["store.sqlite.durability": "maybe"], [:], "store.sqlite.durability must be normal or full"),
             ([:], ["DOCKET_JWT_SECRET": "short"], "at least 32 bytes"),
             (["log.level": "loud"], [:], "log.level must be"),
+            ([:], ["DOCKET_SQLITE_CACHE_MB": "0"], "store.sqlite.cacheMegabytes (DOCKET_SQLITE_CACHE_MB) must be between 1 and 4096"),
         ]
         for (flags, environment, expected) in cases {
             #expect {

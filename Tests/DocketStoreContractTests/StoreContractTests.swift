@@ -694,6 +694,16 @@ struct SQLiteStoreTests {
         #expect(try await other.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM tickets WHERE index_hash IS NULL") } == 0)
     }
 
+    /// Every connection gets the page cache asked for (SQLite's 2 MB made reads copy most pages
+    /// from the OS again), readers and the writer alike.
+    @Test func everyConnectionHasThePageCacheAskedFor() async throws {
+        let dir = try Scratch.directory("cache")
+        let store = try SQLiteTicketStore(path: dir.appendingPathComponent("docket.sqlite").path, cacheMegabytes: 48)
+        let read = try await store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA cache_size") }
+        let written = try await store.write { db in try Int.fetchOne(db, sql: "PRAGMA cache_size") }
+        #expect(read == -48 * 1024 && written == -48 * 1024)
+    }
+
     @Test func theSearchTermsMigrationFillsFromTicketsAlreadyIndexed() async throws {
         let dir = try Scratch.directory("mig")
         let path = dir.appendingPathComponent("docket.sqlite").path
