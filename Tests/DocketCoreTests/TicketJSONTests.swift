@@ -117,6 +117,10 @@ import Testing
         for dates in [JSONOut.DateForm.iso8601, .millis] {
             #expect(JSONOut.text(event, dates: dates) == (try Self.foundation(event, dates: dates)))
             #expect(JSONOut.text(LiveTicketSummary(ticket), dates: dates) == (try Self.foundation(LiveTicketSummary(ticket), dates: dates)))
+            let fired = RuleFiredData(ticketId: ticket.ticketId, entry: try #require(ticket.ruleAudit?.first))
+            #expect(JSONOut.text(fired, dates: dates) == (try Self.foundation(fired, dates: dates)))
+            let note = NoteEventData(ticketId: ticket.ticketId, note: ticket.notes[0])
+            #expect(JSONOut.text(note, dates: dates) == (try Self.foundation(note, dates: dates)))
         }
     }
 

@@ -3,6 +3,13 @@ import Foundation
 // The hand-written JSON of the ticket and what it holds (see `JSONOut`): keys in sorted order,
 // nil optionals left out. `TicketJSONTests` holds each to `JSONEncoder`'s text for the same value.
 
+extension Priority: JSONWritable {}
+extension TicketSource: JSONWritable {}
+extension AuthorRole: JSONWritable {}
+extension MessageSender: JSONWritable {}
+extension SLAClock.Kind: JSONWritable {}
+extension RuleEventType: JSONWritable {}
+
 extension Ticket: JSONWritable {
     public func write(to out: inout JSONOut) {
         out.beginObject()

@@ -131,7 +131,7 @@ extension UseCase {
                 add(.ticketEscalated, withTicket(AgentData(agentId: escalation.escalatedTo, reason: escalation.reason)), to: .staff)
             }
             for note in after.notes.dropFirst(before.notes.count) {
-                add(.ticketNoteAdded, EventJSON.text(NoteEventData(ticketId: after.ticketId, note: note)), to: note.isInternal ? .staff : .everyone)
+                add(.ticketNoteAdded, EventJSON.written(NoteEventData(ticketId: after.ticketId, note: note)), to: note.isInternal ? .staff : .everyone)
             }
             if out.isEmpty, messages.isEmpty, before.version != after.version {
                 add(.ticketUpdated, ticketOnly)
@@ -153,7 +153,7 @@ extension UseCase {
         }
         // Rules that proposed something or failed; the rest are in the audit only.
         for entry in entries where !entry.proposed.isEmpty || entry.error != nil {
-            add(.ruleFired, EventJSON.text(RuleFiredData(ticketId: after.ticketId, entry: entry)), to: .staff)
+            add(.ruleFired, EventJSON.written(RuleFiredData(ticketId: after.ticketId, entry: entry)), to: .staff)
             for hook in entry.webhooks ?? [] {
                 let data = withTicket(RuleWebhookData(ticketId: after.ticketId, rule: entry.rule, endpoint: hook.endpoint, event: hook.event))
                 out.append(LiveEvent(
@@ -270,9 +270,16 @@ struct SLAEventData: Encodable {
     var dueAt: String?
 }
 
-struct NoteEventData: Encodable {
+struct NoteEventData: Encodable, JSONWritable {
     var ticketId: String
     var note: Note
+
+    func write(to out: inout JSONOut) {
+        out.beginObject()
+        out.field("note", note)
+        out.field("ticketId", ticketId)
+        out.endObject()
+    }
 }
 
 struct MessageEventData: Encodable {
@@ -289,9 +296,16 @@ struct ReadEventData: Encodable {
     var ticket: LiveTicketSummary
 }
 
-struct RuleFiredData: Encodable {
+struct RuleFiredData: Encodable, JSONWritable {
     var ticketId: String
     var entry: RuleAuditEntry
+
+    func write(to out: inout JSONOut) {
+        out.beginObject()
+        out.field("entry", entry)
+        out.field("ticketId", ticketId)
+        out.endObject()
+    }
 }
 
 struct NotificationData: Encodable {

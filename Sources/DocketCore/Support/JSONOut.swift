@@ -169,12 +169,6 @@ public struct JSONOut {
         endArray()
     }
 
-    public mutating func strings(_ values: [String]) {
-        beginArray()
-        for element in values { string(element) }
-        endArray()
-    }
-
     /// A string map with its keys sorted, as `JSONEncoder` with `.sortedKeys` writes it.
     public mutating func stringMap(_ values: [String: String]) {
         beginObject()
@@ -187,72 +181,11 @@ public struct JSONOut {
         endObject()
     }
 
-    // MARK: Fields (a nil optional writes nothing, as synthesized Codable leaves it out)
-
-    public mutating func field(_ name: StaticString, _ value: String?) {
-        guard let value else { return }
-        key(name)
-        string(value)
-    }
-
-    public mutating func field(_ name: StaticString, _ value: Int?) {
-        guard let value else { return }
-        key(name)
-        int(value)
-    }
-
-    public mutating func field(_ name: StaticString, _ value: Int64?) {
-        guard let value else { return }
-        key(name)
-        int(value)
-    }
-
-    public mutating func field(_ name: StaticString, _ value: Double?) {
-        guard let value else { return }
-        key(name)
-        double(value)
-    }
-
-    public mutating func field(_ name: StaticString, _ value: Bool?) {
-        guard let value else { return }
-        key(name)
-        bool(value)
-    }
-
-    public mutating func field(_ name: StaticString, _ value: Date?) {
-        guard let value else { return }
-        key(name)
-        date(value)
-    }
-
-    public mutating func field<T: RawRepresentable<String>>(_ name: StaticString, _ value: T?) {
-        guard let value else { return }
-        key(name)
-        string(value.rawValue)
-    }
-
+    /// `"name":value`; a nil optional writes nothing, as synthesized Codable leaves it out.
     public mutating func field(_ name: StaticString, _ value: (some JSONWritable)?) {
         guard let value else { return }
         key(name)
         value.write(to: &self)
-    }
-
-    public mutating func field<Element: JSONWritable>(_ name: StaticString, _ values: [Element]?) {
-        guard let values else { return }
-        key(name)
-        array(values)
-    }
-
-    public mutating func field(_ name: StaticString, _ values: [String]?) {
-        guard let values else { return }
-        key(name)
-        strings(values)
-    }
-
-    public mutating func field(_ name: StaticString, _ values: [String: String]?) {
-        guard let values else { return }
-        key(name)
-        stringMap(values)
     }
 }
 
@@ -265,4 +198,21 @@ public protocol JSONWritable {
 extension Date {
     /// Milliseconds since 1970, to the nearest (as the stores keep dates).
     public var millisSince1970: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+}
+
+// The values documents are made of.
+extension String: JSONWritable { public func write(to out: inout JSONOut) { out.string(self) } }
+extension Int: JSONWritable { public func write(to out: inout JSONOut) { out.int(self) } }
+extension Int64: JSONWritable { public func write(to out: inout JSONOut) { out.int(self) } }
+extension Double: JSONWritable { public func write(to out: inout JSONOut) { out.double(self) } }
+extension Bool: JSONWritable { public func write(to out: inout JSONOut) { out.bool(self) } }
+extension Date: JSONWritable { public func write(to out: inout JSONOut) { out.date(self) } }
+extension Array: JSONWritable where Element: JSONWritable { public func write(to out: inout JSONOut) { out.array(self) } }
+extension Dictionary: JSONWritable where Key == String, Value == String {
+    public func write(to out: inout JSONOut) { out.stringMap(self) }
+}
+
+/// Enumerations written as their raw text.
+extension JSONWritable where Self: RawRepresentable, RawValue == String {
+    public func write(to out: inout JSONOut) { out.string(rawValue) }
 }
