@@ -39,22 +39,36 @@ extension SQLiteTicketStore {
     }
 
     public func ticket(tenantId: String, ticketId: String) async throws -> Ticket? {
+        try await read { [self] db in try ticket(db, tenantId: tenantId, ticketId: ticketId) }
+    }
+
+    /// The ticket, its customer and the agents' loads in one read: what a change and its rules read.
+    public func ticketWithRuleInputs(tenantId: String, ticketId: String, finished: [String]) async throws -> (ticket: Ticket, inputs: RuleInputs)? {
         let codec = codec
         return try await read { [self] db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT id, version, ticket_id, number, created_at, doc, audit FROM tickets WHERE tenant_id = ? AND ticket_id = ?"),
-                arguments: [tenantId, ticketId]
-            ).map { row in
-                var ticket = try self.ticket(from: row, codec)
-                let key = TicketRow(row: row["id"], ticketId: ticket.ticketId), version: Int = row["version"]
-                if let audit = memo.audits.value(key, version: version) {
-                    ticket.ruleAudit = audit.isEmpty && (row["audit"] as String?) == nil ? nil : audit
-                } else if let audit = row["audit"] as String? {
-                    let entries = try codec.decode([RuleAuditEntry].self, audit)
-                    memo.audits.keep(entries, for: key, version: version)
-                    ticket.ruleAudit = entries
-                }
-                return ticket
+            guard let ticket = try ticket(db, tenantId: tenantId, ticketId: ticketId) else { return nil }
+            return (ticket, RuleInputs(
+                customer: try Self.customer(db, tenantId: tenantId, id: ticket.customerId, codec),
+                openTickets: try Self.openTicketCounts(db, tenantId: tenantId, finished: finished)))
+        }
+    }
+
+    /// The ticket with its rule audit, inside a read.
+    func ticket(_ db: Database, tenantId: String, ticketId: String) throws -> Ticket? {
+        let codec = codec
+        return try Row.fetchOne(db.cachedStatement(sql: "SELECT id, version, ticket_id, number, created_at, doc, audit FROM tickets WHERE tenant_id = ? AND ticket_id = ?"),
+            arguments: [tenantId, ticketId]
+        ).map { row in
+            var ticket = try self.ticket(from: row, codec)
+            let key = TicketRow(row: row["id"], ticketId: ticket.ticketId), version: Int = row["version"]
+            if let audit = memo.audits.value(key, version: version) {
+                ticket.ruleAudit = audit.isEmpty && (row["audit"] as String?) == nil ? nil : audit
+            } else if let audit = row["audit"] as String? {
+                let entries = try codec.decode([RuleAuditEntry].self, audit)
+                memo.audits.keep(entries, for: key, version: version)
+                ticket.ruleAudit = entries
             }
+            return ticket
         }
     }
 
@@ -406,15 +420,26 @@ extension SQLiteTicketStore {
     }
 
     public func openTicketCounts(tenantId: String, finished: [String]) async throws -> [String: Int] {
+        try await read { db in try Self.openTicketCounts(db, tenantId: tenantId, finished: finished) }
+    }
+
+    /// The customer and the agents' loads in one read (one hop to a reader instead of two).
+    public func ruleInputs(tenantId: String, customerId: String, finished: [String]) async throws -> RuleInputs {
+        let codec = codec
+        return try await read { db in
+            RuleInputs(
+                customer: try Self.customer(db, tenantId: tenantId, id: customerId, codec),
+                openTickets: try Self.openTicketCounts(db, tenantId: tenantId, finished: finished))
+        }
+    }
+
+    static func openTicketCounts(_ db: Database, tenantId: String, finished: [String]) throws -> [String: Int] {
         let placeholders = finished.isEmpty ? "''" : finished.map { _ in "?" }.joined(separator: ", ")
-        let arguments = StatementArguments([tenantId] + finished)
         let sql = "SELECT agent_id, SUM(count) FROM agent_load WHERE tenant_id = ?"
             + " AND status NOT IN (\(placeholders)) GROUP BY agent_id HAVING SUM(count) > 0"
-        return try await read { db in
-            var counts: [String: Int] = [:]
-            for row in try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments) { counts[row[0]] = row[1] }
-            return counts
-        }
+        var counts: [String: Int] = [:]
+        for row in try Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments([tenantId] + finished)) { counts[row[0]] = row[1] }
+        return counts
     }
 
     public func ticketCounts(tenantId: String, filter: StatsFilter) async throws -> TicketCounts {

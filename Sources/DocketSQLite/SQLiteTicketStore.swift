@@ -209,11 +209,13 @@ public final class SQLiteTicketStore: TicketStore {
 
     public func customer(tenantId: String, id: String) async throws -> Customer? {
         let codec = codec
-        return try await read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT doc, total_tickets FROM customers WHERE tenant_id = ? AND id = ?"),
-                arguments: [tenantId, id])
-                .map { try Self.customer(from: $0, codec) }
-        }
+        return try await read { db in try Self.customer(db, tenantId: tenantId, id: id, codec) }
+    }
+
+    static func customer(_ db: Database, tenantId: String, id: String, _ codec: DocumentCodec) throws -> Customer? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT doc, total_tickets FROM customers WHERE tenant_id = ? AND id = ?"),
+            arguments: [tenantId, id])
+            .map { try Self.customer(from: $0, codec) }
     }
 
     static func customer(from row: Row, _ codec: DocumentCodec) throws -> Customer {

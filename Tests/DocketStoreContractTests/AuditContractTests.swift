@@ -48,6 +48,17 @@ struct AgentLoadContractTests {
         #expect(try await !store.updateTicket(done, expectedVersion: 1))
         #expect(try await store.openTicketCounts(tenantId: "acme", finished: finished) == ["ana": 1, "ben": 1])
         #expect(try await store.openTicketCounts(tenantId: "bistro", finished: finished) == ["ana": 1])
+        // What rules read in one go: the same customer and counts as the two reads apart.
+        try await store.insertCustomer(Fixtures.customer("c1", tenant: "acme", phone: "+5215512345678"))
+        let inputs = try await store.ruleInputs(tenantId: "acme", customerId: "c1", finished: finished)
+        #expect(inputs.customer == (try await store.customer(tenantId: "acme", id: "c1")))
+        #expect(inputs.customer?.phoneNumber == "+5215512345678" && inputs.openTickets == ["ana": 1, "ben": 1])
+        #expect(try await store.ruleInputs(tenantId: "bistro", customerId: "nobody", finished: finished) == RuleInputs(customer: nil, openTickets: ["ana": 1]))
+        // And with the ticket they are for, as a change reads them.
+        let read = try #require(try await store.ticketWithRuleInputs(tenantId: "acme", ticketId: moved.ticketId, finished: finished))
+        #expect(read.ticket == (try await store.ticket(tenantId: "acme", ticketId: moved.ticketId)) && read.ticket.assignedAgent == "ben")
+        #expect(read.inputs == inputs)
+        #expect(try await store.ticketWithRuleInputs(tenantId: "acme", ticketId: "T-2026-999", finished: finished) == nil)
     }
 
     @Test(arguments: StoreKind.available)

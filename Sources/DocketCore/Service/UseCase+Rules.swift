@@ -17,9 +17,11 @@ extension UseCase {
     /// Returns the events as recorded for replay (`simulate`), which the caller stores after
     /// its write succeeded, and the new audit entries (announced as `rule_fired`).
     @discardableResult
-    /// `customer`, when the caller has just read it, saves reading it again.
+    /// `customer`, when the caller has just read it, saves reading it again; so do `inputs`
+    /// (the ticket's customer and the agents' loads) read with the ticket.
     func runRules(
-        _ ticket: inout Ticket, events: [PendingEvent], tenant: Tenant, actor: String, now: Date, customer known: Customer? = nil
+        _ ticket: inout Ticket, events: [PendingEvent], tenant: Tenant, actor: String, now: Date, customer known: Customer? = nil,
+        inputs prefetched: RuleInputs? = nil
     ) async throws
         -> (records: [RecordedRuleEvent], entries: [RuleAuditEntry])
     {
@@ -33,9 +35,16 @@ extension UseCase {
         // can fire: skip loading the agents then (the common case for most updates).
         let handled = Set((tenant.pack.rules ?? []).flatMap(\.events))
         guard events.contains(where: { handled.contains($0.type.rawValue) }) else { return (records, []) }
-        let agents = try await agentViews(tenant)
-        let customer: CustomerView?
-        if let known { customer = Self.view(known) } else { customer = try await customerView(tenant.id, ticket.customerId) }
+        let agents: [AgentView], customer: CustomerView?
+        if let known {
+            (agents, customer) = (try await agentViews(tenant), Self.view(known))
+        } else if let prefetched {
+            (agents, customer) = (try await agentViews(tenant, openTickets: prefetched.openTickets), prefetched.customer.map(Self.view))
+        } else {
+            // The customer and the agents' loads in one read.
+            let inputs = try await store.ruleInputs(tenantId: tenant.id, customerId: ticket.customerId, finished: Self.finished(tenant))
+            (agents, customer) = (try await agentViews(tenant, openTickets: inputs.openTickets), inputs.customer.map(Self.view))
+        }
         let entries = await evaluateChain(
             &ticket, events: events, tenant: tenant, actor: actor, agents: agents, customer: customer, now: now)
         for (root, entry) in entries { records[root].applied += entry.applied }
@@ -60,9 +69,15 @@ extension UseCase {
         CustomerView(id: customer.id, tier: customer.tier, totalTickets: customer.statistics.totalTickets)
     }
 
+    /// The statuses whose tickets no longer count toward an agent's load.
+    static func finished(_ tenant: Tenant) -> [String] { [tenant.workflow.resolved, tenant.workflow.closed] }
+
     func agentViews(_ tenant: Tenant) async throws -> [AgentView] {
-        let counts = try await store.openTicketCounts(tenantId: tenant.id, finished: [tenant.workflow.resolved, tenant.workflow.closed])
-        return try await agentDirectory.agents(tenant.id).filter(\.isActive).map { AgentView(agent: $0, openTickets: counts[$0.id] ?? 0) }
+        try await agentViews(tenant, openTickets: try await store.openTicketCounts(tenantId: tenant.id, finished: Self.finished(tenant)))
+    }
+
+    func agentViews(_ tenant: Tenant, openTickets counts: [String: Int]) async throws -> [AgentView] {
+        try await agentDirectory.agents(tenant.id).filter(\.isActive).map { AgentView(agent: $0, openTickets: counts[$0.id] ?? 0) }
     }
 
     /// Evaluates `events` and their follow-ups to the depth limit, applying valid actions to

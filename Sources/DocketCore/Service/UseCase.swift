@@ -24,6 +24,17 @@ extension UseCase {
         return ticket
     }
 
+    /// `load`, with what the change's rules will read when they may run (one read instead of
+    /// two where the store can): whenever the tenant's pack handles an event besides creation.
+    func loadForChange(_ principal: Principal, _ ticketId: String, tenant: Tenant) async throws -> (Ticket, RuleInputs?) {
+        guard rules != nil, (tenant.pack.rules ?? []).contains(where: { $0.events.contains { $0 != RuleEventType.ticketCreated.rawValue } })
+        else { return (try await load(principal, ticketId), nil) }
+        guard let (ticket, inputs) = try await store.ticketWithRuleInputs(tenantId: principal.tenantId, ticketId: ticketId, finished: Self.finished(tenant)),
+            principal.isStaff || ticket.customerId == principal.subject
+        else { throw DocketError.notFound("ticket", ticketId) }
+        return (ticket, inputs)
+    }
+
     /// Applies `change` to the current ticket and stores it conditionally, retrying on a lost race.
     /// With `message`, the message joins the conversation in the same write. Returns the ticket
     /// as the principal sees it and the messages stored with it.
@@ -53,13 +64,14 @@ extension UseCase {
         _ change: (inout Ticket, Tenant, Date) async throws -> [PendingEvent]
     ) async throws -> (ticket: Ticket, messages: [TicketMessage]) {
         for _ in 0..<ServiceCore.maxAttempts {
-            var ticket = try await load(principal, ticketId)
+            var (ticket, inputs) = try await loadForChange(principal, ticketId, tenant: tenant)
             let before = ticket
             let expected = ticket.version
             let now = clock.now()
             let events = try await change(&ticket, tenant, now)
             // Rule actions land in the same conditional write as the change that caused them.
-            let run = try await runRules(&ticket, events: events, tenant: tenant, actor: principal.subject, now: now)
+            if ticket.customerId != before.customerId { inputs = nil }
+            let run = try await runRules(&ticket, events: events, tenant: tenant, actor: principal.subject, now: now, inputs: inputs)
             if !routing, Self.routed(run.entries) {
                 return try await core.turns.withTurn(Self.routingTurn(tenant.id)) {
                     try await converseAndMutate(principal, ticketId, tenant: tenant, message: message, routing: true, change)
