@@ -36,10 +36,10 @@ extension UseCase {
         let handled = Set((tenant.pack.rules ?? []).flatMap(\.events))
         guard events.contains(where: { handled.contains($0.type.rawValue) }) else { return (records, []) }
         let agents: [AgentView], customer: CustomerView?
-        if let known {
+        if let prefetched {
+            (agents, customer) = (try await agentViews(tenant, openTickets: prefetched.openTickets), (known ?? prefetched.customer).map(Self.view))
+        } else if let known {
             (agents, customer) = (try await agentViews(tenant), Self.view(known))
-        } else if let prefetched {
-            (agents, customer) = (try await agentViews(tenant, openTickets: prefetched.openTickets), prefetched.customer.map(Self.view))
         } else {
             // The customer and the agents' loads in one read.
             let inputs = try await store.ruleInputs(tenantId: tenant.id, customerId: ticket.customerId, finished: Self.finished(tenant))

@@ -132,6 +132,15 @@ extension UseCase {
         let customer: Customer
         let source: TicketSource
         var assignee: String?
+        // When the pack's rules handle creation, the customer is read with what they read
+        // besides (the agents' loads): one read instead of two.
+        let ruled = rules != nil && (tenant.pack.rules ?? []).contains { $0.events.contains(RuleEventType.ticketCreated.rawValue) }
+        var inputs: RuleInputs?
+        func readCustomer(_ id: String) async throws -> Customer? {
+            guard ruled else { return try await store.customer(tenantId: tenant.id, id: id) }
+            inputs = try await store.ruleInputs(tenantId: tenant.id, customerId: id, finished: Self.finished(tenant))
+            return inputs?.customer
+        }
         if principal.role == .customer {
             if let given = input.customerId, given != principal.subject {
                 throw DocketError.forbidden("customers open tickets only for themselves")
@@ -142,12 +151,16 @@ extension UseCase {
             }
             customerId = principal.subject
             source = input.source ?? .web
-            customer = try await ensureCustomer(tenantId: tenant.id, id: customerId, now: now)
+            if let known = try await readCustomer(customerId) {
+                customer = known
+            } else {
+                customer = try await ensureCustomer(tenantId: tenant.id, id: customerId, now: now)
+            }
         } else {
             guard let given = try Check.identifier(input.customerId, field: "customerId") else {
                 throw DocketError(.badRequest, "customerId is required", field: "customerId")
             }
-            guard let found = try await store.customer(tenantId: tenant.id, id: given) else {
+            guard let found = try await readCustomer(given) else {
                 throw DocketError.invalid("customerId", "unknown customer '\(given)'")
             }
             customerId = given
@@ -187,7 +200,7 @@ extension UseCase {
         let created = [PendingEvent(.ticketCreated)]
         let unruled = draft
         var (records, entries) = try await runRules(
-            &draft, events: created, tenant: tenant, actor: principal.subject, now: now, customer: customer)
+            &draft, events: created, tenant: tenant, actor: principal.subject, now: now, customer: customer, inputs: inputs)
         // A ticket the rules routed to an agent is routed again, and stored, during the tenant's
         // routing turn: the agents' open counts it sees are the ones its insert changes, so
         // concurrent creates never route an agent past its capacity.
