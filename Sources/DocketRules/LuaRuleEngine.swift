@@ -278,6 +278,24 @@ public final class LuaRuleEngine: RuleEngine, @unchecked Sendable {
         return outcomes
     }
 
+    /// The whole body on one worker of the context's pack: a chain of evaluations is one hop.
+    public func withEvaluator<T: Sendable>(for context: RuleContext, _ body: @escaping @Sendable (any RuleEvaluator) -> T) async -> T? {
+        let pack = context.tenant.pack
+        guard let runtime = try? await self.runtime(for: "\(pack.id)@\(pack.version)", packId: pack.id, version: pack.version) else { return nil }
+        return await runtime.onWorker { sandbox in body(WorkerEvaluator(sandbox: sandbox, handlers: runtime.handlers)) }
+    }
+
+    /// Evaluations on the worker that holds `sandbox` (only used there, during `withEvaluator`).
+    struct WorkerEvaluator: RuleEvaluator {
+        let sandbox: LuaSandbox
+        let handlers: [RuleEventType: [Handler]]
+
+        func evaluate(_ event: RuleEvent, context: RuleContext, skipping: Set<String>) -> [RuleOutcome] {
+            let handlers = (handlers[event.type] ?? []).filter { skipping.isEmpty || !skipping.contains($0.rule) }
+            return handlers.map { LuaRuleEngine.run(sandbox, $0, function: event.type.handlerName, event: event, context: context) }
+        }
+    }
+
     /// Evaluates `event` `iterations` times in a row on one worker, the way the C floor in
     /// bench/rules_floor.c calls its function: per-event cost without the hop to the worker.
     /// Returns the mean nanoseconds per evaluation of all handlers and the last outcomes.

@@ -9,4 +9,21 @@ public protocol RuleEngine: Sendable {
     /// Loads and compiles a pack version so evaluations with it are ready; throws when it
     /// cannot be loaded (unknown version, a file that does not compile).
     func prepare(packId: String, version: String) async throws
+    /// Runs `body` where the engine evaluates, with evaluations as plain calls: a chain of
+    /// them then costs one hop to the engine's worker and back instead of one per event. Nil
+    /// from an engine without such a place (its evaluations are only `evaluate`), or when the
+    /// context's pack cannot be loaded (`evaluate` then reports why).
+    func withEvaluator<T: Sendable>(for context: RuleContext, _ body: @escaping @Sendable (any RuleEvaluator) -> T) async -> T?
+}
+
+/// Evaluations as plain calls, lent by `RuleEngine.withEvaluator` for the length of its body.
+public protocol RuleEvaluator {
+    /// What `RuleEngine.evaluate` answers, for the context `withEvaluator` was given.
+    func evaluate(_ event: RuleEvent, context: RuleContext, skipping: Set<String>) -> [RuleOutcome]
+}
+
+extension RuleEngine {
+    public func withEvaluator<T: Sendable>(for context: RuleContext, _ body: @escaping @Sendable (any RuleEvaluator) -> T) async -> T? {
+        nil
+    }
 }

@@ -82,6 +82,11 @@ extension UseCase {
 
     /// Evaluates `events` and their follow-ups to the depth limit, applying valid actions to
     /// `ticket`. Returns each audit entry with the index of the initial event it descends from.
+    ///
+    /// Where the engine lends an evaluator (`RuleEngine.withEvaluator`), the whole chain runs
+    /// there: one hop to the engine's worker and back, not one per event that has rules. A chain
+    /// that meets a webhook action before the tenant's endpoints are read stops, reads them, and
+    /// runs again from the start (rules are functions of their input; nothing it did was kept).
     func evaluateChain(
         _ ticket: inout Ticket, events: [PendingEvent], tenant: Tenant, actor: String, agents: [AgentView], customer: CustomerView?,
         now: Date,
@@ -89,68 +94,51 @@ extension UseCase {
     ) async -> [(Int, RuleAuditEntry)] {
         guard let rules else { return [] }
         let context = RuleContext(tenant: tenant, agents: agents, customer: customer, now: now)
-        var queue = events.enumerated().map { ($0.element, 0, actor, $0.offset) }
-        var fired = Set<String>()
-        var entries: [(Int, RuleAuditEntry)] = []
-        // The tenant's webhook endpoints, read once a rule names one.
+        let apply: @Sendable (RuleAction, inout Ticket, String) throws -> [PendingEvent] = { [self] action, ticket, rule in
+            try self.apply(action, to: &ticket, tenant: tenant, agents: agents, rule: rule, now: now)
+        }
+        let start = RuleChain(events: events, actor: actor, tenant: tenant, now: now)
         var endpoints: Set<String>?
-        while !queue.isEmpty {
-            let (event, depth, cause, root) = queue.removeFirst()
-            let outcomes = await rules.evaluate(
-                RuleEvent(type: event.type, ticket: ticket, details: event.details, actor: cause), context: context, skipping: fired)
-            for outcome in outcomes {
-                fired.insert(outcome.rule)
-                if observe { observer?.ruleEvaluated(outcome, pack: tenant.pack.id) }
-                var entry = RuleAuditEntry(
-                    event: event.type.rawValue, packId: tenant.pack.id, packVersion: tenant.pack.version, rule: outcome.rule,
-                    proposed: outcome.actions.map(\.summary), applied: [], rejected: [], error: outcome.error,
-                    durationMicros: outcome.durationMicros, depth: depth, at: now)
-                var cuts = RuleOutputBounds.Cuts()
-                for proposed in outcome.actions {
-                    var action = proposed
-                    // A rule note is cut, not refused: the rule meant to say something.
-                    if case .addInternalNote(let text) = action, text.count > RuleOutputBounds.note {
-                        action = .addInternalNote(RuleOutputBounds.cut(text, to: RuleOutputBounds.note, "add_internal_note", &cuts))
-                    }
-                    if case .webhook(let endpoint, let name) = action {
-                        if endpoints == nil { endpoints = Set(((try? await store.listWebhooks(tenantId: tenant.id)) ?? []).map(\.id)) }
-                        let event = name ?? LiveEventType.ruleWebhook.rawValue
-                        if endpoints?.contains(endpoint) != true {
-                            entry.rejected.append(.init(action: action.summary, reason: "no webhook '\(endpoint)' in this workspace (GET /api/v2/webhooks lists them)"))
-                        } else if !RuleWebhook.validEvent(event) {
-                            entry.rejected.append(.init(
-                                action: action.summary, reason: "event '\(event.prefix(64))' must be 1-64 lower-case letters, digits, _ or ."))
-                        } else {
-                            entry.applied.append(action.summary)
-                            entry.webhooks = (entry.webhooks ?? []) + [RuleWebhook(endpoint: endpoint, event: event)]
-                        }
-                        continue
-                    }
-                    do {
-                        let followUps = try apply(action, to: &ticket, tenant: tenant, agents: agents, rule: outcome.rule, now: now)
-                        entry.applied.append(action.summary)
-                        if case .notify(let target, let message) = action {
-                            entry.notifications = (entry.notifications ?? []) + [RuleNotification(target: target, message: message)]
-                        }
-                        for followUp in followUps {
-                            if depth + 1 < TicketService.maxRuleDepth {
-                                queue.append((followUp, depth + 1, "rule:\(outcome.rule)", root))
-                            } else {
-                                entry.rejected.append(.init(
-                                    action: "follow-up \(followUp.type.rawValue)",
-                                    reason: "depth limit of \(TicketService.maxRuleDepth) reached; not evaluated"))
-                            }
-                        }
-                    } catch let error as DocketError {
-                        entry.rejected.append(.init(action: action.summary, reason: error.message))
-                    } catch {
-                        entry.rejected.append(.init(action: action.summary, reason: "\(error)"))
-                    }
+        var chain: RuleChain?
+        while chain == nil {
+            let (before, known) = (ticket, endpoints)
+            guard let lent = await rules.withEvaluator(for: context, { evaluator -> (Ticket, RuleChain)? in
+                var (ticket, chain) = (before, start)
+                chain.endpoints = known
+                while let (step, event) = chain.next(ticket) {
+                    let outcomes = evaluator.evaluate(event, context: context, skipping: chain.fired)
+                    guard chain.take(outcomes, of: step, &ticket, apply: apply) else { return nil }
                 }
-                entries.append((root, RuleOutputBounds.bound(entry, earlier: cuts.lines)))
+                return (ticket, chain)
+            }) else { break }
+            if let (after, done) = lent {
+                (ticket, chain) = (after, done)
+            } else {
+                endpoints = await webhookEndpoints(tenant.id)
             }
         }
-        return entries
+        if chain == nil {
+            // An engine without an evaluator: one `evaluate` per event.
+            var each = start
+            while let (step, event) = each.next(ticket) {
+                let outcomes = await rules.evaluate(event, context: context, skipping: each.fired)
+                if !each.take(outcomes, of: step, &ticket, apply: apply) {
+                    each.endpoints = await webhookEndpoints(tenant.id)
+                    _ = each.take(outcomes, of: step, &ticket, apply: apply)
+                }
+            }
+            chain = each
+        }
+        guard let chain else { return [] }
+        if observe, let observer {
+            for outcome in chain.outcomes { observer.ruleEvaluated(outcome, pack: tenant.pack.id) }
+        }
+        return chain.entries
+    }
+
+    /// The ids of the tenant's webhook endpoints (what a rule's `webhook` action may name).
+    func webhookEndpoints(_ tenantId: String) async -> Set<String> {
+        Set(((try? await store.listWebhooks(tenantId: tenantId)) ?? []).map(\.id))
     }
 
     /// Validates one action against the pack and the workflow and applies it; returns the
@@ -275,5 +263,101 @@ extension UseCase {
         default:
             throw DocketError.invalid("strategy", "unknown routing strategy '\(strategy)' (least_loaded, round_robin)")
         }
+    }
+}
+
+/// One chain of rule evaluations: the events waiting (the initial ones, then the follow-ups
+/// applied actions cause, to the depth limit), the rules that fired (each at most once), and
+/// the audit entries. `UseCase.evaluateChain` drives it, on the engine's worker when it can.
+struct RuleChain: Sendable {
+    struct Step: Sendable {
+        var event: PendingEvent
+        var depth: Int
+        var cause: String
+        /// The initial event it descends from.
+        var root: Int
+    }
+
+    private var queue: [Step]
+    private(set) var fired = Set<String>()
+    private(set) var entries: [(Int, RuleAuditEntry)] = []
+    /// Every outcome, in order, for the observer (told once the chain is done).
+    private(set) var outcomes: [RuleOutcome] = []
+    /// The tenant's webhook endpoints; nil until read (a chain meeting a webhook action asks).
+    var endpoints: Set<String>?
+    let tenant: Tenant
+    let now: Date
+
+    init(events: [PendingEvent], actor: String, tenant: Tenant, now: Date) {
+        queue = events.enumerated().map { Step(event: $0.element, depth: 0, cause: actor, root: $0.offset) }
+        self.tenant = tenant
+        self.now = now
+    }
+
+    /// The next event, as rules see it with `ticket` as it is now.
+    mutating func next(_ ticket: Ticket) -> (Step, RuleEvent)? {
+        guard !queue.isEmpty else { return nil }
+        let step = queue.removeFirst()
+        return (step, RuleEvent(type: step.event.type, ticket: ticket, details: step.event.details, actor: step.cause))
+    }
+
+    /// Applies what the rules answered for `step` to `ticket` and audits it. False, with
+    /// nothing done, when an outcome has a webhook action and the endpoints are not known yet.
+    mutating func take(
+        _ outcomes: [RuleOutcome], of step: Step, _ ticket: inout Ticket, apply: (RuleAction, inout Ticket, String) throws -> [PendingEvent]
+    ) -> Bool {
+        let webhooks = outcomes.contains { $0.actions.contains { if case .webhook = $0 { true } else { false } } }
+        if webhooks, endpoints == nil { return false }
+        for outcome in outcomes {
+            fired.insert(outcome.rule)
+            self.outcomes.append(outcome)
+            var entry = RuleAuditEntry(
+                event: step.event.type.rawValue, packId: tenant.pack.id, packVersion: tenant.pack.version, rule: outcome.rule,
+                proposed: outcome.actions.map(\.summary), applied: [], rejected: [], error: outcome.error,
+                durationMicros: outcome.durationMicros, depth: step.depth, at: now)
+            var cuts = RuleOutputBounds.Cuts()
+            for proposed in outcome.actions {
+                var action = proposed
+                // A rule note is cut, not refused: the rule meant to say something.
+                if case .addInternalNote(let text) = action, text.count > RuleOutputBounds.note {
+                    action = .addInternalNote(RuleOutputBounds.cut(text, to: RuleOutputBounds.note, "add_internal_note", &cuts))
+                }
+                if case .webhook(let endpoint, let name) = action {
+                    let event = name ?? LiveEventType.ruleWebhook.rawValue
+                    if endpoints?.contains(endpoint) != true {
+                        entry.rejected.append(.init(action: action.summary, reason: "no webhook '\(endpoint)' in this workspace (GET /api/v2/webhooks lists them)"))
+                    } else if !RuleWebhook.validEvent(event) {
+                        entry.rejected.append(.init(
+                            action: action.summary, reason: "event '\(event.prefix(64))' must be 1-64 lower-case letters, digits, _ or ."))
+                    } else {
+                        entry.applied.append(action.summary)
+                        entry.webhooks = (entry.webhooks ?? []) + [RuleWebhook(endpoint: endpoint, event: event)]
+                    }
+                    continue
+                }
+                do {
+                    let followUps = try apply(action, &ticket, outcome.rule)
+                    entry.applied.append(action.summary)
+                    if case .notify(let target, let message) = action {
+                        entry.notifications = (entry.notifications ?? []) + [RuleNotification(target: target, message: message)]
+                    }
+                    for followUp in followUps {
+                        if step.depth + 1 < TicketService.maxRuleDepth {
+                            queue.append(Step(event: followUp, depth: step.depth + 1, cause: "rule:\(outcome.rule)", root: step.root))
+                        } else {
+                            entry.rejected.append(.init(
+                                action: "follow-up \(followUp.type.rawValue)",
+                                reason: "depth limit of \(TicketService.maxRuleDepth) reached; not evaluated"))
+                        }
+                    }
+                } catch let error as DocketError {
+                    entry.rejected.append(.init(action: action.summary, reason: error.message))
+                } catch {
+                    entry.rejected.append(.init(action: action.summary, reason: "\(error)"))
+                }
+            }
+            entries.append((step.root, RuleOutputBounds.bound(entry, earlier: cuts.lines)))
+        }
+        return true
     }
 }
