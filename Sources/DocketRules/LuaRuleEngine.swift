@@ -68,6 +68,11 @@ public final class LuaRuleEngine: RuleEngine, @unchecked Sendable {
             self.handlers = handlers
         }
 
+        /// The rules of this version that handle `type`, less those in `skipping`.
+        func handlers(for type: RuleEventType, skipping: Set<String>) -> [Handler] {
+            (handlers[type] ?? []).filter { skipping.isEmpty || !skipping.contains($0.rule) }
+        }
+
         /// Runs `body` on an idle worker of this version (waiting for one when all are busy).
         func onWorker<T: Sendable>(_ body: @escaping @Sendable (LuaSandbox) -> T) async -> T {
             let worker = await pool.acquire()
@@ -269,30 +274,29 @@ public final class LuaRuleEngine: RuleEngine, @unchecked Sendable {
         } catch {
             return [RuleOutcome(rule: "(pack)", actions: [], error: "pack \(pack.id) \(pack.version) cannot be loaded: \(error)", durationMicros: 0)]
         }
-        let function = event.type.handlerName
-        let handlers = (runtime.handlers[event.type] ?? []).filter { skipping.isEmpty || !skipping.contains($0.rule) }
-        guard !handlers.isEmpty else { return [] }
-        let outcomes = await runtime.onWorker { sandbox in
-            handlers.map { handler in Self.run(sandbox, handler, function: function, event: event, context: context) }
+        // No hop to a worker when no rule handles the event.
+        guard !runtime.handlers(for: event.type, skipping: skipping).isEmpty else { return [] }
+        return await runtime.onWorker { sandbox in
+            WorkerEvaluator(sandbox: sandbox, runtime: runtime).evaluate(event, context: context, skipping: skipping)
         }
-        return outcomes
     }
 
     /// The whole body on one worker of the context's pack: a chain of evaluations is one hop.
     public func withEvaluator<T: Sendable>(for context: RuleContext, _ body: @escaping @Sendable (any RuleEvaluator) -> T) async -> T? {
         let pack = context.tenant.pack
         guard let runtime = try? await self.runtime(for: "\(pack.id)@\(pack.version)", packId: pack.id, version: pack.version) else { return nil }
-        return await runtime.onWorker { sandbox in body(WorkerEvaluator(sandbox: sandbox, handlers: runtime.handlers)) }
+        return await runtime.onWorker { sandbox in body(WorkerEvaluator(sandbox: sandbox, runtime: runtime)) }
     }
 
     /// Evaluations on the worker that holds `sandbox` (only used there, during `withEvaluator`).
     struct WorkerEvaluator: RuleEvaluator {
         let sandbox: LuaSandbox
-        let handlers: [RuleEventType: [Handler]]
+        let runtime: Runtime
 
         func evaluate(_ event: RuleEvent, context: RuleContext, skipping: Set<String>) -> [RuleOutcome] {
-            let handlers = (handlers[event.type] ?? []).filter { skipping.isEmpty || !skipping.contains($0.rule) }
-            return handlers.map { LuaRuleEngine.run(sandbox, $0, function: event.type.handlerName, event: event, context: context) }
+            runtime.handlers(for: event.type, skipping: skipping).map {
+                LuaRuleEngine.run(sandbox, $0, function: event.type.handlerName, event: event, context: context)
+            }
         }
     }
 

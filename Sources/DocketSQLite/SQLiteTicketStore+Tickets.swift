@@ -61,12 +61,11 @@ extension SQLiteTicketStore {
         ).map { row in
             var ticket = try self.ticket(from: row, codec)
             let key = TicketRow(row: row["id"], ticketId: ticket.ticketId), version: Int = row["version"]
-            if let audit = memo.audits.value(key, version: version) {
-                ticket.ruleAudit = audit.isEmpty && (row["audit"] as String?) == nil ? nil : audit
-            } else if let audit = row["audit"] as String? {
-                let entries = try codec.decode([RuleAuditEntry].self, audit)
-                memo.audits.keep(entries, for: key, version: version)
-                ticket.ruleAudit = entries
+            if let known = memo.audits.value(key, version: version) {
+                ticket.ruleAudit = known
+            } else {
+                ticket.ruleAudit = try (row["audit"] as String?).map { try codec.decode([RuleAuditEntry].self, $0) }
+                memo.audits.keep(ticket.ruleAudit, for: key, version: version)
             }
             return ticket
         }
@@ -98,7 +97,7 @@ extension SQLiteTicketStore {
     func searchText(_ ticket: Ticket, expectedVersion: Int) -> SearchText.Update {
         let fingerprint = SearchText.fingerprint(ticket)
         if memo.indexed.value(.init(ticket), version: expectedVersion) == fingerprint { return .init(fingerprint: fingerprint, text: nil) }
-        return .init(fingerprint: fingerprint, text: SearchText(ticket, known: knownTerms))
+        return .init(fingerprint: fingerprint, text: SearchText(ticket, known: knownTerms, fingerprint: fingerprint))
     }
 
     /// The conditional replace under every ticket update, inside the caller's transaction:
@@ -260,8 +259,8 @@ extension SQLiteTicketStore {
             return Int64(bitPattern: hash)
         }
 
-        init(_ ticket: Ticket, known: KnownTerms? = nil) {
-            fingerprint = Self.fingerprint(ticket)
+        init(_ ticket: Ticket, known: KnownTerms? = nil, fingerprint: Int64? = nil) {
+            self.fingerprint = fingerprint ?? Self.fingerprint(ticket)
             publicRest = TextFolding.fold(
                 ([ticket.subject, ticket.description] + ticket.notes.filter { !$0.isInternal }.map(\.content)).joined(separator: "\n"))
             internalText = TextFolding.fold(ticket.notes.filter(\.isInternal).map(\.content).joined(separator: "\n"))

@@ -29,8 +29,9 @@ public final class SQLiteTicketStore: TicketStore {
         /// mostly the same tickets, and decoding is most of a list's cost. A ticket this store
         /// wrote is kept as written, so the read that comes before its next change decodes nothing.
         let decoded = VersionedCache<TicketRow, Ticket>(capacity: 4096)
-        /// Rule audits, read apart from the ticket (a single ticket's get; up to 200 entries).
-        let audits = VersionedCache<TicketRow, [RuleAuditEntry]>(capacity: 1024)
+        /// Rule audits (nil: the ticket has none), read apart from the ticket (a single
+        /// ticket's get; up to 200 entries).
+        let audits = VersionedCache<TicketRow, [RuleAuditEntry]?>(capacity: 1024)
         /// The index fingerprint (`SearchText.fingerprint`) by ticket: an update whose text and
         /// tags match the stored version's skips folding them.
         let indexed = VersionedCache<TicketKey, Int64>(capacity: 4096)
@@ -41,7 +42,7 @@ public final class SQLiteTicketStore: TicketStore {
             var plain = ticket
             plain.ruleAudit = nil
             decoded.keep(plain, for: key, version: ticket.version)
-            audits.keep(ticket.ruleAudit ?? [], for: key, version: ticket.version)
+            audits.keep(ticket.ruleAudit, for: key, version: ticket.version)
             indexed.keep(fingerprint, for: TicketKey(ticket), version: ticket.version)
         }
     }
@@ -300,18 +301,15 @@ struct DocumentCodec: Sendable {
     private let agents = VersionedCache<String, Agent>(capacity: 1024)
 
     /// `decode`, answered from the documents decoded lately when the text is the same.
-    func decodeKept(_ type: Customer.Type, _ text: String) throws -> Customer {
-        if let known = customers.value(text, version: 0) { return known }
-        let customer = try decode(type, text)
-        customers.keep(customer, for: text, version: 0)
-        return customer
-    }
+    func decodeKept(_ type: Customer.Type, _ text: String) throws -> Customer { try decode(type, text, keptIn: customers) }
 
-    func decodeKept(_ type: Agent.Type, _ text: String) throws -> Agent {
-        if let known = agents.value(text, version: 0) { return known }
-        let agent = try decode(type, text)
-        agents.keep(agent, for: text, version: 0)
-        return agent
+    func decodeKept(_ type: Agent.Type, _ text: String) throws -> Agent { try decode(type, text, keptIn: agents) }
+
+    private func decode<T: Decodable & Sendable>(_ type: T.Type, _ text: String, keptIn cache: VersionedCache<String, T>) throws -> T {
+        if let known = cache.value(text, version: 0) { return known }
+        let value = try decode(type, text)
+        cache.keep(value, for: text, version: 0)
+        return value
     }
 
     func encode<T: Encodable>(_ value: T) throws -> String {
@@ -327,12 +325,6 @@ struct DocumentCodec: Sendable {
     /// the same text `encode` writes, without Codable's generic containers.
     func text(_ value: some JSONWritable) -> String { JSONOut.text(value, dates: .millis) }
 
-    func text<Element: JSONWritable>(_ values: [Element]) -> String {
-        var out = JSONOut(dates: .millis)
-        out.array(values)
-        return String(decoding: out.bytes, as: UTF8.self)
-    }
-
     func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
@@ -341,10 +333,6 @@ struct DocumentCodec: Sendable {
         }
         return try decoder.decode(type, from: Data(text.utf8))
     }
-}
-
-extension Date {
-    var millis: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
 }
 
 extension Date {

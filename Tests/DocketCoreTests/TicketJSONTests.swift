@@ -91,7 +91,7 @@ import Testing
             encoder = JSONEncoder()
             encoder.dateEncodingStrategy = .custom { date, encoder in
                 var container = encoder.singleValueContainer()
-                try container.encode(date.millisSince1970)
+                try container.encode(date.millis)
             }
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         }

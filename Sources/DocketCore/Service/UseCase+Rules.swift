@@ -33,8 +33,7 @@ extension UseCase {
         }
         // Follow-ups only come from actions, so when no rule handles the initial events nothing
         // can fire: skip loading the agents then (the common case for most updates).
-        let handled = Set((tenant.pack.rules ?? []).flatMap(\.events))
-        guard events.contains(where: { handled.contains($0.type.rawValue) }) else { return (records, []) }
+        guard rulesHandle(tenant, where: { type in events.contains { $0.type.rawValue == type } }) else { return (records, []) }
         let agents: [AgentView], customer: CustomerView?
         if let prefetched {
             (agents, customer) = (try await agentViews(tenant, openTickets: prefetched.openTickets), (known ?? prefetched.customer).map(Self.view))
@@ -67,6 +66,11 @@ extension UseCase {
 
     static func view(_ customer: Customer) -> CustomerView {
         CustomerView(id: customer.id, tier: customer.tier, totalTickets: customer.statistics.totalTickets)
+    }
+
+    /// Whether this service runs rules and the tenant's pack has one for an event `accepts`.
+    func rulesHandle(_ tenant: Tenant, where accepts: (String) -> Bool) -> Bool {
+        rules != nil && (tenant.pack.rules ?? []).contains { $0.events.contains(where: accepts) }
     }
 
     /// The statuses whose tickets no longer count toward an agent's load.

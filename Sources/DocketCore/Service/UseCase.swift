@@ -18,21 +18,21 @@ extension UseCase {
 
     /// Loads a ticket the principal may see; another customer's ticket is "not found".
     func load(_ principal: Principal, _ ticketId: String) async throws -> Ticket {
-        guard let ticket = try await store.ticket(tenantId: principal.tenantId, ticketId: ticketId),
-            principal.isStaff || ticket.customerId == principal.subject
-        else { throw DocketError.notFound("ticket", ticketId) }
+        try Self.visible(try await store.ticket(tenantId: principal.tenantId, ticketId: ticketId), to: principal, ticketId)
+    }
+
+    /// The ticket if `principal` may see it (staff, or its own customer); not found otherwise.
+    static func visible(_ ticket: Ticket?, to principal: Principal, _ ticketId: String) throws -> Ticket {
+        guard let ticket, principal.isStaff || ticket.customerId == principal.subject else { throw DocketError.notFound("ticket", ticketId) }
         return ticket
     }
 
     /// `load`, with what the change's rules will read when they may run (one read instead of
     /// two where the store can): whenever the tenant's pack handles an event besides creation.
     func loadForChange(_ principal: Principal, _ ticketId: String, tenant: Tenant) async throws -> (Ticket, RuleInputs?) {
-        guard rules != nil, (tenant.pack.rules ?? []).contains(where: { $0.events.contains { $0 != RuleEventType.ticketCreated.rawValue } })
-        else { return (try await load(principal, ticketId), nil) }
-        guard let (ticket, inputs) = try await store.ticketWithRuleInputs(tenantId: principal.tenantId, ticketId: ticketId, finished: Self.finished(tenant)),
-            principal.isStaff || ticket.customerId == principal.subject
-        else { throw DocketError.notFound("ticket", ticketId) }
-        return (ticket, inputs)
+        guard rulesHandle(tenant, where: { $0 != RuleEventType.ticketCreated.rawValue }) else { return (try await load(principal, ticketId), nil) }
+        let read = try await store.ticketWithRuleInputs(tenantId: principal.tenantId, ticketId: ticketId, finished: Self.finished(tenant))
+        return (try Self.visible(read?.ticket, to: principal, ticketId), read?.inputs)
     }
 
     /// Applies `change` to the current ticket and stores it conditionally, retrying on a lost race.
@@ -134,7 +134,7 @@ extension UseCase {
         var assignee: String?
         // When the pack's rules handle creation, the customer is read with what they read
         // besides (the agents' loads): one read instead of two.
-        let ruled = rules != nil && (tenant.pack.rules ?? []).contains { $0.events.contains(RuleEventType.ticketCreated.rawValue) }
+        let ruled = rulesHandle(tenant, where: { $0 == RuleEventType.ticketCreated.rawValue })
         var inputs: RuleInputs?
         func readCustomer(_ id: String) async throws -> Customer? {
             guard ruled else { return try await store.customer(tenantId: tenant.id, id: id) }

@@ -94,8 +94,8 @@ public struct JSONOut {
                 case 0x08: bytes.append(UInt8(ascii: "b"))
                 case 0x0C: bytes.append(UInt8(ascii: "f"))
                 default:
-                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                    bytes.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+                    func hex(_ digit: UInt8) -> UInt8 { digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10 }
+                    bytes.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex(byte >> 4), hex(byte & 0xF)])
                 }
             }
             if start < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...])) }
@@ -137,21 +137,19 @@ public struct JSONOut {
         needsComma = true
     }
 
-    public mutating func bool(_ value: Bool) {
-        separate()
-        bytes.append(contentsOf: value ? Array("true".utf8) : Array("false".utf8))
-        needsComma = true
-    }
+    public mutating func bool(_ value: Bool) { literal(value ? "true" : "false") }
 
-    public mutating func null() {
+    public mutating func null() { literal("null") }
+
+    private mutating func literal(_ text: StaticString) {
         separate()
-        bytes.append(contentsOf: [UInt8(ascii: "n"), UInt8(ascii: "u"), UInt8(ascii: "l"), UInt8(ascii: "l")])
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
         needsComma = true
     }
 
     public mutating func date(_ value: Date) {
         switch dates {
-        case .millis: int(value.millisSince1970)
+        case .millis: int(value.millis)
         case .iso8601:
             separate()
             bytes.append(UInt8(ascii: "\""))
@@ -160,8 +158,6 @@ public struct JSONOut {
             needsComma = true
         }
     }
-
-    public mutating func value(_ value: some JSONWritable) { value.write(to: &self) }
 
     public mutating func array<Element: JSONWritable>(_ values: [Element]) {
         beginArray()
@@ -197,7 +193,7 @@ public protocol JSONWritable {
 
 extension Date {
     /// Milliseconds since 1970, to the nearest (as the stores keep dates).
-    public var millisSince1970: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+    public var millis: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
 }
 
 // The values documents are made of.
