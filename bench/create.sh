@@ -2,19 +2,21 @@
 # Create throughput over loopback with wrk: a release server on a fresh data dir,
 # one customer token, N keep-alive connections for D seconds each.
 # Usage: bench/create.sh [duration-seconds] [connections...]   (default: 10 1 8 32)
+# DOCKET_BIN=path runs that build instead of building .build/release/docket (to compare two builds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
-swift build -c release --product docket >/dev/null
+bin=${DOCKET_BIN:-.build/release/docket}
+[ -n "${DOCKET_BIN:-}" ] || swift build -c release --product docket >/dev/null
 duration=${1:-10}; shift || true
 connections=("${@:-1 8 32}"); [ "$#" -eq 0 ] && connections=(1 8 32)
 data=$(mktemp -d); port=18181
 export DOCKET_JWT_SECRET=bench-secret-bench-secret-bench-secret
-.build/release/docket serve --port $port --data-dir "$data" --log-level warning &
+"$bin" serve --port $port --data-dir "$data" --log-level warning &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
 for _ in $(seq 100); do curl -sf localhost:$port/health >/dev/null && break; sleep 0.1; done
-export DOCKET_TOKEN=$(.build/release/docket token --tenant default --role customer --subject bench-customer --data-dir "$data" --ttl 1d)
+export DOCKET_TOKEN=$("$bin" token --tenant default --role customer --subject bench-customer --data-dir "$data" --ttl 1d)
 # The server's CPU time (user + system ticks of /proc/<pid>/stat) and the bytes it caused to be
 # written (write_bytes of /proc/<pid>/io: the WAL, checkpoints) over each run, per create.
 ticks() { awk '{print $14+$15}' /proc/$pid/stat; }

@@ -1,12 +1,14 @@
 # Shared by the bench scripts: a release server on a data directory, started and stopped by PID.
 export DOCKET_JWT_SECRET=${DOCKET_JWT_SECRET:-bench-secret-bench-secret-bench-secret}
+# DOCKET_BIN=path serves with that build of docket instead of .build/release/docket (to compare two builds).
+DOCKET_BIN=${DOCKET_BIN:-}
 build_release() {
-  swift build -c release --product docket >/dev/null
+  [ -n "$DOCKET_BIN" ] || swift build -c release --product docket >/dev/null
   swift build -c release --product docket-load >/dev/null
 }
 start_server() { # data-dir port [extra serve args...]
   local data=$1 port=$2; shift 2
-  .build/release/docket serve --port "$port" --data-dir "$data" --log-level warning "$@" &
+  "${DOCKET_BIN:-.build/release/docket}" serve --port "$port" --data-dir "$data" --log-level warning "$@" &
   SERVER_PID=$!
   for _ in $(seq 300); do curl -sf "localhost:$port/health" >/dev/null && return 0; sleep 0.1; done
   echo "the server did not start" >&2; return 1

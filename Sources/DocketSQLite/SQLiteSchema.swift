@@ -260,6 +260,19 @@ enum SQLiteSchema {
             // before have none, and are rewritten on their next update.
             try db.execute(sql: "ALTER TABLE tickets ADD COLUMN index_hash INTEGER")
         }
+        migrator.registerMigration("v16 rule audit in its own table") { db in
+            // The audit (one JSON list per ticket, up to 200 entries) leaves the ticket row: with
+            // it a ticket row was just over half a page, so each took a page of its own (47 % of
+            // the tickets table unused), and every change rewrote it whether or not a rule added
+            // an entry. `audit_hash` fingerprints the stored audit (NULL: not known, written on
+            // the next change). Dropping the column rewrites the tickets table once.
+            try db.execute(sql: """
+                CREATE TABLE ticket_audits (ticket INTEGER PRIMARY KEY, audit TEXT NOT NULL);
+                INSERT INTO ticket_audits (ticket, audit) SELECT id, audit FROM tickets WHERE audit IS NOT NULL;
+                ALTER TABLE tickets DROP COLUMN audit;
+                ALTER TABLE tickets ADD COLUMN audit_hash INTEGER;
+                """)
+        }
         return migrator
     }
 }

@@ -56,7 +56,7 @@ extension SQLiteTicketStore {
     /// The ticket with its rule audit, inside a read.
     func ticket(_ db: Database, tenantId: String, ticketId: String) throws -> Ticket? {
         let codec = codec
-        return try Row.fetchOne(db.cachedStatement(sql: "SELECT id, version, ticket_id, number, created_at, doc, audit FROM tickets WHERE tenant_id = ? AND ticket_id = ?"),
+        return try Row.fetchOne(db.cachedStatement(sql: "SELECT id, version, ticket_id, number, created_at, doc FROM tickets WHERE tenant_id = ? AND ticket_id = ?"),
             arguments: [tenantId, ticketId]
         ).map { row in
             var ticket = try self.ticket(from: row, codec)
@@ -64,7 +64,8 @@ extension SQLiteTicketStore {
             if let known = memo.audits.value(key, version: version) {
                 ticket.ruleAudit = known
             } else {
-                ticket.ruleAudit = try (row["audit"] as String?).map { try codec.decode([RuleAuditEntry].self, $0) }
+                let text = try String.fetchOne(db.cachedStatement(sql: "SELECT audit FROM ticket_audits WHERE ticket = ?"), arguments: [key.row])
+                ticket.ruleAudit = try text.map { try codec.decode([RuleAuditEntry].self, $0) }
                 memo.audits.keep(ticket.ruleAudit, for: key, version: version)
             }
             return ticket
@@ -107,7 +108,7 @@ extension SQLiteTicketStore {
         _ ticket: Ticket, expectedVersion: Int, _ db: Database, doc: String, audit: String?, text: SearchText.Update,
         memo: TicketMemo
     ) throws -> Bool {
-        guard let old = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, assigned_agent, status, index_hash FROM tickets WHERE tenant_id = ? AND ticket_id = ? AND version = ?"),
+        guard let old = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, assigned_agent, status, index_hash, audit_hash FROM tickets WHERE tenant_id = ? AND ticket_id = ? AND version = ?"),
             arguments: [ticket.tenantId, ticket.ticketId, expectedVersion])
         else { return false }
         let rowid: Int64 = old["id"]
@@ -116,15 +117,19 @@ extension SQLiteTicketStore {
             try load(db, tenantId: ticket.tenantId, agent: oldAgent, status: oldStatus, by: -1)
             try load(db, tenantId: ticket.tenantId, agent: ticket.assignedAgent, status: ticket.status, by: 1)
         }
+        let auditHash = Self.auditHash(audit)
         var arguments = columns(ticket)
-        arguments += [doc, audit, text.fingerprint, rowid]
+        arguments += [doc, text.fingerprint, auditHash, rowid]
         try db.cachedStatement(sql: """
                 UPDATE tickets SET status = ?, priority = ?, priority_rank = ?, category = ?, assigned_agent = ?,
                     customer_id = ?, conversation_id = ?, escalated = ?, resolved = ?, first_response_seconds = ?,
                     first_response_met = ?, resolution_met = ?, created_at = ?, updated_at = ?, version = ?, sla_next_at = ?,
-                    open_chat_of = ?, queue = ?, doc = ?, audit = ?, index_hash = ?
+                    open_chat_of = ?, queue = ?, doc = ?, index_hash = ?, audit_hash = ?
                 WHERE id = ?
                 """).execute(arguments: StatementArguments(arguments))
+        if old["audit_hash"] as Int64? != auditHash {
+            try writeAudit(audit, rowid: rowid, db)
+        }
         if old["index_hash"] as Int64? != text.fingerprint {
             try index(ticket, rowid: rowid, db, replacing: true, text: text.text)
         }
@@ -159,6 +164,28 @@ extension SQLiteTicketStore {
         ]
     }
 
+    /// A ticket's rule audit lives in `ticket_audits`, one row per ticket (keyed by the ticket's
+    /// row): the ticket row stays small (two fit a page), and a change that adds no audit entry
+    /// (a claim with no rule firing, a note) does not rewrite it. `audit_hash` on the ticket row
+    /// tells whether the stored audit is the one about to be written.
+    static func writeAudit(_ audit: String?, rowid: Int64, _ db: Database) throws {
+        if let audit {
+            try db.cachedStatement(sql: "INSERT INTO ticket_audits (ticket, audit) VALUES (?, ?) ON CONFLICT (ticket) DO UPDATE SET audit = excluded.audit")
+                .execute(arguments: [rowid, audit])
+        } else {
+            try db.cachedStatement(sql: "DELETE FROM ticket_audits WHERE ticket = ?").execute(arguments: [rowid])
+        }
+    }
+
+    /// The audit text's 64-bit FNV-1a (with a last byte telling "none" from empty text): the
+    /// same on every run, unlike `Hasher`.
+    static func auditHash(_ audit: String?) -> Int64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in audit?.utf8 ?? "".utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        hash = (hash ^ (audit == nil ? 0x100 : 0x1FF)) &* 0x100_0000_01b3
+        return Int64(bitPattern: hash)
+    }
+
     /// The stored document (without the rule audit) and the audit apart.
     static func documents(_ ticket: Ticket, _ codec: DocumentCodec) throws -> (doc: String, audit: String?) {
         var document = ticket
@@ -183,12 +210,10 @@ extension SQLiteTicketStore {
             ticket.createdAt = created
             ticket.updatedAt = created
         }
-        if ticket.ruleAudit == nil {
-            memo.decoded.keep(ticket, for: key, version: version)
-        } else if !row.hasColumn("audit") {
-            // Rows written before migration v6 carry the audit inside the document; lists leave it out.
-            ticket.ruleAudit = nil
-        }
+        // Rows written before migration v6 carry an audit inside the document; it is not read
+        // (a ticket's audit is the row of `ticket_audits`).
+        ticket.ruleAudit = nil
+        memo.decoded.keep(ticket, for: key, version: version)
         return ticket
     }
 
@@ -198,15 +223,16 @@ extension SQLiteTicketStore {
         let text = text ?? SearchText(ticket)
         var arguments: [(any DatabaseValueConvertible)?] = [ticket.tenantId, ticket.ticketId, ticket.numberingYear, ticket.number]
         arguments += columns(ticket)
-        arguments += [doc, audit, text.fingerprint]
+        arguments += [doc, text.fingerprint, auditHash(audit)]
         try db.cachedStatement(sql: """
                 INSERT INTO tickets (tenant_id, ticket_id, numbering_year, number, status, priority, priority_rank, category,
                     assigned_agent, customer_id, conversation_id, escalated, resolved, first_response_seconds,
-                    first_response_met, resolution_met, created_at, updated_at, version, sla_next_at, open_chat_of, queue, doc, audit,
-                    index_hash)
+                    first_response_met, resolution_met, created_at, updated_at, version, sla_next_at, open_chat_of, queue, doc,
+                    index_hash, audit_hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: StatementArguments(arguments))
         let rowid = db.lastInsertedRowID
+        if audit != nil { try writeAudit(audit, rowid: rowid, db) }
         try index(ticket, rowid: rowid, db, replacing: false, text: text)
         try load(db, tenantId: ticket.tenantId, agent: ticket.assignedAgent, status: ticket.status, by: 1)
         return rowid

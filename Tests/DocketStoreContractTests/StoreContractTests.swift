@@ -694,6 +694,72 @@ struct SQLiteStoreTests {
         #expect(try await other.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM tickets WHERE index_hash IS NULL") } == 0)
     }
 
+    /// A ticket's rule audit is a row of `ticket_audits`, written on create and rewritten only
+    /// when a change brings a different audit (none counts), whichever store wrote it before;
+    /// a database from before v16 gets its audits moved there.
+    @Test func theAuditLivesApartAndIsRewrittenOnlyWhenItChanges() async throws {
+        let dir = try Scratch.directory("audit")
+        let path = dir.appendingPathComponent("docket.sqlite").path
+        let store = try SQLiteTicketStore(path: path)
+        @Sendable func entry(_ rule: String) -> RuleAuditEntry {
+            RuleAuditEntry(event: "ticket.created", packId: "p", packVersion: "1", rule: rule, proposed: ["add_tag(x)"],
+                           applied: ["add_tag(x)"], rejected: [], error: nil, durationMicros: 3, depth: 0, at: Fixtures.epoch)
+        }
+        var ticket = try await Fixtures.create(store, tenant: "a") { $0.ruleAudit = [entry("r1")] }
+        try await store.pool.write { db in
+            try db.execute(sql: """
+                CREATE TABLE audit_writes (n INTEGER);
+                CREATE TRIGGER audit_rewritten AFTER UPDATE ON ticket_audits BEGIN INSERT INTO audit_writes VALUES (1); END;
+                CREATE TRIGGER audit_removed AFTER DELETE ON ticket_audits BEGIN INSERT INTO audit_writes VALUES (2); END;
+                """)
+        }
+        func writes() async throws -> [Int] { try await store.pool.read { db in try Int.fetchAll(db, sql: "SELECT n FROM audit_writes") } }
+        func update(_ store: SQLiteTicketStore, _ change: (inout Ticket) -> Void) async throws {
+            var next = ticket
+            change(&next)
+            next.version += 1
+            #expect(try await store.updateTicket(next, expectedVersion: ticket.version))
+            ticket = next
+        }
+        func stored(_ store: SQLiteTicketStore) async throws -> [RuleAuditEntry]? {
+            try await store.ticket(tenantId: "a", ticketId: ticket.ticketId)?.ruleAudit
+        }
+        #expect(try await stored(try SQLiteTicketStore(path: path)) == [entry("r1")])
+        // A claim with no rule firing: the audit row is left alone, here and from a store that
+        // has not seen the ticket.
+        try await update(store) { $0.assignedAgent = "ag1" }
+        try await update(try SQLiteTicketStore(path: path)) { $0.status = "open" }
+        #expect(try await writes() == [])
+        // A rule fires: the row is rewritten once; the audit removed: the row goes.
+        try await update(store) { $0.ruleAudit = [entry("r1"), entry("r2")] }
+        #expect(try await writes() == [1])
+        #expect(try await stored(try SQLiteTicketStore(path: path)) == [entry("r1"), entry("r2")])
+        try await update(store) { $0.ruleAudit = nil }
+        #expect(try await writes() == [1, 2])
+        #expect(try await stored(try SQLiteTicketStore(path: path)) == nil)
+        try await update(store) { $0.ruleAudit = [] }
+        #expect(try await stored(try SQLiteTicketStore(path: path)) == [])
+
+        // Back to a database from before v16: the audit in a column of the ticket row.
+        try await update(store) { $0.ruleAudit = [entry("r3")] }
+        let audit = try #require(try await store.pool.read { db in try String.fetchOne(db, sql: "SELECT audit FROM ticket_audits") })
+        try await store.pool.write { db in
+            try db.execute(sql: """
+                DROP TABLE ticket_audits;
+                ALTER TABLE tickets DROP COLUMN audit_hash;
+                ALTER TABLE tickets ADD COLUMN audit TEXT;
+                DELETE FROM grdb_migrations WHERE identifier = 'v16 rule audit in its own table';
+                """)
+            try db.execute(sql: "UPDATE tickets SET audit = ?", arguments: [audit])
+        }
+        let migrated = try SQLiteTicketStore(path: path)
+        #expect(try await stored(migrated) == [entry("r3")])
+        // Its audit hash is not known: the next change writes the audit, which stays right.
+        try await update(migrated) { $0.priority = .high }
+        #expect(try await stored(try SQLiteTicketStore(path: path)) == [entry("r3")])
+        #expect(try await migrated.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM tickets WHERE audit_hash IS NULL") } == 0)
+    }
+
     /// Every connection gets the page cache asked for (SQLite's 2 MB made reads copy most pages
     /// from the OS again), readers and the writer alike.
     @Test func everyConnectionHasThePageCacheAskedFor() async throws {
