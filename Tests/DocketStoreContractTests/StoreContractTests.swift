@@ -761,13 +761,19 @@ struct SQLiteStoreTests {
     }
 
     /// Every connection gets the page cache asked for (SQLite's 2 MB made reads copy most pages
-    /// from the OS again), readers and the writer alike.
+    /// from the OS again), readers and the writer alike; only the writer keeps its temporary
+    /// files in memory.
     @Test func everyConnectionHasThePageCacheAskedFor() async throws {
         let dir = try Scratch.directory("cache")
         let store = try SQLiteTicketStore(path: dir.appendingPathComponent("docket.sqlite").path, cacheMegabytes: 48)
         let read = try await store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA cache_size") }
         let written = try await store.write { db in try Int.fetchOne(db, sql: "PRAGMA cache_size") }
         #expect(read == -48 * 1024 && written == -48 * 1024)
+        // The writer's savepoint journals stay in memory (2: MEMORY); the readers keep SQLite's
+        // default (0), so a large sort may still spill to a file.
+        let readerTemp = try await store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA temp_store") }
+        let writerTemp = try await store.write { db in try Int.fetchOne(db, sql: "PRAGMA temp_store") }
+        #expect(readerTemp == 0 && writerTemp == 2)
     }
 
     @Test func theSearchTermsMigrationFillsFromTicketsAlreadyIndexed() async throws {
