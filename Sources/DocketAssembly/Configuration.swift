@@ -75,7 +75,7 @@ public struct Configuration: Sendable {
         .init("store.dataDir", flag: "data-dir", env: "DOCKET_DATA_DIR", "./data"),
         .init("store.sqlite.durability", flag: "sqlite-durability", env: "DOCKET_SQLITE_DURABILITY", "normal"),
         .init(
-            "store.sqlite.groupWaitMicroseconds", flag: "sqlite-group-wait-us", env: "DOCKET_SQLITE_GROUP_WAIT_US", "2000",
+            "store.sqlite.groupWaitMicroseconds", flag: "sqlite-group-wait-us", env: "DOCKET_SQLITE_GROUP_WAIT_US", "4000",
             range: 0...100_000),
         .init("store.sqlite.cacheMegabytes", flag: "sqlite-cache-mb", env: "DOCKET_SQLITE_CACHE_MB", "32", range: 1...4096),
         .init("packs.dir", flag: "packs-dir", env: "DOCKET_PACKS_DIR", "./IndustryPacks"),

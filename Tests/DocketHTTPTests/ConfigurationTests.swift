@@ -30,9 +30,9 @@ struct ConfigurationTests {
     @Test func aFlagBeatsTheEnvironmentWhichBeatsTheDefault() throws {
         var configuration = try Configuration(flags: [:], environment: [:])
         #expect(configuration.http.port == 8080)
-        #expect(configuration.store == .sqlite(durability: .normal, groupWait: .microseconds(2000), cacheMegabytes: 32))
+        #expect(configuration.store == .sqlite(durability: .normal, groupWait: .microseconds(4000), cacheMegabytes: 32))
         #expect(try Configuration(flags: ["store.sqlite.cacheMegabytes": "256"], environment: ["DOCKET_SQLITE_CACHE_MB": "64"]).store
-            == .sqlite(durability: .normal, groupWait: .microseconds(2000), cacheMegabytes: 256))
+            == .sqlite(durability: .normal, groupWait: .microseconds(4000), cacheMegabytes: 256))
         #expect(configuration.rulesDirectory?.lastPathComponent == "Rules", "a checkout: Rules next to the packs")
         configuration = try Configuration(flags: [:], environment: ["DOCKET_PORT": "9000", "DOCKET_MONGO_URI": "mongodb://db/x"])
         #expect(configuration.http.port == 9000)
