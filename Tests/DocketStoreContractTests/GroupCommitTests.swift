@@ -49,8 +49,9 @@ struct GroupCommitTests {
         try store.close()
     }
 
-    /// Under load the writer waits (up to its gather wait) for twice its last group before the
-    /// next transaction, and is woken as soon as that many are waiting; it never waits after a
+    /// Under load the writer waits (up to its gather wait) for as many writes as its last group
+    /// before the next transaction, and is woken as soon as that many are waiting (waiting for
+    /// twice as many made every group of N clients wait out the whole wait); it never waits after a
     /// group below `gatherFrom`, and closing ends a wait. Driven step by step: writes that hold
     /// the writer until others are queued behind them.
     @Test func theWriterGathersUnderLoadAndIsWokenWhenTheGroupIsFull() async throws {
@@ -83,25 +84,25 @@ struct GroupCommitTests {
             try await until { store.writer.queued == 4 }
             first.signal()
             // 2...5 run as one group (2 holds it) while 6 queues: after a group of four with one
-            // write waiting, the writer waits for eight.
+            // write waiting, the writer waits for four.
             try await until { store.writer.counts.writes == 6 }
             group.addTask { try await insert(6) }
             try await until { store.writer.queued == 1 }
             second.signal()
             try await until { store.writer.gathering }
-            for n in 7...12 { group.addTask { try await insert(n) } }
-            try await until { store.writer.queued == 7 }
-            #expect(store.writer.gathering, "seven waiting: still gathering")
-            group.addTask { try await insert(13) }
+            for n in 7...8 { group.addTask { try await insert(n) } }
+            try await until { store.writer.queued == 3 }
+            #expect(store.writer.gathering, "three waiting: still gathering")
+            group.addTask { try await insert(9) }
             try await group.waitForAll()
         }
-        #expect(ContinuousClock.now - started < .seconds(25), "woken by the eighth waiting write, not by the 30 s wait")
+        #expect(ContinuousClock.now - started < .seconds(25), "woken by the fourth waiting write, not by the 30 s wait")
         let counts = store.writer.counts
-        #expect(counts.writes == 14)
-        #expect(counts.transactions == 4, "the table, 1, 2...5, then 6...13 together")
+        #expect(counts.writes == 10)
+        #expect(counts.transactions == 4, "the table, 1, 2...5, then 6...9 together")
         let stored = try await store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM probe") }
-        #expect(stored == 13)
-        // After the group of eight the writer gathers again (for sixteen); closing ends that.
+        #expect(stored == 9)
+        // After the group of four the writer gathers again (for four); closing ends that.
         try await until { store.writer.gathering }
         try store.close()
         #expect(ContinuousClock.now - started < .seconds(25))
