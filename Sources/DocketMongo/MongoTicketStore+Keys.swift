@@ -52,7 +52,7 @@ extension MongoTicketStore {
     }
 
     public func completeToolCall(tenantId: String, callId: String, output: String) async throws {
-        try await job { job in
+        _ = try await job { job in
             try job.collection(Collections.toolCalls).updateOne(["_id": Self.key(tenantId, callId)], ["$set": ["output": output]])
         }
     }

@@ -39,6 +39,40 @@ struct DurationTextTests {
     }
 }
 
+/// `Whitespace` and `trimmingWhitespace` answer what Foundation's character sets do, on every
+/// scalar of the Basic Multilingual Plane (all of Unicode's white space is there) and a sample
+/// of the others, alone and around text.
+@Suite("White space")
+struct WhitespaceTests {
+    @Test func everyScalarIsWhiteSpaceExactlyWhenFoundationSaysSo() {
+        var checked = 0
+        var value: UInt32 = 0
+        while value <= 0x10FFFF {
+            defer { value += value < 0x10000 ? 1 : 97 }
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            let text = String(Character(scalar))
+            for (newlines, set) in [(false, CharacterSet.whitespaces), (true, CharacterSet.whitespacesAndNewlines)] {
+                let foundation = set.contains(scalar)
+                if Whitespace.contains(scalar, newlines: newlines) != foundation {
+                    Issue.record("U+\(String(value, radix: 16)) newlines: \(newlines): Foundation says \(foundation)")
+                }
+                let wrapped = text + "x" + text
+                #expect(wrapped.trimmingWhitespace(newlines: newlines) == wrapped.trimmingCharacters(in: set))
+            }
+            checked += 1
+        }
+        #expect(checked > 60_000)
+    }
+
+    @Test func textIsTrimmedAsFoundationTrimsIt() {
+        for text in ["", " ", "\t\n", "  Poste caído \u{3000}", "\u{2028}línea\u{2029}", "\u{85}a b\u{A0}", " \u{301}e ", "👩‍👩‍👧 ", "x"] {
+            #expect(text.trimmingWhitespace() == text.trimmingCharacters(in: .whitespaces))
+            #expect(text.trimmingWhitespace(newlines: true) == text.trimmingCharacters(in: .whitespacesAndNewlines))
+            #expect(text[...].trimmingWhitespace() == text.trimmingCharacters(in: .whitespaces))
+        }
+    }
+}
+
 @Suite("Text folding")
 struct TextFoldingTests {
     @Test func foldsSpanishAccentsAndCase() {

@@ -165,9 +165,10 @@ public struct NewAgent: Codable, Sendable, Equatable {
 
 enum Check {
     static func text(_ value: String, field: String, max: Int, required: Bool = true) throws -> String {
-        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = value.trimmingWhitespace(newlines: true)
         if required, trimmed.isEmpty { throw DocketError.invalid(field, "must not be empty") }
-        if trimmed.count > max { throw DocketError.invalid(field, "must be at most \(max) characters") }
+        // A character is at least one byte: only a text of more bytes than `max` is counted.
+        if trimmed.utf8.count > max, trimmed.count > max { throw DocketError.invalid(field, "must be at most \(max) characters") }
         return trimmed
     }
 
@@ -182,7 +183,7 @@ enum Check {
         if tags.count > TicketLimits.tags { throw DocketError.invalid("tags", "at most \(TicketLimits.tags) tags") }
         var out: [String] = []
         for (index, raw) in tags.enumerated() {
-            let tag = raw.trimmingCharacters(in: .whitespaces).lowercased()
+            let tag = raw.trimmingWhitespace().lowercased()
             if tag.isEmpty || tag.count > TicketLimits.tagLength {
                 throw DocketError.invalid("tags[\(index)]", "must be 1-\(TicketLimits.tagLength) characters")
             }
@@ -249,7 +250,7 @@ enum Check {
     /// written; shorter ones are local numbers and stay as they are.
     static func phone(_ value: String?) throws -> String? {
         guard let value else { return nil }
-        var trimmed = value.trimmingCharacters(in: .whitespaces)
+        var trimmed = value.trimmingWhitespace()
         if trimmed.hasPrefix("00") { trimmed = "+" + trimmed.dropFirst(2) }
         var out = trimmed.hasPrefix("+") ? "+" : ""
         for ch in trimmed where ch.isASCII && ch.isNumber { out.append(ch) }

@@ -41,30 +41,21 @@ struct AuthMiddleware: RouterMiddleware {
     }
 
     /// The `X-Api-Key` or `Authorization: Bearer` credential, nil when neither is sent.
-    /// Read on every request: byte work only (Foundation's trimming and lowercasing were 1.5 %
-    /// of a create's CPU).
+    /// Read on every request: no Foundation trimming or lowercasing (1.5 % of a create's CPU).
     static func credential(_ headers: HTTPFields) throws -> String? {
-        if let key = headers[apiKeyField] { return String(trimmed(key[...])) }
+        if let key = headers[apiKeyField] { return key.trimmingWhitespace() }
         guard let header = headers[.authorization] else { return nil }
-        let value = trimmed(header[...])
+        let value = header.trimmingWhitespace()
         guard let space = value.utf8.firstIndex(of: UInt8(ascii: " ")),
               value[..<space].utf8.elementsEqual("bearer".utf8, by: { $0 | 0x20 == $1 }),
-              case let token = trimmed(value[space...]), !token.isEmpty
+              case let token = value[space...].trimmingWhitespace(), !token.isEmpty
         else {
             throw DocketError(.unauthorized, "the Authorization header must be 'Bearer <token>'")
         }
-        return String(token)
+        return token
     }
 
     private static let apiKeyField = HTTPField.Name("X-Api-Key")!
-
-    /// Without the spaces and tabs around it.
-    static func trimmed(_ text: Substring) -> Substring {
-        func blank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
-        let bytes = text.utf8
-        guard let first = bytes.firstIndex(where: { !blank($0) }), let last = bytes.lastIndex(where: { !blank($0) }) else { return "" }
-        return text[first...last]
-    }
 
     /// Who a request is, by header or (for a WebSocket upgrade from the console) by cookie; nil
     /// when it carries neither. A cookie must come from this server's own pages (`Origin`).

@@ -23,8 +23,8 @@ enum SessionCookie {
         for field in headers[values: .cookie] {
             for pair in field.split(separator: ";") {
                 let parts = pair.split(separator: "=", maxSplits: 1)
-                if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == name {
-                    let value = parts[1].trimmingCharacters(in: .whitespaces)
+                if parts.count == 2, parts[0].trimmingWhitespace() == name {
+                    let value = parts[1].trimmingWhitespace()
                     return value.isEmpty ? nil : value
                 }
             }

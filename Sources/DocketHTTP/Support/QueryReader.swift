@@ -15,7 +15,7 @@ struct QueryReader {
 
     /// Repeated or comma-separated values: `status=new,open` or `status=new&status=open`.
     func list(_ name: String) -> [String] {
-        parameters.getAll(name).flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+        parameters.getAll(name).flatMap { $0.split(separator: ",").map { $0.trimmingWhitespace() } }
             .filter { !$0.isEmpty }
     }
 
