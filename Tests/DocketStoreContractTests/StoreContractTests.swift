@@ -580,6 +580,15 @@ struct StoreKindTests {
 
 @Suite("SQLite specifics")
 struct SQLiteStoreTests {
+    /// Stores `change` of `ticket` as its next version through `store` (which must take it).
+    static func apply(_ change: (inout Ticket) -> Void, to ticket: inout Ticket, through store: SQLiteTicketStore) async throws {
+        var next = ticket
+        change(&next)
+        next.version += 1
+        #expect(try await store.updateTicket(next, expectedVersion: ticket.version))
+        ticket = next
+    }
+
     @Test func migrationsAreVersionedAndReapplyingIsANoOp() async throws {
         let dir = try Scratch.directory("mig")
         let path = dir.appendingPathComponent("docket.sqlite").path
@@ -659,11 +668,7 @@ struct SQLiteStoreTests {
             return try await store.listTickets(tenantId: "a", query: query).items.map(\.ticketId)
         }
         func update(_ store: SQLiteTicketStore, _ change: (inout Ticket) -> Void) async throws {
-            var next = ticket
-            change(&next)
-            next.version += 1
-            #expect(try await store.updateTicket(next, expectedVersion: ticket.version))
-            ticket = next
+            try await Self.apply(change, to: &ticket, through: store)
         }
         let segments = try await indexBlocks(store)
         // A status change: same text, same tags; no full-text segment is written.
@@ -715,11 +720,7 @@ struct SQLiteStoreTests {
         }
         func writes() async throws -> [Int] { try await store.pool.read { db in try Int.fetchAll(db, sql: "SELECT n FROM audit_writes") } }
         func update(_ store: SQLiteTicketStore, _ change: (inout Ticket) -> Void) async throws {
-            var next = ticket
-            change(&next)
-            next.version += 1
-            #expect(try await store.updateTicket(next, expectedVersion: ticket.version))
-            ticket = next
+            try await Self.apply(change, to: &ticket, through: store)
         }
         func stored(_ store: SQLiteTicketStore) async throws -> [RuleAuditEntry]? {
             try await store.ticket(tenantId: "a", ticketId: ticket.ticketId)?.ruleAudit
