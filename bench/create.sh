@@ -11,6 +11,8 @@ bin=${DOCKET_BIN:-.build/release/docket}
 duration=${1:-10}; shift || true
 connections=("${@:-1 8 32}"); [ "$#" -eq 0 ] && connections=(1 8 32)
 data=$(mktemp -d); port=18181
+source bench/lib.sh
+port_free $port
 export DOCKET_JWT_SECRET=bench-secret-bench-secret-bench-secret
 "$bin" serve --port $port --data-dir "$data" --log-level warning &
 pid=$!

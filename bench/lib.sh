@@ -6,8 +6,12 @@ build_release() {
   [ -n "$DOCKET_BIN" ] || swift build -c release --product docket >/dev/null
   swift build -c release --product docket-load >/dev/null
 }
+port_free() { # port: fails when something already answers there (a server left from a run)
+  ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null || { echo "port $1 is taken: stop what listens there first" >&2; return 1; }
+}
 start_server() { # data-dir port [extra serve args...]
   local data=$1 port=$2; shift 2
+  port_free "$port"
   "${DOCKET_BIN:-.build/release/docket}" serve --port "$port" --data-dir "$data" --log-level warning "$@" &
   SERVER_PID=$!
   for _ in $(seq 300); do curl -sf "localhost:$port/health" >/dev/null && return 0; sleep 0.1; done

@@ -168,7 +168,7 @@ struct MongoCollection {
 
     /// `createIndexes` for this collection; creating an existing index is a no-op.
     func createIndexes(_ collection: String, _ indexes: [IndexSpec]) throws {
-        let specs: [BSONValue] = try indexes.map { index in
+        let specs: [BSONValue] = indexes.map { index in
             var spec = BSONDoc([("name", .string(index.name)), ("key", .document(BSONDoc(index.keys.map { ($0.0, $0.1.bson) })))])
             if index.unique { spec["unique"] = .bool(true) }
             if let partial = index.partialFilter { spec["partialFilterExpression"] = .document(partial) }

@@ -5,7 +5,7 @@ extension MongoTicketStore {
     public func saveAccount(_ account: Account) async throws {
         try await job { job in
             let doc = try Self.document(account, id: Self.key(account.tenantId, account.email))
-            try job.collection(Collections.accounts).replaceOne(["_id": Self.key(account.tenantId, account.email)], doc, upsert: true)
+            _ = try job.collection(Collections.accounts).replaceOne(["_id": Self.key(account.tenantId, account.email)], doc, upsert: true)
         }
     }
 
@@ -78,7 +78,7 @@ extension MongoTicketStore {
     }
 
     public func setWidgetSecret(tenantId: String, secret: String) async throws {
-        try await job { job in
+        _ = try await job { job in
             try job.collection(Collections.widgetSecrets).updateOne(["_id": tenantId], ["$set": ["secret": secret]], upsert: true)
         }
     }

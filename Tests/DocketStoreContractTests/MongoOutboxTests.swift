@@ -70,7 +70,7 @@ struct MongoOutboxTests {
             LiveEvent(tenantId: "acme", type: .packActivated, audience: .staff, data: data, at: Fixtures.epoch)
         }
         let stranded = try MongoTicketStore.outboxBatch(Outbox(live: [event(#"{"n":1}"#)]), messages: [])
-        try await store.job { job in
+        _ = try await store.job { job in
             try job.collection(MongoTicketStore.Collections.tenants).updateOne(
                 ["_id": "acme"], ["$push": [MongoTicketStore.outboxField: BSONValue.document(stranded)]])
         }
@@ -81,7 +81,7 @@ struct MongoOutboxTests {
         #expect(try await store.liveEvents(tenantId: "acme", after: 0, limit: 10).map(\.data) == [#"{"n":1}"#, #"{"n":2}"#])
         // Stranded again, then swept.
         let again = try MongoTicketStore.outboxBatch(Outbox(live: [event(#"{"n":3}"#)]), messages: [])
-        try await store.job { job in
+        _ = try await store.job { job in
             try job.collection(MongoTicketStore.Collections.tenants).updateOne(
                 ["_id": "acme"], ["$push": [MongoTicketStore.outboxField: BSONValue.document(again)]])
         }
@@ -100,7 +100,7 @@ struct MongoOutboxTests {
         var ticket = try await Fixtures.create(store, tenant: "acme")
         let key = MongoTicketStore.key("acme", ticket.ticketId)
         let stranded = try MongoTicketStore.outboxBatch(Outbox(live: [Self.event(.ticketUpdated, ticket.ticketId)]), messages: [])
-        try await store.job { job in
+        _ = try await store.job { job in
             try job.collection(MongoTicketStore.Collections.tickets).updateOne(
                 ["_id": key], ["$push": [MongoTicketStore.outboxField: BSONValue.document(stranded)]])
         }
