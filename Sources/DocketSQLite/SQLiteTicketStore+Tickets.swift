@@ -177,13 +177,27 @@ extension SQLiteTicketStore {
         }
     }
 
-    /// The audit text's 64-bit FNV-1a (with a last byte telling "none" from empty text): the
-    /// same on every run, unlike `Hasher`.
+    /// The audit text's fingerprint (with a last value telling "none" from empty text).
     static func auditHash(_ audit: String?) -> Int64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in audit?.utf8 ?? "".utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        hash = (hash ^ (audit == nil ? 0x100 : 0x1FF)) &* 0x100_0000_01b3
-        return Int64(bitPattern: hash)
+        var hash = FNV1a()
+        hash.mix(audit?.utf8 ?? "".utf8)
+        hash.mix(audit == nil ? 0x100 : 0x1FF)
+        return hash.value
+    }
+
+    /// 64-bit FNV-1a: the same on every run, unlike `Hasher`, so it can be stored.
+    struct FNV1a {
+        private var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+
+        mutating func mix(_ bytes: some Sequence<UInt8>) {
+            for byte in bytes { mix(UInt64(byte)) }
+        }
+
+        mutating func mix(_ value: UInt64) {
+            hash = (hash ^ value) &* 0x100_0000_01b3
+        }
+
+        var value: Int64 { Int64(bitPattern: hash) }
     }
 
     /// The stored document (without the rule audit) and the audit apart.
@@ -268,21 +282,21 @@ extension SQLiteTicketStore {
         }
 
         /// What the index rows are made of (subject, description, notes and whether each is
-        /// internal, tags), hashed with 64-bit FNV-1a: the same on every run, unlike `Hasher`.
-        /// The ticket ID is left out: it never changes on a stored ticket.
+        /// internal, tags), hashed with `FNV1a`. The ticket ID is left out: it never changes on
+        /// a stored ticket.
         static func fingerprint(_ ticket: Ticket) -> Int64 {
-            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-            func mix(_ text: String, _ kind: UInt8) {
-                for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            var hash = FNV1a()
+            func mix(_ text: String, _ kind: UInt64) {
+                hash.mix(text.utf8)
                 // A separator no UTF-8 text holds, and the part's kind: "ab"+"c" differs from "a"+"bc".
-                hash = (hash ^ 0xFF) &* 0x100_0000_01b3
-                hash = (hash ^ UInt64(kind)) &* 0x100_0000_01b3
+                hash.mix(0xFF)
+                hash.mix(kind)
             }
             mix(ticket.subject, 1)
             mix(ticket.description, 2)
             for note in ticket.notes { mix(note.content, note.isInternal ? 3 : 4) }
             for tag in ticket.tags { mix(tag, 5) }
-            return Int64(bitPattern: hash)
+            return hash.value
         }
 
         init(_ ticket: Ticket, known: KnownTerms? = nil, fingerprint: Int64? = nil) {

@@ -761,6 +761,18 @@ struct SQLiteStoreTests {
         #expect(try await migrated.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM tickets WHERE audit_hash IS NULL") } == 0)
     }
 
+    /// The stored fingerprints are standard 64-bit FNV-1a, so they stay the same from one
+    /// build to the next (a change would rewrite every row's index and audit once).
+    @Test func fingerprintsAreStandardFNV1a() {
+        var hash = SQLiteTicketStore.FNV1a()
+        #expect(hash.value == Int64(bitPattern: 0xcbf2_9ce4_8422_2325))
+        hash.mix("a".utf8)
+        #expect(hash.value == Int64(bitPattern: 0xaf63_dc4c_8601_ec8c))
+        var foobar = SQLiteTicketStore.FNV1a()
+        foobar.mix("foobar".utf8)
+        #expect(foobar.value == Int64(bitPattern: 0x8594_4171_f739_67e8))
+    }
+
     /// Every connection gets the page cache asked for (SQLite's 2 MB made reads copy most pages
     /// from the OS again), readers and the writer alike; only the writer keeps its temporary
     /// files in memory.
