@@ -6,27 +6,6 @@ import DocketSQLite
 import Foundation
 import Logging
 
-/// One setting of the server: its dotted key, command-line flag, environment variable and default.
-/// `Configuration.keys` lists them all; the README's configuration table is checked against it.
-public struct ConfigurationKey: Sendable, Equatable {
-    public let name: String
-    /// The long flag without `--`; nil when the setting comes from the environment only.
-    public let flag: String?
-    public let environment: String
-    /// The default as text; nil when there is none (the setting is optional).
-    public let fallback: String?
-    /// What an integer setting accepts; a value outside stops the start, naming the key.
-    public let range: ClosedRange<Int>?
-
-    init(_ name: String, flag: String?, env: String, _ fallback: String?, range: ClosedRange<Int>? = nil) {
-        self.name = name
-        self.flag = flag
-        self.environment = env
-        self.fallback = fallback
-        self.range = range
-    }
-}
-
 /// Which store the system runs on.
 public enum StoreChoice: Sendable, Equatable {
     /// The embedded store: `<dataDir>/docket.sqlite`.
@@ -61,48 +40,6 @@ public struct Configuration: Sendable {
     public var jwtSecret: String?
     /// bcrypt's cost (log2 rounds) for console passwords.
     public var bcryptCost: Int
-
-    public static let keys: [ConfigurationKey] = [
-        .init("http.host", flag: "host", env: "DOCKET_HOST", "127.0.0.1"),
-        .init("http.port", flag: "port", env: "DOCKET_PORT", "8080", range: 0...65_535),
-        .init("http.maxBodyBytes", flag: "max-body-bytes", env: "DOCKET_MAX_BODY_BYTES", "1048576", range: 1024...Int(Int32.max)),
-        .init("http.maxConnections", flag: "max-connections", env: "DOCKET_MAX_CONNECTIONS", "16384", range: 1...1_000_000),
-        .init("http.maxConnectionsPerAddress", flag: "max-connections-per-address", env: "DOCKET_MAX_CONNECTIONS_PER_ADDRESS", "512", range: 1...1_000_000),
-        .init("http.headerTimeoutSeconds", flag: "header-timeout", env: "DOCKET_HEADER_TIMEOUT", "10", range: 1...600),
-        .init("http.idleTimeoutSeconds", flag: "idle-timeout", env: "DOCKET_IDLE_TIMEOUT", "60", range: 1...86_400),
-        .init("http.minBodyBytesPerSecond", flag: "min-body-bytes-per-second", env: "DOCKET_MIN_BODY_BYTES_PER_SECOND", "1024", range: 1...(1 << 30)),
-        .init("http.shutdownGraceSeconds", flag: "shutdown-grace", env: "DOCKET_SHUTDOWN_GRACE", "10", range: 0...3_600),
-        .init("store.dataDir", flag: "data-dir", env: "DOCKET_DATA_DIR", "./data"),
-        .init("store.sqlite.durability", flag: "sqlite-durability", env: "DOCKET_SQLITE_DURABILITY", "normal"),
-        .init(
-            "store.sqlite.groupWaitMicroseconds", flag: "sqlite-group-wait-us", env: "DOCKET_SQLITE_GROUP_WAIT_US", "4000",
-            range: 0...100_000),
-        .init("store.sqlite.cacheMegabytes", flag: "sqlite-cache-mb", env: "DOCKET_SQLITE_CACHE_MB", "32", range: 1...4096),
-        .init("packs.dir", flag: "packs-dir", env: "DOCKET_PACKS_DIR", "./IndustryPacks"),
-        .init("tenant.defaultPack", flag: "default-pack", env: "DOCKET_DEFAULT_PACK", "luxfree-solar"),
-        .init("auth.jwtSecret", flag: nil, env: "DOCKET_JWT_SECRET", nil),
-        .init("rules.libraryDir", flag: "rules-dir", env: "DOCKET_RULES_DIR", nil),
-        .init("rules.instructionLimit", flag: "rules-instruction-limit", env: "DOCKET_RULES_INSTRUCTION_LIMIT", "2000000", range: 1000...Int(Int32.max)),
-        .init("rules.memoryLimitBytes", flag: "rules-memory-limit-bytes", env: "DOCKET_RULES_MEMORY_LIMIT_BYTES", "8388608", range: 65_536...(1 << 30)),
-        .init("rules.timeoutMs", flag: "rules-timeout-ms", env: "DOCKET_RULES_TIMEOUT_MS", "50", range: 1...60_000),
-        .init("store.mongo.uri", flag: "mongo-uri", env: "DOCKET_MONGO_URI", nil),
-        .init("store.mongo.writeConcern", flag: "mongo-write-concern", env: "DOCKET_MONGO_WRITE_CONCERN", "majority"),
-        .init("store.mongo.poolSize", flag: "mongo-pool-size", env: "DOCKET_MONGO_POOL_SIZE", "8", range: 1...256),
-        .init("events.retention", flag: "events-retention", env: "DOCKET_EVENTS_RETENTION", "10000", range: 100...10_000_000),
-        .init("ws.maxConnectionsPerTenant", flag: "ws-max-connections-per-tenant", env: "DOCKET_WS_MAX_CONNECTIONS_PER_TENANT", "10000", range: 1...10_000_000),
-        .init("ws.queueLimit", flag: "ws-queue-limit", env: "DOCKET_WS_QUEUE_LIMIT", "512", range: 16...1_000_000),
-        .init("ws.maxFrameBytes", flag: "ws-max-frame-bytes", env: "DOCKET_WS_MAX_FRAME_BYTES", "65536", range: 1024...(16 << 20)),
-        .init("ws.pingIntervalSeconds", flag: "ws-ping-interval", env: "DOCKET_WS_PING_INTERVAL", "30", range: 1...86_400),
-        .init("ws.idleTimeoutSeconds", flag: "ws-idle-timeout", env: "DOCKET_WS_IDLE_TIMEOUT", "300", range: 5...86_400 * 7),
-        .init("webhooks.allowPrivateAddresses", flag: "webhooks-allow-private-addresses", env: "DOCKET_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", "false"),
-        .init("webhooks.timeoutSeconds", flag: "webhooks-timeout", env: "DOCKET_WEBHOOKS_TIMEOUT", "10", range: 1...120),
-        .init("socketio.pingIntervalSeconds", flag: "socketio-ping-interval", env: "DOCKET_SOCKETIO_PING_INTERVAL", "25", range: 1...3_600),
-        .init("socketio.pingTimeoutSeconds", flag: "socketio-ping-timeout", env: "DOCKET_SOCKETIO_PING_TIMEOUT", "20", range: 1...3_600),
-        .init("log.level", flag: "log-level", env: "DOCKET_LOG_LEVEL", "info"),
-        .init("console.dir", flag: "console-dir", env: "DOCKET_CONSOLE_DIR", nil),
-        .init("auth.bcryptCost", flag: "bcrypt-cost", env: "DOCKET_BCRYPT_COST", "12", range: 4...16),
-        .init("auth.sessionIdleMinutes", flag: "session-idle-minutes", env: "DOCKET_SESSION_IDLE_MINUTES", "30", range: 2...1440),
-    ]
 
     /// Reads every key: `flags` (by key name, as given on the command line) first, then
     /// `environment`, then the default. Values out of range are refused with the key's name.

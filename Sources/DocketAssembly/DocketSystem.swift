@@ -298,8 +298,10 @@ public final class DocketSystem: Sendable {
         var group = ServiceGroupConfiguration(
             services: [
                 .init(service: application),
-                // After the application, so it is shut down first.
+                // After the application, so they are shut down first: Socket.IO sessions are
+                // closed (releasing their long-polls), then WebSocket clients told 1001.
                 .init(service: hub.departure(grace: .seconds(min(5, max(1, configuration.shutdownGrace.components.seconds))))),
+                .init(service: hub.socketIOSessions),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
         group.maximumGracefulShutdownDuration = configuration.shutdownGrace + .seconds(5)

@@ -14,7 +14,8 @@ struct MigrateCommand: AsyncParsableCommand {
                 The legacy collection is read from --from (the old application's MongoDB; the database is the URI's path), or,
                 without it, from the Docket database of --mongo-uri. The tickets go to this Docket's store: --mongo-uri, or the
                 embedded store in --data-dir.
-                """)
+
+                """ + settingsHelp())
 
         @OptionGroup var store: StoreOptions
         @Option(help: "The old chat's MongoDB, e.g. mongodb://127.0.0.1:27017/chat (default: the Docket database of --mongo-uri).")
@@ -46,12 +47,12 @@ struct MigrateCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            if from == nil, case .sqlite = try store.configuration().store {
+            if from == nil, case .sqlite = try store.configuration(command: "migrate conversations").store {
                 throw ValidationError("give the old chat's MongoDB with --from mongodb://host/database (or import into --mongo-uri, where the collection lives)")
             }
             let staff = try staff()
             let (collection, tenant, dryRun, from) = (collection, tenant, dryRun, from)
-            try await store.withSystem({ _, options in options.installShippedPacks = false }) { system in
+            try await store.withSystem(command: "migrate conversations", { _, options in options.installShippedPacks = false }) { system in
                 guard let source = try system.legacyChatSource(uri: from, collection: collection) else {
                     throw ValidationError("the legacy import reads MongoDB: give --from")
                 }

@@ -75,7 +75,8 @@ struct PackCommand: AsyncParsableCommand {
 
     struct Simulate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Replay a tenant's latest recorded events through the pack in DIR and show what would change. Reads only.")
+            abstract: "Replay a tenant's latest recorded events through the pack in DIR and show what would change. Reads only.",
+            discussion: settingsHelp())
         @OptionGroup var location: Location
         @Option(help: "Tenant whose events are replayed.")
         var tenant: String
@@ -87,8 +88,9 @@ struct PackCommand: AsyncParsableCommand {
 
         func run() async throws {
             let loaded = try location.load()
+            let rulesDir = try store.flags(command: "pack simulate")["rules.libraryDir"]
             do {
-                try await location.inspector(store.rulesDir).check(loaded)
+                try await location.inspector(rulesDir).check(loaded)
             } catch let rejection as PackRejection {
                 rejection.problems.forEach { print($0) }
                 throw ExitCode.failure
@@ -96,13 +98,13 @@ struct PackCommand: AsyncParsableCommand {
             var candidate = RulesSetup.rulePack(loaded)
             // The candidate runs under its own key so it never collides with a stored version.
             candidate.manifest.version += "+local"
-            let (tenant, limit, rulesRoot) = (tenant, limit, location.rulesRoot(store.rulesDir))
+            let (tenant, limit, rulesRoot) = (tenant, limit, location.rulesRoot(rulesDir))
             // Reads only: a data directory that is not there is a mistake, not one to create.
-            let configuration = try store.configuration()
+            let configuration = try store.configuration(command: "pack simulate")
             if case .sqlite = configuration.store, !FileManager.default.fileExists(atPath: configuration.databasePath) {
                 throw ValidationError("no database at \(configuration.databasePath): point --data-dir at the server's data directory")
             }
-            let report = try await store.withSystem({ configuration, options in
+            let report = try await store.withSystem(command: "pack simulate", { configuration, options in
                 configuration.rulesDirectory = rulesRoot
                 options.preloadedPacks = [candidate]
             }) { system in

@@ -8,7 +8,8 @@ struct TenantCommand: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a tenant on a stored pack version (shipped packs are installed first), on SQLite or MongoDB (--mongo-uri). An existing tenant is left alone.")
+            abstract: "Create a tenant on a stored pack version (shipped packs are installed first), on SQLite or MongoDB (--mongo-uri). An existing tenant is left alone.",
+            discussion: settingsHelp())
 
         @Option(help: "Tenant id (lowercase letters, digits, - or _).")
         var id: String
@@ -24,7 +25,7 @@ struct TenantCommand: AsyncParsableCommand {
             guard !id.isEmpty, id.count <= 64, id.allSatisfy({ ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" || $0 == "_" }) else {
                 throw ValidationError("--id must be 1-64 lowercase letters, digits, - or _")
             }
-            let (tenant, outcome) = try await store.withSystem { system in
+            let (tenant, outcome) = try await store.withSystem(command: "tenant create") { system in
                 try await system.services.tenants.provisionTenant(id: id, name: name, packId: pack, version: version)
             }
             print("tenant \(tenant.id): \(outcome.rawValue), pack \(tenant.pack.id) \(tenant.pack.version)")

@@ -4,7 +4,7 @@ import DocketCore
 import Foundation
 
 struct Token: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print a bearer token the server accepts.")
+    static let configuration = CommandConfiguration(abstract: "Print a bearer token the server accepts.", discussion: settingsHelp())
 
     @Option(help: "Tenant id.")
     var tenant: String
@@ -19,7 +19,7 @@ struct Token: AsyncParsableCommand {
     func run() async throws {
         guard let role = Role(rawValue: role) else { throw ValidationError("--role must be platform, admin, agent or customer") }
         guard let seconds = DurationText.parse(ttl) else { throw ValidationError("--ttl must be a duration such as 30m, 1h or 7d") }
-        let authority = try await DocketSystem.tokenAuthority(try store.configuration())
+        let authority = try await DocketSystem.tokenAuthority(try store.configuration(command: "token"))
         let token = try await authority.issue(Principal(tenantId: tenant, role: role, subject: subject), ttl: TimeInterval(seconds))
         print(token)
     }

@@ -13,7 +13,8 @@ struct UserCommand: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Give a tenant's admin or agent a console password (the agent record is made if the e-mail has none). The password is read from stdin, or asked for on a terminal. Ends the person's open sessions.")
+            abstract: "Give a tenant's admin or agent a console password (the agent record is made if the e-mail has none). The password is read from stdin, or asked for on a terminal. Ends the person's open sessions.",
+            discussion: settingsHelp())
 
         @Option(help: "Tenant id (it must exist; the default tenant is made by the first `docket serve`).")
         var tenant: String
@@ -35,9 +36,9 @@ struct UserCommand: AsyncParsableCommand {
             }
             guard email.contains("@") else { throw ValidationError("--email must be an e-mail address") }
             let password = try Self.readPassword()
-            var flags: [String: String] = [:]
+            var flags = try store.flags(command: "user create")
             flags["auth.bcryptCost"] = bcryptCost.map(String.init)
-            let configuration = try store.configuration(flags)
+            let configuration = try Configuration(flags: flags)
             let account = try await DocketSystem.open(configuration, options: .command).use { system in
                 guard try await system.store.tenant(id: tenant) != nil else {
                     throw ValidationError("no tenant '\(tenant)': start the server once (it makes 'default') or run `docket tenant create`")

@@ -1,4 +1,5 @@
 import DocketAssembly
+import DocketTestSupport
 import Foundation
 import Testing
 
@@ -6,18 +7,27 @@ import Testing
 /// table lists exactly the keys the code reads.
 @Suite("Configuration")
 struct ConfigurationTests {
-    @Test func theReadmeTableListsEveryKeyWithItsFlagAndVariable() throws {
+    /// The README's configuration table, by key: flag (without `--`), variable, the default
+    /// cell's first quoted word, and the accepted range.
+    static func readmeRows() throws -> [String: (flag: String?, env: String, fallback: String?, accepted: String)] {
         let readme = try String(contentsOf: packsRoot.deletingLastPathComponent().appendingPathComponent("README.md"), encoding: .utf8)
         let section = try #require(readme.components(separatedBy: "## Configuration").dropFirst().first?.components(separatedBy: "\n## ").first)
-        var rows: [String: (flag: String?, env: String, accepted: String)] = [:]
+        var rows: [String: (flag: String?, env: String, fallback: String?, accepted: String)] = [:]
         for line in section.split(separator: "\n") where line.hasPrefix("| `") {
             let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
             guard cells.count >= 5, cells[0].hasPrefix("`"), cells[2].hasPrefix("`DOCKET_") else { continue }
             let unquote = { (text: String) in text.trimmingCharacters(in: CharacterSet(charactersIn: "`")) }
+            let fallback = cells[3].hasPrefix("`") ? cells[3].split(separator: "`").first.map(String.init) : nil
             rows[unquote(cells[0])] = (
-                cells[1] == "—" ? nil : unquote(cells[1]).replacingOccurrences(of: "--", with: ""), unquote(cells[2]), unquote(cells[cells.count - 1])
+                cells[1] == "—" ? nil : unquote(cells[1]).replacingOccurrences(of: "--", with: ""), unquote(cells[2]), fallback,
+                unquote(cells[cells.count - 1])
             )
         }
+        return rows
+    }
+
+    @Test func theReadmeTableListsEveryKeyWithItsFlagAndVariable() throws {
+        let rows = try Self.readmeRows()
         #expect(Set(rows.keys) == Set(Configuration.keys.map(\.name)))
         for key in Configuration.keys {
             #expect(rows[key.name]?.flag == key.flag, "\(key.name)")
@@ -59,5 +69,53 @@ struct ConfigurationTests {
                 "\(error)".contains(expected)
             }
         }
+    }
+
+    /// Every flag the README documents is one `docket serve` takes: the real binary, every
+    /// documented flag at once (at its documented default, or a sample where there is none),
+    /// with --check-config, which reads the settings as a start does and prints where each came from.
+    @Test func everyDocumentedFlagIsAcceptedByServe() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: DurabilityTests.binary.path), "build the docket product first")
+        let samples = [
+            "store.mongo.uri": "mongodb://127.0.0.1:1/docket", "rules.libraryDir": packsRoot.deletingLastPathComponent().appendingPathComponent("Rules").path,
+            "console.dir": packsRoot.deletingLastPathComponent().appendingPathComponent("Console").path,
+        ]
+        var arguments = ["serve", "--check-config"]
+        var expected: [String: String] = [:]
+        for (name, row) in try Self.readmeRows() {
+            guard let flag = row.flag else { continue }
+            let value = try #require(samples[name] ?? row.fallback, "\(name): the README gives no default to try")
+            arguments += ["--\(flag)", value]
+            expected[name] = "\(name) = \(value)  (--\(flag))"
+        }
+        #expect(expected.count >= 35)
+        let result = try DurabilityTests.cli(arguments, environment: [:], errors: true, in: try Scratch.directory("check-config"))
+        #expect(result.status == 0, "\(result.output)")
+        let lines = Set(result.output.split(separator: "\n").map(String.init))
+        for (name, line) in expected { #expect(lines.contains(line), "\(name): \(result.output)") }
+    }
+
+    @Test func commandLineSettingsAreReadFromTheOneDeclaration() throws {
+        let flags = try Configuration.flags(
+            from: ["--port", "9000", "--sqlite-cache-mb=64", "--data-dir", "/tmp/d"], scopes: [.store, .server], command: "serve")
+        #expect(flags == ["http.port": "9000", "store.sqlite.cacheMegabytes": "64", "store.dataDir": "/tmp/d"])
+        let refusals: [([String], [ConfigurationKey.Scope], String)] = [
+            (["--sqlite-cache-megabytes", "8"], [.store, .server], "unknown option '--sqlite-cache-megabytes'; did you mean '--sqlite-cache-mb'?"),
+            (["--port", "9000"], [.store], "'--port' (http.port) is a setting of docket serve only"),
+            (["--port"], [.store, .server], "'--port' needs a value"),
+            (["--port", "1", "--port=2"], [.store, .server], "'--port' is given twice"),
+            (["9000"], [.store, .server], "unexpected argument '9000'"),
+        ]
+        for (arguments, scopes, message) in refusals {
+            #expect {
+                _ = try Configuration.flags(from: arguments, scopes: scopes, command: "test")
+            } throws: { error in
+                "\(error)".contains(message)
+            }
+        }
+        // Every key with a flag has help, and no two keys share a flag or a variable.
+        #expect(Configuration.keys.allSatisfy { !$0.help.isEmpty })
+        #expect(Set(Configuration.keys.compactMap(\.flag)).count == Configuration.keys.compactMap(\.flag).count)
+        #expect(Set(Configuration.keys.map(\.environment)).count == Configuration.keys.count)
     }
 }

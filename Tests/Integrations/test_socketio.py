@@ -327,3 +327,48 @@ def test_the_old_chats_send_message_reaches_the_other_side_as_received_message(s
     finally:
         staff.close()
         old.close()
+
+
+def test_sigterm_closes_sessions_that_never_connected_and_their_waiting_long_polls():
+    """Engine.IO sessions are a service of the server: at SIGTERM a session that shook hands but
+    never sent Socket.IO's CONNECT is closed too, its waiting long-poll answers the close packet
+    at once, and the server exits within its grace (it used to wait out the 25 s poll)."""
+    data = pathlib.Path(tempfile.mkdtemp(prefix="docket-socketio-stop-"))
+    port = docket_process.free_port()
+    base = f"http://127.0.0.1:{port}"
+    process = docket_process.start(data, port, "--shutdown-grace", "10")
+    try:
+        handshake = requests.get(f"{base}/socket.io/?EIO=4&transport=polling", timeout=WAIT)
+        assert handshake.status_code == 200 and handshake.text.startswith("0"), handshake.text
+        sid = json.loads(handshake.text[1:])["sid"]
+        answers = queue.Queue()
+
+        def long_poll():
+            try:
+                answer = requests.get(f"{base}/socket.io/?EIO=4&transport=polling&sid={sid}", timeout=60)
+                answers.put((answer.status_code, answer.text))
+            except requests.RequestException as error:
+                answers.put((None, str(error)))
+
+        poller = threading.Thread(target=long_poll, daemon=True)
+        poller.start()
+        # The poll is waiting once the server counts two GETs in flight: it and the /metrics read.
+        deadline = time.time() + WAIT
+        while time.time() < deadline:
+            metrics = requests.get(f"{base}/metrics", timeout=WAIT).text
+            active = [line for line in metrics.splitlines()
+                      if line.startswith("http_server_active_requests") and 'http_request_method="GET"' in line]
+            if active and float(active[0].split()[-1]) >= 2:
+                break
+        else:
+            raise AssertionError("the long-poll never started waiting")
+        started = time.monotonic()
+        process.terminate()
+        status, text = answers.get(timeout=WAIT)
+        assert status == 200 and "1" in text.split("\x1e"), (status, text)
+        assert process.wait(timeout=10) == 0
+        assert time.monotonic() - started < 10
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

@@ -10,6 +10,11 @@ extension LiveHub {
     /// `grace` to leave before the server stops serving; clients still there are cut off.
     public func departure(grace: Duration = .seconds(5)) -> some Service { Departure(hub: self, grace: grace) }
 
+    /// The Socket.IO clients' Engine.IO sessions: served while it runs; at graceful shutdown
+    /// every session is closed and it returns once their sides ended. Run after `departure` in
+    /// the service group, so it is shut down before the HTTP server waits out its long-polls.
+    public var socketIOSessions: some Service { engine }
+
     struct Sweeper: Service {
         let hub: LiveHub
 

@@ -282,8 +282,16 @@ public final class LiveHub: LiveEventSink, @unchecked Sendable {
     let delivered = Counter(label: "docket_ws_frames_total")
     let dropped = Counter(label: "docket_ws_slow_consumers_total")
 
+    /// The Socket.IO clients' Engine.IO sessions (run as `socketIOSessions`).
+    let engine: EngineServer
+
     public init(settings: LiveSettings) {
         self.settings = settings
+        engine = EngineServer(
+            settings: EngineSettings(
+                pingInterval: settings.socketIOPingInterval, pingTimeout: settings.socketIOPingTimeout,
+                maxPayload: settings.maxFrameBytes * 16, queueLimit: max(settings.queueLimit * 2, 64),
+                maxSessions: settings.maxConnectionsPerTenant * 2))
     }
 
     /// Connections open now, over all tenants.

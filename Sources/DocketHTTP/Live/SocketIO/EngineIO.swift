@@ -5,6 +5,7 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOWebSocket
+import ServiceLifecycle
 
 /// Engine.IO protocol 4, the transport under Socket.IO: HTTP long-polling and WebSocket, the
 /// upgrade from one to the other, and the heartbeat. Written here because no Swift server
@@ -213,56 +214,95 @@ final class EngineSession: @unchecked Sendable {
     }
 }
 
-/// The sessions of this instance, the polling routes and the WebSocket transport.
-final class EngineServer: @unchecked Sendable {
-    // `sessions` is guarded by `lock`.
+/// The sessions of this instance, the polling routes and the WebSocket transport. A
+/// swift-service-lifecycle `Service`: while `run()` runs, each session's Socket.IO side runs
+/// in its task group and the heartbeat once a second; a handshake before `run()` or after its
+/// graceful shutdown answers 503. At graceful shutdown every session is closed (a waiting
+/// long-poll returns the close packet at once) and `run()` returns once their sides ended.
+final class EngineServer: Service, @unchecked Sendable {
+    /// A session opened by a handshake, and the side that serves it.
+    struct Opened: Sendable {
+        let session: EngineSession
+        let request: Request
+        let accept: @Sendable (EngineSession, Request) async -> Void
+    }
+
+    // `sessions` and `intake` are guarded by `lock`.
     private let lock = NSLock()
     private var sessions: [String: EngineSession] = [:]
-    private var heartbeat: Task<Void, Never>?
+    /// Where handshakes hand their sessions to `run()`; nil while it does not run.
+    private var intake: AsyncStream<Opened>.Continuation?
     let settings: EngineSettings
-    /// Runs a new session's Socket.IO side until the session ends; given the handshake request.
-    let accept: @Sendable (EngineSession, Request) async -> Void
 
-    init(settings: EngineSettings, accept: @escaping @Sendable (EngineSession, Request) async -> Void) {
+    init(settings: EngineSettings) {
         self.settings = settings
-        self.accept = accept
     }
 
     var sessionCount: Int { lock.withLock { sessions.count } }
 
     func session(_ sid: String) -> EngineSession? { lock.withLock { sessions[sid] } }
 
-    /// Opens a session: registered, its socket side started, the open packet queued first.
-    func open(_ transport: EngineSession.Transport, request: Request) -> EngineSession {
-        let session = EngineSession(sid: IdentifierGenerator.make(), transport: transport, limit: settings.queueLimit)
-        lock.withLock {
-            sessions[session.sid] = session
-            // The heartbeat runs while there are sessions.
-            if heartbeat == nil {
-                heartbeat = Task { [self] in
-                    while true {
-                        try? await Task.sleep(for: .seconds(1))
-                        let done = lock.withLock {
-                            if sessions.isEmpty { heartbeat = nil }
-                            return sessions.isEmpty
-                        }
-                        if done { return }
-                        sweep()
-                    }
+    func run() async {
+        let (opened, intake) = AsyncStream.makeStream(of: Opened.self)
+        lock.withLock { self.intake = intake }
+        await withTaskGroup(of: Void.self) { heartbeat in
+            heartbeat.addTask { [self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(1))
+                    sweep()
                 }
             }
+            await withDiscardingTaskGroup { group in
+                await withGracefulShutdownHandler {
+                    await withTaskCancellationHandler {
+                        for await next in opened {
+                            group.addTask { [self] in await serve(next) }
+                        }
+                    } onCancel: { [self] in
+                        stop("the server is stopping")
+                    }
+                } onGracefulShutdown: { [self] in
+                    stop("the server is shutting down")
+                }
+                stop("the server is shutting down")
+            }
+            heartbeat.cancelAll()
         }
+    }
+
+    /// Takes no more handshakes and closes every session (their sides then end).
+    func stop(_ reason: String) {
+        let (intake, all) = lock.withLock {
+            defer { self.intake = nil }
+            return (self.intake, Array(sessions.values))
+        }
+        intake?.finish()
+        for session in all { session.close(reason) }
+    }
+
+    /// One session's Socket.IO side, until the session ends.
+    private func serve(_ opened: Opened) async {
+        let session = opened.session
+        await opened.accept(session, opened.request)
+        session.close("the socket ended")
+        // The close packet gets a moment to leave before the session is forgotten (not at shutdown).
+        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(2)) }
+        lock.withLock { _ = sessions.removeValue(forKey: session.sid) }
+    }
+
+    /// Opens a session: the open packet queued first, registered, its socket side handed to
+    /// `run()`. 503 when the server does not take sessions (not running, or shutting down).
+    func open(_ transport: EngineSession.Transport, request: Request, accept: @escaping @Sendable (EngineSession, Request) async -> Void) throws -> EngineSession {
+        let session = EngineSession(sid: IdentifierGenerator.make(), transport: transport, limit: settings.queueLimit)
         let (interval, timeout) = settings.milliseconds
         session.send(
             EnginePacket.open
                 + #"{"sid":"\#(session.sid)","upgrades":\#(transport == .polling ? #"["websocket"]"# : "[]"),"pingInterval":\#(interval),"pingTimeout":\#(timeout),"maxPayload":\#(settings.maxPayload)}"#
         )
-        Task { [self] in
-            await accept(session, request)
-            session.close("the socket ended")
-            // The close packet gets a moment to leave before the session is forgotten.
-            try? await Task.sleep(for: .seconds(2))
-            lock.withLock { _ = sessions.removeValue(forKey: session.sid) }
+        try lock.withLock {
+            guard let intake else { throw Self.notServing }
+            sessions[session.sid] = session
+            intake.yield(Opened(session: session, request: request, accept: accept))
         }
         return session
     }
@@ -274,20 +314,18 @@ final class EngineServer: @unchecked Sendable {
         for session in all { session.heartbeat(settings, now: now) }
     }
 
-    /// Tells every session to close (graceful shutdown).
-    func closeAll(_ reason: String) {
-        for session in lock.withLock({ Array(sessions.values) }) { session.close(reason) }
-    }
+    static let notServing = APIError(
+        status: .serviceUnavailable, code: "not_serving", message: "this server takes no Socket.IO sessions now (starting or stopping); retry")
 
     // MARK: - Polling
 
     /// `GET /socket.io/?EIO=4&transport=polling[&sid=…]`: a handshake, or a long-poll.
-    func poll(_ request: Request) async throws -> Response {
+    func poll(_ request: Request, accept: @escaping @Sendable (EngineSession, Request) async -> Void) async throws -> Response {
         let query = try Self.check(request)
         guard let sid = query.sid else {
             guard query.transport == "polling" else { throw Self.badRequest(3, "a handshake without a sid names transport=polling or websocket") }
             try checkRoom()
-            let session = open(.polling, request: request)
+            let session = try open(.polling, request: request, accept: accept)
             return try await Self.pollResponse(session, wait: .zero)
         }
         guard let session = session(sid) else { throw Self.unknown(sid) }
@@ -328,7 +366,10 @@ final class EngineServer: @unchecked Sendable {
 
     /// The WebSocket transport: a new session (no sid), or the upgrade of a polling one
     /// (`2probe` → `3probe`, the poll released with a noop, then the client's `5`).
-    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, request: Request) async {
+    func run(
+        inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, request: Request,
+        accept: @escaping @Sendable (EngineSession, Request) async -> Void
+    ) async {
         let query = try? Self.check(request)
         var iterator = inbound.messages(maxSize: settings.maxPayload).makeAsyncIterator()
         let session: EngineSession
@@ -355,28 +396,33 @@ final class EngineServer: @unchecked Sendable {
                 try? await outbound.close(WebSocketErrorCode(codeNumber: 1013), reason: "too many sessions")
                 return
             }
-            session = open(.websocket, request: request)
+            guard let opened = try? open(.websocket, request: request, accept: accept) else {
+                try? await outbound.close(.goingAway, reason: "not taking sessions")
+                return
+            }
+            session = opened
         }
-        let writer = Task {
-            while let packets = await session.take(wait: .seconds(3600)) {
-                do {
-                    for packet in packets { try await outbound.write(.text(packet)) }
-                } catch {
-                    session.close("the WebSocket failed")
-                    return
+        await withTaskGroup(of: Void.self) { writer in
+            writer.addTask {
+                while let packets = await session.take(wait: .seconds(3600)) {
+                    do {
+                        for packet in packets { try await outbound.write(.text(packet)) }
+                    } catch {
+                        session.close("the WebSocket failed")
+                        return
+                    }
                 }
+                try? await outbound.close(.normalClosure, reason: nil)
             }
-            try? await outbound.close(.normalClosure, reason: nil)
+            do {
+                while let message = try await iterator.next() {
+                    // Binary frames carry Socket.IO attachments, which are refused above: dropped.
+                    guard case .text(let text) = message else { continue }
+                    session.receive(Substring(text))
+                }
+            } catch {}
+            session.close("the WebSocket closed")
         }
-        do {
-            while let message = try await iterator.next() {
-                // Binary frames carry Socket.IO attachments, which are refused above: dropped.
-                guard case .text(let text) = message else { continue }
-                session.receive(Substring(text))
-            }
-        } catch {}
-        session.close("the WebSocket closed")
-        await writer.value
     }
 
     /// Room for one more session, or 503.

@@ -16,7 +16,7 @@ struct SocketIOEndpoint: Sendable {
     let auth: AuthMiddleware
     let hub: LiveHub
     let live: LiveSocket
-    let engine: EngineServer
+    let handler: SocketIOHandler
     static let path = "/socket.io"
 
     init(services: DocketServices, auth: AuthMiddleware, hub: LiveHub) {
@@ -25,21 +25,19 @@ struct SocketIOEndpoint: Sendable {
         self.hub = hub
         let live = LiveSocket(services: services, auth: auth, hub: hub)
         self.live = live
-        let handler = SocketIOHandler(services: services, auth: auth, hub: hub, live: live)
-        let settings = EngineSettings(
-            pingInterval: hub.settings.socketIOPingInterval, pingTimeout: hub.settings.socketIOPingTimeout,
-            maxPayload: hub.settings.maxFrameBytes * 16, queueLimit: max(hub.settings.queueLimit * 2, 64),
-            maxSessions: hub.settings.maxConnectionsPerTenant * 2)
-        engine = EngineServer(settings: settings) { session, request in await handler.serve(session, request: request) }
+        handler = SocketIOHandler(services: services, auth: auth, hub: hub, live: live)
     }
 
     func register(upgrades: Router<DocketRequestContext>, routes: RouteRegistry) {
-        let engine = engine
+        // The sessions live in the hub's Engine.IO server, a Service of its own (`LiveHub.socketIOSessions`).
+        let engine = hub.engine
+        let handler = handler
+        let accept: @Sendable (EngineSession, Request) async -> Void = { session, request in await handler.serve(session, request: request) }
         upgrades.ws(RouterPath(Self.path)) { request, _ in
             _ = try EngineServer.check(request)
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
-            await engine.run(inbound: inbound, outbound: outbound, request: context.request)
+            await engine.run(inbound: inbound, outbound: outbound, request: context.request, accept: accept)
         }
         let query: [Endpoint.QueryParameter] = [
             .init(name: "EIO", type: .string, description: "Engine.IO protocol version: 4", values: ["4"], required: true),
@@ -51,7 +49,7 @@ struct SocketIOEndpoint: Sendable {
             method: .get, path: Self.path,
             summary: "Socket.IO (Engine.IO 4 long-polling; WebSocket with an Upgrade): the 1-1 chat plan's events, see the README",
             tag: "Live", access: "anyone", query: query, success: (200, nil), errors: [400, 404, 503], secured: false)
-        ) { request, _ in try await engine.poll(request) }
+        ) { request, _ in try await engine.poll(request, accept: accept) }
         routes.add(Endpoint(
             method: .post, path: Self.path, summary: "Socket.IO long-polling: packets from the client (text/plain)",
             tag: "Live", access: "anyone", query: Array(query.dropLast()) + [
@@ -74,55 +72,58 @@ struct SocketIOHandler: Sendable {
         session.onActivity = { connection.touch() }
         let header = try? AuthMiddleware.credential(request.headers)
         var principal: Principal?
-        var pump: Task<Void, Never>?
-        defer {
-            hub.unregister(connection)
-            connection.finish()
-            pump?.cancel()
-        }
-        for await text in session.inbound {
-            connection.touch()
-            guard let packet = SocketIOPacket(text) else {
-                session.close("'\(text.prefix(16))' is not a Socket.IO packet")
-                break
+        defer { hub.unregister(connection) }
+        // The pump (hub -> client) runs beside the reader once the client connected; it ends with
+        // the reader (the finished connection wakes it).
+        await withTaskGroup(of: Void.self) { pump in
+            defer {
+                connection.finish()
+                pump.cancelAll()
             }
-            guard packet.namespace == "/" else {
-                session.sendMessage(SocketIOPacket(
-                    kind: .connectError, namespace: packet.namespace, data: SocketIOPacket.json(["message": "Invalid namespace"])).encoded)
-                continue
-            }
-            switch packet.kind {
-            case .connect:
-                guard principal == nil else { continue }
-                do {
-                    let who = try await authenticate(packet, header: header)
-                    hub.accept(connection)
-                    guard hub.authenticate(connection, as: who) else {
-                        throw DocketError(.conflict, "tenant '\(who.tenantId)' has \(hub.settings.maxConnectionsPerTenant) connections")
-                    }
-                    principal = who
-                    session.sendMessage(SocketIOPacket(kind: .connect, data: SocketIOPacket.json(["sid": connection.key])).encoded)
-                    pump = Task { await Self.pump(connection, session, who) }
-                } catch {
-                    let refusal = error as? DocketError ?? DocketError(.unauthorized, "Unauthorized")
-                    session.sendMessage(SocketIOPacket(
-                        kind: .connectError,
-                        data: SocketIOPacket.json(["message": refusal.message, "data": ["code": refusal.code.rawValue]])).encoded)
+            for await text in session.inbound {
+                connection.touch()
+                guard let packet = SocketIOPacket(text) else {
+                    session.close("'\(text.prefix(16))' is not a Socket.IO packet")
+                    break
                 }
-            case .disconnect:
-                session.close("the client disconnected")
-            case .event:
-                guard let principal else {
-                    session.sendMessage(SocketIOPacket(kind: .connectError, data: SocketIOPacket.json(["message": "connect first"])).encoded)
+                guard packet.namespace == "/" else {
+                    session.sendMessage(SocketIOPacket(
+                        kind: .connectError, namespace: packet.namespace, data: SocketIOPacket.json(["message": "Invalid namespace"])).encoded)
                     continue
                 }
-                await handle(packet, principal: principal, connection: connection, session: session)
-            case .binaryEvent, .binaryAck:
-                let error = DocketError(.badRequest, "binary events are not supported: send JSON (attachments as URLs)")
-                Self.emit(session, "error", Self.errorPayload(error))
-                if let id = packet.ackId { session.sendMessage(SocketIOPacket.ack(id, ["error": Self.errorPayload(error)]).encoded) }
-            case .ack, .connectError:
-                break
+                switch packet.kind {
+                case .connect:
+                    guard principal == nil else { continue }
+                    do {
+                        let who = try await authenticate(packet, header: header)
+                        hub.accept(connection)
+                        guard hub.authenticate(connection, as: who) else {
+                            throw DocketError(.conflict, "tenant '\(who.tenantId)' has \(hub.settings.maxConnectionsPerTenant) connections")
+                        }
+                        principal = who
+                        session.sendMessage(SocketIOPacket(kind: .connect, data: SocketIOPacket.json(["sid": connection.key])).encoded)
+                        pump.addTask { await Self.pump(connection, session, who) }
+                    } catch {
+                        let refusal = error as? DocketError ?? DocketError(.unauthorized, "Unauthorized")
+                        session.sendMessage(SocketIOPacket(
+                            kind: .connectError,
+                            data: SocketIOPacket.json(["message": refusal.message, "data": ["code": refusal.code.rawValue]])).encoded)
+                    }
+                case .disconnect:
+                    session.close("the client disconnected")
+                case .event:
+                    guard let principal else {
+                        session.sendMessage(SocketIOPacket(kind: .connectError, data: SocketIOPacket.json(["message": "connect first"])).encoded)
+                        continue
+                    }
+                    await handle(packet, principal: principal, connection: connection, session: session)
+                case .binaryEvent, .binaryAck:
+                    let error = DocketError(.badRequest, "binary events are not supported: send JSON (attachments as URLs)")
+                    Self.emit(session, "error", Self.errorPayload(error))
+                    if let id = packet.ackId { session.sendMessage(SocketIOPacket.ack(id, ["error": Self.errorPayload(error)]).encoded) }
+                case .ack, .connectError:
+                    break
+                }
             }
         }
     }
