@@ -3,10 +3,11 @@
 // the server in the URL): #tenant=<id>&token=<widget token signed by the tenant's site>, or
 // #access=<a Docket customer token> for trying it out.
 
-import { h, mount, time, throttle, sendOnEnter } from './dom.js';
+import { h, mount, throttle, sendOnEnter } from './dom.js';
 import { Api, ApiError, enc } from './api.js';
 import { Live } from './live.js';
 import { translator } from './i18n.js';
+import * as conversation from './conversation.js';
 
 const root = document.getElementById('chat');
 const state = { api: new Api(), t: translator(navigator.language), user: null, config: null, ticket: null, messages: [], live: null, typing: false };
@@ -64,23 +65,11 @@ async function loadLatest() {
   markRead();
 }
 
-function isOpen(ticket) {
-  const flow = state.config.workflow;
-  return ticket && ticket.status !== flow.resolved && ticket.status !== flow.closed;
-}
-
-function statusLabel(id) {
-  const status = state.config.workflow.statuses.find((s) => s.id === id);
-  if (!status) return id;
-  return state.t.lang === 'en' ? status.labelEn || status.label : status.label;
-}
-
-function setConnection(value) {
-  const pill = root.querySelector('.pill');
-  if (!pill) return;
-  pill.className = `pill ${value}`;
-  pill.textContent = { connecting: t('connecting'), live: t('live'), reconnecting: t('offline') }[value] || value;
-}
+const isOpen = (ticket) => conversation.isOpen(state.config, ticket);
+const statusLabel = (id) => conversation.statusLabel(state.config, state.t, id);
+const setConnection = (value) => conversation.showConnection(root.querySelector('.pill'), value, t);
+const messageView = (message) => conversation.messageView(message, state.t, 'customer');
+const showTyping = (on) => conversation.showTyping(state, root.querySelector('.typing'), on, t('agentTyping'));
 
 function onEvent(frame) {
   const data = frame.data || {};
@@ -104,7 +93,7 @@ function onEvent(frame) {
     case 'messages_read':
       if (mineTicket && data.reader === 'staff') {
         for (const m of state.messages) if (m.senderType === 'customer') m.isRead = true;
-        for (const el of root.querySelectorAll('.msg.mine .receipt')) el.textContent = t('read');
+        conversation.showReceiptsRead(root, t);
       }
       return;
     default:
@@ -115,33 +104,10 @@ function onEvent(frame) {
   }
 }
 
-function messageView(message) {
-  const kind = message.senderType === 'system' ? 'system' : message.senderType === 'customer' ? 'mine' : 'theirs';
-  return h('li', { class: `msg ${kind}`, dataset: { seq: message.seq } },
-    kind === 'theirs' ? h('span', { class: 'sender' }, message.senderName || state.t.words.agentNoun) : null,
-    h('p', { class: 'content' }, message.content),
-    h('span', { class: 'stamp' }, time(message.createdAt, state.t.lang), kind === 'mine' ? h('span', { class: 'receipt' }, message.isRead ? t('read') : t('sent')) : null));
-}
-
 function addMessage(message) {
   if (!message || state.messages.some((m) => m.seq === message.seq)) return;
   state.messages.push(message);
-  const list = root.querySelector('.messages');
-  if (list) {
-    list.append(messageView(message));
-    list.scrollTop = list.scrollHeight;
-  }
-}
-
-function showTyping(on) {
-  state.typing = on;
-  const el = root.querySelector('.typing');
-  if (el) {
-    el.hidden = !on;
-    el.textContent = on ? t('agentTyping') : '';
-  }
-  clearTimeout(state.typingTimer);
-  if (on) state.typingTimer = setTimeout(() => showTyping(false), 8000);
+  conversation.appendMessage(root.querySelector('.messages'), messageView(message), true);
 }
 
 function markRead() {

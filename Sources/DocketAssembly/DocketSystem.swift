@@ -55,9 +55,9 @@ public final class DocketSystem: Sendable {
     public static let version = "0.1.0"
 
     public let configuration: Configuration
+    /// The store adapter, behind every port (`services` reach it through them).
     public let store: any TicketStore
-    /// `sqlite` or `mongodb`, as `/health` shows it.
-    public let storeKind: String
+    public var storeKind: StoreKind { adapter.kind }
     public let services: DocketServices
     public let engine: LuaRuleEngine
     public let inspector: BundleInspector
@@ -68,7 +68,7 @@ public final class DocketSystem: Sendable {
     public let accounts: AccountService
     public let logger: Logger
     let options: AssemblyOptions
-    let closing: StoreClosing
+    let adapter: StoreAdapter
     let webhookSender: WebhookHTTPSender
 
     /// Opens the store and builds everything around it; installs the shipped packs and the
@@ -81,32 +81,31 @@ public final class DocketSystem: Sendable {
         } else {
             logger.info("data directory", metadata: ["path": "\(directory.url.path)"])
         }
-        let (store, kind, closing) = try await openStore(configuration, logger: logger)
+        let adapter = try await StoreAdapter.open(configuration, logger: logger)
         do {
-            return try await DocketSystem(configuration, options: options, store: store, kind: kind, closing: closing, directory: directory)
+            return try await DocketSystem(configuration, options: options, adapter: adapter, directory: directory)
         } catch {
-            try? await closing.close()
+            try? await adapter.closing.close()
             throw error
         }
     }
 
     private init(
-        _ configuration: Configuration, options: AssemblyOptions, store: any TicketStore, kind: String, closing: StoreClosing,
-        directory: DataDirectory
+        _ configuration: Configuration, options: AssemblyOptions, adapter: StoreAdapter, directory: DataDirectory
     ) async throws {
         let logger = options.logger
         self.configuration = configuration
         self.options = options
+        let store = adapter.store
         self.store = store
-        self.storeKind = kind
-        self.closing = closing
+        self.adapter = adapter
         self.logger = logger
         tokens = try await TokenAuthority(secret: try directory.signingSecret(configured: configuration.jwtSecret, logger: logger))
         inspector = try BundleInspector(rulesRoot: configuration.rulesDirectory, limits: configuration.ruleLimits)
         engine = try LuaRuleEngine(
             packs: options.preloadedPacks, standardLibrary: inspector.library, limits: inspector.limits, workers: options.ruleWorkers,
             source: { packId, version in try await store.packVersion(packId: packId, version: version).map(RulesSetup.rulePack) })
-        var liveSettings = LiveEventSettings(retainedPerTenant: configuration.eventsRetention, ordered: kind != "mongodb")
+        var liveSettings = LiveEventSettings(retainedPerTenant: configuration.eventsRetention, ordered: adapter.soleWriter)
         if let name = options.instanceName { liveSettings.origin = name }
         events = LiveEventLog(store: store, settings: liveSettings) { error in
             logger.warning("a live event could not be stored (delivered live only)", metadata: ["error": "\(error)"])
@@ -138,45 +137,6 @@ public final class DocketSystem: Sendable {
         }
     }
 
-    private static func openStore(_ configuration: Configuration, logger: Logger) async throws -> (any TicketStore, String, StoreClosing) {
-        switch configuration.store {
-        case .mongo(let uri, let concern, let poolSize):
-            let connection = try MongoConnection(uri: uri, settings: MongoSettings(poolSize: poolSize, writeConcern: concern))
-            let store: MongoTicketStore
-            do {
-                store = try await MongoTicketStore.open(connection, logger: logger)
-            } catch {
-                try? await connection.close()
-                throw error
-            }
-            logger.info(
-                "MongoDB store opened",
-                metadata: [
-                    "uri": "\(connection.displayURI)", "db": "\(connection.databaseName)", "libmongoc": "\(MongoConnection.linkedVersion)",
-                    "writeConcern": "\(concern.rawValue)", "poolSize": "\(poolSize)",
-                ])
-            return (store, "mongodb", StoreClosing { try await connection.close() })
-        case .sqlite(let durability, let groupWait, let cacheMegabytes):
-            let path = configuration.databasePath
-            let existed = FileManager.default.fileExists(atPath: path)
-            let sqlite = try SQLiteTicketStore(path: path, durability: durability, groupWait: groupWait, cacheMegabytes: cacheMegabytes)
-            let migrations = try await sqlite.appliedMigrations().count
-            logger.info(
-                existed ? "SQLite store opened" : "SQLite store created",
-                metadata: [
-                    "path": "\(path)", "durability": "\(durability.rawValue)", "migrations": "\(migrations)",
-                    "groupWait": "\(groupWait.inSeconds * 1_000_000) µs", "cachePerConnection": "\(cacheMegabytes) MB",
-                ])
-            // Closing checkpoints the WAL and waits for GRDB's queues: a blocking call, so it
-            // runs on a thread of its own, never on the cooperative pool.
-            return (sqlite, "sqlite", StoreClosing {
-                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                    Thread.detachNewThread { continuation.resume(with: Result { try sqlite.close() }) }
-                }
-            })
-        }
-    }
-
     /// Installs swift-log (stderr at `log.level`) and swift-metrics (Prometheus, read by
     /// `/metrics`) for the process, and returns the options the server runs with. Once per process.
     public static func bootstrap(_ configuration: Configuration) -> AssemblyOptions {
@@ -194,7 +154,7 @@ public final class DocketSystem: Sendable {
 
     /// The embedded store of a data directory alone, without rules or service (the benchmark
     /// kit seeds and measures it directly).
-    public static func embeddedStore(in dataDirectory: URL) throws -> SQLiteTicketStore {
+    @_spi(Benchmarks) public static func embeddedStore(in dataDirectory: URL) throws -> SQLiteTicketStore {
         try DataDirectory(dataDirectory).prepare()
         return try SQLiteTicketStore(path: dataDirectory.appendingPathComponent("docket.sqlite").path)
     }
@@ -208,7 +168,7 @@ public final class DocketSystem: Sendable {
     }
 
     /// Where the data is: the MongoDB database's name, or the SQLite file.
-    public var storeLocation: String { (store as? MongoTicketStore)?.database ?? configuration.databasePath }
+    public var storeLocation: String { adapter.location }
 
     /// The old 1-1 chat's collection as a source for `LegacyChatImport`: in the database of
     /// `uri` (the old application's MongoDB), or without one in this store's own database when
@@ -217,7 +177,7 @@ public final class DocketSystem: Sendable {
         if let uri {
             return MongoLegacyChatSource(connection: try MongoConnection(uri: uri, settings: MongoSettings(poolSize: 1)), collection: collection)
         }
-        return (store as? MongoTicketStore).map { MongoLegacyChatSource(store: $0, collection: collection) }
+        return adapter.legacyChatSource(collection)
     }
 
     /// Runs `body`, then closes the store, whether `body` threw or not.
@@ -234,7 +194,7 @@ public final class DocketSystem: Sendable {
     }
 
     var httpDependencies: HTTPDependencies {
-        HTTPDependencies(services: services, accounts: accounts, tokens: tokens, metrics: options.metrics, storeKind: storeKind, hub: hub)
+        HTTPDependencies(services: services, accounts: accounts, tokens: tokens, metrics: options.metrics, storeKind: storeKind.rawValue, hub: hub)
     }
 
     /// Every route, for tests that inspect them.
@@ -248,38 +208,17 @@ public final class DocketSystem: Sendable {
         return settings
     }
 
-    /// The long-lived parts, in start order (they stop in reverse): the store's closing (flushes
-    /// recorded rule events, then closes the store), the SLA scheduler, the live relay and the
-    /// outbox sweeper (MongoDB only: other instances store events too, and a change's events
-    /// are moved out of its ticket after the write) and the hub's sweeper.
+    /// The long-lived parts, in start order (they stop in reverse): the store's closing, the
+    /// SLA scheduler, the store adapter's own parts (MongoDB: live relay, outbox sweeper, change
+    /// stream), the hub's sweeper and the webhook deliveries.
     public var lifecycle: [any Service] {
-        var parts: [any Service] = [closing, SLAScheduler(tickets: services.tickets, logger: logger)]
-        if storeKind == "mongodb" {
-            let hub = hub
-            let wake = RelayWake()
-            parts.append(LiveRelay(events, store: store, tenants: { hub.watchedTenants }, logger: logger, wake: wake))
-            if let mongo = store as? MongoTicketStore {
-                parts.append(OutboxSweeper(move: { age in try await mongo.moveStrandedOutboxes(olderThan: age) }, logger: logger))
-            }
-            if options.mongoChangeStream, let mongo = store as? MongoTicketStore {
-                let logger = logger
-                parts.append(LiveWatchService(
-                    start: { onInsert, onState in
-                        let watch = MongoLiveWatch.start(mongo, logger: logger, onInsert: onInsert) { state in
-                            switch state {
-                            case .following: onState("following", true)
-                            case .unsupported(let why): onState(why, false)
-                            case .stopped: break
-                            }
-                        }
-                        return { watch.stop() }
-                    }, wake: wake, logger: logger))
-            }
-        }
-        parts.append(hub.sweeper)
-        parts.append(WebhookDeliveryService(
-            dispatcher: WebhookDispatcher(core: services.core, sender: webhookSender, instance: events.settings.origin), logger: logger))
-        return parts
+        [adapter.closing, SLAScheduler(tickets: services.tickets, logger: logger)]
+            + adapter.services(events, hub, options.mongoChangeStream, logger)
+            + [
+                hub.sweeper,
+                WebhookDeliveryService(
+                    dispatcher: WebhookDispatcher(core: services.core, sender: webhookSender, instance: events.settings.origin), logger: logger),
+            ]
     }
 
     /// The HTTP application with the long-lived parts as its services (the tests run it so).
@@ -287,10 +226,10 @@ public final class DocketSystem: Sendable {
         try httpApplication(httpDependencies, settings: httpSettings, services: lifecycle, logger: logger)
     }
 
-    /// Serves until SIGTERM or SIGINT, then shuts down gracefully: WebSocket clients are told
-    /// 1001 and given a moment, the server stops accepting and lets in-flight requests finish
-    /// (at most `http.shutdownGraceSeconds`), the scheduler and relay stop, recorded events are
-    /// flushed and the store is closed. Returns normally after a graceful shutdown.
+    /// Serves until SIGTERM or SIGINT, then shuts down gracefully: Socket.IO sessions are closed,
+    /// WebSocket clients are told 1001 and given a moment, the server stops accepting and lets
+    /// in-flight requests finish (at most `http.shutdownGraceSeconds`), the scheduler and relay
+    /// stop and the store is closed. Returns normally after a graceful shutdown.
     public func run() async throws {
         FileDescriptorLimit.raise(for: configuration.http.maxConnections, logger: logger)
         let application = try application()
@@ -307,20 +246,19 @@ public final class DocketSystem: Sendable {
         group.maximumGracefulShutdownDuration = configuration.shutdownGrace + .seconds(5)
         try await ServiceGroup(configuration: group).run()
         // A cancelled shutdown (past the grace) skips the services' own cleanup paths.
-        try await closing.close()
+        try await adapter.closing.close()
         logger.info("stopped")
     }
 
-    /// Flushes recorded events and closes the store, for commands that open the system, work
-    /// and exit. Safe to call more than once.
+    /// Closes the store, for commands that open the system, work and exit. Safe to call more
+    /// than once.
     public func close() async throws {
-        try await closing.close()
+        try await adapter.closing.close()
     }
 }
 
 /// Keeps the store open while the system runs; at graceful shutdown (or cancellation) it
-/// closes the store, once. (Every change's events were written with the change: nothing is
-/// left to flush.)
+/// closes the store, once.
 final class StoreClosing: Service, @unchecked Sendable {
     // `closed` is guarded by `lock`.
     private let lock = NSLock()

@@ -70,7 +70,7 @@ public final class RelayWake: Sendable {
 /// relay waits up to `gapWait` for a missing id before going past it. Stops at graceful shutdown.
 public struct LiveRelay: Service {
     let log: LiveEventLog
-    let store: any TicketStore
+    let store: any LiveEventStore
     /// The tenants to watch, each with the id its clients were told is the latest (the relay
     /// delivers what comes after it; nil: from the latest stored when first seen).
     let tenants: @Sendable () -> [(tenant: String, after: Int?)]
@@ -82,7 +82,7 @@ public struct LiveRelay: Service {
     let wake: RelayWake?
 
     public init(
-        _ log: LiveEventLog, store: any TicketStore, tenants: @escaping @Sendable () -> [(tenant: String, after: Int?)], logger: Logger,
+        _ log: LiveEventLog, store: any LiveEventStore, tenants: @escaping @Sendable () -> [(tenant: String, after: Int?)], logger: Logger,
         wake: RelayWake? = nil
     ) {
         self.log = log
@@ -138,7 +138,7 @@ public struct LiveRelay: Service {
 
     /// Where a newly watched tenant starts: where its clients were told the log stood, else at
     /// its latest stored event (clients replay older ones themselves with since=).
-    private static func start(_ cursor: Int?, _ tenant: String, _ store: any TicketStore) async throws -> Int? {
+    private static func start(_ cursor: Int?, _ tenant: String, _ store: any LiveEventStore) async throws -> Int? {
         if let cursor { return cursor }
         return try await store.liveEventBounds(tenantId: tenant)?.latest ?? 0
     }

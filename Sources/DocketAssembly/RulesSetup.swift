@@ -16,17 +16,6 @@ public enum RulesSetup {
         RulePack(manifest: stored.manifest, sources: stored.bundle.ruleSources, location: "\(stored.summary.key)/")
     }
 
-    /// An engine that loads each pack version from `store` the first time a tenant uses it.
-    public static func engine(store: any TicketStore, inspector: BundleInspector, workers: Int = ProcessInfo.processInfo.activeProcessorCount)
-        throws -> LuaRuleEngine
-    {
-        try LuaRuleEngine(
-            packs: [], standardLibrary: inspector.library, limits: inspector.limits, workers: workers,
-            source: { packId, version in
-                try await store.packVersion(packId: packId, version: version).map(rulePack)
-            })
-    }
-
     /// Stores every pack of the packs folder that passes validation as a shipped version (once
     /// per version), then moves unpinned tenants to newer shipped versions. `required` must pass.
     public static func installShipped(_ loader: PackLoader, tenants: TenantService, required: String?, logger: Logger) async throws {

@@ -1,8 +1,8 @@
 import ArgumentParser
-import DocketAssembly
+@_spi(Benchmarks) import DocketAssembly
 import DocketCore
 import DocketPacks
-import DocketRules
+@_spi(Benchmarks) import DocketRules
 import Foundation
 
 /// `docket-load rules DIR`: what a pack's rules cost per event, on a worker and through the engine.

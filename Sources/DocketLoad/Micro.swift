@@ -1,8 +1,8 @@
 import ArgumentParser
-import DocketAssembly
+@_spi(Benchmarks) import DocketAssembly
 import DocketCore
 import DocketHTTP
-import DocketMongo
+@_spi(Benchmarks) import DocketMongo
 import DocketSQLite
 import Foundation
 

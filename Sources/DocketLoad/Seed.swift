@@ -1,5 +1,5 @@
 import ArgumentParser
-import DocketAssembly
+@_spi(Benchmarks) import DocketAssembly
 import DocketCore
 import DocketSQLite
 import Foundation

@@ -263,12 +263,7 @@ extension MongoTicketStore {
     }
 
     public func ticketCounts(tenantId: String, filter: StatsFilter) async throws -> TicketCounts {
-        var query = TicketQuery()
-        query.assignedAgent = filter.assignedAgent
-        query.customerId = filter.customerId
-        query.createdFrom = filter.createdFrom
-        query.createdTo = filter.createdTo
-        let statsQuery = query
+        let statsQuery = filter.query
         return try await job { job in
             let match = self.filter(tenantId: tenantId, query: statsQuery)
             let tickets = try job.collection(Collections.tickets)

@@ -301,18 +301,6 @@ public final class MongoTicketStore: TicketStore {
         }
     }
 
-    public func appendRuleEvents(_ events: [RecordedRuleEvent]) async throws {
-        guard !events.isEmpty else { return }
-        let byTenant = Dictionary(grouping: events, by: \.tenantId)
-        try await job { job in
-            for (tenant, list) in byTenant {
-                _ = try Self.appendNumbered(
-                    job, collection: Collections.ruleEvents, counter: "events/\(tenant)", idField: "seq", tenant: tenant,
-                    try list.map { try BSONEncoder().document($0) }, retain: RecordedRuleEvent.retainedPerTenant, trimEvery: 1)
-            }
-        }
-    }
-
     public func recentRuleEvents(tenantId: String, limit: Int) async throws -> [RecordedRuleEvent] {
         try await job { job in
             try job.collection(Collections.ruleEvents).find(["tenantId": tenantId], FindOptions(sort: [("seq", -1)], limit: limit))

@@ -303,7 +303,7 @@ public final class LuaRuleEngine: RuleEngine, @unchecked Sendable {
     /// Evaluates `event` `iterations` times in a row on one worker, the way the C floor in
     /// bench/rules_floor.c calls its function: per-event cost without the hop to the worker.
     /// Returns the mean nanoseconds per evaluation of all handlers and the last outcomes.
-    public func measure(_ event: RuleEvent, context: RuleContext, iterations: Int) async throws -> (nanos: Double, outcomes: [RuleOutcome]) {
+    @_spi(Benchmarks) public func measure(_ event: RuleEvent, context: RuleContext, iterations: Int) async throws -> (nanos: Double, outcomes: [RuleOutcome]) {
         let pack = context.tenant.pack
         let runtime = try await self.runtime(for: "\(pack.id)@\(pack.version)", packId: pack.id, version: pack.version)
         let function = event.type.handlerName

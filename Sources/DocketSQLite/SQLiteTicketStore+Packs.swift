@@ -39,13 +39,6 @@ extension SQLiteTicketStore {
         }
     }
 
-    public func appendRuleEvents(_ events: [RecordedRuleEvent]) async throws {
-        guard !events.isEmpty else { return }
-        // Encode before taking the single writer.
-        let docs = events.map { ($0.tenantId, codec.text($0)) }
-        try await write { db in try Self.appendRules(docs, db) }
-    }
-
     /// Recorded rule events (tenant, encoded document) take their tenant's next sequence
     /// numbers, in the caller's transaction; each tenant keeps the latest ones.
     static func appendRules(_ docs: [(tenant: String, doc: String)], _ db: Database, ticketId: String? = nil) throws {

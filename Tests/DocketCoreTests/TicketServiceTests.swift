@@ -237,6 +237,32 @@ struct RuleActionServiceTests {
         }
     }
 
+    /// Issue 29: an SLA breach whose rules assign goes through the same change pipeline as every
+    /// other change, so it too is routed during the tenant's routing turn: breaches and creates
+    /// routed at the same moment never put an agent past capacity.
+    @Test func breachesAndCreatesRoutedAtOnceRespectCapacity() async throws {
+        for round in 0..<3 {
+            let assign = RuleAction.assign(agent: nil, strategy: "least_loaded")
+            let desk = try await Desk(rules: [.ticketCreated: [assign], .slaBreached: [assign]], agents: [], capacity: 5)
+            // Ten urgent tickets nobody could take when they came in.
+            for index in 0..<10 { #expect(try await desk.open("Sin luz \(round)-\(index)", priority: .urgent).assignedAgent == nil) }
+            for id in ["ana", "bea", "cy"] {
+                _ = try await desk.services.tenants.createAgent(Desk.admin, NewAgent(id: id, name: id.capitalized, capacity: 5))
+            }
+            desk.clock.advance(by: 16 * 60)
+            // Their breaches fire while twenty new tickets are routed.
+            let fired = try await withThrowingTaskGroup(of: Int.self) { group in
+                group.addTask { try await desk.services.tickets.fireDueSLATimers() }
+                for index in 0..<20 { group.addTask { _ = try await desk.open("Corte \(round)-\(index)"); return 0 } }
+                return try await group.reduce(0, +)
+            }
+            #expect(fired >= 10)
+            let all = try await desk.services.tickets.listTickets(Desk.admin, { var query = TicketQuery(); query.limit = 100; return query }())
+            let perAgent = Dictionary(grouping: all.items.compactMap(\.assignedAgent), by: { $0 }).mapValues(\.count)
+            #expect(perAgent == ["ana": 5, "bea": 5, "cy": 5], "round \(round): \(perAgent)")
+        }
+    }
+
     @Test func aBreachEscalatesThroughTheRulesOnce() async throws {
         let desk = try await Desk(rules: [.slaBreached: [.escalate(to: nil, reason: "SLA vencido"), .addTag("sla_breached")]])
         let ticket = try await desk.open(priority: .urgent)

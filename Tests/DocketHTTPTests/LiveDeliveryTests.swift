@@ -216,7 +216,7 @@ struct LiveDeliveryTests {
 
             // A pack switch reaches the staff room.
             let reply = try await client.call(
-                .put, "/api/v2/tenants/default/pack", token: admin, json: ["pack": "restaurant", "version": "1.1.1"])
+                .put, "/api/v2/tenants/default/pack", token: admin, json: ["pack": "restaurant", "version": "1.1.2"])
             #expect(reply.status == .ok, "\(String(decoding: reply.body, as: UTF8.self))")
             let activated = try await anaWS.next("pack_activated")
             #expect(activated[data: "packId"] as? String == "restaurant")

@@ -2,7 +2,7 @@ import DocketCore
 import Foundation
 import Testing
 
-@testable import DocketMongo
+@testable @_spi(Benchmarks) import DocketMongo
 
 struct Shipment: Codable, Equatable {
     struct Stop: Codable, Equatable {

@@ -155,7 +155,7 @@ struct BuiltInFilesTests {
         #expect(rules == (try Self.folder("Rules", suffixes: [".lua", ".md"])), "run scripts/embed-library.sh")
         #expect(packs == (try Self.folder("IndustryPacks", suffixes: [".lua", ".md", ".yaml", ".ics"])), "run scripts/embed-library.sh")
         let library = try PackLoader.standardLibrary(rulesRoot: nil)
-        #expect(library.map(\.name) == ["docket.hours", "docket.routing", "docket.text"])
+        #expect(library.map(\.name) == ["docket.actions", "docket.hours", "docket.routing", "docket.text"])
         #expect(PackLoader.builtInPacks == PackLoader(root: packsRoot).availablePacks())
     }
 }

@@ -497,15 +497,20 @@ struct StoreContractTests {
         let store = try await kind.make()
         func event(_ tenant: String, _ n: Int) -> RecordedRuleEvent {
             RecordedRuleEvent(
-                tenantId: tenant, ticketId: "T-\(n)", type: .ticketCreated, details: ["text": "hola \(n)"], actor: "c1",
+                tenantId: tenant, ticketId: "", type: .ticketCreated, details: ["text": "hola \(n)"], actor: "c1",
                 ticket: Fixtures.ticket(tenant: tenant, number: n), packId: "contract", packVersion: "1",
                 applied: ["set_priority(urgent)"], at: Fixtures.epoch.addingTimeInterval(Double(n)))
         }
-        try await store.appendRuleEvents([event("a", 1), event("a", 2), event("b", 1)])
-        try await store.appendRuleEvents([event("a", 3)])
+        // Rule events are written with the change that caused them: here, each ticket's creation
+        // (the store names the ticket in them), the second of tenant a with two.
+        for (tenant, events) in [("a", [event("a", 1)]), ("a", [event("a", 2), event("a", 3)]), ("b", [event("b", 1)])] {
+            _ = try await store.createTicket(
+                tenantId: tenant, counterYear: 2026, messages: [], build: { Fixtures.ticket(tenant: tenant, number: $0) },
+                outbox: CreationOutbox(rules: events))
+        }
         let recent = try await store.recentRuleEvents(tenantId: "a", limit: 2)
         #expect(recent.map(\.seq) == [3, 2])
-        #expect(recent.map(\.ticketId) == ["T-3", "T-2"])
+        #expect(recent.map(\.ticketId) == ["T-2026-2", "T-2026-2"])
         #expect(recent.first?.ticket == Fixtures.ticket(tenant: "a", number: 3))
         #expect(recent.first?.at == Fixtures.epoch.addingTimeInterval(3))
         #expect(try await store.recentRuleEvents(tenantId: "b", limit: 10).map(\.seq) == [1])
@@ -940,7 +945,7 @@ struct LegacyMigrationTests {
         #expect(unreadable.map(\.reason) == ["no sender_id or receiver_id"])
         #expect(messages.contains { $0.id == "65a1b2c3d4e5f60718293a01" }, "ObjectIds read as their hex")
         let staff: Set<String> = ["nv_lan", "nv_minh"]
-        let importer = LegacyChatImport(store: store, chunk: 2)
+        let importer = LegacyChatImport(stores: StorePorts(store), chunk: 2)
 
         let dry = try await importer.run(tenantId: "shop", messages: messages, staffIds: staff, dryRun: true)
         #expect(dry.created.count == 2)
@@ -1017,7 +1022,7 @@ struct LegacyMigrationTests {
         let started = ContinuousClock.now
         let (messages, _) = try await source.readMessages(pageSize: 1_000)
         let read = ContinuousClock.now - started
-        let report = try await LegacyChatImport(store: store).run(
+        let report = try await LegacyChatImport(stores: StorePorts(store)).run(
             tenantId: "shop", messages: messages, staffIds: Set((0..<8).map { "nv\($0)" }), dryRun: false)
         let elapsed = ContinuousClock.now - started
         #expect(report.messagesImported == total)

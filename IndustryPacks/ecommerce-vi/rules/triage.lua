@@ -1,16 +1,11 @@
 -- Sen Việt triage: refunds to finance (least loaded), parcels not received after the
 -- promised date are high, VIP customers are raised, and each topic goes to its queue.
 local text = require("docket.text")
+local act = require("docket.actions")
 local w = require("words")
 
 local RAISE = { low = "medium", medium = "high", high = "urgent", urgent = "urgent" }
 local RANK = { low = 1, medium = 2, high = 3, urgent = 4 }
-
-local function categorise(actions, ticket, category)
-  if ticket.category == "other" then
-    actions[#actions + 1] = { type = "set_category", category = category }
-  end
-end
 
 -- "2026-11-18" for today in the shop's time zone.
 local function today(ctx)
@@ -32,28 +27,21 @@ function on_ticket_created(event, ctx)
   local priority = ticket.priority
 
   if text.contains_any(body, w.refund) then
-    categorise(actions, ticket, "return_refund")
-    actions[#actions + 1] = { type = "route_to_queue", queue = "finance" }
-    actions[#actions + 1] = { type = "assign", strategy = "least_loaded" }
+    act.file(actions, ticket, "return_refund", "finance", "least_loaded")
   elseif text.contains_any(body, w.not_received) then
-    categorise(actions, ticket, "delivery")
-    actions[#actions + 1] = { type = "route_to_queue", queue = "delivery" }
+    act.file(actions, ticket, "delivery", "delivery")
     if past_promise(ticket, ctx) then
       if RANK[priority] < RANK.high then priority = "high" end
       actions[#actions + 1] = { type = "add_tag", tag = "tre_hen_giao" }
     end
   elseif text.contains_any(body, w.payment) then
-    categorise(actions, ticket, "payment")
-    actions[#actions + 1] = { type = "route_to_queue", queue = "finance" }
+    act.file(actions, ticket, "payment", "finance")
   elseif text.contains_any(body, w.delivery) then
-    categorise(actions, ticket, "delivery")
-    actions[#actions + 1] = { type = "route_to_queue", queue = "delivery" }
+    act.file(actions, ticket, "delivery", "delivery")
   elseif text.contains_any(body, w.order) then
-    categorise(actions, ticket, "order")
-    actions[#actions + 1] = { type = "route_to_queue", queue = "orders" }
+    act.file(actions, ticket, "order", "orders")
   elseif text.contains_any(body, w.product) then
-    categorise(actions, ticket, "product")
-    actions[#actions + 1] = { type = "route_to_queue", queue = "product" }
+    act.file(actions, ticket, "product", "product")
   end
 
   if text.contains_any(body, w.fraud) then

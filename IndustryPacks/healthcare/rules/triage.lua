@@ -1,13 +1,8 @@
 -- Clinic triage: urgency words make a request urgent for the triage nurses with a fixed note
 -- telling staff to call; other requests go to their desk. Tags are fixed words only.
 local text = require("docket.text")
+local act = require("docket.actions")
 local t = require("terms")
-
-local function categorise(actions, ticket, category)
-  if ticket.category == "other" then
-    actions[#actions + 1] = { type = "set_category", category = category }
-  end
-end
 
 function on_ticket_created(event, ctx)
   local ticket = event.ticket
@@ -34,19 +29,14 @@ function on_ticket_created(event, ctx)
   end
 
   if text.contains_any(body, t.prescriptions) then
-    categorise(actions, ticket, "prescriptions")
-    actions[#actions + 1] = { type = "route_to_queue", queue = "pharmacy" }
+    act.file(actions, ticket, "prescriptions", "pharmacy")
   elseif text.contains_any(body, t.appointments) then
-    categorise(actions, ticket, "appointments")
-    actions[#actions + 1] = { type = "route_to_queue", queue = "scheduling" }
-    actions[#actions + 1] = { type = "assign", strategy = "round_robin" }
+    act.file(actions, ticket, "appointments", "scheduling", "round_robin")
   elseif text.contains_any(body, t.records) then
-    categorise(actions, ticket, "records")
-    actions[#actions + 1] = { type = "route_to_queue", queue = "records" }
+    act.file(actions, ticket, "records", "records")
     if ticket.priority == "medium" then actions[#actions + 1] = { type = "set_priority", priority = "low" } end
   elseif text.contains_any(body, t.billing) then
-    categorise(actions, ticket, "billing")
-    actions[#actions + 1] = { type = "route_to_queue", queue = "billing" }
+    act.file(actions, ticket, "billing", "billing")
   end
   return actions
 end

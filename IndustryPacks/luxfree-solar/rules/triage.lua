@@ -1,18 +1,13 @@
 -- LUXFREE triage: danger words make a ticket urgent and electrical; other requests are
 -- categorised and routed to their queue. After hours, urgent tickets go to the on-call agent.
 local text = require("docket.text")
+local act = require("docket.actions")
 local hours = require("docket.hours")
 local routing = require("docket.routing")
 local words = require("keywords")
 
 -- Mexico City office: Monday to Saturday, 08:00-14:00 and 15:00-18:00 (lunch 14-15).
 local OFFICE = hours.weekdays({ { "08:00", "14:00" }, { "15:00", "18:00" } }, true)
-
-local function categorise(actions, ticket, category)
-  if ticket.category == "other" and ticket.category ~= category then
-    actions[#actions + 1] = { type = "set_category", category = category }
-  end
-end
 
 function on_ticket_created(event, ctx)
   local ticket = event.ticket
@@ -37,19 +32,13 @@ function on_ticket_created(event, ctx)
   end
 
   if text.contains_any(body, words.billing) then
-    categorise(actions, ticket, "billing")
-    actions[#actions + 1] = { type = "route_to_queue", queue = "billing" }
-    actions[#actions + 1] = { type = "assign", strategy = "least_loaded" }
+    act.file(actions, ticket, "billing", "billing", "least_loaded")
   elseif text.contains_any(body, words.installation) then
-    categorise(actions, ticket, "solar_installation")
-    actions[#actions + 1] = { type = "route_to_queue", queue = "installation" }
-    actions[#actions + 1] = { type = "assign", strategy = "round_robin" }
+    act.file(actions, ticket, "solar_installation", "installation", "round_robin")
   elseif text.contains_any(body, words.lighting) then
-    categorise(actions, ticket, "light_malfunction")
-    actions[#actions + 1] = { type = "route_to_queue", queue = "field" }
+    act.file(actions, ticket, "light_malfunction", "field")
   elseif text.contains_any(body, words.maintenance) then
-    categorise(actions, ticket, "maintenance")
-    actions[#actions + 1] = { type = "route_to_queue", queue = "field" }
+    act.file(actions, ticket, "maintenance", "field")
   end
   if ticket.priority == "low" and ticket.source == "whatsapp" and #actions > 0 then
     actions[#actions + 1] = { type = "set_priority", priority = "medium" }

@@ -1,13 +1,8 @@
 -- Restaurant triage: food safety first (urgent, manager on duty, a note telling staff what to
 -- do), then delivery, reservations, billing and feedback.
 local text = require("docket.text")
+local act = require("docket.actions")
 local w = require("words")
-
-local function categorise(actions, ticket, category)
-  if ticket.category == "other" then
-    actions[#actions + 1] = { type = "set_category", category = category }
-  end
-end
 
 function on_ticket_created(event, ctx)
   local ticket = event.ticket
@@ -29,21 +24,16 @@ function on_ticket_created(event, ctx)
   end
 
   if text.contains_any(body, w.delivery) then
-    categorise(actions, ticket, "delivery")
-    actions[#actions + 1] = { type = "route_to_queue", queue = "delivery" }
+    act.file(actions, ticket, "delivery", "delivery")
     if text.contains_any(body, { "never arrived", "still waiting" }) and ticket.priority ~= "urgent" then
       actions[#actions + 1] = { type = "set_priority", priority = "high" }
     end
   elseif text.contains_any(body, w.reservation) then
-    categorise(actions, ticket, "reservations")
-    actions[#actions + 1] = { type = "route_to_queue", queue = "reservations" }
-    actions[#actions + 1] = { type = "assign", strategy = "least_loaded" }
+    act.file(actions, ticket, "reservations", "reservations", "least_loaded")
   elseif text.contains_any(body, w.billing) then
-    categorise(actions, ticket, "billing")
-    actions[#actions + 1] = { type = "route_to_queue", queue = "guest_relations" }
+    act.file(actions, ticket, "billing", "guest_relations")
   elseif text.contains_any(body, w.praise) then
-    categorise(actions, ticket, "feedback")
-    actions[#actions + 1] = { type = "route_to_queue", queue = "guest_relations" }
+    act.file(actions, ticket, "feedback", "guest_relations")
     actions[#actions + 1] = { type = "set_priority", priority = "low" }
     actions[#actions + 1] = { type = "add_tag", tag = "praise" }
   end

@@ -31,12 +31,12 @@ public final class LiveEventLog: @unchecked Sendable {
     /// Events of concurrent changes waiting for the next group write, with who waits for them.
     private var waiting: [(events: [LiveEvent], done: CheckedContinuation<Bool, Never>?)] = []
     private var flushing = false
-    let store: any TicketStore
+    let store: any LiveEventStore
     public let settings: LiveEventSettings
     /// Told when an event could not be stored (it is still delivered live, with id 0).
     let onFailure: (@Sendable (any Error) -> Void)?
 
-    public init(store: any TicketStore, settings: LiveEventSettings = .init(), onFailure: (@Sendable (any Error) -> Void)? = nil) {
+    public init(store: any LiveEventStore, settings: LiveEventSettings = .init(), onFailure: (@Sendable (any Error) -> Void)? = nil) {
         self.store = store
         self.settings = settings
         self.onFailure = onFailure

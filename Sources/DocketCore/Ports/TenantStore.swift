@@ -19,15 +19,6 @@ public protocol TenantStore: Sendable {
     func packVersionSummaries() async throws -> [PackVersionSummary]
 }
 
-/// Rule events recorded for replay (`simulate`).
-public protocol RuleEventStore: Sendable {
-    /// Appends recorded events (the store assigns `seq`) and drops a tenant's events beyond
-    /// `RecordedRuleEvent.retainedPerTenant`.
-    func appendRuleEvents(_ events: [RecordedRuleEvent]) async throws
-    /// The tenant's latest recorded events, newest first.
-    func recentRuleEvents(tenantId: String, limit: Int) async throws -> [RecordedRuleEvent]
-}
-
 extension TenantStore {
     /// Replaces the tenant if its stored version is `expectedVersion` (a change that announces
     /// nothing); returns false otherwise.

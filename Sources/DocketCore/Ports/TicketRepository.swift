@@ -1,176 +1,5 @@
 import Foundation
 
-/// Filters, order and page of a ticket list.
-public struct TicketQuery: Sendable, Equatable {
-    public enum SortField: String, Sendable, CaseIterable {
-        case createdAt, updatedAt, priority, status, ticketId
-    }
-
-    public var statuses: [String] = []
-    public var category: String?
-    public var priority: Priority?
-    /// An agent id; `assignedAgent = ""` selects unassigned tickets.
-    public var assignedAgent: String?
-    public var customerId: String?
-    public var conversationId: String?
-    public var tag: String?
-    public var escalated: Bool?
-    /// The queue a rule routed the ticket to.
-    public var queue: String?
-    public var createdFrom: Date?
-    public var createdTo: Date?
-    /// Full-text terms over ticket ID, subject, description and notes.
-    public var search: String?
-    /// Whether `search` also looks into internal notes (staff only).
-    public var searchInternalNotes = false
-    public var sortBy: SortField = .createdAt
-    public var ascending = false
-    public var page = 1
-    public var limit = 20
-
-    public init() {}
-
-    public static let maxLimit = 100
-    /// Lists count matching tickets up to this many; beyond, `total` is this and marked as a
-    /// lower bound (counting every match would make a list as slow as the data is large).
-    public static let countCap = 10_000
-    /// The most statuses one list asks for (`status=a,b,...`); each count is a statement of its own.
-    public static let maxStatuses = 32
-}
-
-public struct Page<Item: Sendable>: Sendable {
-    public var items: [Item]
-    public var page: Int
-    public var limit: Int
-    public var total: Int
-    /// `total` is a lower bound: more items match than were counted.
-    public var totalIsLowerBound: Bool
-
-    public init(items: [Item], page: Int, limit: Int, total: Int, totalIsLowerBound: Bool = false) {
-        self.items = items
-        self.page = page
-        self.limit = limit
-        self.total = total
-        self.totalIsLowerBound = totalIsLowerBound
-    }
-
-    public var pages: Int { limit == 0 ? 0 : (total + limit - 1) / limit }
-}
-
-/// Restricts the statistics to one agent or one customer.
-public struct StatsFilter: Sendable, Equatable {
-    public var assignedAgent: String?
-    public var customerId: String?
-    public var createdFrom: Date?
-    public var createdTo: Date?
-
-    public init(assignedAgent: String? = nil, customerId: String? = nil, createdFrom: Date? = nil, createdTo: Date? = nil) {
-        self.assignedAgent = assignedAgent
-        self.customerId = customerId
-        self.createdFrom = createdFrom
-        self.createdTo = createdTo
-    }
-}
-
-/// Raw per-agent figures the store aggregates.
-public struct AgentTicketFigures: Sendable, Equatable {
-    public var agentId: String
-    public var assigned: Int
-    public var resolved: Int
-    public var firstResponseCount: Int
-    public var firstResponseTotalSeconds: Double
-    public var firstResponseMet: Int
-    public var firstResponseMeasured: Int
-    public var resolutionMet: Int
-    public var resolutionMeasured: Int
-
-    public init(
-        agentId: String, assigned: Int, resolved: Int, firstResponseCount: Int, firstResponseTotalSeconds: Double,
-        firstResponseMet: Int, firstResponseMeasured: Int, resolutionMet: Int, resolutionMeasured: Int
-    ) {
-        self.agentId = agentId
-        self.assigned = assigned
-        self.resolved = resolved
-        self.firstResponseCount = firstResponseCount
-        self.firstResponseTotalSeconds = firstResponseTotalSeconds
-        self.firstResponseMet = firstResponseMet
-        self.firstResponseMeasured = firstResponseMeasured
-        self.resolutionMet = resolutionMet
-        self.resolutionMeasured = resolutionMeasured
-    }
-}
-
-public struct TicketCounts: Sendable, Equatable {
-    public var total: Int
-    public var byStatus: [String: Int]
-    public var byPriority: [String: Int]
-    public var escalated: Int
-    public var agents: [AgentTicketFigures]
-
-    public init(total: Int, byStatus: [String: Int], byPriority: [String: Int], escalated: Int, agents: [AgentTicketFigures]) {
-        self.total = total
-        self.byStatus = byStatus
-        self.byPriority = byPriority
-        self.escalated = escalated
-        self.agents = agents
-    }
-}
-
-/// What a change announces, written with the change (the transactional outbox): its live
-/// events, which get the tenant's next ids in that write, and the rule events recorded for
-/// `simulate`. Delivery happens after the commit, from what the write returned.
-public struct Outbox: Sendable {
-    /// One tenant's live events, in order, without ids.
-    public var live: [LiveEvent]
-    public var rules: [RecordedRuleEvent]
-    /// Live events kept per tenant: older ones are dropped in the same write.
-    public var retain: Int
-    /// Called with the stored live events once the write committed, in commit order (SQLite:
-    /// on the writer, right after the commit; memory: under the store's lock). Must only queue.
-    public var onCommit: (@Sendable ([LiveEvent]) -> Void)?
-
-    public init(
-        live: [LiveEvent] = [], rules: [RecordedRuleEvent] = [], retain: Int = 10_000, onCommit: (@Sendable ([LiveEvent]) -> Void)? = nil
-    ) {
-        self.live = live
-        self.rules = rules
-        self.retain = retain
-        self.onCommit = onCommit
-    }
-
-    public static let empty = Outbox()
-}
-
-/// The outbox of a ticket being created: its recorded rule events are known before the ticket
-/// is numbered (the store names the ticket in them, as in its first messages); its live events
-/// are made from the built ticket.
-public struct CreationOutbox: Sendable {
-    /// The store sets each one's `ticketId` from the built ticket.
-    public var rules: [RecordedRuleEvent]
-    public var live: @Sendable (Ticket) throws -> [LiveEvent]
-    public var retain: Int
-    public var onCommit: (@Sendable ([LiveEvent]) -> Void)?
-
-    public init(
-        rules: [RecordedRuleEvent] = [], retain: Int = 10_000, onCommit: (@Sendable ([LiveEvent]) -> Void)? = nil,
-        live: @escaping @Sendable (Ticket) throws -> [LiveEvent] = { _ in [] }
-    ) {
-        self.rules = rules
-        self.live = live
-        self.retain = retain
-        self.onCommit = onCommit
-    }
-
-    public static let empty = CreationOutbox()
-
-    /// The outbox of the built ticket.
-    public func outbox(for ticket: Ticket) throws -> Outbox {
-        Outbox(
-            live: try live(ticket), rules: rules.map { var record = $0; record.ticketId = ticket.ticketId; return record }, retain: retain,
-            onCommit: onCommit)
-    }
-}
-
 /// Tickets and their conversations: the aggregate every lifecycle change writes. A ticket,
 /// the messages that join its conversation, its counters and its outbox change in one write.
 public protocol TicketRepository: Sendable {
@@ -211,6 +40,13 @@ public protocol TicketRepository: Sendable {
     func updateTicket(
         _ ticket: Ticket, expectedVersion: Int, markingRead mark: ReadMark, outbox: @escaping @Sendable (_ marked: Int) throws -> Outbox
     ) async throws -> (marked: Int, events: [LiveEvent])?
+    /// What a change's rules read besides the ticket: its customer, and each agent's tickets
+    /// whose status is not one of `finished` (`openTicketCounts`). One read where the store
+    /// can (each read is a hop to the store's threads and back).
+    func ruleInputs(tenantId: String, customerId: String, finished: [String]) async throws -> RuleInputs
+    /// The ticket (with its audit) and its `ruleInputs`, in one read where the store can: what
+    /// a change whose rules may run reads. Nil when there is no such ticket.
+    func ticketWithRuleInputs(tenantId: String, ticketId: String, finished: [String]) async throws -> (ticket: Ticket, inputs: RuleInputs)?
 }
 
 /// What a reader has read: one side's messages up to a sequence number.
@@ -226,13 +62,6 @@ public struct ReadMark: Sendable, Equatable {
     }
 }
 
-/// The SLA clock's timers: each open ticket's next warning or breach.
-public protocol SLATimerStore: Sendable {
-    /// Tickets (of any tenant) whose next SLA warning or breach is at or before `before`,
-    /// earliest first.
-    func dueSLATickets(before: Date, limit: Int) async throws -> [TicketRef]
-}
-
 extension TicketRepository {
     public func createTicket(
         tenantId: String, counterYear: Int, messages: [TicketMessage] = [], build: @escaping @Sendable (_ number: Int) throws -> Ticket
@@ -246,5 +75,31 @@ extension TicketRepository {
 
     public func updateTicket(_ ticket: Ticket, expectedVersion: Int, messages: [TicketMessage] = []) async throws -> Bool {
         try await updateTicket(ticket, expectedVersion: expectedVersion, messages: messages, outbox: .empty) != nil
+    }
+}
+
+/// What `TicketRepository.ruleInputs` reads.
+public struct RuleInputs: Sendable, Equatable {
+    public var customer: Customer?
+    public var openTickets: [String: Int]
+
+    public init(customer: Customer?, openTickets: [String: Int]) {
+        self.customer = customer
+        self.openTickets = openTickets
+    }
+}
+
+/// One read where the adapter has no better way: the customer (a `PeopleStore` read) and the
+/// agents' loads, each read apart.
+extension TicketRepository where Self: PeopleStore {
+    public func ruleInputs(tenantId: String, customerId: String, finished: [String]) async throws -> RuleInputs {
+        RuleInputs(
+            customer: try await customer(tenantId: tenantId, id: customerId),
+            openTickets: try await openTicketCounts(tenantId: tenantId, finished: finished))
+    }
+
+    public func ticketWithRuleInputs(tenantId: String, ticketId: String, finished: [String]) async throws -> (ticket: Ticket, inputs: RuleInputs)? {
+        guard let ticket = try await ticket(tenantId: tenantId, ticketId: ticketId) else { return nil }
+        return (ticket, try await ruleInputs(tenantId: tenantId, customerId: ticket.customerId, finished: finished))
     }
 }

@@ -48,7 +48,7 @@ public struct AccountService: UseCase {
             throw DocketError(
                 .tooManyRequests, "too many failed sign-ins: try again in \(seconds) s", details: ["retryAfter": [String(seconds)]])
         }
-        let account = try await tenants.tenant(tenantId) == nil ? nil : try await store.account(tenantId: tenantId, email: email)
+        let account = try await tenants.tenant(tenantId) == nil ? nil : try await stores.accounts.account(tenantId: tenantId, email: email)
         // The same work whether or not the account exists, so time tells nothing either.
         let matches = try await hasher.verify(password, hash: account?.passwordHash ?? hasher.decoyHash)
         guard let account, account.passwordHash != nil, matches, !account.disabled else {
@@ -56,7 +56,7 @@ public struct AccountService: UseCase {
             throw DocketError(.unauthorized, "the tenant, e-mail or password is not right")
         }
         throttle.succeeded(account: key)
-        let agent = try await store.agent(tenantId: tenantId, id: account.agentId)
+        let agent = try await stores.people.agent(tenantId: tenantId, id: account.agentId)
         guard agent?.isActive ?? true else {
             throw DocketError(.unauthorized, "this account is deactivated: ask an admin of the workspace")
         }
@@ -67,7 +67,7 @@ public struct AccountService: UseCase {
     /// The live session with this id and who it is, or nil when it is unknown, ended, idle too
     /// long or older than the longest session allowed.
     public func liveSession(id: String) async throws -> Session? {
-        guard let session = try await store.session(id: id), session.endedAt == nil else { return nil }
+        guard let session = try await stores.accounts.session(id: id), session.endedAt == nil else { return nil }
         let now = clock.now()
         guard now.timeIntervalSince(session.renewedAt) <= policy.idle, now.timeIntervalSince(session.createdAt) <= policy.longest else {
             return nil
@@ -77,11 +77,11 @@ public struct AccountService: UseCase {
 
     /// Records activity on a live session (the adapter calls it when it issues a fresh token).
     public func renew(_ session: Session) async throws -> Bool {
-        try await store.renewSession(id: session.id, at: clock.now())
+        try await stores.accounts.renewSession(id: session.id, at: clock.now())
     }
 
     public func logout(sessionId: String) async throws {
-        _ = try await store.endSession(id: sessionId, at: clock.now())
+        _ = try await stores.accounts.endSession(id: sessionId, at: clock.now())
     }
 
     func startSession(_ principal: Principal) async throws -> Session {
@@ -89,7 +89,7 @@ public struct AccountService: UseCase {
         let session = Session(
             id: IdentifierGenerator.make(), tenantId: principal.tenantId, role: principal.role, subject: principal.subject,
             createdAt: now, renewedAt: now)
-        try await store.insertSession(session)
+        try await stores.accounts.insertSession(session)
         return session
     }
 
@@ -97,11 +97,11 @@ public struct AccountService: UseCase {
     public func describe(_ principal: Principal) async throws -> (name: String, email: String?) {
         switch principal.role {
         case .customer:
-            let customer = try await store.customer(tenantId: principal.tenantId, id: principal.subject)
+            let customer = try await stores.people.customer(tenantId: principal.tenantId, id: principal.subject)
             let name = [customer?.firstName, customer?.lastName].compactMap { $0 }.joined(separator: " ")
             return (name.isEmpty ? principal.subject : name, customer?.email)
         default:
-            let agent = try await store.agent(tenantId: principal.tenantId, id: principal.subject)
+            let agent = try await stores.people.agent(tenantId: principal.tenantId, id: principal.subject)
             return (agent?.name ?? principal.subject, agent?.email)
         }
     }
@@ -118,10 +118,10 @@ public struct AccountService: UseCase {
         let email = rawEmail.trimmingCharacters(in: .whitespaces).lowercased()
         try Self.checkPassword(password)
         let operatorPrincipal = Principal(tenantId: tenantId, role: .platform, subject: "cli")
-        let existing = try await store.account(tenantId: tenantId, email: email)
+        let existing = try await stores.accounts.account(tenantId: tenantId, email: email)
         let agentId = try await {
             if let existing { return existing.agentId }
-            if let agentId, try await store.agent(tenantId: tenantId, id: agentId) != nil { return agentId }
+            if let agentId, try await stores.people.agent(tenantId: tenantId, id: agentId) != nil { return agentId }
             let local = String(email.split(separator: "@").first ?? "agent")
             let id = agentId ?? String(local.lowercased().map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "-" }.prefix(40))
             let agent = try await TenantService(core: core).createAgent(
@@ -132,8 +132,8 @@ public struct AccountService: UseCase {
         let account = Account(
             tenantId: tenantId, email: email, agentId: agentId, role: role, passwordHash: try await hasher.hash(password),
             createdAt: existing?.createdAt ?? now, updatedAt: now)
-        try await store.saveAccount(account)
-        _ = try await store.endSessions(tenantId: tenantId, subject: agentId, at: now)
+        try await stores.accounts.saveAccount(account)
+        _ = try await stores.accounts.endSessions(tenantId: tenantId, subject: agentId, at: now)
         return account
     }
 
@@ -152,11 +152,11 @@ public struct AccountService: UseCase {
     public func createPasswordLink(_ principal: Principal, agentId: String, id: String) async throws -> PasswordLink {
         try Self.requireAdmin(principal)
         _ = try await tenant(for: principal)
-        guard let agent = try await store.agent(tenantId: principal.tenantId, id: agentId) else { throw DocketError.notFound("agent", agentId) }
+        guard let agent = try await stores.people.agent(tenantId: principal.tenantId, id: agentId) else { throw DocketError.notFound("agent", agentId) }
         guard let email = agent.email?.lowercased() else {
             throw DocketError.invalid("email", "agent '\(agentId)' has no e-mail address to sign in with")
         }
-        let account = try await store.account(tenantId: principal.tenantId, email: email)
+        let account = try await stores.accounts.account(tenantId: principal.tenantId, email: email)
         if let account, account.agentId != agentId {
             throw DocketError(.conflict, "the e-mail \(email) already signs in as agent '\(account.agentId)'")
         }
@@ -165,7 +165,7 @@ public struct AccountService: UseCase {
             id: id, tenantId: principal.tenantId, email: email, agentId: agentId, role: agent.role == .admin ? .admin : .agent,
             purpose: account?.passwordHash == nil ? .invite : .reset, createdBy: principal.subject, createdAt: now,
             expiresAt: now.addingTimeInterval(Self.passwordLinkLifetime))
-        try await store.insertPasswordLink(link)
+        try await stores.accounts.insertPasswordLink(link)
         return link
     }
 
@@ -173,24 +173,24 @@ public struct AccountService: UseCase {
     public func usePasswordLink(id: String, password: String) async throws -> SignedIn {
         try Self.checkPassword(password)
         let hash = try await hasher.hash(password)
-        guard let link = try await store.consumePasswordLink(id: id, at: clock.now()) else {
+        guard let link = try await stores.accounts.consumePasswordLink(id: id, at: clock.now()) else {
             throw DocketError(.notFound, "this link is unknown, used or expired: ask an admin for a new one")
         }
         let now = clock.now()
-        let existing = try await store.account(tenantId: link.tenantId, email: link.email)
-        try await store.saveAccount(Account(
+        let existing = try await stores.accounts.account(tenantId: link.tenantId, email: link.email)
+        try await stores.accounts.saveAccount(Account(
             tenantId: link.tenantId, email: link.email, agentId: link.agentId, role: existing?.role ?? link.role, passwordHash: hash,
             createdAt: existing?.createdAt ?? now, updatedAt: now))
-        _ = try await store.endSessions(tenantId: link.tenantId, subject: link.agentId, at: now)
+        _ = try await stores.accounts.endSessions(tenantId: link.tenantId, subject: link.agentId, at: now)
         let session = try await startSession(Principal(tenantId: link.tenantId, role: existing?.role ?? link.role, subject: link.agentId))
-        let agent = try await store.agent(tenantId: link.tenantId, id: link.agentId)
+        let agent = try await stores.people.agent(tenantId: link.tenantId, id: link.agentId)
         return SignedIn(session: session, principal: session.principal, name: agent?.name ?? link.email, email: link.email)
     }
 
     /// Whether the agent can sign in (an account with a password), for the admin's agent list.
     public func account(_ principal: Principal, agentId: String) async throws -> Account? {
         try Self.requireStaff(principal)
-        return try await store.account(tenantId: principal.tenantId, agentId: agentId)
+        return try await stores.accounts.account(tenantId: principal.tenantId, agentId: agentId)
     }
 
     // MARK: - Customers through the tenant's widget
@@ -199,11 +199,11 @@ public struct AccountService: UseCase {
     public func setWidgetSecret(_ principal: Principal, secret: String) async throws {
         try Self.requireAdmin(principal)
         _ = try await tenant(for: principal)
-        try await store.setWidgetSecret(tenantId: principal.tenantId, secret: secret)
+        try await stores.accounts.setWidgetSecret(tenantId: principal.tenantId, secret: secret)
     }
 
     public func widgetSecret(tenantId: String) async throws -> String? {
-        try await store.widgetSecret(tenantId: tenantId)
+        try await stores.accounts.widgetSecret(tenantId: tenantId)
     }
 
     /// A customer session for a customer the tenant's site vouched for (the adapter checked the
@@ -211,13 +211,13 @@ public struct AccountService: UseCase {
     public func customerSession(tenantId: String, customerId: String, name: String?, email: String?) async throws -> SignedIn {
         guard try await tenants.tenant(tenantId) != nil else { throw DocketError(.unauthorized, "unknown tenant '\(tenantId)'") }
         let id = try Check.identifier(customerId, field: "sub") ?? customerId
-        if try await store.customer(tenantId: tenantId, id: id) == nil {
+        if try await stores.people.customer(tenantId: tenantId, id: id) == nil {
             let parts = (name ?? "").split(separator: " ", maxSplits: 1).map(String.init)
             let customer = Customer(
                 id: id, tenantId: tenantId, phoneNumber: nil, firstName: try Check.optionalText(parts.first, field: "name", max: 100),
                 lastName: try Check.optionalText(parts.count > 1 ? parts[1] : nil, field: "name", max: 100),
                 email: try Check.optionalText(email, field: "email", max: 254), createdAt: clock.now())
-            do { try await store.insertCustomer(customer) } catch let error as DocketError where error.code == .conflict {}
+            do { try await stores.people.insertCustomer(customer) } catch let error as DocketError where error.code == .conflict {}
         }
         let session = try await startSession(Principal(tenantId: tenantId, role: .customer, subject: id))
         let described = try await describe(session.principal)

@@ -77,12 +77,12 @@ extension AssistantService {
         guard !call.id.isEmpty, call.id.count <= 128 else { return Self.failure(texts.malformed("tool_call_id must be 1-128 characters")) }
         // Idempotent per call id: a repeated id answers what the first answered.
         let now = clock.now()
-        if let record = try await store.claimToolCall(tenantId: tenant.id, callId: call.id, at: now) {
+        if let record = try await stores.toolCalls.claimToolCall(tenantId: tenant.id, callId: call.id, at: now) {
             if let output = record.output { return output }
             if now.timeIntervalSince(record.createdAt) < AssistantService.abandonedToolCallSeconds { return Self.failure(texts.inProgress) }
         }
         let output = try await execute(call, tenant: tenant, customer: customer, request: request, texts: texts)
-        try await store.completeToolCall(tenantId: tenant.id, callId: call.id, output: output)
+        try await stores.toolCalls.completeToolCall(tenantId: tenant.id, callId: call.id, output: output)
         return output
     }
 
@@ -167,7 +167,7 @@ extension AssistantService {
         }
         let viewer = Principal(tenantId: tenant.id, role: .customer, subject: customer.id)
         if let wanted, !wanted.isEmpty {
-            guard wanted.count <= 64, let ticket = try await store.ticket(tenantId: tenant.id, ticketId: wanted.uppercased()),
+            guard wanted.count <= 64, let ticket = try await stores.tickets.ticket(tenantId: tenant.id, ticketId: wanted.uppercased()),
                 ticket.customerId == customer.id
             else { return Self.failure(texts.notFound(String(wanted.prefix(64)))) }
             return Self.encodeOutput(["success": true, "ticket": Self.summary(ticket.visible(to: viewer), tenant: tenant, notes: true)])
@@ -175,7 +175,7 @@ extension AssistantService {
         var query = TicketQuery()
         query.customerId = customer.id
         query.limit = 5
-        let recent = try await store.listTickets(tenantId: tenant.id, query: query).items
+        let recent = try await stores.tickets.listTickets(tenantId: tenant.id, query: query).items
         var out: [String: JSONValue] = ["success": true, "tickets": .array(recent.map { Self.summary($0.visible(to: viewer), tenant: tenant, notes: false) })]
         if recent.isEmpty { out["message"] = .string(texts.noTickets) }
         return Self.encodeOutput(.object(out))
@@ -221,7 +221,7 @@ extension AssistantService {
         let texts = AssistantTexts(tenant)
         var customer: Customer?
         for phone in Self.phoneCandidates(request.phoneNumber) where customer == nil {
-            customer = try await store.customer(tenantId: tenant.id, phone: phone)
+            customer = try await stores.people.customer(tenantId: tenant.id, phone: phone)
         }
         var outputs: [AssistantToolOutput] = []
         for call in request.toolCalls {

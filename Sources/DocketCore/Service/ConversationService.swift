@@ -26,7 +26,7 @@ extension ConversationService {
         let draft = try await messageDraft(principal, input, tenant: tenant)
         var query = TicketQuery()
         query.customerId = principal.subject
-        query.statuses = openStatuses(tenant)
+        query.statuses = ConversationKeeper.openStatuses(tenant)
         query.sortBy = .updatedAt
         query.limit = 1
         // The open ticket found must still be open when the message is written with it; one
@@ -39,7 +39,7 @@ extension ConversationService {
         // store's constraint (on MongoDB a refused insert can leave a gap in the numbers).
         let outcome: (created: Ticket?, joined: (Ticket, TicketMessage)?) = try await core.turns.withTurn("\(tenant.id)/chat/\(principal.subject)") {
             for _ in 0..<ServiceCore.maxAttempts {
-                if let open = try await store.listTickets(tenantId: tenant.id, query: query).items.first {
+                if let open = try await stores.tickets.listTickets(tenantId: tenant.id, query: query).items.first {
                     do {
                         let (ticket, messages) = try await postMessage(principal, open.ticketId, draft: draft, onlyIfOpen: true)
                         return (nil, (ticket, messages[0]))
@@ -50,7 +50,7 @@ extension ConversationService {
                 var input = NewTicket(subject: subject, description: draft.content)
                 input.source = .web
                 do {
-                    return (try await createTicket(principal, input, firstMessage: draft), nil)
+                    return (try await writer.create(principal, input, firstMessage: draft), nil)
                 } catch let error as DocketError where error.code == .conflict {
                     continue
                 }
@@ -62,7 +62,7 @@ extension ConversationService {
         guard let ticket = created else {
             throw DocketError(.conflict, "the conversation of '\(principal.subject)' is being changed by others; retry")
         }
-        let first = try await store.messages(tenantId: tenant.id, ticketId: ticket.ticketId, after: 0, limit: 1)
+        let first = try await stores.tickets.messages(tenantId: tenant.id, ticketId: ticket.ticketId, after: 0, limit: 1)
         guard let message = first.first else { throw DocketError(.internalError, "the first message of '\(ticket.ticketId)' was not stored") }
         return (ticket, message, true)
     }
@@ -75,10 +75,10 @@ extension ConversationService {
         let tenant = try await tenant(for: principal)
         var query = TicketQuery()
         query.customerId = customerId
-        query.statuses = openStatuses(tenant)
+        query.statuses = ConversationKeeper.openStatuses(tenant)
         query.sortBy = .updatedAt
         query.limit = 1
-        guard let open = try await store.listTickets(tenantId: tenant.id, query: query).items.first else {
+        guard let open = try await stores.tickets.listTickets(tenantId: tenant.id, query: query).items.first else {
             throw DocketError(.notFound, "customer '\(customerId)' has no open conversation", field: "receiver_id")
         }
         return try await postMessage(principal, open.ticketId, input)
@@ -101,7 +101,7 @@ extension ConversationService {
         guard after >= 0 else { throw DocketError(.badRequest, "after must be a cursor from a previous page (0 or more)", field: "after") }
         _ = try await tenant(for: principal)
         _ = try await load(principal, ticketId)
-        let messages = try await store.messages(tenantId: principal.tenantId, ticketId: ticketId, after: after, limit: limit + 1)
+        let messages = try await stores.tickets.messages(tenantId: principal.tenantId, ticketId: ticketId, after: after, limit: limit + 1)
         let page = Array(messages.prefix(limit))
         return MessagePage(messages: page, nextCursor: messages.count > limit ? page.last?.seq : nil)
     }
@@ -150,7 +150,7 @@ extension ConversationService {
                     event.origin = live.origin
                     return Outbox(live: [event], retain: live.settings.retainedPerTenant, onCommit: live.commitHook)
                 }
-                if let (marked, stored) = try await store.updateTicket(ticket, expectedVersion: expected, markingRead: mark, outbox: outbox) {
+                if let (marked, stored) = try await stores.tickets.updateTicket(ticket, expectedVersion: expected, markingRead: mark, outbox: outbox) {
                     live.publish(stored)
                     return .marked(ticket, marked)
                 }
@@ -170,9 +170,9 @@ extension ConversationService {
         try Self.requireStaff(principal)
         let reason = try Check.optionalText(reason, field: "reason", max: TicketLimits.reason)
         guard let agentId = try Check.identifier(agentId, field: "toAgentId"),
-            try await store.agent(tenantId: principal.tenantId, id: agentId) != nil
+            try await stores.people.agent(tenantId: principal.tenantId, id: agentId) != nil
         else { throw DocketError.invalid("toAgentId", "unknown agent '\(agentId)'") }
-        return try await mutate(principal, ticketId) { ticket, tenant, now in
+        return try await writer.change(principal, ticketId) { ticket, tenant, now in
             if ticket.status == tenant.workflow.closed || ticket.status == tenant.workflow.resolved {
                 throw DocketError(.conflict, "ticket '\(ticketId)' is \(ticket.status) and cannot be transferred")
             }
@@ -188,7 +188,7 @@ extension ConversationService {
         let tenant = try await tenant(for: principal)
         var query = TicketQuery()
         query.assignedAgent = ""
-        query.statuses = openStatuses(tenant)
+        query.statuses = ConversationKeeper.openStatuses(tenant)
         query.sortBy = .updatedAt
         query.page = page
         query.limit = limit
@@ -206,7 +206,7 @@ extension ConversationService {
         } else {
             throw DocketError.forbidden("this operation is for staff and customers")
         }
-        query.statuses = openStatuses(tenant)
+        query.statuses = ConversationKeeper.openStatuses(tenant)
         query.sortBy = .updatedAt
         query.page = page
         query.limit = limit

@@ -63,12 +63,12 @@ public struct LegacyImportReport: Sendable, Equatable {
 /// appends only what the ticket does not hold yet — after a crash, or messages the old chat got
 /// since. History is imported as it was: no rules run, no SLA timers, no live events.
 public struct LegacyChatImport: Sendable {
-    let store: any TicketStore
+    let stores: StorePorts
     /// Messages per write (a MongoDB ticket carries its new messages inside its document).
     let chunk: Int
 
-    public init(store: any TicketStore, chunk: Int = 500) {
-        self.store = store
+    public init(stores: StorePorts, chunk: Int = 500) {
+        self.stores = stores
         self.chunk = max(1, chunk)
     }
 
@@ -77,7 +77,7 @@ public struct LegacyChatImport: Sendable {
         tenantId: String, messages: [LegacyMessage], staffIds: Set<String>, dryRun: Bool,
         progress: @Sendable (Int, Int) -> Void = { _, _ in }
     ) async throws -> LegacyImportReport {
-        guard let tenant = try await store.tenant(id: tenantId) else {
+        guard let tenant = try await stores.tenants.tenant(id: tenantId) else {
             throw DocketError.notFound("tenant", tenantId)
         }
         var report = LegacyImportReport()
@@ -100,7 +100,7 @@ public struct LegacyChatImport: Sendable {
             var query = TicketQuery()
             query.conversationId = conversation
             query.limit = 1
-            let existing = try await store.listTickets(tenantId: tenantId, query: query).items.first
+            let existing = try await stores.tickets.listTickets(tenantId: tenantId, query: query).items.first
             let held = existing?.chat?.messageCount ?? 0
             if let existing, held >= thread.count {
                 report.skipped.append(.init(what: "thread of \(customerId)", reason: "already imported as \(existing.ticketId)"))
@@ -116,9 +116,9 @@ public struct LegacyChatImport: Sendable {
                 ticket = existing
                 report.continued.append(existing.ticketId)
             } else {
-                if try await store.customer(tenantId: tenantId, id: customerId) == nil {
+                if try await stores.people.customer(tenantId: tenantId, id: customerId) == nil {
                     do {
-                        try await store.insertCustomer(Customer(
+                        try await stores.people.insertCustomer(Customer(
                             id: customerId, tenantId: tenantId, phoneNumber: nil, firstName: nil, lastName: nil, email: nil,
                             createdAt: thread[0].createdAt))
                         report.customersCreated += 1
@@ -135,7 +135,7 @@ public struct LegacyChatImport: Sendable {
                 var updated = ticket
                 Self.apply(thread.prefix(end), customerId: customerId, workflow: tenant.workflow, to: &updated)
                 updated.version = ticket.version + 1
-                guard try await store.updateTicket(updated, expectedVersion: ticket.version, messages: next) else {
+                guard try await stores.tickets.updateTicket(updated, expectedVersion: ticket.version, messages: next) else {
                     throw DocketError(.conflict, "ticket '\(ticket.ticketId)' changed during the import; run it again to continue")
                 }
                 report.messagesImported += end - done
@@ -155,7 +155,7 @@ public struct LegacyChatImport: Sendable {
         // The customer's open chat while it is open, unless they opened another one since.
         for openChat in [true, false] {
             do {
-                return try await store.createTicket(
+                return try await stores.tickets.createTicket(
                     tenantId: tenant.id, counterYear: tenant.ticketIdFormat.counterYear(for: year), messages: messages
                 ) { number in
                     var ticket = Self.ticket(tenant: tenant, number: number, customerId: customerId, conversation: conversation, opening: opening)

@@ -86,7 +86,7 @@ extension ReportService {
         var firstResponse: [Double] = [], resolution: [Double] = []
         var count = 0
         while true {
-            let page = try await store.listTickets(tenantId: principal.tenantId, query: query)
+            let page = try await stores.tickets.listTickets(tenantId: principal.tenantId, query: query)
             if query.page == 1, page.total > ReportService.maxReportTickets {
                 throw DocketError(
                     .badRequest, "the range holds \(page.total) tickets; a report reads at most \(ReportService.maxReportTickets): narrow it", field: "from")

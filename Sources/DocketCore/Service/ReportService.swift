@@ -27,14 +27,14 @@ extension ReportService {
     public func statistics(_ principal: Principal, _ filter: StatsFilter) async throws -> TicketStatistics {
         try Self.requireStaff(principal)
         let tenant = try await tenant(for: principal)
-        let counts = try await store.ticketCounts(tenantId: principal.tenantId, filter: filter)
+        let counts = try await stores.tickets.ticketCounts(tenantId: principal.tenantId, filter: filter)
         var byStatus = Dictionary(uniqueKeysWithValues: tenant.workflow.statuses.map { ($0.id, 0) })
         byStatus.merge(counts.byStatus) { $1 }
         var byPriority = Dictionary(uniqueKeysWithValues: Priority.allCases.map { ($0.rawValue, 0) })
         byPriority.merge(counts.byPriority) { $1 }
         var agents: [AgentPerformance] = []
         for figures in counts.agents {
-            let name = try await store.agent(tenantId: principal.tenantId, id: figures.agentId)?.name
+            let name = try await stores.people.agent(tenantId: principal.tenantId, id: figures.agentId)?.name
             agents.append(AgentPerformance(
                 agentId: figures.agentId, name: name, assigned: figures.assigned, resolved: figures.resolved,
                 avgFirstResponseSeconds: figures.firstResponseCount == 0

@@ -4,7 +4,8 @@ import Foundation
 /// and the live event log. One per process; the services
 /// (`DocketServices`) are small views over it.
 public final class ServiceCore: Sendable {
-    public let store: any TicketStore
+    /// The store's ports (one adapter behind them all in production).
+    public let stores: StorePorts
     let clock: any WallClock
     let tenants: TenantDirectory
     let agentDirectory: AgentDirectory
@@ -25,8 +26,20 @@ public final class ServiceCore: Sendable {
     /// How often a conditional update is retried when another writer got there first.
     static let maxAttempts = 16
 
+    /// Every port from one adapter.
+    public convenience init(
+        store: some TicketStore, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
+        rules: (any RuleEngine)? = nil, observer: (any ServiceObserver)? = nil,
+        packInspector: (any PackInspector)? = nil, live: LiveEventLog? = nil, webhookSender: (any WebhookSender)? = nil,
+        allowPrivateWebhooks: Bool = false
+    ) {
+        self.init(
+            stores: StorePorts(store), clock: clock, tenantCacheSeconds: tenantCacheSeconds, rules: rules, observer: observer,
+            packInspector: packInspector, live: live, webhookSender: webhookSender, allowPrivateWebhooks: allowPrivateWebhooks)
+    }
+
     public init(
-        store: any TicketStore, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
+        stores: StorePorts, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
         rules: (any RuleEngine)? = nil, observer: (any ServiceObserver)? = nil,
         packInspector: (any PackInspector)? = nil, live: LiveEventLog? = nil, webhookSender: (any WebhookSender)? = nil,
         allowPrivateWebhooks: Bool = false
@@ -35,12 +48,12 @@ public final class ServiceCore: Sendable {
         self.allowPrivateWebhooks = allowPrivateWebhooks
         self.observer = observer
         self.packInspector = packInspector
-        self.store = store
+        self.stores = stores
         self.clock = clock
         self.rules = rules
-        self.tenants = TenantDirectory(store: store, clock: clock, ttl: tenantCacheSeconds)
-        self.agentDirectory = AgentDirectory(store: store, clock: clock, ttl: tenantCacheSeconds)
-        self.live = live ?? LiveEventLog(store: store)
+        self.tenants = TenantDirectory(store: stores.tenants, clock: clock, ttl: tenantCacheSeconds)
+        self.agentDirectory = AgentDirectory(store: stores.people, clock: clock, ttl: tenantCacheSeconds)
+        self.live = live ?? LiveEventLog(store: stores.liveEvents)
     }
 
 }

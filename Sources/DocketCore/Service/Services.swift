@@ -1,14 +1,14 @@
 import Foundation
 
 /// A use case over the shared `ServiceCore`: every service reaches the store, the clock, the
-/// caches, the rules and the event log through it, and shares one conditional-update loop
-/// (`converseAndMutate`) and one rules runner.
+/// caches, the rules and the event log through it. Every change to a ticket goes through the
+/// one change pipeline, `writer` (`TicketWriter`, in Change/), with its named steps.
 protocol UseCase: Sendable {
     var core: ServiceCore { get }
 }
 
 extension UseCase {
-    var store: any TicketStore { core.store }
+    var stores: StorePorts { core.stores }
     var clock: any WallClock { core.clock }
     var tenants: TenantDirectory { core.tenants }
     var agentDirectory: AgentDirectory { core.agentDirectory }
@@ -16,6 +16,12 @@ extension UseCase {
     var observer: (any ServiceObserver)? { core.observer }
     var packInspector: (any PackInspector)? { core.packInspector }
     var live: LiveEventLog { core.live }
+
+    /// The change pipeline and its steps.
+    var writer: TicketWriter { TicketWriter(core: core) }
+    var ruleRunner: RuleRunner { RuleRunner(core: core) }
+    var conversation: ConversationKeeper { ConversationKeeper(core: core) }
+    var announcer: Announcer { Announcer(core: core) }
 
     /// The sibling use cases, for a flow that spans them (a chat message opening a ticket).
     var tickets: TicketService { TicketService(core: core) }
@@ -101,7 +107,7 @@ public struct DocketServices: Sendable {
 
     /// The services over a new core (see `ServiceCore.init`).
     public init(
-        store: any TicketStore, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
+        store: some TicketStore, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
         rules: (any RuleEngine)? = nil, observer: (any ServiceObserver)? = nil,
         packInspector: (any PackInspector)? = nil, live: LiveEventLog? = nil, webhookSender: (any WebhookSender)? = nil,
         allowPrivateWebhooks: Bool = false

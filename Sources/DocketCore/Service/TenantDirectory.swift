@@ -39,9 +39,9 @@ final class ExpiringCache<Value: Sendable>: @unchecked Sendable {
 /// Tenants, cached so each request does not re-read its configuration.
 final class TenantDirectory: Sendable {
     private let cache: ExpiringCache<Tenant>
-    private let store: any TicketStore
+    private let store: any TenantStore
 
-    init(store: any TicketStore, clock: any WallClock, ttl: TimeInterval = 5) {
+    init(store: any TenantStore, clock: any WallClock, ttl: TimeInterval = 5) {
         self.store = store
         cache = ExpiringCache(clock: clock, ttl: ttl)
     }
@@ -58,9 +58,9 @@ final class TenantDirectory: Sendable {
 final class AgentDirectory: Sendable {
     static let maxAgents = 1_000
     private let cache: ExpiringCache<[Agent]>
-    private let store: any TicketStore
+    private let store: any PeopleStore
 
-    init(store: any TicketStore, clock: any WallClock, ttl: TimeInterval = 5) {
+    init(store: any PeopleStore, clock: any WallClock, ttl: TimeInterval = 5) {
         self.store = store
         cache = ExpiringCache(clock: clock, ttl: ttl)
     }

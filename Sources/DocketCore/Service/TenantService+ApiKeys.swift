@@ -18,25 +18,25 @@ extension TenantService {
         let key = ApiKey(
             id: id, tenantId: principal.tenantId, name: name, role: input.role, secretHash: secretHash, hint: hint,
             createdBy: principal.subject, createdAt: clock.now())
-        try await store.insertApiKey(key)
+        try await stores.apiKeys.insertApiKey(key)
         return key
     }
 
     public func apiKeys(_ principal: Principal) async throws -> [ApiKey] {
         try Self.requireAdmin(principal)
-        return try await store.listApiKeys(tenantId: principal.tenantId)
+        return try await stores.apiKeys.listApiKeys(tenantId: principal.tenantId)
     }
 
     public func revokeApiKey(_ principal: Principal, id: String) async throws {
         try Self.requireAdmin(principal)
-        guard try await store.revokeApiKey(tenantId: principal.tenantId, id: id, by: principal.subject, at: clock.now()) else {
+        guard try await stores.apiKeys.revokeApiKey(tenantId: principal.tenantId, id: id, by: principal.subject, at: clock.now()) else {
             throw DocketError.notFound("API key", id)
         }
     }
 
     /// The live key with this id (for the authentication middleware, which checks the secret).
     public func liveApiKey(id: String) async throws -> ApiKey? {
-        guard let key = try await store.apiKey(id: id), key.revokedAt == nil else { return nil }
+        guard let key = try await stores.apiKeys.apiKey(id: id), key.revokedAt == nil else { return nil }
         return key
     }
 }

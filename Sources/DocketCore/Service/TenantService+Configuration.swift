@@ -14,13 +14,13 @@ extension TenantService {
     public func provisionTenant(id: String, name: String, pack: PackManifest) async throws -> (Tenant, ProvisionOutcome) {
         let now = clock.now()
         for _ in 0..<ServiceCore.maxAttempts {
-            if var tenant = try await store.tenant(id: id) {
+            if var tenant = try await stores.tenants.tenant(id: id) {
                 if tenant.pack == pack { tenants.remember(tenant); return (tenant, .unchanged) }
                 let expected = tenant.version
                 tenant.pack = pack
                 tenant.version = expected + 1
                 tenant.updatedAt = now
-                if try await store.updateTenant(tenant, expectedVersion: expected) {
+                if try await stores.tenants.updateTenant(tenant, expectedVersion: expected) {
                     tenants.remember(tenant)
                     return (tenant, .packUpdated)
                 }
@@ -28,7 +28,7 @@ extension TenantService {
             }
             let tenant = Tenant(id: id, name: name, pack: pack, createdAt: now)
             do {
-                try await store.insertTenant(tenant)
+                try await stores.tenants.insertTenant(tenant)
                 tenants.remember(tenant)
                 return (tenant, .created)
             } catch let error as DocketError where error.code == .conflict {
@@ -126,7 +126,7 @@ extension TenantService {
     func changeConfiguration(_ principal: Principal, _ key: ConfigKey, _ change: (inout Tenant) throws -> Void) async throws -> Tenant {
         try Self.requireAdmin(principal)
         for _ in 0..<ServiceCore.maxAttempts {
-            guard var tenant = try await store.tenant(id: principal.tenantId) else {
+            guard var tenant = try await stores.tenants.tenant(id: principal.tenantId) else {
                 throw DocketError(.unauthorized, "unknown tenant '\(principal.tenantId)'")
             }
             let expected = tenant.version
@@ -135,7 +135,7 @@ extension TenantService {
             tenant.overrides.changes[key.rawValue] = ConfigChange(updatedBy: principal.subject, updatedAt: now)
             tenant.version = expected + 1
             tenant.updatedAt = now
-            if try await store.updateTenant(tenant, expectedVersion: expected) {
+            if try await stores.tenants.updateTenant(tenant, expectedVersion: expected) {
                 tenants.remember(tenant)
                 return tenant
             }

@@ -86,7 +86,7 @@ extension TenantService {
     }
 
     func versionsVisible(to scope: String?, _ packId: String) async throws -> [PackVersionSummary] {
-        try await store.packVersionSummaries().filter { $0.packId == packId && Self.visible($0, to: scope) }
+        try await stores.tenants.packVersionSummaries().filter { $0.packId == packId && Self.visible($0, to: scope) }
             .sorted { PackVersionOrder.isNewer($0.version, than: $1.version) }
     }
 
@@ -98,7 +98,7 @@ extension TenantService {
             guard let newest = try await versionsVisible(to: scope, packId).first else { throw DocketError.notFound("pack", packId) }
             chosen = newest.version
         }
-        guard let stored = try await store.packVersion(packId: packId, version: chosen), Self.visible(stored.summary, to: scope) else {
+        guard let stored = try await stores.tenants.packVersion(packId: packId, version: chosen), Self.visible(stored.summary, to: scope) else {
             throw DocketError.notFound("pack version", "\(packId) \(chosen)")
         }
         return stored
@@ -117,7 +117,7 @@ extension TenantService {
         try await prepareRules(stored)
         let manifest = stored.manifest
         for _ in 0..<ServiceCore.maxAttempts {
-            guard var tenant = try await store.tenant(id: tenantId) else { throw DocketError.notFound("tenant", tenantId) }
+            guard var tenant = try await stores.tenants.tenant(id: tenantId) else { throw DocketError.notFound("tenant", tenantId) }
             if let categories = tenant.overrides.categories,
                 !categories.contains(where: { $0.id == manifest.defaultCategory && $0.active })
             {
@@ -136,7 +136,7 @@ extension TenantService {
             tenant.version = expected + 1
             tenant.updatedAt = now
             // The switch and its `pack_activated` notice are one write (the outbox).
-            if let stored = try await store.updateTenant(tenant, expectedVersion: expected, outbox: packOutbox(tenant, at: now)) {
+            if let stored = try await stores.tenants.updateTenant(tenant, expectedVersion: expected, outbox: announcer.packOutbox(tenant, at: now)) {
                 tenants.remember(tenant)
                 live.publish(stored)
                 return tenant
@@ -164,12 +164,12 @@ extension TenantService {
     /// Stores a pack shipped in the server's packs folder as a platform version, once.
     public func installShippedPack(_ bundle: PackBundle) async throws -> (PackVersionSummary, ShippedInstallOutcome) {
         let manifest = try await requireInspector().inspect(bundle)
-        if let stored = try await store.packVersion(packId: manifest.id, version: manifest.version) {
+        if let stored = try await stores.tenants.packVersion(packId: manifest.id, version: manifest.version) {
             return (stored.summary, stored.summary.checksum == bundle.checksum ? .unchanged : .differs)
         }
         let version = PackVersion(manifest: manifest, bundle: bundle, owner: nil, origin: .shipped, createdBy: "docket", createdAt: clock.now())
         do {
-            try await store.insertPackVersion(version)
+            try await stores.tenants.insertPackVersion(version)
         } catch let error as DocketError where error.code == .conflict {
             return (version.summary, .unchanged)
         }
@@ -198,7 +198,7 @@ extension TenantService {
             throw rejection.docketError
         }
         let owner = Self.packScope(principal)
-        let existing = try await store.packVersionSummaries().filter { $0.packId == manifest.id }
+        let existing = try await stores.tenants.packVersionSummaries().filter { $0.packId == manifest.id }
         if let other = existing.first, other.owner != owner {
             throw DocketError(.conflict, "pack id '\(manifest.id)' is taken; choose another id", field: "id")
         }
@@ -209,14 +209,14 @@ extension TenantService {
         }
         let version = PackVersion(
             manifest: manifest, bundle: bundle, owner: owner, origin: .upload, createdBy: principal.subject, createdAt: clock.now())
-        try await store.insertPackVersion(version)
+        try await stores.tenants.insertPackVersion(version)
         return version.summary
     }
 
     public func packs(_ principal: Principal) async throws -> [PackListing] {
         try Self.requireAdmin(principal)
         let scope = Self.packScope(principal)
-        let summaries = try await store.packVersionSummaries().filter { Self.visible($0, to: scope) }
+        let summaries = try await stores.tenants.packVersionSummaries().filter { Self.visible($0, to: scope) }
         return Dictionary(grouping: summaries, by: \.packId).map { id, versions in
             let sorted = versions.sorted { PackVersionOrder.isNewer($1.version, than: $0.version) }
             let latest = sorted.last!
@@ -258,7 +258,7 @@ extension TenantService {
         tenant.packHistory = [PackActivation(
             packId: stored.summary.packId, version: stored.summary.version, previous: nil, by: principal.subject, at: now,
             reason: "created")]
-        try await store.insertTenant(tenant)
+        try await stores.tenants.insertTenant(tenant)
         tenants.remember(tenant)
         return tenant
     }
@@ -268,7 +268,7 @@ extension TenantService {
     public func provisionTenant(id: String, name: String?, packId: String, version: String? = nil) async throws
         -> (Tenant, ProvisionOutcome)
     {
-        if let tenant = try await store.tenant(id: id) {
+        if let tenant = try await stores.tenants.tenant(id: id) {
             tenants.remember(tenant)
             return (tenant, .unchanged)
         }
@@ -279,7 +279,7 @@ extension TenantService {
         tenant.packHistory = [PackActivation(
             packId: stored.summary.packId, version: stored.summary.version, previous: nil, by: "docket", at: now, reason: "created")]
         do {
-            try await store.insertTenant(tenant)
+            try await stores.tenants.insertTenant(tenant)
         } catch let error as DocketError where error.code == .conflict {
             return try await provisionTenant(id: id, name: name, packId: packId, version: version)
         }
@@ -289,21 +289,21 @@ extension TenantService {
 
     public func tenantInfo(_ principal: Principal, _ id: String) async throws -> Tenant {
         guard principal.administers(id) else { throw DocketError.forbidden("admins manage only their own tenant") }
-        guard let tenant = try await store.tenant(id: id) else { throw DocketError.notFound("tenant", id) }
+        guard let tenant = try await stores.tenants.tenant(id: id) else { throw DocketError.notFound("tenant", id) }
         return tenant
     }
 
     public func listTenants(_ principal: Principal, page: Int, limit: Int) async throws -> Page<Tenant> {
         guard principal.role == .platform else { throw DocketError.forbidden("only platform admins list tenants") }
         guard (1...100).contains(limit), page >= 1 else { throw DocketError(.badRequest, "page >= 1 and limit 1-100") }
-        return try await store.listTenants(page: page, limit: limit)
+        return try await stores.tenants.listTenants(page: page, limit: limit)
     }
 
     /// Switches the tenant to another pack or version, live: evaluations already running finish
     /// on the old version, later ones use the new one. The version is pinned from then on.
     public func activatePack(_ principal: Principal, tenantId: String, _ selection: PackSelection) async throws -> Tenant {
         guard principal.administers(tenantId) else { throw DocketError.forbidden("admins manage only their own tenant") }
-        guard try await store.tenant(id: tenantId) != nil else { throw DocketError.notFound("tenant", tenantId) }
+        guard try await stores.tenants.tenant(id: tenantId) != nil else { throw DocketError.notFound("tenant", tenantId) }
         let stored = try await storedVersion(selection.pack, selection.version, visibleTo: tenantId)
         return try await switchPack(tenantId, to: stored, by: principal.subject, pin: true, reason: nil)
     }
@@ -311,16 +311,16 @@ extension TenantService {
     /// At start-up: tenants that never pinned a version and run an older shipped version of a
     /// pack move to the newest shipped one. Returns the tenants moved.
     public func upgradeShippedTenants() async throws -> [(tenant: String, from: String, to: String)] {
-        let shipped = try await store.packVersionSummaries().filter { $0.origin == .shipped }
+        let shipped = try await stores.tenants.packVersionSummaries().filter { $0.origin == .shipped }
         var moved: [(String, String, String)] = []
         var page = 1
         while true {
-            let batch = try await store.listTenants(page: page, limit: 100)
+            let batch = try await stores.tenants.listTenants(page: page, limit: 100)
             for tenant in batch.items where tenant.packPinned != true {
                 guard let newest = shipped.filter({ $0.packId == tenant.pack.id })
                     .max(by: { PackVersionOrder.isNewer($1.version, than: $0.version) }),
                     PackVersionOrder.isNewer(newest.version, than: tenant.pack.version),
-                    let stored = try await store.packVersion(packId: newest.packId, version: newest.version)
+                    let stored = try await stores.tenants.packVersion(packId: newest.packId, version: newest.version)
                 else { continue }
                 _ = try await switchPack(tenant.id, to: stored, by: "docket", pin: false, reason: "shipped_upgrade")
                 moved.append((tenant.id, tenant.pack.version, newest.version))
@@ -350,16 +350,16 @@ extension TenantService {
         guard (1...TenantService.maxSimulationEvents).contains(limit) else {
             throw DocketError(.badRequest, "limit must be between 1 and \(TenantService.maxSimulationEvents)", field: "limit")
         }
-        guard var tenant = try await store.tenant(id: tenantId) else { throw DocketError.notFound("tenant", tenantId) }
+        guard var tenant = try await stores.tenants.tenant(id: tenantId) else { throw DocketError.notFound("tenant", tenantId) }
         let active = "\(tenant.pack.id)@\(tenant.pack.version)"
         tenant.pack = candidate
-        let agents = try await agentViews(tenant)
-        let events = try await store.recentRuleEvents(tenantId: tenantId, limit: limit).reversed()
+        let agents = try await ruleRunner.agentViews(tenant)
+        let events = try await stores.ruleEvents.recentRuleEvents(tenantId: tenantId, limit: limit).reversed()
         var results: [SimulatedEvent] = []
         for recorded in events {
             var ticket = recorded.ticket
-            let customer = try await customerView(tenantId, ticket.customerId)
-            let entries = await evaluateChain(
+            let customer = try await ruleRunner.customerView(tenantId, ticket.customerId)
+            let entries = await ruleRunner.evaluateChain(
                 &ticket, events: [PendingEvent(recorded.type, recorded.details)], tenant: tenant, actor: recorded.actor,
                 agents: agents, customer: customer, now: recorded.at, observe: false
             ).map(\.1)

@@ -21,14 +21,14 @@ extension TenantService {
             email: email, createdAt: clock.now())
         customer.tier = input.tier
         customer.avatarUrl = try Check.url(input.avatarUrl, field: "avatarUrl")
-        try await store.insertCustomer(customer)
+        try await stores.people.insertCustomer(customer)
         return customer
     }
 
     public func customer(_ principal: Principal, _ id: String) async throws -> Customer {
         _ = try await tenant(for: principal)
         guard principal.isStaff || principal.subject == id,
-            let customer = try await store.customer(tenantId: principal.tenantId, id: id)
+            let customer = try await stores.people.customer(tenantId: principal.tenantId, id: id)
         else { throw DocketError.notFound("customer", id) }
         return customer
     }
@@ -37,7 +37,7 @@ extension TenantService {
         try Self.requireStaff(principal)
         _ = try await tenant(for: principal)
         try Self.checkPage(page: page, limit: limit)
-        return try await store.listCustomers(tenantId: principal.tenantId, page: page, limit: limit)
+        return try await stores.people.listCustomers(tenantId: principal.tenantId, page: page, limit: limit)
     }
 
     public func createAgent(_ principal: Principal, _ input: NewAgent) async throws -> Agent {
@@ -51,7 +51,7 @@ extension TenantService {
             name: try Check.text(input.name, field: "name", max: 100), email: email, role: input.role ?? .agent,
             skills: skills, capacity: capacity, createdAt: clock.now())
         agent.avatarUrl = try Check.url(input.avatarUrl, field: "avatarUrl")
-        try await store.insertAgent(agent)
+        try await stores.people.insertAgent(agent)
         agentDirectory.forget(agent.tenantId)
         return agent
     }
@@ -62,7 +62,7 @@ extension TenantService {
     public func updateAgent(_ principal: Principal, _ id: String, _ patch: AgentPatch) async throws -> Agent {
         try Self.requireAdmin(principal)
         _ = try await tenant(for: principal)
-        guard var agent = try await store.agent(tenantId: principal.tenantId, id: id) else { throw DocketError.notFound("agent", id) }
+        guard var agent = try await stores.people.agent(tenantId: principal.tenantId, id: id) else { throw DocketError.notFound("agent", id) }
         if let name = patch.name { agent.name = try Check.text(name, field: "name", max: 100) }
         if patch.email != nil { agent.email = try Self.agentEmail(patch.email) }
         if let role = patch.role { agent.role = role }
@@ -70,9 +70,9 @@ extension TenantService {
         if let capacity = patch.capacity { agent.capacity = try Self.agentCapacity(capacity) }
         if patch.avatarUrl != nil { agent.avatarUrl = try Check.url(patch.avatarUrl, field: "avatarUrl") }
         if let active = patch.active { agent.active = active }
-        guard try await store.replaceAgent(agent) else { throw DocketError.notFound("agent", id) }
+        guard try await stores.people.replaceAgent(agent) else { throw DocketError.notFound("agent", id) }
         agentDirectory.forget(agent.tenantId)
-        if !agent.isActive { _ = try await store.endSessions(tenantId: agent.tenantId, subject: agent.id, at: clock.now()) }
+        if !agent.isActive { _ = try await stores.accounts.endSessions(tenantId: agent.tenantId, subject: agent.id, at: clock.now()) }
         return agent
     }
 
@@ -95,7 +95,7 @@ extension TenantService {
     public func agent(_ principal: Principal, _ id: String) async throws -> Agent {
         try Self.requireStaff(principal)
         _ = try await tenant(for: principal)
-        guard let agent = try await store.agent(tenantId: principal.tenantId, id: id) else {
+        guard let agent = try await stores.people.agent(tenantId: principal.tenantId, id: id) else {
             throw DocketError.notFound("agent", id)
         }
         return agent
@@ -105,7 +105,7 @@ extension TenantService {
         try Self.requireStaff(principal)
         _ = try await tenant(for: principal)
         try Self.checkPage(page: page, limit: limit)
-        return try await store.listAgents(tenantId: principal.tenantId, page: page, limit: limit)
+        return try await stores.people.listAgents(tenantId: principal.tenantId, page: page, limit: limit)
     }
 }
 

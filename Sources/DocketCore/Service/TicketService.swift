@@ -6,7 +6,7 @@ extension TicketService {
     // MARK: - Tickets
 
     public func createTicket(_ principal: Principal, _ input: NewTicket) async throws -> Ticket {
-        try await createTicket(principal, input, firstMessage: nil)
+        try await writer.create(principal, input, firstMessage: nil)
     }
 
     public func ticket(_ principal: Principal, _ ticketId: String) async throws -> Ticket {
@@ -63,14 +63,14 @@ extension TicketService {
             query.customerId = principal.subject
         }
         query.searchInternalNotes = principal.isStaff
-        var page = try await store.listTickets(tenantId: principal.tenantId, query: query)
+        var page = try await stores.tickets.listTickets(tenantId: principal.tenantId, query: query)
         page.items = page.items.map { $0.visible(to: principal) }
         return page
     }
 
     public func updateTicket(_ principal: Principal, _ ticketId: String, _ patch: TicketPatch) async throws -> Ticket {
         try Self.requireStaff(principal)
-        return try await mutate(principal, ticketId) { ticket, tenant, now in
+        return try await writer.change(principal, ticketId) { ticket, tenant, now in
             var events = [PendingEvent(.ticketUpdated, ["fields": Self.fieldNames(patch).joined(separator: ",")])]
             if let subject = patch.subject { ticket.subject = try Check.text(subject, field: "subject", max: TicketLimits.subject) }
             if let description = patch.description {
@@ -107,7 +107,7 @@ extension TicketService {
     public func changeStatus(_ principal: Principal, _ ticketId: String, to status: String, reason: String?) async throws -> Ticket {
         try Self.requireStaff(principal)
         let reason = try Check.optionalText(reason, field: "reason", max: TicketLimits.reason)
-        return try await mutate(principal, ticketId) { ticket, tenant, now in
+        return try await writer.change(principal, ticketId) { ticket, tenant, now in
             let from = ticket.status
             try Self.transition(&ticket, to: status, by: principal.subject, reason: reason, workflow: tenant.workflow, now: now)
             return [PendingEvent(.statusChanged, ["from": from, "to": status])]
@@ -117,7 +117,7 @@ extension TicketService {
     public func resolve(_ principal: Principal, _ ticketId: String, notes: String) async throws -> Ticket {
         try Self.requireStaff(principal)
         let notes = try Check.text(notes, field: "resolutionNotes", max: TicketLimits.resolutionNotes)
-        return try await mutate(principal, ticketId) { ticket, tenant, now in
+        return try await writer.change(principal, ticketId) { ticket, tenant, now in
             let from = ticket.status
             try Self.transition(&ticket, to: tenant.workflow.resolved, by: principal.subject, reason: "resolved", workflow: tenant.workflow, now: now)
             ticket.resolution?.notes = notes
@@ -128,10 +128,10 @@ extension TicketService {
     public func assign(_ principal: Principal, _ ticketId: String, to agentId: String) async throws -> Ticket {
         try Self.requireStaff(principal)
         guard let agentId = try Check.identifier(agentId, field: "agentId"),
-            let agent = try await store.agent(tenantId: principal.tenantId, id: agentId)
+            let agent = try await stores.people.agent(tenantId: principal.tenantId, id: agentId)
         else { throw DocketError.invalid("agentId", "unknown agent '\(agentId)'") }
         guard agent.isActive else { throw DocketError.invalid("agentId", "agent '\(agentId)' is deactivated") }
-        return try await mutate(principal, ticketId) { ticket, tenant, now in
+        return try await writer.change(principal, ticketId) { ticket, tenant, now in
             try Self.take(&ticket, agent: agentId, by: principal.subject, reason: "assigned", workflow: tenant.workflow, now: now)
             return [PendingEvent(.assigned, ["agent": agentId])]
         }
@@ -140,10 +140,10 @@ extension TicketService {
     /// An agent takes an unassigned ticket for itself; exactly one of many concurrent claimers wins.
     public func claim(_ principal: Principal, _ ticketId: String) async throws -> Ticket {
         try Self.requireStaff(principal)
-        return try await mutate(principal, ticketId) { ticket, tenant, now in
+        return try await writer.change(principal, ticketId) { ticket, tenant, now in
             if let holder = ticket.assignedAgent {
                 if holder == principal.subject { return [] }
-                let name = try await self.store.agent(tenantId: principal.tenantId, id: holder)?.name
+                let name = try await stores.people.agent(tenantId: principal.tenantId, id: holder)?.name
                 let who = name.map { "\($0) (\(holder))" } ?? holder
                 throw DocketError(.alreadyClaimed, "ticket '\(ticketId)' is already claimed by \(who)", details: ["assignedAgent": [holder]])
             }
@@ -161,7 +161,7 @@ extension TicketService {
             throw DocketError.forbidden("customers cannot add internal notes")
         }
         let markInternal = principal.isStaff ? (isInternal ?? true) : false
-        return try await mutate(principal, ticketId) { ticket, tenant, now in
+        return try await writer.change(principal, ticketId) { ticket, tenant, now in
             guard ticket.notes.count < 1_000 else { throw DocketError(.conflict, "ticket '\(ticketId)' holds the maximum of 1000 notes") }
             ticket.notes.append(Note(
                 id: IdentifierGenerator.make(), authorId: principal.subject, authorRole: AuthorRole(principal.role),
@@ -182,10 +182,10 @@ extension TicketService {
         let reason = try Check.text(reason, field: "reason", max: TicketLimits.reason)
         if let agentId {
             guard try Check.identifier(agentId, field: "toAgentId") != nil,
-                try await store.agent(tenantId: principal.tenantId, id: agentId) != nil
+                try await stores.people.agent(tenantId: principal.tenantId, id: agentId) != nil
             else { throw DocketError.invalid("toAgentId", "unknown agent '\(agentId)'") }
         }
-        return try await mutate(principal, ticketId) { ticket, tenant, now in
+        return try await writer.change(principal, ticketId) { ticket, tenant, now in
             if ticket.status == tenant.workflow.closed {
                 throw DocketError(.conflict, "ticket '\(ticketId)' is closed and cannot be escalated")
             }
@@ -201,7 +201,7 @@ extension TicketService {
         guard principal.role == .customer else { throw DocketError.forbidden("only the customer rates a ticket") }
         guard (1...5).contains(rating) else { throw DocketError.invalid("rating", "must be between 1 and 5") }
         let comment = try Check.optionalText(comment, field: "comment", max: TicketLimits.feedbackComment)
-        return try await mutate(principal, ticketId) { ticket, tenant, now in
+        return try await writer.change(principal, ticketId) { ticket, tenant, now in
             guard ticket.status == tenant.workflow.resolved || ticket.status == tenant.workflow.closed else {
                 throw DocketError(.conflict, "ticket '\(ticketId)' can be rated once it is resolved or closed")
             }

@@ -11,7 +11,7 @@ public struct WebhookService: UseCase {
         let tenant = try await tenant(for: principal)
         let url = try checkURL(input.url)
         let events = try Self.checkEvents(input.events ?? [])
-        guard try await store.listWebhooks(tenantId: tenant.id).count < Webhook.maxPerTenant else {
+        guard try await stores.webhooks.listWebhooks(tenantId: tenant.id).count < Webhook.maxPerTenant else {
             throw DocketError(.conflict, "a workspace has at most \(Webhook.maxPerTenant) webhooks; remove one first")
         }
         // From now on: the log's latest event is where it starts.
@@ -20,13 +20,13 @@ public struct WebhookService: UseCase {
             id: IdentifierGenerator.make(), tenantId: tenant.id, url: url, events: events, secret: Self.secret(), active: input.active ?? true,
             cursor: latest, createdAt: clock.now(), createdBy: principal.subject)
         webhook.updatedAt = webhook.createdAt
-        try await store.insertWebhook(webhook)
+        try await stores.webhooks.insertWebhook(webhook)
         return (webhook.view, webhook.secret)
     }
 
     public func list(_ principal: Principal) async throws -> [WebhookView] {
         try Self.requireAdmin(principal)
-        return try await store.listWebhooks(tenantId: principal.tenantId).map(\.view)
+        return try await stores.webhooks.listWebhooks(tenantId: principal.tenantId).map(\.view)
     }
 
     public func webhook(_ principal: Principal, _ id: String) async throws -> WebhookView {
@@ -52,20 +52,20 @@ public struct WebhookService: UseCase {
             }
             webhook.updatedAt = clock.now()
             webhook.version = expected + 1
-            if try await store.updateWebhook(webhook, expectedVersion: expected) { return webhook.view }
+            if try await stores.webhooks.updateWebhook(webhook, expectedVersion: expected) { return webhook.view }
         }
         throw DocketError(.conflict, "webhook '\(id)' is being changed by others; retry")
     }
 
     public func delete(_ principal: Principal, _ id: String) async throws {
         try Self.requireAdmin(principal)
-        guard try await store.deleteWebhook(tenantId: principal.tenantId, id: id) else { throw DocketError.notFound("webhook", id) }
+        guard try await stores.webhooks.deleteWebhook(tenantId: principal.tenantId, id: id) else { throw DocketError.notFound("webhook", id) }
     }
 
     public func deliveries(_ principal: Principal, _ id: String, limit: Int) async throws -> [WebhookDelivery] {
         try Self.requireAdmin(principal)
         _ = try await load(principal, id)
-        return try await store.deliveries(tenantId: principal.tenantId, webhookId: id, limit: limit)
+        return try await stores.webhooks.deliveries(tenantId: principal.tenantId, webhookId: id, limit: limit)
     }
 
     /// Sends a logged delivery again, now, under the same delivery id; answers the new log entry.
@@ -73,10 +73,10 @@ public struct WebhookService: UseCase {
         try Self.requireAdmin(principal)
         let webhook = try await load(principal, id)
         guard let sender = core.webhookSender else { throw DocketError(.conflict, "webhook delivery is off on this server") }
-        guard var delivery = try await store.deliveries(tenantId: principal.tenantId, webhookId: id, limit: Webhook.deliveriesKept)
+        guard var delivery = try await stores.webhooks.deliveries(tenantId: principal.tenantId, webhookId: id, limit: Webhook.deliveriesKept)
             .first(where: { $0.id == deliveryId })
         else { throw DocketError.notFound("delivery", deliveryId) }
-        guard let event = try await store.liveEvents(tenantId: principal.tenantId, after: delivery.eventId - 1, limit: 1).first,
+        guard let event = try await stores.liveEvents.liveEvents(tenantId: principal.tenantId, after: delivery.eventId - 1, limit: 1).first,
             event.id == delivery.eventId
         else {
             throw DocketError(.conflict, "event \(delivery.eventId) is no longer kept (the log keeps the latest \(live.settings.retainedPerTenant))")
@@ -91,7 +91,7 @@ public struct WebhookService: UseCase {
             delivery.status = .delivered
             delivery.deliveredAt = delivery.lastAttemptAt
         }
-        try await store.recordDelivery(delivery, retain: Webhook.deliveriesKept)
+        try await stores.webhooks.recordDelivery(delivery, retain: Webhook.deliveriesKept)
         // Taken now: an endpoint that was retrying this event goes on past it.
         if attempt.succeeded {
             for _ in 0..<ServiceCore.maxAttempts {
@@ -102,14 +102,14 @@ public struct WebhookService: UseCase {
                 current.cursor = max(current.cursor, delivery.eventId)
                 current.version = expected + 1
                 current.updatedAt = clock.now()
-                if try await store.updateWebhook(current, expectedVersion: expected) { break }
+                if try await stores.webhooks.updateWebhook(current, expectedVersion: expected) { break }
             }
         }
         return delivery
     }
 
     func load(_ principal: Principal, _ id: String) async throws -> Webhook {
-        guard let webhook = try await store.webhook(tenantId: principal.tenantId, id: id) else { throw DocketError.notFound("webhook", id) }
+        guard let webhook = try await stores.webhooks.webhook(tenantId: principal.tenantId, id: id) else { throw DocketError.notFound("webhook", id) }
         return webhook
     }
 
@@ -175,7 +175,7 @@ public struct WebhookDispatcher: Sendable {
     @discardableResult
     public func runOnce() async throws -> Int {
         var attempts = 0
-        for webhook in try await core.store.activeWebhooks() {
+        for webhook in try await core.stores.webhooks.activeWebhooks() {
             attempts += try await work(webhook)
         }
         return attempts
@@ -191,7 +191,7 @@ public struct WebhookDispatcher: Sendable {
         guard try await save(&webhook, from: found.version) else { return 0 }
         var attempts = 0
         rounds: while attempts < batch {
-            let events = try await core.store.liveEvents(tenantId: webhook.tenantId, after: webhook.cursor, limit: min(batch, 100))
+            let events = try await core.stores.liveEvents.liveEvents(tenantId: webhook.tenantId, after: webhook.cursor, limit: min(batch, 100))
             if events.isEmpty { break }
             for event in events {
                 guard webhook.wants(event) else {
@@ -211,7 +211,7 @@ public struct WebhookDispatcher: Sendable {
                     delivery.deliveredAt = at
                     webhook.cursor = event.id
                     webhook.retry = nil
-                    try await core.store.recordDelivery(delivery, retain: Webhook.deliveriesKept)
+                    try await core.stores.webhooks.recordDelivery(delivery, retain: Webhook.deliveriesKept)
                     webhook.leaseUntil = at.addingTimeInterval(lease)
                     guard try await save(&webhook, from: webhook.version) else { return attempts }
                     continue
@@ -222,7 +222,7 @@ public struct WebhookDispatcher: Sendable {
                     webhook.active = false
                     webhook.retry = nil
                     webhook.disabledReason = "event \(event.id) could not be delivered for 24 hours: \(attempt.summary)"
-                    try await core.store.recordDelivery(delivery, retain: Webhook.deliveriesKept)
+                    try await core.stores.webhooks.recordDelivery(delivery, retain: Webhook.deliveriesKept)
                     webhook.leaseUntil = nil
                     // Disabled and announced in one write.
                     _ = try await save(&webhook, from: webhook.version, announcing: disabledNotice(webhook))
@@ -233,7 +233,7 @@ public struct WebhookDispatcher: Sendable {
                 delivery.nextAttemptAt = next
                 webhook.retry = WebhookRetry(
                     eventId: event.id, attempts: delivery.attempts, firstAttemptAt: first, nextAttemptAt: next, lastError: attempt.summary)
-                try await core.store.recordDelivery(delivery, retain: Webhook.deliveriesKept)
+                try await core.stores.webhooks.recordDelivery(delivery, retain: Webhook.deliveriesKept)
                 break rounds
             }
         }
@@ -248,7 +248,7 @@ public struct WebhookDispatcher: Sendable {
         webhook.version = version + 1
         webhook.updatedAt = core.clock.now()
         let outbox = Outbox(live: events, retain: core.live.settings.retainedPerTenant, onCommit: core.live.commitHook)
-        guard let stored = try await core.store.updateWebhook(webhook, expectedVersion: version, outbox: outbox) else { return false }
+        guard let stored = try await core.stores.webhooks.updateWebhook(webhook, expectedVersion: version, outbox: outbox) else { return false }
         if !stored.isEmpty { core.live.publish(stored) }
         return true
     }

@@ -81,123 +81,131 @@ struct AuthController: Sendable {
     static let widgetTokenLifetime: TimeInterval = 15 * 60
 
     func register(_ routes: RouteRegistry) {
-        let controller = self
-        let limits = limits
-
         routes.add(Endpoint(
             method: .post, path: "/api/v2/auth/login",
             summary: "Sign in to the console: sets the HttpOnly session cookie (send X-Docket-CSRF: 1)", tag: "Auth",
             access: "anyone", body: "LoginRequest", success: (200, "SessionEnvelope"), errors: [400, 403, 413, 415, 422, 429],
-            secured: false)
-        ) { request, context in
-            try SessionCookie.checkSameOrigin(request)
-            let input = try await APICoding.decode(LoginRequest.self, from: request, limit: limits.maxBodyBytes)
-            let address = context.channel.remoteAddress?.ipAddress ?? "unknown"
-            let signedIn = try await controller.accounts.login(
-                tenantId: input.tenant, email: input.email, password: input.password, address: address)
-            return try await controller.startCookieSession(signedIn, request: request)
-        }
+            secured: false), use: login)
 
         routes.add(Endpoint(
             method: .post, path: "/api/v2/auth/logout", summary: "End the console session (cookie or session token) and clear the cookie",
-            tag: "Auth", access: "anyone", success: (204, nil), errors: [403], secured: false)
-        ) { request, _ in
-            var token = try AuthMiddleware.credential(request.headers)
-            if token == nil, let cookie = SessionCookie.token(request.headers) {
-                try SessionCookie.checkSameOrigin(request)
-                token = cookie
-            }
-            if let token, let verified = try? await controller.tokens.verified(token), let id = verified.session {
-                try await controller.accounts.logout(sessionId: id)
-            }
-            return Response(status: .noContent, headers: HTTPFields(SessionCookie.fields(nil, maxAge: 0, secure: SessionCookie.secure(request))))
-        }
+            tag: "Auth", access: "anyone", success: (204, nil), errors: [403], secured: false), use: logout)
 
         routes.add(Endpoint(
             method: .get, path: "/api/v2/auth/session", summary: "Who the caller is (the console asks on load; renews a cookie session)",
-            tag: "Auth", access: "any role", success: (200, "SessionEnvelope"))
-        ) { _, context in
-            let principal = try context.requirePrincipal()
-            return try APICoding.response(SessionEnvelope(
-                user: try await controller.user(principal), expiresAt: Date().addingTimeInterval(controller.console.sessionIdle)))
-        }
+            tag: "Auth", access: "any role", success: (200, "SessionEnvelope")), use: session)
 
         routes.add(Endpoint(
             method: .post, path: "/api/v2/auth/refresh", summary: "A fresh session token for a bearer session (the customer chat page)",
-            tag: "Auth", access: "a session token", success: (200, "SessionEnvelope"), errors: [400])
-        ) { request, context in
-            let principal = try context.requirePrincipal()
-            guard let credential = try AuthMiddleware.credential(request.headers), let verified = try? await controller.tokens.verified(credential),
-                let id = verified.session, let session = try await controller.accounts.liveSession(id: id)
-            else { throw DocketError(.badRequest, "only a session token (from /api/v2/auth/customer) is refreshed; cookies renew themselves") }
-            _ = try await controller.accounts.renew(session)
-            let now = Date()
-            let token = try await controller.tokens.issue(principal, ttl: controller.console.sessionIdle, now: now, session: id)
-            return try APICoding.response(SessionEnvelope(
-                user: try await controller.user(principal), expiresAt: now.addingTimeInterval(controller.console.sessionIdle), token: token))
-        }
+            tag: "Auth", access: "a session token", success: (200, "SessionEnvelope"), errors: [400]), use: refresh)
 
         routes.add(Endpoint(
             method: .post, path: "/api/v2/auth/password",
             summary: "Choose a password with a one-time link (invitation or reset); signs in with the cookie", tag: "Auth", access: "anyone",
-            body: "PasswordRequest", success: (200, "SessionEnvelope"), errors: [400, 403, 404, 413, 415, 422], secured: false)
-        ) { request, _ in
-            try SessionCookie.checkSameOrigin(request)
-            let input = try await APICoding.decode(PasswordRequest.self, from: request, limit: limits.maxBodyBytes)
-            let signedIn = try await controller.accounts.usePasswordLink(id: ApiKeyFormat.hash(input.token), password: input.password)
-            return try await controller.startCookieSession(signedIn, request: request)
-        }
+            body: "PasswordRequest", success: (200, "SessionEnvelope"), errors: [400, 403, 404, 413, 415, 422], secured: false), use: setPassword)
 
         routes.add(Endpoint(
             method: .post, path: "/api/v2/agents/:id/password-link",
             summary: "A one-time link for the agent to choose a password (invitation, or reset): shown only here", tag: "Agents",
-            access: "admin", success: (201, "PasswordLinkEnvelope"), errors: [403, 404, 409, 422])
-        ) { request, context in
-            let secret = Self.randomSecret()
-            let link = try await controller.accounts.createPasswordLink(
-                try context.requirePrincipal(), agentId: try context.pathParameter("id"), id: ApiKeyFormat.hash(secret))
-            let scheme = SessionCookie.secure(request) ? "https" : "http"
-            let host = request.head.authority ?? "127.0.0.1:8080"
-            return try APICoding.response(
-                PasswordLinkEnvelope(link: .init(
-                    url: "\(scheme)://\(host)/#/password/\(secret)", purpose: link.purpose, agentId: link.agentId, email: link.email,
-                    expiresAt: link.expiresAt)),
-                status: .created)
-        }
+            access: "admin", success: (201, "PasswordLinkEnvelope"), errors: [403, 404, 409, 422]), use: passwordLink)
 
         routes.add(Endpoint(
             method: .get, path: "/api/v2/config/widget", summary: "Whether the tenant has a widget secret", tag: "Config", access: "admin",
-            success: (200, "WidgetStatus"), errors: [403])
-        ) { _, context in
-            let principal = try context.requirePrincipal()
-            guard principal.role.isAdmin else { throw DocketError.forbidden("this operation is for admins") }
-            return try APICoding.response(WidgetStatusEnvelope(configured: try await controller.accounts.widgetSecret(tenantId: principal.tenantId) != nil))
-        }
+            success: (200, "WidgetStatus"), errors: [403]), use: widgetStatus)
 
         routes.add(Endpoint(
             method: .post, path: "/api/v2/config/widget-secret",
             summary: "Make a new widget secret (the old one stops working): shown only here", tag: "Config", access: "admin",
-            success: (201, "WidgetSecret"), errors: [403])
-        ) { _, context in
-            let secret = Self.randomSecret()
-            try await controller.accounts.setWidgetSecret(try context.requirePrincipal(), secret: secret)
-            return try APICoding.response(WidgetSecretEnvelope(secret: secret), status: .created)
-        }
+            success: (201, "WidgetSecret"), errors: [403]), use: rotateWidgetSecret)
 
         routes.add(Endpoint(
             method: .post, path: "/api/v2/auth/customer",
             summary: "Exchange a token the tenant's site signed with its widget secret for a customer session token", tag: "Auth",
             access: "anyone with a signed widget token", body: "CustomerSessionRequest", success: (200, "SessionEnvelope"),
-            errors: [400, 401, 413, 415, 422, 429], secured: false)
-        ) { request, _ in
-            let input = try await APICoding.decode(CustomerSessionRequest.self, from: request, limit: limits.maxBodyBytes)
-            let claims = try await controller.widgetClaims(input)
-            let signedIn = try await controller.accounts.customerSession(
-                tenantId: input.tenant, customerId: claims.sub.value, name: claims.name, email: claims.email)
-            let now = Date()
-            let token = try await controller.tokens.issue(signedIn.principal, ttl: controller.console.sessionIdle, now: now, session: signedIn.session.id)
-            return try APICoding.response(SessionEnvelope(user: Self.user(signedIn), expiresAt: now.addingTimeInterval(controller.console.sessionIdle), token: token))
+            errors: [400, 401, 413, 415, 422, 429], secured: false), use: customerSession)
+    }
+
+    // MARK: - Handlers
+
+    @Sendable func login(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        try SessionCookie.checkSameOrigin(request)
+        let input = try await APICoding.decode(LoginRequest.self, from: request, limit: limits.maxBodyBytes)
+        let address = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        let signedIn = try await self.accounts.login(
+            tenantId: input.tenant, email: input.email, password: input.password, address: address)
+        return try await self.startCookieSession(signedIn, request: request)
+    }
+
+    @Sendable func logout(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        var token = try AuthMiddleware.credential(request.headers)
+        if token == nil, let cookie = SessionCookie.token(request.headers) {
+            try SessionCookie.checkSameOrigin(request)
+            token = cookie
         }
+        if let token, let verified = try? await self.tokens.verified(token), let id = verified.session {
+            try await self.accounts.logout(sessionId: id)
+        }
+        return Response(status: .noContent, headers: HTTPFields(SessionCookie.fields(nil, maxAge: 0, secure: SessionCookie.secure(request))))
+    }
+
+    @Sendable func session(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        return try APICoding.response(SessionEnvelope(
+            user: try await self.user(principal), expiresAt: Date().addingTimeInterval(self.console.sessionIdle)))
+    }
+
+    @Sendable func refresh(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        guard let credential = try AuthMiddleware.credential(request.headers), let verified = try? await self.tokens.verified(credential),
+            let id = verified.session, let session = try await self.accounts.liveSession(id: id)
+        else { throw DocketError(.badRequest, "only a session token (from /api/v2/auth/customer) is refreshed; cookies renew themselves") }
+        _ = try await self.accounts.renew(session)
+        let now = Date()
+        let token = try await self.tokens.issue(principal, ttl: self.console.sessionIdle, now: now, session: id)
+        return try APICoding.response(SessionEnvelope(
+            user: try await self.user(principal), expiresAt: now.addingTimeInterval(self.console.sessionIdle), token: token))
+    }
+
+    @Sendable func setPassword(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        try SessionCookie.checkSameOrigin(request)
+        let input = try await APICoding.decode(PasswordRequest.self, from: request, limit: limits.maxBodyBytes)
+        let signedIn = try await self.accounts.usePasswordLink(id: ApiKeyFormat.hash(input.token), password: input.password)
+        return try await self.startCookieSession(signedIn, request: request)
+    }
+
+    @Sendable func passwordLink(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let secret = Self.randomSecret()
+        let link = try await self.accounts.createPasswordLink(
+            try context.requirePrincipal(), agentId: try context.pathParameter("id"), id: ApiKeyFormat.hash(secret))
+        let scheme = SessionCookie.secure(request) ? "https" : "http"
+        let host = request.head.authority ?? "127.0.0.1:8080"
+        return try APICoding.response(
+            PasswordLinkEnvelope(link: .init(
+                url: "\(scheme)://\(host)/#/password/\(secret)", purpose: link.purpose, agentId: link.agentId, email: link.email,
+                expiresAt: link.expiresAt)),
+            status: .created)
+    }
+
+    @Sendable func widgetStatus(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        guard principal.role.isAdmin else { throw DocketError.forbidden("this operation is for admins") }
+        return try APICoding.response(WidgetStatusEnvelope(configured: try await self.accounts.widgetSecret(tenantId: principal.tenantId) != nil))
+    }
+
+    @Sendable func rotateWidgetSecret(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let secret = Self.randomSecret()
+        try await self.accounts.setWidgetSecret(try context.requirePrincipal(), secret: secret)
+        return try APICoding.response(WidgetSecretEnvelope(secret: secret), status: .created)
+    }
+
+    @Sendable func customerSession(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let input = try await APICoding.decode(CustomerSessionRequest.self, from: request, limit: limits.maxBodyBytes)
+        let claims = try await self.widgetClaims(input)
+        let signedIn = try await self.accounts.customerSession(
+            tenantId: input.tenant, customerId: claims.sub.value, name: claims.name, email: claims.email)
+        let now = Date()
+        let token = try await self.tokens.issue(signedIn.principal, ttl: self.console.sessionIdle, now: now, session: signedIn.session.id)
+        return try APICoding.response(SessionEnvelope(user: Self.user(signedIn), expiresAt: now.addingTimeInterval(self.console.sessionIdle), token: token))
     }
 
     func widgetClaims(_ input: CustomerSessionRequest) async throws -> WidgetClaims {

@@ -28,41 +28,22 @@ struct ChatController: Sendable {
     let lists: TicketListJSON
 
     func register(_ routes: RouteRegistry) {
-        let services = services
-        let limits = limits
 
         routes.add(Endpoint(
             method: .post, path: "/api/v2/messages",
             summary: "A customer writes: appended to their open ticket, or a new ticket is opened from it", tag: "Chat",
             access: "customer", body: "NewMessage", success: (201, "MessageEnvelope"), errors: [400, 403, 413, 415, 422],
-            alsoSuccess: (200, "MessageEnvelope"))
-        ) { request, context in
-            let input = try await APICoding.decode(NewMessage.self, from: request, limit: limits.maxBodyBytes)
-            let (ticket, message, created) = try await services.conversations.postCustomerMessage(try context.requirePrincipal(), input)
-            return try APICoding.response(MessageEnvelope(message: message, ticket: ticket, created: created), status: created ? .created : .ok)
-        }
+            alsoSuccess: (200, "MessageEnvelope")), use: postMessage)
 
         // Constant paths before `/tickets/:id` ones; the router prefers them anyway.
         routes.add(Endpoint(
             method: .get, path: "/api/v2/tickets/pending", summary: "Unassigned open tickets, latest activity first", tag: "Chat",
-            access: "agent, admin", query: PeopleController.pageQuery, success: (200, "TicketList"), errors: [400, 403])
-        ) { request, context in
-            let reader = QueryReader(request)
-            let principal = try context.requirePrincipal()
-            let page = try await services.conversations.pendingTickets(principal, page: try reader.int("page", default: 1), limit: try reader.int("limit", default: 20))
-            return try lists.response(page, for: principal)
-        }
+            access: "agent, admin", query: PeopleController.pageQuery, success: (200, "TicketList"), errors: [400, 403]), use: pending)
 
         routes.add(Endpoint(
             method: .get, path: "/api/v2/tickets/mine",
             summary: "Open tickets assigned to me (staff) or opened by me (customers), latest activity first", tag: "Chat",
-            access: "agent, admin, customer", query: PeopleController.pageQuery, success: (200, "TicketList"), errors: [400, 403])
-        ) { request, context in
-            let reader = QueryReader(request)
-            let principal = try context.requirePrincipal()
-            let page = try await services.conversations.myTickets(principal, page: try reader.int("page", default: 1), limit: try reader.int("limit", default: 20))
-            return try lists.response(page, for: principal)
-        }
+            access: "agent, admin, customer", query: PeopleController.pageQuery, success: (200, "TicketList"), errors: [400, 403]), use: mine)
 
         routes.add(Endpoint(
             method: .get, path: "/api/v2/tickets/:id/messages", summary: "The conversation, oldest first, by cursor", tag: "Chat",
@@ -73,51 +54,77 @@ struct ChatController: Sendable {
                     pattern: "^[0-9]{1,18}$"),
                 .limit(max: MessageLimits.pageMax, default: MessageLimits.pageDefault),
             ],
-            success: (200, "MessageList"), errors: [400, 404])
-        ) { request, context in
-            let reader = QueryReader(request)
-            let after: Int
-            if let cursor = reader.string("after") {
-                guard let value = Int(cursor), value >= 0 else {
-                    throw DocketError(.badRequest, "after must be a nextCursor from a previous page", field: "after")
-                }
-                after = value
-            } else {
-                after = 0
-            }
-            let page = try await services.conversations.messages(
-                try context.requirePrincipal(), try context.pathParameter("id"), after: after,
-                limit: try reader.int("limit", default: MessageLimits.pageDefault))
-            return try APICoding.response(MessageListEnvelope(messages: page.messages, nextCursor: page.nextCursor.map(String.init)))
-        }
+            success: (200, "MessageList"), errors: [400, 404]), use: messages)
 
         routes.add(Endpoint(
             method: .post, path: "/api/v2/tickets/:id/messages", summary: "Write into a ticket's conversation", tag: "Chat",
             access: "staff, the ticket's customer", body: "NewMessage", success: (201, "MessageEnvelope"),
-            errors: [400, 403, 404, 409, 413, 415, 422])
-        ) { request, context in
-            let input = try await APICoding.decode(NewMessage.self, from: request, limit: limits.maxBodyBytes)
-            let (ticket, message) = try await services.conversations.postMessage(try context.requirePrincipal(), try context.pathParameter("id"), input)
-            return try APICoding.response(MessageEnvelope(message: message, ticket: ticket, created: nil), status: .created)
-        }
+            errors: [400, 403, 404, 409, 413, 415, 422]), use: reply)
 
         routes.add(Endpoint(
             method: .post, path: "/api/v2/tickets/:id/read",
             summary: "Mark the other side's messages read and reset my unread counter", tag: "Chat",
-            access: "staff, the ticket's customer", success: (200, "ReadEnvelope"), errors: [403, 404])
-        ) { _, context in
-            let (ticket, marked) = try await services.conversations.markRead(try context.requirePrincipal(), try context.pathParameter("id"))
-            return try APICoding.response(ReadEnvelope(ticket: ticket, marked: marked))
-        }
+            access: "staff, the ticket's customer", success: (200, "ReadEnvelope"), errors: [403, 404]), use: markRead)
 
         routes.add(Endpoint(
             method: .post, path: "/api/v2/tickets/:id/transfer",
             summary: "Hand the ticket to another agent (ends one service session, starts the next)", tag: "Chat",
-            access: "agent, admin", body: "TransferRequest", success: (200, "TicketEnvelope"), errors: [400, 403, 404, 409, 422])
-        ) { request, context in
-            let body = try await APICoding.decode(TransferRequest.self, from: request, limit: limits.maxBodyBytes)
-            let ticket = try await services.conversations.transfer(try context.requirePrincipal(), try context.pathParameter("id"), to: body.toAgentId, reason: body.reason)
-            return APICoding.response(writing: TicketEnvelope(ticket: ticket))
+            access: "agent, admin", body: "TransferRequest", success: (200, "TicketEnvelope"), errors: [400, 403, 404, 409, 422]), use: transfer)
+    }
+
+    // MARK: - Handlers
+
+    @Sendable func postMessage(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let input = try await APICoding.decode(NewMessage.self, from: request, limit: limits.maxBodyBytes)
+        let (ticket, message, created) = try await services.conversations.postCustomerMessage(try context.requirePrincipal(), input)
+        return try APICoding.response(MessageEnvelope(message: message, ticket: ticket, created: created), status: created ? .created : .ok)
+    }
+
+    @Sendable func pending(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let reader = QueryReader(request)
+        let principal = try context.requirePrincipal()
+        let page = try await services.conversations.pendingTickets(principal, page: try reader.int("page", default: 1), limit: try reader.int("limit", default: 20))
+        return try lists.response(page, for: principal)
+    }
+
+    @Sendable func mine(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let reader = QueryReader(request)
+        let principal = try context.requirePrincipal()
+        let page = try await services.conversations.myTickets(principal, page: try reader.int("page", default: 1), limit: try reader.int("limit", default: 20))
+        return try lists.response(page, for: principal)
+    }
+
+    @Sendable func messages(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let reader = QueryReader(request)
+        let after: Int
+        if let cursor = reader.string("after") {
+            guard let value = Int(cursor), value >= 0 else {
+                throw DocketError(.badRequest, "after must be a nextCursor from a previous page", field: "after")
+            }
+            after = value
+        } else {
+            after = 0
         }
+        let page = try await services.conversations.messages(
+            try context.requirePrincipal(), try context.pathParameter("id"), after: after,
+            limit: try reader.int("limit", default: MessageLimits.pageDefault))
+        return try APICoding.response(MessageListEnvelope(messages: page.messages, nextCursor: page.nextCursor.map(String.init)))
+    }
+
+    @Sendable func reply(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let input = try await APICoding.decode(NewMessage.self, from: request, limit: limits.maxBodyBytes)
+        let (ticket, message) = try await services.conversations.postMessage(try context.requirePrincipal(), try context.pathParameter("id"), input)
+        return try APICoding.response(MessageEnvelope(message: message, ticket: ticket, created: nil), status: .created)
+    }
+
+    @Sendable func markRead(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let (ticket, marked) = try await services.conversations.markRead(try context.requirePrincipal(), try context.pathParameter("id"))
+        return try APICoding.response(ReadEnvelope(ticket: ticket, marked: marked))
+    }
+
+    @Sendable func transfer(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let body = try await APICoding.decode(TransferRequest.self, from: request, limit: limits.maxBodyBytes)
+        let ticket = try await services.conversations.transfer(try context.requirePrincipal(), try context.pathParameter("id"), to: body.toAgentId, reason: body.reason)
+        return APICoding.response(writing: TicketEnvelope(ticket: ticket))
     }
 }

@@ -50,132 +50,151 @@ struct ConfigController: Sendable {
     let limits: HTTPLimits
 
     func register(_ routes: RouteRegistry) {
-        let services = services
-        let limits = limits
         let base = "/api/v2/config"
-
-        @Sendable func read(_ key: ConfigKey?, _ principal: Principal) async throws -> Tenant {
-            try services.tenants.requireConfigRead(principal, key)
-            return try await services.tenants.configuration(principal)
-        }
 
         routes.add(Endpoint(
             method: .get, path: "\(base)/console", summary: "What the console needs to speak the tenant's language: locale, words, categories, workflow, queues",
-            tag: "Configuration", access: "any role", success: (200, "ConsoleConfig"), errors: [])
-        ) { _, context in
-            let tenant = try await services.tenants.configuration(try context.requirePrincipal())
-            return try APICoding.response(ConsoleConfig(
-                tenantId: tenant.id, tenantName: tenant.name, locale: tenant.pack.locale, timeZone: tenant.pack.timeZone,
-                terminology: tenant.terminology, categories: tenant.categories.filter(\.active), workflow: tenant.workflow,
-                queues: (tenant.pack.queues ?? []).map { .init(id: $0.id, name: $0.name) }, priorities: Priority.allCases))
-        }
+            tag: "Configuration", access: "any role", success: (200, "ConsoleConfig"), errors: []), use: console)
 
         routes.add(Endpoint(
             method: .get, path: "\(base)/ticket-categories", summary: "Ticket categories", tag: "Configuration",
-            access: "any role", success: (200, "CategoriesBody"), errors: [])
-        ) { _, context in
-            let tenant = try await read(.ticketCategories, try context.requirePrincipal())
-            return try APICoding.response(CategoriesBody(categories: tenant.categories))
-        }
+            access: "any role", success: (200, "CategoriesBody"), errors: []), use: categories)
+
         routes.add(Endpoint(
             method: .put, path: "\(base)/ticket-categories", summary: "Replace the ticket categories", tag: "Configuration",
-            access: "admin", body: "CategoriesBody", success: (200, "CategoriesBody"), errors: [400, 403, 413, 415, 422])
-        ) { request, context in
-            let body = try await APICoding.decode(CategoriesBody.self, from: request, limit: limits.maxBodyBytes)
-            let tenant = try await services.tenants.setCategories(try context.requirePrincipal(), body.categories)
-            return try APICoding.response(CategoriesBody(categories: tenant.categories))
-        }
+            access: "admin", body: "CategoriesBody", success: (200, "CategoriesBody"), errors: [400, 403, 413, 415, 422]), use: setCategories)
 
         routes.add(Endpoint(
             method: .get, path: "\(base)/assistant", summary: "AI assistant configuration", tag: "Configuration",
-            access: "agent, admin", success: (200, "AssistantBody"), errors: [403])
-        ) { _, context in
-            let tenant = try await read(.assistant, try context.requirePrincipal())
-            return try APICoding.response(AssistantBody(config: tenant.assistant))
-        }
+            access: "agent, admin", success: (200, "AssistantBody"), errors: [403]), use: assistant)
+
         routes.add(Endpoint(
             method: .put, path: "\(base)/assistant", summary: "Replace the AI assistant configuration", tag: "Configuration",
-            access: "admin", body: "AssistantConfiguration", success: (200, "AssistantBody"), errors: [400, 403, 413, 415, 422])
-        ) { request, context in
-            let body = try await APICoding.decode(BareOrWrapped<AssistantConfiguration>.self, from: request, limit: limits.maxBodyBytes).value
-            let tenant = try await services.tenants.setAssistant(try context.requirePrincipal(), body)
-            return try APICoding.response(AssistantBody(config: tenant.assistant))
-        }
+            access: "admin", body: "AssistantConfiguration", success: (200, "AssistantBody"), errors: [400, 403, 413, 415, 422]), use: setAssistant)
 
         routes.add(Endpoint(
             method: .get, path: "\(base)/terminology", summary: "Terminology (what a ticket is called...)", tag: "Configuration",
-            access: "any role", success: (200, "TerminologyBody"), errors: [])
-        ) { _, context in
-            let tenant = try await read(.terminology, try context.requirePrincipal())
-            return try APICoding.response(TerminologyBody(terminology: tenant.terminology))
-        }
+            access: "any role", success: (200, "TerminologyBody"), errors: []), use: terminology)
+
         routes.add(Endpoint(
             method: .put, path: "\(base)/terminology", summary: "Replace the terminology", tag: "Configuration",
-            access: "admin", body: "Terminology", success: (200, "TerminologyBody"), errors: [400, 403, 413, 415, 422])
-        ) { request, context in
-            let body = try await APICoding.decode(BareOrWrapped<Terminology>.self, from: request, limit: limits.maxBodyBytes).value
-            let tenant = try await services.tenants.setTerminology(try context.requirePrincipal(), body)
-            return try APICoding.response(TerminologyBody(terminology: tenant.terminology))
-        }
+            access: "admin", body: "Terminology", success: (200, "TerminologyBody"), errors: [400, 403, 413, 415, 422]), use: setTerminology)
 
         routes.add(Endpoint(
             method: .get, path: "\(base)/ticket-id-format", summary: "Ticket ID format", tag: "Configuration",
-            access: "agent, admin", success: (200, "IDFormatBody"), errors: [403])
-        ) { _, context in
-            let tenant = try await read(.ticketIdFormat, try context.requirePrincipal())
-            return try APICoding.response(IDFormatBody(format: tenant.ticketIdFormat))
-        }
+            access: "agent, admin", success: (200, "IDFormatBody"), errors: [403]), use: idFormat)
+
         routes.add(Endpoint(
             method: .put, path: "\(base)/ticket-id-format",
             summary: "Replace the ticket ID format (numbering continues; existing IDs never change)", tag: "Configuration",
-            access: "admin", body: "TicketIDFormat", success: (200, "IDFormatBody"), errors: [400, 403, 413, 415, 422])
-        ) { request, context in
-            let body = try await APICoding.decode(BareOrWrapped<TicketIDFormat>.self, from: request, limit: limits.maxBodyBytes).value
-            let tenant = try await services.tenants.setTicketIdFormat(try context.requirePrincipal(), body)
-            return try APICoding.response(IDFormatBody(format: tenant.ticketIdFormat))
-        }
+            access: "admin", body: "TicketIDFormat", success: (200, "IDFormatBody"), errors: [400, 403, 413, 415, 422]), use: setIDFormat)
 
         routes.add(Endpoint(
             method: .get, path: "\(base)/business-hours", summary: "The SLA calendar in force (the tenant's, else the pack's)",
-            tag: "Configuration", access: "agent, admin", success: (200, "BusinessHoursBody"), errors: [403])
-        ) { _, context in
-            let tenant = try await read(.businessHours, try context.requirePrincipal())
-            return try APICoding.response(BusinessHoursBody(calendar: tenant.businessHours))
-        }
+            tag: "Configuration", access: "agent, admin", success: (200, "BusinessHoursBody"), errors: [403]), use: businessHours)
+
         routes.add(Endpoint(
             method: .put, path: "\(base)/business-hours",
             summary: "Replace the SLA calendar (time zone, weekly periods, holidays); due times follow at each ticket's next change",
-            tag: "Configuration", access: "admin", body: "BusinessCalendar", success: (200, "BusinessHoursBody"), errors: [400, 403, 413, 415, 422])
-        ) { request, context in
-            let body = try await APICoding.decode(BareOrWrapped<BusinessCalendar>.self, from: request, limit: limits.maxBodyBytes).value
-            let tenant = try await services.tenants.setBusinessHours(try context.requirePrincipal(), body)
-            return try APICoding.response(BusinessHoursBody(calendar: tenant.businessHours))
-        }
+            tag: "Configuration", access: "admin", body: "BusinessCalendar", success: (200, "BusinessHoursBody"), errors: [400, 403, 413, 415, 422]), use: setBusinessHours)
 
         routes.add(Endpoint(
             method: .post, path: "\(base)/reset/:key",
             summary: "Drop an override so the pack's value applies again (ticket_categories, assistant_configuration, ticket_terminology, ticket_id_format, business_hours)",
             tag: "Configuration", access: "admin", success: (200, "ResetBody"), errors: [400, 403],
-            pathValues: ["key": ConfigKey.allCases.map(\.rawValue)])
-        ) { _, context in
-            let name = try context.pathParameter("key")
-            guard let key = ConfigKey(name: name) else {
-                throw DocketError(
-                    .badRequest, "unknown configuration key '\(name)'", field: "key",
-                    details: ["keys": ConfigKey.allCases.map(\.rawValue)])
-            }
-            let tenant = try await services.tenants.resetConfiguration(try context.requirePrincipal(), key)
-            return try APICoding.response(ResetBody(key: key.rawValue, configurations: AllConfigurations(tenant)))
-        }
+            pathValues: ["key": ConfigKey.allCases.map(\.rawValue)]), use: reset)
 
         routes.add(Endpoint(
             method: .get, path: "\(base)/all", summary: "Every configuration of the tenant, with its pack and what is overridden",
-            tag: "Configuration", access: "admin", success: (200, "AllConfigurationsEnvelope"), errors: [403])
-        ) { _, context in
-            let principal = try context.requirePrincipal()
-            guard principal.role.isAdmin else { throw DocketError.forbidden("this operation is for admins") }
-            let tenant = try await services.tenants.configuration(principal)
-            return try APICoding.response(AllConfigurationsEnvelope(configurations: AllConfigurations(tenant)))
+            tag: "Configuration", access: "admin", success: (200, "AllConfigurationsEnvelope"), errors: [403]), use: all)
+    }
+
+    // MARK: - Handlers
+
+    /// The tenant's configuration, when the principal may read `key` of it.
+    func read(_ key: ConfigKey?, _ principal: Principal) async throws -> Tenant {
+        try services.tenants.requireConfigRead(principal, key)
+        return try await services.tenants.configuration(principal)
+    }
+
+    @Sendable func console(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let tenant = try await services.tenants.configuration(try context.requirePrincipal())
+        return try APICoding.response(ConsoleConfig(
+            tenantId: tenant.id, tenantName: tenant.name, locale: tenant.pack.locale, timeZone: tenant.pack.timeZone,
+            terminology: tenant.terminology, categories: tenant.categories.filter(\.active), workflow: tenant.workflow,
+            queues: (tenant.pack.queues ?? []).map { .init(id: $0.id, name: $0.name) }, priorities: Priority.allCases))
+    }
+
+    @Sendable func categories(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let tenant = try await read(.ticketCategories, try context.requirePrincipal())
+        return try APICoding.response(CategoriesBody(categories: tenant.categories))
+    }
+
+    @Sendable func setCategories(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let body = try await APICoding.decode(CategoriesBody.self, from: request, limit: limits.maxBodyBytes)
+        let tenant = try await services.tenants.setCategories(try context.requirePrincipal(), body.categories)
+        return try APICoding.response(CategoriesBody(categories: tenant.categories))
+    }
+
+    @Sendable func assistant(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let tenant = try await read(.assistant, try context.requirePrincipal())
+        return try APICoding.response(AssistantBody(config: tenant.assistant))
+    }
+
+    @Sendable func setAssistant(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let body = try await APICoding.decode(BareOrWrapped<AssistantConfiguration>.self, from: request, limit: limits.maxBodyBytes).value
+        let tenant = try await services.tenants.setAssistant(try context.requirePrincipal(), body)
+        return try APICoding.response(AssistantBody(config: tenant.assistant))
+    }
+
+    @Sendable func terminology(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let tenant = try await read(.terminology, try context.requirePrincipal())
+        return try APICoding.response(TerminologyBody(terminology: tenant.terminology))
+    }
+
+    @Sendable func setTerminology(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let body = try await APICoding.decode(BareOrWrapped<Terminology>.self, from: request, limit: limits.maxBodyBytes).value
+        let tenant = try await services.tenants.setTerminology(try context.requirePrincipal(), body)
+        return try APICoding.response(TerminologyBody(terminology: tenant.terminology))
+    }
+
+    @Sendable func idFormat(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let tenant = try await read(.ticketIdFormat, try context.requirePrincipal())
+        return try APICoding.response(IDFormatBody(format: tenant.ticketIdFormat))
+    }
+
+    @Sendable func setIDFormat(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let body = try await APICoding.decode(BareOrWrapped<TicketIDFormat>.self, from: request, limit: limits.maxBodyBytes).value
+        let tenant = try await services.tenants.setTicketIdFormat(try context.requirePrincipal(), body)
+        return try APICoding.response(IDFormatBody(format: tenant.ticketIdFormat))
+    }
+
+    @Sendable func businessHours(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let tenant = try await read(.businessHours, try context.requirePrincipal())
+        return try APICoding.response(BusinessHoursBody(calendar: tenant.businessHours))
+    }
+
+    @Sendable func setBusinessHours(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let body = try await APICoding.decode(BareOrWrapped<BusinessCalendar>.self, from: request, limit: limits.maxBodyBytes).value
+        let tenant = try await services.tenants.setBusinessHours(try context.requirePrincipal(), body)
+        return try APICoding.response(BusinessHoursBody(calendar: tenant.businessHours))
+    }
+
+    @Sendable func reset(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let name = try context.pathParameter("key")
+        guard let key = ConfigKey(name: name) else {
+            throw DocketError(
+                .badRequest, "unknown configuration key '\(name)'", field: "key",
+                details: ["keys": ConfigKey.allCases.map(\.rawValue)])
         }
+        let tenant = try await services.tenants.resetConfiguration(try context.requirePrincipal(), key)
+        return try APICoding.response(ResetBody(key: key.rawValue, configurations: AllConfigurations(tenant)))
+    }
+
+    @Sendable func all(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        guard principal.role.isAdmin else { throw DocketError.forbidden("this operation is for admins") }
+        let tenant = try await services.tenants.configuration(principal)
+        return try APICoding.response(AllConfigurationsEnvelope(configurations: AllConfigurations(tenant)))
     }
 }

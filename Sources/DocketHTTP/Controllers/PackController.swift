@@ -12,101 +12,119 @@ struct PackController: Sendable {
     static let maxUploadBytes = PackBundle.maxTotalBytes + PackBundle.maxTotalBytes / 2
 
     func register(_ routes: RouteRegistry) {
-        let services = services
-        let limits = limits
 
         routes.add(Endpoint(
             method: .post, path: "/api/v2/packs",
             summary: "Upload a pack as a new immutable version ({\"files\": {path: text}}); validated completely first",
             tag: "Packs", access: "admin (tenant admins' packs are private to their tenant)", body: "PackBundle",
-            success: (201, "PackVersionEnvelope"), errors: [400, 403, 409, 413, 415, 422])
-        ) { request, context in
-            let bundle = try await APICoding.decode(PackBundle.self, from: request, limit: Self.maxUploadBytes)
-            let summary = try await services.tenants.uploadPack(try context.requirePrincipal(), bundle)
-            return try APICoding.response(PackVersionEnvelope(version: summary), status: .created)
-        }
+            success: (201, "PackVersionEnvelope"), errors: [400, 403, 409, 413, 415, 422]), use: upload)
+
         routes.add(Endpoint(
             method: .post, path: "/api/v2/packs/check",
             summary: "Check a pack as an upload would, storing nothing: every problem at its file and line, every fixture case with expected and actual actions",
-            tag: "Packs", access: "admin", body: "PackBundle", success: (200, "PackCheckReport"), errors: [400, 403, 413, 415])
-        ) { request, context in
-            let principal = try context.requirePrincipal()
-            guard principal.role.isAdmin else { throw DocketError.forbidden("this operation is for admins") }
-            let bundle = try await APICoding.decode(PackBundle.self, from: request, limit: Self.maxUploadBytes)
-            return try APICoding.response(try await services.tenants.checkPack(principal, bundle))
-        }
+            tag: "Packs", access: "admin", body: "PackBundle", success: (200, "PackCheckReport"), errors: [400, 403, 413, 415]), use: check)
+
         routes.add(Endpoint(
             method: .get, path: "/api/v2/packs", summary: "Packs the caller may use, with their versions", tag: "Packs",
-            access: "admin", success: (200, "PackList"), errors: [403])
-        ) { _, context in
-            try APICoding.response(PackList(packs: try await services.tenants.packs(try context.requirePrincipal())))
-        }
+            access: "admin", success: (200, "PackList"), errors: [403]), use: listPacks)
+
         routes.add(Endpoint(
             method: .get, path: "/api/v2/packs/:id/versions", summary: "Versions of a pack, newest first", tag: "Packs",
-            access: "admin", success: (200, "PackVersionList"), errors: [403, 404])
-        ) { _, context in
-            let versions = try await services.tenants.packVersions(try context.requirePrincipal(), try context.pathParameter("id"))
-            return try APICoding.response(PackVersionList(versions: versions))
-        }
+            access: "admin", success: (200, "PackVersionList"), errors: [403, 404]), use: versions)
+
         routes.add(Endpoint(
             method: .get, path: "/api/v2/packs/:id/versions/:version", summary: "One version with its files", tag: "Packs",
-            access: "admin", success: (200, "PackVersionDetail"), errors: [403, 404])
-        ) { _, context in
-            let stored = try await services.tenants.packVersion(
-                try context.requirePrincipal(), try context.pathParameter("id"), try context.pathParameter("version"))
-            return try APICoding.response(PackVersionDetail(version: stored.summary, files: stored.bundle.files))
-        }
+            access: "admin", success: (200, "PackVersionDetail"), errors: [403, 404]), use: version)
+
         routes.add(Endpoint(
             method: .post, path: "/api/v2/packs/:id/versions/:version/simulate",
             summary: "Replay a tenant's latest recorded events through this version and compare with what the active version applied (writes nothing)",
             tag: "Packs", access: "admin of the tenant, platform admin", body: "SimulateRequest", success: (200, "SimulationReport"),
-            errors: [400, 403, 404, 413, 415, 422])
-        ) { request, context in
-            let principal = try context.requirePrincipal()
-            let body = try await APICoding.decode(SimulateRequest.self, from: request, limit: limits.maxBodyBytes)
-            let report = try await services.tenants.simulate(
-                principal, packId: try context.pathParameter("id"), version: try context.pathParameter("version"),
-                tenantId: body.tenant ?? principal.tenantId, limit: body.limit)
-            return try APICoding.response(report)
-        }
+            errors: [400, 403, 404, 413, 415, 422]), use: simulate)
 
         routes.add(Endpoint(
             method: .post, path: "/api/v2/tenants", summary: "Create a tenant on a pack (the newest version unless one is named)",
             tag: "Tenants", access: "platform admin", body: "NewTenant", success: (201, "TenantEnvelope"),
-            errors: [400, 403, 404, 409, 413, 415, 422])
-        ) { request, context in
-            let body = try await APICoding.decode(NewTenant.self, from: request, limit: limits.maxBodyBytes)
-            let tenant = try await services.tenants.createTenant(try context.requirePrincipal(), body)
-            return try APICoding.response(TenantEnvelope(tenant: TenantView(tenant)), status: .created)
-        }
+            errors: [400, 403, 404, 409, 413, 415, 422]), use: createTenant)
+
         routes.add(Endpoint(
             method: .get, path: "/api/v2/tenants", summary: "Every tenant", tag: "Tenants", access: "platform admin",
-            query: PeopleController.pageQuery, success: (200, "TenantList"), errors: [400, 403])
-        ) { request, context in
-            let reader = QueryReader(request)
-            let page = try reader.int("page", default: 1)
-            let limit = try reader.int("limit", default: 20)
-            let result = try await services.tenants.listTenants(try context.requirePrincipal(), page: page, limit: limit)
-            return try APICoding.response(TenantList(tenants: result.items.map(TenantView.init), pagination: Pagination(result)))
-        }
+            query: PeopleController.pageQuery, success: (200, "TenantList"), errors: [400, 403]), use: listTenants)
+
         routes.add(Endpoint(
             method: .get, path: "/api/v2/tenants/:id", summary: "A tenant, its active pack version and its pack history", tag: "Tenants",
-            access: "admin of the tenant, platform admin", success: (200, "TenantEnvelope"), errors: [403, 404])
-        ) { _, context in
-            let tenant = try await services.tenants.tenantInfo(try context.requirePrincipal(), try context.pathParameter("id"))
-            return try APICoding.response(TenantEnvelope(tenant: TenantView(tenant)))
-        }
+            access: "admin of the tenant, platform admin", success: (200, "TenantEnvelope"), errors: [403, 404]), use: tenant)
+
         routes.add(Endpoint(
             method: .put, path: "/api/v2/tenants/:id/pack",
             summary: "Activate a pack or an earlier version (rollback) live; evaluations in flight finish on the old version",
             tag: "Tenants", access: "admin of the tenant, platform admin", body: "PackSelection", success: (200, "TenantEnvelope"),
-            errors: [400, 403, 404, 409, 413, 415, 422])
-        ) { request, context in
-            let body = try await APICoding.decode(PackSelection.self, from: request, limit: limits.maxBodyBytes)
-            let tenant = try await services.tenants.activatePack(
-                try context.requirePrincipal(), tenantId: try context.pathParameter("id"), body)
-            return try APICoding.response(TenantEnvelope(tenant: TenantView(tenant)))
-        }
+            errors: [400, 403, 404, 409, 413, 415, 422]), use: switchPack)
+    }
+
+    // MARK: - Handlers
+
+    @Sendable func upload(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let bundle = try await APICoding.decode(PackBundle.self, from: request, limit: Self.maxUploadBytes)
+        let summary = try await services.tenants.uploadPack(try context.requirePrincipal(), bundle)
+        return try APICoding.response(PackVersionEnvelope(version: summary), status: .created)
+    }
+
+    @Sendable func check(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        guard principal.role.isAdmin else { throw DocketError.forbidden("this operation is for admins") }
+        let bundle = try await APICoding.decode(PackBundle.self, from: request, limit: Self.maxUploadBytes)
+        return try APICoding.response(try await services.tenants.checkPack(principal, bundle))
+    }
+
+    @Sendable func listPacks(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        try APICoding.response(PackList(packs: try await services.tenants.packs(try context.requirePrincipal())))
+    }
+
+    @Sendable func versions(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let versions = try await services.tenants.packVersions(try context.requirePrincipal(), try context.pathParameter("id"))
+        return try APICoding.response(PackVersionList(versions: versions))
+    }
+
+    @Sendable func version(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let stored = try await services.tenants.packVersion(
+            try context.requirePrincipal(), try context.pathParameter("id"), try context.pathParameter("version"))
+        return try APICoding.response(PackVersionDetail(version: stored.summary, files: stored.bundle.files))
+    }
+
+    @Sendable func simulate(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let body = try await APICoding.decode(SimulateRequest.self, from: request, limit: limits.maxBodyBytes)
+        let report = try await services.tenants.simulate(
+            principal, packId: try context.pathParameter("id"), version: try context.pathParameter("version"),
+            tenantId: body.tenant ?? principal.tenantId, limit: body.limit)
+        return try APICoding.response(report)
+    }
+
+    @Sendable func createTenant(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let body = try await APICoding.decode(NewTenant.self, from: request, limit: limits.maxBodyBytes)
+        let tenant = try await services.tenants.createTenant(try context.requirePrincipal(), body)
+        return try APICoding.response(TenantEnvelope(tenant: TenantView(tenant)), status: .created)
+    }
+
+    @Sendable func listTenants(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let reader = QueryReader(request)
+        let page = try reader.int("page", default: 1)
+        let limit = try reader.int("limit", default: 20)
+        let result = try await services.tenants.listTenants(try context.requirePrincipal(), page: page, limit: limit)
+        return try APICoding.response(TenantList(tenants: result.items.map(TenantView.init), pagination: Pagination(result)))
+    }
+
+    @Sendable func tenant(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let tenant = try await services.tenants.tenantInfo(try context.requirePrincipal(), try context.pathParameter("id"))
+        return try APICoding.response(TenantEnvelope(tenant: TenantView(tenant)))
+    }
+
+    @Sendable func switchPack(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let body = try await APICoding.decode(PackSelection.self, from: request, limit: limits.maxBodyBytes)
+        let tenant = try await services.tenants.activatePack(
+            try context.requirePrincipal(), tenantId: try context.pathParameter("id"), body)
+        return try APICoding.response(TenantEnvelope(tenant: TenantView(tenant)))
     }
 }
 

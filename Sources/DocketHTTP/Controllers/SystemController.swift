@@ -32,7 +32,7 @@ struct SystemController: Sendable {
             tag: "System", access: "anyone", success: (200, "Health"), errors: [503], secured: false)
         ) { request, context in
             do {
-                try await services.core.store.ping()
+                try await services.core.stores.health.ping()
                 return try APICoding.response(HealthBody(
                     status: "ok", version: version, store: .init(kind: storeKind, status: "ok", detail: nil)))
             } catch {

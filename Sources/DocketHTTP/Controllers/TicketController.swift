@@ -58,28 +58,17 @@ struct TicketController: Sendable {
     }
 
     func register(_ routes: RouteRegistry) {
-        let services = services
-        let limits = limits
         let base = "/api/v2/tickets"
 
         routes.add(Endpoint(
             method: .get, path: base, summary: "List tickets with filters, sorting, pagination and full-text search",
             tag: "Tickets", access: "any role (customers see only their own tickets)", query: Self.listQuery,
-            success: (200, "TicketList"), errors: [400])
-        ) { request, context in
-            let principal = try context.requirePrincipal()
-            return try lists.response(try await services.tickets.listTickets(principal, try Self.query(from: request)), for: principal)
-        }
+            success: (200, "TicketList"), errors: [400]), use: list)
 
         routes.add(Endpoint(
             method: .post, path: base, summary: "Open a ticket", tag: "Tickets",
             access: "any role (customers open tickets for themselves)", body: "NewTicket",
-            success: (201, "TicketEnvelope"), errors: [400, 403, 413, 415, 422])
-        ) { request, context in
-            let input = try await APICoding.decode(NewTicket.self, from: request, limit: limits.maxBodyBytes)
-            let ticket = try await services.tickets.createTicket(try context.requirePrincipal(), input)
-            return APICoding.response(writing: TicketEnvelope(ticket: ticket), status: .created)
-        }
+            success: (201, "TicketEnvelope"), errors: [400, 403, 413, 415, 422]), use: create)
 
         routes.add(Endpoint(
             method: .get, path: "\(base)/stats/summary",
@@ -91,137 +80,163 @@ struct TicketController: Sendable {
                 .date("createdFrom", "ISO 8601 date or date-time"),
                 .date("createdTo", "ISO 8601 date or date-time"),
             ],
-            success: (200, "StatsEnvelope"), errors: [400, 403])
-        ) { request, context in
-            let reader = QueryReader(request)
-            let filter = StatsFilter(
-                assignedAgent: reader.string("agentId"), customerId: reader.string("customerId"),
-                createdFrom: try reader.date("createdFrom"), createdTo: try reader.date("createdTo"))
-            return try APICoding.response(StatsEnvelope(stats: try await services.reports.statistics(try context.requirePrincipal(), filter)))
-        }
+            success: (200, "StatsEnvelope"), errors: [400, 403]), use: statistics)
 
         routes.add(Endpoint(
             method: .get, path: "\(base)/:id", summary: "A ticket by its human ID (internal notes hidden from customers)",
-            tag: "Tickets", access: "any role (customers: own tickets)", success: (200, "TicketEnvelope"), errors: [404])
-        ) { _, context in
-            let ticket = try await services.tickets.ticket(try context.requirePrincipal(), try context.pathParameter("id"))
-            return APICoding.response(writing: TicketEnvelope(ticket: ticket))
-        }
+            tag: "Tickets", access: "any role (customers: own tickets)", success: (200, "TicketEnvelope"), errors: [404]), use: show)
 
         routes.add(Endpoint(
             method: .get, path: "\(base)/:id/rule-audit",
             summary: "Every rule evaluation on the ticket: event, pack version, rule, actions proposed, applied and rejected (with why), errors, duration",
-            tag: "Tickets", access: "agent, admin", success: (200, "RuleAuditEnvelope"), errors: [403, 404])
-        ) { _, context in
-            let id = try context.pathParameter("id")
-            let audit = try await services.tickets.ruleAudit(try context.requirePrincipal(), id)
-            return try APICoding.response(RuleAuditEnvelope(ticketId: id, audit: audit))
-        }
+            tag: "Tickets", access: "agent, admin", success: (200, "RuleAuditEnvelope"), errors: [403, 404]), use: ruleAudit)
 
         routes.add(Endpoint(
             method: .put, path: "\(base)/:id", summary: "Change general fields (subject, description, category, priority, tags...)",
             tag: "Tickets", access: "agent, admin", body: "TicketPatch", success: (200, "TicketEnvelope"),
-            errors: [400, 403, 404, 409, 413, 415, 422])
-        ) { request, context in
-            let patch = try await APICoding.decode(TicketPatch.self, from: request, limit: limits.maxBodyBytes)
-            let ticket = try await services.tickets.updateTicket(try context.requirePrincipal(), try context.pathParameter("id"), patch)
-            return APICoding.response(writing: TicketEnvelope(ticket: ticket))
-        }
+            errors: [400, 403, 404, 409, 413, 415, 422]), use: update)
 
         routes.add(Endpoint(
             method: .post, path: "\(base)/:id/assign", summary: "Assign to an agent (a new ticket opens)", tag: "Tickets",
-            access: "agent, admin", body: "AssignRequest", success: (200, "TicketEnvelope"), errors: [400, 403, 404, 409, 422])
-        ) { request, context in
-            let body = try await APICoding.decode(AssignRequest.self, from: request, limit: limits.maxBodyBytes)
-            let ticket = try await services.tickets.assign(try context.requirePrincipal(), try context.pathParameter("id"), to: body.agentId)
-            return APICoding.response(writing: TicketEnvelope(ticket: ticket))
-        }
+            access: "agent, admin", body: "AssignRequest", success: (200, "TicketEnvelope"), errors: [400, 403, 404, 409, 422]), use: assign)
 
         routes.add(Endpoint(
             method: .post, path: "\(base)/:id/claim",
             summary: "The calling agent takes an unassigned ticket, atomically; 409 names who holds it", tag: "Tickets",
-            access: "agent, admin", success: (200, "TicketEnvelope"), errors: [403, 404, 409])
-        ) { _, context in
-            let ticket = try await services.tickets.claim(try context.requirePrincipal(), try context.pathParameter("id"))
-            return APICoding.response(writing: TicketEnvelope(ticket: ticket))
-        }
+            access: "agent, admin", success: (200, "TicketEnvelope"), errors: [403, 404, 409]), use: claim)
 
         routes.add(Endpoint(
             method: .post, path: "\(base)/:id/status", summary: "Move along the workflow; 409 lists the allowed targets",
             tag: "Tickets", access: "agent, admin", body: "StatusRequest", success: (200, "TicketEnvelope"),
-            errors: [400, 403, 404, 409, 422])
-        ) { request, context in
-            let body = try await APICoding.decode(StatusRequest.self, from: request, limit: limits.maxBodyBytes)
-            let ticket = try await services.tickets.changeStatus(
-                try context.requirePrincipal(), try context.pathParameter("id"), to: body.status, reason: body.reason)
-            return APICoding.response(writing: TicketEnvelope(ticket: ticket))
-        }
+            errors: [400, 403, 404, 409, 422]), use: changeStatus)
 
         routes.add(Endpoint(
             method: .post, path: "\(base)/:id/notes",
             summary: "Add a note (staff: internal by default; customers: public only, and their reply may reopen the ticket)",
             tag: "Tickets", access: "any role (customers: own tickets)", body: "NoteRequest", success: (201, "TicketEnvelope"),
-            errors: [400, 403, 404, 409, 413, 415, 422])
-        ) { request, context in
-            let body = try await APICoding.decode(NoteRequest.self, from: request, limit: limits.maxBodyBytes)
-            let ticket = try await services.tickets.addNote(
-                try context.requirePrincipal(), try context.pathParameter("id"), content: body.content, isInternal: body.isInternal)
-            return APICoding.response(writing: TicketEnvelope(ticket: ticket), status: .created)
-        }
+            errors: [400, 403, 404, 409, 413, 415, 422]), use: addNote)
 
         routes.add(Endpoint(
             method: .post, path: "\(base)/:id/resolve", summary: "Resolve with resolution notes", tag: "Tickets",
-            access: "agent, admin", body: "ResolveRequest", success: (200, "TicketEnvelope"), errors: [400, 403, 404, 409, 422])
-        ) { request, context in
-            let body = try await APICoding.decode(ResolveRequest.self, from: request, limit: limits.maxBodyBytes)
-            let ticket = try await services.tickets.resolve(try context.requirePrincipal(), try context.pathParameter("id"), notes: body.resolutionNotes)
-            return APICoding.response(writing: TicketEnvelope(ticket: ticket))
-        }
+            access: "agent, admin", body: "ResolveRequest", success: (200, "TicketEnvelope"), errors: [400, 403, 404, 409, 422]), use: resolve)
 
         routes.add(Endpoint(
             method: .post, path: "\(base)/:id/escalate", summary: "Escalate, optionally to another agent", tag: "Tickets",
-            access: "agent, admin", body: "EscalateRequest", success: (200, "TicketEnvelope"), errors: [400, 403, 404, 409, 422])
-        ) { request, context in
-            let body = try await APICoding.decode(EscalateRequest.self, from: request, limit: limits.maxBodyBytes)
-            let ticket = try await services.tickets.escalate(
-                try context.requirePrincipal(), try context.pathParameter("id"), to: body.toAgentId, reason: body.reason)
-            return APICoding.response(writing: TicketEnvelope(ticket: ticket))
-        }
+            access: "agent, admin", body: "EscalateRequest", success: (200, "TicketEnvelope"), errors: [400, 403, 404, 409, 422]), use: escalate)
 
         routes.add(Endpoint(
             method: .post, path: "\(base)/:id/feedback", summary: "The customer rates a resolved or closed ticket (1-5)",
             tag: "Tickets", access: "customer (own tickets)", body: "FeedbackRequest", success: (200, "TicketEnvelope"),
-            errors: [400, 403, 404, 409, 422])
-        ) { request, context in
-            let body = try await APICoding.decode(FeedbackRequest.self, from: request, limit: limits.maxBodyBytes)
-            let ticket = try await services.tickets.submitFeedback(
-                try context.requirePrincipal(), try context.pathParameter("id"), rating: body.rating, comment: body.comment)
-            return APICoding.response(writing: TicketEnvelope(ticket: ticket))
-        }
+            errors: [400, 403, 404, 409, 422]), use: feedback)
 
         routes.add(Endpoint(
             method: .get, path: "/api/v2/customers/:id/tickets", summary: "Tickets of one customer", tag: "Customers",
             access: "agent, admin, or that customer", query: Self.listQuery.filter { $0.name != "customerId" },
-            success: (200, "TicketList"), errors: [400, 404])
-        ) { request, context in
-            let principal = try context.requirePrincipal()
-            let customerId = try context.pathParameter("id")
-            _ = try await services.tenants.customer(principal, customerId)
-            var query = try Self.query(from: request)
-            query.customerId = customerId
-            return try lists.response(try await services.tickets.listTickets(principal, query), for: principal)
-        }
+            success: (200, "TicketList"), errors: [400, 404]), use: customerTickets)
 
         routes.add(Endpoint(
             method: .get, path: "/api/v2/conversations/:id/tickets", summary: "Tickets linked to one conversation",
             tag: "Tickets", access: "agent, admin", query: Self.listQuery.filter { $0.name != "conversationId" },
-            success: (200, "TicketList"), errors: [400, 403])
-        ) { request, context in
-            let principal = try context.requirePrincipal()
-            guard principal.isStaff else { throw DocketError.forbidden("this operation is for agents and admins") }
-            var query = try Self.query(from: request)
-            query.conversationId = try context.pathParameter("id")
-            return try lists.response(try await services.tickets.listTickets(principal, query), for: principal)
-        }
+            success: (200, "TicketList"), errors: [400, 403]), use: conversationTickets)
+    }
+
+    // MARK: - Handlers
+
+    @Sendable func list(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        return try lists.response(try await services.tickets.listTickets(principal, try Self.query(from: request)), for: principal)
+    }
+
+    @Sendable func create(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let input = try await APICoding.decode(NewTicket.self, from: request, limit: limits.maxBodyBytes)
+        let ticket = try await services.tickets.createTicket(try context.requirePrincipal(), input)
+        return APICoding.response(writing: TicketEnvelope(ticket: ticket), status: .created)
+    }
+
+    @Sendable func statistics(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let reader = QueryReader(request)
+        let filter = StatsFilter(
+            assignedAgent: reader.string("agentId"), customerId: reader.string("customerId"),
+            createdFrom: try reader.date("createdFrom"), createdTo: try reader.date("createdTo"))
+        return try APICoding.response(StatsEnvelope(stats: try await services.reports.statistics(try context.requirePrincipal(), filter)))
+    }
+
+    @Sendable func show(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let ticket = try await services.tickets.ticket(try context.requirePrincipal(), try context.pathParameter("id"))
+        return APICoding.response(writing: TicketEnvelope(ticket: ticket))
+    }
+
+    @Sendable func ruleAudit(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let id = try context.pathParameter("id")
+        let audit = try await services.tickets.ruleAudit(try context.requirePrincipal(), id)
+        return try APICoding.response(RuleAuditEnvelope(ticketId: id, audit: audit))
+    }
+
+    @Sendable func update(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let patch = try await APICoding.decode(TicketPatch.self, from: request, limit: limits.maxBodyBytes)
+        let ticket = try await services.tickets.updateTicket(try context.requirePrincipal(), try context.pathParameter("id"), patch)
+        return APICoding.response(writing: TicketEnvelope(ticket: ticket))
+    }
+
+    @Sendable func assign(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let body = try await APICoding.decode(AssignRequest.self, from: request, limit: limits.maxBodyBytes)
+        let ticket = try await services.tickets.assign(try context.requirePrincipal(), try context.pathParameter("id"), to: body.agentId)
+        return APICoding.response(writing: TicketEnvelope(ticket: ticket))
+    }
+
+    @Sendable func claim(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let ticket = try await services.tickets.claim(try context.requirePrincipal(), try context.pathParameter("id"))
+        return APICoding.response(writing: TicketEnvelope(ticket: ticket))
+    }
+
+    @Sendable func changeStatus(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let body = try await APICoding.decode(StatusRequest.self, from: request, limit: limits.maxBodyBytes)
+        let ticket = try await services.tickets.changeStatus(
+            try context.requirePrincipal(), try context.pathParameter("id"), to: body.status, reason: body.reason)
+        return APICoding.response(writing: TicketEnvelope(ticket: ticket))
+    }
+
+    @Sendable func addNote(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let body = try await APICoding.decode(NoteRequest.self, from: request, limit: limits.maxBodyBytes)
+        let ticket = try await services.tickets.addNote(
+            try context.requirePrincipal(), try context.pathParameter("id"), content: body.content, isInternal: body.isInternal)
+        return APICoding.response(writing: TicketEnvelope(ticket: ticket), status: .created)
+    }
+
+    @Sendable func resolve(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let body = try await APICoding.decode(ResolveRequest.self, from: request, limit: limits.maxBodyBytes)
+        let ticket = try await services.tickets.resolve(try context.requirePrincipal(), try context.pathParameter("id"), notes: body.resolutionNotes)
+        return APICoding.response(writing: TicketEnvelope(ticket: ticket))
+    }
+
+    @Sendable func escalate(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let body = try await APICoding.decode(EscalateRequest.self, from: request, limit: limits.maxBodyBytes)
+        let ticket = try await services.tickets.escalate(
+            try context.requirePrincipal(), try context.pathParameter("id"), to: body.toAgentId, reason: body.reason)
+        return APICoding.response(writing: TicketEnvelope(ticket: ticket))
+    }
+
+    @Sendable func feedback(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let body = try await APICoding.decode(FeedbackRequest.self, from: request, limit: limits.maxBodyBytes)
+        let ticket = try await services.tickets.submitFeedback(
+            try context.requirePrincipal(), try context.pathParameter("id"), rating: body.rating, comment: body.comment)
+        return APICoding.response(writing: TicketEnvelope(ticket: ticket))
+    }
+
+    @Sendable func customerTickets(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let customerId = try context.pathParameter("id")
+        _ = try await services.tenants.customer(principal, customerId)
+        var query = try Self.query(from: request)
+        query.customerId = customerId
+        return try lists.response(try await services.tickets.listTickets(principal, query), for: principal)
+    }
+
+    @Sendable func conversationTickets(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        guard principal.isStaff else { throw DocketError.forbidden("this operation is for agents and admins") }
+        var query = try Self.query(from: request)
+        query.conversationId = try context.pathParameter("id")
+        return try lists.response(try await services.tickets.listTickets(principal, query), for: principal)
     }
 }

@@ -129,9 +129,11 @@ final class RouteRegistry: @unchecked Sendable {
         self.authenticated = router.group("").add(middleware: auth)
     }
 
+    /// Registers `endpoint` with its handler, a named one in the controllers:
+    /// `routes.add(Endpoint(...), use: list)`.
     func add(
         _ endpoint: Endpoint,
-        _ handler: @escaping @Sendable (Request, DocketRequestContext) async throws -> Response
+        use handler: @escaping @Sendable (Request, DocketRequestContext) async throws -> Response
     ) {
         endpoints.append(endpoint)
         let path = RouterPath(endpoint.path)

@@ -5,7 +5,7 @@ import Foundation
 /// extended JSON text → `bson_new_from_json`, and back through `bson_as_relaxed_extended_json`
 /// and JSONDecoder. Nothing in the store uses it; it stays so `docket-load micro` can measure
 /// both paths side by side on this machine.
-public enum ExtendedJSONPath {
+@_spi(Benchmarks) public enum ExtendedJSONPath {
     struct Relaxed: Decodable {
         let date: String
         enum CodingKeys: String, CodingKey { case date = "$date" }

@@ -11,7 +11,21 @@ public struct PendingEvent: Sendable, Equatable {
     }
 }
 
-extension UseCase {
+/// Runs a tenant's rules for the events of a change and applies what they decide: the rules
+/// step of the change pipeline (`TicketWriter`), and of `simulate`.
+struct RuleRunner: UseCase {
+    let core: ServiceCore
+
+    /// Whether rules gave the ticket to an agent (an `assign` action applied).
+    static func routed(_ entries: [RuleAuditEntry]) -> Bool {
+        entries.contains { $0.applied.contains { $0.hasPrefix("assign") } }
+    }
+
+    /// The turn routing decisions of a tenant take, one at a time.
+    static func routingTurn(_ tenantId: String) -> String { "\(tenantId)#routing" }
+}
+
+extension RuleRunner {
     /// Runs the tenant's rules for `events` and everything they cause, applying valid actions
     /// to `ticket` (which the caller then stores in the same write) and auditing each rule.
     /// Returns the events as recorded for replay (`simulate`), which the caller stores after
@@ -19,7 +33,7 @@ extension UseCase {
     @discardableResult
     /// `customer`, when the caller has just read it, saves reading it again; so do `inputs`
     /// (the ticket's customer and the agents' loads) read with the ticket.
-    func runRules(
+    func run(
         _ ticket: inout Ticket, events: [PendingEvent], tenant: Tenant, actor: String, now: Date, customer known: Customer? = nil,
         inputs prefetched: RuleInputs? = nil
     ) async throws
@@ -41,7 +55,7 @@ extension UseCase {
             (agents, customer) = (try await agentViews(tenant), Self.view(known))
         } else {
             // The customer and the agents' loads in one read.
-            let inputs = try await store.ruleInputs(tenantId: tenant.id, customerId: ticket.customerId, finished: Self.finished(tenant))
+            let inputs = try await stores.tickets.ruleInputs(tenantId: tenant.id, customerId: ticket.customerId, finished: Self.finished(tenant))
             (agents, customer) = (try await agentViews(tenant, openTickets: inputs.openTickets), inputs.customer.map(Self.view))
         }
         let entries = await evaluateChain(
@@ -61,23 +75,15 @@ extension UseCase {
     }
 
     func customerView(_ tenantId: String, _ customerId: String) async throws -> CustomerView? {
-        try await store.customer(tenantId: tenantId, id: customerId).map(Self.view)
+        try await stores.people.customer(tenantId: tenantId, id: customerId).map(Self.view)
     }
 
     static func view(_ customer: Customer) -> CustomerView {
         CustomerView(id: customer.id, tier: customer.tier, totalTickets: customer.statistics.totalTickets)
     }
 
-    /// Whether this service runs rules and the tenant's pack has one for an event `accepts`.
-    func rulesHandle(_ tenant: Tenant, where accepts: (String) -> Bool) -> Bool {
-        rules != nil && (tenant.pack.rules ?? []).contains { $0.events.contains(where: accepts) }
-    }
-
-    /// The statuses whose tickets no longer count toward an agent's load.
-    static func finished(_ tenant: Tenant) -> [String] { [tenant.workflow.resolved, tenant.workflow.closed] }
-
     func agentViews(_ tenant: Tenant) async throws -> [AgentView] {
-        try await agentViews(tenant, openTickets: try await store.openTicketCounts(tenantId: tenant.id, finished: Self.finished(tenant)))
+        try await agentViews(tenant, openTickets: try await stores.tickets.openTicketCounts(tenantId: tenant.id, finished: Self.finished(tenant)))
     }
 
     func agentViews(_ tenant: Tenant, openTickets counts: [String: Int]) async throws -> [AgentView] {
@@ -142,7 +148,7 @@ extension UseCase {
 
     /// The ids of the tenant's webhook endpoints (what a rule's `webhook` action may name).
     func webhookEndpoints(_ tenantId: String) async -> Set<String> {
-        Set(((try? await store.listWebhooks(tenantId: tenantId)) ?? []).map(\.id))
+        Set(((try? await stores.webhooks.listWebhooks(tenantId: tenantId)) ?? []).map(\.id))
     }
 
     /// Validates one action against the pack and the workflow and applies it; returns the

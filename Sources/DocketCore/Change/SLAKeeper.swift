@@ -1,21 +1,12 @@
 import Foundation
 
-/// A ticket named across tenants (the scheduler's work list).
-public struct TicketRef: Sendable, Equatable, Hashable {
-    public var tenantId: String
-    public var ticketId: String
-
-    public init(tenantId: String, ticketId: String) {
-        self.tenantId = tenantId
-        self.ticketId = ticketId
-    }
-}
-
-extension UseCase {
+/// The SLA clocks of a change: brought up to date with what changed, and the warnings and
+/// breaches that came due fired. Pure: no I/O.
+enum SLAKeeper {
     /// Brings the ticket's SLA clocks up to date with what changed since `before` (nil for a
     /// new ticket): status (first response, pause and resume, resolve, reopen), priority,
     /// category, queue or policy (re-targets), public notes (next reply). Pure: no I/O.
-    static func applySLA(_ ticket: inout Ticket, before: Ticket?, tenant: Tenant, now: Date, messages: [TicketMessage] = []) {
+    static func apply(_ ticket: inout Ticket, before: Ticket?, tenant: Tenant, now: Date, messages: [TicketMessage] = []) {
         let context = SLAContext(tenant)
         let workflow = tenant.workflow
         let paused = Set(context.policy.paused)
@@ -102,7 +93,7 @@ extension UseCase {
     }
 
     /// Marks every warning and breach due by `now` and returns the events they raise.
-    static func fireSLA(_ ticket: inout Ticket, now: Date) -> [PendingEvent] {
+    static func fire(_ ticket: inout Ticket, now: Date) -> [PendingEvent] {
         var events: [PendingEvent] = []
         for index in (ticket.sla.clocks ?? []).indices {
             var clock = ticket.sla.clocks![index]

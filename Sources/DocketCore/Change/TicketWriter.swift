@@ -1,0 +1,109 @@
+import Foundation
+
+/// The change pipeline: where every change to a stored ticket is made, whoever asks (the API,
+/// the chat, the assistant, the SLA clock). One loop, during the ticket's writers' turn:
+///
+/// load → change → rules (`RuleRunner`) → conversation (`ConversationKeeper`) → SLA clocks
+/// (`SLAKeeper`) → outbox (`Announcer`) → conditional update → announce.
+///
+/// A change whose rules gave the ticket to an agent is redone, and stored, during the tenant's
+/// routing turn as well, whichever path it came by: the agents' loads its rules saw are the
+/// ones its write changes, so concurrent changes never route an agent past capacity. A lost
+/// race (another writer, perhaps another instance, changed the ticket first) loads and redoes
+/// the whole change, up to `ServiceCore.maxAttempts` times. Creation is `create` (TicketWriter+Create).
+struct TicketWriter: UseCase {
+    let core: ServiceCore
+
+    /// What one change stored: the ticket before and after, the messages that joined its
+    /// conversation, and the events the change itself produced (before rules).
+    struct Written {
+        var before: Ticket
+        var ticket: Ticket
+        var messages: [TicketMessage]
+        var events: [PendingEvent]
+    }
+
+    /// Applies `change` to the ticket the principal may see and stores it; with `message`, the
+    /// message joins the conversation in the same write. Answers the ticket as the principal
+    /// sees it and the messages stored with it.
+    func change(
+        _ principal: Principal, _ ticketId: String, _ change: (inout Ticket, Tenant, Date) async throws -> [PendingEvent]
+    ) async throws -> Ticket {
+        try await self.change(principal, ticketId, message: nil, change).ticket
+    }
+
+    /// `change`, with `message` (when given) joining the conversation in the same write.
+    func change(
+        _ principal: Principal, _ ticketId: String, message: MessageDraft?,
+        _ change: (inout Ticket, Tenant, Date) async throws -> [PendingEvent]
+    ) async throws -> (ticket: Ticket, messages: [TicketMessage]) {
+        let tenant = try await tenant(for: principal)
+        let written = try await core.turns.withTurn("\(tenant.id)/\(ticketId)") {
+            try await write(
+                ticketId, tenant: tenant, actor: principal.subject, message: message,
+                load: { try await loadForChange(principal, ticketId, tenant: tenant) }, change: change)
+        }
+        // `load` never answers nil here (a ticket the principal may not see throws).
+        guard let written else { throw DocketError.notFound("ticket", ticketId) }
+        return (written.ticket.visible(to: principal), written.messages)
+    }
+
+    /// Fires the SLA warnings and breaches due on one ticket now, through the rules; answers the
+    /// events fired. Nothing is written when nothing is due any more (another scheduler, or a
+    /// change, got there first).
+    func fireSLA(_ ref: TicketRef, tenant: Tenant) async throws -> Int {
+        let written = try await core.turns.withTurn("\(ref.tenantId)/\(ref.ticketId)") {
+            try await write(
+                ref.ticketId, tenant: tenant, actor: "sla", message: nil,
+                load: { try await stores.tickets.ticket(tenantId: ref.tenantId, ticketId: ref.ticketId).map { ($0, nil) } },
+                change: { ticket, _, now in
+                    let next = ticket.sla.nextTimerAt
+                    let events = SLAKeeper.fire(&ticket, now: now)
+                    return events.isEmpty && ticket.sla.nextTimerAt == next ? nil : events
+                })
+        }
+        guard let written else { return 0 }
+        for event in written.events { observer?.slaFired(event.type, ticket: written.ticket) }
+        return written.events.count
+    }
+
+    /// The one conditional-write loop, during the ticket's writers' turn (and, with `routing`,
+    /// the tenant's routing turn). `load` answers the ticket and what its rules read with it, or
+    /// nil when there is no ticket; `change` answers the events it caused, or nil when there is
+    /// nothing to write. Answers nil when nothing was written for either reason.
+    private func write(
+        _ ticketId: String, tenant: Tenant, actor: String, message: MessageDraft?, routing: Bool = false,
+        load: () async throws -> (Ticket, RuleInputs?)?,
+        change: (inout Ticket, Tenant, Date) async throws -> [PendingEvent]?
+    ) async throws -> Written? {
+        for _ in 0..<ServiceCore.maxAttempts {
+            guard var (ticket, inputs) = try await load() else { return nil }
+            let before = ticket
+            let expected = ticket.version
+            let now = clock.now()
+            guard let events = try await change(&ticket, tenant, now) else { return nil }
+            // Rule actions land in the same conditional write as the change that caused them.
+            if ticket.customerId != before.customerId { inputs = nil }
+            let run = try await ruleRunner.run(&ticket, events: events, tenant: tenant, actor: actor, now: now, inputs: inputs)
+            if !routing, RuleRunner.routed(run.entries) {
+                return try await core.turns.withTurn(RuleRunner.routingTurn(tenant.id)) {
+                    try await write(ticketId, tenant: tenant, actor: actor, message: message, routing: true, load: load, change: change)
+                }
+            }
+            let messages = try await conversation.apply(&ticket, before: before, draft: message, events: events, tenant: tenant, now: now)
+            SLAKeeper.apply(&ticket, before: before, tenant: tenant, now: now, messages: messages)
+            ConversationKeeper.settleOpenChat(&ticket, tenant: tenant)
+            ticket.version = expected + 1
+            ticket.updatedAt = now
+            // The change, its messages, its live events and its recorded rule events: one write.
+            let outbox = announcer.outbox(
+                before: before, after: ticket, messages: messages, events: events, entries: run.entries, records: run.records, now: now)
+            if let stored = try await stores.tickets.updateTicket(ticket, expectedVersion: expected, messages: messages, outbox: outbox) {
+                announcer.observe(before: before, after: ticket)
+                live.publish(stored)
+                return Written(before: before, ticket: ticket, messages: messages, events: events)
+            }
+        }
+        throw DocketError(.conflict, "ticket '\(ticketId)' is being changed by others; retry")
+    }
+}

@@ -1,0 +1,9 @@
+import Foundation
+
+/// Rule events recorded for replay (`simulate`). They are written with the change that caused
+/// them (its `Outbox`), each tenant's numbered by the store and kept up to
+/// `RecordedRuleEvent.retainedPerTenant`.
+public protocol RuleEventStore: Sendable {
+    /// The tenant's latest recorded events, newest first.
+    func recentRuleEvents(tenantId: String, limit: Int) async throws -> [RecordedRuleEvent]
+}

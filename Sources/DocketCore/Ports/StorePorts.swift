@@ -1,0 +1,33 @@
+import Foundation
+
+/// The store's ports, each a narrow protocol, as the services reach them: `stores.tickets`,
+/// `stores.people`... One adapter usually stands behind them all (`init(_:)`); a test may put a
+/// different one behind any port.
+public struct StorePorts: Sendable {
+    public var tickets: any TicketRepository
+    public var slaTimers: any SLATimerStore
+    public var liveEvents: any LiveEventStore
+    public var tenants: any TenantStore
+    public var ruleEvents: any RuleEventStore
+    public var people: any PeopleStore
+    public var apiKeys: any ApiKeyStore
+    public var toolCalls: any ToolCallStore
+    public var accounts: any AccountStore
+    public var webhooks: any WebhookStore
+    public var health: any StoreHealth
+
+    /// Every port from one adapter.
+    public init(_ store: some TicketStore) {
+        tickets = store
+        slaTimers = store
+        liveEvents = store
+        tenants = store
+        ruleEvents = store
+        people = store
+        apiKeys = store
+        toolCalls = store
+        accounts = store
+        webhooks = store
+        health = store
+    }
+}

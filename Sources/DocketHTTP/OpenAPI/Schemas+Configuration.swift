@@ -1,0 +1,90 @@
+import DocketCore
+import Foundation
+import OpenAPIKit
+
+extension Schemas {
+    /// A tenant's configuration: categories, terminology, ID format, workflow, SLA, assistant.
+    static var configuration: [String: Schema] {
+        [
+            "TicketCategory": object(
+                [
+                    "id": string(pattern: #"^[a-z0-9_-]{1,64}$"#), "label": text(max: 100), "labelEn": string(), "icon": string(),
+                    "color": string("#RRGGBB", pattern: "^#[0-9A-Fa-f]{6}$"), "description": string(), "active": boolean,
+                ], required: ["id", "label"]),
+            "CategoriesBody": object(["categories": array(ref("TicketCategory"))], required: ["categories"]),
+            "AssistantConfiguration": object(
+                [
+                    "assistantName": text(max: TicketLimits.shortText), "companyName": text(max: TicketLimits.shortText),
+                    "primaryServiceIssue": string(maxLength: 1000), "serviceType": string(maxLength: 1000),
+                    "ticketNoun": text(max: TicketLimits.shortText), "ticketNounPlural": text(max: TicketLimits.shortText),
+                    "language": text(max: TicketLimits.shortText),
+                ],
+                required: [
+                    "assistantName", "companyName", "primaryServiceIssue", "serviceType", "ticketNoun", "ticketNounPlural", "language",
+                ]),
+            "AssistantBody": object(["config": ref("AssistantConfiguration")], required: ["config"]),
+            "Terminology": object(
+                [
+                    "ticketSingular": text(max: 100), "ticketPlural": text(max: 100), "createVerb": text(max: 100), "customerNoun": text(max: 100),
+                    "agentNoun": text(max: 100), "resolveVerb": text(max: 100),
+                ], required: ["ticketSingular", "ticketPlural", "createVerb", "customerNoun", "agentNoun", "resolveVerb"]),
+            "TerminologyBody": object(["terminology": ref("Terminology")], required: ["terminology"]),
+            "TicketIDFormat": object(
+                [
+                    "prefix": string("1-10 ASCII letters or digits", pattern: "^[A-Za-z0-9]{1,10}$"), "separator": string("Up to 3 of - _ . /", pattern: "^[-_./]{0,3}$"),
+                    "includeYear": boolean, "padLength": integer(min: 1, max: 12), "resetYearly": boolean,
+                ], required: ["prefix", "separator", "includeYear", "padLength", "resetYearly"]),
+            "IDFormatBody": object(["format": ref("TicketIDFormat")], required: ["format"]),
+            "BusinessHoursBody": object(["calendar": ref("BusinessCalendar")], required: ["calendar"]),
+            "StatusDefinition": object(
+                [
+                    "id": string(), "label": string(), "labelEn": string(), "transitions": array(string()),
+                    "onCustomerReply": string(),
+                ], required: ["id", "label", "transitions"]),
+            "Workflow": object(
+                [
+                    "initial": string(), "onAssign": string(), "firstResponse": string(), "resolved": string(), "closed": string(),
+                    "statuses": array(ref("StatusDefinition")),
+                ], required: ["initial", "firstResponse", "resolved", "closed", "statuses"]),
+            "SLATarget": object(
+                [
+                    "firstResponse": string("Duration such as 15m, 4h, 7d"), "resolution": string("Duration such as 15m, 4h, 7d"),
+                    "nextReply": string("Duration: each time the customer writes after staff answered"),
+                    "allDay": boolean,
+                ],
+                required: ["firstResponse", "resolution"]),
+            "BusinessCalendar": object(
+                [
+                    "timeZone": string("An IANA time zone", values: TimeZone.knownTimeZoneIdentifiers.sorted()),
+                    "week": closed(Dictionary(uniqueKeysWithValues: BusinessCalendar.dayNames.map { ($0, array(string("HH:MM-HH:MM", pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"))) })),
+                    "holidays": array(string("YYYY-MM-DD or MM-DD", pattern: "^([0-9]{4}-)?(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")),
+                    "holidayCalendar": string("An .ics file of the pack"),
+                ], required: ["timeZone"]),
+            "SLAPolicy": object(
+                [
+                    "targets": map(ref("SLATarget")), "calendar": ref("BusinessCalendar"), "pauseStatuses": array(string()),
+                    "warning": object(["percent": integer(min: 1, max: 99), "minutesBefore": integer(min: 0)], required: ["percent", "minutesBefore"]),
+                    "policies": array(object(
+                        [
+                            "name": string(),
+                            "match": object(["categories": array(string()), "queues": array(string())]),
+                            "targets": map(ref("SLATarget")),
+                        ], required: ["name", "targets"])),
+                ], required: ["targets"]),
+            "AllConfigurations": object(
+                [
+                    "ticketCategories": array(ref("TicketCategory")), "assistantConfiguration": ref("AssistantConfiguration"),
+                    "terminology": ref("Terminology"), "ticketIdFormat": ref("TicketIDFormat"), "workflow": ref("Workflow"),
+                    "sla": ref("SLAPolicy"), "businessHours": ref("BusinessCalendar"), "defaultCategory": string(), "timeZone": string(),
+                    "pack": object(["id": string(), "version": string(), "name": string(), "locale": string()]),
+                    "overridden": array(string()),
+                ],
+                required: [
+                    "ticketCategories", "assistantConfiguration", "terminology", "ticketIdFormat", "workflow", "sla",
+                    "defaultCategory", "timeZone", "pack", "overridden", "businessHours",
+                ]),
+            "AllConfigurationsEnvelope": object(["configurations": ref("AllConfigurations")], required: ["configurations"]),
+            "ResetBody": object(["key": string(), "configurations": ref("AllConfigurations")], required: ["key", "configurations"]),
+        ]
+    }
+}
