@@ -1,6 +1,7 @@
 import DocketCore
 import DocketPacks
 import DocketMemory
+import DocketTestSupport
 import Foundation
 import Synchronization
 import Testing

@@ -1,22 +1,11 @@
 import DocketCore
 import DocketMemory
 import DocketPacks
+import DocketTestSupport
 import Foundation
 import Testing
 
 /// Rules a test writes by hand: each event type answers the actions it is given.
-struct ScriptedRules: RuleEngine {
-    var actions: [RuleEventType: [RuleAction]]
-
-    func evaluate(_ event: RuleEvent, context: RuleContext, skipping: Set<String>) async -> [RuleOutcome] {
-        let rule = "scripted:\(event.type.rawValue)"
-        guard let actions = actions[event.type], !skipping.contains(rule) else { return [] }
-        return [RuleOutcome(rule: rule, actions: actions, error: nil, durationMicros: 1)]
-    }
-
-    func prepare(packId: String, version: String) async throws {}
-}
-
 /// Rules that take a while (as real Lua evaluations on a busy worker do): every note runs one.
 struct SlowNoteRules: RuleEngine {
     func evaluate(_ event: RuleEvent, context: RuleContext, skipping: Set<String>) async -> [RuleOutcome] {
@@ -221,46 +210,6 @@ struct RuleActionServiceTests {
         #expect(assigned.suffix(2) == [nil, nil])
         let audit = try await desk.services.tickets.ruleAudit(Desk.agent("ana"), try #require(try await desk.services.tickets.listTickets(Desk.admin, TicketQuery()).items.first).ticketId)
         #expect(audit.first?.rejected.first?.reason.contains("has capacity left") == true)
-    }
-
-    /// Issue 16, 3: routing at once never puts an agent past its capacity.
-    @Test func concurrentCreatesRoutedLeastLoadedRespectCapacity() async throws {
-        for round in 0..<3 {
-            let desk = try await Desk(rules: [.ticketCreated: [.assign(agent: nil, strategy: "least_loaded")]], agents: ["ana", "bea", "cy"], capacity: 5)
-            let assigned = try await withThrowingTaskGroup(of: String?.self) { group in
-                for index in 0..<20 { group.addTask { try await desk.open("Corte \(round)-\(index)").assignedAgent } }
-                return try await group.reduce(into: []) { $0.append($1) }
-            }
-            let perAgent = Dictionary(grouping: assigned.compactMap { $0 }, by: { $0 }).mapValues(\.count)
-            #expect(perAgent == ["ana": 5, "bea": 5, "cy": 5], "round \(round): \(perAgent)")
-            #expect(assigned.filter { $0 == nil }.count == 5)
-        }
-    }
-
-    /// Issue 29: an SLA breach whose rules assign goes through the same change pipeline as every
-    /// other change, so it too is routed during the tenant's routing turn: breaches and creates
-    /// routed at the same moment never put an agent past capacity.
-    @Test func breachesAndCreatesRoutedAtOnceRespectCapacity() async throws {
-        for round in 0..<3 {
-            let assign = RuleAction.assign(agent: nil, strategy: "least_loaded")
-            let desk = try await Desk(rules: [.ticketCreated: [assign], .slaBreached: [assign]], agents: [], capacity: 5)
-            // Ten urgent tickets nobody could take when they came in.
-            for index in 0..<10 { #expect(try await desk.open("Sin luz \(round)-\(index)", priority: .urgent).assignedAgent == nil) }
-            for id in ["ana", "bea", "cy"] {
-                _ = try await desk.services.tenants.createAgent(Desk.admin, NewAgent(id: id, name: id.capitalized, capacity: 5))
-            }
-            desk.clock.advance(by: 16 * 60)
-            // Their breaches fire while twenty new tickets are routed.
-            let fired = try await withThrowingTaskGroup(of: Int.self) { group in
-                group.addTask { try await desk.services.tickets.fireDueSLATimers() }
-                for index in 0..<20 { group.addTask { _ = try await desk.open("Corte \(round)-\(index)"); return 0 } }
-                return try await group.reduce(0, +)
-            }
-            #expect(fired >= 10)
-            let all = try await desk.services.tickets.listTickets(Desk.admin, { var query = TicketQuery(); query.limit = 100; return query }())
-            let perAgent = Dictionary(grouping: all.items.compactMap(\.assignedAgent), by: { $0 }).mapValues(\.count)
-            #expect(perAgent == ["ana": 5, "bea": 5, "cy": 5], "round \(round): \(perAgent)")
-        }
     }
 
     @Test func aBreachEscalatesThroughTheRulesOnce() async throws {
