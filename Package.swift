@@ -59,7 +59,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // REST API: request context, auth, controllers, DTOs, errors, OpenAPI, the WebSocket hub.
+        // The live layer: the hub and its rooms, the WebSocket endpoint, Socket.IO over our Engine.IO
+        // server; every long-lived part a Service. Mounted on the HTTP server by the composition root.
+        .target(
+            name: "DocketLive",
+            dependencies: [
+                "DocketCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // REST API: request context, auth, controllers, DTOs, errors, OpenAPI, the console's files.
         .target(
             name: "DocketHTTP",
             dependencies: [
@@ -98,7 +113,7 @@ let package = Package(
         .target(
             name: "DocketAssembly",
             dependencies: [
-                "DocketCore", "DocketPacks", "DocketRules", "DocketSQLite", "DocketMongo", "DocketHTTP", "DocketWebhooks",
+                "DocketCore", "DocketPacks", "DocketRules", "DocketSQLite", "DocketMongo", "DocketHTTP", "DocketLive", "DocketWebhooks",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -143,7 +158,7 @@ let package = Package(
         .testTarget(
             name: "DocketHTTPTests",
             dependencies: [
-                "DocketCore", "DocketMemory", "DocketPacks", "DocketSQLite", "DocketMongo", "DocketHTTP", "DocketRules", "DocketAssembly",
+                "DocketCore", "DocketMemory", "DocketPacks", "DocketSQLite", "DocketMongo", "DocketHTTP", "DocketLive", "DocketRules", "DocketAssembly",
                 "DocketTestSupport", "DocketWebhooks",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

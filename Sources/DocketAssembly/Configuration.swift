@@ -1,4 +1,5 @@
 import DocketHTTP
+import DocketLive
 import DocketMongo
 import DocketPacks
 import DocketRules
@@ -18,6 +19,8 @@ public enum StoreChoice: Sendable, Equatable {
 /// Everything the server is configured with, read once: command line, then environment, then default.
 public struct Configuration: Sendable {
     public var http: HTTPSettings
+    /// The live endpoints' limits and timers (`ws.*`, `socketio.*`).
+    public var live: LiveSettings
     /// Holds the SQLite database and the token signing key.
     public var dataDirectory: URL
     public var packsDirectory: URL
@@ -54,14 +57,14 @@ public struct Configuration: Sendable {
             idleTimeout: .seconds(try source.integer("http.idleTimeoutSeconds")),
             minBodyBytesPerSecond: try source.integer("http.minBodyBytesPerSecond"),
             maxPerAddress: try source.integer("http.maxConnectionsPerAddress"))
-        http.live = LiveSettings(
+        live = LiveSettings(
             maxConnectionsPerTenant: try source.integer("ws.maxConnectionsPerTenant"),
             queueLimit: try source.integer("ws.queueLimit"),
             maxFrameBytes: try source.integer("ws.maxFrameBytes"),
             pingIntervalSeconds: try source.integer("ws.pingIntervalSeconds"),
             idleTimeoutSeconds: try source.integer("ws.idleTimeoutSeconds"))
-        http.live.socketIOPingInterval = .seconds(try source.integer("socketio.pingIntervalSeconds"))
-        http.live.socketIOPingTimeout = .seconds(try source.integer("socketio.pingTimeoutSeconds"))
+        live.socketIOPingInterval = .seconds(try source.integer("socketio.pingIntervalSeconds"))
+        live.socketIOPingTimeout = .seconds(try source.integer("socketio.pingTimeoutSeconds"))
         shutdownGrace = .seconds(try source.integer("http.shutdownGraceSeconds"))
         dataDirectory = URL(fileURLWithPath: try source.text("store.dataDir")).standardizedFileURL
         packsDirectory = URL(fileURLWithPath: try source.text("packs.dir")).standardizedFileURL

@@ -1,5 +1,6 @@
 import DocketCore
 import DocketHTTP
+import DocketLive
 import DocketMongo
 import DocketPacks
 import DocketRules
@@ -119,7 +120,7 @@ public final class DocketSystem: Sendable {
         accounts = AccountService(
             core: services.core, hasher: BcryptHasher(cost: configuration.bcryptCost),
             policy: SessionPolicy(idle: configuration.http.console.sessionIdle))
-        hub = LiveHub(settings: configuration.http.live)
+        hub = LiveHub(settings: configuration.live)
         events.addSink(hub)
         if options.installShippedPacks {
             try await RulesSetup.installShipped(
@@ -194,7 +195,29 @@ public final class DocketSystem: Sendable {
     }
 
     var httpDependencies: HTTPDependencies {
-        HTTPDependencies(services: services, accounts: accounts, tokens: tokens, metrics: options.metrics, storeKind: storeKind.rawValue, hub: hub)
+        HTTPDependencies(
+            services: services, accounts: accounts, tokens: tokens, metrics: options.metrics, storeKind: storeKind.rawValue, live: liveRoutes)
+    }
+
+    /// The live layer's endpoints, authenticated by the HTTP adapter's credentials and mounted on
+    /// its server: the only place the two adapters meet.
+    var liveRoutes: LiveRoutes {
+        let check = CredentialCheck(tokens: tokens, services: services, accounts: accounts, console: configuration.http.console)
+        let live = LiveEndpoints(
+            services: services, hub: hub,
+            access: LiveAccess(
+                request: { try await check.principal(of: $0) }, credential: { try await check.principal(of: $0) },
+                header: { try CredentialCheck.credential($0) }))
+        return LiveRoutes(
+            webSocketPath: LiveEndpoints.webSocketPath, socketIOPath: LiveEndpoints.socketIOPath,
+            mountUpgrades: { router in
+                live.mountUpgrades(on: router) { context in
+                    let channel = context.channel
+                    return { channel.close(promise: nil) }
+                }
+            },
+            webSocketWithoutUpgrade: { try await live.webSocketWithoutUpgrade($0) }, socketIOPoll: { try await live.socketIOPoll($0) },
+            socketIOPost: { try await live.socketIOPost($0, context: $1) })
     }
 
     /// Every route, for tests that inspect them.
@@ -205,6 +228,7 @@ public final class DocketSystem: Sendable {
     var httpSettings: HTTPSettings {
         var settings = configuration.http
         settings.version = Self.version
+        settings.webSocket = WebSocketLimits(maxFrameBytes: configuration.live.maxFrameBytes, pingIntervalSeconds: configuration.live.pingIntervalSeconds)
         return settings
     }
 

@@ -1,5 +1,6 @@
 import DocketCore
 import DocketHTTP
+import DocketLive
 import DocketMongo
 import DocketSQLite
 import Foundation

@@ -24,8 +24,8 @@ public struct HTTPSettings: Sendable {
     /// listen backlog until one closes.
     public var maxConnections: Int
     public var version: String
-    /// The WebSocket endpoint's limits and timers.
-    public var live: LiveSettings
+    /// The WebSocket upgrade's frame limit and ping period (`ws.*`).
+    public var webSocket: WebSocketLimits
     /// The web console's files and its sessions.
     public var console: ConsoleSettings = .init()
     /// Timeouts and caps against idle, slow and greedy connections.
@@ -33,14 +33,56 @@ public struct HTTPSettings: Sendable {
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, limits: HTTPLimits = .init(), maxConnections: Int = 1024,
-        version: String = "0.1.0", live: LiveSettings = .init()
+        version: String = "0.1.0", webSocket: WebSocketLimits = .init()
     ) {
-        self.live = live
+        self.webSocket = webSocket
         self.host = host
         self.port = port
         self.limits = limits
         self.maxConnections = maxConnections
         self.version = version
+    }
+}
+
+/// What the HTTP server's WebSocket upgrades allow.
+public struct WebSocketLimits: Sendable {
+    /// Largest frame a client may send (`ws.maxFrameBytes`); a larger one closes the connection (1009).
+    public var maxFrameBytes: Int
+    /// How often the server pings; a peer that misses a ping is dropped (`ws.pingIntervalSeconds`).
+    public var pingIntervalSeconds: Int
+
+    public init(maxFrameBytes: Int = 64 * 1024, pingIntervalSeconds: Int = 30) {
+        self.maxFrameBytes = maxFrameBytes
+        self.pingIntervalSeconds = pingIntervalSeconds
+    }
+}
+
+/// The live endpoints (`/api/v2/ws`, `/socket.io/`), served by the live layer and mounted by the
+/// composition root: the HTTP adapter routes and documents them without knowing how they work.
+public struct LiveRoutes: Sendable {
+    /// Registers the WebSocket upgrades on the upgrade router.
+    public var mountUpgrades: @Sendable (Router<DocketRequestContext>) -> Void
+    /// `GET /api/v2/ws` without an upgrade (401 or 426).
+    public var webSocketWithoutUpgrade: @Sendable (Request) async throws -> Response
+    /// `GET /socket.io/`: an Engine.IO handshake or long-poll.
+    public var socketIOPoll: @Sendable (Request) async throws -> Response
+    /// `POST /socket.io/`: Engine.IO packets from a client.
+    public var socketIOPost: @Sendable (Request, DocketRequestContext) async throws -> Response
+    public var webSocketPath: String
+    public var socketIOPath: String
+
+    public init(
+        webSocketPath: String, socketIOPath: String, mountUpgrades: @escaping @Sendable (Router<DocketRequestContext>) -> Void,
+        webSocketWithoutUpgrade: @escaping @Sendable (Request) async throws -> Response,
+        socketIOPoll: @escaping @Sendable (Request) async throws -> Response,
+        socketIOPost: @escaping @Sendable (Request, DocketRequestContext) async throws -> Response
+    ) {
+        self.webSocketPath = webSocketPath
+        self.socketIOPath = socketIOPath
+        self.mountUpgrades = mountUpgrades
+        self.webSocketWithoutUpgrade = webSocketWithoutUpgrade
+        self.socketIOPoll = socketIOPoll
+        self.socketIOPost = socketIOPost
     }
 }
 
@@ -51,17 +93,17 @@ public struct HTTPDependencies: Sendable {
     public var metrics: PrometheusCollectorRegistry
     /// Shown in `/health`, e.g. `sqlite`.
     public var storeKind: String
-    /// Delivers live events to this instance's WebSocket clients (registered with `services.core.live`).
-    public var hub: LiveHub
+    /// The live endpoints to route and document (none: no `/api/v2/ws` nor `/socket.io/`).
+    public var live: LiveRoutes?
     /// Console sign-in: passwords, sessions, one-time links, the widget's customers.
     public var accounts: AccountService
 
     public init(
         services: DocketServices, accounts: AccountService, tokens: TokenAuthority, metrics: PrometheusCollectorRegistry, storeKind: String,
-        hub: LiveHub
+        live: LiveRoutes?
     ) {
         self.accounts = accounts
-        self.hub = hub
+        self.live = live
         self.services = services
         self.tokens = tokens
         self.metrics = metrics
@@ -103,8 +145,10 @@ func makeRoutes(_ dependencies: HTTPDependencies, settings: HTTPSettings) throws
         accounts: dependencies.accounts, tokens: dependencies.tokens, auth: auth, console: settings.console, limits: settings.limits
     ).register(routes)
     let upgrades = Router(context: DocketRequestContext.self)
-    LiveSocket(services: dependencies.services, auth: routes.auth, hub: dependencies.hub).register(upgrades: upgrades, routes: routes)
-    SocketIOEndpoint(services: dependencies.services, auth: routes.auth, hub: dependencies.hub).register(upgrades: upgrades, routes: routes)
+    if let live = dependencies.live {
+        live.mountUpgrades(upgrades)
+        LiveController(live: live).register(routes)
+    }
     try system.registerDocument(routes)
     methods.load(routes.endpoints)
     return (routes, upgrades)
@@ -116,7 +160,7 @@ public func httpApplication(
     _ dependencies: HTTPDependencies, settings: HTTPSettings, services: [any Service], logger: Logger
 ) throws -> Application<RouterResponder<DocketRequestContext>> {
     let (routes, upgrades) = try makeRoutes(dependencies, settings: settings)
-    let live = settings.live
+    let live = settings.webSocket
     let rules = settings.connections
     let counts = AddressCounts()
     let webSocketResponder = upgrades.buildResponder()

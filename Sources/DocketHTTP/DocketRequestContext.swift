@@ -9,7 +9,8 @@ public struct DocketRequestContext: RequestContext, WebSocketRequestContext {
     public var principal: Principal?
     public let webSocket: WebSocketHandlerReference<DocketRequestContext>
     /// The connection, so a WebSocket client that stopped reading can be cut off.
-    let channel: any Channel
+    /// The connection (the live layer closes a client that does not take its close frame).
+    public let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -1,5 +1,6 @@
 import DocketCore
 import DocketHTTP
+import DocketLive
 import Foundation
 import HummingbirdTesting
 import Testing

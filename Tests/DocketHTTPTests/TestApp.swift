@@ -1,6 +1,7 @@
 import DocketAssembly
 import DocketCore
 import DocketHTTP
+import DocketLive
 import DocketPacks
 import DocketRules
 import DocketTestSupport
@@ -53,7 +54,7 @@ struct TestApp: @unchecked Sendable {
             "http.port": "\(port)", "http.maxBodyBytes": "\(maxBodyBytes)", "http.maxConnections": "\(maxConnections)",
             "events.retention": "\(retainedEvents)",
         ].merging(flags) { $1 })
-        configuration.http.live = live
+        configuration.live = live
         let loaded = try PackLoader(root: packsRoot).loadAll("luxfree-solar")
         var sources = loaded.ruleSources
         sources.merge(ruleOverrides) { $1 }

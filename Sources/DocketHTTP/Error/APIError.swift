@@ -30,7 +30,9 @@ struct APIError: Error, Sendable {
             case 404: DocketError.Code.notFound.rawValue
             case 409: DocketError.Code.conflict.rawValue
             case 422: DocketError.Code.validation.rawValue
-            case 503: DocketError.Code.storeUnavailable.rawValue
+            case 426: "upgrade_required"
+            // A 503 that is not the store's (those come as DocketError): the server is busy or stopping.
+            case 503: "unavailable"
             default: status.code < 500 ? DocketError.Code.badRequest.rawValue : DocketError.Code.internalError.rawValue
             }
     }

@@ -40,41 +40,36 @@ struct ErrorPayload: Encodable {
 /// frame first), joining rooms it is allowed into and receiving their events in order.
 struct LiveSocket: Sendable {
     let services: DocketServices
-    let auth: AuthMiddleware
+    let access: LiveAccess
     let hub: LiveHub
     var settings: LiveSettings { hub.settings }
     static let path = "/api/v2/ws"
 
-    /// The WebSocket route (on the upgrade router) and, on the HTTP router, a GET on the same
-    /// path that explains a refused upgrade (401 for a bad credential, 426 without an upgrade).
-    func register(upgrades: Router<DocketRequestContext>, routes: RouteRegistry) {
-        let auth = auth
+    /// The WebSocket route, on the upgrade router.
+    func mount<Context: WebSocketRequestContext>(on upgrades: Router<Context>, abort: @escaping @Sendable (Context) -> @Sendable () -> Void) {
+        let access = access
         upgrades.ws(RouterPath(Self.path)) { request, _ in
             // A bad credential is not upgraded. hummingbird-websocket answers a refused upgrade
-            // with an empty 400 (it cannot carry our error body); the plain GET below explains.
-            _ = try await auth.authenticate(request)
+            // with an empty 400 (it cannot carry our error body); the plain GET explains.
+            _ = try await access.request(request)
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
-            let channel = context.requestContext.channel
-            await run(inbound: inbound, outbound: outbound, request: context.request, logger: context.logger) {
-                channel.close(promise: nil)
-            }
+            await run(inbound: inbound, outbound: outbound, request: context.request, logger: context.logger, abort: abort(context.requestContext))
         }
-        routes.add(Endpoint(
-            method: .get, path: Self.path, summary: "Live events over WebSocket (see the README: rooms, frames, since=)",
-            tag: "Live", access: "staff and customers, with the same token as REST (header or a first auth frame)",
-            success: (101, nil), errors: [401, 426], secured: false)
-        ) { request, _ in
-            _ = try await auth.authenticate(request)
-            throw APIError(status: .upgradeRequired, code: "upgrade_required", message: "this endpoint speaks WebSocket: send an Upgrade: websocket request")
-        }
+    }
+
+    /// A GET on the same path without an upgrade explains the refusal: 401 for a bad
+    /// credential, 426 otherwise.
+    func withoutUpgrade(_ request: Request) async throws -> Response {
+        _ = try await access.request(request)
+        throw LiveHTTPError.status(.upgradeRequired, "this endpoint speaks WebSocket: send an Upgrade: websocket request")
     }
 
     func run(
         inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, request: Request, logger: Logger,
         abort: @escaping @Sendable () -> Void
     ) async {
-        let query = QueryReader(request)
+        let query = LiveQuery(request)
         let connection = LiveConnection(key: IdentifierGenerator.make(), limit: settings.queueLimit, abort: abort)
         hub.accept(connection)
         defer { hub.unregister(connection) }
@@ -82,7 +77,7 @@ struct LiveSocket: Sendable {
             group.addTask { await write(connection, outbound) }
             group.addTask {
                 do {
-                    if let principal = try await auth.authenticate(request) {
+                    if let principal = try await access.request(request) {
                         try await start(connection, principal: principal, query: query)
                     }
                     for try await message in inbound.messages(maxSize: settings.maxFrameBytes) {
@@ -128,7 +123,7 @@ struct LiveSocket: Sendable {
 
     /// Authenticated: joins the tenant (or is refused at its connection limit), says welcome
     /// and joins the rooms of `?rooms=` from `?since=`.
-    func start(_ connection: LiveConnection, principal: Principal, query: QueryReader) async throws {
+    func start(_ connection: LiveConnection, principal: Principal, query: LiveQuery) async throws {
         guard principal.role == .customer || principal.isStaff else {
             throw DocketError.forbidden("live events are for staff and customers")
         }
@@ -138,7 +133,7 @@ struct LiveSocket: Sendable {
         }
         let latest = try await services.core.live.latestId(tenantId: principal.tenantId)
         hub.told(principal.tenantId, latest: latest)
-        connection.enqueue(APICoding.text(ServerFrame(
+        connection.enqueue(LiveJSON.text(ServerFrame(
             type: "welcome", room: nil, id: nil,
             data: Welcome(connection: connection.key, tenantId: principal.tenantId, role: principal.role.rawValue, subject: principal.subject, latestId: latest))))
         let rooms = query.list("rooms")
@@ -156,7 +151,7 @@ struct LiveSocket: Sendable {
         var latestId: Int
     }
 
-    func handle(_ text: String, _ connection: LiveConnection, query: QueryReader) async {
+    func handle(_ text: String, _ connection: LiveConnection, query: LiveQuery) async {
         let frame: ClientFrame
         do {
             frame = try JSONDecoder().decode(ClientFrame.self, from: Data(text.utf8))
@@ -173,7 +168,7 @@ struct LiveSocket: Sendable {
                     return
                 }
                 do {
-                    try await start(connection, principal: try await auth.authenticate(token), query: query)
+                    try await start(connection, principal: try await access.credential(token), query: query)
                 } catch let error as DocketError {
                     connection.enqueue(Self.error(frame.id, error))
                     connection.close(.unauthorized, error.message)
@@ -194,7 +189,7 @@ struct LiveSocket: Sendable {
         case "auth":
             throw DocketError(.badRequest, "already authenticated")
         case "ping":
-            connection.enqueue(APICoding.text(ServerFrame(type: "pong", room: nil, id: frame.id, data: [String: String]())))
+            connection.enqueue(LiveJSON.text(ServerFrame(type: "pong", room: nil, id: frame.id, data: [String: String]())))
         case "subscribe":
             let rooms = data?.rooms ?? (frame.room.map { [$0] } ?? [])
             guard !rooms.isEmpty else { throw DocketError(.badRequest, "subscribe needs a room or data.rooms") }
@@ -280,7 +275,7 @@ struct LiveSocket: Sendable {
         guard let since else {
             for room in rooms { connection.join(room) }
             let latest = try await services.core.live.latestId(tenantId: principal.tenantId)
-            connection.enqueue(APICoding.text(ServerFrame(
+            connection.enqueue(LiveJSON.text(ServerFrame(
                 type: "subscribed", room: nil, id: requestId, data: Subscribed(rooms: names, replayed: 0, latestId: latest))))
             return
         }
@@ -303,7 +298,7 @@ struct LiveSocket: Sendable {
                     let resync = ServerFrame(
                         type: "resync", room: nil, id: nil,
                         data: Resync(latestId: replay.latestId, reason: "events after \(lastId) are no longer kept"))
-                    _ = await connection.enqueueReplayed([APICoding.text(resync)], patience: settings.replayPatience)
+                    _ = await connection.enqueueReplayed([LiveJSON.text(resync)], patience: settings.replayPatience)
                     lastId = replay.latestId
                     break
                 }
@@ -327,16 +322,16 @@ struct LiveSocket: Sendable {
             connection.release(replayed: [], through: since)
             throw error
         }
-        let ack = APICoding.text(ServerFrame(
+        let ack = LiveJSON.text(ServerFrame(
             type: "subscribed", room: nil, id: requestId, data: Subscribed(rooms: names, replayed: replayed, latestId: max(latest, lastId))))
         connection.release(replayed: [ack], through: lastId)
     }
 
     func ack(_ connection: LiveConnection, _ type: String, _ frame: ClientFrame, room: String? = nil, _ data: some Encodable) {
-        connection.enqueue(APICoding.text(ServerFrame(type: type, room: room ?? frame.room, id: frame.id, data: data)))
+        connection.enqueue(LiveJSON.text(ServerFrame(type: type, room: room ?? frame.room, id: frame.id, data: data)))
     }
 
     static func error(_ id: String?, _ error: DocketError) -> String {
-        APICoding.text(ServerFrame(type: "error", room: nil, id: id, data: ErrorPayload(code: error.code.rawValue, message: error.message)))
+        LiveJSON.text(ServerFrame(type: "error", room: nil, id: id, data: ErrorPayload(code: error.code.rawValue, message: error.message)))
     }
 }

@@ -12,57 +12,47 @@ import Logging
 /// handshake's Authorization header); the token decides who the client is, and an event that
 /// names someone else (`customerId`, `staffId`, `senderId`, `userId`) is refused.
 struct SocketIOEndpoint: Sendable {
-    let services: DocketServices
-    let auth: AuthMiddleware
     let hub: LiveHub
-    let live: LiveSocket
     let handler: SocketIOHandler
     static let path = "/socket.io"
 
-    init(services: DocketServices, auth: AuthMiddleware, hub: LiveHub) {
-        self.services = services
-        self.auth = auth
+    init(services: DocketServices, access: LiveAccess, hub: LiveHub, live: LiveSocket) {
         self.hub = hub
-        let live = LiveSocket(services: services, auth: auth, hub: hub)
-        self.live = live
-        handler = SocketIOHandler(services: services, auth: auth, hub: hub, live: live)
+        handler = SocketIOHandler(services: services, access: access, hub: hub, live: live)
     }
 
-    func register(upgrades: Router<DocketRequestContext>, routes: RouteRegistry) {
-        // The sessions live in the hub's Engine.IO server, a Service of its own (`LiveHub.socketIOSessions`).
-        let engine = hub.engine
+    /// Runs a new session's Socket.IO side (in the Engine.IO server's task group).
+    var accept: @Sendable (EngineSession, Request) async -> Void {
         let handler = handler
-        let accept: @Sendable (EngineSession, Request) async -> Void = { session, request in await handler.serve(session, request: request) }
+        return { session, request in await handler.serve(session, request: request) }
+    }
+
+    /// The WebSocket transport, on the upgrade router. The sessions live in the hub's Engine.IO
+    /// server, a Service of its own (`LiveHub.socketIOSessions`).
+    func mount<Context: WebSocketRequestContext>(on upgrades: Router<Context>) {
+        let engine = hub.engine
+        let accept = accept
         upgrades.ws(RouterPath(Self.path)) { request, _ in
             _ = try EngineServer.check(request)
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
             await engine.run(inbound: inbound, outbound: outbound, request: context.request, accept: accept)
         }
-        let query: [Endpoint.QueryParameter] = [
-            .init(name: "EIO", type: .string, description: "Engine.IO protocol version: 4", values: ["4"], required: true),
-            // transport=websocket is a GET with an Upgrade, which this document cannot state.
-            .init(name: "transport", type: .string, description: "polling here; websocket with an Upgrade", values: ["polling"], required: true),
-            .init(name: "sid", type: .string, description: "The session, after the handshake (an unknown one: 404)", maxLength: 64),
-        ]
-        routes.add(Endpoint(
-            method: .get, path: Self.path,
-            summary: "Socket.IO (Engine.IO 4 long-polling; WebSocket with an Upgrade): the 1-1 chat plan's events, see the README",
-            tag: "Live", access: "anyone", query: query, success: (200, nil), errors: [400, 404, 503], secured: false)
-        ) { request, _ in try await engine.poll(request, accept: accept) }
-        routes.add(Endpoint(
-            method: .post, path: Self.path, summary: "Socket.IO long-polling: packets from the client (text/plain)",
-            tag: "Live", access: "anyone", query: Array(query.dropLast()) + [
-                .init(name: "sid", type: .string, description: "The session the handshake opened (an unknown one: 404)", maxLength: 64, required: true),
-            ], success: (200, nil), errors: [400, 404, 413], secured: false)
-        ) { request, context in try await engine.post(request, context: context) }
+    }
+
+    func poll(_ request: Request) async throws -> Response {
+        try await hub.engine.poll(request, accept: accept)
+    }
+
+    func post(_ request: Request, context: some RequestContext) async throws -> Response {
+        try await hub.engine.post(request, context: context)
     }
 }
 
 /// One Socket.IO client on its Engine.IO session.
 struct SocketIOHandler: Sendable {
     let services: DocketServices
-    let auth: AuthMiddleware
+    let access: LiveAccess
     let hub: LiveHub
     let live: LiveSocket
 
@@ -70,7 +60,7 @@ struct SocketIOHandler: Sendable {
     func serve(_ session: EngineSession, request: Request) async {
         let connection = LiveConnection(key: session.sid, limit: hub.settings.queueLimit) { session.close("cut off") }
         session.onActivity = { connection.touch() }
-        let header = try? AuthMiddleware.credential(request.headers)
+        let header = try? access.header(request.headers)
         var principal: Principal?
         defer { hub.unregister(connection) }
         // The pump (hub -> client) runs beside the reader once the client connected; it ends with
@@ -137,7 +127,7 @@ struct SocketIOHandler: Sendable {
         guard let credential, !credential.isEmpty else {
             throw DocketError(.unauthorized, "Unauthorized: connect with auth {token} (or {Authorization: \"Bearer …\"})")
         }
-        let principal = try await self.auth.authenticate(credential)
+        let principal = try await access.credential(credential)
         guard principal.role == .customer || principal.isStaff else {
             throw DocketError.forbidden("live events are for staff and customers")
         }
@@ -275,7 +265,7 @@ struct SocketIOHandler: Sendable {
 
     /// A value as the REST API encodes it, as a JSON object (or string, for a date).
     static func object<T: Encodable>(_ value: T) -> Any {
-        guard let data = try? APICoding.encoder.encode(value), let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        guard let data = try? EventJSON.encoder.encode(value), let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
         else { return NSNull() }
         return object
     }

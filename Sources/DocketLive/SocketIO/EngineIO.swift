@@ -139,8 +139,7 @@ final class EngineServer: Service, @unchecked Sendable {
         for session in all { session.heartbeat(settings, now: now) }
     }
 
-    static let notServing = APIError(
-        status: .serviceUnavailable, code: "not_serving", message: "this server takes no Socket.IO sessions now (starting or stopping); retry")
+    static let notServing = LiveHTTPError.status(.serviceUnavailable, "this server takes no Socket.IO sessions now (starting or stopping); retry")
 
     // MARK: - Polling
 
@@ -253,7 +252,7 @@ final class EngineServer: Service, @unchecked Sendable {
     /// Room for one more session, or 503.
     func checkRoom() throws {
         guard sessionCount < settings.maxSessions else {
-            throw APIError(status: .serviceUnavailable, code: "too_many_sessions", message: "this server holds \(settings.maxSessions) Socket.IO sessions; retry later")
+            throw LiveHTTPError.status(.serviceUnavailable, "this server holds \(settings.maxSessions) Socket.IO sessions; retry later")
         }
     }
 
@@ -277,12 +276,12 @@ final class EngineServer: Service, @unchecked Sendable {
     }
 
     /// An unknown session: 404 (Engine.IO's code 1; the client reconnects).
-    static func unknown(_ sid: String) -> APIError {
-        APIError(status: .notFound, code: "engine_io_1", message: "session '\(sid)' is unknown (it closed, or another instance holds it)")
+    static func unknown(_ sid: String) -> HTTPError {
+        LiveHTTPError.status(.notFound, "Engine.IO 1: session '\(sid)' is unknown (it closed, or another instance holds it)")
     }
 
     /// Engine.IO's error answer: `{"code", "message"}` with 400.
-    static func badRequest(_ code: Int, _ message: String) -> APIError {
-        APIError(status: .badRequest, code: "engine_io_\(code)", message: message)
+    static func badRequest(_ code: Int, _ message: String) -> HTTPError {
+        LiveHTTPError.status(.badRequest, "Engine.IO \(code): \(message)")
     }
 }
