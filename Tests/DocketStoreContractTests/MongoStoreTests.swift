@@ -1,0 +1,132 @@
+@testable import DocketCore
+import DocketMemory
+@testable import DocketSQLite
+import DocketTestSupport
+import Foundation
+import GRDB
+import Synchronization
+import Testing
+@testable import DocketMongo
+
+/// A stand-in server of our own, on its own port and storage, that a test may stop and restart.
+final class StandInServer: @unchecked Sendable {
+    let binary: String
+    let port: Int
+    let storage: URL
+    private var process: Process?
+
+    init(binary: String) throws {
+        self.binary = binary
+        port = Int.random(in: 30_000...39_000)
+        storage = try Scratch.directory("standin")
+    }
+
+    var uri: String { "mongodb://127.0.0.1:\(port)/docket_outage?directConnection=true" }
+
+    func start() async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["--host", "127.0.0.1", "--port", "\(port)", "--storage-path", storage.path, "--sync-on-commit"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        // Wait for the port (about a second).
+        for _ in 0..<100 {
+            if Self.listening(port) { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw DocketError(.storeUnavailable, "the stand-in did not listen on \(port)")
+    }
+
+    /// Kills the server outright (SIGKILL, like a crash) and waits until it is gone.
+    func stop() async throws {
+        guard let process else { return }
+        kill(process.processIdentifier, SIGKILL)
+        for _ in 0..<100 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        self.process = nil
+    }
+
+    static func listening(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+}
+
+@Suite("MongoDB outages")
+struct MongoOutageTests {
+    static let binary = ProcessInfo.processInfo.environment["DOCKET_TEST_MONGO_BIN"].flatMap { $0.isEmpty ? nil : $0 }
+
+    /// The store answers "unavailable" while MongoDB is down, and works again by itself when it
+    /// returns, with every acknowledged ticket still there.
+    @Test(.enabled(if: binary != nil))
+    func theStoreRecoversWhenMongoDBReturns() async throws {
+        let server = try StandInServer(binary: try #require(Self.binary))
+        try await server.start()
+        let connection = try MongoConnection(uri: server.uri, settings: MongoSettings(poolSize: 2, serverSelectionTimeoutMS: 800))
+        let store = try await MongoTicketStore.open(connection)
+        let created = try await Fixtures.create(store, tenant: "a")
+
+        try await server.stop()
+        let down = await #expect(throws: DocketError.self) { try await store.ticket(tenantId: "a", ticketId: created.ticketId) }
+        #expect(down?.code == .storeUnavailable)
+        let writeDown = await #expect(throws: DocketError.self) { try await Fixtures.create(store, tenant: "a") }
+        #expect(writeDown?.code == .storeUnavailable)
+
+        try await server.start()
+        var back: Ticket?
+        for _ in 0..<50 where back == nil {
+            back = try? await store.ticket(tenantId: "a", ticketId: created.ticketId)
+            if back == nil { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(back == created)
+        #expect(try await Fixtures.create(store, tenant: "a").number == 2)
+        try await server.stop()
+    }
+
+    @Test func anUnreachableServerIsUnavailableNotAHang() async throws {
+        let connection = try MongoConnection(
+            uri: "mongodb://127.0.0.1:1/docket?directConnection=true", settings: MongoSettings(poolSize: 1, serverSelectionTimeoutMS: 300))
+        let store = MongoTicketStore(connection: connection, database: "docket", textSearch: false)
+        let error = await #expect(throws: DocketError.self) { try await store.ping() }
+        #expect(error?.code == .storeUnavailable)
+    }
+}
+
+@Suite("SLA timers on MongoDB")
+struct MongoSLASchedulerTests {
+    /// Two schedulers (two server instances) on one database: every warning and breach fires once.
+    @Test(.enabled(if: mongoTestConnection != nil))
+    func twoSchedulersFireEachTimerOnce() async throws {
+        let store = try await StoreKind.mongo.make()
+        let clock = ManualClock(Fixtures.epoch)
+        var pack = Fixtures.pack
+        pack.sla.warning = SLAWarning(percent: 50, minutesBefore: 0)
+        let one = DocketServices(store: store, clock: clock, tenantCacheSeconds: 0)
+        let two = DocketServices(store: store, clock: clock, tenantCacheSeconds: 0)
+        _ = try await one.tenants.provisionTenant(id: "a", name: "A", pack: pack)
+        try await store.insertCustomer(Fixtures.customer("c1", tenant: "a", phone: "+525500000009"))
+        let customer = Principal(tenantId: "a", role: .customer, subject: "c1")
+        for index in 0..<20 {
+            _ = try await one.tickets.createTicket(customer, NewTicket(subject: "t\(index)", description: "d"))
+        }
+        // Past every first-response and resolution target (1 h and 1 day).
+        clock.advance(by: 2 * 86_400)
+        let (a, b) = try await (
+            Task { var n = 0; while true { let k = try await one.tickets.fireDueSLATimers(limit: 7); if k == 0 { break }; n += k }; return n }.value,
+            Task { var n = 0; while true { let k = try await two.tickets.fireDueSLATimers(limit: 7); if k == 0 { break }; n += k }; return n }.value
+        )
+        // 20 tickets × (2 clocks × warning + breach) = 80 events, split between the two.
+        #expect(a + b == 80)
+        let tickets = try await store.listTickets(tenantId: "a", query: TicketQuery()).items
+        #expect(tickets.allSatisfy { $0.sla.clocks?.allSatisfy { $0.breachedAt != nil && $0.warnedAt != nil } == true })
+        #expect(try await store.dueSLATickets(before: clock.now(), limit: 100).isEmpty)
+    }
+}

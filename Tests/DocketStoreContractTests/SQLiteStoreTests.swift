@@ -1,0 +1,239 @@
+@testable import DocketCore
+import DocketMemory
+@testable import DocketSQLite
+import DocketTestSupport
+import Foundation
+import GRDB
+import Synchronization
+import Testing
+@testable import DocketMongo
+
+@Suite("SQLite specifics")
+struct SQLiteStoreTests {
+    /// Stores `change` of `ticket` as its next version through `store` (which must take it).
+    static func apply(_ change: (inout Ticket) -> Void, to ticket: inout Ticket, through store: SQLiteTicketStore) async throws {
+        var next = ticket
+        change(&next)
+        next.version += 1
+        #expect(try await store.updateTicket(next, expectedVersion: ticket.version))
+        ticket = next
+    }
+
+    @Test func migrationsAreVersionedAndReapplyingIsANoOp() async throws {
+        let dir = try Scratch.directory("mig")
+        let path = dir.appendingPathComponent("docket.sqlite").path
+        let first = try SQLiteTicketStore(path: path)
+        try await Fixtures.create(first, tenant: "a")
+        let applied = try await first.appliedMigrations()
+        #expect(applied.count >= 1)
+        let reopened = try SQLiteTicketStore(path: path)
+        #expect(try await reopened.appliedMigrations() == applied)
+        #expect(try await Fixtures.create(reopened, tenant: "a").number == 2)
+    }
+
+    @Test func decodedTicketsAreReusedOnlyAtTheVersionTheyWereReadAt() async throws {
+        let dir = try Scratch.directory("mig")
+        let path = dir.appendingPathComponent("docket.sqlite").path
+        let store = try SQLiteTicketStore(path: path)
+        let created = try await Fixtures.create(store, tenant: "a") { $0.subject = "Primero" }
+        func subjects(_ store: SQLiteTicketStore) async throws -> (get: String?, list: [String]) {
+            let one = try await store.ticket(tenantId: "a", ticketId: created.ticketId)
+            return (one?.subject, try await store.listTickets(tenantId: "a", query: TicketQuery()).items.map(\.subject))
+        }
+        #expect(try await subjects(store) == ("Primero", ["Primero"]))
+        // Changed through another connection to the same file (another process would be the same).
+        let other = try SQLiteTicketStore(path: path)
+        var changed = try #require(try await other.ticket(tenantId: "a", ticketId: created.ticketId))
+        changed.subject = "Segundo"
+        changed.version = 2
+        #expect(try await other.updateTicket(changed, expectedVersion: 1))
+        #expect(try await subjects(store) == ("Segundo", ["Segundo"]))
+        // The rule audit is read apart and never kept with the decoded ticket.
+        changed.ruleAudit = [RuleAuditEntry(
+            event: "ticket.updated", packId: "p", packVersion: "1", rule: "r", proposed: [], applied: [], rejected: [], error: nil,
+            durationMicros: 1, depth: 0, at: Fixtures.epoch)]
+        changed.version = 3
+        #expect(try await store.updateTicket(changed, expectedVersion: 2))
+        #expect(try await store.ticket(tenantId: "a", ticketId: created.ticketId)?.ruleAudit?.count == 1)
+        #expect(try await store.listTickets(tenantId: "a", query: TicketQuery()).items.first?.ruleAudit == nil)
+        #expect(try await store.ticket(tenantId: "a", ticketId: created.ticketId)?.ruleAudit?.count == 1)
+        // What this store wrote is what it reads back (kept as written), audit included or not.
+        for (version, audit) in [(4, nil), (5, [RuleAuditEntry]()), (6, changed.ruleAudit)] {
+            changed.ruleAudit = audit
+            changed.version = version
+            changed.subject = "v\(version)"
+            #expect(try await store.updateTicket(changed, expectedVersion: version - 1))
+            let read = try #require(try await store.ticket(tenantId: "a", ticketId: created.ticketId))
+            #expect(read.subject == "v\(version)" && read.version == version && read.ruleAudit == audit)
+            let fresh = try await SQLiteTicketStore(path: path).ticket(tenantId: "a", ticketId: created.ticketId)
+            #expect(fresh?.ruleAudit == audit && fresh?.subject == "v\(version)")
+        }
+        // A change made elsewhere is seen at once, not the version this store wrote.
+        changed.subject = "Tercero"
+        changed.version = 7
+        #expect(try await other.updateTicket(changed, expectedVersion: 6))
+        #expect(try await subjects(store) == ("Tercero", ["Tercero"]))
+    }
+
+    /// An update that leaves a ticket's text and tags alone (a claim, a status) writes no tag or
+    /// full-text row; one that changes them rewrites both. Whether the text changed is decided
+    /// by the stored fingerprint, so a store that has not seen the ticket (a restart, another
+    /// process) and rows from before the fingerprint both end up right.
+    @Test func onlyChangedTextIsReindexed() async throws {
+        let dir = try Scratch.directory("reindex")
+        let path = dir.appendingPathComponent("docket.sqlite").path
+        let store = try SQLiteTicketStore(path: path)
+        var ticket = try await Fixtures.create(store, tenant: "a") {
+            $0.subject = "Farola apagada"
+            $0.tags = ["calle"]
+        }
+        /// The full-text index's stored blocks (its structure record changes on any write).
+        func indexBlocks(_ store: SQLiteTicketStore) async throws -> String? {
+            try await store.pool.read { db in try String.fetchOne(db, sql: "SELECT group_concat(id || ':' || hex(block)) FROM ticket_search_data") }
+        }
+        func found(_ store: SQLiteTicketStore, _ search: String? = nil, tag: String? = nil) async throws -> [String] {
+            var query = TicketQuery()
+            query.search = search
+            query.tag = tag
+            return try await store.listTickets(tenantId: "a", query: query).items.map(\.ticketId)
+        }
+        func update(_ store: SQLiteTicketStore, _ change: (inout Ticket) -> Void) async throws {
+            try await Self.apply(change, to: &ticket, through: store)
+        }
+        let segments = try await indexBlocks(store)
+        // A status change: same text, same tags; no full-text segment is written.
+        try await update(store) { $0.status = "open" }
+        #expect(try await indexBlocks(store) == segments)
+        #expect(try await found(store, "farola") == [ticket.ticketId])
+        // A note and a tag: both searchable at once.
+        try await update(store) {
+            $0.notes.append(Note(id: "n1", authorId: "a1", authorRole: .agent, content: "Cable cortado", isInternal: false, timestamp: Fixtures.epoch))
+            $0.tags = ["poste"]
+        }
+        #expect(try await found(store, "cable") == [ticket.ticketId])
+        #expect(try await found(store, tag: "poste") == [ticket.ticketId])
+        #expect(try await found(store, tag: "calle") == [])
+        // Another store on the file, which has not seen the ticket: an unchanged text is still
+        // left alone, a changed one still reindexed.
+        let other = try SQLiteTicketStore(path: path)
+        let before = try await indexBlocks(other)
+        try await update(other) { $0.priority = .high }
+        #expect(try await indexBlocks(other) == before)
+        try await update(other) { $0.description = "Sin luz desde ayer" }
+        #expect(try await found(other, "ayer") == [ticket.ticketId])
+        // A row from before the fingerprint (NULL) is reindexed on its next update.
+        try await other.pool.write { db in try db.execute(sql: "UPDATE tickets SET index_hash = NULL") }
+        try await update(other) { $0.subject = "Farola rota" }
+        #expect(try await found(other, "rota") == [ticket.ticketId])
+        #expect(try await found(other, "apagada") == [])
+        #expect(try await other.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM tickets WHERE index_hash IS NULL") } == 0)
+    }
+
+    /// A ticket's rule audit is a row of `ticket_audits`, written on create and rewritten only
+    /// when a change brings a different audit (none counts), whichever store wrote it before;
+    /// a database from before v16 gets its audits moved there.
+    @Test func theAuditLivesApartAndIsRewrittenOnlyWhenItChanges() async throws {
+        let dir = try Scratch.directory("audit")
+        let path = dir.appendingPathComponent("docket.sqlite").path
+        let store = try SQLiteTicketStore(path: path)
+        @Sendable func entry(_ rule: String) -> RuleAuditEntry {
+            RuleAuditEntry(event: "ticket.created", packId: "p", packVersion: "1", rule: rule, proposed: ["add_tag(x)"],
+                           applied: ["add_tag(x)"], rejected: [], error: nil, durationMicros: 3, depth: 0, at: Fixtures.epoch)
+        }
+        var ticket = try await Fixtures.create(store, tenant: "a") { $0.ruleAudit = [entry("r1")] }
+        try await store.pool.write { db in
+            try db.execute(sql: """
+                CREATE TABLE audit_writes (n INTEGER);
+                CREATE TRIGGER audit_rewritten AFTER UPDATE ON ticket_audits BEGIN INSERT INTO audit_writes VALUES (1); END;
+                CREATE TRIGGER audit_removed AFTER DELETE ON ticket_audits BEGIN INSERT INTO audit_writes VALUES (2); END;
+                """)
+        }
+        func writes() async throws -> [Int] { try await store.pool.read { db in try Int.fetchAll(db, sql: "SELECT n FROM audit_writes") } }
+        func update(_ store: SQLiteTicketStore, _ change: (inout Ticket) -> Void) async throws {
+            try await Self.apply(change, to: &ticket, through: store)
+        }
+        func stored(_ store: SQLiteTicketStore) async throws -> [RuleAuditEntry]? {
+            try await store.ticket(tenantId: "a", ticketId: ticket.ticketId)?.ruleAudit
+        }
+        #expect(try await stored(try SQLiteTicketStore(path: path)) == [entry("r1")])
+        // A claim with no rule firing: the audit row is left alone, here and from a store that
+        // has not seen the ticket.
+        try await update(store) { $0.assignedAgent = "ag1" }
+        try await update(try SQLiteTicketStore(path: path)) { $0.status = "open" }
+        #expect(try await writes() == [])
+        // A rule fires: the row is rewritten once; the audit removed: the row goes.
+        try await update(store) { $0.ruleAudit = [entry("r1"), entry("r2")] }
+        #expect(try await writes() == [1])
+        #expect(try await stored(try SQLiteTicketStore(path: path)) == [entry("r1"), entry("r2")])
+        try await update(store) { $0.ruleAudit = nil }
+        #expect(try await writes() == [1, 2])
+        #expect(try await stored(try SQLiteTicketStore(path: path)) == nil)
+        try await update(store) { $0.ruleAudit = [] }
+        #expect(try await stored(try SQLiteTicketStore(path: path)) == [])
+
+        // Back to a database from before v16: the audit in a column of the ticket row.
+        try await update(store) { $0.ruleAudit = [entry("r3")] }
+        let audit = try #require(try await store.pool.read { db in try String.fetchOne(db, sql: "SELECT audit FROM ticket_audits") })
+        try await store.pool.write { db in
+            try db.execute(sql: """
+                DROP TABLE ticket_audits;
+                ALTER TABLE tickets DROP COLUMN audit_hash;
+                ALTER TABLE tickets ADD COLUMN audit TEXT;
+                DELETE FROM grdb_migrations WHERE identifier = 'v16 rule audit in its own table';
+                """)
+            try db.execute(sql: "UPDATE tickets SET audit = ?", arguments: [audit])
+        }
+        let migrated = try SQLiteTicketStore(path: path)
+        #expect(try await stored(migrated) == [entry("r3")])
+        // Its audit hash is not known: the next change writes the audit, which stays right.
+        try await update(migrated) { $0.priority = .high }
+        #expect(try await stored(try SQLiteTicketStore(path: path)) == [entry("r3")])
+        #expect(try await migrated.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM tickets WHERE audit_hash IS NULL") } == 0)
+    }
+
+    /// The stored fingerprints are standard 64-bit FNV-1a, so they stay the same from one
+    /// build to the next (a change would rewrite every row's index and audit once).
+    @Test func fingerprintsAreStandardFNV1a() {
+        var hash = SQLiteTicketStore.FNV1a()
+        #expect(hash.value == Int64(bitPattern: 0xcbf2_9ce4_8422_2325))
+        hash.mix("a".utf8)
+        #expect(hash.value == Int64(bitPattern: 0xaf63_dc4c_8601_ec8c))
+        var foobar = SQLiteTicketStore.FNV1a()
+        foobar.mix("foobar".utf8)
+        #expect(foobar.value == Int64(bitPattern: 0x8594_4171_f739_67e8))
+    }
+
+    /// Every connection gets the page cache asked for (SQLite's 2 MB made reads copy most pages
+    /// from the OS again), readers and the writer alike; only the writer keeps its temporary
+    /// files in memory.
+    @Test func everyConnectionHasThePageCacheAskedFor() async throws {
+        let dir = try Scratch.directory("cache")
+        let store = try SQLiteTicketStore(path: dir.appendingPathComponent("docket.sqlite").path, cacheMegabytes: 48)
+        let read = try await store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA cache_size") }
+        let written = try await store.write { db in try Int.fetchOne(db, sql: "PRAGMA cache_size") }
+        #expect(read == -48 * 1024 && written == -48 * 1024)
+        // The writer's savepoint journals stay in memory (2: MEMORY); the readers keep SQLite's
+        // default (0), so a large sort may still spill to a file.
+        let readerTemp = try await store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA temp_store") }
+        let writerTemp = try await store.write { db in try Int.fetchOne(db, sql: "PRAGMA temp_store") }
+        #expect(readerTemp == 0 && writerTemp == 2)
+    }
+
+    @Test func theSearchTermsMigrationFillsFromTicketsAlreadyIndexed() async throws {
+        let dir = try Scratch.directory("mig")
+        let path = dir.appendingPathComponent("docket.sqlite").path
+        let before = try SQLiteTicketStore(path: path)
+        try await Fixtures.create(before, tenant: "a") { $0.subject = "Luminaria apagada" }
+        try await Fixtures.create(before, tenant: "a") { $0.subject = "Luminarias sin luz" }
+        // Back to a database from before v8: no terms table, the migration not applied.
+        try await before.pool.write { db in
+            try db.execute(sql: "DROP TABLE search_terms; DELETE FROM grdb_migrations WHERE identifier = 'v8 search terms'")
+        }
+        let after = try SQLiteTicketStore(path: path)
+        let terms = try await after.pool.read { db in try String.fetchAll(db, sql: "SELECT term FROM search_terms") }
+        #expect(Set(["luminaria", "luminarias", "apagada", "sin", "luz"]).isSubset(of: Set(terms)))
+        var query = TicketQuery()
+        query.search = "lumin"
+        #expect(try await after.listTickets(tenantId: "a", query: query).items.map(\.subject) == ["Luminarias sin luz", "Luminaria apagada"])
+    }
+}

@@ -1,0 +1,62 @@
+@testable import DocketCore
+import DocketMemory
+@testable import DocketSQLite
+import DocketTestSupport
+import Foundation
+import GRDB
+import Synchronization
+import Testing
+@testable import DocketMongo
+
+extension StoreContractTests {
+    @Test(arguments: StoreKind.available)
+    func customersAreFoundByPhone(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        try await store.insertCustomer(Fixtures.customer("c1", tenant: "a", phone: "+525512345678"))
+        #expect(try await store.customer(tenantId: "a", phone: "+525512345678")?.id == "c1")
+        #expect(try await store.customer(tenantId: "b", phone: "+525512345678") == nil)
+        #expect(try await store.customer(tenantId: "a", phone: "+520000000000") == nil)
+    }
+
+    @Test(arguments: StoreKind.available)
+    func apiKeysAreStoredListedAndRevokedOnce(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let key = ApiKey(id: "0123456789abcdef", tenantId: "a", name: "bot", role: .assistant, secretHash: "ab", hint: "dk_01234567", createdBy: "boss", createdAt: Fixtures.epoch)
+        try await store.insertApiKey(key)
+        let duplicate = await #expect(throws: DocketError.self) { try await store.insertApiKey(key) }
+        #expect(duplicate?.code == .conflict)
+        #expect(try await store.apiKey(id: key.id) == key)
+        #expect(try await store.listApiKeys(tenantId: "a") == [key])
+        #expect(try await store.listApiKeys(tenantId: "b").isEmpty)
+        #expect(try await store.revokeApiKey(tenantId: "b", id: key.id, by: "x", at: Fixtures.epoch) == false)
+        #expect(try await store.revokeApiKey(tenantId: "a", id: key.id, by: "boss", at: Fixtures.epoch.addingTimeInterval(5)) == true)
+        #expect(try await store.revokeApiKey(tenantId: "a", id: key.id, by: "boss", at: Fixtures.epoch) == false)
+        #expect(try await store.apiKey(id: key.id)?.revokedAt == Fixtures.epoch.addingTimeInterval(5))
+    }
+
+    @Test(arguments: StoreKind.available)
+    func toolCallsAreClaimedOnce(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<20 { group.addTask { try await store.claimToolCall(tenantId: "a", callId: "call_1", at: Fixtures.epoch) == nil } }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(winners == 1)
+        #expect(try await store.claimToolCall(tenantId: "a", callId: "call_1", at: Fixtures.epoch)?.output == nil)
+        try await store.completeToolCall(tenantId: "a", callId: "call_1", output: "{\"success\":true}")
+        let record = try await store.claimToolCall(tenantId: "a", callId: "call_1", at: Fixtures.epoch)
+        #expect(record?.output == "{\"success\":true}")
+        #expect(record?.createdAt == Fixtures.epoch)
+        #expect(try await store.claimToolCall(tenantId: "b", callId: "call_1", at: Fixtures.epoch) == nil)
+    }
+}
+
+/// Under CI the Mongo run is required: a missing stand-in must fail, not skip.
+@Suite("Store kinds")
+struct StoreKindTests {
+    @Test func theMongoRunIsNotSkippedUnderCI() {
+        if ProcessInfo.processInfo.environment["CI"] != nil {
+            #expect(mongoTestConnection != nil, "CI must set DOCKET_TEST_MONGO_URI (scripts/test.sh starts the stand-in)")
+        }
+    }
+}
