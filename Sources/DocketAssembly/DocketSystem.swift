@@ -56,8 +56,10 @@ public final class DocketSystem: Sendable {
     public static let version = "0.1.0"
 
     public let configuration: Configuration
-    /// The store adapter, behind every port (`services` reach it through them).
+    /// The store adapter, behind every port (tests inspect it directly).
     public let store: any TicketStore
+    /// The store's ports, as the services and the CLI reach them.
+    public var stores: StorePorts { services.core.stores }
     public var storeKind: StoreKind { adapter.kind }
     public let services: DocketServices
     public let engine: LuaRuleEngine

@@ -79,7 +79,7 @@ struct SLABench: AsyncParsableCommand {
         try await DocketSystem.open(configuration, options: options).use { system in
             let services = system.services
             _ = try await services.tenants.provisionTenant(id: "bench", name: "Bench", packId: "luxfree-solar")
-            try await system.store.insertCustomer(Customer(
+            try await system.stores.people.insertCustomer(Customer(
                 id: "c", tenantId: "bench", phoneNumber: "+525500000000", firstName: nil, lastName: nil, email: nil, createdAt: start))
             let customer = Principal(tenantId: "bench", role: .customer, subject: "c")
             let priorities: [Priority] = [.low, .medium, .high, .urgent]
@@ -101,7 +101,7 @@ struct SLABench: AsyncParsableCommand {
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             print(String(format: "fired %d SLA events (warnings and breaches) for %d tickets in %.2f s: %.0f events/s, %.0f tickets/s",
                          events, tickets, seconds, Double(events) / seconds, Double(tickets) / seconds))
-            let left = try await system.store.dueSLATickets(before: clock.now(), limit: 10)
+            let left = try await system.stores.slaTimers.dueSLATickets(before: clock.now(), limit: 10)
             print("timers still due: \(left.count)")
         }
     }

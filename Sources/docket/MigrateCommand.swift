@@ -56,7 +56,7 @@ struct MigrateCommand: AsyncParsableCommand {
                 guard let source = try system.legacyChatSource(uri: from, collection: collection) else {
                     throw ValidationError("the legacy import reads MongoDB: give --from")
                 }
-                let importer = LegacyChatImport(stores: StorePorts(system.store))
+                let importer = LegacyChatImport(stores: system.stores)
                 let started = ContinuousClock.now
                 let (messages, unreadable) = try await source.readMessages(pageSize: 1_000)
                 print("read \(messages.count) messages from \(source.name)\(dryRun ? " (dry run)" : "") into \(system.storeLocation)")

@@ -40,7 +40,7 @@ struct UserCommand: AsyncParsableCommand {
             flags["auth.bcryptCost"] = bcryptCost.map(String.init)
             let configuration = try Configuration(flags: flags)
             let account = try await DocketSystem.open(configuration, options: .command).use { system in
-                guard try await system.store.tenant(id: tenant) != nil else {
+                guard try await system.stores.tenants.tenant(id: tenant) != nil else {
                     throw ValidationError("no tenant '\(tenant)': start the server once (it makes 'default') or run `docket tenant create`")
                 }
                 return try await system.accounts.createUser(
