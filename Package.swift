@@ -32,6 +32,9 @@ let package = Package(
     targets: [
         // Pure domain: types, ports and the ticket lifecycle service. Foundation only.
         .target(name: "DocketCore"),
+        // The wire formats: JSON writers (JSONOut), the tickets' and events' encodings, the
+        // live events' data (WireEventEncoder); shared by HTTP, the stores and the live layer.
+        .target(name: "DocketWire", dependencies: ["DocketCore"]),
         // The in-memory store: passes the store contract suite; the core's tests run on it.
         .target(name: "DocketMemory", dependencies: ["DocketCore"]),
         // Lua 5.4 from Debian, and the C shim around it (macros as functions, budgets, pcall only).
@@ -47,7 +50,7 @@ let package = Package(
         // The embedded default store.
         .target(
             name: "DocketSQLite",
-            dependencies: ["DocketCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]
+            dependencies: ["DocketCore", "DocketWire", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
         // MongoDB through libmongoc (Debian's libmongoc-dev 1.23), on its own threads.
         .systemLibrary(name: "CMongoc", pkgConfig: "libmongoc-1.0", providers: [.apt(["libmongoc-dev"])]),
@@ -64,7 +67,7 @@ let package = Package(
         .target(
             name: "DocketLive",
             dependencies: [
-                "DocketCore",
+                "DocketCore", "DocketWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -78,7 +81,7 @@ let package = Package(
         .target(
             name: "DocketHTTP",
             dependencies: [
-                "DocketCore",
+                "DocketCore", "DocketWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -113,7 +116,7 @@ let package = Package(
         .target(
             name: "DocketAssembly",
             dependencies: [
-                "DocketCore", "DocketPacks", "DocketRules", "DocketSQLite", "DocketMongo", "DocketHTTP", "DocketLive", "DocketWebhooks",
+                "DocketCore", "DocketWire", "DocketPacks", "DocketRules", "DocketSQLite", "DocketMongo", "DocketHTTP", "DocketLive", "DocketWebhooks",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -137,7 +140,7 @@ let package = Package(
         .executableTarget(
             name: "DocketLoad",
             dependencies: [
-                "DocketAssembly", "DocketCore", "DocketPacks", "DocketRules", "DocketSQLite", "DocketMongo", "DocketHTTP",
+                "DocketAssembly", "DocketCore", "DocketWire", "DocketPacks", "DocketRules", "DocketSQLite", "DocketMongo", "DocketHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
@@ -146,19 +149,19 @@ let package = Package(
         ),
         // Test helpers shared by the test targets (scratch directories).
         .target(name: "DocketTestSupport", dependencies: ["DocketCore"], path: "Tests/Support"),
-        .testTarget(name: "DocketCoreTests", dependencies: ["DocketCore", "DocketMemory", "DocketPacks", "DocketTestSupport"]),
+        .testTarget(name: "DocketCoreTests", dependencies: ["DocketCore", "DocketWire", "DocketMemory", "DocketPacks", "DocketTestSupport"]),
         .testTarget(name: "DocketRulesTests", dependencies: ["DocketCore", "DocketRules", "DocketPacks"]),
         .testTarget(name: "DocketPacksTests", dependencies: ["DocketCore", "DocketPacks"]),
         .testTarget(
             name: "DocketStoreContractTests",
             dependencies: [
-                "DocketCore", "DocketMemory", "DocketPacks", "DocketSQLite", "DocketMongo", "DocketTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                "DocketCore", "DocketWire", "DocketMemory", "DocketPacks", "DocketSQLite", "DocketMongo", "DocketTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(name: "DocketMongoTests", dependencies: ["DocketCore", "DocketMongo"]),
         .testTarget(
             name: "DocketHTTPTests",
             dependencies: [
-                "DocketCore", "DocketMemory", "DocketPacks", "DocketSQLite", "DocketMongo", "DocketHTTP", "DocketLive", "DocketRules", "DocketAssembly",
+                "DocketCore", "DocketWire", "DocketMemory", "DocketPacks", "DocketSQLite", "DocketMongo", "DocketHTTP", "DocketLive", "DocketRules", "DocketAssembly",
                 "DocketTestSupport", "DocketWebhooks",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

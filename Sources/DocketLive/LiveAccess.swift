@@ -1,4 +1,5 @@
 import DocketCore
+import DocketWire
 import Foundation
 import HTTPTypes
 import Hummingbird

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import DocketCore
+import DocketWire
 
 @Suite("Ticket ID format")
 struct TicketIDFormatTests {

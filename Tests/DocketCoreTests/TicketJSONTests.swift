@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import DocketCore
+import DocketWire
 
 /// The hand-written JSON (`JSONOut`, `Ticket+JSON.swift`) must be what `JSONEncoder` writes for
 /// the same value, byte for byte: the API's answers and the event payloads keep their text, and
@@ -117,11 +118,17 @@ import Testing
         for dates in [JSONOut.DateForm.iso8601, .millis] {
             #expect(JSONOut.text(event, dates: dates) == (try Self.foundation(event, dates: dates)))
             #expect(JSONOut.text(LiveTicketSummary(ticket), dates: dates) == (try Self.foundation(LiveTicketSummary(ticket), dates: dates)))
-            let fired = RuleFiredData(ticketId: ticket.ticketId, entry: try #require(ticket.ruleAudit?.first))
-            #expect(JSONOut.text(fired, dates: dates) == (try Self.foundation(fired, dates: dates)))
-            let note = NoteEventData(ticketId: ticket.ticketId, note: ticket.notes[0])
-            #expect(JSONOut.text(note, dates: dates) == (try Self.foundation(note, dates: dates)))
         }
+        // The live events' hand-written data (WireEventEncoder), as JSONEncoder writes the same fields.
+        struct Fired: Encodable { var ticketId: String; var entry: RuleAuditEntry }
+        struct Noted: Encodable { var ticketId: String; var note: Note }
+        let wire = WireEventEncoder()
+        let entry = try #require(ticket.ruleAudit?.first)
+        #expect(wire.ruleFired(entry, ticketId: ticket.ticketId) == (try Self.foundation(Fired(ticketId: ticket.ticketId, entry: entry), dates: .iso8601)))
+        #expect(wire.note(ticket.notes[0], ticketId: ticket.ticketId) == (try Self.foundation(Noted(ticketId: ticket.ticketId, note: ticket.notes[0]), dates: .iso8601)))
+        #expect(wire.summary(LiveTicketSummary(ticket)) == (try Self.foundation(LiveTicketSummary(ticket), dates: .iso8601)))
+        #expect(wire.splice(summary: "{}", into: #"{"a":1}"#) == #"{"ticket":{},"a":1}"#)
+        #expect(wire.splice(summary: "{}", into: "{}") == #"{"ticket":{}}"#)
     }
 
     @Test(arguments: [0.0, 1, -3.25, 0.1, 1e-7, 123_456_789.5, 1e15, 1e16, 1e21, -1e-300, Double.pi, 151.2093, 1800])

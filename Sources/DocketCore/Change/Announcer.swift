@@ -23,15 +23,15 @@ extension Announcer {
         before: Ticket?, after: Ticket, messages: [TicketMessage], events: [PendingEvent], entries: [RuleAuditEntry], now: Date
     ) -> [LiveEvent] {
         // The summary is encoded once and spliced into each event's data.
-        let summary = EventJSON.written(LiveTicketSummary(after))
+        let summary = wire.summary(LiveTicketSummary(after))
         var out: [LiveEvent] = []
         func add(_ type: LiveEventType, _ data: String, to audience: LiveAudience = .everyone) {
             out.append(LiveEvent(
                 tenantId: after.tenantId, type: type, ticketId: after.ticketId, customerId: after.customerId, queue: after.queue,
                 audience: audience, data: data, at: now))
         }
-        func withTicket(_ extra: some Encodable) -> String { LiveData.splice(ticket: summary, into: EventJSON.text(extra)) }
-        let ticketOnly = LiveData.splice(ticket: summary, into: "{}")
+        func withTicket(_ extra: some Encodable) -> String { wire.splice(summary: summary, into: wire.text(extra)) }
+        let ticketOnly = wire.splice(summary: summary, into: "{}")
         let session = after.chat?.servedBy.last { $0.active }
         if let before {
             if before.assignedAgent != after.assignedAgent {
@@ -48,7 +48,7 @@ extension Announcer {
                 add(.ticketEscalated, withTicket(AgentData(agentId: escalation.escalatedTo, reason: escalation.reason)), to: .staff)
             }
             for note in after.notes.dropFirst(before.notes.count) {
-                add(.ticketNoteAdded, EventJSON.written(NoteEventData(ticketId: after.ticketId, note: note)), to: note.isInternal ? .staff : .everyone)
+                add(.ticketNoteAdded, wire.note(note, ticketId: after.ticketId), to: note.isInternal ? .staff : .everyone)
             }
             if out.isEmpty, messages.isEmpty, before.version != after.version {
                 add(.ticketUpdated, ticketOnly)
@@ -70,7 +70,7 @@ extension Announcer {
         }
         // Rules that proposed something or failed; the rest are in the audit only.
         for entry in entries where !entry.proposed.isEmpty || entry.error != nil {
-            add(.ruleFired, EventJSON.written(RuleFiredData(ticketId: after.ticketId, entry: entry)), to: .staff)
+            add(.ruleFired, wire.ruleFired(entry, ticketId: after.ticketId), to: .staff)
             for hook in entry.webhooks ?? [] {
                 let data = withTicket(RuleWebhookData(ticketId: after.ticketId, rule: entry.rule, endpoint: hook.endpoint, event: hook.event))
                 out.append(LiveEvent(
@@ -100,7 +100,7 @@ extension Announcer {
     /// What a pack switch announces to the tenant's staff, written with the switch.
     func packOutbox(_ tenant: Tenant, at now: Date) -> Outbox {
         let data = PackEventData(tenantId: tenant.id, packId: tenant.pack.id, version: tenant.pack.version)
-        var event = LiveEvent(tenantId: tenant.id, type: .packActivated, audience: .staff, data: EventJSON.text(data), at: now)
+        var event = LiveEvent(tenantId: tenant.id, type: .packActivated, audience: .staff, data: wire.text(data), at: now)
         event.origin = live.origin
         return Outbox(
             live: [event],

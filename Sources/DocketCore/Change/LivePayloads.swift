@@ -1,14 +1,6 @@
 import Foundation
 
-// MARK: - Event payloads
-
-enum LiveData {
-    /// `{"ticket":<summary>, ...the fields of object}`.
-    static func splice(ticket summary: String, into object: String) -> String {
-        let rest = object.dropFirst().drop { $0 == " " }
-        return rest.hasPrefix("}") ? "{\"ticket\":\(summary)}" : "{\"ticket\":\(summary),\(rest)"
-    }
-}
+// MARK: - Event payloads: what each live event carries (written by the `EventEncoder`)
 
 struct AgentData: Encodable {
     var agentId: String?
@@ -20,18 +12,6 @@ struct AgentData: Encodable {
 struct SLAEventData: Encodable {
     var target: String?
     var dueAt: String?
-}
-
-struct NoteEventData: Encodable, JSONWritable {
-    var ticketId: String
-    var note: Note
-
-    func write(to out: inout JSONOut) {
-        out.beginObject()
-        out.field("note", note)
-        out.field("ticketId", ticketId)
-        out.endObject()
-    }
 }
 
 struct MessageEventData: Encodable {
@@ -46,18 +26,6 @@ struct ReadEventData: Encodable {
     var marked: Int
     var readAt: Date
     var ticket: LiveTicketSummary
-}
-
-struct RuleFiredData: Encodable, JSONWritable {
-    var ticketId: String
-    var entry: RuleAuditEntry
-
-    func write(to out: inout JSONOut) {
-        out.beginObject()
-        out.field("entry", entry)
-        out.field("ticketId", ticketId)
-        out.endObject()
-    }
 }
 
 struct NotificationData: Encodable {

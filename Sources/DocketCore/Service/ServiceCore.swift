@@ -6,6 +6,8 @@ import Foundation
 public final class ServiceCore: Sendable {
     /// The store's ports (one adapter behind them all in production).
     public let stores: StorePorts
+    /// Writes live events' data (DocketWire's encoder in production).
+    public let wire: any EventEncoder
     let clock: any WallClock
     let tenants: TenantDirectory
     let agentDirectory: AgentDirectory
@@ -28,18 +30,18 @@ public final class ServiceCore: Sendable {
 
     /// Every port from one adapter.
     public convenience init(
-        store: some TicketStore, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
+        store: some TicketStore, wire: any EventEncoder, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
         rules: (any RuleEngine)? = nil, observer: (any ServiceObserver)? = nil,
         packInspector: (any PackInspector)? = nil, live: LiveEventLog? = nil, webhookSender: (any WebhookSender)? = nil,
         allowPrivateWebhooks: Bool = false
     ) {
         self.init(
-            stores: StorePorts(store), clock: clock, tenantCacheSeconds: tenantCacheSeconds, rules: rules, observer: observer,
+            stores: StorePorts(store), wire: wire, clock: clock, tenantCacheSeconds: tenantCacheSeconds, rules: rules, observer: observer,
             packInspector: packInspector, live: live, webhookSender: webhookSender, allowPrivateWebhooks: allowPrivateWebhooks)
     }
 
     public init(
-        stores: StorePorts, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
+        stores: StorePorts, wire: any EventEncoder, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
         rules: (any RuleEngine)? = nil, observer: (any ServiceObserver)? = nil,
         packInspector: (any PackInspector)? = nil, live: LiveEventLog? = nil, webhookSender: (any WebhookSender)? = nil,
         allowPrivateWebhooks: Bool = false
@@ -49,6 +51,7 @@ public final class ServiceCore: Sendable {
         self.observer = observer
         self.packInspector = packInspector
         self.stores = stores
+        self.wire = wire
         self.clock = clock
         self.rules = rules
         self.tenants = TenantDirectory(store: stores.tenants, clock: clock, ttl: tenantCacheSeconds)

@@ -16,6 +16,7 @@ extension UseCase {
     var observer: (any ServiceObserver)? { core.observer }
     var packInspector: (any PackInspector)? { core.packInspector }
     var live: LiveEventLog { core.live }
+    var wire: any EventEncoder { core.wire }
 
     /// The change pipeline and its steps.
     var writer: TicketWriter { TicketWriter(core: core) }
@@ -107,13 +108,13 @@ public struct DocketServices: Sendable {
 
     /// The services over a new core (see `ServiceCore.init`).
     public init(
-        store: some TicketStore, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
+        store: some TicketStore, wire: any EventEncoder, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
         rules: (any RuleEngine)? = nil, observer: (any ServiceObserver)? = nil,
         packInspector: (any PackInspector)? = nil, live: LiveEventLog? = nil, webhookSender: (any WebhookSender)? = nil,
         allowPrivateWebhooks: Bool = false
     ) {
         self.init(core: ServiceCore(
-            store: store, clock: clock, tenantCacheSeconds: tenantCacheSeconds, rules: rules, observer: observer,
+            store: store, wire: wire, clock: clock, tenantCacheSeconds: tenantCacheSeconds, rules: rules, observer: observer,
             packInspector: packInspector, live: live, webhookSender: webhookSender, allowPrivateWebhooks: allowPrivateWebhooks))
     }
 }

@@ -1,4 +1,5 @@
 import DocketCore
+import DocketWire
 
 struct Pagination: Codable, Sendable {
     var page: Int

@@ -146,7 +146,7 @@ extension ConversationService {
                         ticket: LiveTicketSummary(written))
                     var event = LiveEvent(
                         tenantId: tenant.id, type: .messagesRead, ticketId: ticketId, customerId: written.customerId, queue: written.queue,
-                        audience: .everyone, data: EventJSON.text(data), at: now)
+                        audience: .everyone, data: wire.text(data), at: now)
                     event.origin = live.origin
                     return Outbox(live: [event], retain: live.settings.retainedPerTenant, onCommit: live.commitHook)
                 }
@@ -243,6 +243,6 @@ extension ConversationService {
         let data = TypingData(ticketId: ticketId, senderType: principal.isStaff ? "staff" : "customer", senderId: principal.subject)
         await live.emit([LiveEvent(
             tenantId: tenant.id, type: stopped ? .stopTyping : .typing, ticketId: ticketId, customerId: ticket.customerId,
-            audience: .participants, senderKey: connection, data: EventJSON.text(data), at: clock.now())])
+            audience: .participants, senderKey: connection, data: wire.text(data), at: clock.now())])
     }
 }

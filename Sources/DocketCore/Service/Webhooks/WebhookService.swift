@@ -262,7 +262,7 @@ public struct WebhookDispatcher: Sendable {
         }
         let data = Disabled(webhookId: webhook.id, url: webhook.url, reason: webhook.disabledReason ?? "")
         var event = LiveEvent(
-            tenantId: webhook.tenantId, type: .webhookDisabled, audience: .staff, data: EventJSON.text(data), at: core.clock.now())
+            tenantId: webhook.tenantId, type: .webhookDisabled, audience: .staff, data: core.wire.text(data), at: core.clock.now())
         event.origin = core.live.origin
         return [event]
     }

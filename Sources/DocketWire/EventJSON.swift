@@ -1,3 +1,4 @@
+import DocketCore
 import Foundation
 
 /// The payloads of live events as the event log stores them (and WebSocket clients receive

@@ -1,3 +1,4 @@
+import DocketCore
 import Foundation
 
 // The hand-written JSON of the ticket and what it holds (see `JSONOut`): keys in sorted order,

@@ -1,3 +1,4 @@
+import DocketCore
 import Foundation
 
 /// JSON written straight into bytes by types that know their fields (`JSONWritable`), for the
@@ -189,11 +190,6 @@ public struct JSONOut {
 /// `Codable` for reading, and its tests hold the two to the same text.
 public protocol JSONWritable {
     func write(to out: inout JSONOut)
-}
-
-extension Date {
-    /// Milliseconds since 1970, to the nearest (as the stores keep dates).
-    public var millis: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
 }
 
 // The values documents are made of.
