@@ -41,14 +41,32 @@ extension Configuration {
         return given
     }
 
-    /// The help lines of the settings of `scopes`: flag, what it is, key, variable and default.
+    /// The help lines of the settings of `scopes`: the flag, what it is, then its key, variable,
+    /// default and range; wrapped and indented here, so each line fits 80 columns.
     public static func help(scopes: [ConfigurationKey.Scope]) -> String {
         keys.filter { scopes.contains($0.scope) }.map { key in
-            let flag = key.flag.map { "--\($0) <value>" } ?? "(environment only)"
-            let fallback = key.fallback.map { "; default \($0)" } ?? ""
-            let range = key.range.map { "; \($0.lowerBound)...\($0.upperBound)" } ?? ""
-            return "  \(flag)\n      \(key.help) (\(key.name), \(key.environment)\(fallback)\(range))"
+            let flag = key.flag.map { "--\($0) <value>" } ?? "(\(key.environment) only)"
+            var facts = [key.name, key.environment]
+            if let fallback = key.fallback { facts.append("default \(fallback)") }
+            if let range = key.range { facts.append("\(range.lowerBound)...\(range.upperBound)") }
+            return (["  \(flag)"] + wrap(key.help, width: 72) + wrap(facts.joined(separator: "; "), width: 72))
+                .joined(separator: "\n")
         }.joined(separator: "\n")
+    }
+
+    /// `text` in lines of at most `width` characters (words are not split), indented six spaces.
+    static func wrap(_ text: String, width: Int) -> [String] {
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ") {
+            if !line.isEmpty, line.count + 1 + word.count > width {
+                lines.append(line)
+                line = ""
+            }
+            line += line.isEmpty ? String(word) : " \(word)"
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines.map { "      \($0)" }
     }
 
     /// Every key's value and where it came from (a flag, a variable, the default, or unset), as

@@ -68,22 +68,6 @@ public struct LiveEndpoints: Sendable {
     }
 }
 
-/// Errors the live endpoints answer over plain HTTP; the HTTP adapter's error middleware turns
-/// them into `{"error":{"code","message"}}` with the status.
-enum LiveHTTPError {
-    static func status(_ status: HTTPResponse.Status, _ message: String) -> HTTPError {
-        HTTPError(status, message: message)
-    }
-}
-
-/// Frames as JSON text, as the REST API writes its bodies (dates in ISO 8601 with milliseconds).
-enum LiveJSON {
-    static func text<T: Encodable>(_ value: T) -> String {
-        // Encoding our own plain structs cannot fail; an empty object keeps a frame valid if it ever did.
-        (try? EventJSON.encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
-}
-
 /// The query parameters `/api/v2/ws` reads (`rooms`, `since`), malformed ones refused with 400.
 struct LiveQuery: Sendable {
     let parameters: Parameters

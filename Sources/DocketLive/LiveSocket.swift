@@ -1,4 +1,5 @@
 import DocketCore
+import DocketWire
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
@@ -62,7 +63,7 @@ struct LiveSocket: Sendable {
     /// credential, 426 otherwise.
     func withoutUpgrade(_ request: Request) async throws -> Response {
         _ = try await access.request(request)
-        throw LiveHTTPError.status(.upgradeRequired, "this endpoint speaks WebSocket: send an Upgrade: websocket request")
+        throw HTTPError(.upgradeRequired, message: "this endpoint speaks WebSocket: send an Upgrade: websocket request")
     }
 
     func run(
@@ -133,7 +134,7 @@ struct LiveSocket: Sendable {
         }
         let latest = try await services.core.live.latestId(tenantId: principal.tenantId)
         hub.told(principal.tenantId, latest: latest)
-        connection.enqueue(LiveJSON.text(ServerFrame(
+        connection.enqueue(EventJSON.text(ServerFrame(
             type: "welcome", room: nil, id: nil,
             data: Welcome(connection: connection.key, tenantId: principal.tenantId, role: principal.role.rawValue, subject: principal.subject, latestId: latest))))
         let rooms = query.list("rooms")
@@ -189,7 +190,7 @@ struct LiveSocket: Sendable {
         case "auth":
             throw DocketError(.badRequest, "already authenticated")
         case "ping":
-            connection.enqueue(LiveJSON.text(ServerFrame(type: "pong", room: nil, id: frame.id, data: [String: String]())))
+            connection.enqueue(EventJSON.text(ServerFrame(type: "pong", room: nil, id: frame.id, data: [String: String]())))
         case "subscribe":
             let rooms = data?.rooms ?? (frame.room.map { [$0] } ?? [])
             guard !rooms.isEmpty else { throw DocketError(.badRequest, "subscribe needs a room or data.rooms") }
@@ -275,7 +276,7 @@ struct LiveSocket: Sendable {
         guard let since else {
             for room in rooms { connection.join(room) }
             let latest = try await services.core.live.latestId(tenantId: principal.tenantId)
-            connection.enqueue(LiveJSON.text(ServerFrame(
+            connection.enqueue(EventJSON.text(ServerFrame(
                 type: "subscribed", room: nil, id: requestId, data: Subscribed(rooms: names, replayed: 0, latestId: latest))))
             return
         }
@@ -298,7 +299,7 @@ struct LiveSocket: Sendable {
                     let resync = ServerFrame(
                         type: "resync", room: nil, id: nil,
                         data: Resync(latestId: replay.latestId, reason: "events after \(lastId) are no longer kept"))
-                    _ = await connection.enqueueReplayed([LiveJSON.text(resync)], patience: settings.replayPatience)
+                    _ = await connection.enqueueReplayed([EventJSON.text(resync)], patience: settings.replayPatience)
                     lastId = replay.latestId
                     break
                 }
@@ -322,16 +323,16 @@ struct LiveSocket: Sendable {
             connection.release(replayed: [], through: since)
             throw error
         }
-        let ack = LiveJSON.text(ServerFrame(
+        let ack = EventJSON.text(ServerFrame(
             type: "subscribed", room: nil, id: requestId, data: Subscribed(rooms: names, replayed: replayed, latestId: max(latest, lastId))))
         connection.release(replayed: [ack], through: lastId)
     }
 
     func ack(_ connection: LiveConnection, _ type: String, _ frame: ClientFrame, room: String? = nil, _ data: some Encodable) {
-        connection.enqueue(LiveJSON.text(ServerFrame(type: type, room: room ?? frame.room, id: frame.id, data: data)))
+        connection.enqueue(EventJSON.text(ServerFrame(type: type, room: room ?? frame.room, id: frame.id, data: data)))
     }
 
     static func error(_ id: String?, _ error: DocketError) -> String {
-        LiveJSON.text(ServerFrame(type: "error", room: nil, id: id, data: ErrorPayload(code: error.code.rawValue, message: error.message)))
+        EventJSON.text(ServerFrame(type: "error", room: nil, id: id, data: ErrorPayload(code: error.code.rawValue, message: error.message)))
     }
 }

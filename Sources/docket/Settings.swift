@@ -6,7 +6,7 @@ import DocketAssembly
 /// from that one declaration (flag, key, variable, default, range, help), not declared here
 /// again; the command's help lists them (`settingsHelp`).
 struct StoreOptions: ParsableArguments {
-    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("Settings: --<flag> <value> (listed below).", valueName: "settings"))
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("Settings: --<flag> <value> (listed above).", valueName: "settings"))
     var settings: [String] = []
 
     /// Refuses unknown flags while the command line is read (with the command's usage); whether a

@@ -139,7 +139,7 @@ final class EngineServer: Service, @unchecked Sendable {
         for session in all { session.heartbeat(settings, now: now) }
     }
 
-    static let notServing = LiveHTTPError.status(.serviceUnavailable, "this server takes no Socket.IO sessions now (starting or stopping); retry")
+    static let notServing = HTTPError(.serviceUnavailable, message: "this server takes no Socket.IO sessions now (starting or stopping); retry")
 
     // MARK: - Polling
 
@@ -252,7 +252,7 @@ final class EngineServer: Service, @unchecked Sendable {
     /// Room for one more session, or 503.
     func checkRoom() throws {
         guard sessionCount < settings.maxSessions else {
-            throw LiveHTTPError.status(.serviceUnavailable, "this server holds \(settings.maxSessions) Socket.IO sessions; retry later")
+            throw HTTPError(.serviceUnavailable, message: "this server holds \(settings.maxSessions) Socket.IO sessions; retry later")
         }
     }
 
@@ -277,11 +277,11 @@ final class EngineServer: Service, @unchecked Sendable {
 
     /// An unknown session: 404 (Engine.IO's code 1; the client reconnects).
     static func unknown(_ sid: String) -> HTTPError {
-        LiveHTTPError.status(.notFound, "Engine.IO 1: session '\(sid)' is unknown (it closed, or another instance holds it)")
+        HTTPError(.notFound, message: "Engine.IO 1: session '\(sid)' is unknown (it closed, or another instance holds it)")
     }
 
     /// Engine.IO's error answer: `{"code", "message"}` with 400.
     static func badRequest(_ code: Int, _ message: String) -> HTTPError {
-        LiveHTTPError.status(.badRequest, "Engine.IO \(code): \(message)")
+        HTTPError(.badRequest, message: "Engine.IO \(code): \(message)")
     }
 }
