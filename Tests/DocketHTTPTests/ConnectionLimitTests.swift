@@ -162,10 +162,10 @@ struct ConnectionRulesTests {
             #expect(refused == 40)
             let fresh = try RawConnection(port: port, from: "127.0.0.2")
             defer { fresh.close() }
-            let started = ContinuousClock.now
             fresh.send(Self.health)
-            #expect(await fresh.answer(timeout: 2).hasPrefix("HTTP/1.1 200"), "another address is served at once")
-            #expect(ContinuousClock.now - started < .seconds(2))
+            // Served while the other address still holds its connections (a starved client would
+            // wait for them to close); the answer's wait bounds it, no clock is read besides.
+            #expect(await fresh.answer(timeout: 5).hasPrefix("HTTP/1.1 200"), "another address is served while the first holds its cap")
         }
     }
 
