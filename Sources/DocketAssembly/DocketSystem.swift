@@ -117,7 +117,7 @@ public final class DocketSystem: Sendable {
         webhookSender = WebhookHTTPSender(
             timeout: configuration.webhooksTimeout, allowPrivateAddresses: configuration.webhooksAllowPrivateAddresses, version: Self.version)
         services = DocketServices(
-            store: store, wire: WireEventEncoder(), clock: options.clock, tenantCacheSeconds: options.tenantCacheSeconds, rules: engine,
+            store: store, wire: DocketWireFormat(), clock: options.clock, tenantCacheSeconds: options.tenantCacheSeconds, rules: engine,
             observer: ServiceMetrics(logger: logger), packInspector: inspector, live: events, webhookSender: webhookSender,
             allowPrivateWebhooks: configuration.webhooksAllowPrivateAddresses)
         accounts = AccountService(

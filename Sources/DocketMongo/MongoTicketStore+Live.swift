@@ -61,8 +61,19 @@ extension MongoTicketStore {
     public func liveEvents(tenantId: String, after: Int, limit: Int) async throws -> [LiveEvent] {
         try await job { job in
             try job.collection(Collections.liveEvents).find(["tenantId": tenantId, "id": ["$gt": after]], FindOptions(sort: [("id", 1)], limit: limit))
-                .map { try Self.decode(LiveEvent.self, $0) }
+                .map { try Self.liveEvent($0) }
         }
+    }
+
+    /// A stored event. A `rule_webhook` event stored before events named their endpoint takes
+    /// it from its data, so an upgrade does not drop a delivery that was waiting.
+    static func liveEvent(_ doc: BSONDoc) throws -> LiveEvent {
+        var event = try decode(LiveEvent.self, doc)
+        if event.type == .ruleWebhook, event.endpoint == nil {
+            let data = try? JSONSerialization.jsonObject(with: Data(event.data.utf8)) as? [String: Any]
+            event.endpoint = data?["endpoint"] as? String
+        }
+        return event
     }
 
     public func liveEventBounds(tenantId: String) async throws -> LiveEventBounds? {

@@ -115,7 +115,7 @@ extension MongoTicketStore {
             retain: batch["retain"]?.int ?? 10_000)
         guard rules != nil, let live else { return [] }
         try job.collection(collection).updateOne(["_id": key], ["$pull": [outboxField: ["b": id]]])
-        return try live.map { try decode(LiveEvent.self, $0) }
+        return try live.map { try liveEvent($0) }
     }
 
     /// Appends the batch's events that are not in the log yet under the tenant's next ids, and

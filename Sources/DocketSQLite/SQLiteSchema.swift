@@ -273,6 +273,14 @@ enum SQLiteSchema {
                 ALTER TABLE tickets ADD COLUMN audit_hash INTEGER;
                 """)
         }
+        migrator.registerMigration("v17 live event endpoint") { db in
+            // A `rule_webhook` event names its endpoint in a column of its own, so delivery does
+            // not read the event's JSON. Events stored before take it from their data.
+            try db.execute(sql: """
+                ALTER TABLE live_events ADD COLUMN endpoint TEXT;
+                UPDATE live_events SET endpoint = json_extract(data, '$.endpoint') WHERE type = 'rule_webhook';
+                """)
+        }
         return migrator
     }
 }

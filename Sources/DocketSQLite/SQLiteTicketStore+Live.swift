@@ -84,10 +84,10 @@ extension SQLiteTicketStore {
             // Columns, not a JSON document: `data` is already JSON and is stored as it is.
             let event = stored[index]
             try db.cachedStatement(sql: """
-                    INSERT INTO live_events (tenant_id, id, type, ticket_id, customer_id, queue, agent_id, audience, at, origin, data)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO live_events (tenant_id, id, type, ticket_id, customer_id, queue, agent_id, endpoint, audience, at, origin, data)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """).execute(arguments: [
-                    tenant, event.id, event.type.rawValue, event.ticketId, event.customerId, event.queue, event.agentId,
+                    tenant, event.id, event.type.rawValue, event.ticketId, event.customerId, event.queue, event.agentId, event.endpoint,
                     event.audience.rawValue, event.at.millis, event.origin, event.data,
                 ])
         }
@@ -107,7 +107,7 @@ extension SQLiteTicketStore {
     public func liveEvents(tenantId: String, after: Int, limit: Int) async throws -> [LiveEvent] {
         try await read { db in
             try Row.fetchAll(db.cachedStatement(sql: """
-                    SELECT id, type, ticket_id, customer_id, queue, agent_id, audience, at, origin, data
+                    SELECT id, type, ticket_id, customer_id, queue, agent_id, endpoint, audience, at, origin, data
                     FROM live_events WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?
                     """),
                 arguments: [tenantId, after, limit]
@@ -117,7 +117,7 @@ extension SQLiteTicketStore {
                 }
                 return LiveEvent(
                     tenantId: tenantId, id: row["id"], type: type, ticketId: row["ticket_id"], customerId: row["customer_id"],
-                    queue: row["queue"], agentId: row["agent_id"], audience: audience, data: row["data"],
+                    queue: row["queue"], agentId: row["agent_id"], endpoint: row["endpoint"], audience: audience, data: row["data"],
                     at: Date(timeIntervalSince1970: Double(row["at"] as Int64) / 1000), origin: row["origin"])
             }
         }

@@ -48,7 +48,7 @@ struct Desk {
     init(rules: [RuleEventType: [RuleAction]] = [:], agents: [String] = ["ana", "bea"], capacity: Int = 10) async throws {
         store = MemoryTicketStore()
         services = DocketServices(
-            store: store, wire: WireEventEncoder(), clock: clock, tenantCacheSeconds: 0, rules: ScriptedRules(actions: rules), packInspector: ManifestInspector())
+            store: store, wire: DocketWireFormat(), clock: clock, tenantCacheSeconds: 0, rules: ScriptedRules(actions: rules), packInspector: ManifestInspector())
         _ = try await services.tenants.provisionTenant(id: "t", name: "T", pack: try PackLoader(root: packsRoot).load("luxfree-solar"))
         _ = try await services.tenants.createCustomer(Self.admin, NewCustomer(id: "c1", phoneNumber: "+52 55 1234 5678", firstName: "Luz"))
         for id in agents {

@@ -22,7 +22,7 @@ struct EndlessEngine: RuleEngine {
 @Suite("Rule chains")
 struct RuleChainTests {
     @Test func followUpEventsStopAtDepthTen() async throws {
-        let services = DocketServices(store: MemoryTicketStore(), wire: WireEventEncoder(), rules: EndlessEngine())
+        let services = DocketServices(store: MemoryTicketStore(), wire: DocketWireFormat(), rules: EndlessEngine())
         let pack = try PackLoader(root: packsRoot).load("luxfree-solar")
         _ = try await services.tenants.provisionTenant(id: "default", name: "t", pack: pack)
         let customer = Principal(tenantId: "default", role: .customer, subject: "c")
@@ -82,7 +82,7 @@ struct LentEvaluatorTests {
         var tickets: [Ticket] = []
         for lending in [true, false] {
             let store = MemoryTicketStore()
-            let setup = DocketServices(store: store, wire: WireEventEncoder(), allowPrivateWebhooks: true)
+            let setup = DocketServices(store: store, wire: DocketWireFormat(), allowPrivateWebhooks: true)
             _ = try await setup.tenants.provisionTenant(id: "t", name: "T", pack: pack)
             let (hook, _) = try await setup.webhooks.create(Principal(tenantId: "t", role: .admin, subject: "boss"), WebhookInput(url: "http://127.0.0.1:9/hook"))
             let script: [RuleEventType: [RuleAction]] = [
@@ -91,7 +91,7 @@ struct LentEvaluatorTests {
             ]
             let counter = RuleCounter()
             let engine: any RuleEngine = lending ? LendingRules(script) : ScriptedRules(actions: script)
-            let services = DocketServices(store: store, wire: WireEventEncoder(), rules: engine, observer: counter, allowPrivateWebhooks: true)
+            let services = DocketServices(store: store, wire: DocketWireFormat(), rules: engine, observer: counter, allowPrivateWebhooks: true)
             let ticket = try await services.tickets.createTicket(
                 Principal(tenantId: "t", role: .customer, subject: "c1"), NewTicket(subject: "Chispas", description: "en el poste"))
             let stored = try #require(try await store.ticket(tenantId: "t", ticketId: ticket.ticketId))

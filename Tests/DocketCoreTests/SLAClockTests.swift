@@ -64,7 +64,7 @@ struct SLAHarness {
         let store = store ?? MemoryTicketStore()
         self.store = store
         self.clock = clock
-        services = DocketServices(store: store, wire: WireEventEncoder(), clock: clock, tenantCacheSeconds: 0, rules: SLARules(), observer: observer)
+        services = DocketServices(store: store, wire: DocketWireFormat(), clock: clock, tenantCacheSeconds: 0, rules: SLARules(), observer: observer)
         _ = try await services.tenants.provisionTenant(id: "t", name: "T", pack: try Self.pack(calendar: calendar))
         if !restart {
             try await store.insertCustomer(Customer(id: "c", tenantId: "t", phoneNumber: "+525500000001", firstName: nil, lastName: nil, email: nil, createdAt: Self.t0))

@@ -119,16 +119,49 @@ import DocketWire
             #expect(JSONOut.text(event, dates: dates) == (try Self.foundation(event, dates: dates)))
             #expect(JSONOut.text(LiveTicketSummary(ticket), dates: dates) == (try Self.foundation(LiveTicketSummary(ticket), dates: dates)))
         }
-        // The live events' hand-written data (WireEventEncoder), as JSONEncoder writes the same fields.
+        // The live events' hand-written data (DocketWireFormat), as JSONEncoder writes the same fields.
         struct Fired: Encodable { var ticketId: String; var entry: RuleAuditEntry }
         struct Noted: Encodable { var ticketId: String; var note: Note }
-        let wire = WireEventEncoder()
+        let wire = DocketWireFormat()
         let entry = try #require(ticket.ruleAudit?.first)
-        #expect(wire.ruleFired(entry, ticketId: ticket.ticketId) == (try Self.foundation(Fired(ticketId: ticket.ticketId, entry: entry), dates: .iso8601)))
-        #expect(wire.note(ticket.notes[0], ticketId: ticket.ticketId) == (try Self.foundation(Noted(ticketId: ticket.ticketId, note: ticket.notes[0]), dates: .iso8601)))
-        #expect(wire.summary(LiveTicketSummary(ticket)) == (try Self.foundation(LiveTicketSummary(ticket), dates: .iso8601)))
-        #expect(wire.splice(summary: "{}", into: #"{"a":1}"#) == #"{"ticket":{},"a":1}"#)
-        #expect(wire.splice(summary: "{}", into: "{}") == #"{"ticket":{}}"#)
+        let summary = LiveTicketSummary(ticket)
+        let written = try Self.foundation(summary, dates: .iso8601)
+        let data = wire.eventData(
+            [.ruleFired(entry, ticketId: ticket.ticketId), .note(ticket.notes[0], ticketId: ticket.ticketId), .ticket,
+             .agent(agentId: "a1", previousAgent: "a0")],
+            about: summary)
+        #expect(data[0] == (try Self.foundation(Fired(ticketId: ticket.ticketId, entry: entry), dates: .iso8601)))
+        #expect(data[1] == (try Self.foundation(Noted(ticketId: ticket.ticketId, note: ticket.notes[0]), dates: .iso8601)))
+        #expect(data[2] == #"{"ticket":"# + written + "}")
+        #expect(data[3] == #"{"ticket":"# + written + #","agentId":"a1","previousAgent":"a0"}"#)
+    }
+
+    @Test func everyPayloadIsOneJSONObjectWithTheTicketWhereItCarriesIt() throws {
+        let ticket = Self.fullTicket()
+        let entry = try #require(ticket.ruleAudit?.first)
+        let message = TicketMessage(
+            tenantId: ticket.tenantId, ticketId: ticket.ticketId, seq: 1, id: "m1", senderId: "c1", senderType: .customer,
+            senderName: nil, senderAvatar: nil, content: Self.hostile, type: .text, attachments: [], createdAt: Self.at)
+        let payloads: [(LivePayload, carriesTicket: Bool)] = [
+            (.ticket, true), (.agent(agentId: nil, reason: Self.hostile), true), (.sla(target: "firstResponse", dueAt: nil), true),
+            (.message(message), true), (.note(ticket.notes[0], ticketId: ticket.ticketId), false),
+            (.ruleFired(entry, ticketId: ticket.ticketId), false), (.ruleWebhook(rule: "r", endpoint: "wh1", event: "e"), true),
+            (.notification(rule: "r", target: "customer", message: Self.hostile), true),
+            (.read(reader: "staff", readerId: "a1", marked: 2, readAt: Self.at), true),
+            (.typing(ticketId: ticket.ticketId, senderType: "staff", senderId: "a1"), false),
+            (.packActivated(tenantId: "t1", packId: "p", version: "1.0.0"), false),
+            (.webhookDisabled(webhookId: "wh1", url: "https://example.com/", reason: Self.hostile), false),
+        ]
+        let wire = DocketWireFormat()
+        for about in [LiveTicketSummary(ticket), nil] {
+            let data = wire.eventData(payloads.map(\.0), about: about)
+            #expect(data.count == payloads.count)
+            for (text, (payload, carriesTicket)) in zip(data, payloads) {
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "\(payload)")
+                #expect((object["ticket"] != nil) == (carriesTicket && about != nil), "\(payload)")
+                if carriesTicket, about != nil { #expect(object["ticketId"] == nil || object["ticketId"] as? String == ticket.ticketId) }
+            }
+        }
     }
 
     @Test(arguments: [0.0, 1, -3.25, 0.1, 1e-7, 123_456_789.5, 1e15, 1e16, 1e21, -1e-300, Double.pi, 151.2093, 1800])

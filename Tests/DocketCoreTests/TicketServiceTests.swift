@@ -227,7 +227,7 @@ struct ConversationServiceTests {
     /// Issue 16, 7: writes that run rules are not starved by lighter writes on the same ticket.
     @Test func writesThatRunRulesAreNotStarvedByLighterOnes() async throws {
         let store = MemoryTicketStore()
-        let services = DocketServices(store: store, wire: WireEventEncoder(), clock: ManualClock(Date(timeIntervalSince1970: 1_795_017_600)), tenantCacheSeconds: 0, rules: SlowNoteRules())
+        let services = DocketServices(store: store, wire: DocketWireFormat(), clock: ManualClock(Date(timeIntervalSince1970: 1_795_017_600)), tenantCacheSeconds: 0, rules: SlowNoteRules())
         _ = try await services.tenants.provisionTenant(id: "t", name: "T", pack: try PackLoader(root: packsRoot).load("luxfree-solar"))
         _ = try await services.tenants.createCustomer(Desk.admin, NewCustomer(id: "c1", phoneNumber: "+52 55 1234 5678"))
         _ = try await services.tenants.createAgent(Desk.admin, NewAgent(id: "ana", name: "Ana"))

@@ -51,7 +51,7 @@ struct WebhookDispatchTests {
             let clock = ManualClock(Date(timeIntervalSince1970: 1_790_000_000))
             let store = MemoryTicketStore()
             let sender = WebhookHTTPSender(timeout: .seconds(5), allowPrivateAddresses: true, version: "test")
-            let services = DocketServices(store: store, wire: WireEventEncoder(), clock: clock, tenantCacheSeconds: 0, webhookSender: sender, allowPrivateWebhooks: true)
+            let services = DocketServices(store: store, wire: DocketWireFormat(), clock: clock, tenantCacheSeconds: 0, webhookSender: sender, allowPrivateWebhooks: true)
             _ = try await services.tenants.provisionTenant(id: "t", name: "T", pack: try PackLoader(root: packsRoot).load("luxfree-solar"))
             let admin = Principal(tenantId: "t", role: .admin, subject: "boss")
             let (hook, _) = try await services.webhooks.create(admin, WebhookInput(url: url))
@@ -93,7 +93,7 @@ struct WebhookDispatchTests {
     @Test func privateAddressesAreRefusedUnlessAllowed() async throws {
         try await Self.receiver(status: .ok) { url, hits in
             let store = MemoryTicketStore()
-            let services = DocketServices(store: store, wire: WireEventEncoder(), tenantCacheSeconds: 0)
+            let services = DocketServices(store: store, wire: DocketWireFormat(), tenantCacheSeconds: 0)
             _ = try await services.tenants.provisionTenant(id: "t", name: "T", pack: try PackLoader(root: packsRoot).load("luxfree-solar"))
             let admin = Principal(tenantId: "t", role: .admin, subject: "boss")
             for address in [url, "http://localhost:9/x", "http://10.1.2.3/x", "http://[::1]:80/x", "http://169.254.169.254/latest/meta-data"] {
@@ -132,14 +132,14 @@ struct WebhookDispatchTests {
         try await Self.receiver(status: .ok) { url, hits in
             let store = MemoryTicketStore()
             let sender = WebhookHTTPSender(timeout: .seconds(5), allowPrivateAddresses: true, version: "test")
-            let setup = DocketServices(store: store, wire: WireEventEncoder(), tenantCacheSeconds: 0, allowPrivateWebhooks: true)
+            let setup = DocketServices(store: store, wire: DocketWireFormat(), tenantCacheSeconds: 0, allowPrivateWebhooks: true)
             _ = try await setup.tenants.provisionTenant(id: "t", name: "T", pack: try PackLoader(root: packsRoot).load("luxfree-solar"))
             let admin = Principal(tenantId: "t", role: .admin, subject: "boss")
             // The endpoint asked for ticket_resolved only.
             let (hook, secret) = try await setup.webhooks.create(admin, WebhookInput(url: url, events: ["ticket_resolved"]))
             let (other, _) = try await setup.webhooks.create(admin, WebhookInput(url: url + "?other"))
             let services = DocketServices(
-                store: store, wire: WireEventEncoder(), tenantCacheSeconds: 0, rules: WebhookRules(endpoint: hook.id), webhookSender: sender, allowPrivateWebhooks: true)
+                store: store, wire: DocketWireFormat(), tenantCacheSeconds: 0, rules: WebhookRules(endpoint: hook.id), webhookSender: sender, allowPrivateWebhooks: true)
             let ticket = try await services.tickets.createTicket(
                 Principal(tenantId: "t", role: .customer, subject: "c1"), NewTicket(subject: "Comida en mal estado", description: "Intoxicación"))
             let audit = try #require(try await store.ticket(tenantId: "t", ticketId: ticket.ticketId)?.ruleAudit?.first)

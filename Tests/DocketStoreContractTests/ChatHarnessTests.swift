@@ -18,7 +18,7 @@ struct ChatHarnessTests {
     @Test(arguments: StoreKind.available)
     func everyPromiseHoldsAfterARandomDrive(kind: StoreKind) async throws {
         let store = try await kind.make()
-        let services = DocketServices(store: store, wire: WireEventEncoder(), tenantCacheSeconds: 0)
+        let services = DocketServices(store: store, wire: DocketWireFormat(), tenantCacheSeconds: 0)
         let harness = try await ChatHarness.prepare(services, pack: try PackLoader(root: Self.packs).load("luxfree-solar"))
         // The stand-in is a Python server: fewer operations there keep CI's run short.
         let operations = kind == .mongo ? max(10, Self.operations / 4) : Self.operations

@@ -234,6 +234,24 @@ struct ConversationContractTests {
     }
 
     @Test(arguments: StoreKind.available)
+    func anEventKeepsEveryAddressingField(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        var hook = Fixtures.event("acme", .ruleWebhook)
+        hook.audience = .staff
+        hook.endpoint = "wh_1"
+        hook.queue = nil
+        var notice = Fixtures.event("acme", .notification)
+        notice.agentId = "a7"
+        let stored = try await store.appendLiveEvents([hook, notice], retain: 1000)
+        let read = try await store.liveEvents(tenantId: "acme", after: 0, limit: 10)
+        #expect(read == stored)
+        #expect(read.map(\.endpoint) == ["wh_1", nil])
+        #expect(read.map(\.agentId) == [nil, "a7"])
+        #expect(read.map(\.queue) == [nil, "field"])
+        #expect(read.map(\.audience) == [.staff, .everyone])
+    }
+
+    @Test(arguments: StoreKind.available)
     func theEventLogKeepsTheLatestEventsOfEachTenant(kind: StoreKind) async throws {
         let store = try await kind.make()
         for _ in 0..<30 {

@@ -110,8 +110,8 @@ struct MongoSLASchedulerTests {
         let clock = ManualClock(Fixtures.epoch)
         var pack = Fixtures.pack
         pack.sla.warning = SLAWarning(percent: 50, minutesBefore: 0)
-        let one = DocketServices(store: store, wire: WireEventEncoder(), clock: clock, tenantCacheSeconds: 0)
-        let two = DocketServices(store: store, wire: WireEventEncoder(), clock: clock, tenantCacheSeconds: 0)
+        let one = DocketServices(store: store, wire: DocketWireFormat(), clock: clock, tenantCacheSeconds: 0)
+        let two = DocketServices(store: store, wire: DocketWireFormat(), clock: clock, tenantCacheSeconds: 0)
         _ = try await one.tenants.provisionTenant(id: "a", name: "A", pack: pack)
         try await store.insertCustomer(Fixtures.customer("c1", tenant: "a", phone: "+525500000009"))
         let customer = Principal(tenantId: "a", role: .customer, subject: "c1")

@@ -19,7 +19,7 @@ struct RoutingContractTests {
     static func desk(
         _ kind: StoreKind, rules: [RuleEventType: [RuleAction]], agents: [String], capacity: Int, clock: ManualClock
     ) async throws -> DocketServices {
-        let services = DocketServices(store: try await kind.make(), wire: WireEventEncoder(), clock: clock, tenantCacheSeconds: 0, rules: ScriptedRules(actions: rules))
+        let services = DocketServices(store: try await kind.make(), wire: DocketWireFormat(), clock: clock, tenantCacheSeconds: 0, rules: ScriptedRules(actions: rules))
         _ = try await services.tenants.provisionTenant(id: "t", name: "T", pack: try PackLoader(root: packs).load("luxfree-solar"))
         _ = try await services.tenants.createCustomer(admin, NewCustomer(id: "c1", phoneNumber: "+52 55 1234 5678", firstName: "Luz"))
         for id in agents { _ = try await services.tenants.createAgent(admin, NewAgent(id: id, name: id.capitalized, capacity: capacity)) }

@@ -236,4 +236,21 @@ struct SQLiteStoreTests {
         query.search = "lumin"
         #expect(try await after.listTickets(tenantId: "a", query: query).items.map(\.subject) == ["Luminarias sin luz", "Luminaria apagada"])
     }
+
+    @Test func theEndpointMigrationTakesRuleWebhookEventsEndpointsFromTheirData() async throws {
+        let dir = try Scratch.directory("mig")
+        let path = dir.appendingPathComponent("docket.sqlite").path
+        let before = try SQLiteTicketStore(path: path)
+        var hook = LiveEvent(
+            tenantId: "a", type: .ruleWebhook, ticketId: "T-1", audience: .staff, data: #"{"endpoint":"wh_9","rule":"r"}"#, at: Fixtures.epoch)
+        hook.endpoint = "ignored"
+        let other = LiveEvent(tenantId: "a", type: .ticketUpdated, ticketId: "T-1", audience: .everyone, data: #"{"endpoint":"x"}"#, at: Fixtures.epoch)
+        _ = try await before.appendLiveEvents([hook, other], retain: 100)
+        // Back to a database from before v17: no endpoint column, the migration not applied.
+        try await before.pool.write { db in
+            try db.execute(sql: "ALTER TABLE live_events DROP COLUMN endpoint; DELETE FROM grdb_migrations WHERE identifier = 'v17 live event endpoint'")
+        }
+        let after = try SQLiteTicketStore(path: path)
+        #expect(try await after.liveEvents(tenantId: "a", after: 0, limit: 10).map(\.endpoint) == ["wh_9", nil])
+    }
 }

@@ -22,85 +22,85 @@ extension Announcer {
     func announcements(
         before: Ticket?, after: Ticket, messages: [TicketMessage], events: [PendingEvent], entries: [RuleAuditEntry], now: Date
     ) -> [LiveEvent] {
-        // The summary is encoded once and spliced into each event's data.
-        let summary = wire.summary(LiveTicketSummary(after))
         var out: [LiveEvent] = []
-        func add(_ type: LiveEventType, _ data: String, to audience: LiveAudience = .everyone) {
+        var payloads: [LivePayload] = []
+        func add(_ type: LiveEventType, _ payload: LivePayload, to audience: LiveAudience = .everyone) {
             out.append(LiveEvent(
                 tenantId: after.tenantId, type: type, ticketId: after.ticketId, customerId: after.customerId, queue: after.queue,
-                audience: audience, data: data, at: now))
+                audience: audience, data: "", at: now))
+            payloads.append(payload)
         }
-        func withTicket(_ extra: some Encodable) -> String { wire.splice(summary: summary, into: wire.text(extra)) }
-        let ticketOnly = wire.splice(summary: summary, into: "{}")
         let session = after.chat?.servedBy.last { $0.active }
         if let before {
             if before.assignedAgent != after.assignedAgent {
                 if let agent = after.assignedAgent, session?.reason == "claimed" {
-                    add(.ticketClaimed, withTicket(AgentData(agentId: agent, agentName: session?.agentName)))
+                    add(.ticketClaimed, .agent(agentId: agent, agentName: session?.agentName))
                 } else {
-                    add(.ticketAssigned, withTicket(AgentData(agentId: after.assignedAgent, agentName: session?.agentName, previousAgent: before.assignedAgent)))
+                    add(.ticketAssigned, .agent(agentId: after.assignedAgent, agentName: session?.agentName, previousAgent: before.assignedAgent))
                 }
             }
             if before.status != after.status, after.resolution != nil, before.resolution == nil {
-                add(.ticketResolved, ticketOnly)
+                add(.ticketResolved, .ticket)
             }
             if let escalation = after.escalation, escalation != before.escalation {
-                add(.ticketEscalated, withTicket(AgentData(agentId: escalation.escalatedTo, reason: escalation.reason)), to: .staff)
+                add(.ticketEscalated, .agent(agentId: escalation.escalatedTo, reason: escalation.reason), to: .staff)
             }
             for note in after.notes.dropFirst(before.notes.count) {
-                add(.ticketNoteAdded, wire.note(note, ticketId: after.ticketId), to: note.isInternal ? .staff : .everyone)
+                add(.ticketNoteAdded, .note(note, ticketId: after.ticketId), to: note.isInternal ? .staff : .everyone)
             }
             if out.isEmpty, messages.isEmpty, before.version != after.version {
-                add(.ticketUpdated, ticketOnly)
+                add(.ticketUpdated, .ticket)
             }
         } else {
-            add(.ticketCreated, ticketOnly)
+            add(.ticketCreated, .ticket)
             if after.assignedAgent == nil {
-                add(.newPendingTicket, ticketOnly)
+                add(.newPendingTicket, .ticket)
             } else {
-                add(.ticketAssigned, withTicket(AgentData(agentId: after.assignedAgent, agentName: session?.agentName)))
+                add(.ticketAssigned, .agent(agentId: after.assignedAgent, agentName: session?.agentName))
             }
         }
         for message in messages {
-            add(.newMessage, withTicket(MessageEventData(ticketId: after.ticketId, message: message)))
+            add(.newMessage, .message(message))
         }
         for event in events where event.type == .slaWarning || event.type == .slaBreached {
             add(event.type == .slaWarning ? .slaWarning : .slaBreached,
-                withTicket(SLAEventData(target: event.details["target"], dueAt: event.details["dueAt"])), to: .staff)
+                .sla(target: event.details["target"], dueAt: event.details["dueAt"]), to: .staff)
         }
         // Rules that proposed something or failed; the rest are in the audit only.
         for entry in entries where !entry.proposed.isEmpty || entry.error != nil {
-            add(.ruleFired, wire.ruleFired(entry, ticketId: after.ticketId), to: .staff)
+            add(.ruleFired, .ruleFired(entry, ticketId: after.ticketId), to: .staff)
             for hook in entry.webhooks ?? [] {
-                let data = withTicket(RuleWebhookData(ticketId: after.ticketId, rule: entry.rule, endpoint: hook.endpoint, event: hook.event))
-                out.append(LiveEvent(
-                    tenantId: after.tenantId, type: .ruleWebhook, ticketId: after.ticketId, customerId: after.customerId, audience: .staff,
-                    data: data, at: now))
+                add(.ruleWebhook, .ruleWebhook(rule: entry.rule, endpoint: hook.endpoint, event: hook.event), to: .staff)
+                out[out.count - 1].queue = nil
+                out[out.count - 1].endpoint = hook.endpoint
             }
             for notice in entry.notifications ?? [] {
-                let data = withTicket(NotificationData(ticketId: after.ticketId, rule: entry.rule, target: notice.target, message: notice.message))
-                var event = LiveEvent(
-                    tenantId: after.tenantId, type: .notification, ticketId: after.ticketId, customerId: after.customerId,
-                    audience: notice.target == "customer" ? .everyone : .staff, data: data, at: now)
+                add(.notification, .notification(rule: entry.rule, target: notice.target, message: notice.message),
+                    to: notice.target == "customer" ? .everyone : .staff)
+                out[out.count - 1].queue = nil
                 switch notice.target {
-                case "assignee": event.agentId = after.assignedAgent
+                case "assignee": out[out.count - 1].agentId = after.assignedAgent
                 case "customer": break
-                case let target where target.hasPrefix("agent:"): event.agentId = String(target.dropFirst("agent:".count))
-                case let target where target.hasPrefix("queue:"): event.queue = String(target.dropFirst("queue:".count))
+                case let target where target.hasPrefix("agent:"): out[out.count - 1].agentId = String(target.dropFirst("agent:".count))
+                case let target where target.hasPrefix("queue:"): out[out.count - 1].queue = String(target.dropFirst("queue:".count))
                 default: break
                 }
-                out.append(event)
             }
         }
+        // The summary is written once and put in each event that carries it.
+        let data = wire.eventData(payloads, about: LiveTicketSummary(after))
         let origin = live.origin
-        for index in out.indices { out[index].origin = origin }
+        for index in out.indices {
+            out[index].data = data[index]
+            out[index].origin = origin
+        }
         return out
     }
 
     /// What a pack switch announces to the tenant's staff, written with the switch.
     func packOutbox(_ tenant: Tenant, at now: Date) -> Outbox {
-        let data = PackEventData(tenantId: tenant.id, packId: tenant.pack.id, version: tenant.pack.version)
-        var event = LiveEvent(tenantId: tenant.id, type: .packActivated, audience: .staff, data: wire.text(data), at: now)
+        let data = wire.eventData(.packActivated(tenantId: tenant.id, packId: tenant.pack.id, version: tenant.pack.version), about: nil)
+        var event = LiveEvent(tenantId: tenant.id, type: .packActivated, audience: .staff, data: data, at: now)
         event.origin = live.origin
         return Outbox(
             live: [event],

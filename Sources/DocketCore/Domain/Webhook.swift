@@ -45,13 +45,8 @@ public struct Webhook: Codable, Sendable, Equatable {
     /// Whether it takes `event`: one of the types it asked for (all when none), or a rule's
     /// `webhook` action addressed to it (whatever it asked for; never one for another endpoint).
     public func wants(_ event: LiveEvent) -> Bool {
-        if event.type == .ruleWebhook { return Self.endpoint(of: event) == id }
+        if event.type == .ruleWebhook { return event.endpoint == id }
         return !event.type.isEphemeral && (events.isEmpty || events.contains(event.type.rawValue))
-    }
-
-    /// The endpoint a `rule_webhook` event is for.
-    static func endpoint(of event: LiveEvent) -> String? {
-        ((try? JSONSerialization.jsonObject(with: Data(event.data.utf8))) as? [String: Any])?["endpoint"] as? String
     }
 
     /// The event types an endpoint may ask for.

@@ -50,6 +50,8 @@ public struct LiveEvent: Codable, Sendable, Equatable {
     public var queue: String?
     /// A staff member the event is addressed to (a rule's `notify agent:<id>`); nil for all.
     public var agentId: String?
+    /// The webhook endpoint a `rule_webhook` event is for (nil for every other type).
+    public var endpoint: String?
     public var audience: LiveAudience
     /// The connection that caused an ephemeral event, which does not get it back.
     public var senderKey: String?
@@ -61,7 +63,7 @@ public struct LiveEvent: Codable, Sendable, Equatable {
 
     public init(
         tenantId: String, id: Int = 0, type: LiveEventType, ticketId: String? = nil, customerId: String? = nil, queue: String? = nil,
-        agentId: String? = nil, audience: LiveAudience, senderKey: String? = nil, data: String, at: Date, origin: String = ""
+        agentId: String? = nil, endpoint: String? = nil, audience: LiveAudience, senderKey: String? = nil, data: String, at: Date, origin: String = ""
     ) {
         self.tenantId = tenantId
         self.id = id
@@ -70,6 +72,7 @@ public struct LiveEvent: Codable, Sendable, Equatable {
         self.customerId = customerId
         self.queue = queue
         self.agentId = agentId
+        self.endpoint = endpoint
         self.audience = audience
         self.senderKey = senderKey
         self.data = data

@@ -7,7 +7,7 @@ public final class ServiceCore: Sendable {
     /// The store's ports (one adapter behind them all in production).
     public let stores: StorePorts
     /// Writes live events' data (DocketWire's encoder in production).
-    public let wire: any EventEncoder
+    public let wire: any WireFormat
     let clock: any WallClock
     let tenants: TenantDirectory
     let agentDirectory: AgentDirectory
@@ -30,7 +30,7 @@ public final class ServiceCore: Sendable {
 
     /// Every port from one adapter.
     public convenience init(
-        store: some TicketStore, wire: any EventEncoder, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
+        store: some TicketStore, wire: any WireFormat, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
         rules: (any RuleEngine)? = nil, observer: (any ServiceObserver)? = nil,
         packInspector: (any PackInspector)? = nil, live: LiveEventLog? = nil, webhookSender: (any WebhookSender)? = nil,
         allowPrivateWebhooks: Bool = false
@@ -41,7 +41,7 @@ public final class ServiceCore: Sendable {
     }
 
     public init(
-        stores: StorePorts, wire: any EventEncoder, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
+        stores: StorePorts, wire: any WireFormat, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
         rules: (any RuleEngine)? = nil, observer: (any ServiceObserver)? = nil,
         packInspector: (any PackInspector)? = nil, live: LiveEventLog? = nil, webhookSender: (any WebhookSender)? = nil,
         allowPrivateWebhooks: Bool = false

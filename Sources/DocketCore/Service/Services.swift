@@ -16,7 +16,7 @@ extension UseCase {
     var observer: (any ServiceObserver)? { core.observer }
     var packInspector: (any PackInspector)? { core.packInspector }
     var live: LiveEventLog { core.live }
-    var wire: any EventEncoder { core.wire }
+    var wire: any WireFormat { core.wire }
 
     /// The change pipeline and its steps.
     var writer: TicketWriter { TicketWriter(core: core) }
@@ -108,7 +108,7 @@ public struct DocketServices: Sendable {
 
     /// The services over a new core (see `ServiceCore.init`).
     public init(
-        store: some TicketStore, wire: any EventEncoder, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
+        store: some TicketStore, wire: any WireFormat, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
         rules: (any RuleEngine)? = nil, observer: (any ServiceObserver)? = nil,
         packInspector: (any PackInspector)? = nil, live: LiveEventLog? = nil, webhookSender: (any WebhookSender)? = nil,
         allowPrivateWebhooks: Bool = false

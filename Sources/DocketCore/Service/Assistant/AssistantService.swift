@@ -63,23 +63,17 @@ extension AssistantService {
         return out
     }
 
-    static func failure(_ message: String) -> String { encodeOutput(["success": false, "error": .string(message)]) }
-
-    static func encodeOutput(_ value: JSONValue) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? "{\"success\":false}"
-    }
+    func failure(_ message: String) -> String { wire.toolOutput(["success": false, "error": .string(message)]) }
 
     func output(
         for call: AssistantToolCall, tenant: Tenant, customer: Customer?, request: AssistantToolCallRequest, texts: AssistantTexts
     ) async throws -> String {
-        guard !call.id.isEmpty, call.id.count <= 128 else { return Self.failure(texts.malformed("tool_call_id must be 1-128 characters")) }
+        guard !call.id.isEmpty, call.id.count <= 128 else { return failure(texts.malformed("tool_call_id must be 1-128 characters")) }
         // Idempotent per call id: a repeated id answers what the first answered.
         let now = clock.now()
         if let record = try await stores.toolCalls.claimToolCall(tenantId: tenant.id, callId: call.id, at: now) {
             if let output = record.output { return output }
-            if now.timeIntervalSince(record.createdAt) < AssistantService.abandonedToolCallSeconds { return Self.failure(texts.inProgress) }
+            if now.timeIntervalSince(record.createdAt) < AssistantService.abandonedToolCallSeconds { return failure(texts.inProgress) }
         }
         let output = try await execute(call, tenant: tenant, customer: customer, request: request, texts: texts)
         try await stores.toolCalls.completeToolCall(tenantId: tenant.id, callId: call.id, output: output)
@@ -89,17 +83,17 @@ extension AssistantService {
     func execute(
         _ call: AssistantToolCall, tenant: Tenant, customer: Customer?, request: AssistantToolCallRequest, texts: AssistantTexts
     ) async throws -> String {
-        guard call.type == "function" else { return Self.failure(texts.malformed("type must be 'function'")) }
+        guard call.type == "function" else { return failure(texts.malformed("type must be 'function'")) }
         guard [AssistantToolDefinitions.createTool, AssistantToolDefinitions.lookupTool].contains(call.function.name) else {
-            return Self.failure(texts.unknownTool(String(call.function.name.prefix(64))))
+            return failure(texts.unknownTool(String(call.function.name.prefix(64))))
         }
-        guard let customer else { return Self.failure(texts.unknownCustomer) }
+        guard let customer else { return failure(texts.unknownCustomer) }
         guard call.function.arguments.utf8.count <= AssistantService.maxToolArgumentBytes else {
-            return Self.failure(texts.malformed("arguments are larger than \(AssistantService.maxToolArgumentBytes) bytes"))
+            return failure(texts.malformed("arguments are larger than \(AssistantService.maxToolArgumentBytes) bytes"))
         }
-        guard let arguments = try? JSONDecoder().decode(JSONValue.self, from: Data(call.function.arguments.utf8)),
+        guard let arguments = wire.toolArguments(call.function.arguments),
             case .object(let fields) = arguments
-        else { return Self.failure(texts.malformed("arguments must be a JSON object")) }
+        else { return failure(texts.malformed("arguments must be a JSON object")) }
         let assistant = Principal(tenantId: tenant.id, role: .assistant, subject: "assistant")
         do {
             if call.function.name == AssistantToolDefinitions.createTool {
@@ -107,7 +101,7 @@ extension AssistantService {
             }
             return try await lookupForAssistant(fields, tenant: tenant, customer: customer, texts: texts)
         } catch let error as DocketError where [.badRequest, .validation, .invalidTransition, .conflict].contains(error.code) {
-            return Self.failure(texts.malformed(error.message))
+            return failure(texts.malformed(error.message))
         }
     }
 
@@ -150,7 +144,7 @@ extension AssistantService {
             conversationId: request.conversationId, location: location)
         input.fields = extra.isEmpty ? nil : extra
         let ticket = try await tickets.createTicket(assistant, input)
-        return Self.encodeOutput([
+        return wire.toolOutput([
             "success": true, "ticket_id": .string(ticket.ticketId), "status": .string(ticket.status),
             "status_label": .string(tenant.workflow.status(ticket.status)?.label ?? ticket.status),
             "priority": .string(ticket.priority.rawValue), "category": .string(ticket.category),
@@ -169,8 +163,8 @@ extension AssistantService {
         if let wanted, !wanted.isEmpty {
             guard wanted.count <= 64, let ticket = try await stores.tickets.ticket(tenantId: tenant.id, ticketId: wanted.uppercased()),
                 ticket.customerId == customer.id
-            else { return Self.failure(texts.notFound(String(wanted.prefix(64)))) }
-            return Self.encodeOutput(["success": true, "ticket": Self.summary(ticket.visible(to: viewer), tenant: tenant, notes: true)])
+            else { return failure(texts.notFound(String(wanted.prefix(64)))) }
+            return wire.toolOutput(["success": true, "ticket": Self.summary(ticket.visible(to: viewer), tenant: tenant, notes: true)])
         }
         var query = TicketQuery()
         query.customerId = customer.id
@@ -178,7 +172,7 @@ extension AssistantService {
         let recent = try await stores.tickets.listTickets(tenantId: tenant.id, query: query).items
         var out: [String: JSONValue] = ["success": true, "tickets": .array(recent.map { Self.summary($0.visible(to: viewer), tenant: tenant, notes: false) })]
         if recent.isEmpty { out["message"] = .string(texts.noTickets) }
-        return Self.encodeOutput(.object(out))
+        return wire.toolOutput(.object(out))
     }
 
     /// A ticket as the customer may see it: public notes only (the caller passes the visible copy).

@@ -45,3 +45,6 @@ extension ConversationService {
             content: content, type: type, attachments: attachments)
     }
 }
+
+/// The open ticket a message was meant for was resolved or closed meanwhile.
+struct TicketNoLongerOpen: Error {}

@@ -141,12 +141,11 @@ extension ConversationService {
                 let written = ticket
                 let reader = customerSide ? "customer" : "staff"
                 let outbox: @Sendable (Int) -> Outbox = { marked in
-                    let data = ReadEventData(
-                        ticketId: ticketId, reader: reader, readerId: principal.subject, marked: marked, readAt: now,
-                        ticket: LiveTicketSummary(written))
+                    let data = wire.eventData(
+                        .read(reader: reader, readerId: principal.subject, marked: marked, readAt: now), about: LiveTicketSummary(written))
                     var event = LiveEvent(
                         tenantId: tenant.id, type: .messagesRead, ticketId: ticketId, customerId: written.customerId, queue: written.queue,
-                        audience: .everyone, data: wire.text(data), at: now)
+                        audience: .everyone, data: data, at: now)
                     event.origin = live.origin
                     return Outbox(live: [event], retain: live.settings.retainedPerTenant, onCommit: live.commitHook)
                 }
@@ -240,9 +239,10 @@ extension ConversationService {
     public func typing(_ principal: Principal, _ ticketId: String, stopped: Bool, connection: String) async throws {
         let tenant = try await tenant(for: principal)
         let ticket = try await load(principal, ticketId)
-        let data = TypingData(ticketId: ticketId, senderType: principal.isStaff ? "staff" : "customer", senderId: principal.subject)
+        let data = wire.eventData(
+            .typing(ticketId: ticketId, senderType: principal.isStaff ? "staff" : "customer", senderId: principal.subject), about: nil)
         await live.emit([LiveEvent(
             tenantId: tenant.id, type: stopped ? .stopTyping : .typing, ticketId: ticketId, customerId: ticket.customerId,
-            audience: .participants, senderKey: connection, data: wire.text(data), at: clock.now())])
+            audience: .participants, senderKey: connection, data: data, at: clock.now())])
     }
 }

@@ -255,14 +255,8 @@ public struct WebhookDispatcher: Sendable {
 
     /// The staff's `webhook_disabled` notice, written with the endpoint it turns off.
     func disabledNotice(_ webhook: Webhook) -> [LiveEvent] {
-        struct Disabled: Encodable {
-            var webhookId: String
-            var url: String
-            var reason: String
-        }
-        let data = Disabled(webhookId: webhook.id, url: webhook.url, reason: webhook.disabledReason ?? "")
-        var event = LiveEvent(
-            tenantId: webhook.tenantId, type: .webhookDisabled, audience: .staff, data: core.wire.text(data), at: core.clock.now())
+        let data = core.wire.eventData(.webhookDisabled(webhookId: webhook.id, url: webhook.url, reason: webhook.disabledReason ?? ""), about: nil)
+        var event = LiveEvent(tenantId: webhook.tenantId, type: .webhookDisabled, audience: .staff, data: data, at: core.clock.now())
         event.origin = core.live.origin
         return [event]
     }
