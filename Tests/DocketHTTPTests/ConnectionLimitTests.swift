@@ -36,6 +36,38 @@ final class RawConnection: @unchecked Sendable {
         _ = text.utf8CString.withUnsafeBufferPointer { Glibc.send(fd, $0.baseAddress, $0.count - 1, 0) }
     }
 
+    func send(bytes: [UInt8]) {
+        var sent = 0
+        while sent < bytes.count {
+            let count = bytes[sent...].withUnsafeBufferPointer { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard count > 0 else { return }
+            sent += count
+        }
+    }
+
+    /// Everything the server sends until it closes the connection (a reset counts as closed), on
+    /// a thread of its own; `closed` false when it was still open after `timeout` seconds.
+    func untilClosed(within timeout: Double) async -> (text: String, closed: Bool) {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                let end = Date().addingTimeInterval(timeout)
+                var received: [UInt8] = []
+                var buffer = [UInt8](repeating: 0, count: 65_536)
+                while Date() < end {
+                    var poller = pollfd(fd: self.fd, events: Int16(POLLIN), revents: 0)
+                    guard poll(&poller, 1, Int32(max(1, end.timeIntervalSinceNow * 1000))) > 0 else { continue }
+                    let count = recv(self.fd, &buffer, buffer.count, 0)
+                    guard count > 0 else {
+                        continuation.resume(returning: (String(decoding: received, as: UTF8.self), true))
+                        return
+                    }
+                    received += buffer[0..<count]
+                }
+                continuation.resume(returning: (String(decoding: received, as: UTF8.self), false))
+            }
+        }
+    }
+
     /// Whatever arrives within `timeout` seconds (empty if nothing).
     func receive(timeout: Double) -> String {
         var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)

@@ -86,7 +86,12 @@ struct GuardedChannel: ServerChildChannel {
         } catch {
             return channel.eventLoop.makeFailedFuture(error)
         }
-        return inner.setup(channel: channel, logger: logger)
+        return inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            // Behind the parser and the upgrade step; the handlers of a plain HTTP connection
+            // are added after it once the first head is read.
+            try channel.pipeline.syncOperations.addHandler(ParserErrorCatcher())
+            return value
+        }
     }
 
     func handle(value: Value, logger: Logger) async {
@@ -113,6 +118,13 @@ final class RawConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var headSeen: Bool { headEnd == 4 }
     private var headStarted = false
     private var started = false
+    /// Bytes of the first request line so far (nil once it ended).
+    private var requestLine: Int? = 0
+    /// Writes not yet done: a malformed request is answered only between responses.
+    private var pendingWrites = 0
+    private var answered = false
+    /// A malformed request behind others, answered when the server closes after them.
+    private var owed: MalformedRequest?
 
     init(rules: ConnectionRules, counts: AddressCounts, logger: Logger) {
         self.rules = rules
@@ -172,7 +184,17 @@ final class RawConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             schedule(context, rules.headerTimeout, "no whole request head")
         }
         if !headSeen {
-            for byte in unwrapInboundIn(data).readableBytesView {
+            let bytes = unwrapInboundIn(data).readableBytesView
+            if let line = requestLine {
+                let end = bytes.firstIndex(of: 13) ?? bytes.firstIndex(of: 10)
+                let length = line + ((end ?? bytes.endIndex) - bytes.startIndex)
+                requestLine = end == nil ? length : nil
+                if length > MalformedRequest.maxRequestLineBytes {
+                    answer(context, MalformedRequest(status: 414, reason: "URI Too Long"))
+                    return
+                }
+            }
+            for byte in bytes {
                 switch (headEnd, byte) {
                 case (0, 13), (2, 13), (1, 10), (3, 10): headEnd += 1
                 case (_, 13): headEnd = 1
@@ -191,6 +213,58 @@ final class RawConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func channelInactive(context: ChannelHandlerContext) {
         release()
         context.fireChannelInactive()
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        pendingWrites += 1
+        let promise = promise ?? context.eventLoop.makePromise()
+        promise.futureResult.whenComplete { [weak self] _ in self?.pendingWrites -= 1 }
+        context.write(data, promise: promise)
+    }
+
+    func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+        guard let malformed = event as? MalformedRequest else {
+            context.triggerUserOutboundEvent(event, promise: promise)
+            return
+        }
+        promise?.succeed()
+        if malformed.afterInFlight {
+            // The server answers the requests before it, then closes (its reader ends on the
+            // parser's error): the answer goes out then.
+            owed = malformed
+        } else {
+            answer(context, malformed)
+        }
+    }
+
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        guard let owed, !answered, mode != .input else {
+            context.close(mode: mode, promise: promise)
+            return
+        }
+        self.owed = nil
+        answered = true
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: owed.response))).whenComplete { _ in
+            context.close(mode: mode, promise: promise)
+        }
+    }
+
+    /// Answers a request the server cannot read and closes the connection: in plain bytes, as
+    /// nothing behind can write HTTP for it. A response still being written is not interrupted:
+    /// the connection just closes.
+    private func answer(_ context: ChannelHandlerContext, _ malformed: MalformedRequest) {
+        guard !answered else { return }
+        answered = true
+        deadline?.cancel()
+        deadline = nil
+        logger.debug("connection closed: malformed request", metadata: ["address": "\(address ?? "?")", "status": "\(malformed.status)"])
+        guard pendingWrites == 0 else {
+            context.close(promise: nil)
+            return
+        }
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: malformed.response))).whenComplete { _ in
+            context.close(mode: .all, promise: nil)
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
