@@ -23,7 +23,9 @@ public struct Configuration: Sendable {
     public var live: LiveSettings
     /// Holds the SQLite database and the token signing key.
     public var dataDirectory: URL
-    public var packsDirectory: URL
+    /// The shipped packs' folder; nil: the packs built into the binary (by default, when there is
+    /// no `IndustryPacks` folder here, as for a binary copied onto a server).
+    public var packsDirectory: URL?
     /// The Lua standard library's folder; nil: the copy built into the binary.
     public var rulesDirectory: URL?
     /// The pack the `default` tenant is configured from.
@@ -67,13 +69,18 @@ public struct Configuration: Sendable {
         live.socketIOPingTimeout = .seconds(try source.integer("socketio.pingTimeoutSeconds"))
         shutdownGrace = .seconds(try source.integer("http.shutdownGraceSeconds"))
         dataDirectory = URL(fileURLWithPath: try source.text("store.dataDir")).standardizedFileURL
-        packsDirectory = URL(fileURLWithPath: try source.text("packs.dir")).standardizedFileURL
+        let packs = URL(fileURLWithPath: try source.text("packs.dir")).standardizedFileURL
+        let packsExist = FileManager.default.fileExists(atPath: packs.path)
+        if let explicit = source.optional("packs.dir"), !packsExist {
+            throw SetupError("packs.dir: no folder \(explicit) (leave it out to use the packs built into docket)")
+        }
+        packsDirectory = packsExist ? packs : nil
         // A folder named explicitly must hold the library; by default `Rules` next to the packs,
         // else the copy built into the binary.
         if let explicit = source.optional("rules.libraryDir") {
             rulesDirectory = URL(fileURLWithPath: explicit).standardizedFileURL
         } else {
-            rulesDirectory = PackLoader.libraryFolder(packsDirectory.deletingLastPathComponent().appendingPathComponent("Rules").standardizedFileURL)
+            rulesDirectory = PackLoader.libraryFolder(packs.deletingLastPathComponent().appendingPathComponent("Rules").standardizedFileURL)
         }
         defaultPack = try source.text("tenant.defaultPack")
         ruleLimits = RuleLimits(
@@ -109,9 +116,13 @@ public struct Configuration: Sendable {
         }
         jwtSecret = source.optional("auth.jwtSecret")
         bcryptCost = try source.integer("auth.bcryptCost")
+        if let explicit = source.optional("console.dir"), !FileManager.default.fileExists(atPath: explicit) {
+            throw SetupError("console.dir: no folder \(explicit) (leave it out to use the console built into docket)")
+        }
         http.console = ConsoleSettings(
+            // Without the folder, the console built into the binary.
             directory: URL(fileURLWithPath: source.optional("console.dir")
-                ?? packsDirectory.deletingLastPathComponent().appendingPathComponent("Console").path).standardizedFileURL,
+                ?? packs.deletingLastPathComponent().appendingPathComponent("Console").path).standardizedFileURL,
             sessionIdle: TimeInterval(60 * (try source.integer("auth.sessionIdleMinutes"))))
         if let jwtSecret, jwtSecret.utf8.count < 32 {
             throw SetupError("DOCKET_JWT_SECRET (auth.jwtSecret) must be at least 32 bytes")

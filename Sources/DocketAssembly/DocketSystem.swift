@@ -127,7 +127,7 @@ public final class DocketSystem: Sendable {
         events.addSink(hub)
         if options.installShippedPacks {
             try await RulesSetup.installShipped(
-                PackLoader(root: configuration.packsDirectory), tenants: services.tenants,
+                configuration.packsDirectory.map(PackLoader.init(root:)), tenants: services.tenants,
                 required: options.provisionDefaultTenant ? configuration.defaultPack : nil, logger: logger)
         }
         if options.provisionDefaultTenant {

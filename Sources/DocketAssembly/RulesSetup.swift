@@ -18,12 +18,19 @@ public enum RulesSetup {
 
     /// Stores every pack of the packs folder that passes validation as a shipped version (once
     /// per version), then moves unpinned tenants to newer shipped versions. `required` must pass.
-    public static func installShipped(_ loader: PackLoader, tenants: TenantService, required: String?, logger: Logger) async throws {
-        for packId in loader.availablePacks() {
-            let location = "\(loader.root.lastPathComponent)/\(packId)/"
+    /// Without a folder (`loader` nil), the packs built into the binary.
+    public static func installShipped(_ loader: PackLoader?, tenants: TenantService, required: String?, logger: Logger) async throws {
+        if loader == nil { logger.notice("no packs folder: the packs built into docket are shipped", metadata: ["packs": "\(PackLoader.builtInPacks)"]) }
+        for packId in loader?.availablePacks() ?? PackLoader.builtInPacks {
+            let location = "\(loader?.root.lastPathComponent ?? "IndustryPacks (built in)")/\(packId)/"
             do {
-                let bundle = try loader.bundle(packId)
-                _ = try loader.loadAll(packId)  // the folder name must match the id
+                let bundle: PackBundle
+                if let loader {
+                    bundle = try loader.bundle(packId)
+                    _ = try loader.loadAll(packId)  // the folder name must match the id
+                } else {
+                    bundle = try PackLoader.builtInPack(packId) ?? { throw SetupError("pack \(packId) is not built in") }()
+                }
                 let (summary, outcome) = try await tenants.installShippedPack(bundle)
                 var metadata: Logger.Metadata = [
                     "pack.id": "\(summary.packId)", "pack.version": "\(summary.version)", "outcome": "\(outcome.rawValue)",

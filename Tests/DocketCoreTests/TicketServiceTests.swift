@@ -51,6 +51,7 @@ struct WorkflowServiceTests {
                 ("escalate", { try await desk.services.tickets.escalate(Desk.admin, ticket.ticketId, to: "bea", reason: "Urgente") }),
                 ("transfer", { try await desk.services.conversations.transfer(Desk.admin, ticket.ticketId, to: "bea", reason: nil) }),
                 ("claim", { try await desk.services.tickets.claim(Desk.agent("bea"), ticket.ticketId) }),
+                ("claim by the holder", { try await desk.services.tickets.claim(Desk.agent("ana"), ticket.ticketId) }),
             ]
             for (name, attempt) in attempts {
                 let error = await #expect(throws: DocketError.self, "\(name) on a \(status) ticket") { _ = try await attempt() }
@@ -66,6 +67,18 @@ struct WorkflowServiceTests {
         _ = try await desk.services.tickets.resolve(Desk.agent("ana"), other.ticketId, notes: "Listo")
         _ = try await desk.services.tickets.changeStatus(Desk.agent("ana"), other.ticketId, to: "open", reason: "vuelve a fallar")
         #expect(try await desk.services.tickets.assign(Desk.admin, other.ticketId, to: "bea").assignedAgent == "bea")
+    }
+
+    /// Claiming an open ticket one already holds answers it as it is: nothing written, no event.
+    @Test func theHoldersClaimAgainChangesNothing() async throws {
+        let desk = try await Desk()
+        let ticket = try await desk.open()
+        let claimed = try await desk.services.tickets.claim(Desk.agent("ana"), ticket.ticketId)
+        let events = try await desk.store.liveEventBounds(tenantId: "t")
+        let again = try await desk.services.tickets.claim(Desk.agent("ana"), ticket.ticketId)
+        #expect(again.version == claimed.version)
+        #expect(again.assignedAgent == "ana")
+        #expect(try await desk.store.liveEventBounds(tenantId: "t") == events)
     }
 
     @Test func customersSeeOnlyTheirOwnTicketsAndCannotWorkThem() async throws {

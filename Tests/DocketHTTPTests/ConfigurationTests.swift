@@ -78,7 +78,7 @@ struct ConfigurationTests {
         try #require(FileManager.default.isExecutableFile(atPath: DurabilityTests.binary.path), "build the docket product first")
         let samples = [
             "store.mongo.uri": "mongodb://127.0.0.1:1/docket", "rules.libraryDir": packsRoot.deletingLastPathComponent().appendingPathComponent("Rules").path,
-            "console.dir": packsRoot.deletingLastPathComponent().appendingPathComponent("Console").path,
+            "console.dir": packsRoot.deletingLastPathComponent().appendingPathComponent("Console").path, "packs.dir": packsRoot.path,
         ]
         var arguments = ["serve", "--check-config"]
         var expected: [String: String] = [:]

@@ -32,6 +32,21 @@ struct TicketWriter: UseCase {
         try await self.change(principal, ticketId, message: nil, change).ticket
     }
 
+    /// `change` that may find nothing to do (nil): then nothing is written, no event told, and
+    /// the ticket is answered as it is.
+    func changeIfNeeded(
+        _ principal: Principal, _ ticketId: String, _ change: (inout Ticket, Tenant, Date) async throws -> [PendingEvent]?
+    ) async throws -> Ticket {
+        let tenant = try await tenant(for: principal)
+        let written = try await core.turns.withTurn("\(tenant.id)/\(ticketId)") {
+            try await write(
+                ticketId, tenant: tenant, actor: principal.subject, message: nil,
+                load: { try await loadForChange(principal, ticketId, tenant: tenant) }, change: change)
+        }
+        if let written { return written.ticket.visible(to: principal) }
+        return try await loadForChange(principal, ticketId, tenant: tenant).0.visible(to: principal)
+    }
+
     /// `change`, with `message` (when given) joining the conversation in the same write.
     func change(
         _ principal: Principal, _ ticketId: String, message: MessageDraft?,

@@ -51,32 +51,38 @@ struct ConsoleFiles: Sendable {
             + "manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors \(frameable ? "*" : "'none'")"
     }
 
+    /// The console of `directory`; without one (nil, or no such folder), the copy built into the
+    /// binary (`EmbeddedConsole`), so a binary copied onto a server serves its console.
     init(directory: URL?) throws {
-        guard let directory, FileManager.default.fileExists(atPath: directory.path) else {
-            files = [:]
-            return
-        }
-        let root = directory.standardizedFileURL.resolvingSymlinksInPath()
-        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey, .fileSizeKey]) else {
-            files = [:]
-            return
+        var found: [(path: String, data: Data)] = []
+        if let directory, FileManager.default.fileExists(atPath: directory.path) {
+            let root = directory.standardizedFileURL.resolvingSymlinksInPath()
+            let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey, .fileSizeKey])
+            while let url = walker?.nextObject() as? URL {
+                let values = try url.resourceValues(forKeys: [.isRegularFileKey, .fileSizeKey])
+                guard values.isRegularFile == true else { continue }
+                let relative = String(url.standardizedFileURL.resolvingSymlinksInPath().path.dropFirst(root.path.count))
+                guard Self.types[url.pathExtension.lowercased()] != nil, !relative.split(separator: "/").contains(where: { $0.hasPrefix(".") })
+                else { continue }
+                guard (values.fileSize ?? 0) <= Self.maxFileBytes else {
+                    throw DocketError(.internalError, "console file \(relative) is over \(Self.maxFileBytes) bytes")
+                }
+                guard found.count < Self.maxFiles else { throw DocketError(.internalError, "the console folder has over \(Self.maxFiles) files") }
+                found.append((relative, try Data(contentsOf: url)))
+            }
+            builtIn = false
+        } else {
+            found = EmbeddedConsole.files.map { ("/" + $0.key, $0.value) }
+            builtIn = true
         }
         var files: [String: File] = [:]
-        for case let url as URL in walker {
-            let values = try url.resourceValues(forKeys: [.isRegularFileKey, .fileSizeKey])
-            guard values.isRegularFile == true else { continue }
-            let relative = String(url.standardizedFileURL.resolvingSymlinksInPath().path.dropFirst(root.path.count))
-            guard let type = Self.types[url.pathExtension.lowercased()], !relative.split(separator: "/").contains(where: { $0.hasPrefix(".") })
-            else { continue }
-            guard (values.fileSize ?? 0) <= Self.maxFileBytes else {
-                throw DocketError(.internalError, "console file \(relative) is over \(Self.maxFileBytes) bytes")
-            }
-            guard files.count < Self.maxFiles else { throw DocketError(.internalError, "the console folder has over \(Self.maxFiles) files") }
-            let data = try Data(contentsOf: url)
+        for (relative, data) in found {
+            let suffix = (relative as NSString).pathExtension.lowercased()
+            guard let type = Self.types[suffix] else { continue }
             let digest = SHA256.hash(data: data).prefix(12).map { String(format: "%02x", $0) }.joined()
             var plain = ByteBuffer(bytes: data)
             var gzipped: ByteBuffer?
-            if !["png", "ico"].contains(url.pathExtension.lowercased()), data.count > 256 {
+            if !["png", "ico"].contains(suffix), data.count > 256 {
                 var source = plain
                 let packed = try source.compress(with: .gzip())
                 if packed.readableBytes < data.count { gzipped = packed }
@@ -89,6 +95,9 @@ struct ConsoleFiles: Sendable {
         }
         self.files = files
     }
+
+    /// Whether the files are the copy built into the binary.
+    let builtIn: Bool
 
     var isEmpty: Bool { files.isEmpty }
 

@@ -138,11 +138,18 @@ extension TicketService {
     }
 
     /// An agent takes an unassigned ticket for itself; exactly one of many concurrent claimers wins.
+    /// Claiming an open ticket one already holds changes nothing (no write, no event); a resolved
+    /// or closed ticket cannot be claimed, whoever holds it.
     public func claim(_ principal: Principal, _ ticketId: String) async throws -> Ticket {
         try Self.requireStaff(principal)
-        return try await writer.change(principal, ticketId) { ticket, tenant, now in
+        return try await writer.changeIfNeeded(principal, ticketId) { ticket, tenant, now in
             if let holder = ticket.assignedAgent {
-                if holder == principal.subject { return [] }
+                if holder == principal.subject {
+                    if ticket.status == tenant.workflow.closed || ticket.status == tenant.workflow.resolved {
+                        throw DocketError(.conflict, "ticket '\(ticketId)' is \(ticket.status) and cannot be claimed")
+                    }
+                    return nil
+                }
                 let name = try await stores.people.agent(tenantId: principal.tenantId, id: holder)?.name
                 let who = name.map { "\($0) (\(holder))" } ?? holder
                 throw DocketError(.alreadyClaimed, "ticket '\(ticketId)' is already claimed by \(who)", details: ["assignedAgent": [holder]])
