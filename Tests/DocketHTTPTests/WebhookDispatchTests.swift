@@ -90,13 +90,44 @@ struct WebhookDispatchTests {
         }
     }
 
+    /// Another endpoint's `webhook_disabled` (its URL, why it failed) goes only where it is asked
+    /// for by name, never to an endpoint that takes all events.
+    @Test func webhookDisabledGoesOnlyWhereAskedForByName() {
+        func hook(_ events: [String]) -> Webhook {
+            Webhook(id: "w", tenantId: "t", url: "https://example.com/", events: events, secret: "s", cursor: 0, createdAt: Date(), createdBy: "boss")
+        }
+        let disabled = LiveEvent(tenantId: "t", id: 1, type: .webhookDisabled, audience: .staff, data: "{}", at: Date())
+        let created = LiveEvent(tenantId: "t", id: 2, type: .ticketCreated, audience: .everyone, data: "{}", at: Date())
+        #expect(!hook([]).wants(disabled))
+        #expect(hook([]).wants(created))
+        #expect(!hook(["ticket_created"]).wants(disabled))
+        #expect(hook(["webhook_disabled"]).wants(disabled))
+        #expect(!hook(["webhook_disabled"]).wants(created))
+    }
+
+    @Test func publicAddressesInEverySpellingAreTaken() {
+        for host in ["8.8.8.8", "134744072", "0x08080808", "8.8.2056", "example.com", "[2001:4860:4860::8888]", "[::ffff:8.8.8.8]", "93.184.216.34."] {
+            #expect(!WebhookAddressRule.isPrivate(host), "\(host)")
+        }
+        for host in ["1.2.3.4.5", "256.1.1.1", "0x1g", "::g", "1:2:3:4:5:6:7:8:9"] {
+            #expect(!WebhookAddressRule.isPrivate(host), "\(host) is no address, so it is a name the resolver is asked about at delivery")
+        }
+    }
+
     @Test func privateAddressesAreRefusedUnlessAllowed() async throws {
         try await Self.receiver(status: .ok) { url, hits in
             let store = MemoryTicketStore()
             let services = DocketServices(store: store, wire: DocketWireFormat(), tenantCacheSeconds: 0)
             _ = try await services.tenants.provisionTenant(id: "t", name: "T", pack: try PackLoader(root: packsRoot).load("luxfree-solar"))
             let admin = Principal(tenantId: "t", role: .admin, subject: "boss")
-            for address in [url, "http://localhost:9/x", "http://10.1.2.3/x", "http://[::1]:80/x", "http://169.254.169.254/latest/meta-data"] {
+            let spellings = [
+                "http://localhost:9/x", "http://localhost./x", "http://10.1.2.3/x", "http://[::1]:80/x", "http://169.254.169.254/latest/meta-data",
+                // 127.0.0.1 as inet_aton reads it, with a trailing dot, and inside IPv6.
+                "http://2130706433/", "http://0x7f000001/", "http://0x7f.1/", "http://0177.0.0.1/", "http://127.1/", "http://127.0.0.1./",
+                "http://[::ffff:127.0.0.1]/", "http://[::ffff:7f00:1]/", "http://[::127.0.0.1]/", "http://[64:ff9b::a9fe:a9fe]/",
+                "http://[fe80::1]/", "http://[fd00::1]/", "http://[::]/", "http://0/", "http://0.0.0.0/", "http://167772161/",
+            ]
+            for address in [url] + spellings {
                 let refused = await #expect(throws: DocketError.self) { try await services.webhooks.create(admin, WebhookInput(url: address)) }
                 #expect(refused?.field == "url", "\(address)")
             }
