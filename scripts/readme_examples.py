@@ -28,6 +28,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -92,6 +93,11 @@ def seed_legacy_chat(mongo_uri):
 def mongo_host(uri):
     """host:port of a mongodb:// URI."""
     return re.match(r"mongodb://([^/?]+)", uri).group(1)
+
+
+# The longest a step may take (the slowest, a pack test in a debug build beside the suite, takes
+# a few seconds).
+STEP_SECONDS = 120
 
 
 def rewrite(command, binary, port, scratch, mongo_uri=None):
@@ -202,13 +208,19 @@ def main():
                 shell.stdin.write(f"{command}\n__status=$?; echo; echo \"{marker} $__status\"\n")
                 shell.stdin.flush()
                 output = []
+                # No step may hang the run: past its deadline the shell is killed and the step fails.
+                watchdog = threading.Timer(STEP_SECONDS, shell.kill)
+                watchdog.start()
                 for line in shell.stdout:
                     if line.startswith(marker):
                         exit_code = int(line.split()[1])
                         break
                     output.append(line)
                 else:
-                    sys.exit(f"README.md:{step['line']}: the shell ended")
+                    late = not watchdog.is_alive()
+                    sys.exit(f"README.md:{step['line']}: " + (f"took over {STEP_SECONDS} s" if late else "the shell ended")
+                             + "\n" + "".join(output)[-600:])
+                watchdog.cancel()
                 text = "".join(output)
                 codes = [int(code) for code in re.findall(r"__STATUS__(\d{3})", text)]
                 problem = check(step, text, codes, exit_code)

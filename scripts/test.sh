@@ -3,6 +3,28 @@
 # Fails when a test fails or when no test ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Under CI every suite runs, on every store: the switches that leave parts out locally are refused.
+if [ "${CI:-}" = "true" ]; then
+  if [ "$#" -ne 0 ]; then echo "CI runs the whole suite: no arguments" >&2; exit 2; fi
+  for switch in DOCKET_BROWSER_TESTS DOCKET_INTEGRATION_TESTS DOCKET_README_EXAMPLES DOCKET_FUZZ DOCKET_TEST_STORES; do
+    if [ -n "${!switch:-}" ] && [ "${!switch}" != "1" ]; then
+      echo "$switch=${!switch} would leave part of the suite out; CI runs all of it" >&2
+      exit 2
+    fi
+  done
+fi
+# floor NAME COUNT: with the whole suite asked for, COUNT must reach NAME's floor in Tests/floors.
+floor() {
+  [ "$#" -eq 2 ] || return 0
+  local least
+  least=$(awk -v name="$1" '$1 == name { print $2 }' Tests/floors)
+  if [ -z "$least" ]; then echo "Tests/floors has no floor for $1" >&2; exit 1; fi
+  if [ "$2" -lt "$least" ]; then
+    echo "$1: $2 ran, fewer than the floor of $least in Tests/floors: part of the suite was skipped, emptied or cut short" >&2
+    exit 1
+  fi
+}
+whole=$#
 ./scripts/setup.sh --browser
 # The Mongo run of the store contract suite needs the stand-in: start one unless the
 # caller (.ci/run) already did and said where.
@@ -33,6 +55,16 @@ if [ -z "$count" ] || [ "$count" -eq 0 ]; then
   echo "no test ran" >&2
   exit 1
 fi
+skipped=$(grep -cE '^[^ ]+ Test .* skipped' "$log" || true)
+if [ "$skipped" -gt 0 ]; then
+  if [ "${CI:-}" = "true" ]; then
+    echo "$skipped Swift tests were skipped; CI runs all of them:" >&2
+    grep -E '^[^ ]+ Test .* skipped' "$log" >&2
+    exit 1
+  fi
+  echo "note: $skipped Swift tests skipped (DOCKET_TEST_STORES)" >&2
+fi
+[ "$whole" -eq 0 ] && floor swift-tests "$count"
 # The console in a real browser: Debian's Chromium driven by Selenium (from PyPI, in
 # .venv-browser) against the real `docket serve`. Run with the whole suite; with arguments
 # (e.g. --filter) only when DOCKET_BROWSER_TESTS=1.
@@ -49,6 +81,7 @@ if [ "${DOCKET_BROWSER_TESTS:-}" = "1" ] || { [ "$#" -eq 0 ] && [ "${DOCKET_BROW
     echo "no browser test ran" >&2
     exit 1
   fi
+  [ "$whole" -eq 0 ] && floor browser-tests "$browser"
 fi
 # The integrations against the real server: the 1-1 chat plan's Socket.IO clients (the
 # reference client, python-socketio from PyPI) over WebSocket, long-polling and the upgrade, and
@@ -66,6 +99,7 @@ if [ "${DOCKET_INTEGRATION_TESTS:-}" = "1" ] || { [ "$#" -eq 0 ] && [ "${DOCKET_
     echo "no integration test ran" >&2
     exit 1
   fi
+  [ "$whole" -eq 0 ] && floor integration-tests "$integrations"
 fi
 # The README's examples (blocks marked <!-- example -->) against a real server, their documented
 # answers checked. Same rule as the browser tests.
@@ -74,6 +108,7 @@ if [ "${DOCKET_README_EXAMPLES:-}" = "1" ] || { [ "$#" -eq 0 ] && [ "${DOCKET_RE
   swift build --product docket
   run "README examples" python3 scripts/readme_examples.py .build/debug/docket
   examples=$(grep -Eo '[0-9]+ README steps' "$log" | grep -Eo '[0-9]+' | tail -n 1)
+  [ "$whole" -eq 0 ] && floor readme-steps "${examples:-0}"
 fi
 # The API against its own OpenAPI document: Schemathesis (PyPI, in .venv-fuzz) as an admin, an
 # agent and a customer, every check on; any failure fails the run. Same rule as the browser.
@@ -81,6 +116,8 @@ fuzzed=no
 if [ "${DOCKET_FUZZ:-}" = "1" ] || { [ "$#" -eq 0 ] && [ "${DOCKET_FUZZ:-}" != "0" ]; }; then
   swift build --product docket
   DOCKET_BIN="$PWD/.build/debug/docket" run "schemathesis" bash fuzz/run.sh
-  fuzzed=yes
+  fuzzed=$(grep -Eo '[0-9]+ generated' "$log" | awk '{ total += $1 } END { print total + 0 }')
+  [ "$whole" -eq 0 ] && floor fuzz-cases "${fuzzed:-0}"
+  fuzzed="$fuzzed cases"
 fi
 echo "$count tests passed ($browser browser tests, $integrations integration tests (Socket.IO, webhooks), $examples README steps besides; schemathesis: $fuzzed)"

@@ -3,6 +3,7 @@ import DocketCore
 import DocketHTTP
 import DocketMongo
 import DocketPacks
+import DocketTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -31,13 +32,8 @@ struct MongoInstance: @unchecked Sendable {
 
 @Suite("Live events across instances on MongoDB")
 struct LiveMongoTests {
-    static let uri = ProcessInfo.processInfo.environment["DOCKET_TEST_MONGO_URI"].flatMap { $0.isEmpty ? nil : $0 }
-
-    @Test func aSubscriberOnOneInstanceHearsWhatAnotherDid() async throws {
-        guard let uri = Self.uri else {
-            #expect(ProcessInfo.processInfo.environment["CI"] == nil, "CI must run this against the MongoDB stand-in")
-            return
-        }
+    @Test(.enabled(if: TestStores.runsMongo)) func aSubscriberOnOneInstanceHearsWhatAnotherDid() async throws {
+        let uri = try TestStores.requireMongoURI()
         // Both instances on one fresh database: the URI's path names it.
         let database = "docket_live_\(UUID().uuidString.prefix(8).lowercased())"
         let shared = try #require(Self.withDatabase(uri, database))
@@ -108,12 +104,9 @@ struct LiveMongoTests {
     /// Three instances: events made on one reach subscribers on the other two, in order, once;
     /// the delay from the acknowledged write to the frame is measured with the change stream
     /// and with polling only (printed, not asserted: timing is the benchmark's business).
-    @Test(arguments: [true, false])
+    @Test(.enabled(if: TestStores.runsMongo), arguments: [true, false])
     func threeInstancesDeliverEachOthersEventsInOrder(changeStream: Bool) async throws {
-        guard let uri = Self.uri else {
-            #expect(ProcessInfo.processInfo.environment["CI"] == nil, "CI must run this against the MongoDB stand-in")
-            return
-        }
+        let uri = try TestStores.requireMongoURI()
         let shared = try #require(Self.withDatabase(uri, "docket_three_\(UUID().uuidString.prefix(8).lowercased())"))
         let a = try await MongoInstance(uri: shared, name: "a", changeStream: changeStream)
         let b = try await MongoInstance(uri: shared, name: "b", changeStream: changeStream)

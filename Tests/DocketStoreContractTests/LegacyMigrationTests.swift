@@ -12,7 +12,7 @@ import Testing
 struct LegacyMigrationTests {
     /// A legacy collection of its own on the stand-in (the old application's database).
     static func seed(_ documents: [[String: Any]]) async throws -> MongoLegacyChatSource {
-        let connection = try #require(mongoTestConnection)
+        let connection = try requireMongoConnection()
         let source = MongoLegacyChatSource(
             connection: connection, database: "legacy_\(UUID().uuidString.prefix(8).lowercased())", collection: "conversations")
         for start in stride(from: 0, to: documents.count, by: 1_000) {
@@ -25,7 +25,7 @@ struct LegacyMigrationTests {
     /// The old chat's threads become conversations, on either store: messages with their
     /// sender, time and read state; unread counters, last message and the staff who served
     /// rebuilt. A second run imports nothing; a run after the old chat got more continues.
-    @Test(.enabled(if: mongoTestConnection != nil), arguments: [StoreKind.sqlite, .mongo])
+    @Test(arguments: StoreKind.available.filter { $0 != .memory })
     func legacyThreadsBecomeConversationsOnceAndContinue(kind: StoreKind) async throws {
         let store = try await kind.make()
         try await store.insertTenant(Tenant(id: "shop", name: "Shop", pack: Fixtures.pack, createdAt: Fixtures.epoch))
@@ -104,7 +104,7 @@ struct LegacyMigrationTests {
     /// 10,000 messages of 250 customers and 8 staff, a tenth unread, imported into the embedded
     /// store; on the MongoDB stand-in (slow by design: ~0.4 s per thread) 2,000 of 50 customers.
     /// The rate is printed, not asserted.
-    @Test(.enabled(if: mongoTestConnection != nil), arguments: [StoreKind.sqlite, .mongo])
+    @Test(arguments: StoreKind.available.filter { $0 != .memory })
     func thousandsOfLegacyMessagesImportWithTheirCounters(kind: StoreKind) async throws {
         let store = try await kind.make()
         try await store.insertTenant(Tenant(id: "shop", name: "Shop", pack: Fixtures.pack, createdAt: Fixtures.epoch))

@@ -1,4 +1,5 @@
 @testable import DocketCore
+import DocketTestSupport
 import Foundation
 import Testing
 
@@ -12,11 +13,7 @@ struct MongoOutboxTests {
         LiveEvent(tenantId: "acme", type: type, ticketId: ticketId, audience: .staff, data: "{}", at: Fixtures.epoch)
     }
 
-    @Test func aBatchAStoppedWriterLeftIsMovedOnceByRacingSweepers() async throws {
-        guard mongoTestConnection != nil else {
-            #expect(ProcessInfo.processInfo.environment["CI"] == nil, "CI must run this against the MongoDB stand-in")
-            return
-        }
+    @Test(.enabled(if: TestStores.runsMongo)) func aBatchAStoppedWriterLeftIsMovedOnceByRacingSweepers() async throws {
         let store = try #require(try await StoreKind.mongo.make() as? MongoTicketStore)
         let ticket = try await Fixtures.create(store, tenant: "acme")
         let key = MongoTicketStore.key("acme", ticket.ticketId)
@@ -61,8 +58,7 @@ struct MongoOutboxTests {
 
     /// A pack switch's notice rides in the tenant document the same way: what a killed writer
     /// left there is moved by the sweeper, and a later change moves it first.
-    @Test func aBatchStrandedInATenantIsMovedBeforeTheNextChangesOwn() async throws {
-        guard mongoTestConnection != nil else { return }
+    @Test(.enabled(if: TestStores.runsMongo)) func aBatchStrandedInATenantIsMovedBeforeTheNextChangesOwn() async throws {
         let store = try #require(try await StoreKind.mongo.make() as? MongoTicketStore)
         var tenant = Tenant(id: "acme", name: "Acme", pack: Fixtures.pack, createdAt: Fixtures.epoch)
         try await store.insertTenant(tenant)
@@ -94,8 +90,7 @@ struct MongoOutboxTests {
         #expect(pending.isEmpty)
     }
 
-    @Test func aChangeCarriesTheBatchesStillWaitingInItsTicketAndMovesThemFirst() async throws {
-        guard mongoTestConnection != nil else { return }
+    @Test(.enabled(if: TestStores.runsMongo)) func aChangeCarriesTheBatchesStillWaitingInItsTicketAndMovesThemFirst() async throws {
         let store = try #require(try await StoreKind.mongo.make() as? MongoTicketStore)
         var ticket = try await Fixtures.create(store, tenant: "acme")
         let key = MongoTicketStore.key("acme", ticket.ticketId)

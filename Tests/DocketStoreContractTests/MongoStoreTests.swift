@@ -63,13 +63,11 @@ final class StandInServer: @unchecked Sendable {
 
 @Suite("MongoDB outages")
 struct MongoOutageTests {
-    static let binary = ProcessInfo.processInfo.environment["DOCKET_TEST_MONGO_BIN"].flatMap { $0.isEmpty ? nil : $0 }
-
     /// The store answers "unavailable" while MongoDB is down, and works again by itself when it
     /// returns, with every acknowledged ticket still there.
-    @Test(.enabled(if: binary != nil))
+    @Test(.enabled(if: TestStores.runsMongo))
     func theStoreRecoversWhenMongoDBReturns() async throws {
-        let server = try StandInServer(binary: try #require(Self.binary))
+        let server = try StandInServer(binary: try TestStores.requireMongoBinary())
         try await server.start()
         let connection = try MongoConnection(uri: server.uri, settings: MongoSettings(poolSize: 2, serverSelectionTimeoutMS: 800))
         let store = try await MongoTicketStore.open(connection)
@@ -104,7 +102,7 @@ struct MongoOutageTests {
 @Suite("SLA timers on MongoDB")
 struct MongoSLASchedulerTests {
     /// Two schedulers (two server instances) on one database: every warning and breach fires once.
-    @Test(.enabled(if: mongoTestConnection != nil))
+    @Test(.enabled(if: TestStores.runsMongo))
     func twoSchedulersFireEachTimerOnce() async throws {
         let store = try await StoreKind.mongo.make()
         let clock = ManualClock(Fixtures.epoch)

@@ -51,12 +51,11 @@ extension StoreContractTests {
     }
 }
 
-/// Under CI the Mongo run is required: a missing stand-in must fail, not skip.
+/// Every store is under test unless MongoDB is left out on purpose (`TestStores`).
 @Suite("Store kinds")
 struct StoreKindTests {
-    @Test func theMongoRunIsNotSkippedUnderCI() {
-        if ProcessInfo.processInfo.environment["CI"] != nil {
-            #expect(mongoTestConnection != nil, "CI must set DOCKET_TEST_MONGO_URI (scripts/test.sh starts the stand-in)")
-        }
+    @Test func everyStoreIsUnderTestUnlessLeftOutOnPurpose() throws {
+        #expect(StoreKind.available == (TestStores.runsMongo ? [.memory, .sqlite, .mongo] : [.memory, .sqlite]))
+        if TestStores.runsMongo { _ = try requireMongoConnection() }
     }
 }

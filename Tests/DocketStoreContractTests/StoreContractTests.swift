@@ -9,22 +9,27 @@ import Testing
 
 @testable import DocketMongo
 
-/// The MongoDB stand-in the Mongo run uses (`scripts/test.sh` starts it and sets this).
-let mongoTestURI = ProcessInfo.processInfo.environment["DOCKET_TEST_MONGO_URI"].flatMap { $0.isEmpty ? nil : $0 }
-
-/// One connection for the whole run; each store gets a database of its own.
-let mongoTestConnection: MongoConnection? = mongoTestURI.flatMap {
-    try? MongoConnection(uri: $0, settings: MongoSettings(poolSize: 4, serverSelectionTimeoutMS: 3_000))
+/// One connection to the stand-in for the whole run (`TestStores`); each store gets a database
+/// of its own. A URI the driver refuses fails every MongoDB test with the driver's reason.
+let mongoTestConnection: Result<MongoConnection, any Error>? = TestStores.mongoURI.map { uri in
+    Result { try MongoConnection(uri: uri, settings: MongoSettings(poolSize: 4, serverSelectionTimeoutMS: 3_000)) }
 }
 
-/// Every store adapter is listed here and must pass the whole suite unchanged. The Mongo run
-/// needs the stand-in (`DOCKET_TEST_MONGO_URI`); under CI its absence is a failure (below).
+/// The run's MongoDB connection, or an error saying what to set.
+func requireMongoConnection() throws -> MongoConnection {
+    _ = try TestStores.requireMongoURI()
+    return try mongoTestConnection!.get()
+}
+
+/// Every store adapter is listed here and must pass the whole suite unchanged. MongoDB needs the
+/// stand-in; without it its cases fail (see `TestStores`), never vanish.
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case memory
     case sqlite
     case mongo
 
-    static var available: [StoreKind] { mongoTestConnection == nil ? [.memory, .sqlite] : allCases }
+    /// Every kind, unless `DOCKET_TEST_STORES` leaves MongoDB out on purpose.
+    static var available: [StoreKind] { TestStores.runsMongo ? allCases : [.memory, .sqlite] }
 
     var testDescription: String { rawValue }
 
@@ -36,7 +41,7 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
             let dir = try Scratch.directory("contract")
             return try SQLiteTicketStore(path: dir.appendingPathComponent("docket.sqlite").path)
         case .mongo:
-            let connection = try #require(mongoTestConnection)
+            let connection = try requireMongoConnection()
             return try await MongoTicketStore.open(connection, database: "docket_test_\(UUID().uuidString.prefix(8).lowercased())")
         }
     }
