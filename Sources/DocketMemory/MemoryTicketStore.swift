@@ -15,6 +15,9 @@ public final class MemoryTicketStore: TicketStore {
 
     public func ping() async throws {}
 
+    /// One process owns it: its turns serialise routing.
+    public var leases: (any LeaseStore)? { nil }
+
     // MARK: - Tickets and conversations
 
     public func createTicket(

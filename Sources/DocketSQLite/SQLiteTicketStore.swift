@@ -170,6 +170,9 @@ public final class SQLiteTicketStore: TicketStore {
         return DocketError(.conflict, "this already exists")
     }
 
+    /// One process owns the file (WAL on one machine, one writer): its turns serialise routing.
+    public var leases: (any LeaseStore)? { nil }
+
     public func ping() async throws {
         _ = try await read { db in try Int.fetchOne(db.cachedStatement(sql: "SELECT 1")) }
     }

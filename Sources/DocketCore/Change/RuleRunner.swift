@@ -22,7 +22,6 @@ struct RuleRunner: UseCase {
     }
 
     /// The turn routing decisions of a tenant take, one at a time.
-    static func routingTurn(_ tenantId: String) -> String { "\(tenantId)#routing" }
 }
 
 extension RuleRunner {

@@ -130,7 +130,7 @@ extension TicketWriter {
                 })
             return (ticket, stored)
         }
-        let (ticket, stored) = routed ? try await core.turns.withTurn(RuleRunner.routingTurn(tenant.id), insert) : try await insert()
+        let (ticket, stored) = routed ? try await RoutingTurn(core: core).run(tenant.id, insert) : try await insert()
         observer?.ticketCreated(ticket)
         live.publish(stored)
         return ticket.visible(to: principal)

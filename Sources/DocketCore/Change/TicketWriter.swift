@@ -101,7 +101,7 @@ struct TicketWriter: UseCase {
             if ticket.customerId != before.customerId { inputs = nil }
             let run = try await ruleRunner.run(&ticket, events: events, tenant: tenant, actor: actor, now: now, inputs: inputs)
             if !routing, RuleRunner.routed(run.entries) {
-                return try await core.turns.withTurn(RuleRunner.routingTurn(tenant.id)) {
+                return try await RoutingTurn(core: core).run(tenant.id) {
                     try await write(ticketId, tenant: tenant, actor: actor, message: message, routing: true, load: load, change: change)
                 }
             }

@@ -15,6 +15,8 @@ public struct StorePorts: Sendable {
     public var accounts: any AccountStore
     public var webhooks: any WebhookStore
     public var health: any StoreHealth
+    /// Leases across instances; nil when one process owns the store.
+    public var leases: (any LeaseStore)?
 
     /// Every port from one adapter.
     public init(_ store: some TicketStore) {
@@ -29,5 +31,6 @@ public struct StorePorts: Sendable {
         accounts = store
         webhooks = store
         health = store
+        leases = store.leases
     }
 }

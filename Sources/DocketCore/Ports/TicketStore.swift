@@ -8,4 +8,7 @@ import Foundation
 /// Errors are `DocketError`s (`.conflict` for duplicates, `.storeUnavailable` when down).
 public protocol TicketStore: TicketRepository, SLATimerStore, LiveEventStore, TenantStore, RuleEventStore, PeopleStore,
     ApiKeyStore, ToolCallStore, AccountStore, WebhookStore, StoreHealth
-{}
+{
+    /// Leases shared by every instance on this store; nil for a store one process owns.
+    var leases: (any LeaseStore)? { get }
+}

@@ -25,6 +25,8 @@ public final class ServiceCore: Sendable {
     let allowPrivateWebhooks: Bool
     /// Writers of one ticket take turns (see `TicketTurns`).
     let turns = TicketTurns()
+    /// This instance, as the holder of leases shared with other instances (`RoutingTurn`).
+    let instanceId = UUID().uuidString
     /// How often a conditional update is retried when another writer got there first.
     static let maxAttempts = 16
 
