@@ -287,9 +287,9 @@ public final class DocketSystem: Sendable {
 /// Keeps the store open while the system runs; at graceful shutdown (or cancellation) it
 /// closes the store, once.
 final class StoreClosing: Service, @unchecked Sendable {
-    // `closed` is guarded by `lock`.
+    // `closing` is guarded by `lock`: the one close, which every caller awaits.
     private let lock = NSLock()
-    private var closed = false
+    private var closing: Task<Void, any Error>?
     private let closeStore: @Sendable () async throws -> Void
 
     init(_ closeStore: @escaping @Sendable () async throws -> Void) {
@@ -301,14 +301,15 @@ final class StoreClosing: Service, @unchecked Sendable {
         try await close()
     }
 
+    /// Closes the store once; every caller, the first or a later one, returns when the close
+    /// is done (or throws its error).
     func close() async throws {
-        let first = lock.withLock {
-            defer { closed = true }
-            return !closed
+        let task = lock.withLock {
+            // Outside any cancelled task: a cancelled shutdown must still close the store.
+            if closing == nil { closing = Task { [closeStore] in try await closeStore() } }
+            return closing!
         }
-        guard first else { return }
-        // Outside any cancelled task: a cancelled shutdown must still close the store.
-        try await Task { try await closeStore() }.value
+        try await task.value
     }
 }
 

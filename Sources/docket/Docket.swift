@@ -7,6 +7,9 @@ struct Docket: AsyncParsableCommand {
         commandName: "docket",
         abstract: "Multi-tenant support-ticket server configured by industry packs.",
         version: DocketSystem.version,
-        subcommands: [Serve.self, Token.self, TenantCommand.self, UserCommand.self, PackCommand.self, MigrateCommand.self, WSCommand.self],
+        subcommands: [
+            Serve.self, Token.self, TenantCommand.self, UserCommand.self, PackCommand.self, MigrateCommand.self, BackupCommand.self,
+            RestoreCommand.self, WSCommand.self,
+        ],
         defaultSubcommand: Serve.self)
 }
