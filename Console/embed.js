@@ -9,6 +9,8 @@
   const tenant = script.dataset.tenant || 'default';
   const token = script.dataset.token || '';
   const label = script.dataset.label || 'Chat';
+  // The chat speaks the site's language until it knows the tenant's (and if it cannot open).
+  const lang = script.dataset.lang || document.documentElement.lang || '';
   const button = document.createElement('button');
   button.type = 'button';
   button.textContent = label;
@@ -19,7 +21,7 @@
     if (!frame) {
       frame = document.createElement('iframe');
       frame.title = label;
-      frame.src = `${origin}/chat#tenant=${encodeURIComponent(tenant)}&token=${encodeURIComponent(token)}`;
+      frame.src = `${origin}/chat#tenant=${encodeURIComponent(tenant)}&token=${encodeURIComponent(token)}&lang=${encodeURIComponent(lang)}`;
       frame.style.cssText = 'position:fixed;right:16px;bottom:72px;z-index:2147483000;width:min(380px,calc(100vw - 32px));height:min(560px,calc(100vh - 96px));border:1px solid #ccd;border-radius:12px;background:#fff;box-shadow:0 8px 30px rgba(0,0,0,.25)';
       document.body.appendChild(frame);
     } else frame.hidden = !frame.hidden;

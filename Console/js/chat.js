@@ -13,10 +13,15 @@ const root = document.getElementById('chat');
 const state = { api: new Api(), t: translator(navigator.language), user: null, config: null, ticket: null, messages: [], live: null, typing: false };
 const t = (key, values) => state.t(key, values);
 
-start().catch((error) => mount(root, h('p', { class: 'notice error' }, t('failed', { m: error.message }))));
+// Until the tenant's language is known, the site's (the fragment's `lang`, kept for reloads), else the browser's.
+const fragment = new URLSearchParams(location.hash.slice(1));
+if (fragment.get('lang')) sessionStorage.setItem('docket.chat.lang', fragment.get('lang'));
+state.t = translator(sessionStorage.getItem('docket.chat.lang') || navigator.language);
+
+start().catch((error) => mount(root, h('div', { class: 'notice error' },
+  h('p', {}, t('chatUnavailable')), h('p', { class: 'hint' }, error.message))));
 
 async function start() {
-  const fragment = new URLSearchParams(location.hash.slice(1));
   if (fragment.has('token') || fragment.has('access')) history.replaceState(null, '', location.pathname + location.search);
   let token = sessionStorage.getItem('docket.chat.token');
   if (fragment.has('token')) {

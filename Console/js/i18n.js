@@ -29,6 +29,7 @@ const strings = {
     chatTitle: 'Support', chatIntro: 'Write to us: an {agent} answers here.', chatPlaceholder: 'Write a message…',
     chatClosed: 'This {ticket} is {status}. Write again to open a new one.', rate: 'How did we do?', rateThanks: 'Thank you for your rating.',
     comment: 'Comment (optional)', sendRating: 'Send rating', chatNeedsToken: 'This page needs a sign-in from the site that sent you here.',
+    chatUnavailable: 'The chat could not open. Please try again in a moment.',
     agentTyping: 'The {agent} is typing…', yourTicket: 'Your {ticket} {id}',
   },
   es: {
@@ -57,6 +58,7 @@ const strings = {
     chatTitle: 'Soporte', chatIntro: 'Escríbenos: un {agent} te responde aquí.', chatPlaceholder: 'Escribe un mensaje…',
     chatClosed: 'Este {ticket} está {status}. Escribe de nuevo para abrir otro.', rate: '¿Cómo te atendimos?', rateThanks: 'Gracias por tu calificación.',
     comment: 'Comentario (opcional)', sendRating: 'Enviar calificación', chatNeedsToken: 'Esta página necesita un acceso del sitio que te trajo aquí.',
+    chatUnavailable: 'No se pudo abrir el chat. Inténtalo de nuevo en un momento.',
     agentTyping: 'El {agent} está escribiendo…', yourTicket: 'Tu {ticket} {id}',
   },
   vi: {
@@ -85,6 +87,7 @@ const strings = {
     chatTitle: 'Hỗ trợ', chatIntro: 'Hãy nhắn cho chúng tôi: {agent} sẽ trả lời tại đây.', chatPlaceholder: 'Nhập tin nhắn…',
     chatClosed: '{ticket} này đã {status}. Nhắn tiếp để mở {ticket} mới.', rate: 'Bạn đánh giá thế nào?', rateThanks: 'Cảm ơn bạn đã đánh giá.',
     comment: 'Nhận xét (không bắt buộc)', sendRating: 'Gửi đánh giá', chatNeedsToken: 'Trang này cần được mở từ trang web đã gửi bạn đến.',
+    chatUnavailable: 'Không mở được cuộc trò chuyện. Vui lòng thử lại sau giây lát.',
     agentTyping: '{agent} đang nhập…', yourTicket: '{ticket} của bạn {id}',
   },
 };

@@ -14,7 +14,8 @@ import Synchronization
 /// starts over when a write transaction begins with all of it copied, which a copy racing a
 /// busy writer rarely sees: so the writer, before its next transaction, copies the little
 /// committed since (`finishOnWriter`). Should readers keep the log from starting over until it
-/// is `backstop` pages, a RESTART checkpoint waits for them (and holds new writes meanwhile),
+/// is `backstop` pages, a RESTART checkpoint waits for them (holding new writes meanwhile, for
+/// at most `restartWaitMilliseconds`, then it gives up until a later round),
 /// and past the backstop the writer also copies the log itself after its commits (as SQLite's
 /// automatic checkpoint did), so the log cannot grow without bound even if this thread fails.
 final class Checkpointer: Sendable {
@@ -23,6 +24,8 @@ final class Checkpointer: Sendable {
     static let defaultThreshold: Int32 = 8000
     let threshold: Int32
     var backstop: Int32 { 8 * threshold }
+    /// The longest a RESTART checkpoint holds new writes while readers finish.
+    static let restartWaitMilliseconds = 50
 
     private let path: String
     private let wake = DispatchSemaphore(value: 0)
@@ -158,7 +161,12 @@ final class Checkpointer: Sendable {
         }
         state.withLock { $0.finish = true }
         if log >= backstop, copied < log {
+            // RESTART holds new writes while it waits for readers: a reader that stays long (a
+            // `docket backup` reads one snapshot for the whole copy) must not stall the writes
+            // for the busy timeout, so it waits briefly and tries again on a later round.
+            sqlite3_busy_timeout(connection, Int32(Self.restartWaitMilliseconds))
             _ = sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_RESTART, &log, &copied)
+            sqlite3_busy_timeout(connection, 10_000)
             state.withLock { $0.checkpoints += 1 }
         }
     }

@@ -384,6 +384,19 @@ def test_the_one_line_embed_opens_the_chat_on_another_site(server, browsers, lux
         assert listing["pagination"]["total"] == 1
         # The shop's own page has no favicon; nothing of Docket's failed.
         assert [e for e in visitor.errors() if "favicon.ico" not in e["message"]] == []
+        # On a Spanish site, a chat that cannot open (a token the site signed with a wrong
+        # secret) says so in Spanish, not in the browser's English.
+        forged = widget_token("not the tenant's widget secret, not at all", "cliente-embebido", name="Sitio Ajeno")
+        (tmp_path / "es.html").write_text(
+            '<!doctype html><html lang="es"><body><h1>Tienda</h1>'
+            f'<script src="{server.base}/embed.js" data-tenant="default" data-token="{forged}" data-label="Ayuda" defer></script>'
+            "</body></html>")
+        other = browsers()
+        other.driver.get(f"http://localhost:{site.server_address[1]}/es.html")
+        other.click("button[aria-expanded]")
+        other.driver.switch_to.frame(other.find("iframe"))
+        other.until(lambda: "No se pudo abrir el chat" in other.find(".notice.error").text, "the failure in the site's language")
+        other.driver.switch_to.default_content()
     finally:
         site.shutdown()
 

@@ -169,7 +169,7 @@ struct ConsoleAuthTests {
         }
     }
 
-    func widgetToken(_ secret: String, customer: String, lifetime: TimeInterval = 300) async throws -> String {
+    func widgetToken(_ secret: String, customer: String, lifetime: TimeInterval = 300, name: String = "Carla Méndez") async throws -> String {
         struct Claims: JWTPayload {
             var sub: SubjectClaim
             var exp: ExpirationClaim
@@ -178,7 +178,7 @@ struct ConsoleAuthTests {
         }
         let keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: Array(secret.utf8)), digestAlgorithm: .sha256)
-        return try await keys.sign(Claims(sub: .init(value: customer), exp: .init(value: Date().addingTimeInterval(lifetime)), name: "Carla Méndez"))
+        return try await keys.sign(Claims(sub: .init(value: customer), exp: .init(value: Date().addingTimeInterval(lifetime)), name: name))
     }
 
     @Test func aWidgetVouchedCustomerGetsACustomerSessionThatCannotReachStaffRoutes() async throws {
@@ -200,6 +200,16 @@ struct ConsoleAuthTests {
             #expect(try await client.call(.post, "/api/v2/auth/customer", json: ["tenant": "acme", "token": good]).status == .unauthorized)
             let long = try await widgetToken(secret, customer: "carla", lifetime: 86_400)
             #expect(try await client.call(.post, "/api/v2/auth/customer", json: ["tenant": "default", "token": long]).status == .unauthorized)
+            // A name the site vouches for is never refused for its length: it is shortened.
+            let titled = "Excelentísima Señora Doña María de los Ángeles " + String(repeating: "Fernández ", count: 20) + "y Castillo"
+            let named = try await widgetToken(secret, customer: "maria", name: titled)
+            let signedIn = try await client.call(.post, "/api/v2/auth/customer", json: ["tenant": "default", "token": named])
+            #expect(signedIn.status == .ok, "\(String(decoding: signedIn.body, as: UTF8.self))")
+            let maria = try await client.call(.get, "/api/v2/customers/maria", token: admin)
+            let stored = try #require(try maria.json()["customer"] as? [String: Any])
+            #expect(stored["firstName"] as? String == "Excelentísima")
+            #expect((stored["lastName"] as? String)?.count ?? 0 <= 100)
+            #expect((stored["lastName"] as? String)?.hasPrefix("Señora Doña María") == true)
             // A new secret retires the old one.
             try await client.succeed(.post, "/api/v2/config/widget-secret", token: admin)
             #expect(try await client.call(.post, "/api/v2/auth/customer", json: ["tenant": "default", "token": good]).status == .unauthorized)

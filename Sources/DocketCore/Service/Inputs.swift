@@ -178,6 +178,13 @@ enum Check {
         return trimmed.isEmpty ? nil : trimmed
     }
 
+    /// `value` trimmed and cut to `max` characters (nil when empty): for text a trusted party
+    /// vouches for, where refusing would leave a user stuck (a widget customer's name).
+    static func shortened(_ value: String?, max: Int) -> String? {
+        guard let trimmed = value?.trimmingWhitespace(newlines: true), !trimmed.isEmpty else { return nil }
+        return trimmed.count > max ? String(trimmed.prefix(max)).trimmingWhitespace(newlines: true) : trimmed
+    }
+
     static func tags(_ tags: [String]?) throws -> [String] {
         guard let tags else { return [] }
         if tags.count > TicketLimits.tags { throw DocketError.invalid("tags", "at most \(TicketLimits.tags) tags") }

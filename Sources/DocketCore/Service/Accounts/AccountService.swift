@@ -208,15 +208,18 @@ public struct AccountService: UseCase {
 
     /// A customer session for a customer the tenant's site vouched for (the adapter checked the
     /// signature); the customer record is made on first sight, and its name and e-mail filled in.
+    /// The site vouches for the name, so a long one is shortened (first and last name to 100
+    /// characters each), never refused: a refusal would leave the customer's chat page dead. An
+    /// e-mail longer than an address can be (254) is left out.
     public func customerSession(tenantId: String, customerId: String, name: String?, email: String?) async throws -> SignedIn {
         guard try await tenants.tenant(tenantId) != nil else { throw DocketError(.unauthorized, "unknown tenant '\(tenantId)'") }
         let id = try Check.identifier(customerId, field: "sub") ?? customerId
         if try await stores.people.customer(tenantId: tenantId, id: id) == nil {
             let parts = (name ?? "").split(separator: " ", maxSplits: 1).map(String.init)
             let customer = Customer(
-                id: id, tenantId: tenantId, phoneNumber: nil, firstName: try Check.optionalText(parts.first, field: "name", max: 100),
-                lastName: try Check.optionalText(parts.count > 1 ? parts[1] : nil, field: "name", max: 100),
-                email: try Check.optionalText(email, field: "email", max: 254), createdAt: clock.now())
+                id: id, tenantId: tenantId, phoneNumber: nil, firstName: Check.shortened(parts.first, max: 100),
+                lastName: Check.shortened(parts.count > 1 ? parts[1] : nil, max: 100),
+                email: (email?.count ?? 0) <= 254 ? Check.shortened(email, max: 254) : nil, createdAt: clock.now())
             do { try await stores.people.insertCustomer(customer) } catch let error as DocketError where error.code == .conflict {}
         }
         let session = try await startSession(Principal(tenantId: tenantId, role: .customer, subject: id))
