@@ -164,6 +164,8 @@ public func httpApplication(
     let rules = settings.connections
     let counts = AddressCounts()
     let webSocketResponder = upgrades.buildResponder()
+    let auth = AuthMiddleware(tokens: dependencies.tokens, services: dependencies.services, accounts: dependencies.accounts, console: settings.console)
+    let gate: (path: String, check: UpgradeGate.Check)? = dependencies.live.map { live in (live.webSocketPath, { try await auth.authenticate($0) }) }
     let configuration = HTTP1WebSocketUpgradeChannel.Configuration(
         http1: .init(
             additionalChannelHandlers: [BodyRateGuard(rules: rules, logger: logger)], idleTimeout: TimeAmount(rules.idleTimeout)),
@@ -175,7 +177,7 @@ public func httpApplication(
         server: HTTPServerBuilder { responder in
             GuardedChannel(
                 inner: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: configuration),
-                rules: rules, counts: counts)
+                rules: rules, counts: counts, gate: gate)
         },
         configuration: .init(
             address: .hostname(settings.host, port: settings.port), serverName: "docket",

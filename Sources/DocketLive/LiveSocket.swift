@@ -50,8 +50,8 @@ struct LiveSocket: Sendable {
     func mount<Context: WebSocketRequestContext>(on upgrades: Router<Context>, abort: @escaping @Sendable (Context) -> @Sendable () -> Void) {
         let access = access
         upgrades.ws(RouterPath(Self.path)) { request, _ in
-            // A bad credential is not upgraded. hummingbird-websocket answers a refused upgrade
-            // with an empty 400 (it cannot carry our error body); the plain GET explains.
+            // A bad credential is not upgraded. The HTTP adapter's gate answers it 401 before it
+            // gets here (hummingbird-websocket could only answer an empty 400); this is the rest.
             _ = try await access.request(request)
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in

@@ -84,14 +84,21 @@ struct LiveAccessTests {
             reply = try await client.call(.get, "/api/v2/ws", token: customer)
             #expect(reply.status == .upgradeRequired)
             #expect(reply.errorCode == "upgrade_required")
-            // An upgrade request with a bad credential is refused before the upgrade: the WebSocket
-            // library answers a refused upgrade with an empty 400 (the README says so).
+            // An upgrade request with a bad credential is refused before the upgrade with the API's
+            // 401 and its reason (the WebSocket library alone would answer an empty 400).
             let raw = try RawConnection(port: port)
             defer { raw.close() }
             raw.send("GET /api/v2/ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nAuthorization: Bearer not-a-token\r\n\r\n")
-            let answer = await raw.answer(timeout: 10)
-            #expect(answer.hasPrefix("HTTP/1.1 400"), "\(answer)")
+            let (answer, closed) = await raw.untilClosed(within: 10)
+            #expect(answer.hasPrefix("HTTP/1.1 401"), "\(answer)")
+            #expect(answer.contains(#""code":"unauthorized""#), "\(answer)")
             #expect(!answer.contains("101 Switching Protocols"), "\(answer)")
+            #expect(closed)
+            // An API key that does not exist: the same.
+            let key = try RawConnection(port: port)
+            defer { key.close() }
+            key.send("GET /api/v2/ws?x=1 HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nX-Api-Key: dk_nope_nope\r\n\r\n")
+            #expect(await key.untilClosed(within: 10).text.hasPrefix("HTTP/1.1 401"))
             // A frame before authenticating is refused and the connection closed with 4401.
             let early = try await LiveClient.connect(port: port, token: nil)
             try await early.send(["type": "subscribe", "room": "staff"])

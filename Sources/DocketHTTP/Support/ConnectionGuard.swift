@@ -3,6 +3,7 @@ import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOHTTPTypes
 import Synchronization
 
@@ -79,6 +80,8 @@ struct GuardedChannel: ServerChildChannel {
     let inner: HTTP1WebSocketUpgradeChannel
     let rules: ConnectionRules
     let counts: AddressCounts
+    /// The WebSocket path whose upgrade credential is checked before the upgrade (see `UpgradeGate`).
+    var gate: (path: String, check: UpgradeGate.Check)?
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         do {
@@ -90,6 +93,10 @@ struct GuardedChannel: ServerChildChannel {
             // Behind the parser and the upgrade step; the handlers of a plain HTTP connection
             // are added after it once the first head is read.
             try channel.pipeline.syncOperations.addHandler(ParserErrorCatcher())
+            if let gate {
+                let parser = try channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+                try channel.pipeline.syncOperations.addHandler(UpgradeGate(path: gate.path, check: gate.check), position: .after(parser))
+            }
             return value
         }
     }
