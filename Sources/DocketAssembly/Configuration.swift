@@ -67,6 +67,7 @@ public struct Configuration: Sendable {
             idleTimeoutSeconds: try source.integer("ws.idleTimeoutSeconds"))
         live.socketIOPingInterval = .seconds(try source.integer("socketio.pingIntervalSeconds"))
         live.socketIOPingTimeout = .seconds(try source.integer("socketio.pingTimeoutSeconds"))
+        live.socketIOSessionsPerAddress = try source.integer("http.maxConnectionsPerAddress")
         shutdownGrace = .seconds(try source.integer("http.shutdownGraceSeconds"))
         dataDirectory = URL(fileURLWithPath: try source.text("store.dataDir")).standardizedFileURL
         let packs = URL(fileURLWithPath: try source.text("packs.dir")).standardizedFileURL

@@ -219,7 +219,7 @@ public final class DocketSystem: Sendable {
                     return { channel.close(promise: nil) }
                 }
             },
-            webSocketWithoutUpgrade: { try await live.webSocketWithoutUpgrade($0) }, socketIOPoll: { try await live.socketIOPoll($0) },
+            webSocketWithoutUpgrade: { try await live.webSocketWithoutUpgrade($0) }, socketIOPoll: { try await live.socketIOPoll($0, address: $1) },
             socketIOPost: { try await live.socketIOPost($0, context: $1) })
     }
 

@@ -64,8 +64,8 @@ public struct LiveRoutes: Sendable {
     public var mountUpgrades: @Sendable (Router<DocketRequestContext>) -> Void
     /// `GET /api/v2/ws` without an upgrade (401 or 426).
     public var webSocketWithoutUpgrade: @Sendable (Request) async throws -> Response
-    /// `GET /socket.io/`: an Engine.IO handshake or long-poll.
-    public var socketIOPoll: @Sendable (Request) async throws -> Response
+    /// `GET /socket.io/`: an Engine.IO handshake or long-poll, from the client's address.
+    public var socketIOPoll: @Sendable (Request, String) async throws -> Response
     /// `POST /socket.io/`: Engine.IO packets from a client.
     public var socketIOPost: @Sendable (Request, DocketRequestContext) async throws -> Response
     public var webSocketPath: String
@@ -74,7 +74,7 @@ public struct LiveRoutes: Sendable {
     public init(
         webSocketPath: String, socketIOPath: String, mountUpgrades: @escaping @Sendable (Router<DocketRequestContext>) -> Void,
         webSocketWithoutUpgrade: @escaping @Sendable (Request) async throws -> Response,
-        socketIOPoll: @escaping @Sendable (Request) async throws -> Response,
+        socketIOPoll: @escaping @Sendable (Request, String) async throws -> Response,
         socketIOPost: @escaping @Sendable (Request, DocketRequestContext) async throws -> Response
     ) {
         self.webSocketPath = webSocketPath

@@ -58,8 +58,9 @@ public struct LiveEndpoints: Sendable {
     }
 
     /// `GET /socket.io/?EIO=4&transport=polling[&sid=…]`: a handshake or a long-poll.
-    public func socketIOPoll(_ request: Request) async throws -> Response {
-        try await socketIO.poll(request)
+    /// `address`: the client's, which holds the session a handshake opens.
+    public func socketIOPoll(_ request: Request, address: String) async throws -> Response {
+        try await socketIO.poll(request, address: address)
     }
 
     /// `POST /socket.io/?EIO=4&transport=polling&sid=…`: packets from the client.

@@ -75,6 +75,10 @@ final class LiveConnection: @unchecked Sendable {
 
     var roomList: [LiveRoom] { lock.withLock { rooms } }
 
+    /// Rooms one connection may watch at once: every event is matched against them, so a client
+    /// cannot make each delivery expensive for everyone by joining thousands.
+    static let maxRooms = 200
+
     func join(_ room: LiveRoom) {
         lock.withLock { if !rooms.contains(room) { rooms.append(room) } }
     }

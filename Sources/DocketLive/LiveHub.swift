@@ -27,7 +27,7 @@ public final class LiveHub: LiveEventSink, @unchecked Sendable {
             settings: EngineSettings(
                 pingInterval: settings.socketIOPingInterval, pingTimeout: settings.socketIOPingTimeout,
                 maxPayload: settings.maxFrameBytes * 16, queueLimit: max(settings.queueLimit * 2, 64),
-                maxSessions: settings.maxConnectionsPerTenant * 2))
+                maxSessions: settings.maxConnectionsPerTenant * 2, maxSessionsPerAddress: settings.socketIOSessionsPerAddress))
     }
 
     /// Connections open now, over all tenants.

@@ -30,6 +30,9 @@ public struct LiveSettings: Sendable {
     /// closes a session whose pong is this late (`socketio.pingTimeoutSeconds`).
     public var socketIOPingInterval: Duration = .seconds(25)
     public var socketIOPingTimeout: Duration = .seconds(20)
+    /// Long-polling Socket.IO sessions one client address may hold (`http.maxConnectionsPerAddress`:
+    /// as many as its connections).
+    public var socketIOSessionsPerAddress = 512
     /// A replaying client that takes no frame for this long is dropped as too slow (4409).
     var replayPatience: Duration { .seconds(closeGraceSeconds) }
 

@@ -273,6 +273,9 @@ struct LiveSocket: Sendable {
             rooms.append(room)
         }
         let before = connection.roomList
+        guard Set(before).union(rooms).count <= LiveConnection.maxRooms else {
+            throw DocketError(.badRequest, "a connection watches at most \(LiveConnection.maxRooms) rooms: unsubscribe some first")
+        }
         guard let since else {
             for room in rooms { connection.join(room) }
             let latest = try await services.core.live.latestId(tenantId: principal.tenantId)

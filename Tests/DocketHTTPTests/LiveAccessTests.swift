@@ -47,6 +47,16 @@ struct LiveAccessTests {
                 let got = answer["type"] as? String == "error" ? answer[data: "code"] as? String : answer["type"] as? String
                 #expect(got == expected, "\(room) → \(answer)")
             }
+            // A connection watches at most 200 rooms (every event is matched against them).
+            let many = try await LiveClient.connect(port: port, token: ana)
+            _ = try await many.next("welcome")
+            try await many.send(["type": "subscribe", "data": ["rooms": (1...200).map { "queue:q\($0)" }], "id": "all"])
+            #expect(try await many.reply("all")["type"] as? String == "subscribed")
+            try await many.send(["type": "subscribe", "room": "queue:q1", "id": "again"])
+            #expect(try await many.reply("again")["type"] as? String == "subscribed", "a room it watches already is no new one")
+            try await many.send(["type": "subscribe", "room": "queue:q201", "id": "past"])
+            let past = try await many.reply("past")
+            #expect(past[data: "code"] as? String == "bad_request" && (past[data: "message"] as? String)?.contains("at most 200 rooms") == true, "\(past)")
 
             // A change in tenant default: its staff hear it, acme's staff and the other customer never do.
             let otherWS = try await LiveClient.connect(port: port, token: other, query: "?rooms=customer:cust2")

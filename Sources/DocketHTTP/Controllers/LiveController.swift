@@ -37,7 +37,7 @@ struct LiveController: Sendable {
     }
 
     @Sendable func poll(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
-        try await live.socketIOPoll(request)
+        try await live.socketIOPoll(request, context.channel.remoteAddress?.ipAddress ?? "unknown")
     }
 
     @Sendable func post(_ request: Request, _ context: DocketRequestContext) async throws -> Response {

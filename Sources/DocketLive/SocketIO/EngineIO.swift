@@ -33,6 +33,10 @@ struct EngineSettings: Sendable {
     /// Sessions this instance holds at once; a handshake past it answers 503 (a client that
     /// opens sessions and never uses them holds each one only until its first missed pong).
     var maxSessions = 20_000
+    /// Long-polling sessions one client address may hold (they outlive the requests that make
+    /// them, so the per-address connection cap does not bound them); past it a handshake from
+    /// that address answers 503 while other addresses are served.
+    var maxSessionsPerAddress = 512
 
     var milliseconds: (interval: Int64, timeout: Int64) {
         (pingInterval.components.seconds * 1000, pingTimeout.components.seconds * 1000)
@@ -55,6 +59,8 @@ final class EngineServer: Service, @unchecked Sendable {
     // `sessions` and `intake` are guarded by `lock`.
     private let lock = NSLock()
     private var sessions: [String: EngineSession] = [:]
+    /// Polling sessions open per client address.
+    private var perAddress: [String: Int] = [:]
     /// Where handshakes hand their sessions to `run()`; nil while it does not run.
     private var intake: AsyncStream<Opened>.Continuation?
     let settings: EngineSettings
@@ -112,13 +118,23 @@ final class EngineServer: Service, @unchecked Sendable {
         session.close("the socket ended")
         // The close packet gets a moment to leave before the session is forgotten (not at shutdown).
         try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(2)) }
-        lock.withLock { _ = sessions.removeValue(forKey: session.sid) }
+        lock.withLock {
+            _ = sessions.removeValue(forKey: session.sid)
+            if let address = session.address {
+                perAddress[address, default: 1] -= 1
+                if perAddress[address] == 0 { perAddress[address] = nil }
+            }
+        }
     }
 
     /// Opens a session: the open packet queued first, registered, its socket side handed to
     /// `run()`. 503 when the server does not take sessions (not running, or shutting down).
-    func open(_ transport: EngineSession.Transport, request: Request, accept: @escaping @Sendable (EngineSession, Request) async -> Void) throws -> EngineSession {
-        let session = EngineSession(sid: IdentifierGenerator.make(), transport: transport, limit: settings.queueLimit)
+    /// A polling handshake names its client's `address`, which holds the session until it ends.
+    func open(
+        _ transport: EngineSession.Transport, request: Request, address: String? = nil,
+        accept: @escaping @Sendable (EngineSession, Request) async -> Void
+    ) throws -> EngineSession {
+        let session = EngineSession(sid: IdentifierGenerator.make(), transport: transport, limit: settings.queueLimit, address: address)
         let (interval, timeout) = settings.milliseconds
         session.send(
             EnginePacket.open
@@ -126,6 +142,14 @@ final class EngineServer: Service, @unchecked Sendable {
         )
         try lock.withLock {
             guard let intake else { throw Self.notServing }
+            if let address {
+                guard perAddress[address, default: 0] < settings.maxSessionsPerAddress else {
+                    throw HTTPError(
+                        .serviceUnavailable,
+                        message: "this address holds \(settings.maxSessionsPerAddress) Socket.IO sessions; close some or retry later")
+                }
+                perAddress[address, default: 0] += 1
+            }
             sessions[session.sid] = session
             intake.yield(Opened(session: session, request: request, accept: accept))
         }
@@ -144,12 +168,12 @@ final class EngineServer: Service, @unchecked Sendable {
     // MARK: - Polling
 
     /// `GET /socket.io/?EIO=4&transport=polling[&sid=…]`: a handshake, or a long-poll.
-    func poll(_ request: Request, accept: @escaping @Sendable (EngineSession, Request) async -> Void) async throws -> Response {
+    func poll(_ request: Request, address: String, accept: @escaping @Sendable (EngineSession, Request) async -> Void) async throws -> Response {
         let query = try Self.check(request)
         guard let sid = query.sid else {
             guard query.transport == "polling" else { throw Self.badRequest(3, "a handshake without a sid names transport=polling or websocket") }
             try checkRoom()
-            let session = try open(.polling, request: request, accept: accept)
+            let session = try open(.polling, request: request, address: address, accept: accept)
             return try await Self.pollResponse(session, wait: .zero)
         }
         guard let session = session(sid) else { throw Self.unknown(sid) }

@@ -27,8 +27,12 @@ final class EngineSession: @unchecked Sendable {
     let inbound: AsyncStream<String>
     private let inboundContinuation: AsyncStream<String>.Continuation
 
-    init(sid: String, transport: Transport, limit: Int) {
+    /// The client address a polling handshake came from (it holds one of that address's places).
+    let address: String?
+
+    init(sid: String, transport: Transport, limit: Int, address: String? = nil) {
         self.sid = sid
+        self.address = address
         self.transport = transport
         self.limit = limit
         (inbound, inboundContinuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(limit))

@@ -41,8 +41,8 @@ struct SocketIOEndpoint: Sendable {
         }
     }
 
-    func poll(_ request: Request) async throws -> Response {
-        try await hub.engine.poll(request, accept: accept)
+    func poll(_ request: Request, address: String) async throws -> Response {
+        try await hub.engine.poll(request, address: address, accept: accept)
     }
 
     func post(_ request: Request, context: some RequestContext) async throws -> Response {
