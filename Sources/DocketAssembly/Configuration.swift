@@ -100,20 +100,23 @@ public struct Configuration: Sendable {
             throw SetupError("log.level must be trace, debug, info, notice, warning or error, got '\(levelName)'")
         }
         logLevel = level
+        // Both stores' settings are checked whichever is used: a mistake is found when it is
+        // made, not when the other store is chosen.
+        let concernName = try source.text("store.mongo.writeConcern")
+        guard let concern = MongoWriteConcern(rawValue: concernName) else {
+            throw SetupError("store.mongo.writeConcern must be majority or primary, got '\(concernName)'")
+        }
+        let poolSize = try source.integer("store.mongo.poolSize")
+        let durabilityName = try source.text("store.sqlite.durability")
+        guard let durability = SQLiteTicketStore.Durability(rawValue: durabilityName) else {
+            throw SetupError("store.sqlite.durability must be normal or full, got '\(durabilityName)'")
+        }
+        let groupWait = try source.integer("store.sqlite.groupWaitMicroseconds")
+        let cacheMegabytes = try source.integer("store.sqlite.cacheMegabytes")
         if let uri = source.optional("store.mongo.uri") {
-            let concernName = try source.text("store.mongo.writeConcern")
-            guard let concern = MongoWriteConcern(rawValue: concernName) else {
-                throw SetupError("store.mongo.writeConcern must be majority or primary, got '\(concernName)'")
-            }
-            store = .mongo(uri: uri, writeConcern: concern, poolSize: try source.integer("store.mongo.poolSize"))
+            store = .mongo(uri: uri, writeConcern: concern, poolSize: poolSize)
         } else {
-            let durabilityName = try source.text("store.sqlite.durability")
-            guard let durability = SQLiteTicketStore.Durability(rawValue: durabilityName) else {
-                throw SetupError("store.sqlite.durability must be normal or full, got '\(durabilityName)'")
-            }
-            store = .sqlite(
-                durability: durability, groupWait: .microseconds(try source.integer("store.sqlite.groupWaitMicroseconds")),
-                cacheMegabytes: try source.integer("store.sqlite.cacheMegabytes"))
+            store = .sqlite(durability: durability, groupWait: .microseconds(groupWait), cacheMegabytes: cacheMegabytes)
         }
         jwtSecret = source.optional("auth.jwtSecret")
         bcryptCost = try source.integer("auth.bcryptCost")

@@ -54,7 +54,7 @@ public struct LiveSettings: Sendable {
 }
 
 /// Close codes the endpoint uses besides the protocol's own (1000 normal, 1009 too big).
-public enum LiveCloseCode: UInt16, Sendable {
+public enum LiveCloseCode: UInt16, Sendable, CaseIterable {
     /// The server is stopping (graceful shutdown); reconnect to another instance or later.
     case goingAway = 1001
     case unauthorized = 4401

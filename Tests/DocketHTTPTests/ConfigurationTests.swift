@@ -95,6 +95,18 @@ struct ConfigurationTests {
         for (name, line) in expected { #expect(lines.contains(line), "\(name): \(result.output)") }
     }
 
+    /// A store setting out of range or unknown is refused whichever store is used.
+    @Test func bothStoresSettingsAreCheckedWhicheverIsUsed() throws {
+        let scratch = try Scratch.directory("both-stores").path
+        for (key, value) in [("store.mongo.poolSize", "0"), ("store.mongo.writeConcern", "some"), ("store.sqlite.cacheMegabytes", "0")] {
+            for mongo in [false, true] {
+                var flags = ["store.dataDir": scratch, "packs.dir": packsRoot.path, key: value]
+                if mongo { flags["store.mongo.uri"] = "mongodb://127.0.0.1:1/x" }
+                #expect(throws: SetupError.self, "\(key)=\(value), mongo: \(mongo)") { _ = try Configuration(flags: flags) }
+            }
+        }
+    }
+
     @Test func commandLineSettingsAreReadFromTheOneDeclaration() throws {
         let flags = try Configuration.flags(
             from: ["--port", "9000", "--sqlite-cache-mb=64", "--data-dir", "/tmp/d"], scopes: [.store, .server], command: "serve")

@@ -189,6 +189,13 @@ struct TicketAPITests {
             reply = try await client.call(.get, "/api/v2/tickets?priority=urgent&sortBy=createdAt&sortOrder=asc", token: admin)
             json = try reply.json()
             #expect((json["tickets"] as? [[String: Any]])?.first?["ticketId"] as? String == "LUX-2026-000004")
+            // An unknown value of a fixed set is a 400 that lists them, as an unknown status is.
+            reply = try await client.call(.get, "/api/v2/tickets?priority=critical", token: admin)
+            #expect(reply.status == .badRequest)
+            #expect(((try reply.json()["error"] as? [String: Any])?["details"] as? [String: [String]])?["allowed"] == ["low", "medium", "high", "urgent"])
+            // An empty number is no number (the document says integer); an empty text is left out.
+            #expect(try await client.call(.get, "/api/v2/tickets?limit=", token: admin).status == .badRequest)
+            #expect(try await client.call(.get, "/api/v2/tickets?search=", token: admin).status == .ok)
             reply = try await client.call(.get, "/api/v2/tickets?search=instalacion", token: admin)
             #expect(((try reply.json()["tickets"] as? [[String: Any]])?.map { $0["ticketId"] as? String }) == ["LUX-2026-000004"])
             reply = try await client.call(.get, "/api/v2/tickets?search=LUX-2026-000007", token: admin)

@@ -44,9 +44,15 @@ struct QueryReader {
         return date
     }
 
-    func value<T: RawRepresentable>(_ name: String, as type: T.Type) throws -> T? where T.RawValue == String {
+    /// One of a fixed set of values; anything else is a 400 that lists them (`details.allowed`).
+    func value<T: RawRepresentable & CaseIterable>(_ name: String, as type: T.Type) throws -> T? where T.RawValue == String {
         guard let text = string(name) else { return nil }
-        guard let value = T(rawValue: text) else { throw DocketError(.badRequest, "\(name) has no value '\(text)'", field: name) }
+        guard let value = T(rawValue: text) else {
+            let allowed = T.allCases.map(\.rawValue)
+            throw DocketError(
+                .badRequest, "\(name) has no value '\(text.prefix(64))'; one of \(allowed.joined(separator: ", "))", field: name,
+                details: ["allowed": allowed])
+        }
         return value
     }
 }
