@@ -341,7 +341,8 @@ def test_network_loss_shows_reconnecting_then_resumes_without_missing_or_repeati
         customer = server.token("default", "customer", "cliente-offline")
         status, body, _ = server.api("POST", "/api/v2/messages", customer, {"content": "Escribí mientras el agente no tenía red"})
         ticket_id = body["ticket"]["ticketId"]
-        time.sleep(1)
+        # Still cut off, so the conversation cannot have come by the live connection.
+        assert "reconnecting" in ana.find("#connection").get_attribute("class")
         assert not items(ana, ticket_id)
         proxy.restore()
         ana.until(lambda: "live" in ana.find("#connection").get_attribute("class"), "live again")

@@ -65,6 +65,20 @@ struct DurabilityTests {
         return (process.terminationStatus, String(decoding: output, as: UTF8.self))
     }
 
+    /// Every ticket id of the `default` tenant.
+    static func storedTickets(_ store: any TicketStore) async throws -> [String] {
+        var query = TicketQuery()
+        query.limit = 100
+        var stored: [String] = []
+        for page in 1... {
+            query.page = page
+            let items = try await store.listTickets(tenantId: "default", query: query).items.map(\.ticketId)
+            stored += items
+            if items.count < 100 { break }
+        }
+        return stored
+    }
+
     /// Waits for the server to answer /health: a debug build validating every shipped pack at
     /// its first start, next to the rest of the suite, can take well over 10 s.
     static func waitForHealth(port: Int) async throws {
@@ -211,26 +225,25 @@ struct DurabilityTests {
         // One more start, as after a crash: MongoDB's sweeper moves what the last kill stranded.
         let last = try Self.start(dataDir: dataDir, port: port, extra: extra)
         try await Self.waitForHealth(port: port)
-        try await Task.sleep(for: .seconds(1))
+        let (store, close) = try await open()
+        // Until every stored ticket's creation event is in the log (the sweeper's work on MongoDB;
+        // at once on SQLite), or a minute: the checks below then say what is missing.
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            let announced = Set(try await store.liveEvents(tenantId: "default", after: 0, limit: 1_000_000).filter { $0.type == .ticketCreated }.compactMap(\.ticketId))
+            if Set(try await Self.storedTickets(store)).isSubset(of: announced) { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
         last.terminate()
         last.waitUntilExit()
 
-        let (store, close) = try await open()
         let log = try await store.liveEvents(tenantId: "default", after: 0, limit: 1_000_000)
         if gapless {
             #expect(log.map(\.id) == Array(1...max(1, log.count)).prefix(log.count).map { $0 }, "ids from 1 without gaps, in order")
         } else {
             #expect(zip(log, log.dropFirst()).allSatisfy { $0.id < $1.id }, "ids in order, none twice")
         }
-        var query = TicketQuery()
-        query.limit = 100
-        var stored: [String] = []
-        for page in 1... {
-            query.page = page
-            let items = try await store.listTickets(tenantId: "default", query: query).items.map(\.ticketId)
-            stored += items
-            if items.count < 100 { break }
-        }
+        let stored = try await Self.storedTickets(store)
         func count(_ type: LiveEventType, _ ticketId: String) -> Int { log.filter { $0.type == type && $0.ticketId == ticketId }.count }
         #expect(Set(created).isSubset(of: Set(stored)), "every acknowledged create is stored")
         for id in stored {

@@ -62,7 +62,10 @@ struct ShutdownTests {
                 }
             }
         }
-        while ledger.acknowledged.count < 100 { try await Task.sleep(for: .milliseconds(10)) }
+        // A hundred creates acknowledged (the writers go on until the server refuses), or a minute.
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ledger.acknowledged.count < 100, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        try #require(ledger.acknowledged.count >= 100, "the writers got \(ledger.acknowledged.count) creates acknowledged in a minute")
         let stopping = ContinuousClock.now
         kill(server.processIdentifier, SIGTERM)
         await Task.detached { server.waitUntilExit() }.value
