@@ -152,7 +152,7 @@ let package = Package(
         .target(name: "DocketTestSupport", dependencies: ["DocketCore"], path: "Tests/Support"),
         .testTarget(name: "DocketCoreTests", dependencies: ["DocketCore", "DocketWire", "DocketMemory", "DocketPacks", "DocketTestSupport"]),
         .testTarget(name: "DocketRulesTests", dependencies: ["DocketCore", "DocketRules", "DocketPacks"]),
-        .testTarget(name: "DocketPacksTests", dependencies: ["DocketCore", "DocketPacks"]),
+        .testTarget(name: "DocketPacksTests", dependencies: ["DocketCore", "DocketPacks", "DocketTestSupport"]),
         .testTarget(
             name: "DocketStoreContractTests",
             dependencies: [

@@ -1,8 +1,6 @@
 import DocketCore
 import DocketMemory
 import DocketPacks
+import DocketTestSupport
 import Foundation
 
-/// The repository's shipped packs.
-let packsRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("IndustryPacks")

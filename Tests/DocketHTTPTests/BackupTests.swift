@@ -96,7 +96,7 @@ struct BackupTests {
     /// The ticket ids the restored event log announces as created.
     static func createdEvents(in data: URL) throws -> Set<String> {
         let database = data.appendingPathComponent("docket.sqlite").path
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", "import sqlite3,sys; [print(r[0]) for r in sqlite3.connect(sys.argv[1]).execute(\"SELECT ticket_id FROM live_events WHERE type='ticket_created'\")]", database]
         let pipe = Pipe()

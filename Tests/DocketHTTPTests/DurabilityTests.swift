@@ -20,8 +20,8 @@ struct DurabilityTests {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("docket")
     }
 
-    static func start(dataDir: URL, port: Int, extra: [String] = []) throws -> Process {
-        let process = Process()
+    static func start(dataDir: URL, port: Int, extra: [String] = []) throws -> ChildProcess {
+        let process = ChildProcess()
         process.executableURL = binary
         process.arguments = ["serve", "--port", "\(port)", "--data-dir", dataDir.path, "--packs-dir", packsRoot.path, "--log-level", "warning"] + extra
         var environment = ProcessInfo.processInfo.environment
@@ -49,7 +49,7 @@ struct DurabilityTests {
     static func cli(
         _ arguments: [String], environment changes: [String: String?], errors: Bool = false, in directory: URL? = nil
     ) throws -> (status: Int32, output: String) {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = binary
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
@@ -152,16 +152,19 @@ struct DurabilityTests {
         let database = "docket_kill_\(UUID().uuidString.prefix(8).lowercased())"
         let shared = try #require(LiveMongoTests.withDatabase(uri, database))
         // The stand-in is slower: longer rounds, fewer writes.
-        try await Self.outboxUnderKill(dataDir: dataDir, extra: ["--mongo-uri", shared], gapless: false, killAfter: 1_000...3_000, minimum: 10) {
-            let store = try await MongoTicketStore.open(try MongoConnection(uri: shared))
-            #expect(try await store.moveStrandedOutboxes() == 0, "the restarted server moved every stranded batch at start")
-            return (store, {})
-        }
+        try await Self.outboxUnderKill(
+            dataDir: dataDir, extra: ["--mongo-uri", shared], gapless: false, killAfter: 1_000...3_000, minimum: 10,
+            open: { (try await MongoTicketStore.open(try MongoConnection(uri: shared)), {}) },
+            settled: { store in
+                let mongo = try #require(store as? MongoTicketStore)
+                #expect(try await mongo.moveStrandedOutboxes() == 0, "the restarted server moved every stranded batch")
+            })
     }
 
     static func outboxUnderKill(
         dataDir: URL, extra: [String], gapless: Bool = true, killAfter window: ClosedRange<Int> = 150...900, minimum: Int = 20,
-        open: () async throws -> (any TicketStore, () throws -> Void)
+        open: () async throws -> (any TicketStore, () throws -> Void),
+        settled: (any TicketStore) async throws -> Void = { _ in }
     ) async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the docket product first")
         let port = freePort()
@@ -234,6 +237,7 @@ struct DurabilityTests {
             if Set(try await Self.storedTickets(store)).isSubset(of: announced) { break }
             try await Task.sleep(for: .milliseconds(100))
         }
+        try await settled(store)
         last.terminate()
         last.waitUntilExit()
 

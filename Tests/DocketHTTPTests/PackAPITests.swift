@@ -1,5 +1,6 @@
 import DocketCore
 import DocketPacks
+import DocketTestSupport
 import Foundation
 import HummingbirdTesting
 import Testing

@@ -125,7 +125,7 @@ struct ReadmeClaimsTests {
     }
 
     static func run(_ binary: URL, _ arguments: [String]) throws -> String {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = binary
         process.arguments = arguments
         let pipe = Pipe()

@@ -11,7 +11,7 @@ struct StandaloneBinaryTests {
         try #require(FileManager.default.isExecutableFile(atPath: DurabilityTests.binary.path), "build the docket product first")
         let folder = try Scratch.directory("standalone")
         let port = freePort()
-        let server = Process()
+        let server = ChildProcess()
         server.executableURL = DurabilityTests.binary
         server.currentDirectoryURL = folder
         server.arguments = ["serve", "--port", "\(port)", "--log-level", "warning"]

@@ -14,8 +14,6 @@ import NIOCore
 import Prometheus
 import Testing
 
-let packsRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("IndustryPacks")
 
 /// A Docket app built by the composition root on a fresh SQLite store in a temporary
 /// directory, with tenants `default` and `acme` from the LUXFREE pack and a clock tests can move.

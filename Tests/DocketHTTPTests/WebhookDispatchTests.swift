@@ -3,6 +3,7 @@ import DocketWire
 import DocketMemory
 import DocketPacks
 import DocketWebhooks
+import DocketTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird

@@ -1,10 +1,9 @@
 import DocketCore
 import DocketPacks
+import DocketTestSupport
 import Foundation
 import Testing
 
-let packsRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("IndustryPacks")
 
 @Suite("Pack loading")
 struct PackLoaderTests {

@@ -13,7 +13,7 @@ struct ChatHarnessTests {
     static let packs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("IndustryPacks")
 
-    static var operations: Int { ProcessInfo.processInfo.environment["DOCKET_HARNESS_OPERATIONS"].flatMap(Int.init) ?? 40 }
+    static var operations: Int { ProcessInfo.processInfo.environment["DOCKET_HARNESS_OPERATIONS"].flatMap(Int.init) ?? 60 }
 
     @Test(arguments: StoreKind.available)
     func everyPromiseHoldsAfterARandomDrive(kind: StoreKind) async throws {
@@ -21,8 +21,10 @@ struct ChatHarnessTests {
         let services = DocketServices(store: store, wire: DocketWireFormat(), tenantCacheSeconds: 0)
         let harness = try await ChatHarness.prepare(services, pack: try PackLoader(root: Self.packs).load("luxfree-solar"))
         // The stand-in is a Python server: fewer operations there keep CI's run short.
-        let operations = kind == .mongo ? max(10, Self.operations / 4) : Self.operations
-        let report = try await harness.run(seed: ChatHarness.seed, clients: 8, operations: operations)
+        let operations = kind == .mongo ? max(15, Self.operations / 4) : Self.operations
+        let seed = ChatHarness.seed
+        print("chat harness on \(kind): seed \(seed) (DOCKET_HARNESS_SEED=\(seed) replays its choices)")
+        let report = try await harness.run(seed: seed, clients: 12, operations: operations)
         print("chat harness on \(kind): \(report)")
         #expect(report.violations.isEmpty, "\(report) — \(report.violations.prefix(20))")
         #expect(report.checks >= 20, "the drive left too little to check")

@@ -14,26 +14,27 @@ final class StandInServer: @unchecked Sendable {
     let binary: String
     let port: Int
     let storage: URL
-    private var process: Process?
+    private var process: ChildProcess?
 
     init(binary: String) throws {
         self.binary = binary
-        port = Int.random(in: 30_000...39_000)
+        port = freePort()
         storage = try Scratch.directory("standin")
     }
 
     var uri: String { "mongodb://127.0.0.1:\(port)/docket_outage?directConnection=true" }
 
     func start() async throws {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["--host", "127.0.0.1", "--port", "\(port)", "--storage-path", storage.path, "--sync-on-commit"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        process.discardsOutput = true
         try process.run()
         self.process = process
-        // Wait for the port (about a second).
+        // Wait for the port (about a second), as long as this stand-in runs: a port that answers
+        // while it has exited is someone else's.
         for _ in 0..<100 {
+            guard process.isRunning else { throw DocketError(.storeUnavailable, "the stand-in exited (port \(port) taken?)") }
             if Self.listening(port) { return }
             try await Task.sleep(for: .milliseconds(100))
         }

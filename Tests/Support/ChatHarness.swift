@@ -58,8 +58,13 @@ public struct ServiceDriver: ChatDriver {
 /// A seeded, randomized drive of the chat flow at service level: many clients at once —
 /// customers writing, agents claiming, answering, assigning, transferring, escalating,
 /// resolving, closing, reopening, reading, noting — then every promise of the README's
-/// "What holds however many people act at once" checked on the data left behind. Runs on any
-/// store; a failing run prints its seed (`DOCKET_HARNESS_SEED` replays it).
+/// "What holds however many people act at once" checked on the data left behind: numbers,
+/// one open chat per customer, valid status paths, message sequences and unread counters
+/// against the stored messages, one active session matching the assignee, none and no later
+/// message on a closed ticket, and one winner of every claim race (all agents claiming one
+/// ticket at once). Routing capacity has tests of its own (on every store and across
+/// instances): manual assignments may pass it by design, so a random drive cannot judge it.
+/// Runs on any store; every run prints its seed (`DOCKET_HARNESS_SEED` replays its choices).
 public struct ChatHarness: Sendable {
     public let services: DocketServices
     public let tenantId: String
@@ -121,7 +126,13 @@ public struct ChatHarness: Sendable {
         }
         report.operations = outcomes.count
         for outcome in outcomes where outcome != "ok" {
-            if outcome == "starved" { report.starved += 1 } else { report.refusals[outcome, default: 0] += 1 }
+            if outcome == "starved" {
+                report.starved += 1
+            } else if outcome.hasPrefix("claim race: ") {
+                report.violations.append(outcome)
+            } else {
+                report.refusals[outcome, default: 0] += 1
+            }
         }
         if report.starved > 0 { report.violations.append("\(report.starved) writes lost races until they gave up") }
         report.seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
@@ -146,9 +157,19 @@ public struct ChatHarness: Sendable {
         let agent = agents[random.below(agents.count)]
         let other = agents[random.below(agents.count)]
         do {
-            switch random.below(12) {
+            switch random.below(13) {
             case 0, 1, 2:
                 try await driver.customerWrites(customer, "hola \(random.below(1000))")
+            case 3:
+                // Every agent claims one unassigned ticket at the same moment: one wins at most.
+                guard let ticket = try await someTicket(&random), ticket.assignedAgent == nil else { return "ok" }
+                let wins = await withTaskGroup(of: Bool.self) { race in
+                    for racer in agents {
+                        race.addTask { (try? await driver.claim(racer, ticket: ticket.ticketId)) != nil }
+                    }
+                    return await race.reduce(0) { $0 + ($1 ? 1 : 0) }
+                }
+                if wins > 1 { return "claim race: \(wins) agents won the claim of \(ticket.ticketId)" }
             default:
                 guard let ticket = try await someTicket(&random) else { return "ok" }
                 let id = ticket.ticketId
@@ -238,6 +259,11 @@ public struct ChatHarness: Sendable {
             }
             if ticket.status == workflow.closed {
                 expect(active.isEmpty, "\(id) is closed with an active session")
+                // The stored messages, not a copy: none was written after the ticket closed.
+                if let closedAt = ticket.statusHistory.last(where: { $0.to == workflow.closed })?.timestamp {
+                    let late = messages.filter { $0.createdAt > closedAt }
+                    expect(late.isEmpty, "\(id) closed at \(closedAt) holds messages written after: \(late.map(\.seq))")
+                }
             }
         }
     }

@@ -7,8 +7,14 @@ extension ConversationService {
     func postMessage(_ principal: Principal, _ ticketId: String, draft: MessageDraft, onlyIfOpen: Bool = false) async throws -> (Ticket, [TicketMessage]) {
         try await writer.change(principal, ticketId, message: draft) { ticket, tenant, now in
             if onlyIfOpen, !ConversationKeeper.openStatuses(tenant).contains(ticket.status) { throw TicketNoLongerOpen() }
-            if ticket.status == tenant.workflow.closed, principal.isStaff {
-                throw DocketError(.conflict, "ticket '\(ticketId)' is closed; reopen it to write")
+            // Nobody works a closed ticket: a message there would be read by no one. Staff reopen
+            // it first; a customer writes without a ticket, which opens a new one.
+            if ticket.status == tenant.workflow.closed {
+                throw DocketError(
+                    .conflict,
+                    principal.isStaff
+                        ? "ticket '\(ticketId)' is closed; reopen it to write"
+                        : "ticket '\(ticketId)' is closed; write to POST /api/v2/messages to open a new one")
             }
             var events = [PendingEvent(.messageReceived, ["text": draft.content, "author": draft.senderType.rawValue])]
             // A customer writing moves e.g. pending_customer → in_progress, resolved → open.

@@ -7,10 +7,10 @@ import Foundation
 import Testing
 
 /// Rules a test writes by hand: each event type answers the actions it is given.
-@Suite("Ticket service on the memory store: workflow")
+@Suite("Ticket service on every store: workflow")
 struct WorkflowServiceTests {
-    @Test func aTicketFollowsThePacksWorkflowAndRefusesOtherMoves() async throws {
-        let desk = try await Desk()
+    @Test(arguments: StoreKind.available) func aTicketFollowsThePacksWorkflowAndRefusesOtherMoves(kind: StoreKind) async throws {
+        let desk = try await Desk(kind)
         let ticket = try await desk.open()
         #expect(ticket.status == "new")
         #expect(ticket.ticketId == "LUX-2026-000001")
@@ -39,8 +39,8 @@ struct WorkflowServiceTests {
     }
 
     /// Issue 16, 5: no route gives a resolved or closed ticket an assignee (and a service session).
-    @Test func resolvedAndClosedTicketsTakeNoAssigneeWhicheverWayItComes() async throws {
-        let desk = try await Desk()
+    @Test(arguments: StoreKind.available) func resolvedAndClosedTicketsTakeNoAssigneeWhicheverWayItComes(kind: StoreKind) async throws {
+        let desk = try await Desk(kind)
         let ticket = try await desk.open()
         _ = try await desk.services.tickets.claim(Desk.agent("ana"), ticket.ticketId)
         _ = try await desk.services.tickets.resolve(Desk.agent("ana"), ticket.ticketId, notes: "Listo")
@@ -70,8 +70,8 @@ struct WorkflowServiceTests {
     }
 
     /// Claiming an open ticket one already holds answers it as it is: nothing written, no event.
-    @Test func theHoldersClaimAgainChangesNothing() async throws {
-        let desk = try await Desk()
+    @Test(arguments: StoreKind.available) func theHoldersClaimAgainChangesNothing(kind: StoreKind) async throws {
+        let desk = try await Desk(kind)
         let ticket = try await desk.open()
         let claimed = try await desk.services.tickets.claim(Desk.agent("ana"), ticket.ticketId)
         let events = try await desk.store.liveEventBounds(tenantId: "t")
@@ -81,8 +81,8 @@ struct WorkflowServiceTests {
         #expect(try await desk.store.liveEventBounds(tenantId: "t") == events)
     }
 
-    @Test func customersSeeOnlyTheirOwnTicketsAndCannotWorkThem() async throws {
-        let desk = try await Desk()
+    @Test(arguments: StoreKind.available) func customersSeeOnlyTheirOwnTicketsAndCannotWorkThem(kind: StoreKind) async throws {
+        let desk = try await Desk(kind)
         let ticket = try await desk.open()
         let other = Principal(tenantId: "t", role: .customer, subject: "someone-else")
         let hidden = await #expect(throws: DocketError.self) { try await desk.services.tickets.ticket(other, ticket.ticketId) }
@@ -91,9 +91,9 @@ struct WorkflowServiceTests {
         #expect(forbidden?.code == .forbidden)
     }
 
-    @Test func ofEightAgentsClaimingAtOnceExactlyOneWins() async throws {
+    @Test(arguments: StoreKind.available) func ofEightAgentsClaimingAtOnceExactlyOneWins(kind: StoreKind) async throws {
         let agents = (1...8).map { "agent\($0)" }
-        let desk = try await Desk(agents: agents)
+        let desk = try await Desk(kind, agents: agents)
         for round in 0..<10 {
             let ticket = try await desk.open("Corte \(round)")
             let results = await withTaskGroup(of: (String, Result<Ticket, DocketError>).self) { group in
@@ -115,8 +115,8 @@ struct WorkflowServiceTests {
         }
     }
 
-    @Test func numbersHaveNoGapsUnderConcurrentCreates() async throws {
-        let desk = try await Desk()
+    @Test(arguments: StoreKind.available) func numbersHaveNoGapsUnderConcurrentCreates(kind: StoreKind) async throws {
+        let desk = try await Desk(kind)
         let ids = try await withThrowingTaskGroup(of: String.self) { group in
             for index in 0..<40 { group.addTask { try await desk.open("Corte \(index)").ticketId } }
             return try await group.reduce(into: []) { $0.append($1) }
@@ -126,10 +126,10 @@ struct WorkflowServiceTests {
     }
 }
 
-@Suite("Ticket service on the memory store: rule actions")
+@Suite("Ticket service on every store: rule actions")
 struct RuleActionServiceTests {
-    @Test func validActionsApplyAndInvalidOnesAreRejectedWithAReason() async throws {
-        let desk = try await Desk(rules: [
+    @Test(arguments: StoreKind.available) func validActionsApplyAndInvalidOnesAreRejectedWithAReason(kind: StoreKind) async throws {
+        let desk = try await Desk(kind, rules: [
             .ticketCreated: [
                 .setPriority(.urgent), .routeToQueue("electrical"), .addTag("Poste"), .addInternalNote("Revisar poste"),
                 .routeToQueue("moon"), .setCategory("nope"), .setSLAPolicy("gold"), .assign(agent: "ghost", strategy: nil),
@@ -160,8 +160,8 @@ struct RuleActionServiceTests {
         #expect(reasons.contains { $0.key.hasPrefix("notify") && $0.value.contains("unknown agent 'ghost'") })
     }
 
-    @Test func leastLoadedRoutingFillsAgentsUpToTheirCapacityThenLeavesTicketsUnassigned() async throws {
-        let desk = try await Desk(rules: [.ticketCreated: [.assign(agent: nil, strategy: "least_loaded")]], agents: ["ana", "bea", "cy"], capacity: 2)
+    @Test(arguments: StoreKind.available) func leastLoadedRoutingFillsAgentsUpToTheirCapacityThenLeavesTicketsUnassigned(kind: StoreKind) async throws {
+        let desk = try await Desk(kind, rules: [.ticketCreated: [.assign(agent: nil, strategy: "least_loaded")]], agents: ["ana", "bea", "cy"], capacity: 2)
         var assigned: [String?] = []
         for index in 0..<8 { assigned.append(try await desk.open("Corte \(index)").assignedAgent) }
         #expect(assigned.prefix(6).map { $0 ?? "-" } == ["ana", "bea", "cy", "ana", "bea", "cy"])
@@ -170,8 +170,8 @@ struct RuleActionServiceTests {
         #expect(audit.first?.rejected.first?.reason.contains("has capacity left") == true)
     }
 
-    @Test func aBreachEscalatesThroughTheRulesOnce() async throws {
-        let desk = try await Desk(rules: [.slaBreached: [.escalate(to: nil, reason: "SLA vencido"), .addTag("sla_breached")]])
+    @Test(arguments: StoreKind.available) func aBreachEscalatesThroughTheRulesOnce(kind: StoreKind) async throws {
+        let desk = try await Desk(kind, rules: [.slaBreached: [.escalate(to: nil, reason: "SLA vencido"), .addTag("sla_breached")]])
         let ticket = try await desk.open(priority: .urgent)
         desk.clock.advance(by: 16 * 60)
         #expect(try await desk.services.tickets.fireDueSLATimers() >= 1)
@@ -183,10 +183,10 @@ struct RuleActionServiceTests {
     }
 }
 
-@Suite("Ticket service on the memory store: conversations")
+@Suite("Ticket service on every store: conversations")
 struct ConversationServiceTests {
-    @Test func aCustomersMessagesOpenOneTicketAndCountersFollowBothSides() async throws {
-        let desk = try await Desk()
+    @Test(arguments: StoreKind.available) func aCustomersMessagesOpenOneTicketAndCountersFollowBothSides(kind: StoreKind) async throws {
+        let desk = try await Desk(kind)
         let first = try await desk.services.conversations.postCustomerMessage(Desk.customer, NewMessage(content: "Se fue la luz en la colonia"))
         #expect(first.created)
         #expect(first.message.seq == 1)
@@ -215,8 +215,8 @@ struct ConversationServiceTests {
     }
 
     /// Issue 16, 1: a customer's burst of first messages opens one ticket; the rest join it.
-    @Test func aBurstOfFirstMessagesOpensOneTicket() async throws {
-        let desk = try await Desk()
+    @Test(arguments: StoreKind.available) func aBurstOfFirstMessagesOpensOneTicket(kind: StoreKind) async throws {
+        let desk = try await Desk(kind)
         for round in 0..<5 {
             let results = try await withThrowingTaskGroup(of: (ticketId: String, created: Bool).self) { group in
                 for index in 0..<10 {
@@ -238,8 +238,8 @@ struct ConversationServiceTests {
     }
 
     /// Issue 16, 7: writes that run rules are not starved by lighter writes on the same ticket.
-    @Test func writesThatRunRulesAreNotStarvedByLighterOnes() async throws {
-        let store = MemoryTicketStore()
+    @Test(arguments: StoreKind.available) func writesThatRunRulesAreNotStarvedByLighterOnes(kind: StoreKind) async throws {
+        let store = try await kind.make()
         let services = DocketServices(store: store, wire: DocketWireFormat(), clock: ManualClock(Date(timeIntervalSince1970: 1_795_017_600)), tenantCacheSeconds: 0, rules: SlowNoteRules())
         _ = try await services.tenants.provisionTenant(id: "t", name: "T", pack: try PackLoader(root: packsRoot).load("luxfree-solar"))
         _ = try await services.tenants.createCustomer(Desk.admin, NewCustomer(id: "c1", phoneNumber: "+52 55 1234 5678"))
@@ -272,8 +272,8 @@ struct ConversationServiceTests {
 
     /// Issue 16, 2: both sides writing and reading at once; the counters end equal to the
     /// unread messages of the other side.
-    @Test func unreadCountersFollowTheMessagesWhenBothSidesWriteAndReadAtOnce() async throws {
-        let desk = try await Desk()
+    @Test(arguments: StoreKind.available) func unreadCountersFollowTheMessagesWhenBothSidesWriteAndReadAtOnce(kind: StoreKind) async throws {
+        let desk = try await Desk(kind)
         let opened = try await desk.services.conversations.postCustomerMessage(Desk.customer, NewMessage(content: "Hola"))
         let id = opened.ticket.ticketId
         _ = try await desk.services.tickets.claim(Desk.agent("ana"), id)
@@ -300,8 +300,8 @@ struct ConversationServiceTests {
     }
 
     /// Issue 16, 4: a message racing a close never lands in the closed ticket.
-    @Test func aMessageRacingACloseNeverJoinsTheClosedTicket() async throws {
-        let desk = try await Desk()
+    @Test(arguments: StoreKind.available) func aMessageRacingACloseNeverJoinsTheClosedTicket(kind: StoreKind) async throws {
+        let desk = try await Desk(kind)
         for round in 0..<40 {
             let first = try await desk.services.conversations.postCustomerMessage(Desk.customer, NewMessage(content: "Sin luz \(round)"))
             _ = try await desk.services.tickets.claim(Desk.agent("ana"), first.ticket.ticketId)
@@ -321,22 +321,29 @@ struct ConversationServiceTests {
         }
     }
 
-    @Test func aResolvedConversationIsFollowedByANewTicket() async throws {
-        let desk = try await Desk()
+    @Test(arguments: StoreKind.available) func aResolvedConversationIsFollowedByANewTicket(kind: StoreKind) async throws {
+        let desk = try await Desk(kind)
         let first = try await desk.services.conversations.postCustomerMessage(Desk.customer, NewMessage(content: "Se fue la luz"))
         _ = try await desk.services.tickets.claim(Desk.agent("ana"), first.ticket.ticketId)
         _ = try await desk.services.tickets.resolve(Desk.agent("ana"), first.ticket.ticketId, notes: "Restablecido")
         _ = try await desk.services.tickets.changeStatus(Desk.agent("ana"), first.ticket.ticketId, to: "closed", reason: nil)
+        // Written to the closed ticket by id, the message is refused (nobody would read it there).
+        let count = try await desk.services.tickets.ticket(Desk.admin, first.ticket.ticketId).chat?.messageCount
+        let refused = await #expect(throws: DocketError.self) {
+            try await desk.services.conversations.postMessage(Desk.customer, first.ticket.ticketId, NewMessage(content: "¿Hola?"))
+        }
+        #expect(refused?.code == .conflict && refused?.message.contains("POST /api/v2/messages") == true)
+        #expect(try await desk.services.tickets.ticket(Desk.admin, first.ticket.ticketId).chat?.messageCount == count)
         let next = try await desk.services.conversations.postCustomerMessage(Desk.customer, NewMessage(content: "Otra vez sin luz"))
         #expect(next.created)
         #expect(next.ticket.ticketId != first.ticket.ticketId)
     }
 }
 
-@Suite("Ticket service on the memory store: tenants and packs")
+@Suite("Ticket service on every store: tenants and packs")
 struct TenantServiceTests {
-    @Test func aTenantSwitchesPackLiveAndRollsBack() async throws {
-        let desk = try await Desk()
+    @Test(arguments: StoreKind.available) func aTenantSwitchesPackLiveAndRollsBack(kind: StoreKind) async throws {
+        let desk = try await Desk(kind)
         let loader = PackLoader(root: packsRoot)
         let shipped = try await desk.services.tenants.installShippedPack(try loader.bundle("restaurant"))
         #expect(shipped.1 == .installed)
@@ -364,8 +371,8 @@ struct TenantServiceTests {
         #expect(unknown?.code == .notFound)
     }
 
-    @Test func terminologyOverridesAreTheTenantsAndResetToThePacks() async throws {
-        let desk = try await Desk()
+    @Test(arguments: StoreKind.available) func terminologyOverridesAreTheTenantsAndResetToThePacks(kind: StoreKind) async throws {
+        let desk = try await Desk(kind)
         let pack = try await desk.services.tenants.configuration(Desk.admin).terminology
         var words = pack
         words.ticketSingular = "caso"

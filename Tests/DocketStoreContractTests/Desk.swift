@@ -35,18 +35,19 @@ struct ManifestInspector: PackInspector {
     }
 }
 
-/// `TicketService` on the in-memory store with the LUXFREE pack: no files, no SQLite.
+/// `TicketService` on a fresh store of one kind with the LUXFREE pack: the service-level
+/// promises run on every store adapter, as the store contract does.
 struct Desk {
     let services: DocketServices
-    let store: MemoryTicketStore
+    let store: any TicketStore
     let clock = ManualClock(Date(timeIntervalSince1970: 1_795_017_600))  // a Wednesday, 10:00 in Mexico City
 
     static let admin = Principal(tenantId: "t", role: .admin, subject: "boss")
     static let customer = Principal(tenantId: "t", role: .customer, subject: "c1")
     static func agent(_ id: String) -> Principal { Principal(tenantId: "t", role: .agent, subject: id) }
 
-    init(rules: [RuleEventType: [RuleAction]] = [:], agents: [String] = ["ana", "bea"], capacity: Int = 10) async throws {
-        store = MemoryTicketStore()
+    init(_ kind: StoreKind, rules: [RuleEventType: [RuleAction]] = [:], agents: [String] = ["ana", "bea"], capacity: Int = 10) async throws {
+        store = try await kind.make()
         services = DocketServices(
             store: store, wire: DocketWireFormat(), clock: clock, tenantCacheSeconds: 0, rules: ScriptedRules(actions: rules), packInspector: ManifestInspector())
         _ = try await services.tenants.provisionTenant(id: "t", name: "T", pack: try PackLoader(root: packsRoot).load("luxfree-solar"))

@@ -2,10 +2,13 @@ import DocketCore
 import DocketWire
 import DocketPacks
 import DocketMemory
+import DocketTestSupport
 import Foundation
 import Synchronization
 import Testing
 
+
+func utc(_ text: String) -> Date { try! Date.ISO8601FormatStyle().parse(text) }
 
 /// A rules double for the SLA events: a warning adds a note, a breach tags and raises the
 /// ticket (what a pack's escalation rule does), a customer note asking for "vip" switches policy.
@@ -28,13 +31,13 @@ struct SLARules: RuleEngine {
     func prepare(packId: String, version: String) async throws {}
 }
 
-/// A service on the in-memory store with the LUXFREE pack given a 24/7 UTC calendar and simple
+/// A service on a fresh store of one kind (or, for a restart, the one given) with the LUXFREE pack given a 24/7 UTC calendar and simple
 /// targets (medium: first response 1 h, next reply 30 min, resolution 8 h; high: 30 min / 4 h;
 /// a `vip` policy: 10 min / 1 h), warnings at 75 % or 15 min before.
 struct SLAHarness {
     let services: DocketServices
     let clock: ManualClock
-    let store: MemoryTicketStore
+    let store: any TicketStore
     static let t0 = utc("2026-11-16T12:00:00Z")  // a Monday
 
     static func pack(calendar: BusinessCalendar = .allDay("UTC")) throws -> PackManifest {
@@ -57,11 +60,12 @@ struct SLAHarness {
 
     /// With `store`, a restart: a new service on the data the last one left.
     init(
-        store: MemoryTicketStore? = nil, clock: ManualClock = ManualClock(SLAHarness.t0), calendar: BusinessCalendar = .allDay("UTC"),
-        observer: (any ServiceObserver)? = nil
+        _ kind: StoreKind = .memory, store given: (any TicketStore)? = nil, clock: ManualClock = ManualClock(SLAHarness.t0),
+        calendar: BusinessCalendar = .allDay("UTC"), observer: (any ServiceObserver)? = nil
     ) async throws {
-        let restart = store != nil
-        let store = store ?? MemoryTicketStore()
+        let restart = given != nil
+        let store: any TicketStore
+        if let given { store = given } else { store = try await kind.make() }
         self.store = store
         self.clock = clock
         services = DocketServices(store: store, wire: DocketWireFormat(), clock: clock, tenantCacheSeconds: 0, rules: SLARules(), observer: observer)
@@ -103,9 +107,9 @@ final class RecordingObserver: ServiceObserver {
 struct SLAClockTests {
     /// What /metrics counts as SLA compliance: each clock once, when it is decided — met when it
     /// stops in time, missed when it is breached (and not again when it stops late).
-    @Test func theObserverIsToldEachClockOnceWhenItIsDecided() async throws {
+    @Test(arguments: StoreKind.available) func theObserverIsToldEachClockOnceWhenItIsDecided(kind: StoreKind) async throws {
         let observer = RecordingObserver()
-        let h = try await SLAHarness(observer: observer)
+        let h = try await SLAHarness(kind, observer: observer)
         let onTime = try await h.open("A tiempo")
         let late = try await h.open("Tarde")
         #expect(observer.created.withLock { $0 } == [onTime.ticketId, late.ticketId])
@@ -124,8 +128,8 @@ struct SLAClockTests {
         #expect(observer.rules.withLock { $0 }.contains("luxfree-solar sla-test:sla.breached"))
     }
 
-    @Test func warningThenBreachFireOnceThroughTheRules() async throws {
-        let h = try await SLAHarness()
+    @Test(arguments: StoreKind.available) func warningThenBreachFireOnceThroughTheRules(kind: StoreKind) async throws {
+        let h = try await SLAHarness(kind)
         let ticket = try await h.open()
         let first = try #require(ticket.sla.clock(.firstResponse))
         #expect(first.dueAt == SLAHarness.t0.addingTimeInterval(3600))
@@ -158,8 +162,8 @@ struct SLAClockTests {
         #expect(now.sla.firstResponseMet == false)
     }
 
-    @Test func pausedStatusesStopTheClock() async throws {
-        let h = try await SLAHarness()
+    @Test(arguments: StoreKind.available) func pausedStatusesStopTheClock(kind: StoreKind) async throws {
+        let h = try await SLAHarness(kind)
         let ticket = try await h.open()
         _ = try await h.services.tickets.claim(SLAHarness.agent, ticket.ticketId)
         h.advance(minutes: 60)
@@ -180,8 +184,8 @@ struct SLAClockTests {
         #expect(resolution.dueAt == SLAHarness.t0.addingTimeInterval(5 * 3600 + 6 * 3600))
     }
 
-    @Test func reopeningKeepsWhatTheResolutionClockConsumed() async throws {
-        let h = try await SLAHarness()
+    @Test(arguments: StoreKind.available) func reopeningKeepsWhatTheResolutionClockConsumed(kind: StoreKind) async throws {
+        let h = try await SLAHarness(kind)
         let ticket = try await h.open()
         _ = try await h.services.tickets.claim(SLAHarness.agent, ticket.ticketId)
         _ = try await h.services.tickets.changeStatus(SLAHarness.agent, ticket.ticketId, to: "in_progress", reason: nil)
@@ -200,8 +204,8 @@ struct SLAClockTests {
         #expect(now.sla.resolutionMet == nil)
     }
 
-    @Test func raisingThePriorityMidWayRetargets() async throws {
-        let h = try await SLAHarness()
+    @Test(arguments: StoreKind.available) func raisingThePriorityMidWayRetargets(kind: StoreKind) async throws {
+        let h = try await SLAHarness(kind)
         let ticket = try await h.open()
         h.advance(minutes: 60)
         var patch = TicketPatch()
@@ -216,8 +220,8 @@ struct SLAClockTests {
         #expect(try await h.ticket(ticket.ticketId).sla.clock(.firstResponse)?.breachedAt == h.clock.now())
     }
 
-    @Test func aRuleCanSwitchThePolicy() async throws {
-        let h = try await SLAHarness()
+    @Test(arguments: StoreKind.available) func aRuleCanSwitchThePolicy(kind: StoreKind) async throws {
+        let h = try await SLAHarness(kind)
         let ticket = try await h.open()
         h.advance(minutes: 2)
         let now = try await h.services.tickets.addNote(SLAHarness.customer, ticket.ticketId, content: "vip", isInternal: false)
@@ -227,8 +231,8 @@ struct SLAClockTests {
         #expect(now.sla.clock(.resolution)?.dueAt == SLAHarness.t0.addingTimeInterval(3600))
     }
 
-    @Test func theNextReplyIsOwedWhenTheCustomerWritesAfterStaffAnswered() async throws {
-        let h = try await SLAHarness()
+    @Test(arguments: StoreKind.available) func theNextReplyIsOwedWhenTheCustomerWritesAfterStaffAnswered(kind: StoreKind) async throws {
+        let h = try await SLAHarness(kind)
         let ticket = try await h.open()
         h.advance(minutes: 10)
         var now = try await h.services.tickets.addNote(SLAHarness.agent, ticket.ticketId, content: "¿Nos manda una foto?", isInternal: false)
@@ -245,11 +249,11 @@ struct SLAClockTests {
         #expect(now.sla.clock(.nextReply)?.met == true)
     }
 
-    @Test func businessHoursMoveTheDueTime() async throws {
+    @Test(arguments: StoreKind.available) func businessHoursMoveTheDueTime(kind: StoreKind) async throws {
         let weekdays = BusinessCalendar(
             timeZone: "UTC", week: Dictionary(uniqueKeysWithValues: ["monday", "tuesday", "wednesday", "thursday", "friday"].map { ($0, ["09:00-17:00"]) }))
         let friday = utc("2026-11-20T16:30:00Z")
-        let h = try await SLAHarness(clock: ManualClock(friday), calendar: weekdays)
+        let h = try await SLAHarness(kind, clock: ManualClock(friday), calendar: weekdays)
         let ticket = try await h.open()
         #expect(ticket.sla.clock(.firstResponse)?.dueAt == utc("2026-11-23T09:30:00Z"))
         #expect(ticket.sla.firstResponseDueAt == utc("2026-11-23T09:30:00Z"))
@@ -258,9 +262,9 @@ struct SLAClockTests {
         #expect(urgent.sla.clock(.firstResponse)?.dueAt == friday.addingTimeInterval(900))
     }
 
-    @Test func timersThatCameDueWhileDownFireOnceAtStart() async throws {
+    @Test(arguments: StoreKind.available) func timersThatCameDueWhileDownFireOnceAtStart(kind: StoreKind) async throws {
         let clock = ManualClock(SLAHarness.t0)
-        let first = try await SLAHarness(clock: clock)
+        let first = try await SLAHarness(kind, clock: clock)
         let ticket = try await first.open()
         // The server stops; two hours pass; a new one opens the same file.
         clock.advance(by: 2 * 3600)
@@ -282,8 +286,8 @@ struct SLAClockTests {
 
 @Suite("SLA report")
 struct SLAReportTests {
-    @Test func complianceAndBusinessTimesPerTargetPriorityAndAgent() async throws {
-        let h = try await SLAHarness()
+    @Test(arguments: StoreKind.available) func complianceAndBusinessTimesPerTargetPriorityAndAgent(kind: StoreKind) async throws {
+        let h = try await SLAHarness(kind)
         let onTime = try await h.open()
         let late = try await h.open("Otra", priority: .high)
         h.advance(minutes: 20)
