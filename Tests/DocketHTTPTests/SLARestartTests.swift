@@ -1,0 +1,96 @@
+import DocketTestSupport
+import Foundation
+import Testing
+
+/// The SLA scheduler across a real restart of `docket serve` on the embedded store: timers that
+/// came due while the process was dead fire once when it starts again — no earlier, no twice.
+@Suite("SLA timers across a real restart")
+struct SLARestartTests {
+    /// The shipped packs, with luxfree-solar's urgent first response due in 4 s (warned at 50 %).
+    static func quickPacks(in root: URL) throws -> URL {
+        let packs = root.appendingPathComponent("IndustryPacks")
+        try FileManager.default.copyItem(at: packsRoot, to: packs)
+        let manifest = packs.appendingPathComponent("luxfree-solar/pack.yaml")
+        var text = try String(contentsOf: manifest, encoding: .utf8)
+        for (from, to) in [
+            ("urgent: { firstResponse: 15m,", "urgent: { firstResponse: 4s,"),
+            ("warning: { percent: 75, minutesBefore: 15 }", "warning: { percent: 50, minutesBefore: 0 }"),
+        ] {
+            try #require(text.contains(from), "pack.yaml no longer says \(from)")
+            text = text.replacingOccurrences(of: from, with: to)
+        }
+        try text.write(to: manifest, atomically: true, encoding: .utf8)
+        return packs
+    }
+
+    static func start(_ data: URL, packs: URL, port: Int) throws -> ChildProcess {
+        let server = ChildProcess()
+        server.executableURL = DurabilityTests.binary
+        server.arguments = ["serve", "--port", "\(port)", "--data-dir", data.path, "--packs-dir", packs.path, "--log-level", "warning"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["DOCKET_JWT_SECRET"] = DurabilityTests.secret
+        server.environment = environment
+        try server.run()
+        return server
+    }
+
+    @Test func timersDueWhileTheServerWasDeadFireOnceAtTheNextStart() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: DurabilityTests.binary.path), "build the docket product first")
+        let root = try Scratch.directory("sla-restart")
+        let (packs, data) = (try Self.quickPacks(in: root), root.appendingPathComponent("data"))
+        let port = freePort()
+        var server = try Self.start(data, packs: packs, port: port)
+        try await DurabilityTests.waitForHealth(port: port)
+        let customer = try DurabilityTests.token(dataDir: data)
+        let admin = try DurabilityTests.token(dataDir: data, role: "admin", subject: "boss")
+        let (status, body) = try await DurabilityTests.request(
+            "POST", "http://127.0.0.1:\(port)/api/v2/tickets", token: customer,
+            body: #"{"subject":"Poste inclinado","description":"El poste se ve inclinado","priority":"urgent"}"#)
+        try #require(status == 201, "\(String(decoding: body, as: UTF8.self))")
+        let ticket = try #require((try JSONSerialization.jsonObject(with: body) as? [String: Any])?["ticket"] as? [String: Any])
+        let id = try #require(ticket["ticketId"] as? String)
+        let due = try #require(((ticket["sla"] as? [String: Any])?["firstResponseDueAt"] as? String).flatMap { try? Date($0, strategy: .iso8601) })
+        // Dead before the warning (2 s) is due; both the warning and the breach come due while it is.
+        kill(server.processIdentifier, SIGKILL)
+        server.waitUntilExit()
+        #expect(Date() < due, "killed before the due time")
+        while Date() < due.addingTimeInterval(1) { try await Task.sleep(for: .milliseconds(100)) }
+
+        server = try Self.start(data, packs: packs, port: port)
+        try await DurabilityTests.waitForHealth(port: port)
+        // The breach rule tags the ticket: wait for it (at most a minute).
+        let deadline = ContinuousClock.now + .seconds(60)
+        var tags: [String] = []
+        while !tags.contains("sla_vencido"), ContinuousClock.now < deadline {
+            let (_, read) = try await DurabilityTests.request("GET", "http://127.0.0.1:\(port)/api/v2/tickets/\(id)", token: admin)
+            tags = ((try? JSONSerialization.jsonObject(with: read) as? [String: Any])?["ticket"] as? [String: Any])?["tags"] as? [String] ?? []
+            if !tags.contains("sla_vencido") { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(tags.contains("sla_vencido"), "the breach fired after the restart")
+        server.terminate()
+        server.waitUntilExit()
+        #expect(server.terminationStatus == 0)
+
+        // Once each: the first response's warning and breach, in the log.
+        let events = try Self.slaEvents(data, ticket: id)
+        #expect(events.filter { $0 == "sla_warning" }.count == 1, "\(events)")
+        #expect(events.filter { $0 == "sla_breached" }.count == 1, "\(events)")
+    }
+
+    /// The SLA events the log holds for `ticket`, in order (read from the stopped server's file).
+    static func slaEvents(_ data: URL, ticket: String) throws -> [String] {
+        let reader = ChildProcess()
+        reader.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        reader.arguments = [
+            "-c",
+            "import sqlite3,sys; [print(r[0]) for r in sqlite3.connect(sys.argv[1]).execute(\"SELECT type FROM live_events WHERE ticket_id=? AND type LIKE 'sla_%' ORDER BY id\", (sys.argv[2],))]",
+            data.appendingPathComponent("docket.sqlite").path, ticket,
+        ]
+        let pipe = Pipe()
+        reader.standardOutput = pipe
+        try reader.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        reader.waitUntilExit()
+        return String(decoding: output, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+}
