@@ -29,10 +29,9 @@ whole=$#
 # The Mongo run of the store contract suite needs the stand-in: start one unless the
 # caller (.ci/run) already did and said where.
 if [ -z "${DOCKET_TEST_MONGO_URI:-}" ]; then
-  export DOCKET_STANDIN_PORT=${DOCKET_STANDIN_PORT:-27131}
   ./scripts/mongo-standin.sh start
   trap './scripts/mongo-standin.sh stop' EXIT
-  export DOCKET_TEST_MONGO_URI="mongodb://127.0.0.1:$DOCKET_STANDIN_PORT/?directConnection=true"
+  export DOCKET_TEST_MONGO_URI="mongodb://127.0.0.1:$(cat .mongo-standin.port)/?directConnection=true"
 fi
 export DOCKET_TEST_MONGO_BIN=${DOCKET_TEST_MONGO_BIN:-$PWD/.venv-mongo/bin/secantusd-py}
 log=$(mktemp)
