@@ -23,6 +23,8 @@ public struct Configuration: Sendable {
     public var live: LiveSettings
     /// Holds the SQLite database and the token signing key.
     public var dataDirectory: URL
+    /// Where to write the port once the server listens (`http.portFile`); nil: nowhere.
+    public var portFile: String?
     /// The shipped packs' folder; nil: the packs built into the binary (by default, when there is
     /// no `IndustryPacks` folder here, as for a binary copied onto a server).
     public var packsDirectory: URL?
@@ -70,6 +72,7 @@ public struct Configuration: Sendable {
         live.socketIOSessionsPerAddress = try source.integer("http.maxConnectionsPerAddress")
         shutdownGrace = .seconds(try source.integer("http.shutdownGraceSeconds"))
         dataDirectory = URL(fileURLWithPath: try source.text("store.dataDir")).standardizedFileURL
+        portFile = source.optional("http.portFile")
         let packs = URL(fileURLWithPath: try source.text("packs.dir")).standardizedFileURL
         let packsExist = FileManager.default.fileExists(atPath: packs.path)
         if let explicit = source.optional("packs.dir"), !packsExist {

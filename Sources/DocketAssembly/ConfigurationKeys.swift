@@ -43,6 +43,9 @@ extension Configuration {
             "http.maxBodyBytes", flag: "max-body-bytes", env: "DOCKET_MAX_BODY_BYTES", "1048576", range: 1024...Int(Int32.max), .server,
             "Largest request body in bytes (413 above)."),
         .init(
+            "http.portFile", flag: "port-file", env: "DOCKET_PORT_FILE", nil, .server,
+            "Write the port the server listens on to this file once it listens (with --port 0, the one the kernel chose)."),
+        .init(
             "http.maxConnections", flag: "max-connections", env: "DOCKET_MAX_CONNECTIONS", "16384", range: 1...1_000_000, .server,
             "Most connections served at once; more wait in the backlog."),
         .init(

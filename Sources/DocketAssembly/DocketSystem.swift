@@ -232,6 +232,19 @@ public final class DocketSystem: Sendable {
         var settings = configuration.http
         settings.version = Self.version
         settings.webSocket = WebSocketLimits(maxFrameBytes: configuration.live.maxFrameBytes, pingIntervalSeconds: configuration.live.pingIntervalSeconds)
+        let (logger, host, portFile) = (logger, configuration.http.host, configuration.portFile)
+        settings.onListening = { port in
+            logger.info("listening", metadata: ["address": "http://\(host):\(port)"])
+            guard let portFile else { return }
+            // Written whole, then moved into place: a reader never sees half a number.
+            let partial = portFile + ".partial"
+            do {
+                try Data("\(port)\n".utf8).write(to: URL(fileURLWithPath: partial))
+                guard rename(partial, portFile) == 0 else { throw SetupError("rename: \(String(cString: strerror(errno)))") }
+            } catch {
+                logger.error("cannot write the port file", metadata: ["path": "\(portFile)", "error": "\(error)"])
+            }
+        }
         return settings
     }
 
@@ -260,7 +273,6 @@ public final class DocketSystem: Sendable {
     public func run() async throws {
         FileDescriptorLimit.raise(for: configuration.http.maxConnections, logger: logger)
         let application = try application()
-        logger.info("listening", metadata: ["address": "http://\(configuration.http.host):\(configuration.http.port)"])
         var group = ServiceGroupConfiguration(
             services: [
                 .init(service: application),

@@ -30,6 +30,8 @@ public struct HTTPSettings: Sendable {
     public var console: ConsoleSettings = .init()
     /// Timeouts and caps against idle, slow and greedy connections.
     public var connections: ConnectionRules = .init()
+    /// Told the port the server listens on, once it does (with port 0, the kernel's choice).
+    public var onListening: (@Sendable (Int) async -> Void)?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, limits: HTTPLimits = .init(), maxConnections: Int = 1024,
@@ -183,5 +185,8 @@ public func httpApplication(
             address: .hostname(settings.host, port: settings.port), serverName: "docket",
             availableConnectionsDelegate: .maximum(settings.maxConnections, logger: logger)),
         services: services,
+        onServerRunning: { [onListening = settings.onListening] channel in
+            if let onListening, let port = channel.localAddress?.port { await onListening(port) }
+        },
         logger: logger)
 }

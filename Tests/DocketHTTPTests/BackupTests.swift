@@ -21,9 +21,7 @@ struct BackupTests {
         try #require(FileManager.default.isExecutableFile(atPath: DurabilityTests.binary.path), "build the docket product first")
         let root = try Scratch.directory("backup")
         let (data, copy, restored) = (root.appendingPathComponent("data"), root.appendingPathComponent("copy"), root.appendingPathComponent("restored"))
-        let port = freePort()
-        let server = try DurabilityTests.start(dataDir: data, port: port)
-        try await DurabilityTests.waitForHealth(port: port)
+        let (server, port) = try await DurabilityTests.serve(dataDir: data)
         let token = try DurabilityTests.token(dataDir: data)
         let writes = Writes()
         // Four writers create until told to stop; each acknowledged ticket is noted with its time.
@@ -69,17 +67,16 @@ struct BackupTests {
         // The copy is whole, and every ticket in it has its creation event in the log.
         let facts = try SQLiteBackup.facts(of: restored.appendingPathComponent("docket.sqlite").path)
         #expect(facts.tickets >= before.count)
-        let again = try DurabilityTests.start(dataDir: restored, port: port)
+        let (again, restoredPort) = try await DurabilityTests.serve(dataDir: restored)
         defer {
             again.terminate()
             again.waitUntilExit()
         }
-        try await DurabilityTests.waitForHealth(port: port)
         var stored: Set<String> = []
         var (page, pages) = (1, 1)
         repeat {
             let (status, body) = try await DurabilityTests.request(
-                "GET", "http://127.0.0.1:\(port)/api/v2/tickets?limit=100&page=\(page)", token: token)
+                "GET", "http://127.0.0.1:\(restoredPort)/api/v2/tickets?limit=100&page=\(page)", token: token)
             #expect(status == 200)
             let json = try JSONSerialization.jsonObject(with: body) as? [String: Any]
             for ticket in (json?["tickets"] as? [[String: Any]]) ?? [] { if let id = ticket["ticketId"] as? String { stored.insert(id) } }

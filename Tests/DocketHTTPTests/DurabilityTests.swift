@@ -20,15 +20,39 @@ struct DurabilityTests {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("docket")
     }
 
-    static func start(dataDir: URL, port: Int, extra: [String] = []) throws -> ChildProcess {
+    /// `docket serve` on a port the kernel chooses, once it answers /health: the server holds its
+    /// port from the start (a port picked here and handed over could be taken in between).
+    static func serve(dataDir: URL, extra: [String] = []) async throws -> (process: ChildProcess, port: Int) {
+        try await serve(
+            ["--data-dir", dataDir.path, "--packs-dir", packsRoot.path, "--log-level", "warning"] + extra,
+            environment: ["DOCKET_JWT_SECRET": secret])
+    }
+
+    /// `docket serve ARGUMENTS --port 0` (in `directory`, with `environment` laid over this
+    /// process's; nil removes a variable), once it answers /health.
+    static func serve(
+        _ arguments: [String], environment changes: [String: String?] = [:], in directory: URL? = nil
+    ) async throws -> (process: ChildProcess, port: Int) {
+        let portFile = FileManager.default.temporaryDirectory.appendingPathComponent("docket-port-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: portFile) }
         let process = ChildProcess()
         process.executableURL = binary
-        process.arguments = ["serve", "--port", "\(port)", "--data-dir", dataDir.path, "--packs-dir", packsRoot.path, "--log-level", "warning"] + extra
+        process.arguments = ["serve", "--port", "0", "--port-file", portFile.path] + arguments
         var environment = ProcessInfo.processInfo.environment
-        environment["DOCKET_JWT_SECRET"] = secret
+        for (key, value) in changes { environment[key] = value }
         process.environment = environment
+        if let directory { process.currentDirectoryURL = directory }
         try process.run()
-        return process
+        let deadline = ContinuousClock.now + .seconds(120)
+        while ContinuousClock.now < deadline, process.isRunning {
+            if let text = try? String(contentsOf: portFile, encoding: .utf8), let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                try await waitForHealth(port: port)
+                return (process, port)
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        process.terminate()
+        throw DocketError(.storeUnavailable, "docket serve did not say its port within two minutes (exited: \(!process.isRunning))")
     }
 
     static func request(_ method: String, _ url: String, token: String? = nil, body: String? = nil) async throws -> (Int, Data) {
@@ -99,10 +123,8 @@ struct DurabilityTests {
     @Test func acknowledgedTicketsSurviveKillMinusNine() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the docket product first")
         let dataDir = try Scratch.directory("kill")
-        let port = freePort()
         let token = try Self.token(dataDir: dataDir)
-        var server = try Self.start(dataDir: dataDir, port: port)
-        try await Self.waitForHealth(port: port)
+        var (server, port) = try await Self.serve(dataDir: dataDir)
 
         var acknowledged: [String] = []
         for index in 0..<60 {
@@ -117,12 +139,11 @@ struct DurabilityTests {
         server.waitUntilExit()
         #expect(server.terminationReason == .uncaughtSignal)
 
-        server = try Self.start(dataDir: dataDir, port: port)
+        (server, port) = try await Self.serve(dataDir: dataDir)
         defer {
             server.terminate()
             server.waitUntilExit()
         }
-        try await Self.waitForHealth(port: port)
         let (status, data) = try await Self.request("GET", "http://127.0.0.1:\(port)/api/v2/tickets?limit=100&sortOrder=asc", token: token)
         #expect(status == 200)
         let json = try JSONSerialization.jsonObject(with: data) as? [String: Any]
@@ -167,7 +188,6 @@ struct DurabilityTests {
         settled: (any TicketStore) async throws -> Void = { _ in }
     ) async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the docket product first")
-        let port = freePort()
         let customer = try Self.token(dataDir: dataDir)
         let agent = try Self.token(dataDir: dataDir, role: "agent", subject: "ana")
         let admin = try Self.token(dataDir: dataDir, role: "admin", subject: "boss")
@@ -179,8 +199,7 @@ struct DurabilityTests {
         var generator = SystemRandomNumberGenerator()
         let rounds = 5
         for round in 0..<rounds {
-            let server = try Self.start(dataDir: dataDir, port: port, extra: extra)
-            try await Self.waitForHealth(port: port)
+            let (server, port) = try await Self.serve(dataDir: dataDir, extra: extra)
             if round == 0 {
                 _ = try await Self.request(
                     "POST", "http://127.0.0.1:\(port)/api/v2/agents", token: admin, body: #"{"id":"ana","name":"Ana","email":"ana@x.mx"}"#)
@@ -226,8 +245,7 @@ struct DurabilityTests {
         #expect(created.count > minimum, "the rounds wrote something before each kill")
 
         // One more start, as after a crash: MongoDB's sweeper moves what the last kill stranded.
-        let last = try Self.start(dataDir: dataDir, port: port, extra: extra)
-        try await Self.waitForHealth(port: port)
+        let (last, _) = try await Self.serve(dataDir: dataDir, extra: extra)
         let (store, close) = try await open()
         // Until every stored ticket's creation event is in the log (the sweeper's work on MongoDB;
         // at once on SQLite), or a minute: the checks below then say what is missing.
@@ -237,9 +255,9 @@ struct DurabilityTests {
             if Set(try await Self.storedTickets(store)).isSubset(of: announced) { break }
             try await Task.sleep(for: .milliseconds(100))
         }
-        try await settled(store)
         last.terminate()
         last.waitUntilExit()
+        try await settled(store)
 
         let log = try await store.liveEvents(tenantId: "default", after: 0, limit: 1_000_000)
         if gapless {

@@ -16,14 +16,12 @@ struct FairShareTests {
 
     @Test func oneAddressCannotTakeEverySocketIOSession() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: DurabilityTests.binary.path), "build the docket product first")
-        let port = freePort()
-        let server = try DurabilityTests.start(
-            dataDir: try Scratch.directory("fair-share"), port: port, extra: ["--max-connections-per-address", "3"])
+        let (server, port) = try await DurabilityTests.serve(
+            dataDir: try Scratch.directory("fair-share"), extra: ["--max-connections-per-address", "3"])
         defer {
             server.terminate()
             server.waitUntilExit()
         }
-        try await DurabilityTests.waitForHealth(port: port)
         do {
             for index in 0..<3 {
                 let answer = try await Self.handshake(port, from: "127.0.0.1")

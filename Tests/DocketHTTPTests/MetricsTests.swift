@@ -16,14 +16,12 @@ struct MetricsTests {
     @Test func metricsCountRefusalsUnderTheirStatusAndTicketsFromEveryPath() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Server.binary.path), "build the docket product first")
         let dataDir = try Scratch.directory("metrics")
-        let port = freePort()
         let customer = try Server.token(dataDir: dataDir)
-        let server = try Server.start(dataDir: dataDir, port: port)
+        let (server, port) = try await Server.serve(dataDir: dataDir)
         defer {
             server.terminate()
             server.waitUntilExit()
         }
-        try await Server.waitForHealth(port: port)
         let base = "http://127.0.0.1:\(port)/api/v2"
         // Three refusals (400 malformed, 422 unknown category, 403 staff route), two tickets by a form, one by a chat message.
         var (status, _) = try await Server.request("POST", "\(base)/tickets", token: customer, body: #"{"subject": 5}"#)

@@ -42,13 +42,11 @@ struct PackAuthorCLITests {
         try #require(FileManager.default.isExecutableFile(atPath: DurabilityTests.binary.path), "build the docket product first")
         let home = try Scratch.directory("author-push")
         let dataDir = home.appendingPathComponent("data")
-        let port = freePort()
-        let server = try DurabilityTests.start(dataDir: dataDir, port: port)
+        let (server, port) = try await DurabilityTests.serve(dataDir: dataDir)
         defer {
             server.terminate()
             server.waitUntilExit()
         }
-        try await DurabilityTests.waitForHealth(port: port)
         let token = try DurabilityTests.token(dataDir: dataDir, role: "admin", subject: "boss")
         let access: [String: String?] = ["DOCKET_SERVER": "http://127.0.0.1:\(port)", "DOCKET_TOKEN": token]
         #expect(try Self.docket(["pack", "init", "bistro", "--from", "restaurant"], in: home).status == 0)

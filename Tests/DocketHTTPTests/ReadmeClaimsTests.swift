@@ -76,13 +76,11 @@ struct ReadmeClaimsTests {
     /// On the real server (the process installs the metrics system; a test process does not).
     @Test func everyMetricItNamesIsServed() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: DurabilityTests.binary.path), "build the docket product first")
-        let port = freePort()
-        let server = try DurabilityTests.start(dataDir: try Scratch.directory("metrics"), port: port)
+        let (server, port) = try await DurabilityTests.serve(dataDir: try Scratch.directory("metrics"))
         defer {
             server.terminate()
             server.waitUntilExit()
         }
-        try await DurabilityTests.waitForHealth(port: port)
         _ = try await DurabilityTests.request("GET", "http://127.0.0.1:\(port)/api/v2/tickets")
         let metrics = String(decoding: try await DurabilityTests.request("GET", "http://127.0.0.1:\(port)/metrics").1, as: UTF8.self)
         let names = Set(Self.matches(#"`((?:docket|hb|http_server)_[a-z_]+)"#, in: Self.readme))

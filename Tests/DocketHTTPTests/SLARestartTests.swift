@@ -23,24 +23,16 @@ struct SLARestartTests {
         return packs
     }
 
-    static func start(_ data: URL, packs: URL, port: Int) throws -> ChildProcess {
-        let server = ChildProcess()
-        server.executableURL = DurabilityTests.binary
-        server.arguments = ["serve", "--port", "\(port)", "--data-dir", data.path, "--packs-dir", packs.path, "--log-level", "warning"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["DOCKET_JWT_SECRET"] = DurabilityTests.secret
-        server.environment = environment
-        try server.run()
-        return server
+    static func serve(_ data: URL, packs: URL) async throws -> (process: ChildProcess, port: Int) {
+        try await DurabilityTests.serve(
+            ["--data-dir", data.path, "--packs-dir", packs.path, "--log-level", "warning"], environment: ["DOCKET_JWT_SECRET": DurabilityTests.secret])
     }
 
     @Test func timersDueWhileTheServerWasDeadFireOnceAtTheNextStart() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: DurabilityTests.binary.path), "build the docket product first")
         let root = try Scratch.directory("sla-restart")
         let (packs, data) = (try Self.quickPacks(in: root), root.appendingPathComponent("data"))
-        let port = freePort()
-        var server = try Self.start(data, packs: packs, port: port)
-        try await DurabilityTests.waitForHealth(port: port)
+        var (server, port) = try await Self.serve(data, packs: packs)
         let customer = try DurabilityTests.token(dataDir: data)
         let admin = try DurabilityTests.token(dataDir: data, role: "admin", subject: "boss")
         let (status, body) = try await DurabilityTests.request(
@@ -56,8 +48,7 @@ struct SLARestartTests {
         #expect(Date() < due, "killed before the due time")
         while Date() < due.addingTimeInterval(1) { try await Task.sleep(for: .milliseconds(100)) }
 
-        server = try Self.start(data, packs: packs, port: port)
-        try await DurabilityTests.waitForHealth(port: port)
+        (server, port) = try await Self.serve(data, packs: packs)
         // The breach rule tags the ticket: wait for it (at most a minute).
         let deadline = ContinuousClock.now + .seconds(60)
         var tags: [String] = []

@@ -28,10 +28,8 @@ struct ShutdownTests {
     @Test func sigtermFinishesInFlightWorkFlushesAndExitsZero() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Server.binary.path), "build the docket product first")
         let dataDir = try Scratch.directory("sigterm")
-        let port = freePort()
         let token = try Server.token(dataDir: dataDir)
-        let server = try Server.start(dataDir: dataDir, port: port, extra: ["--shutdown-grace", "5"])
-        try await Server.waitForHealth(port: port)
+        let (server, port) = try await Server.serve(dataDir: dataDir, extra: ["--shutdown-grace", "5"])
         let agent = try Self.run(["token", "--tenant", "default", "--role", "agent", "--subject", "ana"], dataDir: dataDir).output
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let live = try await LiveClient.connect(port: port, token: agent, query: "?rooms=staff")
@@ -82,17 +80,16 @@ struct ShutdownTests {
         print("SIGTERM after \(acknowledged.count) acknowledged creates (\(attempts) attempted, \(refused) refused): exited 0 in \(stopped)")
 
         // Every acknowledged ticket is there after a restart.
-        let restarted = try Server.start(dataDir: dataDir, port: port)
+        let (restarted, restartedPort) = try await Server.serve(dataDir: dataDir)
         defer {
             restarted.terminate()
             restarted.waitUntilExit()
         }
-        try await Server.waitForHealth(port: port)
         var stored: Set<String> = []
         var page = 1
         while true {
             let (status, data) = try await Server.request(
-                "GET", "http://127.0.0.1:\(port)/api/v2/tickets?limit=100&page=\(page)", token: token)
+                "GET", "http://127.0.0.1:\(restartedPort)/api/v2/tickets?limit=100&page=\(page)", token: token)
             try #require(status == 200)
             let json = try JSONSerialization.jsonObject(with: data) as? [String: Any]
             let ids = ((json?["tickets"] as? [[String: Any]]) ?? []).compactMap { $0["ticketId"] as? String }

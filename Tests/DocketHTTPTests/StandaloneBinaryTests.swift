@@ -10,21 +10,13 @@ struct StandaloneBinaryTests {
     @Test func servesTheBuiltInPacksAndConsoleFromAnEmptyFolder() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: DurabilityTests.binary.path), "build the docket product first")
         let folder = try Scratch.directory("standalone")
-        let port = freePort()
-        let server = ChildProcess()
-        server.executableURL = DurabilityTests.binary
-        server.currentDirectoryURL = folder
-        server.arguments = ["serve", "--port", "\(port)", "--log-level", "warning"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["DOCKET_JWT_SECRET"] = DurabilityTests.secret
-        for key in ["DOCKET_PACKS_DIR", "DOCKET_RULES_DIR", "DOCKET_CONSOLE_DIR", "DOCKET_MONGO_URI", "DOCKET_DATA_DIR"] { environment[key] = nil }
-        server.environment = environment
-        try server.run()
+        var environment: [String: String?] = ["DOCKET_JWT_SECRET": DurabilityTests.secret]
+        for key in ["DOCKET_PACKS_DIR", "DOCKET_RULES_DIR", "DOCKET_CONSOLE_DIR", "DOCKET_MONGO_URI", "DOCKET_DATA_DIR"] { environment[key] = .some(nil) }
+        let (server, port) = try await DurabilityTests.serve(["--log-level", "warning"], environment: environment, in: folder)
         defer {
             server.terminate()
             server.waitUntilExit()
         }
-        try await DurabilityTests.waitForHealth(port: port)
         let token = try DurabilityTests.cli(
             ["token", "--tenant", "default", "--role", "customer", "--subject", "c-1", "--data-dir", folder.appendingPathComponent("data").path],
             environment: ["DOCKET_JWT_SECRET": DurabilityTests.secret]
