@@ -18,10 +18,16 @@ fi
 export DOCKET_JWT_SECRET=fuzz-secret-fuzz-secret-fuzz-secret-fuzz
 status=0
 for role in admin agent customer; do
-  data=$(mktemp -d); port=$((18500 + RANDOM % 1000))
-  "$DOCKET_BIN" serve --port $port --data-dir "$data" --log-level warning >"$data/server.log" 2>&1 &
+  # On a port the kernel chooses: the server writes it to its port file once it listens.
+  data=$(mktemp -d); port=
+  "$DOCKET_BIN" serve --port 0 --port-file "$data/port" --data-dir "$data" --log-level warning >"$data/server.log" 2>&1 &
   pid=$!
-  for _ in $(seq 600); do curl -sf "localhost:$port/health" >/dev/null && break; sleep 0.1; done
+  for _ in $(seq 600); do
+    if [ -z "$port" ] && [ -s "$data/port" ]; then port=$(cat "$data/port"); fi
+    [ -n "$port" ] && curl -sf "localhost:$port/health" >/dev/null && break
+    sleep 0.1
+  done
+  [ -n "$port" ] || { echo "docket serve did not start as $role:" >&2; cat "$data/server.log" >&2; exit 1; }
   admin=$("$DOCKET_BIN" token --tenant default --role admin --subject boss --data-dir "$data")
   # The agent and the customer the tokens name exist, as they would for real users.
   curl -sf -X POST "localhost:$port/api/v2/agents" -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \

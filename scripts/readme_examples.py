@@ -24,7 +24,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -163,23 +162,25 @@ def main():
         sys.exit("README.md has no marked example")
     scratch = tempfile.mkdtemp(prefix="docket-readme-")
     data = os.path.join(scratch, "data")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    # On a port the kernel chooses: the server writes it to its port file once it listens.
+    port_file = os.path.join(scratch, "port")
+    port = None
     env = dict(os.environ, DOCKET_DATA_DIR=data)
     env.pop("DOCKET_JWT_SECRET", None)
     env.pop("DOCKET_TOKEN", None)
     env.pop("DOCKET_SERVER", None)
     server = subprocess.Popen(
-        [binary, "serve", "--port", str(port), "--data-dir", data, "--log-level", "warning"], cwd=ROOT, env=env,
+        [binary, "serve", "--port", "0", "--port-file", port_file, "--data-dir", data, "--log-level", "warning"], cwd=ROOT, env=env,
         stdout=open(os.path.join(scratch, "server.log"), "w"), stderr=subprocess.STDOUT)
     shell = None
     try:
         for _ in range(600):
             try:
+                with open(port_file) as handle:
+                    port = int(handle.read())
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1)
                 break
-            except OSError:
+            except (OSError, ValueError):
                 time.sleep(0.1)
         else:
             sys.exit("the server did not start:\n" + open(os.path.join(scratch, "server.log")).read()[-2000:])

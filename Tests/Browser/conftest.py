@@ -30,32 +30,28 @@ PASSWORD = "correct horse battery"
 WAIT = float(os.environ.get("DOCKET_BROWSER_WAIT", "20"))
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Server:
     def __init__(self):
         self.data = pathlib.Path(tempfile.mkdtemp(prefix="docket-browser-"))
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
+        # On a port the kernel chooses; the server writes it to its port file once it listens.
+        port_file = self.data / "port"
         self.log = open(self.data / "server.log", "w")
         self.process = subprocess.Popen(
-            [str(DOCKET), "serve", "--data-dir", str(self.data), "--port", str(self.port), "--bcrypt-cost", "4",
+            [str(DOCKET), "serve", "--data-dir", str(self.data), "--port", "0", "--port-file", str(port_file), "--bcrypt-cost", "4",
              "--packs-dir", str(ROOT / "IndustryPacks"), "--console-dir", str(ROOT / "Console"),
              # The webhook screen's test posts to a receiver on this machine.
              "--webhooks-allow-private-addresses", "true"],
             stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT)
         deadline = time.time() + 60
-        while time.time() < deadline:
+        while time.time() < deadline and self.process.poll() is None:
             try:
+                self.port = int(port_file.read_text())
+                self.base = f"http://127.0.0.1:{self.port}"
                 with urllib.request.urlopen(self.base + "/health", timeout=2) as answer:
                     if answer.status == 200:
                         return
-            except (urllib.error.URLError, ConnectionError, OSError):
-                time.sleep(0.2)
+            except (urllib.error.URLError, ConnectionError, OSError, ValueError):
+                time.sleep(0.05)
         raise RuntimeError("docket serve did not start: " + (self.data / "server.log").read_text())
 
     def cli(self, *args, stdin=None):

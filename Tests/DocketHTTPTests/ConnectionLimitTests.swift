@@ -110,22 +110,19 @@ final class RawConnection: @unchecked Sendable {
 }
 
 /// Runs the production Application on a real port for `body`.
-func withRunningServer(_ app: TestApp, port: Int, _ body: () async throws -> Void) async throws {
+/// Runs the production Application for `body` on a port the kernel chose (the server writes
+/// it to its port file once it listens).
+func withRunningServer(_ app: TestApp, _ body: (Int) async throws -> Void) async throws {
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await app.app.run() }
         defer { group.cancelAll() }
-        var ready = false
-        for _ in 0..<100 where !ready {
-            if let probe = try? RawConnection(port: port) {
-                probe.close()
-                ready = true
-            } else {
-                try await Task.sleep(for: .milliseconds(50))
-            }
+        let deadline = ContinuousClock.now + .seconds(60)
+        var port: Int?
+        while port == nil, ContinuousClock.now < deadline {
+            port = (try? String(contentsOf: app.portFile, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            if port == nil { try await Task.sleep(for: .milliseconds(20)) }
         }
-        try #require(ready)
-        try await Task.sleep(for: .milliseconds(100))
-        try await body()
+        try await body(try #require(port, "the server did not listen within a minute"))
     }
 }
 
@@ -134,9 +131,8 @@ struct ConnectionLimitTests {
     @Test func connectionsBeyondTheLimitWaitUntilOneCloses() async throws {
         // Run the production Application itself: HummingbirdTesting's live mode rebuilds the
         // configuration without its connections delegate (Hummingbird 2.28.1).
-        let port = freePort()
-        let app = try await TestApp(maxConnections: 2, port: port)
-        try await withRunningServer(app, port: port) {
+        let app = try await TestApp(maxConnections: 2)
+        try await withRunningServer(app) { port in
             let request = "GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n"
             let first = try RawConnection(port: port)
             let second = try RawConnection(port: port)
@@ -164,10 +160,9 @@ struct ConnectionRulesTests {
     /// One address holding more connections than its cap cannot starve anyone else: the ones
     /// past the cap get a 503 and are closed, and a client from another address is answered.
     @Test func oneAddressPastItsCapCannotStarveOthers() async throws {
-        let port = freePort()
         let app = try await TestApp(
-            maxConnections: 64, port: port, flags: ["http.maxConnectionsPerAddress": "20", "http.headerTimeoutSeconds": "60"])
-        try await withRunningServer(app, port: port) {
+            maxConnections: 64, flags: ["http.maxConnectionsPerAddress": "20", "http.headerTimeoutSeconds": "60"])
+        try await withRunningServer(app) { port in
             var idle: [RawConnection] = []
             defer { idle.forEach { $0.close() } }
             for _ in 0..<60 { idle.append(try RawConnection(port: port, from: "127.0.0.1")) }
@@ -189,9 +184,8 @@ struct ConnectionRulesTests {
     /// A connection that sends nothing, or its head a byte at a time, is cut off at the header
     /// timeout; one that keeps alive with nothing to ask is closed at the idle timeout.
     @Test func silentAndSlowHeaderConnectionsAreCutOffAndIdleOnesClosed() async throws {
-        let port = freePort()
-        let app = try await TestApp(port: port, flags: ["http.headerTimeoutSeconds": "1", "http.idleTimeoutSeconds": "2"])
-        try await withRunningServer(app, port: port) {
+        let app = try await TestApp(flags: ["http.headerTimeoutSeconds": "1", "http.idleTimeoutSeconds": "2"])
+        try await withRunningServer(app) { port in
             let silent = try RawConnection(port: port)
             defer { silent.close() }
             #expect(await silent.closedByServer(within: 3), "a connection that sends nothing")
@@ -218,10 +212,11 @@ struct ConnectionRulesTests {
 
     /// A body that trickles in below the minimum rate is cut off; one at a fair pace is served.
     @Test func aBodyBelowTheMinimumRateIsCutOff() async throws {
-        let port = freePort()
-        let app = try await TestApp(port: port, flags: ["http.headerTimeoutSeconds": "1", "http.minBodyBytesPerSecond": "1000"])
+        // The rate is counted once the header timeout (3 s) has passed: the fair body is whole
+        // long before, however late a loaded machine runs its timers and reads.
+        let app = try await TestApp(flags: ["http.headerTimeoutSeconds": "3", "http.minBodyBytesPerSecond": "1000"])
         let customer = try await app.token(.customer, "cust1")
-        try await withRunningServer(app, port: port) {
+        try await withRunningServer(app) { port in
             func head(_ length: Int) -> String {
                 "POST /api/v2/messages HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(customer)\r\nContent-Type: application/json\r\nContent-Length: \(length)\r\n\r\n"
             }
@@ -243,12 +238,12 @@ struct ConnectionRulesTests {
             defer { slow.close() }
             slow.send(head(50_000))
             let dripping = Task.detached {
-                for _ in 0..<100 {
+                for _ in 0..<200 {
                     slow.send("          ")
                     try await Task.sleep(for: .milliseconds(100))
                 }
             }
-            #expect(await slow.closedByServer(within: 5), "100 bytes/s against a minimum of 1,000")
+            #expect(await slow.closedByServer(within: 15), "100 bytes/s against a minimum of 1,000")
             dripping.cancel()
         }
     }

@@ -27,10 +27,9 @@ struct MalformedRequestTests {
     ]
 
     @Test func everyMalformedShapeIsAnsweredAndClosed() async throws {
-        let port = freePort()
         // A header timeout far beyond the wait below: closing comes from the answer, not the timer.
-        let app = try await TestApp(port: port, flags: ["http.headerTimeoutSeconds": "60", "http.idleTimeoutSeconds": "120"])
-        try await withRunningServer(app, port: port) {
+        let app = try await TestApp(flags: ["http.headerTimeoutSeconds": "60", "http.idleTimeoutSeconds": "120"])
+        try await withRunningServer(app) { port in
             for shape in Self.shapes {
                 let connection = try RawConnection(port: port)
                 defer { connection.close() }
@@ -52,9 +51,8 @@ struct MalformedRequestTests {
     /// With one connection allowed per address, malformed requests one after another do not lock
     /// the address out (they used to hold their places for good).
     @Test func malformedRequestsGiveBackTheAddresssPlace() async throws {
-        let port = freePort()
-        let app = try await TestApp(port: port, flags: ["http.maxConnectionsPerAddress": "2", "http.headerTimeoutSeconds": "60"])
-        try await withRunningServer(app, port: port) {
+        let app = try await TestApp(flags: ["http.maxConnectionsPerAddress": "2", "http.headerTimeoutSeconds": "60"])
+        try await withRunningServer(app) { port in
             for _ in 0..<6 {
                 let connection = try RawConnection(port: port)
                 defer { connection.close() }

@@ -23,6 +23,8 @@ struct TestApp: @unchecked Sendable {
     let clock: ManualClock
     let app: Application<RouterResponder<DocketRequestContext>>
     let router: Router<DocketRequestContext>
+    /// Where the running server writes its port (`withRunningServer`).
+    let portFile: URL
 
     var services: DocketServices { system.services }
     var tokens: TokenAuthority { system.tokens }
@@ -48,10 +50,12 @@ struct TestApp: @unchecked Sendable {
         ruleOverrides: [String: String] = [:], installShippedPacks: Bool = false, live: LiveSettings = .init(), retainedEvents: Int = 10_000,
         flags: [String: String] = [:]
     ) async throws {
+        let portFile = try Scratch.directory("port").appendingPathComponent("port")
         var configuration = try Self.configuration([
             "http.port": "\(port)", "http.maxBodyBytes": "\(maxBodyBytes)", "http.maxConnections": "\(maxConnections)",
-            "events.retention": "\(retainedEvents)",
+            "events.retention": "\(retainedEvents)", "http.portFile": portFile.path,
         ].merging(flags) { $1 })
+        self.portFile = portFile
         configuration.live = live
         let loaded = try PackLoader(root: packsRoot).loadAll("luxfree-solar")
         var sources = loaded.ruleSources

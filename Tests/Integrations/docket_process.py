@@ -1,9 +1,9 @@
-"""The real `docket serve` for the integration tests: started on a free port and a data
-directory, waited for, tokens made with the real CLI."""
+"""The real `docket serve` for the integration tests: started on a port the kernel chooses
+(`--port 0`; the server writes it to its port file) and a data directory, waited for, tokens
+made with the real CLI."""
 
 import os
 import pathlib
-import socket
 import subprocess
 import time
 import urllib.request
@@ -14,26 +14,28 @@ SECRET = "integration-test-secret-integration-test-secret"
 ENV = dict(os.environ, DOCKET_JWT_SECRET=SECRET)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start(data, port, *flags):
-    """`docket serve` on `data` and `port` with the shipped packs and `flags`, once it answers /health."""
-    log = open(pathlib.Path(data) / "server.log", "a")
+def serve(arguments, log_path, env=None, cwd=ROOT):
+    """`docket serve --port 0 ARGUMENTS`, once it answers /health: (process, port)."""
+    port_file = pathlib.Path(log_path).parent / f"port-{time.time_ns()}"
+    log = open(log_path, "a")
     process = subprocess.Popen(
-        [str(DOCKET), "serve", "--data-dir", str(data), "--port", str(port), "--packs-dir", str(ROOT / "IndustryPacks"), *flags],
-        stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=ENV)
+        [str(DOCKET), "serve", "--port", "0", "--port-file", str(port_file), *arguments],
+        stdout=log, stderr=subprocess.STDOUT, cwd=cwd, env=env or ENV)
     deadline = time.time() + 60
-    while time.time() < deadline:
+    while time.time() < deadline and process.poll() is None:
         try:
+            port = int(port_file.read_text())
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
-                return process
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("docket serve did not start: " + (pathlib.Path(data) / "server.log").read_text())
+                return process, port
+        except (OSError, ValueError):
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError("docket serve did not start: " + pathlib.Path(log_path).read_text())
+
+
+def start(data, *flags):
+    """`docket serve` on `data` with the shipped packs and `flags`: (process, port)."""
+    return serve(["--data-dir", str(data), "--packs-dir", str(ROOT / "IndustryPacks"), *flags], pathlib.Path(data) / "server.log")
 
 
 def token(data, role, subject, tenant="default"):

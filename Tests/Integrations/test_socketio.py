@@ -26,9 +26,8 @@ class Server:
 
     def __init__(self):
         self.data = pathlib.Path(tempfile.mkdtemp(prefix="docket-socketio-"))
-        self.port = docket_process.free_port()
+        self.process, self.port = docket_process.start(self.data, "--socketio-ping-interval", "2", "--socketio-ping-timeout", "2")
         self.base = f"http://127.0.0.1:{self.port}"
-        self.process = docket_process.start(self.data, self.port, "--socketio-ping-interval", "2", "--socketio-ping-timeout", "2")
         self.admin = self.token("admin", "boss")
         for agent, name in (("ana", "Ana López"), ("beto", "Beto Ruiz")):
             self.rest("POST", "/api/v2/agents", self.admin, {"id": agent, "name": name})
@@ -353,9 +352,8 @@ def test_sigterm_closes_sessions_that_never_connected_and_their_waiting_long_pol
     never sent Socket.IO's CONNECT is closed too, its waiting long-poll answers the close packet
     at once, and the server exits cleanly (it used to wait out the 25 s poll past its grace)."""
     data = pathlib.Path(tempfile.mkdtemp(prefix="docket-socketio-stop-"))
-    port = docket_process.free_port()
+    process, port = docket_process.start(data, "--shutdown-grace", "10")
     base = f"http://127.0.0.1:{port}"
-    process = docket_process.start(data, port, "--shutdown-grace", "10")
     try:
         handshake = requests.get(f"{base}/socket.io/?EIO=4&transport=polling", timeout=WAIT)
         assert handshake.status_code == 200 and handshake.text.startswith("0"), handshake.text

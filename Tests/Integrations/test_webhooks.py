@@ -60,8 +60,8 @@ class Receiver:
         self.server.shutdown()
 
 
-def start_server(data, port):
-    return docket_process.start(data, port, "--webhooks-allow-private-addresses", "true", "--webhooks-timeout", "2")
+def start_server(data):
+    return docket_process.start(data, "--webhooks-allow-private-addresses", "true", "--webhooks-timeout", "2")
 
 
 def token(data, role, subject):
@@ -78,9 +78,8 @@ def verify(headers, body, secret):
 def test_every_event_arrives_signed_in_order_once_through_failures_hangs_and_a_kill():
     receiver = Receiver(["500", "500", "500", "hang"])
     data = tempfile.mkdtemp(prefix="docket-webhooks-")
-    port = docket_process.free_port()
+    server, port = start_server(data)
     base = f"http://127.0.0.1:{port}"
-    server = start_server(data, port)
     try:
         admin = {"Authorization": f"Bearer {token(data, 'admin', 'boss')}"}
         customer = {"Authorization": f"Bearer {token(data, 'customer', 'cust1')}"}
@@ -106,7 +105,8 @@ def test_every_event_arrives_signed_in_order_once_through_failures_hangs_and_a_k
         assert len(receiver.requests) >= 2, "the server did not try"
         server.send_signal(signal.SIGKILL)
         server.wait()
-        server = start_server(data, port)
+        server, port = start_server(data)
+        base = f"http://127.0.0.1:{port}"
         # More events while it catches up.
         answer = requests.post(f"{base}/api/v2/messages", headers=customer, json={"content": "¿Alguna novedad?"}, timeout=WAIT)
         assert answer.status_code in (200, 201)
