@@ -127,8 +127,6 @@ final class RawConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var started = false
     /// Bytes of the first request line so far (nil once it ended).
     private var requestLine: Int? = 0
-    /// Writes not yet done: a malformed request is answered only between responses.
-    private var pendingWrites = 0
     private var answered = false
     /// A malformed request behind others, answered when the server closes after them.
     private var owed: MalformedRequest?
@@ -222,13 +220,6 @@ final class RawConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelInactive()
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        pendingWrites += 1
-        let promise = promise ?? context.eventLoop.makePromise()
-        promise.futureResult.whenComplete { [weak self] _ in self?.pendingWrites -= 1 }
-        context.write(data, promise: promise)
-    }
-
     func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
         guard let malformed = event as? MalformedRequest else {
             context.triggerUserOutboundEvent(event, promise: promise)
@@ -257,18 +248,14 @@ final class RawConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Answers a request the server cannot read and closes the connection: in plain bytes, as
-    /// nothing behind can write HTTP for it. A response still being written is not interrupted:
-    /// the connection just closes.
+    /// nothing behind can write HTTP for it. Only ever for a connection's first request (nothing
+    /// has been written on it yet): one behind others is owed until the server closes.
     private func answer(_ context: ChannelHandlerContext, _ malformed: MalformedRequest) {
         guard !answered else { return }
         answered = true
         deadline?.cancel()
         deadline = nil
         logger.debug("connection closed: malformed request", metadata: ["address": "\(address ?? "?")", "status": "\(malformed.status)"])
-        guard pendingWrites == 0 else {
-            context.close(promise: nil)
-            return
-        }
         context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: malformed.response))).whenComplete { _ in
             context.close(mode: .all, promise: nil)
         }
