@@ -12,17 +12,9 @@ public struct DocketWireFormat: WireFormat {
         try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
     }
 
-    /// Sorted keys and unescaped slashes: the same output for the same answer, so a repeated
-    /// call id's stored answer reads as the first one did.
-    public func toolOutput(_ value: JSONValue) -> String {
-        (try? Self.toolEncoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? #"{"success":false}"#
-    }
-
-    private static let toolEncoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
+    /// Sorted keys and unescaped slashes (the events' own encoder): the same output for the same
+    /// answer, so a repeated call id's stored answer reads as the first one did.
+    public func toolOutput(_ value: JSONValue) -> String { EventJSON.text(value) }
 
     public func eventData(_ payloads: [LivePayload], about ticket: LiveTicketSummary?) -> [String] {
         var summary: String?

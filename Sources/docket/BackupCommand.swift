@@ -24,10 +24,13 @@ struct BackupCommand: ParsableCommand {
     }
 
     static func summary(_ manifest: DataBackup.Manifest, verb: String, folder: String) -> String {
-        let megabytes = Double(manifest.store.bytes) / 1_048_576
-        return "\(verb) \(manifest.store.tickets) tickets, \(manifest.store.messages) messages, \(manifest.store.liveEvents) events of "
-            + "\(manifest.store.tenants) tenants (\(String(format: "%.1f", megabytes)) MB, \(String(format: "%.1f", manifest.seconds)) s) "
-            + "\(verb == "backed up" ? "to" : "from") \(folder)"
+        func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+        let store = manifest.store
+        let size = String(format: "%.1f MB", Double(store.bytes) / 1_048_576)
+        // A restore names the backup's own time; the copy's time is the backup's.
+        let when = verb == "backed up" ? String(format: "in %.1f s", manifest.seconds) : "taken \(manifest.createdAt.formatted(.iso8601))"
+        return "\(verb) \(count(store.tickets, "ticket")), \(count(store.messages, "message")), \(count(store.liveEvents, "event")) of "
+            + "\(count(store.tenants, "tenant")) (\(size), \(when)) \(verb == "backed up" ? "to" : "from") \(folder)"
             + (manifest.signingKey ? "" : "; the signing key is DOCKET_JWT_SECRET: keep it with the backup")
     }
 }

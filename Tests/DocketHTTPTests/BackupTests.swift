@@ -1,3 +1,4 @@
+import DocketCore
 import DocketSQLite
 import DocketTestSupport
 import Foundation
@@ -86,22 +87,16 @@ struct BackupTests {
         #expect(stored.count == facts.tickets)
         let missing = before.filter { !stored.contains($0) }
         #expect(missing.isEmpty, "acknowledged before the backup began, missing from it: \(missing.prefix(5))")
-        let created = try Self.createdEvents(in: restored)
+        let created = try await Self.createdEvents(in: restored)
         #expect(created == stored, "every ticket in the copy has its ticket_created event, and no event a ticket lacks")
     }
 
-    /// The ticket ids the restored event log announces as created.
-    static func createdEvents(in data: URL) throws -> Set<String> {
-        let database = data.appendingPathComponent("docket.sqlite").path
-        let process = ChildProcess()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import sqlite3,sys; [print(r[0]) for r in sqlite3.connect(sys.argv[1]).execute(\"SELECT ticket_id FROM live_events WHERE type='ticket_created'\")]", database]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Set(String(decoding: output, as: UTF8.self).split(separator: "\n").map(String.init))
+    /// The ticket ids the restored event log announces as created (read through the store).
+    static func createdEvents(in data: URL) async throws -> Set<String> {
+        let store = try SQLiteTicketStore(path: data.appendingPathComponent("docket.sqlite").path)
+        defer { try? store.close() }
+        let events = try await store.liveEvents(tenantId: "default", after: 0, limit: 1_000_000)
+        return Set(events.filter { $0.type == .ticketCreated }.compactMap(\.ticketId))
     }
 
     @Test func aBackupNeverOverwritesAndARestoreNeverReplacesAStore() throws {

@@ -71,7 +71,8 @@ struct DurabilityTests {
     /// over this process's (nil removes a variable). Standard error goes with the output only
     /// when `errors` is true.
     static func cli(
-        _ arguments: [String], environment changes: [String: String?], errors: Bool = false, in directory: URL? = nil
+        _ arguments: [String], environment changes: [String: String?], errors: Bool = false, in directory: URL? = nil,
+        binary: URL = DurabilityTests.binary
     ) throws -> (status: Int32, output: String) {
         let process = ChildProcess()
         process.executableURL = binary

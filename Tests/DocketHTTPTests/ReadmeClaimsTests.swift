@@ -54,7 +54,7 @@ struct ReadmeClaimsTests {
         var seen = 0
         while let (binary, path) = commands.popLast(), seen < 60 {
             seen += 1
-            let help = try Self.run(binary, path + ["--help"])
+            let help = try DurabilityTests.cli(path + ["--help"], environment: [:], errors: true, binary: binary).output
             known.formUnion(Self.matches(#"(--[a-z][a-z0-9-]*)"#, in: help))
             // Subcommands: the lines under SUBCOMMANDS:, two spaces in, a name first.
             if let section = help.components(separatedBy: "SUBCOMMANDS:").dropFirst().first {
@@ -120,18 +120,5 @@ struct ReadmeClaimsTests {
         let sent = Set(LiveCloseCode.allCases.map(\.rawValue).filter { $0 >= 4000 })
         #expect(named == sent, "README: \(named.sorted()), LiveCloseCode: \(sent.sorted())")
         #expect(sentence.contains("1009") && sentence.contains("1001"))
-    }
-
-    static func run(_ binary: URL, _ arguments: [String]) throws -> String {
-        let process = ChildProcess()
-        process.executableURL = binary
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: output, as: UTF8.self)
     }
 }
