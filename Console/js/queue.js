@@ -143,6 +143,7 @@ export function onEvent(frame) {
       break;
     case 'sla_warning':
     case 'sla_breached':
+    case 'ticket_timer':
       if (summary) place(summary);
       if (state.current?.ticket.ticketId === summary?.ticketId) refreshTicket();
       break;

@@ -1,4 +1,4 @@
-// The ticket's side panel: facts, the edit form, SLA clocks, description, fields,
+// The ticket's side panel: facts, the edit form, SLA clocks, rules' timers, description, fields,
 // attachments, notes and the rule audit.
 
 import { h, mount, duration, time } from './dom.js';
@@ -21,6 +21,7 @@ export function renderSide(ticket) {
     h('dl', { class: 'facts' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
     isOpen(ticket) ? renderEdit(ticket) : null,
     renderSLA(ticket),
+    renderTimers(ticket),
     ticket.description ? h('section', {}, h('h3', {}, t('description')), h('p', { class: 'content' }, ticket.description)) : null,
     fields.length ? h('section', {}, h('h3', {}, t('fields')), h('dl', { class: 'facts' }, fields.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]))) : null,
     (ticket.attachments || []).length ? h('section', {}, h('h3', {}, t('attachments')),
@@ -88,6 +89,21 @@ export function renderSLA(ticket) {
       clock.dueAt ? h('span', { class: 'stamp' }, time(clock.dueAt, state.t.lang)) : null);
   });
   return h('section', { class: 'sla' }, h('h3', {}, t('sla')), h('ul', {}, items));
+}
+
+/** The rules' pending timers: name, when each comes due, and what set it. */
+export function renderTimers(ticket) {
+  const timers = (ticket.timers || []).slice().sort((a, b) => new Date(a.dueAt) - new Date(b.dueAt));
+  if (!timers.length) return null;
+  const items = timers.map((timer) => {
+    const left = new Date(timer.dueAt).getTime() - Date.now();
+    const when = left > 0 ? t('timerIn', { t: duration(left, state.t.lang) }) : t('timerDue');
+    const notes = [timer.business ? t('businessTime') : null, timer.keep ? t('timerKept') : null].filter(Boolean);
+    return h('li', { class: 'timer' }, h('code', { class: 'name' }, timer.name), ' ', h('span', { class: 'left' }, when),
+      notes.length ? h('span', { class: 'hint' }, ` (${notes.join(', ')})`) : null,
+      h('span', { class: 'stamp' }, `${time(timer.dueAt, state.t.lang)} · ${t('timerBy', { rule: timer.setBy })}`));
+  });
+  return h('section', { class: 'timers' }, h('h3', {}, t('timers')), h('ul', {}, items));
 }
 
 export async function loadAudit(ticketId, container) {

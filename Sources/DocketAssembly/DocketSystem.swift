@@ -252,7 +252,7 @@ public final class DocketSystem: Sendable {
     /// SLA scheduler, the store adapter's own parts (MongoDB: live relay, outbox sweeper, change
     /// stream), the hub's sweeper and the webhook deliveries.
     public var lifecycle: [any Service] {
-        [adapter.closing, SLAScheduler(tickets: services.tickets, logger: logger)]
+        [adapter.closing, TimerScheduler(tickets: services.tickets, logger: logger)]
             + adapter.services(events, hub, options.mongoChangeStream, logger)
             + [
                 hub.sweeper,

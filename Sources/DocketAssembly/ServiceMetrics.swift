@@ -10,6 +10,7 @@ import Synchronization
 /// - `docket_rule_evaluations_total{pack}`, `docket_rule_failures_total{pack}`,
 ///   `docket_rule_duration_seconds{pack}`: rule runs by the pack they belong to;
 /// - `docket_sla_warnings_total`, `docket_sla_breaches_total`: SLA timers fired;
+/// - `docket_rule_timers_fired_total`: rules' timers fired;
 /// - `docket_sla_clocks_decided_total{tenant,priority,target,outcome}`: SLA clocks decided
 ///   (`met` or `missed`, as the SLA report counts them), and
 ///   `docket_sla_compliance_percent{tenant,priority,target}`: the share met of those decided
@@ -30,6 +31,7 @@ final class ServiceMetrics: ServiceObserver {
     private let logger: Logger
     private let warnings = Counter(label: "docket_sla_warnings_total")
     private let breaches = Counter(label: "docket_sla_breaches_total")
+    private let ruleTimers = Counter(label: "docket_rule_timers_fired_total")
     private let ruleMeters = Mutex<[String: RuleMeters]>([:])
     private let compliance = Mutex<[ComplianceKey: (met: Int, decided: Int)]>([:])
 
@@ -56,8 +58,10 @@ final class ServiceMetrics: ServiceObserver {
         }
     }
 
-    func slaFired(_ type: RuleEventType, ticket: Ticket) {
-        if type == .slaBreached {
+    func timerFired(_ type: RuleEventType, ticket: Ticket) {
+        if type == .ticketTimer {
+            ruleTimers.increment()
+        } else if type == .slaBreached {
             breaches.increment()
             logger.notice("SLA breached", metadata: ["tenant.id": "\(ticket.tenantId)", "ticket.id": "\(ticket.ticketId)"])
         } else {

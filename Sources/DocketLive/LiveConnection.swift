@@ -54,10 +54,10 @@ final class LiveConnection: @unchecked Sendable {
     var idleSince: ContinuousClock.Instant { lock.withLock { lastSeen } }
 
     /// Counts a typing frame; false past `limit` per 10 seconds.
-    func allowTyping(limit: Int) -> Bool {
+    func allowTyping(limit: Int, window: Duration = .seconds(10)) -> Bool {
         lock.withLock {
             let now = ContinuousClock.now
-            if now - typingWindow.start > .seconds(10) { typingWindow = (now, 0) }
+            if now - typingWindow.start > window { typingWindow = (now, 0) }
             typingWindow.count += 1
             return typingWindow.count <= limit
         }

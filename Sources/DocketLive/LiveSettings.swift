@@ -24,6 +24,9 @@ public struct LiveSettings: Sendable {
     public var replayPage: Int
     /// Typing frames a connection may send per 10 seconds; the rest are dropped.
     public var typingPerTenSeconds: Int
+    /// The window the typing limit counts in: 10 seconds (a test widens it, so a loaded machine
+    /// cannot spread its frames over two windows).
+    public var typingWindow: Duration = .seconds(10)
     /// A connection told to close (too slow, idle) that is still open this much later is cut off.
     public var closeGraceSeconds: Int
     /// Socket.IO's heartbeat: the server pings this often (`socketio.pingIntervalSeconds`) and

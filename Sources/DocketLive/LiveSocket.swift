@@ -201,7 +201,7 @@ struct LiveSocket: Sendable {
             ack(connection, "unsubscribed", frame, room: name, ["room": name])
         case "typing", "stop_typing":
             let ticketId = try ticketId(frame)
-            guard connection.allowTyping(limit: settings.typingPerTenSeconds) else {
+            guard connection.allowTyping(limit: settings.typingPerTenSeconds, window: settings.typingWindow) else {
                 throw DocketError(.conflict, "typing is limited to \(settings.typingPerTenSeconds) frames per 10 seconds")
             }
             try await services.conversations.typing(principal, ticketId, stopped: frame.type == "stop_typing", connection: connection.key)

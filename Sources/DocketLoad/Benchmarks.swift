@@ -93,7 +93,7 @@ struct SLABench: AsyncParsableCommand {
             let firing = ContinuousClock.now
             var events = 0
             while true {
-                let fired = try await services.tickets.fireDueSLATimers(limit: 500)
+                let fired = try await services.tickets.fireDueTimers(limit: 500)
                 if fired == 0 { break }
                 events += fired
             }
@@ -101,7 +101,7 @@ struct SLABench: AsyncParsableCommand {
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             print(String(format: "fired %d SLA events (warnings and breaches) for %d tickets in %.2f s: %.0f events/s, %.0f tickets/s",
                          events, tickets, seconds, Double(events) / seconds, Double(tickets) / seconds))
-            let left = try await system.stores.slaTimers.dueSLATickets(before: clock.now(), limit: 10)
+            let left = try await system.stores.timers.dueTimerTickets(before: clock.now(), limit: 10)
             print("timers still due: \(left.count)")
         }
     }

@@ -175,10 +175,10 @@ public final class MemoryTicketStore: TicketStore {
         }
     }
 
-    public func dueSLATickets(before: Date, limit: Int) async throws -> [TicketRef] {
+    public func dueTimerTickets(before: Date, limit: Int) async throws -> [TicketRef] {
         let due = state.withLock { state in
             state.tickets.values.flatMap(\.values).compactMap { stored -> (Date, Int, TicketRef)? in
-                guard let at = stored.ticket.sla.nextTimerAt, at <= before else { return nil }
+                guard let at = stored.ticket.nextWakeAt, at <= before else { return nil }
                 return (at, stored.row, TicketRef(tenantId: stored.ticket.tenantId, ticketId: stored.ticket.ticketId))
             }
         }

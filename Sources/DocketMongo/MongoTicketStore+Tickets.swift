@@ -48,7 +48,7 @@ extension MongoTicketStore {
             "keys": keys,
             "internalKeys": SearchKeys.keys(internalText),
             "text": keys.joined(separator: " "),
-            "slaNext": ticket.sla.nextTimerAt.map { $0 as Any } ?? NSNull(),
+            "slaNext": ticket.nextWakeAt.map { $0 as Any } ?? NSNull(),
         ] as [String: Any])
         return doc
     }
@@ -235,7 +235,7 @@ extension MongoTicketStore {
         }
     }
 
-    public func dueSLATickets(before: Date, limit: Int) async throws -> [TicketRef] {
+    public func dueTimerTickets(before: Date, limit: Int) async throws -> [TicketRef] {
         try await job { job in
             try job.collection(Collections.tickets).find(
                 ["ix.slaNext": ["$lte": before]],

@@ -5,7 +5,7 @@ import Foundation
 /// Puts events and contexts on the Lua stack as the tables rules receive, directly.
 enum RuleInput {
     static func ticket(_ t: Ticket, on stack: LuaStack) {
-        stack.newTable(fields: 20)
+        stack.newTable(fields: 22)
         stack.field("ticketId", t.ticketId)
         stack.field("subject", t.subject)
         stack.field("description", t.description)
@@ -24,6 +24,8 @@ enum RuleInput {
         stack.field("queue", t.queue)
         stack.field("conversationId", t.conversationId)
         stack.field("fields", map: t.fields ?? [:])
+        stack.field("firstResponseAt", t.sla.firstResponseAt.map(CivilTime.iso8601))
+        stack.field("timers", map: Dictionary(uniqueKeysWithValues: (t.timers ?? []).map { ($0.name, CivilTime.iso8601($0.dueAt)) }))
         if let location = t.location {
             stack.newTable(fields: 2)
             stack.field("address", location.address)
@@ -179,6 +181,18 @@ enum ActionDecoder {
         }
     }
 
+    /// The boolean field `key` of the table at `table` (raw), false when absent.
+    static func flag(_ state: OpaquePointer, _ table: Int32, _ key: StaticString) throws -> Bool {
+        LuaStack(state: state).push(key: key)
+        let type = lua_rawget(state, table)
+        defer { docket_lua_pop(state, 1) }
+        switch type {
+        case LUA_TBOOLEAN: return lua_toboolean(state, -1) != 0
+        case LUA_TNIL: return false
+        default: throw RuleError(.result, "'\(key)' must be true or false, not \(kind(state, -1))")
+        }
+    }
+
     /// The string field `key` of the table at `table` (raw), nil when absent.
     static func string(_ state: OpaquePointer, _ table: Int32, _ key: StaticString, required: Bool = true) throws -> String? {
         LuaStack(state: state).push(key: key)
@@ -225,6 +239,10 @@ enum ActionDecoder {
         case "add_internal_note": return .addInternalNote(try text("text"))
         case "notify": return .notify(target: try text("target"), message: try text("message"))
         case "webhook": return .webhook(endpoint: try text("endpoint"), event: try optional("event"))
+        case "schedule":
+            return .schedule(
+                name: try text("name"), after: try text("after"), business: try flag(state, item, "business"), keep: try flag(state, item, "keep"))
+        case "cancel_timer": return .cancelTimer(name: try text("name"))
         default: throw RuleError(.result, "unknown action type '\(type)'")
         }
     }

@@ -105,7 +105,7 @@ extension SQLiteTicketStore {
         }
     }
 
-    public func dueSLATickets(before: Date, limit: Int) async throws -> [TicketRef] {
+    public func dueTimerTickets(before: Date, limit: Int) async throws -> [TicketRef] {
         try await read { db in
             try Row.fetchAll(db.cachedStatement(sql: "SELECT tenant_id, ticket_id FROM tickets WHERE sla_next_at IS NOT NULL AND sla_next_at <= ? ORDER BY sla_next_at LIMIT ?"),
                 arguments: [before.millis, limit]

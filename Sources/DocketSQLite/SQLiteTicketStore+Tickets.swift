@@ -159,7 +159,7 @@ extension SQLiteTicketStore {
         [
             t.status, t.priority.rawValue, t.priority.rank, t.category, t.assignedAgent, t.customerId, t.conversationId,
             t.isEscalated, t.resolution != nil, t.sla.firstResponseAt.map { $0.timeIntervalSince(t.createdAt) },
-            t.sla.firstResponseMet, t.sla.resolutionMet, t.createdAt.millis, t.updatedAt.millis, t.version, t.sla.nextTimerAt?.millis,
+            t.sla.firstResponseMet, t.sla.resolutionMet, t.createdAt.millis, t.updatedAt.millis, t.version, t.nextWakeAt?.millis,
             t.openChatOf, t.queue,
         ]
     }

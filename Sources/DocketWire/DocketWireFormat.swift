@@ -35,6 +35,8 @@ public struct DocketWireFormat: WireFormat {
             return (EventJSON.text(AgentData(agentId: agentId, agentName: agentName, previousAgent: previousAgent, reason: reason)), true)
         case .sla(let target, let dueAt):
             return (EventJSON.text(SLAEventData(target: target, dueAt: dueAt)), true)
+        case .timer(let name, let dueAt, let setBy):
+            return (EventJSON.text(TimerEventData(name: name, dueAt: dueAt, setBy: setBy)), true)
         case .message(let message):
             return (EventJSON.text(MessageEventData(ticketId: ticketId, message: message)), true)
         case .note(let note, let ticketId):
@@ -92,6 +94,12 @@ struct AgentData: Encodable {
 struct SLAEventData: Encodable {
     var target: String?
     var dueAt: String?
+}
+
+struct TimerEventData: Encodable {
+    var name: String
+    var dueAt: String?
+    var setBy: String?
 }
 
 struct MessageEventData: Encodable {

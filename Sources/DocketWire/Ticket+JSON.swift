@@ -45,8 +45,24 @@ extension Ticket: JSONWritable {
         out.field("tags", tags)
         out.field("tenantId", tenantId)
         out.field("ticketId", ticketId)
+        out.field("timers", timers)
         out.field("updatedAt", updatedAt)
         out.field("version", version)
+        out.endObject()
+    }
+}
+
+extension RuleTimer: JSONWritable {
+    public func write(to out: inout JSONOut) {
+        out.beginObject()
+        out.field("after", after)
+        out.field("business", business)
+        out.field("dueAt", dueAt)
+        out.field("keep", keep)
+        out.field("name", name)
+        out.field("repeats", repeats)
+        out.field("setAt", setAt)
+        out.field("setBy", setBy)
         out.endObject()
     }
 }

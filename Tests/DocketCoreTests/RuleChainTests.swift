@@ -65,7 +65,7 @@ final class LendingRules: RuleEngine, RuleEvaluator, @unchecked Sendable {
 final class RuleCounter: ServiceObserver, @unchecked Sendable {
     let rules = Mutex<[String]>([])
     func ruleEvaluated(_ outcome: RuleOutcome, pack: String) { rules.withLock { $0.append(outcome.rule) } }
-    func slaFired(_ type: RuleEventType, ticket: Ticket) {}
+    func timerFired(_ type: RuleEventType, ticket: Ticket) {}
     func ticketCreated(_ ticket: Ticket) {}
     func slaDecided(_ decisions: [SLADecision], ticket: Ticket) {}
 }

@@ -64,6 +64,9 @@ import DocketWire
         chat.readThroughStaff = 2
         chat.readThroughCustomer = 1
         ticket.chat = chat
+        ticket.timers = [
+            RuleTimer(name: "no_reply", dueAt: at + 14, setAt: at, setBy: text, after: "2h", business: true, keep: false, repeats: 3)
+        ]
         return ticket
     }
 

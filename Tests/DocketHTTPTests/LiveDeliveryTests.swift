@@ -217,7 +217,7 @@ struct LiveDeliveryTests {
 
             // A pack switch reaches the staff room.
             let reply = try await client.call(
-                .put, "/api/v2/tenants/default/pack", token: admin, json: ["pack": "restaurant", "version": "1.1.2"])
+                .put, "/api/v2/tenants/default/pack", token: admin, json: ["pack": "restaurant", "version": "1.2.0"])
             #expect(reply.status == .ok, "\(String(decoding: reply.body, as: UTF8.self))")
             let activated = try await anaWS.next("pack_activated")
             #expect(activated[data: "packId"] as? String == "restaurant")
@@ -239,7 +239,7 @@ extension LiveDeliveryTests {
             for ws in [staff, cust] { _ = try await ws.next("subscribed") }
             app.clock.advance(by: 3 * 86_400)
             // The running server's SLA scheduler may fire them first; either way staff hear them.
-            _ = try await app.services.tickets.fireDueSLATimers()
+            _ = try await app.services.tickets.fireDueTimers()
             let warning = try await staff.next("sla_warning")
             #expect(warning[ticket: "ticketId"] as? String == ticketId)
             let breach = try await staff.next("sla_breached")

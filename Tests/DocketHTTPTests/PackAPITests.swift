@@ -39,7 +39,7 @@ struct PackAPITests {
             #expect(summary["packId"] as? String == "bistro")
             #expect(summary["owner"] as? String == "default")
             #expect(summary["origin"] as? String == "upload")
-            #expect(summary["ruleFiles"] as? Int == 4)
+            #expect(summary["ruleFiles"] as? Int == 5)
 
             // The same version again is a conflict: versions are immutable.
             reply = try await client.call(.post, "/api/v2/packs", token: admin, json: bistro)
@@ -56,7 +56,7 @@ struct PackAPITests {
             reply = try await client.call(.get, "/api/v2/packs", token: acmeAdmin)
             #expect((try reply.json()["packs"] as? [[String: Any]])?.count == 4)
 
-            reply = try await client.call(.get, "/api/v2/packs/bistro/versions/1.1.2", token: admin)
+            reply = try await client.call(.get, "/api/v2/packs/bistro/versions/1.2.0", token: admin)
             #expect(reply.status == .ok)
             let files = try #require(try reply.json()["files"] as? [String: String])
             #expect(files["rules/triage.lua"]?.contains("on_ticket_created") == true)
@@ -71,7 +71,7 @@ struct PackAPITests {
             let before = try await client.call(.get, "/api/v2/packs/restaurant/versions", token: platform).body
 
             let broken = try packFiles("restaurant") { files in
-                replace(&files, "pack.yaml", "version: \"1.1.2\"", "version: \"1.2.0\"")
+                replace(&files, "pack.yaml", "version: \"1.2.0\"", "version: \"1.3.0\"")
                 // Line 3 of words.lua no longer compiles, and a fixture file is not YAML.
                 var words = files["rules/words.lua"]!.components(separatedBy: "\n")
                 words[2] = "    \"allergy\", \"allergic\" \"anaphyla\","
@@ -85,7 +85,7 @@ struct PackAPITests {
             #expect(problems.contains { $0.hasPrefix("../escape.lua: is not a pack file") }, "\(problems)")
 
             let syntax = try packFiles("restaurant") { files in
-                replace(&files, "pack.yaml", "version: \"1.1.2\"", "version: \"1.2.0\"")
+                replace(&files, "pack.yaml", "version: \"1.2.0\"", "version: \"1.3.0\"")
                 var words = files["rules/words.lua"]!.components(separatedBy: "\n")
                 words[2] = "    \"allergy\", \"allergic\" \"anaphyla\","
                 files["rules/words.lua"] = words.joined(separator: "\n")
@@ -97,7 +97,7 @@ struct PackAPITests {
             #expect(problems.contains { $0.hasPrefix("tests/broken.yaml:") }, "\(problems)")
 
             let lua = try packFiles("restaurant") { files in
-                replace(&files, "pack.yaml", "version: \"1.1.2\"", "version: \"1.2.0\"")
+                replace(&files, "pack.yaml", "version: \"1.2.0\"", "version: \"1.3.0\"")
                 var words = files["rules/words.lua"]!.components(separatedBy: "\n")
                 words[2] = "    \"allergy\", \"allergic\" \"anaphyla\","
                 files["rules/words.lua"] = words.joined(separator: "\n")
@@ -109,7 +109,7 @@ struct PackAPITests {
 
             // A fixture that no longer passes names its file and the line of the case.
             let failing = try packFiles("restaurant") { files in
-                replace(&files, "pack.yaml", "version: \"1.1.2\"", "version: \"1.2.0\"")
+                replace(&files, "pack.yaml", "version: \"1.2.0\"", "version: \"1.3.0\"")
                 replace(&files, "rules/triage.lua", "priority = \"urgent\"", "priority = \"high\"")
             }
             reply = try await client.call(.post, "/api/v2/packs", token: platform, json: failing)
@@ -121,7 +121,7 @@ struct PackAPITests {
 
             // A handler the manifest names but the file does not define.
             let missing = try packFiles("restaurant") { files in
-                replace(&files, "pack.yaml", "version: \"1.1.2\"", "version: \"1.2.0\"")
+                replace(&files, "pack.yaml", "version: \"1.2.0\"", "version: \"1.3.0\"")
                 replace(&files, "rules/escalation.lua", "function on_note_added(", "function on_note_addd(")
             }
             reply = try await client.call(.post, "/api/v2/packs", token: platform, json: missing)
@@ -146,7 +146,7 @@ struct PackAPITests {
             reply = try await client.call(.post, "/api/v2/tenants", token: platform, json: ["id": "bistro", "name": "Bistro", "pack": "restaurant"])
             #expect(reply.status == .created)
             var tenant = try #require(try reply.json()["tenant"] as? [String: Any])
-            #expect((tenant["pack"] as? [String: Any])?["version"] as? String == "1.1.2")
+            #expect((tenant["pack"] as? [String: Any])?["version"] as? String == "1.2.0")
             #expect(tenant["packPinned"] as? Bool == false)
             reply = try await client.call(.post, "/api/v2/tenants", token: platform, json: ["id": "bistro", "name": "Again", "pack": "restaurant"])
             #expect(reply.status == .conflict)
@@ -176,14 +176,14 @@ struct PackAPITests {
             reply = try await client.call(.put, "/api/v2/tenants/bistro/pack", token: acmeAdmin, json: ["pack": "luxfree-solar"])
             #expect(reply.status == .forbidden)
 
-            reply = try await client.call(.put, "/api/v2/tenants/bistro/pack", token: bistroAdmin, json: ["pack": "luxfree-solar", "version": "1.2.1"])
+            reply = try await client.call(.put, "/api/v2/tenants/bistro/pack", token: bistroAdmin, json: ["pack": "luxfree-solar", "version": "1.3.0"])
             #expect(reply.status == .ok)
             tenant = try #require(try reply.json()["tenant"] as? [String: Any])
             #expect((tenant["pack"] as? [String: Any])?["id"] as? String == "luxfree-solar")
             #expect(tenant["packPinned"] as? Bool == true)
             let history = try #require(tenant["packHistory"] as? [[String: Any]])
             #expect(history.map { $0["reason"] as? String } == ["created", "activated"])
-            #expect(history.last?["previous"] as? String == "restaurant@1.1.2")
+            #expect(history.last?["previous"] as? String == "restaurant@1.2.0")
 
             // No restart: the next ticket uses the new pack.
             reply = try await client.call(.post, "/api/v2/tickets", token: guest, json: [
@@ -207,23 +207,21 @@ struct PackAPITests {
             for subject in ["Salen chispas del poste", "Luminaria apagada", "Hay un cortocircuito"] {
                 _ = try await app.openTicket(client, token: customer, subject: subject, extra: ["description": subject, "category": "other"])
             }
-            // 1.3.0 sends electrical danger to billing instead of the electrical queue.
+            // 1.4.0 sends electrical danger to billing instead of the electrical queue.
             let candidate = try packFiles("luxfree-solar") { files in
-                replace(&files, "pack.yaml", "version: \"1.2.1\"", "version: \"1.3.0\"")
+                replace(&files, "pack.yaml", "version: \"1.3.0\"", "version: \"1.4.0\"")
                 replace(&files, "rules/triage.lua", "queue = \"electrical\"", "queue = \"billing\"")
-                for (path, text) in files where path.hasPrefix("tests/") {
-                    files[path] = text.replacingOccurrences(of: "queue: electrical", with: "queue: billing")
-                }
+                replace(&files, "tests/triage.yaml", "queue: electrical", "queue: billing")
             }
             var reply = try await client.call(.post, "/api/v2/packs", token: platform, json: candidate)
             #expect(reply.status == .created, "\(String(decoding: reply.body, as: UTF8.self))")
 
             let countBefore = try await client.call(.get, "/api/v2/tickets?limit=100", token: admin).json()["pagination"] as? [String: Any]
-            reply = try await client.call(.post, "/api/v2/packs/luxfree-solar/versions/1.3.0/simulate", token: admin, json: ["limit": 10])
+            reply = try await client.call(.post, "/api/v2/packs/luxfree-solar/versions/1.4.0/simulate", token: admin, json: ["limit": 10])
             #expect(reply.status == .ok, "\(String(decoding: reply.body, as: UTF8.self))")
             let report = try reply.json()
-            #expect(report["activeVersion"] as? String == "luxfree-solar@1.2.1")
-            #expect(report["candidateVersion"] as? String == "luxfree-solar@1.3.0")
+            #expect(report["activeVersion"] as? String == "luxfree-solar@1.3.0")
+            #expect(report["candidateVersion"] as? String == "luxfree-solar@1.4.0")
             #expect(report["events"] as? Int == 3)
             #expect(report["changed"] as? Int == 2)
             let results = try #require(report["results"] as? [[String: Any]])
@@ -232,17 +230,17 @@ struct PackAPITests {
             #expect(results[1]["changed"] as? Bool == false)
             // Nothing was written.
             #expect(try await client.call(.get, "/api/v2/tickets?limit=100", token: admin).json()["pagination"] as? [String: Any] as NSDictionary? == countBefore as NSDictionary?)
-            reply = try await client.call(.post, "/api/v2/packs/luxfree-solar/versions/1.3.0/simulate", token: admin, json: ["limit": 501])
+            reply = try await client.call(.post, "/api/v2/packs/luxfree-solar/versions/1.4.0/simulate", token: admin, json: ["limit": 501])
             #expect(reply.status == .badRequest)
-            reply = try await client.call(.post, "/api/v2/packs/luxfree-solar/versions/1.3.0/simulate", token: admin, json: ["tenant": "acme"])
+            reply = try await client.call(.post, "/api/v2/packs/luxfree-solar/versions/1.4.0/simulate", token: admin, json: ["tenant": "acme"])
             #expect(reply.status == .forbidden)
 
-            // Activate 1.3.0, then roll back to 1.2.1.
+            // Activate 1.4.0, then roll back to 1.3.0.
             reply = try await client.call(.put, "/api/v2/tenants/default/pack", token: admin, json: ["pack": "luxfree-solar"])
-            #expect((try reply.json()["tenant"] as? [String: Any]).flatMap { ($0["pack"] as? [String: Any])?["version"] as? String } == "1.3.0")
+            #expect((try reply.json()["tenant"] as? [String: Any]).flatMap { ($0["pack"] as? [String: Any])?["version"] as? String } == "1.4.0")
             var id = try await app.openTicket(client, token: customer, subject: "Chispas", extra: ["description": "chispas", "category": "other"])
             #expect(try await client.call(.get, "/api/v2/tickets/\(id)", token: admin).ticket?["queue"] as? String == "billing")
-            reply = try await client.call(.put, "/api/v2/tenants/default/pack", token: admin, json: ["pack": "luxfree-solar", "version": "1.2.1"])
+            reply = try await client.call(.put, "/api/v2/tenants/default/pack", token: admin, json: ["pack": "luxfree-solar", "version": "1.3.0"])
             let history = try #require((try reply.json()["tenant"] as? [String: Any])?["packHistory"] as? [[String: Any]])
             #expect(history.last?["reason"] as? String == "rollback")
             id = try await app.openTicket(client, token: customer, subject: "Chispas", extra: ["description": "chispas", "category": "other"])

@@ -163,7 +163,7 @@ struct RuleOutputBoundsTests {
             #expect(cuts.count <= 8, "one line per kind of cut: \(cuts)")
             #expect((maximal["proposed"] as? [String])?.count == 21)
             #expect((maximal["proposed"] as? [String])?.allSatisfy { $0.count <= RuleOutputBounds.summary } == true)
-            let failed = try #require(audit.last { ($0["rule"] as? String)?.hasSuffix("on_status_changed") == true })
+            let failed = try #require(audit.last { $0["rule"] as? String == "rules/followup.lua:on_status_changed" })
             #expect((failed["error"] as? String)?.count == RuleOutputBounds.error)
             #expect((failed["cuts"] as? [String])?.first?.hasPrefix("error: ") == true)
         }

@@ -101,7 +101,7 @@ struct MongoOutageTests {
 }
 
 @Suite("SLA timers on MongoDB")
-struct MongoSLASchedulerTests {
+struct MongoTimerSchedulerTests {
     /// Two schedulers (two server instances) on one database: every warning and breach fires once.
     @Test(.enabled(if: TestStores.runsMongo))
     func twoSchedulersFireEachTimerOnce() async throws {
@@ -120,13 +120,13 @@ struct MongoSLASchedulerTests {
         // Past every first-response and resolution target (1 h and 1 day).
         clock.advance(by: 2 * 86_400)
         let (a, b) = try await (
-            Task { var n = 0; while true { let k = try await one.tickets.fireDueSLATimers(limit: 7); if k == 0 { break }; n += k }; return n }.value,
-            Task { var n = 0; while true { let k = try await two.tickets.fireDueSLATimers(limit: 7); if k == 0 { break }; n += k }; return n }.value
+            Task { var n = 0; while true { let k = try await one.tickets.fireDueTimers(limit: 7); if k == 0 { break }; n += k }; return n }.value,
+            Task { var n = 0; while true { let k = try await two.tickets.fireDueTimers(limit: 7); if k == 0 { break }; n += k }; return n }.value
         )
         // 20 tickets × (2 clocks × warning + breach) = 80 events, split between the two.
         #expect(a + b == 80)
         let tickets = try await store.listTickets(tenantId: "a", query: TicketQuery()).items
         #expect(tickets.allSatisfy { $0.sla.clocks?.allSatisfy { $0.breachedAt != nil && $0.warnedAt != nil } == true })
-        #expect(try await store.dueSLATickets(before: clock.now(), limit: 100).isEmpty)
+        #expect(try await store.dueTimerTickets(before: clock.now(), limit: 100).isEmpty)
     }
 }

@@ -67,7 +67,7 @@ struct RoutingContractTests {
         clock.advance(by: 16 * 60)
         // Their breaches fire while twenty new tickets are routed.
         let fired = try await withThrowingTaskGroup(of: Int.self) { group in
-            group.addTask { try await services.tickets.fireDueSLATimers() }
+            group.addTask { try await services.tickets.fireDueTimers() }
             for index in 0..<20 { group.addTask { _ = try await Self.open(services, "Corte \(index)"); return 0 } }
             return try await group.reduce(0, +)
         }

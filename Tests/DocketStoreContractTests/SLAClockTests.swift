@@ -96,7 +96,7 @@ final class RecordingObserver: ServiceObserver {
     let created = Mutex<[String]>([])
 
     func ruleEvaluated(_ outcome: RuleOutcome, pack: String) { rules.withLock { $0.append("\(pack) \(outcome.rule)") } }
-    func slaFired(_ type: RuleEventType, ticket: Ticket) { fired.withLock { $0.append(type) } }
+    func timerFired(_ type: RuleEventType, ticket: Ticket) { fired.withLock { $0.append(type) } }
     func ticketCreated(_ ticket: Ticket) { created.withLock { $0.append(ticket.ticketId) } }
     func slaDecided(_ decisions: [SLADecision], ticket: Ticket) {
         decided.withLock { list in list += decisions.map { (ticket.ticketId, ticket.priority, $0) } }
@@ -116,7 +116,7 @@ struct SLAClockTests {
         h.advance(minutes: 10)
         _ = try await h.services.tickets.addNote(SLAHarness.agent, onTime.ticketId, content: "Hola, lo revisamos", isInternal: false)
         h.advance(minutes: 55)  // 65 minutes: the second ticket's first response is breached
-        #expect(try await h.services.tickets.fireDueSLATimers() >= 1)
+        #expect(try await h.services.tickets.fireDueTimers() >= 1)
         _ = try await h.services.tickets.addNote(SLAHarness.agent, late.ticketId, content: "Perdón la demora", isInternal: false)
         _ = try await h.services.tickets.addNote(SLAHarness.agent, onTime.ticketId, content: "Otra nota", isInternal: false)
         let decided = observer.decided.withLock { $0 }
@@ -137,17 +137,17 @@ struct SLAClockTests {
         #expect(ticket.sla.nextTimerAt == SLAHarness.t0.addingTimeInterval(45 * 60))
 
         h.advance(minutes: 44)
-        #expect(try await h.services.tickets.fireDueSLATimers() == 0)
+        #expect(try await h.services.tickets.fireDueTimers() == 0)
         h.advance(minutes: 2)
-        #expect(try await h.services.tickets.fireDueSLATimers() == 1)
-        #expect(try await h.services.tickets.fireDueSLATimers() == 0)
+        #expect(try await h.services.tickets.fireDueTimers() == 1)
+        #expect(try await h.services.tickets.fireDueTimers() == 0)
         var now = try await h.ticket(ticket.ticketId)
         #expect(now.notes.last?.content == "SLA warning: firstResponse")
         #expect(now.sla.clock(.firstResponse)?.warnedAt == SLAHarness.t0.addingTimeInterval(46 * 60))
 
         h.advance(minutes: 15)  // 61 minutes: breached at 60
-        #expect(try await h.services.tickets.fireDueSLATimers() == 1)
-        #expect(try await h.services.tickets.fireDueSLATimers() == 0)
+        #expect(try await h.services.tickets.fireDueTimers() == 1)
+        #expect(try await h.services.tickets.fireDueTimers() == 0)
         now = try await h.ticket(ticket.ticketId)
         #expect(now.tags.contains("sla_breached"))
         #expect(now.priority == .urgent)  // the escalation rule raised it, and the clocks follow
@@ -175,7 +175,7 @@ struct SLAClockTests {
         #expect(resolution.consumedSeconds == 7200)
         #expect(now.sla.nextTimerAt == nil)
         h.advance(minutes: 180)
-        #expect(try await h.services.tickets.fireDueSLATimers() == 0)
+        #expect(try await h.services.tickets.fireDueTimers() == 0)
         // The customer answers: the status moves back and the clock resumes where it stopped.
         now = try await h.services.tickets.addNote(SLAHarness.customer, ticket.ticketId, content: "Aquí está la foto", isInternal: false)
         resolution = try #require(now.sla.clock(.resolution))
@@ -216,7 +216,7 @@ struct SLAClockTests {
         #expect(resolution.dueAt == SLAHarness.t0.addingTimeInterval(4 * 3600))
         // First response was 1 h; at 30 min for high it is already overdue: the timer is due now.
         #expect(now.sla.clock(.firstResponse)?.dueAt == h.clock.now())
-        #expect(try await h.services.tickets.fireDueSLATimers() >= 1)
+        #expect(try await h.services.tickets.fireDueTimers() >= 1)
         #expect(try await h.ticket(ticket.ticketId).sla.clock(.firstResponse)?.breachedAt == h.clock.now())
     }
 
@@ -271,11 +271,11 @@ struct SLAClockTests {
         let second = try await SLAHarness(store: first.store, clock: clock)
         // The first response's warning and breach; the breach rule raises the ticket to urgent,
         // whose 2 h resolution target is then also used up: its warning and breach come next.
-        #expect(try await second.services.tickets.fireDueSLATimers() == 2)
-        #expect(try await second.services.tickets.fireDueSLATimers() == 2)
-        #expect(try await second.services.tickets.fireDueSLATimers() == 0)
+        #expect(try await second.services.tickets.fireDueTimers() == 2)
+        #expect(try await second.services.tickets.fireDueTimers() == 2)
+        #expect(try await second.services.tickets.fireDueTimers() == 0)
         let third = try await SLAHarness(store: first.store, clock: clock)
-        #expect(try await third.services.tickets.fireDueSLATimers() == 0)
+        #expect(try await third.services.tickets.fireDueTimers() == 0)
         let now = try await third.ticket(ticket.ticketId)
         #expect(now.sla.clocks?.filter { $0.breachedAt != nil }.map(\.kind) == [.firstResponse, .resolution])
         let audit = try await second.services.tickets.ruleAudit(SLAHarness.agent, ticket.ticketId)

@@ -62,9 +62,16 @@ extension Announcer {
         for message in messages {
             add(.newMessage, .message(message))
         }
-        for event in events where event.type == .slaWarning || event.type == .slaBreached {
-            add(event.type == .slaWarning ? .slaWarning : .slaBreached,
-                .sla(target: event.details["target"], dueAt: event.details["dueAt"]), to: .staff)
+        for event in events {
+            switch event.type {
+            case .slaWarning, .slaBreached:
+                add(event.type == .slaWarning ? .slaWarning : .slaBreached,
+                    .sla(target: event.details["target"], dueAt: event.details["dueAt"]), to: .staff)
+            case .ticketTimer:
+                add(.ticketTimer, .timer(name: event.details["name"] ?? "", dueAt: event.details["dueAt"], setBy: event.details["setBy"]), to: .staff)
+            default:
+                break
+            }
         }
         // Rules that proposed something or failed; the rest are in the audit only.
         for entry in entries where !entry.proposed.isEmpty || entry.error != nil {

@@ -103,8 +103,8 @@ extension RuleRunner {
     ) async -> [(Int, RuleAuditEntry)] {
         guard let rules else { return [] }
         let context = RuleContext(tenant: tenant, agents: agents, customer: customer, now: now)
-        let apply: @Sendable (RuleAction, inout Ticket, String) throws -> [PendingEvent] = { [self] action, ticket, rule in
-            try self.apply(action, to: &ticket, tenant: tenant, agents: agents, rule: rule, now: now)
+        let apply: @Sendable (RuleAction, inout Ticket, String, PendingEvent) throws -> [PendingEvent] = { [self] action, ticket, rule, cause in
+            try self.apply(action, to: &ticket, tenant: tenant, agents: agents, rule: rule, cause: cause, now: now)
         }
         let start = RuleChain(events: events, actor: actor, tenant: tenant, now: now)
         var endpoints: Set<String>?
@@ -151,9 +151,11 @@ extension RuleRunner {
     }
 
     /// Validates one action against the pack and the workflow and applies it; returns the
-    /// events it causes. Throws a `DocketError` saying why when it is rejected.
+    /// events it causes. `cause` is the initial event of the chain (a timer's firing, for
+    /// everything its rules cause). Throws a `DocketError` saying
+    /// why when it is rejected.
     func apply(
-        _ action: RuleAction, to ticket: inout Ticket, tenant: Tenant, agents: [AgentView], rule: String, now: Date
+        _ action: RuleAction, to ticket: inout Ticket, tenant: Tenant, agents: [AgentView], rule: String, cause: PendingEvent, now: Date
     ) throws -> [PendingEvent] {
         let actor = "rule:\(rule)"
         switch action {
@@ -249,6 +251,16 @@ extension RuleRunner {
         case .webhook:
             // Checked against the tenant's endpoints in `evaluateChain`; sent once the write succeeded.
             return []
+        case .schedule(let name, let after, let business, let keep):
+            guard !SLAKeeper.finished(ticket, tenant.workflow) || keep else {
+                throw DocketError(.conflict, "the ticket is \(ticket.status): a timer on it needs keep = true")
+            }
+            try TimerKeeper.schedule(
+                &ticket, name: name, after: after, business: business, keep: keep, rule: rule, cause: cause, tenant: tenant, now: now)
+            return []
+        case .cancelTimer(let name):
+            TimerKeeper.cancel(&ticket, name: name)
+            return []
         }
     }
 
@@ -297,7 +309,11 @@ struct RuleChain: Sendable {
     let tenant: Tenant
     let now: Date
 
+    /// The initial events, which follow-ups descend from.
+    let initial: [PendingEvent]
+
     init(events: [PendingEvent], actor: String, tenant: Tenant, now: Date) {
+        initial = events
         queue = events.enumerated().map { Step(event: $0.element, depth: 0, cause: actor, root: $0.offset) }
         self.tenant = tenant
         self.now = now
@@ -313,7 +329,8 @@ struct RuleChain: Sendable {
     /// Applies what the rules answered for `step` to `ticket` and audits it. False, with
     /// nothing done, when an outcome has a webhook action and the endpoints are not known yet.
     mutating func take(
-        _ outcomes: [RuleOutcome], of step: Step, _ ticket: inout Ticket, apply: (RuleAction, inout Ticket, String) throws -> [PendingEvent]
+        _ outcomes: [RuleOutcome], of step: Step, _ ticket: inout Ticket,
+        apply: (RuleAction, inout Ticket, String, PendingEvent) throws -> [PendingEvent]
     ) -> Bool {
         let webhooks = outcomes.contains { $0.actions.contains { if case .webhook = $0 { true } else { false } } }
         if webhooks, endpoints == nil { return false }
@@ -345,7 +362,7 @@ struct RuleChain: Sendable {
                     continue
                 }
                 do {
-                    let followUps = try apply(action, &ticket, outcome.rule)
+                    let followUps = try apply(action, &ticket, outcome.rule, initial[step.root])
                     entry.applied.append(action.summary)
                     if case .notify(let target, let message) = action {
                         entry.notifications = (entry.notifications ?? []) + [RuleNotification(target: target, message: message)]

@@ -4,7 +4,7 @@ import Foundation
 /// the chat, the assistant, the SLA clock). One loop, during the ticket's writers' turn:
 ///
 /// load → change → rules (`RuleRunner`) → conversation (`ConversationKeeper`) → SLA clocks
-/// (`SLAKeeper`) → outbox (`Announcer`) → conditional update → announce.
+/// (`SLAKeeper`) and rules' timers (`TimerKeeper`) → outbox (`Announcer`) → conditional update → announce.
 ///
 /// A change whose rules gave the ticket to an agent is redone, and stored, during the tenant's
 /// routing turn as well, whichever path it came by: the agents' loads its rules saw are the
@@ -63,22 +63,22 @@ struct TicketWriter: UseCase {
         return (written.ticket.visible(to: principal), written.messages)
     }
 
-    /// Fires the SLA warnings and breaches due on one ticket now, through the rules; answers the
-    /// events fired. Nothing is written when nothing is due any more (another scheduler, or a
-    /// change, got there first).
-    func fireSLA(_ ref: TicketRef, tenant: Tenant) async throws -> Int {
+    /// Fires what is due on one ticket now — SLA warnings and breaches, and rules' timers —
+    /// through the rules; answers the events fired. Nothing is written when nothing is due any
+    /// more (another scheduler, or a change, got there first).
+    func fireDue(_ ref: TicketRef, tenant: Tenant) async throws -> Int {
         let written = try await core.turns.withTurn("\(ref.tenantId)/\(ref.ticketId)") {
             try await write(
-                ref.ticketId, tenant: tenant, actor: "sla", message: nil,
+                ref.ticketId, tenant: tenant, actor: "scheduler", message: nil,
                 load: { try await stores.tickets.ticket(tenantId: ref.tenantId, ticketId: ref.ticketId).map { ($0, nil) } },
                 change: { ticket, _, now in
-                    let next = ticket.sla.nextTimerAt
-                    let events = SLAKeeper.fire(&ticket, now: now)
-                    return events.isEmpty && ticket.sla.nextTimerAt == next ? nil : events
+                    let next = ticket.nextWakeAt
+                    let events = SLAKeeper.fire(&ticket, now: now) + TimerKeeper.fire(&ticket, now: now)
+                    return events.isEmpty && ticket.nextWakeAt == next ? nil : events
                 })
         }
         guard let written else { return 0 }
-        for event in written.events { observer?.slaFired(event.type, ticket: written.ticket) }
+        for event in written.events { observer?.timerFired(event.type, ticket: written.ticket) }
         return written.events.count
     }
 
@@ -107,6 +107,7 @@ struct TicketWriter: UseCase {
             }
             let messages = try await conversation.apply(&ticket, before: before, draft: message, events: events, tenant: tenant, now: now)
             SLAKeeper.apply(&ticket, before: before, tenant: tenant, now: now, messages: messages)
+            TimerKeeper.settle(&ticket, before: before, workflow: tenant.workflow)
             ConversationKeeper.settleOpenChat(&ticket, tenant: tenant)
             ticket.version = expected + 1
             ticket.updatedAt = now

@@ -216,17 +216,21 @@ public struct Ticket: Codable, Sendable, Equatable {
     /// Conversation counters, last-message preview and service sessions (nil until the
     /// ticket's first message, claim or assignment).
     public var chat: TicketChat?
+    /// The rules' pending timers (nil when none), earliest not necessarily first.
+    public var timers: [RuleTimer]?
 
     public static let maxAuditEntries = 200
 
     public var isEscalated: Bool { escalation != nil }
 
-    /// The ticket as `principal` may see it: customers never see internal notes.
+    /// The ticket as `principal` may see it: customers never see internal notes, the rule audit
+    /// or the rules' timers.
     public func visible(to principal: Principal) -> Ticket {
         guard !principal.isStaff else { return self }
         var copy = self
         copy.notes = notes.filter { !$0.isInternal }
         copy.ruleAudit = nil
+        copy.timers = nil
         return copy
     }
 

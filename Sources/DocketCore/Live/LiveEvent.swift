@@ -17,6 +17,8 @@ public enum LiveEventType: String, Codable, Sendable, CaseIterable {
     case ruleFired = "rule_fired"
     case slaWarning = "sla_warning"
     case slaBreached = "sla_breached"
+    /// A rule's timer came due (staff only).
+    case ticketTimer = "ticket_timer"
     case packActivated = "pack_activated"
     /// A rule's `notify` action.
     case notification

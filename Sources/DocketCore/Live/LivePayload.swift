@@ -10,6 +10,8 @@ public enum LivePayload: Sendable, Equatable {
     case agent(agentId: String?, agentName: String? = nil, previousAgent: String? = nil, reason: String? = nil)
     /// An SLA clock's warning or breach.
     case sla(target: String?, dueAt: String?)
+    /// A rule's timer that came due.
+    case timer(name: String, dueAt: String?, setBy: String?)
     /// A message of the conversation.
     case message(TicketMessage)
     /// A note (without the summary: notes can be internal).

@@ -5,7 +5,7 @@ import Foundation
 /// different one behind any port.
 public struct StorePorts: Sendable {
     public var tickets: any TicketRepository
-    public var slaTimers: any SLATimerStore
+    public var timers: any TimerStore
     public var liveEvents: any LiveEventStore
     public var tenants: any TenantStore
     public var ruleEvents: any RuleEventStore
@@ -21,7 +21,7 @@ public struct StorePorts: Sendable {
     /// Every port from one adapter.
     public init(_ store: some TicketStore) {
         tickets = store
-        slaTimers = store
+        timers = store
         liveEvents = store
         tenants = store
         ruleEvents = store

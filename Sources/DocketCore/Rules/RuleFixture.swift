@@ -49,6 +49,21 @@ public struct RuleFixture: Codable, Sendable {
     public var details: [String: String]?
     /// Actions as flat maps: `{type: set_priority, priority: urgent}`.
     public var expect: [[String: String]]
+    /// What happens next on a virtual clock: each step moves it on, fires the timers the case's
+    /// `schedule` actions set that came due (as `ticket.timer` events), and expects their actions.
+    public var then: [FixtureStep]?
+}
+
+/// A step of a fixture case's virtual clock.
+public struct FixtureStep: Codable, Sendable {
+    /// How far the clock moves: `30m`, `2h`, `1d12h`.
+    public var advance: String
+    /// The ticket's status and assignee from this step on, as if staff had changed them.
+    public var status: String?
+    public var assignedAgent: String?
+    /// The actions of every timer that fired in this step, in firing order (`[]`: none fired,
+    /// or none proposed anything).
+    public var expect: [[String: String]]
 }
 
 extension RuleAction {
@@ -77,6 +92,12 @@ extension RuleAction {
         case .webhook(let endpoint, let event):
             out["endpoint"] = endpoint
             if let event { out["event"] = event }
+        case .schedule(let name, let after, let business, let keep):
+            out["name"] = name
+            out["after"] = after
+            if business { out["business"] = "true" }
+            if keep { out["keep"] = "true" }
+        case .cancelTimer(let name): out["name"] = name
         }
         return out
     }

@@ -12,6 +12,8 @@ public enum RuleEventType: String, Codable, Sendable, CaseIterable {
     case escalated
     case slaWarning = "sla.warning"
     case slaBreached = "sla.breached"
+    /// A rule's timer came due (`details.name`).
+    case ticketTimer = "ticket.timer"
 
     /// The Lua function that handles it: `on_ticket_created`, `on_assigned`...
     public var handlerName: String {
@@ -26,6 +28,7 @@ public enum RuleEventType: String, Codable, Sendable, CaseIterable {
         case .escalated: "on_escalated"
         case .slaWarning: "on_sla_warning"
         case .slaBreached: "on_sla_breached"
+        case .ticketTimer: "on_ticket_timer"
         }
     }
 }
@@ -106,6 +109,11 @@ public enum RuleAction: Sendable, Equatable, Codable {
     /// The ticket sent to one of the tenant's webhook endpoints (by id), under `event`
     /// (default `rule_webhook`), whatever events that endpoint asked for.
     case webhook(endpoint: String, event: String?)
+    /// Sets the ticket's timer `name` to come due `after` (`2h`, `1d12h`) from now, in business
+    /// hours with `business`; kept past resolution with `keep`. The same name replaces it.
+    case schedule(name: String, after: String, business: Bool, keep: Bool)
+    /// Drops the ticket's timer `name`, if it has one.
+    case cancelTimer(name: String)
 
     public var name: String {
         switch self {
@@ -121,6 +129,8 @@ public enum RuleAction: Sendable, Equatable, Codable {
         case .addInternalNote: "add_internal_note"
         case .notify: "notify"
         case .webhook: "webhook"
+        case .schedule: "schedule"
+        case .cancelTimer: "cancel_timer"
         }
     }
 }
@@ -318,6 +328,9 @@ extension RuleAction {
         case .addInternalNote: "add_internal_note"
         case .notify(let target, _): "notify(\(target))"
         case .webhook(let endpoint, let event): "webhook(\(endpoint)\(event.map { ", \($0)" } ?? ""))"
+        case .schedule(let name, let after, let business, let keep):
+            "schedule(\(name), \(after)\(business ? ", business" : "")\(keep ? ", keep" : ""))"
+        case .cancelTimer(let name): "cancel_timer(\(name))"
         }
     }
 }

@@ -6,8 +6,8 @@ import Foundation
 public protocol ServiceObserver: Sendable {
     /// A rule of pack `pack` ran for a ticket (simulations are not told).
     func ruleEvaluated(_ outcome: RuleOutcome, pack: String)
-    /// An SLA warning or breach fired on a stored ticket.
-    func slaFired(_ type: RuleEventType, ticket: Ticket)
+    /// An SLA warning or breach, or a rule's timer (`ticket.timer`), fired on a stored ticket.
+    func timerFired(_ type: RuleEventType, ticket: Ticket)
     /// A ticket was created, whatever the path (form, chat message, WebSocket, assistant).
     func ticketCreated(_ ticket: Ticket)
     /// A stored change decided SLA clocks of `ticket`: stopped them (met or missed) or breached

@@ -60,11 +60,19 @@ extension Schemas {
                     "fields": map(string(maxLength: 500)),
                     "ruleAudit": array(ref("RuleAuditEntry")),
                     "chat": ref("TicketChat"),
+                    "timers": array(ref("RuleTimer"), maxItems: TimerLimits.perTicket),
                 ],
                 required: [
                     "tenantId", "ticketId", "number", "numberingYear", "subject", "description", "category", "priority", "status",
                     "statusHistory", "customerId", "sla", "notes", "tags", "attachments", "source", "createdAt", "updatedAt", "version",
                 ]),
+            "RuleTimer": object(
+                [
+                    "name": string(), "dueAt": dateTime, "setAt": dateTime, "setBy": string("The rule that set it (file:function)"),
+                    "after": string("The delay as the rule wrote it (2h, 1d12h)"), "business": boolean, "keep": boolean,
+                    "repeats": integer(),
+                ],
+                required: ["name", "dueAt", "setAt", "setBy", "after", "business", "keep", "repeats"]),
             "RuleAuditEntry": object(
                 [
                     "event": string(), "packId": string(), "packVersion": string(), "rule": string("file:function"),

@@ -233,7 +233,7 @@ struct SocketIOHandler: Sendable {
             return ("marked-as-read-success", ["ticket_id": ticket.ticketId, "marked": marked])
         case "typing", "stop-typing":
             try event.requireSelf("userId")
-            guard connection.allowTyping(limit: hub.settings.typingPerTenSeconds) else {
+            guard connection.allowTyping(limit: hub.settings.typingPerTenSeconds, window: hub.settings.typingWindow) else {
                 throw DocketError(.conflict, "typing is limited to \(hub.settings.typingPerTenSeconds) events per 10 seconds")
             }
             try await conversations.typing(principal, try event.text("ticketId"), stopped: event.name == "stop-typing", connection: connection.key)

@@ -3,11 +3,11 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// Fires due SLA warnings and breaches: at once at start (timers that came due while the
-/// server was down), then every second, in batches until none is due. Several instances may
-/// run it on one MongoDB: each timer fires once (a conditional write per ticket).
+/// Fires due SLA warnings and breaches and rules' timers: at once at start (timers that came
+/// due while the server was down), then every second, in batches until none is due. Several
+/// instances may run it on one MongoDB: each timer fires once (a conditional write per ticket).
 /// Stops at graceful shutdown after the batch it is writing.
-public struct SLAScheduler: Service {
+public struct TimerScheduler: Service {
     public static let interval: Duration = .seconds(1)
     public static let batch = 500
 
@@ -24,14 +24,14 @@ public struct SLAScheduler: Service {
             do {
                 var fired = 0
                 while !Task.isShuttingDownGracefully, !Task.isCancelled {
-                    let count = try await tickets.fireDueSLATimers(limit: Self.batch)
+                    let count = try await tickets.fireDueTimers(limit: Self.batch)
                     fired += count
                     if count == 0 { break }
                 }
-                if fired > 0 { logger.info("SLA timers fired", metadata: ["events": "\(fired)"]) }
+                if fired > 0 { logger.info("timers fired", metadata: ["events": "\(fired)"]) }
             } catch {
                 // The store is down, most likely: try again on the next tick.
-                logger.warning("SLA scheduler could not run", metadata: ["error": "\(error)"])
+                logger.warning("timer scheduler could not run", metadata: ["error": "\(error)"])
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: Self.interval) }
         }
