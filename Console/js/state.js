@@ -20,7 +20,7 @@ export const state = {
   total: { all: 0 },
   filters: { status: '', priority: '', category: '', queue: '', assignedAgent: '', search: '' },
   agents: new Map(),
-  current: null, // { ticket, messages, typing, typingTimer, audit, readAt }
+  current: null, // { ticket, messages, typing, typingTimer, readAt }
   connection: 'connecting',
   shell: null,
 };

@@ -1,11 +1,12 @@
 // The ticket's side panel: facts, the edit form, SLA clocks, rules' timers, description, fields,
-// attachments, notes and the rule audit.
+// attachments, notes and why (the rule trace, `why.js`).
 
 import { h, mount, duration, time } from './dom.js';
 import { enc } from './api.js';
 import { state, t, failure, agentName, statusLabel, categoryLabel, isOpen } from './state.js';
 import { normalize, renderList, place } from './queue.js';
 import { renderTicket } from './ticket.js';
+import { renderWhy } from './why.js';
 
 export function renderSide(ticket) {
   const rows = [
@@ -15,8 +16,6 @@ export function renderSide(ticket) {
   ];
   const fields = Object.entries(ticket.fields || {});
   const notes = (ticket.notes || []).slice().reverse();
-  const audit = h('details', { class: 'audit', ontoggle: (event) => { if (event.target.open) loadAudit(ticket.ticketId, event.target); } },
-    h('summary', {}, t('audit')), h('p', { class: 'loading' }, t('loading')));
   return h('aside', { class: 'side' },
     h('dl', { class: 'facts' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
     isOpen(ticket) ? renderEdit(ticket) : null,
@@ -31,7 +30,7 @@ export function renderSide(ticket) {
         h('span', { class: 'badge' }, note.isInternal ? t('internal') : t('public')), ' ',
         h('span', { class: 'sender' }, note.authorRole === 'customer' ? state.t.words.customerNoun : agentName(note.authorId)),
         h('p', { class: 'content' }, note.content), h('span', { class: 'stamp' }, time(note.timestamp, state.t.lang)))))) : null,
-    audit);
+    renderWhy(ticket));
 }
 
 /** Priority, category and tags, changed with one PUT (the rules see the change). */
@@ -104,18 +103,4 @@ export function renderTimers(ticket) {
       h('span', { class: 'stamp' }, `${time(timer.dueAt, state.t.lang)} · ${t('timerBy', { rule: timer.setBy })}`));
   });
   return h('section', { class: 'timers' }, h('h3', {}, t('timers')), h('ul', {}, items));
-}
-
-export async function loadAudit(ticketId, container) {
-  try {
-    const { audit } = await state.api.get(`/api/v2/tickets/${enc(ticketId)}/rule-audit`);
-    const rows = audit.slice().reverse().map((entry) => h('li', { class: entry.error ? 'error' : '' },
-      h('code', {}, entry.rule), ' ', h('span', { class: 'stamp' }, `${entry.event} · ${entry.packId}@${entry.packVersion} · ${entry.durationMicros} µs`),
-      entry.applied.length ? h('p', {}, `${t('applied')}: `, entry.applied.join(', ')) : null,
-      entry.rejected.length ? h('p', {}, `${t('rejected')}: `, entry.rejected.map((r) => `${r.action} (${r.reason})`).join(', ')) : null,
-      entry.error ? h('p', { class: 'form-error' }, `${t('error')}: ${entry.error}`) : null));
-    mount(container, h('summary', {}, t('audit')), rows.length ? h('ul', { class: 'audit-list' }, rows) : h('p', { class: 'hint' }, t('noAudit')));
-  } catch (error) {
-    mount(container, h('summary', {}, t('audit')), h('p', { class: 'form-error' }, error.message));
-  }
 }

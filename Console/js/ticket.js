@@ -33,7 +33,7 @@ export async function openTicket(ticketId, quiet = false) {
       state.api.get(`/api/v2/tickets/${enc(ticketId)}`),
       latestMessages(ticketId),
     ]);
-    state.current = { ticket, messages: page, typing: false, audit: null, readAt: Date.now() };
+    state.current = { ticket, messages: page, typing: false, readAt: Date.now() };
     state.live?.subscribe(`ticket:${ticketId}`);
     renderTicket();
     renderTabs();

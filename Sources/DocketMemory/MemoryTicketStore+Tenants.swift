@@ -52,6 +52,10 @@ extension MemoryTicketStore {
         state.withLock { state in Array((state.ruleEvents[tenantId] ?? []).reversed().prefix(limit)) }
     }
 
+    public func ticketRuleEvents(tenantId: String, ticketId: String, limit: Int) async throws -> [RecordedRuleEvent] {
+        state.withLock { state in Array((state.ruleEvents[tenantId] ?? []).reversed().lazy.filter { $0.ticketId == ticketId }.prefix(limit)) }
+    }
+
     // MARK: - People
 
     public func insertCustomer(_ customer: Customer) async throws {

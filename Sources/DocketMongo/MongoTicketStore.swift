@@ -119,6 +119,8 @@ public final class MongoTicketStore: TicketStore {
             ])
             try job.collection(Collections.ruleEvents).createIndexes(Collections.ruleEvents, [
                 IndexSpec(name: "tenant_seq", keys: [("tenantId", .ascending), ("seq", .ascending)], unique: true),
+                // One ticket's events, newest first (replaying one ticket).
+                IndexSpec(name: "tenant_ticket_seq", keys: [("tenantId", .ascending), ("ticketId", .ascending), ("seq", .descending)]),
                 // An outbox batch's event is stored once, whoever moves it.
                 IndexSpec(
                     name: "tenant_batch", keys: [("tenantId", .ascending), ("batch", .ascending), ("bi", .ascending)], unique: true,
@@ -305,6 +307,14 @@ public final class MongoTicketStore: TicketStore {
     public func recentRuleEvents(tenantId: String, limit: Int) async throws -> [RecordedRuleEvent] {
         try await job { job in
             try job.collection(Collections.ruleEvents).find(["tenantId": tenantId], FindOptions(sort: [("seq", -1)], limit: limit))
+                .map { try Self.decode(RecordedRuleEvent.self, $0) }
+        }
+    }
+
+    public func ticketRuleEvents(tenantId: String, ticketId: String, limit: Int) async throws -> [RecordedRuleEvent] {
+        try await job { job in
+            try job.collection(Collections.ruleEvents)
+                .find(["tenantId": tenantId, "ticketId": ticketId], FindOptions(sort: [("seq", -1)], limit: limit))
                 .map { try Self.decode(RecordedRuleEvent.self, $0) }
         }
     }

@@ -337,6 +337,6 @@ public final class LuaRuleEngine: RuleEngine, @unchecked Sendable {
             failure = "\(error)"
         }
         let micros = Int((DispatchTime.now().uptimeNanoseconds - started) / 1000)
-        return RuleOutcome(rule: handler.rule, actions: actions, error: failure, durationMicros: micros)
+        return RuleOutcome(rule: handler.rule, actions: actions, error: failure, durationMicros: micros, instructions: sandbox.lastInstructions)
     }
 }

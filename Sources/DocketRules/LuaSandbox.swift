@@ -81,6 +81,8 @@ final class LuaSandbox: @unchecked Sendable {
 
     /// Bytes the state holds now.
     var memoryInUse: Int { budget.pointee.used }
+    /// VM instructions the last budgeted call ran, counted every 1,000 (the hook's step).
+    var lastInstructions: Int { Int(budget.pointee.instructions) }
 
     /// Lua stack depth; 0 between calls.
     var stackTop: Int32 { lua_gettop(state) }

@@ -281,6 +281,14 @@ enum SQLiteSchema {
                 UPDATE live_events SET endpoint = json_extract(data, '$.endpoint') WHERE type = 'rule_webhook';
                 """)
         }
+        migrator.registerMigration("v18 rule events by ticket") { db in
+            // A ticket's recorded events are read alone (replaying one ticket): every event
+            // names its ticket in the column (changes before left it to the document).
+            try db.execute(sql: """
+                UPDATE rule_events SET ticket_id = json_extract(doc, '$.ticketId') WHERE ticket_id IS NULL;
+                CREATE INDEX rule_events_by_ticket ON rule_events(tenant_id, ticket_id, seq);
+                """)
+        }
         return migrator
     }
 }

@@ -39,13 +39,14 @@ extension SQLiteTicketStore {
         }
     }
 
-    /// Recorded rule events (tenant, encoded document) take their tenant's next sequence
-    /// numbers, in the caller's transaction; each tenant keeps the latest ones.
-    static func appendRules(_ docs: [(tenant: String, doc: String)], _ db: Database, ticketId: String? = nil) throws {
+    /// Recorded rule events (tenant, ticket, encoded document) take their tenant's next sequence
+    /// numbers, in the caller's transaction; each tenant keeps the latest ones. `ticketId`, when
+    /// given, is every event's ticket (a creation's, which its documents do not know yet).
+    static func appendRules(_ docs: [(tenant: String, ticket: String, doc: String)], _ db: Database, ticketId: String? = nil) throws {
         guard !docs.isEmpty else { return }
         let keep = Int64(RecordedRuleEvent.retainedPerTenant)
         var last: [String: Int64] = [:]
-        for (tenant, doc) in docs {
+        for (tenant, ticket, doc) in docs {
             let seq = try last[tenant].map { $0 + 1 }
                 ?? (Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(seq) FROM rule_events WHERE tenant_id = ?"),
                     arguments: [tenant]) ?? 0) + 1
@@ -53,11 +54,26 @@ extension SQLiteTicketStore {
             // Sequence number and ticket are columns: the document goes in as encoded (parsing
             // a whole ticket snapshot in SQL would hold the single writer).
             try db.cachedStatement(sql: "INSERT INTO rule_events (tenant_id, seq, ticket_id, doc) VALUES (?, ?, ?, ?)")
-                .execute(arguments: [tenant, seq, ticketId, doc])
+                .execute(arguments: [tenant, seq, ticketId ?? ticket, doc])
         }
         for (tenant, seq) in last where seq > keep {
             try db.cachedStatement(sql: "DELETE FROM rule_events WHERE tenant_id = ? AND seq <= ?")
                 .execute(arguments: [tenant, seq - keep])
+        }
+    }
+
+    public func ticketRuleEvents(tenantId: String, ticketId: String, limit: Int) async throws -> [RecordedRuleEvent] {
+        let codec = codec
+        return try await read { db in
+            try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT seq, ticket_id, doc FROM rule_events WHERE tenant_id = ? AND ticket_id = ? ORDER BY seq DESC LIMIT ?"),
+                arguments: [tenantId, ticketId, limit]
+            ).map { row in
+                var event = try codec.decode(RecordedRuleEvent.self, row["doc"])
+                event.seq = row["seq"]
+                event.ticketId = ticketId
+                return event
+            }
         }
     }
 

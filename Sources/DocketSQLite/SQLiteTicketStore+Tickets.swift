@@ -17,7 +17,7 @@ extension SQLiteTicketStore {
         let memo = memo
         // The recorded rule events too (each a whole ticket snapshot): only their ticketId is
         // set inside, from the built ticket.
-        let rules = outbox.rules.map { ($0.tenantId, codec.text($0)) }
+        let rules = outbox.rules.map { ($0.tenantId, $0.ticketId, codec.text($0)) }
         // One transaction: the number, the ticket and the customer's count commit together or
         // not at all, so numbers never skip or repeat (but for an ID issued before, below).
         return try await write { db in
@@ -76,11 +76,11 @@ extension SQLiteTicketStore {
         let codec = codec
         let (doc, audit) = try Self.documents(ticket, codec)
         let text = searchText(ticket, expectedVersion: expectedVersion)
-        let rules = outbox.rules.map { codec.text($0) }
+        let rules = outbox.rules.map { ($0.tenantId, ticket.ticketId, codec.text($0)) }
         return try await write { [memo] db in
             guard try Self.replace(ticket, expectedVersion: expectedVersion, db, doc: doc, audit: audit, text: text, memo: memo) else { return nil }
             try Self.insert(messages, db, codec)
-            try Self.appendRules(zip(outbox.rules.map(\.tenantId), rules).map { ($0, $1) }, db)
+            try Self.appendRules(rules, db)
             return try Self.appendLive(outbox.live, retain: outbox.retain, db, onCommit: outbox.onCommit)
         }
     }
@@ -88,7 +88,7 @@ extension SQLiteTicketStore {
     /// The outbox, in the caller's transaction: recorded rule events, then the live events
     /// (which take the tenant's next ids); answers the live events with their ids.
     static func write(_ outbox: Outbox, _ db: Database, _ codec: DocumentCodec) throws -> [LiveEvent] {
-        try appendRules(outbox.rules.map { ($0.tenantId, codec.text($0)) }, db)
+        try appendRules(outbox.rules.map { ($0.tenantId, $0.ticketId, codec.text($0)) }, db)
         return try appendLive(outbox.live, retain: outbox.retain, db, onCommit: outbox.onCommit)
     }
 

@@ -622,3 +622,36 @@ def test_an_admin_adds_a_webhook_sees_it_fail_and_sends_a_delivery_again(server,
         assert phone.errors() == []
     finally:
         receiver.shutdown()
+
+
+def test_an_admin_reads_why_a_ticket_is_as_it_is_sees_its_timer_and_replays_it(server, browsers, luxfree):
+    customer = server.token("default", "customer", "cliente-why")
+    status, body, _ = server.api("POST", "/api/v2/tickets", customer, {
+        "subject": "Salen chispas del poste", "description": "Chispas frente al número 12",
+    })
+    assert status == 201, body
+    ticket_id = body["ticket"]["ticketId"]
+    # Assigning starts luxfree-solar's 2-business-hour wait for an answer (a rule timer).
+    status, body, _ = server.api("POST", f"/api/v2/tickets/{ticket_id}/assign", luxfree["admin"], {"agentId": "ana"})
+    assert status == 200, body
+    assert [timer["name"] for timer in body["ticket"]["timers"]] == ["sin_respuesta"]
+    for width, height, shot in ((1280, 860, "why-desktop"), (360, 740, "why-phone")):
+        jefa = browsers(width=width, height=height)
+        jefa.sign_in("default", "jefa@luxfree.mx")
+        jefa.open(f"/#/ticket/{ticket_id}")
+        jefa.until(lambda: "sin_respuesta" in jefa.text(".timers"), "the ticket shows its timer")
+        assert "temporizadores" in jefa.text(".timers").lower()
+        jefa.click("details.why summary")
+        jefa.until(lambda: "route_to_queue(electrical)" in jefa.text(".why-list"), "why names what decided the queue")
+        why = jefa.text(".why")
+        assert "rules/triage.lua:on_ticket_created" in why
+        assert "luxfree-solar@1.3.0" in why
+        assert "schedule(sin_respuesta, 2h, business)" in why, why
+        jefa.driver.execute_script("document.querySelector('.replay').scrollIntoView()")
+        jefa.click(".replay-run")
+        summary = lambda: jefa.driver.execute_script("return document.querySelector('.replay-result').textContent")
+        jefa.until(lambda: "luxfree-solar@1.3.0" in summary(), "the replay answers")
+        assert "0 de 2 eventos" in summary(), summary()
+        assert jefa.driver.execute_script("return document.documentElement.scrollWidth") <= width
+        jefa.shot(shot)
+        assert jefa.errors() == []

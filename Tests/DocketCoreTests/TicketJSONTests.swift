@@ -54,7 +54,8 @@ import DocketWire
                     event: "ticket.created", packId: "logistics", packVersion: "1.2.0", rule: "route", proposed: ["set_priority(high)"],
                     applied: ["set_priority(high)"], rejected: [.init(action: "assign(x)", reason: text)], error: text, durationMicros: 17,
                     depth: 1, at: at + 11, notifications: [RuleNotification(target: "ops", message: text)],
-                    webhooks: [RuleWebhook(endpoint: "crm", event: "vip.created")], cuts: ["error: 48,213 characters cut to 500"])
+                    webhooks: [RuleWebhook(endpoint: "crm", event: "vip.created")], cuts: ["error: 48,213 characters cut to 500"],
+                    instructions: 3000, ticketVersion: 4)
             ])
         ticket.openChatOf = "c1"
         ticket.fields = ["orderId": text, "Zeta": "1", "alpha": "2", "é": "3"]

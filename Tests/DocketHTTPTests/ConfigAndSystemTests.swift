@@ -256,6 +256,10 @@ struct SystemTests {
             check(try created.json(), against: "CreatedApiKey")
             check(try await client.call(.get, "/api/v2/api-keys", token: admin).json(), against: "ApiKeyList")
             check(try await client.call(.get, "/api/v2/reports/sla", token: admin).json(), against: "SLAReport")
+            check(try await client.call(.get, "/api/v2/tickets/\(id)/trace", token: admin).json(), against: "TicketTrace")
+            let replay = try await client.call(.post, "/api/v2/tickets/\(id)/replay", token: admin, json: ["version": "1.3.0"])
+            #expect(replay.status == .ok)
+            check(try replay.json(), against: "SimulationReport")
             check(try await client.call(.get, "/api/v2/tickets/nope", token: admin).json(), against: "Error")
         }
     }

@@ -4,9 +4,10 @@ import DocketTestSupport
 import Foundation
 import Testing
 
-/// The SLA scheduler across a real restart of `docket serve` on the embedded store: timers that
-/// came due while the process was dead fire once when it starts again — no earlier, no twice.
-@Suite("SLA timers across a real restart")
+/// The scheduler across a real restart of `docket serve` on the embedded store: SLA timers and
+/// rules' timers that came due while the process was dead fire once when it starts again — no
+/// earlier, no twice.
+@Suite("SLA and rule timers across a real restart")
 struct SLARestartTests {
     /// The shipped packs, with luxfree-solar's urgent first response due in 10 s (warned at 50 %).
     static func quickPacks(in root: URL) throws -> URL {
@@ -71,11 +72,71 @@ struct SLARestartTests {
         #expect(events.filter { $0 == "sla_breached" }.count == 1, "\(events)")
     }
 
+    /// A rule's timer (the shortest, 1 minute) set at creation; the server killed at once; the
+    /// timer fires once at the next start, through the rules.
+    @Test func aRuleTimerDueWhileTheServerWasDeadFiresOnceAtTheNextStart() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: DurabilityTests.binary.path), "build the docket product first")
+        let root = try Scratch.directory("timer-restart")
+        let packs = root.appendingPathComponent("IndustryPacks")
+        try FileManager.default.copyItem(at: packsRoot, to: packs)
+        let pack = packs.appendingPathComponent("luxfree-solar")
+        try """
+            function on_ticket_created(event, ctx)
+              return { { type = "schedule", name = "check", after = "1m" } }
+            end
+            function on_ticket_timer(event, ctx)
+              if event.details.name == "check" then return { { type = "add_tag", tag = "timer_fired" } } end
+            end
+            """.write(to: pack.appendingPathComponent("rules/check.lua"), atomically: true, encoding: .utf8)
+        // Its triage fixtures do not expect the timer's action.
+        try FileManager.default.removeItem(at: pack.appendingPathComponent("tests/triage.yaml"))
+        let manifest = pack.appendingPathComponent("pack.yaml")
+        try (try String(contentsOf: manifest, encoding: .utf8) + "  - file: rules/check.lua\n    events: [ticket.created, ticket.timer]\n")
+            .write(to: manifest, atomically: true, encoding: .utf8)
+        let data = root.appendingPathComponent("data")
+        var (server, port) = try await Self.serve(data, packs: packs)
+        let customer = try DurabilityTests.token(dataDir: data)
+        let admin = try DurabilityTests.token(dataDir: data, role: "admin", subject: "boss")
+        let (status, body) = try await DurabilityTests.request(
+            "POST", "http://127.0.0.1:\(port)/api/v2/tickets", token: customer, body: #"{"subject":"Medidor","description":"El medidor no marca"}"#)
+        try #require(status == 201, "\(String(decoding: body, as: UTF8.self))")
+        let created = try #require((try JSONSerialization.jsonObject(with: body) as? [String: Any])?["ticket"] as? [String: Any])
+        let id = try #require(created["ticketId"] as? String)
+        #expect(created["timers"] == nil, "a customer does not see the timers")
+        let (_, staffRead) = try await DurabilityTests.request("GET", "http://127.0.0.1:\(port)/api/v2/tickets/\(id)", token: admin)
+        let ticket = try #require((try JSONSerialization.jsonObject(with: staffRead) as? [String: Any])?["ticket"] as? [String: Any])
+        let timer = try #require((ticket["timers"] as? [[String: Any]])?.first { $0["name"] as? String == "check" }, "\(ticket["timers"] ?? "no timers")")
+        let due = try #require((timer["dueAt"] as? String).flatMap { try? Date($0, strategy: .iso8601) })
+        kill(server.processIdentifier, SIGKILL)
+        server.waitUntilExit()
+        #expect(try await Self.events(data, ticket: id, [.ticketTimer]).isEmpty, "nothing fired before the kill")
+        while Date() < due.addingTimeInterval(1) { try await Task.sleep(for: .milliseconds(200)) }
+
+        (server, port) = try await Self.serve(data, packs: packs)
+        let deadline = ContinuousClock.now + .seconds(60)
+        var tags: [String] = []
+        while !tags.contains("timer_fired"), ContinuousClock.now < deadline {
+            let (_, read) = try await DurabilityTests.request("GET", "http://127.0.0.1:\(port)/api/v2/tickets/\(id)", token: admin)
+            tags = ((try? JSONSerialization.jsonObject(with: read) as? [String: Any])?["ticket"] as? [String: Any])?["tags"] as? [String] ?? []
+            if !tags.contains("timer_fired") { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(tags.contains("timer_fired"), "the timer fired after the restart")
+        server.terminate()
+        server.waitUntilExit()
+        #expect(server.terminationStatus == 0)
+        #expect(try await Self.events(data, ticket: id, [.ticketTimer]) == ["ticket_timer"])
+    }
+
     /// The SLA events the log holds for `ticket`, in order (read through the store, the server stopped).
     static func slaEvents(_ data: URL, ticket: String) async throws -> [String] {
+        try await events(data, ticket: ticket, [.slaWarning, .slaBreached])
+    }
+
+    /// The events of `types` the log holds for `ticket`, in order (read through the store, the server stopped).
+    static func events(_ data: URL, ticket: String, _ types: Set<LiveEventType>) async throws -> [String] {
         let store = try SQLiteTicketStore(path: data.appendingPathComponent("docket.sqlite").path)
         defer { try? store.close() }
         return try await store.liveEvents(tenantId: "default", after: 0, limit: 100_000)
-            .filter { $0.ticketId == ticket && [.slaWarning, .slaBreached].contains($0.type) }.map(\.type.rawValue)
+            .filter { $0.ticketId == ticket && types.contains($0.type) }.map(\.type.rawValue)
     }
 }

@@ -191,6 +191,33 @@ struct SQLiteStoreTests {
         #expect(try await migrated.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM tickets WHERE audit_hash IS NULL") } == 0)
     }
 
+    /// v18: recorded events of changes stored before it (whose ticket was only in the document)
+    /// are named by ticket, so one ticket's events are read by the index.
+    @Test func recordedEventsFromBeforeV18AreNamedByTicket() async throws {
+        let path = try Scratch.directory("v18").appendingPathComponent("docket.sqlite").path
+        let store = try SQLiteTicketStore(path: path)
+        let ticket = Fixtures.ticket(tenant: "a", number: 7)
+        let record = RecordedRuleEvent(
+            tenantId: "a", ticketId: ticket.ticketId, type: .noteAdded, details: [:], actor: "c1", ticket: ticket, packId: "p", packVersion: "1",
+            applied: [], at: Fixtures.epoch)
+        try await store.pool.write { db in
+            try db.execute(sql: """
+                DROP INDEX rule_events_by_ticket;
+                DELETE FROM grdb_migrations WHERE identifier = 'v18 rule events by ticket';
+                """)
+            try db.execute(
+                sql: "INSERT INTO rule_events (tenant_id, seq, ticket_id, doc) VALUES ('a', 1, NULL, ?)", arguments: [DocumentCodec().text(record)])
+        }
+        try store.close()
+        let migrated = try SQLiteTicketStore(path: path)
+        #expect(try await migrated.ticketRuleEvents(tenantId: "a", ticketId: ticket.ticketId, limit: 5).map(\.seq) == [1])
+        let plan = try await migrated.pool.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT seq FROM rule_events WHERE tenant_id = 'a' AND ticket_id = 'x' ORDER BY seq DESC LIMIT 5")
+                .map { $0["detail"] as String }.joined(separator: "; ")
+        }
+        #expect(plan.contains("rule_events_by_ticket"), "\(plan)")
+    }
+
     /// The stored fingerprints are standard 64-bit FNV-1a, so they stay the same from one
     /// build to the next (a change would rewrite every row's index and audit once).
     @Test func fingerprintsAreStandardFNV1a() {

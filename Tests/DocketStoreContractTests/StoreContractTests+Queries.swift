@@ -217,6 +217,38 @@ extension StoreContractTests {
         #expect(try await store.recentRuleEvents(tenantId: "c", limit: 10).isEmpty)
     }
 
+    /// One ticket's recorded events (replaying one ticket): those of its creation (which the
+    /// store names) and of its changes, newest first, no other ticket's.
+    @Test(arguments: StoreKind.available)
+    func oneTicketsRecordedEventsAreReadAlone(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        func event(_ ticket: Ticket, _ n: Int, type: RuleEventType = .ticketCreated) -> RecordedRuleEvent {
+            RecordedRuleEvent(
+                tenantId: "a", ticketId: ticket.ticketId, type: type, details: ["n": "\(n)"], actor: "c1", ticket: ticket, packId: "contract",
+                packVersion: "1", applied: [], at: Fixtures.epoch.addingTimeInterval(Double(n)))
+        }
+        var created: [Ticket] = []
+        for n in 1...2 {
+            let draft = Fixtures.ticket(tenant: "a", number: n)
+            var unnamed = draft
+            unnamed.ticketId = ""
+            created.append(try await store.createTicket(
+                tenantId: "a", counterYear: 2026, messages: [], build: { Fixtures.ticket(tenant: "a", number: $0) },
+                outbox: CreationOutbox(rules: [event(unnamed, n)])).ticket)
+        }
+        var next = created[0]
+        next.version = 2
+        next.priority = .high
+        #expect(try await store.updateTicket(
+            next, expectedVersion: 1, messages: [], outbox: Outbox(rules: [event(next, 3, type: .priorityChanged)])) != nil)
+        let first = try await store.ticketRuleEvents(tenantId: "a", ticketId: created[0].ticketId, limit: 10)
+        #expect(first.map(\.details) == [["n": "3"], ["n": "1"]])
+        #expect(first.allSatisfy { $0.ticketId == created[0].ticketId })
+        #expect(try await store.ticketRuleEvents(tenantId: "a", ticketId: created[0].ticketId, limit: 1).map(\.details) == [["n": "3"]])
+        #expect(try await store.ticketRuleEvents(tenantId: "a", ticketId: created[1].ticketId, limit: 10).map(\.details) == [["n": "2"]])
+        #expect(try await store.ticketRuleEvents(tenantId: "b", ticketId: created[0].ticketId, limit: 10).isEmpty)
+    }
+
     @Test(arguments: StoreKind.available)
     func tenantsAreListedById(kind: StoreKind) async throws {
         let store = try await kind.make()

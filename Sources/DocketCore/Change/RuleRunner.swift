@@ -33,7 +33,7 @@ extension RuleRunner {
     /// `customer`, when the caller has just read it, saves reading it again; so do `inputs`
     /// (the ticket's customer and the agents' loads) read with the ticket.
     func run(
-        _ ticket: inout Ticket, events: [PendingEvent], tenant: Tenant, actor: String, now: Date, customer known: Customer? = nil,
+        _ ticket: inout Ticket, events: [PendingEvent], tenant: Tenant, actor: String, now: Date, version: Int? = nil, customer known: Customer? = nil,
         inputs prefetched: RuleInputs? = nil
     ) async throws
         -> (records: [RecordedRuleEvent], entries: [RuleAuditEntry])
@@ -58,7 +58,7 @@ extension RuleRunner {
             (agents, customer) = (try await agentViews(tenant, openTickets: inputs.openTickets), inputs.customer.map(Self.view))
         }
         let entries = await evaluateChain(
-            &ticket, events: events, tenant: tenant, actor: actor, agents: agents, customer: customer, now: now)
+            &ticket, events: events, tenant: tenant, actor: actor, agents: agents, customer: customer, now: now, version: version)
         for (root, entry) in entries { records[root].applied += entry.applied }
         ticket.ruleAudit = RuleOutputBounds.trim((ticket.ruleAudit ?? []) + entries.map(\.1))
         return (records, entries.map(\.1))
@@ -98,7 +98,7 @@ extension RuleRunner {
     /// runs again from the start (rules are functions of their input; nothing it did was kept).
     func evaluateChain(
         _ ticket: inout Ticket, events: [PendingEvent], tenant: Tenant, actor: String, agents: [AgentView], customer: CustomerView?,
-        now: Date,
+        now: Date, version: Int? = nil,
         observe: Bool = true
     ) async -> [(Int, RuleAuditEntry)] {
         guard let rules else { return [] }
@@ -106,7 +106,7 @@ extension RuleRunner {
         let apply: @Sendable (RuleAction, inout Ticket, String, PendingEvent) throws -> [PendingEvent] = { [self] action, ticket, rule, cause in
             try self.apply(action, to: &ticket, tenant: tenant, agents: agents, rule: rule, cause: cause, now: now)
         }
-        let start = RuleChain(events: events, actor: actor, tenant: tenant, now: now)
+        let start = RuleChain(events: events, actor: actor, tenant: tenant, now: now, version: version)
         var endpoints: Set<String>?
         var chain: RuleChain?
         while chain == nil {
@@ -308,11 +308,14 @@ struct RuleChain: Sendable {
     var endpoints: Set<String>?
     let tenant: Tenant
     let now: Date
+    /// The ticket version the change will store (recorded in each audit entry).
+    let version: Int?
 
     /// The initial events, which follow-ups descend from.
     let initial: [PendingEvent]
 
-    init(events: [PendingEvent], actor: String, tenant: Tenant, now: Date) {
+    init(events: [PendingEvent], actor: String, tenant: Tenant, now: Date, version: Int? = nil) {
+        self.version = version
         initial = events
         queue = events.enumerated().map { Step(event: $0.element, depth: 0, cause: actor, root: $0.offset) }
         self.tenant = tenant
@@ -341,6 +344,8 @@ struct RuleChain: Sendable {
                 event: step.event.type.rawValue, packId: tenant.pack.id, packVersion: tenant.pack.version, rule: outcome.rule,
                 proposed: outcome.actions.map(\.summary), applied: [], rejected: [], error: outcome.error,
                 durationMicros: outcome.durationMicros, depth: step.depth, at: now)
+            entry.instructions = outcome.instructions > 0 ? outcome.instructions : nil
+            entry.ticketVersion = version
             var cuts = RuleOutputBounds.Cuts()
             for proposed in outcome.actions {
                 var action = proposed

@@ -92,7 +92,7 @@ extension TicketWriter {
         let created = [PendingEvent(.ticketCreated)]
         let unruled = draft
         var (records, entries) = try await ruleRunner.run(
-            &draft, events: created, tenant: tenant, actor: principal.subject, now: now, customer: customer, inputs: inputs)
+            &draft, events: created, tenant: tenant, actor: principal.subject, now: now, version: 1, customer: customer, inputs: inputs)
         // A ticket the rules routed to an agent is routed again, and stored, during the tenant's
         // routing turn: the agents' open counts it sees are the ones its insert changes, so
         // concurrent creates never route an agent past its capacity.
@@ -102,7 +102,7 @@ extension TicketWriter {
             if routed {
                 draft = unruled
                 (records, entries) = try await self.ruleRunner.run(
-                    &draft, events: created, tenant: tenant, actor: principal.subject, now: now, customer: customer)
+                    &draft, events: created, tenant: tenant, actor: principal.subject, now: now, version: 1, customer: customer)
             }
             let messages = try await self.conversation.apply(&draft, before: nil, draft: firstMessage, events: created, tenant: tenant, now: now)
             SLAKeeper.apply(&draft, before: nil, tenant: tenant, now: now)

@@ -99,7 +99,8 @@ struct TicketWriter: UseCase {
             guard let events = try await change(&ticket, tenant, now) else { return nil }
             // Rule actions land in the same conditional write as the change that caused them.
             if ticket.customerId != before.customerId { inputs = nil }
-            let run = try await ruleRunner.run(&ticket, events: events, tenant: tenant, actor: actor, now: now, inputs: inputs)
+            let run = try await ruleRunner.run(
+                &ticket, events: events, tenant: tenant, actor: actor, now: now, version: expected + 1, inputs: inputs)
             if !routing, RuleRunner.routed(run.entries) {
                 return try await RoutingTurn(core: core).run(tenant.id) {
                     try await write(ticketId, tenant: tenant, actor: actor, message: message, routing: true, load: load, change: change)

@@ -6,4 +6,6 @@ import Foundation
 public protocol RuleEventStore: Sendable {
     /// The tenant's latest recorded events, newest first.
     func recentRuleEvents(tenantId: String, limit: Int) async throws -> [RecordedRuleEvent]
+    /// One ticket's latest recorded events (of those the tenant still keeps), newest first.
+    func ticketRuleEvents(tenantId: String, ticketId: String, limit: Int) async throws -> [RecordedRuleEvent]
 }

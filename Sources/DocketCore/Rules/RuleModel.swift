@@ -143,12 +143,15 @@ public struct RuleOutcome: Sendable, Equatable {
     /// Set when the rule failed (syntax, runtime, budget, bad result); its actions are then empty.
     public var error: String?
     public var durationMicros: Int
+    /// Lua VM instructions the handler ran, counted every 1,000 (0: fewer than 1,000).
+    public var instructions: Int
 
-    public init(rule: String, actions: [RuleAction], error: String?, durationMicros: Int) {
+    public init(rule: String, actions: [RuleAction], error: String?, durationMicros: Int, instructions: Int = 0) {
         self.rule = rule
         self.actions = actions
         self.error = error
         self.durationMicros = durationMicros
+        self.instructions = instructions
     }
 }
 
@@ -177,6 +180,12 @@ public struct RuleAuditEntry: Codable, Sendable, Equatable {
     /// What was cut to keep the ticket small (see `RuleOutputBounds`), e.g. "error: 48,213
     /// characters cut to 500".
     public var cuts: [String]?
+    /// Lua VM instructions the handler ran, counted every 1,000 (nil: fewer than 1,000, or an
+    /// entry from before instructions were counted).
+    public var instructions: Int?
+    /// The ticket version the change that ran it stored (the trace groups entries by it; nil on
+    /// entries from before).
+    public var ticketVersion: Int?
 }
 
 /// What a rule's output may add to a ticket, whatever the rule does: texts are cut (and the cut

@@ -114,6 +114,12 @@ struct AllConfigurations: Codable, Sendable {
 }
 struct AllConfigurationsEnvelope: Codable, Sendable { var configurations: AllConfigurations }
 
+struct ReplayRequest: Codable, Sendable {
+    /// The pack (the tenant's own when absent).
+    var pack: String?
+    var version: String
+}
+
 struct RuleAuditEnvelope: Codable, Sendable {
     var ticketId: String
     var audit: [RuleAuditEntry]

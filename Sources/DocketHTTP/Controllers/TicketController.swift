@@ -92,6 +92,17 @@ struct TicketController: Sendable {
             tag: "Tickets", access: "agent, admin", success: (200, "RuleAuditEnvelope"), errors: [403, 404]), use: ruleAudit)
 
         routes.add(Endpoint(
+            method: .get, path: "\(base)/:id/trace",
+            summary: "Why the ticket is as it is: the rule evaluations of each change, newest first, with each handler's outcome, time, instructions and pack version, and the actions that decided",
+            tag: "Tickets", access: "agent, admin", success: (200, "TicketTrace"), errors: [403, 404]), use: trace)
+
+        routes.add(Endpoint(
+            method: .post, path: "\(base)/:id/replay",
+            summary: "Replay the ticket's recorded events through another pack version and compare with what was applied (writes nothing)",
+            tag: "Tickets", access: "admin", body: "ReplayRequest", success: (200, "SimulationReport"),
+            errors: [400, 403, 404, 413, 415, 422]), use: replay)
+
+        routes.add(Endpoint(
             method: .put, path: "\(base)/:id", summary: "Change general fields (subject, description, category, priority, tags...)",
             tag: "Tickets", access: "agent, admin", body: "TicketPatch", success: (200, "TicketEnvelope"),
             errors: [400, 403, 404, 409, 413, 415, 422]), use: update)
@@ -170,6 +181,18 @@ struct TicketController: Sendable {
         let id = try context.pathParameter("id")
         let audit = try await services.tickets.ruleAudit(try context.requirePrincipal(), id)
         return try APICoding.response(RuleAuditEnvelope(ticketId: id, audit: audit))
+    }
+
+    @Sendable func trace(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        try APICoding.response(try await services.tickets.trace(try context.requirePrincipal(), try context.pathParameter("id")))
+    }
+
+    @Sendable func replay(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        guard principal.administers(principal.tenantId) else { throw DocketError.forbidden("admins replay tickets of their own tenant") }
+        let body = try await APICoding.decode(ReplayRequest.self, from: request, limit: limits.maxBodyBytes)
+        let report = try await services.tenants.replay(principal, ticketId: try context.pathParameter("id"), packId: body.pack, version: body.version)
+        return try APICoding.response(report)
     }
 
     @Sendable func update(_ request: Request, _ context: DocketRequestContext) async throws -> Response {

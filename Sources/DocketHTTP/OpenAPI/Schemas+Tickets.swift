@@ -82,7 +82,36 @@ extension Schemas {
                     "notifications": array(object(["target": string(), "message": string()], required: ["target", "message"])),
                     "webhooks": array(object(["endpoint": string(), "event": string()], required: ["endpoint", "event"])),
                     "cuts": array(string()),
+                    "instructions": integer("Lua VM instructions the handler ran, counted every 1,000 (absent: fewer)"),
+                    "ticketVersion": integer("The ticket version the change that ran it stored"),
                 ], required: ["event", "packId", "packVersion", "rule", "proposed", "applied", "rejected", "durationMicros", "depth", "at"]),
+            "ReplayRequest": object(
+                ["pack": string("The pack (default: the tenant's own)"), "version": string("The version to replay the ticket through")],
+                required: ["version"]),
+            "TicketTrace": object(
+                [
+                    "ticketId": string(), "activePack": string("pack@version the tenant runs now"),
+                    "changes": array(object(
+                        [
+                            "ticketVersion": integer("The ticket version the change stored"), "at": dateTime,
+                            "events": array(string()),
+                            "handlers": array(object(
+                                [
+                                    "rule": string("file:function"), "event": string(), "depth": integer(), "pack": string("pack@version"),
+                                    "outcome": string(values: ["actions", "no_actions", "error", "budget"]),
+                                    "proposed": array(string()), "applied": array(string()),
+                                    "rejected": array(object(["action": string(), "reason": string()], required: ["action", "reason"])),
+                                    "error": string(), "durationMicros": integer(),
+                                    "instructions": integer("Lua VM instructions, counted every 1,000"),
+                                ],
+                                required: ["rule", "event", "depth", "pack", "outcome", "proposed", "applied", "rejected", "durationMicros"])),
+                            "decisions": array(object(
+                                ["action": string(), "rule": string(), "event": string(), "pack": string()],
+                                required: ["action", "rule", "event", "pack"])),
+                        ],
+                        required: ["at", "events", "handlers", "decisions"])),
+                ],
+                required: ["ticketId", "activePack", "changes"]),
             "RuleAuditEnvelope": object(["ticketId": string(), "audit": array(ref("RuleAuditEntry"))], required: ["ticketId", "audit"]),
             "NewAttachment": object(["url": string(format: .uri, maxLength: TicketLimits.url), "type": string()], required: ["url"]),
             "NewTicket": object(

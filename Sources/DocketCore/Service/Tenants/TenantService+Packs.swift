@@ -350,11 +350,30 @@ extension TenantService {
         guard (1...TenantService.maxSimulationEvents).contains(limit) else {
             throw DocketError(.badRequest, "limit must be between 1 and \(TenantService.maxSimulationEvents)", field: "limit")
         }
+        let events = try await stores.ruleEvents.recentRuleEvents(tenantId: tenantId, limit: limit)
+        return try await compare(tenantId: tenantId, candidate: candidate, events: events.reversed())
+    }
+
+    /// Replays one ticket's recorded events (the latest `maxSimulationEvents` the tenant keeps,
+    /// oldest first) through a stored version of a pack (the tenant's own pack when `packId` is
+    /// nil): what another version would have done to this ticket. Admins of the ticket's tenant.
+    public func replay(_ principal: Principal, ticketId: String, packId: String?, version: String) async throws -> SimulationReport {
+        let tenantId = principal.tenantId
+        guard principal.administers(tenantId) else { throw DocketError.forbidden("admins replay tickets of their own tenant") }
+        guard let tenant = try await stores.tenants.tenant(id: tenantId) else { throw DocketError.notFound("tenant", tenantId) }
+        guard try await stores.tickets.ticket(tenantId: tenantId, ticketId: ticketId) != nil else { throw DocketError.notFound("ticket", ticketId) }
+        let stored = try await storedVersion(packId ?? tenant.pack.id, version, visibleTo: tenantId)
+        try await prepareRules(stored)
+        let events = try await stores.ruleEvents.ticketRuleEvents(tenantId: tenantId, ticketId: ticketId, limit: TenantService.maxSimulationEvents)
+        return try await compare(tenantId: tenantId, candidate: stored.manifest, events: events.reversed())
+    }
+
+    /// `events` (oldest first) through `candidate`, beside what was applied when they happened.
+    func compare(tenantId: String, candidate: PackManifest, events: some Sequence<RecordedRuleEvent>) async throws -> SimulationReport {
         guard var tenant = try await stores.tenants.tenant(id: tenantId) else { throw DocketError.notFound("tenant", tenantId) }
         let active = "\(tenant.pack.id)@\(tenant.pack.version)"
         tenant.pack = candidate
         let agents = try await ruleRunner.agentViews(tenant)
-        let events = try await stores.ruleEvents.recentRuleEvents(tenantId: tenantId, limit: limit).reversed()
         var results: [SimulatedEvent] = []
         for recorded in events {
             var ticket = recorded.ticket

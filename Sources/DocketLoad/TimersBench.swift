@@ -1,0 +1,107 @@
+import ArgumentParser
+import DocketAssembly
+import DocketCore
+import Foundation
+import Logging
+
+/// `docket-load timers`: N tickets each get a rule's timer at creation, all coming due within
+/// about a minute; the real scheduler (`TimerScheduler`, on the wall clock) fires them while the
+/// figures are taken: how late each fired after its due time, read from the `ticket_timer`
+/// events the log keeps (their `at` against the `dueAt` they carry), and that each fired once.
+struct TimersBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "timers",
+        abstract: "Give N tickets a rule timer due within a minute on a scratch SQLite store, and measure how late the scheduler fires each.")
+    @Option(help: "Tickets, one timer each.")
+    var tickets: Int = 100_000
+    @Option(help: "The timer's delay from each ticket's creation (the shortest is 1m).")
+    var delay: String = "2m"
+    @Option(help: "Concurrent creators.")
+    var writers: Int = 8
+    @Option(help: "Directory of industry packs.")
+    var packsDir: String = "./IndustryPacks"
+
+    func run() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("docket-timers-bench-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let packs = try Self.timerPacks(from: packsDir, into: dir, delay: delay)
+        let configuration = try Configuration(
+            flags: ["store.dataDir": dir.appendingPathComponent("data").path, "packs.dir": packs.path, "events.retention": "\(tickets * 8)"],
+            environment: [:])
+        var options = AssemblyOptions()
+        options.tenantCacheSeconds = 60
+        options.logger.logLevel = .warning
+        try await DocketSystem.open(configuration, options: options).use { system in
+            let services = system.services
+            _ = try await services.tenants.provisionTenant(id: "bench", name: "Bench", packId: "luxfree-solar")
+            try await system.stores.people.insertCustomer(Customer(
+                id: "c", tenantId: "bench", phoneNumber: "+525500000000", firstName: nil, lastName: nil, email: nil, createdAt: Date()))
+            let (service, logger) = (services.tickets, options.logger)
+            let scheduler = Task { await TimerScheduler(tickets: service, logger: logger).run() }
+            defer { scheduler.cancel() }
+            let customer = Principal(tenantId: "bench", role: .customer, subject: "c")
+            let seeding = ContinuousClock.now
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<writers {
+                    let (count, step) = (self.tickets, writers)
+                    group.addTask {
+                        for index in stride(from: writer, to: count, by: step) {
+                            _ = try await service.createTicket(customer, NewTicket(subject: "Ticket \(index)", description: "Benchmark"))
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let seeded = ContinuousClock.now - seeding
+            print("created \(tickets) tickets with a \(delay) timer each in \(seeded) (their timers come due over as long)")
+            // Wait for every timer: the ticket_timer events, read from the log until all are there.
+            var lateness: [String: Double] = [:]
+            var after = 0
+            let deadline = ContinuousClock.now + .seconds(Int(RuleTimer.seconds(delay) ?? 60) + 600)
+            while lateness.count < tickets, ContinuousClock.now < deadline {
+                let page = try await system.stores.liveEvents.liveEvents(tenantId: "bench", after: after, limit: 5_000)
+                for event in page {
+                    after = max(after, event.id)
+                    guard event.type == .ticketTimer, let ticketId = event.ticketId else { continue }
+                    guard let due = Self.dueAt(event.data) else { continue }
+                    if lateness[ticketId] != nil { print("fired twice: \(ticketId)") }
+                    lateness[ticketId] = event.at.timeIntervalSince(due) * 1000
+                }
+                if page.isEmpty { try await Task.sleep(for: .milliseconds(500)) }
+            }
+            let figures = Distribution(Array(lateness.values))
+            print("fired \(lateness.count) of \(tickets) timers; lateness after the due time: \(figures.line)")
+            let late = lateness.values.filter { $0 > 2_000 }.count
+            print("fired more than 2 s late: \(late) (\(String(format: "%.2f", Double(late) * 100 / Double(max(1, lateness.count)))) %)")
+        }
+    }
+
+    static func dueAt(_ data: String) -> Date? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any], let text = object["dueAt"] as? String else {
+            return nil
+        }
+        return (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)) ?? (try? Date.ISO8601FormatStyle().parse(text))
+    }
+
+    /// The packs of `source` with a rule in luxfree-solar that sets a timer on every new ticket and
+    /// tags the ticket when it fires (its triage fixtures, which do not expect the timer, left out).
+    static func timerPacks(from source: String, into dir: URL, delay: String) throws -> URL {
+        let packs = dir.appendingPathComponent("IndustryPacks")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: source), to: packs)
+        let pack = packs.appendingPathComponent("luxfree-solar")
+        try """
+            function on_ticket_created(event, ctx)
+              return { { type = "schedule", name = "bench", after = "\(delay)" } }
+            end
+            function on_ticket_timer(event, ctx)
+              return { { type = "add_tag", tag = "timer_fired" } }
+            end
+            """.write(to: pack.appendingPathComponent("rules/bench.lua"), atomically: true, encoding: .utf8)
+        try FileManager.default.removeItem(at: pack.appendingPathComponent("tests/triage.yaml"))
+        let manifest = pack.appendingPathComponent("pack.yaml")
+        try (try String(contentsOf: manifest, encoding: .utf8) + "  - file: rules/bench.lua\n    events: [ticket.created, ticket.timer]\n")
+            .write(to: manifest, atomically: true, encoding: .utf8)
+        return packs
+    }
+}
