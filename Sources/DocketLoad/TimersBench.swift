@@ -18,6 +18,8 @@ struct TimersBench: AsyncParsableCommand {
     var delay: String = "2m"
     @Option(help: "Concurrent creators.")
     var writers: Int = 8
+    @Option(help: "Seconds the creations (and so the due times) are spread over; 0: as fast as they go.")
+    var over: Int = 60
     @Option(help: "Directory of industry packs.")
     var packsDir: String = "./IndustryPacks"
 
@@ -41,11 +43,15 @@ struct TimersBench: AsyncParsableCommand {
             defer { scheduler.cancel() }
             let customer = Principal(tenantId: "bench", role: .customer, subject: "c")
             let seeding = ContinuousClock.now
+            // Ticket n is created (so its timer comes due) n / tickets of the way through `over`.
+            let spacing = Duration.seconds(Double(over) / Double(max(1, tickets)))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for writer in 0..<writers {
                     let (count, step) = (self.tickets, writers)
                     group.addTask {
                         for index in stride(from: writer, to: count, by: step) {
+                            let slot = seeding + spacing * index
+                            if slot > ContinuousClock.now { try await Task.sleep(until: slot) }
                             _ = try await service.createTicket(customer, NewTicket(subject: "Ticket \(index)", description: "Benchmark"))
                         }
                     }
@@ -53,7 +59,7 @@ struct TimersBench: AsyncParsableCommand {
                 try await group.waitForAll()
             }
             let seeded = ContinuousClock.now - seeding
-            print("created \(tickets) tickets with a \(delay) timer each in \(seeded) (their timers come due over as long)")
+            print("created \(tickets) tickets with a \(delay) timer each in \(seeded) (asked: \(over) s; their timers come due over as long)")
             // Wait for every timer: the ticket_timer events, read from the log until all are there.
             var lateness: [String: Double] = [:]
             var after = 0
@@ -95,7 +101,7 @@ struct TimersBench: AsyncParsableCommand {
               return { { type = "schedule", name = "bench", after = "\(delay)" } }
             end
             function on_ticket_timer(event, ctx)
-              return { { type = "add_tag", tag = "timer_fired" } }
+              if event.details.name == "bench" then return { { type = "add_tag", tag = "timer_fired" } } end
             end
             """.write(to: pack.appendingPathComponent("rules/bench.lua"), atomically: true, encoding: .utf8)
         try FileManager.default.removeItem(at: pack.appendingPathComponent("tests/triage.yaml"))

@@ -12,6 +12,15 @@ func packFiles(_ packId: String, edit: (inout [String: String]) -> Void = { _ in
     return ["files": files]
 }
 
+/// luxfree-solar 1.4.0: electrical danger routed to billing instead of the electrical queue.
+func billingCandidate() throws -> [String: Any] {
+    try packFiles("luxfree-solar") { files in
+        replace(&files, "pack.yaml", "version: \"1.3.0\"", "version: \"1.4.0\"")
+        replace(&files, "rules/triage.lua", "queue = \"electrical\"", "queue = \"billing\"")
+        replace(&files, "tests/triage.yaml", "queue: electrical", "queue: billing")
+    }
+}
+
 /// Replaces `old` with `new` in one file, failing the test when `old` is not there.
 func replace(_ files: inout [String: String], _ path: String, _ old: String, _ new: String) {
     let text = files[path] ?? ""
@@ -208,12 +217,7 @@ struct PackAPITests {
                 _ = try await app.openTicket(client, token: customer, subject: subject, extra: ["description": subject, "category": "other"])
             }
             // 1.4.0 sends electrical danger to billing instead of the electrical queue.
-            let candidate = try packFiles("luxfree-solar") { files in
-                replace(&files, "pack.yaml", "version: \"1.3.0\"", "version: \"1.4.0\"")
-                replace(&files, "rules/triage.lua", "queue = \"electrical\"", "queue = \"billing\"")
-                replace(&files, "tests/triage.yaml", "queue: electrical", "queue: billing")
-            }
-            var reply = try await client.call(.post, "/api/v2/packs", token: platform, json: candidate)
+            var reply = try await client.call(.post, "/api/v2/packs", token: platform, json: try billingCandidate())
             #expect(reply.status == .created, "\(String(decoding: reply.body, as: UTF8.self))")
 
             let countBefore = try await client.call(.get, "/api/v2/tickets?limit=100", token: admin).json()["pagination"] as? [String: Any]

@@ -62,12 +62,7 @@ struct RuleTraceTests {
             let sparks = try await app.openTicket(client, token: customer, subject: "Salen chispas del poste", extra: ["description": "Chispas", "category": "other"])
             let quiet = try await app.openTicket(client, token: customer, subject: "Duda de factura", extra: ["description": "Una pregunta", "category": "other"])
             // 1.4.0 sends electrical danger to billing.
-            let candidate = try packFiles("luxfree-solar") { files in
-                replace(&files, "pack.yaml", "version: \"1.3.0\"", "version: \"1.4.0\"")
-                replace(&files, "rules/triage.lua", "queue = \"electrical\"", "queue = \"billing\"")
-                replace(&files, "tests/triage.yaml", "queue: electrical", "queue: billing")
-            }
-            var reply = try await client.call(.post, "/api/v2/packs", token: platform, json: candidate)
+            var reply = try await client.call(.post, "/api/v2/packs", token: platform, json: try billingCandidate())
             #expect(reply.status == .created, "\(String(decoding: reply.body, as: UTF8.self))")
 
             reply = try await client.call(.post, "/api/v2/tickets/\(sparks)/replay", token: agent, json: ["version": "1.4.0"])
