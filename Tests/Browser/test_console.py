@@ -180,6 +180,13 @@ def test_a_vietnamese_tenant_console_speaks_vietnamese(server, browsers):
     assert lan.driver.execute_script("return document.documentElement.lang") == "vi"
     assert "Nhận xử lý" in lan.text(".list")
     lan.shot("07-vietnamese-queue")
+    # Why the ticket is as it is, in Vietnamese (an agent reads it; replaying is for admins).
+    lan.open(f"/#/ticket/{body['ticket']['ticketId']}")
+    lan.click("details.why summary")
+    lan.until(lambda: lan.driver.find_elements(By.CSS_SELECTOR, ".why-list li, .why .hint"), "why loads")
+    assert "vì sao" in lan.text(".why").lower()
+    assert not lan.driver.find_elements(By.CSS_SELECTOR, ".replay")
+    lan.shot("07b-vietnamese-why")
     assert lan.errors() == []
 
 
