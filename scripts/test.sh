@@ -34,6 +34,11 @@ if [ -z "${DOCKET_TEST_MONGO_URI:-}" ]; then
   export DOCKET_TEST_MONGO_URI="mongodb://127.0.0.1:$(cat .mongo-standin.port)/?directConnection=true"
 fi
 export DOCKET_TEST_MONGO_BIN=${DOCKET_TEST_MONGO_BIN:-$PWD/.venv-mongo/bin/secantusd-py}
+# Every process linking libmongoc makes shared-memory counters at load (/dev/shm/mcounters-PID).
+# The tests kill servers with -9, which leaves theirs behind; a later process given the same PID
+# then prints "Falling back to malloc for counters" into output a test reads. The counters are
+# diagnostics only: off for the whole run.
+export MONGOC_DISABLE_SHM=1
 log=$(mktemp)
 # run WHAT COMMAND...: runs it with its output in $log too; stops the script if it failed.
 run() {
