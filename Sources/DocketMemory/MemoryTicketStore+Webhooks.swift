@@ -56,3 +56,19 @@ extension MemoryTicketStore {
         }
     }
 }
+
+extension MemoryTicketStore {
+    public func rollout(tenantId: String) async throws -> PackRollout? {
+        state.withLock { $0.rollouts[tenantId] }
+    }
+
+    public func updateRollout(tenantId: String, _ change: @escaping @Sendable (PackRollout?) -> PackRollout?) async throws -> PackRollout? {
+        state.withLock { state in
+            let current = state.rollouts[tenantId]
+            guard var next = change(current) else { return current }
+            next.revision = (current?.revision ?? 0) + 1
+            state.rollouts[tenantId] = next
+            return next
+        }
+    }
+}

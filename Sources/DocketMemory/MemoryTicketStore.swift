@@ -264,6 +264,7 @@ struct State: Sendable {
     var agents: [String: [String: Agent]] = [:]
     var apiKeys: [String: ApiKey] = [:]
     var webhooks: [String: Webhook] = [:]
+    var rollouts: [String: PackRollout] = [:]
     /// By webhook id, in the order first recorded.
     var deliveries: [String: [WebhookDelivery]] = [:]
     var toolCalls: [TicketKey: ToolCallRecord] = [:]

@@ -27,3 +27,40 @@ extension MongoTicketStore: LeaseStore {
         }
     }
 }
+
+/// Staged rollouts in the `rollouts` collection, one document per tenant (`_id`: the tenant).
+/// An update reads the document, applies the change and replaces it on the condition that its
+/// `revision` is still the one read (inserting when there was none, which the unique `_id`
+/// settles); a lost race reads again. Instances' updates of one tenant therefore never interleave.
+extension MongoTicketStore {
+    static let rolloutAttempts = 200
+
+    public func rollout(tenantId: String) async throws -> PackRollout? {
+        try await job { job in
+            try job.collection(Collections.rollouts).findOne(["_id": tenantId]).map { try Self.decode(PackRollout.self, $0) }
+        }
+    }
+
+    public func updateRollout(tenantId: String, _ change: @escaping @Sendable (PackRollout?) -> PackRollout?) async throws -> PackRollout? {
+        try await job { job in
+            let rollouts = try job.collection(Collections.rollouts)
+            for _ in 0..<Self.rolloutAttempts {
+                let current = try rollouts.findOne(["_id": tenantId]).map { try Self.decode(PackRollout.self, $0) }
+                guard var next = change(current) else { return current }
+                next.revision = (current?.revision ?? 0) + 1
+                let document = try Self.document(next, id: tenantId)
+                if let current {
+                    if try rollouts.replaceOne(["_id": tenantId, "revision": current.revision], document) == 1 { return next }
+                } else {
+                    do {
+                        try rollouts.insertOne(document)
+                        return next
+                    } catch let error as MongoError where error.kind == .duplicateKey {
+                        continue
+                    }
+                }
+            }
+            throw DocketError(.conflict, "the rollout of tenant '\(tenantId)' is being changed by others; retry")
+        }
+    }
+}

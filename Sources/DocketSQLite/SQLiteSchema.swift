@@ -289,6 +289,10 @@ enum SQLiteSchema {
                 CREATE INDEX rule_events_by_ticket ON rule_events(tenant_id, ticket_id, seq);
                 """)
         }
+        migrator.registerMigration("v19 staged rollouts") { db in
+            // One record per tenant: its latest staged rollout, read and written by key only.
+            try db.execute(sql: "CREATE TABLE rollouts (tenant_id TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID")
+        }
         return migrator
     }
 }

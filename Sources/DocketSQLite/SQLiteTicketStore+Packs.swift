@@ -91,3 +91,27 @@ extension SQLiteTicketStore {
         }
     }
 }
+
+extension SQLiteTicketStore {
+    public func rollout(tenantId: String) async throws -> PackRollout? {
+        let codec = codec
+        return try await read { db in
+            try String.fetchOne(db.cachedStatement(sql: "SELECT doc FROM rollouts WHERE tenant_id = ?"), arguments: [tenantId])
+                .map { try codec.decode(PackRollout.self, $0) }
+        }
+    }
+
+    /// One write transaction: the read, `change` and the write cannot interleave with another's.
+    public func updateRollout(tenantId: String, _ change: @escaping @Sendable (PackRollout?) -> PackRollout?) async throws -> PackRollout? {
+        let codec = codec
+        return try await write { db in
+            let current = try String.fetchOne(db.cachedStatement(sql: "SELECT doc FROM rollouts WHERE tenant_id = ?"), arguments: [tenantId])
+                .map { try codec.decode(PackRollout.self, $0) }
+            guard var next = change(current) else { return current }
+            next.revision = (current?.revision ?? 0) + 1
+            try db.cachedStatement(sql: "INSERT INTO rollouts (tenant_id, doc) VALUES (?, ?) ON CONFLICT (tenant_id) DO UPDATE SET doc = excluded.doc")
+                .execute(arguments: [tenantId, try codec.encode(next)])
+            return next
+        }
+    }
+}

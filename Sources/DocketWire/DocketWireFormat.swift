@@ -59,6 +59,8 @@ public struct DocketWireFormat: WireFormat {
             return (EventJSON.text(TypingData(ticketId: ticketId, senderType: senderType, senderId: senderId)), false)
         case .packActivated(let tenantId, let packId, let version):
             return (EventJSON.text(PackEventData(tenantId: tenantId, packId: packId, version: version)), false)
+        case .packRollout(let notice):
+            return (EventJSON.text(notice), false)
         case .webhookDisabled(let webhookId, let url, let reason):
             return (EventJSON.text(WebhookDisabledData(webhookId: webhookId, url: url, reason: reason)), false)
         }

@@ -114,6 +114,14 @@ extension Announcer {
             retain: live.settings.retainedPerTenant, onCommit: live.commitHook)
     }
 
+    /// A rollout's start or end, for staff (`pack_rollout`), written with the tenant's change.
+    func rolloutOutbox(_ rollout: PackRollout, at now: Date) -> Outbox {
+        let data = wire.eventData(.packRollout(PackRolloutNotice(rollout)), about: nil)
+        var event = LiveEvent(tenantId: rollout.tenantId, type: .packRollout, audience: .staff, data: data, at: now)
+        event.origin = live.origin
+        return Outbox(live: [event], retain: live.settings.retainedPerTenant, onCommit: live.commitHook)
+    }
+
     /// Tells the observer which SLA clocks a stored change decided.
     func observe(before: Ticket, after: Ticket) {
         guard let observer else { return }

@@ -57,11 +57,60 @@ extension RuleRunner {
             let inputs = try await stores.tickets.ruleInputs(tenantId: tenant.id, customerId: ticket.customerId, finished: Self.finished(tenant))
             (agents, customer) = (try await agentViews(tenant, openTickets: inputs.openTickets), inputs.customer.map(Self.view))
         }
-        let entries = await evaluateChain(
-            &ticket, events: events, tenant: tenant, actor: actor, agents: agents, customer: customer, now: now, version: version)
+        var entries: [(Int, RuleAuditEntry)]
+        var shadow: [RuleAuditEntry] = []
+        if let plan = tenant.rollout {
+            let staged = try await staged(
+                &ticket, plan: plan, events: events, tenant: tenant, actor: actor, agents: agents, customer: customer, now: now, version: version)
+            (entries, shadow) = (staged.entries, staged.shadow)
+            if staged.candidateDecided {
+                for index in records.indices { records[index].packId = plan.candidate.id; records[index].packVersion = plan.candidate.version }
+            }
+        } else {
+            entries = await evaluateChain(
+                &ticket, events: events, tenant: tenant, actor: actor, agents: agents, customer: customer, now: now, version: version)
+        }
         for (root, entry) in entries { records[root].applied += entry.applied }
-        ticket.ruleAudit = RuleOutputBounds.trim((ticket.ruleAudit ?? []) + entries.map(\.1))
+        ticket.ruleAudit = RuleOutputBounds.trim((ticket.ruleAudit ?? []) + entries.map(\.1) + shadow)
         return (records, entries.map(\.1))
+    }
+
+    /// A change's rules during a staged rollout: both versions run from the same ticket; the
+    /// rollout's record takes the figures (and may end the rollout there); the candidate's
+    /// result is kept when it decides this ticket (a canary's share, while the rollout runs),
+    /// the active version's otherwise. The other version's entries are kept in the audit as
+    /// `shadow` (never applied, nothing sent).
+    func staged(
+        _ ticket: inout Ticket, plan: RolloutPlan, events: [PendingEvent], tenant: Tenant, actor: String, agents: [AgentView],
+        customer: CustomerView?, now: Date, version: Int?
+    ) async throws -> (entries: [(Int, RuleAuditEntry)], shadow: [RuleAuditEntry], candidateDecided: Bool) {
+        var (active, candidate) = (ticket, ticket)
+        let activeEntries = await evaluateChain(
+            &active, events: events, tenant: tenant, actor: actor, agents: agents, customer: customer, now: now, version: version)
+        let candidateEntries = await evaluateChain(
+            &candidate, events: events, tenant: plan.candidateTenant(tenant), actor: actor, agents: agents, customer: customer, now: now,
+            version: version, observe: false)
+        let wants = plan.candidateDecides(ticket)
+        let tally = RolloutKeeper.tally(events: events.count, active: activeEntries, candidate: candidateEntries, at: now)
+        let decided = try await RolloutKeeper(core: core).add(tally, candidateWants: wants, plan: plan, tenantId: tenant.id)
+        func marked(_ entries: [(Int, RuleAuditEntry)], _ role: String?) -> [(Int, RuleAuditEntry)] {
+            entries.map { root, entry in
+                var entry = entry
+                entry.role = role
+                if role == "shadow" {
+                    entry.notifications = nil
+                    entry.webhooks = nil
+                }
+                return (root, entry)
+            }
+        }
+        if decided {
+            ticket = candidate
+            if ticket.ticketId.isEmpty { ticket.canary = plan.id }
+            return (marked(candidateEntries, "canary"), marked(activeEntries, "shadow").map(\.1), true)
+        }
+        ticket = active
+        return (activeEntries, marked(candidateEntries, "shadow").map(\.1), false)
     }
 
     /// What rules see of a ticket, without notes, history and audit (they are not rule input).

@@ -71,6 +71,8 @@ public struct Tenant: Codable, Sendable, Equatable {
     public var packPinned: Bool?
     /// The latest pack switches, newest last (at most 50).
     public var packHistory: [PackActivation]?
+    /// The staged rollout running now, if any (its record: `RolloutStore`).
+    public var rollout: RolloutPlan?
     public var createdAt: Date
     public var updatedAt: Date
     public var version: Int

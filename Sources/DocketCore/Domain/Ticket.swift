@@ -218,19 +218,23 @@ public struct Ticket: Codable, Sendable, Equatable {
     public var chat: TicketChat?
     /// The rules' pending timers (nil when none), earliest not necessarily first.
     public var timers: [RuleTimer]?
+    /// The staged rollout whose candidate version decides this ticket (a canary's share), set
+    /// when the ticket was opened during it.
+    public var canary: String?
 
     public static let maxAuditEntries = 200
 
     public var isEscalated: Bool { escalation != nil }
 
-    /// The ticket as `principal` may see it: customers never see internal notes, the rule audit
-    /// or the rules' timers.
+    /// The ticket as `principal` may see it: customers never see internal notes, the rule audit,
+    /// the rules' timers or a rollout's mark.
     public func visible(to principal: Principal) -> Ticket {
         guard !principal.isStaff else { return self }
         var copy = self
         copy.notes = notes.filter { !$0.isInternal }
         copy.ruleAudit = nil
         copy.timers = nil
+        copy.canary = nil
         return copy
     }
 

@@ -20,6 +20,8 @@ public enum LiveEventType: String, Codable, Sendable, CaseIterable {
     /// A rule's timer came due (staff only).
     case ticketTimer = "ticket_timer"
     case packActivated = "pack_activated"
+    /// A staged rollout of a pack version started or ended (staff only; `reason` says why it ended).
+    case packRollout = "pack_rollout"
     /// A rule's `notify` action.
     case notification
     /// A rule's `webhook` action: the ticket for one endpoint (staff only; delivered to that endpoint).

@@ -28,6 +28,30 @@ public enum LivePayload: Sendable, Equatable {
     case typing(ticketId: String, senderType: String, senderId: String)
     /// A tenant's pack switch (no ticket).
     case packActivated(tenantId: String, packId: String, version: String)
+    /// A staged rollout started or ended (no ticket).
+    case packRollout(PackRolloutNotice)
     /// A webhook endpoint turned off (no ticket).
     case webhookDisabled(webhookId: String, url: String, reason: String)
+}
+
+/// What staff are told when a staged rollout starts or ends.
+public struct PackRolloutNotice: Sendable, Equatable, Encodable {
+    public var tenantId: String
+    public var rolloutId: String
+    public var packId: String
+    public var version: String
+    public var mode: String
+    /// `running`, `rolled_back`, `promoted`, `aborted`.
+    public var state: String
+    public var reason: String?
+
+    public init(_ rollout: PackRollout) {
+        tenantId = rollout.tenantId
+        rolloutId = rollout.id
+        packId = rollout.packId
+        version = rollout.version
+        mode = rollout.mode.rawValue
+        state = rollout.state.rawValue
+        reason = rollout.reason
+    }
 }

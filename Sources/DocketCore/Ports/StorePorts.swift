@@ -14,6 +14,7 @@ public struct StorePorts: Sendable {
     public var toolCalls: any ToolCallStore
     public var accounts: any AccountStore
     public var webhooks: any WebhookStore
+    public var rollouts: any RolloutStore
     public var health: any StoreHealth
     /// Leases across instances; nil when one process owns the store.
     public var leases: (any LeaseStore)?
@@ -30,6 +31,7 @@ public struct StorePorts: Sendable {
         toolCalls = store
         accounts = store
         webhooks = store
+        rollouts = store
         health = store
         leases = store.leases
     }

@@ -186,6 +186,10 @@ public struct RuleAuditEntry: Codable, Sendable, Equatable {
     /// The ticket version the change that ran it stored (the trace groups entries by it; nil on
     /// entries from before).
     public var ticketVersion: Int?
+    /// How the version that ran it stood during a staged rollout: `canary` (the candidate,
+    /// deciding), `shadow` (recorded beside the deciding version, never applied); nil for the
+    /// active version deciding.
+    public var role: String?
 }
 
 /// What a rule's output may add to a ticket, whatever the rule does: texts are cut (and the cut

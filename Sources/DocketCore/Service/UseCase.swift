@@ -16,9 +16,12 @@ extension UseCase {
         guard principal.role.isAdmin else { throw DocketError.forbidden("this operation is for admins") }
     }
 
-    /// Whether this service runs rules and the tenant's pack has one for an event `accepts`.
+    /// Whether this service runs rules and the tenant's pack (or the candidate of its running
+    /// rollout) has one for an event `accepts`.
     func rulesHandle(_ tenant: Tenant, where accepts: (String) -> Bool) -> Bool {
-        rules != nil && (tenant.pack.rules ?? []).contains { $0.events.contains(where: accepts) }
+        guard rules != nil else { return false }
+        return (tenant.pack.rules ?? []).contains { $0.events.contains(where: accepts) }
+            || (tenant.rollout?.candidate.rules ?? []).contains { $0.events.contains(where: accepts) }
     }
 
     /// The statuses whose tickets no longer count toward an agent's load.

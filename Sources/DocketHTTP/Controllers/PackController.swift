@@ -60,6 +60,29 @@ struct PackController: Sendable {
             summary: "Activate a pack or an earlier version (rollback) live; evaluations in flight finish on the old version",
             tag: "Tenants", access: "admin of the tenant, platform admin", body: "PackSelection", success: (200, "TenantEnvelope"),
             errors: [400, 403, 404, 409, 413, 415, 422]), use: switchPack)
+
+        routes.add(Endpoint(
+            method: .put, path: "/api/v2/tenants/:id/pack/rollout",
+            summary: "Start a staged rollout of a pack version: shadow (evaluated beside the active version, never applied) or canary (decides for a share of tickets), ended by itself when it crosses the rollback limits; one per tenant at a time",
+            tag: "Tenants", access: "admin of the tenant, platform admin", body: "RolloutRequest", success: (201, "RolloutEnvelope"),
+            errors: [400, 403, 404, 409, 413, 415, 422]), use: startRollout)
+
+        routes.add(Endpoint(
+            method: .get, path: "/api/v2/tenants/:id/pack/rollout",
+            summary: "The tenant's latest rollout, running or ended, with its live comparison of the two versions",
+            tag: "Tenants", access: "admin of the tenant, platform admin", success: (200, "RolloutEnvelope"), errors: [403, 404]), use: rollout)
+
+        routes.add(Endpoint(
+            method: .post, path: "/api/v2/tenants/:id/pack/rollout/promote",
+            summary: "Make the running rollout's candidate the active version (as PUT /tenants/:id/pack does)",
+            tag: "Tenants", access: "admin of the tenant, platform admin", success: (200, "TenantEnvelope"), errors: [403, 404, 409, 422]),
+            use: promoteRollout)
+
+        routes.add(Endpoint(
+            method: .delete, path: "/api/v2/tenants/:id/pack/rollout",
+            summary: "Abort the running rollout: the active version decides everything again; tickets the candidate decided keep what was applied",
+            tag: "Tenants", access: "admin of the tenant, platform admin", success: (200, "RolloutEnvelope"), errors: [403, 404]),
+            use: abortRollout)
     }
 
     // MARK: - Handlers
@@ -126,6 +149,35 @@ struct PackController: Sendable {
             try context.requirePrincipal(), tenantId: try context.pathParameter("id"), body)
         return try APICoding.response(TenantEnvelope(tenant: TenantView(tenant)))
     }
+
+    /// The caller administers the tenant in the path, decided before a body is read.
+    func administered(_ context: DocketRequestContext) throws -> (Principal, String) {
+        let (principal, id) = (try context.requirePrincipal(), try context.pathParameter("id"))
+        guard principal.administers(id) else { throw DocketError.forbidden("admins manage only their own tenant") }
+        return (principal, id)
+    }
+
+    @Sendable func startRollout(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let (principal, id) = try administered(context)
+        let body = try await APICoding.decode(RolloutRequest.self, from: request, limit: limits.maxBodyBytes)
+        let rollout = try await services.tenants.startRollout(principal, tenantId: id, body)
+        return try APICoding.response(RolloutEnvelope(rollout: rollout), status: .created)
+    }
+
+    @Sendable func rollout(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let (principal, id) = try administered(context)
+        return try APICoding.response(RolloutEnvelope(rollout: try await services.tenants.rollout(principal, tenantId: id)))
+    }
+
+    @Sendable func promoteRollout(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let (principal, id) = try administered(context)
+        return try APICoding.response(TenantEnvelope(tenant: TenantView(try await services.tenants.promoteRollout(principal, tenantId: id))))
+    }
+
+    @Sendable func abortRollout(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let (principal, id) = try administered(context)
+        return try APICoding.response(RolloutEnvelope(rollout: try await services.tenants.abortRollout(principal, tenantId: id)))
+    }
 }
 
 struct PackVersionEnvelope: Codable, Sendable { var version: PackVersionSummary }
@@ -155,6 +207,8 @@ struct TenantView: Codable, Sendable {
     var pack: PackRef
     var packPinned: Bool
     var packHistory: [PackActivation]
+    /// The staged rollout running now.
+    var rollout: RolloutView?
     var overridden: [String]
     var createdAt: Date
     var updatedAt: Date
@@ -165,12 +219,24 @@ struct TenantView: Codable, Sendable {
         pack = PackRef(id: tenant.pack.id, version: tenant.pack.version, name: tenant.pack.name, locale: tenant.pack.locale)
         packPinned = tenant.packPinned ?? false
         packHistory = tenant.packHistory ?? []
+        rollout = tenant.rollout.map {
+            RolloutView(id: $0.id, mode: $0.mode, percent: $0.percent, packId: $0.candidate.id, version: $0.candidate.version, startedAt: $0.startedAt)
+        }
         overridden = AllConfigurations(tenant).overridden
         createdAt = tenant.createdAt
         updatedAt = tenant.updatedAt
     }
 }
+struct RolloutView: Codable, Sendable {
+    var id: String
+    var mode: RolloutMode
+    var percent: Double?
+    var packId: String
+    var version: String
+    var startedAt: Date
+}
 struct TenantEnvelope: Codable, Sendable { var tenant: TenantView }
+struct RolloutEnvelope: Codable, Sendable { var rollout: PackRollout }
 struct TenantList: Codable, Sendable {
     var tenants: [TenantView]
     var pagination: Pagination

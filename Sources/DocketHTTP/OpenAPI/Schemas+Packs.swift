@@ -59,7 +59,7 @@ extension Schemas {
             "PackActivation": object(
                 [
                     "packId": string(), "version": string(), "previous": string(), "by": string(), "at": dateTime,
-                    "reason": string(values: ["created", "activated", "rollback", "shipped_upgrade"]),
+                    "reason": string(values: ["created", "activated", "rollback", "shipped_upgrade", "rollout_promoted"]),
                 ], required: ["packId", "version", "by", "at", "reason"]),
             "Tenant": object(
                 [
@@ -67,9 +67,55 @@ extension Schemas {
                     "pack": object(["id": string(), "version": string(), "name": string(), "locale": string()],
                                    required: ["id", "version", "name", "locale"]),
                     "packPinned": boolean, "packHistory": array(ref("PackActivation")), "overridden": array(string()),
+                    "rollout": object(
+                        [
+                            "id": string(), "mode": string(values: RolloutMode.allCases.map(\.rawValue)), "percent": number(),
+                            "packId": string(), "version": string(), "startedAt": dateTime,
+                        ], required: ["id", "mode", "packId", "version", "startedAt"], description: "The staged rollout running now"),
                     "createdAt": dateTime, "updatedAt": dateTime,
                 ], required: ["id", "name", "pack", "packPinned", "packHistory", "overridden", "createdAt", "updatedAt"]),
             "TenantEnvelope": object(["tenant": ref("Tenant")], required: ["tenant"]),
+            "RolloutLimits": object(
+                [
+                    "maxErrorRate": number("Failing handler runs over the candidate's handler runs (0-1)"),
+                    "maxBudgetOverruns": integer("Handler runs out of budget; more ends the rollout (0: any)", min: 0, max: TenantService.maxBudgetOverrunLimit),
+                    "maxDifferenceRate": number("Events decided differently over events seen (0-1)"),
+                    "minEvents": integer("Candidate handler runs before a rate is judged (default \(RolloutLimits.defaultMinEvents))", min: 1, max: TenantService.maxMinEvents),
+                ]),
+            "RolloutRequest": object(
+                [
+                    "pack": string(), "version": string(), "mode": string(values: RolloutMode.allCases.map(\.rawValue)),
+                    "percent": number("The candidate's share of tickets, above 0 and below 100 (canary only)"),
+                    "rollback": ref("RolloutLimits"),
+                ], required: ["pack", "version", "mode"]),
+            "RolloutSide": object(
+                [
+                    "evaluations": integer("Handler runs"), "errors": integer("Handler runs that failed (budget included)"),
+                    "budgetOverruns": integer(), "micros": integer("Time in the handlers, µs"), "decided": integer("Events this version decided"),
+                ], required: ["evaluations", "errors", "budgetOverruns", "micros", "decided"]),
+            "Rollout": object(
+                [
+                    "id": string(), "tenantId": string(), "packId": string(), "version": string("The candidate version"),
+                    "activeVersion": string("pack@version active when it started"), "mode": string(values: RolloutMode.allCases.map(\.rawValue)),
+                    "percent": number(), "limits": ref("RolloutLimits"),
+                    "state": string(values: ["running", "rolled_back", "promoted", "aborted"]),
+                    "startedAt": dateTime, "startedBy": string(), "endedAt": dateTime, "endedBy": string(), "reason": string("Why it ended"),
+                    "events": integer("Initial events of the changes evaluated under both versions"),
+                    "differing": integer("Events whose applied actions differ"),
+                    "differences": map(integer()), "active": ref("RolloutSide"), "candidate": ref("RolloutSide"),
+                    "series": array(object(
+                        [
+                            "start": dateTime, "events": integer(), "differing": integer(), "activeErrors": integer(), "candidateErrors": integer(),
+                            "candidateBudgetOverruns": integer(),
+                        ], required: ["start", "events", "differing", "activeErrors", "candidateErrors", "candidateBudgetOverruns"]),
+                        maxItems: PackRollout.maxBuckets),
+                    "revision": integer(),
+                ],
+                required: [
+                    "id", "tenantId", "packId", "version", "activeVersion", "mode", "limits", "state", "startedAt", "startedBy", "events",
+                    "differing", "differences", "active", "candidate", "series", "revision",
+                ]),
+            "RolloutEnvelope": object(["rollout": ref("Rollout")], required: ["rollout"]),
             "TenantList": object(["tenants": array(ref("Tenant")), "pagination": ref("Pagination")], required: ["tenants", "pagination"]),
             "PackProblem": object(["file": string(), "line": integer(), "message": string()], required: ["file", "message"]),
             "FixtureCaseResult": object(

@@ -61,6 +61,7 @@ extension Schemas {
                     "ruleAudit": array(ref("RuleAuditEntry")),
                     "chat": ref("TicketChat"),
                     "timers": array(ref("RuleTimer"), maxItems: TimerLimits.perTicket),
+                    "canary": string("The staged rollout whose candidate version decides this ticket (staff only)"),
                 ],
                 required: [
                     "tenantId", "ticketId", "number", "numberingYear", "subject", "description", "category", "priority", "status",
@@ -84,6 +85,9 @@ extension Schemas {
                     "cuts": array(string()),
                     "instructions": integer("Lua VM instructions the handler ran, counted every 1,000 (absent: fewer)"),
                     "ticketVersion": integer("The ticket version the change that ran it stored"),
+                    "role": string(
+                        "During a staged rollout: canary (the candidate deciding) or shadow (recorded, never applied); absent: the active version",
+                        values: ["canary", "shadow"]),
                 ], required: ["event", "packId", "packVersion", "rule", "proposed", "applied", "rejected", "durationMicros", "depth", "at"]),
             "ReplayRequest": object(
                 ["pack": string("The pack (default: the tenant's own)"), "version": string("The version to replay the ticket through")],
@@ -103,6 +107,7 @@ extension Schemas {
                                     "rejected": array(object(["action": string(), "reason": string()], required: ["action", "reason"])),
                                     "error": string(), "durationMicros": integer(),
                                     "instructions": integer("Lua VM instructions, counted every 1,000"),
+                                    "role": string("canary or shadow during a staged rollout", values: ["canary", "shadow"]),
                                 ],
                                 required: ["rule", "event", "depth", "pack", "outcome", "proposed", "applied", "rejected", "durationMicros"])),
                             "decisions": array(object(

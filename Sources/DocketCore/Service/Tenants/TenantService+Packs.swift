@@ -130,13 +130,22 @@ extension TenantService {
             let why = reason ?? (previous.id == manifest.id && PackVersionOrder.isNewer(previous.version, than: manifest.version) ? "rollback" : "activated")
             tenant.pack = manifest
             tenant.packPinned = pin
+            // A switch ends a running rollout (`promoteRollout` has marked its record promoted;
+            // any other switch aborts it), telling staff in the same write.
+            var outbox = announcer.packOutbox(tenant, at: now)
+            if let replaced = tenant.rollout {
+                if let record = try await endReplaced(replaced, tenantId: tenantId, by: actor, at: now) {
+                    outbox.live += announcer.rolloutOutbox(record, at: now).live
+                }
+                tenant.rollout = nil
+            }
             tenant.packHistory = Array(((tenant.packHistory ?? []) + [PackActivation(
                 packId: manifest.id, version: manifest.version, previous: "\(previous.id)@\(previous.version)", by: actor, at: now,
                 reason: why)]).suffix(50))
             tenant.version = expected + 1
             tenant.updatedAt = now
             // The switch and its `pack_activated` notice are one write (the outbox).
-            if let stored = try await stores.tenants.updateTenant(tenant, expectedVersion: expected, outbox: announcer.packOutbox(tenant, at: now)) {
+            if let stored = try await stores.tenants.updateTenant(tenant, expectedVersion: expected, outbox: outbox) {
                 tenants.remember(tenant)
                 live.publish(stored)
                 return tenant
@@ -316,7 +325,8 @@ extension TenantService {
         var page = 1
         while true {
             let batch = try await stores.tenants.listTenants(page: page, limit: 100)
-            for tenant in batch.items where tenant.packPinned != true {
+            // A tenant trying a version in a staged rollout keeps what it runs until the rollout ends.
+            for tenant in batch.items where tenant.packPinned != true && tenant.rollout == nil {
                 guard let newest = shipped.filter({ $0.packId == tenant.pack.id })
                     .max(by: { PackVersionOrder.isNewer($1.version, than: $0.version) }),
                     PackVersionOrder.isNewer(newest.version, than: tenant.pack.version),
