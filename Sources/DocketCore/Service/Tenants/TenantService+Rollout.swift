@@ -93,14 +93,13 @@ extension TenantService {
     /// Ends the running rollout in its record (404 when none runs); changes see it at once.
     func end(_ tenantId: String, as state: RolloutState, by actor: String, reason: String) async throws -> PackRollout {
         let now = clock.now()
+        let ended = Latest()
         let record = try await stores.rollouts.updateRollout(tenantId: tenantId) { current in
-            guard var current, current.state == .running else { return nil }
+            guard var current, current.state == .running else { return ended.set(nil) }
             current.end(state, by: actor, reason: reason, at: now)
-            return current
+            return ended.set(current)
         }
-        guard let record, record.state == state, record.endedBy == actor, record.endedAt == now else {
-            throw DocketError.notFound("running rollout", tenantId)
-        }
+        guard let record, ended.written else { throw DocketError.notFound("running rollout", tenantId) }
         return record
     }
 
@@ -156,5 +155,19 @@ extension TenantService {
             throw DocketError.invalid("rollback.minEvents", "between 1 and \(maxMinEvents)")
         }
         return limits
+    }
+}
+
+/// What an `updateRollout` change decided the last time it ran (a store may run it again after
+/// losing a race; the last run is the one stored).
+final class Latest: @unchecked Sendable {
+    private let lock = NSLock()
+    private var wrote = false
+
+    var written: Bool { lock.withLock { wrote } }
+
+    func set(_ record: PackRollout?) -> PackRollout? {
+        lock.withLock { wrote = record != nil }
+        return record
     }
 }
