@@ -1,11 +1,13 @@
 // The admin's pack workbench: the tenant's active version and history (activate, roll back),
 // every pack it may use, and an editor for a version's files — check (every problem at its
 // file and line, every fixture case with expected and actual actions), upload as a new
-// version, simulate it against the tenant's recent traffic, activate it.
+// version, simulate it against the tenant's recent traffic, try it on live traffic in a staged
+// rollout (rollout.js), activate it.
 
 import { h, mount } from './dom.js';
 import { enc } from './api.js';
 import { wordsOf } from './i18n.js';
+import { renderRollout } from './rollout.js';
 
 const words = {
   en: { active: 'Active pack', pinned: 'pinned', history: 'History', activate: 'Activate', rollback: 'Roll back to this', packs: 'Packs',
@@ -32,9 +34,10 @@ export async function renderPacks(container, { api, t, toast, failure, user }) {
   const w = wordsOf(words, t);
   const tenantId = user.tenantId;
   const activeBox = h('section', { class: 'card', id: 'pack-active' });
+  const rolloutBox = h('section', { class: 'card', id: 'pack-rollout' });
   const listBox = h('section', { class: 'card', id: 'pack-list' });
   const workBox = h('section', { class: 'workbench', id: 'pack-workbench' });
-  mount(container, activeBox, listBox, workBox);
+  mount(container, activeBox, rolloutBox, listBox, workBox);
 
   let tenant = null;
   async function loadActive() {
@@ -47,6 +50,7 @@ export async function renderPacks(container, { api, t, toast, failure, user }) {
           h('code', {}, `${entry.packId} ${entry.version}`), ' ', h('span', { class: 'stamp' }, `${entry.reason} · ${entry.by} · ${new Date(entry.at).toLocaleString(t.lang)}`), ' ',
           entry.packId === tenant.pack.id && entry.version === tenant.pack.version ? null
             : h('button', { type: 'button', class: 'rollback', onclick: () => activate(entry.packId, entry.version) }, w('rollback')))))) : null);
+    await renderRollout(rolloutBox, { api, t, toast, failure, tenant, changed: loadActive });
   }
 
   async function activate(packId, version) {

@@ -31,6 +31,7 @@ function renderChange(change) {
   const handlers = h('details', { class: 'handlers' }, h('summary', {}, t('handlersRan', { n: change.handlers.length })),
     h('ul', {}, change.handlers.map((run) => h('li', { class: `run ${run.outcome}` },
       h('code', {}, run.rule), ' ', h('span', { class: `badge outcome-${run.outcome}` }, t(`outcomes.${run.outcome}`)),
+      run.role ? [' ', h('span', { class: `badge role-${run.role}` }, t(`roles.${run.role}`))] : null,
       h('span', { class: 'stamp' }, ` ${run.event}${run.depth ? ` (${t('followUp')})` : ''} · ${run.pack} · ${run.durationMicros} µs`
         + (run.instructions ? ` · ${t('instructions', { n: run.instructions.toLocaleString(state.t.lang) })}` : '')),
       run.rejected.length ? h('p', {}, `${t('rejected')}: `, run.rejected.map((r) => `${r.action} (${r.reason})`).join(', ')) : null,

@@ -58,6 +58,8 @@ import DocketWire
                     instructions: 3000, ticketVersion: 4)
             ])
         ticket.openChatOf = "c1"
+        ticket.ruleAudit?[0].role = "canary"
+        ticket.canary = "r-1"
         ticket.fields = ["orderId": text, "Zeta": "1", "alpha": "2", "é": "3"]
         var chat = TicketChat(
             messageCount: 3, unreadCustomer: 1, unreadStaff: 2, lastMessage: MessagePreview(text: text, at: at + 12, senderType: .customer),

@@ -32,6 +32,10 @@ public struct TicketTrace: Codable, Sendable, Equatable {
         public var durationMicros: Int
         /// Lua VM instructions, counted every 1,000 (nil: fewer than 1,000, or not counted).
         public var instructions: Int?
+        /// During a staged rollout: `canary` (the candidate deciding) or `shadow` (recorded
+        /// beside the deciding version; its `applied` is what it would have applied, and
+        /// never was). Nil for the active version deciding.
+        public var role: String?
     }
 
     /// An action a handler applied: what decided something in the change.
@@ -78,8 +82,9 @@ extension TicketService {
             let handler = TicketTrace.Handler(
                 rule: entry.rule, event: entry.event, depth: entry.depth, pack: pack, outcome: outcome(entry), proposed: entry.proposed,
                 applied: entry.applied, rejected: entry.rejected, error: entry.error, durationMicros: entry.durationMicros,
-                instructions: entry.instructions)
-            let decisions = entry.applied.map { TicketTrace.Decision(action: $0, rule: entry.rule, event: entry.event, pack: pack) }
+                instructions: entry.instructions, role: entry.role)
+            // A shadow run decided nothing.
+            let decisions = entry.role == "shadow" ? [] : entry.applied.map { TicketTrace.Decision(action: $0, rule: entry.rule, event: entry.event, pack: pack) }
             if let last = changes.last, last.ticketVersion == entry.ticketVersion, entry.ticketVersion != nil || last.at == entry.at {
                 changes[changes.count - 1].handlers.append(handler)
                 changes[changes.count - 1].decisions += decisions
