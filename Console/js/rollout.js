@@ -15,7 +15,7 @@ const words = {
     running: 'Running', rolled_back: 'Rolled back by itself', promoted: 'Promoted', aborted: 'Aborted', promote: 'Promote to active', abort: 'Abort',
     events: 'Events seen', differing: 'Decided differently', active: 'Active', candidate: 'Candidate', evaluations: 'Evaluations', errors: 'Errors',
     budget: 'Budget overruns', avg: 'Average time', decided: 'Events decided', differences: 'Differences', chart: 'Per minute: events, differing decisions and candidate errors',
-    minute: 'Minute', table: 'Figures per minute', started: 'Started {at} by {by}', ended: 'Ended {at}: {why}', noVersions: 'Upload another version of this pack first.',
+    minute: 'Minute', table: 'Figures per minute', started: 'Started {at} by {by}', ended: 'Ended {at}: {why}', noVersions: 'Upload another version first.',
     startedToast: 'Rollout of {v} started.', promotedToast: 'Now active: {v}.', abortedToast: 'Rollout aborted.' },
   es: { title: 'Despliegue gradual', none: 'Aún no hay despliegues: prueba una versión con el tráfico real antes de que decida para todos.',
     start: 'Iniciar despliegue', version: 'Versión candidata', mode: 'Modo', shadow: 'En sombra (se registra, nunca se aplica)', canary: 'Canario (decide para una parte)',
@@ -24,7 +24,7 @@ const words = {
     running: 'En curso', rolled_back: 'Revertido automáticamente', promoted: 'Promovido', aborted: 'Cancelado', promote: 'Promover a activa', abort: 'Cancelar',
     events: 'Eventos vistos', differing: 'Decididos distinto', active: 'Activa', candidate: 'Candidata', evaluations: 'Evaluaciones', errors: 'Errores',
     budget: 'Excesos de límite', avg: 'Tiempo medio', decided: 'Eventos decididos', differences: 'Diferencias', chart: 'Por minuto: eventos, decisiones distintas y errores de la candidata',
-    minute: 'Minuto', table: 'Cifras por minuto', started: 'Iniciado {at} por {by}', ended: 'Terminó {at}: {why}', noVersions: 'Primero sube otra versión de este paquete.',
+    minute: 'Minuto', table: 'Cifras por minuto', started: 'Iniciado {at} por {by}', ended: 'Terminó {at}: {why}', noVersions: 'Primero sube otra versión.',
     startedToast: 'Despliegue de {v} iniciado.', promotedToast: 'Activa ahora: {v}.', abortedToast: 'Despliegue cancelado.' },
   vi: { title: 'Triển khai từng bước', none: 'Chưa có lần triển khai nào: thử một phiên bản trên dữ liệu thật trước khi nó quyết định cho mọi phiếu.',
     start: 'Bắt đầu triển khai', version: 'Phiên bản thử', mode: 'Chế độ', shadow: 'Chạy song song (chỉ ghi lại, không áp dụng)', canary: 'Thử nghiệm (quyết định cho một phần)',
@@ -33,7 +33,7 @@ const words = {
     running: 'Đang chạy', rolled_back: 'Đã tự hoàn tác', promoted: 'Đã áp dụng', aborted: 'Đã hủy', promote: 'Áp dụng làm bản chính', abort: 'Hủy',
     events: 'Sự kiện', differing: 'Quyết định khác nhau', active: 'Bản chính', candidate: 'Bản thử', evaluations: 'Lần đánh giá', errors: 'Lỗi',
     budget: 'Vượt giới hạn', avg: 'Thời gian trung bình', decided: 'Sự kiện đã quyết định', differences: 'Khác biệt', chart: 'Theo phút: sự kiện, quyết định khác nhau và lỗi của bản thử',
-    minute: 'Phút', table: 'Số liệu theo phút', started: 'Bắt đầu {at} bởi {by}', ended: 'Kết thúc {at}: {why}', noVersions: 'Hãy tải lên một phiên bản khác của gói này trước.',
+    minute: 'Phút', table: 'Số liệu theo phút', started: 'Bắt đầu {at} bởi {by}', ended: 'Kết thúc {at}: {why}', noVersions: 'Hãy tải lên một phiên bản khác trước.',
     startedToast: 'Đã bắt đầu triển khai {v}.', promotedToast: 'Đang dùng: {v}.', abortedToast: 'Đã hủy triển khai.' },
 };
 
@@ -41,12 +41,7 @@ const words = {
 export async function renderRollout(box, { api, t, toast, failure, tenant, changed }) {
   const w = wordsOf(words, t);
   const base = `/api/v2/tenants/${enc(tenant.id)}/pack/rollout`;
-  let rollout = null;
-  try {
-    ({ rollout } = await api.get(base));
-  } catch (error) {
-    if (error.status !== 404) throw error;
-  }
+  const { rollout } = await api.get(base);
   clearTimeout(box.refresh);
   if (rollout && rollout.state === 'running') {
     mount(box, h('h3', {}, w('title')), watch(rollout));
@@ -54,14 +49,17 @@ export async function renderRollout(box, { api, t, toast, failure, tenant, chang
     box.refresh = setTimeout(() => { if (box.isConnected) renderRollout(box, { api, t, toast, failure, tenant, changed }).catch(failure); }, 5000);
     return;
   }
-  const { versions } = await api.get(`/api/v2/packs/${enc(tenant.pack.id)}/versions`);
-  const others = versions.map((v) => v.version).filter((v) => v !== tenant.pack.version);
+  // Any version the tenant may use but the active one: its own pack's, or a pack of its own.
+  const { packs } = await api.get('/api/v2/packs');
+  const others = packs.flatMap((pack) => pack.versions.map((v) => ({ pack: pack.id, version: v })))
+    .filter((c) => c.pack !== tenant.pack.id || c.version !== tenant.pack.version)
+    .sort((a, b) => Number(b.pack === tenant.pack.id) - Number(a.pack === tenant.pack.id));
   mount(box, h('h3', {}, w('title')), rollout ? watch(rollout) : h('p', { class: 'hint' }, w('none')),
     others.length ? startForm(others) : h('p', { class: 'hint' }, w('noVersions')));
 
   function startForm(choices) {
     const field = (id, label, input) => h('label', { class: 'field compact', for: id }, h('span', {}, label), input);
-    const version = h('select', { id: 'rollout-version' }, choices.map((v) => h('option', { value: v }, v)));
+    const version = h('select', { id: 'rollout-version' }, choices.map((c, i) => h('option', { value: String(i) }, `${c.pack} ${c.version}`)));
     const mode = h('select', { id: 'rollout-mode' }, h('option', { value: 'canary' }, w('canary')), h('option', { value: 'shadow' }, w('shadow')));
     const percent = h('input', { id: 'rollout-percent', type: 'number', min: '1', max: '99', step: '1', value: '10' });
     const errorRate = h('input', { id: 'rollout-error-rate', type: 'number', min: '0', max: '100', step: '0.1', value: '1' });
@@ -74,11 +72,12 @@ export async function renderRollout(box, { api, t, toast, failure, tenant, chang
     async function start(event) {
       event.preventDefault();
       try {
-        const body = { pack: tenant.pack.id, version: version.value, mode: mode.value,
+        const chosen = choices[Number(version.value)];
+        const body = { pack: chosen.pack, version: chosen.version, mode: mode.value,
           rollback: { maxErrorRate: number(errorRate, 100), maxBudgetOverruns: number(overruns), maxDifferenceRate: number(differenceRate, 100), minEvents: number(minEvents) } };
         if (mode.value === 'canary') body.percent = number(percent);
         await api.put(base, body);
-        toast(w('startedToast', { v: `${tenant.pack.id} ${version.value}` }), 'ok');
+        toast(w('startedToast', { v: `${chosen.pack} ${chosen.version}` }), 'ok');
         await renderRollout(box, { api, t, toast, failure, tenant, changed });
       } catch (error) {
         failure(error);
@@ -153,7 +152,11 @@ export async function renderRollout(box, { api, t, toast, failure, tenant, chang
       bar.append(tip);
       svg.append(bar);
     });
-    const line = (key, cls) => svg.append(el('polyline', { points: series.map((b, i) => `${x(i)},${y(b[key])}`).join(' '), class: cls, fill: 'none' }));
+    const line = (key, cls) => {
+      svg.append(el('polyline', { points: series.map((b, i) => `${x(i)},${y(b[key])}`).join(' '), class: cls, fill: 'none' }));
+      // A dot per minute, so a single minute shows too.
+      series.forEach((b, i) => svg.append(el('circle', { cx: x(i), cy: y(b[key]), r: 3, class: `${cls} dot` })));
+    };
     line('differing', 'line-differing');
     line('candidateErrors', 'line-errors');
     const label = (text, at, cls) => { const node = el('text', { x: at, y: 12, class: cls }); node.textContent = text; svg.append(node); };

@@ -6,6 +6,7 @@ import time
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select
 
 from conftest import PASSWORD, SHOTS, Proxy, widget_token
 
@@ -662,3 +663,83 @@ def test_an_admin_reads_why_a_ticket_is_as_it_is_sees_its_timer_and_replays_it(s
         assert jefa.driver.execute_script("return document.documentElement.scrollWidth") <= width
         jefa.shot(shot)
         assert jefa.errors() == []
+
+
+def test_an_admin_starts_a_canary_with_a_failing_rule_watches_it_roll_back_by_itself_and_reads_why(server, browsers, luxfree):
+    admin = luxfree["admin"]
+    status, body, _ = server.api("GET", "/api/v2/tenants/default", admin)
+    active = body["tenant"]["pack"]
+    status, body, _ = server.api("GET", f"/api/v2/packs/{active['id']}/versions/{active['version']}", admin)
+    assert status == 200, body
+    # The candidate: the same pack as this workspace's own, whose new-ticket handler fails.
+    files = {path: text for path, text in body["files"].items() if not path.startswith("tests/")}
+    manifest = files["pack.yaml"].split("\n")
+    manifest = [f"id: default-canary" if line.startswith("id:") else 'version: "9.0.0"' if line.startswith("version:") else line for line in manifest]
+    files["pack.yaml"] = "\n".join(manifest)
+    files["rules/triage.lua"] = files["rules/triage.lua"].replace(
+        "function on_ticket_created(event, ctx)", "function on_ticket_created(event, ctx)\n  error('canary boom')", 1)
+    status, body, _ = server.api("POST", "/api/v2/packs", admin, {"files": files})
+    assert status == 201, body
+
+    jefa = browsers()
+    jefa.sign_in("default", "jefa@luxfree.mx")
+    jefa.open("/#/admin/packs")
+    jefa.until(lambda: jefa.driver.find_elements(By.CSS_SELECTOR, "#rollout-version option"), "the rollout form lists versions")
+    choice = [o for o in jefa.driver.find_elements(By.CSS_SELECTOR, "#rollout-version option") if o.text == "default-canary 9.0.0"]
+    assert choice, [o.text for o in jefa.driver.find_elements(By.CSS_SELECTOR, "#rollout-version option")]
+    Select(jefa.find("#rollout-version")).select_by_value(choice[0].get_attribute("value"))
+    Select(jefa.find("#rollout-mode")).select_by_value("canary")
+    for css, value in (("#rollout-percent", "50"), ("#rollout-error-rate", "5"), ("#rollout-min-events", "2")):
+        jefa.find(css).clear()
+        jefa.find(css).send_keys(value)
+    jefa.click("#rollout-start")
+    jefa.until(lambda: "En curso" in jefa.text("#pack-rollout"), "the rollout runs")
+    status, body, _ = server.api("GET", "/api/v2/tenants/default/pack/rollout", admin)
+    assert body["rollout"]["state"] == "running" and body["rollout"]["percent"] == 50, body
+
+    # Customers write; the candidate fails on the first new ticket and again on the second,
+    # which crosses 5 % after two evaluations: the rollout ends by itself.
+    customer = server.token("default", "customer", "cliente-canario")
+    opened = []
+    for subject in ("Poste caído en la esquina", "Luminaria parpadea toda la noche"):
+        status, body, _ = server.api("POST", "/api/v2/tickets", customer, {"subject": subject, "description": subject})
+        assert status == 201, body
+        opened.append(body["ticket"])
+    status, body, _ = server.api("GET", "/api/v2/tenants/default/pack/rollout", admin)
+    assert body["rollout"]["state"] == "rolled_back", body
+    assert body["rollout"]["reason"].startswith("error rate 100 % over 2 evaluations"), body
+    # Nothing after the crossing change was the candidate's: the second ticket was decided by the
+    # active version, and the tenant runs it alone again.
+    status, body, _ = server.api("GET", f"/api/v2/tickets/{opened[1]['ticketId']}", admin)
+    assert "canary" not in body["ticket"], body["ticket"].get("canary")
+    status, body, _ = server.api("GET", "/api/v2/tenants/default", admin)
+    assert (body["tenant"]["pack"]["id"], body["tenant"]["pack"]["version"]) == (active["id"], active["version"])
+    assert "rollout" not in body["tenant"]
+
+    # The pack screen, refreshing by itself, says it rolled back and why.
+    jefa.until(lambda: "Revertido automáticamente" in jefa.text("#pack-rollout"), "the console shows the rollback")
+    assert "tasa de errores" in jefa.text("#pack-rollout").lower() or "error rate" in jefa.text(".rollout-reason")
+    assert jefa.driver.find_elements(By.CSS_SELECTOR, "#pack-rollout svg.rollout-chart rect.bar-events")
+    jefa.driver.execute_script("document.querySelector('#pack-rollout').scrollIntoView()")
+    jefa.shot("rollout-rolled-back-desktop")
+
+    # The ticket's why shows the candidate's failing run beside the version that decided.
+    for width, height, shot in ((1280, 860, "rollout-why-desktop"), (360, 740, "rollout-why-phone")):
+        viewer = jefa if width == 1280 else browsers(width=width, height=height)
+        if viewer is not jefa:
+            viewer.sign_in("default", "jefa@luxfree.mx")
+        viewer.open(f"/#/ticket/{opened[0]['ticketId']}")
+        viewer.until(lambda: viewer.driver.find_elements(By.CSS_SELECTOR, "details.why summary"), "the ticket opens")
+        viewer.click("details.why summary")
+        viewer.until(lambda: viewer.driver.find_elements(By.CSS_SELECTOR, ".why-list .handlers"), "why lists the changes")
+        viewer.driver.execute_script("for (const d of document.querySelectorAll('.why details')) d.open = true")
+        viewer.until(lambda: "default-canary@9.0.0" in viewer.text(".why"), "why names the candidate's run")
+        why = viewer.text(".why").lower()
+        # Decided by the active version (the candidate's run kept as shadow) or by the candidate
+        # (when the first ticket fell in its share before the limit was crossed).
+        assert "en sombra: registrada, no aplicada" in why or "versión candidata (canario)" in why, why
+        assert "canary boom" in why, why
+        assert viewer.driver.execute_script("return document.documentElement.scrollWidth") <= width
+        viewer.driver.execute_script("document.querySelector('.why-list').scrollIntoView()")
+        viewer.shot(shot)
+        assert viewer.errors() == []

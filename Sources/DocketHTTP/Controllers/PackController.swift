@@ -69,8 +69,8 @@ struct PackController: Sendable {
 
         routes.add(Endpoint(
             method: .get, path: "/api/v2/tenants/:id/pack/rollout",
-            summary: "The tenant's latest rollout, running or ended, with its live comparison of the two versions",
-            tag: "Tenants", access: "admin of the tenant, platform admin", success: (200, "RolloutEnvelope"), errors: [403, 404]), use: rollout)
+            summary: "The tenant's latest rollout, running or ended, with its live comparison of the two versions ({} when it never had one)",
+            tag: "Tenants", access: "admin of the tenant, platform admin", success: (200, "LatestRolloutEnvelope"), errors: [403, 404]), use: rollout)
 
         routes.add(Endpoint(
             method: .post, path: "/api/v2/tenants/:id/pack/rollout/promote",
@@ -166,7 +166,7 @@ struct PackController: Sendable {
 
     @Sendable func rollout(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
         let (principal, id) = try administered(context)
-        return try APICoding.response(RolloutEnvelope(rollout: try await services.tenants.rollout(principal, tenantId: id)))
+        return try APICoding.response(LatestRolloutEnvelope(rollout: try await services.tenants.rollout(principal, tenantId: id)))
     }
 
     @Sendable func promoteRollout(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
@@ -237,6 +237,8 @@ struct RolloutView: Codable, Sendable {
 }
 struct TenantEnvelope: Codable, Sendable { var tenant: TenantView }
 struct RolloutEnvelope: Codable, Sendable { var rollout: PackRollout }
+/// `{}` when the tenant never had a rollout (nil is left out).
+struct LatestRolloutEnvelope: Codable, Sendable { var rollout: PackRollout? }
 struct TenantList: Codable, Sendable {
     var tenants: [TenantView]
     var pagination: Pagination

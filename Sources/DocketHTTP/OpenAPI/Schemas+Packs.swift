@@ -116,6 +116,7 @@ extension Schemas {
                     "differing", "differences", "active", "candidate", "series", "revision",
                 ]),
             "RolloutEnvelope": object(["rollout": ref("Rollout")], required: ["rollout"]),
+            "LatestRolloutEnvelope": object(["rollout": ref("Rollout")], description: "rollout is absent when the tenant never had one"),
             "TenantList": object(["tenants": array(ref("Tenant")), "pagination": ref("Pagination")], required: ["tenants", "pagination"]),
             "PackProblem": object(["file": string(), "line": integer(), "message": string()], required: ["file", "message"]),
             "FixtureCaseResult": object(

@@ -66,11 +66,12 @@ extension TenantService {
         return record
     }
 
-    /// The tenant's latest rollout, running or ended, with its live comparison.
-    public func rollout(_ principal: Principal, tenantId: String) async throws -> PackRollout {
+    /// The tenant's latest rollout, running or ended, with its live comparison; nil when it
+    /// never had one.
+    public func rollout(_ principal: Principal, tenantId: String) async throws -> PackRollout? {
         guard principal.administers(tenantId) else { throw DocketError.forbidden("admins manage only their own tenant") }
-        guard let record = try await stores.rollouts.rollout(tenantId: tenantId) else { throw DocketError.notFound("rollout", tenantId) }
-        return record
+        guard try await stores.tenants.tenant(id: tenantId) != nil else { throw DocketError.notFound("tenant", tenantId) }
+        return try await stores.rollouts.rollout(tenantId: tenantId)
     }
 
     /// Makes the running rollout's candidate the active version (as `activatePack` does).
