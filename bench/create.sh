@@ -3,6 +3,9 @@
 # one customer token, N keep-alive connections for D seconds each.
 # Usage: bench/create.sh [duration-seconds] [connections...]   (default: 10 1 8 32)
 # DOCKET_BIN=path runs that build instead of building .build/release/docket (to compare two builds).
+# DOCKET_BENCH_ROLLOUT=shadow|canary runs it during a staged rollout of a copy of the tenant's
+# active version (the same rules under another name): what evaluating a candidate beside every
+# change costs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
@@ -19,6 +22,10 @@ pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
 for _ in $(seq 100); do curl -sf localhost:$port/health >/dev/null && break; sleep 0.1; done
 export DOCKET_TOKEN=$("$bin" token --tenant default --role customer --subject bench-customer --data-dir "$data" --ttl 1d)
+if [ -n "${DOCKET_BENCH_ROLLOUT:-}" ]; then
+  admin=$("$bin" token --tenant default --role admin --subject bench-admin --data-dir "$data" --ttl 1d)
+  python3 bench/rollout.py "http://127.0.0.1:$port" "$admin" "$DOCKET_BENCH_ROLLOUT"
+fi
 # The server's CPU time (user + system ticks of /proc/<pid>/stat) and the bytes it caused to be
 # written (write_bytes of /proc/<pid>/io: the WAL, checkpoints) over each run, per create.
 ticks() { awk '{print $14+$15}' /proc/$pid/stat; }
@@ -34,4 +41,11 @@ for c in "${connections[@]}"; do
   n=$(awk '/requests in/{print $1}' "$data/wrk.out")
   echo "   per create: $(( (t1 - t0) * 1000000 / hz / n )) µs of server CPU, $(( (w1 - w0) / n / 1024 )) KiB written"
 done
+if [ -n "${DOCKET_BENCH_ROLLOUT:-}" ]; then
+  curl -sf "localhost:$port/api/v2/tenants/default/pack/rollout" -H "Authorization: Bearer $admin" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)["rollout"]
+print(f"   rollout {r["state"]}: {r["events"]} events, decided by the candidate {r["candidate"]["decided"]} "
+      f"({100 * r["candidate"]["decided"] / max(1, r["events"]):.2f} %), differing {r["differing"]}, candidate errors {r["candidate"]["errors"]}")'
+fi
 echo "server CPU (user+sys ticks): $(awk '{print $14+$15}' /proc/$pid/stat), RSS: $(grep VmRSS /proc/$pid/status | awk '{print $2" "$3}')"

@@ -16,6 +16,9 @@ const words = {
     events: 'Events seen', differing: 'Decided differently', active: 'Active', candidate: 'Candidate', evaluations: 'Evaluations', errors: 'Errors',
     budget: 'Budget overruns', avg: 'Average time', decided: 'Events decided', differences: 'Differences', chart: 'Per minute: events, differing decisions and candidate errors',
     minute: 'Minute', table: 'Figures per minute', started: 'Started {at} by {by}', ended: 'Ended {at}: {why}', noVersions: 'Upload another version first.',
+    crossed: { maxErrorRate: 'the candidate failed in {e} of {n} evaluations ({r}; at most {m} allowed)',
+      maxBudgetOverruns: 'the candidate ran out of budget {b} times (at most {mb} allowed)',
+      maxDifferenceRate: '{d} of {ev} events were decided differently ({r}; at most {m} allowed)' },
     startedToast: 'Rollout of {v} started.', promotedToast: 'Now active: {v}.', abortedToast: 'Rollout aborted.' },
   es: { title: 'Despliegue gradual', none: 'Aún no hay despliegues: prueba una versión con el tráfico real antes de que decida para todos.',
     start: 'Iniciar despliegue', version: 'Versión candidata', mode: 'Modo', shadow: 'En sombra (se registra, nunca se aplica)', canary: 'Canario (decide para una parte)',
@@ -25,6 +28,9 @@ const words = {
     events: 'Eventos vistos', differing: 'Decididos distinto', active: 'Activa', candidate: 'Candidata', evaluations: 'Evaluaciones', errors: 'Errores',
     budget: 'Excesos de límite', avg: 'Tiempo medio', decided: 'Eventos decididos', differences: 'Diferencias', chart: 'Por minuto: eventos, decisiones distintas y errores de la candidata',
     minute: 'Minuto', table: 'Cifras por minuto', started: 'Iniciado {at} por {by}', ended: 'Terminó {at}: {why}', noVersions: 'Primero sube otra versión.',
+    crossed: { maxErrorRate: 'la candidata falló en {e} de {n} evaluaciones ({r}; máximo permitido {m})',
+      maxBudgetOverruns: 'la candidata excedió su límite {b} veces (máximo permitido {mb})',
+      maxDifferenceRate: '{d} de {ev} eventos se decidieron distinto ({r}; máximo permitido {m})' },
     startedToast: 'Despliegue de {v} iniciado.', promotedToast: 'Activa ahora: {v}.', abortedToast: 'Despliegue cancelado.' },
   vi: { title: 'Triển khai từng bước', none: 'Chưa có lần triển khai nào: thử một phiên bản trên dữ liệu thật trước khi nó quyết định cho mọi phiếu.',
     start: 'Bắt đầu triển khai', version: 'Phiên bản thử', mode: 'Chế độ', shadow: 'Chạy song song (chỉ ghi lại, không áp dụng)', canary: 'Thử nghiệm (quyết định cho một phần)',
@@ -34,6 +40,9 @@ const words = {
     events: 'Sự kiện', differing: 'Quyết định khác nhau', active: 'Bản chính', candidate: 'Bản thử', evaluations: 'Lần đánh giá', errors: 'Lỗi',
     budget: 'Vượt giới hạn', avg: 'Thời gian trung bình', decided: 'Sự kiện đã quyết định', differences: 'Khác biệt', chart: 'Theo phút: sự kiện, quyết định khác nhau và lỗi của bản thử',
     minute: 'Phút', table: 'Số liệu theo phút', started: 'Bắt đầu {at} bởi {by}', ended: 'Kết thúc {at}: {why}', noVersions: 'Hãy tải lên một phiên bản khác trước.',
+    crossed: { maxErrorRate: 'bản thử lỗi {e} trên {n} lần đánh giá ({r}; tối đa cho phép {m})',
+      maxBudgetOverruns: 'bản thử vượt giới hạn {b} lần (tối đa cho phép {mb})',
+      maxDifferenceRate: '{d} trên {ev} sự kiện được quyết định khác nhau ({r}; tối đa cho phép {m})' },
     startedToast: 'Đã bắt đầu triển khai {v}.', promotedToast: 'Đang dùng: {v}.', abortedToast: 'Đã hủy triển khai.' },
 };
 
@@ -99,7 +108,7 @@ export async function renderRollout(box, { api, t, toast, failure, tenant, chang
       h('p', { class: 'rollout-head' }, h('span', { class: `badge state-${r.state}` }, w(r.state)), ' ',
         h('strong', {}, `${r.packId} ${r.version}`), ` · ${w(r.mode)}${r.percent ? ` · ${r.percent} %` : ''} · ${r.activeVersion}`),
       h('p', { class: 'stamp' }, w('started', { at: time(r.startedAt, t.lang), by: r.startedBy })),
-      r.reason && !live ? h('p', { class: r.state === 'rolled_back' ? 'form-error rollout-reason' : 'rollout-reason' }, w('ended', { at: time(r.endedAt, t.lang), why: r.reason })) : null,
+      r.reason && !live ? h('p', { class: r.state === 'rolled_back' ? 'form-error rollout-reason' : 'rollout-reason' }, w('ended', { at: time(r.endedAt, t.lang), why: reason(r) })) : null,
       h('p', {}, `${w('events')}: ${r.events} · ${w('differing')}: ${r.differing} (${share(r.differing, r.events)})`),
       h('table', { class: 'rollout-figures' },
         h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', { scope: 'col' }, w('active')), h('th', { scope: 'col' }, w('candidate')))),
@@ -115,6 +124,19 @@ export async function renderRollout(box, { api, t, toast, failure, tenant, chang
       live ? h('div', { class: 'actions' },
         h('button', { type: 'button', id: 'rollout-promote', class: 'primary', onclick: () => end('promote') }, w('promote')),
         h('button', { type: 'button', id: 'rollout-abort', onclick: () => end('abort') }, w('abort'))) : null);
+  }
+
+  /** Why it ended, in the console's words when it crossed a limit. */
+  function reason(r) {
+    const table = (words[t.lang] || words.en).crossed;
+    const template = r.crossed && table[r.crossed];
+    if (!template) return r.reason;
+    const pct = (x) => `${(Math.round(x * 1000) / 10).toLocaleString(t.lang)} %`;
+    const c = r.candidate, limits = r.limits;
+    const values = { e: c.errors, n: c.evaluations, b: c.budgetOverruns, mb: limits.maxBudgetOverruns, d: r.differing, ev: r.events,
+      r: r.crossed === 'maxErrorRate' ? pct(c.errors / Math.max(1, c.evaluations)) : pct(r.differing / Math.max(1, r.events)),
+      m: pct(r.crossed === 'maxErrorRate' ? limits.maxErrorRate : limits.maxDifferenceRate) };
+    return template.replace(/\{(\w+)\}/g, (_, key) => String(values[key]));
   }
 
   async function end(how) {

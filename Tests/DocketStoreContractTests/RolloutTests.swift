@@ -51,14 +51,14 @@ struct RolloutDesk {
         return pack
     }
 
-    init(_ kind: StoreKind, store given: (any TicketStore)? = nil, clock: ManualClock = ManualClock(RolloutDesk.t0)) async throws {
+    init(_ kind: StoreKind, store given: (any TicketStore)? = nil, clock: ManualClock = ManualClock(RolloutDesk.t0), setUp: Bool? = nil) async throws {
         let store: any TicketStore
         if let given { store = given } else { store = try await kind.make() }
         self.store = store
         self.clock = clock
         services = DocketServices(
             store: store, wire: DocketWireFormat(), clock: clock, tenantCacheSeconds: 0, rules: VersionedRules())
-        guard given == nil else { return }
+        guard setUp ?? (given == nil) else { return }
         for version in ["1.0.0", "2.0.0", "3.0.0"] {
             try await store.insertPackVersion(PackVersion(
                 manifest: try Self.manifest(version), bundle: PackBundle(files: ["pack.yaml": "id: luxfree-solar"]), owner: nil,
@@ -180,7 +180,7 @@ struct RolloutTests {
         let rollout = try await desk.rollout()
         #expect(rollout.state == .rolledBack)
         #expect(rollout.reason?.hasPrefix("error rate 100 % over 4 evaluations") == true, "\(rollout.reason ?? "-")")
-        #expect(rollout.endedBy == "rollout")
+        #expect(rollout.endedBy == "rollout" && rollout.crossed == "maxErrorRate")
         // Only changes tallied before the crossing one can have been the candidate's (at most 3),
         // and exactly the ones the record counted.
         var decidedByCandidate = 0
@@ -259,6 +259,42 @@ struct RolloutTests {
             RolloutRequest(pack: "luxfree-solar", version: "2.0.0", mode: .shadow), Principal(tenantId: "t", role: .agent, subject: "ana"))?.code
             == .forbidden)
         #expect(try await desk.services.tenants.rollout(RolloutDesk.admin, tenantId: "t") == nil)
+    }
+
+    /// A store of `kind` and how to open it again as a restarted server would (memory: the same
+    /// store, which only drops the services' caches).
+    static func reopenable(_ kind: StoreKind) async throws -> (any TicketStore, () async throws -> any TicketStore) {
+        switch kind {
+        case .memory:
+            let store = MemoryTicketStore()
+            return (store, { store })
+        case .sqlite:
+            let path = try Scratch.directory("rollout-restart").appendingPathComponent("docket.sqlite").path
+            let store = try SQLiteTicketStore(path: path)
+            return (store, {
+                try store.close()
+                return try SQLiteTicketStore(path: path)
+            })
+        case .mongo:
+            let connection = try requireMongoConnection()
+            let name = "docket_test_\(UUID().uuidString.prefix(8).lowercased())"
+            return (try await MongoTicketStore.open(connection, database: name), { try await MongoTicketStore.open(connection, database: name) })
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aRunningRolloutSurvivesARestart(kind: StoreKind) async throws {
+        let (store, reopen) = try await Self.reopenable(kind)
+        let desk = try await RolloutDesk(kind, store: store, setUp: true)
+        let started = try await desk.start(.shadow)
+        _ = try await desk.open(1)
+        let again = try await RolloutDesk(kind, store: try await reopen(), clock: desk.clock, setUp: false)
+        let kept = try await again.rollout()
+        #expect(kept.id == started.id && kept.state == .running && kept.events == 1)
+        #expect(try await again.services.tenants.tenantInfo(RolloutDesk.admin, "t").rollout?.id == started.id)
+        let ticket = try await again.open(2)
+        #expect(try await again.ticket(ticket.ticketId).ruleAudit?.contains { $0.role == "shadow" && $0.packVersion == "2.0.0" } == true)
+        #expect(try await again.rollout().events == 2)
     }
 
     /// The record's one-step update: concurrent tallies from many tasks are all counted.

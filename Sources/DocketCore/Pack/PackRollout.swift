@@ -42,23 +42,24 @@ public struct RolloutLimits: Codable, Sendable, Equatable {
         self.minEvents = minEvents
     }
 
-    /// Why `rollout` must end now, or nil.
-    public func crossed(_ rollout: PackRollout) -> String? {
+    /// The limit `rollout` crosses now (`maxErrorRate`, `maxBudgetOverruns`, `maxDifferenceRate`)
+    /// and why, or nil.
+    public func crossed(_ rollout: PackRollout) -> (limit: String, reason: String)? {
         let candidate = rollout.candidate
         if let most = maxBudgetOverruns, candidate.budgetOverruns > most {
-            return "\(candidate.budgetOverruns) budget overrun\(candidate.budgetOverruns == 1 ? "" : "s") (at most \(most) allowed)"
+            return ("maxBudgetOverruns", "\(candidate.budgetOverruns) budget overrun\(candidate.budgetOverruns == 1 ? "" : "s") (at most \(most) allowed)")
         }
         guard candidate.evaluations >= (minEvents ?? Self.defaultMinEvents), candidate.evaluations > 0 else { return nil }
         if let most = maxErrorRate {
             let rate = Double(candidate.errors) / Double(candidate.evaluations)
             if rate > most {
-                return "error rate \(Self.percent(rate)) over \(candidate.evaluations) evaluations (at most \(Self.percent(most)) allowed)"
+                return ("maxErrorRate", "error rate \(Self.percent(rate)) over \(candidate.evaluations) evaluations (at most \(Self.percent(most)) allowed)")
             }
         }
         if let most = maxDifferenceRate, rollout.events > 0 {
             let rate = Double(rollout.differing) / Double(rollout.events)
             if rate > most {
-                return "\(Self.percent(rate)) of \(rollout.events) events decided differently (at most \(Self.percent(most)) allowed)"
+                return ("maxDifferenceRate", "\(Self.percent(rate)) of \(rollout.events) events decided differently (at most \(Self.percent(most)) allowed)")
             }
         }
         return nil
@@ -139,6 +140,9 @@ public struct PackRollout: Codable, Sendable, Equatable {
     public var endedBy: String?
     /// Why it ended (the threshold crossed, or who ended it).
     public var reason: String?
+    /// The limit it crossed when it rolled back by itself (`maxErrorRate`, `maxBudgetOverruns`,
+    /// `maxDifferenceRate`), for clients that say it in their own words.
+    public var crossed: String?
     /// Initial events of the changes evaluated under both versions.
     public var events = 0
     /// Events whose applied actions differ between the two versions.
@@ -193,8 +197,9 @@ public struct PackRollout: Codable, Sendable, Equatable {
         series[last].activeErrors += tally.active.errors
         series[last].candidateErrors += tally.candidate.errors
         series[last].candidateBudgetOverruns += tally.candidate.budgetOverruns
-        if let why = limits.crossed(self) {
+        if let (limit, why) = limits.crossed(self) {
             end(.rolledBack, by: "rollout", reason: why, at: tally.at)
+            crossed = limit
             active.decided += tally.events
         } else if candidateWants {
             candidate.decided += tally.events

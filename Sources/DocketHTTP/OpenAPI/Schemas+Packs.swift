@@ -100,6 +100,7 @@ extension Schemas {
                     "percent": number(), "limits": ref("RolloutLimits"),
                     "state": string(values: ["running", "rolled_back", "promoted", "aborted"]),
                     "startedAt": dateTime, "startedBy": string(), "endedAt": dateTime, "endedBy": string(), "reason": string("Why it ended"),
+                    "crossed": string("The limit it crossed when it rolled back by itself", values: ["maxErrorRate", "maxBudgetOverruns", "maxDifferenceRate"]),
                     "events": integer("Initial events of the changes evaluated under both versions"),
                     "differing": integer("Events whose applied actions differ"),
                     "differences": map(integer()), "active": ref("RolloutSide"), "candidate": ref("RolloutSide"),
