@@ -63,18 +63,28 @@ struct RolloutKeeper: UseCase {
     /// ended in the same write (`pack_rollout`); answers the tenant as stored.
     @discardableResult
     func clearPlan(_ tenantId: String, id: String, record: PackRollout?) async throws -> Tenant? {
+        try await rewrite(tenantId) { tenant, now in
+            guard tenant.rollout?.id == id else { return nil }
+            tenant.rollout = nil
+            return record.map { announcer.rolloutOutbox($0, at: now) } ?? .empty
+        }
+    }
+
+    /// The tenant's conditional-write loop: `change` alters the tenant read and answers what the
+    /// write announces (nil: nothing to write). Answers the tenant as stored (or as read when
+    /// nothing was written); nil when there is no such tenant.
+    @discardableResult
+    func rewrite(_ tenantId: String, _ change: (inout Tenant, Date) -> Outbox?) async throws -> Tenant? {
         for _ in 0..<ServiceCore.maxAttempts {
             guard var tenant = try await stores.tenants.tenant(id: tenantId) else { return nil }
-            guard tenant.rollout?.id == id else {
+            let expected = tenant.version
+            let now = clock.now()
+            guard let outbox = change(&tenant, now) else {
                 tenants.remember(tenant)
                 return tenant
             }
-            let expected = tenant.version
-            let now = clock.now()
-            tenant.rollout = nil
             tenant.version = expected + 1
             tenant.updatedAt = now
-            let outbox = record.map { announcer.rolloutOutbox($0, at: now) } ?? .empty
             if let stored = try await stores.tenants.updateTenant(tenant, expectedVersion: expected, outbox: outbox) {
                 tenants.remember(tenant)
                 live.publish(stored)

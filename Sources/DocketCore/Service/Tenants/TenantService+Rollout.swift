@@ -53,7 +53,10 @@ extension TenantService {
         }
         let plan = RolloutPlan(id: fresh.id, mode: fresh.mode, percent: fresh.percent, startedAt: now, candidate: manifest)
         do {
-            try await setPlan(plan, record: record, tenantId: tenantId)
+            guard try await RolloutKeeper(core: core).rewrite(tenantId, { tenant, now in
+                tenant.rollout = plan
+                return announcer.rolloutOutbox(record, at: now)
+            }) != nil else { throw DocketError.notFound("tenant", tenantId) }
         } catch {
             // The tenant could not take it: the record must not claim a rollout that never ran.
             _ = try? await stores.rollouts.updateRollout(tenantId: tenantId) { current in
@@ -114,24 +117,6 @@ extension TenantService {
         }
         guard let record, record.id == plan.id, record.state != .running else { return nil }
         return record
-    }
-
-    /// Puts the plan on the tenant, telling staff in the same write.
-    func setPlan(_ plan: RolloutPlan, record: PackRollout, tenantId: String) async throws {
-        for _ in 0..<ServiceCore.maxAttempts {
-            guard var tenant = try await stores.tenants.tenant(id: tenantId) else { throw DocketError.notFound("tenant", tenantId) }
-            let expected = tenant.version
-            let now = clock.now()
-            tenant.rollout = plan
-            tenant.version = expected + 1
-            tenant.updatedAt = now
-            if let stored = try await stores.tenants.updateTenant(tenant, expectedVersion: expected, outbox: announcer.rolloutOutbox(record, at: now)) {
-                tenants.remember(tenant)
-                live.publish(stored)
-                return
-            }
-        }
-        throw DocketError(.conflict, "tenant '\(tenantId)' is being changed by others; retry")
     }
 
     /// The request's limits, checked.
