@@ -42,10 +42,6 @@ for c in "${connections[@]}"; do
   echo "   per create: $(( (t1 - t0) * 1000000 / hz / n )) µs of server CPU, $(( (w1 - w0) / n / 1024 )) KiB written"
 done
 if [ -n "${DOCKET_BENCH_ROLLOUT:-}" ]; then
-  curl -sf "localhost:$port/api/v2/tenants/default/pack/rollout" -H "Authorization: Bearer $admin" | python3 -c '
-import json, sys
-r = json.load(sys.stdin)["rollout"]
-print(f"   rollout {r["state"]}: {r["events"]} events, decided by the candidate {r["candidate"]["decided"]} "
-      f"({100 * r["candidate"]["decided"] / max(1, r["events"]):.2f} %), differing {r["differing"]}, candidate errors {r["candidate"]["errors"]}")'
+  curl -sf "localhost:$port/api/v2/tenants/default/pack/rollout" -H "Authorization: Bearer $admin" | python3 bench/rollout.py --report
 fi
 echo "server CPU (user+sys ticks): $(awk '{print $14+$15}' /proc/$pid/stat), RSS: $(grep VmRSS /proc/$pid/status | awk '{print $2" "$3}')"

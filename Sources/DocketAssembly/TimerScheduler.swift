@@ -6,7 +6,8 @@ import ServiceLifecycle
 /// Fires due SLA warnings and breaches and rules' timers: at once at start (timers that came
 /// due while the server was down), then every second, in batches until none is due. Several
 /// instances may run it on one MongoDB: each timer fires once (a conditional write per ticket).
-/// Stops at graceful shutdown after the batch it is writing.
+/// Each pass also writes the staged-rollout figures that waited long enough (`RolloutBatch`).
+/// Stops at graceful shutdown after the batch it is writing, writing every figure still waiting.
 public struct TimerScheduler: Service {
     public static let interval: Duration = .seconds(1)
     public static let batch = 500
@@ -35,5 +36,7 @@ public struct TimerScheduler: Service {
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: Self.interval) }
         }
+        // Rollout figures still waiting join their records before the server stops.
+        await tickets.flushRolloutFigures()
     }
 }

@@ -156,6 +156,9 @@ struct RolloutTests {
                 #expect(byCandidate == (ticket.tags == ["v2"]), "\(ticket.ticketId)")
             }
         }
+        // Each instance's figures of changes the active version decided wait up to 250 ms in its
+        // batch: reading through an instance writes its own first.
+        _ = try await other.rollout()
         let rollout = try await desk.rollout()
         #expect(rollout.candidate.decided + rollout.active.decided == rollout.events)
         #expect(rollout.events == 80 + 100 + 30)
@@ -179,7 +182,7 @@ struct RolloutTests {
         }
         let rollout = try await desk.rollout()
         #expect(rollout.state == .rolledBack)
-        #expect(rollout.reason?.hasPrefix("error rate 100 % over 4 evaluations") == true, "\(rollout.reason ?? "-")")
+        #expect(rollout.reason?.hasPrefix("error rate 100 % over ") == true, "\(rollout.reason ?? "-")")
         #expect(rollout.endedBy == "rollout" && rollout.crossed == "maxErrorRate")
         // Only changes tallied before the crossing one can have been the candidate's (at most 3),
         // and exactly the ones the record counted.
@@ -190,8 +193,9 @@ struct RolloutTests {
         }
         #expect(decidedByCandidate == rollout.candidate.decided)
         #expect(rollout.candidate.decided <= 3)
-        // The changes after it were all tallied... none: the record stopped at the crossing one.
-        #expect(rollout.events == 4)
+        // The record stopped at the crossing step: the figures of the changes after it (and of
+        // those the active version decided that were still waiting in a batch) are not in it.
+        #expect((4...24).contains(rollout.events))
         // The tenant runs the active version alone again, and staff were told why.
         #expect(try await desk.services.tenants.tenantInfo(RolloutDesk.admin, "t").rollout == nil)
         let told = try await desk.store.liveEvents(tenantId: "t", after: 0, limit: 1_000).filter { $0.type == .packRollout }
@@ -288,6 +292,8 @@ struct RolloutTests {
         let desk = try await RolloutDesk(kind, store: store, setUp: true)
         let started = try await desk.start(.shadow)
         _ = try await desk.open(1)
+        // A stopping server writes the figures still waiting (the scheduler's last pass).
+        await desk.services.tickets.flushRolloutFigures()
         let again = try await RolloutDesk(kind, store: try await reopen(), clock: desk.clock, setUp: false)
         let kept = try await again.rollout()
         #expect(kept.id == started.id && kept.state == .running && kept.events == 1)

@@ -1,10 +1,17 @@
 import Foundation
 
 /// The change pipeline's part in a staged rollout: a change's rules run under both versions
-/// (`RuleRunner.run`), their figures join the rollout's record in one atomic step that also
-/// judges the rollback limits, and the record's answer says whether the candidate may decide.
-/// Because every change's step is ordered by the store, no change after the one that crossed a
-/// limit is decided by the candidate, on any instance.
+/// (`RuleRunner.run`) and their figures join the rollout's record, in a step that also judges
+/// the rollback limits.
+///
+/// A change the candidate would decide (a canary's ticket) takes that step itself, before its
+/// write: the record's answer says whether the candidate may decide it. Because those steps are
+/// ordered by the store, no change after the one that crossed a limit is decided by the
+/// candidate, on any instance. A change the active version decides (every change of a shadow
+/// rollout, the rest of a canary's) cannot be decided differently by the figures, so they wait
+/// in this instance's batch and join the record at most `RolloutBatch.interval` later — in
+/// the step of the next candidate change, the next change after the interval, or the
+/// scheduler's pass each second — one write for many changes instead of one each.
 struct RolloutKeeper: UseCase {
     let core: ServiceCore
 
@@ -46,17 +53,52 @@ struct RolloutKeeper: UseCase {
     /// decides this change (only when `candidateWants` and the rollout still runs after it).
     /// A rollout found ended (now, by this tally, or before by another) leaves the tenant.
     func add(_ tally: RolloutTally, candidateWants: Bool, plan: RolloutPlan, tenantId: String) async throws -> Bool {
-        let record = try await stores.rollouts.updateRollout(tenantId: tenantId) { current in
-            guard var record = current, record.id == plan.id, record.state == .running else { return nil }
-            record.add(tally, candidateWants: candidateWants)
-            return record
+        let batch = core.rolloutBatch
+        guard candidateWants else {
+            if batch.add(tally, tenantId: tenantId, rolloutId: plan.id, now: clock.now()) { try await flush(tenantId) }
+            return false
+        }
+        // This instance's waiting figures go first: they came before this change.
+        let pending = batch.take(tenantId)
+        let record: PackRollout?
+        do {
+            record = try await stores.rollouts.updateRollout(tenantId: tenantId) { current in
+                guard var record = current, record.id == plan.id, record.state == .running else { return nil }
+                if let pending, pending.rolloutId == plan.id { record.add(pending.tally, candidateWants: false) }
+                if record.state == .running { record.add(tally, candidateWants: true) }
+                return record
+            }
+        } catch {
+            if let pending { _ = batch.add(pending.tally, tenantId: tenantId, rolloutId: pending.rolloutId, now: pending.since) }
+            throw error
         }
         guard let record, record.id == plan.id, record.state == .running else {
             // The next change clears it if this cannot (the store failing now).
             _ = try? await clearPlan(tenantId, id: plan.id, record: record)
             return false
         }
-        return candidateWants
+        return true
+    }
+
+    /// Adds the tenant's waiting figures to its rollout's record; a rollout they end leaves the tenant.
+    func flush(_ tenantId: String) async throws {
+        guard let pending = core.rolloutBatch.take(tenantId) else { return }
+        let record = try await stores.rollouts.updateRollout(tenantId: tenantId) { current in
+            guard var record = current, record.id == pending.rolloutId, record.state == .running else { return nil }
+            record.add(pending.tally, candidateWants: false)
+            return record
+        }
+        if let record, record.id == pending.rolloutId, record.state != .running {
+            try await clearPlan(tenantId, id: record.id, record: record)
+        }
+    }
+
+    /// Flushes every tenant's figures that waited `RolloutBatch.interval` or more (the
+    /// scheduler's pass), or all of them.
+    func flushDue(all: Bool = false) async {
+        for tenantId in core.rolloutBatch.due(now: clock.now(), all: all) {
+            try? await flush(tenantId)
+        }
     }
 
     /// Takes the rollout `id` off the tenant when the tenant still runs it, telling staff how it
@@ -92,5 +134,47 @@ struct RolloutKeeper: UseCase {
             }
         }
         throw DocketError(.conflict, "tenant '\(tenantId)' is being changed by others; retry")
+    }
+}
+
+/// Rollout figures of changes the active version decided, per tenant, waiting in this
+/// instance to join their rollout's record (`RolloutKeeper`).
+final class RolloutBatch: @unchecked Sendable {
+    struct Pending {
+        var rolloutId: String
+        var tally: RolloutTally
+        /// When the oldest figures waiting came.
+        var since: Date
+    }
+
+    /// The longest figures wait before a change (or the scheduler's pass) writes them.
+    static let interval: TimeInterval = 0.25
+
+    // `pending` is guarded by `lock`.
+    private let lock = NSLock()
+    private var pending: [String: Pending] = [:]
+
+    /// Adds a change's figures; true when the tenant's waiting figures are due to be written.
+    func add(_ tally: RolloutTally, tenantId: String, rolloutId: String, now: Date) -> Bool {
+        lock.withLock {
+            if var waiting = pending[tenantId], waiting.rolloutId == rolloutId {
+                waiting.tally.merge(tally)
+                waiting.since = min(waiting.since, now)
+                pending[tenantId] = waiting
+            } else {
+                // Figures of a rollout that ended are dropped: its record no longer takes any.
+                pending[tenantId] = Pending(rolloutId: rolloutId, tally: tally, since: now)
+            }
+            return now.timeIntervalSince(pending[tenantId]!.since) >= Self.interval
+        }
+    }
+
+    func take(_ tenantId: String) -> Pending? {
+        lock.withLock { pending.removeValue(forKey: tenantId) }
+    }
+
+    /// Tenants whose figures waited `interval` or more (every tenant with figures, with `all`).
+    func due(now: Date, all: Bool = false) -> [String] {
+        lock.withLock { pending.filter { all || now.timeIntervalSince($0.value.since) >= Self.interval }.map(\.key) }
     }
 }

@@ -117,6 +117,16 @@ public struct RolloutTally: Sendable, Equatable {
     public var at: Date
 
     public init(at: Date) { self.at = at }
+
+    /// Both changes' figures, as of the later one.
+    public mutating func merge(_ other: RolloutTally) {
+        events += other.events
+        differing += other.differing
+        for (kind, count) in other.differences { differences[kind, default: 0] += count }
+        active.add(other.active)
+        candidate.add(other.candidate)
+        at = max(at, other.at)
+    }
 }
 
 /// A tenant's staged rollout of a candidate pack version: its settings and its live

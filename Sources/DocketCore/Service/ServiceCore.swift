@@ -25,6 +25,8 @@ public final class ServiceCore: Sendable {
     let allowPrivateWebhooks: Bool
     /// Writers of one ticket take turns (see `TicketTurns`).
     let turns = TicketTurns()
+    /// Rollout figures of changes the active version decided, waiting to join their record (see `RolloutKeeper`).
+    let rolloutBatch = RolloutBatch()
     /// This instance, as the holder of leases shared with other instances (`RoutingTurn`).
     let instanceId = UUID().uuidString
     /// How often a conditional update is retried when another writer got there first.

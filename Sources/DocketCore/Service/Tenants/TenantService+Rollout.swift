@@ -74,6 +74,8 @@ extension TenantService {
     public func rollout(_ principal: Principal, tenantId: String) async throws -> PackRollout? {
         guard principal.administers(tenantId) else { throw DocketError.forbidden("admins manage only their own tenant") }
         guard try await stores.tenants.tenant(id: tenantId) != nil else { throw DocketError.notFound("tenant", tenantId) }
+        // This instance's waiting figures first (other instances' join within `RolloutBatch.interval`).
+        try await RolloutKeeper(core: core).flush(tenantId)
         return try await stores.rollouts.rollout(tenantId: tenantId)
     }
 
@@ -96,6 +98,7 @@ extension TenantService {
 
     /// Ends the running rollout in its record (404 when none runs); changes see it at once.
     func end(_ tenantId: String, as state: RolloutState, by actor: String, reason: String) async throws -> PackRollout {
+        try await RolloutKeeper(core: core).flush(tenantId)
         let now = clock.now()
         let ended = Latest()
         let record = try await stores.rollouts.updateRollout(tenantId: tenantId) { current in

@@ -11,6 +11,8 @@ extension TicketService {
     /// Returns how many events fired.
     @discardableResult
     public func fireDueTimers(limit: Int = 500) async throws -> Int {
+        // Rollout figures that waited long enough join their records on the same pass.
+        await RolloutKeeper(core: core).flushDue()
         let refs = try await stores.timers.dueTimerTickets(before: clock.now(), limit: limit)
         return try await withThrowingTaskGroup(of: Int.self) { group in
             var (fired, next) = (0, 0)
@@ -26,6 +28,11 @@ extension TicketService {
             }
             return fired
         }
+    }
+
+    /// Writes every staged-rollout figure this instance holds (at shutdown).
+    public func flushRolloutFigures() async {
+        await RolloutKeeper(core: core).flushDue(all: true)
     }
 
     private func fireDue(_ ref: TicketRef) async throws -> Int {
