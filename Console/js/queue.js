@@ -141,6 +141,10 @@ export function onEvent(frame) {
     case 'notification':
       toast(data.message || data.rule || 'notification');
       break;
+    case 'pack_rollout':
+      // A staged rollout ended by itself: every member of staff hears it, the reason is on the pack screen.
+      if (data.state === 'rolled_back') toast(t('rolloutRolledBack', { v: `${data.packId} ${data.version}` }), 'warn');
+      return;
     case 'sla_warning':
     case 'sla_breached':
     case 'ticket_timer':

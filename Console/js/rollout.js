@@ -100,7 +100,7 @@ export async function renderRollout(box, { api, t, toast, failure, tenant, chang
   }
 
   function watch(r) {
-    const share = (n, of) => (of ? `${((100 * n) / of).toFixed(1)} %` : '–');
+    const share = (n, of) => (of ? `${((100 * n) / of).toLocaleString(t.lang, { maximumFractionDigits: 1 })} %` : '–');
     const avg = (side) => (side.evaluations ? `${Math.round(side.micros / side.evaluations)} µs` : '–');
     const row = (label, a, c) => h('tr', {}, h('th', { scope: 'row' }, label), h('td', {}, a), h('td', {}, c));
     const live = r.state === 'running';

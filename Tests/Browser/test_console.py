@@ -705,6 +705,8 @@ def test_an_admin_starts_a_canary_with_a_failing_rule_watches_it_roll_back_by_it
         status, body, _ = server.api("POST", "/api/v2/tickets", customer, {"subject": subject, "description": subject})
         assert status == 201, body
         opened.append(body["ticket"])
+    # Staff hear it live (pack_rollout), wherever they are in the console.
+    jefa.until(lambda: "se revirtió solo" in jefa.text("#toasts"), "the console announces the rollback")
     # Figures of changes the active version decided join the record within a scheduler pass.
     def ended():
         status, body, _ = server.api("GET", "/api/v2/tenants/default/pack/rollout", admin)
@@ -747,4 +749,12 @@ def test_an_admin_starts_a_canary_with_a_failing_rule_watches_it_roll_back_by_it
         assert viewer.driver.execute_script("return document.documentElement.scrollWidth") <= width
         viewer.driver.execute_script("document.querySelector('.why-list').scrollIntoView()")
         viewer.shot(shot)
+        if viewer is not jefa:
+            # The rollout as a phone shows it: no sideways scrolling, the chart within the screen.
+            viewer.open("/#/admin/packs")
+            viewer.until(lambda: "Revertido automáticamente" in viewer.text("#pack-rollout"), "the phone shows the ended rollout")
+            assert viewer.driver.execute_script("return document.documentElement.scrollWidth") <= width
+            assert viewer.driver.execute_script("return document.querySelector('.rollout-chart').getBoundingClientRect().right") <= width
+            viewer.driver.execute_script("document.querySelector('#pack-rollout').scrollIntoView()")
+            viewer.shot("rollout-rolled-back-phone")
         assert viewer.errors() == []

@@ -68,8 +68,13 @@ struct RolloutDesk {
         _ = try await services.tenants.createCustomer(Self.admin, NewCustomer(id: "c1", phoneNumber: "+52 55 1234 5678", firstName: "Luz"))
     }
 
-    /// Another server instance on the same store.
-    func second() async throws -> RolloutDesk { try await RolloutDesk(.memory, store: store, clock: clock) }
+    /// Another server instance on the same store: on MongoDB with a connection (and client
+    /// pool) of its own, as a separate process has.
+    func second() async throws -> RolloutDesk {
+        guard let mongo = store as? MongoTicketStore else { return try await RolloutDesk(.memory, store: store, clock: clock) }
+        let connection = try MongoConnection(uri: try TestStores.requireMongoURI(), settings: MongoSettings(poolSize: 4, serverSelectionTimeoutMS: 3_000))
+        return try await RolloutDesk(.mongo, store: try await MongoTicketStore.open(connection, database: mongo.database), clock: clock)
+    }
 
     func open(_ n: Int) async throws -> Ticket {
         try await services.tickets.createTicket(Self.customer, NewTicket(subject: "Panel \(n)", description: "Sin energía \(n)"))
