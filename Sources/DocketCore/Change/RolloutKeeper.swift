@@ -112,16 +112,17 @@ struct RolloutKeeper: UseCase {
         }
     }
 
-    /// The tenant's conditional-write loop: `change` alters the tenant read and answers what the
-    /// write announces (nil: nothing to write). Answers the tenant as stored (or as read when
-    /// nothing was written); nil when there is no such tenant.
+    /// The tenant's conditional-write loop (pack switches, rollout plans): `change` alters the
+    /// tenant read and answers what the write announces (nil: nothing to write); a lost race
+    /// reads and changes again. Answers the tenant as stored (or as read when nothing was
+    /// written); nil when there is no such tenant.
     @discardableResult
-    func rewrite(_ tenantId: String, _ change: (inout Tenant, Date) -> Outbox?) async throws -> Tenant? {
+    func rewrite(_ tenantId: String, _ change: (inout Tenant, Date) async throws -> Outbox?) async throws -> Tenant? {
         for _ in 0..<ServiceCore.maxAttempts {
             guard var tenant = try await stores.tenants.tenant(id: tenantId) else { return nil }
             let expected = tenant.version
             let now = clock.now()
-            guard let outbox = change(&tenant, now) else {
+            guard let outbox = try await change(&tenant, now) else {
                 tenants.remember(tenant)
                 return tenant
             }

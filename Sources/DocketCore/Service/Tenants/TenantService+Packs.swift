@@ -116,22 +116,20 @@ extension TenantService {
     func switchPack(_ tenantId: String, to stored: PackVersion, by actor: String, pin: Bool, reason: String?) async throws -> Tenant {
         try await prepareRules(stored)
         let manifest = stored.manifest
-        for _ in 0..<ServiceCore.maxAttempts {
-            guard var tenant = try await stores.tenants.tenant(id: tenantId) else { throw DocketError.notFound("tenant", tenantId) }
+        let switched = try await RolloutKeeper(core: core).rewrite(tenantId) { tenant, now in
             if let categories = tenant.overrides.categories,
                 !categories.contains(where: { $0.id == manifest.defaultCategory && $0.active })
             {
                 throw DocketError.invalid(
                     "pack", "the tenant's category overrides lack \(manifest.id)'s default category '\(manifest.defaultCategory)'; change them first")
             }
-            let expected = tenant.version
-            let now = clock.now()
             let previous = tenant.pack
             let why = reason ?? (previous.id == manifest.id && PackVersionOrder.isNewer(previous.version, than: manifest.version) ? "rollback" : "activated")
             tenant.pack = manifest
             tenant.packPinned = pin
-            // A switch ends a running rollout (`promoteRollout` has marked its record promoted;
-            // any other switch aborts it), telling staff in the same write.
+            // The switch and its `pack_activated` notice are one write (the outbox). A switch ends
+            // a running rollout (`promoteRollout` has marked its record promoted; any other switch
+            // aborts it), telling staff in the same write.
             var outbox = announcer.packOutbox(tenant, at: now)
             if let replaced = tenant.rollout {
                 if let record = try await endReplaced(replaced, tenantId: tenantId, by: actor, at: now) {
@@ -142,16 +140,10 @@ extension TenantService {
             tenant.packHistory = Array(((tenant.packHistory ?? []) + [PackActivation(
                 packId: manifest.id, version: manifest.version, previous: "\(previous.id)@\(previous.version)", by: actor, at: now,
                 reason: why)]).suffix(50))
-            tenant.version = expected + 1
-            tenant.updatedAt = now
-            // The switch and its `pack_activated` notice are one write (the outbox).
-            if let stored = try await stores.tenants.updateTenant(tenant, expectedVersion: expected, outbox: outbox) {
-                tenants.remember(tenant)
-                live.publish(stored)
-                return tenant
-            }
+            return outbox
         }
-        throw DocketError(.conflict, "tenant '\(tenantId)' is being changed by others; retry")
+        guard let switched else { throw DocketError.notFound("tenant", tenantId) }
+        return switched
     }
 
     /// Items of `a` not matched one-for-one in `b` (a multiset difference, order kept).
