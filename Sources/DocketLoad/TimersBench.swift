@@ -22,11 +22,23 @@ struct TimersBench: AsyncParsableCommand {
     var over: Int = 60
     @Option(help: "Directory of industry packs.")
     var packsDir: String = "./IndustryPacks"
+    @Option(help: "Keep the store in this directory (default: a scratch one, removed at the end).")
+    var dataDir: String?
+    @Option(help: "Kill this process with SIGKILL this many seconds after the creations start (a crash in the middle); run again with --resume on the same --data-dir.")
+    var dieAfter: Int?
+    @Flag(help: "Create nothing: open --data-dir as a restarted server would, fire what is due and measure every timer of the run.")
+    var resume = false
 
     func run() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("docket-timers-bench-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let packs = try Self.timerPacks(from: packsDir, into: dir, delay: delay)
+        let dir: URL
+        if let dataDir {
+            dir = URL(fileURLWithPath: dataDir)
+        } else {
+            dir = FileManager.default.temporaryDirectory.appendingPathComponent("docket-timers-bench-\(UUID().uuidString)")
+        }
+        defer { if dataDir == nil { try? FileManager.default.removeItem(at: dir) } }
+        guard !resume || dataDir != nil else { throw ValidationError("--resume needs the --data-dir of the run it resumes") }
+        let packs = resume ? dir.appendingPathComponent("IndustryPacks") : try Self.timerPacks(from: packsDir, into: dir, delay: delay)
         let configuration = try Configuration(
             flags: ["store.dataDir": dir.appendingPathComponent("data").path, "packs.dir": packs.path, "events.retention": "\(tickets * 8)"],
             environment: [:])
@@ -35,18 +47,27 @@ struct TimersBench: AsyncParsableCommand {
         options.logger.logLevel = .warning
         try await DocketSystem.open(configuration, options: options).use { system in
             let services = system.services
-            _ = try await services.tenants.provisionTenant(id: "bench", name: "Bench", packId: "luxfree-solar")
-            try await system.stores.people.insertCustomer(Customer(
-                id: "c", tenantId: "bench", phoneNumber: "+525500000000", firstName: nil, lastName: nil, email: nil, createdAt: Date()))
             let (service, logger) = (services.tickets, options.logger)
+            if !resume {
+                _ = try await services.tenants.provisionTenant(id: "bench", name: "Bench", packId: "luxfree-solar")
+                try await system.stores.people.insertCustomer(Customer(
+                    id: "c", tenantId: "bench", phoneNumber: "+525500000000", firstName: nil, lastName: nil, email: nil, createdAt: Date()))
+            }
             let scheduler = Task { await TimerScheduler(tickets: service, logger: logger).run() }
             defer { scheduler.cancel() }
+            if let dieAfter {
+                Task.detached {
+                    try await Task.sleep(for: .seconds(dieAfter))
+                    print("killing this process (SIGKILL) \(dieAfter) s after the creations started")
+                    kill(getpid(), SIGKILL)
+                }
+            }
             let customer = Principal(tenantId: "bench", role: .customer, subject: "c")
             let seeding = ContinuousClock.now
             // Ticket n is created (so its timer comes due) n / tickets of the way through `over`.
             let spacing = Duration.seconds(Double(over) / Double(max(1, tickets)))
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for writer in 0..<writers {
+                for writer in 0..<(resume ? 0 : writers) {
                     let (count, step) = (self.tickets, writers)
                     group.addTask {
                         for index in stride(from: writer, to: count, by: step) {
@@ -59,9 +80,14 @@ struct TimersBench: AsyncParsableCommand {
                 try await group.waitForAll()
             }
             let seeded = ContinuousClock.now - seeding
-            print("created \(tickets) tickets with a \(delay) timer each in \(seeded) (asked: \(over) s; their timers come due over as long)")
+            if resume {
+                print("resumed on \(dir.path): firing what is due, measuring all \(tickets) timers of the run")
+            } else {
+                print("created \(tickets) tickets with a \(delay) timer each in \(seeded) (asked: \(over) s; their timers come due over as long)")
+            }
             // Wait for every timer: the ticket_timer events, read from the log until all are there.
             var lateness: [String: Double] = [:]
+            var twice = 0
             var after = 0
             let deadline = ContinuousClock.now + .seconds(Int(RuleTimer.seconds(delay) ?? 60) + 600)
             while lateness.count < tickets, ContinuousClock.now < deadline {
@@ -70,13 +96,16 @@ struct TimersBench: AsyncParsableCommand {
                     after = max(after, event.id)
                     guard event.type == .ticketTimer, let ticketId = event.ticketId else { continue }
                     guard let due = Self.dueAt(event.data) else { continue }
-                    if lateness[ticketId] != nil { print("fired twice: \(ticketId)") }
+                    if lateness[ticketId] != nil {
+                        twice += 1
+                        print("fired twice: \(ticketId)")
+                    }
                     lateness[ticketId] = event.at.timeIntervalSince(due) * 1000
                 }
                 if page.isEmpty { try await Task.sleep(for: .milliseconds(500)) }
             }
             let figures = Distribution(Array(lateness.values))
-            print("fired \(lateness.count) of \(tickets) timers; lateness after the due time: \(figures.line)")
+            print("fired \(lateness.count) of \(tickets) timers (\(twice) fired twice); lateness after the due time: \(figures.line)")
             let late = lateness.values.filter { $0 > 2_000 }.count
             print("fired more than 2 s late: \(late) (\(String(format: "%.2f", Double(late) * 100 / Double(max(1, lateness.count)))) %)")
         }
