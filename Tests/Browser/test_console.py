@@ -758,3 +758,48 @@ def test_an_admin_starts_a_canary_with_a_failing_rule_watches_it_roll_back_by_it
             viewer.driver.execute_script("document.querySelector('#pack-rollout').scrollIntoView()")
             viewer.shot("rollout-rolled-back-phone")
         assert viewer.errors() == []
+
+
+def test_a_vietnamese_admin_starts_a_shadow_rollout_on_a_phone_watches_it_and_aborts_it(server, browsers):
+    server.cli("tenant", "create", "--id", "shopvn3", "--pack", "ecommerce-vi")
+    server.user("shopvn3", "lan@shop.vn", "Nguyễn Lan", role="admin")
+    admin = server.token("shopvn3", "admin", "lan@shop.vn")
+    status, body, _ = server.api("GET", "/api/v2/tenants/shopvn3", admin)
+    active = body["tenant"]["pack"]
+    status, body, _ = server.api("GET", f"/api/v2/packs/{active['id']}/versions/{active['version']}", admin)
+    files = body["files"]
+    files["pack.yaml"] = "\n".join("id: shopvn3-thu" if line.startswith("id:") else line for line in files["pack.yaml"].split("\n"))
+    status, body, _ = server.api("POST", "/api/v2/packs", admin, {"files": files})
+    assert status == 201, body
+
+    for width, height, shot in ((360, 740, "rollout-shadow-vi-phone"), (1280, 860, "rollout-shadow-vi-desktop")):
+        lan = browsers(width=width, height=height)
+        lan.sign_in("shopvn3", "lan@shop.vn")
+        lan.open("/#/admin/packs")
+        lan.until(lambda: lan.driver.find_elements(By.CSS_SELECTOR, "#rollout-version option"), "the rollout form lists versions")
+        assert "TRIỂN KHAI TỪNG BƯỚC" in lan.text("#pack-rollout").upper()
+        choice = [o for o in lan.driver.find_elements(By.CSS_SELECTOR, "#rollout-version option") if o.text.startswith("shopvn3-thu ")]
+        Select(lan.find("#rollout-version")).select_by_value(choice[0].get_attribute("value"))
+        Select(lan.find("#rollout-mode")).select_by_value("shadow")
+        assert not lan.find("#rollout-percent").is_displayed(), "a shadow asks for no share"
+        lan.driver.execute_script("document.querySelector('#rollout-start').scrollIntoView()")
+        lan.click("#rollout-start")
+        lan.until(lambda: "Đang chạy" in lan.text("#pack-rollout"), "the shadow rollout runs")
+
+        customer = server.token("shopvn3", "customer", f"khach-{width}")
+        status, body, _ = server.api("POST", "/api/v2/tickets", customer, {"subject": "Giao hàng trễ", "description": "Đơn hàng chưa tới sau 5 ngày"})
+        assert status == 201, body
+        # The card reads the figures again every 5 s while the rollout runs.
+        lan.until(lambda: "Sự kiện: 1" in lan.text("#pack-rollout"), "the card counts the new ticket's event")
+        figures = lan.text(".rollout-figures")
+        assert "Lần đánh giá" in figures and "Bản thử" in figures
+        # The same rules under another name decide nothing differently.
+        assert "Quyết định khác nhau: 0" in lan.text("#pack-rollout")
+        assert lan.driver.execute_script("return document.documentElement.scrollWidth") <= width
+        lan.driver.execute_script("document.querySelector('#pack-rollout').scrollIntoView()")
+        lan.shot(shot)
+        lan.click("#rollout-abort")
+        lan.until(lambda: "Đã hủy" in lan.text("#pack-rollout"), "the rollout is aborted")
+        status, body, _ = server.api("GET", "/api/v2/tenants/shopvn3/pack/rollout", admin)
+        assert body["rollout"]["state"] == "aborted" and body["rollout"]["mode"] == "shadow", body
+        assert lan.errors() == []
