@@ -117,12 +117,7 @@ extension TenantService {
         try await prepareRules(stored)
         let manifest = stored.manifest
         let switched = try await RolloutKeeper(core: core).rewrite(tenantId) { tenant, now in
-            if let categories = tenant.overrides.categories,
-                !categories.contains(where: { $0.id == manifest.defaultCategory && $0.active })
-            {
-                throw DocketError.invalid(
-                    "pack", "the tenant's category overrides lack \(manifest.id)'s default category '\(manifest.defaultCategory)'; change them first")
-            }
+            try Self.checkCategories(tenant, fit: manifest)
             let previous = tenant.pack
             let why = reason ?? (previous.id == manifest.id && PackVersionOrder.isNewer(previous.version, than: manifest.version) ? "rollback" : "activated")
             tenant.pack = manifest

@@ -35,10 +35,7 @@ extension TenantService {
         guard manifest.id != tenant.pack.id || manifest.version != tenant.pack.version else {
             throw DocketError.invalid("version", "\(manifest.id)@\(manifest.version) is already the active version")
         }
-        if let categories = tenant.overrides.categories, !categories.contains(where: { $0.id == manifest.defaultCategory && $0.active }) {
-            throw DocketError.invalid(
-                "pack", "the tenant's category overrides lack \(manifest.id)'s default category '\(manifest.defaultCategory)'; change them first")
-        }
+        try Self.checkCategories(tenant, fit: manifest)
         try await prepareRules(stored)
         let now = clock.now()
         let fresh = PackRollout(
@@ -99,27 +96,42 @@ extension TenantService {
     /// Ends the running rollout in its record (404 when none runs); changes see it at once.
     func end(_ tenantId: String, as state: RolloutState, by actor: String, reason: String) async throws -> PackRollout {
         try await RolloutKeeper(core: core).flush(tenantId)
-        let now = clock.now()
-        let ended = Latest()
-        let record = try await stores.rollouts.updateRollout(tenantId: tenantId) { current in
-            guard var current, current.state == .running else { return ended.set(nil) }
-            current.end(state, by: actor, reason: reason, at: now)
-            return ended.set(current)
+        guard let record = try await endRunning(tenantId, as: state, by: actor, reason: reason, at: clock.now()), record.wrote else {
+            throw DocketError.notFound("running rollout", tenantId)
         }
-        guard let record, ended.written else { throw DocketError.notFound("running rollout", tenantId) }
-        return record
+        return record.rollout
     }
 
     /// When a switch replaces the tenant's rollout `plan`: its record ends (aborted, unless
     /// `promoteRollout` already marked it promoted). Answers the ended record, for staff.
     func endReplaced(_ plan: RolloutPlan, tenantId: String, by actor: String, at now: Date) async throws -> PackRollout? {
+        let record = try await endRunning(tenantId, only: plan.id, as: .aborted, by: actor, reason: "another version was activated", at: now)
+        guard let record, record.rollout.state != .running else { return nil }
+        return record.rollout
+    }
+
+    /// Ends the tenant's running rollout (only rollout `id`, when given) in its record: the
+    /// record afterwards, and whether this call ended it. Nil when there is no such record.
+    func endRunning(_ tenantId: String, only id: String? = nil, as state: RolloutState, by actor: String, reason: String, at now: Date)
+        async throws -> (rollout: PackRollout, wrote: Bool)?
+    {
+        let ended = Latest()
         let record = try await stores.rollouts.updateRollout(tenantId: tenantId) { current in
-            guard var current, current.id == plan.id, current.state == .running else { return nil }
-            current.end(.aborted, by: actor, reason: "another version was activated", at: now)
-            return current
+            guard var current, id == nil || current.id == id, current.state == .running else { return ended.set(nil) }
+            current.end(state, by: actor, reason: reason, at: now)
+            return ended.set(current)
         }
-        guard let record, record.id == plan.id, record.state != .running else { return nil }
-        return record
+        guard let record, id == nil || record.id == id else { return nil }
+        return (record, ended.written)
+    }
+
+    /// Refuses `manifest` for a tenant whose category overrides lack its default category (a
+    /// switch to it, or a rollout of it, would file new tickets under no active category).
+    static func checkCategories(_ tenant: Tenant, fit manifest: PackManifest) throws {
+        if let categories = tenant.overrides.categories, !categories.contains(where: { $0.id == manifest.defaultCategory && $0.active }) {
+            throw DocketError.invalid(
+                "pack", "the tenant's category overrides lack \(manifest.id)'s default category '\(manifest.defaultCategory)'; change them first")
+        }
     }
 
     /// The request's limits, checked.
