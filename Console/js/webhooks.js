@@ -25,7 +25,7 @@ const words = {
 
 const EVENTS = ['ticket_created', 'ticket_updated', 'ticket_assigned', 'ticket_claimed', 'ticket_note_added', 'ticket_resolved',
   'ticket_escalated', 'new_pending_ticket', 'new_message', 'messages_read', 'rule_fired', 'sla_warning', 'sla_breached',
-  'ticket_timer', 'pack_activated', 'pack_rollout', 'notification', 'webhook_disabled'];
+  'ticket_timer', 'pack_activated', 'pack_rollout', 'notification', 'webhook_disabled', 'agent_presence'];
 
 export async function renderWebhooks(container, { api, t, toast, failure }) {
   const w = wordsOf(words, t);

@@ -25,6 +25,20 @@ function T.round_robin_rotates()
   assert(routing.round_robin(agents, { "electrical" }, 3).id == "ana")
 end
 
+function T.agents_not_online_are_skipped_unless_asked()
+  local team = {
+    { id = "eva", skills = { "electrical" }, capacity = 5, openTickets = 0, presence = "away" },
+    { id = "fer", skills = { "electrical" }, capacity = 5, openTickets = 0, presence = "offline" },
+    { id = "gil", skills = { "electrical" }, capacity = 5, openTickets = 4, presence = "online" },
+  }
+  assert(routing.least_loaded(team, { "electrical" }).id == "gil")
+  assert(routing.least_loaded(team, { "electrical" }, { presence = "any" }).id == "eva")
+  assert(routing.round_robin(team, { "electrical" }, 2).id == "gil")
+  assert(#routing.candidates(team, { "electrical" }, { presence = "any" }) == 3)
+  team[3].presence = "offline"
+  assert(routing.least_loaded(team, { "electrical" }) == nil)
+end
+
 function T.assign_action()
   local action = routing.assign_least_loaded(agents, { "on_call" })
   assert(action.type == "assign" and action.agent == "ana")

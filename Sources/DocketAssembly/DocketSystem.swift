@@ -123,7 +123,7 @@ public final class DocketSystem: Sendable {
         accounts = AccountService(
             core: services.core, hasher: BcryptHasher(cost: configuration.bcryptCost),
             policy: SessionPolicy(idle: configuration.http.console.sessionIdle))
-        hub = LiveHub(settings: configuration.live)
+        hub = LiveHub(settings: configuration.live, presence: services.presence)
         events.addSink(hub)
         if options.installShippedPacks {
             try await RulesSetup.installShipped(
@@ -252,10 +252,11 @@ public final class DocketSystem: Sendable {
     /// SLA scheduler, the store adapter's own parts (MongoDB: live relay, outbox sweeper, change
     /// stream), the hub's sweeper and the webhook deliveries.
     public var lifecycle: [any Service] {
-        [adapter.closing, TimerScheduler(tickets: services.tickets, logger: logger)]
+        [adapter.closing, TimerScheduler(tickets: services.tickets, presence: services.presence, logger: logger)]
             + adapter.services(events, hub, options.mongoChangeStream, logger)
             + [
                 hub.sweeper,
+                hub.presenceTracker,
                 WebhookDeliveryService(
                     dispatcher: WebhookDispatcher(core: services.core, sender: webhookSender, instance: events.settings.origin), logger: logger),
             ]

@@ -1,3 +1,4 @@
+import DocketCore
 import ServiceLifecycle
 
 extension LiveHub {
@@ -14,6 +15,38 @@ extension LiveHub {
     /// every session is closed and it returns once their sides ended. Run after `departure` in
     /// the service group, so it is shut down before the HTTP server waits out its long-polls.
     public var socketIOSessions: some Service { engine }
+
+    /// Holds and releases the presence leases of staff sessions as they open and close here,
+    /// in order, and renews those still open every `PresenceLimits.renewal`; at graceful
+    /// shutdown the sessions still open are released (their agents go offline after the grace
+    /// unless they reconnect to another instance). Nothing when presence is not tracked.
+    public var presenceTracker: some Service { PresenceTracker(hub: self) }
+
+    struct PresenceTracker: Service {
+        let hub: LiveHub
+
+        func run() async {
+            guard let presence = hub.presence, let changes = hub.presenceChanges else { return }
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await change in changes {
+                        switch change {
+                        case .opened(let principal, let session): await presence.hold(principal, session: session)
+                        case .closed(let principal, let session): await presence.release(principal, session: session)
+                        }
+                    }
+                }
+                group.addTask {
+                    while !Task.isShuttingDownGracefully, !Task.isCancelled {
+                        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: PresenceLimits.renewal) }
+                        guard !Task.isShuttingDownGracefully, !Task.isCancelled else { break }
+                        await presence.renew(hub.staffSessions)
+                    }
+                    hub.presenceFeed?.finish()
+                }
+            }
+        }
+    }
 
     struct Sweeper: Service {
         let hub: LiveHub

@@ -20,9 +20,26 @@ public final class LiveHub: LiveEventSink, @unchecked Sendable {
 
     /// The Socket.IO clients' Engine.IO sessions (run as `socketIOSessions`).
     let engine: EngineServer
+    /// Staff sessions opening and closing, in order, for `presenceTracker` to hold and release
+    /// their leases (nil: presence is not tracked).
+    let presenceFeed: AsyncStream<PresenceChange>.Continuation?
+    let presenceChanges: AsyncStream<PresenceChange>?
+    let presence: PresenceService?
 
-    public init(settings: LiveSettings) {
+    enum PresenceChange: Sendable {
+        case opened(Principal, String)
+        case closed(Principal, String)
+    }
+
+    public init(settings: LiveSettings, presence: PresenceService? = nil) {
         self.settings = settings
+        self.presence = presence
+        if presence != nil {
+            let (stream, feed) = AsyncStream<PresenceChange>.makeStream()
+            (presenceChanges, presenceFeed) = (stream, feed)
+        } else {
+            (presenceChanges, presenceFeed) = (nil, nil)
+        }
         engine = EngineServer(
             settings: EngineSettings(
                 pingInterval: settings.socketIOPingInterval, pingTimeout: settings.socketIOPingTimeout,
@@ -66,13 +83,27 @@ public final class LiveHub: LiveEventSink, @unchecked Sendable {
             return tenants.values.reduce(0) { $0 + $1.count }
         }
         if let count { connectionsGauge.record(count) }
+        if count != nil, Self.hasPresence(principal) { presenceFeed?.yield(.opened(principal, connection.key)) }
         return count != nil
+    }
+
+    /// Agents and admins have a presence; customers, platform admins and assistant keys do not.
+    static func hasPresence(_ principal: Principal) -> Bool { principal.role == .agent || principal.role == .admin }
+
+    /// Staff sessions open here now (their leases are renewed while they are).
+    var staffSessions: [(principal: Principal, session: String)] {
+        lock.withLock {
+            tenants.values.flatMap(\.values).compactMap { connection in
+                connection.principal.flatMap { Self.hasPresence($0) ? ($0, connection.key) : nil }
+            }
+        }
     }
 
     func unregister(_ connection: LiveConnection) {
         let count: Int = lock.withLock {
             pending[connection.key] = nil
-            if let tenant = connection.principal?.tenantId {
+            if let tenant = connection.principal?.tenantId, tenants[tenant]?[connection.key] != nil {
+                if let principal = connection.principal, Self.hasPresence(principal) { presenceFeed?.yield(.closed(principal, connection.key)) }
                 tenants[tenant]?[connection.key] = nil
                 if tenants[tenant]?.isEmpty == true {
                     tenants[tenant] = nil

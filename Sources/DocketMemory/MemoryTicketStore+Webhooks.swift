@@ -72,3 +72,28 @@ extension MemoryTicketStore {
         }
     }
 }
+
+extension MemoryTicketStore {
+    public func presences(tenantId: String) async throws -> [AgentPresence] {
+        state.withLock { Array(($0.presence[tenantId] ?? [:]).values) }
+    }
+
+    public func updatePresence(
+        tenantId: String, agentId: String, _ change: @escaping @Sendable (AgentPresence?) -> AgentPresence?
+    ) async throws -> (before: AgentPresence?, after: AgentPresence?) {
+        state.withLock { state in
+            let current = state.presence[tenantId]?[agentId]
+            guard var next = change(current) else { return (current, current) }
+            next.revision = (current?.revision ?? 0) + 1
+            state.presence[tenantId, default: [:]][agentId] = next
+            return (current, next)
+        }
+    }
+
+    public func expiredPresences(now: Date, limit: Int) async throws -> [(tenantId: String, agentId: String)] {
+        state.withLock { state in
+            Array(state.presence.values.flatMap(\.values).filter { ($0.nextExpiry ?? .distantFuture) <= now }
+                .sorted { $0.nextExpiry! < $1.nextExpiry! }.prefix(limit).map { ($0.tenantId, $0.agentId) })
+        }
+    }
+}

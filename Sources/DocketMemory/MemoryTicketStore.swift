@@ -265,6 +265,8 @@ struct State: Sendable {
     var apiKeys: [String: ApiKey] = [:]
     var webhooks: [String: Webhook] = [:]
     var rollouts: [String: PackRollout] = [:]
+    /// Tenant → agent → presence.
+    var presence: [String: [String: AgentPresence]] = [:]
     /// By webhook id, in the order first recorded.
     var deliveries: [String: [WebhookDelivery]] = [:]
     var toolCalls: [TicketKey: ToolCallRecord] = [:]
@@ -340,5 +342,20 @@ struct State: Sendable {
         }
         all.sort { $0.seq < $1.seq }
         messages[key] = all
+    }
+}
+
+extension MemoryTicketStore {
+    public func waitingTickets(tenantId: String, limit: Int) async throws -> [TicketRef] {
+        state.withLock { state in
+            (state.tickets[tenantId] ?? [:]).values.compactMap { stored in stored.ticket.waiting.map { ($0.since, stored.row, stored.ticket.ticketId) } }
+                .sorted { ($0.0, $0.1) < ($1.0, $1.1) }.prefix(limit).map { TicketRef(tenantId: tenantId, ticketId: $0.2) }
+        }
+    }
+
+    public func tenantsWithWaitingTickets(limit: Int) async throws -> [String] {
+        state.withLock { state in
+            Array(state.tickets.filter { $0.value.values.contains { $0.ticket.waiting != nil } }.keys.sorted().prefix(limit))
+        }
     }
 }

@@ -64,3 +64,53 @@ extension MongoTicketStore {
         }
     }
 }
+
+/// Agents' presence in the `presence` collection, one document per agent (`_id`:
+/// tenant/agent), updated like rollouts: a conditional replace on `revision`, read again when
+/// another instance won. `nextExpiry` (the earliest lease) is the sweeper's indexed key.
+extension MongoTicketStore {
+    public func presences(tenantId: String) async throws -> [AgentPresence] {
+        try await job { job in
+            try job.collection(Collections.presence).find(["tenantId": tenantId]).map { try Self.decode(AgentPresence.self, $0) }
+        }
+    }
+
+    public func updatePresence(
+        tenantId: String, agentId: String, _ change: @escaping @Sendable (AgentPresence?) -> AgentPresence?
+    ) async throws -> (before: AgentPresence?, after: AgentPresence?) {
+        try await job { job in
+            let presence = try job.collection(Collections.presence)
+            let id = Self.key(tenantId, agentId)
+            for _ in 0..<Self.rolloutAttempts {
+                let current = try presence.findOne(["_id": id]).map { try Self.decode(AgentPresence.self, $0) }
+                guard var next = change(current) else { return (current, current) }
+                next.revision = (current?.revision ?? 0) + 1
+                var document = try Self.document(next, id: id)
+                document["nextExpiry"] = next.nextExpiry.map { .date($0.millis) } ?? .null
+                if let current {
+                    if try presence.replaceOne(["_id": id, "revision": current.revision], document) == 1 { return (current, next) }
+                } else {
+                    do {
+                        try presence.insertOne(document)
+                        return (nil, next)
+                    } catch let error as MongoError where error.kind == .duplicateKey {
+                        continue
+                    }
+                }
+            }
+            throw DocketError(.conflict, "the presence of agent '\(agentId)' is being changed by others; retry")
+        }
+    }
+
+    public func expiredPresences(now: Date, limit: Int) async throws -> [(tenantId: String, agentId: String)] {
+        try await job { job in
+            try job.collection(Collections.presence).find(
+                ["nextExpiry": ["$lte": now]],
+                FindOptions(sort: [("nextExpiry", 1), ("_id", 1)], limit: limit, projection: [("tenantId", 1), ("agentId", 1)])
+            ).compactMap { row in
+                guard let tenant = row["tenantId"]?.string, let agent = row["agentId"]?.string else { return nil }
+                return (tenantId: tenant, agentId: agent)
+            }
+        }
+    }
+}

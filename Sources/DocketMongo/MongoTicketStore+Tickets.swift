@@ -247,6 +247,23 @@ extension MongoTicketStore {
         }
     }
 
+    public func waitingTickets(tenantId: String, limit: Int) async throws -> [TicketRef] {
+        try await job { job in
+            try job.collection(Collections.tickets).find(
+                ["tenantId": tenantId, "waiting": ["$exists": true]],
+                FindOptions(sort: [("waiting.since", 1), ("_id", 1)], limit: limit, projection: [("ticketId", 1)])
+            ).compactMap { row in row["ticketId"]?.string.map { TicketRef(tenantId: tenantId, ticketId: $0) } }
+        }
+    }
+
+    public func tenantsWithWaitingTickets(limit: Int) async throws -> [String] {
+        try await job { job in
+            try job.collection(Collections.tickets).aggregate([
+                ["$match": ["waiting": ["$exists": true]]], ["$group": ["_id": "$tenantId"]], ["$limit": limit],
+            ]).compactMap { $0["_id"]?.string }
+        }
+    }
+
     public func openTicketCounts(tenantId: String, finished: [String]) async throws -> [String: Int] {
         try await job { job in
             var counts: [String: Int] = [:]

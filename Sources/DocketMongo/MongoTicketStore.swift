@@ -21,7 +21,7 @@ public final class MongoTicketStore: TicketStore {
         static let webhooks = "webhooks", webhookDeliveries = "webhook_deliveries"
         static let messages = "ticket_messages", liveEvents = "live_events"
         static let accounts = "accounts", sessions = "sessions", passwordLinks = "password_links", widgetSecrets = "widget_secrets"
-        static let leases = "leases", rollouts = "rollouts"
+        static let leases = "leases", rollouts = "rollouts", presence = "presence"
     }
 
     /// Connects (lazily: the first call selects a server), creates the indexes and detects
@@ -74,6 +74,10 @@ public final class MongoTicketStore: TicketStore {
                     partialFilter: BSONDoc([("openChatOf", .document(["$exists": .bool(true)]))])),
                 // The SLA scheduler's work list spans tenants.
                 IndexSpec(name: "sla_next", keys: [("ix.slaNext", .ascending)]),
+                // Tickets waiting for an agent to come online, per tenant, oldest first.
+                IndexSpec(
+                    name: "tenant_waiting", keys: [("tenantId", .ascending), ("waiting.since", .ascending)],
+                    partialFilter: BSONDoc([("waiting", .document(["$exists": .bool(true)]))])),
                 // The sweeper's work list: tickets whose outbox still holds a batch.
                 IndexSpec(
                     name: "outbox_pending", keys: [("outbox.b", .ascending)],
@@ -100,6 +104,10 @@ public final class MongoTicketStore: TicketStore {
             ])
             try job.collection(Collections.webhookDeliveries).createIndexes(Collections.webhookDeliveries, [
                 IndexSpec(name: "webhook_attempt", keys: [("webhookId", .ascending), ("lastAttemptAt", .descending)])
+            ])
+            try job.collection(Collections.presence).createIndexes(Collections.presence, [
+                IndexSpec(name: "tenant", keys: [("tenantId", .ascending)]),
+                IndexSpec(name: "next_expiry", keys: [("nextExpiry", .ascending)]),
             ])
             try job.collection(Collections.accounts).createIndexes(Collections.accounts, [
                 IndexSpec(name: "tenant_agent", keys: [("tenantId", .ascending), ("agentId", .ascending)])

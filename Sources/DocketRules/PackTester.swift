@@ -45,7 +45,7 @@ public struct PackTester: Sendable {
                     agent: Agent(
                         id: agent.id, tenantId: tenant.id, name: agent.name, email: nil, role: .agent, skills: agent.skills ?? [],
                         capacity: agent.capacity ?? 10, createdAt: now),
-                    openTickets: agent.openTickets ?? 0)
+                    openTickets: agent.openTickets ?? 0, presence: agent.presence ?? .online)
             }
             let input = fixture.ticket
             let customer = (fixture.customer ?? fixtures.defaults?.customer).map {

@@ -112,13 +112,14 @@ enum RuleInput {
 
         stack.newTable(array: context.agents.count)
         for (index, view) in context.agents.enumerated() {
-            stack.newTable(fields: 6)
+            stack.newTable(fields: 7)
             stack.field("id", view.agent.id)
             stack.field("name", view.agent.name)
             stack.field("role", view.agent.role.rawValue)
             stack.field("skills", strings: view.agent.skills)
             stack.field("capacity", view.agent.capacity)
             stack.field("openTickets", view.openTickets)
+            stack.field("presence", view.presence.rawValue)
             stack.set(index + 1)
         }
         stack.set("agents")
@@ -232,7 +233,12 @@ enum ActionDecoder {
             let agent = try optional("agent")
             let strategy = try optional("strategy")
             guard (agent == nil) != (strategy == nil) else { throw RuleError(.result, "assign needs exactly one of 'agent' or 'strategy'") }
-            return .assign(agent: agent, strategy: strategy)
+            let presence = try optional("presence")
+            if let presence {
+                guard strategy != nil else { throw RuleError(.result, "assign's 'presence' goes with a 'strategy'") }
+                guard presence == "online" || presence == "any" else { throw RuleError(.result, "assign's 'presence' is 'online' or 'any'") }
+            }
+            return .assign(agent: agent, strategy: strategy, presence: presence)
         case "set_sla_policy": return .setSLAPolicy(try text("policy"))
         case "escalate": return .escalate(to: try optional("to"), reason: try text("reason"))
         case "set_status": return .setStatus(try text("status"), reason: try optional("reason"))

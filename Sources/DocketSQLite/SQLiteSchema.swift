@@ -293,6 +293,21 @@ enum SQLiteSchema {
             // One record per tenant: its latest staged rollout, read and written by key only.
             try db.execute(sql: "CREATE TABLE rollouts (tenant_id TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID")
         }
+        migrator.registerMigration("v20 agent presence") { db in
+            // One record per agent (its sessions' leases), read per tenant and by key; the
+            // sweeper finds the records whose earliest lease ran out by `next_expiry`.
+            // Tickets waiting for an agent to come online are found per tenant, oldest first,
+            // by a partial index that holds only them.
+            try db.execute(sql: """
+                CREATE TABLE presence (
+                    tenant_id TEXT NOT NULL, agent_id TEXT NOT NULL, next_expiry INTEGER, doc TEXT NOT NULL,
+                    PRIMARY KEY (tenant_id, agent_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX presence_by_expiry ON presence(next_expiry) WHERE next_expiry IS NOT NULL;
+                ALTER TABLE tickets ADD COLUMN waiting_since INTEGER;
+                CREATE INDEX tickets_waiting ON tickets(tenant_id, waiting_since) WHERE waiting_since IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

@@ -115,3 +115,41 @@ extension SQLiteTicketStore {
         }
     }
 }
+
+extension SQLiteTicketStore {
+    public func presences(tenantId: String) async throws -> [AgentPresence] {
+        let codec = codec
+        return try await read { db in
+            try String.fetchAll(db.cachedStatement(sql: "SELECT doc FROM presence WHERE tenant_id = ?"), arguments: [tenantId])
+                .map { try codec.decode(AgentPresence.self, $0) }
+        }
+    }
+
+    /// One write transaction: the read, `change` and the write cannot interleave with another's.
+    public func updatePresence(
+        tenantId: String, agentId: String, _ change: @escaping @Sendable (AgentPresence?) -> AgentPresence?
+    ) async throws -> (before: AgentPresence?, after: AgentPresence?) {
+        let codec = codec
+        return try await write { db in
+            let current = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT doc FROM presence WHERE tenant_id = ? AND agent_id = ?"), arguments: [tenantId, agentId]
+            ).map { try codec.decode(AgentPresence.self, $0) }
+            guard var next = change(current) else { return (current, current) }
+            next.revision = (current?.revision ?? 0) + 1
+            try db.cachedStatement(sql: """
+                    INSERT INTO presence (tenant_id, agent_id, next_expiry, doc) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (tenant_id, agent_id) DO UPDATE SET next_expiry = excluded.next_expiry, doc = excluded.doc
+                    """).execute(arguments: [tenantId, agentId, next.nextExpiry?.millis, try codec.encode(next)])
+            return (current, next)
+        }
+    }
+
+    public func expiredPresences(now: Date, limit: Int) async throws -> [(tenantId: String, agentId: String)] {
+        try await read { db in
+            try Row.fetchAll(db.cachedStatement(sql: """
+                    SELECT tenant_id, agent_id FROM presence WHERE next_expiry IS NOT NULL AND next_expiry <= ? ORDER BY next_expiry LIMIT ?
+                    """), arguments: [now.millis, limit]
+            ).map { (tenantId: $0[0] as String, agentId: $0[1] as String) }
+        }
+    }
+}

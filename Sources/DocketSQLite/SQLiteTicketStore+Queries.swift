@@ -113,6 +113,22 @@ extension SQLiteTicketStore {
         }
     }
 
+    public func waitingTickets(tenantId: String, limit: Int) async throws -> [TicketRef] {
+        try await read { db in
+            try String.fetchAll(db.cachedStatement(sql: """
+                    SELECT ticket_id FROM tickets WHERE tenant_id = ? AND waiting_since IS NOT NULL ORDER BY waiting_since LIMIT ?
+                    """), arguments: [tenantId, limit]
+            ).map { TicketRef(tenantId: tenantId, ticketId: $0) }
+        }
+    }
+
+    public func tenantsWithWaitingTickets(limit: Int) async throws -> [String] {
+        try await read { db in
+            try String.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT tenant_id FROM tickets WHERE waiting_since IS NOT NULL LIMIT ?"),
+                arguments: [limit])
+        }
+    }
+
     public func openTicketCounts(tenantId: String, finished: [String]) async throws -> [String: Int] {
         try await read { db in try Self.openTicketCounts(db, tenantId: tenantId, finished: finished) }
     }

@@ -63,6 +63,8 @@ public struct DocketWireFormat: WireFormat {
             return (EventJSON.text(notice), false)
         case .webhookDisabled(let webhookId, let url, let reason):
             return (EventJSON.text(WebhookDisabledData(webhookId: webhookId, url: url, reason: reason)), false)
+        case .agentPresence(let agentId, let status, let since):
+            return (EventJSON.text(PresenceEventData(agentId: agentId, status: status.rawValue, since: since)), false)
         }
     }
 
@@ -91,6 +93,12 @@ struct AgentData: Encodable {
     var agentName: String?
     var previousAgent: String?
     var reason: String?
+}
+
+struct PresenceEventData: Encodable {
+    var agentId: String
+    var status: String
+    var since: Date
 }
 
 struct SLAEventData: Encodable {

@@ -49,6 +49,17 @@ extension Ticket: JSONWritable {
         out.field("timers", timers)
         out.field("updatedAt", updatedAt)
         out.field("version", version)
+        out.field("waiting", waiting)
+        out.endObject()
+    }
+}
+
+extension WaitingAssignment: JSONWritable {
+    public func write(to out: inout JSONOut) {
+        out.beginObject()
+        out.field("rule", rule)
+        out.field("since", since)
+        out.field("strategy", strategy)
         out.endObject()
     }
 }

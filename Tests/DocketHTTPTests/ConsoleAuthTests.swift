@@ -246,6 +246,7 @@ struct ConsoleAuthTests {
 
             try await client.succeed(.patch, "/api/v2/agents/ana", token: admin, json: ["active": true])
             #expect(try await login(client).status == .ok)
+            await app.online(["ana"])  // back at her desk
             let routed = try await client.call(.post, "/api/v2/tickets", token: customer, json: ["subject": "Otra factura mal", "description": "El recibo viene duplicado"])
             #expect(routed.ticket?["assignedAgent"] as? String == "ana", "active again, she is routed to")
             try await client.succeed(.post, "/api/v2/tickets/\(ticketId)/assign", token: admin, json: ["agentId": "ana"])

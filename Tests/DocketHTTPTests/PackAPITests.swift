@@ -313,6 +313,7 @@ struct EcommercePackTests {
                 reply = try await client.call(.post, "/api/v2/agents", token: admin, json: ["id": id, "name": name, "skills": skills])
                 #expect(reply.status == .created)
             }
+            await app.online(["hoa", "minh"], tenant: "senviet")
             reply = try await client.call(.post, "/api/v2/customers", token: admin, json: ["id": "vip1", "phoneNumber": "+84 90 123 4567", "tier": "vip"])
             #expect(reply.status == .created)
             #expect(try await client.call(.post, "/api/v2/customers", token: admin, json: ["id": "x", "phoneNumber": "+84 90 000 0000", "tier": "V I P"]).status == .unprocessableContent)

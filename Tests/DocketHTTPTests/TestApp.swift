@@ -144,12 +144,22 @@ extension TestClientProtocol {
 
 extension TestApp {
     /// Registers a customer and an agent and returns tokens for them and an admin.
+    /// `agents` are at their desks: a live session of each is open (as the console holds), so
+    /// routing strategies may pick them.
+    func online(_ agents: [String], tenant: String = "default") async {
+        for id in agents {
+            await services.presence.hold(Principal(tenantId: tenant, role: .agent, subject: id), session: "test-desk-\(id)")
+        }
+    }
+
+    /// An admin, the agent `ana` (online: a session of hers is open) and the customer `cust1`.
     func people(_ client: any TestClientProtocol, tenant: String = "default") async throws -> (admin: String, agent: String, customer: String) {
         let admin = try await token(.admin, "boss", tenant: tenant)
         var reply = try await client.call(.post, "/api/v2/agents", token: admin, json: ["id": "ana", "name": "Ana López", "email": "ana@\(tenant).mx"])
         #expect(reply.status == .created)
         reply = try await client.call(.post, "/api/v2/customers", token: admin, json: ["id": "cust1", "phoneNumber": "+52 55 1234 5678", "firstName": "Luz"])
         #expect(reply.status == .created)
+        await online(["ana"], tenant: tenant)
         return (admin, try await token(.agent, "ana", tenant: tenant), try await token(.customer, "cust1", tenant: tenant))
     }
 

@@ -46,7 +46,10 @@ struct Desk {
     static let customer = Principal(tenantId: "t", role: .customer, subject: "c1")
     static func agent(_ id: String) -> Principal { Principal(tenantId: "t", role: .agent, subject: id) }
 
-    init(_ kind: StoreKind, rules: [RuleEventType: [RuleAction]] = [:], agents: [String] = ["ana", "bea"], capacity: Int = 10) async throws {
+    /// `agents` are online (a live session of each is open) unless `online` is false.
+    init(
+        _ kind: StoreKind, rules: [RuleEventType: [RuleAction]] = [:], agents: [String] = ["ana", "bea"], capacity: Int = 10, online: Bool = true
+    ) async throws {
         store = try await kind.make()
         services = DocketServices(
             store: store, wire: DocketWireFormat(), clock: clock, tenantCacheSeconds: 0, rules: ScriptedRules(actions: rules), packInspector: ManifestInspector())
@@ -54,6 +57,7 @@ struct Desk {
         _ = try await services.tenants.createCustomer(Self.admin, NewCustomer(id: "c1", phoneNumber: "+52 55 1234 5678", firstName: "Luz"))
         for id in agents {
             _ = try await services.tenants.createAgent(Self.admin, NewAgent(id: id, name: id.capitalized, capacity: capacity))
+            if online { await services.presence.hold(Self.agent(id), session: "desk-\(id)") }
         }
     }
 

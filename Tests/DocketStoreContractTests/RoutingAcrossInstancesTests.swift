@@ -30,7 +30,8 @@ struct RoutingAcrossInstancesTests {
         _ = try await instances[0].tenants.provisionTenant(
             id: "t", name: "T", pack: try PackLoader(root: RoutingContractTests.packs).load("luxfree-solar"))
         _ = try await instances[0].tenants.createCustomer(admin, NewCustomer(id: "c1", phoneNumber: "+52 55 1234 5678", firstName: "Luz"))
-        for id in ["ana", "bea", "cy"] { _ = try await instances[0].tenants.createAgent(admin, NewAgent(id: id, name: id.capitalized, capacity: 5)) }
+        // Online through the first instance; routed by all three.
+        for id in ["ana", "bea", "cy"] { try await RoutingContractTests.hire(instances[0], id, capacity: 5) }
         for round in 0..<2 {
             let assigned = try await withThrowingTaskGroup(of: String?.self) { group in
                 for index in 0..<15 {

@@ -22,8 +22,19 @@ struct RoutingContractTests {
         let services = DocketServices(store: try await kind.make(), wire: DocketWireFormat(), clock: clock, tenantCacheSeconds: 0, rules: ScriptedRules(actions: rules))
         _ = try await services.tenants.provisionTenant(id: "t", name: "T", pack: try PackLoader(root: packs).load("luxfree-solar"))
         _ = try await services.tenants.createCustomer(admin, NewCustomer(id: "c1", phoneNumber: "+52 55 1234 5678", firstName: "Luz"))
-        for id in agents { _ = try await services.tenants.createAgent(admin, NewAgent(id: id, name: id.capitalized, capacity: capacity)) }
+        for id in agents { try await hire(services, id, capacity: capacity) }
         return services
+    }
+
+    /// A new agent, online (a live session of theirs is open).
+    static func hire(_ services: DocketServices, _ id: String, capacity: Int) async throws {
+        _ = try await services.tenants.createAgent(admin, NewAgent(id: id, name: id.capitalized, capacity: capacity))
+        await atDesk(services, [id])
+    }
+
+    /// Holds (or renews, as their instance does every `PresenceLimits.renewal`) a live session of each of `agents`.
+    static func atDesk(_ services: DocketServices, _ agents: [String]) async {
+        for id in agents { await services.presence.hold(Principal(tenantId: "t", role: .agent, subject: id), session: "desk-\(id)") }
     }
 
     static func open(_ services: DocketServices, _ subject: String, priority: Priority? = nil) async throws -> Ticket {
@@ -63,8 +74,9 @@ struct RoutingContractTests {
         let services = try await Self.desk(kind, rules: [.ticketCreated: [assign], .slaBreached: [assign]], agents: [], capacity: 5, clock: clock)
         // Ten urgent tickets nobody could take when they came in.
         for index in 0..<10 { #expect(try await Self.open(services, "Sin luz \(index)", priority: .urgent).assignedAgent == nil) }
-        for id in ["ana", "bea", "cy"] { _ = try await services.tenants.createAgent(Self.admin, NewAgent(id: id, name: id.capitalized, capacity: 5)) }
+        for id in ["ana", "bea", "cy"] { try await Self.hire(services, id, capacity: 5) }
         clock.advance(by: 16 * 60)
+        await Self.atDesk(services, ["ana", "bea", "cy"])  // their sessions stayed open meanwhile
         // Their breaches fire while twenty new tickets are routed.
         let fired = try await withThrowingTaskGroup(of: Int.self) { group in
             group.addTask { try await services.tickets.fireDueTimers() }

@@ -130,12 +130,20 @@ extension RuleRunner {
         CustomerView(id: customer.id, tier: customer.tier, totalTickets: customer.statistics.totalTickets)
     }
 
-    func agentViews(_ tenant: Tenant) async throws -> [AgentView] {
-        try await agentViews(tenant, openTickets: try await stores.tickets.openTicketCounts(tenantId: tenant.id, finished: Self.finished(tenant)))
+    /// The tenant's active agents with their loads and presence; `everyoneOnline` (simulation,
+    /// which replays the past) takes every agent as online.
+    func agentViews(_ tenant: Tenant, everyoneOnline: Bool = false) async throws -> [AgentView] {
+        try await agentViews(
+            tenant, openTickets: try await stores.tickets.openTicketCounts(tenantId: tenant.id, finished: Self.finished(tenant)),
+            everyoneOnline: everyoneOnline)
     }
 
-    func agentViews(_ tenant: Tenant, openTickets counts: [String: Int]) async throws -> [AgentView] {
-        try await agentDirectory.agents(tenant.id).filter(\.isActive).map { AgentView(agent: $0, openTickets: counts[$0.id] ?? 0) }
+    func agentViews(_ tenant: Tenant, openTickets counts: [String: Int], everyoneOnline: Bool = false) async throws -> [AgentView] {
+        let agents = try await agentDirectory.agents(tenant.id).filter(\.isActive)
+        guard !everyoneOnline, !agents.isEmpty else { return agents.map { AgentView(agent: $0, openTickets: counts[$0.id] ?? 0) } }
+        let now = clock.now()
+        let presence = Dictionary(try await stores.presence.presences(tenantId: tenant.id).map { ($0.agentId, $0.status(at: now)) }) { a, _ in a }
+        return agents.map { AgentView(agent: $0, openTickets: counts[$0.id] ?? 0, presence: presence[$0.id] ?? .offline) }
     }
 
     /// Evaluates `events` and their follow-ups to the depth limit, applying valid actions to
@@ -234,13 +242,21 @@ extension RuleRunner {
             guard tenant.queues.contains(where: { $0.id == queue }) else { throw DocketError.invalid("queue", "'\(queue)' is not a queue of the pack") }
             ticket.queue = queue
             return []
-        case .assign(let agentId, let strategy):
+        case .assign(let agentId, let strategy, let presence):
             let chosen: String
             if let agentId {
                 guard agents.contains(where: { $0.agent.id == agentId }) else { throw DocketError.invalid("agent", "unknown agent '\(agentId)'") }
                 chosen = agentId
             } else {
-                chosen = try Self.route(ticket: ticket, strategy: strategy ?? "least_loaded", tenant: tenant, agents: agents)
+                let strategy = strategy ?? "least_loaded"
+                guard let routed = try Self.route(ticket: ticket, strategy: strategy, tenant: tenant, agents: agents, anyPresence: presence == "any")
+                else {
+                    // Nobody of the queue is online: the ticket waits in its queue, and the
+                    // assignment is carried out when a fitting agent comes online (`PresenceKeeper`).
+                    if ticket.waiting == nil { ticket.waiting = WaitingAssignment(strategy: strategy, rule: rule, since: now) }
+                    return []
+                }
+                chosen = routed
             }
             guard ticket.assignedAgent != chosen else { return [] }
             try Self.take(&ticket, agent: chosen, by: actor, reason: "assigned by rule", workflow: tenant.workflow, now: now)
@@ -313,12 +329,19 @@ extension RuleRunner {
         }
     }
 
-    /// Picks an agent for the ticket's queue: `least_loaded` (fewest open tickets under
-    /// capacity, then id) or `round_robin` (by ticket number over the queue's agents with capacity).
-    static func route(ticket: Ticket, strategy: String, tenant: Tenant, agents: [AgentView]) throws -> String {
+    /// Picks an agent for the ticket's queue among those online (all, with `anyPresence`):
+    /// `least_loaded` (fewest open tickets under capacity, then id) or `round_robin` (by ticket
+    /// number over the queue's agents with capacity). Nil when the queue has agents but none of
+    /// them is online.
+    static func route(ticket: Ticket, strategy: String, tenant: Tenant, agents: [AgentView], anyPresence: Bool = false) throws -> String? {
+        guard strategy == "least_loaded" || strategy == "round_robin" else {
+            throw DocketError.invalid("strategy", "unknown routing strategy '\(strategy)' (least_loaded, round_robin)")
+        }
         let skills = Set(tenant.queues.first { $0.id == ticket.queue }?.skills ?? [])
-        let eligible = agents.filter { skills.isEmpty || !skills.isDisjoint(with: $0.agent.skills) }
-            .filter { $0.openTickets < $0.agent.capacity }
+        let fitting = agents.filter { skills.isEmpty || !skills.isDisjoint(with: $0.agent.skills) }
+        let present = anyPresence ? fitting : fitting.filter { $0.presence == .online }
+        if present.isEmpty, !fitting.isEmpty { return nil }
+        let eligible = present.filter { $0.openTickets < $0.agent.capacity }
             .sorted { $0.agent.id < $1.agent.id }
         guard !eligible.isEmpty else {
             throw DocketError(.conflict, "no agent of queue '\(ticket.queue ?? "-")' has capacity left")

@@ -82,6 +82,43 @@ struct TicketWriter: UseCase {
         return written.events.count
     }
 
+    /// Carries out the routing a waiting ticket (`Ticket.waiting`) asked for, now that `agent`
+    /// came online: during the ticket's turn and the tenant's routing turn (so the loads it
+    /// reads are the ones its write changes), from fresh loads and presence. The ticket's rules
+    /// get `agent.online` in the same write. Nothing is written when the ticket no longer waits,
+    /// or when still nobody fits and no rule handles `agent.online`. Answers the ticket's
+    /// assignee after it (nil when nothing was written or it still waits).
+    func carryOutWaiting(_ ref: TicketRef, tenant: Tenant, agent: String) async throws -> String? {
+        let written = try await core.turns.withTurn("\(ref.tenantId)/\(ref.ticketId)") {
+            try await RoutingTurn(core: core).run(tenant.id) {
+                try await write(
+                    ref.ticketId, tenant: tenant, actor: "scheduler", message: nil, routing: true,
+                    load: { try await stores.tickets.ticket(tenantId: ref.tenantId, ticketId: ref.ticketId).map { ($0, nil) } },
+                    change: { ticket, tenant, now in
+                        guard let waiting = ticket.waiting else { return nil }
+                        var events = [PendingEvent(.agentOnline, ["agent": agent])]
+                        let agents = try await ruleRunner.agentViews(tenant)
+                        // Still nobody (gone again, or everyone at capacity): it keeps waiting.
+                        if let chosen = try? RuleRunner.route(ticket: ticket, strategy: waiting.strategy, tenant: tenant, agents: agents) {
+                            if ticket.assignedAgent == chosen {
+                                ticket.waiting = nil
+                            } else {
+                                try Self.take(
+                                    &ticket, agent: chosen, by: "rule:\(waiting.rule)", reason: "assigned by rule once an agent came online",
+                                    workflow: tenant.workflow, now: now)
+                                events.append(PendingEvent(.assigned, ["agent": chosen]))
+                            }
+                        } else if !ruleRunner.rulesHandle(tenant, where: { $0 == RuleEventType.agentOnline.rawValue }) {
+                            return nil
+                        }
+                        return events
+                    })
+            }
+        }
+        guard let written, written.ticket.waiting == nil else { return nil }
+        return written.ticket.assignedAgent
+    }
+
     /// The one conditional-write loop, during the ticket's writers' turn (and, with `routing`,
     /// the tenant's routing turn). `load` answers the ticket and what its rules read with it, or
     /// nil when there is no ticket; `change` answers the events it caused, or nil when there is
@@ -110,6 +147,8 @@ struct TicketWriter: UseCase {
             SLAKeeper.apply(&ticket, before: before, tenant: tenant, now: now, messages: messages)
             TimerKeeper.settle(&ticket, before: before, workflow: tenant.workflow)
             ConversationKeeper.settleOpenChat(&ticket, tenant: tenant)
+            // A resolved or closed ticket waits for no agent.
+            if ticket.waiting != nil, SLAKeeper.finished(ticket, tenant.workflow) { ticket.waiting = nil }
             ticket.version = expected + 1
             ticket.updatedAt = now
             // The change, its messages, its live events and its recorded rule events: one write.

@@ -221,6 +221,9 @@ public struct Ticket: Codable, Sendable, Equatable {
     /// The staged rollout whose candidate version decides this ticket (a canary's share), set
     /// when the ticket was opened during it.
     public var canary: String?
+    /// Set while a rule's routing found no agent of the ticket's queue online: the ticket
+    /// waits in its queue and is given out when a fitting agent comes online.
+    public var waiting: WaitingAssignment?
 
     public static let maxAuditEntries = 200
 
@@ -235,6 +238,7 @@ public struct Ticket: Codable, Sendable, Equatable {
         copy.ruleAudit = nil
         copy.timers = nil
         copy.canary = nil
+        copy.waiting = nil
         return copy
     }
 
@@ -276,5 +280,20 @@ public struct Ticket: Codable, Sendable, Equatable {
         self.version = version
         self.queue = queue
         self.ruleAudit = ruleAudit
+    }
+}
+
+/// A rule's routing that found nobody online, waiting to be carried out (`Ticket.waiting`).
+public struct WaitingAssignment: Codable, Sendable, Equatable {
+    /// `least_loaded` or `round_robin`.
+    public var strategy: String
+    /// The rule that asked for it (`rules/triage.lua:on_ticket_created`).
+    public var rule: String
+    public var since: Date
+
+    public init(strategy: String, rule: String, since: Date) {
+        self.strategy = strategy
+        self.rule = rule
+        self.since = since
     }
 }

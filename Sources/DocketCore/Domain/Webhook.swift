@@ -44,11 +44,11 @@ public struct Webhook: Codable, Sendable, Equatable {
 
     /// Whether it takes `event`: one of the types it asked for (all when none), or a rule's
     /// `webhook` action addressed to it (whatever it asked for; never one for another endpoint).
-    /// `webhook_disabled` (another endpoint's trouble, with its URL) goes only to an endpoint that
-    /// asks for it by name.
+    /// `webhook_disabled` (another endpoint's trouble, with its URL) and `agent_presence` (chatty)
+    /// go only to an endpoint that asks for them by name.
     public func wants(_ event: LiveEvent) -> Bool {
         if event.type == .ruleWebhook { return event.endpoint == id }
-        if event.type == .webhookDisabled { return events.contains(event.type.rawValue) }
+        if event.type == .webhookDisabled || event.type == .agentPresence { return events.contains(event.type.rawValue) }
         return !event.type.isEphemeral && (events.isEmpty || events.contains(event.type.rawValue))
     }
 

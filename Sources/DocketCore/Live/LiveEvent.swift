@@ -28,6 +28,8 @@ public enum LiveEventType: String, Codable, Sendable, CaseIterable {
     case ruleWebhook = "rule_webhook"
     /// A webhook endpoint kept failing for 24 hours and was turned off (staff only).
     case webhookDisabled = "webhook_disabled"
+    /// An agent came online, went away or went offline (staff only).
+    case agentPresence = "agent_presence"
 
     /// Typing indicators are delivered and forgotten: never stored, never replayed.
     public var isEphemeral: Bool { self == .typing || self == .stopTyping }

@@ -32,6 +32,8 @@ public enum LivePayload: Sendable, Equatable {
     case packRollout(PackRolloutNotice)
     /// A webhook endpoint turned off (no ticket).
     case webhookDisabled(webhookId: String, url: String, reason: String)
+    /// An agent's presence changed (no ticket).
+    case agentPresence(agentId: String, status: PresenceStatus, since: Date)
 }
 
 /// What staff are told when a staged rollout starts or ends.

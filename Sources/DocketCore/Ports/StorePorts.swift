@@ -15,6 +15,7 @@ public struct StorePorts: Sendable {
     public var accounts: any AccountStore
     public var webhooks: any WebhookStore
     public var rollouts: any RolloutStore
+    public var presence: any PresenceStore
     public var health: any StoreHealth
     /// Leases across instances; nil when one process owns the store.
     public var leases: (any LeaseStore)?
@@ -32,6 +33,7 @@ public struct StorePorts: Sendable {
         accounts = store
         webhooks = store
         rollouts = store
+        presence = store
         health = store
         leases = store.leases
     }

@@ -5,6 +5,11 @@ import Foundation
 public protocol TimerStore: Sendable {
     /// Tickets (of any tenant) whose next wake-up is at or before `before`, earliest first.
     func dueTimerTickets(before: Date, limit: Int) async throws -> [TicketRef]
+    /// The tenant's tickets waiting for an agent to come online (`Ticket.waiting`), oldest
+    /// first, at most `limit`.
+    func waitingTickets(tenantId: String, limit: Int) async throws -> [TicketRef]
+    /// Tenants that have tickets waiting for an agent, at most `limit`.
+    func tenantsWithWaitingTickets(limit: Int) async throws -> [String]
 }
 
 /// A ticket named across tenants (the scheduler's work list).

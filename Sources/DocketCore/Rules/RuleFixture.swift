@@ -18,6 +18,8 @@ public struct FixtureAgent: Codable, Sendable, Equatable {
     public var skills: [String]?
     public var capacity: Int?
     public var openTickets: Int?
+    /// `online` (the default), `away` or `offline`: routing strategies pick among agents online.
+    public var presence: PresenceStatus?
 }
 
 public struct FixtureCustomer: Codable, Sendable, Equatable {
@@ -75,9 +77,10 @@ extension RuleAction {
         case .setCategory(let c): out["category"] = c
         case .addTag(let t), .removeTag(let t): out["tag"] = t
         case .routeToQueue(let q): out["queue"] = q
-        case .assign(let agent, let strategy):
+        case .assign(let agent, let strategy, let presence):
             if let agent { out["agent"] = agent }
             if let strategy { out["strategy"] = strategy }
+            if let presence { out["presence"] = presence }
         case .setSLAPolicy(let p): out["policy"] = p
         case .escalate(let to, let reason):
             if let to { out["to"] = to }

@@ -14,6 +14,9 @@ public enum RuleEventType: String, Codable, Sendable, CaseIterable {
     case slaBreached = "sla.breached"
     /// A rule's timer came due (`details.name`).
     case ticketTimer = "ticket.timer"
+    /// An agent who fits the ticket's queue came online while the ticket waited for one
+    /// (`details.agent`).
+    case agentOnline = "agent.online"
 
     /// The Lua function that handles it: `on_ticket_created`, `on_assigned`...
     public var handlerName: String {
@@ -29,6 +32,7 @@ public enum RuleEventType: String, Codable, Sendable, CaseIterable {
         case .slaWarning: "on_sla_warning"
         case .slaBreached: "on_sla_breached"
         case .ticketTimer: "on_ticket_timer"
+        case .agentOnline: "on_agent_online"
         }
     }
 }
@@ -56,10 +60,13 @@ public struct AgentView: Sendable, Equatable {
     public var agent: Agent
     /// Tickets assigned to the agent that are neither resolved nor closed.
     public var openTickets: Int
+    /// Whether the agent is there (routing strategies pick among agents who are `online`).
+    public var presence: PresenceStatus
 
-    public init(agent: Agent, openTickets: Int) {
+    public init(agent: Agent, openTickets: Int, presence: PresenceStatus = .online) {
         self.agent = agent
         self.openTickets = openTickets
+        self.presence = presence
     }
 }
 
@@ -98,8 +105,9 @@ public enum RuleAction: Sendable, Equatable, Codable {
     case addTag(String)
     case removeTag(String)
     case routeToQueue(String)
-    /// A specific agent, or a strategy the core resolves: `round_robin`, `least_loaded`.
-    case assign(agent: String?, strategy: String?)
+    /// A specific agent, or a strategy the core resolves: `round_robin`, `least_loaded`. A
+    /// strategy picks among agents who are online; `presence: "any"` picks among all.
+    case assign(agent: String?, strategy: String?, presence: String? = nil)
     case setSLAPolicy(String)
     case escalate(to: String?, reason: String)
     case setStatus(String, reason: String?)
@@ -334,7 +342,7 @@ extension RuleAction {
         case .addTag(let t): "add_tag(\(t))"
         case .removeTag(let t): "remove_tag(\(t))"
         case .routeToQueue(let q): "route_to_queue(\(q))"
-        case .assign(let agent, let strategy): "assign(\(agent ?? strategy ?? "?"))"
+        case .assign(let agent, let strategy, let presence): "assign(\(agent ?? strategy ?? "?")\(presence.map { ", presence \($0)" } ?? ""))"
         case .setSLAPolicy(let p): "set_sla_policy(\(p))"
         case .escalate(let to, _): "escalate(\(to ?? "-"))"
         case .setStatus(let s, _): "set_status(\(s))"

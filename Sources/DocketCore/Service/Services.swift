@@ -95,6 +95,7 @@ public struct DocketServices: Sendable {
     public let assistant: AssistantService
     public let reports: ReportService
     public let webhooks: WebhookService
+    public let presence: PresenceService
 
     public init(core: ServiceCore) {
         self.core = core
@@ -104,6 +105,7 @@ public struct DocketServices: Sendable {
         assistant = AssistantService(core: core)
         reports = ReportService(core: core)
         webhooks = WebhookService(core: core)
+        presence = PresenceService(core: core)
     }
 
     /// The services over a new core (see `ServiceCore.init`).

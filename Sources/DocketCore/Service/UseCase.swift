@@ -117,6 +117,8 @@ extension UseCase {
         }
         ticket.assignedAgent = agent
         ticket.assignedAt = now
+        // Whoever gave it out, it waits for nobody any more.
+        ticket.waiting = nil
         if ticket.status == workflow.initial, let open = workflow.onAssign, workflow.canTransition(from: ticket.status, to: open) {
             try transition(&ticket, to: open, by: actor, reason: reason, workflow: workflow, now: now)
         }

@@ -126,3 +126,11 @@ struct RuleAuditEnvelope: Codable, Sendable {
 }
 
 struct BusinessHoursBody: Codable, Sendable { var calendar: BusinessCalendar }
+
+struct PresenceListEnvelope: Encodable {
+    var presence: [PresenceView]
+}
+
+struct PresenceEnvelope: Encodable {
+    var presence: PresenceView
+}

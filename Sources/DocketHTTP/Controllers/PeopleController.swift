@@ -42,6 +42,17 @@ struct PeopleController: Sendable {
         routes.add(Endpoint(
             method: .get, path: "/api/v2/agents/:id", summary: "An agent", tag: "Agents", access: "agent, admin",
             success: (200, "AgentEnvelope"), errors: [403, 404]), use: agent)
+
+        routes.add(Endpoint(
+            method: .get, path: "/api/v2/presence",
+            summary: "Agents' presence: online (a session open), away (they said so) or offline; admins see everyone's, an agent their own",
+            tag: "Agents", access: "agent, admin", success: (200, "PresenceList"), errors: [403]), use: presence)
+
+        routes.add(Endpoint(
+            method: .put, path: "/api/v2/presence/me",
+            summary: "Say you are away (routing skips you) or back online; kept across sessions until you change it",
+            tag: "Agents", access: "agent, admin", body: "PresenceChoice", success: (200, "PresenceEnvelope"),
+            errors: [400, 403, 413, 415, 422]), use: choosePresence)
     }
 
     // MARK: - Handlers
@@ -83,6 +94,23 @@ struct PeopleController: Sendable {
         let page = try await services.tenants.listAgents(
             try context.requirePrincipal(), page: try reader.int("page", default: 1), limit: try reader.int("limit", default: 20))
         return try APICoding.response(AgentListEnvelope(agents: page.items, pagination: Pagination(page)))
+    }
+
+    @Sendable func presence(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        try APICoding.response(PresenceListEnvelope(presence: try await services.presence.list(try context.requirePrincipal())))
+    }
+
+    @Sendable func choosePresence(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        guard principal.role == .agent || principal.role == .admin else {
+            throw DocketError.forbidden("only the workspace's agents and admins have a presence")
+        }
+        let choice = try await APICoding.decode(PresenceChoice.self, from: request, limit: limits.maxBodyBytes)
+        guard choice.status != .offline else {
+            throw DocketError.invalid("status", "say 'away' or 'online'; you are offline when no session of yours is open")
+        }
+        let view = try await services.presence.setAway(principal, away: choice.status == .away)
+        return try APICoding.response(PresenceEnvelope(presence: view))
     }
 
     @Sendable func agent(_ request: Request, _ context: DocketRequestContext) async throws -> Response {

@@ -29,6 +29,15 @@ extension Schemas {
                     "capacity": integer(min: 1, max: 1000), "avatarUrl": string(format: .uri), "createdAt": dateTime,
                     "active": boolean,
                 ], required: ["id", "tenantId", "name", "role", "skills", "capacity", "createdAt"]),
+            "Presence": object(
+                [
+                    "agentId": string(), "status": string(values: PresenceStatus.allCases.map(\.rawValue)),
+                    "since": dateTime, "sessions": integer(min: 0),
+                ], required: ["agentId", "status", "sessions"],
+                description: "since is absent for an agent never seen online; sessions counts the sessions holding a lease now"),
+            "PresenceList": object(["presence": array(ref("Presence"))], required: ["presence"]),
+            "PresenceEnvelope": object(["presence": ref("Presence")], required: ["presence"]),
+            "PresenceChoice": object(["status": string(values: ["away", "online"])], required: ["status"]),
             "AgentPatch": object(
                 [
                     "name": text(max: 100),

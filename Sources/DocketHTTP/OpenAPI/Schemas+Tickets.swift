@@ -62,11 +62,17 @@ extension Schemas {
                     "chat": ref("TicketChat"),
                     "timers": array(ref("RuleTimer"), maxItems: TimerLimits.perTicket),
                     "canary": string("The staged rollout whose candidate version decides this ticket (staff only)"),
+                    "waiting": ref("WaitingAssignment"),
                 ],
                 required: [
                     "tenantId", "ticketId", "number", "numberingYear", "subject", "description", "category", "priority", "status",
                     "statusHistory", "customerId", "sla", "notes", "tags", "attachments", "source", "createdAt", "updatedAt", "version",
                 ]),
+            "WaitingAssignment": object(
+                [
+                    "strategy": string(values: ["least_loaded", "round_robin"]), "rule": string(), "since": dateTime,
+                ], required: ["strategy", "rule", "since"],
+                description: "A rule's routing found nobody of the queue online: the ticket waits and is given out when a fitting agent comes online (staff only)"),
             "RuleTimer": object(
                 [
                     "name": string(), "dueAt": dateTime, "setAt": dateTime, "setBy": string("The rule that set it (file:function)"),

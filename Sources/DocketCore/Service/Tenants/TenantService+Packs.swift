@@ -370,7 +370,8 @@ extension TenantService {
         guard var tenant = try await stores.tenants.tenant(id: tenantId) else { throw DocketError.notFound("tenant", tenantId) }
         let active = "\(tenant.pack.id)@\(tenant.pack.version)"
         tenant.pack = candidate
-        let agents = try await ruleRunner.agentViews(tenant)
+        // The past is replayed with every agent taken as online (who was there then is not kept).
+        let agents = try await ruleRunner.agentViews(tenant, everyoneOnline: true)
         var results: [SimulatedEvent] = []
         for recorded in events {
             var ticket = recorded.ticket
