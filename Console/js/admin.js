@@ -50,8 +50,20 @@ async function renderAgents(container, { api, t, toast, failure }) {
   const agentList = h('ul', { class: 'agents' });
   const widgetState = h('p', {});
 
+  const presence = {};
+  const dot = (id) => {
+    const status = presence[id] || 'offline';
+    return h('span', { class: `presence-dot ${status}`, dataset: { presence: id } }, t(`presence_${status}`));
+  };
+  window.addEventListener('docket:presence', (event) => {
+    presence[event.detail.agentId] = event.detail.status;
+    const shown = agentList.querySelector(`[data-presence="${CSS.escape(event.detail.agentId)}"]`);
+    if (shown) shown.replaceWith(dot(event.detail.agentId));
+  });
+
   async function loadAgents() {
-    const page = await api.get('/api/v2/agents?limit=100');
+    const [page, now] = await Promise.all([api.get('/api/v2/agents?limit=100'), api.get('/api/v2/presence').catch(() => ({ presence: [] }))]);
+    for (const entry of now.presence) presence[entry.agentId] = entry.status;
     mount(agentList, page.agents.map((agent) => {
       const active = agent.active !== false;
       const skills = h('input', { value: (agent.skills || []).join(', '), 'aria-label': `${agent.name}: ${w('skills')}`, class: 'agent-skills' });
@@ -66,7 +78,7 @@ async function renderAgents(container, { api, t, toast, failure }) {
         }
       };
       return h('li', { class: `agent-row${active ? '' : ' inactive'}`, dataset: { agent: agent.id } },
-        h('span', { class: 'name' }, agent.name), h('span', { class: 'stamp' }, `${agent.email || '—'} · ${agent.role} · ${agent.id}${active ? '' : ` · ${w('inactive')}`}`),
+        h('span', { class: 'name' }, agent.name, ' ', active ? dot(agent.id) : null), h('span', { class: 'stamp' }, `${agent.email || '—'} · ${agent.role} · ${agent.id}${active ? '' : ` · ${w('inactive')}`}`),
         h('span', { class: 'agent-edit' }, skills, capacity,
           h('button', { type: 'button', onclick: () => patch({ skills: skills.value.split(',').map((x) => x.trim()).filter(Boolean), capacity: Number(capacity.value) }) }, w('save'))),
         h('span', { class: 'agent-actions' },

@@ -141,6 +141,10 @@ export function onEvent(frame) {
     case 'notification':
       toast(data.message || data.rule || 'notification');
       break;
+    case 'agent_presence':
+      // Someone came online, went away or offline: the header and the agents screen listen.
+      window.dispatchEvent(new CustomEvent('docket:presence', { detail: data }));
+      return;
     case 'pack_rollout':
       // A staged rollout ended by itself: every member of staff hears it, the reason is on the pack screen.
       if (data.state === 'rolled_back') toast(t('rolloutRolledBack', { v: `${data.packId} ${data.version}` }), 'warn');

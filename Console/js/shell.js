@@ -1,7 +1,7 @@
 // The workspace's frame: header, tabs, the connection pill, and what a reconnect reloads.
 
 import { h, mount } from './dom.js';
-import { app, state, t } from './state.js';
+import { app, state, t, failure } from './state.js';
 import { showConnection } from './conversation.js';
 import { signedOut, signOut } from './session.js';
 import { loadList } from './queue.js';
@@ -19,11 +19,41 @@ export function ensureShell() {
   const header = h('header', { class: 'top' },
     h('a', { class: 'brand', href: '#/pending' }, h('img', { src: '/favicon.svg', alt: '', width: 24, height: 24 }), h('span', {}, state.config.tenantName)),
     tabs,
-    h('div', { class: 'me' }, pill, h('span', { class: 'who' }, state.user.name),
+    h('div', { class: 'me' }, pill, presenceToggle(), h('span', { class: 'who' }, state.user.name),
       h('button', { type: 'button', class: 'link', onclick: () => signOut() }, t('signOut'))));
   mount(app, header, main);
   state.shell = { tabs, pill, list, listHead, listBody, detail, main };
   setConnection(state.live ? state.live.state : 'connecting');
+}
+
+// The agent's availability: online while the console is open, away when they say so (routing
+// then passes them by). Staff without a presence (the platform operator) get no button.
+function presenceToggle() {
+  if (state.user.role !== 'agent' && state.user.role !== 'admin') return null;
+  const button = h('button', { type: 'button', class: 'presence', id: 'presence', dataset: { status: 'online' } });
+  const show = (status) => {
+    button.dataset.status = status;
+    button.textContent = t(`presence_${status}`);
+    button.setAttribute('aria-label', t('presenceToggle', { s: t(`presence_${status}`) }));
+  };
+  show('online');
+  button.addEventListener('click', async () => {
+    try {
+      const { presence } = await state.api.call('PUT', '/api/v2/presence/me', { status: button.dataset.status === 'away' ? 'online' : 'away' });
+      show(presence.status);
+    } catch (error) {
+      failure(error);
+    }
+  });
+  state.api.get('/api/v2/presence').then(({ presence }) => {
+    const mine = presence.find((entry) => entry.agentId === state.user.subject);
+    if (mine) show(mine.status === 'offline' ? 'online' : mine.status);
+  }).catch(() => {});
+  // Live: the agent's own changes (another tab) and everyone's, for the admin's agents screen.
+  window.addEventListener('docket:presence', (event) => {
+    if (event.detail.agentId === state.user.subject && event.detail.status !== 'offline') show(event.detail.status);
+  });
+  return button;
 }
 
 export function setConnection(value) {

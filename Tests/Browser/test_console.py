@@ -803,3 +803,60 @@ def test_a_vietnamese_admin_starts_a_shadow_rollout_on_a_phone_watches_it_and_ab
         status, body, _ = server.api("GET", "/api/v2/tenants/shopvn3/pack/rollout", admin)
         assert body["rollout"]["state"] == "aborted" and body["rollout"]["mode"] == "shadow", body
         assert lan.errors() == []
+
+
+def test_a_food_safety_report_waits_for_the_manager_and_reaches_her_when_she_signs_in(server, browsers):
+    """Presence: routing picks among agents online; a report nobody online can take waits in its
+    queue and is hers once her console connects; she says she is away and the admin sees it live."""
+    server.cli("tenant", "create", "--id", "bistro", "--pack", "restaurant")
+    server.user("bistro", "marta@bistro.test", "Marta Gil", agent_id="marta")
+    server.user("bistro", "jefe@bistro.test", "Jefe Ruiz", role="admin", agent_id="jefe")
+    admin = server.token("bistro", "admin", "jefe")
+    status, body, _ = server.api("PATCH", "/api/v2/agents/marta", admin, {"skills": ["manager"]})
+    assert status == 200, body
+    customer = server.token("bistro", "customer", "guest-1")
+    status, body, _ = server.api("POST", "/api/v2/tickets", customer, {
+        "subject": "Food poisoning after dinner", "description": "My son got sick after the chicken last night"})
+    assert status == 201, body
+    ticket_id = body["ticket"]["ticketId"]
+    status, body, _ = server.api("GET", f"/api/v2/tickets/{ticket_id}", admin)
+    assert body["ticket"].get("assignedAgent") is None and body["ticket"]["waiting"]["strategy"] == "least_loaded", body
+    status, body, _ = server.api("GET", "/api/v2/presence", admin)
+    assert {p["agentId"]: p["status"] for p in body["presence"]}["marta"] == "offline"
+
+    # Marta signs in on her phone: the console's live session makes her online, and the report is hers.
+    marta = browsers(width=360, height=740)
+    marta.sign_in("bistro", "marta@bistro.test")
+    online = time.monotonic()
+
+    def assigned():
+        return server.api("GET", f"/api/v2/tickets/{ticket_id}", admin)[1]["ticket"].get("assignedAgent") == "marta"
+    marta.until(assigned, "the waiting report reaches Marta once she is online")
+    print(f"routed {time.monotonic() - online:.2f} s after the console was live")
+    toggle = marta.find("#presence")
+    marta.until(lambda: toggle.get_attribute("data-status") == "online")
+    assert toggle.text == "Available"
+    marta.shot("29-presence-phone-online")
+
+    # The admin watches the team; Marta steps away and it shows at once.
+    jefe = browsers()
+    jefe.sign_in("bistro", "jefe@bistro.test")
+    jefe.open("/#/admin/agents")
+    dot = '[data-presence="marta"]'
+    jefe.until(lambda: "online" in (jefe.find(dot).get_attribute("class") or ""), "Marta shows online")
+    marta.click("#presence")
+    marta.until(lambda: marta.find("#presence").get_attribute("data-status") == "away")
+    jefe.until(lambda: "away" in (jefe.find(dot).get_attribute("class") or ""), "the admin sees her away, live")
+    assert jefe.text(dot) == "Away"
+    status, body, _ = server.api("GET", "/api/v2/presence", admin)
+    assert {p["agentId"]: p["status"] for p in body["presence"]}["marta"] == "away"
+    jefe.shot("29b-presence-admin-agents")
+    # Away, she is passed by: the next report waits.
+    status, body, _ = server.api("POST", "/api/v2/tickets", customer, {"subject": "Allergy", "description": "Hives after the dessert"})
+    assert status == 201 and body["ticket"].get("assignedAgent") is None, body
+    second = body["ticket"]["ticketId"]
+    marta.click("#presence")
+    jefe.until(lambda: "online" in (jefe.find(dot).get_attribute("class") or ""), "back online")
+    marta.until(lambda: server.api("GET", f"/api/v2/tickets/{second}", admin)[1]["ticket"].get("assignedAgent") == "marta",
+                "back, she gets the report that waited")
+    assert marta.errors() == [] and jefe.errors() == []
