@@ -90,6 +90,10 @@ extension MemoryTicketStore {
         }
     }
 
+    public func presenceMarks(tenantId: String) async throws -> [String: PresenceMark] {
+        state.withLock { ($0.presence[tenantId] ?? [:]).mapValues(\.mark) }
+    }
+
     public func expiredPresences(now: Date, limit: Int) async throws -> [(tenantId: String, agentId: String)] {
         state.withLock { state in
             Array(state.presence.values.flatMap(\.values).filter { ($0.nextExpiry ?? .distantFuture) <= now }

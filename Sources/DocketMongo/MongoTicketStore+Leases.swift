@@ -87,6 +87,7 @@ extension MongoTicketStore {
                 next.revision = (current?.revision ?? 0) + 1
                 var document = try Self.document(next, id: id)
                 document["nextExpiry"] = next.nextExpiry.map { .date($0.millis) } ?? .null
+                document["onlineUntil"] = next.onlineUntil.map { .date($0.millis) } ?? .null
                 if let current {
                     if try presence.replaceOne(["_id": id, "revision": current.revision], document) == 1 { return (current, next) }
                 } else {
@@ -99,6 +100,19 @@ extension MongoTicketStore {
                 }
             }
             throw DocketError(.conflict, "the presence of agent '\(agentId)' is being changed by others; retry")
+        }
+    }
+
+    public func presenceMarks(tenantId: String) async throws -> [String: PresenceMark] {
+        try await job { job in
+            var marks: [String: PresenceMark] = [:]
+            for row in try job.collection(Collections.presence).find(
+                ["tenantId": tenantId], FindOptions(projection: [("agentId", 1), ("onlineUntil", 1), ("away", 1)]))
+            {
+                guard let agent = row["agentId"]?.string else { continue }
+                marks[agent] = PresenceMark(onlineUntil: row["onlineUntil"]?.date, away: row["away"] == .bool(true))
+            }
+            return marks
         }
     }
 

@@ -295,12 +295,14 @@ enum SQLiteSchema {
         }
         migrator.registerMigration("v20 agent presence") { db in
             // One record per agent (its sessions' leases), read per tenant and by key; the
-            // sweeper finds the records whose earliest lease ran out by `next_expiry`.
+            // sweeper finds the records whose earliest lease ran out by `next_expiry`; routing
+            // reads `online_until` and `away` alone (no document decoded).
             // Tickets waiting for an agent to come online are found per tenant, oldest first,
             // by a partial index that holds only them.
             try db.execute(sql: """
                 CREATE TABLE presence (
-                    tenant_id TEXT NOT NULL, agent_id TEXT NOT NULL, next_expiry INTEGER, doc TEXT NOT NULL,
+                    tenant_id TEXT NOT NULL, agent_id TEXT NOT NULL, next_expiry INTEGER, online_until INTEGER,
+                    away INTEGER NOT NULL, doc TEXT NOT NULL,
                     PRIMARY KEY (tenant_id, agent_id)
                 ) WITHOUT ROWID;
                 CREATE INDEX presence_by_expiry ON presence(next_expiry) WHERE next_expiry IS NOT NULL;

@@ -137,11 +137,24 @@ extension SQLiteTicketStore {
             guard var next = change(current) else { return (current, current) }
             next.revision = (current?.revision ?? 0) + 1
             try db.cachedStatement(sql: """
-                    INSERT INTO presence (tenant_id, agent_id, next_expiry, doc) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (tenant_id, agent_id) DO UPDATE SET next_expiry = excluded.next_expiry, doc = excluded.doc
-                    """).execute(arguments: [tenantId, agentId, next.nextExpiry?.millis, try codec.encode(next)])
+                    INSERT INTO presence (tenant_id, agent_id, next_expiry, online_until, away, doc) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (tenant_id, agent_id) DO UPDATE SET next_expiry = excluded.next_expiry,
+                        online_until = excluded.online_until, away = excluded.away, doc = excluded.doc
+                    """).execute(arguments: [tenantId, agentId, next.nextExpiry?.millis, next.onlineUntil?.millis, next.away, try codec.encode(next)])
             return (current, next)
         }
+    }
+
+    public func presenceMarks(tenantId: String) async throws -> [String: PresenceMark] {
+        try await read { db in try Self.presenceMarks(db, tenantId: tenantId) }
+    }
+
+    static func presenceMarks(_ db: Database, tenantId: String) throws -> [String: PresenceMark] {
+        var marks: [String: PresenceMark] = [:]
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT agent_id, online_until, away FROM presence WHERE tenant_id = ?"), arguments: [tenantId]) {
+            marks[row[0]] = PresenceMark(onlineUntil: (row[1] as Int64?).map { Date(timeIntervalSince1970: Double($0) / 1000) }, away: row[2])
+        }
+        return marks
     }
 
     public func expiredPresences(now: Date, limit: Int) async throws -> [(tenantId: String, agentId: String)] {

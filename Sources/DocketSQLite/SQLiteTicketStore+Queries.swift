@@ -139,7 +139,8 @@ extension SQLiteTicketStore {
         return try await read { db in
             RuleInputs(
                 customer: try Self.customer(db, tenantId: tenantId, id: customerId, codec),
-                openTickets: try Self.openTicketCounts(db, tenantId: tenantId, finished: finished))
+                openTickets: try Self.openTicketCounts(db, tenantId: tenantId, finished: finished),
+                presence: try Self.presenceMarks(db, tenantId: tenantId))
         }
     }
 

@@ -42,14 +42,15 @@ extension SQLiteTicketStore {
         try await read { [self] db in try ticket(db, tenantId: tenantId, ticketId: ticketId) }
     }
 
-    /// The ticket, its customer and the agents' loads in one read: what a change and its rules read.
+    /// The ticket, its customer and the agents' loads and presence in one read: what a change and its rules read.
     public func ticketWithRuleInputs(tenantId: String, ticketId: String, finished: [String]) async throws -> (ticket: Ticket, inputs: RuleInputs)? {
         let codec = codec
         return try await read { [self] db in
             guard let ticket = try ticket(db, tenantId: tenantId, ticketId: ticketId) else { return nil }
             return (ticket, RuleInputs(
                 customer: try Self.customer(db, tenantId: tenantId, id: ticket.customerId, codec),
-                openTickets: try Self.openTicketCounts(db, tenantId: tenantId, finished: finished)))
+                openTickets: try Self.openTicketCounts(db, tenantId: tenantId, finished: finished),
+                presence: try Self.presenceMarks(db, tenantId: tenantId)))
         }
     }
 

@@ -66,6 +66,10 @@ struct PresenceTests {
         #expect(try await store.waitingTickets(tenantId: "t", limit: 10).isEmpty)
         #expect(try await Self.status(services, "bea") == .online)
         #expect(try await Self.status(services, "ana") == .offline)
+        // What routing reads of it, without the records.
+        let marks = try await store.presenceMarks(tenantId: "t")
+        #expect(marks["bea"]?.status(at: clock.now()) == .online && marks["bea"]?.away == false)
+        #expect(marks["ana"] == nil)
 
         // Ana stays offline: the next tickets go to Bea alone.
         for index in 0..<3 { #expect(try await RoutingContractTests.open(services, "Corte \(index)").assignedAgent == "bea") }

@@ -389,3 +389,40 @@ def test_sigterm_closes_sessions_that_never_connected_and_their_waiting_long_pol
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_an_agent_on_the_old_clients_socket_is_online_and_offline_only_after_the_grace(server):
+    """Presence from a Socket.IO session (long-polling, as the old clients connect): online while it
+    is open, away when the agent says so, and offline only once the grace after its close is over."""
+    server.rest("POST", "/api/v2/agents", server.admin, {"id": "carla", "name": "Carla Núñez"})
+
+    def presence():
+        status, body = server.rest("GET", "/api/v2/presence", server.admin)
+        assert status == 200, body
+        return {entry["agentId"]: entry["status"] for entry in body["presence"]}["carla"]
+
+    def until(predicate, timeout=WAIT):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return
+            time.sleep(0.05)
+        raise AssertionError("condition not met in time")
+
+    assert presence() == "offline"
+    carla = Client(server, server.token("agent", "carla"), ["polling"], "carla")
+    until(lambda: presence() == "online")
+    own = server.token("agent", "carla")
+    status, body = server.rest("PUT", "/api/v2/presence/me", own, {"status": "away"})
+    assert status == 200 and body["presence"]["status"] == "away", body
+    assert server.rest("PUT", "/api/v2/presence/me", own, {"status": "offline"})[0] == 422
+    assert server.rest("PUT", "/api/v2/presence/me", server.token("customer", "c9"), {"status": "away"})[0] == 403
+    status, body = server.rest("PUT", "/api/v2/presence/me", own, {"status": "online"})
+    assert body["presence"]["status"] == "online"
+    carla.close()
+    closed = time.monotonic()
+    assert presence() == "online", "a closed session still counts for the grace (a reconnect does not flap)"
+    until(lambda: presence() == "offline", timeout=40)
+    gone = time.monotonic() - closed
+    print(f"offline {gone:.1f} s after the last session closed")
+    assert 15 <= gone <= 31, gone

@@ -49,13 +49,15 @@ extension RuleRunner {
         guard rulesHandle(tenant, where: { type in events.contains { $0.type.rawValue == type } }) else { return (records, []) }
         let agents: [AgentView], customer: CustomerView?
         if let prefetched {
-            (agents, customer) = (try await agentViews(tenant, openTickets: prefetched.openTickets), (known ?? prefetched.customer).map(Self.view))
+            (agents, customer) = (
+                try await agentViews(tenant, openTickets: prefetched.openTickets, presence: prefetched.presence), (known ?? prefetched.customer).map(Self.view)
+            )
         } else if let known {
             (agents, customer) = (try await agentViews(tenant), Self.view(known))
         } else {
             // The customer and the agents' loads in one read.
             let inputs = try await stores.tickets.ruleInputs(tenantId: tenant.id, customerId: ticket.customerId, finished: Self.finished(tenant))
-            (agents, customer) = (try await agentViews(tenant, openTickets: inputs.openTickets), inputs.customer.map(Self.view))
+            (agents, customer) = (try await agentViews(tenant, openTickets: inputs.openTickets, presence: inputs.presence), inputs.customer.map(Self.view))
         }
         var entries: [(Int, RuleAuditEntry)]
         var shadow: [RuleAuditEntry] = []
@@ -138,12 +140,16 @@ extension RuleRunner {
             everyoneOnline: everyoneOnline)
     }
 
-    func agentViews(_ tenant: Tenant, openTickets counts: [String: Int], everyoneOnline: Bool = false) async throws -> [AgentView] {
+    /// `presence`, when read with the loads, saves reading it apart.
+    func agentViews(
+        _ tenant: Tenant, openTickets counts: [String: Int], presence known: [String: PresenceMark]? = nil, everyoneOnline: Bool = false
+    ) async throws -> [AgentView] {
         let agents = try await agentDirectory.agents(tenant.id).filter(\.isActive)
         guard !everyoneOnline, !agents.isEmpty else { return agents.map { AgentView(agent: $0, openTickets: counts[$0.id] ?? 0) } }
+        let marks: [String: PresenceMark]
+        if let known { marks = known } else { marks = try await stores.presence.presenceMarks(tenantId: tenant.id) }
         let now = clock.now()
-        let presence = Dictionary(try await stores.presence.presences(tenantId: tenant.id).map { ($0.agentId, $0.status(at: now)) }) { a, _ in a }
-        return agents.map { AgentView(agent: $0, openTickets: counts[$0.id] ?? 0, presence: presence[$0.id] ?? .offline) }
+        return agents.map { AgentView(agent: $0, openTickets: counts[$0.id] ?? 0, presence: marks[$0.id]?.status(at: now) ?? .offline) }
     }
 
     /// Evaluates `events` and their follow-ups to the depth limit, applying valid actions to

@@ -104,6 +104,29 @@ public struct AgentPresence: Codable, Sendable, Equatable {
     }
 }
 
+/// What routing needs of an agent's presence, without the record: until when a lease holds
+/// them online, and whether they said they are away (stores read it without decoding records).
+public struct PresenceMark: Sendable, Equatable {
+    public var onlineUntil: Date?
+    public var away: Bool
+
+    public init(onlineUntil: Date?, away: Bool) {
+        self.onlineUntil = onlineUntil
+        self.away = away
+    }
+
+    public func status(at now: Date) -> PresenceStatus {
+        guard let onlineUntil, onlineUntil > now else { return .offline }
+        return away ? .away : .online
+    }
+}
+
+extension AgentPresence {
+    /// When the latest lease runs out (nil without sessions).
+    public var onlineUntil: Date? { sessions.map(\.until).max() }
+    public var mark: PresenceMark { PresenceMark(onlineUntil: onlineUntil, away: away) }
+}
+
 /// The presence of an agent as the API and the console show it.
 public struct PresenceView: Codable, Sendable, Equatable {
     public var agentId: String

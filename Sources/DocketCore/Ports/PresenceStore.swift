@@ -13,6 +13,8 @@ public protocol PresenceStore: Sendable {
     func updatePresence(
         tenantId: String, agentId: String, _ change: @escaping @Sendable (AgentPresence?) -> AgentPresence?
     ) async throws -> (before: AgentPresence?, after: AgentPresence?)
+    /// Each agent's `PresenceMark` (what routing reads), by agent id.
+    func presenceMarks(tenantId: String) async throws -> [String: PresenceMark]
     /// Agents whose earliest lease ran out by `now` (what the sweeper settles), at most `limit`.
     func expiredPresences(now: Date, limit: Int) async throws -> [(tenantId: String, agentId: String)]
 }

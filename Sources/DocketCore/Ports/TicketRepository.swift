@@ -82,10 +82,13 @@ extension TicketRepository {
 public struct RuleInputs: Sendable, Equatable {
     public var customer: Customer?
     public var openTickets: [String: Int]
+    /// The agents' presence, when the adapter read it with the rest (nil: read it apart).
+    public var presence: [String: PresenceMark]?
 
-    public init(customer: Customer?, openTickets: [String: Int]) {
+    public init(customer: Customer?, openTickets: [String: Int], presence: [String: PresenceMark]? = nil) {
         self.customer = customer
         self.openTickets = openTickets
+        self.presence = presence
     }
 }
 
