@@ -181,6 +181,7 @@ def test_a_vietnamese_tenant_console_speaks_vietnamese(server, browsers):
     assert "đơn hỗ trợ" in nav.lower() or "của tôi" in nav
     assert lan.driver.execute_script("return document.documentElement.lang") == "vi"
     assert "Nhận xử lý" in lan.text(".list")
+    lan.until(lambda: lan.find("#presence").text == "Sẵn sàng", "her availability, in Vietnamese")
     lan.shot("07-vietnamese-queue")
     # Why the ticket is as it is, in Vietnamese (an agent reads it; replaying is for admins).
     lan.open(f"/#/ticket/{body['ticket']['ticketId']}")
