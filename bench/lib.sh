@@ -21,3 +21,9 @@ stop_server() {
   [ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
   SERVER_PID=
 }
+socketio_client() { # the reference Socket.IO client (python-socketio, from PyPI) in .venv-integrations
+  if [ ! -x .venv-integrations/bin/python ] || ! .venv-integrations/bin/python -c 'import aiohttp, socketio' 2>/dev/null; then
+    python3 -m venv .venv-integrations
+    .venv-integrations/bin/pip install -q 'python-socketio[client]==5.18.1' 'pytest==9.2.0' 'aiohttp==3.*'
+  fi
+}

@@ -6,14 +6,17 @@
    away and leave.
 2. Never to someone not online: A agents connected; each goes away and back (PUT
    /api/v2/presence/me) at random while C creators open reports as fast as they can. A report
-   whose creation began after an agent's "away" was answered and ended before their "back" was
-   asked must not be theirs; every report opened while nobody was online waits and is routed
-   once someone is back.
+   routed while it was created — a create that began after an agent's "away" was answered and
+   was answered before their "back" was asked — must not be theirs. A report opened while
+   nobody was online waits and is routed once someone is back: it must not be given to an agent
+   whose away covers its routing (`assignedAt`, the server's clock, which this client shares,
+   taken just before the routing reads presence; 50 ms allowed for that write).
 
 Usage: presence_bench.py URL TENANT ADMIN_TOKEN CUSTOMER_TOKEN AGENT_TOKENS_JSON [--rounds R] [--waiting W] [--seconds S]
 """
 import argparse
 import asyncio
+from datetime import datetime
 import json
 import random
 import statistics
@@ -23,6 +26,8 @@ import urllib.request
 
 import socketio
 
+from benchstats import percentile
+
 
 def rest(url, token, method, path, body=None):
     request = urllib.request.Request(url + path, data=None if body is None else json.dumps(body).encode(), method=method,
@@ -30,10 +35,6 @@ def rest(url, token, method, path, body=None):
     with urllib.request.urlopen(request, timeout=30) as answer:
         return json.loads(answer.read() or b"{}")
 
-
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else float("nan")
 
 
 REPORT = {"subject": "Food poisoning after dinner", "description": "My son got sick after the chicken"}
@@ -44,7 +45,14 @@ async def open_report(args):
 
 
 async def assignee(args, ticket_id):
-    return (await asyncio.to_thread(rest, args.url, args.admin, "GET", f"/api/v2/tickets/{ticket_id}"))["ticket"].get("assignedAgent")
+    return (await assignment(args, ticket_id))[0]
+
+
+async def assignment(args, ticket_id):
+    """The ticket's agent and when it was given to them (seconds since 1970; nil when unassigned)."""
+    ticket = (await asyncio.to_thread(rest, args.url, args.admin, "GET", f"/api/v2/tickets/{ticket_id}"))["ticket"]
+    at = ticket.get("assignedAt")
+    return ticket.get("assignedAgent"), at and datetime.fromisoformat(at.replace("Z", "+00:00")).timestamp()
 
 
 async def connect(args, token):
@@ -86,25 +94,26 @@ async def churn(args, agents):
     clients = [await connect(args, token) for _, token in agents]
     for _, token in agents:
         await asyncio.to_thread(rest, args.url, token, "PUT", "/api/v2/presence/me", {"status": "online"})
-    away = {agent: [] for agent, _ in agents}  # agent -> [(away answered, back asked)]
-    created = []  # (began, ended, ticketId)
+    away = {agent: [] for agent, _ in agents}  # agent -> [(away answered, back asked)], wall clock
+    created = []  # (ticketId, its create began, was answered, the agent it answered), wall clock
     stop = time.monotonic() + args.seconds
 
     async def toggler(agent, token):
         while time.monotonic() < stop:
             await asyncio.sleep(random.uniform(0.05, 0.4))
             await asyncio.to_thread(rest, args.url, token, "PUT", "/api/v2/presence/me", {"status": "away"})
-            answered = time.monotonic()
+            answered = time.time()
             await asyncio.sleep(random.uniform(0.05, 0.4))
-            asked = time.monotonic()
+            asked = time.time()
             await asyncio.to_thread(rest, args.url, token, "PUT", "/api/v2/presence/me", {"status": "online"})
             away[agent].append((answered, asked))
 
     async def creator():
-        while time.monotonic() < stop:
-            began = time.monotonic()
+        # Within the agents' capacity (1,000 each): past it, reports stay unassigned on purpose.
+        while time.monotonic() < stop and len(created) < len(agents) * 900:
+            began = time.time()
             ticket = await open_report(args)
-            created.append((began, time.monotonic(), ticket["ticketId"]))
+            created.append((ticket["ticketId"], began, time.time(), ticket.get("assignedAgent")))
 
     await asyncio.gather(*(toggler(agent, token) for agent, token in agents), *(creator() for _ in range(args.creators)))
     # Everyone back: whatever waited is routed; then the close look.
@@ -112,19 +121,28 @@ async def churn(args, agents):
         await asyncio.to_thread(rest, args.url, token, "PUT", "/api/v2/presence/me", {"status": "online"})
     holders = {}
     deadline = time.monotonic() + 30
-    for _, _, ticket_id in created:
-        while (holder := await assignee(args, ticket_id)) is None:
-            # Everyone at capacity leaves reports unassigned on purpose; the bench's capacity is high.
+    for ticket_id, _, _, _ in created:
+        while (holder := await assignment(args, ticket_id))[0] is None:
             assert time.monotonic() < deadline, f"{ticket_id} still waits with everyone online"
             await asyncio.sleep(0.01)
         holders[ticket_id] = holder
-    wrong = [(ticket_id, holders[ticket_id]) for began, ended, ticket_id in created
-             for left, back in away[holders[ticket_id]] if left < began and ended < back]
+    wrong = []
+    for ticket_id, began, answered, routed in created:
+        agent, at = holders[ticket_id]
+        for left, back in away[agent]:
+            if routed is not None and left < began and answered < back:
+                wrong.append((ticket_id, agent, "routed in its create during an away"))
+            elif routed is None and left < at and at + 0.05 < back:
+                wrong.append((ticket_id, agent, "routed from waiting during an away"))
+    waited = sum(1 for _, _, _, routed in created if routed is None)
     periods = sum(len(periods) for periods in away.values())
     print(f"2. churn: {len(created)} reports in {args.seconds} s by {args.creators} creators while {len(agents)} agents went away "
-          f"and back {periods} times; reports given to an agent during an away they had been told of: {len(wrong)}")
+          f"and back {periods} times ({waited} reports waited for someone); reports given to an agent during an away they had been "
+          f"told of: {len(wrong)}")
     for client in clients:
         await client.disconnect()
+    for ticket_id, agent, how in wrong[:5]:
+        print(f"   {ticket_id} to {agent}: {how} (assigned at {holders[ticket_id][1]:.3f}; away {away[agent]})")
     assert not wrong, wrong[:5]
 
 

@@ -8,10 +8,8 @@ cd "$(dirname "$0")/.."
 subscribers=${1:-1000}
 events=${2:-5000}
 swift build -c release --product docket >/dev/null
-if [ ! -x .venv-integrations/bin/python ] || ! .venv-integrations/bin/python -c 'import aiohttp, socketio' 2>/dev/null; then
-  python3 -m venv .venv-integrations
-  .venv-integrations/bin/pip install -q 'python-socketio[client]==5.18.1' 'pytest==9.2.0' 'aiohttp==3.*'
-fi
+source bench/lib.sh
+socketio_client
 ulimit -n 65536 2>/dev/null || true
 data=$(mktemp -d); port=18183
 export DOCKET_JWT_SECRET=bench-secret-bench-secret-bench-secret

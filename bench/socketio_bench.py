@@ -17,6 +17,8 @@ import urllib.request
 
 import socketio
 
+from benchstats import percentile
+
 
 def rest(url, token, path, body):
     request = urllib.request.Request(url + path, data=json.dumps(body).encode(), method="POST",
@@ -24,10 +26,6 @@ def rest(url, token, path, body):
     with urllib.request.urlopen(request, timeout=30) as answer:
         return json.loads(answer.read() or b"{}")
 
-
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else float("nan")
 
 
 async def throughput(url, admin, count):
