@@ -135,6 +135,29 @@ struct PresenceTests {
         #expect(try await strict.core.stores.tickets.ticket(tenantId: "t", ticketId: other.ticketId)?.waiting == nil)
     }
 
+    /// An instance that saw an agent come online died before routing what waited: the
+    /// scheduler's look routes it, without telling the rules of a coming online it did not see.
+    @Test(arguments: StoreKind.available)
+    func theSchedulersLookRoutesWhatStillWaitsWhereSomeoneIsOnline(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let clock = ManualClock(Date(timeIntervalSince1970: 1_795_017_600))
+        let services = try await Self.desk(store, rules: Self.leastLoaded, agents: ["ana"], clock: clock)
+        let ticket = try await RoutingContractTests.open(services, "Sin luz")
+        try await services.presence.drainWaiting()
+        #expect(try await store.ticket(tenantId: "t", ticketId: ticket.ticketId)?.waiting != nil, "nobody online: it waits")
+        // Ana's session lease, written as the dead instance wrote it (its routing never ran).
+        let now = clock.now()
+        _ = try await store.updatePresence(tenantId: "t", agentId: "ana") { _ in
+            AgentPresence(
+                tenantId: "t", agentId: "ana", sessions: [.init(id: "ws-9", instance: "dead", until: now.addingTimeInterval(30))],
+                announced: .online, since: now)
+        }
+        try await services.presence.drainWaiting()
+        let routed = try #require(try await store.ticket(tenantId: "t", ticketId: ticket.ticketId))
+        #expect(routed.assignedAgent == "ana" && routed.waiting == nil)
+        #expect(!routed.tags.contains("agent_came_online"))
+    }
+
     /// Presence across instances: an agent connected to one instance is online for routing
     /// done by another, and an instance that dies stops counting when its leases run out.
     @Test(.enabled(if: TestStores.runsMongo))

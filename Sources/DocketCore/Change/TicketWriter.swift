@@ -83,12 +83,13 @@ struct TicketWriter: UseCase {
     }
 
     /// Carries out the routing a waiting ticket (`Ticket.waiting`) asked for, now that `agent`
-    /// came online: during the ticket's turn and the tenant's routing turn (so the loads it
-    /// reads are the ones its write changes), from fresh loads and presence. The ticket's rules
-    /// get `agent.online` in the same write. Nothing is written when the ticket no longer waits,
-    /// or when still nobody fits and no rule handles `agent.online`. Answers the ticket's
-    /// assignee after it (nil when nothing was written or it still waits).
-    func carryOutWaiting(_ ref: TicketRef, tenant: Tenant, agent: String) async throws -> String? {
+    /// came online (nil: the scheduler's look for tickets still waiting): during the ticket's
+    /// turn and the tenant's routing turn (so the loads it reads are the ones its write changes),
+    /// from fresh loads and presence. With an agent, the ticket's rules get `agent.online` in the
+    /// same write. Nothing is written when the ticket no longer waits, or when still nobody fits
+    /// and there is no `agent.online` its rules handle. Answers the ticket's assignee after it
+    /// (nil when nothing was written or it still waits).
+    func carryOutWaiting(_ ref: TicketRef, tenant: Tenant, agent: String?) async throws -> String? {
         let written = try await core.turns.withTurn("\(ref.tenantId)/\(ref.ticketId)") {
             try await RoutingTurn(core: core).run(tenant.id) {
                 try await write(
@@ -96,7 +97,7 @@ struct TicketWriter: UseCase {
                     load: { try await stores.tickets.ticket(tenantId: ref.tenantId, ticketId: ref.ticketId).map { ($0, nil) } },
                     change: { ticket, tenant, now in
                         guard let waiting = ticket.waiting else { return nil }
-                        var events = [PendingEvent(.agentOnline, ["agent": agent])]
+                        var events = agent.map { [PendingEvent(.agentOnline, ["agent": $0])] } ?? []
                         let agents = try await ruleRunner.agentViews(tenant)
                         // Still nobody (gone again, or everyone at capacity): it keeps waiting.
                         if let chosen = try? RuleRunner.route(ticket: ticket, strategy: waiting.strategy, tenant: tenant, agents: agents) {
@@ -108,7 +109,7 @@ struct TicketWriter: UseCase {
                                     workflow: tenant.workflow, now: now)
                                 events.append(PendingEvent(.assigned, ["agent": chosen]))
                             }
-                        } else if !ruleRunner.rulesHandle(tenant, where: { $0 == RuleEventType.agentOnline.rawValue }) {
+                        } else if events.isEmpty || !ruleRunner.rulesHandle(tenant, where: { $0 == RuleEventType.agentOnline.rawValue }) {
                             return nil
                         }
                         return events

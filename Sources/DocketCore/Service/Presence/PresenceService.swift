@@ -93,9 +93,8 @@ public struct PresenceService: UseCase {
     public func drainWaiting(tenants limit: Int = 100) async throws {
         let now = clock.now()
         for tenantId in try await stores.timers.tenantsWithWaitingTickets(limit: limit) {
-            let online = try await stores.presence.presences(tenantId: tenantId).filter { $0.status(at: now) == .online }
-            guard let agent = online.first else { continue }
-            await drain(tenantId, agent: agent.agentId)
+            guard try await stores.presence.presenceMarks(tenantId: tenantId).values.contains(where: { $0.status(at: now) == .online }) else { continue }
+            await drain(tenantId, cameOnline: nil)
         }
     }
 
@@ -133,12 +132,14 @@ public struct PresenceService: UseCase {
         guard let after, after.announced != (before?.announced ?? .offline) else { return after }
         let data = wire.eventData(.agentPresence(agentId: agentId, status: after.announced, since: after.since), about: nil)
         await live.emit([LiveEvent(tenantId: tenantId, type: .agentPresence, agentId: nil, audience: .staff, data: data, at: now)])
-        if after.announced == .online { await drain(tenantId, agent: agentId) }
+        if after.announced == .online { await drain(tenantId, cameOnline: agentId) }
         return after
     }
 
-    /// The tenant's waiting tickets, oldest first, routed now that `agent` is online.
-    private func drain(_ tenantId: String, agent: String) async {
+    /// The tenant's waiting tickets, oldest first, routed now that someone is online
+    /// (`cameOnline`: the agent whose coming online it is, told to the tickets' rules; nil for the
+    /// scheduler's look, which tells nothing and writes only what it routes).
+    private func drain(_ tenantId: String, cameOnline agent: String?) async {
         guard let tenant = try? await tenants.tenant(tenantId),
             let refs = try? await stores.timers.waitingTickets(tenantId: tenantId, limit: PresenceLimits.drainBatch)
         else { return }
