@@ -8,10 +8,12 @@ import Logging
 /// about a minute; the real scheduler (`TimerScheduler`, on the wall clock) fires them while the
 /// figures are taken: how late each fired after its due time, read from the `ticket_timer`
 /// events the log keeps (their `at` against the `dueAt` they carry), and that each fired once.
+/// With `--mongo-uri` and `--instances N`, N systems (each with a connection of its own, as N
+/// servers have) share one MongoDB database and each runs its scheduler.
 struct TimersBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "timers",
-        abstract: "Give N tickets a rule timer due within a minute on a scratch SQLite store, and measure how late the scheduler fires each.")
+        abstract: "Give N tickets a rule timer due within a minute on a scratch SQLite store (or a MongoDB database shared by several instances), and measure how late the scheduler fires each.")
     @Option(help: "Tickets, one timer each.")
     var tickets: Int = 100_000
     @Option(help: "The timer's delay from each ticket's creation (the shortest is 1m).")
@@ -28,6 +30,10 @@ struct TimersBench: AsyncParsableCommand {
     var dieAfter: Int?
     @Flag(help: "Create nothing: open --data-dir as a restarted server would, fire what is due and measure every timer of the run.")
     var resume = false
+    @Option(help: "MongoDB URI (the database from its path, which should be a fresh one): the store instead of a scratch SQLite store.")
+    var mongoUri: String?
+    @Option(help: "Instances on the MongoDB store, each a system of its own (its own connection) running a scheduler; the first creates.")
+    var instances: Int = 1
 
     func run() async throws {
         let dir: URL
@@ -38,14 +44,22 @@ struct TimersBench: AsyncParsableCommand {
         }
         defer { if dataDir == nil { try? FileManager.default.removeItem(at: dir) } }
         guard !resume || dataDir != nil else { throw ValidationError("--resume needs the --data-dir of the run it resumes") }
+        guard instances == 1 || (mongoUri != nil && !resume && dieAfter == nil) else {
+            throw ValidationError("--instances needs --mongo-uri (instances share a MongoDB store), without --resume or --die-after")
+        }
         let packs = resume ? dir.appendingPathComponent("IndustryPacks") : try Self.timerPacks(from: packsDir, into: dir, delay: delay)
-        let configuration = try Configuration(
-            flags: ["store.dataDir": dir.appendingPathComponent("data").path, "packs.dir": packs.path, "events.retention": "\(tickets * 8)"],
-            environment: [:])
+        func configuration(_ instance: Int) throws -> Configuration {
+            var flags = [
+                "store.dataDir": dir.appendingPathComponent(instance == 0 ? "data" : "data-\(instance)").path, "packs.dir": packs.path,
+                "events.retention": "\(tickets * 8)",
+            ]
+            if let mongoUri { flags["store.mongo.uri"] = mongoUri }
+            return try Configuration(flags: flags, environment: [:])
+        }
         var options = AssemblyOptions()
         options.tenantCacheSeconds = 60
         options.logger.logLevel = .warning
-        try await DocketSystem.open(configuration, options: options).use { system in
+        try await DocketSystem.open(try configuration(0), options: options).use { system in
             let services = system.services
             let (service, logger) = (services.tickets, options.logger)
             if !resume {
@@ -55,6 +69,22 @@ struct TimersBench: AsyncParsableCommand {
             }
             let scheduler = Task { await TimerScheduler(tickets: service, logger: logger).run() }
             defer { scheduler.cancel() }
+            // The other instances: a system each on the same database, running its scheduler.
+            let (others, shared) = (try (1..<instances).map { try configuration($0) }, options)
+            let more = Task {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for other in others {
+                        group.addTask {
+                            try await DocketSystem.open(other, options: shared).use { system in
+                                await TimerScheduler(tickets: system.services.tickets, logger: logger).run()
+                            }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            defer { more.cancel() }
+            if instances > 1 { print("\(instances) instances on \(mongoUri ?? ""), each firing timers") }
             if let dieAfter {
                 Task.detached {
                     try await Task.sleep(for: .seconds(dieAfter))
@@ -86,14 +116,17 @@ struct TimersBench: AsyncParsableCommand {
                 print("created \(tickets) tickets with a \(delay) timer each in \(seeded) (asked: \(over) s; their timers come due over as long)")
             }
             // Wait for every timer: the ticket_timer events, read from the log until all are there.
+            // The log numbers a tenant's events without gaps, but instances commit them out of
+            // order: the reader goes on from the end of the run of ids it has all of (`after`),
+            // and skips those it has seen beyond it.
             var lateness: [String: Double] = [:]
             var twice = 0
             var after = 0
+            var seen = Set<Int>()
             let deadline = ContinuousClock.now + .seconds(Int(RuleTimer.seconds(delay) ?? 60) + 600)
             while lateness.count < tickets, ContinuousClock.now < deadline {
                 let page = try await system.stores.liveEvents.liveEvents(tenantId: "bench", after: after, limit: 5_000)
-                for event in page {
-                    after = max(after, event.id)
+                for event in page where seen.insert(event.id).inserted {
                     guard event.type == .ticketTimer, let ticketId = event.ticketId else { continue }
                     guard let due = Self.dueAt(event.data) else { continue }
                     if lateness[ticketId] != nil {
@@ -102,7 +135,11 @@ struct TimersBench: AsyncParsableCommand {
                     }
                     lateness[ticketId] = event.at.timeIntervalSince(due) * 1000
                 }
-                if page.isEmpty { try await Task.sleep(for: .milliseconds(500)) }
+                while seen.contains(after + 1) {
+                    seen.remove(after + 1)
+                    after += 1
+                }
+                if page.count < 5_000 { try await Task.sleep(for: .milliseconds(500)) }
             }
             let figures = Distribution(Array(lateness.values))
             print("fired \(lateness.count) of \(tickets) timers (\(twice) fired twice); lateness after the due time: \(figures.line)")
