@@ -35,6 +35,7 @@ function presenceToggle() {
     button.dataset.status = status;
     button.textContent = t(`presence_${status}`);
     button.setAttribute('aria-label', t('presenceToggle', { s: t(`presence_${status}`) }));
+    button.title = button.getAttribute('aria-label');
   };
   show('online');
   button.addEventListener('click', async () => {

@@ -83,18 +83,15 @@ public final class LiveHub: LiveEventSink, @unchecked Sendable {
             return tenants.values.reduce(0) { $0 + $1.count }
         }
         if let count { connectionsGauge.record(count) }
-        if count != nil, Self.hasPresence(principal) { presenceFeed?.yield(.opened(principal, connection.key)) }
+        if count != nil, principal.hasPresence { presenceFeed?.yield(.opened(principal, connection.key)) }
         return count != nil
     }
-
-    /// Agents and admins have a presence; customers, platform admins and assistant keys do not.
-    static func hasPresence(_ principal: Principal) -> Bool { principal.role == .agent || principal.role == .admin }
 
     /// Staff sessions open here now (their leases are renewed while they are).
     var staffSessions: [(principal: Principal, session: String)] {
         lock.withLock {
             tenants.values.flatMap(\.values).compactMap { connection in
-                connection.principal.flatMap { Self.hasPresence($0) ? ($0, connection.key) : nil }
+                connection.principal.flatMap { $0.hasPresence ? ($0, connection.key) : nil }
             }
         }
     }
@@ -103,7 +100,7 @@ public final class LiveHub: LiveEventSink, @unchecked Sendable {
         let count: Int = lock.withLock {
             pending[connection.key] = nil
             if let tenant = connection.principal?.tenantId, tenants[tenant]?[connection.key] != nil {
-                if let principal = connection.principal, Self.hasPresence(principal) { presenceFeed?.yield(.closed(principal, connection.key)) }
+                if let principal = connection.principal, principal.hasPresence { presenceFeed?.yield(.closed(principal, connection.key)) }
                 tenants[tenant]?[connection.key] = nil
                 if tenants[tenant]?.isEmpty == true {
                     tenants[tenant] = nil

@@ -25,6 +25,10 @@ public struct Principal: Sendable, Equatable {
 
     public var isStaff: Bool { role == .agent || role == .admin || role == .platform }
 
+    /// Whether the principal is one of the tenant's agents, who have a presence (agents and
+    /// admins; not platform admins, customers or assistant keys).
+    public var hasPresence: Bool { role == .agent || role == .admin }
+
     /// May administer `tenantId`: its own admins, or a platform admin.
     public func administers(_ tenantId: String) -> Bool {
         role == .platform || (role == .admin && self.tenantId == tenantId)

@@ -102,7 +102,7 @@ struct PeopleController: Sendable {
 
     @Sendable func choosePresence(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        guard principal.role == .agent || principal.role == .admin else {
+        guard principal.hasPresence else {
             throw DocketError.forbidden("only the workspace's agents and admins have a presence")
         }
         let choice = try await APICoding.decode(PresenceChoice.self, from: request, limit: limits.maxBodyBytes)

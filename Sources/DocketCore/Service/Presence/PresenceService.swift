@@ -47,7 +47,7 @@ public struct PresenceService: UseCase {
 
     /// The staff member says they are away (`away`) or back.
     public func setAway(_ principal: Principal, away: Bool) async throws -> PresenceView {
-        guard principal.role == .agent || principal.role == .admin,
+        guard principal.hasPresence,
             let agent = try await agentDirectory.agents(principal.tenantId).first(where: { $0.id == principal.subject })
         else {
             throw DocketError(.forbidden, "only the workspace's agents and admins have a presence")
@@ -103,7 +103,7 @@ public struct PresenceService: UseCase {
     /// The staff member's agent id (nil for platform admins and assistant keys, and for a
     /// subject the tenant has no active agent for).
     private func agentId(_ principal: Principal) async -> String? {
-        guard principal.role == .agent || principal.role == .admin else { return nil }
+        guard principal.hasPresence else { return nil }
         let agents = (try? await agentDirectory.agents(principal.tenantId)) ?? []
         return agents.contains { $0.id == principal.subject && $0.isActive } ? principal.subject : nil
     }
