@@ -191,3 +191,25 @@ struct OutboxSweeper: Service {
         }
     }
 }
+
+/// Adds the report deltas changes left in `report_deltas` to the kept figures (MongoDB), every
+/// second on every instance; folders on several instances take turns through their transactions.
+struct ReportFolder: Service {
+    let fold: @Sendable () async throws -> Int
+    let logger: Logger
+    var interval: Duration = .seconds(1)
+
+    func run() async throws {
+        var failing = false
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            do {
+                _ = try await fold()
+                failing = false
+            } catch {
+                if !failing { logger.warning("report folder cannot fold the figures changes left", metadata: ["error": "\(error)"]) }
+                failing = true
+            }
+            try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }
+        }
+    }
+}

@@ -87,6 +87,7 @@ struct StoreAdapter: Sendable {
         var parts: [any Service] = [
             LiveRelay(events, store: mongo, tenants: { hub.watchedTenants }, logger: logger, wake: wake),
             OutboxSweeper(move: { age in try await mongo.moveStrandedOutboxes(olderThan: age) }, logger: logger),
+            ReportFolder(fold: { try await mongo.foldReports() }, logger: logger),
         ]
         if changeStream {
             parts.append(LiveWatchService(

@@ -47,6 +47,7 @@ public final class MemoryTicketStore: TicketStore {
             state.tickets[ticket.tenantId, default: [:]][ticket.ticketId] = StoredTicket(row: state.nextRow, ticket: ticket)
             state.append(stored, tenantId: tenantId, ticketId: ticket.ticketId)
             state.customers[tenantId]?[ticket.customerId]?.statistics.totalTickets += 1
+            state.reports[tenantId, default: ReportDelta()].add(announced.report)
             return (ticket, state.write(announced))
         }
     }
@@ -64,6 +65,7 @@ public final class MemoryTicketStore: TicketStore {
             try state.checkOpenChat(ticket)
             state.tickets[ticket.tenantId]?[ticket.ticketId] = StoredTicket(row: current.row, ticket: ticket)
             state.append(messages, tenantId: ticket.tenantId, ticketId: ticket.ticketId)
+            state.reports[ticket.tenantId, default: ReportDelta()].add(outbox.report)
             return state.write(outbox)
         }
     }
@@ -267,6 +269,8 @@ struct State: Sendable {
     var rollouts: [String: PackRollout] = [:]
     /// Tenant → agent → presence.
     var presence: [String: [String: AgentPresence]] = [:]
+    /// Per tenant, the kept report figures.
+    var reports: [String: ReportDelta] = [:]
     /// By webhook id, in the order first recorded.
     var deliveries: [String: [WebhookDelivery]] = [:]
     var toolCalls: [TicketKey: ToolCallRecord] = [:]

@@ -28,6 +28,17 @@ struct MongoCollection {
     let pointer: OpaquePointer
     let client: OpaquePointer
     let database: String
+    /// The transaction's session the operations run in (`MongoJob.transaction`), if any.
+    var session: OpaquePointer? = nil
+
+    /// `base` as an options document, with the session appended when there is one.
+    private func options(_ base: BSONDoc) throws -> BSONDocument? {
+        guard let session else { return base.isEmpty ? nil : try BSONDocument(base) }
+        let options = try BSONDocument(base)
+        var error = bson_error_t()
+        guard mongoc_client_session_append(session, options.pointer, &error) else { throw MongoError(error) }
+        return options
+    }
 
     /// Runs a libmongoc call that fills `error` and a reply; throws the error when it fails.
     private func call(_ body: (OpaquePointer, UnsafeMutablePointer<bson_error_t>) -> Bool) throws -> BSONDoc {
@@ -40,8 +51,8 @@ struct MongoCollection {
     }
 
     func insertOne(_ document: BSONDoc) throws {
-        let doc = try BSONDocument(document)
-        _ = try call { reply, error in mongoc_collection_insert_one(pointer, doc.pointer, nil, reply, error) }
+        let doc = try BSONDocument(document), opts = try options(BSONDoc())
+        _ = try call { reply, error in mongoc_collection_insert_one(pointer, doc.pointer, opts?.pointer, reply, error) }
     }
 
     func insertOne(_ document: [String: Any]) throws { try insertOne(BSONDoc(any: document)) }
@@ -74,7 +85,7 @@ struct MongoCollection {
     @discardableResult
     func updateOne(_ filter: [String: Any], _ update: [String: Any], upsert: Bool = false) throws -> Int {
         let selector = try BSONDocument(filter), doc = try BSONDocument(update)
-        let opts = upsert ? try BSONDocument(["upsert": BSONValue.bool(true)] as BSONDoc) : nil
+        let opts = try options(upsert ? ["upsert": BSONValue.bool(true)] as BSONDoc : BSONDoc())
         let reply = try call { reply, error in
             mongoc_collection_update_one(pointer, selector.pointer, doc.pointer, opts?.pointer, reply, error)
         }
@@ -104,8 +115,8 @@ struct MongoCollection {
 
     @discardableResult
     func deleteMany(_ filter: [String: Any]) throws -> Int {
-        let selector = try BSONDocument(filter)
-        let reply = try call { reply, error in mongoc_collection_delete_many(pointer, selector.pointer, nil, reply, error) }
+        let selector = try BSONDocument(filter), opts = try options(BSONDoc())
+        let reply = try call { reply, error in mongoc_collection_delete_many(pointer, selector.pointer, opts?.pointer, reply, error) }
         return reply["deletedCount"]?.int ?? 0
     }
 
@@ -127,7 +138,7 @@ struct MongoCollection {
 
     /// One page of documents, the cursor closed before returning.
     func find(_ filter: [String: Any], _ options: FindOptions = FindOptions()) throws -> [BSONDoc] {
-        let query = try BSONDocument(filter), opts = try BSONDocument(options.document)
+        let query = try BSONDocument(filter), opts = try self.options(options.document) ?? BSONDocument(BSONDoc())
         guard let cursor = mongoc_collection_find_with_opts(pointer, query.pointer, opts.pointer, nil) else {
             throw MongoError(kind: .other, code: 0, message: "find returned no cursor")
         }

@@ -231,6 +231,53 @@ final class MongoJob {
         return MongoCollection(pointer: handle, client: client, database: database)
     }
 
+    /// Runs `body` in a multi-document transaction (its collections carry the session) and
+    /// commits; a transient error (a write conflict with another transaction) retries the whole
+    /// body up to `attempts` times. Used only where nothing else counts exactly once (the
+    /// report folder); every other change is one document.
+    func transaction<T>(attempts: Int = 5, _ body: (MongoJob.Transaction) throws -> T) throws -> T {
+        var error = bson_error_t()
+        guard let session = mongoc_client_start_session(client, nil, &error) else { throw MongoError(error) }
+        defer { mongoc_client_session_destroy(session) }
+        var last: MongoError?
+        for _ in 0..<attempts {
+            guard mongoc_client_session_start_transaction(session, nil, &error) else { throw MongoError(error) }
+            do {
+                let result = try body(Transaction(job: self, session: session))
+                let committed = try ReplyBuffer.with { reply -> Bool in
+                    if mongoc_client_session_commit_transaction(session, reply, &error) { return true }
+                    if mongoc_error_has_label(reply, "TransientTransactionError") || mongoc_error_has_label(reply, "UnknownTransactionCommitResult") {
+                        return false
+                    }
+                    throw MongoError(error)
+                }
+                if committed { return result }
+                last = MongoError(error)
+            } catch let failure as MongoError {
+                _ = mongoc_client_session_abort_transaction(session, &error)
+                // A conflict with another transaction: run it again from the start.
+                guard failure.code == 112 || failure.code == 251 || failure.message.contains("WriteConflict") else { throw failure }
+                last = failure
+            } catch let other {
+                _ = mongoc_client_session_abort_transaction(session, &error)
+                throw other
+            }
+        }
+        throw last ?? MongoError(kind: .other, code: 0, message: "transaction did not commit")
+    }
+
+    /// The collections of one transaction.
+    struct Transaction {
+        let job: MongoJob
+        let session: OpaquePointer
+
+        func collection(_ name: String) throws -> MongoCollection {
+            var collection = try job.collection(name)
+            collection.session = session
+            return collection
+        }
+    }
+
     /// `{ping: 1}` against the admin database.
     func ping() throws {
         let command = try BSONDocument(BSONDoc([("ping", .int32(1))]))

@@ -30,12 +30,12 @@ extension MongoTicketStore {
             ("messages", .array(try messages.map { .document(try messageDocument($0)) })),
             ("live", .array(try outbox.live.map { .document(try encoder.document($0)) })),
             ("rules", .array(try outbox.rules.map { .document(try encoder.document($0)) })),
-        ])
+        ] + (outbox.report.isEmpty ? [] : [("report", .document(reportDocument(outbox.report)))]))
     }
 
     /// Whether the batch carries anything to move.
     static func isEmpty(_ batch: BSONDoc) -> Bool {
-        ["messages", "live", "rules"].allSatisfy { key in
+        batch["report"] == nil && ["messages", "live", "rules"].allSatisfy { key in
             if case .array(let items)? = batch[key] { return items.isEmpty }
             return true
         }
@@ -114,6 +114,7 @@ extension MongoTicketStore {
             job, collection: Collections.liveEvents, counter: "live/\(tenant)", idField: "id", tenant: tenant, batch: id, items("live"),
             retain: batch["retain"]?.int ?? 10_000)
         guard rules != nil, let live else { return [] }
+        try moveReport(job, tenant: tenant, batch: id, batch["report"]?.document)
         try job.collection(collection).updateOne(["_id": key], ["$pull": [outboxField: ["b": id]]])
         return try live.map { try liveEvent($0) }
     }

@@ -105,6 +105,15 @@ public final class MongoTicketStore: TicketStore {
             try job.collection(Collections.webhookDeliveries).createIndexes(Collections.webhookDeliveries, [
                 IndexSpec(name: "webhook_attempt", keys: [("webhookId", .ascending), ("lastAttemptAt", .descending)])
             ])
+            // Reports read a range of hours (or starts) of one dimension of a tenant.
+            try job.collection(ReportCollections.hours).createIndexes(ReportCollections.hours, [
+                IndexSpec(name: "tenant_dim_hour", keys: [("tenantId", .ascending), ("dim", .ascending), ("hour", .ascending)])
+            ])
+            try job.collection(ReportCollections.durations).createIndexes(ReportCollections.durations, [
+                IndexSpec(name: "tenant_dim_grain_start", keys: [
+                    ("tenantId", .ascending), ("dim", .ascending), ("grain", .ascending), ("start", .ascending),
+                ])
+            ])
             try job.collection(Collections.presence).createIndexes(Collections.presence, [
                 IndexSpec(name: "tenant", keys: [("tenantId", .ascending)]),
                 IndexSpec(name: "next_expiry", keys: [("nextExpiry", .ascending)]),

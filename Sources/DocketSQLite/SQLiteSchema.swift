@@ -310,6 +310,35 @@ enum SQLiteSchema {
                 CREATE INDEX tickets_waiting ON tickets(tenant_id, waiting_since) WHERE waiting_since IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("v21 report figures") { db in
+            // The kept report figures (`ReportDelta`): one row per tenant, dimension, hour and
+            // value, added to in each change's transaction. Reports read a range of hours of one
+            // dimension (the primary key's order) and sum them per hour or per `day`.
+            // Histogram buckets the same way, at the grain of an hour or a tenant-local day.
+            try db.execute(sql: """
+                CREATE TABLE report_hours (
+                    tenant_id TEXT NOT NULL, dim TEXT NOT NULL, hour INTEGER NOT NULL, value TEXT NOT NULL, day INTEGER NOT NULL,
+                    created INTEGER NOT NULL DEFAULT 0, resolved INTEGER NOT NULL DEFAULT 0,
+                    opened INTEGER NOT NULL DEFAULT 0, open_now INTEGER NOT NULL DEFAULT 0, first_responses INTEGER NOT NULL DEFAULT 0,
+                    first_response_seconds INTEGER NOT NULL DEFAULT 0, first_response_met INTEGER NOT NULL DEFAULT 0,
+                    first_response_measured INTEGER NOT NULL DEFAULT 0, next_replies INTEGER NOT NULL DEFAULT 0,
+                    next_reply_seconds INTEGER NOT NULL DEFAULT 0, next_reply_met INTEGER NOT NULL DEFAULT 0,
+                    next_reply_measured INTEGER NOT NULL DEFAULT 0, resolutions INTEGER NOT NULL DEFAULT 0,
+                    resolution_seconds INTEGER NOT NULL DEFAULT 0, resolution_met INTEGER NOT NULL DEFAULT 0,
+                    resolution_measured INTEGER NOT NULL DEFAULT 0, breaches INTEGER NOT NULL DEFAULT 0,
+                    ratings INTEGER NOT NULL DEFAULT 0, rating_sum INTEGER NOT NULL DEFAULT 0,
+                    rating1 INTEGER NOT NULL DEFAULT 0, rating2 INTEGER NOT NULL DEFAULT 0,
+                    rating3 INTEGER NOT NULL DEFAULT 0, rating4 INTEGER NOT NULL DEFAULT 0,
+                    rating5 INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (tenant_id, dim, hour, value)
+                ) WITHOUT ROWID;
+                CREATE TABLE report_durations (
+                    tenant_id TEXT NOT NULL, dim TEXT NOT NULL, grain INTEGER NOT NULL, start INTEGER NOT NULL, value TEXT NOT NULL,
+                    duration TEXT NOT NULL, bucket INTEGER NOT NULL, n INTEGER NOT NULL,
+                    PRIMARY KEY (tenant_id, dim, grain, start, value, duration, bucket)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

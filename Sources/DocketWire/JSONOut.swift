@@ -167,13 +167,13 @@ public struct JSONOut {
     }
 
     /// A string map with its keys sorted, as `JSONEncoder` with `.sortedKeys` writes it.
-    public mutating func stringMap(_ values: [String: String]) {
+    public mutating func stringMap(_ values: [String: some JSONWritable]) {
         beginObject()
         for (key, value) in values.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
             string(key)
             bytes.append(UInt8(ascii: ":"))
             needsComma = false
-            string(value)
+            value.write(to: &self)
         }
         endObject()
     }
@@ -200,7 +200,7 @@ extension Double: JSONWritable { public func write(to out: inout JSONOut) { out.
 extension Bool: JSONWritable { public func write(to out: inout JSONOut) { out.bool(self) } }
 extension Date: JSONWritable { public func write(to out: inout JSONOut) { out.date(self) } }
 extension Array: JSONWritable where Element: JSONWritable { public func write(to out: inout JSONOut) { out.array(self) } }
-extension Dictionary: JSONWritable where Key == String, Value == String {
+extension Dictionary: JSONWritable where Key == String, Value: JSONWritable {
     public func write(to out: inout JSONOut) { out.stringMap(self) }
 }
 

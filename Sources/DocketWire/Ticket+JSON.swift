@@ -131,11 +131,25 @@ extension TicketSLA: JSONWritable {
         out.field("firstResponseDueAt", firstResponseDueAt)
         out.field("firstResponseMet", firstResponseMet)
         out.field("firstResponseTargetMs", firstResponseTargetMs)
+        out.field("nextReplies", nextReplies)
         out.field("nextTimerAt", nextTimerAt)
         out.field("policy", policy)
         out.field("resolutionDueAt", resolutionDueAt)
         out.field("resolutionMet", resolutionMet)
         out.field("resolutionTargetMs", resolutionTargetMs)
+        out.endObject()
+    }
+}
+
+extension ReplyTally: JSONWritable {
+    public func write(to out: inout JSONOut) {
+        out.beginObject()
+        out.field("answered", answered)
+        out.field("breached", breached)
+        out.field("histogram", histogram)
+        out.field("measured", measured)
+        out.field("met", met)
+        out.field("seconds", seconds)
         out.endObject()
     }
 }

@@ -11,11 +11,12 @@ extension Announcer {
     /// events to record, written in the change's own write.
     func outbox(
         before: Ticket?, after: Ticket, messages: [TicketMessage], events: [PendingEvent], entries: [RuleAuditEntry],
-        records: [RecordedRuleEvent], now: Date
+        records: [RecordedRuleEvent], tenant: Tenant, now: Date
     ) -> Outbox {
         Outbox(
             live: announcements(before: before, after: after, messages: messages, events: events, entries: entries, now: now),
-            rules: records, retain: live.settings.retainedPerTenant, onCommit: live.commitHook)
+            rules: records, retain: live.settings.retainedPerTenant, onCommit: live.commitHook,
+            report: ReportContribution(tenant).change(before: before, after: after))
     }
 
     /// The live events of one change (`before` nil for a creation), in the order they happen.

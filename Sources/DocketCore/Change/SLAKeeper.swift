@@ -68,6 +68,12 @@ enum SLAKeeper {
                     guard let next = target.nextReplySeconds, sla.clock(.firstResponse)?.stoppedAt != nil,
                         sla.clock(.nextReply)?.isRunning != true, !finished(ticket, workflow)
                     else { continue }
+                    // The earlier reply's target stays counted in the tally.
+                    if let earlier = sla.clock(.nextReply) {
+                        var tally = sla.nextReplies ?? ReplyTally()
+                        tally.add(earlier)
+                        sla.nextReplies = tally
+                    }
                     sla.clocks?.removeAll { $0.kind == .nextReply }
                     var clock = context.start(.nextReply, seconds: next, allDay: allDay, at: now)
                     if paused.contains(ticket.status) { context.pause(&clock, at: now) }

@@ -124,10 +124,13 @@ extension TicketWriter {
                 },
                 // The ticket, its first message, its live events and its recorded rule events: one write.
                 // The rules' snapshots stay as the rules saw them (no number yet); the store names the ticket.
-                outbox: CreationOutbox(rules: ruled, retain: self.live.settings.retainedPerTenant, onCommit: self.live.commitHook) { ticket in
-                    let written = messages.map { var message = $0; message.ticketId = ticket.ticketId; return message }
-                    return self.announcer.announcements(before: nil, after: ticket, messages: written, events: created, entries: audit, now: now)
-                })
+                outbox: CreationOutbox(
+                    rules: ruled, retain: self.live.settings.retainedPerTenant, onCommit: self.live.commitHook,
+                    live: { ticket in
+                        let written = messages.map { var message = $0; message.ticketId = ticket.ticketId; return message }
+                        return self.announcer.announcements(before: nil, after: ticket, messages: written, events: created, entries: audit, now: now)
+                    },
+                    report: { [contribution = ReportContribution(tenant)] in contribution.contribution($0) }))
             return (ticket, stored)
         }
         let (ticket, stored) = routed ? try await RoutingTurn(core: core).run(tenant.id, insert) : try await insert()

@@ -154,7 +154,8 @@ struct TicketWriter: UseCase {
             ticket.updatedAt = now
             // The change, its messages, its live events and its recorded rule events: one write.
             let outbox = announcer.outbox(
-                before: before, after: ticket, messages: messages, events: events, entries: run.entries, records: run.records, now: now)
+                before: before, after: ticket, messages: messages, events: events, entries: run.entries, records: run.records, tenant: tenant,
+                now: now)
             if let stored = try await stores.tickets.updateTicket(ticket, expectedVersion: expected, messages: messages, outbox: outbox) {
                 announcer.observe(before: before, after: ticket)
                 live.publish(stored)

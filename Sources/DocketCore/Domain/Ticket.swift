@@ -109,12 +109,47 @@ public struct TicketSLA: Codable, Sendable, Equatable {
     public var policy: String?
     /// The earliest pending warning or breach; the scheduler fires it.
     public var nextTimerAt: Date?
+    /// The next-reply targets of earlier replies (the clock itself holds only the latest).
+    public var nextReplies: ReplyTally?
 
     public init(targets: SLATarget, createdAt: Date) {
         firstResponseTargetMs = targets.firstResponseSeconds * 1000
         resolutionTargetMs = targets.resolutionSeconds * 1000
         firstResponseDueAt = createdAt.addingTimeInterval(TimeInterval(targets.firstResponseSeconds))
         resolutionDueAt = createdAt.addingTimeInterval(TimeInterval(targets.resolutionSeconds))
+    }
+}
+
+/// The decided next-reply targets of a ticket's earlier replies: reports count every reply, the
+/// ticket's `nextReply` clock holds only the latest.
+public struct ReplyTally: Codable, Sendable, Equatable {
+    /// Targets decided (met, or breached) and how many were met.
+    public var measured = 0
+    public var met = 0
+    public var breached = 0
+    /// Replies given, the business seconds they took (each rounded to the second) and how many
+    /// took how long (`ReportHistogram` bucket → count).
+    public var answered = 0
+    public var seconds: Int64 = 0
+    public var histogram: [String: Int] = [:]
+
+    public init() {}
+
+    /// Adds a next-reply clock that is being replaced.
+    public mutating func add(_ clock: SLAClock) {
+        if let met = clock.met {
+            measured += 1
+            if met { self.met += 1 }
+        } else if clock.breachedAt != nil {
+            measured += 1
+        }
+        if clock.breachedAt != nil { breached += 1 }
+        if clock.stoppedAt != nil {
+            let taken = Int64(clock.consumedSeconds.rounded())
+            answered += 1
+            seconds += taken
+            histogram[String(ReportHistogram.bucket(taken)), default: 0] += 1
+        }
     }
 }
 

@@ -12,14 +12,19 @@ public struct Outbox: Sendable {
     /// Called with the stored live events once the write committed, in commit order (SQLite:
     /// on the writer, right after the commit; memory: under the store's lock). Must only queue.
     public var onCommit: (@Sendable ([LiveEvent]) -> Void)?
+    /// What the change adds to the tenant's kept report figures (SQLite and memory: in the
+    /// same write; MongoDB: carried in the document's batch and folded by `ReportFolder`).
+    public var report: ReportDelta
 
     public init(
-        live: [LiveEvent] = [], rules: [RecordedRuleEvent] = [], retain: Int = 10_000, onCommit: (@Sendable ([LiveEvent]) -> Void)? = nil
+        live: [LiveEvent] = [], rules: [RecordedRuleEvent] = [], retain: Int = 10_000, onCommit: (@Sendable ([LiveEvent]) -> Void)? = nil,
+        report: ReportDelta = .empty
     ) {
         self.live = live
         self.rules = rules
         self.retain = retain
         self.onCommit = onCommit
+        self.report = report
     }
 
     public static let empty = Outbox()
@@ -34,15 +39,19 @@ public struct CreationOutbox: Sendable {
     public var live: @Sendable (Ticket) throws -> [LiveEvent]
     public var retain: Int
     public var onCommit: (@Sendable ([LiveEvent]) -> Void)?
+    /// The built ticket's report figures.
+    public var report: @Sendable (Ticket) -> ReportDelta
 
     public init(
         rules: [RecordedRuleEvent] = [], retain: Int = 10_000, onCommit: (@Sendable ([LiveEvent]) -> Void)? = nil,
-        live: @escaping @Sendable (Ticket) throws -> [LiveEvent] = { _ in [] }
+        live: @escaping @Sendable (Ticket) throws -> [LiveEvent] = { _ in [] },
+        report: @escaping @Sendable (Ticket) -> ReportDelta = { _ in .empty }
     ) {
         self.rules = rules
         self.live = live
         self.retain = retain
         self.onCommit = onCommit
+        self.report = report
     }
 
     public static let empty = CreationOutbox()
@@ -51,6 +60,6 @@ public struct CreationOutbox: Sendable {
     public func outbox(for ticket: Ticket) throws -> Outbox {
         Outbox(
             live: try live(ticket), rules: rules.map { var record = $0; record.ticketId = ticket.ticketId; return record }, retain: retain,
-            onCommit: onCommit)
+            onCommit: onCommit, report: report(ticket))
     }
 }

@@ -16,6 +16,7 @@ public struct StorePorts: Sendable {
     public var webhooks: any WebhookStore
     public var rollouts: any RolloutStore
     public var presence: any PresenceStore
+    public var reports: any ReportStore
     public var health: any StoreHealth
     /// Leases across instances; nil when one process owns the store.
     public var leases: (any LeaseStore)?
@@ -34,6 +35,7 @@ public struct StorePorts: Sendable {
         webhooks = store
         rollouts = store
         presence = store
+        reports = store
         health = store
         leases = store.leases
     }

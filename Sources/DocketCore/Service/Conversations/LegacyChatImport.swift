@@ -135,7 +135,8 @@ public struct LegacyChatImport: Sendable {
                 var updated = ticket
                 Self.apply(thread.prefix(end), customerId: customerId, workflow: tenant.workflow, to: &updated)
                 updated.version = ticket.version + 1
-                guard try await stores.tickets.updateTicket(updated, expectedVersion: ticket.version, messages: next) else {
+                let outbox = Outbox(report: ReportContribution(tenant).change(before: ticket, after: updated))
+                guard try await stores.tickets.updateTicket(updated, expectedVersion: ticket.version, messages: next, outbox: outbox) != nil else {
                     throw DocketError(.conflict, "ticket '\(ticket.ticketId)' changed during the import; run it again to continue")
                 }
                 report.messagesImported += end - done
@@ -155,14 +156,17 @@ public struct LegacyChatImport: Sendable {
         // The customer's open chat while it is open, unless they opened another one since.
         for openChat in [true, false] {
             do {
+                let contribution = ReportContribution(tenant)
                 return try await stores.tickets.createTicket(
-                    tenantId: tenant.id, counterYear: tenant.ticketIdFormat.counterYear(for: year), messages: messages
-                ) { number in
-                    var ticket = Self.ticket(tenant: tenant, number: number, customerId: customerId, conversation: conversation, opening: opening)
-                    Self.apply(first, customerId: customerId, workflow: tenant.workflow, to: &ticket)
-                    ticket.openChatOf = openChat ? customerId : nil
-                    return ticket
-                }
+                    tenantId: tenant.id, counterYear: tenant.ticketIdFormat.counterYear(for: year), messages: messages,
+                    build: { number in
+                        var ticket = Self.ticket(tenant: tenant, number: number, customerId: customerId, conversation: conversation, opening: opening)
+                        Self.apply(first, customerId: customerId, workflow: tenant.workflow, to: &ticket)
+                        ticket.openChatOf = openChat ? customerId : nil
+                        return ticket
+                    },
+                    outbox: CreationOutbox(report: { contribution.contribution($0) })
+                ).ticket
             } catch let error as DocketError where error.code == .conflict && openChat {
                 continue
             }
