@@ -141,6 +141,7 @@ func makeRoutes(_ dependencies: HTTPDependencies, settings: HTTPSettings) throws
     ConfigController(services: dependencies.services, limits: settings.limits).register(routes)
     PackController(services: dependencies.services, limits: settings.limits).register(routes)
     AssistantController(services: dependencies.services, limits: settings.limits).register(routes)
+    ReportController(services: dependencies.services).register(routes)
     ChatController(services: dependencies.services, limits: settings.limits, lists: lists).register(routes)
     WebhookController(services: dependencies.services, limits: settings.limits).register(routes)
     AuthController(

@@ -9,7 +9,7 @@ struct Docket: AsyncParsableCommand {
         version: DocketSystem.version,
         subcommands: [
             Serve.self, Token.self, TenantCommand.self, UserCommand.self, PackCommand.self, MigrateCommand.self, BackupCommand.self,
-            RestoreCommand.self, WSCommand.self,
+            RestoreCommand.self, WSCommand.self, ReportsCommand.self,
         ],
         defaultSubcommand: Serve.self)
 }

@@ -31,6 +31,14 @@ import DocketWire
         sla.clocks = [clock(.firstResponse), clock(.resolution)]
         sla.policy = "vip/\(text)"
         sla.nextTimerAt = at + 99
+        var replies = ReplyTally()
+        replies.measured = 2
+        replies.met = 1
+        replies.breached = 1
+        replies.answered = 2
+        replies.seconds = 4_000
+        replies.histogram = ["150": 1, "165": 1]
+        sla.nextReplies = replies
         var ticket = Ticket(
             tenantId: "t1", ticketId: "LUX-2026-000042", number: 42, numberingYear: 2026, subject: "subject \(text)", description: text,
             category: "billing", subcategory: "refund", priority: .urgent, status: "in_progress",

@@ -256,6 +256,11 @@ struct SystemTests {
             check(try created.json(), against: "CreatedApiKey")
             check(try await client.call(.get, "/api/v2/api-keys", token: admin).json(), against: "ApiKeyList")
             check(try await client.call(.get, "/api/v2/reports/sla", token: admin).json(), against: "SLAReport")
+            for (report, query) in [("volume", "by=channel"), ("backlog", "by=status"), ("times", "by=priority"), ("agents", ""), ("satisfaction", "")] {
+                let name = report.prefix(1).uppercased() + report.dropFirst() + "Report"
+                check(try await client.call(.get, "/api/v2/reports/\(report)?\(query)", token: admin).json(), against: name)
+                check(try await client.call(.get, "/api/v2/reports/\(report)?interval=hour", token: agent).json(), against: name)
+            }
             check(try await client.call(.get, "/api/v2/tickets/\(id)/trace", token: admin).json(), against: "TicketTrace")
             let replay = try await client.call(.post, "/api/v2/tickets/\(id)/replay", token: admin, json: ["version": "1.3.0"])
             #expect(replay.status == .ok)

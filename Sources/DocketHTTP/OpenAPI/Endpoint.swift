@@ -71,6 +71,8 @@ struct Endpoint: Sendable {
     var alsoSuccess: (status: Int, schema: String?)? = nil
     /// The values a path parameter takes, when they are a fixed list.
     var pathValues: [String: [String]] = [:]
+    /// Whether the success may be CSV (`text/csv`), beside or instead of JSON.
+    var csv = false
 
     /// The path in OpenAPI syntax: `/api/v2/tickets/{id}`.
     var openAPIPath: String {

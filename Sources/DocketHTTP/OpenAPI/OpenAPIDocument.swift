@@ -42,8 +42,9 @@ enum OpenAPIDocument {
 
         var responses: OpenAPI.Response.Map = [:]
         for success in [endpoint.success] + (endpoint.alsoSuccess.map { [$0] } ?? []) {
-            responses[.status(code: success.status)] = .b(OpenAPI.Response(
-                description: "Success", content: success.schema.map { json(Schemas.ref($0)) } ?? [:]))
+            var content = success.schema.map { json(Schemas.ref($0)) } ?? [:]
+            if endpoint.csv { content[.csv] = .b(.init(schema: Schemas.string())) }
+            responses[.status(code: success.status)] = .b(OpenAPI.Response(description: "Success", content: content))
         }
         var errors = endpoint.errors + [500]
         if endpoint.secured { errors += [401, 503] }

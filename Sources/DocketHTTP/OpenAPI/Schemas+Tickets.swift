@@ -24,8 +24,14 @@ extension Schemas {
                     "firstResponseTargetMs": integer(), "resolutionTargetMs": integer(), "firstResponseDueAt": dateTime,
                     "resolutionDueAt": dateTime, "firstResponseAt": dateTime, "firstResponseMet": boolean, "resolutionMet": boolean,
                     "clocks": array(ref("SLAClock")), "policy": string("Named SLA policy in force"),
-                    "nextTimerAt": dateTime,
+                    "nextTimerAt": dateTime, "nextReplies": ref("ReplyTally"),
                 ], required: ["firstResponseTargetMs", "resolutionTargetMs", "firstResponseDueAt", "resolutionDueAt"]),
+            "ReplyTally": object(
+                [
+                    "measured": integer(), "met": integer(), "breached": integer(), "answered": integer(),
+                    "seconds": integer(), "histogram": map(integer()),
+                ],
+                required: ["measured", "met", "breached", "answered", "seconds", "histogram"]),
             "SLAClock": object(
                 [
                     "kind": string(values: SLAClock.Kind.allCases.map(\.rawValue)), "targetSeconds": integer(),

@@ -1,0 +1,71 @@
+import DocketCore
+@testable import DocketHTTP
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// The dashboard's reports through the API: JSON and CSV, who may see what, and the limits.
+@Suite("Reports through the API")
+struct ReportAPITests {
+    @Test func volumeAnswersJSONAndCSVAndAnAgentSeesTheirOwn() async throws {
+        let app = try await TestApp(installShippedPacks: true)
+        try await app.test { client in
+            let (admin, agent, customer) = try await app.people(client)
+            let mine = try await app.openTicket(client, token: customer, subject: "Poste caído")
+            _ = try await app.openTicket(client, token: customer, subject: "Otra luminaria")
+            #expect(try await client.call(.post, "/api/v2/tickets/\(mine)/claim", token: agent).status == .ok)
+
+            let all = try await client.call(.get, "/api/v2/reports/volume?by=agent", token: admin)
+            #expect(all.status == .ok)
+            let totals = try #require(try all.json()["totals"] as? [String: Any])
+            #expect(totals["created"] as? Int == 2)
+            let groups = try #require(totals["groups"] as? [String: [String: Any]])
+            #expect(groups["ana"]?["created"] as? Int == 1)
+            #expect(groups["unassigned"]?["created"] as? Int == 1)
+            #expect(try all.json()["timeZone"] as? String == "America/Mexico_City")
+
+            // An agent's report holds their own tickets only, whatever they ask for.
+            let own = try await client.call(.get, "/api/v2/reports/volume?agent=someone-else", token: agent)
+            #expect(try (own.json()["totals"] as? [String: Any])?["created"] as? Int == 1)
+            #expect(try (own.json()["filters"] as? [String: String])?["agent"] == "ana")
+
+            // CSV: by path or by Accept, a header then a row per bucket and group, then the totals.
+            for (path, accept) in [("/api/v2/reports/volume.csv?by=agent", nil), ("/api/v2/reports/volume?by=agent", "text/csv")] {
+                var headers: HTTPFields = [.authorization: "Bearer \(admin)"]
+                if let accept { headers[.accept] = accept }
+                let reply = try await client.execute(uri: path, method: .get, headers: headers, body: nil) { response in
+                    (response.status, response.headers[.contentType], String(buffer: response.body))
+                }
+                #expect(reply.0 == .ok)
+                #expect(reply.1?.hasPrefix("text/csv") == true)
+                let lines = reply.2.split(separator: "\r\n").map(String.init)
+                #expect(lines.first == "start,agent,created,resolved")
+                #expect(lines.contains { $0.hasPrefix("total,ana,1,0") })
+                #expect(lines.contains { $0.hasPrefix("total,,2,0") })
+            }
+
+            // Customers may not read reports; bad questions are 400s naming the parameter.
+            let refused = try await client.call(.get, "/api/v2/reports/volume", token: customer)
+            #expect(refused.status == .forbidden)
+            let badInterval = try await client.call(.get, "/api/v2/reports/times?interval=fortnight", token: admin)
+            #expect(badInterval.status == .badRequest)
+            #expect(try (badInterval.json()["error"] as? [String: Any])?["field"] as? String == "interval")
+            let tooMany = try await client.call(.get, "/api/v2/reports/volume?interval=hour&from=2026-01-01&to=2026-06-01", token: admin)
+            #expect(tooMany.status == .badRequest)
+            let backwards = try await client.call(.get, "/api/v2/reports/volume?from=2026-06-01&to=2026-01-01", token: admin)
+            #expect(backwards.status == .badRequest)
+            let statusElsewhere = try await client.call(.get, "/api/v2/reports/volume?by=status", token: admin)
+            #expect(statusElsewhere.status == .badRequest)
+        }
+    }
+
+    @Test func aCSVCellASpreadsheetWouldRunIsText() {
+        #expect(ReportCSV.cell("=HYPERLINK(\"http://x\")") == "\"'=HYPERLINK(\"\"http://x\"\")\"")
+        #expect(ReportCSV.cell("-12") == "-12")
+        #expect(ReportCSV.cell("@agent") == "'@agent")
+        #expect(ReportCSV.cell("a,b") == "\"a,b\"")
+        #expect(ReportCSV.cell("línea\nnueva") == "\"línea\nnueva\"")
+    }
+}
