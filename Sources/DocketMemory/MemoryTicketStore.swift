@@ -95,9 +95,20 @@ public final class MemoryTicketStore: TicketStore {
         if let customer = query.customerId, ticket.customerId != customer { return false }
         if let conversation = query.conversationId, ticket.conversationId != conversation { return false }
         if let escalated = query.escalated, ticket.isEscalated != escalated { return false }
-        if let queue = query.queue, ticket.queue != queue { return false }
+        if let queue = query.queue, ticket.queue != (queue.isEmpty ? nil : queue) { return false }
         if let from = query.createdFrom, ticket.createdAt < from { return false }
         if let to = query.createdTo, ticket.createdAt > to { return false }
+        if let source = query.source, ticket.source != source { return false }
+        if query.resolvedFrom != nil || query.resolvedTo != nil {
+            guard let at = ticket.resolution?.resolvedAt else { return false }
+            if let from = query.resolvedFrom, at < from { return false }
+            if let to = query.resolvedTo, at > to { return false }
+        }
+        if query.ratedFrom != nil || query.ratedTo != nil {
+            guard let at = ticket.customerFeedback?.submittedAt else { return false }
+            if let from = query.ratedFrom, at < from { return false }
+            if let to = query.ratedTo, at > to { return false }
+        }
         if let tag = query.tag, !ticket.tags.contains(tag.lowercased()) { return false }
         if let terms {
             // A search without terms finds nothing, as on the other stores.

@@ -193,9 +193,14 @@ extension MongoTicketStore {
         if let customer = query.customerId { clauses.append(["customerId": customer]) }
         if let conversation = query.conversationId { clauses.append(["conversationId": conversation]) }
         if let escalated = query.escalated { clauses.append(["ix.escalated": escalated]) }
-        if let queue = query.queue { clauses.append(["queue": queue]) }
+        if let queue = query.queue { clauses.append(["queue": queue.isEmpty ? NSNull() : queue]) }
         if let from = query.createdFrom { clauses.append(["createdAt": ["$gte": from]]) }
         if let to = query.createdTo { clauses.append(["createdAt": ["$lte": to]]) }
+        if let source = query.source { clauses.append(["source": source.rawValue]) }
+        if let from = query.resolvedFrom { clauses.append(["resolution.resolvedAt": ["$gte": from]]) }
+        if let to = query.resolvedTo { clauses.append(["resolution.resolvedAt": ["$lte": to]]) }
+        if let from = query.ratedFrom { clauses.append(["customerFeedback.submittedAt": ["$gte": from]]) }
+        if let to = query.ratedTo { clauses.append(["customerFeedback.submittedAt": ["$lte": to]]) }
         if let tag = query.tag { clauses.append(["tags": tag.lowercased()]) }
         if let search = query.search {
             let terms = SearchKeys.terms(search)

@@ -105,6 +105,15 @@ public final class MongoTicketStore: TicketStore {
             try job.collection(Collections.webhookDeliveries).createIndexes(Collections.webhookDeliveries, [
                 IndexSpec(name: "webhook_attempt", keys: [("webhookId", .ascending), ("lastAttemptAt", .descending)])
             ])
+            // A report's bucket lists the tickets resolved or rated in it: only those are indexed.
+            try job.collection(Collections.tickets).createIndexes(Collections.tickets, [
+                IndexSpec(
+                    name: "tenant_resolved", keys: [("tenantId", .ascending), ("resolution.resolvedAt", .ascending)],
+                    partialFilter: BSONDoc([("resolution.resolvedAt", .document(BSONDoc([("$exists", .bool(true))])))])),
+                IndexSpec(
+                    name: "tenant_rated", keys: [("tenantId", .ascending), ("customerFeedback.submittedAt", .ascending)],
+                    partialFilter: BSONDoc([("customerFeedback.submittedAt", .document(BSONDoc([("$exists", .bool(true))])))])),
+            ])
             // Reports read a range of hours (or starts) of one dimension of a tenant.
             try job.collection(ReportCollections.hours).createIndexes(ReportCollections.hours, [
                 IndexSpec(name: "tenant_dim_hour", keys: [("tenantId", .ascending), ("dim", .ascending), ("hour", .ascending)])

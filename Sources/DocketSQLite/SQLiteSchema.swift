@@ -339,6 +339,21 @@ enum SQLiteSchema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v22 drill-down filters") { db in
+            // A report's bucket opens the tickets behind it: by channel, by when they were
+            // resolved and by when they were rated. Only resolved and rated tickets are in
+            // those indexes (partial), so a create writes none of them.
+            try db.execute(sql: """
+                ALTER TABLE tickets ADD COLUMN source TEXT;
+                ALTER TABLE tickets ADD COLUMN resolved_at INTEGER;
+                ALTER TABLE tickets ADD COLUMN rated_at INTEGER;
+                UPDATE tickets SET source = json_extract(doc, '$.source'),
+                    resolved_at = json_extract(doc, '$.resolution.resolvedAt'),
+                    rated_at = json_extract(doc, '$.customerFeedback.submittedAt');
+                CREATE INDEX tickets_resolved ON tickets(tenant_id, resolved_at) WHERE resolved_at IS NOT NULL;
+                CREATE INDEX tickets_rated ON tickets(tenant_id, rated_at) WHERE rated_at IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

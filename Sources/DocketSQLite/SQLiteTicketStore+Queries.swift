@@ -21,9 +21,16 @@ extension SQLiteTicketStore {
         if let customer = query.customerId { clauses.append("t.customer_id = ?"); args.append(customer) }
         if let conversation = query.conversationId { clauses.append("t.conversation_id = ?"); args.append(conversation) }
         if let escalated = query.escalated { clauses.append("t.escalated = ?"); args.append(escalated) }
-        if let queue = query.queue { clauses.append("t.queue = ?"); args.append(queue) }
+        if let queue = query.queue {
+            if queue.isEmpty { clauses.append("t.queue IS NULL") } else { clauses.append("t.queue = ?"); args.append(queue) }
+        }
         if let from = query.createdFrom { clauses.append("t.created_at >= ?"); args.append(from.millis) }
         if let to = query.createdTo { clauses.append("t.created_at <= ?"); args.append(to.millis) }
+        if let source = query.source { clauses.append("t.source = ?"); args.append(source.rawValue) }
+        if let from = query.resolvedFrom { clauses.append("t.resolved_at >= ?"); args.append(from.millis) }
+        if let to = query.resolvedTo { clauses.append("t.resolved_at <= ?"); args.append(to.millis) }
+        if let from = query.ratedFrom { clauses.append("t.rated_at >= ?"); args.append(from.millis) }
+        if let to = query.ratedTo { clauses.append("t.rated_at <= ?"); args.append(to.millis) }
         if let tag = query.tag {
             clauses.append("t.id IN (SELECT ticket_rowid FROM ticket_tags WHERE tenant_id = ? AND tag = ?)")
             args += [tenantId, tag.lowercased()]

@@ -127,7 +127,8 @@ extension SQLiteTicketStore {
                 UPDATE tickets SET status = ?, priority = ?, priority_rank = ?, category = ?, assigned_agent = ?,
                     customer_id = ?, conversation_id = ?, escalated = ?, resolved = ?, first_response_seconds = ?,
                     first_response_met = ?, resolution_met = ?, created_at = ?, updated_at = ?, version = ?, sla_next_at = ?,
-                    open_chat_of = ?, queue = ?, waiting_since = ?, doc = ?, index_hash = ?, audit_hash = ?
+                    open_chat_of = ?, queue = ?, waiting_since = ?, source = ?, resolved_at = ?, rated_at = ?, doc = ?, index_hash = ?,
+                    audit_hash = ?
                 WHERE id = ?
                 """).execute(arguments: StatementArguments(arguments))
         if old["audit_hash"] as Int64? != auditHash {
@@ -163,7 +164,8 @@ extension SQLiteTicketStore {
             t.status, t.priority.rawValue, t.priority.rank, t.category, t.assignedAgent, t.customerId, t.conversationId,
             t.isEscalated, t.resolution != nil, t.sla.firstResponseAt.map { $0.timeIntervalSince(t.createdAt) },
             t.sla.firstResponseMet, t.sla.resolutionMet, t.createdAt.millis, t.updatedAt.millis, t.version, t.nextWakeAt?.millis,
-            t.openChatOf, t.queue, t.waiting?.since.millis,
+            t.openChatOf, t.queue, t.waiting?.since.millis, t.source.rawValue, t.resolution?.resolvedAt.millis,
+            t.customerFeedback?.submittedAt.millis,
         ]
     }
 
@@ -245,8 +247,8 @@ extension SQLiteTicketStore {
                 INSERT INTO tickets (tenant_id, ticket_id, numbering_year, number, status, priority, priority_rank, category,
                     assigned_agent, customer_id, conversation_id, escalated, resolved, first_response_seconds,
                     first_response_met, resolution_met, created_at, updated_at, version, sla_next_at, open_chat_of, queue,
-                    waiting_since, doc, index_hash, audit_hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    waiting_since, source, resolved_at, rated_at, doc, index_hash, audit_hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: StatementArguments(arguments))
         let rowid = db.lastInsertedRowID
         if audit != nil { try writeAudit(audit, rowid: rowid, db) }

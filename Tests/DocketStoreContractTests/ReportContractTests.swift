@@ -294,6 +294,29 @@ struct ReportContractTests {
             }
         }
 
+        // Each bucket's tickets are listed with the filters the bucket stands for.
+        for index in volume.buckets.indices {
+            let start = days[index], end = (index + 1 < days.count ? days[index + 1] : to).addingTimeInterval(-0.001)
+            var created = TicketQuery()
+            created.createdFrom = start
+            created.createdTo = end
+            created.limit = TicketQuery.maxLimit
+            created.source = .whatsapp
+            let listedCreated = try await store.listTickets(tenantId: "t", query: created).items
+            #expect(listedCreated.count == tickets.filter { $0.source == .whatsapp && day($0.createdAt) == start }.count)
+            var resolved = TicketQuery()
+            resolved.resolvedFrom = start
+            resolved.resolvedTo = end
+            resolved.statuses = finished
+            resolved.limit = TicketQuery.maxLimit
+            #expect(Int64(try await store.listTickets(tenantId: "t", query: resolved).items.count) == volume.buckets[index].figures.resolved)
+            var rated = TicketQuery()
+            rated.ratedFrom = start
+            rated.ratedTo = end
+            rated.limit = TicketQuery.maxLimit
+            #expect(Int64(try await store.listTickets(tenantId: "t", query: rated).items.count) == satisfaction.buckets[index].figures.ratings)
+        }
+
         // A filter with a grouping by another dimension reads the tickets, and agrees.
         let filtered = try await services.reports.volume(
             Self.admin, ReportRequest(from: from, to: to, interval: .day, by: .agent, filters: [.category: "billing"]))

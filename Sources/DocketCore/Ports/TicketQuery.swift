@@ -15,10 +15,18 @@ public struct TicketQuery: Sendable, Equatable {
     public var conversationId: String?
     public var tag: String?
     public var escalated: Bool?
-    /// The queue a rule routed the ticket to.
+    /// The queue a rule routed the ticket to; `queue = ""` selects tickets in no queue.
     public var queue: String?
     public var createdFrom: Date?
     public var createdTo: Date?
+    /// The channel the ticket came from.
+    public var source: TicketSource?
+    /// When its standing resolution happened (inclusive bounds; tickets without one never match).
+    public var resolvedFrom: Date?
+    public var resolvedTo: Date?
+    /// When the customer rated it (inclusive bounds).
+    public var ratedFrom: Date?
+    public var ratedTo: Date?
     /// Full-text terms over ticket ID, subject, description and notes.
     public var search: String?
     /// Whether `search` also looks into internal notes (staff only).

@@ -19,9 +19,14 @@ struct TicketController: Sendable {
         .init(name: "conversationId", type: .string, description: "Conversation id"),
         .init(name: "tag", type: .string, description: "A tag"),
         .init(name: "escalated", type: .boolean, description: "Only escalated (true) or not escalated (false) tickets"),
-        .init(name: "queue", type: .string, description: "The queue a rule routed the ticket to"),
+        .init(name: "queue", type: .string, description: "The queue a rule routed the ticket to; 'none' for tickets in no queue"),
         .date("createdFrom", "ISO 8601 date or date-time, inclusive"),
         .date("createdTo", "ISO 8601 date or date-time, inclusive"),
+        .init(name: "source", type: .string, description: "The channel the ticket came from", values: TicketSource.allCases.map(\.rawValue)),
+        .date("resolvedFrom", "ISO 8601 date or date-time, inclusive: resolved at or after"),
+        .date("resolvedTo", "ISO 8601 date or date-time, inclusive"),
+        .date("ratedFrom", "ISO 8601 date or date-time, inclusive: rated by the customer at or after"),
+        .date("ratedTo", "ISO 8601 date or date-time, inclusive"),
         .init(name: "search", type: .string, description: "Full-text terms over ticket ID, subject, description and notes; accents and case folded"),
         .init(
             name: "sortBy", type: .string, description: "createdAt (default), updatedAt, priority, status or ticketId",
@@ -42,9 +47,14 @@ struct TicketController: Sendable {
         query.conversationId = reader.string("conversationId")
         query.tag = reader.string("tag")
         query.escalated = try reader.bool("escalated")
-        query.queue = reader.string("queue")
+        if let queue = reader.string("queue") { query.queue = queue == "none" ? "" : queue }
         query.createdFrom = try reader.date("createdFrom")
         query.createdTo = try reader.date("createdTo")
+        query.source = try reader.value("source", as: TicketSource.self)
+        query.resolvedFrom = try reader.date("resolvedFrom")
+        query.resolvedTo = try reader.date("resolvedTo")
+        query.ratedFrom = try reader.date("ratedFrom")
+        query.ratedTo = try reader.date("ratedTo")
         query.search = reader.string("search")
         query.sortBy = try reader.value("sortBy", as: TicketQuery.SortField.self) ?? .createdAt
         switch reader.string("sortOrder")?.lowercased() {
