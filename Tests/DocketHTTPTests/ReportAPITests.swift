@@ -61,6 +61,27 @@ struct ReportAPITests {
         }
     }
 
+    @Test func theTicketsBehindABucketExportAsCSVWithTheirTimes() async throws {
+        let app = try await TestApp(installShippedPacks: true)
+        try await app.test { client in
+            let (admin, agent, customer) = try await app.people(client)
+            let hostile = try await app.openTicket(client, token: customer, subject: "=HYPERLINK(\"http://evil\",\"x\"), \"quoted\"")
+            _ = try await app.openTicket(client, token: customer, subject: "Otra")
+            #expect(try await client.call(.post, "/api/v2/tickets/\(hostile)/claim", token: agent).status == .ok)
+            let reply = try await client.execute(
+                uri: "/api/v2/tickets.csv?assignedAgent=ana", method: .get, headers: [.authorization: "Bearer \(admin)"], body: nil
+            ) { response in (response.status, response.headers[.contentType], String(buffer: response.body)) }
+            #expect(reply.0 == .ok)
+            #expect(reply.1?.hasPrefix("text/csv") == true)
+            let lines = reply.2.split(separator: "\r\n").map(String.init)
+            #expect(lines.count == 2)
+            #expect(lines[0].hasPrefix("ticketId,subject,status,priority,category,channel,queue,assignedAgent"))
+            // The subject a customer wrote is a cell of text, never a formula.
+            #expect(lines[1].hasPrefix("\(hostile),\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\"), \"\"quoted\"\"\",open,"))
+            #expect(try await client.call(.get, "/api/v2/tickets.csv", token: customer).status == .forbidden)
+        }
+    }
+
     @Test func aCSVCellASpreadsheetWouldRunIsText() {
         #expect(ReportCSV.cell("=HYPERLINK(\"http://x\")") == "\"'=HYPERLINK(\"\"http://x\"\")\"")
         #expect(ReportCSV.cell("-12") == "-12")

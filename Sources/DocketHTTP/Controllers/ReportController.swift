@@ -18,8 +18,8 @@ struct ReportController: Sendable {
 
     static var query: [Endpoint.QueryParameter] {
         [
-            .date("from", "ISO 8601 date or date-time; default 30 days before `to`. Figures are kept per hour: the period starts at the hour holding `from`"),
-            .date("to", "ISO 8601 date or date-time (a date: the end of that day); default now"),
+            .date("from", "ISO 8601 date-time, or a date (its midnight in the tenant's time zone); default 30 days before `to`. Figures are kept per hour: the period starts at the hour holding `from`"),
+            .date("to", "ISO 8601 date-time, or a date (the end of that day in the tenant's time zone); default now"),
             .init(name: "interval", type: .string, description: "Bucket size in the tenant's time zone (weeks start on Monday); default day",
                 values: ReportInterval.allCases.map(\.rawValue)),
             .init(name: "by", type: .string, description: "Group each bucket by a dimension (`status`: the backlog only)",
@@ -31,6 +31,7 @@ struct ReportController: Sendable {
     }
 
     func register(_ routes: RouteRegistry) {
+        Self.registerExport(routes, services: services)
         for (kind, summary) in Self.summaries {
             for csv in [false, true] {
                 routes.add(Endpoint(
@@ -44,10 +45,32 @@ struct ReportController: Sendable {
         }
     }
 
+    /// `GET /api/v2/tickets.csv`: the tickets of a list's filters, one row per ticket with its times.
+    static func registerExport(_ routes: RouteRegistry, services: DocketServices) {
+        routes.add(Endpoint(
+            method: .get, path: "/api/v2/tickets.csv",
+            summary: "The tickets of a list's filters as CSV, one row per ticket with its times (business seconds); at most 50,000 rows",
+            tag: "Reports", access: "agent, admin", query: TicketController.listQuery.filter { !["page", "limit", "sortBy", "sortOrder", "search"].contains($0.name) },
+            success: (200, nil), errors: [400, 403], csv: true)
+        ) { request, context in
+            var query = try TicketController.query(from: request)
+            query.search = nil
+            let tickets = try await services.reports.exportTickets(try context.requirePrincipal(), query)
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"tickets.csv\""],
+                body: .init(byteBuffer: ByteBuffer(string: ReportCSV.tickets(tickets))))
+        }
+    }
+
     static func request(_ request: Request, now: Date) throws -> ReportRequest {
         let reader = QueryReader(request)
         let to = try reader.date("to") ?? now
         let from = try reader.date("from") ?? to.addingTimeInterval(-30 * 86_400)
+        func day(_ name: String) -> String? {
+            guard let text = reader.string(name), text.count == 10, !text.contains("T") else { return nil }
+            return text
+        }
         var filters: [ReportDimension: String] = [:]
         for dimension in ReportDimension.allCases {
             guard let value = reader.string(dimension.rawValue) else { continue }
@@ -56,7 +79,7 @@ struct ReportController: Sendable {
         }
         return ReportRequest(
             from: from, to: to, interval: try reader.value("interval", as: ReportInterval.self) ?? .day,
-            by: try reader.value("by", as: ReportGroup.self), filters: filters)
+            by: try reader.value("by", as: ReportGroup.self), filters: filters, fromDay: day("from"), toDay: day("to"))
     }
 
     @Sendable func answer(_ kind: ReportKind, csv: Bool, _ request: Request, _ context: DocketRequestContext) async throws -> Response {
@@ -126,6 +149,41 @@ enum ReportCSV {
         var lines = [(["start", answer.by?.rawValue ?? "group"] + columns).map(cell).joined(separator: ",")]
         for row in rows {
             lines.append(([row.start, row.group] + columns.map { row.figures[$0] ?? "" }).map(cell).joined(separator: ","))
+        }
+        return lines.joined(separator: "\r\n") + "\r\n"
+    }
+
+    static let ticketColumns = [
+        "ticketId", "subject", "status", "priority", "category", "channel", "queue", "assignedAgent", "customerId", "createdAt",
+        "firstResponseAt", "firstResponseSeconds", "firstResponseMet", "resolvedAt", "resolutionSeconds", "resolutionMet", "breaches",
+        "rating", "ratedAt",
+    ]
+
+    /// One row per ticket: its dimensions and its times (durations in business seconds, as the
+    /// reports count them).
+    static func tickets(_ tickets: [Ticket]) -> String {
+        let iso = ISO8601DateFormatter()
+        func date(_ value: Date?) -> String { value.map(iso.string) ?? "" }
+        var lines = [ticketColumns.joined(separator: ",")]
+        for ticket in tickets {
+            let first = ticket.sla.clock(.firstResponse), resolution = ticket.sla.clock(.resolution)
+            func seconds(_ clock: SLAClock?) -> String {
+                guard let clock, clock.stoppedAt != nil else { return "" }
+                return String(Int64(clock.consumedSeconds.rounded()))
+            }
+            func met(_ clock: SLAClock?) -> String {
+                if let met = clock?.met { return met ? "true" : "false" }
+                return clock?.breachedAt != nil ? "false" : ""
+            }
+            let breaches = (ticket.sla.clocks ?? []).filter { $0.breachedAt != nil }.count + (ticket.sla.nextReplies?.breached ?? 0)
+            let row: [String] = [
+                ticket.ticketId, ticket.subject, ticket.status, ticket.priority.rawValue, ticket.category, ticket.source.rawValue,
+                ticket.queue ?? "", ticket.assignedAgent ?? "", ticket.customerId, date(ticket.createdAt),
+                date(first?.stoppedAt ?? ticket.sla.firstResponseAt), seconds(first), met(first), date(ticket.resolution?.resolvedAt),
+                seconds(resolution), met(resolution), String(breaches), ticket.customerFeedback.map { String($0.rating) } ?? "",
+                date(ticket.customerFeedback?.submittedAt),
+            ]
+            lines.append(row.map(cell).joined(separator: ","))
         }
         return lines.joined(separator: "\r\n") + "\r\n"
     }

@@ -25,13 +25,37 @@ public struct ReportRequest: Sendable, Equatable {
     public var interval: ReportInterval
     public var by: ReportGroup?
     public var filters: [ReportDimension: String]
+    /// Days (`YYYY-MM-DD`) in the tenant's time zone: the period starts at the first one's
+    /// midnight and ends at the last one's end, whatever `from` and `to` say.
+    public var fromDay: String?
+    public var toDay: String?
 
-    public init(from: Date, to: Date, interval: ReportInterval = .day, by: ReportGroup? = nil, filters: [ReportDimension: String] = [:]) {
+    public init(
+        from: Date, to: Date, interval: ReportInterval = .day, by: ReportGroup? = nil, filters: [ReportDimension: String] = [:],
+        fromDay: String? = nil, toDay: String? = nil
+    ) {
         self.from = from
         self.to = to
         self.interval = interval
         self.by = by
         self.filters = filters
+        self.fromDay = fromDay
+        self.toDay = toDay
+    }
+
+    /// A tickets export holds at most this many rows.
+    public static let maxExportRows = 50_000
+
+    /// `YYYY-MM-DD` → the instant that day starts in `zone`; nil when it is no date.
+    static func startOfDay(_ text: String, in zone: TimeZone) -> Date? {
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3, text.count == 10 else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        guard let date = calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2])),
+            calendar.component(.day, from: date) == parts[2]
+        else { return nil }
+        return calendar.startOfDay(for: date)
     }
 
     /// A report has at most this many buckets (an hourly report spans at most ~41 days).
@@ -299,8 +323,18 @@ struct ReportCalendar: Sendable {
 
 extension ReportService {
     /// Checks the question, and answers the dimension and values to read and where from.
-    private func plan(_ principal: Principal, _ kind: ReportKind, _ request: inout ReportRequest) throws -> (dimension: String, values: [String]?, tickets: Bool) {
+    private func plan(_ principal: Principal, _ kind: ReportKind, _ request: inout ReportRequest, zone: TimeZone) throws -> (dimension: String, values: [String]?, tickets: Bool) {
         guard principal.isStaff else { throw DocketError.forbidden("reports are for agents and admins") }
+        if let day = request.fromDay {
+            guard let start = ReportRequest.startOfDay(day, in: zone) else { throw DocketError(.badRequest, "from is not a date", field: "from") }
+            request.from = start
+        }
+        if let day = request.toDay {
+            guard let start = ReportRequest.startOfDay(day, in: zone) else { throw DocketError(.badRequest, "to is not a date", field: "to") }
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = zone
+            request.to = calendar.date(byAdding: .day, value: 1, to: start) ?? start.addingTimeInterval(86_400)
+        }
         guard request.from < request.to else { throw DocketError(.badRequest, "from must be before to", field: "from") }
         guard request.to.timeIntervalSince(request.from) <= ReportRequest.maxSpan else {
             throw DocketError(.badRequest, "a report spans at most 3 years", field: "from")
@@ -368,6 +402,23 @@ extension ReportService {
         }
     }
 
+    /// The tickets of `query` for a CSV export (one row per ticket), oldest first: staff only,
+    /// at most `ReportRequest.maxExportRows`.
+    public func exportTickets(_ principal: Principal, _ query: TicketQuery) async throws -> [Ticket] {
+        try Self.requireStaff(principal)
+        _ = try await tenant(for: principal)
+        var out: [Ticket] = []
+        try await scanTickets(tenantId: principal.tenantId, query: query) { ticket in
+            guard out.count < ReportRequest.maxExportRows else {
+                throw DocketError(
+                    .badRequest, "the export holds more than \(ReportRequest.maxExportRows) tickets, the most one export writes: narrow the filters",
+                    field: "createdFrom")
+            }
+            out.append(ticket)
+        }
+        return out
+    }
+
     /// Recomputes the tenant's kept figures from its tickets and replaces them
     /// (`docket reports rebuild`, after an upgrade or a restore): answers how many tickets it read.
     public func rebuild(tenantId: String) async throws -> Int {
@@ -389,9 +440,9 @@ extension ReportService {
         _ principal: Principal, _ kind: ReportKind, _ question: ReportRequest, figures render: @escaping @Sendable (ReportSums) -> Figures
     ) async throws -> ReportAnswer<Figures> {
         var request = question
-        let (dimension, values, readTickets) = try plan(principal, kind, &request)
         let tenant = try await tenant(for: principal)
         let zone = tenant.timeZone
+        let (dimension, values, readTickets) = try plan(principal, kind, &request, zone: zone)
         let calendar = ReportCalendar(zone: zone)
         guard let starts = calendar.buckets(from: request.from, to: request.to, request.interval, limit: ReportRequest.maxBuckets) else {
             throw DocketError(
