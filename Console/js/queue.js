@@ -41,7 +41,7 @@ export async function loadList(tab, quiet = false) {
 }
 
 export function renderList() {
-  if (!state.shell || state.tab === 'admin') return;
+  if (!state.shell || ['admin', 'reports'].includes(state.tab)) return;
   const tab = state.tab;
   const items = state.lists[tab];
   // The filter form lives in the list's head, made once and left in place: live updates

@@ -72,11 +72,11 @@ export function setConnection(value) {
 export async function refreshAfterReconnect() {
   // The replay (since=) brought every event missed; lists are re-read too, cheaply, in case a
   // resync was needed.
-  await loadList(state.tab === 'admin' ? 'pending' : state.tab, true);
+  await loadList(['admin', 'reports'].includes(state.tab) ? 'pending' : state.tab, true);
 }
 
 export async function reloadEverything() {
-  await loadList(state.tab === 'admin' ? 'pending' : state.tab, true);
+  await loadList(['admin', 'reports'].includes(state.tab) ? 'pending' : state.tab, true);
   if (state.current) await openTicket(state.current.ticket.ticketId, true);
 }
 
@@ -89,5 +89,8 @@ export function renderTabs() {
     tab('pending', t('pending'), state.lists.pending.length),
     tab('mine', t('mine'), state.lists.mine.reduce((sum, ticket) => sum + (ticket.unreadStaff > 0 ? 1 : 0), 0) || null),
     tab('all', t('all')),
+    tab('reports', t('reports')),
     state.user.role !== 'agent' ? tab('admin', t('admin')) : null);
+  // On a phone the tabs scroll sideways: the current one is brought into sight.
+  state.shell.tabs.querySelector('.tab.active')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
 }

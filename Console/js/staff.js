@@ -6,7 +6,7 @@
 // script besides.
 
 import { Api } from './api.js';
-import { state, toast, failure } from './state.js';
+import { state, toast, failure, agentName, categoryLabel, statusLabel } from './state.js';
 import { restoreSession, renderLogin, renderPassword, signedOut } from './session.js';
 import { ensureShell, renderTabs } from './shell.js';
 import { loadList } from './queue.js';
@@ -25,7 +25,21 @@ export async function route() {
   ensureShell();
   if (first === 'ticket' && rest[0]) {
     await openTicket(decodeURIComponent(rest.join('/')));
+  } else if (first === 'reports') {
+    state.tab = 'reports';
+    closeTicket();
+    renderTabs();
+    const [kind, search] = rest.join('/').split('?');
+    const { renderReports } = await import('./reports.js');
+    const flow = state.config.workflow;
+    state.shell.main.classList.add('admin-open', 'reports-open');
+    await renderReports(state.shell.detail, {
+      api: state.api, t: state.t, failure, config: state.config, user: state.user, agents: state.agents,
+      agentName, categoryLabel, statusLabel, finished: [flow.resolved, flow.closed],
+      openStatuses: flow.statuses.map((s) => s.id).filter((id) => id !== flow.resolved && id !== flow.closed),
+    }, kind || 'volume', Object.fromEntries(new URLSearchParams(search || '')));
   } else if (first === 'admin' && state.user.role !== 'agent') {
+    state.shell.main.classList.remove('reports-open');
     state.tab = 'admin';
     closeTicket();
     renderTabs();
@@ -34,7 +48,7 @@ export async function route() {
     renderAdmin(state.shell.detail, { api: state.api, t: state.t, toast, failure, config: state.config, user: state.user }, rest[0]);
     state.shell.main.classList.add('admin-open');
   } else {
-    state.shell.main.classList.remove('admin-open');
+    state.shell.main.classList.remove('admin-open', 'reports-open');
     state.tab = ['pending', 'mine', 'all'].includes(first) ? first : 'pending';
     closeTicket();
     renderTabs();

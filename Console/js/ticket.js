@@ -23,9 +23,9 @@ export function closeTicket() {
 }
 
 export async function openTicket(ticketId, quiet = false) {
-  if (state.tab === 'admin') state.tab = 'pending';
+  if (['admin', 'reports'].includes(state.tab)) state.tab = 'pending';
   if (state.current && state.current.ticket.ticketId !== ticketId) closeTicket();
-  state.shell.main.classList.remove('admin-open');
+  state.shell.main.classList.remove('admin-open', 'reports-open');
   state.shell.main.classList.add('has-ticket');
   if (!quiet) mount(state.shell.detail, h('p', { class: 'loading' }, t('loading')));
   try {
@@ -131,7 +131,7 @@ export function renderTicket(options = {}) {
   const mine = ticket.assignedAgent === state.user.subject;
 
   const header = h('div', { class: 'ticket-head' },
-    h('a', { href: `#/${state.tab === 'admin' ? 'pending' : state.tab}`, class: 'back' }, `← ${t('back')}`),
+    h('a', { href: `#/${['admin', 'reports'].includes(state.tab) ? 'pending' : state.tab}`, class: 'back' }, `← ${t('back')}`),
     h('div', { class: 'row' },
       h('span', { class: 'tid' }, ticket.ticketId),
       h('span', { class: `badge priority-${ticket.priority}` }, t(`priorities.${ticket.priority}`)),

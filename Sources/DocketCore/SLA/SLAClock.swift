@@ -29,6 +29,16 @@ public struct SLAClock: Codable, Sendable, Equatable {
     /// ticket was read, negative once overdue; set on a single ticket's read, never stored.
     public var remainingSeconds: Double?
 
+    /// A target decided in the past (imports and seeded data): stopped at `stoppedAt` after
+    /// `consumedSeconds`, met or breached by them.
+    public static func decided(kind: Kind, targetSeconds: Int, startedAt: Date, stoppedAt: Date, consumedSeconds: Double) -> SLAClock {
+        let met = consumedSeconds <= Double(targetSeconds)
+        return SLAClock(
+            kind: kind, targetSeconds: targetSeconds, businessHours: true, startedAt: startedAt, consumedSeconds: consumedSeconds, since: nil,
+            pausedSeconds: 0, pausedSince: nil, dueAt: nil, warnAt: nil, warnedAt: nil, stoppedAt: stoppedAt, met: met,
+            breachedAt: met ? nil : startedAt.addingTimeInterval(Double(targetSeconds)))
+    }
+
     public var isRunning: Bool { since != nil }
     public var isPaused: Bool { pausedSince != nil }
 }
