@@ -36,7 +36,7 @@ export function chart(options) {
   // A chart fits `room` pixels (half of that beside another), scrolling sideways only when its
   // buckets would be narrower than 16 px.
   const room = options.room || 760;
-  const slot = Math.max(16, Math.min(64, Math.floor((room - 64) / Math.max(1, n))));
+  const slot = Math.max(16, Math.min(120, Math.floor((room - 64) / Math.max(1, n))));
   const width = Math.max(300, pad.left + pad.right + slot * n);
   const height = 240;
   const plotH = height - pad.top - pad.bottom;

@@ -76,19 +76,16 @@ function isoDay(date) {
   return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
 }
 
-/** The period's days: the last N days up to today, or the custom ones. */
+/** The period: the custom days, or the last N days up to today in the tenant's zone (the server's today). */
 function period(params) {
   if (params.period === 'custom' && params.from && params.to) return { from: params.from, to: params.to };
-  const days = Number(params.period) || 30;
-  const to = new Date();
-  const from = new Date(to.getFullYear(), to.getMonth(), to.getDate() - days + 1);
-  return { from: isoDay(from), to: isoDay(to) };
+  return { lastDays: Number(params.period) || 30 };
 }
 
-function previousPeriod({ from, to }) {
-  const start = new Date(`${from}T00:00:00`), end = new Date(`${to}T00:00:00`);
-  const days = Math.round((end - start) / 86400000) + 1;
-  return { from: isoDay(new Date(start.getFullYear(), start.getMonth(), start.getDate() - days)), to: isoDay(new Date(start.getFullYear(), start.getMonth(), start.getDate() - 1)) };
+/** The period before an answer's, as long as it. */
+function previousPeriod(answer) {
+  const from = new Date(answer.from), to = new Date(answer.to);
+  return { from: new Date(from.getTime() - (to - from)).toISOString(), to: from.toISOString() };
 }
 
 /** The reports screen: `kind` and the view's `params` come from the address. */
@@ -103,8 +100,8 @@ export async function renderReports(container, context, kind = 'volume', params 
   for (const d of dimensions) view[d] = params[d] || '';
   if (params.from) view.from = params.from;
   if (params.to) view.to = params.to;
-  const { from, to } = period(view);
-  const ask = { from, to, interval: view.interval, by: kind === 'agents' ? '' : view.by };
+  const span = period(view);
+  const ask = { ...span, interval: view.interval, by: kind === 'agents' ? '' : view.by };
   for (const d of dimensions) if (view[d]) ask[d] = view[d];
 
   const address = (next) => {
@@ -142,8 +139,8 @@ export async function renderReports(container, context, kind = 'volume', params 
       return field(text, control);
     };
     const custom = view.period === 'custom';
-    const fromInput = h('input', { id: 'report-from', name: 'from', type: 'date', value: from });
-    const toInput = h('input', { id: 'report-to', name: 'to', type: 'date', value: to });
+    const fromInput = h('input', { id: 'report-from', name: 'from', type: 'date', value: view.from || '' });
+    const toInput = h('input', { id: 'report-to', name: 'to', type: 'date', value: view.to || '' });
     const dates = h('div', { class: 'report-dates', hidden: !custom }, field(W('from'), fromInput), field(W('to'), toInput));
     const periodSelect = select('period', W('period'), [['7', W('last7')], ['30', W('last30')], ['90', W('last90')], ['365', W('last365')], ['custom', W('custom')]], view.period);
     periodSelect.querySelector('select').addEventListener('change', (event) => { dates.hidden = event.target.value !== 'custom'; });
@@ -176,10 +173,12 @@ export async function renderReports(container, context, kind = 'volume', params 
 
   let answer, before;
   try {
-    [answer, before] = await Promise.all([
-      api.get(`/api/v2/reports/${kind}${query(ask)}`),
-      view.compare ? api.get(`/api/v2/reports/${kind}${query({ ...ask, ...previousPeriod({ from, to }) })}`) : null,
-    ]);
+    answer = await api.get(`/api/v2/reports/${kind}${query(ask)}`);
+    if (view.compare) {
+      const previous = { ...ask, ...previousPeriod(answer) };
+      delete previous.lastDays;
+      before = await api.get(`/api/v2/reports/${kind}${query(previous)}`);
+    }
   } catch (error) {
     mount(body, h('p', { class: 'notice error' }, error.message));
     failure(error);
@@ -222,7 +221,7 @@ export async function renderReports(container, context, kind = 'volume', params 
       const page = await api.get(`/api/v2/tickets${query({ ...list, limit: 100, sortOrder: 'asc' })}`);
       const items = page.tickets || [];
       mount(drill,
-        h('div', { class: 'drill-head' }, h('h3', {}, w('behind', { tickets, what })),
+        h('div', { class: 'drill-head' }, h('h3', {}, w('behind', { tickets: tickets.charAt(0).toLocaleUpperCase(t.lang) + tickets.slice(1), what })),
           h('a', { class: 'button', href: `/api/v2/tickets.csv${query(list)}`, download: 'tickets.csv' }, w('downloadTickets', { tickets })),
           h('button', { type: 'button', class: 'link', onclick: () => { drill.hidden = true; } }, W('close'))),
         items.length ? h('p', { class: 'hint' }, w('shown', { n: items.length, m: page.pagination?.total ?? items.length })) : h('p', { class: 'empty' }, w('none', { tickets })),

@@ -20,6 +20,8 @@ struct ReportController: Sendable {
         [
             .date("from", "ISO 8601 date-time, or a date (its midnight in the tenant's time zone); default 30 days before `to`. Figures are kept per hour: the period starts at the hour holding `from`"),
             .date("to", "ISO 8601 date-time, or a date (the end of that day in the tenant's time zone); default now"),
+            .init(name: "lastDays", type: .integer,
+                description: "The last N days up to today in the tenant's time zone, instead of `from` and `to`", minimum: 1, maximum: 1096),
             .init(name: "interval", type: .string, description: "Bucket size in the tenant's time zone (weeks start on Monday); default day",
                 values: ReportInterval.allCases.map(\.rawValue)),
             .init(name: "by", type: .string, description: "Group each bucket by a dimension (`status`: the backlog only)",
@@ -79,7 +81,8 @@ struct ReportController: Sendable {
         }
         return ReportRequest(
             from: from, to: to, interval: try reader.value("interval", as: ReportInterval.self) ?? .day,
-            by: try reader.value("by", as: ReportGroup.self), filters: filters, fromDay: day("from"), toDay: day("to"))
+            by: try reader.value("by", as: ReportGroup.self), filters: filters, fromDay: day("from"), toDay: day("to"),
+            lastDays: reader.string("lastDays") == nil ? nil : try reader.int("lastDays", default: 30))
     }
 
     @Sendable func answer(_ kind: ReportKind, csv: Bool, _ request: Request, _ context: DocketRequestContext) async throws -> Response {

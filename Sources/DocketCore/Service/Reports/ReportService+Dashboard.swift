@@ -29,10 +29,12 @@ public struct ReportRequest: Sendable, Equatable {
     /// midnight and ends at the last one's end, whatever `from` and `to` say.
     public var fromDay: String?
     public var toDay: String?
+    /// The last N days up to today, in the tenant's time zone (overrides the rest).
+    public var lastDays: Int?
 
     public init(
         from: Date, to: Date, interval: ReportInterval = .day, by: ReportGroup? = nil, filters: [ReportDimension: String] = [:],
-        fromDay: String? = nil, toDay: String? = nil
+        fromDay: String? = nil, toDay: String? = nil, lastDays: Int? = nil
     ) {
         self.from = from
         self.to = to
@@ -41,6 +43,7 @@ public struct ReportRequest: Sendable, Equatable {
         self.filters = filters
         self.fromDay = fromDay
         self.toDay = toDay
+        self.lastDays = lastDays
     }
 
     /// A tickets export holds at most this many rows.
@@ -325,6 +328,16 @@ extension ReportService {
     /// Checks the question, and answers the dimension and values to read and where from.
     private func plan(_ principal: Principal, _ kind: ReportKind, _ request: inout ReportRequest, zone: TimeZone) throws -> (dimension: String, values: [String]?, tickets: Bool) {
         guard principal.isStaff else { throw DocketError.forbidden("reports are for agents and admins") }
+        if let days = request.lastDays {
+            guard (1...1096).contains(days) else { throw DocketError(.badRequest, "lastDays is 1 to 1096", field: "lastDays") }
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = zone
+            let today = calendar.startOfDay(for: clock.now())
+            request.from = calendar.date(byAdding: .day, value: 1 - days, to: today) ?? today
+            request.to = calendar.date(byAdding: .day, value: 1, to: today) ?? today.addingTimeInterval(86_400)
+            request.fromDay = nil
+            request.toDay = nil
+        }
         if let day = request.fromDay {
             guard let start = ReportRequest.startOfDay(day, in: zone) else { throw DocketError(.badRequest, "from is not a date", field: "from") }
             request.from = start
