@@ -95,6 +95,7 @@ export async function renderReports(container, context, kind = 'volume', params 
   const W = (key) => t.lang && words[t.lang] && words[t.lang][key] !== undefined ? words[t.lang][key] : words.en[key];
   const tickets = t.words.ticketPlural;
   kind = kinds.includes(kind) ? kind : 'volume';
+  // Supervisors and admins see the whole team's figures; an agent their own.
   const admin = context.user.role !== 'agent';
   const view = { period: params.period || '30', interval: params.interval || (Number(params.period) >= 365 ? 'month' : 'day'), by: params.by || '', compare: params.compare === '1' };
   for (const d of dimensions) view[d] = params[d] || '';

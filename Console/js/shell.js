@@ -29,7 +29,7 @@ export function ensureShell() {
 // The agent's availability: online while the console is open, away when they say so (routing
 // then passes them by). Staff without a presence (the platform operator) get no button.
 function presenceToggle() {
-  if (state.user.role !== 'agent' && state.user.role !== 'admin') return null;
+  if (!['agent', 'supervisor', 'admin'].includes(state.user.role)) return null;
   const button = h('button', { type: 'button', class: 'presence', id: 'presence', dataset: { status: 'online' } });
   const show = (status) => {
     button.dataset.status = status;
@@ -90,7 +90,7 @@ export function renderTabs() {
     tab('mine', t('mine'), state.lists.mine.reduce((sum, ticket) => sum + (ticket.unreadStaff > 0 ? 1 : 0), 0) || null),
     tab('all', t('all')),
     tab('reports', t('reports')),
-    state.user.role !== 'agent' ? tab('admin', t('admin')) : null);
+    ['admin', 'platform'].includes(state.user.role) ? tab('admin', t('admin')) : null);
   // On a phone the tabs scroll sideways: the current one is brought into sight.
   state.shell.tabs.querySelector('.tab.active')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
 }

@@ -38,7 +38,7 @@ export async function route() {
       agentName, categoryLabel, statusLabel, finished: [flow.resolved, flow.closed],
       openStatuses: flow.statuses.map((s) => s.id).filter((id) => id !== flow.resolved && id !== flow.closed),
     }, kind || 'volume', Object.fromEntries(new URLSearchParams(search || '')));
-  } else if (first === 'admin' && state.user.role !== 'agent') {
+  } else if (first === 'admin' && ['admin', 'platform'].includes(state.user.role)) {
     state.shell.main.classList.remove('reports-open');
     state.tab = 'admin';
     closeTicket();

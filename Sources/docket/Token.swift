@@ -17,7 +17,7 @@ struct Token: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
-        guard let role = Role(rawValue: role) else { throw ValidationError("--role must be platform, admin, agent or customer") }
+        guard let role = Role(rawValue: role) else { throw ValidationError("--role must be platform, admin, supervisor, agent or customer") }
         guard let seconds = DurationText.parse(ttl) else { throw ValidationError("--ttl must be a duration such as 30m, 1h or 7d") }
         let authority = try await DocketSystem.tokenAuthority(try store.configuration(command: "token"))
         let token = try await authority.issue(Principal(tenantId: tenant, role: role, subject: subject), ttl: TimeInterval(seconds))

@@ -20,7 +20,7 @@ struct UserCommand: AsyncParsableCommand {
         var tenant: String
         @Option(help: "E-mail address the person signs in with.")
         var email: String
-        @Option(help: "admin, agent, or platform (the operator: every workspace; only this command makes one).")
+        @Option(help: "admin, supervisor (an agent who sees the team's reports), agent, or platform (the operator: every workspace; only this command makes one).")
         var role: String = "agent"
         @Option(help: "Display name (default: the e-mail's local part).")
         var name: String?
@@ -31,8 +31,8 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            guard let role = Role(rawValue: role), [.admin, .agent, .platform].contains(role) else {
-                throw ValidationError("--role must be admin, agent or platform")
+            guard let role = Role(rawValue: role), [.admin, .supervisor, .agent, .platform].contains(role) else {
+                throw ValidationError("--role must be admin, supervisor, agent or platform")
             }
             guard email.contains("@") else { throw ValidationError("--email must be an e-mail address") }
             let password = try Self.readPassword()

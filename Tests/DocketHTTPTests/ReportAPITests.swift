@@ -31,6 +31,14 @@ struct ReportAPITests {
             #expect(try (own.json()["totals"] as? [String: Any])?["created"] as? Int == 1)
             #expect(try (own.json()["filters"] as? [String: String])?["agent"] == "ana")
 
+            // A supervisor is an agent who sees the whole team's figures, and no admin route.
+            let supervisor = try await app.token(.supervisor, "sara")
+            let team = try await client.call(.get, "/api/v2/reports/volume?by=agent", token: supervisor)
+            #expect(try (team.json()["totals"] as? [String: Any])?["created"] as? Int == 2)
+            #expect(try (team.json()["filters"] as? [String: String])?["agent"] == nil)
+            #expect(try await client.call(.get, "/api/v2/api-keys", token: supervisor).status == .forbidden)
+            #expect(try await client.call(.get, "/api/v2/tickets", token: supervisor).status == .ok)
+
             // CSV: by path or by Accept, a header then a row per bucket and group, then the totals.
             for (path, accept) in [("/api/v2/reports/volume.csv?by=agent", nil), ("/api/v2/reports/volume?by=agent", "text/csv")] {
                 var headers: HTTPFields = [.authorization: "Bearer \(admin)"]

@@ -5,10 +5,23 @@ public enum Role: String, Codable, Sendable, CaseIterable {
     /// `platform` administers every tenant and the shared packs; inside its own tenant it is an admin.
     /// `assistant` is an integration (an AI assistant) acting for customers it identifies by phone
     /// number; it holds API keys, never tokens, and reaches only `/api/v2/assistant`.
-    case platform, admin, agent, customer, assistant
+    /// `supervisor` is an agent who also sees the whole team's reports (an agent sees their own).
+    case platform, admin, agent, supervisor, customer, assistant
 
     /// Admins of a tenant and platform admins.
     public var isAdmin: Bool { self == .admin || self == .platform }
+
+    /// Who sees every agent's figures in the reports: supervisors and admins.
+    public var seesTeamFigures: Bool { self == .supervisor || isAdmin }
+
+    /// The staff role of an agent record's role.
+    public init(_ agentRole: AgentRole) {
+        switch agentRole {
+        case .agent: self = .agent
+        case .supervisor: self = .supervisor
+        case .admin: self = .admin
+        }
+    }
 }
 
 public struct Principal: Sendable, Equatable {
@@ -23,11 +36,11 @@ public struct Principal: Sendable, Equatable {
         self.subject = subject
     }
 
-    public var isStaff: Bool { role == .agent || role == .admin || role == .platform }
+    public var isStaff: Bool { role == .agent || role == .supervisor || role == .admin || role == .platform }
 
-    /// Whether the principal is one of the tenant's agents, who have a presence (agents and
-    /// admins; not platform admins, customers or assistant keys).
-    public var hasPresence: Bool { role == .agent || role == .admin }
+    /// Whether the principal is one of the tenant's agents, who have a presence (agents,
+    /// supervisors and admins; not platform admins, customers or assistant keys).
+    public var hasPresence: Bool { role == .agent || role == .supervisor || role == .admin }
 
     /// May administer `tenantId`: its own admins, or a platform admin.
     public func administers(_ tenantId: String) -> Bool {

@@ -46,7 +46,7 @@ public enum AuthorRole: String, Codable, Sendable, CaseIterable {
     public init(_ role: Role) {
         switch role {
         case .admin, .platform: self = .admin
-        case .agent: self = .agent
+        case .agent, .supervisor: self = .agent
         case .customer: self = .customer
         case .assistant: self = .system
         }

@@ -89,10 +89,10 @@ struct Endpoint: Sendable {
         switch access {
         case "admin", "admin (tenant admins' packs are private to their tenant)", "admin of the tenant, platform admin": [.admin, .platform]
         case "platform admin": [.platform]
-        case "agent, admin": [.agent, .admin, .platform]
+        case "agent, admin": [.agent, .supervisor, .admin, .platform]
         case "customer", "customer (own tickets)": [.customer]
         case "assistant key": [.assistant]
-        case "assistant key, agent, admin": [.assistant, .agent, .admin, .platform]
+        case "assistant key, agent, admin": [.assistant, .agent, .supervisor, .admin, .platform]
         case "anyone", "any role", "any role (customers: own tickets)", "any role (customers see only their own tickets)",
             "any role (customers open tickets for themselves)", "staff, the ticket's customer", "agent, admin, or that customer",
             "agent, admin, customer", "a session token", "anyone with a signed widget token",
@@ -104,7 +104,7 @@ struct Endpoint: Sendable {
 
     /// How `roles` reads in a 403.
     static func describe(_ roles: Set<Role>) -> String {
-        let names: [(Role, String)] = [(.platform, "platform admins"), (.admin, "admins"), (.agent, "agents"), (.customer, "customers"), (.assistant, "assistant keys")]
+        let names: [(Role, String)] = [(.platform, "platform admins"), (.admin, "admins"), (.supervisor, "supervisors"), (.agent, "agents"), (.customer, "customers"), (.assistant, "assistant keys")]
         return names.filter { roles.contains($0.0) }.map(\.1).joined(separator: ", ")
     }
 

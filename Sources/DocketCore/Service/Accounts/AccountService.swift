@@ -112,8 +112,8 @@ public struct AccountService: UseCase {
     public func createUser(tenantId: String, email rawEmail: String, name: String?, role: Role, agentId: String?, password: String) async throws
         -> Account
     {
-        guard role == .admin || role == .agent || role == .platform else {
-            throw DocketError.invalid("role", "must be admin, agent or platform")
+        guard role == .admin || role == .agent || role == .supervisor || role == .platform else {
+            throw DocketError.invalid("role", "must be admin, supervisor, agent or platform")
         }
         let email = rawEmail.trimmingCharacters(in: .whitespaces).lowercased()
         try Self.checkPassword(password)
@@ -125,7 +125,7 @@ public struct AccountService: UseCase {
             let local = String(email.split(separator: "@").first ?? "agent")
             let id = agentId ?? String(local.lowercased().map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "-" }.prefix(40))
             let agent = try await TenantService(core: core).createAgent(
-                operatorPrincipal, NewAgent(id: id, name: name ?? local, email: email, role: role == .agent ? .agent : .admin))
+                operatorPrincipal, NewAgent(id: id, name: name ?? local, email: email, role: role == .agent ? .agent : role == .supervisor ? .supervisor : .admin))
             return agent.id
         }()
         let now = clock.now()
@@ -162,7 +162,7 @@ public struct AccountService: UseCase {
         }
         let now = clock.now()
         let link = PasswordLink(
-            id: id, tenantId: principal.tenantId, email: email, agentId: agentId, role: agent.role == .admin ? .admin : .agent,
+            id: id, tenantId: principal.tenantId, email: email, agentId: agentId, role: Role(agent.role),
             purpose: account?.passwordHash == nil ? .invite : .reset, createdBy: principal.subject, createdAt: now,
             expiresAt: now.addingTimeInterval(Self.passwordLinkLifetime))
         try await stores.accounts.insertPasswordLink(link)

@@ -352,8 +352,8 @@ extension ReportService {
         guard request.to.timeIntervalSince(request.from) <= ReportRequest.maxSpan else {
             throw DocketError(.badRequest, "a report spans at most 3 years", field: "from")
         }
-        // An agent sees their own figures.
-        if !principal.role.isAdmin {
+        // An agent sees their own figures; supervisors and admins the team's.
+        if !principal.role.seesTeamFigures {
             request.filters[.agent] = principal.subject
         }
         if request.by == .status, kind != .backlog {
@@ -575,12 +575,12 @@ extension ReportService {
             if listed.items.count < 100 { break }
             page += 1
         }
-        for agent in agents where principal.role.isAdmin || agent.id == principal.subject {
+        for agent in agents where principal.role.seesTeamFigures || agent.id == principal.subject {
             rows.append(AgentRow(
                 agentId: agent.id, name: agent.name, load: loads[agent.id] ?? 0,
                 presence: presence[agent.id].map { $0.status(at: now) } ?? .offline))
         }
-        for id in seen.subtracting(agents.map(\.id)) where id != ReportKey.unassigned && (principal.role.isAdmin || id == principal.subject) {
+        for id in seen.subtracting(agents.map(\.id)) where id != ReportKey.unassigned && (principal.role.seesTeamFigures || id == principal.subject) {
             rows.append(AgentRow(agentId: id, name: nil, load: loads[id] ?? 0, presence: nil))
         }
         return rows.sorted { $0.agentId < $1.agentId }
