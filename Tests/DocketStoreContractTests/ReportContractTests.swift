@@ -276,6 +276,22 @@ struct ReportContractTests {
             #expect(bucket.figures.sla["resolution"]?.measured == Int64(measured.count))
             #expect(bucket.figures.sla["resolution"]?.met == Int64(met))
         }
+        // A period that starts and ends inside days reads whole days from the daily histogram and
+        // the part-days from the hourly one: the percentiles are those of exactly its hours.
+        let oddFrom = days[1].addingTimeInterval(7.5 * 3600), oddTo = days[days.count - 1].addingTimeInterval(5 * 3600)
+        let odd = try await services.reports.times(Self.admin, ReportRequest(from: oddFrom, to: oddTo, interval: .week))
+        let oddStart = Date(timeIntervalSince1970: TimeInterval(ReportContribution(tenant).hour(oddFrom)))
+        let inOdd = tickets.filter { $0.createdAt >= oddStart && $0.createdAt < oddTo }
+        let resolutions = inOdd.compactMap { $0.sla.clock(.resolution) }.filter { $0.stoppedAt != nil }.map { Int64($0.consumedSeconds.rounded()) }
+        #expect(odd.totals.figures.resolution.count == Int64(resolutions.count))
+        if let exact = Self.exactPercentile(resolutions, 0.5), let reported = odd.totals.figures.resolution.p50Seconds {
+            #expect(abs(Double(reported - exact)) <= max(1, Double(exact) * 0.025), "p50 \(reported) vs \(exact)")
+        }
+        let histogramCount = try await store.reportHistogram(tenantId: "t", grain: .hour, dimension: "", values: nil, from: 0, to: 1 << 40)
+            .filter { $0.duration == .resolution && $0.start >= Int64(oddStart.timeIntervalSince1970) && $0.start < Int64(oddTo.timeIntervalSince1970) }
+            .reduce(0) { $0 + $1.count }
+        #expect(histogramCount == Int64(resolutions.count))
+
         // The SLA compliance of the whole period is what `GET /reports/sla` counts.
         let sla = try await services.reports.slaReport(Self.admin, from: from, to: to)
         for kind in ["firstResponse", "resolution"] {

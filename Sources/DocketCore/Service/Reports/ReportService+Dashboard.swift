@@ -488,10 +488,9 @@ extension ReportService {
             }
         }
         if kind == .times || kind == .agents {
-            let grain: ReportHistogramKey.Grain = request.interval == .hour ? .hour : .day
-            // Hourly histograms start at the hour, daily ones at the day holding `from`.
-            let histogramFrom = grain == .hour ? from : calendar.contribution.day(ofHour: from)
-            for row in try await source.histogram(grain, dimension, values, histogramFrom, to) {
+            let rows = try await Self.histogram(
+                source, dimension: dimension, values: values, from: from, to: to, hourly: request.interval == .hour, calendar: calendar)
+            for row in rows {
                 guard let bucket = place(row.start) else { continue }
                 buckets[bucket]!.all.add(row)
                 totals.all.add(row)
@@ -518,6 +517,25 @@ extension ReportService {
             answer.agents = try await agentRows(tenant, principal: principal, seen: Set(totals.groups.keys))
         }
         return answer
+    }
+
+    /// The histogram counts of the hours in [from, to): whole days from the daily histogram
+    /// (a year reads 365 days, not 8,760 hours), the part-days at either end from the hourly one.
+    static func histogram(
+        _ source: ReportSource, dimension: String, values: [String]?, from: Int64, to: Int64, hourly: Bool, calendar: ReportCalendar
+    ) async throws -> [ReportHistogramRow] {
+        if hourly { return try await source.histogram(.hour, dimension, values, from, to) }
+        let firstDay = calendar.contribution.day(ofHour: from)
+        let wholeFrom = firstDay == from ? from : calendar.contribution.day(ofHour: firstDay + 26 * 3600)
+        let lastHour = calendar.contribution.hour(Date(timeIntervalSince1970: TimeInterval(to - 1)))
+        let lastDay = calendar.contribution.day(ofHour: lastHour)
+        // The day holding the last hour is whole when the period ends where that day ends.
+        let wholeTo = calendar.contribution.day(ofHour: lastDay + 26 * 3600) <= to ? calendar.contribution.day(ofHour: lastDay + 26 * 3600) : lastDay
+        guard wholeFrom < wholeTo else { return try await source.histogram(.hour, dimension, values, from, to) }
+        var rows = try await source.histogram(.day, dimension, values, wholeFrom, wholeTo)
+        if from < wholeFrom { rows += try await source.histogram(.hour, dimension, values, from, wholeFrom) }
+        if wholeTo < to { rows += try await source.histogram(.hour, dimension, values, wholeTo, to) }
+        return rows
     }
 
     /// The backlog's running sum: what was open before the period, then each bucket's changes.
