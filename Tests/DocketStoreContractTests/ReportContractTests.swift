@@ -292,11 +292,47 @@ struct ReportContractTests {
             .reduce(0) { $0 + $1.count }
         #expect(histogramCount == Int64(resolutions.count))
 
-        // The SLA compliance of the whole period is what `GET /reports/sla` counts.
-        let sla = try await services.reports.slaReport(Self.admin, from: from, to: to)
-        for kind in ["firstResponse", "resolution"] {
-            #expect(times.totals.figures.sla[kind]?.measured == Int64(sla.byTarget[kind]?.measured ?? 0))
-            #expect(times.totals.figures.sla[kind]?.met == Int64(sla.byTarget[kind]?.met ?? 0))
+        // `GET /reports/sla`, answered from the kept figures, against a count over the tickets
+        // created in the period: every target by priority, category and agent, the durations.
+        let sla = try await services.reports.slaReport(Self.admin, from: from, to: to.addingTimeInterval(-0.001))
+        let inPeriod = tickets.filter { $0.createdAt >= from && $0.createdAt < to }
+        #expect(sla.tickets == inPeriod.count)
+        func decided(_ list: [Ticket], _ kind: SLAClock.Kind) -> (measured: Int, met: Int) {
+            var measured = 0, met = 0
+            for ticket in list {
+                var clocks = (ticket.sla.clocks ?? []).filter { $0.kind == kind }.map { ($0.met != nil || $0.breachedAt != nil, $0.met == true) }
+                if kind == .nextReply, let tally = ticket.sla.nextReplies { measured += tally.measured; met += tally.met }
+                clocks = clocks.filter(\.0)
+                measured += clocks.count
+                met += clocks.filter(\.1).count
+            }
+            return (measured, met)
+        }
+        for kind in SLAClock.Kind.allCases {
+            let (measured, met) = decided(inPeriod, kind)
+            #expect(sla.byTarget[kind.rawValue]?.measured ?? 0 == measured, "\(kind) measured")
+            #expect(sla.byTarget[kind.rawValue]?.met ?? 0 == met, "\(kind) met")
+            #expect(times.totals.figures.sla[kind.rawValue]?.measured == Int64(measured))
+            for priority in Priority.allCases {
+                let expected = decided(inPeriod.filter { $0.priority == priority }, kind)
+                #expect(sla.byPriority[priority.rawValue]?[kind.rawValue]?.measured ?? 0 == expected.measured)
+                #expect(sla.byPriority[priority.rawValue]?[kind.rawValue]?.met ?? 0 == expected.met)
+            }
+            for agent in Self.agents + [ReportKey.unassigned] {
+                let expected = decided(inPeriod.filter { ($0.assignedAgent ?? ReportKey.unassigned) == agent }, kind)
+                #expect(sla.byAgent[agent]?[kind.rawValue]?.measured ?? 0 == expected.measured)
+            }
+            for category in Self.categories {
+                let expected = decided(inPeriod.filter { $0.category == category }, kind)
+                #expect(sla.byCategory[category]?[kind.rawValue]?.met ?? 0 == expected.met)
+            }
+        }
+        let resolved = inPeriod.compactMap { $0.sla.clock(.resolution) }.filter { $0.stoppedAt != nil }.map { Int64($0.consumedSeconds.rounded()) }
+        #expect(sla.resolution.count == resolved.count)
+        if let exact = Self.exactPercentile(resolved, 0.9), let reported = sla.resolution.p90Seconds {
+            #expect(abs(reported - Double(exact)) <= max(1, Double(exact) * 0.025))
+            let average = (Double(resolved.reduce(0, +)) / Double(resolved.count)).rounded()
+            #expect(sla.resolution.averageSeconds == average)
         }
 
         // Satisfaction: ratings per local day of rating.

@@ -305,7 +305,8 @@ struct SLAReportTests {
         #expect(report.byAgent["unassigned"]?["firstResponse"]?.met == 1)
         #expect(report.firstResponse.count == 2)
         #expect(report.firstResponse.averageSeconds == 1800.0)
-        #expect(report.firstResponse.p90Seconds == 2400.0)
+        // The 90th percentile is read from the kept histogram: within its 2.5 % of the exact 2,400 s.
+        #expect(abs((report.firstResponse.p90Seconds ?? 0) - 2400) <= 60)
         #expect(report.byTarget["resolution"]?.measured == 0)
         let error = await #expect(throws: DocketError.self) {
             try await h.services.reports.slaReport(SLAHarness.customer, from: SLAHarness.t0, to: h.clock.now())

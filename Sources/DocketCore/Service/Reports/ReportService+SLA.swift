@@ -7,16 +7,6 @@ public struct SLACompliance: Codable, Sendable, Equatable {
     /// Nil when nothing was measured.
     public var percent: Double? { measured == 0 ? nil : (Double(met) * 1000 / Double(measured)).rounded() / 10 }
 
-    mutating func add(_ clock: SLAClock) {
-        // A clock counts once it is decided: stopped (met or not) or breached while running.
-        if let met = clock.met {
-            measured += 1
-            if met { self.met += 1 }
-        } else if clock.breachedAt != nil {
-            measured += 1
-        }
-    }
-
     enum CodingKeys: String, CodingKey { case measured, met, percent }
 
     public init() {}
@@ -40,14 +30,6 @@ public struct SLADurations: Codable, Sendable, Equatable {
     public var count: Int
     public var averageSeconds: Double?
     public var p90Seconds: Double?
-
-    init(_ values: [Double]) {
-        count = values.count
-        guard !values.isEmpty else { return }
-        averageSeconds = (values.reduce(0, +) / Double(values.count)).rounded()
-        let sorted = values.sorted()
-        p90Seconds = sorted[min(sorted.count - 1, Int((Double(sorted.count) * 0.9).rounded(.up)) - 1)].rounded()
-    }
 }
 
 /// `GET /api/v2/reports/sla`: compliance per target, priority, category and agent over tickets
@@ -66,50 +48,60 @@ public struct SLAReport: Codable, Sendable, Equatable {
     public var resolution: SLADurations
 }
 
-extension ReportService {
+extension SLADurations {
+    /// From kept figures: the average of the rounded seconds, the 90th percentile from the histogram.
+    init(count: Int64, seconds: Int64, histogram: [Int: Int64]) {
+        self.count = Int(count)
+        averageSeconds = count == 0 ? nil : (Double(seconds) / Double(count)).rounded()
+        p90Seconds = ReportHistogram.percentile(histogram, 0.9).map(Double.init)
+    }
 }
 
 extension ReportService {
+    /// Answered from the kept figures (no ticket is read): compliance per target of the tickets
+    /// created from the hour holding `from` through `to`, per priority, category and agent, and
+    /// their first-response and resolution times (the average of whole seconds, the 90th
+    /// percentile within the histogram's 2.5 %). A target counts once decided (met, stopped
+    /// late or breached while running); next-reply targets count every reply of a ticket.
     public func slaReport(_ principal: Principal, from: Date, to: Date) async throws -> SLAReport {
         try Self.requireStaff(principal)
-        _ = try await tenant(for: principal)
+        let tenant = try await tenant(for: principal)
         guard from <= to else { throw DocketError(.badRequest, "from must not be after to", field: "from") }
-        var query = TicketQuery()
-        query.createdFrom = from
-        query.createdTo = to
-        query.limit = TicketQuery.maxLimit
-        query.ascending = true
-        var byTarget: [String: SLACompliance] = [:]
-        var byPriority: [String: [String: SLACompliance]] = [:]
-        var byCategory: [String: [String: SLACompliance]] = [:]
-        var byAgent: [String: [String: SLACompliance]] = [:]
-        var firstResponse: [Double] = [], resolution: [Double] = []
-        var count = 0
-        while true {
-            let page = try await stores.tickets.listTickets(tenantId: principal.tenantId, query: query)
-            if query.page == 1, page.total > ReportService.maxReportTickets {
-                throw DocketError(
-                    .badRequest, "the range holds \(page.total) tickets; a report reads at most \(ReportService.maxReportTickets): narrow it", field: "from")
+        try await stores.reports.settleReports()
+        let calendar = ReportCalendar(zone: tenant.timeZone)
+        let start = calendar.contribution.hour(from)
+        // `to` is inclusive: the hour holding it counts.
+        let end = Int64(to.timeIntervalSince1970.rounded(.down)) + 1
+        let source = ReportSource.store(stores.reports, tenantId: tenant.id)
+        // Every ticket runs a first-response and a resolution target: a group of tickets names
+        // them even when none is decided yet; next replies once one is.
+        func compliance(_ figures: ReportFigures) -> [String: SLACompliance] {
+            var out: [String: SLACompliance] = [:]
+            for kind in SLAClock.Kind.allCases {
+                let (measured, met, _, _) = ReportContribution.figures(kind)
+                guard figures[measured] > 0 || (kind != .nextReply && figures[.created] > 0) else { continue }
+                var entry = SLACompliance()
+                entry.measured = Int(figures[measured])
+                entry.met = Int(figures[met])
+                out[kind.rawValue] = entry
             }
-            for ticket in page.items {
-                count += 1
-                for clock in ticket.sla.clocks ?? [] {
-                    let kind = clock.kind.rawValue
-                    byTarget[kind, default: SLACompliance()].add(clock)
-                    byPriority[ticket.priority.rawValue, default: [:]][kind, default: SLACompliance()].add(clock)
-                    byCategory[ticket.category, default: [:]][kind, default: SLACompliance()].add(clock)
-                    byAgent[ticket.assignedAgent ?? "unassigned", default: [:]][kind, default: SLACompliance()].add(clock)
-                    if clock.stoppedAt != nil {
-                        if clock.kind == .firstResponse { firstResponse.append(clock.consumedSeconds) }
-                        if clock.kind == .resolution { resolution.append(clock.consumedSeconds) }
-                    }
-                }
-            }
-            if page.items.count < query.limit { break }
-            query.page += 1
+            return out
+        }
+        func grouped(_ dimension: ReportDimension) async throws -> [String: [String: SLACompliance]] {
+            var sums: [String: ReportFigures] = [:]
+            for row in try await source.rows(dimension.rawValue, nil, start, end, true) { sums[row.value, default: ReportFigures()].add(row.figures) }
+            return sums.mapValues(compliance).filter { !$0.value.isEmpty }
+        }
+        var total = ReportFigures()
+        for row in try await source.rows("", nil, start, end, true) { total.add(row.figures) }
+        var histograms: [ReportDuration: [Int: Int64]] = [:]
+        for row in try await Self.histogram(source, dimension: "", values: nil, from: start, to: end, hourly: false, calendar: calendar) {
+            histograms[row.duration, default: [:]][row.bucket, default: 0] += row.count
         }
         return SLAReport(
-            from: from, to: to, tickets: count, byTarget: byTarget, byPriority: byPriority, byCategory: byCategory, byAgent: byAgent,
-            firstResponse: SLADurations(firstResponse), resolution: SLADurations(resolution))
+            from: from, to: to, tickets: Int(total[.created]), byTarget: compliance(total), byPriority: try await grouped(.priority),
+            byCategory: try await grouped(.category), byAgent: try await grouped(.agent),
+            firstResponse: SLADurations(count: total[.firstResponses], seconds: total[.firstResponseSeconds], histogram: histograms[.firstResponse] ?? [:]),
+            resolution: SLADurations(count: total[.resolutions], seconds: total[.resolutionSeconds], histogram: histograms[.resolution] ?? [:]))
     }
 }
