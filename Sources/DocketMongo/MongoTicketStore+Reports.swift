@@ -11,7 +11,7 @@ import Foundation
 /// never touch the hot hour documents, so they never conflict with each other.
 extension MongoTicketStore {
     enum ReportCollections {
-        static let deltas = "report_deltas", hours = "report_hours", durations = "report_durations"
+        static let deltas = "report_deltas", hours = "report_hours", days = "report_days", histograms = "report_histograms"
     }
 
     /// The batch field a delta rides in.
@@ -108,8 +108,12 @@ extension MongoTicketStore {
 
     static func hourKey(_ tenant: String, _ key: ReportKey) -> String { "\(tenant)|\(key.dimension)|\(key.hour)|\(key.value)" }
 
+    /// Adds a delta to the hour and day documents and to the histogram documents (one per hour
+    /// or day, value and duration; a bucket's count is the field `c.<bucket>`).
     static func addReport(_ delta: ReportDelta, tenant: String, _ collection: (String) throws -> MongoCollection) throws {
-        let hours = try collection(ReportCollections.hours), durations = try collection(ReportCollections.durations)
+        let hours = try collection(ReportCollections.hours), days = try collection(ReportCollections.days)
+        let histograms = try collection(ReportCollections.histograms)
+        var perDay: [ReportKey: ReportFigures] = [:]
         for (key, figures) in delta.rows where !figures.isZero {
             try hours.updateOne(["_id": hourKey(tenant, key)], [
                 "$inc": figureFields(figures),
@@ -118,15 +122,23 @@ extension MongoTicketStore {
                     ("value", .string(key.value)),
                 ]),
             ], upsert: true)
+            perDay[ReportKey(hour: key.day, day: key.day, dimension: key.dimension, value: key.value), default: ReportFigures()].add(figures)
         }
-        for (key, count) in delta.histogram where count != 0 {
-            let id = "\(tenant)|\(key.dimension)|\(key.grain.rawValue)|\(key.start)|\(key.value)|\(key.duration.rawValue)|\(key.bucket)"
-            try durations.updateOne(["_id": id], [
-                "$inc": ["n": BSONValue.int64(count)],
+        for (key, figures) in perDay where !figures.isZero {
+            try days.updateOne(["_id": "\(tenant)|\(key.dimension)|\(key.day)|\(key.value)"], [
+                "$inc": figureFields(figures),
+                "$setOnInsert": BSONDoc([
+                    ("tenantId", .string(tenant)), ("dim", .string(key.dimension)), ("day", .int64(key.day)), ("value", .string(key.value)),
+                ]),
+            ], upsert: true)
+        }
+        for (key, counts) in delta.histograms {
+            let id = "\(tenant)|\(key.dimension)|\(key.grain.rawValue)|\(key.start)|\(key.value)|\(key.duration.rawValue)"
+            try histograms.updateOne(["_id": id], [
+                "$inc": BSONDoc(counts.map { ("c.\($0.bucket)", BSONValue.int64($0.count)) }),
                 "$setOnInsert": BSONDoc([
                     ("tenantId", .string(tenant)), ("dim", .string(key.dimension)), ("grain", .integer(key.grain.rawValue)),
                     ("start", .int64(key.start)), ("value", .string(key.value)), ("duration", .string(key.duration.rawValue)),
-                    ("bucket", .integer(key.bucket)),
                 ]),
             ], upsert: true)
         }
@@ -153,8 +165,8 @@ extension MongoTicketStore {
         try await job { job in
             var group = Self.sumFields
             group["_id"] = ["s": byDay ? "$day" : "$hour", "v": "$value"]
-            let results = try job.collection(ReportCollections.hours).aggregate([
-                ["$match": Self.match(tenant: tenantId, dimension: dimension, values: values, field: "hour", from: from, to: to)],
+            let results = try job.collection(byDay ? ReportCollections.days : ReportCollections.hours).aggregate([
+                ["$match": Self.match(tenant: tenantId, dimension: dimension, values: values, field: byDay ? "day" : "hour", from: from, to: to)],
                 ["$group": group],
             ])
             return results.compactMap { document -> ReportRow? in
@@ -186,17 +198,16 @@ extension MongoTicketStore {
         try await job { job in
             var match = Self.match(tenant: tenantId, dimension: dimension, values: values, field: "start", from: from, to: to)
             match["grain"] = grain.rawValue
-            let results = try job.collection(ReportCollections.durations).aggregate([
-                ["$match": match],
-                ["$group": ["_id": ["s": "$start", "v": "$value", "k": "$duration", "b": "$bucket"], "n": ["$sum": "$n"]]],
-            ])
-            return results.compactMap { document -> ReportHistogramRow? in
-                guard let id = document["_id"]?.document, let start = id["s"]?.int, let value = id["v"]?.string,
-                    let duration = id["k"]?.string.flatMap(ReportDuration.init), let bucket = id["b"]?.int, let count = document["n"]?.int,
-                    count != 0
+            return try job.collection(ReportCollections.histograms).find(match).compactMap { document -> ReportHistogramRow? in
+                guard let start = document["start"]?.int, let value = document["value"]?.string,
+                    let duration = document["duration"]?.string.flatMap(ReportDuration.init), let counts = document["c"]?.document
                 else { return nil }
-                return ReportHistogramRow(start: Int64(start), value: value, duration: duration, bucket: bucket, count: Int64(count))
-            }.sorted { ($0.start, $0.value, $0.duration.rawValue, $0.bucket) < ($1.start, $1.value, $1.duration.rawValue, $1.bucket) }
+                let entries = counts.fields.compactMap { field -> BucketCount? in
+                    guard let bucket = Int(field.key), let count = field.value.int, count != 0 else { return nil }
+                    return BucketCount(bucket: bucket, count: Int64(count))
+                }.sorted { $0.bucket < $1.bucket }
+                return entries.isEmpty ? nil : ReportHistogramRow(start: Int64(start), value: value, duration: duration, counts: entries)
+            }.sorted { ($0.start, $0.value, $0.duration.rawValue) < ($1.start, $1.value, $1.duration.rawValue) }
         }
     }
 
@@ -204,7 +215,7 @@ extension MongoTicketStore {
     /// while the tenant's tickets are not changing (after an upgrade or a restore).
     public func replaceReports(tenantId: String, with figures: ReportDelta) async throws {
         try await job { job in
-            for collection in [ReportCollections.deltas, ReportCollections.hours, ReportCollections.durations] {
+            for collection in [ReportCollections.deltas, ReportCollections.hours, ReportCollections.days, ReportCollections.histograms] {
                 try job.collection(collection).deleteMany(["tenantId": tenantId])
             }
             try Self.addReport(figures, tenant: tenantId, job.collection)

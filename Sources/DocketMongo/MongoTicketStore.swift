@@ -118,7 +118,10 @@ public final class MongoTicketStore: TicketStore {
             try job.collection(ReportCollections.hours).createIndexes(ReportCollections.hours, [
                 IndexSpec(name: "tenant_dim_hour", keys: [("tenantId", .ascending), ("dim", .ascending), ("hour", .ascending)])
             ])
-            try job.collection(ReportCollections.durations).createIndexes(ReportCollections.durations, [
+            try job.collection(ReportCollections.days).createIndexes(ReportCollections.days, [
+                IndexSpec(name: "tenant_dim_day", keys: [("tenantId", .ascending), ("dim", .ascending), ("day", .ascending)])
+            ])
+            try job.collection(ReportCollections.histograms).createIndexes(ReportCollections.histograms, [
                 IndexSpec(name: "tenant_dim_grain_start", keys: [
                     ("tenantId", .ascending), ("dim", .ascending), ("grain", .ascending), ("start", .ascending),
                 ])

@@ -2,7 +2,8 @@ import DocketCore
 import Foundation
 import GRDB
 
-/// The kept report figures: added to in each change's transaction, read as sums over hours.
+/// The kept report figures: added to in each change's transaction, read as sums over hours or
+/// days; histograms one row per hour or day, value and duration, their counts in a blob.
 extension SQLiteTicketStore {
     /// A figure's column: `firstResponseMet` → `first_response_met`.
     static func column(_ figure: ReportFigure) -> String {
@@ -19,40 +20,71 @@ extension SQLiteTicketStore {
 
     static let figureColumns = ReportFigure.allCases.map(column)
 
-    private static let upsertRow: String = {
+    private static func upsert(_ table: String, keys: [String]) -> String {
         let columns = figureColumns.joined(separator: ", ")
-        let marks = figureColumns.map { _ in "?" }.joined(separator: ", ")
+        let marks = (keys + figureColumns).map { _ in "?" }.joined(separator: ", ")
         let sums = figureColumns.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", ")
+        let conflict = keys.filter { $0 != "day" || table == "report_days" }.joined(separator: ", ")
         return """
-            INSERT INTO report_hours (tenant_id, dim, hour, value, day, \(columns)) VALUES (?, ?, ?, ?, ?, \(marks))
-            ON CONFLICT (tenant_id, dim, hour, value) DO UPDATE SET \(sums)
+            INSERT INTO \(table) (\(keys.joined(separator: ", ")), \(columns)) VALUES (\(marks))
+            ON CONFLICT (\(conflict)) DO UPDATE SET \(sums)
             """
-    }()
+    }
 
-    private static let upsertBucket = """
-        INSERT INTO report_durations (tenant_id, dim, grain, start, value, duration, bucket, n) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (tenant_id, dim, grain, start, value, duration, bucket) DO UPDATE SET n = n + excluded.n
-        """
+    private static let upsertHour = upsert("report_hours", keys: ["tenant_id", "dim", "hour", "value", "day"])
+    private static let upsertDay = upsert("report_days", keys: ["tenant_id", "dim", "day", "value"])
 
-    /// Adds `delta` to the tenant's figures, inside the caller's transaction.
+    /// Adds `delta` to the tenant's figures, inside the caller's transaction: each row to its
+    /// hour and to its day; each histogram read, added to and written back (one writer at a time).
     static func addReport(_ delta: ReportDelta, tenantId: String, _ db: Database) throws {
         guard !delta.isEmpty else { return }
         if !delta.rows.isEmpty {
-            let statement = try db.cachedStatement(sql: upsertRow)
+            let hours = try db.cachedStatement(sql: upsertHour), days = try db.cachedStatement(sql: upsertDay)
+            var perDay: [DayKey: ReportFigures] = [:]
             for (key, figures) in delta.rows where !figures.isZero {
                 var arguments: [(any DatabaseValueConvertible)?] = [tenantId, key.dimension, key.hour, key.value, key.day]
                 arguments += figures.values.map { $0 }
-                try statement.execute(arguments: StatementArguments(arguments))
+                try hours.execute(arguments: StatementArguments(arguments))
+                perDay[DayKey(dimension: key.dimension, day: key.day, value: key.value), default: ReportFigures()].add(figures)
+            }
+            for (key, figures) in perDay where !figures.isZero {
+                var arguments: [(any DatabaseValueConvertible)?] = [tenantId, key.dimension, key.day, key.value]
+                arguments += figures.values.map { $0 }
+                try days.execute(arguments: StatementArguments(arguments))
             }
         }
         if !delta.histogram.isEmpty {
-            let statement = try db.cachedStatement(sql: upsertBucket)
-            for (key, count) in delta.histogram where count != 0 {
-                try statement.execute(arguments: [
-                    tenantId, key.dimension, key.grain.rawValue, key.start, key.value, key.duration.rawValue, key.bucket, count,
-                ])
+            let read = try db.cachedStatement(sql: """
+                SELECT counts FROM report_histograms WHERE tenant_id = ? AND dim = ? AND grain = ? AND start = ? AND value = ? AND duration = ?
+                """)
+            let write = try db.cachedStatement(sql: """
+                INSERT INTO report_histograms (tenant_id, dim, grain, start, value, duration, counts) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (tenant_id, dim, grain, start, value, duration) DO UPDATE SET counts = excluded.counts
+                """)
+            let remove = try db.cachedStatement(sql: """
+                DELETE FROM report_histograms WHERE tenant_id = ? AND dim = ? AND grain = ? AND start = ? AND value = ? AND duration = ?
+                """)
+            for (key, counts) in delta.histograms {
+                let arguments: StatementArguments = [tenantId, key.dimension, key.grain.rawValue, key.start, key.value, key.duration.rawValue]
+                var merged: [Int: Int64] = [:]
+                if let stored = try Data.fetchOne(read, arguments: arguments) {
+                    for entry in HistogramBlob.decode(stored) { merged[entry.bucket] = entry.count }
+                }
+                for entry in counts { merged[entry.bucket, default: 0] += entry.count }
+                let kept = merged.filter { $0.value != 0 }.map { BucketCount(bucket: $0.key, count: $0.value) }.sorted { $0.bucket < $1.bucket }
+                if kept.isEmpty {
+                    try remove.execute(arguments: arguments)
+                } else {
+                    try write.execute(arguments: arguments + [HistogramBlob.encode(kept)])
+                }
             }
         }
+    }
+
+    struct DayKey: Hashable {
+        var dimension: String
+        var day: Int64
+        var value: String
     }
 
     private static let sums = figureColumns.map { "SUM(\($0))" }.joined(separator: ", ")
@@ -68,10 +100,10 @@ extension SQLiteTicketStore {
 
     public func reportRows(tenantId: String, dimension: String, values: [String]?, from: Int64, to: Int64, byDay: Bool) async throws -> [ReportRow] {
         let (clause, wanted) = Self.valueFilter(values)
-        let start = byDay ? "day" : "hour"
+        let (table, start) = byDay ? ("report_days", "day") : ("report_hours", "hour")
         let sql = """
-            SELECT \(start), value, \(Self.sums) FROM report_hours
-            WHERE tenant_id = ? AND dim = ? AND hour >= ? AND hour < ?\(clause)
+            SELECT \(start), value, \(Self.sums) FROM \(table)
+            WHERE tenant_id = ? AND dim = ? AND \(start) >= ? AND \(start) < ?\(clause)
             GROUP BY \(start), value ORDER BY \(start), value
             """
         return try await read { db in
@@ -84,12 +116,23 @@ extension SQLiteTicketStore {
 
     public func reportTotals(tenantId: String, dimension: String, values: [String]?, before: Int64) async throws -> [String: ReportFigures] {
         let (clause, wanted) = Self.valueFilter(values)
-        let sql = "SELECT value, \(Self.sums) FROM report_hours WHERE tenant_id = ? AND dim = ? AND hour < ?\(clause) GROUP BY value"
+        // Whole days before the day holding `before` from the day rows, then that day's hours.
         return try await read { db in
-            let arguments: [(any DatabaseValueConvertible)?] = [tenantId, dimension, before] + wanted.map { $0 }
             var out: [String: ReportFigures] = [:]
-            for row in try Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments)) {
-                out[row[0]] = Self.figures(row, from: 1)
+            let arguments: [(any DatabaseValueConvertible)?] = [tenantId, dimension, before] + wanted.map { $0 }
+            let lastDay = try Int64.fetchOne(db.cachedStatement(sql: """
+                SELECT day FROM report_hours WHERE tenant_id = ? AND dim = ? AND hour < ? ORDER BY hour DESC LIMIT 1
+                """), arguments: [tenantId, dimension, before])
+            guard let lastDay else { return out }
+            for row in try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT value, \(Self.sums) FROM report_days WHERE tenant_id = ? AND dim = ? AND day < ?\(clause) GROUP BY value
+                """), arguments: StatementArguments([tenantId, dimension, lastDay] + wanted.map { $0 })) {
+                out[row[0], default: ReportFigures()].add(Self.figures(row, from: 1))
+            }
+            for row in try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT value, \(Self.sums) FROM report_hours WHERE tenant_id = ? AND dim = ? AND hour >= ? AND hour < ?\(clause) GROUP BY value
+                """), arguments: StatementArguments([tenantId, dimension, lastDay] + Array(arguments[2...]))) {
+                out[row[0], default: ReportFigures()].add(Self.figures(row, from: 1))
             }
             return out
         }
@@ -100,24 +143,52 @@ extension SQLiteTicketStore {
     ) async throws -> [ReportHistogramRow] {
         let (clause, wanted) = Self.valueFilter(values)
         let sql = """
-            SELECT start, value, duration, bucket, SUM(n) FROM report_durations
+            SELECT start, value, duration, counts FROM report_histograms
             WHERE tenant_id = ? AND dim = ? AND grain = ? AND start >= ? AND start < ?\(clause)
-            GROUP BY start, value, duration, bucket HAVING SUM(n) != 0 ORDER BY start, value, duration, bucket
+            ORDER BY start, value, duration
             """
         return try await read { db in
             let arguments: [(any DatabaseValueConvertible)?] = [tenantId, dimension, grain.rawValue, from, to] + wanted.map { $0 }
             return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments)).compactMap { row in
                 guard let duration = ReportDuration(rawValue: row[2]) else { return nil }
-                return ReportHistogramRow(start: row[0], value: row[1], duration: duration, bucket: row[3], count: row[4])
+                return ReportHistogramRow(start: row[0], value: row[1], duration: duration, counts: HistogramBlob.decode(row[3]))
             }
         }
     }
 
     public func replaceReports(tenantId: String, with figures: ReportDelta) async throws {
         try await write { db in
-            try db.execute(sql: "DELETE FROM report_hours WHERE tenant_id = ?", arguments: [tenantId])
-            try db.execute(sql: "DELETE FROM report_durations WHERE tenant_id = ?", arguments: [tenantId])
+            for table in ["report_hours", "report_days", "report_histograms"] {
+                try db.execute(sql: "DELETE FROM \(table) WHERE tenant_id = ?", arguments: [tenantId])
+            }
             try Self.addReport(figures, tenantId: tenantId, db)
         }
+    }
+}
+
+/// A histogram's counts as stored: (bucket, count) pairs, little-endian Int32 and Int64.
+enum HistogramBlob {
+    static func encode(_ counts: [BucketCount]) -> Data {
+        var data = Data(capacity: counts.count * 12)
+        for entry in counts {
+            withUnsafeBytes(of: Int32(entry.bucket).littleEndian) { data.append(contentsOf: $0) }
+            withUnsafeBytes(of: entry.count.littleEndian) { data.append(contentsOf: $0) }
+        }
+        return data
+    }
+
+    static func decode(_ data: Data) -> [BucketCount] {
+        var out: [BucketCount] = []
+        out.reserveCapacity(data.count / 12)
+        data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset + 12 <= raw.count {
+                let bucket = Int32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: Int32.self))
+                let count = Int64(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 4, as: Int64.self))
+                out.append(BucketCount(bucket: Int(bucket), count: count))
+                offset += 12
+            }
+        }
+        return out
     }
 }

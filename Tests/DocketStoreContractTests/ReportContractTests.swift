@@ -96,6 +96,8 @@ struct ReportContractTests {
         for dimension in [""] + ReportDimension.allCases.map(\.rawValue) + [ReportKey.statusDimension] {
             rows[dimension] = try await store.reportRows(tenantId: "t", dimension: dimension, values: nil, from: 0, to: 1 << 40, byDay: false)
                 .filter { !$0.figures.isZero }
+            rows["day/" + dimension] = try await store.reportRows(tenantId: "t", dimension: dimension, values: nil, from: 0, to: 1 << 40, byDay: true)
+                .filter { !$0.figures.isZero }
             for grain in [ReportHistogramKey.Grain.hour, .day] {
                 histogram["\(dimension)/\(grain)"] = try await store.reportHistogram(
                     tenantId: "t", grain: grain, dimension: dimension, values: nil, from: 0, to: 1 << 40)
@@ -112,6 +114,7 @@ struct ReportContractTests {
         var rows: [String: [ReportRow]] = [:], histogram: [String: [ReportHistogramRow]] = [:]
         for dimension in [""] + ReportDimension.allCases.map(\.rawValue) + [ReportKey.statusDimension] {
             rows[dimension] = delta.rows(dimension: dimension, values: nil, from: 0, to: 1 << 40, byDay: false).filter { !$0.figures.isZero }
+            rows["day/" + dimension] = delta.rows(dimension: dimension, values: nil, from: 0, to: 1 << 40, byDay: true).filter { !$0.figures.isZero }
             for grain in [ReportHistogramKey.Grain.hour, .day] {
                 histogram["\(dimension)/\(grain)"] = delta.histogramRows(grain: grain, dimension: dimension, values: nil, from: 0, to: 1 << 40)
             }
@@ -289,7 +292,7 @@ struct ReportContractTests {
         }
         let histogramCount = try await store.reportHistogram(tenantId: "t", grain: .hour, dimension: "", values: nil, from: 0, to: 1 << 40)
             .filter { $0.duration == .resolution && $0.start >= Int64(oddStart.timeIntervalSince1970) && $0.start < Int64(oddTo.timeIntervalSince1970) }
-            .reduce(0) { $0 + $1.count }
+            .reduce(0) { $0 + $1.total }
         #expect(histogramCount == Int64(resolutions.count))
 
         // `GET /reports/sla`, answered from the kept figures, against a count over the tickets

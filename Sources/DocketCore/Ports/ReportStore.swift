@@ -4,8 +4,8 @@ import Foundation
 /// them in their own write (`Outbox.report`); reports read sums over hours.
 public protocol ReportStore: Sendable {
     /// Sums of the rows of `dimension` ("" for the whole tenant, a `ReportDimension`'s raw value,
-    /// or `ReportKey.statusDimension`) whose hour starts in [from, to), per hour (or per
-    /// tenant-local day with `byDay`) and value; only `values` when given.
+    /// or `ReportKey.statusDimension`) whose hour starts in [from, to), per hour and value; with
+    /// `byDay`, of the tenant-local days that start in [from, to), per day. Only `values` when given.
     func reportRows(tenantId: String, dimension: String, values: [String]?, from: Int64, to: Int64, byDay: Bool) async throws -> [ReportRow]
     /// Sums per value of the rows of `dimension` whose hour starts before `before` (where a
     /// backlog starts from).
@@ -38,17 +38,29 @@ public struct ReportRow: Sendable, Equatable {
     }
 }
 
+/// One histogram of one hour (or day), value and duration: its non-zero buckets, in order.
 public struct ReportHistogramRow: Sendable, Equatable {
     public var start: Int64
     public var value: String
     public var duration: ReportDuration
-    public var bucket: Int
-    public var count: Int64
+    public var counts: [BucketCount]
 
-    public init(start: Int64, value: String, duration: ReportDuration, bucket: Int, count: Int64) {
+    public init(start: Int64, value: String, duration: ReportDuration, counts: [BucketCount]) {
         self.start = start
         self.value = value
         self.duration = duration
+        self.counts = counts
+    }
+
+    /// How many values the histogram holds.
+    public var total: Int64 { counts.reduce(0) { $0 + $1.count } }
+}
+
+public struct BucketCount: Sendable, Equatable {
+    public var bucket: Int
+    public var count: Int64
+
+    public init(bucket: Int, count: Int64) {
         self.bucket = bucket
         self.count = count
     }
@@ -60,7 +72,9 @@ extension ReportDelta {
     public func rows(dimension: String, values: [String]?, from: Int64, to: Int64, byDay: Bool) -> [ReportRow] {
         let wanted = values.map(Set.init)
         var sums: [String: [Int64: ReportFigures]] = [:]
-        for (key, figures) in self.rows where key.dimension == dimension && key.hour >= from && key.hour < to {
+        for (key, figures) in self.rows where key.dimension == dimension {
+            let start = byDay ? key.day : key.hour
+            guard start >= from, start < to else { continue }
             if let wanted, !wanted.contains(key.value) { continue }
             sums[key.value, default: [:]][byDay ? key.day : key.hour, default: ReportFigures()].add(figures)
         }
@@ -80,10 +94,31 @@ extension ReportDelta {
 
     public func histogramRows(grain: ReportHistogramKey.Grain, dimension: String, values: [String]?, from: Int64, to: Int64) -> [ReportHistogramRow] {
         let wanted = values.map(Set.init)
-        return histogram.compactMap { key, count in
-            guard key.grain == grain, key.dimension == dimension, key.start >= from, key.start < to, count != 0 else { return nil }
-            if let wanted, !wanted.contains(key.value) { return nil }
-            return ReportHistogramRow(start: key.start, value: key.value, duration: key.duration, bucket: key.bucket, count: count)
-        }.sorted { ($0.start, $0.value, $0.duration.rawValue, $0.bucket) < ($1.start, $1.value, $1.duration.rawValue, $1.bucket) }
+        var rows: [HistogramKey: [BucketCount]] = [:]
+        for (key, count) in histogram where key.grain == grain && key.dimension == dimension && key.start >= from && key.start < to && count != 0 {
+            if let wanted, !wanted.contains(key.value) { continue }
+            rows[HistogramKey(start: key.start, value: key.value, duration: key.duration), default: []].append(BucketCount(bucket: key.bucket, count: count))
+        }
+        return rows.map { key, counts in
+            ReportHistogramRow(start: key.start, value: key.value, duration: key.duration, counts: counts.sorted { $0.bucket < $1.bucket })
+        }.sorted { ($0.start, $0.value, $0.duration.rawValue) < ($1.start, $1.value, $1.duration.rawValue) }
+    }
+
+    /// The histograms of this delta, one per (grain, start, dimension, value, duration): what
+    /// the stores keep as one record each.
+    public var histograms: [ReportHistogramKey: [BucketCount]] {
+        var out: [ReportHistogramKey: [BucketCount]] = [:]
+        for (key, count) in histogram where count != 0 {
+            var whole = key
+            whole.bucket = 0
+            out[whole, default: []].append(BucketCount(bucket: key.bucket, count: count))
+        }
+        return out
+    }
+
+    struct HistogramKey: Hashable {
+        var start: Int64
+        var value: String
+        var duration: ReportDuration
     }
 }

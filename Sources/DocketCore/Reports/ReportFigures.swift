@@ -130,7 +130,7 @@ public enum ReportHistogram {
 
     public static func bucket(_ seconds: Int64) -> Int {
         guard seconds > 0 else { return 0 }
-        return Int((log(Double(seconds)) / logGrowth).rounded(.down)) + 1
+        return min(buckets - 1, Int((log(Double(seconds)) / logGrowth).rounded(.down)) + 1)
     }
 
     /// The value a percentile in `bucket` is read as, in whole seconds.
@@ -143,15 +143,25 @@ public enum ReportHistogram {
         return Int64((low * high).squareRoot().rounded())
     }
 
+    /// Buckets there are (a duration of more than a century falls in the last).
+    public static let buckets = 512
+
     /// The `fraction` percentile (0.5, 0.9) of counts per bucket: the value of the bucket holding
     /// the `ceil(fraction × n)`-th smallest value (the nearest-rank method). Nil when empty.
     public static func percentile(_ counts: [Int: Int64], _ fraction: Double) -> Int64? {
-        let total = counts.values.reduce(0, +)
+        var dense = [Int64](repeating: 0, count: buckets)
+        for (bucket, count) in counts { dense[min(max(bucket, 0), buckets - 1)] += count }
+        return percentile(dense: dense, fraction)
+    }
+
+    /// The same over counts indexed by bucket.
+    public static func percentile(dense counts: [Int64], _ fraction: Double) -> Int64? {
+        let total = counts.reduce(0, +)
         guard total > 0 else { return nil }
         let rank = max(1, Int64((Double(total) * fraction).rounded(.up)))
         var seen: Int64 = 0
-        for bucket in counts.keys.sorted() {
-            seen += counts[bucket]!
+        for (bucket, count) in counts.enumerated() where count != 0 {
+            seen += count
             if seen >= rank { return representative(bucket) }
         }
         return nil

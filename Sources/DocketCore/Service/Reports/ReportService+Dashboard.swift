@@ -76,11 +76,11 @@ public struct DurationFigures: Codable, Sendable, Equatable {
     public var p50Seconds: Int64?
     public var p90Seconds: Int64?
 
-    init(count: Int64, seconds: Int64, histogram: [Int: Int64]) {
+    init(count: Int64, seconds: Int64, histogram: [Int64]) {
         self.count = count
         averageSeconds = count > 0 ? Int64((Double(seconds) / Double(count)).rounded()) : nil
-        p50Seconds = ReportHistogram.percentile(histogram, 0.5)
-        p90Seconds = ReportHistogram.percentile(histogram, 0.9)
+        p50Seconds = ReportHistogram.percentile(dense: histogram, 0.5)
+        p90Seconds = ReportHistogram.percentile(dense: histogram, 0.9)
     }
 }
 
@@ -225,11 +225,16 @@ struct ReportSource: Sendable {
 /// Sums of one bucket (or group): figures and histogram counts per duration.
 struct ReportSums: Sendable {
     var figures = ReportFigures()
-    var histograms: [ReportDuration: [Int: Int64]] = [:]
+    /// Per duration, counts indexed by bucket.
+    var histograms: [ReportDuration: [Int64]] = [:]
 
     mutating func add(_ row: ReportRow) { figures.add(row.figures) }
 
-    mutating func add(_ row: ReportHistogramRow) { histograms[row.duration, default: [:]][row.bucket, default: 0] += row.count }
+    mutating func add(_ row: ReportHistogramRow) {
+        var dense = histograms[row.duration] ?? [Int64](repeating: 0, count: ReportHistogram.buckets)
+        for entry in row.counts { dense[min(max(entry.bucket, 0), ReportHistogram.buckets - 1)] += entry.count }
+        histograms[row.duration] = dense
+    }
 
     func duration(_ kind: ReportDuration) -> DurationFigures {
         let (count, seconds): (ReportFigure, ReportFigure) =
@@ -238,7 +243,7 @@ struct ReportSums: Sendable {
             case .nextReply: (.nextReplies, .nextReplySeconds)
             case .resolution: (.resolutions, .resolutionSeconds)
             }
-        return DurationFigures(count: figures[count], seconds: figures[seconds], histogram: histograms[kind] ?? [:])
+        return DurationFigures(count: figures[count], seconds: figures[seconds], histogram: histograms[kind] ?? [])
     }
 
     var volume: VolumeFigures { VolumeFigures(created: figures[.created], resolved: figures[.resolved]) }
@@ -474,11 +479,17 @@ extension ReportService {
         var buckets: [Int64: (all: ReportSums, groups: [String: ReportSums])] = [:]
         for start in starts { buckets[start] = (ReportSums(), [:]) }
         var totals = (all: ReportSums(), groups: [String: ReportSums]())
+        // Rows share their starts (a year of one dimension: 8,760 hours at most): each start is
+        // placed in its bucket once.
+        var placed: [Int64: Int64?] = [:]
         func place(_ start: Int64) -> Int64? {
+            if let known = placed[start] { return known }
             let bucket = calendar.bucket(start, request.interval)
-            return buckets[bucket] == nil ? nil : bucket
+            let found: Int64? = buckets[bucket] == nil ? nil : bucket
+            placed[start] = found
+            return found
         }
-        for row in try await source.rows(dimension, values, from, to, request.interval != .hour) {
+        for row in try await Self.rows(source, dimension: dimension, values: values, from: from, to: to, hourly: request.interval == .hour, calendar: calendar) {
             guard let bucket = place(row.start) else { continue }
             buckets[bucket]!.all.add(row)
             totals.all.add(row)
@@ -519,22 +530,42 @@ extension ReportService {
         return answer
     }
 
+    /// The whole days in [from, to), if any: from the first day start at or after `from` to the
+    /// last day start at or before `to`.
+    static func wholeDays(from: Int64, to: Int64, calendar: ReportCalendar) -> (from: Int64, to: Int64)? {
+        let firstDay = calendar.contribution.day(ofHour: from)
+        let wholeFrom = firstDay == from ? from : calendar.contribution.day(ofHour: firstDay + 26 * 3600)
+        let lastHour = calendar.contribution.hour(Date(timeIntervalSince1970: TimeInterval(to - 1)))
+        let lastDay = calendar.contribution.day(ofHour: lastHour)
+        let nextDay = calendar.contribution.day(ofHour: lastDay + 26 * 3600)
+        let wholeTo = nextDay <= to ? nextDay : lastDay
+        return wholeFrom < wholeTo ? (wholeFrom, wholeTo) : nil
+    }
+
+    /// The rows of the hours in [from, to): per hour, or (not `hourly`) the whole days from the
+    /// day rows (a year of one agent is 365 rows, not 8,760) and the part-days from the hour rows.
+    static func rows(
+        _ source: ReportSource, dimension: String, values: [String]?, from: Int64, to: Int64, hourly: Bool, calendar: ReportCalendar
+    ) async throws -> [ReportRow] {
+        guard !hourly, let whole = wholeDays(from: from, to: to, calendar: calendar) else {
+            return try await source.rows(dimension, values, from, to, false)
+        }
+        var rows = try await source.rows(dimension, values, whole.from, whole.to, true)
+        if from < whole.from { rows += try await source.rows(dimension, values, from, whole.from, false) }
+        if whole.to < to { rows += try await source.rows(dimension, values, whole.to, to, false) }
+        return rows
+    }
+
     /// The histogram counts of the hours in [from, to): whole days from the daily histogram
     /// (a year reads 365 days, not 8,760 hours), the part-days at either end from the hourly one.
     static func histogram(
         _ source: ReportSource, dimension: String, values: [String]?, from: Int64, to: Int64, hourly: Bool, calendar: ReportCalendar
     ) async throws -> [ReportHistogramRow] {
         if hourly { return try await source.histogram(.hour, dimension, values, from, to) }
-        let firstDay = calendar.contribution.day(ofHour: from)
-        let wholeFrom = firstDay == from ? from : calendar.contribution.day(ofHour: firstDay + 26 * 3600)
-        let lastHour = calendar.contribution.hour(Date(timeIntervalSince1970: TimeInterval(to - 1)))
-        let lastDay = calendar.contribution.day(ofHour: lastHour)
-        // The day holding the last hour is whole when the period ends where that day ends.
-        let wholeTo = calendar.contribution.day(ofHour: lastDay + 26 * 3600) <= to ? calendar.contribution.day(ofHour: lastDay + 26 * 3600) : lastDay
-        guard wholeFrom < wholeTo else { return try await source.histogram(.hour, dimension, values, from, to) }
-        var rows = try await source.histogram(.day, dimension, values, wholeFrom, wholeTo)
-        if from < wholeFrom { rows += try await source.histogram(.hour, dimension, values, from, wholeFrom) }
-        if wholeTo < to { rows += try await source.histogram(.hour, dimension, values, wholeTo, to) }
+        guard let whole = wholeDays(from: from, to: to, calendar: calendar) else { return try await source.histogram(.hour, dimension, values, from, to) }
+        var rows = try await source.histogram(.day, dimension, values, whole.from, whole.to)
+        if from < whole.from { rows += try await source.histogram(.hour, dimension, values, from, whole.from) }
+        if whole.to < to { rows += try await source.histogram(.hour, dimension, values, whole.to, to) }
         return rows
     }
 

@@ -50,10 +50,10 @@ public struct SLAReport: Codable, Sendable, Equatable {
 
 extension SLADurations {
     /// From kept figures: the average of the rounded seconds, the 90th percentile from the histogram.
-    init(count: Int64, seconds: Int64, histogram: [Int: Int64]) {
+    init(count: Int64, seconds: Int64, histogram: [Int64]) {
         self.count = Int(count)
         averageSeconds = count == 0 ? nil : (Double(seconds) / Double(count)).rounded()
-        p90Seconds = ReportHistogram.percentile(histogram, 0.9).map(Double.init)
+        p90Seconds = ReportHistogram.percentile(dense: histogram, 0.9).map(Double.init)
     }
 }
 
@@ -89,19 +89,22 @@ extension ReportService {
         }
         func grouped(_ dimension: ReportDimension) async throws -> [String: [String: SLACompliance]] {
             var sums: [String: ReportFigures] = [:]
-            for row in try await source.rows(dimension.rawValue, nil, start, end, true) { sums[row.value, default: ReportFigures()].add(row.figures) }
+            for row in try await Self.rows(source, dimension: dimension.rawValue, values: nil, from: start, to: end, hourly: false, calendar: calendar) {
+                sums[row.value, default: ReportFigures()].add(row.figures)
+            }
             return sums.mapValues(compliance).filter { !$0.value.isEmpty }
         }
         var total = ReportFigures()
-        for row in try await source.rows("", nil, start, end, true) { total.add(row.figures) }
-        var histograms: [ReportDuration: [Int: Int64]] = [:]
+        for row in try await Self.rows(source, dimension: "", values: nil, from: start, to: end, hourly: false, calendar: calendar) { total.add(row.figures) }
+        var sums = ReportSums()
         for row in try await Self.histogram(source, dimension: "", values: nil, from: start, to: end, hourly: false, calendar: calendar) {
-            histograms[row.duration, default: [:]][row.bucket, default: 0] += row.count
+            sums.add(row)
         }
+        let histograms = sums.histograms
         return SLAReport(
             from: from, to: to, tickets: Int(total[.created]), byTarget: compliance(total), byPriority: try await grouped(.priority),
             byCategory: try await grouped(.category), byAgent: try await grouped(.agent),
-            firstResponse: SLADurations(count: total[.firstResponses], seconds: total[.firstResponseSeconds], histogram: histograms[.firstResponse] ?? [:]),
-            resolution: SLADurations(count: total[.resolutions], seconds: total[.resolutionSeconds], histogram: histograms[.resolution] ?? [:]))
+            firstResponse: SLADurations(count: total[.firstResponses], seconds: total[.firstResponseSeconds], histogram: histograms[.firstResponse] ?? []),
+            resolution: SLADurations(count: total[.resolutions], seconds: total[.resolutionSeconds], histogram: histograms[.resolution] ?? []))
     }
 }
