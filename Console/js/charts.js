@@ -35,7 +35,7 @@ export function chart(options) {
   const pad = { left: 52, right: 12, top: 14, bottom: 46 };
   // A chart fits `room` pixels (half of that beside another), scrolling sideways only when its
   // buckets would be narrower than 16 px.
-  const room = options.room || 760;
+  const room = Math.max(300, Math.min(options.room || 1100, (window.innerWidth || 1280) - 60));
   const slot = Math.max(16, Math.min(120, Math.floor((room - 64) / Math.max(1, n))));
   const width = Math.max(300, pad.left + pad.right + slot * n);
   const height = 240;

@@ -181,10 +181,13 @@ export async function renderReports(container, context, kind = 'volume', params 
       before = await api.get(`/api/v2/reports/${kind}${query(previous)}`);
     }
   } catch (error) {
+    if (context.current && !context.current()) return;
     mount(body, h('p', { class: 'notice error' }, error.message));
     failure(error);
     return;
   }
+  // Someone went elsewhere while the figures came: nothing to draw.
+  if (context.current && !context.current()) return;
 
   // Bucket labels and bounds, in the tenant's zone.
   const zone = answer.timeZone;

@@ -14,10 +14,16 @@ import { openTicket, closeTicket, renderEmptyDetail } from './ticket.js';
 
 state.api = new Api({ onSignedOut: () => signedOut() });
 
+// Each navigation takes a turn: one that finishes loading after a newer one began draws nothing
+// (a queue still loading does not cover the reports someone opened meanwhile).
+let turns = 0;
+
 window.addEventListener('hashchange', () => route());
 route();
 
 export async function route() {
+  const turn = ++turns;
+  const current = () => turn === turns;
   const hash = location.hash.replace(/^#\/?/, '');
   const [first, ...rest] = hash.split('/');
   if (first === 'password' && rest[0]) return renderPassword(rest.join('/'));
@@ -31,11 +37,12 @@ export async function route() {
     renderTabs();
     const [kind, search] = rest.join('/').split('?');
     const { renderReports } = await import('./reports.js');
+    if (!current()) return;
     const flow = state.config.workflow;
     state.shell.main.classList.add('admin-open', 'reports-open');
     await renderReports(state.shell.detail, {
       api: state.api, t: state.t, failure, config: state.config, user: state.user, agents: state.agents,
-      agentName, categoryLabel, statusLabel, finished: [flow.resolved, flow.closed],
+      agentName, categoryLabel, statusLabel, finished: [flow.resolved, flow.closed], current,
       openStatuses: flow.statuses.map((s) => s.id).filter((id) => id !== flow.resolved && id !== flow.closed),
     }, kind || 'volume', Object.fromEntries(new URLSearchParams(search || '')));
   } else if (first === 'admin' && ['admin', 'platform'].includes(state.user.role)) {
@@ -45,6 +52,7 @@ export async function route() {
     renderTabs();
     // Admin screens load on first use: an agent's first load carries none of them.
     const { renderAdmin } = await import('./admin.js');
+    if (!current()) return;
     renderAdmin(state.shell.detail, { api: state.api, t: state.t, toast, failure, config: state.config, user: state.user }, rest[0]);
     state.shell.main.classList.add('admin-open');
   } else {
@@ -53,7 +61,7 @@ export async function route() {
     closeTicket();
     renderTabs();
     await loadList(state.tab);
-    renderEmptyDetail();
+    if (current()) renderEmptyDetail();
   }
 }
 

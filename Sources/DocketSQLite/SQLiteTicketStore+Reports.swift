@@ -90,7 +90,9 @@ extension SQLiteTicketStore {
     private static let sums = figureColumns.map { "SUM(\($0))" }.joined(separator: ", ")
 
     static func figures(_ row: Row, from index: Int) -> ReportFigures {
-        ReportFigures(values: (0..<ReportFigure.allCases.count).map { row[index + $0] as Int64 })
+        var figures = ReportFigures()
+        for offset in 0..<figures.values.count { figures.values[offset] = row[index + offset] }
+        return figures
     }
 
     static func valueFilter(_ values: [String]?) -> (String, [String]) {
@@ -101,16 +103,19 @@ extension SQLiteTicketStore {
     public func reportRows(tenantId: String, dimension: String, values: [String]?, from: Int64, to: Int64, byDay: Bool) async throws -> [ReportRow] {
         let (clause, wanted) = Self.valueFilter(values)
         let (table, start) = byDay ? ("report_days", "day") : ("report_hours", "hour")
+        // One row per (dimension, start, value) already (the primary key): read as kept, in key order.
         let sql = """
-            SELECT \(start), value, \(Self.sums) FROM \(table)
+            SELECT \(start), value, \(Self.figureColumns.joined(separator: ", ")) FROM \(table)
             WHERE tenant_id = ? AND dim = ? AND \(start) >= ? AND \(start) < ?\(clause)
-            GROUP BY \(start), value ORDER BY \(start), value
+            ORDER BY \(start), value
             """
         return try await read { db in
             let arguments: [(any DatabaseValueConvertible)?] = [tenantId, dimension, from, to] + wanted.map { $0 }
-            return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments)).map { row in
-                ReportRow(start: row[0], value: row[1], figures: Self.figures(row, from: 2))
-            }
+            // A cursor reads each row where SQLite holds it (no copy of a row's 26 values).
+            var out: [ReportRow] = []
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
+            while let row = try rows.next() { out.append(ReportRow(start: row[0], value: row[1], figures: Self.figures(row, from: 2))) }
+            return out
         }
     }
 
@@ -149,10 +154,13 @@ extension SQLiteTicketStore {
             """
         return try await read { db in
             let arguments: [(any DatabaseValueConvertible)?] = [tenantId, dimension, grain.rawValue, from, to] + wanted.map { $0 }
-            return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments)).compactMap { row in
-                guard let duration = ReportDuration(rawValue: row[2]) else { return nil }
-                return ReportHistogramRow(start: row[0], value: row[1], duration: duration, counts: HistogramBlob.decode(row[3]))
+            var out: [ReportHistogramRow] = []
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
+            while let row = try rows.next() {
+                guard let duration = ReportDuration(rawValue: row[2]) else { continue }
+                out.append(ReportHistogramRow(start: row[0], value: row[1], duration: duration, counts: HistogramBlob.decode(row[3])))
             }
+            return out
         }
     }
 

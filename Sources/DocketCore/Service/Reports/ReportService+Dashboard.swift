@@ -231,9 +231,14 @@ struct ReportSums: Sendable {
     mutating func add(_ row: ReportRow) { figures.add(row.figures) }
 
     mutating func add(_ row: ReportHistogramRow) {
-        var dense = histograms[row.duration] ?? [Int64](repeating: 0, count: ReportHistogram.buckets)
-        for entry in row.counts { dense[min(max(entry.bucket, 0), ReportHistogram.buckets - 1)] += entry.count }
-        histograms[row.duration] = dense
+        // In place (the dictionary's modify accessor): no copy of the 512 counts per row.
+        Self.add(row.counts, to: &histograms[row.duration, default: Self.empty])
+    }
+
+    private static let empty = [Int64](repeating: 0, count: ReportHistogram.buckets)
+
+    private static func add(_ counts: [BucketCount], to dense: inout [Int64]) {
+        for entry in counts { dense[min(max(entry.bucket, 0), ReportHistogram.buckets - 1)] += entry.count }
     }
 
     func duration(_ kind: ReportDuration) -> DurationFigures {
