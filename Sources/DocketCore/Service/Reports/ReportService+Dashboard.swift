@@ -494,26 +494,23 @@ extension ReportService {
             placed[start] = found
             return found
         }
-        for row in try await Self.rows(source, dimension: dimension, values: values, from: from, to: to, hourly: request.interval == .hour, calendar: calendar) {
-            guard let bucket = place(row.start) else { continue }
-            buckets[bucket]!.all.add(row)
-            totals.all.add(row)
+        // A row or a histogram counts in its bucket and the totals, and in their group's when grouped.
+        func count(_ start: Int64, _ value: String, _ add: (inout ReportSums) -> Void) {
+            guard let bucket = place(start) else { return }
+            add(&buckets[bucket]!.all)
+            add(&totals.all)
             if grouped {
-                buckets[bucket]!.groups[row.value, default: ReportSums()].add(row)
-                totals.groups[row.value, default: ReportSums()].add(row)
+                add(&buckets[bucket]!.groups[value, default: ReportSums()])
+                add(&totals.groups[value, default: ReportSums()])
             }
         }
+        let hourly = request.interval == .hour
+        for row in try await Self.rows(source, dimension: dimension, values: values, from: from, to: to, hourly: hourly, calendar: calendar) {
+            count(row.start, row.value) { $0.add(row) }
+        }
         if kind == .times || kind == .agents {
-            let rows = try await Self.histogram(
-                source, dimension: dimension, values: values, from: from, to: to, hourly: request.interval == .hour, calendar: calendar)
-            for row in rows {
-                guard let bucket = place(row.start) else { continue }
-                buckets[bucket]!.all.add(row)
-                totals.all.add(row)
-                if grouped {
-                    buckets[bucket]!.groups[row.value, default: ReportSums()].add(row)
-                    totals.groups[row.value, default: ReportSums()].add(row)
-                }
+            for row in try await Self.histogram(source, dimension: dimension, values: values, from: from, to: to, hourly: hourly, calendar: calendar) {
+                count(row.start, row.value) { $0.add(row) }
             }
         }
         var answer = ReportAnswer<Figures>(
