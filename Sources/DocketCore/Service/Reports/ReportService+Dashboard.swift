@@ -429,7 +429,7 @@ extension ReportService {
     /// at most `ReportRequest.maxExportRows`.
     public func exportTickets(_ principal: Principal, _ query: TicketQuery) async throws -> [Ticket] {
         try Self.requireStaff(principal)
-        _ = try await tenant(for: principal)
+        try TicketService.checkFilters(query, try await tenant(for: principal))
         var out: [Ticket] = []
         try await scanTickets(tenantId: principal.tenantId, query: query) { ticket in
             guard out.count < ReportRequest.maxExportRows else {

@@ -33,6 +33,29 @@ extension TicketService {
     public func listTickets(_ principal: Principal, _ query: TicketQuery) async throws -> Page<Ticket> {
         let tenant = try await tenant(for: principal)
         var query = query
+        try Self.checkFilters(query, tenant)
+        guard (1...TicketQuery.maxLimit).contains(query.limit) else {
+            throw DocketError(.badRequest, "limit must be between 1 and \(TicketQuery.maxLimit)", field: "limit")
+        }
+        guard query.page >= 1, query.page <= 1_000_000 else {
+            throw DocketError(.badRequest, "page must be between 1 and 1000000", field: "page")
+        }
+        if let search = query.search, search.count > 200 {
+            throw DocketError(.badRequest, "search must be at most 200 characters", field: "search")
+        }
+        if principal.role == .customer {
+            if let asked = query.customerId, asked != principal.subject { return Page(items: [], page: query.page, limit: query.limit, total: 0) }
+            query.customerId = principal.subject
+        }
+        query.searchInternalNotes = principal.isStaff
+        var page = try await stores.tickets.listTickets(tenantId: principal.tenantId, query: query)
+        page.items = page.items.map { $0.visible(to: principal) }
+        return page
+    }
+
+    /// A list's statuses and category must be the tenant's (a filter that can never match is a
+    /// mistake to report), and it names at most `TicketQuery.maxStatuses` statuses.
+    static func checkFilters(_ query: TicketQuery, _ tenant: Tenant) throws {
         let known = tenant.workflow.statuses.map(\.id)
         if let unknown = query.statuses.first(where: { !known.contains($0) }) {
             // As an unknown priority is: a filter that can never match is a mistake to report.
@@ -46,26 +69,9 @@ extension TicketService {
                 .badRequest, "category '\(category)' is not a category of this tenant's pack", field: "category",
                 details: ["allowed": tenant.categories.map(\.id)])
         }
-        guard (1...TicketQuery.maxLimit).contains(query.limit) else {
-            throw DocketError(.badRequest, "limit must be between 1 and \(TicketQuery.maxLimit)", field: "limit")
-        }
-        guard query.page >= 1, query.page <= 1_000_000 else {
-            throw DocketError(.badRequest, "page must be between 1 and 1000000", field: "page")
-        }
         guard query.statuses.count <= TicketQuery.maxStatuses else {
             throw DocketError(.badRequest, "status lists at most \(TicketQuery.maxStatuses) statuses", field: "status")
         }
-        if let search = query.search, search.count > 200 {
-            throw DocketError(.badRequest, "search must be at most 200 characters", field: "search")
-        }
-        if principal.role == .customer {
-            if let asked = query.customerId, asked != principal.subject { return Page(items: [], page: query.page, limit: query.limit, total: 0) }
-            query.customerId = principal.subject
-        }
-        query.searchInternalNotes = principal.isStaff
-        var page = try await stores.tickets.listTickets(tenantId: principal.tenantId, query: query)
-        page.items = page.items.map { $0.visible(to: principal) }
-        return page
     }
 
     public func updateTicket(_ principal: Principal, _ ticketId: String, _ patch: TicketPatch) async throws -> Ticket {
