@@ -17,6 +17,11 @@ extension MemoryTicketStore {
     }
 
     public func replaceReports(tenantId: String, with figures: ReportDelta) async throws {
-        state.withLock { $0.reports[tenantId] = figures }
+        state.withLock { state in
+            // The rules' rows are counted as rules run and stay (`ReportKey.ruleDimensions`).
+            var replaced = figures
+            for (key, row) in state.reports[tenantId]?.rows ?? [:] where ReportKey.ruleDimensions.contains(key.dimension) { replaced.rows[key] = row }
+            state.reports[tenantId] = replaced
+        }
     }
 }

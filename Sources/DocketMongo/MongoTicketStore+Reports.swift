@@ -215,8 +215,10 @@ extension MongoTicketStore {
     /// while the tenant's tickets are not changing (after an upgrade or a restore).
     public func replaceReports(tenantId: String, with figures: ReportDelta) async throws {
         try await job { job in
-            for collection in [ReportCollections.deltas, ReportCollections.hours, ReportCollections.days, ReportCollections.histograms] {
-                try job.collection(collection).deleteMany(["tenantId": tenantId])
+            try job.collection(ReportCollections.deltas).deleteMany(["tenantId": tenantId])
+            // The rules' rows are counted as rules run and stay (`ReportKey.ruleDimensions`).
+            for collection in [ReportCollections.hours, ReportCollections.days, ReportCollections.histograms] {
+                try job.collection(collection).deleteMany(["tenantId": tenantId, "dim": ["$nin": ReportKey.ruleDimensions.sorted()]])
             }
             try Self.addReport(figures, tenant: tenantId, job.collection)
         }

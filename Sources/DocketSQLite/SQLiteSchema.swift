@@ -371,6 +371,14 @@ enum SQLiteSchema {
                 CREATE INDEX tickets_rated ON tickets(tenant_id, rated_at) WHERE rated_at IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("v23 rule figures") { db in
+            // The rules report: per pack version (and per failing rule) each hour and day.
+            for table in ["report_hours", "report_days"] {
+                for column in ["rule_evaluations", "rule_errors", "rule_budget_overruns", "rule_actions", "rule_rejected", "rule_micros"] {
+                    try db.execute(sql: "ALTER TABLE \(table) ADD COLUMN \(column) INTEGER NOT NULL DEFAULT 0")
+                }
+            }
+        }
         return migrator
     }
 }

@@ -166,8 +166,12 @@ extension SQLiteTicketStore {
 
     public func replaceReports(tenantId: String, with figures: ReportDelta) async throws {
         try await write { db in
+            // The rules' rows are counted as rules run and stay (`ReportKey.ruleDimensions`).
+            let kept = ReportKey.ruleDimensions.sorted()
             for table in ["report_hours", "report_days", "report_histograms"] {
-                try db.execute(sql: "DELETE FROM \(table) WHERE tenant_id = ?", arguments: [tenantId])
+                try db.execute(
+                    sql: "DELETE FROM \(table) WHERE tenant_id = ? AND dim NOT IN (\(kept.map { _ in "?" }.joined(separator: ", ")))",
+                    arguments: StatementArguments([tenantId] + kept))
             }
             try Self.addReport(figures, tenantId: tenantId, db)
         }

@@ -69,6 +69,41 @@ struct ReportAPITests {
         }
     }
 
+    @Test func theRulesReportCountsTheShippedPacksRulesForSupervisorsAndAdmins() async throws {
+        let app = try await TestApp(installShippedPacks: true)
+        try await app.test { client in
+            let (admin, agent, customer) = try await app.people(client)
+            for n in 1...3 { _ = try await app.openTicket(client, token: customer, subject: "Luminaria \(n) apagada") }
+            let reply = try await client.call(.get, "/api/v2/reports/rules", token: admin)
+            #expect(reply.status == .ok)
+            let body = try reply.json()
+            #expect(body["by"] as? String == "pack")
+            let totals = try #require(body["totals"] as? [String: Any])
+            let groups = try #require(totals["groups"] as? [String: [String: Any]])
+            // The tenant's one pack version ran its rules for each new ticket, without failing.
+            #expect(groups.count == 1)
+            let (version, figures) = try #require(groups.first)
+            #expect(version.contains("@"))
+            #expect((figures["evaluations"] as? Int ?? 0) >= 3 && figures["errors"] as? Int == 0)
+            #expect(totals["evaluations"] as? Int == figures["evaluations"] as? Int)
+            #expect((body["failing"] as? [Any])?.isEmpty == true)
+
+            // Agents may not read it (refused before the report is read); a supervisor may.
+            let refused = try await client.call(.get, "/api/v2/reports/rules", token: agent)
+            #expect(refused.status == .forbidden)
+            let supervisor = try await app.token(.supervisor, "sara")
+            #expect(try await client.call(.get, "/api/v2/reports/rules", token: supervisor).status == .ok)
+            let csv = try await client.execute(uri: "/api/v2/reports/rules.csv", method: .get, headers: [.authorization: "Bearer \(admin)"], body: nil) {
+                String(buffer: $0.body)
+            }
+            #expect(csv.hasPrefix("start,pack,actions,averageMicros,budgetOverruns,errors,evaluations,rejected\r\n"))
+            // Its figures are per pack version: a filter is a 400 naming it.
+            let filtered = try await client.call(.get, "/api/v2/reports/rules?queue=field", token: admin)
+            #expect(filtered.status == .badRequest)
+            #expect(try (filtered.json()["error"] as? [String: Any])?["field"] as? String == "queue")
+        }
+    }
+
     @Test func theTicketsBehindABucketExportAsCSVWithTheirTimes() async throws {
         let app = try await TestApp(installShippedPacks: true)
         try await app.test { client in

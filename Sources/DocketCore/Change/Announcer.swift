@@ -16,7 +16,7 @@ extension Announcer {
         Outbox(
             live: announcements(before: before, after: after, messages: messages, events: events, entries: entries, now: now),
             rules: records, retain: live.settings.retainedPerTenant, onCommit: live.commitHook,
-            report: ReportContribution(tenant).change(before: before, after: after))
+            report: ReportContribution(tenant).written(before: before, after: after))
     }
 
     /// The live events of one change (`before` nil for a creation), in the order they happen.

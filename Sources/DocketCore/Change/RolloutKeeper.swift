@@ -39,7 +39,7 @@ struct RolloutKeeper: UseCase {
         var side = RolloutSide()
         side.evaluations = entries.count
         side.errors = entries.count { $0.error != nil }
-        side.budgetOverruns = entries.count { $0.error?.hasPrefix("budget:") == true }
+        side.budgetOverruns = entries.count(where: \.overranBudget)
         side.micros = entries.reduce(0) { $0 + $1.durationMicros }
         return side
     }

@@ -130,7 +130,7 @@ extension TicketWriter {
                         let written = messages.map { var message = $0; message.ticketId = ticket.ticketId; return message }
                         return self.announcer.announcements(before: nil, after: ticket, messages: written, events: created, entries: audit, now: now)
                     },
-                    report: { [contribution = ReportContribution(tenant)] in contribution.contribution($0) }))
+                    report: { [contribution = ReportContribution(tenant)] in contribution.written(before: nil, after: $0) }))
             return (ticket, stored)
         }
         let (ticket, stored) = routed ? try await RoutingTurn(core: core).run(tenant.id, insert) : try await insert()

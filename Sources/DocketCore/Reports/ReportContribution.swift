@@ -52,6 +52,42 @@ public struct ReportContribution: Sendable {
         return ReportDelta.change(from: old, to: contribution(after))
     }
 
+    /// What a stored change writes: the change of the ticket's contribution, and the figures of
+    /// the rules it ran (the audit entries it added, stamped with the version it stores).
+    public func written(before: Ticket?, after: Ticket) -> ReportDelta {
+        var delta = change(before: before, after: after)
+        delta.add(rules(after.ruleAudit?.filter { $0.ticketVersion == after.version } ?? []))
+        return delta
+    }
+
+    /// The figures of rule evaluations, in the hour each ran: per pack version, and per rule
+    /// for those that failed or had an action rejected.
+    public func rules(_ entries: [RuleAuditEntry]) -> ReportDelta {
+        var delta = ReportDelta()
+        var hours: [Date: (Int64, Int64)] = [:]
+        for entry in entries {
+            let placed = hours[entry.at] ?? { let hour = self.hour(entry.at); return (hour, self.day(ofHour: hour)) }()
+            hours[entry.at] = placed
+            let (hour, day) = placed
+            var figures = ReportFigures()
+            figures[.ruleEvaluations] = 1
+            if entry.error != nil {
+                figures[.ruleErrors] = 1
+                if entry.overranBudget { figures[.ruleBudgetOverruns] = 1 }
+            }
+            figures[.ruleActions] = Int64(entry.applied.count)
+            figures[.ruleRejected] = Int64(entry.rejected.count)
+            figures[.ruleMicros] = Int64(entry.durationMicros)
+            let version = "\(entry.packId)@\(entry.packVersion)"
+            delta.rows[ReportKey(hour: hour, day: day, dimension: ReportKey.packDimension, value: version), default: ReportFigures()].add(figures)
+            if entry.error != nil || !entry.rejected.isEmpty {
+                let key = ReportKey(hour: hour, day: day, dimension: ReportKey.ruleDimension, value: "\(version) \(entry.rule)")
+                delta.rows[key, default: ReportFigures()].add(figures)
+            }
+        }
+        return delta
+    }
+
     /// Everything `ticket` counts for.
     public func contribution(_ ticket: Ticket) -> ReportDelta {
         var out = Accumulator(ticket: ticket, owner: self)

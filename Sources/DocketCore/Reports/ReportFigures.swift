@@ -31,7 +31,9 @@ public enum ReportDimension: String, CaseIterable, Codable, Sendable {
 /// - `opened`: +1 in the hour a ticket became open (created, reopened), −1 in the hour it was
 ///   resolved or closed — the backlog at an instant is the sum of everything before it;
 /// - `openNow`: in the hour a ticket was created, 1 while it is open (the age of the backlog);
-/// - `ratings`: in the hour the customer rated.
+/// - `ratings`: in the hour the customer rated;
+/// - `rule*`: in the hour the rule ran, only in the rows of `ReportKey.packDimension` (per pack
+///   version) and `ReportKey.ruleDimension` (per rule that failed or had actions rejected).
 public enum ReportFigure: String, CaseIterable, Sendable {
     case created, resolved, opened, openNow
     case firstResponses, firstResponseSeconds, firstResponseMet, firstResponseMeasured
@@ -39,6 +41,10 @@ public enum ReportFigure: String, CaseIterable, Sendable {
     case resolutions, resolutionSeconds, resolutionMet, resolutionMeasured
     case breaches
     case ratings, ratingSum, rating1, rating2, rating3, rating4, rating5
+    /// Rule handlers run; those that failed (any error), those stopped by their budget; actions
+    /// applied (or, for a version in shadow, that it would have applied) and rejected; the
+    /// handlers' time in microseconds.
+    case ruleEvaluations, ruleErrors, ruleBudgetOverruns, ruleActions, ruleRejected, ruleMicros
 
     public var index: Int { Self.indices[self]! }
     private static let indices = Dictionary(uniqueKeysWithValues: allCases.enumerated().map { ($1, $0) })
@@ -73,6 +79,13 @@ public struct ReportFigures: Sendable, Equatable {
 public struct ReportKey: Hashable, Sendable {
     /// The dimension name of the rows that hold the backlog by status (only `opened` is kept there).
     public static let statusDimension = "status"
+    /// The rows of the rules' figures per pack version (value `packId@version`), and per rule
+    /// that failed or had an action rejected (value `packId@version rule`). They are counted as
+    /// rules run, from the audit entries each change adds — not from what a ticket keeps (its
+    /// audit is trimmed) — so `docket reports rebuild` keeps them as they are.
+    public static let packDimension = "pack"
+    public static let ruleDimension = "rule"
+    public static let ruleDimensions: Set<String> = [packDimension, ruleDimension]
     /// The value of a ticket without a queue, and of one nobody is assigned.
     public static let none = "none"
     public static let unassigned = "unassigned"

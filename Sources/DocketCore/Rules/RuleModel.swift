@@ -198,6 +198,10 @@ public struct RuleAuditEntry: Codable, Sendable, Equatable {
     /// deciding), `shadow` (recorded beside the deciding version, never applied); nil for the
     /// active version deciding.
     public var role: String?
+
+    /// Whether the handler was stopped by its budget (time, instructions or memory): its error
+    /// says `budget: ...`.
+    public var overranBudget: Bool { error?.hasPrefix("budget:") == true }
 }
 
 /// What a rule's output may add to a ticket, whatever the rule does: texts are cut (and the cut

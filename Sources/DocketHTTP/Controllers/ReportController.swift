@@ -14,6 +14,7 @@ struct ReportController: Sendable {
         (.times, "First response, next reply and resolution times in business time (count, average, p50, p90), SLA compliance and breaches, of the tickets created in each bucket"),
         (.agents, "Per agent: tickets created and resolved, first response and resolution times, SLA met, ratings, current load and presence"),
         (.satisfaction, "Customer ratings per bucket: how many, their average and their distribution"),
+        (.rules, "Per pack version: rule handlers run, failed, stopped by their budget, actions applied and rejected, average time; the rules that failed; the staged rollout of the period with its comparison. Grouped by pack version, no filters"),
     ]
 
     static var query: [Endpoint.QueryParameter] {
@@ -39,7 +40,7 @@ struct ReportController: Sendable {
                 routes.add(Endpoint(
                     method: .get, path: "/api/v2/reports/\(kind.rawValue)\(csv ? ".csv" : "")",
                     summary: csv ? "\(summary), as CSV (one row per bucket and group)" : "\(summary) (CSV with Accept: text/csv)",
-                    tag: "Reports", access: "agent, admin", query: Self.query,
+                    tag: "Reports", access: kind == .rules ? "supervisor, admin" : "agent, admin", query: Self.query,
                     success: (200, csv ? nil : "\(kind.rawValue.prefix(1).uppercased())\(kind.rawValue.dropFirst())Report"),
                     errors: [400, 403], csv: true)
                 ) { request, context in try await answer(kind, csv: csv, request, context) }
@@ -99,6 +100,7 @@ struct ReportController: Sendable {
         case .times: return try send(try await reports.times(principal, question))
         case .agents: return try send(try await reports.agents(principal, question))
         case .satisfaction: return try send(try await reports.satisfaction(principal, question))
+        case .rules: return try send(try await reports.rules(principal, question))
         }
     }
 }

@@ -90,6 +90,7 @@ struct Endpoint: Sendable {
         case "admin", "admin (tenant admins' packs are private to their tenant)", "admin of the tenant, platform admin": [.admin, .platform]
         case "platform admin": [.platform]
         case "agent, admin": [.agent, .supervisor, .admin, .platform]
+        case "supervisor, admin": [.supervisor, .admin, .platform]
         case "customer", "customer (own tickets)": [.customer]
         case "assistant key": [.assistant]
         case "assistant key, agent, admin": [.assistant, .agent, .supervisor, .admin, .platform]

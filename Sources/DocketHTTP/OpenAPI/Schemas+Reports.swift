@@ -22,6 +22,12 @@ extension Schemas {
             "ComplianceFigures": object(["measured": integer(), "met": integer(), "percent": number], required: ["measured", "met"]),
             "BacklogNow": object(
                 ["open": integer(), "byStatus": map(integer()), "byAge": map(integer())], required: ["open", "byStatus", "byAge"]),
+            "RuleFailure": object(
+                [
+                    "pack": string("packId@version"), "rule": string("rules/<file>.lua:<handler>"), "errors": integer(),
+                    "budgetOverruns": integer(), "rejected": integer("Actions rejected"),
+                    "evaluations": integer("Runs that failed or had an action rejected"),
+                ], required: ["pack", "rule", "errors", "budgetOverruns", "rejected", "evaluations"]),
             "AgentRow": object(
                 [
                     "agentId": string(), "name": string(), "load": integer(),
@@ -39,11 +45,20 @@ extension Schemas {
                 "sla": ref("ComplianceFigures"), "ratings": integer(), "averageRating": number,
             ])) { $1 }
             .merging(report("Satisfaction", ["ratings": integer(), "average": number, "distribution": map(integer())])) { $1 }
+            .merging(report("Rules", [
+                "evaluations": integer(), "errors": integer(), "budgetOverruns": integer(), "actions": integer(), "rejected": integer(),
+                "averageMicros": integer(),
+            ])) { $1 }
     }
 
     /// `<Name>Figures`, `<Name>Bucket` (the figures beside `start` and `groups`) and `<Name>Report`.
     static func report(_ name: String, _ figures: [String: Schema]) -> [String: Schema] {
-        let required = figures.keys.filter { ["created", "resolved", "open", "ratings", "breaches", "firstResponse", "nextReply", "resolution", "sla", "distribution"].contains($0) }.sorted()
+        let required = figures.keys.filter {
+            [
+                "created", "resolved", "open", "ratings", "breaches", "firstResponse", "nextReply", "resolution", "sla", "distribution",
+                "evaluations", "errors", "budgetOverruns", "actions", "rejected",
+            ].contains($0)
+        }.sorted()
         var bucket = figures
         bucket["start"] = dateTime
         bucket["groups"] = map(ref("\(name)Figures"))
@@ -56,7 +71,7 @@ extension Schemas {
                     "interval": string(values: ReportInterval.allCases.map(\.rawValue)), "timeZone": string(),
                     "by": string(values: ReportGroup.allCases.map(\.rawValue)), "filters": map(string()), "fromTickets": boolean,
                     "buckets": array(ref("\(name)Bucket")), "totals": ref("\(name)Bucket"), "now": ref("BacklogNow"),
-                    "agents": array(ref("AgentRow")),
+                    "agents": array(ref("AgentRow")), "failing": array(ref("RuleFailure")), "rollout": ref("Rollout"),
                 ],
                 required: ["report", "from", "to", "interval", "timeZone", "filters", "fromTickets", "buckets", "totals"]),
         ]

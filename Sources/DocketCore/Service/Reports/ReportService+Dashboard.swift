@@ -8,6 +8,8 @@ public enum ReportInterval: String, CaseIterable, Codable, Sendable {
 /// What a report groups by: a dimension, or (the backlog only) the status.
 public enum ReportGroup: String, CaseIterable, Codable, Sendable {
     case channel, category, queue, priority, agent, status
+    /// The pack version (`packId@version`): the rules report, which is always grouped so.
+    case pack
 
     var dimension: ReportDimension? { ReportDimension(rawValue: rawValue) }
     var key: String { rawValue }
@@ -15,7 +17,7 @@ public enum ReportGroup: String, CaseIterable, Codable, Sendable {
 
 /// The dashboard's reports.
 public enum ReportKind: String, CaseIterable, Codable, Sendable {
-    case volume, backlog, times, agents, satisfaction
+    case volume, backlog, times, agents, satisfaction, rules
 }
 
 /// One report's question: a period, its step, a grouping and filters (one value per dimension).
@@ -134,6 +136,31 @@ public struct AgentFigures: Codable, Sendable, Equatable {
     public var averageRating: Double?
 }
 
+/// What the rules of one pack version did: handlers run, failed, stopped by their budget, the
+/// actions they applied (would have applied, for a version in shadow) and had rejected.
+public struct RuleFigures: Codable, Sendable, Equatable {
+    public var evaluations: Int64
+    public var errors: Int64
+    public var budgetOverruns: Int64
+    public var actions: Int64
+    public var rejected: Int64
+    /// Per handler, in microseconds.
+    public var averageMicros: Int64?
+}
+
+/// A rule that failed or had actions rejected in the period, with how often.
+public struct RuleFailure: Codable, Sendable, Equatable {
+    /// `packId@version`
+    public var pack: String
+    /// `rules/triage.lua:on_ticket_created`
+    public var rule: String
+    public var errors: Int64
+    public var budgetOverruns: Int64
+    public var rejected: Int64
+    /// Runs that failed or had an action rejected.
+    public var evaluations: Int64
+}
+
 /// One bucket: its start, its figures, and per group value the same figures.
 public struct ReportBucket<Figures: Codable & Sendable & Equatable>: Codable, Sendable, Equatable {
     public var start: Date?
@@ -182,6 +209,12 @@ public struct ReportAnswer<Figures: Codable & Sendable & Equatable>: Codable, Se
     public var now: BacklogNow?
     /// Per agent: name, current load and presence (agents only).
     public var agents: [AgentRow]?
+    /// The rules that failed or had actions rejected in the period, most failures first, at
+    /// most `ReportService.maxRuleFailures` (rules only).
+    public var failing: [RuleFailure]?
+    /// The tenant's staged rollout that ran during the period, with its comparison of the two
+    /// versions (rules only).
+    public var rollout: PackRollout?
 }
 
 public struct BacklogNow: Codable, Sendable, Equatable {
@@ -273,6 +306,14 @@ struct ReportSums: Sendable {
             ])
     }
 
+    var rules: RuleFigures {
+        let evaluations = figures[.ruleEvaluations]
+        return RuleFigures(
+            evaluations: evaluations, errors: figures[.ruleErrors], budgetOverruns: figures[.ruleBudgetOverruns], actions: figures[.ruleActions],
+            rejected: figures[.ruleRejected],
+            averageMicros: evaluations == 0 ? nil : Int64((Double(figures[.ruleMicros]) / Double(evaluations)).rounded()))
+    }
+
     var agent: AgentFigures {
         let ratings = figures[.ratings]
         return AgentFigures(
@@ -362,6 +403,18 @@ extension ReportService {
         guard request.to.timeIntervalSince(request.from) <= ReportRequest.maxSpan else {
             throw DocketError(.badRequest, "a report spans at most 3 years", field: "from")
         }
+        if kind == .rules {
+            guard principal.role.seesTeamFigures else { throw DocketError.forbidden("the rules report is for supervisors and admins") }
+            guard request.filters.isEmpty else {
+                throw DocketError(
+                    .badRequest, "the rules report takes no filters: its figures are kept per pack version",
+                    field: request.filters.keys.map(\.rawValue).sorted().first)
+            }
+            guard request.by == nil || request.by == .pack else { throw DocketError(.badRequest, "the rules report groups by pack only", field: "by") }
+            request.by = .pack
+            return (ReportKey.packDimension, nil, false)
+        }
+        if request.by == .pack { throw DocketError(.badRequest, "only the rules report groups by pack", field: "by") }
         // An agent sees their own figures; supervisors and admins the team's.
         if !principal.role.seesTeamFigures {
             request.filters[.agent] = principal.subject
@@ -529,6 +582,9 @@ extension ReportService {
         if kind == .agents {
             answer.agents = try await agentRows(tenant, principal: principal, seen: Set(totals.groups.keys))
         }
+        if kind == .rules {
+            try await ruleFindings(&answer, source: source, tenantId: tenant.id, request: request, from: from, to: to, calendar: calendar)
+        }
         return answer
     }
 
@@ -612,6 +668,35 @@ extension ReportService {
             byAge: ["lt1h": all - hour, "lt1d": hour - day, "lt3d": day - threeDays, "lt7d": threeDays - week, "gte7d": week])
     }
 
+    /// The rules report's failing rules, and the rollout that ran in the period.
+    private func ruleFindings<Figures>(
+        _ answer: inout ReportAnswer<Figures>, source: ReportSource, tenantId: String, request: ReportRequest, from: Int64, to: Int64,
+        calendar: ReportCalendar
+    ) async throws {
+        var sums: [String: ReportFigures] = [:]
+        for row in try await Self.rows(
+            source, dimension: ReportKey.ruleDimension, values: nil, from: from, to: to, hourly: request.interval == .hour, calendar: calendar)
+        {
+            sums[row.value, default: ReportFigures()].add(row.figures)
+        }
+        answer.failing = sums.map { value, figures in
+            let parts = value.split(separator: " ", maxSplits: 1).map(String.init)
+            return RuleFailure(
+                pack: parts[0], rule: parts.count > 1 ? parts[1] : "", errors: figures[.ruleErrors], budgetOverruns: figures[.ruleBudgetOverruns],
+                rejected: figures[.ruleRejected], evaluations: figures[.ruleEvaluations])
+        }
+        .sorted { ($1.errors + $1.rejected, $0.pack, $0.rule) < ($0.errors + $0.rejected, $1.pack, $1.rule) }
+        .prefix(Self.maxRuleFailures).map { $0 }
+        if let rollout = try await stores.rollouts.rollout(tenantId: tenantId), rollout.startedAt < request.to,
+            (rollout.endedAt ?? .distantFuture) > request.from
+        {
+            answer.rollout = rollout
+        }
+    }
+
+    /// The rules report lists at most this many failing rules.
+    public static let maxRuleFailures = 50
+
     private func agentRows(_ tenant: Tenant, principal: Principal, seen: Set<String>) async throws -> [AgentRow] {
         let loads = try await stores.tickets.openTicketCounts(tenantId: tenant.id, finished: Self.finished(tenant))
         let presence = Dictionary(
@@ -658,5 +743,10 @@ extension ReportService {
 
     public func satisfaction(_ principal: Principal, _ request: ReportRequest) async throws -> ReportAnswer<SatisfactionFigures> {
         try await report(principal, .satisfaction, request) { $0.satisfaction }
+    }
+
+    /// What each pack version's rules did, per bucket; the rules that failed; the rollout of the period.
+    public func rules(_ principal: Principal, _ request: ReportRequest) async throws -> ReportAnswer<RuleFigures> {
+        try await report(principal, .rules, request) { $0.rules }
     }
 }

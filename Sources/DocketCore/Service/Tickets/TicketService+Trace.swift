@@ -99,7 +99,7 @@ extension TicketService {
     }
 
     static func outcome(_ entry: RuleAuditEntry) -> TicketTrace.Outcome {
-        if let error = entry.error { return error.hasPrefix("budget:") ? .budget : .error }
+        if entry.error != nil { return entry.overranBudget ? .budget : .error }
         return entry.proposed.isEmpty ? .noActions : .actions
     }
 }
