@@ -28,6 +28,11 @@ const words = {
     createdIn: 'created {b}', resolvedIn: 'resolved {b}', ratedIn: 'rated {b}', openEnd: 'open now, created by the end of {b}',
     inStatus: 'open now in “{s}”', aged: 'open now, {a} old', ofAgent: '{a}, created in the period', fromTickets: 'Read from the {tickets} themselves (a filter with a grouping by another dimension).',
     ownFigures: 'Your own figures.', timeZone: 'Times in {z}.', slaChart: 'SLA met (%)', timesChart: 'Business time (hours)', comment: 'Comment',
+    rules: 'Rules', evaluations: 'Rule runs', errors: 'Failures', budgetOverruns: 'Over budget', actions: 'Actions taken', rejected: 'Actions rejected',
+    averageMicros: 'Time per run', pack: 'Pack version', rule: 'Rule', failingRules: 'Rules that failed or had actions rejected', noFailures: 'No rule failed in this period.',
+    errorRate: 'Failure rate', rollout: 'Staged rollout', rolloutOf: '{v} beside {a} ({m}), {s}', modes: { shadow: 'shadow', canary: 'canary' },
+    states: { running: 'running', promoted: 'promoted', rolled_back: 'rolled back', aborted: 'aborted' }, active: 'Active version', candidate: 'Candidate',
+    differing: 'Events where they differ', events: 'Events compared', decided: 'Decided', perVersion: 'Rule runs by pack version',
   },
   es: {
     reports: 'Informes', filters: 'Filtros', volume: 'Volumen', backlog: 'Pendientes', times: 'Tiempos', agents: 'Equipo', satisfaction: 'Satisfacción',
@@ -46,6 +51,11 @@ const words = {
     createdIn: 'creados {b}', resolvedIn: 'resueltos {b}', ratedIn: 'calificados {b}', openEnd: 'abiertos ahora, creados hasta el fin de {b}',
     inStatus: 'abiertos ahora en «{s}»', aged: 'abiertos ahora, con {a}', ofAgent: '{a}, creados en el periodo', fromTickets: 'Calculado desde los {tickets} mismos (un filtro con agrupación por otra dimensión).',
     ownFigures: 'Tus propias cifras.', timeZone: 'Horas en {z}.', slaChart: 'SLA cumplido (%)', timesChart: 'Tiempo hábil (horas)', comment: 'Comentario',
+    rules: 'Reglas', evaluations: 'Ejecuciones de reglas', errors: 'Fallos', budgetOverruns: 'Fuera de presupuesto', actions: 'Acciones aplicadas', rejected: 'Acciones rechazadas',
+    averageMicros: 'Tiempo por ejecución', pack: 'Versión del paquete', rule: 'Regla', failingRules: 'Reglas que fallaron o tuvieron acciones rechazadas', noFailures: 'Ninguna regla falló en este periodo.',
+    errorRate: 'Tasa de fallos', rollout: 'Despliegue escalonado', rolloutOf: '{v} junto a {a} ({m}), {s}', modes: { shadow: 'en sombra', canary: 'canario' },
+    states: { running: 'en curso', promoted: 'promovido', rolled_back: 'revertido', aborted: 'cancelado' }, active: 'Versión activa', candidate: 'Candidata',
+    differing: 'Eventos en que difieren', events: 'Eventos comparados', decided: 'Decididos', perVersion: 'Ejecuciones por versión del paquete',
   },
   vi: {
     reports: 'Báo cáo', filters: 'Bộ lọc', volume: 'Số lượng', backlog: 'Tồn đọng', times: 'Thời gian', agents: 'Nhân viên', satisfaction: 'Mức hài lòng',
@@ -64,10 +74,15 @@ const words = {
     createdIn: 'tạo {b}', resolvedIn: 'giải quyết {b}', ratedIn: 'được đánh giá {b}', openEnd: 'đang mở, tạo trước cuối {b}',
     inStatus: 'đang mở ở “{s}”', aged: 'đang mở, {a}', ofAgent: '{a}, tạo trong kỳ', fromTickets: 'Tính trực tiếp từ các {tickets} (lọc kèm nhóm theo chiều khác).',
     ownFigures: 'Số liệu của riêng bạn.', timeZone: 'Giờ theo {z}.', slaChart: 'Đạt SLA (%)', timesChart: 'Thời gian làm việc (giờ)', comment: 'Nhận xét',
+    rules: 'Quy tắc', evaluations: 'Lượt chạy quy tắc', errors: 'Lỗi', budgetOverruns: 'Vượt ngân sách', actions: 'Hành động đã áp dụng', rejected: 'Hành động bị từ chối',
+    averageMicros: 'Thời gian mỗi lượt', pack: 'Phiên bản gói', rule: 'Quy tắc', failingRules: 'Quy tắc bị lỗi hoặc có hành động bị từ chối', noFailures: 'Không có quy tắc nào lỗi trong kỳ này.',
+    errorRate: 'Tỉ lệ lỗi', rollout: 'Triển khai theo giai đoạn', rolloutOf: '{v} bên cạnh {a} ({m}), {s}', modes: { shadow: 'chạy song song', canary: 'thử nghiệm' },
+    states: { running: 'đang chạy', promoted: 'đã áp dụng', rolled_back: 'đã hoàn tác', aborted: 'đã hủy' }, active: 'Phiên bản hiện hành', candidate: 'Phiên bản ứng viên',
+    differing: 'Sự kiện khác nhau', events: 'Sự kiện đã so sánh', decided: 'Đã quyết định', perVersion: 'Lượt chạy theo phiên bản gói',
   },
 };
 
-const kinds = ['volume', 'backlog', 'times', 'agents', 'satisfaction'];
+const kinds = ['volume', 'backlog', 'times', 'agents', 'satisfaction', 'rules'];
 const dimensions = ['channel', 'category', 'queue', 'priority', 'agent'];
 // A group's filter on the ticket list.
 const listFilter = { channel: 'source', category: 'category', queue: 'queue', priority: 'priority', agent: 'assignedAgent', status: 'status' };
@@ -94,16 +109,19 @@ export async function renderReports(container, context, kind = 'volume', params 
   const w = wordsOf(words, t);
   const W = (key) => t.lang && words[t.lang] && words[t.lang][key] !== undefined ? words[t.lang][key] : words.en[key];
   const tickets = t.words.ticketPlural;
-  kind = kinds.includes(kind) ? kind : 'volume';
-  // Supervisors and admins see the whole team's figures; an agent their own.
+  // Supervisors and admins see the whole team's figures and the rules'; an agent their own.
   const admin = context.user.role !== 'agent';
+  const shown = admin ? kinds : kinds.filter((k) => k !== 'rules');
+  kind = shown.includes(kind) ? kind : 'volume';
+  // The rules' figures are per pack version: no grouping and no filters.
+  const perTicket = kind !== 'rules';
   const view = { period: params.period || '30', interval: params.interval || (Number(params.period) >= 365 ? 'month' : 'day'), by: params.by || '', compare: params.compare === '1' };
   for (const d of dimensions) view[d] = params[d] || '';
   if (params.from) view.from = params.from;
   if (params.to) view.to = params.to;
   const span = period(view);
-  const ask = { ...span, interval: view.interval, by: kind === 'agents' ? '' : view.by };
-  for (const d of dimensions) if (view[d]) ask[d] = view[d];
+  const ask = { ...span, interval: view.interval, by: kind === 'agents' || !perTicket ? '' : view.by };
+  if (perTicket) for (const d of dimensions) if (view[d]) ask[d] = view[d];
 
   const address = (next) => {
     const merged = { ...view, ...next };
@@ -128,7 +146,7 @@ export async function renderReports(container, context, kind = 'volume', params 
   const drill = h('section', { class: 'drill card', hidden: true, 'aria-label': W('reports'), tabindex: '-1' });
   mount(container, h('div', { class: 'reports' },
     h('h2', {}, W('reports')),
-    h('nav', { class: 'subtabs', 'aria-label': W('reports') }, kinds.map((id) => h('a', {
+    h('nav', { class: 'subtabs', 'aria-label': W('reports') }, shown.map((id) => h('a', {
       href: address({ kind: id }), class: `tab${id === kind ? ' active' : ''}`, 'aria-current': id === kind ? 'page' : null,
     }, W(id)))),
     filters(),
@@ -149,12 +167,12 @@ export async function renderReports(container, context, kind = 'volume', params 
     const form = h('form', { class: 'report-filters', 'aria-label': W('filters') },
       periodSelect, dates,
       select('interval', W('interval'), ['hour', 'day', 'week', 'month'].map((i) => [i, W(i)]), view.interval),
-      kind === 'agents' ? null : select('by', W('groupBy'), [['', W('nothing')], ...groups.filter((g) => admin || g !== 'agent').map((g) => [g, W(g)])], view.by),
-      select('channel', W('channel'), [['', W('any')], ...Object.keys(W('channels')).map((c) => [c, W('channels')[c]])], view.channel),
-      select('category', W('category'), [['', W('any')], ...context.config.categories.map((c) => [c.id, context.categoryLabel(c.id)])], view.category),
-      select('priority', W('priority'), [['', W('any')], ...context.config.priorities.map((p) => [p, t(`priorities.${p}`)])], view.priority),
-      context.config.queues.length ? select('queue', W('queue'), [['', W('any')], ...context.config.queues.map((q) => [q.id, q.name]), ['none', W('noQueue')]], view.queue) : null,
-      admin ? select('agent', W('agent'), [['', W('any')], ...[...context.agents.entries()].map(([id, a]) => [id, a.name || id]), ['unassigned', W('unassigned')]], view.agent) : null,
+      kind === 'agents' || !perTicket ? null : select('by', W('groupBy'), [['', W('nothing')], ...groups.filter((g) => admin || g !== 'agent').map((g) => [g, W(g)])], view.by),
+      perTicket ? select('channel', W('channel'), [['', W('any')], ...Object.keys(W('channels')).map((c) => [c, W('channels')[c]])], view.channel) : null,
+      perTicket ? select('category', W('category'), [['', W('any')], ...context.config.categories.map((c) => [c.id, context.categoryLabel(c.id)])], view.category) : null,
+      perTicket ? select('priority', W('priority'), [['', W('any')], ...context.config.priorities.map((p) => [p, t(`priorities.${p}`)])], view.priority) : null,
+      perTicket && context.config.queues.length ? select('queue', W('queue'), [['', W('any')], ...context.config.queues.map((q) => [q.id, q.name]), ['none', W('noQueue')]], view.queue) : null,
+      perTicket && admin ? select('agent', W('agent'), [['', W('any')], ...[...context.agents.entries()].map(([id, a]) => [id, a.name || id]), ['unassigned', W('unassigned')]], view.agent) : null,
       h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'compare', checked: view.compare }), W('compare')),
       h('button', { type: 'submit', class: 'primary' }, W('apply')));
     form.addEventListener('submit', (event) => {
@@ -166,8 +184,8 @@ export async function renderReports(container, context, kind = 'volume', params 
       location.hash = address(next);
     });
     // On a phone the filters fold under one line saying what is shown; on a wide screen they stay open.
-    const summary = [W(view.period === 'custom' ? 'custom' : `last${view.period}`), W(view.interval), view.by ? W(view.by) : null,
-      ...dimensions.filter((d) => view[d]).map((d) => `${W(d)}: ${label(d, view[d])}`)].filter(Boolean).join(' · ');
+    const summary = [W(view.period === 'custom' ? 'custom' : `last${view.period}`), W(view.interval), perTicket && view.by ? W(view.by) : null,
+      ...dimensions.filter((d) => perTicket && view[d]).map((d) => `${W(d)}: ${label(d, view[d])}`)].filter(Boolean).join(' · ');
     return h('details', { class: 'report-filters-box', open: window.matchMedia('(min-width: 761px)').matches },
       h('summary', {}, `${W('filters')}: ${summary}`), form);
   }
@@ -391,6 +409,55 @@ export async function renderReports(container, context, kind = 'volume', params 
         onPick: () => openTickets({ ratedFrom: answer.from, ratedTo: answer.to }, w('ratedIn', { b: `${categories[0] || ''} – ${categories[categories.length - 1] || ''}` })),
       });
       return [cards, h('div', { class: 'chart-pair' }, perBucket, distribution)];
+    },
+    rules() {
+      const f = answer.totals, p = before?.totals;
+      const rate = (x) => (x && x.evaluations ? (x.errors * 100) / x.evaluations : null);
+      const micros = (v) => new Intl.NumberFormat(t.lang, { maximumFractionDigits: 0 }).format(v) + ' µs';
+      const cards = h('div', { class: 'stats' },
+        card(W('evaluations'), f.evaluations, p?.evaluations), card(W('errors'), f.errors, p?.errors),
+        card(W('errorRate'), rate(f), p ? rate(p) : undefined, percent), card(W('budgetOverruns'), f.budgetOverruns, p?.budgetOverruns),
+        card(W('actions'), f.actions, p?.actions), card(W('rejected'), f.rejected, p?.rejected),
+        card(W('averageMicros'), f.averageMicros, p?.averageMicros, micros));
+      // The versions (a rollout's two side by side), the busiest first.
+      const versions = Object.entries(f.groups || {}).sort((a, b) => b[1].evaluations - a[1].evaluations).map(([key]) => key);
+      const perVersion = chart({
+        kind: 'bars', title: W('perVersion'), categories, stacked: true, format: (v) => number.format(v), words: chartWords, categoryHeader: W(answer.interval),
+        series: versions.map((key) => ({ key, name: key, values: answer.buckets.map((b) => b.groups?.[key]?.evaluations || 0) })),
+      });
+      const failures = chart({
+        kind: 'lines', title: `${W('errors')} / ${W('budgetOverruns')} / ${W('rejected')}`, categories, format: (v) => number.format(v), words: chartWords,
+        categoryHeader: W(answer.interval),
+        series: [
+          { name: W('errors'), values: answer.buckets.map((b) => b.errors) },
+          { name: W('budgetOverruns'), values: answer.buckets.map((b) => b.budgetOverruns) },
+          { name: W('rejected'), values: answer.buckets.map((b) => b.rejected) },
+        ],
+      });
+      const failing = answer.failing || [];
+      const failingTable = failing.length
+        ? h('div', { class: 'table-scroll' }, h('table', { class: 'agents-table rules-table' },
+          h('caption', {}, W('failingRules')),
+          h('thead', {}, h('tr', {}, [W('rule'), W('pack'), W('errors'), W('budgetOverruns'), W('rejected')].map((c) => h('th', { scope: 'col' }, c)))),
+          h('tbody', {}, failing.map((r) => h('tr', {},
+            h('th', { scope: 'row' }, h('code', {}, r.rule)), h('td', {}, r.pack), h('td', {}, number.format(r.errors)),
+            h('td', {}, number.format(r.budgetOverruns)), h('td', {}, number.format(r.rejected)))))))
+        : h('p', { class: 'empty' }, W('noFailures'));
+      const out = [cards, h('div', { class: 'chart-pair' }, perVersion, failures), failingTable];
+      const r = answer.rollout;
+      if (r) {
+        const side = (title, version, x) => h('tr', {}, h('th', { scope: 'row' }, `${title} · ${version}`),
+          h('td', {}, number.format(x.evaluations)), h('td', {}, number.format(x.errors)), h('td', {}, number.format(x.budgetOverruns)),
+          h('td', {}, x.evaluations ? micros(x.micros / x.evaluations) : '—'), h('td', {}, number.format(x.decided)));
+        out.push(h('section', { class: 'card rollout-compare', 'aria-label': W('rollout') },
+          h('h3', {}, W('rollout')),
+          h('p', {}, w('rolloutOf', { v: r.packId + '@' + r.version, a: r.activeVersion, m: W('modes')[r.mode] || r.mode, s: W('states')[r.state] || r.state })),
+          h('div', { class: 'stats' }, card(W('events'), r.events), card(W('differing'), r.differing)),
+          h('div', { class: 'table-scroll' }, h('table', { class: 'agents-table' },
+            h('thead', {}, h('tr', {}, ['', W('evaluations'), W('errors'), W('budgetOverruns'), W('averageMicros'), W('decided')].map((c) => h('th', { scope: 'col' }, c)))),
+            h('tbody', {}, side(W('active'), r.activeVersion, r.active), side(W('candidate'), `${r.packId}@${r.version}`, r.candidate))))));
+      }
+      return out;
     },
   };
   mount(body, h('div', { class: 'report-actions' }, notes, csv), render[kind]());

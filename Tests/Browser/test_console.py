@@ -760,6 +760,19 @@ def test_an_admin_starts_a_canary_with_a_failing_rule_watches_it_roll_back_by_it
             assert viewer.driver.execute_script("return document.querySelector('.rollout-chart').getBoundingClientRect().right") <= width
             viewer.driver.execute_script("document.querySelector('#pack-rollout').scrollIntoView()")
             viewer.shot("rollout-rolled-back-phone")
+        # The rules report: both versions' runs, the candidate's failing handler by name, and the
+        # rollout's comparison.
+        viewer.open("/#/reports/rules?period=7&interval=day")
+        viewer.until(lambda: viewer.driver.find_elements(By.CSS_SELECTOR, ".rules-table"), "the failing rules")
+        failing = viewer.text(".rules-table")
+        assert "rules/triage.lua:on_ticket_created" in failing and "default-canary@9.0.0" in failing, failing
+        assert "Fallos" in viewer.text(".stats") and "Ejecuciones de reglas" in viewer.text(".stats")
+        assert "default-canary@9.0.0" in viewer.text(".report-chart") or viewer.driver.find_elements(By.CSS_SELECTOR, ".report-chart svg")
+        assert "revertido" in viewer.text(".rollout-compare"), viewer.text(".rollout-compare")
+        assert "Candidata · default-canary@9.0.0" in viewer.text(".rollout-compare")
+        assert viewer.driver.execute_script("return document.documentElement.scrollWidth") <= width
+        viewer.driver.execute_script("document.querySelector('.rules-table').scrollIntoView()")
+        viewer.shot("reports-07-rules-es" + ("" if width == 1280 else "-360"))
         assert viewer.errors() == []
 
 
@@ -805,6 +818,15 @@ def test_a_vietnamese_admin_starts_a_shadow_rollout_on_a_phone_watches_it_and_ab
         lan.until(lambda: "Đã hủy" in lan.text("#pack-rollout"), "the rollout is aborted")
         status, body, _ = server.api("GET", "/api/v2/tenants/shopvn3/pack/rollout", admin)
         assert body["rollout"]["state"] == "aborted" and body["rollout"]["mode"] == "shadow", body
+        # The rules report puts the shadow version's runs beside the active one's.
+        lan.open("/#/reports/rules?period=7&interval=day")
+        lan.until(lambda: "Lượt chạy quy tắc" in lan.text(".stats"), "the rules report")
+        assert "TRIỂN KHAI THEO GIAI ĐOẠN" in lan.text(".rollout-compare").upper() and "đã hủy" in lan.text(".rollout-compare")
+        lan.click(".report-chart .table-toggle")
+        versions = lan.text(".report-chart .chart-table")
+        assert "shopvn3-thu@" in versions and f"{active['id']}@{active['version']}" in versions, versions
+        assert lan.driver.execute_script("return document.documentElement.scrollWidth") <= width
+        lan.shot("reports-08-rules-vi" + ("-360" if width == 360 else ""))
         assert lan.errors() == []
 
 
