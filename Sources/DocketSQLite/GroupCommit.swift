@@ -27,6 +27,8 @@ final class GroupCommit: Sendable {
         var hooks: [@Sendable () -> Void]
         /// Statements the write left for the end of the transaction (`CommitHooks.atEnd`).
         var atEnd: [@Sendable (Database) throws -> Void]
+        /// What the write adds to the kept report figures, per tenant (`CommitHooks.addReport`).
+        var reports: [String: ReportDelta]
     }
 
     private struct State {
@@ -91,7 +93,7 @@ final class GroupCommit: Sendable {
                         case (.success, .failure(let error)): continuation.resume(throwing: error)
                         case (.success, .success(let value)): continuation.resume(returning: value)
                         }
-                    }, failed: failed, hooks: collector.hooks, atEnd: collector.atEnd)
+                    }, failed: failed, hooks: collector.hooks, atEnd: collector.atEnd, reports: collector.reports)
             } fail: { error in
                 continuation.resume(throwing: error)
             }
@@ -195,6 +197,7 @@ final class GroupCommit: Sendable {
                 }
                 outcome.hooks = []
                 outcome.atEnd = []
+                outcome.reports = [:]
             }
             if db.isInsideTransaction { try? db.cachedStatement(sql: "RELEASE one_write").execute() }
             outcomes.append(outcome)
@@ -212,6 +215,13 @@ final class GroupCommit: Sendable {
             for outcome in outcomes where !outcome.failed {
                 for statement in outcome.atEnd { try statement(db) }
             }
+            // The group's report figures, summed first: a row many writes add to (this hour's,
+            // the tenant's, its channels') is written once per group, not once per write.
+            var reports: [String: ReportDelta] = [:]
+            for outcome in outcomes where !outcome.failed {
+                for (tenantId, delta) in outcome.reports { reports[tenantId, default: ReportDelta()].add(delta) }
+            }
+            for (tenantId, delta) in reports.sorted(by: { $0.key < $1.key }) { try SQLiteTicketStore.addReport(delta, tenantId: tenantId, db) }
             try db.cachedStatement(sql: "COMMIT").execute()
             commit = .success(())
         } catch {
@@ -230,6 +240,7 @@ final class GroupCommit: Sendable {
 final class CommitHookCollector: @unchecked Sendable {
     var hooks: [@Sendable () -> Void] = []
     var atEnd: [@Sendable (Database) throws -> Void] = []
+    var reports: [String: ReportDelta] = [:]
 }
 
 enum CommitHooks {
@@ -255,6 +266,18 @@ enum CommitHooks {
             collector.atEnd.append(statement)
         } else {
             try statement(db)
+        }
+    }
+
+    /// Adds `delta` to the tenant's kept figures in the transaction of the write now running on
+    /// `db`: at its end, summed with its group's other writes' (never for a write rolled back);
+    /// at once when the write is not grouped.
+    static func addReport(_ db: Database, tenantId: String, _ delta: ReportDelta) throws {
+        guard !delta.isEmpty else { return }
+        if let collector = current.withLock({ $0[ObjectIdentifier(db)] }) {
+            collector.reports[tenantId, default: ReportDelta()].add(delta)
+        } else {
+            try SQLiteTicketStore.addReport(delta, tenantId: tenantId, db)
         }
     }
 

@@ -1,6 +1,7 @@
 import DocketCore
 import Foundation
 import GRDB
+import Synchronization
 
 /// The kept report figures: added to in each change's transaction, read as sums over hours or
 /// days; histograms one row per hour or day, value and duration, their counts in a blob.
@@ -20,37 +21,69 @@ extension SQLiteTicketStore {
 
     static let figureColumns = ReportFigure.allCases.map(column)
 
-    private static func upsert(_ table: String, keys: [String]) -> String {
-        let columns = figureColumns.joined(separator: ", ")
-        let marks = (keys + figureColumns).map { _ in "?" }.joined(separator: ", ")
-        let sums = figureColumns.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", ")
+    /// The upsert of one row of `table` adding to the figures of `mask` only (bit i: figure i):
+    /// a change touches a few figures of each row, so the others are neither bound nor rewritten.
+    private static func upsert(_ table: String, keys: [String], mask: UInt64) -> String {
+        let columns = figureColumns.indices.filter { mask & (1 << UInt64($0)) != 0 }.map { figureColumns[$0] }
+        let marks = (keys + columns).map { _ in "?" }.joined(separator: ", ")
+        let sums = columns.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", ")
         let conflict = keys.filter { $0 != "day" || table == "report_days" }.joined(separator: ", ")
         return """
-            INSERT INTO \(table) (\(keys.joined(separator: ", ")), \(columns)) VALUES (\(marks))
+            INSERT INTO \(table) (\(keys.joined(separator: ", ")), \(columns.joined(separator: ", "))) VALUES (\(marks))
             ON CONFLICT (\(conflict)) DO UPDATE SET \(sums)
             """
     }
 
-    private static let upsertHour = upsert("report_hours", keys: ["tenant_id", "dim", "hour", "value", "day"])
-    private static let upsertDay = upsert("report_days", keys: ["tenant_id", "dim", "day", "value"])
+    /// Each mask's upsert SQL, made once per process.
+    private static let upserts = Mutex<[UpsertKey: String]>([:])
+
+    private struct UpsertKey: Hashable {
+        var days: Bool
+        var mask: UInt64
+    }
+
+    private static func upsertSQL(days: Bool, mask: UInt64) -> String {
+        let key = UpsertKey(days: days, mask: mask)
+        if let known = upserts.withLock({ $0[key] }) { return known }
+        let sql = days
+            ? upsert("report_days", keys: ["tenant_id", "dim", "day", "value"], mask: mask)
+            : upsert("report_hours", keys: ["tenant_id", "dim", "hour", "value", "day"], mask: mask)
+        upserts.withLock { $0[key] = sql }
+        return sql
+    }
+
+    /// The figures that are not zero, as bits.
+    static func mask(_ figures: ReportFigures) -> UInt64 {
+        precondition(figures.values.count <= 64, "a mask holds 64 figures")
+        var mask: UInt64 = 0
+        for (index, value) in figures.values.enumerated() where value != 0 { mask |= 1 << UInt64(index) }
+        return mask
+    }
+
+    /// Adds one row's figures through the upsert of its non-zero figures.
+    private static func upsertRow(_ db: Database, days: Bool, keys: [DatabaseValue], _ figures: ReportFigures) throws {
+        let mask = mask(figures)
+        guard mask != 0 else { return }
+        var arguments = keys
+        for value in figures.values where value != 0 { arguments.append(value.databaseValue) }
+        try db.cachedStatement(sql: upsertSQL(days: days, mask: mask)).execute(arguments: StatementArguments(arguments))
+    }
 
     /// Adds `delta` to the tenant's figures, inside the caller's transaction: each row to its
     /// hour and to its day; each histogram read, added to and written back (one writer at a time).
     static func addReport(_ delta: ReportDelta, tenantId: String, _ db: Database) throws {
         guard !delta.isEmpty else { return }
         if !delta.rows.isEmpty {
-            let hours = try db.cachedStatement(sql: upsertHour), days = try db.cachedStatement(sql: upsertDay)
+            let tenant = tenantId.databaseValue
             var perDay: [DayKey: ReportFigures] = [:]
             for (key, figures) in delta.rows where !figures.isZero {
-                var arguments: [(any DatabaseValueConvertible)?] = [tenantId, key.dimension, key.hour, key.value, key.day]
-                arguments += figures.values.map { $0 }
-                try hours.execute(arguments: StatementArguments(arguments))
+                try upsertRow(
+                    db, days: false, keys: [tenant, key.dimension.databaseValue, key.hour.databaseValue, key.value.databaseValue, key.day.databaseValue],
+                    figures)
                 perDay[DayKey(dimension: key.dimension, day: key.day, value: key.value), default: ReportFigures()].add(figures)
             }
             for (key, figures) in perDay where !figures.isZero {
-                var arguments: [(any DatabaseValueConvertible)?] = [tenantId, key.dimension, key.day, key.value]
-                arguments += figures.values.map { $0 }
-                try days.execute(arguments: StatementArguments(arguments))
+                try upsertRow(db, days: true, keys: [tenant, key.dimension.databaseValue, key.day.databaseValue, key.value.databaseValue], figures)
             }
         }
         if !delta.histogram.isEmpty {

@@ -31,7 +31,7 @@ extension SQLiteTicketStore {
             try db.cachedStatement(sql: "UPDATE customers SET total_tickets = total_tickets + 1 WHERE tenant_id = ? AND id = ?")
                 .execute(arguments: [tenantId, ticket.customerId])
             try Self.appendRules(rules, db, ticketId: ticket.ticketId)
-            try Self.addReport(outbox.report(ticket), tenantId: tenantId, db)
+            try CommitHooks.addReport(db, tenantId: tenantId, outbox.report(ticket))
             let written = (ticket, try Self.appendLive(try outbox.live(ticket), retain: outbox.retain, db, onCommit: outbox.onCommit))
             let committed = ticket
             CommitHooks.afterCommit(db) { memo.wrote(committed, row: row, fingerprint: text.fingerprint) }
@@ -83,7 +83,7 @@ extension SQLiteTicketStore {
             guard try Self.replace(ticket, expectedVersion: expectedVersion, db, doc: doc, audit: audit, text: text, memo: memo) else { return nil }
             try Self.insert(messages, db, codec)
             try Self.appendRules(rules, db)
-            try Self.addReport(outbox.report, tenantId: ticket.tenantId, db)
+            try CommitHooks.addReport(db, tenantId: ticket.tenantId, outbox.report)
             return try Self.appendLive(outbox.live, retain: outbox.retain, db, onCommit: outbox.onCommit)
         }
     }

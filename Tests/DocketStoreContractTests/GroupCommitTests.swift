@@ -136,6 +136,49 @@ struct GroupCommitTests {
         try store.close()
     }
 
+    /// Report figures of a group's writes are summed and written once at the end of its
+    /// transaction: exactly the committed writes' sum, none of a failed write's.
+    @Test func reportFiguresOfAGroupAreSummedAndOnlyCommittedWritesCount() async throws {
+        let store = try SQLiteTicketStore(path: try Scratch.directory("reports").appendingPathComponent("docket.sqlite").path)
+        let hour: Int64 = 1_795_017_600
+        @Sendable func delta(_ n: Int) -> ReportDelta {
+            var figures = ReportFigures()
+            figures[.created] = 1
+            figures[.ruleMicros] = Int64(n)
+            var rows = [ReportKey(hour: hour, day: hour, dimension: "", value: ""): figures]
+            rows[ReportKey(hour: hour + 3600 * Int64(n % 3), day: hour, dimension: "channel", value: "web")] = figures
+            return ReportDelta(rows: rows, histogram: [ReportHistogramKey(
+                grain: .hour, start: hour, dimension: "", value: "", duration: .resolution, bucket: n % 5): 1])
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for n in 0..<240 {
+                group.addTask {
+                    do {
+                        try await store.write { db in
+                            try CommitHooks.addReport(db, tenantId: "t", delta(n))
+                            if n % 4 == 0 { throw Refused() }
+                        }
+                    } catch is Refused {}
+                }
+            }
+            try await group.waitForAll()
+        }
+        var expected = ReportDelta()
+        for n in 0..<240 where n % 4 != 0 { expected.add(delta(n)) }
+        for dimension in ["", "channel"] {
+            for byDay in [false, true] {
+                let kept = try await store.reportRows(tenantId: "t", dimension: dimension, values: nil, from: 0, to: 1 << 40, byDay: byDay)
+                #expect(kept == expected.rows(dimension: dimension, values: nil, from: 0, to: 1 << 40, byDay: byDay))
+            }
+        }
+        let histogram = try await store.reportHistogram(tenantId: "t", grain: .hour, dimension: "", values: nil, from: 0, to: 1 << 40)
+        #expect(histogram == expected.histogramRows(grain: .hour, dimension: "", values: nil, from: 0, to: 1 << 40))
+        #expect(histogram.first?.total == 180)
+        let counts = store.writer.counts
+        #expect(counts.transactions < counts.writes, "concurrent writes shared transactions")
+        try store.close()
+    }
+
     /// The log is copied into the database on the checkpointer's thread once it passes its
     /// threshold, and starts over: under a stream of writes (and readers) it stays bounded.
     @Test func theCheckpointerKeepsTheLogBoundedUnderWrites() async throws {

@@ -8,7 +8,6 @@ public struct ReportContribution: Sendable {
     public let zone: TimeZone
     let resolved: String
     let closed: String
-    private let calendar: Calendar
 
     public init(_ tenant: Tenant) {
         self.init(zone: tenant.timeZone, resolved: tenant.workflow.resolved, closed: tenant.workflow.closed)
@@ -18,9 +17,6 @@ public struct ReportContribution: Sendable {
         self.zone = zone
         self.resolved = resolved
         self.closed = closed
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        self.calendar = calendar
     }
 
     func isOpen(_ status: String) -> Bool { status != resolved && status != closed }
@@ -41,6 +37,10 @@ public struct ReportContribution: Sendable {
         let midnight = local - Self.floorMod(local, 86_400) - offset
         // No change of offset between midnight and the hour: that midnight started the day.
         if Int64(TimeZones.offset(zone, at: Date(timeIntervalSince1970: TimeInterval(midnight)))) == offset { return midnight }
+        // A day the clocks changed on before this hour: the calendar knows when it began (a
+        // calendar is made only then; a change's figures are placed without one).
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
         return Int64(calendar.startOfDay(for: Date(timeIntervalSince1970: TimeInterval(hour))).timeIntervalSince1970)
     }
 
