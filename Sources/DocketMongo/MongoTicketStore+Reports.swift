@@ -12,6 +12,9 @@ import Foundation
 extension MongoTicketStore {
     enum ReportCollections {
         static let deltas = "report_deltas", hours = "report_hours", days = "report_days", histograms = "report_histograms"
+        /// `{_id: "version", figures: N}`: the figures this database counts; `{_id: "stale:<tenant>"}`
+        /// for each tenant whose tickets came before an upgrade added figures, until it is rebuilt.
+        static let state = "report_state"
     }
 
     /// The batch field a delta rides in.
@@ -211,6 +214,28 @@ extension MongoTicketStore {
         }
     }
 
+    /// The figures this code counts: an upgrade that adds figures raises it, and marks the
+    /// tenants that have tickets as stale until they are rebuilt.
+    static let figuresVersion = 2
+
+    /// At open: a database whose figures are older than this code's marks its tenants with
+    /// tickets stale (idempotent; instances opening together mark the same tenants).
+    static func markStaleReports(_ job: MongoJob) throws {
+        let state = try job.collection(ReportCollections.state)
+        if let known = try state.findOne(["_id": "version"])?["figures"]?.int, known >= figuresVersion { return }
+        for tenant in try job.collection(Collections.tenants).find([:]) {
+            guard let id = tenant["_id"]?.string ?? tenant["id"]?.string else { continue }
+            if try job.collection(Collections.tickets).count(["tenantId": id], limit: 1) > 0 {
+                _ = try state.updateOne(["_id": "stale:\(id)"], ["$set": ["tenantId": id]], upsert: true)
+            }
+        }
+        _ = try state.updateOne(["_id": "version"], ["$set": ["figures": figuresVersion]], upsert: true)
+    }
+
+    public func reportsStale(tenantId: String) async throws -> Bool {
+        try await job { job in try job.collection(ReportCollections.state).findOne(["_id": "stale:\(tenantId)"]) != nil }
+    }
+
     /// Not one write on MongoDB: the tenant's figures are deleted, then written again. Run it
     /// while the tenant's tickets are not changing (after an upgrade or a restore).
     public func replaceReports(tenantId: String, with figures: ReportDelta) async throws {
@@ -221,6 +246,7 @@ extension MongoTicketStore {
                 try job.collection(collection).deleteMany(["tenantId": tenantId, "dim": ["$nin": ReportKey.ruleDimensions.sorted()]])
             }
             try Self.addReport(figures, tenant: tenantId, job.collection)
+            _ = try job.collection(ReportCollections.state).deleteMany(["_id": "stale:\(tenantId)"])
         }
     }
 }

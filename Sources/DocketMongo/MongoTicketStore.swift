@@ -33,6 +33,7 @@ public final class MongoTicketStore: TicketStore {
         let text: Bool
         do {
             try await ensureIndexes(connection, database)
+            try await connection.job(database: database) { job in try markStaleReports(job) }
             text = try await detectTextIndexes(connection, database)
         } catch let error as MongoError {
             throw error.docketError

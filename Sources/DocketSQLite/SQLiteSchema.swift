@@ -371,13 +371,23 @@ enum SQLiteSchema {
                 CREATE INDEX tickets_rated ON tickets(tenant_id, rated_at) WHERE rated_at IS NOT NULL;
                 """)
         }
-        migrator.registerMigration("v23 rule figures") { db in
-            // The rules report: per pack version (and per failing rule) each hour and day.
+        migrator.registerMigration("v23 rule and summary figures") { db in
+            // The rules report: per pack version (and per failing rule) each hour and day; and
+            // what `stats/summary` answers from the figures. A rebuild fills the summary's in.
             for table in ["report_hours", "report_days"] {
-                for column in ["rule_evaluations", "rule_errors", "rule_budget_overruns", "rule_actions", "rule_rejected", "rule_micros"] {
+                for column in [
+                    "rule_evaluations", "rule_errors", "rule_budget_overruns", "rule_actions", "rule_rejected", "rule_micros", "escalated",
+                    "resolution_recorded", "first_responded", "first_response_wall_millis", "first_response_flag_met",
+                    "first_response_flag_measured", "resolution_flag_met", "resolution_flag_measured",
+                ] {
                     try db.execute(sql: "ALTER TABLE \(table) ADD COLUMN \(column) INTEGER NOT NULL DEFAULT 0")
                 }
             }
+            // Tenants whose tickets came before: their summary figures wait for a rebuild.
+            try db.execute(sql: """
+                CREATE TABLE report_stale (tenant_id TEXT PRIMARY KEY) WITHOUT ROWID;
+                INSERT INTO report_stale SELECT DISTINCT tenant_id FROM tickets;
+                """)
         }
         return migrator
     }

@@ -207,6 +207,13 @@ extension SQLiteTicketStore {
                     arguments: StatementArguments([tenantId] + kept))
             }
             try Self.addReport(figures, tenantId: tenantId, db)
+            try db.execute(sql: "DELETE FROM report_stale WHERE tenant_id = ?", arguments: [tenantId])
+        }
+    }
+
+    public func reportsStale(tenantId: String) async throws -> Bool {
+        try await read { db in
+            try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM report_stale WHERE tenant_id = ?)"), arguments: [tenantId]) ?? false
         }
     }
 }

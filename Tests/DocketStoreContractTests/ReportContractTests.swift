@@ -56,6 +56,7 @@ struct ReportContractTests {
             case ..<78: _ = try await services.tickets.changeStatus(admin, id, to: statuses[random.below(statuses.count)], reason: nil)
             case ..<86: _ = try await services.tickets.resolve(admin, id, notes: "Listo")
             case ..<92: _ = try await services.tickets.assign(admin, id, to: agents[random.below(agents.count)])
+            case ..<95: _ = try await services.tickets.escalate(admin, id, to: agents[random.below(agents.count)], reason: "Cliente molesto")
             default:
                 _ = try await services.tickets.submitFeedback(customer(ticket.customerId), id, rating: 1 + random.below(5), comment: nil)
             }
@@ -93,7 +94,7 @@ struct ReportContractTests {
     static func kept(_ store: some TicketStore) async throws -> (rows: [String: [ReportRow]], histogram: [String: [ReportHistogramRow]]) {
         try await store.settleReports()
         var rows: [String: [ReportRow]] = [:], histogram: [String: [ReportHistogramRow]] = [:]
-        for dimension in [""] + ReportDimension.allCases.map(\.rawValue) + [ReportKey.statusDimension] {
+        for dimension in [""] + ReportDimension.allCases.map(\.rawValue) + [ReportKey.statusDimension, ReportKey.statusNowDimension] {
             rows[dimension] = try await store.reportRows(tenantId: "t", dimension: dimension, values: nil, from: 0, to: 1 << 40, byDay: false)
                 .filter { !$0.figures.isZero }
             rows["day/" + dimension] = try await store.reportRows(tenantId: "t", dimension: dimension, values: nil, from: 0, to: 1 << 40, byDay: true)
@@ -112,7 +113,7 @@ struct ReportContractTests {
         var delta = ReportDelta()
         for ticket in tickets { delta.add(contribution.contribution(ticket)) }
         var rows: [String: [ReportRow]] = [:], histogram: [String: [ReportHistogramRow]] = [:]
-        for dimension in [""] + ReportDimension.allCases.map(\.rawValue) + [ReportKey.statusDimension] {
+        for dimension in [""] + ReportDimension.allCases.map(\.rawValue) + [ReportKey.statusDimension, ReportKey.statusNowDimension] {
             rows[dimension] = delta.rows(dimension: dimension, values: nil, from: 0, to: 1 << 40, byDay: false).filter { !$0.figures.isZero }
             rows["day/" + dimension] = delta.rows(dimension: dimension, values: nil, from: 0, to: 1 << 40, byDay: true).filter { !$0.figures.isZero }
             for grain in [ReportHistogramKey.Grain.hour, .day] {
@@ -152,6 +153,69 @@ struct ReportContractTests {
         _ = try await Self.drive(services, clock: clock, seed: 8, steps: 30)
         let after = try await Self.kept(store)
         #expect(after.rows == Self.expected(try await Self.all(store), tenant: tenant).rows)
+    }
+
+    /// `stats/summary` from the kept figures (whole hours) and the tickets of the part-hours at
+    /// either end equals a count over the tickets themselves, for periods that start and end
+    /// anywhere (mid-hour, on an hour, open-ended), in a zone whose hours start at :30 UTC.
+    @Test(arguments: StoreKind.available)
+    func theSummaryFromTheKeptFiguresEqualsACountOfTheTickets(kind: StoreKind) async throws {
+        let clock = ManualClock(Self.start)
+        let (services, store) = try await Self.desk(kind, zone: "Asia/Kolkata", clock: clock)
+        _ = try await Self.drive(services, clock: clock, seed: 21, steps: 200)
+        let tickets = try await Self.all(store)
+        let tenant = try #require(try await store.tenant(id: "t"))
+        #expect(!(try await store.reportsStale(tenantId: "t")))
+        let end = clock.now()
+        var random = SplitMix(seed: 5)
+        var periods: [(Date?, Date?)] = [(nil, nil), (Self.start.addingTimeInterval(1800), nil), (nil, end.addingTimeInterval(-7 * 3600 - 61))]
+        for _ in 0..<6 {
+            let a = Self.start.addingTimeInterval(TimeInterval(random.below(Int(end.timeIntervalSince(Self.start)))))
+            let b = a.addingTimeInterval(TimeInterval(random.below(5 * 86_400)))
+            periods.append((a, b))
+        }
+        // On the hour in the tenant's zone (Kolkata's hours start at :30 UTC), and within one hour.
+        periods.append((Self.start.addingTimeInterval(86_400 + 1800), Self.start.addingTimeInterval(3 * 86_400 + 1800)))
+        periods.append((Self.start.addingTimeInterval(86_400 + 100), Self.start.addingTimeInterval(86_400 + 1700)))
+        var escalated = 0
+        for (from, to) in periods {
+            let inPeriod = tickets.filter { ticket in
+                (from.map { ticket.createdAt >= $0 } ?? true) && (to.map { ticket.createdAt <= $0 } ?? true)
+            }
+            let summary = try await services.reports.statistics(Self.admin, StatsFilter(createdFrom: from, createdTo: to))
+            #expect(summary.total == inPeriod.count, "\(String(describing: from)) – \(String(describing: to))")
+            for status in tenant.workflow.statuses.map(\.id) {
+                #expect(summary.byStatus[status] == inPeriod.count { $0.status == status })
+            }
+            for priority in Priority.allCases {
+                #expect(summary.byPriority[priority.rawValue] == inPeriod.count { $0.priority == priority })
+            }
+            #expect(summary.escalated == inPeriod.count(where: \.isEscalated))
+            escalated += summary.escalated
+            let byAgent = Dictionary(grouping: inPeriod.filter { $0.assignedAgent != nil }, by: { $0.assignedAgent! })
+            #expect(Set(summary.agents.map(\.agentId)) == Set(byAgent.keys))
+            for agent in summary.agents {
+                let own = byAgent[agent.agentId] ?? []
+                #expect(agent.assigned == own.count && agent.resolved == own.count { $0.resolution != nil })
+                let answered = own.compactMap { ticket in ticket.sla.firstResponseAt.map { $0.timeIntervalSince(ticket.createdAt) } }
+                if answered.isEmpty {
+                    #expect(agent.avgFirstResponseSeconds == nil)
+                } else {
+                    let average = answered.reduce(0, +) / Double(answered.count)
+                    #expect(abs((agent.avgFirstResponseSeconds ?? -1) - average) < 0.001, "to the millisecond")
+                }
+                func percent(_ flags: [Bool?]) -> Double? {
+                    let measured = flags.compactMap { $0 }
+                    return measured.isEmpty ? nil : (Double(measured.count(where: { $0 })) * 1000 / Double(measured.count)).rounded() / 10
+                }
+                #expect(agent.firstResponseSlaMetPercent == percent(own.map(\.sla.firstResponseMet)))
+                #expect(agent.resolutionSlaMetPercent == percent(own.map(\.sla.resolutionMet)))
+            }
+            // One agent's summary (counted from their tickets) agrees.
+            let ana = try await services.reports.statistics(Self.admin, StatsFilter(assignedAgent: "ana", createdFrom: from, createdTo: to))
+            #expect(ana.total == (byAgent["ana"] ?? []).count)
+        }
+        #expect(escalated > 0, "the drive escalated tickets")
     }
 
     @Test(arguments: StoreKind.available)

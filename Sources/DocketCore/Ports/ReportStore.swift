@@ -14,8 +14,13 @@ public protocol ReportStore: Sendable {
     func reportHistogram(
         tenantId: String, grain: ReportHistogramKey.Grain, dimension: String, values: [String]?, from: Int64, to: Int64
     ) async throws -> [ReportHistogramRow]
-    /// Replaces every kept figure of the tenant with `figures` (`docket reports rebuild`), in one write.
+    /// Replaces every kept figure of the tenant with `figures` (`docket reports rebuild`), in one
+    /// write, except the rules' rows (`ReportKey.ruleDimensions`); the tenant's figures are then
+    /// no longer stale.
     func replaceReports(tenantId: String, with figures: ReportDelta) async throws
+    /// Whether the tenant had tickets before an upgrade added figures, and was not rebuilt
+    /// since: its figures lack those tickets' part (`stats/summary` then counts the tickets).
+    func reportsStale(tenantId: String) async throws -> Bool
     /// Waits until every change committed so far counts in the figures (MongoDB folds them
     /// after the change's own write; the other stores count them in it).
     func settleReports() async throws
@@ -23,6 +28,7 @@ public protocol ReportStore: Sendable {
 
 extension ReportStore {
     public func settleReports() async throws {}
+    public func reportsStale(tenantId: String) async throws -> Bool { false }
 }
 
 /// A sum of kept rows: one hour (or day) and one value.

@@ -70,3 +70,30 @@ public struct TicketCounts: Sendable, Equatable {
         self.agents = agents
     }
 }
+
+extension TicketCounts {
+    /// Adds the counts of other tickets (another part of a period).
+    public mutating func add(_ other: TicketCounts) {
+        total += other.total
+        byStatus.merge(other.byStatus, uniquingKeysWith: +)
+        byPriority.merge(other.byPriority, uniquingKeysWith: +)
+        escalated += other.escalated
+        var merged = Dictionary(uniqueKeysWithValues: agents.map { ($0.agentId, $0) })
+        for figures in other.agents {
+            guard var known = merged[figures.agentId] else {
+                merged[figures.agentId] = figures
+                continue
+            }
+            known.assigned += figures.assigned
+            known.resolved += figures.resolved
+            known.firstResponseCount += figures.firstResponseCount
+            known.firstResponseTotalSeconds += figures.firstResponseTotalSeconds
+            known.firstResponseMet += figures.firstResponseMet
+            known.firstResponseMeasured += figures.firstResponseMeasured
+            known.resolutionMet += figures.resolutionMet
+            known.resolutionMeasured += figures.resolutionMeasured
+            merged[figures.agentId] = known
+        }
+        agents = merged.values.sorted { $0.agentId < $1.agentId }
+    }
+}

@@ -121,6 +121,22 @@ public struct ReportContribution: Sendable {
                 out.histogram(.nextReply, bucket: bucket, Int64(count), at: ticket.createdAt)
             }
         }
+        // What `stats/summary` counts, in its creation hour.
+        if ticket.isEscalated { out.add(.escalated, 1, at: ticket.createdAt) }
+        if ticket.resolution != nil { out.add(.resolutionRecorded, 1, at: ticket.createdAt) }
+        if let answered = ticket.sla.firstResponseAt {
+            out.add(.firstResponded, 1, at: ticket.createdAt)
+            out.add(.firstResponseWallMillis, Int64((answered.timeIntervalSince(ticket.createdAt) * 1000).rounded()), at: ticket.createdAt)
+        }
+        if let met = ticket.sla.firstResponseMet {
+            out.add(.firstResponseFlagMeasured, 1, at: ticket.createdAt)
+            if met { out.add(.firstResponseFlagMet, 1, at: ticket.createdAt) }
+        }
+        if let met = ticket.sla.resolutionMet {
+            out.add(.resolutionFlagMeasured, 1, at: ticket.createdAt)
+            if met { out.add(.resolutionFlagMet, 1, at: ticket.createdAt) }
+        }
+        out.row(ReportKey.statusNowDimension, ticket.status, .created, 1, at: ticket.createdAt)
         // Resolved, in the hour of the resolution that stands.
         if let resolution = ticket.resolution, !isOpen(ticket.status) {
             out.add(.resolved, 1, at: resolution.resolvedAt)
@@ -204,9 +220,13 @@ public struct ReportContribution: Sendable {
         }
 
         mutating func status(_ status: String, _ amount: Int64, at date: Date) {
+            row(ReportKey.statusDimension, status, .opened, amount, at: date)
+        }
+
+        /// One figure in one row of one dimension (not the whole tenant's).
+        mutating func row(_ dimension: String, _ value: String, _ figure: ReportFigure, _ amount: Int64, at date: Date) {
             let (hour, day) = place(date)
-            let key = ReportKey(hour: hour, day: day, dimension: ReportKey.statusDimension, value: status)
-            delta.rows[key, default: ReportFigures()][.opened] += amount
+            delta.rows[ReportKey(hour: hour, day: day, dimension: dimension, value: value), default: ReportFigures()][figure] += amount
         }
 
         mutating func histogram(_ duration: ReportDuration, bucket: Int, _ count: Int64, at date: Date) {

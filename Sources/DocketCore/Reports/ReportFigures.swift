@@ -45,6 +45,12 @@ public enum ReportFigure: String, CaseIterable, Sendable {
     /// applied (or, for a version in shadow, that it would have applied) and rejected; the
     /// handlers' time in microseconds.
     case ruleEvaluations, ruleErrors, ruleBudgetOverruns, ruleActions, ruleRejected, ruleMicros
+    /// What `GET /tickets/stats/summary` counts of the tickets created in the hour, as they are
+    /// now: escalated; with a resolution recorded; answered (and the wall-clock milliseconds from
+    /// creation to the first response); the ticket's first-response and resolution SLA flags
+    /// (`sla.firstResponseMet`, `sla.resolutionMet`) set, and set true.
+    case escalated, resolutionRecorded, firstResponded, firstResponseWallMillis
+    case firstResponseFlagMet, firstResponseFlagMeasured, resolutionFlagMet, resolutionFlagMeasured
 
     public var index: Int { Self.indices[self]! }
     private static let indices = Dictionary(uniqueKeysWithValues: allCases.enumerated().map { ($1, $0) })
@@ -86,6 +92,9 @@ public struct ReportKey: Hashable, Sendable {
     public static let packDimension = "pack"
     public static let ruleDimension = "rule"
     public static let ruleDimensions: Set<String> = [packDimension, ruleDimension]
+    /// The rows of tickets by their status now, counted (`created`) in their creation hour:
+    /// what `stats/summary` answers as `byStatus`.
+    public static let statusNowDimension = "statusNow"
     /// The value of a ticket without a queue, and of one nobody is assigned.
     public static let none = "none"
     public static let unassigned = "unassigned"

@@ -27,7 +27,15 @@ extension ReportService {
     public func statistics(_ principal: Principal, _ filter: StatsFilter) async throws -> TicketStatistics {
         try Self.requireStaff(principal)
         let tenant = try await tenant(for: principal)
-        let counts = try await stores.tickets.ticketCounts(tenantId: principal.tenantId, filter: filter)
+        // The team's summary from the kept figures; one person's (an agent's, a customer's) from
+        // their own tickets, through their index; a tenant whose figures wait for a rebuild
+        // after an upgrade, from its tickets.
+        let counts: TicketCounts
+        if filter.assignedAgent == nil, filter.customerId == nil, try await !stores.reports.reportsStale(tenantId: tenant.id) {
+            counts = try await keptCounts(tenant, filter)
+        } else {
+            counts = try await stores.tickets.ticketCounts(tenantId: principal.tenantId, filter: filter)
+        }
         var byStatus = Dictionary(uniqueKeysWithValues: tenant.workflow.statuses.map { ($0.id, 0) })
         byStatus.merge(counts.byStatus) { $1 }
         var byPriority = Dictionary(uniqueKeysWithValues: Priority.allCases.map { ($0.rawValue, 0) })
@@ -51,6 +59,59 @@ extension ReportService {
 }
 
 extension ReportService {
+    /// `stats/summary`'s counts of the tickets created in the filter's period: the whole
+    /// tenant-local hours from the kept figures (whole days from the day rows), the part-hours
+    /// at either end from the tickets created in them. Wall-clock first responses are kept to
+    /// the millisecond.
+    func keptCounts(_ tenant: Tenant, _ filter: StatsFilter) async throws -> TicketCounts {
+        let calendar = ReportCalendar(zone: tenant.timeZone)
+        let hours = calendar.contribution
+        let far: Int64 = 1 << 40
+        // [wholeFrom, wholeTo): the hours that lie within [createdFrom, createdTo] whole.
+        var wholeFrom = -far, wholeTo = far
+        if let from = filter.createdFrom {
+            let start = hours.hour(from)
+            wholeFrom = Double(start) == from.timeIntervalSince1970 ? start : hours.hour(Date(timeIntervalSince1970: TimeInterval(start + 3600)))
+        }
+        if let to = filter.createdTo { wholeTo = hours.hour(to) }
+        guard wholeFrom < wholeTo else { return try await stores.tickets.ticketCounts(tenantId: tenant.id, filter: filter) }
+        try await stores.reports.settleReports()
+        let source = ReportSource.store(stores.reports, tenantId: tenant.id)
+        func sums(_ dimension: String) async throws -> [String: ReportFigures] {
+            var out: [String: ReportFigures] = [:]
+            for row in try await Self.rows(source, dimension: dimension, values: nil, from: wholeFrom, to: wholeTo, hourly: false, calendar: calendar) {
+                out[row.value, default: ReportFigures()].add(row.figures)
+            }
+            return out
+        }
+        let all = try await sums("")[""] ?? ReportFigures()
+        var counts = TicketCounts(
+            total: Int(all[.created]), byStatus: try await sums(ReportKey.statusNowDimension).mapValues { Int($0[.created]) }.filter { $0.value != 0 },
+            byPriority: try await sums(ReportDimension.priority.rawValue).mapValues { Int($0[.created]) }.filter { $0.value != 0 },
+            escalated: Int(all[.escalated]),
+            agents: try await sums(ReportDimension.agent.rawValue).compactMap { agent, figures in
+                guard agent != ReportKey.unassigned, figures[.created] > 0 else { return nil }
+                return AgentTicketFigures(
+                    agentId: agent, assigned: Int(figures[.created]), resolved: Int(figures[.resolutionRecorded]),
+                    firstResponseCount: Int(figures[.firstResponded]), firstResponseTotalSeconds: Double(figures[.firstResponseWallMillis]) / 1000,
+                    firstResponseMet: Int(figures[.firstResponseFlagMet]), firstResponseMeasured: Int(figures[.firstResponseFlagMeasured]),
+                    resolutionMet: Int(figures[.resolutionFlagMet]), resolutionMeasured: Int(figures[.resolutionFlagMeasured]))
+            })
+        // The part-hours at either end, from their tickets (a millisecond before the whole hours start).
+        if let from = filter.createdFrom, Double(wholeFrom) > from.timeIntervalSince1970 {
+            var edge = filter
+            edge.createdTo = Date(timeIntervalSince1970: TimeInterval(wholeFrom) - 0.001)
+            counts.add(try await stores.tickets.ticketCounts(tenantId: tenant.id, filter: edge))
+        }
+        if let to = filter.createdTo {
+            var edge = filter
+            edge.createdFrom = Date(timeIntervalSince1970: TimeInterval(wholeTo))
+            edge.createdTo = to
+            counts.add(try await stores.tickets.ticketCounts(tenantId: tenant.id, filter: edge))
+        }
+        return counts
+    }
+
     static func percent(_ part: Int, _ whole: Int) -> Double? {
         whole == 0 ? nil : (Double(part) * 1000 / Double(whole)).rounded() / 10
     }
