@@ -219,7 +219,9 @@ final class GroupCommit: Sendable {
             // the tenant's, its channels') is written once per group, not once per write.
             var reports: [String: ReportDelta] = [:]
             for outcome in outcomes where !outcome.failed {
-                for (tenantId, delta) in outcome.reports { reports[tenantId, default: ReportDelta()].add(delta) }
+                for (tenantId, delta) in outcome.reports {
+                    if reports[tenantId] == nil { reports[tenantId] = delta } else { reports[tenantId]!.add(delta) }
+                }
             }
             for (tenantId, delta) in reports.sorted(by: { $0.key < $1.key }) { try SQLiteTicketStore.addReport(delta, tenantId: tenantId, db) }
             try db.cachedStatement(sql: "COMMIT").execute()
@@ -275,7 +277,11 @@ enum CommitHooks {
     static func addReport(_ db: Database, tenantId: String, _ delta: ReportDelta) throws {
         guard !delta.isEmpty else { return }
         if let collector = current.withLock({ $0[ObjectIdentifier(db)] }) {
-            collector.reports[tenantId, default: ReportDelta()].add(delta)
+            if collector.reports[tenantId] == nil {
+                collector.reports[tenantId] = delta
+            } else {
+                collector.reports[tenantId]!.add(delta)
+            }
         } else {
             try SQLiteTicketStore.addReport(delta, tenantId: tenantId, db)
         }

@@ -159,8 +159,7 @@ public struct ReportContribution: Sendable {
             out.add(.ratingSum, Int64(feedback.rating), at: feedback.submittedAt)
             if let figure = Self.ratingFigure(feedback.rating) { out.add(figure, 1, at: feedback.submittedAt) }
         }
-        out.delta.rows = out.delta.rows.filter { !$0.value.isZero }
-        return out.delta
+        return out.finish()
     }
 
     static func ratingFigure(_ rating: Int) -> ReportFigure? {
@@ -191,8 +190,12 @@ public struct ReportContribution: Sendable {
     }
 
     /// Adds a ticket's figures under the whole tenant and each of its dimension values.
+    /// Figures of the whole tenant and of every dimension are summed once per hour and put in
+    /// each dimension's row at the end (the rows share one copy until one changes).
     private struct Accumulator {
         var delta = ReportDelta()
+        /// Per hour: its day and the figures every dimension's row of the hour gets.
+        var shared: [Int64: (day: Int64, figures: ReportFigures)] = [:]
         let keys: [(String, String)]
         let owner: ReportContribution
         var hours: [Date: (hour: Int64, day: Int64)] = [:]
@@ -213,10 +216,24 @@ public struct ReportContribution: Sendable {
         mutating func add(_ figure: ReportFigure, _ amount: Int64, at date: Date) {
             guard amount != 0 else { return }
             let (hour, day) = place(date)
-            for (dimension, value) in keys {
-                let key = ReportKey(hour: hour, day: day, dimension: dimension, value: value)
-                delta.rows[key, default: ReportFigures()][figure] += amount
+            shared[hour, default: (day, ReportFigures())].figures[figure] += amount
+        }
+
+        /// The delta: the shared figures in every dimension's row, no row of zeros.
+        mutating func finish() -> ReportDelta {
+            delta.rows.reserveCapacity(delta.rows.count + shared.count * keys.count)
+            for (hour, (day, figures)) in shared where !figures.isZero {
+                for (dimension, value) in keys {
+                    let key = ReportKey(hour: hour, day: day, dimension: dimension, value: value)
+                    if delta.rows[key] == nil {
+                        delta.rows[key] = figures
+                    } else {
+                        delta.rows[key]!.add(figures)
+                    }
+                }
             }
+            if delta.rows.values.contains(where: \.isZero) { delta.rows = delta.rows.filter { !$0.value.isZero } }
+            return delta
         }
 
         mutating func status(_ status: String, _ amount: Int64, at date: Date) {

@@ -208,9 +208,15 @@ public struct ReportDelta: Sendable, Equatable {
 
     public mutating func add(_ other: ReportDelta, times sign: Int64 = 1) {
         for (key, figures) in other.rows {
-            var row = rows[key] ?? ReportFigures()
-            row.add(figures, times: sign)
-            rows[key] = row.isZero ? nil : row
+            if let index = rows.index(forKey: key) {
+                // In place: no copy of the row's figures.
+                rows.values[index].add(figures, times: sign)
+                if rows.values[index].isZero { rows.remove(at: index) }
+            } else if !figures.isZero {
+                var row = figures
+                if sign != 1 { row.values = row.values.map { $0 * sign } }
+                rows[key] = row
+            }
         }
         for (key, count) in other.histogram {
             let sum = (histogram[key] ?? 0) + count * sign
