@@ -17,6 +17,13 @@ struct ReportController: Sendable {
         (.rules, "Per pack version: rule handlers run, failed, stopped by their budget, actions applied and rejected, average time; the rules that failed; the staged rollout of the period with its comparison. Grouped by pack version, no filters"),
     ]
 
+    /// The rules report: the period and the step; it is grouped by pack version and takes no filters.
+    static var rulesQuery: [Endpoint.QueryParameter] {
+        query.filter { ["from", "to", "lastDays", "interval"].contains($0.name) } + [
+            .init(name: "by", type: .string, description: "Always the pack version (`packId@version`)", values: [ReportGroup.pack.rawValue]),
+        ]
+    }
+
     static var query: [Endpoint.QueryParameter] {
         [
             .date("from", "ISO 8601 date-time, or a date (its midnight in the tenant's time zone); default 30 days before `to`. Figures are kept per hour: the period starts at the hour holding `from`"),
@@ -26,7 +33,7 @@ struct ReportController: Sendable {
             .init(name: "interval", type: .string, description: "Bucket size in the tenant's time zone (weeks start on Monday); default day",
                 values: ReportInterval.allCases.map(\.rawValue)),
             .init(name: "by", type: .string, description: "Group each bucket by a dimension (`status`: the backlog only)",
-                values: ReportGroup.allCases.map(\.rawValue)),
+                values: ReportGroup.allCases.filter { $0 != .pack }.map(\.rawValue)),
         ] + ReportDimension.allCases.map { dimension in
             .init(name: dimension.rawValue, type: .string,
                 description: "Only tickets whose \(dimension.rawValue) is this (`none` / `unassigned` for a ticket without one)", maxLength: 200)
@@ -40,7 +47,7 @@ struct ReportController: Sendable {
                 routes.add(Endpoint(
                     method: .get, path: "/api/v2/reports/\(kind.rawValue)\(csv ? ".csv" : "")",
                     summary: csv ? "\(summary), as CSV (one row per bucket and group)" : "\(summary) (CSV with Accept: text/csv)",
-                    tag: "Reports", access: kind == .rules ? "supervisor, admin" : "agent, admin", query: Self.query,
+                    tag: "Reports", access: kind == .rules ? "supervisor, admin" : "agent, admin", query: kind == .rules ? Self.rulesQuery : Self.query,
                     success: (200, csv ? nil : "\(kind.rawValue.prefix(1).uppercased())\(kind.rawValue.dropFirst())Report"),
                     errors: [400, 403], csv: true)
                 ) { request, context in try await answer(kind, csv: csv, request, context) }
