@@ -56,13 +56,17 @@ public struct ReportContribution: Sendable {
     /// the rules it ran (the audit entries it added, stamped with the version it stores).
     public func written(before: Ticket?, after: Ticket) -> ReportDelta {
         var delta = change(before: before, after: after)
-        delta.add(rules(after.ruleAudit?.filter { $0.ticketVersion == after.version } ?? []))
+        // The change's entries are the last ones (entries are appended, the oldest trimmed).
+        if let audit = after.ruleAudit, audit.last?.ticketVersion == after.version {
+            let first = audit.lastIndex { $0.ticketVersion != after.version }.map { $0 + 1 } ?? audit.startIndex
+            delta.add(rules(audit[first...]))
+        }
         return delta
     }
 
     /// The figures of rule evaluations, in the hour each ran: per pack version, and per rule
     /// for those that failed or had an action rejected.
-    public func rules(_ entries: [RuleAuditEntry]) -> ReportDelta {
+    public func rules(_ entries: some Collection<RuleAuditEntry>) -> ReportDelta {
         var delta = ReportDelta()
         var hours: [Date: (Int64, Int64)] = [:]
         for entry in entries {
