@@ -64,6 +64,8 @@ struct ReportAPITests {
             #expect(tooMany.status == .badRequest)
             let backwards = try await client.call(.get, "/api/v2/reports/volume?from=2026-06-01&to=2026-01-01", token: admin)
             #expect(backwards.status == .badRequest)
+            let emptyDays = try await client.call(.get, "/api/v2/reports/agents.csv?lastDays=", token: admin)
+            #expect(emptyDays.status == .badRequest)
             let statusElsewhere = try await client.call(.get, "/api/v2/reports/volume?by=status", token: admin)
             #expect(statusElsewhere.status == .badRequest)
         }

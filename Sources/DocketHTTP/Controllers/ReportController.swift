@@ -90,7 +90,8 @@ struct ReportController: Sendable {
         return ReportRequest(
             from: from, to: to, interval: try reader.value("interval", as: ReportInterval.self) ?? .day,
             by: try reader.value("by", as: ReportGroup.self), filters: filters, fromDay: day("from"), toDay: day("to"),
-            lastDays: reader.string("lastDays") == nil ? nil : try reader.int("lastDays", default: 30))
+            // Present and empty is no number (a 400), as `int` says.
+            lastDays: reader.parameters.get("lastDays") == nil ? nil : try reader.int("lastDays", default: 30))
     }
 
     @Sendable func answer(_ kind: ReportKind, csv: Bool, _ request: Request, _ context: DocketRequestContext) async throws -> Response {
