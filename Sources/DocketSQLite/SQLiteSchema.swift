@@ -315,38 +315,30 @@ enum SQLiteSchema {
             // value, and the same per tenant-local day (a year's report by agent reads 7,300 day
             // rows, not 175,000 hour rows), added to in each change's transaction. Histograms:
             // one row per hour or day, value and duration, its bucket counts packed in a blob
-            // (a day's durations of one agent are one row, not 60).
+            // (a day's durations of one agent are one row, not 60). Hours and days keep the same figures.
+            let figures = """
+                created INTEGER NOT NULL DEFAULT 0, resolved INTEGER NOT NULL DEFAULT 0,
+                opened INTEGER NOT NULL DEFAULT 0, open_now INTEGER NOT NULL DEFAULT 0, first_responses INTEGER NOT NULL DEFAULT 0,
+                first_response_seconds INTEGER NOT NULL DEFAULT 0, first_response_met INTEGER NOT NULL DEFAULT 0,
+                first_response_measured INTEGER NOT NULL DEFAULT 0, next_replies INTEGER NOT NULL DEFAULT 0,
+                next_reply_seconds INTEGER NOT NULL DEFAULT 0, next_reply_met INTEGER NOT NULL DEFAULT 0,
+                next_reply_measured INTEGER NOT NULL DEFAULT 0, resolutions INTEGER NOT NULL DEFAULT 0,
+                resolution_seconds INTEGER NOT NULL DEFAULT 0, resolution_met INTEGER NOT NULL DEFAULT 0,
+                resolution_measured INTEGER NOT NULL DEFAULT 0, breaches INTEGER NOT NULL DEFAULT 0,
+                ratings INTEGER NOT NULL DEFAULT 0, rating_sum INTEGER NOT NULL DEFAULT 0,
+                rating1 INTEGER NOT NULL DEFAULT 0, rating2 INTEGER NOT NULL DEFAULT 0,
+                rating3 INTEGER NOT NULL DEFAULT 0, rating4 INTEGER NOT NULL DEFAULT 0,
+                rating5 INTEGER NOT NULL DEFAULT 0
+                """
             try db.execute(sql: """
                 CREATE TABLE report_hours (
                     tenant_id TEXT NOT NULL, dim TEXT NOT NULL, hour INTEGER NOT NULL, value TEXT NOT NULL, day INTEGER NOT NULL,
-                    created INTEGER NOT NULL DEFAULT 0, resolved INTEGER NOT NULL DEFAULT 0,
-                    opened INTEGER NOT NULL DEFAULT 0, open_now INTEGER NOT NULL DEFAULT 0, first_responses INTEGER NOT NULL DEFAULT 0,
-                    first_response_seconds INTEGER NOT NULL DEFAULT 0, first_response_met INTEGER NOT NULL DEFAULT 0,
-                    first_response_measured INTEGER NOT NULL DEFAULT 0, next_replies INTEGER NOT NULL DEFAULT 0,
-                    next_reply_seconds INTEGER NOT NULL DEFAULT 0, next_reply_met INTEGER NOT NULL DEFAULT 0,
-                    next_reply_measured INTEGER NOT NULL DEFAULT 0, resolutions INTEGER NOT NULL DEFAULT 0,
-                    resolution_seconds INTEGER NOT NULL DEFAULT 0, resolution_met INTEGER NOT NULL DEFAULT 0,
-                    resolution_measured INTEGER NOT NULL DEFAULT 0, breaches INTEGER NOT NULL DEFAULT 0,
-                    ratings INTEGER NOT NULL DEFAULT 0, rating_sum INTEGER NOT NULL DEFAULT 0,
-                    rating1 INTEGER NOT NULL DEFAULT 0, rating2 INTEGER NOT NULL DEFAULT 0,
-                    rating3 INTEGER NOT NULL DEFAULT 0, rating4 INTEGER NOT NULL DEFAULT 0,
-                    rating5 INTEGER NOT NULL DEFAULT 0,
+                    \(figures),
                     PRIMARY KEY (tenant_id, dim, hour, value)
                 ) WITHOUT ROWID;
                 CREATE TABLE report_days (
                     tenant_id TEXT NOT NULL, dim TEXT NOT NULL, day INTEGER NOT NULL, value TEXT NOT NULL,
-                    created INTEGER NOT NULL DEFAULT 0, resolved INTEGER NOT NULL DEFAULT 0,
-                    opened INTEGER NOT NULL DEFAULT 0, open_now INTEGER NOT NULL DEFAULT 0, first_responses INTEGER NOT NULL DEFAULT 0,
-                    first_response_seconds INTEGER NOT NULL DEFAULT 0, first_response_met INTEGER NOT NULL DEFAULT 0,
-                    first_response_measured INTEGER NOT NULL DEFAULT 0, next_replies INTEGER NOT NULL DEFAULT 0,
-                    next_reply_seconds INTEGER NOT NULL DEFAULT 0, next_reply_met INTEGER NOT NULL DEFAULT 0,
-                    next_reply_measured INTEGER NOT NULL DEFAULT 0, resolutions INTEGER NOT NULL DEFAULT 0,
-                    resolution_seconds INTEGER NOT NULL DEFAULT 0, resolution_met INTEGER NOT NULL DEFAULT 0,
-                    resolution_measured INTEGER NOT NULL DEFAULT 0, breaches INTEGER NOT NULL DEFAULT 0,
-                    ratings INTEGER NOT NULL DEFAULT 0, rating_sum INTEGER NOT NULL DEFAULT 0,
-                    rating1 INTEGER NOT NULL DEFAULT 0, rating2 INTEGER NOT NULL DEFAULT 0,
-                    rating3 INTEGER NOT NULL DEFAULT 0, rating4 INTEGER NOT NULL DEFAULT 0,
-                    rating5 INTEGER NOT NULL DEFAULT 0,
+                    \(figures),
                     PRIMARY KEY (tenant_id, dim, day, value)
                 ) WITHOUT ROWID;
                 CREATE TABLE report_histograms (
