@@ -30,16 +30,18 @@ fi
 # written (write_bytes of /proc/<pid>/io: the WAL, checkpoints) over each run, per create.
 ticks() { awk '{print $14+$15}' /proc/$pid/stat; }
 written() { awk '/^write_bytes/{print $2}' /proc/$pid/io; }
+# Context switches of all the server's threads (voluntary and not): each is a hand-off between threads.
+switches() { cat /proc/$pid/task/*/status 2>/dev/null | awk '/ctxt_switches/{s+=$2} END{print s}'; }
 hz=$(getconf CLK_TCK)
 for c in "${connections[@]}"; do
   threads=$(( c < 2 ? c : 2 ))
   echo "== create, $c connection(s), ${duration}s"
-  t0=$(ticks); w0=$(written)
+  t0=$(ticks); w0=$(written); s0=$(switches)
   wrk -t$threads -c$c -d${duration}s --latency -s bench/create.lua http://127.0.0.1:$port > "$data/wrk.out"
-  t1=$(ticks); w1=$(written)
+  t1=$(ticks); w1=$(written); s1=$(switches)
   grep -E "Requests/sec|Latency |50%|90%|99%|Non-2xx|requests in|Socket errors" "$data/wrk.out"
   n=$(awk '/requests in/{print $1}' "$data/wrk.out")
-  echo "   per create: $(( (t1 - t0) * 1000000 / hz / n )) µs of server CPU, $(( (w1 - w0) / n / 1024 )) KiB written"
+  echo "   per create: $(( (t1 - t0) * 1000000 / hz / n )) µs of server CPU, $(( (w1 - w0) / n / 1024 )) KiB written, $(python3 -c "print(f'{($s1 - $s0) / $n:.1f}')") context switches"
 done
 if [ -n "${DOCKET_BENCH_ROLLOUT:-}" ]; then
   curl -sf "localhost:$port/api/v2/tenants/default/pack/rollout" -H "Authorization: Bearer $admin" | python3 bench/rollout.py --report

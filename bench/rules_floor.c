@@ -36,8 +36,8 @@ int main(int argc, char **argv) {
     luaL_dostring(L, "unbounded_string = string");
     lua_getglobal(L, "package");
     lua_getfield(L, -1, "preload");
-    const char *modules[] = { "docket.text", "docket.hours", "docket.routing", "keywords" };
-    for (int i = 0; i < 4; i++) { lua_pushcfunction(L, load_module); lua_setfield(L, -2, modules[i]); }
+    const char *modules[] = { "docket.text", "docket.actions", "docket.hours", "docket.routing", "keywords" };
+    for (int i = 0; i < 5; i++) { lua_pushcfunction(L, load_module); lua_setfield(L, -2, modules[i]); }
     lua_settop(L, 0);
     char path[512];
     snprintf(path, sizeof path, "%s/IndustryPacks/luxfree-solar/rules/triage.lua", root);

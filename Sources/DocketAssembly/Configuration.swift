@@ -47,6 +47,9 @@ public struct Configuration: Sendable {
     public var jwtSecret: String?
     /// bcrypt's cost (log2 rounds) for console passwords.
     public var bcryptCost: Int
+    /// Threads of the request executor (`WorkThreads`): `http.workThreads`, 0 read as one per
+    /// core and at least two.
+    public var workThreads: Int
 
     /// Reads every key: `flags` (by key name, as given on the command line) first, then
     /// `environment`, then the default. Values out of range are refused with the key's name.
@@ -71,6 +74,8 @@ public struct Configuration: Sendable {
         live.socketIOPingTimeout = .seconds(try source.integer("socketio.pingTimeoutSeconds"))
         live.socketIOSessionsPerAddress = try source.integer("http.maxConnectionsPerAddress")
         shutdownGrace = .seconds(try source.integer("http.shutdownGraceSeconds"))
+        let threads = try source.integer("http.workThreads")
+        workThreads = threads > 0 ? threads : max(2, ProcessInfo.processInfo.activeProcessorCount)
         dataDirectory = URL(fileURLWithPath: try source.text("store.dataDir")).standardizedFileURL
         portFile = source.optional("http.portFile")
         let packs = URL(fileURLWithPath: try source.text("packs.dir")).standardizedFileURL

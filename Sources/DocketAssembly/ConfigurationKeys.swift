@@ -63,6 +63,9 @@ extension Configuration {
         .init(
             "http.shutdownGraceSeconds", flag: "shutdown-grace", env: "DOCKET_SHUTDOWN_GRACE", "10", range: 0...3_600, .server,
             "Seconds a stopping server (SIGTERM, SIGINT) lets in-flight requests finish."),
+        .init(
+            "http.workThreads", flag: "work-threads", env: "DOCKET_WORK_THREADS", "0", range: 0...256, .server,
+            "Threads that run requests (their store reads and rules in place); 0: one per core, at least 2."),
         .init("store.dataDir", flag: "data-dir", env: "DOCKET_DATA_DIR", "./data", .store, "Directory for the database and signing key."),
         .init("store.sqlite.durability", flag: "sqlite-durability", env: "DOCKET_SQLITE_DURABILITY", "normal", .store, "SQLite durability: normal or full."),
         .init(

@@ -284,7 +284,12 @@ public final class DocketSystem: Sendable {
             ],
             gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
         group.maximumGracefulShutdownDuration = configuration.shutdownGrace + .seconds(5)
-        try await ServiceGroup(configuration: group).run()
+        // Every task the server starts (connections, requests, the long-lived parts) prefers the
+        // request executor: the adapters do their short blocking work there in place.
+        let work = WorkThreads(count: configuration.workThreads)
+        try await withTaskExecutorPreference(work) {
+            try await ServiceGroup(configuration: group).run()
+        }
         // A cancelled shutdown (past the grace) skips the services' own cleanup paths.
         try await adapter.closing.close()
         logger.info("stopped")

@@ -44,15 +44,26 @@ struct RulesBench: AsyncParsableCommand {
         // On the worker, back to back: what the rules cost per event (bench/rules_floor.c
         // measures the bare C call the same way).
         let (onWorker, outcomes) = try await engine.measure(event, context: context, iterations: iterations)
-        // Through the engine's API, one event at a time: adds the hop to a worker and back.
+        // Through the engine's API, one event at a time, from the cooperative pool: adds the hop
+        // to a worker and back. Then from a request thread (`WorkThreads`, where the server runs
+        // requests): in place, no hop.
+        let hopped = await Self.timed(iterations) { _ = await engine.evaluate(event, context: context, skipping: []) }
+        let threads = WorkThreads(count: 1, name: "bench.work")
+        let inPlace = await withTaskExecutorPreference(threads) {
+            await Self.timed(iterations) { _ = await engine.evaluate(event, context: context, skipping: []) }
+        }
+        let actions = outcomes.first?.actions.count ?? 0
+        print(String(format: "%@: '%@', %d evaluations: %.2f µs per event on a worker, %.2f µs end to end through evaluate, %.2f µs through evaluate on a request thread (%d actions each)",
+                     pack.manifest.id, fixture.name, iterations, onWorker / 1000, hopped, inPlace, actions))
+    }
+
+    /// Mean microseconds of `body` over `iterations` calls in a row.
+    static func timed(_ iterations: Int, _ body: () async -> Void) async -> Double {
         let clock = ContinuousClock()
         let started = clock.now
-        for _ in 0..<iterations { _ = await engine.evaluate(event, context: context, skipping: []) }
+        for _ in 0..<iterations { await body() }
         let elapsed = clock.now - started
-        let micros = Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12
-        let actions = outcomes.first?.actions.count ?? 0
-        print(String(format: "%@: '%@', %d evaluations: %.2f µs per event on a worker, %.2f µs end to end through evaluate (%d actions each)",
-                     pack.manifest.id, fixture.name, iterations, onWorker / 1000, micros / Double(iterations), actions))
+        return (Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12) / Double(max(1, iterations))
     }
 }
 

@@ -1,5 +1,6 @@
 import DocketCore
 import Foundation
+import Synchronization
 
 /// One sandbox and the serial queue that owns it: the sandbox is only touched on `queue`.
 final class LuaWorker: @unchecked Sendable {
@@ -20,19 +21,40 @@ final class LuaWorker: @unchecked Sendable {
 }
 
 /// Hands out idle workers; callers wait (without blocking a thread) when all are busy.
-actor WorkerPool {
+final class WorkerPool: @unchecked Sendable {
+    // `idle` and `waiters` are guarded by `lock`.
+    private let lock = NSLock()
     private var idle: [LuaWorker]
     private var waiters: [CheckedContinuation<LuaWorker, Never>] = []
 
     init(_ workers: [LuaWorker]) { idle = workers }
 
     func acquire() async -> LuaWorker {
-        if let worker = idle.popLast() { return worker }
-        return await withCheckedContinuation { waiters.append($0) }
+        if let worker = tryAcquire() { return worker }
+        return await withCheckedContinuation { continuation in
+            let worker: LuaWorker? = lock.withLock {
+                if let worker = idle.popLast() { return worker }
+                waiters.append(continuation)
+                return nil
+            }
+            if let worker { continuation.resume(returning: worker) }
+        }
+    }
+
+    /// An idle worker, or nil when all are busy (the caller then hops with `acquire`).
+    func tryAcquire() -> LuaWorker? {
+        lock.withLock { idle.popLast() }
     }
 
     func release(_ worker: LuaWorker) {
-        if waiters.isEmpty { idle.append(worker) } else { waiters.removeFirst().resume(returning: worker) }
+        let waiter: CheckedContinuation<LuaWorker, Never>? = lock.withLock {
+            if waiters.isEmpty {
+                idle.append(worker)
+                return nil
+            }
+            return waiters.removeFirst()
+        }
+        waiter?.resume(returning: worker)
     }
 }
 
@@ -73,14 +95,47 @@ public final class LuaRuleEngine: RuleEngine, @unchecked Sendable {
             (handlers[type] ?? []).filter { skipping.isEmpty || !skipping.contains($0.rule) }
         }
 
+        /// Until when (uptime nanoseconds) this version's evaluations hop to its own workers
+        /// instead of running in place: set when one in place took longer than `inPlaceNanos`.
+        private let hopUntil = Atomic<UInt64>(0)
+        /// Evaluations (chains of them, for `withEvaluator`) run in place so far (for tests).
+        let inPlace = Atomic<Int>(0)
+
         /// Runs `body` on an idle worker of this version (waiting for one when all are busy).
+        ///
+        /// On a request executor's thread (`WorkThread`) it runs in place, on the caller's
+        /// thread, with an idle worker's sandbox: no hand-off, no wake-up. A version whose
+        /// evaluation in place took longer than `inPlaceNanos` hops to its own workers for the
+        /// next `hopNanos`: a tenant whose rules run long (up to their budget) then waits on its
+        /// own version's workers and cannot hold the threads every tenant's requests run on.
         func onWorker<T: Sendable>(_ body: @escaping @Sendable (LuaSandbox) -> T) async -> T {
+            if WorkThread.isCurrent {
+                let now = DispatchTime.now().uptimeNanoseconds
+                if hopUntil.load(ordering: .relaxed) < now, let worker = pool.tryAcquire() {
+                    let result = body(worker.sandbox)
+                    pool.release(worker)
+                    inPlace.add(1, ordering: .relaxed)
+                    let took = DispatchTime.now().uptimeNanoseconds - now
+                    if took > LuaRuleEngine.inPlaceNanos {
+                        hopUntil.store(now + took + LuaRuleEngine.hopNanos, ordering: .relaxed)
+                    }
+                    return result
+                }
+            }
             let worker = await pool.acquire()
             let result = await worker.run(body)
-            await pool.release(worker)
+            pool.release(worker)
             return result
         }
+
+        /// True while this version's evaluations hop (for tests and the benchmark).
+        var hopping: Bool { hopUntil.load(ordering: .relaxed) >= DispatchTime.now().uptimeNanoseconds }
     }
+
+    /// Longest a version's evaluation may run in place on a request thread (2 ms) before its
+    /// evaluations hop to its own workers for `hopNanos` (10 s).
+    static let inPlaceNanos: UInt64 = 2_000_000
+    static let hopNanos: UInt64 = 10_000_000_000
 
     // `runtimes`, `loading` and `lastUse` are guarded by `lock`.
     private let lock = NSLock()

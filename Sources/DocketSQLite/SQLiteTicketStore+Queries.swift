@@ -143,7 +143,7 @@ extension SQLiteTicketStore {
     /// The customer and the agents' loads in one read (one hop to a reader instead of two).
     public func ruleInputs(tenantId: String, customerId: String, finished: [String]) async throws -> RuleInputs {
         let codec = codec
-        return try await read { db in
+        return try await pointRead { db in
             RuleInputs(
                 customer: try Self.customer(db, tenantId: tenantId, id: customerId, codec),
                 openTickets: try Self.openTicketCounts(db, tenantId: tenantId, finished: finished),

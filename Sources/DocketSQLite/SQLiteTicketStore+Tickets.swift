@@ -40,13 +40,13 @@ extension SQLiteTicketStore {
     }
 
     public func ticket(tenantId: String, ticketId: String) async throws -> Ticket? {
-        try await read { [self] db in try ticket(db, tenantId: tenantId, ticketId: ticketId) }
+        try await pointRead { [self] db in try ticket(db, tenantId: tenantId, ticketId: ticketId) }
     }
 
     /// The ticket, its customer and the agents' loads and presence in one read: what a change and its rules read.
     public func ticketWithRuleInputs(tenantId: String, ticketId: String, finished: [String]) async throws -> (ticket: Ticket, inputs: RuleInputs)? {
         let codec = codec
-        return try await read { [self] db in
+        return try await pointRead { [self] db in
             guard let ticket = try ticket(db, tenantId: tenantId, ticketId: ticketId) else { return nil }
             return (ticket, RuleInputs(
                 customer: try Self.customer(db, tenantId: tenantId, id: ticket.customerId, codec),

@@ -82,8 +82,10 @@ struct TestApp: @unchecked Sendable {
         try await tokens.issue(Principal(tenantId: tenant, role: role, subject: subject), ttl: ttl)
     }
 
+    /// Runs `body` against the router on the request executor's threads, as `docket serve`
+    /// runs every request: the store reads and the rules run in place there.
     func test(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        try await app.test(.router, body)
+        try await Threads.requestThreads.run { try await app.test(.router, body) }
     }
 
 }

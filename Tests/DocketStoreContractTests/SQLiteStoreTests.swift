@@ -31,6 +31,56 @@ struct SQLiteStoreTests {
         #expect(try await Fixtures.create(reopened, tenant: "a").number == 2)
     }
 
+    /// On a request thread a change's reads (its ticket, its customer, the rules' inputs) take a
+    /// reader in place; on the cooperative pool they hop to GRDB's reader queue. Same answers.
+    @Test func aChangesReadsRunInPlaceOnARequestThread() async throws {
+        let dir = try Scratch.directory("inplace")
+        let store = try SQLiteTicketStore(path: dir.appendingPathComponent("docket.sqlite").path)
+        let created = try await Fixtures.create(store, tenant: "a")
+        try await store.insertCustomer(Customer(
+            id: created.customerId, tenantId: "a", phoneNumber: nil, firstName: "Luz", lastName: nil, email: nil, createdAt: Date()))
+        typealias Reads = (ticket: Ticket?, withInputs: Ticket?, customer: Customer?, inputs: RuleInputs)
+        let read: @Sendable () async throws -> Reads = {
+            (
+                try await store.ticket(tenantId: "a", ticketId: created.ticketId),
+                try await store.ticketWithRuleInputs(tenantId: "a", ticketId: created.ticketId, finished: ["closed"])?.ticket,
+                try await store.customer(tenantId: "a", id: created.customerId),
+                try await store.ruleInputs(tenantId: "a", customerId: created.customerId, finished: ["closed"])
+            )
+        }
+        let hopped = try await Threads.pool.run(read)
+        #expect(store.readsInPlace.load(ordering: .relaxed) == 0)
+        let inPlace = try await Threads.requestThreads.run(read)
+        #expect(store.readsInPlace.load(ordering: .relaxed) == 4)
+        #expect(hopped.ticket == created && inPlace.ticket == created && inPlace.withInputs == created)
+        #expect(hopped.customer != nil && inPlace.customer == hopped.customer)
+        #expect(inPlace.inputs.customer == hopped.inputs.customer && inPlace.inputs.openTickets == hopped.inputs.openTickets)
+    }
+
+    /// Point reads in place and hopping reads (a list) at once on the request threads, more of
+    /// them than there are readers: a request thread blocked waiting for a reader never holds
+    /// up the hopping read that must give one back (GRDB returns it when its task resumes).
+    @Test(.timeLimit(.minutes(1))) func readsInPlaceAndHoppingReadsTogetherNeverRunOutOfReaders() async throws {
+        let dir = try Scratch.directory("inplace")
+        let store = try SQLiteTicketStore(path: dir.appendingPathComponent("docket.sqlite").path, readers: 2)
+        let created = try await Fixtures.create(store, tenant: "a")
+        let answers = try await Threads.requestThreads.run {
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<400 {
+                    group.addTask {
+                        if index % 2 == 0 {
+                            return try await store.ticket(tenantId: "a", ticketId: created.ticketId) == nil ? 0 : 1
+                        }
+                        return try await store.listTickets(tenantId: "a", query: TicketQuery()).items.count
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+        }
+        #expect(answers == 400)
+        #expect(store.readsInPlace.load(ordering: .relaxed) == 200)
+    }
+
     @Test func decodedTicketsAreReusedOnlyAtTheVersionTheyWereReadAt() async throws {
         let dir = try Scratch.directory("mig")
         let path = dir.appendingPathComponent("docket.sqlite").path

@@ -91,7 +91,13 @@ struct WorkflowServiceTests {
         #expect(forbidden?.code == .forbidden)
     }
 
-    @Test(arguments: StoreKind.available) func ofEightAgentsClaimingAtOnceExactlyOneWins(kind: StoreKind) async throws {
+    /// On the cooperative pool, and on the request executor's threads (`WorkThreads`, where the
+    /// server runs requests and the stores read in place).
+    @Test(arguments: StoreKind.available, Threads.allCases) func ofEightAgentsClaimingAtOnceExactlyOneWins(kind: StoreKind, on threads: Threads) async throws {
+        try await threads.run { try await eightAgentsClaimAtOnce(kind) }
+    }
+
+    func eightAgentsClaimAtOnce(_ kind: StoreKind) async throws {
         let agents = (1...8).map { "agent\($0)" }
         let desk = try await Desk(kind, agents: agents)
         for round in 0..<10 {
@@ -115,7 +121,11 @@ struct WorkflowServiceTests {
         }
     }
 
-    @Test(arguments: StoreKind.available) func numbersHaveNoGapsUnderConcurrentCreates(kind: StoreKind) async throws {
+    @Test(arguments: StoreKind.available, Threads.allCases) func numbersHaveNoGapsUnderConcurrentCreates(kind: StoreKind, on threads: Threads) async throws {
+        try await threads.run { try await numbersHaveNoGaps(kind) }
+    }
+
+    func numbersHaveNoGaps(_ kind: StoreKind) async throws {
         let desk = try await Desk(kind)
         let ids = try await withThrowingTaskGroup(of: String.self) { group in
             for index in 0..<40 { group.addTask { try await desk.open("Corte \(index)").ticketId } }
