@@ -98,6 +98,8 @@ public final class LuaRuleEngine: RuleEngine, @unchecked Sendable {
         /// Until when (uptime nanoseconds) this version's evaluations hop to its own workers
         /// instead of running in place: set when one in place took longer than `inPlaceNanos`.
         private let hopUntil = Atomic<UInt64>(0)
+        /// The moving average of this version's evaluations in place, in nanoseconds.
+        private let averageNanos = Atomic<UInt64>(0)
         /// Evaluations (chains of them, for `withEvaluator`) run in place so far (for tests).
         let inPlace = Atomic<Int>(0)
 
@@ -105,8 +107,8 @@ public final class LuaRuleEngine: RuleEngine, @unchecked Sendable {
         ///
         /// On a request executor's thread (`WorkThread`) it runs in place, on the caller's
         /// thread, with an idle worker's sandbox: no hand-off, no wake-up. A version whose
-        /// evaluation in place took longer than `inPlaceNanos` hops to its own workers for the
-        /// next `hopNanos`: a tenant whose rules run long (up to their budget) then waits on its
+        /// evaluations in place take longer than `inPlaceNanos` on average hops to its own
+        /// workers for the next `hopNanos`: a tenant whose rules run long (up to their budget) then waits on its
         /// own version's workers and cannot hold the threads every tenant's requests run on.
         func onWorker<T: Sendable>(_ body: @escaping @Sendable (LuaSandbox) -> T) async -> T {
             if WorkThread.isCurrent {
@@ -116,7 +118,13 @@ public final class LuaRuleEngine: RuleEngine, @unchecked Sendable {
                     pool.release(worker)
                     inPlace.add(1, ordering: .relaxed)
                     let took = DispatchTime.now().uptimeNanoseconds - now
-                    if took > LuaRuleEngine.inPlaceNanos {
+                    // A moving average (weight 1/8): one slow call (a cold sandbox's first) does not
+                    // send the version away; a version whose calls run long does, at its first.
+                    let average = averageNanos.load(ordering: .relaxed)
+                    let next = average - average / 8 + took / 8
+                    averageNanos.store(next, ordering: .relaxed)
+                    if next > LuaRuleEngine.inPlaceNanos {
+                        averageNanos.store(0, ordering: .relaxed)
                         hopUntil.store(now + took + LuaRuleEngine.hopNanos, ordering: .relaxed)
                     }
                     return result
@@ -132,8 +140,9 @@ public final class LuaRuleEngine: RuleEngine, @unchecked Sendable {
         var hopping: Bool { hopUntil.load(ordering: .relaxed) >= DispatchTime.now().uptimeNanoseconds }
     }
 
-    /// Longest a version's evaluation may run in place on a request thread (2 ms) before its
-    /// evaluations hop to its own workers for `hopNanos` (10 s).
+    /// Longest a version's evaluations may run in place on a request thread, on average (2 ms,
+    /// weight 1/8: a single call of 16 ms or more), before they hop to its own workers for
+    /// `hopNanos` (10 s).
     static let inPlaceNanos: UInt64 = 2_000_000
     static let hopNanos: UInt64 = 10_000_000_000
 
