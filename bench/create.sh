@@ -3,6 +3,8 @@
 # one customer token, N keep-alive connections for D seconds each.
 # Usage: bench/create.sh [duration-seconds] [connections...]   (default: 10 1 8 32)
 # DOCKET_BIN=path runs that build instead of building .build/release/docket (to compare two builds).
+# DOCKET_MONGO_URI=uri serves from MongoDB instead of the embedded store; DOCKET_STORE_PID=pid
+# (the database server's process) adds its CPU per create beside Docket's own.
 # DOCKET_BENCH_ROLLOUT=shadow|canary runs it during a staged rollout of a copy of the tenant's
 # active version (the same rules under another name): what evaluating a candidate beside every
 # change costs.
@@ -28,7 +30,7 @@ if [ -n "${DOCKET_BENCH_ROLLOUT:-}" ]; then
 fi
 # The server's CPU time (user + system ticks of /proc/<pid>/stat) and the bytes it caused to be
 # written (write_bytes of /proc/<pid>/io: the WAL, checkpoints) over each run, per create.
-ticks() { awk '{print $14+$15}' /proc/$pid/stat; }
+ticks() { awk '{print $14+$15}' /proc/${1:-$pid}/stat; }
 written() { awk '/^write_bytes/{print $2}' /proc/$pid/io; }
 # Context switches of all the server's threads (voluntary and not): each is a hand-off between threads.
 switches() { cat /proc/$pid/task/*/status 2>/dev/null | awk '/ctxt_switches/{s+=$2} END{print s}'; }
@@ -36,12 +38,13 @@ hz=$(getconf CLK_TCK)
 for c in "${connections[@]}"; do
   threads=$(( c < 2 ? c : 2 ))
   echo "== create, $c connection(s), ${duration}s"
-  t0=$(ticks); w0=$(written); s0=$(switches)
+  t0=$(ticks); w0=$(written); s0=$(switches); [ -z "${DOCKET_STORE_PID:-}" ] || d0=$(ticks "$DOCKET_STORE_PID")
   wrk -t$threads -c$c -d${duration}s --latency -s bench/create.lua http://127.0.0.1:$port > "$data/wrk.out"
-  t1=$(ticks); w1=$(written); s1=$(switches)
+  t1=$(ticks); w1=$(written); s1=$(switches); [ -z "${DOCKET_STORE_PID:-}" ] || d1=$(ticks "$DOCKET_STORE_PID")
   grep -E "Requests/sec|Latency |50%|90%|99%|Non-2xx|requests in|Socket errors" "$data/wrk.out"
   n=$(awk '/requests in/{print $1}' "$data/wrk.out")
   echo "   per create: $(( (t1 - t0) * 1000000 / hz / n )) µs of server CPU, $(( (w1 - w0) / n / 1024 )) KiB written, $(python3 -c "print(f'{($s1 - $s0) / $n:.1f}')") context switches"
+  [ -z "${DOCKET_STORE_PID:-}" ] || echo "   the database server's CPU per create: $(( (d1 - d0) * 1000000 / hz / n )) µs"
 done
 if [ -n "${DOCKET_BENCH_ROLLOUT:-}" ]; then
   curl -sf "localhost:$port/api/v2/tenants/default/pack/rollout" -H "Authorization: Bearer $admin" | python3 bench/rollout.py --report

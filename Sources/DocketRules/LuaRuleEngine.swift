@@ -58,6 +58,19 @@ final class WorkerPool: @unchecked Sendable {
     }
 }
 
+/// When a pack version's evaluations stop running in place on the request threads: when their
+/// moving average (weight 1/8) passes `maxAverageNanos` (2 ms: a single call of 16 ms or more),
+/// they hop to the version's own workers for `hopNanos` (10 s).
+public struct InPlacePolicy: Sendable {
+    public var maxAverageNanos: UInt64
+    public var hopNanos: UInt64
+
+    public init(maxAverageNanos: UInt64 = 2_000_000, hopNanos: UInt64 = 10_000_000_000) {
+        self.maxAverageNanos = maxAverageNanos
+        self.hopNanos = hopNanos
+    }
+}
+
 /// Where the engine finds a pack version it has not loaded yet (the store, in the server).
 public typealias RulePackSource = @Sendable (_ packId: String, _ version: String) async throws -> RulePack?
 
@@ -78,9 +91,12 @@ public final class LuaRuleEngine: RuleEngine, @unchecked Sendable {
         /// Per event type, the files that handle it, in the pack's order.
         let handlers: [RuleEventType: [Handler]]
 
-        init(pack: RulePack, pool: WorkerPool) {
+        let policy: InPlacePolicy
+
+        init(pack: RulePack, pool: WorkerPool, policy: InPlacePolicy) {
             self.pack = pack
             self.pool = pool
+            self.policy = policy
             var handlers: [RuleEventType: [Handler]] = [:]
             for type in RuleEventType.allCases {
                 handlers[type] = (pack.manifest.rules ?? []).filter { $0.events.contains(type.rawValue) }.map {
@@ -96,7 +112,7 @@ public final class LuaRuleEngine: RuleEngine, @unchecked Sendable {
         }
 
         /// Until when (uptime nanoseconds) this version's evaluations hop to its own workers
-        /// instead of running in place: set when one in place took longer than `inPlaceNanos`.
+        /// instead of running in place (see `InPlacePolicy`).
         private let hopUntil = Atomic<UInt64>(0)
         /// The moving average of this version's evaluations in place, in nanoseconds.
         private let averageNanos = Atomic<UInt64>(0)
@@ -107,8 +123,8 @@ public final class LuaRuleEngine: RuleEngine, @unchecked Sendable {
         ///
         /// On a request executor's thread (`WorkThread`) it runs in place, on the caller's
         /// thread, with an idle worker's sandbox: no hand-off, no wake-up. A version whose
-        /// evaluations in place take longer than `inPlaceNanos` on average hops to its own
-        /// workers for the next `hopNanos`: a tenant whose rules run long (up to their budget) then waits on its
+        /// evaluations in place take too long on average hops to its own workers for a while
+        /// (`InPlacePolicy`): a tenant whose rules run long (up to their budget) then waits on its
         /// own version's workers and cannot hold the threads every tenant's requests run on.
         func onWorker<T: Sendable>(_ body: @escaping @Sendable (LuaSandbox) -> T) async -> T {
             if WorkThread.isCurrent {
@@ -123,9 +139,9 @@ public final class LuaRuleEngine: RuleEngine, @unchecked Sendable {
                     let average = averageNanos.load(ordering: .relaxed)
                     let next = average - average / 8 + took / 8
                     averageNanos.store(next, ordering: .relaxed)
-                    if next > LuaRuleEngine.inPlaceNanos {
+                    if next > policy.maxAverageNanos {
                         averageNanos.store(0, ordering: .relaxed)
-                        hopUntil.store(now + took + LuaRuleEngine.hopNanos, ordering: .relaxed)
+                        hopUntil.store(now + took + policy.hopNanos, ordering: .relaxed)
                     }
                     return result
                 }
@@ -140,12 +156,6 @@ public final class LuaRuleEngine: RuleEngine, @unchecked Sendable {
         var hopping: Bool { hopUntil.load(ordering: .relaxed) >= DispatchTime.now().uptimeNanoseconds }
     }
 
-    /// Longest a version's evaluations may run in place on a request thread, on average (2 ms,
-    /// weight 1/8: a single call of 16 ms or more), before they hop to its own workers for
-    /// `hopNanos` (10 s).
-    static let inPlaceNanos: UInt64 = 2_000_000
-    static let hopNanos: UInt64 = 10_000_000_000
-
     // `runtimes`, `loading` and `lastUse` are guarded by `lock`.
     private let lock = NSLock()
     private var runtimes: [String: Runtime] = [:]
@@ -157,6 +167,7 @@ public final class LuaRuleEngine: RuleEngine, @unchecked Sendable {
     private let workers: Int
     public let limits: RuleLimits
     public let maxLoadedVersions: Int
+    public let inPlace: InPlacePolicy
     /// Compiling sandboxes is blocking work: it runs here, never on the cooperative pool.
     private static let buildQueue = DispatchQueue(label: "docket.rules.build", attributes: .concurrent)
 
@@ -164,24 +175,27 @@ public final class LuaRuleEngine: RuleEngine, @unchecked Sendable {
     /// Fails with file:line when a file does not compile.
     public init(packs: [RulePack], standardLibrary: [StandardModule], limits: RuleLimits = .init(),
                 workers: Int = ProcessInfo.processInfo.activeProcessorCount, source: RulePackSource? = nil,
-                maxLoadedVersions: Int = 64) throws {
+                maxLoadedVersions: Int = 64, inPlace: InPlacePolicy = .init()) throws {
+        self.inPlace = inPlace
         self.limits = limits
         self.standardLibrary = standardLibrary
         self.source = source
         self.workers = max(1, workers)
         self.maxLoadedVersions = max(1, maxLoadedVersions)
         for pack in packs {
-            runtimes[pack.key] = try Self.runtime(pack, standardLibrary: standardLibrary, limits: limits, workers: self.workers)
+            runtimes[pack.key] = try Self.runtime(pack, standardLibrary: standardLibrary, limits: limits, workers: self.workers, inPlace: inPlace)
         }
     }
 
-    static func runtime(_ pack: RulePack, standardLibrary: [StandardModule], limits: RuleLimits, workers: Int) throws -> Runtime {
+    static func runtime(
+        _ pack: RulePack, standardLibrary: [StandardModule], limits: RuleLimits, workers: Int, inPlace: InPlacePolicy = .init()
+    ) throws -> Runtime {
         var pool: [LuaWorker] = []
         for index in 0..<workers {
             let sandbox = try sandbox(for: pack, standardLibrary: standardLibrary, limits: limits)
             pool.append(LuaWorker(label: "docket.rules.\(pack.key).\(index)", sandbox: sandbox))
         }
-        return Runtime(pack: pack, pool: WorkerPool(pool))
+        return Runtime(pack: pack, pool: WorkerPool(pool), policy: inPlace)
     }
 
     /// Runs blocking Lua work (compiling sandboxes, checking a pack) on the engine's build
@@ -208,12 +222,12 @@ public final class LuaRuleEngine: RuleEngine, @unchecked Sendable {
                 return .ready(hit)
             }
             if let task = loading[key] { return .wait(task) }
-            let task = Task { [source, standardLibrary, limits, workers] () throws -> Runtime in
+            let task = Task { [source, standardLibrary, limits, workers, inPlace] () throws -> Runtime in
                 guard let source, let pack = try await source(packId, version) else {
                     throw RuleError(.syntax, "pack \(packId) \(version) is not stored")
                 }
                 return try await Self.offPool {
-                    try Self.runtime(pack, standardLibrary: standardLibrary, limits: limits, workers: workers)
+                    try Self.runtime(pack, standardLibrary: standardLibrary, limits: limits, workers: workers, inPlace: inPlace)
                 }
             }
             loading[key] = task

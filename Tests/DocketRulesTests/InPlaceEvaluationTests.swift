@@ -49,7 +49,10 @@ struct InPlaceEvaluationTests {
         slow.sources["rules/triage.lua"] = "function on_ticket_created(event, ctx) while true do end end\n"
         // Bounded by time: every slow evaluation runs its whole 30 ms.
         let limits = RuleLimits(instructionLimit: 10_000_000_000, memoryLimitBytes: 8 << 20, timeoutMs: 30)
-        let engine = try LuaRuleEngine(packs: [fast, slow], standardLibrary: try standardLibrary(), limits: limits, workers: 2)
+        // Sent away for an hour, not 10 s: a loaded machine may stall this test for seconds.
+        let engine = try LuaRuleEngine(
+            packs: [fast, slow], standardLibrary: try standardLibrary(), limits: limits, workers: 2,
+            inPlace: InPlacePolicy(hopNanos: 3_600_000_000_000))
         let slowRuntime = try await engine.runtime(for: slow.key, packId: slow.manifest.id, version: slow.manifest.version)
         let fastRuntime = try await engine.runtime(for: fast.key, packId: fast.manifest.id, version: fast.manifest.version)
         let (slowEvent, slowContext) = Self.event(slow)
