@@ -25,6 +25,9 @@ final class LiveClient: @unchecked Sendable {
     /// How long a test waits for something that should happen: generous, because CI runs the
     /// suite in parallel on two cores beside the MongoDB stand-in; a passing wait returns at once.
     static let patience: Duration = .seconds(20)
+    /// How long a connection may take to open: a loaded CI machine was seen to take over 20 s to
+    /// answer an upgrade to a server process started moments before (trivial tests took 15 s then).
+    static let connectPatience: Duration = .seconds(60)
 
     static func connect(port: Int, token: String?, query: String = "") async throws -> LiveClient {
         let client = LiveClient()
@@ -49,9 +52,9 @@ final class LiveClient: @unchecked Sendable {
             }
             client.lock.withLock { client.finished = true }
         }
-        let deadline = ContinuousClock.now + Self.patience
+        let deadline = ContinuousClock.now + Self.connectPatience
         while client.lock.withLock({ client.outbound == nil && !client.finished }) {
-            guard ContinuousClock.now < deadline else { throw LiveClientError("no connection within \(Self.patience)") }
+            guard ContinuousClock.now < deadline else { throw LiveClientError("no connection within \(Self.connectPatience)") }
             try await Task.sleep(for: .milliseconds(5))
         }
         if client.lock.withLock({ client.outbound == nil }) { throw LiveClientError("the upgrade was refused: \(client.lock.withLock { client.failure ?? "-" })") }
