@@ -2,7 +2,9 @@ import DocketCore
 import Foundation
 import Synchronization
 
-/// One sandbox and the serial queue that owns it: the sandbox is only touched on `queue`.
+/// One sandbox and the serial queue it runs on when a caller hops to it. The sandbox is only
+/// touched by whoever holds the worker from its `WorkerPool`: on `queue`, or in place on a
+/// request thread (`Runtime.onWorker`).
 final class LuaWorker: @unchecked Sendable {
     let queue: DispatchQueue
     let sandbox: LuaSandbox
@@ -152,7 +154,7 @@ public final class LuaRuleEngine: RuleEngine, @unchecked Sendable {
             return result
         }
 
-        /// True while this version's evaluations hop (for tests and the benchmark).
+        /// True while this version's evaluations hop (for tests).
         var hopping: Bool { hopUntil.load(ordering: .relaxed) >= DispatchTime.now().uptimeNanoseconds }
     }
 
