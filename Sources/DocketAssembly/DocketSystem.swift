@@ -214,10 +214,7 @@ public final class DocketSystem: Sendable {
         return LiveRoutes(
             webSocketPath: LiveEndpoints.webSocketPath, socketIOPath: LiveEndpoints.socketIOPath,
             mountUpgrades: { router in
-                live.mountUpgrades(on: router) { context in
-                    let channel = context.channel
-                    return { channel.close(promise: nil) }
-                }
+                live.mountUpgrades(on: router) { context in context.channel }
             },
             webSocketWithoutUpgrade: { try await live.webSocketWithoutUpgrade($0) }, socketIOPoll: { try await live.socketIOPoll($0, address: $1) },
             socketIOPost: { try await live.socketIOPost($0, context: $1) })

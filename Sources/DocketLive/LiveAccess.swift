@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
+import NIOCore
 
 /// How the live endpoints learn who a client is. The HTTP adapter knows (tokens, API keys,
 /// console sessions); the composition root hands its answers in as these three functions, so
@@ -43,12 +44,13 @@ public struct LiveEndpoints: Sendable {
         socketIO = SocketIOEndpoint(services: services, access: access, hub: hub, live: socket)
     }
 
-    /// The WebSocket upgrades of both endpoints. `abort` cuts a client's connection (a client
-    /// that does not take its close frame).
+    /// The WebSocket upgrades of both endpoints. `channel` is a request's connection: live
+    /// events are written to it from its event loop, and it is cut for a client that does not
+    /// take its close frame.
     public func mountUpgrades<Context: WebSocketRequestContext>(
-        on router: Router<Context>, abort: @escaping @Sendable (Context) -> @Sendable () -> Void
+        on router: Router<Context>, channel: @escaping @Sendable (Context) -> any Channel
     ) {
-        socket.mount(on: router, abort: abort)
+        socket.mount(on: router, channel: channel)
         socketIO.mount(on: router)
     }
 

@@ -145,19 +145,23 @@ public final class LiveHub: LiveEventSink, @unchecked Sendable {
     public func deliver(_ events: [LiveEvent]) {
         for event in events {
             guard let connections = lock.withLock({ tenants[event.tenantId].map { Array($0.values) } }) else { continue }
-            var frames: [LiveRoom: String] = [:]
+            var frames: [LiveRoom: LiveFrame] = [:]
             var sent = 0
+            var drains: [LiveConnection] = []
             for connection in connections {
                 guard let room = connection.room(for: event) else { continue }
-                let frame: String
+                let frame: LiveFrame
                 if let cached = frames[room] {
                     frame = cached
                 } else {
-                    frame = Self.frame(event, room: room)
+                    frame = LiveFrame(Self.frame(event, room: room))
                     frames[room] = frame
                 }
-                if connection.enqueue(frame, id: event.id) { sent += 1 } else { dropped.increment() }
+                let queued = connection.enqueue(frame, id: event.id)
+                if queued.open { sent += 1 } else { dropped.increment() }
+                if queued.drain { drains.append(connection) }
             }
+            LiveConnection.drain(drains)
             delivered.increment(by: sent)
         }
     }

@@ -3,6 +3,7 @@ import DocketWire
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
+import NIOCore
 import Logging
 import NIOWebSocket
 
@@ -47,7 +48,7 @@ struct LiveSocket: Sendable {
     static let path = "/api/v2/ws"
 
     /// The WebSocket route, on the upgrade router.
-    func mount<Context: WebSocketRequestContext>(on upgrades: Router<Context>, abort: @escaping @Sendable (Context) -> @Sendable () -> Void) {
+    func mount<Context: WebSocketRequestContext>(on upgrades: Router<Context>, channel: @escaping @Sendable (Context) -> any Channel) {
         let access = access
         upgrades.ws(RouterPath(Self.path)) { request, _ in
             // A bad credential is not upgraded. The HTTP adapter's gate answers it 401 before it
@@ -55,7 +56,7 @@ struct LiveSocket: Sendable {
             _ = try await access.request(request)
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
-            await run(inbound: inbound, outbound: outbound, request: context.request, logger: context.logger, abort: abort(context.requestContext))
+            await run(inbound: inbound, outbound: outbound, request: context.request, logger: context.logger, channel: channel(context.requestContext))
         }
     }
 
@@ -68,10 +69,20 @@ struct LiveSocket: Sendable {
 
     func run(
         inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, request: Request, logger: Logger,
-        abort: @escaping @Sendable () -> Void
+        channel: (any Channel)?
     ) async {
         let query = LiveQuery(request)
-        let connection = LiveConnection(key: IdentifierGenerator.make(), limit: settings.queueLimit, abort: abort)
+        var sink: NIOLoopBound<LiveWireWriter>?
+        if let channel {
+            do {
+                sink = try await LiveWireWriter.install(on: channel)
+            } catch {
+                // Not a pipeline this code knows: the writer task writes every frame.
+                logger.warning("live frames go through the writer task", metadata: ["error": "\(error)"])
+            }
+        }
+        let connection = LiveConnection(
+            key: IdentifierGenerator.make(), limit: settings.queueLimit, sink: sink, abort: { channel?.close(promise: nil) })
         hub.accept(connection)
         defer { hub.unregister(connection) }
         await withTaskGroup(of: Void.self) { group in
@@ -108,7 +119,9 @@ struct LiveSocket: Sendable {
             case .success(let frames):
                 do {
                     // A client dropped for falling behind gets no more of its backlog: the close frame goes next.
-                    for frame in frames where !connection.isDropped { try await outbound.write(.text(frame)) }
+                    for frame in frames where !connection.isDropped {
+                        try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: frame.payload)))
+                    }
                 } catch {
                     connection.finish()
                     return

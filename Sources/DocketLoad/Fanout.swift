@@ -1,11 +1,18 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
-import HummingbirdWSClient
-import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
 
 /// N WebSocket subscribers in one tenant's staff room; an internal note is posted and every
-/// subscriber's arrival time is taken. Reports delivery latency and server memory per connection.
+/// subscriber's arrival time is taken. Reports delivery latency, server memory per connection,
+/// and the CPU per delivery of the server and of this client.
+///
+/// The subscribers are bare NIO channels whose handler takes each frame on the event loop (no
+/// task, no stream per message): the client shares the machine with the server, so the less it
+/// spends per frame, the more the figures are the server's.
 struct Fanout: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "WebSocket fan-out: N subscribers, one event broadcast, latency until each (and the last) receives it.")
@@ -27,6 +34,10 @@ struct Fanout: AsyncParsableCommand {
         var serverRSSBeforeKiB: Int?
         var serverRSSAfterKiB: Int?
         var serverKiBPerConnection: Double?
+        /// CPU per delivery over the measured rounds, in microseconds: the server's (from /proc)
+        /// and this load client's own, which shares the machine with it.
+        var serverMicrosPerDelivery: Double?
+        var clientMicrosPerDelivery: Double
         var missed: Int
     }
 
@@ -36,24 +47,16 @@ struct Fanout: AsyncParsableCommand {
         let before = serverPid.flatMap { ProcessSample(pid: $0) }
 
         let recorder = Recorder(expected: subscribers)
-        let wsURL = url.replacingOccurrences(of: "http://", with: "ws://") + "/api/v2/ws?rooms=staff"
-        var configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 20, autoPing: .disabled)
-        configuration.additionalHeaders[.authorization] = "Bearer \(token)"
-        let logger = Logger(label: "fanout")
+        guard let base = URL(string: url), let host = base.host else { throw ValidationError("not a URL: \(url)") }
+        let port = base.port ?? 80
         let started = ContinuousClock.now
-        let (count, wave, settings) = (subscribers, ramp, configuration)
+        let (count, wave, bearer) = (subscribers, ramp, token)
         let clients = Task {
             await withTaskGroup(of: Void.self) { group in
                 for index in 0..<count {
                     group.addTask {
                         do {
-                            try await WebSocketClient.connect(url: wsURL, configuration: settings, logger: logger) { inbound, outbound, _ in
-                                recorder.connected(outbound)
-                                for try await message in inbound.messages(maxSize: 1 << 20) {
-                                    guard case .text(let text) = message else { continue }
-                                    recorder.received(text)
-                                }
-                            }
+                            recorder.connected(try await Subscriber.connect(host: host, port: port, token: bearer, recorder: recorder))
                         } catch {
                             recorder.failed("\(error)")
                         }
@@ -72,6 +75,7 @@ struct Fanout: AsyncParsableCommand {
         var all: [Double] = []
         var last: [Double] = []
         var missed = 0
+        let (serverBefore, clientBefore) = (serverPid.flatMap { ProcessSample(pid: $0) }, ProcessSample(pid: getpid()))
         for round in 0..<rounds {
             let marker = "fanout-\(round)-\(UUID().uuidString.prefix(8))"
             recorder.expect(marker)
@@ -84,21 +88,27 @@ struct Fanout: AsyncParsableCommand {
             if let worst = latencies.max() { last.append(worst) }
             try await Task.sleep(for: .milliseconds(200))
         }
+        let (serverAfter, clientAfter) = (serverPid.flatMap { ProcessSample(pid: $0) }, ProcessSample(pid: getpid()))
+        let deliveries = Double(max(all.count, 1))
+        let serverMicros = serverBefore.flatMap { b in serverAfter.map { ($0.cpuSeconds - b.cpuSeconds) * 1e6 / deliveries } }
+        let clientMicros = clientBefore.flatMap { b in clientAfter.map { ($0.cpuSeconds - b.cpuSeconds) * 1e6 / deliveries } } ?? 0
         let result = Result(
             subscribers: subscribers, rounds: rounds, connectSeconds: connectSeconds, delivery: Distribution(all),
             lastReceiver: Distribution(last), serverRSSBeforeKiB: before?.rssKiB, serverRSSAfterKiB: after?.rssKiB,
             serverKiBPerConnection: before.flatMap { b in after.map { Double($0.rssKiB - b.rssKiB) / Double(subscribers) } },
-            missed: missed)
+            serverMicrosPerDelivery: serverMicros, clientMicrosPerDelivery: clientMicros, missed: missed)
         print("every delivery:      \(result.delivery.line)")
         print("last receiver/round: \(result.lastReceiver.line)")
         if let b = before, let a = after {
             print(String(format: "server RSS %d → %d KiB: %.1f KiB per connection", b.rssKiB, a.rssKiB, result.serverKiBPerConnection ?? 0))
         }
+        if let serverMicros {
+            print(String(format: "CPU per delivery: server %.1f µs, this load client %.1f µs (it shares the machine)", serverMicros, clientMicros))
+        }
         if missed > 0 { print("missed deliveries: \(missed)") }
         try writeJSON(result, to: json)
-        await recorder.closeAll()
-        clients.cancel()
         _ = await clients.value
+        await recorder.closeAll()
     }
 }
 
@@ -106,25 +116,45 @@ struct Fanout: AsyncParsableCommand {
 final class Recorder: @unchecked Sendable {
     // Guarded by `lock`.
     private let lock = NSLock()
-    private var writers: [WebSocketOutboundWriter] = []
+    private var channels: [any Channel] = []
     private var subscribed = 0
     private var failures: [String] = []
-    private var marker = ""
+    private var marker: [UInt8] = []
     private var arrivals: [ContinuousClock.Instant] = []
     let expected: Int
 
     init(expected: Int) { self.expected = expected }
 
-    func connected(_ writer: WebSocketOutboundWriter) { lock.withLock { writers.append(writer) } }
+    func connected(_ channel: any Channel) { lock.withLock { channels.append(channel) } }
     func failed(_ error: String) { lock.withLock { failures.append(error) } }
 
-    func received(_ text: String) {
+    private static let subscribedType = Array(#""type":"subscribed""#.utf8)
+
+    /// On a subscriber's event loop, for each text frame.
+    func received(_ payload: ByteBuffer) {
         let now = ContinuousClock.now
         lock.withLock {
-            if !marker.isEmpty, text.contains(marker) {
+            if !marker.isEmpty, Self.find(marker, in: payload) {
                 arrivals.append(now)
-            } else if text.contains(#""type":"subscribed""#) {
+            } else if Self.find(Self.subscribedType, in: payload) {
                 subscribed += 1
+            }
+        }
+    }
+
+    private static func find(_ needle: [UInt8], in payload: ByteBuffer) -> Bool {
+        payload.withUnsafeReadableBytes { haystack in
+            needle.withUnsafeBytes { needle in
+                guard let first = needle.first, needle.count <= haystack.count, let base = haystack.baseAddress else { return false }
+                var offset = 0
+                let last = haystack.count - needle.count
+                while offset <= last {
+                    guard let hit = memchr(base + offset, Int32(first), last - offset + 1) else { return false }
+                    offset = base.distance(to: UnsafeRawPointer(hit))
+                    if memcmp(base + offset, needle.baseAddress!, needle.count) == 0 { return true }
+                    offset += 1
+                }
+                return false
             }
         }
     }
@@ -142,7 +172,7 @@ final class Recorder: @unchecked Sendable {
         }
     }
 
-    func expect(_ marker: String) { lock.withLock { self.marker = marker; arrivals = [] } }
+    func expect(_ marker: String) { lock.withLock { self.marker = Array(marker.utf8); arrivals = [] } }
 
     func collect(timeout: Duration) async -> [ContinuousClock.Instant] {
         let deadline = ContinuousClock.now + timeout
@@ -151,13 +181,72 @@ final class Recorder: @unchecked Sendable {
             try? await Task.sleep(for: .milliseconds(2))
         }
         return lock.withLock {
-            defer { marker = ""; arrivals = [] }
+            defer { marker = []; arrivals = [] }
             return arrivals
         }
     }
 
     func closeAll() async {
-        for writer in lock.withLock({ writers }) { try? await writer.close(.normalClosure, reason: nil) }
+        for channel in lock.withLock({ channels }) { try? await channel.close() }
+    }
+}
+
+/// One subscriber: a WebSocket upgrade over a bare NIO channel, its frames handed to the recorder
+/// on the event loop.
+enum Subscriber {
+    enum Upgrade {
+        case websocket(any Channel)
+        case refused
+    }
+
+    static func connect(host: String, port: Int, token: String, recorder: Recorder) async throws -> any Channel {
+        let upgrade: EventLoopFuture<Upgrade> = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let upgrader = NIOTypedWebSocketClientUpgrader<Upgrade>(maxFrameSize: 1 << 20) { channel, _ in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(Receiver(recorder: recorder))
+                            return Upgrade.websocket(channel)
+                        }
+                    }
+                    var headers = HTTPHeaders()
+                    headers.add(name: "Host", value: "\(host):\(port)")
+                    headers.add(name: "Authorization", value: "Bearer \(token)")
+                    let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/api/v2/ws?rooms=staff", headers: headers)
+                    let configuration = NIOTypedHTTPClientUpgradeConfiguration(
+                        upgradeRequestHead: head, upgraders: [upgrader],
+                        notUpgradingCompletionHandler: { channel in channel.eventLoop.makeCompletedFuture { Upgrade.refused } })
+                    // The server's first frames may arrive in the same read as its 101: they are kept.
+                    var pipeline = NIOUpgradableHTTPClientPipelineConfiguration(upgradeConfiguration: configuration)
+                    pipeline.leftOverBytesStrategy = .forwardBytes
+                    return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: pipeline)
+                }
+            }
+        switch try await upgrade.get() {
+        case .websocket(let channel): return channel
+        case .refused: throw ValidationError("the server refused the WebSocket upgrade")
+        }
+    }
+
+    /// Text frames to the recorder; a ping is answered; a close ends the connection.
+    final class Receiver: ChannelInboundHandler {
+        typealias InboundIn = WebSocketFrame
+        typealias OutboundOut = WebSocketFrame
+        let recorder: Recorder
+
+        init(recorder: Recorder) { self.recorder = recorder }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let frame = unwrapInboundIn(data)
+            switch frame.opcode {
+            case .text: recorder.received(frame.unmaskedData)
+            case .ping:
+                let pong = WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.unmaskedData)
+                context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
+            case .connectionClose: context.close(promise: nil)
+            default: break
+            }
+        }
     }
 }
 

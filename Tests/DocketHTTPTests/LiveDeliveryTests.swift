@@ -151,7 +151,8 @@ struct LiveDeliveryTests {
                 try await LiveClient.connect(port: port, token: customer, query: "?rooms=ticket:\(ticketId)"),
             ]
             for reader in readers { _ = try await reader.next("subscribed") }
-            let stuck = try RawSocket(port: port, path: "/api/v2/ws?rooms=staff", token: ana)
+            // Its blocking connect and upgrade on a thread of their own, not the cooperative pool's.
+            let stuck = try await Self.onAThread { try RawSocket(port: port, path: "/api/v2/ws?rooms=staff", token: ana) }
             try await Self.waitFor { app.hub.connectionCount == 3 }
             let filler = String(repeating: "Reporte detallado de la falla eléctrica. ", count: 190)
             let count = 400
@@ -166,14 +167,49 @@ struct LiveDeliveryTests {
                 #expect(reader.received("new_message").count == count - 1)
             }
             // The stuck client, reading at last, finds the close frame that says why.
-            // Blocking reads on a thread of their own, not the two threads of the cooperative pool.
-            let close: Int? = try await withCheckedThrowingContinuation { continuation in
-                DispatchQueue.global().async { continuation.resume(with: Result { try stuck.readUntilClose(timeout: 15) }) }
-            }
+            let close = try await Self.onAThread { try stuck.readUntilClose(timeout: 15) }
             #expect(close == Int(LiveCloseCode.tooSlow.rawValue))
             stuck.answerClose()
             try await Self.waitFor { app.hub.connectionCount == 2 }
             for reader in readers { await reader.close() }
+        }
+    }
+
+    @Test func aClientThatStopsReadingForAWhileGetsEveryEventInOrderThenLiveOnesAgain() async throws {
+        // Broadcasts are written straight from the event loop while the client's socket takes
+        // them; once it does not, the connection's writer task takes over the queue and waits on
+        // the socket, and hands it back when it caught up. Nothing is lost or reordered on the way.
+        let app = try await TestApp(live: LiveSettings(queueLimit: 1000, closeGraceSeconds: 120))
+        try await app.live { client, port in
+            let (_, ana, customer) = try await app.people(client)
+            let ticketId = try await app.openTicket(client, token: customer)
+            let slow = try await Self.onAThread { try RawSocket(port: port, path: "/api/v2/ws?rooms=staff", token: ana) }
+            try await Self.waitFor { app.hub.connectionCount == 1 }
+            // ~3 MB for a client with a 4 KiB receive buffer: far more than the sockets hold.
+            let filler = String(repeating: "Reporte detallado de la falla eléctrica. ", count: 190)
+            let count = 400
+            for index in 0..<count {
+                let reply = try await client.call(.post, "/api/v2/tickets/\(ticketId)/messages", token: ana, json: ["content": "\(index) \(filler)"])
+                #expect(reply.status == .created)
+            }
+            let backlog = try await Self.onAThread { try slow.readTexts(timeout: 30) { $0.contains("\"\(count - 1) Reporte") } }
+            let indexes = backlog.compactMap { text -> Int? in
+                guard text.contains("\"type\":\"new_message\""), let range = text.range(of: "\"content\":\"") else { return nil }
+                return Int(text[range.upperBound...].prefix { $0.isNumber })
+            }
+            #expect(indexes == Array(0..<count))
+            // Caught up: the next broadcast comes straight again.
+            try await client.succeed(.post, "/api/v2/tickets/\(ticketId)/messages", token: ana, json: ["content": "después"])
+            let after = try await Self.onAThread { try slow.readTexts(timeout: 30) { $0.contains("después") } }
+            #expect(after.contains { $0.contains("después") })
+            #expect(app.hub.connectionCount == 1)
+        }
+    }
+
+    /// Blocking socket reads on a thread of their own, not the two threads of the cooperative pool.
+    static func onAThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
         }
     }
 
@@ -306,6 +342,35 @@ final class RawSocket: @unchecked Sendable {
 
     /// Reads frames until a close frame (its code) or the end of the stream (nil).
     func readUntilClose(timeout: Int) throws -> Int? {
+        var code: Int?
+        try readFrames(timeout: timeout) { opcode, payload in
+            guard opcode == 0x8 else { return false }
+            let bytes = Array(payload)
+            code = bytes.count >= 2 ? Int(bytes[0]) << 8 | Int(bytes[1]) : 1005
+            return true
+        }
+        return code
+    }
+
+    /// The text frames read until one of them satisfies `last` (included); throws if the stream
+    /// ends or closes first.
+    func readTexts(timeout: Int, until last: (String) -> Bool) throws -> [String] {
+        var texts: [String] = []
+        var found = false
+        try readFrames(timeout: timeout) { opcode, payload in
+            if opcode == 0x8 { return true }
+            guard opcode == 0x1 else { return false }
+            texts.append(String(decoding: payload, as: UTF8.self))
+            found = last(texts[texts.count - 1])
+            return found
+        }
+        guard found else { throw LiveClientError("the stream ended after \(texts.count) text frames") }
+        return texts
+    }
+
+    /// Reads whole frames (the server's are unmasked and unfragmented) and hands each to `take`
+    /// until it returns true, or the stream ends.
+    private func readFrames(timeout: Int, take: (_ opcode: UInt8, _ payload: ArraySlice<UInt8>) -> Bool) throws {
         var timeoutValue = timeval(tv_sec: timeout, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeoutValue, socklen_t(MemoryLayout<timeval>.size))
         var buffer = [UInt8]()
@@ -326,13 +391,11 @@ final class RawSocket: @unchecked Sendable {
                     offset = 10
                 }
                 guard buffer.count >= offset + length else { break }
-                if opcode == 0x8 {
-                    return length >= 2 ? Int(buffer[offset]) << 8 | Int(buffer[offset + 1]) : 1005
-                }
+                if take(opcode, buffer[offset..<(offset + length)]) { return }
                 buffer.removeFirst(offset + length)
             }
             let read = recv(fd, &chunk, chunk.count, 0)
-            if read <= 0 { return nil }
+            if read <= 0 { return }
             buffer += chunk[0..<read]
         }
     }

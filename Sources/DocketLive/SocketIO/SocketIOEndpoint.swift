@@ -141,7 +141,7 @@ struct SocketIOHandler: Sendable {
             switch await connection.next() {
             case .success(let frames):
                 for frame in frames {
-                    for packet in SocketIOEvents.translate(frame, for: principal) { session.sendMessage(packet.encoded) }
+                    for packet in SocketIOEvents.translate(frame.text, for: principal) { session.sendMessage(packet.encoded) }
                 }
             case .failure(let close):
                 if close.code != 0 {
