@@ -381,6 +381,15 @@ enum SQLiteSchema {
                 INSERT INTO report_stale SELECT DISTINCT tenant_id FROM tickets;
                 """)
         }
+        migrator.registerMigration("v24 conversation index holds chat tickets only") { db in
+            // Only chat tickets have a conversation, and it is only ever looked up by value
+            // (`conversation_id = ?`, which implies IS NOT NULL): a ticket opened any other way
+            // no longer writes an entry (a page per group of creates).
+            try db.execute(sql: """
+                DROP INDEX tickets_by_conversation;
+                CREATE INDEX tickets_by_conversation ON tickets(tenant_id, conversation_id) WHERE conversation_id IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

@@ -268,6 +268,18 @@ struct SQLiteStoreTests {
         #expect(plan.contains("rule_events_by_ticket"), "\(plan)")
     }
 
+    /// The conversation index holds chat tickets only, and a lookup by conversation still uses it.
+    @Test func aLookupByConversationUsesTheIndexThatHoldsOnlyChatTickets() async throws {
+        let store = try SQLiteTicketStore(path: try Scratch.directory("v24").appendingPathComponent("docket.sqlite").path)
+        let (plan, definition) = try await store.pool.read { db in
+            (try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT rowid FROM tickets t WHERE t.tenant_id = 'a' AND t.conversation_id = ?", arguments: ["c1"])
+                .map { $0["detail"] as String }.joined(separator: "; "),
+             try String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE name = 'tickets_by_conversation'") ?? "")
+        }
+        #expect(plan.contains("tickets_by_conversation"), "\(plan)")
+        #expect(definition.contains("WHERE conversation_id IS NOT NULL"), "\(definition)")
+    }
+
     /// The stored fingerprints are standard 64-bit FNV-1a, so they stay the same from one
     /// build to the next (a change would rewrite every row's index and audit once).
     @Test func fingerprintsAreStandardFNV1a() {
