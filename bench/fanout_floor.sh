@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The kernel's floor for fan-out on this machine (bench/fanout_floor.c): N loopback connections,
-# one thread writing a ~420-byte WebSocket frame to each, one reading them all with epoll.
+# one process writing a ~420-byte WebSocket frame to each from two threads (as NIO has one loop per core here), another reading them all with epoll.
 # Usage: bench/fanout_floor.sh [subscribers...]   (default: 5000 10000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
