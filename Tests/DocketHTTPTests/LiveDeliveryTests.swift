@@ -154,12 +154,8 @@ struct LiveDeliveryTests {
             // Its blocking connect and upgrade on a thread of their own, not the cooperative pool's.
             let stuck = try await Self.onAThread { try RawSocket(port: port, path: "/api/v2/ws?rooms=staff", token: ana) }
             try await Self.waitFor { app.hub.connectionCount == 3 }
-            let filler = String(repeating: "Reporte detallado de la falla eléctrica. ", count: 190)
             let count = 400
-            for index in 0..<count {
-                let reply = try await client.call(.post, "/api/v2/tickets/\(ticketId)/messages", token: ana, json: ["content": "\(index) \(filler)"])
-                #expect(reply.status == .created)
-            }
+            try await Self.postLongMessages(count, on: ticketId, as: ana, client)
             for reader in readers {
                 _ = try await reader.next("new_message", timeout: .seconds(20)) {
                     (($0[data: "message"] as? [String: Any])?["content"] as? String)?.hasPrefix("\(count - 1) ") == true
@@ -186,12 +182,8 @@ struct LiveDeliveryTests {
             let slow = try await Self.onAThread { try RawSocket(port: port, path: "/api/v2/ws?rooms=staff", token: ana) }
             try await Self.waitFor { app.hub.connectionCount == 1 }
             // ~3 MB for a client with a 4 KiB receive buffer: far more than the sockets hold.
-            let filler = String(repeating: "Reporte detallado de la falla eléctrica. ", count: 190)
             let count = 400
-            for index in 0..<count {
-                let reply = try await client.call(.post, "/api/v2/tickets/\(ticketId)/messages", token: ana, json: ["content": "\(index) \(filler)"])
-                #expect(reply.status == .created)
-            }
+            try await Self.postLongMessages(count, on: ticketId, as: ana, client)
             let backlog = try await Self.onAThread { try slow.readTexts(timeout: 30) { $0.contains("\"\(count - 1) Reporte") } }
             let indexes = backlog.compactMap { text -> Int? in
                 guard text.contains("\"type\":\"new_message\""), let range = text.range(of: "\"content\":\"") else { return nil }
@@ -203,6 +195,15 @@ struct LiveDeliveryTests {
             let after = try await Self.onAThread { try slow.readTexts(timeout: 30) { $0.contains("después") } }
             #expect(after.contains { $0.contains("después") })
             #expect(app.hub.connectionCount == 1)
+        }
+    }
+
+    /// `count` messages of ~7.6 KB each, numbered from 0 at the start of their content.
+    static func postLongMessages(_ count: Int, on ticketId: String, as token: String, _ client: some TestClientProtocol) async throws {
+        let filler = String(repeating: "Reporte detallado de la falla eléctrica. ", count: 190)
+        for index in 0..<count {
+            let reply = try await client.call(.post, "/api/v2/tickets/\(ticketId)/messages", token: token, json: ["content": "\(index) \(filler)"])
+            #expect(reply.status == .created)
         }
     }
 
