@@ -105,7 +105,9 @@ struct LiveDeliveryTests {
             }
             _ = try await app.store.appendLiveEvents(events, retain: 10_000)
             // Upgrades, asks for all 3,000 (6 MB), then never reads a byte.
-            let stuck = try RawSocket(port: port, path: "/api/v2/ws?rooms=staff&since=\(before)", token: ana)
+            // Its blocking upgrade on a thread of its own: on the cooperative pool it holds one of
+            // the two threads the server under test needs to answer it.
+            let stuck = try await Self.onAThread { try RawSocket(port: port, path: "/api/v2/ws?rooms=staff&since=\(before)", token: ana) }
             try await Self.waitFor { app.hub.connectionCount == 1 }
             try await Self.waitFor({ app.hub.connectionCount == 0 }, timeout: .seconds(30))
             // Meanwhile a reading client replays everything.
