@@ -60,11 +60,16 @@ struct SQLiteStoreTests {
     /// Point reads in place and hopping reads (a list) at once on the request threads, more of
     /// them than there are readers: a request thread blocked waiting for a reader never holds
     /// up the hopping read that must give one back (GRDB returns it when its task resumes).
-    @Test(.timeLimit(.minutes(1))) func readsInPlaceAndHoppingReadsTogetherNeverRunOutOfReaders() async throws {
+    ///
+    /// A hang is what it catches, so its limit is generous: the whole suite runs at once on two
+    /// cores, and a hopping read gives its reader back only once the cooperative pool resumes it
+    /// (a full CI run once took over 60 s here). Its own two request threads, so other tests'
+    /// in-place reads on the shared ones do not queue ahead of it.
+    @Test(.timeLimit(.minutes(3))) func readsInPlaceAndHoppingReadsTogetherNeverRunOutOfReaders() async throws {
         let dir = try Scratch.directory("inplace")
         let store = try SQLiteTicketStore(path: dir.appendingPathComponent("docket.sqlite").path, readers: 2)
         let created = try await Fixtures.create(store, tenant: "a")
-        let answers = try await Threads.requestThreads.run {
+        let answers = try await withTaskExecutorPreference(WorkThreads(count: 2, name: "test.inplace")) {
             try await withThrowingTaskGroup(of: Int.self) { group in
                 for index in 0..<400 {
                     group.addTask {
