@@ -209,10 +209,13 @@ struct LiveDeliveryTests {
         }
     }
 
-    /// Blocking socket reads on a thread of their own, not the two threads of the cooperative pool.
+    /// Blocking socket calls on a thread of their own: not the cooperative pool, and not
+    /// Dispatch's global queues either (on Linux Swift's global executor runs on those, so a
+    /// blocked GCD thread is one of the two threads every in-process server of the suite needs).
     static func onAThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+            let thread = Thread { continuation.resume(with: Result { try body() }) }
+            thread.start()
         }
     }
 
