@@ -24,6 +24,15 @@ public final class SQLiteTicketStore: TicketStore {
     let knownTerms = KnownTerms()
     /// Point reads run in place on a request thread so far (`pointRead`; for tests).
     let readsInPlace = Atomic<Int>(0)
+    /// Each request thread's own read connection (by `WorkThread.number`), opened on its first
+    /// point read; closed with the store.
+    private let threadReaders = Mutex<ThreadReaders>(ThreadReaders())
+    private let threadReaderConfiguration: Configuration
+
+    struct ThreadReaders: ~Copyable {
+        var closed = false
+        var queues: [Int: DatabaseQueue] = [:]
+    }
 
     /// What the store knows of tickets it read or wrote lately, each at one version (a stored
     /// version never changes, so an entry is right for as long as the ticket stays at it).
@@ -95,6 +104,15 @@ public final class SQLiteTicketStore: TicketStore {
             // Checkpoints run on a thread of their own (see `Checkpointer`), not in a commit.
             checkpointer.watch(db.sqliteConnection)
         }
+        // A request thread's own reader: read-only, the same page cache, no WAL hook (it never commits).
+        var readerConfig = Configuration()
+        readerConfig.readonly = true
+        readerConfig.busyMode = .timeout(10)
+        readerConfig.label = "docket.sqlite.thread-reader"
+        readerConfig.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA cache_size = -\(max(1, cacheMegabytes) * 1024)")
+        }
+        threadReaderConfiguration = readerConfig
         do {
             pool = try DatabasePool(path: path, configuration: config)
             try SQLiteSchema.migrator.migrate(pool)
@@ -111,7 +129,13 @@ public final class SQLiteTicketStore: TicketStore {
     public func close() throws {
         writer.stopGathering()
         checkpointer.stop()
+        let readers = threadReaders.withLock { state in
+            state.closed = true
+            defer { state.queues = [:] }
+            return Array(state.queues.values)
+        }
         do {
+            for reader in readers { try reader.close() }
             try pool.close()
         } catch {
             throw Self.map(error)
@@ -123,9 +147,8 @@ public final class SQLiteTicketStore: TicketStore {
         try await read { db in try SQLiteSchema.migrator.appliedMigrations(db) }
     }
 
-    /// A read on GRDB's reader queue. It is awaited off the request executor's threads: GRDB
-    /// gives its reader back only when the awaiting task resumes, and a request thread may be
-    /// blocked in `pointRead` waiting for that very reader.
+    /// A read on GRDB's reader queue. It is awaited off the request executor's threads (a
+    /// request thread's point reads have a connection of their own and never wait for these).
     func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
         do {
             return try await withTaskExecutorPreference(globalConcurrentExecutor) { try await pool.read(body) }
@@ -135,18 +158,34 @@ public final class SQLiteTicketStore: TicketStore {
     }
 
     /// A read bounded by an index (a ticket, a customer, a change's rule inputs). On a request
-    /// executor's thread (`WorkThread`) it takes a reader and runs in place: the request goes on
-    /// on the same thread, with no hand-off to a reader's queue and no wake-up back. Elsewhere
-    /// (the cooperative pool, an event loop) it hops like `read`.
+    /// executor's thread (`WorkThread`) it runs in place on that thread's own read connection:
+    /// the request goes on on the same thread, with no hand-off to a reader's queue, no wake-up
+    /// back, and no wait for a reader of the pool (whose readers a hopping read gives back only
+    /// when its task is resumed). Elsewhere (the cooperative pool, an event loop) it hops like `read`.
     func pointRead<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
-        guard WorkThread.isCurrent else { return try await read(body) }
+        guard let thread = WorkThread.number else { return try await read(body) }
         readsInPlace.add(1, ordering: .relaxed)
-        return try readInPlace(body)
+        return try readInPlace(thread: thread, body)
     }
 
-    /// GRDB's blocking read (a synchronous function, so its async twin is not chosen).
-    private func readInPlace<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
-        do { return try pool.read(body) } catch { throw Self.map(error) }
+    /// A blocking read on the calling request thread's own connection (GRDB runs a
+    /// `DatabaseQueue`'s synchronous read on the calling thread).
+    private func readInPlace<T: Sendable>(thread: Int, _ body: @Sendable (Database) throws -> T) throws -> T {
+        do {
+            return try threadReader(thread).read(body)
+        } catch {
+            throw Self.map(error)
+        }
+    }
+
+    private func threadReader(_ thread: Int) throws -> DatabaseQueue {
+        try threadReaders.withLock { state in
+            guard !state.closed else { throw DocketError(.storeUnavailable, "sqlite: the store is closed") }
+            if let reader = state.queues[thread] { return reader }
+            let reader = try DatabaseQueue(path: path, configuration: threadReaderConfiguration)
+            state.queues[thread] = reader
+            return reader
+        }
     }
 
     /// `body` in an IMMEDIATE transaction, grouped with the writes waiting meanwhile (see

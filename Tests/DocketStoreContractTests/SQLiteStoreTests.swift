@@ -58,13 +58,12 @@ struct SQLiteStoreTests {
     }
 
     /// Point reads in place and hopping reads (a list) at once on the request threads, more of
-    /// them than there are readers: a request thread blocked waiting for a reader never holds
-    /// up the hopping read that must give one back (GRDB returns it when its task resumes).
+    /// them than the pool has readers: the in-place reads use each thread's own connection, the
+    /// lists the pool's, and neither waits for the other.
     ///
-    /// A hang is what it catches, so its limit is generous: the whole suite runs at once on two
-    /// cores, and a hopping read gives its reader back only once the cooperative pool resumes it
-    /// (a full CI run once took over 60 s here). Its own two request threads, so other tests'
-    /// in-place reads on the shared ones do not queue ahead of it.
+    /// A hang is what it catches, so its limit is generous (the whole suite runs at once on two
+    /// cores). Its own two request threads, so other tests' work on the shared ones does not
+    /// queue ahead of it.
     @Test(.timeLimit(.minutes(3))) func readsInPlaceAndHoppingReadsTogetherNeverRunOutOfReaders() async throws {
         let dir = try Scratch.directory("inplace")
         let store = try SQLiteTicketStore(path: dir.appendingPathComponent("docket.sqlite").path, readers: 2)
@@ -84,6 +83,40 @@ struct SQLiteStoreTests {
         }
         #expect(answers == 400)
         #expect(store.readsInPlace.load(ordering: .relaxed) == 200)
+    }
+
+    /// A request thread's point reads have a connection of their own: with every reader of the
+    /// pool held by a read that waits (here, on the test), a ticket is still read in place, and
+    /// a closed store refuses in-place reads with the store's error.
+    @Test(.timeLimit(.minutes(1))) func aRequestThreadReadsOnItsOwnConnectionWhileThePoolsReadersAreHeld() async throws {
+        let dir = try Scratch.directory("inplace")
+        let store = try SQLiteTicketStore(path: dir.appendingPathComponent("docket.sqlite").path, readers: 1)
+        let created = try await Fixtures.create(store, tenant: "a")
+        let holding = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        let held = Task.detached {
+            try await store.read { _ in
+                holding.signal()
+                release.wait()
+            }
+        }
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                holding.wait()
+                continuation.resume()
+            }
+        }
+        let threads = WorkThreads(count: 1, name: "test.own-reader")
+        let read = try await withTaskExecutorPreference(threads) {
+            try await store.ticket(tenantId: "a", ticketId: created.ticketId)
+        }
+        release.signal()
+        try await held.value
+        #expect(read == created)
+        #expect(store.readsInPlace.load(ordering: .relaxed) == 1)
+        try store.close()
+        await #expect(throws: DocketError.self) {
+            try await withTaskExecutorPreference(threads) { try await store.ticket(tenantId: "a", ticketId: created.ticketId) }
+        }
     }
 
     @Test func decodedTicketsAreReusedOnlyAtTheVersionTheyWereReadAt() async throws {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Marks the threads of the request executor (`WorkThreads` below, started by the composition root): threads
 /// of Docket's own, neither a NIO event loop nor Swift's cooperative pool, on which an adapter may
@@ -13,12 +14,20 @@ public enum WorkThread {
         return key
     }()
 
+    private static let numbers = Atomic<Int>(0)
+
     /// True on a thread `markCurrent()` was called on.
     public static var isCurrent: Bool { pthread_getspecific(key) != nil }
 
+    /// On a work thread, its number: unique in the process (every `WorkThreads` executor's
+    /// threads together), so an adapter may keep something per thread (the embedded store's
+    /// read connection of each request thread). Nil elsewhere.
+    public static var number: Int? { pthread_getspecific(key).map { Int(bitPattern: $0) - 1 } }
+
     /// Called once by each work thread as it starts.
     public static func markCurrent() {
-        pthread_setspecific(key, UnsafeRawPointer(bitPattern: 1))
+        let number = numbers.add(1, ordering: .relaxed).newValue
+        pthread_setspecific(key, UnsafeRawPointer(bitPattern: number))
     }
 }
 
