@@ -1,4 +1,5 @@
 import CMongoc
+import DocketCore
 import Foundation
 import Logging
 
@@ -33,9 +34,9 @@ public final class MongoLiveWatch: @unchecked Sendable {
         let watch = MongoLiveWatch()
         let connection = store.connection, database = store.database
         let thread = Thread {
+            WorkThread.nameCurrent("docket.watch")
             watch.follow(connection, database: database, logger: logger, onInsert: onInsert, onState: onState)
         }
-        thread.name = "docket-mongo-watch"
         thread.start()
         return watch
     }

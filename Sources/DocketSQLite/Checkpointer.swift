@@ -1,4 +1,5 @@
 import Foundation
+import DocketCore
 import GRDB
 import GRDBSQLite
 import Synchronization
@@ -81,7 +82,12 @@ final class Checkpointer: Sendable {
             state.started = true
             return true
         }
-        if start { Thread.detachNewThread { [self] in run() } }
+        if start {
+            Thread.detachNewThread { [self] in
+                WorkThread.nameCurrent("docket.ckpt")
+                run()
+            }
+        }
     }
 
     /// After a commit, with the pages now in the log. Past the backstop (this thread failed,

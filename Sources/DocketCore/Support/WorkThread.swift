@@ -24,6 +24,14 @@ public enum WorkThread {
     /// read connection of each request thread). Nil elsewhere.
     public static var number: Int? { pthread_getspecific(key).map { Int(bitPattern: $0) - 1 } }
 
+    /// Names the calling thread as `ps`, `top` and `perf` show it (at most 15 bytes). Set from
+    /// inside the thread: on Linux a name given to a `Thread` before it starts does not reach
+    /// the kernel, and the thread keeps the name of the one that started it (the request
+    /// threads showed as GCD's "root.default-qos").
+    public static func nameCurrent(_ name: String) {
+        Thread.current.name = String(decoding: name.utf8.prefix(15), as: UTF8.self)
+    }
+
     /// Called once by each work thread as it starts.
     public static func markCurrent() {
         let number = numbers.add(1, ordering: .relaxed).newValue
@@ -52,7 +60,11 @@ public final class WorkThreads: TaskExecutor, @unchecked Sendable {
     public init(count: Int, name: String = "docket.work") {
         self.count = max(1, count)
         for index in 0..<self.count {
-            let thread = Thread { [self] in loop() }
+            let threadName = "\(name).\(index)"
+            let thread = Thread { [self] in
+                WorkThread.nameCurrent(threadName)
+                loop()
+            }
             thread.name = "\(name).\(index)"
             thread.stackSize = 1 << 20
             thread.start()
