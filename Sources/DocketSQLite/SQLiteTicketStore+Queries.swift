@@ -104,10 +104,10 @@ extension SQLiteTicketStore {
                 db.cachedStatement(sql: "SELECT COUNT(*) FROM (SELECT 1 FROM \(source) WHERE \(clause) LIMIT ?)"),
                 arguments: StatementArguments(values + [TicketQuery.countCap + 1])) ?? 0
             let rows = try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT t.id, t.version, t.ticket_id, t.number, t.created_at, t.doc FROM \(source) WHERE \(clause) ORDER BY \(sort) LIMIT ? OFFSET ?"),
+                db.cachedStatement(sql: "SELECT t.id, t.version, t.ticket_id, t.number, t.created_at FROM \(source) WHERE \(clause) ORDER BY \(sort) LIMIT ? OFFSET ?"),
                 arguments: StatementArguments(values + [query.limit, (query.page - 1) * query.limit]))
             return Page(
-                items: try rows.map { try self.ticket(from: $0, codec) }, page: query.page, limit: query.limit,
+                items: try rows.map { try self.ticket(from: $0, db, codec) }, page: query.page, limit: query.limit,
                 total: min(counted, TicketQuery.countCap), totalIsLowerBound: counted > TicketQuery.countCap)
         }
     }

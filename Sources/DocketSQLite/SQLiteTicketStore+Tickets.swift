@@ -58,10 +58,10 @@ extension SQLiteTicketStore {
     /// The ticket with its rule audit, inside a read.
     func ticket(_ db: Database, tenantId: String, ticketId: String) throws -> Ticket? {
         let codec = codec
-        return try Row.fetchOne(db.cachedStatement(sql: "SELECT id, version, ticket_id, number, created_at, doc FROM tickets WHERE tenant_id = ? AND ticket_id = ?"),
+        return try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Self.ticketColumns) FROM tickets WHERE tenant_id = ? AND ticket_id = ?"),
             arguments: [tenantId, ticketId]
         ).map { row in
-            var ticket = try self.ticket(from: row, codec)
+            var ticket = try self.ticket(from: row, db, codec)
             let key = TicketRow(row: row["id"], ticketId: ticket.ticketId), version: Int = row["version"]
             if let known = memo.audits.value(key, version: version) {
                 ticket.ruleAudit = known
@@ -216,11 +216,20 @@ extension SQLiteTicketStore {
     /// document, with the number, human ID and creation time from their columns (a create
     /// encodes its document before taking the writer, and learns them inside it), and no rule
     /// audit (`ticket(tenantId:ticketId:)` adds it). Decoded once per version (`decoded`).
-    func ticket(from row: Row, _ codec: DocumentCodec) throws -> Ticket {
+    /// The columns a ticket is found by (`ticket(from:_:_:)`): its document is read only when
+    /// the memo does not hold this version. Fetching it with them copied every document a list
+    /// sorted into SQLite's sorter, and into a Swift string, even when it was not decoded.
+    static let ticketColumns = "id, version, ticket_id, number, created_at"
+
+    /// The ticket of a row holding `ticketColumns`, read in the caller's transaction.
+    func ticket(from row: Row, _ db: Database, _ codec: DocumentCodec) throws -> Ticket {
         let rowid: Int64 = row["id"], version: Int = row["version"], ticketId: String = row["ticket_id"]
         let key = TicketRow(row: rowid, ticketId: ticketId)
         if let known = memo.decoded.value(key, version: version) { return known }
-        var ticket = try codec.decode(Ticket.self, row["doc"] as String)
+        guard let doc = try String.fetchOne(db.cachedStatement(sql: "SELECT doc FROM tickets WHERE id = ?"), arguments: [rowid]) else {
+            throw DocketError(.storeUnavailable, "sqlite: ticket row \(rowid) vanished inside a read")
+        }
+        var ticket = try codec.decode(Ticket.self, doc)
         ticket.ticketId = ticketId
         ticket.number = row["number"]
         let created = Date(timeIntervalSince1970: Double(row["created_at"] as Int64) / 1000)
