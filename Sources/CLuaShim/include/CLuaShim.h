@@ -17,7 +17,7 @@ typedef struct DocketLuaBudget {
     int killed;                   ///< 1 once a budget ran out during this call
     int64_t instructions;         ///< VM instructions counted in this call (hook granularity)
     int64_t instruction_limit;
-    int64_t deadline_ns;          ///< CLOCK_MONOTONIC deadline of this call
+    int64_t deadline_ns;          ///< deadline of this call in the thread's CPU time (CLOCK_THREAD_CPUTIME_ID)
     char reason[160];             ///< why the call was stopped
 } DocketLuaBudget;
 
@@ -35,6 +35,9 @@ int docket_lua_budgeted_call(lua_State *L, int nargs, int nresults, int64_t inst
 int docket_lua_pcall(lua_State *L, int nargs, int nresults);
 
 int64_t docket_monotonic_ns(void);
+
+/// The calling thread's CPU time (what a call's time limit counts).
+int64_t docket_thread_cpu_ns(void);
 
 /// Loads `source` in text mode only (binary chunks are refused).
 int docket_lua_loadtext(lua_State *L, const char *source, size_t length, const char *chunkname);
