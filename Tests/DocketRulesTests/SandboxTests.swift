@@ -255,7 +255,7 @@ struct SandboxTests {
 
         let slow = try makeSandbox(RuleLimits(instructionLimit: .max, memoryLimitBytes: 1 << 20, timeoutMs: 20))
         try slow.define("spin", source: "function on_event() while true do end end", chunkName: "@rules/spin.lua", stdlib: false)
-        // No instruction limit: only the wall-clock deadline can have stopped it.
+        // No instruction limit: only the time limit (20 ms on the wall clock, 10 of them in CPU time after half-way) can have stopped it.
         let timeout = #expect(throws: RuleError.self) { try slow.call(file: "spin", function: "on_event", arguments: []) }
         #expect(timeout?.message.contains("time limit") == true)
         #expect(slow.stackTop == 0)

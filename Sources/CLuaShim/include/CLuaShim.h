@@ -17,7 +17,10 @@ typedef struct DocketLuaBudget {
     int killed;                   ///< 1 once a budget ran out during this call
     int64_t instructions;         ///< VM instructions counted in this call (hook granularity)
     int64_t instruction_limit;
-    int64_t deadline_ns;          ///< deadline of this call in the thread's CPU time (CLOCK_THREAD_CPUTIME_ID)
+    int64_t deadline_ns;          ///< CLOCK_MONOTONIC deadline of this call
+    int64_t halfway_ns;           ///< CLOCK_MONOTONIC half-way point of this call's limit
+    int64_t cpu_mark_ns;          ///< the thread's CPU time when first seen past half-way; -1 before
+    int64_t cpu_allowance_ns;     ///< CPU time the call may use after half-way (half its limit)
     char reason[160];             ///< why the call was stopped
 } DocketLuaBudget;
 
@@ -36,7 +39,7 @@ int docket_lua_pcall(lua_State *L, int nargs, int nresults);
 
 int64_t docket_monotonic_ns(void);
 
-/// The calling thread's CPU time (what a call's time limit counts).
+/// The calling thread's CPU time (a call's time limit counts it after half-way).
 int64_t docket_thread_cpu_ns(void);
 
 /// Loads `source` in text mode only (binary chunks are refused).
