@@ -19,7 +19,7 @@ int64_t docket_monotonic_ns(void) {
 
 /* The CPU time of the calling thread. A rule runs on one thread from start to end and cannot
    block (the sandbox has no I/O), so wall time beyond its CPU time is only the thread waiting for
-   a core: on a loaded machine a 50 ms wall-clock limit killed rules that ran for a millisecond.
+   a core: on a loaded CI machine a 50 ms wall-clock limit stopped a rule that takes microseconds.
    Reading it is a system call (~0.6 µs here, against 28 ns for the monotonic clock), so the
    hook reads it only once a call has run for half its limit on the wall clock (see
    `over_time`), never in an ordinary call. */
