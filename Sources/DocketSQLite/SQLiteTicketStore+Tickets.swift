@@ -212,16 +212,15 @@ extension SQLiteTicketStore {
         return (codec.text(document), ticket.ruleAudit.map { codec.text($0) })
     }
 
-    /// A stored ticket (a row with id, version, ticket_id, number, created_at and doc): its
-    /// document, with the number, human ID and creation time from their columns (a create
-    /// encodes its document before taking the writer, and learns them inside it), and no rule
-    /// audit (`ticket(tenantId:ticketId:)` adds it). Decoded once per version (`decoded`).
     /// The columns a ticket is found by (`ticket(from:_:_:)`): its document is read only when
     /// the memo does not hold this version. Fetching it with them copied every document a list
     /// sorted into SQLite's sorter, and into a Swift string, even when it was not decoded.
     static let ticketColumns = "id, version, ticket_id, number, created_at"
 
-    /// The ticket of a row holding `ticketColumns`, read in the caller's transaction.
+    /// A stored ticket (a row holding `ticketColumns`, read in the caller's transaction): its
+    /// document, with the number, human ID and creation time from their columns (a create
+    /// encodes its document before taking the writer, and learns them inside it), and no rule
+    /// audit (`ticket(tenantId:ticketId:)` adds it). Decoded once per version (`decoded`).
     func ticket(from row: Row, _ db: Database, _ codec: DocumentCodec) throws -> Ticket {
         let rowid: Int64 = row["id"], version: Int = row["version"], ticketId: String = row["ticket_id"]
         let key = TicketRow(row: rowid, ticketId: ticketId)

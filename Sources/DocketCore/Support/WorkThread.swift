@@ -65,7 +65,7 @@ public final class WorkThreads: TaskExecutor, @unchecked Sendable {
                 WorkThread.nameCurrent(threadName)
                 loop()
             }
-            thread.name = "\(name).\(index)"
+            thread.name = threadName
             thread.stackSize = 1 << 20
             thread.start()
         }
