@@ -248,8 +248,10 @@ public final class DocketSystem: Sendable {
     /// The long-lived parts, in start order (they stop in reverse): the store's closing, the
     /// SLA scheduler, the store adapter's own parts (MongoDB: live relay, outbox sweeper, change
     /// stream), the hub's sweeper and the webhook deliveries.
+    /// Each says in the log when it is slow to stop.
     public var lifecycle: [any Service] {
-        [adapter.closing, TimerScheduler(tickets: services.tickets, presence: services.presence, logger: logger)]
+        let parts: [any Service] =
+            [adapter.closing, TimerScheduler(tickets: services.tickets, presence: services.presence, logger: logger)]
             + adapter.services(events, hub, options.mongoChangeStream, logger)
             + [
                 hub.sweeper,
@@ -257,6 +259,7 @@ public final class DocketSystem: Sendable {
                 WebhookDeliveryService(
                     dispatcher: WebhookDispatcher(core: services.core, sender: webhookSender, instance: events.settings.origin), logger: logger),
             ]
+        return parts.map { StopWatch(inner: $0, name: "\(type(of: $0))", logger: logger) }
     }
 
     /// The HTTP application with the long-lived parts as its services (the tests run it so).
@@ -271,13 +274,14 @@ public final class DocketSystem: Sendable {
     public func run() async throws {
         FileDescriptorLimit.raise(for: configuration.http.maxConnections, logger: logger)
         let application = try application()
+        let departureGrace = Duration.seconds(min(5, max(1, configuration.shutdownGrace.components.seconds)))
         var group = ServiceGroupConfiguration(
             services: [
-                .init(service: application),
+                .init(service: application.timedStop("http server", logger)),
                 // After the application, so they are shut down first: Socket.IO sessions are
                 // closed (releasing their long-polls), then WebSocket clients told 1001.
-                .init(service: hub.departure(grace: .seconds(min(5, max(1, configuration.shutdownGrace.components.seconds))))),
-                .init(service: hub.socketIOSessions),
+                .init(service: hub.departure(grace: departureGrace).timedStop("websocket departure", logger, patience: departureGrace + .seconds(1))),
+                .init(service: hub.socketIOSessions.timedStop("socket.io sessions", logger)),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
         group.maximumGracefulShutdownDuration = configuration.shutdownGrace + .seconds(5)

@@ -23,7 +23,7 @@ struct BackupTests {
         let root = try Scratch.directory("backup")
         let (data, copy, restored) = (root.appendingPathComponent("data"), root.appendingPathComponent("copy"), root.appendingPathComponent("restored"))
         let (server, port) = try await DurabilityTests.serve(dataDir: data)
-        let token = try DurabilityTests.token(dataDir: data)
+        let token = try await DurabilityTests.token(dataDir: data)
         let writes = Writes()
         // Four writers create until told to stop; each acknowledged ticket is noted with its time.
         let writers = Task {
@@ -51,19 +51,19 @@ struct BackupTests {
         let deadline = ContinuousClock.now + .seconds(60)
         while writes.count < 40, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         let began = ContinuousClock.now
-        let backup = try DurabilityTests.cli(["backup", copy.path, "--data-dir", data.path], environment: [:], errors: true)
+        let backup = try await DurabilityTests.cli(["backup", copy.path, "--data-dir", data.path], environment: [:], errors: true)
         #expect(backup.status == 0, "\(backup.output)")
         // Writes go on after the backup; then the server dies mid-write.
         let after = writes.count
         while writes.count < after + 20, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         kill(server.processIdentifier, SIGKILL)
-        server.waitUntilExit()
+        await server.exited()
         writes.stop.store(true, ordering: .relaxed)
         await writers.value
         let before = writes.acknowledged.withLock { $0.filter { $0.at < began }.map(\.id) }
         #expect(before.count >= 40)
 
-        let restore = try DurabilityTests.cli(["restore", copy.path, "--data-dir", restored.path], environment: [:], errors: true)
+        let restore = try await DurabilityTests.cli(["restore", copy.path, "--data-dir", restored.path], environment: [:], errors: true)
         #expect(restore.status == 0, "\(restore.output)")
         // The copy is whole, and every ticket in it has its creation event in the log.
         let facts = try SQLiteBackup.facts(of: restored.appendingPathComponent("docket.sqlite").path)
@@ -99,17 +99,17 @@ struct BackupTests {
         return Set(events.filter { $0.type == .ticketCreated }.compactMap(\.ticketId))
     }
 
-    @Test func aBackupNeverOverwritesAndARestoreNeverReplacesAStore() throws {
+    @Test func aBackupNeverOverwritesAndARestoreNeverReplacesAStore() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: DurabilityTests.binary.path), "build the docket product first")
         let root = try Scratch.directory("backup-refusals")
         let data = root.appendingPathComponent("data")
-        let missing = try DurabilityTests.cli(["backup", root.appendingPathComponent("b").path, "--data-dir", data.path], environment: [:], errors: true)
+        let missing = try await DurabilityTests.cli(["backup", root.appendingPathComponent("b").path, "--data-dir", data.path], environment: [:], errors: true)
         #expect(missing.status != 0 && missing.output.contains("no embedded store"), "\(missing.output)")
-        let mongo = try DurabilityTests.cli(["backup", root.appendingPathComponent("b").path, "--mongo-uri", "mongodb://127.0.0.1:1/x"], environment: [:], errors: true)
+        let mongo = try await DurabilityTests.cli(["backup", root.appendingPathComponent("b").path, "--mongo-uri", "mongodb://127.0.0.1:1/x"], environment: [:], errors: true)
         #expect(mongo.status != 0 && mongo.output.contains("mongodump --oplog"), "\(mongo.output)")
         let incomplete = root.appendingPathComponent("incomplete")
         try FileManager.default.createDirectory(at: incomplete, withIntermediateDirectories: true)
-        let refused = try DurabilityTests.cli(["restore", incomplete.path, "--data-dir", data.path], environment: [:], errors: true)
+        let refused = try await DurabilityTests.cli(["restore", incomplete.path, "--data-dir", data.path], environment: [:], errors: true)
         #expect(refused.status != 0 && refused.output.contains("no backup.json"), "\(refused.output)")
     }
 }

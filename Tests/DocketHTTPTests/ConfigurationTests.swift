@@ -74,7 +74,7 @@ struct ConfigurationTests {
     /// Every flag the README documents is one `docket serve` takes: the real binary, every
     /// documented flag at once (at its documented default, or a sample where there is none),
     /// with --check-config, which reads the settings as a start does and prints where each came from.
-    @Test func everyDocumentedFlagIsAcceptedByServe() throws {
+    @Test func everyDocumentedFlagIsAcceptedByServe() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: DurabilityTests.binary.path), "build the docket product first")
         let samples = [
             "store.mongo.uri": "mongodb://127.0.0.1:1/docket", "rules.libraryDir": packsRoot.deletingLastPathComponent().appendingPathComponent("Rules").path,
@@ -90,7 +90,7 @@ struct ConfigurationTests {
             expected[name] = "\(name) = \(value)  (--\(flag))"
         }
         #expect(expected.count >= 35)
-        let result = try DurabilityTests.cli(arguments, environment: [:], errors: true, in: try Scratch.directory("check-config"))
+        let result = try await DurabilityTests.cli(arguments, environment: [:], errors: true, in: try Scratch.directory("check-config"))
         #expect(result.status == 0, "\(result.output)")
         let lines = Set(result.output.split(separator: "\n").map(String.init))
         for (name, line) in expected { #expect(lines.contains(line), "\(name): \(result.output)") }

@@ -73,7 +73,7 @@ struct DurabilityTests {
     static func cli(
         _ arguments: [String], environment changes: [String: String?], errors: Bool = false, in directory: URL? = nil,
         binary: URL = DurabilityTests.binary
-    ) throws -> (status: Int32, output: String) {
+    ) async throws -> (status: Int32, output: String) {
         let process = ChildProcess()
         process.executableURL = binary
         process.arguments = arguments
@@ -85,8 +85,13 @@ struct DurabilityTests {
         process.standardOutput = pipe
         if errors { process.standardError = pipe }
         try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        // The child's output to its end and its exit, on a thread of their own (a command may run
+        // for seconds; Swift's pool has as many threads as the machine has cores).
+        let output = await onAThread {
+            let output = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return output
+        }
         return (process.terminationStatus, String(decoding: output, as: UTF8.self))
     }
 
@@ -114,8 +119,8 @@ struct DurabilityTests {
         Issue.record("server on port \(port) did not become healthy")
     }
 
-    static func token(dataDir: URL, role: String = "customer", subject: String = "kill-test") throws -> String {
-        try cli(
+    static func token(dataDir: URL, role: String = "customer", subject: String = "kill-test") async throws -> String {
+        try await cli(
             ["token", "--tenant", "default", "--role", role, "--subject", subject, "--data-dir", dataDir.path],
             environment: ["DOCKET_JWT_SECRET": secret]
         ).output.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -124,7 +129,7 @@ struct DurabilityTests {
     @Test func acknowledgedTicketsSurviveKillMinusNine() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the docket product first")
         let dataDir = try Scratch.directory("kill")
-        let token = try Self.token(dataDir: dataDir)
+        let token = try await Self.token(dataDir: dataDir)
         var (server, port) = try await Self.serve(dataDir: dataDir)
 
         var acknowledged: [String] = []
@@ -137,7 +142,7 @@ struct DurabilityTests {
             if let id = (json?["ticket"] as? [String: Any])?["ticketId"] as? String { acknowledged.append(id) }
         }
         kill(server.processIdentifier, SIGKILL)
-        server.waitUntilExit()
+        await server.exited()
         #expect(server.terminationReason == .uncaughtSignal)
 
         (server, port) = try await Self.serve(dataDir: dataDir)
@@ -189,9 +194,9 @@ struct DurabilityTests {
         settled: (any TicketStore) async throws -> Void = { _ in }
     ) async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the docket product first")
-        let customer = try Self.token(dataDir: dataDir)
-        let agent = try Self.token(dataDir: dataDir, role: "agent", subject: "ana")
-        let admin = try Self.token(dataDir: dataDir, role: "admin", subject: "boss")
+        let customer = try await Self.token(dataDir: dataDir)
+        let agent = try await Self.token(dataDir: dataDir, role: "agent", subject: "ana")
+        let admin = try await Self.token(dataDir: dataDir, role: "admin", subject: "boss")
         final class Acknowledged: Sendable {
             let state = Mutex<(created: [String], claimed: [String])>(([], []))
             func withLock<T>(_ body: (inout (created: [String], claimed: [String])) -> T) -> T { state.withLock { body(&$0) } }
@@ -239,7 +244,7 @@ struct DurabilityTests {
                     kill(pid, SIGKILL)
                 }
             }
-            server.waitUntilExit()
+            await server.exited()
             #expect(server.terminationReason == .uncaughtSignal)
         }
         let (created, claimed) = acknowledged.withLock { $0 }
@@ -257,7 +262,7 @@ struct DurabilityTests {
             try await Task.sleep(for: .milliseconds(100))
         }
         last.terminate()
-        last.waitUntilExit()
+        await last.exited()
         try await settled(store)
 
         let log = try await store.liveEvents(tenantId: "default", after: 0, limit: 1_000_000)

@@ -116,17 +116,17 @@ struct PhoneNumberTests {
 
 @Suite("The CLI never makes what it should only read")
 struct CLIReadOnlyTests {
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        try DurabilityTests.cli(arguments, environment: ["DOCKET_JWT_SECRET": nil], errors: true)
+    static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        try await DurabilityTests.cli(arguments, environment: ["DOCKET_JWT_SECRET": nil], errors: true)
     }
 
-    @Test func tokenAndSimulateRefuseADataDirectoryThatIsNotThere() throws {
+    @Test func tokenAndSimulateRefuseADataDirectoryThatIsNotThere() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: DurabilityTests.binary.path), "build the docket product first")
         let missing = try Scratch.directory("cli").appendingPathComponent("not-there")
-        var (status, output) = try Self.run(["token", "--tenant", "default", "--role", "admin", "--subject", "x", "--data-dir", missing.path])
+        var (status, output) = try await Self.run(["token", "--tenant", "default", "--role", "admin", "--subject", "x", "--data-dir", missing.path])
         #expect(status != 0)
         #expect(output.contains("no token signing key"))
-        (status, output) = try Self.run([
+        (status, output) = try await Self.run([
             "pack", "simulate", packsRoot.appendingPathComponent("restaurant").path, "--tenant", "default", "--data-dir", missing.path,
         ])
         #expect(status != 0)

@@ -1,5 +1,6 @@
 import DocketCore
 import DocketHTTP
+import DocketTestSupport
 import DocketLive
 import Foundation
 import HummingbirdTesting
@@ -107,7 +108,7 @@ struct LiveDeliveryTests {
             // Upgrades, asks for all 3,000 (6 MB), then never reads a byte.
             // Its blocking upgrade on a thread of its own: on the cooperative pool it holds one of
             // the two threads the server under test needs to answer it.
-            let stuck = try await Self.onAThread { try RawSocket(port: port, path: "/api/v2/ws?rooms=staff&since=\(before)", token: ana) }
+            let stuck = try await onAThread { try RawSocket(port: port, path: "/api/v2/ws?rooms=staff&since=\(before)", token: ana) }
             try await Self.waitFor { app.hub.connectionCount == 1 }
             try await Self.waitFor({ app.hub.connectionCount == 0 }, timeout: .seconds(30))
             // Meanwhile a reading client replays everything.
@@ -154,7 +155,7 @@ struct LiveDeliveryTests {
             ]
             for reader in readers { _ = try await reader.next("subscribed") }
             // Its blocking connect and upgrade on a thread of their own, not the cooperative pool's.
-            let stuck = try await Self.onAThread { try RawSocket(port: port, path: "/api/v2/ws?rooms=staff", token: ana) }
+            let stuck = try await onAThread { try RawSocket(port: port, path: "/api/v2/ws?rooms=staff", token: ana) }
             try await Self.waitFor { app.hub.connectionCount == 3 }
             let count = 400
             try await Self.postLongMessages(count, on: ticketId, as: ana, client)
@@ -165,7 +166,7 @@ struct LiveDeliveryTests {
                 #expect(reader.received("new_message").count == count - 1)
             }
             // The stuck client, reading at last, finds the close frame that says why.
-            let close = try await Self.onAThread { try stuck.readUntilClose(timeout: 15) }
+            let close = try await onAThread { try stuck.readUntilClose(timeout: 15) }
             #expect(close == Int(LiveCloseCode.tooSlow.rawValue))
             stuck.answerClose()
             try await Self.waitFor { app.hub.connectionCount == 2 }
@@ -181,12 +182,12 @@ struct LiveDeliveryTests {
         try await app.live { client, port in
             let (_, ana, customer) = try await app.people(client)
             let ticketId = try await app.openTicket(client, token: customer)
-            let slow = try await Self.onAThread { try RawSocket(port: port, path: "/api/v2/ws?rooms=staff", token: ana) }
+            let slow = try await onAThread { try RawSocket(port: port, path: "/api/v2/ws?rooms=staff", token: ana) }
             try await Self.waitFor { app.hub.connectionCount == 1 }
             // ~3 MB for a client with a 4 KiB receive buffer: far more than the sockets hold.
             let count = 400
             try await Self.postLongMessages(count, on: ticketId, as: ana, client)
-            let backlog = try await Self.onAThread { try slow.readTexts(timeout: 30) { $0.contains("\"\(count - 1) Reporte") } }
+            let backlog = try await onAThread { try slow.readTexts(timeout: 30) { $0.contains("\"\(count - 1) Reporte") } }
             let indexes = backlog.compactMap { text -> Int? in
                 guard text.contains("\"type\":\"new_message\""), let range = text.range(of: "\"content\":\"") else { return nil }
                 return Int(text[range.upperBound...].prefix { $0.isNumber })
@@ -194,7 +195,7 @@ struct LiveDeliveryTests {
             #expect(indexes == Array(0..<count))
             // Caught up: the next broadcast comes straight again.
             try await client.succeed(.post, "/api/v2/tickets/\(ticketId)/messages", token: ana, json: ["content": "después"])
-            let after = try await Self.onAThread { try slow.readTexts(timeout: 30) { $0.contains("después") } }
+            let after = try await onAThread { try slow.readTexts(timeout: 30) { $0.contains("después") } }
             #expect(after.contains { $0.contains("después") })
             #expect(app.hub.connectionCount == 1)
         }
@@ -206,16 +207,6 @@ struct LiveDeliveryTests {
         for index in 0..<count {
             let reply = try await client.call(.post, "/api/v2/tickets/\(ticketId)/messages", token: token, json: ["content": "\(index) \(filler)"])
             #expect(reply.status == .created)
-        }
-    }
-
-    /// Blocking socket calls on a thread of their own: not the cooperative pool, and not
-    /// Dispatch's global queues either (on Linux Swift's global executor runs on those, so a
-    /// blocked GCD thread is one of the two threads every in-process server of the suite needs).
-    static func onAThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread { continuation.resume(with: Result { try body() }) }
-            thread.start()
         }
     }
 

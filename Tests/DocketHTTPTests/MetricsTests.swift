@@ -16,7 +16,7 @@ struct MetricsTests {
     @Test func metricsCountRefusalsUnderTheirStatusAndTicketsFromEveryPath() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Server.binary.path), "build the docket product first")
         let dataDir = try Scratch.directory("metrics")
-        let customer = try Server.token(dataDir: dataDir)
+        let customer = try await Server.token(dataDir: dataDir)
         let (server, port) = try await Server.serve(dataDir: dataDir)
         defer {
             server.terminate()
@@ -40,7 +40,7 @@ struct MetricsTests {
             tickets.append(try #require((try JSONSerialization.jsonObject(with: body) as? [String: Any])?["ticket"] as? [String: Any]))
         }
         // Staff answer one ticket in time: its first-response clock is decided, met.
-        let admin = try Server.token(dataDir: dataDir, role: "admin", subject: "boss")
+        let admin = try await Server.token(dataDir: dataDir, role: "admin", subject: "boss")
         let answered = try #require(tickets.first?["ticketId"] as? String)
         (status, _) = try await Server.request("POST", "\(base)/tickets/\(answered)/notes", token: admin, body: #"{"content":"Vamos en camino","isInternal":false}"#)
         #expect(status == 201)

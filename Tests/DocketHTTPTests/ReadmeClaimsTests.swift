@@ -45,7 +45,7 @@ struct ReadmeClaimsTests {
 
     /// Flags in inline code and on the command lines of its code blocks, each taken by a docket
     /// or docket-load command (from their own help) — but for the two the text shows as mistakes.
-    @Test func everyFlagItNamesIsTakenBySomeCommand() throws {
+    @Test func everyFlagItNamesIsTakenBySomeCommand() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: DurabilityTests.binary.path), "build the docket product first")
         let load = DurabilityTests.binary.deletingLastPathComponent().appendingPathComponent("docket-load")
         try #require(FileManager.default.isExecutableFile(atPath: load.path), "build the docket-load product first")
@@ -54,7 +54,7 @@ struct ReadmeClaimsTests {
         var seen = 0
         while let (binary, path) = commands.popLast(), seen < 60 {
             seen += 1
-            let help = try DurabilityTests.cli(path + ["--help"], environment: [:], errors: true, binary: binary).output
+            let help = try await DurabilityTests.cli(path + ["--help"], environment: [:], errors: true, binary: binary).output
             known.formUnion(Self.matches(#"(--[a-z][a-z0-9-]*)"#, in: help))
             // Subcommands: the lines under SUBCOMMANDS:, two spaces in, a name first.
             if let section = help.components(separatedBy: "SUBCOMMANDS:").dropFirst().first {

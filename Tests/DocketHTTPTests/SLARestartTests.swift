@@ -37,8 +37,8 @@ struct SLARestartTests {
         let root = try Scratch.directory("sla-restart")
         let (packs, data) = (try Self.quickPacks(in: root), root.appendingPathComponent("data"))
         var (server, port) = try await Self.serve(data, packs: packs)
-        let customer = try DurabilityTests.token(dataDir: data)
-        let admin = try DurabilityTests.token(dataDir: data, role: "admin", subject: "boss")
+        let customer = try await DurabilityTests.token(dataDir: data)
+        let admin = try await DurabilityTests.token(dataDir: data, role: "admin", subject: "boss")
         let (status, body) = try await DurabilityTests.request(
             "POST", "http://127.0.0.1:\(port)/api/v2/tickets", token: customer,
             body: #"{"subject":"Poste inclinado","description":"El poste se ve inclinado","priority":"urgent"}"#)
@@ -49,7 +49,7 @@ struct SLARestartTests {
         // Dead before the warning (30 s) fired — the log says so, not a clock — and both the warning
         // and the breach come due while it is.
         kill(server.processIdentifier, SIGKILL)
-        server.waitUntilExit()
+        await server.exited()
         #expect(try await Self.slaEvents(data, ticket: id).isEmpty, "nothing fired before the kill")
         while Date() < due.addingTimeInterval(1) { try await Task.sleep(for: .milliseconds(100)) }
 
@@ -64,7 +64,7 @@ struct SLARestartTests {
         }
         #expect(tags.contains("sla_vencido"), "the breach fired after the restart")
         server.terminate()
-        server.waitUntilExit()
+        await server.exited()
         #expect(server.terminationStatus == 0)
 
         // Once each: the first response's warning and breach, in the log.
@@ -96,8 +96,8 @@ struct SLARestartTests {
             .write(to: manifest, atomically: true, encoding: .utf8)
         let data = root.appendingPathComponent("data")
         var (server, port) = try await Self.serve(data, packs: packs)
-        let customer = try DurabilityTests.token(dataDir: data)
-        let admin = try DurabilityTests.token(dataDir: data, role: "admin", subject: "boss")
+        let customer = try await DurabilityTests.token(dataDir: data)
+        let admin = try await DurabilityTests.token(dataDir: data, role: "admin", subject: "boss")
         let (status, body) = try await DurabilityTests.request(
             "POST", "http://127.0.0.1:\(port)/api/v2/tickets", token: customer, body: #"{"subject":"Medidor","description":"El medidor no marca"}"#)
         try #require(status == 201, "\(String(decoding: body, as: UTF8.self))")
@@ -109,7 +109,7 @@ struct SLARestartTests {
         let timer = try #require((ticket["timers"] as? [[String: Any]])?.first { $0["name"] as? String == "check" }, "\(ticket["timers"] ?? "no timers")")
         let due = try #require((timer["dueAt"] as? String).flatMap { try? Date($0, strategy: .iso8601) })
         kill(server.processIdentifier, SIGKILL)
-        server.waitUntilExit()
+        await server.exited()
         #expect(try await Self.events(data, ticket: id, [.ticketTimer]).isEmpty, "nothing fired before the kill")
         while Date() < due.addingTimeInterval(1) { try await Task.sleep(for: .milliseconds(200)) }
 
@@ -123,7 +123,7 @@ struct SLARestartTests {
         }
         #expect(tags.contains("timer_fired"), "the timer fired after the restart")
         server.terminate()
-        server.waitUntilExit()
+        await server.exited()
         #expect(server.terminationStatus == 0)
         #expect(try await Self.events(data, ticket: id, [.ticketTimer]) == ["ticket_timer"])
     }

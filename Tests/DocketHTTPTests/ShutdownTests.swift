@@ -20,17 +20,17 @@ struct ShutdownTests {
         var acknowledged: [String] { state.withLock { $0.acknowledged } }
     }
 
-    static func run(_ arguments: [String], dataDir: URL, packsDir: URL = packsRoot) throws -> (status: Int32, output: String) {
-        try DurabilityTests.cli(
+    static func run(_ arguments: [String], dataDir: URL, packsDir: URL = packsRoot) async throws -> (status: Int32, output: String) {
+        try await DurabilityTests.cli(
             arguments + ["--data-dir", dataDir.path, "--packs-dir", packsDir.path], environment: ["DOCKET_JWT_SECRET": Server.secret])
     }
 
     @Test func sigtermFinishesInFlightWorkFlushesAndExitsZero() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Server.binary.path), "build the docket product first")
         let dataDir = try Scratch.directory("sigterm")
-        let token = try Server.token(dataDir: dataDir)
+        let token = try await Server.token(dataDir: dataDir)
         let (server, port) = try await Server.serve(dataDir: dataDir, extra: ["--shutdown-grace", "5"])
-        let agent = try Self.run(["token", "--tenant", "default", "--role", "agent", "--subject", "ana"], dataDir: dataDir).output
+        let agent = try await Self.run(["token", "--tenant", "default", "--role", "agent", "--subject", "ana"], dataDir: dataDir).output
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let live = try await LiveClient.connect(port: port, token: agent, query: "?rooms=staff")
         _ = try await live.next("subscribed")
@@ -66,7 +66,7 @@ struct ShutdownTests {
         try #require(ledger.acknowledged.count >= 100, "the writers got \(ledger.acknowledged.count) creates acknowledged in a minute")
         let stopping = ContinuousClock.now
         kill(server.processIdentifier, SIGTERM)
-        await Task.detached { server.waitUntilExit() }.value
+        await server.exited()
         let stopped = ContinuousClock.now - stopping
         await writers.value
         let code = try await live.closed(timeout: .seconds(10))
@@ -99,13 +99,13 @@ struct ShutdownTests {
         }
         #expect(Set(acknowledged).isSubset(of: stored), "lost: \(Set(acknowledged).subtracting(stored).sorted())")
         restarted.terminate()
-        restarted.waitUntilExit()
+        await restarted.exited()
         #expect(restarted.terminationStatus == 0)
 
         // Every create's rule event was recorded, in the same write as the ticket.
         // The stored versions are there already: an empty packs folder spares a second validation of every shipped pack.
         let noPacks = try Scratch.directory("no-packs")
-        let (status, output) = try Self.run(
+        let (status, output) = try await Self.run(
             ["pack", "simulate", packsRoot.appendingPathComponent("luxfree-solar").path, "--tenant", "default", "--limit", "500", "--json",
              "--rules-dir", packsRoot.deletingLastPathComponent().appendingPathComponent("Rules").path],
             dataDir: dataDir, packsDir: noPacks)

@@ -17,7 +17,7 @@ struct StandaloneBinaryTests {
             server.terminate()
             server.waitUntilExit()
         }
-        let token = try DurabilityTests.cli(
+        let token = try await DurabilityTests.cli(
             ["token", "--tenant", "default", "--role", "customer", "--subject", "c-1", "--data-dir", folder.appendingPathComponent("data").path],
             environment: ["DOCKET_JWT_SECRET": DurabilityTests.secret]
         ).output.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -32,11 +32,11 @@ struct StandaloneBinaryTests {
         #expect(try await DurabilityTests.request("GET", "http://127.0.0.1:\(port)/js/api.js").0 == 200)
     }
 
-    @Test func aFolderNamedButMissingStopsTheStart() throws {
+    @Test func aFolderNamedButMissingStopsTheStart() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: DurabilityTests.binary.path), "build the docket product first")
         let folder = try Scratch.directory("standalone-missing")
         for (flag, key) in [("--packs-dir", "packs.dir"), ("--console-dir", "console.dir")] {
-            let result = try DurabilityTests.cli(["serve", "--check-config", flag, "/no/such/folder"], environment: [:], errors: true, in: folder)
+            let result = try await DurabilityTests.cli(["serve", "--check-config", flag, "/no/such/folder"], environment: [:], errors: true, in: folder)
             #expect(result.status != 0)
             #expect(result.output.contains("\(key): no folder /no/such/folder"), "\(result.output)")
         }

@@ -84,6 +84,12 @@ public final class ChildProcess: @unchecked Sendable {
         lock.withLock { if status == nil { status = raw } }
     }
 
+    /// Waits until the child exits, blocking a thread of its own, not one of Swift's pool (the
+    /// test's own clients may have to answer the child while it stops).
+    public func exited() async {
+        await onAThread { self.waitUntilExit() }
+    }
+
     public var isRunning: Bool {
         lock.withLock {
             guard status == nil, processIdentifier > 0 else { return false }
