@@ -62,6 +62,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // GMime 3 from Debian (with GLib), and the C shim that walks a parsed message into plain C types.
+        .systemLibrary(name: "CGMime", pkgConfig: "gmime-3.0", providers: [.apt(["libgmime-3.0-dev"])]),
+        .target(name: "CMailShim", dependencies: ["CGMime"]),
+        // E-mail: MIME through GMime into the core's `InboundMail`, with the limits a hostile mail meets.
+        .target(name: "DocketMail", dependencies: ["DocketCore", "CMailShim"]),
         // The live layer: the hub and its rooms, the WebSocket endpoint, Socket.IO over our Engine.IO
         // server; every long-lived part a Service. Mounted on the HTTP server by the composition root.
         .target(
@@ -162,6 +167,7 @@ let package = Package(
                 "DocketCore", "DocketWire", "DocketMemory", "DocketPacks", "DocketSQLite", "DocketMongo", "DocketTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(name: "DocketMongoTests", dependencies: ["DocketCore", "DocketMongo"]),
+        .testTarget(name: "DocketMailTests", dependencies: ["DocketCore", "DocketMail"], resources: [.copy("Corpus")]),
         .testTarget(
             name: "DocketHTTPTests",
             dependencies: [

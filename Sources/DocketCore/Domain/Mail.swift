@@ -1,0 +1,113 @@
+import Foundation
+
+/// A mailbox as a mail names it: the display name (decoded), and the address.
+public struct MailAddress: Sendable, Hashable, CustomStringConvertible {
+    public var name: String?
+    /// As written, but for the domain, which is lower-cased (domains are case-insensitive; a
+    /// local part is the receiving system's to interpret, so it is kept).
+    public var address: String
+
+    public init(name: String? = nil, address: String) {
+        self.name = name.flatMap { $0.isEmpty ? nil : $0 }
+        if let at = address.lastIndex(of: "@") {
+            self.address = String(address[..<at]) + "@" + address[address.index(after: at)...].lowercased()
+        } else {
+            self.address = address
+        }
+    }
+
+    /// The address compared as a customer's identity: lower-cased whole.
+    public var key: String { address.lowercased() }
+
+    public var description: String { name.map { "\($0) <\(address)>" } ?? address }
+}
+
+/// A file a mail carried (or an inline image). `data` is the decoded content, cut at the
+/// parser's per-part limit (`truncated`).
+public struct MailAttachment: Sendable, Hashable {
+    public var filename: String?
+    public var contentType: String
+    public var contentId: String?
+    public var data: [UInt8]
+    public var truncated: Bool
+
+    public init(filename: String?, contentType: String, contentId: String?, data: [UInt8], truncated: Bool) {
+        self.filename = filename
+        self.contentType = contentType
+        self.contentId = contentId
+        self.data = data
+        self.truncated = truncated
+    }
+}
+
+/// The headers that say whether a mail was sent by a machine, and whether it may be answered.
+public struct MailMarkers: Sendable, Hashable {
+    public var autoSubmitted: String?
+    public var precedence: String?
+    public var listId: String?
+    public var autoResponseSuppress: String?
+    /// X-Autoreply / X-Autorespond: older responders' own marks.
+    public var autoreply: String?
+    /// Docket's own mark on every mail it sends (`X-Docket-Origin`): a mail that comes back is recognised by it.
+    public var docketOrigin: String?
+    public var contentType: String?
+
+    public init(
+        autoSubmitted: String? = nil, precedence: String? = nil, listId: String? = nil, autoResponseSuppress: String? = nil,
+        autoreply: String? = nil, docketOrigin: String? = nil, contentType: String? = nil
+    ) {
+        self.autoSubmitted = autoSubmitted
+        self.precedence = precedence
+        self.listId = listId
+        self.autoResponseSuppress = autoResponseSuppress
+        self.autoreply = autoreply
+        self.docketOrigin = docketOrigin
+        self.contentType = contentType
+    }
+}
+
+/// A mail as it arrived, parsed: who wrote it to whom, what it answers, what it says (as text
+/// safe to show: HTML is turned into text, never kept as markup) and what it carried.
+public struct InboundMail: Sendable, Hashable {
+    /// Without the angle brackets.
+    public var messageId: String?
+    public var inReplyTo: [String]
+    public var references: [String]
+    public var subject: String
+    public var from: MailAddress?
+    public var sender: MailAddress?
+    public var replyTo: [MailAddress]
+    public var to: [MailAddress]
+    public var cc: [MailAddress]
+    public var date: Date?
+    public var markers: MailMarkers
+    /// The body as plain text: the mail's text/plain part, or its HTML part made text.
+    public var text: String
+    /// The text came from HTML (there was no plain alternative).
+    public var textFromHTML: Bool
+    /// The body was longer than the parser's limit and was cut.
+    public var textTruncated: Bool
+    public var attachments: [MailAttachment]
+
+    public init(
+        messageId: String? = nil, inReplyTo: [String] = [], references: [String] = [], subject: String = "", from: MailAddress? = nil,
+        sender: MailAddress? = nil, replyTo: [MailAddress] = [], to: [MailAddress] = [], cc: [MailAddress] = [], date: Date? = nil,
+        markers: MailMarkers = .init(), text: String = "", textFromHTML: Bool = false, textTruncated: Bool = false, attachments: [MailAttachment] = []
+    ) {
+        self.messageId = messageId
+        self.inReplyTo = inReplyTo
+        self.references = references
+        self.subject = subject
+        self.from = from
+        self.sender = sender
+        self.replyTo = replyTo
+        self.to = to
+        self.cc = cc
+        self.date = date
+        self.markers = markers
+        self.text = text
+        self.textFromHTML = textFromHTML
+        self.textTruncated = textTruncated
+        self.attachments = attachments
+    }
+}
