@@ -66,7 +66,15 @@ let package = Package(
         .systemLibrary(name: "CGMime", pkgConfig: "gmime-3.0", providers: [.apt(["libgmime-3.0-dev"])]),
         .target(name: "CMailShim", dependencies: ["CGMime"]),
         // E-mail: MIME through GMime into the core's `InboundMail`, with the limits a hostile mail meets.
-        .target(name: "DocketMail", dependencies: ["DocketCore", "CMailShim"]),
+        .target(
+            name: "DocketMail",
+            dependencies: [
+                "DocketCore", "CMailShim",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The live layer: the hub and its rooms, the WebSocket endpoint, Socket.IO over our Engine.IO
         // server; every long-lived part a Service. Mounted on the HTTP server by the composition root.
         .target(
@@ -167,7 +175,10 @@ let package = Package(
                 "DocketCore", "DocketWire", "DocketMemory", "DocketPacks", "DocketSQLite", "DocketMongo", "DocketTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(name: "DocketMongoTests", dependencies: ["DocketCore", "DocketMongo"]),
-        .testTarget(name: "DocketMailTests", dependencies: ["DocketCore", "DocketMail"], resources: [.copy("Corpus")]),
+        .testTarget(
+            name: "DocketMailTests",
+            dependencies: ["DocketCore", "DocketMail", "DocketTestSupport", .product(name: "Logging", package: "swift-log")],
+            resources: [.copy("Corpus")]),
         .testTarget(
             name: "DocketHTTPTests",
             dependencies: [
