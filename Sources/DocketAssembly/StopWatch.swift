@@ -3,7 +3,7 @@ import ServiceLifecycle
 import Synchronization
 
 /// Runs a long-lived part and says in the log when it took longer than `patience` to stop after
-/// graceful shutdown reached it (or stopped only when the group was cancelled, past the grace):
+/// graceful shutdown reached it (whether it stopped by itself or when the group was cancelled):
 /// a slow stop names the part that held it, at warning, the level a server runs at.
 struct StopWatch: Service, CustomStringConvertible {
     let inner: any Service
@@ -18,7 +18,8 @@ struct StopWatch: Service, CustomStringConvertible {
         defer {
             if let since = asked.withLock({ $0 }) {
                 let took = ContinuousClock.now - since
-                if took > patience || Task.isCancelled {
+                // A group cancelled past its grace stops its parts at once: the time says whether the grace ran out.
+                if took > patience {
                     logger.warning(
                         "slow to stop", metadata: ["part": "\(name)", "seconds": "\(took)", "cancelled": "\(Task.isCancelled)"])
                 }
