@@ -77,6 +77,14 @@ extension MemoryTicketStore {
         state.withLock { $0.customers[tenantId]?.values.first { $0.phoneNumber == phone } }
     }
 
+    public func customer(tenantId: String, email: String) async throws -> Customer? {
+        let key = email.lowercased()
+        return state.withLock { state in
+            (state.customers[tenantId]?.values.filter { $0.email?.lowercased() == key } ?? [])
+                .min { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+        }
+    }
+
     public func listCustomers(tenantId: String, page: Int, limit: Int) async throws -> Page<Customer> {
         let all = state.withLock { state in
             (state.customers[tenantId] ?? [:]).values.sorted { ($1.createdAt, $0.id) < ($0.createdAt, $1.id) }

@@ -8,6 +8,14 @@ extension MongoTicketStore {
         }
     }
 
+    public func customer(tenantId: String, email: String) async throws -> Customer? {
+        try await job { job in
+            try job.collection(Collections.customers).find(
+                ["tenantId": tenantId, "emailKey": email.lowercased()], FindOptions(sort: [("createdAt", 1), ("_id", 1)], limit: 1)
+            ).first.map { try Self.customer($0, job) }
+        }
+    }
+
     public func insertApiKey(_ key: ApiKey) async throws {
         try await job { job in
             let doc = try Self.document(key, id: key.id)

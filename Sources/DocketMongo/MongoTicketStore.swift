@@ -89,7 +89,23 @@ public final class MongoTicketStore: TicketStore {
                     name: "tenant_phone", keys: [("tenantId", .ascending), ("phoneNumber", .ascending)], unique: true,
                     partialFilter: BSONDoc([("phoneNumber", .document(["$exists": .bool(true)]))])),
                 IndexSpec(name: "tenant_created", keys: [("tenantId", .ascending), ("createdAt", .ascending)]),
+                // A mail's sender, matched by address (lower-cased at insert).
+                IndexSpec(
+                    name: "tenant_email", keys: [("tenantId", .ascending), ("emailKey", .ascending), ("createdAt", .ascending)],
+                    partialFilter: BSONDoc([("emailKey", .document(["$exists": .bool(true)]))])),
             ])
+            // Customers stored before the e-mail key existed get it once (a page at a time).
+            let customers = try job.collection(Collections.customers)
+            while true {
+                let page = try customers.find(
+                    ["email": ["$exists": true], "emailKey": ["$exists": false]], FindOptions(limit: 500, projection: [("email", 1)]))
+                var keyed = 0
+                for doc in page {
+                    guard let id = doc["_id"], let email = doc["email"]?.string else { continue }
+                    keyed += try customers.updateOne(["_id": id], ["$set": ["emailKey": email.lowercased()]])
+                }
+                if page.count < 500 || keyed == 0 { break }
+            }
             try job.collection(Collections.agents).createIndexes(Collections.agents, [
                 IndexSpec(
                     name: "tenant_email", keys: [("tenantId", .ascending), ("emailKey", .ascending)], unique: true,
@@ -247,7 +263,8 @@ public final class MongoTicketStore: TicketStore {
 
     public func insertCustomer(_ customer: Customer) async throws {
         try await job { job in
-            let doc = try Self.document(customer, id: Self.key(customer.tenantId, customer.id))
+            var doc = try Self.document(customer, id: Self.key(customer.tenantId, customer.id))
+            if let email = customer.email { doc["emailKey"] = .string(email.lowercased()) }
             try job.collection(Collections.customers).insertOne(doc)
         }
     }

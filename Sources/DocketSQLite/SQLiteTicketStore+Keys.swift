@@ -12,6 +12,18 @@ extension SQLiteTicketStore {
         }
     }
 
+    public func customer(tenantId: String, email: String) async throws -> Customer? {
+        let codec = codec
+        return try await read { db in
+            try Row.fetchOne(
+                db.cachedStatement(sql: """
+                    SELECT doc, total_tickets FROM customers WHERE tenant_id = ? AND email_key = ? ORDER BY created_at, id LIMIT 1
+                    """),
+                arguments: [tenantId, email.lowercased()]
+            ).map { try Self.customer(from: $0, codec) }
+        }
+    }
+
     public func insertApiKey(_ key: ApiKey) async throws {
         let doc = try codec.encode(key)
         try await write { db in

@@ -18,6 +18,26 @@ extension StoreContractTests {
         #expect(try await store.customer(tenantId: "a", phone: "+520000000000") == nil)
     }
 
+    /// How a mail's sender becomes a customer: by address, case aside, the earliest customer
+    /// first when two share one, never across tenants.
+    @Test(arguments: StoreKind.available)
+    func customersAreFoundByEmailWhateverItsCase(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        var later = Fixtures.customer("c2", tenant: "a")
+        later.email = "ana.perez@example.mx"
+        later.createdAt = Fixtures.epoch.addingTimeInterval(60)
+        try await store.insertCustomer(later)
+        var first = Fixtures.customer("c1", tenant: "a")
+        first.email = "Ana.Perez@Example.MX"
+        try await store.insertCustomer(first)
+        try await store.insertCustomer(Fixtures.customer("c3", tenant: "a"))
+        #expect(try await store.customer(tenantId: "a", email: "ana.perez@example.mx")?.id == "c1")
+        #expect(try await store.customer(tenantId: "a", email: "ANA.PEREZ@EXAMPLE.MX")?.id == "c1")
+        #expect(try await store.customer(tenantId: "a", email: "ana.perez@example.mx")?.email == "Ana.Perez@Example.MX", "kept as written")
+        #expect(try await store.customer(tenantId: "b", email: "ana.perez@example.mx") == nil)
+        #expect(try await store.customer(tenantId: "a", email: "otra@example.mx") == nil)
+    }
+
     @Test(arguments: StoreKind.available)
     func apiKeysAreStoredListedAndRevokedOnce(kind: StoreKind) async throws {
         let store = try await kind.make()

@@ -22,6 +22,42 @@ public struct MailAddress: Sendable, Hashable, CustomStringConvertible {
     public var description: String { name.map { "\($0) <\(address)>" } ?? address }
 }
 
+/// Where a tenant receives mail: the addresses its mail server delivers to Docket. A mail to one
+/// of them, or to one with a `+tag` (`soporte+LUX-2026-000042@…`), is the tenant's.
+public struct TenantMail: Codable, Sendable, Equatable {
+    public var addresses: [String]
+
+    public init(addresses: [String]) { self.addresses = addresses }
+
+    public static let maxAddresses = 20
+
+    /// The addresses as kept: trimmed and lower-cased; or the first problem with them.
+    public static func normalized(_ addresses: [String]) throws -> [String] {
+        guard addresses.count <= maxAddresses else { throw DocketError.invalid("addresses", "at most \(maxAddresses) addresses") }
+        var seen: Set<String> = []
+        var out: [String] = []
+        for (index, raw) in addresses.enumerated() {
+            let address = raw.trimmingCharacters(in: .whitespaces).lowercased()
+            let parts = address.split(separator: "@", omittingEmptySubsequences: false)
+            guard address.utf8.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."),
+                !parts[1].hasSuffix("."), !address.contains("+"),
+                address.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F && !"<>()[]\\,;:\"".unicodeScalars.contains($0) })
+            else {
+                throw DocketError.invalid("addresses[\(index)]", "'\(raw.prefix(254))' is not an address mail can be sent to (local@domain, without a +tag)")
+            }
+            guard seen.insert(address).inserted else { throw DocketError.invalid("addresses[\(index)]", "'\(address)' is listed twice") }
+            out.append(address)
+        }
+        return out
+    }
+
+    /// `address` without its `+tag`, lower-cased, and the tag as written (nil when there is none).
+    public static func split(_ address: String) -> (base: String, tag: String?) {
+        guard let at = address.lastIndex(of: "@"), let plus = address[..<at].firstIndex(of: "+") else { return (address.lowercased(), nil) }
+        return ((address[..<plus] + address[at...]).lowercased(), String(address[address.index(after: plus)..<at]))
+    }
+}
+
 /// A file a mail carried (or an inline image). `data` is the decoded content, cut at the
 /// parser's per-part limit (`truncated`).
 public struct MailAttachment: Sendable, Hashable {

@@ -7,6 +7,7 @@ public enum ConfigKey: String, Sendable, CaseIterable {
     case terminology = "ticket_terminology"
     case ticketIdFormat = "ticket_id_format"
     case businessHours = "business_hours"
+    case mail
 
     /// Accepts both the plan's setting keys and the route names (`ticket-categories`...).
     public init?(name: String) {
@@ -16,6 +17,7 @@ public enum ConfigKey: String, Sendable, CaseIterable {
         case "ticket_terminology", "terminology": self = .terminology
         case "ticket_id_format", "ticket-id-format": self = .ticketIdFormat
         case "business_hours", "business-hours": self = .businessHours
+        case "mail": self = .mail
         default: return nil
         }
     }
@@ -29,6 +31,8 @@ public struct ConfigOverrides: Codable, Sendable, Equatable {
     public var ticketIdFormat: TicketIDFormat?
     /// Business hours replacing the pack's SLA calendar.
     public var calendar: BusinessCalendar?
+    /// Where the tenant receives mail (no pack sets it: without it the tenant takes no mail).
+    public var mail: TenantMail?
     /// Who last changed each key, and when.
     public var changes: [String: ConfigChange]
 

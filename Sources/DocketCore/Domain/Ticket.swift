@@ -19,7 +19,7 @@ public enum Priority: String, Codable, Sendable, CaseIterable, Comparable {
 
 /// How a ticket reached the system.
 public enum TicketSource: String, Codable, Sendable, CaseIterable {
-    case whatsapp, web, mobile_app, ai, agent
+    case whatsapp, web, mobile_app, ai, agent, email
 }
 
 /// One entry of a ticket's status history. `from` is nil for the creation entry.

@@ -7,6 +7,9 @@ public protocol PeopleStore: Sendable {
     func customer(tenantId: String, id: String) async throws -> Customer?
     /// The customer with this (normalised) phone number in the tenant.
     func customer(tenantId: String, phone: String) async throws -> Customer?
+    /// The tenant's first customer (the earliest created) whose e-mail is `email`, compared
+    /// without regard to case: how a mail's sender is matched to a customer.
+    func customer(tenantId: String, email: String) async throws -> Customer?
     func listCustomers(tenantId: String, page: Int, limit: Int) async throws -> Page<Customer>
 
     /// Inserts an agent; `.conflict` if the id or email is taken in the tenant.

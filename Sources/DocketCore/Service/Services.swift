@@ -96,6 +96,7 @@ public struct DocketServices: Sendable {
     public let reports: ReportService
     public let webhooks: WebhookService
     public let presence: PresenceService
+    public let mail: MailService
 
     public init(core: ServiceCore) {
         self.core = core
@@ -103,6 +104,7 @@ public struct DocketServices: Sendable {
         conversations = ConversationService(core: core)
         tenants = TenantService(core: core)
         assistant = AssistantService(core: core)
+        mail = MailService(core: core)
         reports = ReportService(core: core)
         webhooks = WebhookService(core: core)
         presence = PresenceService(core: core)

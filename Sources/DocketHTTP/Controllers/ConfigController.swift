@@ -16,7 +16,7 @@ struct BareOrWrapped<Value: Decodable>: Decodable {
         init?(intValue: Int) { nil }
     }
 
-    static var wrappers: Set<String> { ["format", "calendar", "terminology", "config"] }
+    static var wrappers: Set<String> { ["format", "calendar", "terminology", "config", "mail"] }
 
     init(from decoder: any Decoder) throws {
         if let container = try? decoder.container(keyedBy: Key.self), container.allKeys.count == 1,
@@ -99,8 +99,17 @@ struct ConfigController: Sendable {
             tag: "Configuration", access: "admin", body: "BusinessCalendar", success: (200, "BusinessHoursBody"), errors: [400, 403, 413, 415, 422]), use: setBusinessHours)
 
         routes.add(Endpoint(
+            method: .get, path: "\(base)/mail", summary: "The addresses the tenant receives mail at (none until an admin sets them)",
+            tag: "Configuration", access: "agent, admin", success: (200, "MailConfigBody"), errors: [403]), use: mail)
+
+        routes.add(Endpoint(
+            method: .put, path: "\(base)/mail",
+            summary: "Replace the addresses the tenant receives mail at (each one tenant's; a +tag after the local part reaches the same tenant)",
+            tag: "Configuration", access: "admin", body: "TenantMail", success: (200, "MailConfigBody"), errors: [400, 403, 409, 413, 415, 422]), use: setMail)
+
+        routes.add(Endpoint(
             method: .post, path: "\(base)/reset/:key",
-            summary: "Drop an override so the pack's value applies again (ticket_categories, assistant_configuration, ticket_terminology, ticket_id_format, business_hours)",
+            summary: "Drop an override so the pack's value applies again (ticket_categories, assistant_configuration, ticket_terminology, ticket_id_format, business_hours, mail)",
             tag: "Configuration", access: "admin", success: (200, "ResetBody"), errors: [400, 403],
             pathValues: ["key": ConfigKey.allCases.map(\.rawValue)]), use: reset)
 
@@ -178,6 +187,17 @@ struct ConfigController: Sendable {
         let body = try await APICoding.decode(BareOrWrapped<BusinessCalendar>.self, from: request, limit: limits.maxBodyBytes).value
         let tenant = try await services.tenants.setBusinessHours(try context.requirePrincipal(), body)
         return try APICoding.response(BusinessHoursBody(calendar: tenant.businessHours))
+    }
+
+    @Sendable func mail(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let tenant = try await read(.mail, try context.requirePrincipal())
+        return try APICoding.response(MailConfigBody(mail: tenant.overrides.mail ?? TenantMail(addresses: [])))
+    }
+
+    @Sendable func setMail(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let body = try await APICoding.decode(BareOrWrapped<TenantMail>.self, from: request, limit: limits.maxBodyBytes).value
+        let tenant = try await services.tenants.setMail(try context.requirePrincipal(), body)
+        return try APICoding.response(MailConfigBody(mail: tenant.overrides.mail ?? TenantMail(addresses: [])))
     }
 
     @Sendable func reset(_ request: Request, _ context: DocketRequestContext) async throws -> Response {

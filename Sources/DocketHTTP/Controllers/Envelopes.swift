@@ -80,6 +80,7 @@ struct AllConfigurations: Codable, Sendable {
     var workflow: Workflow
     var sla: SLAPolicy
     var businessHours: BusinessCalendar
+    var mail: TenantMail
     var defaultCategory: String
     var timeZone: String
     var pack: PackInfo
@@ -100,6 +101,7 @@ struct AllConfigurations: Codable, Sendable {
         workflow = tenant.workflow
         sla = tenant.sla
         businessHours = tenant.businessHours
+        mail = tenant.overrides.mail ?? TenantMail(addresses: [])
         defaultCategory = tenant.pack.defaultCategory
         timeZone = tenant.pack.timeZone
         pack = PackInfo(id: tenant.pack.id, version: tenant.pack.version, name: tenant.pack.name, locale: tenant.pack.locale)
@@ -109,10 +111,14 @@ struct AllConfigurations: Codable, Sendable {
         if tenant.overrides.terminology != nil { keys.append(ConfigKey.terminology.rawValue) }
         if tenant.overrides.ticketIdFormat != nil { keys.append(ConfigKey.ticketIdFormat.rawValue) }
         if tenant.overrides.calendar != nil { keys.append(ConfigKey.businessHours.rawValue) }
+        if tenant.overrides.mail != nil { keys.append(ConfigKey.mail.rawValue) }
         overridden = keys
     }
 }
 struct AllConfigurationsEnvelope: Codable, Sendable { var configurations: AllConfigurations }
+
+/// `GET/PUT /config/mail`.
+struct MailConfigBody: Codable, Sendable { var mail: TenantMail }
 
 struct ReplayRequest: Codable, Sendable {
     /// The pack (the tenant's own when absent).

@@ -36,6 +36,10 @@ extension Schemas {
                 ], required: ["prefix", "separator", "includeYear", "padLength", "resetYearly"]),
             "IDFormatBody": object(["format": ref("TicketIDFormat")], required: ["format"]),
             "BusinessHoursBody": object(["calendar": ref("BusinessCalendar")], required: ["calendar"]),
+            "TenantMail": object(
+                ["addresses": array(string("local@domain, without a +tag; stored lower-cased", maxLength: 254), maxItems: TenantMail.maxAddresses)],
+                required: ["addresses"]),
+            "MailConfigBody": object(["mail": ref("TenantMail")], required: ["mail"]),
             "StatusDefinition": object(
                 [
                     "id": string(), "label": string(), "labelEn": string(), "transitions": array(string()),
@@ -75,13 +79,14 @@ extension Schemas {
                 [
                     "ticketCategories": array(ref("TicketCategory")), "assistantConfiguration": ref("AssistantConfiguration"),
                     "terminology": ref("Terminology"), "ticketIdFormat": ref("TicketIDFormat"), "workflow": ref("Workflow"),
-                    "sla": ref("SLAPolicy"), "businessHours": ref("BusinessCalendar"), "defaultCategory": string(), "timeZone": string(),
+                    "sla": ref("SLAPolicy"), "businessHours": ref("BusinessCalendar"), "mail": ref("TenantMail"),
+                    "defaultCategory": string(), "timeZone": string(),
                     "pack": object(["id": string(), "version": string(), "name": string(), "locale": string()]),
                     "overridden": array(string()),
                 ],
                 required: [
                     "ticketCategories", "assistantConfiguration", "terminology", "ticketIdFormat", "workflow", "sla",
-                    "defaultCategory", "timeZone", "pack", "overridden", "businessHours",
+                    "defaultCategory", "timeZone", "pack", "overridden", "businessHours", "mail",
                 ]),
             "AllConfigurationsEnvelope": object(["configurations": ref("AllConfigurations")], required: ["configurations"]),
             "ResetBody": object(["key": string(), "configurations": ref("AllConfigurations")], required: ["key", "configurations"]),

@@ -19,8 +19,11 @@ extension ConversationService {
     // MARK: - Messages
 
     /// A customer writes: into their open ticket when they have one (the most recently
-    /// updated), otherwise into a new ticket made from the message (subject from its first line).
-    public func postCustomerMessage(_ principal: Principal, _ input: NewMessage) async throws -> (ticket: Ticket, message: TicketMessage, created: Bool) {
+    /// updated), otherwise into a new ticket made from the message (subject from its first line,
+    /// unless `subject` gives one; `source` is the channel it came by).
+    public func postCustomerMessage(
+        _ principal: Principal, _ input: NewMessage, subject given: String? = nil, source: TicketSource = .web
+    ) async throws -> (ticket: Ticket, message: TicketMessage, created: Bool) {
         guard principal.role == .customer else { throw DocketError.forbidden("POST /messages is the customer's way in; staff write to a ticket") }
         let tenant = try await tenant(for: principal)
         let draft = try await messageDraft(principal, input, tenant: tenant)
@@ -33,7 +36,7 @@ extension ConversationService {
         // closed meanwhile sends us looking again. With none, the message opens a ticket that is
         // the customer's open chat: a concurrent first message that opened one first makes the
         // store refuse ours (one open chat per customer), and we look again and join it.
-        let firstLine = draft.content.split(whereSeparator: \.isNewline).first.map(String.init) ?? draft.content
+        let firstLine = given ?? draft.content.split(whereSeparator: \.isNewline).first.map(String.init) ?? draft.content
         let subject = firstLine.count > TicketLimits.subject ? String(firstLine.prefix(TicketLimits.subject - 1)) + "…" : firstLine
         // A customer's messages take turns here, so this server never races itself into the
         // store's constraint (on MongoDB a refused insert can leave a gap in the numbers).
@@ -48,7 +51,7 @@ extension ConversationService {
                     }
                 }
                 var input = NewTicket(subject: subject, description: draft.content)
-                input.source = .web
+                input.source = source
                 do {
                     return (try await writer.create(principal, input, firstMessage: draft), nil)
                 } catch let error as DocketError where error.code == .conflict {

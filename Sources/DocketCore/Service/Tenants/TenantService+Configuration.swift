@@ -108,6 +108,25 @@ extension TenantService {
         return try await changeConfiguration(principal, .businessHours) { $0.overrides.calendar = chosen }
     }
 
+    /// Replaces the addresses the tenant receives mail at. An address is one tenant's: one
+    /// another tenant receives at is refused (checked against every tenant, at this moment).
+    public func setMail(_ principal: Principal, _ value: TenantMail) async throws -> Tenant {
+        try Self.requireAdmin(principal)
+        let addresses = try TenantMail.normalized(value.addresses)
+        var page = 1
+        while true {
+            let tenants = try await stores.tenants.listTenants(page: page, limit: 100)
+            for other in tenants.items where other.id != principal.tenantId {
+                if let taken = other.overrides.mail?.addresses.first(where: addresses.contains) {
+                    throw DocketError(.conflict, "another workspace receives mail at '\(taken)'", field: "addresses")
+                }
+            }
+            if tenants.items.count < 100 { break }
+            page += 1
+        }
+        return try await changeConfiguration(principal, .mail) { $0.overrides.mail = TenantMail(addresses: addresses) }
+    }
+
     /// Drops the override of `key`, so the pack's value applies again.
     public func resetConfiguration(_ principal: Principal, _ key: ConfigKey) async throws -> Tenant {
         try await changeConfiguration(principal, key) { tenant in
@@ -117,6 +136,7 @@ extension TenantService {
             case .terminology: tenant.overrides.terminology = nil
             case .ticketIdFormat: tenant.overrides.ticketIdFormat = nil
             case .businessHours: tenant.overrides.calendar = nil
+            case .mail: tenant.overrides.mail = nil
             }
         }
     }

@@ -1,0 +1,148 @@
+import Foundation
+import Synchronization
+
+/// What became of a mail that arrived for a tenant.
+public enum MailOutcome: Sendable, Equatable {
+    /// Written into a ticket's conversation (`created`: the mail opened the ticket); also the
+    /// answer for a mail stored before (the same `Message-ID` delivered again).
+    case stored(ticketId: String, created: Bool)
+    /// A machine's mail (`AutomaticMail`): not answered, and it opens nothing.
+    case ignored(String)
+    /// The same mail is being stored by another delivery right now: the sender tries again later.
+    case busy
+}
+
+/// Mail in: a mail to a tenant's address becomes a message of its customer, in the ticket it
+/// answers or a new one. The customer is the sender's address (a new address makes a new
+/// customer); the ticket is, in order, the one named by the `+tag` of the address it was sent
+/// to, when it is the sender's and not closed; else the sender's open conversation (a new
+/// subject from the same customer stays in it: the subject does not split a thread); else a
+/// new ticket with the mail's subject. Two customers are never merged: a tag naming another
+/// customer's ticket is not followed. Each `Message-ID` is stored once.
+public struct MailService: UseCase {
+    let core: ServiceCore
+
+    public init(core: ServiceCore) { self.core = core }
+
+    /// Receives `mail`, sent to `recipient` (one of `tenantId`'s addresses, perhaps with a tag).
+    public func receive(_ mail: InboundMail, tenantId: String, recipient: String, envelopeSender: String?) async throws -> MailOutcome {
+        if let reason = AutomaticMail.reason(mail, envelopeSender: envelopeSender) { return .ignored(reason) }
+        guard let from = mail.from ?? mail.replyTo.first ?? mail.sender else { return .ignored("the mail names no sender") }
+        guard try await tenants.tenant(tenantId) != nil else { throw DocketError(.unauthorized, "unknown tenant '\(tenantId)'") }
+        let claim = mail.messageId.map(Self.claimKey)
+        if let claim, let record = try await stores.toolCalls.claimToolCall(tenantId: tenantId, callId: claim, at: clock.now()) {
+            if let ticketId = record.output { return .stored(ticketId: ticketId, created: false) }
+            if clock.now().timeIntervalSince(record.createdAt) < AssistantService.abandonedToolCallSeconds { return .busy }
+        }
+        // One sender's mails take turns: a new address makes one customer, not two.
+        let customer: Customer = try await core.turns.withTurn("\(tenantId)/mail/\(from.key)") {
+            try await self.customer(for: from, tenantId: tenantId)
+        }
+        let principal = Principal(tenantId: tenantId, role: .customer, subject: customer.id)
+        let input = NewMessage(content: Self.content(mail))
+        var outcome: MailOutcome?
+        if let ticket = try await taggedTicket(recipient, tenantId: tenantId), ticket.customerId == customer.id,
+            ticket.status != (try await tenant(for: principal)).workflow.closed
+        {
+            let (written, _) = try await conversations.postMessage(principal, ticket.ticketId, input)
+            outcome = .stored(ticketId: written.ticketId, created: false)
+        }
+        if outcome == nil {
+            let (ticket, _, created) = try await conversations.postCustomerMessage(principal, input, subject: Self.subject(mail), source: .email)
+            outcome = .stored(ticketId: ticket.ticketId, created: created)
+        }
+        if let claim, case .stored(let ticketId, _) = outcome {
+            try await stores.toolCalls.completeToolCall(tenantId: tenantId, callId: claim, output: ticketId)
+        }
+        return outcome!
+    }
+
+    /// The ticket the `+tag` of the address names (a ticket id, in any case).
+    func taggedTicket(_ recipient: String, tenantId: String) async throws -> Ticket? {
+        guard let tag = TenantMail.split(recipient).tag, !tag.isEmpty, tag.count <= 64 else { return nil }
+        if let ticket = try await stores.tickets.ticket(tenantId: tenantId, ticketId: tag.uppercased()) { return ticket }
+        return try await stores.tickets.ticket(tenantId: tenantId, ticketId: tag)
+    }
+
+    /// The customer with this address, or a new one named from the mail's display name.
+    func customer(for address: MailAddress, tenantId: String) async throws -> Customer {
+        if let known = try await stores.people.customer(tenantId: tenantId, email: address.key) { return known }
+        let words = (address.name ?? "").split(separator: " ").map(String.init)
+        let customer = Customer(
+            id: IdentifierGenerator.make(), tenantId: tenantId, phoneNumber: nil,
+            firstName: words.first.map { String($0.prefix(100)) }, lastName: words.count > 1 ? String(words.dropFirst().joined(separator: " ").prefix(100)) : nil,
+            email: address.address, createdAt: clock.now())
+        try await stores.people.insertCustomer(customer)
+        return customer
+    }
+
+    /// The key a mail is stored once by: its `Message-ID` (long ids are cut, with a hash of the whole).
+    static func claimKey(_ messageId: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in messageId.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        return "mail:" + messageId.prefix(96) + ":" + String(hash, radix: 16)
+    }
+
+    /// A new ticket's subject: the mail's, without the `Re:`/`Fwd:` a reply puts before it.
+    static func subject(_ mail: InboundMail) -> String? {
+        var subject = mail.subject.trimmingCharacters(in: .whitespacesAndNewlines)
+        let prefixes = ["re:", "fw:", "fwd:", "rv:", "tr:", "aw:", "wg:", "sv:", "vs:", "tl:", "phúc đáp:", "chuyển tiếp:"]
+        var stripped = true
+        while stripped {
+            stripped = false
+            for prefix in prefixes where subject.lowercased().hasPrefix(prefix) {
+                subject = subject.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces)
+                stripped = true
+            }
+        }
+        return subject.isEmpty ? nil : subject
+    }
+
+    /// The message a mail becomes: its text (cut to what a message holds), and the names of
+    /// the files it carried (the files themselves are not kept yet).
+    static func content(_ mail: InboundMail) -> String {
+        var text = mail.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if text.isEmpty { text = mail.subject.trimmingCharacters(in: .whitespacesAndNewlines) }
+        if text.isEmpty { text = "(empty mail)" }
+        var files = ""
+        if !mail.attachments.isEmpty {
+            let names = mail.attachments.prefix(10).map { attachment in
+                "\(attachment.filename ?? attachment.contentType) (\(max(1, attachment.data.count / 1024)) KB)"
+            }
+            files = "\n\n📎 " + names.joined(separator: ", ") + (mail.attachments.count > 10 ? ", …" : "")
+        }
+        let room = MessageLimits.content - files.count
+        if text.count > room || mail.textTruncated { text = String(text.prefix(max(0, room - 1))) + "…" }
+        return text + files
+    }
+}
+
+/// Which tenant receives mail at an address: every tenant's addresses, read again when older
+/// than `freshFor` (an address an admin adds reaches every instance within it).
+public final class MailAddressBook: Sendable {
+    private let list: @Sendable () async throws -> [Tenant]
+    private let freshFor: TimeInterval
+    private let state = Mutex<(addresses: [String: String], readAt: Date?)>(([:], nil))
+
+    public init(freshFor: TimeInterval = 5, list: @escaping @Sendable () async throws -> [Tenant]) {
+        self.list = list
+        self.freshFor = freshFor
+    }
+
+    /// The tenant receiving mail at `address` (its `+tag` aside), or nil.
+    public func tenant(receiving address: String) async throws -> String? {
+        let base = TenantMail.split(address).base
+        let (known, readAt) = state.withLock { ($0.addresses, $0.readAt) }
+        if let readAt, Date().timeIntervalSince(readAt) < freshFor { return known[base] }
+        var addresses: [String: String] = [:]
+        for tenant in try await list() {
+            for address in tenant.overrides.mail?.addresses ?? [] { addresses[address] = tenant.id }
+        }
+        let now = Date()
+        state.withLock { $0 = (addresses, now) }
+        return addresses[base]
+    }
+}

@@ -1,0 +1,115 @@
+import DocketCore
+import Foundation
+import Testing
+
+/// Mail in, on every store: a mail to a tenant's address becomes its sender's message, in the
+/// ticket it answers or a new one; machines' mail opens nothing; a mail delivered twice is
+/// stored once; two customers are never merged.
+@Suite("Mail in, on every store")
+struct MailServiceTests {
+    static func mail(
+        from: String = "Ana Pérez <ANA.perez@Example.MX>", subject: String = "RE: Corte de energía", text: String = "Sigue sin luz en la colonia",
+        id: String? = UUID().uuidString + "@mail.example.mx", markers: MailMarkers = .init()
+    ) -> InboundMail {
+        let address = from.contains("<") ? String(from.split(separator: "<").last!.dropLast()) : from
+        let name = from.contains("<") ? String(from.split(separator: "<")[0]).trimmingCharacters(in: .whitespaces) : nil
+        return InboundMail(messageId: id, subject: subject, from: MailAddress(name: name, address: address), to: [MailAddress(address: "soporte@luxfree.example")],
+            markers: markers, text: text)
+    }
+
+    static func receive(_ desk: Desk, _ mail: InboundMail, to recipient: String = "soporte@luxfree.example", sender: String? = "ana.perez@example.mx") async throws -> MailOutcome {
+        try await desk.services.mail.receive(mail, tenantId: "t", recipient: recipient, envelopeSender: sender)
+    }
+
+    @Test(arguments: StoreKind.available) func aNewAddressMakesACustomerAndATicketAndLaterMailJoinsIt(kind: StoreKind) async throws {
+        let desk = try await Desk(kind)
+        let first = try await Self.receive(desk, Self.mail())
+        guard case .stored(let ticketId, let created) = first else { Issue.record("\(first)"); return }
+        #expect(created)
+        let ticket = try await desk.services.tickets.ticket(Desk.admin, ticketId)
+        #expect(ticket.subject == "Corte de energía", "the reply's prefix is not the subject")
+        #expect(ticket.source == .email)
+        let customer = try #require(try await desk.store.customer(tenantId: "t", email: "ana.perez@example.mx"))
+        #expect(ticket.customerId == customer.id)
+        #expect(customer.firstName == "Ana")
+        #expect(customer.lastName == "Pérez")
+        #expect(customer.email == "ANA.perez@example.mx", "the local part as written, the domain lower-cased")
+        // A new subject from the same customer stays in the open ticket.
+        let second = try await Self.receive(desk, Self.mail(from: "ana.perez@example.mx", subject: "Otra cosa: la factura", text: "Y la factura llegó doble"))
+        #expect(second == .stored(ticketId: ticketId, created: false))
+        let messages = try await desk.services.conversations.messages(Desk.admin, ticketId, after: 0, limit: 50).messages
+        #expect(messages.map(\.content) == ["Sigue sin luz en la colonia", "Y la factura llegó doble"])
+        #expect(messages.allSatisfy { $0.senderId == customer.id })
+    }
+
+    @Test(arguments: StoreKind.available) func theSameMailDeliveredTwiceIsStoredOnce(kind: StoreKind) async throws {
+        let desk = try await Desk(kind)
+        let mail = Self.mail(id: "CAF1234.abc@mail.example.mx")
+        let first = try await Self.receive(desk, mail)
+        let again = try await Self.receive(desk, mail)
+        guard case .stored(let ticketId, true) = first else { Issue.record("\(first)"); return }
+        #expect(again == .stored(ticketId: ticketId, created: false))
+        #expect(try await desk.services.conversations.messages(Desk.admin, ticketId, after: 0, limit: 50).messages.count == 1)
+    }
+
+    @Test(arguments: StoreKind.available) func machinesMailOpensNothing(kind: StoreKind) async throws {
+        let desk = try await Desk(kind)
+        let away = try await Self.receive(desk, Self.mail(markers: MailMarkers(autoSubmitted: "auto-replied")))
+        #expect(away == .ignored("Auto-Submitted: auto-replied"))
+        let bounce = try await Self.receive(desk, Self.mail(), sender: "")
+        #expect(bounce == .ignored("the null sender (a bounce or an auto-reply)"))
+        #expect(try await desk.store.customer(tenantId: "t", email: "ana.perez@example.mx") == nil, "no customer was made")
+        #expect(try await desk.services.tickets.listTickets(Desk.admin, TicketQuery()).items.isEmpty)
+    }
+
+    @Test(arguments: StoreKind.available) func aTagFollowsTheSendersOwnTicketButNeverAnothersCustomers(kind: StoreKind) async throws {
+        let desk = try await Desk(kind)
+        guard case .stored(let anas, _) = try await Self.receive(desk, Self.mail()) else { Issue.record("no ticket"); return }
+        // Ana's ticket, resolved: her reply to its tagged address goes back into it.
+        _ = try await desk.services.tickets.claim(Desk.agent("ana"), anas)
+        _ = try await desk.services.tickets.changeStatus(Desk.agent("ana"), anas, to: "resolved", reason: nil)
+        let reply = try await Self.receive(desk, Self.mail(subject: "Re: hola", text: "Volvió a fallar"), to: "soporte+\(anas.lowercased())@luxfree.example")
+        #expect(reply == .stored(ticketId: anas, created: false))
+        #expect(try await desk.services.tickets.ticket(Desk.admin, anas).status != "resolved", "a customer's reply reopens it")
+        // Someone else writing to Ana's tag gets a ticket of their own.
+        let stranger = try await Self.receive(
+            desk, Self.mail(from: "otro@example.mx", text: "Quiero ver este ticket"), to: "soporte+\(anas)@luxfree.example", sender: "otro@example.mx")
+        guard case .stored(let theirs, true) = stranger else { Issue.record("\(stranger)"); return }
+        #expect(theirs != anas)
+        let written = try await desk.services.conversations.messages(Desk.admin, anas, after: 0, limit: 50).messages.filter { $0.senderType == .customer }
+        #expect(written.map(\.content) == ["Sigue sin luz en la colonia", "Volvió a fallar"])
+    }
+
+    @Test(arguments: StoreKind.available) func aNewSendersMailsAtOnceMakeOneCustomerAndOneTicket(kind: StoreKind) async throws {
+        let desk = try await Desk(kind)
+        let outcomes = try await withThrowingTaskGroup(of: MailOutcome.self) { group in
+            for index in 0..<8 { group.addTask { try await Self.receive(desk, Self.mail(from: "nuevo@example.mx", text: "Mensaje \(index)")) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let tickets = Set(outcomes.compactMap { outcome -> String? in if case .stored(let id, _) = outcome { return id } else { return nil } })
+        #expect(tickets.count == 1, "\(outcomes)")
+        let customers = try await desk.store.listCustomers(tenantId: "t", page: 1, limit: 100).items.filter { $0.email == "nuevo@example.mx" }
+        #expect(customers.count == 1)
+        #expect(try await desk.services.conversations.messages(Desk.admin, tickets.first!, after: 0, limit: 50).messages.count == 8)
+    }
+
+    @Test(arguments: StoreKind.available) func addressesAreOneTenantsAndFoundWithTheirTags(kind: StoreKind) async throws {
+        let desk = try await Desk(kind)
+        _ = try await desk.services.tenants.provisionTenant(id: "u", name: "U", pack: desk.services.tenants.configuration(Desk.admin).pack)
+        let tenant = try await desk.services.tenants.setMail(Desk.admin, TenantMail(addresses: [" Soporte@LuxFree.example ", "ventas@luxfree.example"]))
+        #expect(tenant.overrides.mail?.addresses == ["soporte@luxfree.example", "ventas@luxfree.example"])
+        let taken = await #expect(throws: DocketError.self) {
+            try await desk.services.tenants.setMail(Principal(tenantId: "u", role: .admin, subject: "x"), TenantMail(addresses: ["ventas@luxfree.example"]))
+        }
+        #expect(taken?.code == .conflict)
+        for bad in ["soporte+x@luxfree.example", "sin-arroba", "a@localhost", "a b@luxfree.example"] {
+            let refused = await #expect(throws: DocketError.self) { try await desk.services.tenants.setMail(Desk.admin, TenantMail(addresses: [bad])) }
+            #expect(refused?.code == .validation, "\(bad)")
+        }
+        let store = desk.store
+        let book = MailAddressBook(freshFor: 0) { try await store.listTenants(page: 1, limit: 100).items }
+        #expect(try await book.tenant(receiving: "SOPORTE+LUX-2026-000001@luxfree.example") == "t")
+        #expect(try await book.tenant(receiving: "ventas@luxfree.example") == "t")
+        #expect(try await book.tenant(receiving: "nadie@luxfree.example") == nil)
+    }
+}
