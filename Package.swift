@@ -130,7 +130,7 @@ let package = Package(
         .target(
             name: "DocketAssembly",
             dependencies: [
-                "DocketCore", "DocketWire", "DocketPacks", "DocketRules", "DocketSQLite", "DocketMongo", "DocketHTTP", "DocketLive", "DocketWebhooks",
+                "DocketCore", "DocketWire", "DocketPacks", "DocketRules", "DocketSQLite", "DocketMongo", "DocketHTTP", "DocketLive", "DocketWebhooks", "DocketMail",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "NIOPosix", package: "swift-nio"),

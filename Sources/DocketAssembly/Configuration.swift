@@ -50,6 +50,18 @@ public struct Configuration: Sendable {
     /// Threads of the request executor (`WorkThreads`): `http.workThreads`, 0 read as one per
     /// core and at least two.
     public var workThreads: Int
+    /// The mail receiver (`mail.*`); nil when `mail.port` is not set.
+    public var mail: MailListening?
+
+    /// Where and how mail is received.
+    public struct MailListening: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+        /// `lmtp` or `smtp`.
+        public var dialect: String
+        public var maxMessageBytes: Int
+        public var portFile: String?
+    }
 
     /// Reads every key: `flags` (by key name, as given on the command line) first, then
     /// `environment`, then the default. Values out of range are refused with the key's name.
@@ -78,6 +90,14 @@ public struct Configuration: Sendable {
         workThreads = threads > 0 ? threads : max(2, ProcessInfo.processInfo.activeProcessorCount)
         dataDirectory = URL(fileURLWithPath: try source.text("store.dataDir")).standardizedFileURL
         portFile = source.optional("http.portFile")
+        let mailDialect = try source.text("mail.protocol")
+        guard ["lmtp", "smtp"].contains(mailDialect) else { throw SetupError("mail.protocol must be lmtp or smtp, got '\(mailDialect)'") }
+        let mailBytes = try source.integer("mail.maxMessageBytes")
+        if let text = source.optional("mail.port") {
+            guard let port = Int(text), (0...65_535).contains(port) else { throw SetupError("mail.port must be a port (0 to 65535), got '\(text)'") }
+            mail = MailListening(
+                host: try source.text("mail.host"), port: port, dialect: mailDialect, maxMessageBytes: mailBytes, portFile: source.optional("mail.portFile"))
+        }
         let packs = URL(fileURLWithPath: try source.text("packs.dir")).standardizedFileURL
         let packsExist = FileManager.default.fileExists(atPath: packs.path)
         if let explicit = source.optional("packs.dir"), !packsExist {

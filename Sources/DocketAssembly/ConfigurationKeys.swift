@@ -66,6 +66,17 @@ extension Configuration {
         .init(
             "http.workThreads", flag: "work-threads", env: "DOCKET_WORK_THREADS", "0", range: 0...256, .server,
             "Threads that run requests (their store reads and rules in place); 0: one per core, at least 2."),
+        .init(
+            "mail.port", flag: "mail-port", env: "DOCKET_MAIL_PORT", nil, range: 0...65_535, .server,
+            "Receive mail on this port (LMTP or SMTP, for the tenants' mail server to deliver to); unset: no mail is received."),
+        .init("mail.host", flag: "mail-host", env: "DOCKET_MAIL_HOST", "127.0.0.1", .server, "Address the mail receiver listens on."),
+        .init("mail.protocol", flag: "mail-protocol", env: "DOCKET_MAIL_PROTOCOL", "lmtp", .server, "How mail is delivered to Docket: lmtp or smtp."),
+        .init(
+            "mail.maxMessageBytes", flag: "mail-max-message-bytes", env: "DOCKET_MAIL_MAX_MESSAGE_BYTES", "26214400", range: 1024...(256 << 20),
+            .server, "Largest mail taken, in bytes (said with SIZE; 552 above)."),
+        .init(
+            "mail.portFile", flag: "mail-port-file", env: "DOCKET_MAIL_PORT_FILE", nil, .server,
+            "Write the port the mail receiver listens on to this file once it listens (with --mail-port 0, the one the kernel chose)."),
         .init("store.dataDir", flag: "data-dir", env: "DOCKET_DATA_DIR", "./data", .store, "Directory for the database and signing key."),
         .init("store.sqlite.durability", flag: "sqlite-durability", env: "DOCKET_SQLITE_DURABILITY", "normal", .store, "SQLite durability: normal or full."),
         .init(

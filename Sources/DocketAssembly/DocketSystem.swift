@@ -259,7 +259,8 @@ public final class DocketSystem: Sendable {
                 WebhookDeliveryService(
                     dispatcher: WebhookDispatcher(core: services.core, sender: webhookSender, instance: events.settings.origin), logger: logger),
             ]
-        return parts.map { StopWatch(inner: $0, name: "\(type(of: $0))", logger: logger) }
+        let mail: [any Service] = configuration.mail.map { [MailIntakeService($0, services: services, store: adapter.store, logger: logger)] } ?? []
+        return (parts + mail).map { StopWatch(inner: $0, name: "\(type(of: $0))", logger: logger) }
     }
 
     /// The HTTP application with the long-lived parts as its services (the tests run it so).

@@ -100,7 +100,7 @@ public enum MIMEParser {
         result.inReplyTo = ids(mail, "In-Reply-To")
         result.references = ids(mail, "References")
         result.subject = docket_mail_subject(mail).map { String(cString: $0) } ?? ""
-        result.from = addresses(mail, 0).first
+        result.from = addresses(mail, 0).first ?? header(mail, "From").flatMap(Self.addressInText)
         result.replyTo = addresses(mail, 1)
         result.to = addresses(mail, 2)
         result.cc = addresses(mail, 3)
@@ -161,9 +161,24 @@ public enum MIMEParser {
         (0..<docket_mail_id_count(mail, header)).compactMap { docket_mail_id_at(mail, header, $0).map { String(cString: $0) } }
     }
 
+    /// The mailbox in a header's decoded text, for a mailer that wrote the whole header as one
+    /// encoded word (`=?utf-8?b?...?=` around the name and the address: GMime then sees no
+    /// address in it): the last `<...@...>`, else the first word with an `@`.
+    static func addressInText(_ text: String) -> MailAddress? {
+        if let open = text.lastIndex(of: "<"), let close = text[open...].firstIndex(of: ">") {
+            let address = text[text.index(after: open)..<close].trimmingCharacters(in: .whitespaces)
+            if address.contains("@"), !address.contains(" ") {
+                let name = text[..<open].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                return MailAddress(name: name.isEmpty ? nil : name, address: address)
+            }
+        }
+        return text.split(whereSeparator: { $0 == " " || $0 == "," }).first { $0.contains("@") && !$0.contains("<") }.map { MailAddress(address: String($0)) }
+    }
+
+    /// A header's mailboxes; one without an `@` is not a mailbox and is left out.
     private static func addresses(_ mail: OpaquePointer, _ which: Int32) -> [MailAddress] {
         (0..<docket_mail_address_count(mail, which)).compactMap { index in
-            guard let address = docket_mail_address_addr(mail, which, index).map({ String(cString: $0) }), !address.isEmpty else { return nil }
+            guard let address = docket_mail_address_addr(mail, which, index).map({ String(cString: $0) }), address.contains("@") else { return nil }
             return MailAddress(name: docket_mail_address_name(mail, which, index).map { String(cString: $0) }, address: address)
         }
     }

@@ -1,5 +1,5 @@
 import DocketCore
-import DocketMail
+@testable import DocketMail
 import Foundation
 import Testing
 
@@ -111,6 +111,15 @@ struct MIMEParserTests {
         #expect(AutomaticMail.reason(plain, envelopeSender: "x@example.mx") == nil, "Auto-Submitted: no is a person's mail")
         plain.from = MailAddress(address: "MAILER-DAEMON@mx.example.mx")
         #expect(AutomaticMail.reason(plain, envelopeSender: "x@example.mx") == "sent from MAILER-DAEMON@mx.example.mx, a machine's address")
+    }
+
+    @Test func aFromHeaderWrittenAsOneEncodedWordStillNamesItsSender() throws {
+        // Python's email package (and some webmail) writes a non-ASCII From whole as one word.
+        let mail = try MIMEParser.parse(Array(
+            "From: =?utf-8?b?Sm9zw6kgTsO6w7FleiA8am9zZS5udW5lekBleGFtcGxlLm14Pg==?=\r\nTo: soporte@luxfree.example\r\nSubject: x\r\n\r\nhola\r\n".utf8))
+        #expect(mail.from == MailAddress(name: "José Núñez", address: "jose.nunez@example.mx"))
+        #expect(MIMEParser.addressInText("jose@example.mx, otro@example.mx") == MailAddress(address: "jose@example.mx"))
+        #expect(MIMEParser.addressInText("sin dirección") == nil)
     }
 
     // MARK: hostile mail

@@ -1,0 +1,96 @@
+import DocketCore
+import DocketMail
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Receives mail for the tenants while the server runs (`mail.port`): the receiver on its port,
+/// each mail parsed (`MIMEParser`) and handed, per recipient, to the tenant that receives at
+/// that address (`MailService`). The sending server hears "250" only once the mail is stored;
+/// a store that fails makes it try again later (451). A mail that breaks a parsing limit is
+/// refused with its reason (554); nothing stops the next one. Stops at graceful shutdown.
+struct MailIntakeService: Service {
+    let settings: Configuration.MailListening
+    let services: DocketServices
+    let book: MailAddressBook
+    let logger: Logger
+
+    init(_ settings: Configuration.MailListening, services: DocketServices, store: any TicketStore, logger: Logger) {
+        self.settings = settings
+        self.services = services
+        self.book = MailAddressBook { try await Self.everyTenant(store) }
+        self.logger = logger
+    }
+
+    static func everyTenant(_ store: any TicketStore) async throws -> [Tenant] {
+        var tenants: [Tenant] = []
+        for page in 1... {
+            let items = try await store.listTenants(page: page, limit: 100).items
+            tenants += items
+            if items.count < 100 { break }
+        }
+        return tenants
+    }
+
+    func run() async throws {
+        var limits = MailReceiverLimits()
+        limits.maxMessageBytes = settings.maxMessageBytes
+        var parsing = MailLimits()
+        parsing.maxBytes = settings.maxMessageBytes
+        let (book, services, logger, portFile, parsingLimits) = (book, services, logger, settings.portFile, parsing)
+        let receiver = MailReceiver(
+            dialect: settings.dialect == "smtp" ? .smtp : .lmtp, limits: limits, hostname: ProcessInfo.processInfo.hostName, logger: logger,
+            accepts: { address in (try? await book.tenant(receiving: address)) != nil },
+            deliver: { envelope, bytes in await Self.deliver(envelope, bytes, parsing: parsingLimits, book: book, services: services, logger: logger) })
+        try? await cancelWhenGracefulShutdown {
+            try await receiver.run(host: settings.host, port: settings.port) { port in
+                logger.info("receiving mail", metadata: ["address": "\(settings.host):\(port)", "protocol": "\(settings.dialect)"])
+                guard let portFile else { return }
+                let partial = portFile + ".partial"
+                do {
+                    try Data("\(port)\n".utf8).write(to: URL(fileURLWithPath: partial))
+                    guard rename(partial, portFile) == 0 else { throw SetupError("rename: \(String(cString: strerror(errno)))") }
+                } catch {
+                    logger.error("cannot write the mail port file", metadata: ["path": "\(portFile)", "error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    /// One verdict per recipient.
+    static func deliver(
+        _ envelope: MailEnvelope, _ bytes: [UInt8], parsing: MailLimits, book: MailAddressBook, services: DocketServices, logger: Logger
+    ) async -> [MailVerdict] {
+        let mail: InboundMail
+        do {
+            mail = try MIMEParser.parse(bytes, limits: parsing)
+        } catch {
+            logger.warning("mail refused", metadata: ["from": "\(envelope.sender)", "peer": "\(envelope.peer)", "reason": "\(error)"])
+            return envelope.recipients.map { _ in .refused(error.description) }
+        }
+        var verdicts: [MailVerdict] = []
+        for recipient in envelope.recipients {
+            do {
+                guard let tenantId = try await book.tenant(receiving: recipient) else {
+                    verdicts.append(.refused("nobody receives mail at <\(recipient)> here"))
+                    continue
+                }
+                switch try await services.mail.receive(mail, tenantId: tenantId, recipient: recipient, envelopeSender: envelope.sender) {
+                case .stored(let ticketId, let created):
+                    logger.info(
+                        "mail stored", metadata: ["tenant.id": "\(tenantId)", "ticket.id": "\(ticketId)", "created": "\(created)"])
+                    verdicts.append(.accepted)
+                case .ignored(let reason):
+                    logger.info("mail from a machine: not answered, nothing opened", metadata: ["tenant.id": "\(tenantId)", "reason": "\(reason)"])
+                    verdicts.append(.accepted)
+                case .busy:
+                    verdicts.append(.tryLater("the same mail is being stored now"))
+                }
+            } catch {
+                logger.warning("mail not stored; the sender will try again", metadata: ["to": "\(recipient)", "error": "\(error)"])
+                verdicts.append(.tryLater("it could not be stored now"))
+            }
+        }
+        return verdicts
+    }
+}

@@ -1,0 +1,131 @@
+import DocketTestSupport
+import Foundation
+import Testing
+
+/// The real `docket serve` receiving mail over LMTP from Python's `smtplib` (the client a mail
+/// server's delivery agent speaks like): an admin sets the tenant's address over the API, mail
+/// to it becomes tickets and messages, a reply to a ticket's tagged address joins it, a
+/// machine's mail opens nothing, a hostile mail is refused with its reason and the next mail
+/// still arrives.
+@Suite("Mail into a running server")
+struct MailIntakeTests {
+    typealias Server = DurabilityTests
+
+    static func lmtp(_ script: String, port: Int, _ arguments: [String] = []) async throws -> [String: Any] {
+        let process = ChildProcess()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", script, "\(port)"] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = await onAThread {
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return String(decoding: data, as: UTF8.self)
+        }
+        let last = output.split(separator: "\n").last.map(String.init) ?? ""
+        return try #require(try? JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any], "python said: \(output)")
+    }
+
+    static let first = #"""
+        import smtplib, sys, json
+        from email.mime.text import MIMEText
+        from email.header import Header
+        m = MIMEText('Buenos días:\n\nLa luz se cortó en la colonia desde ayer.\n', 'plain', 'iso-8859-1')
+        m['Subject'] = Header('Corte de energía', 'iso-8859-1')
+        m['From'] = 'José Núñez <jose.nunez@example.mx>'
+        m['To'] = 'soporte@luxfree.example'
+        m['Message-ID'] = '<first-1@mail.example.mx>'
+        s = smtplib.LMTP('127.0.0.1', int(sys.argv[1]))
+        refused = s.send_message(m)
+        s.quit()
+        print(json.dumps({'refused': list(refused.keys())}))
+        """#
+
+    static let rest = #"""
+        import smtplib, sys, json
+        from email.mime.text import MIMEText
+        port, ticket = int(sys.argv[1]), sys.argv[2]
+        out = {}
+        s = smtplib.LMTP('127.0.0.1', port)
+        s.ehlo('mta.example.mx')
+        reply = MIMEText('Volvió a fallar hoy en la mañana.\n', 'plain', 'utf-8')
+        reply['Subject'] = 'Otra pregunta'
+        reply['From'] = 'jose.nunez@example.mx'
+        reply['To'] = 'soporte+%s@luxfree.example' % ticket
+        reply['Message-ID'] = '<reply-1@mail.example.mx>'
+        out['reply'] = list(s.send_message(reply).keys())
+        away = MIMEText('Estoy fuera de la oficina.\n', 'plain', 'utf-8')
+        away['Subject'] = 'Respuesta automática'
+        away['From'] = 'otra@example.mx'
+        away['To'] = 'soporte@luxfree.example'
+        away['Auto-Submitted'] = 'auto-replied'
+        out['away'] = list(s.send_message(away).keys())
+        try:
+            s.sendmail('a@example.mx', ['nadie@luxfree.example'], 'Subject: x\r\n\r\nx\r\n')
+        except smtplib.SMTPRecipientsRefused as e:
+            out['unknown'] = [v[0] for v in e.recipients.values()]
+        body = ''.join('--b\r\nContent-Type: text/plain\r\nContent-Type: multipart/mixed; boundary="n%d"\r\n\r\nx\r\n' % i for i in range(10000)) + '--b--\r\n'
+        hostile = 'From: malo@example.mx\r\nTo: soporte@luxfree.example\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n' + body
+        try:
+            s.sendmail('malo@example.mx', ['soporte@luxfree.example'], hostile)
+        except smtplib.SMTPDataError as e:
+            out['hostile'] = [e.smtp_code, e.smtp_error.decode()]
+        after = MIMEText('Otra cliente escribe.\n', 'plain', 'utf-8')
+        after['Subject'] = 'Medidor'
+        after['From'] = 'Ana <ana@example.mx>'
+        after['To'] = 'soporte@luxfree.example'
+        out['after'] = list(s.send_message(after).keys())
+        s.quit()
+        print(json.dumps(out))
+        """#
+
+    @Test func mailToATenantsAddressBecomesTicketsAndMessages() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Server.binary.path), "build the docket product first")
+        let dataDir = try Scratch.directory("mail-intake")
+        let portFile = dataDir.appendingPathComponent("mail.port").path
+        let admin = try await Server.token(dataDir: dataDir, role: "admin", subject: "boss")
+        let (server, port) = try await Server.serve(dataDir: dataDir, extra: ["--mail-port", "0", "--mail-port-file", portFile])
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        let base = "http://127.0.0.1:\(port)/api/v2"
+        var (status, body) = try await Server.request("PUT", "\(base)/config/mail", token: admin, body: #"{"addresses":["Soporte@LuxFree.example"]}"#)
+        #expect(status == 200, "\(String(decoding: body, as: UTF8.self))")
+        (status, body) = try await Server.request("GET", "\(base)/config/mail", token: admin)
+        #expect(String(decoding: body, as: UTF8.self) == #"{"mail":{"addresses":["soporte@luxfree.example"]}}"#)
+        let deadline = ContinuousClock.now + .seconds(30)
+        var mailPort: Int?
+        while mailPort == nil, ContinuousClock.now < deadline {
+            mailPort = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            if mailPort == nil { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        let lmtpPort = try #require(mailPort, "the mail receiver did not write its port")
+
+        #expect(try await Self.lmtp(Self.first, port: lmtpPort)["refused"] as? [String] == [])
+        (status, body) = try await Server.request("GET", "\(base)/tickets?source=email", token: admin)
+        #expect(status == 200)
+        let tickets = try #require((try JSONSerialization.jsonObject(with: body) as? [String: Any])?["tickets"] as? [[String: Any]])
+        try #require(tickets.count == 1, "\(tickets)")
+        let ticketId = try #require(tickets[0]["ticketId"] as? String)
+        #expect(tickets[0]["subject"] as? String == "Corte de energía")
+
+        let out = try await Self.lmtp(Self.rest, port: lmtpPort, [ticketId])
+        #expect(out["reply"] as? [String] == [])
+        #expect(out["away"] as? [String] == [])
+        #expect(out["unknown"] as? [Int] == [550])
+        let hostile = try #require(out["hostile"] as? [Any])
+        #expect(hostile.first as? Int == 554)
+        #expect(hostile.last as? String == "5.6.0 the mail has more than 500 parts")
+        #expect(out["after"] as? [String] == [], "the mail after a hostile one still arrives")
+
+        (status, body) = try await Server.request("GET", "\(base)/tickets/\(ticketId)/messages", token: admin)
+        let messages = try #require((try JSONSerialization.jsonObject(with: body) as? [String: Any])?["messages"] as? [[String: Any]])
+        #expect(messages.compactMap { $0["content"] as? String } == ["Buenos días:\n\nLa luz se cortó en la colonia desde ayer.", "Volvió a fallar hoy en la mañana."])
+        (status, body) = try await Server.request("GET", "\(base)/tickets?source=email", token: admin)
+        let all = try #require((try JSONSerialization.jsonObject(with: body) as? [String: Any])?["tickets"] as? [[String: Any]])
+        #expect(Set(all.compactMap { $0["subject"] as? String }) == ["Corte de energía", "Medidor"], "the auto-reply opened nothing")
+    }
+}
