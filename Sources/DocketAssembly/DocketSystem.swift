@@ -232,17 +232,21 @@ public final class DocketSystem: Sendable {
         let (logger, host, portFile) = (logger, configuration.http.host, configuration.portFile)
         settings.onListening = { port in
             logger.info("listening", metadata: ["address": "http://\(host):\(port)"])
-            guard let portFile else { return }
-            // Written whole, then moved into place: a reader never sees half a number.
-            let partial = portFile + ".partial"
-            do {
-                try Data("\(port)\n".utf8).write(to: URL(fileURLWithPath: partial))
-                guard rename(partial, portFile) == 0 else { throw SetupError("rename: \(String(cString: strerror(errno)))") }
-            } catch {
-                logger.error("cannot write the port file", metadata: ["path": "\(portFile)", "error": "\(error)"])
-            }
+            if let portFile { Self.writePort(port, to: portFile, logger: logger) }
         }
         return settings
+    }
+
+    /// Writes a listener's port to `path` for scripts and tests: whole, then moved into place,
+    /// so a reader never sees half a number.
+    static func writePort(_ port: Int, to path: String, logger: Logger) {
+        let partial = path + ".partial"
+        do {
+            try Data("\(port)\n".utf8).write(to: URL(fileURLWithPath: partial))
+            guard rename(partial, path) == 0 else { throw SetupError("rename: \(String(cString: strerror(errno)))") }
+        } catch {
+            logger.error("cannot write the port file", metadata: ["path": "\(path)", "error": "\(error)"])
+        }
     }
 
     /// The long-lived parts, in start order (they stop in reverse): the store's closing, the

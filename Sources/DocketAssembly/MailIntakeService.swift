@@ -45,14 +45,7 @@ struct MailIntakeService: Service {
         try? await cancelWhenGracefulShutdown {
             try await receiver.run(host: settings.host, port: settings.port) { port in
                 logger.info("receiving mail", metadata: ["address": "\(settings.host):\(port)", "protocol": "\(settings.dialect)"])
-                guard let portFile else { return }
-                let partial = portFile + ".partial"
-                do {
-                    try Data("\(port)\n".utf8).write(to: URL(fileURLWithPath: partial))
-                    guard rename(partial, portFile) == 0 else { throw SetupError("rename: \(String(cString: strerror(errno)))") }
-                } catch {
-                    logger.error("cannot write the mail port file", metadata: ["path": "\(portFile)", "error": "\(error)"])
-                }
+                if let portFile { DocketSystem.writePort(port, to: portFile, logger: logger) }
             }
         }
     }

@@ -12,20 +12,8 @@ struct MailIntakeTests {
     typealias Server = DurabilityTests
 
     static func lmtp(_ script: String, port: Int, _ arguments: [String] = []) async throws -> [String: Any] {
-        let process = ChildProcess()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", script, "\(port)"] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = await onAThread {
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return String(decoding: data, as: UTF8.self)
-        }
-        let last = output.split(separator: "\n").last.map(String.init) ?? ""
-        return try #require(try? JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any], "python said: \(output)")
+        let (json, output) = try await pythonJSON(script, ["\(port)"] + arguments)
+        return try #require(json, "python said: \(output)")
     }
 
     static let first = #"""

@@ -41,20 +41,8 @@ struct MailReceiverTests {
 
     /// Runs a Python script (the port is `sys.argv[1]`); its last line of output is JSON.
     static func python(_ script: String, port: Int) async throws -> [String: Any] {
-        let process = ChildProcess()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", script, "\(port)"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = await onAThread {
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return String(decoding: data, as: UTF8.self)
-        }
-        let last = output.split(separator: "\n").last.map(String.init) ?? ""
-        return try #require(try? JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any], "python said: \(output)")
+        let (json, output) = try await pythonJSON(script, ["\(port)"])
+        return try #require(json, "python said: \(output)")
     }
 
     static let send = #"""

@@ -37,7 +37,13 @@ extension Schemas {
             "IDFormatBody": object(["format": ref("TicketIDFormat")], required: ["format"]),
             "BusinessHoursBody": object(["calendar": ref("BusinessCalendar")], required: ["calendar"]),
             "TenantMail": object(
-                ["addresses": array(string("local@domain, without a +tag; stored lower-cased", maxLength: 254), maxItems: TenantMail.maxAddresses)],
+                [
+                    "addresses": array(
+                        string(
+                            "local@domain, without a +tag; stored lower-cased", maxLength: 254,
+                            pattern: #"^[^\x00-\x20\x7F@+<>()\[\]\\,;:"]+@[^\x00-\x20\x7F@+<>()\[\]\\,;:".]+(\.[^\x00-\x20\x7F@+<>()\[\]\\,;:".]+)+$"#),
+                        maxItems: TenantMail.maxAddresses)
+                ],
                 required: ["addresses"]),
             "MailConfigBody": object(["mail": ref("TenantMail")], required: ["mail"]),
             "StatusDefinition": object(
