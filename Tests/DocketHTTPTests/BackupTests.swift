@@ -70,8 +70,7 @@ struct BackupTests {
         #expect(facts.tickets >= before.count)
         let (again, restoredPort) = try await DurabilityTests.serve(dataDir: restored)
         defer {
-            again.terminate()
-            again.waitUntilExit()
+            again.stopInBackground()
         }
         var stored: Set<String> = []
         var (page, pages) = (1, 1)

@@ -147,8 +147,7 @@ struct DurabilityTests {
 
         (server, port) = try await Self.serve(dataDir: dataDir)
         defer {
-            server.terminate()
-            server.waitUntilExit()
+            server.stopInBackground()
         }
         let (status, data) = try await Self.request("GET", "http://127.0.0.1:\(port)/api/v2/tickets?limit=100&sortOrder=asc", token: token)
         #expect(status == 200)

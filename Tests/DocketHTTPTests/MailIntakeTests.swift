@@ -76,8 +76,7 @@ struct MailIntakeTests {
         let admin = try await Server.token(dataDir: dataDir, role: "admin", subject: "boss")
         let (server, port) = try await Server.serve(dataDir: dataDir, extra: ["--mail-port", "0", "--mail-port-file", portFile])
         defer {
-            server.terminate()
-            server.waitUntilExit()
+            server.stopInBackground()
         }
         let base = "http://127.0.0.1:\(port)/api/v2"
         var (status, body) = try await Server.request("PUT", "\(base)/config/mail", token: admin, body: #"{"addresses":["Soporte@LuxFree.example"]}"#)

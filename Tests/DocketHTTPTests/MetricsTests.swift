@@ -19,8 +19,7 @@ struct MetricsTests {
         let customer = try await Server.token(dataDir: dataDir)
         let (server, port) = try await Server.serve(dataDir: dataDir)
         defer {
-            server.terminate()
-            server.waitUntilExit()
+            server.stopInBackground()
         }
         let base = "http://127.0.0.1:\(port)/api/v2"
         // Three refusals (400 malformed, 422 unknown category, 403 staff route), two tickets by a form, one by a chat message.

@@ -44,8 +44,7 @@ struct PackAuthorCLITests {
         let dataDir = home.appendingPathComponent("data")
         let (server, port) = try await DurabilityTests.serve(dataDir: dataDir)
         defer {
-            server.terminate()
-            server.waitUntilExit()
+            server.stopInBackground()
         }
         let token = try await DurabilityTests.token(dataDir: dataDir, role: "admin", subject: "boss")
         let access: [String: String?] = ["DOCKET_SERVER": "http://127.0.0.1:\(port)", "DOCKET_TOKEN": token]

@@ -78,8 +78,7 @@ struct ReadmeClaimsTests {
         try #require(FileManager.default.isExecutableFile(atPath: DurabilityTests.binary.path), "build the docket product first")
         let (server, port) = try await DurabilityTests.serve(dataDir: try Scratch.directory("metrics"))
         defer {
-            server.terminate()
-            server.waitUntilExit()
+            server.stopInBackground()
         }
         _ = try await DurabilityTests.request("GET", "http://127.0.0.1:\(port)/api/v2/tickets")
         let metrics = String(decoding: try await DurabilityTests.request("GET", "http://127.0.0.1:\(port)/metrics").1, as: UTF8.self)

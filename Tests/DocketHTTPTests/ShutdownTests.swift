@@ -82,8 +82,7 @@ struct ShutdownTests {
         // Every acknowledged ticket is there after a restart.
         let (restarted, restartedPort) = try await Server.serve(dataDir: dataDir)
         defer {
-            restarted.terminate()
-            restarted.waitUntilExit()
+            restarted.stopInBackground()
         }
         var stored: Set<String> = []
         var page = 1

@@ -14,8 +14,7 @@ struct StandaloneBinaryTests {
         for key in ["DOCKET_PACKS_DIR", "DOCKET_RULES_DIR", "DOCKET_CONSOLE_DIR", "DOCKET_MONGO_URI", "DOCKET_DATA_DIR"] { environment[key] = .some(nil) }
         let (server, port) = try await DurabilityTests.serve(["--log-level", "warning"], environment: environment, in: folder)
         defer {
-            server.terminate()
-            server.waitUntilExit()
+            server.stopInBackground()
         }
         let token = try await DurabilityTests.cli(
             ["token", "--tenant", "default", "--role", "customer", "--subject", "c-1", "--data-dir", folder.appendingPathComponent("data").path],

@@ -105,6 +105,13 @@ public final class ChildProcess: @unchecked Sendable {
     /// SIGTERM.
     public func terminate() { send(SIGTERM) }
 
+    /// SIGTERM, the child reaped by a thread of its own: for a test's `defer`, which cannot await
+    /// and should not hold one of Swift's pool's threads while a server shuts down.
+    public func stopInBackground() {
+        terminate()
+        Thread.detachNewThread { self.waitUntilExit() }
+    }
+
     public func send(_ signal: Int32) {
         let pid = lock.withLock { status == nil ? processIdentifier : 0 }
         if pid > 0 { kill(pid, signal) }
