@@ -39,6 +39,11 @@ export DOCKET_TEST_MONGO_BIN=${DOCKET_TEST_MONGO_BIN:-$PWD/.venv-mongo/bin/secan
 # then prints "Falling back to malloc for counters" into output a test reads. The counters are
 # diagnostics only: off for the whole run.
 export MONGOC_DISABLE_SHM=1
+# At most this many tests run at once (Swift Testing's own limit). Unbounded, all ~600 cases
+# start in the first second on two cores: trivial ones took 80 s to finish and tests that wait
+# for a live server's answer ran out of patience (the last CI failures). Six keeps the suite's
+# time (754 s here, against ~800 s unbounded in CI) and gives each running test its share.
+export SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH=${SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH:-6}
 log=$(mktemp)
 # run WHAT COMMAND...: runs it with its output in $log too; stops the script if it failed.
 run() {

@@ -168,6 +168,10 @@ extension MemoryTicketStore {
         state.withLock { $0.toolCalls[TicketKey(tenantId: tenantId, ticketId: callId)]?.output = output }
     }
 
+    public func toolCall(tenantId: String, callId: String) async throws -> ToolCallRecord? {
+        state.withLock { $0.toolCalls[TicketKey(tenantId: tenantId, ticketId: callId)] }
+    }
+
     static func page<Item>(_ all: [Item], page: Int, limit: Int) -> Page<Item> {
         let start = min(max(page - 1, 0) * limit, all.count)
         return Page(items: Array(all[start..<min(start + limit, all.count)]), page: page, limit: limit, total: all.count)

@@ -64,4 +64,10 @@ extension MongoTicketStore {
             try job.collection(Collections.toolCalls).updateOne(["_id": Self.key(tenantId, callId)], ["$set": ["output": output]])
         }
     }
+
+    public func toolCall(tenantId: String, callId: String) async throws -> ToolCallRecord? {
+        try await job { job in
+            try job.collection(Collections.toolCalls).findOne(["_id": Self.key(tenantId, callId)]).map { try Self.decode(ToolCallRecord.self, $0) }
+        }
+    }
 }

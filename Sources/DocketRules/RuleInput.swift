@@ -5,7 +5,7 @@ import Foundation
 /// Puts events and contexts on the Lua stack as the tables rules receive, directly.
 enum RuleInput {
     static func ticket(_ t: Ticket, on stack: LuaStack) {
-        stack.newTable(fields: 22)
+        stack.newTable(fields: 23)
         stack.field("ticketId", t.ticketId)
         stack.field("subject", t.subject)
         stack.field("description", t.description)
@@ -14,6 +14,9 @@ enum RuleInput {
         stack.field("status", t.status)
         stack.field("customerId", t.customerId)
         stack.field("source", t.source.rawValue)
+        // The way the customer reached us (`email`, `web`, `whatsapp`, ...): the source, by the
+        // name rules read channels by.
+        stack.field("channel", t.source.rawValue)
         stack.field("tags", strings: t.tags)
         stack.field("createdAt", CivilTime.iso8601(t.createdAt))
         stack.field("escalated", t.isEscalated)

@@ -69,12 +69,21 @@ extension SQLiteTicketStore {
             try db.cachedStatement(sql: "INSERT INTO tool_calls (tenant_id, call_id, output, created_at) VALUES (?, ?, NULL, ?) ON CONFLICT DO NOTHING")
                 .execute(arguments: [tenantId, callId, at.millis])
             if db.changesCount == 1 { return nil }
-            let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT output, created_at FROM tool_calls WHERE tenant_id = ? AND call_id = ?"),
-                arguments: [tenantId, callId])
-            return ToolCallRecord(
-                tenantId: tenantId, callId: callId, output: row?["output"],
-                createdAt: Date(timeIntervalSince1970: Double(row?["created_at"] as Int64? ?? 0) / 1000))
+            return try Self.toolCall(db, tenantId: tenantId, callId: callId)
         }
+    }
+
+    public func toolCall(tenantId: String, callId: String) async throws -> ToolCallRecord? {
+        try await read { db in try Self.toolCall(db, tenantId: tenantId, callId: callId) }
+    }
+
+    static func toolCall(_ db: Database, tenantId: String, callId: String) throws -> ToolCallRecord? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT output, created_at FROM tool_calls WHERE tenant_id = ? AND call_id = ?"),
+            arguments: [tenantId, callId])
+        else { return nil }
+        return ToolCallRecord(
+            tenantId: tenantId, callId: callId, output: row["output"],
+            createdAt: Date(timeIntervalSince1970: Double(row["created_at"] as Int64? ?? 0) / 1000))
     }
 
     public func completeToolCall(tenantId: String, callId: String, output: String) async throws {

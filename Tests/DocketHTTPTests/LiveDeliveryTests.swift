@@ -210,7 +210,7 @@ struct LiveDeliveryTests {
         }
     }
 
-    static func waitFor(_ condition: @Sendable () -> Bool, timeout: Duration = .seconds(5)) async throws {
+    static func waitFor(_ condition: @Sendable () -> Bool, timeout: Duration = LiveClient.patience) async throws {
         let deadline = ContinuousClock.now + timeout
         while !condition() {
             guard ContinuousClock.now < deadline else { throw LiveClientError("condition not met within \(timeout)") }

@@ -42,6 +42,24 @@ struct InPlaceEvaluationTests {
         #expect(hopped.flatMap(\.actions).contains(.setPriority(.urgent)))
     }
 
+    @Test func rulesSeeTheChannelATicketCameBy() async throws {
+        var pack = try Self.luxfree()
+        pack.manifest.version = "9.9.9-channel"
+        pack.sources["rules/triage.lua"] = """
+            function on_ticket_created(event, ctx)
+              if event.ticket.channel == "email" then return { { type = "add_tag", tag = "by_" .. event.ticket.channel } } end
+              return {}
+            end
+            """
+        let engine = try LuaRuleEngine(packs: [pack], standardLibrary: try standardLibrary(), workers: 1)
+        var (event, context) = Self.event(pack)
+        event.ticket.source = .email
+        let byMail = await engine.evaluate(event, context: context, skipping: [])
+        #expect(byMail.flatMap(\.actions).contains(.addTag("by_email")), "\(byMail)")
+        event.ticket.source = .web
+        #expect(!(await engine.evaluate(event, context: context, skipping: [])).flatMap(\.actions).contains(.addTag("by_email")))
+    }
+
     @Test func aVersionWhoseRulesRunLongHopsToItsOwnWorkersWhileTheOthersStayInPlace() async throws {
         let fast = try Self.luxfree()
         var slow = fast

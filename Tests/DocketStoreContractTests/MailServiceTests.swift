@@ -80,6 +80,45 @@ struct MailServiceTests {
         #expect(written.map(\.content) == ["Sigue sin luz en la colonia", "Volvió a fallar"])
     }
 
+    @Test(arguments: StoreKind.available) func aReplyJoinsTheTicketOfTheMailItAnswersNeverAnotherCustomersNorAClosedOne(kind: StoreKind) async throws {
+        let desk = try await Desk(kind)
+        let agent = Desk.agent("ana")
+        func reply(_ text: String, inReplyTo: [String] = [], references: [String] = [], from: String = "ana.perez@example.mx") -> InboundMail {
+            var mail = Self.mail(from: from, subject: "RE: algo", text: text)
+            mail.inReplyTo = inReplyTo
+            mail.references = references
+            return mail
+        }
+        guard case .stored(let first, true) = try await Self.receive(desk, Self.mail(id: "m1@example.mx")) else { Issue.record("no ticket"); return }
+        _ = try await desk.services.tickets.claim(agent, first)
+        _ = try await desk.services.tickets.changeStatus(agent, first, to: "resolved", reason: nil)
+        // A new mail while the first ticket is resolved opens a second one.
+        guard case .stored(let second, true) = try await Self.receive(desk, Self.mail(subject: "Factura doble", text: "La factura llegó doble", id: "m2@example.mx"))
+        else { Issue.record("no second ticket"); return }
+        #expect(second != first)
+        // Her answer to the first mail goes to the first ticket and reopens it, though the second
+        // is her open conversation.
+        #expect(try await Self.receive(desk, reply("Volvió a fallar", inReplyTo: ["m1@example.mx"])) == .stored(ticketId: first, created: false))
+        #expect(try await desk.services.tickets.ticket(Desk.admin, first).status != "resolved")
+        // Outlook's way: no In-Reply-To, the references kept; the newest one Docket stored decides.
+        #expect(try await Self.receive(desk, reply("Sobre la factura", references: ["m1@example.mx", "m2@example.mx", "unknown@elsewhere"])) == .stored(ticketId: second, created: false))
+        #expect(try await Self.receive(desk, reply("Sobre la luz", references: ["m2@example.mx", "m1@example.mx"])) == .stored(ticketId: first, created: false))
+        // Another customer answering Ana's mail gets a ticket of their own.
+        let luis = try await Self.receive(desk, reply("Yo tampoco tengo luz", inReplyTo: ["m1@example.mx"], from: "luis@example.mx"), sender: "luis@example.mx")
+        guard case .stored(let luisTicket, true) = luis else { Issue.record("\(luis)"); return }
+        #expect(![first, second].contains(luisTicket))
+        // A closed ticket takes nothing: the answer goes where a new mail of hers would.
+        _ = try await desk.services.tickets.changeStatus(agent, first, to: "resolved", reason: nil)
+        _ = try await desk.services.tickets.changeStatus(agent, first, to: "closed", reason: nil)
+        #expect(try await Self.receive(desk, reply("¿Siguen ahí?", inReplyTo: ["m1@example.mx"])) == .stored(ticketId: second, created: false))
+        let texts = { (ticketId: String) in
+            try await desk.services.conversations.messages(Desk.admin, ticketId, after: 0, limit: 50).messages.filter { $0.senderType == .customer }.map(\.content)
+        }
+        #expect(try await texts(first) == ["Sigue sin luz en la colonia", "Volvió a fallar", "Sobre la luz"])
+        #expect(try await texts(second) == ["La factura llegó doble", "Sobre la factura", "¿Siguen ahí?"])
+        #expect(try await texts(luisTicket) == ["Yo tampoco tengo luz"])
+    }
+
     @Test(arguments: StoreKind.available) func aNewSendersMailsAtOnceMakeOneCustomerAndOneTicket(kind: StoreKind) async throws {
         let desk = try await Desk(kind)
         let outcomes = try await withThrowingTaskGroup(of: MailOutcome.self) { group in

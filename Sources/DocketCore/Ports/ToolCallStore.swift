@@ -6,4 +6,6 @@ public protocol ToolCallStore: Sendable {
     /// `completeToolCall`), or the existing record (its output is nil while the first call runs).
     func claimToolCall(tenantId: String, callId: String, at: Date) async throws -> ToolCallRecord?
     func completeToolCall(tenantId: String, callId: String, output: String) async throws
+    /// The record of `callId`, if it was ever claimed; claims nothing.
+    func toolCall(tenantId: String, callId: String) async throws -> ToolCallRecord?
 }

@@ -15,7 +15,8 @@ public enum MailOutcome: Sendable, Equatable {
 /// Mail in: a mail to a tenant's address becomes a message of its customer, in the ticket it
 /// answers or a new one. The customer is the sender's address (a new address makes a new
 /// customer); the ticket is, in order, the one named by the `+tag` of the address it was sent
-/// to, when it is the sender's and not closed; else the sender's open conversation (a new
+/// to, when it is the sender's and not closed; else the one of the stored mail it answers
+/// (`In-Reply-To`, then `References`), on the same terms; else the sender's open conversation (a new
 /// subject from the same customer stays in it: the subject does not split a thread); else a
 /// new ticket with the mail's subject. Two customers are never merged: a tag naming another
 /// customer's ticket is not followed. Each `Message-ID` is stored once.
@@ -41,11 +42,14 @@ public struct MailService: UseCase {
         let principal = Principal(tenantId: tenantId, role: .customer, subject: customer.id)
         let input = NewMessage(content: Self.content(mail))
         var outcome: MailOutcome?
-        if let ticket = try await taggedTicket(recipient, tenantId: tenantId), ticket.customerId == customer.id,
-            ticket.status != (try await tenant(for: principal)).workflow.closed
-        {
-            let (written, _) = try await conversations.postMessage(principal, ticket.ticketId, input)
-            outcome = .stored(ticketId: written.ticketId, created: false)
+        let closed = try await tenant(for: principal).workflow.closed
+        if let ticket = try await answeredTicket(mail, recipient: recipient, tenantId: tenantId, customerId: customer.id, closed: closed) {
+            do {
+                let (written, _) = try await conversations.postMessage(principal, ticket.ticketId, input)
+                outcome = .stored(ticketId: written.ticketId, created: false)
+            } catch let error as DocketError where error.code == .conflict {
+                // Closed between the lookup and the write: the mail goes where a new one would.
+            }
         }
         if outcome == nil {
             let (ticket, _, created) = try await conversations.postCustomerMessage(principal, input, subject: Self.subject(mail), source: .email)
@@ -56,6 +60,29 @@ public struct MailService: UseCase {
         }
         return outcome!
     }
+
+    /// The ticket a mail answers, if it is the customer's and not closed: the one the `+tag` of
+    /// its address names, else the ticket of the mail its `In-Reply-To` names, else of the latest
+    /// mail its `References` name that Docket stored (Outlook rewrites `In-Reply-To`; the
+    /// references stay). At most `threadLookups` ids are looked up.
+    func answeredTicket(_ mail: InboundMail, recipient: String, tenantId: String, customerId: String, closed: String) async throws -> Ticket? {
+        func usable(_ ticket: Ticket?) -> Ticket? {
+            guard let ticket, ticket.customerId == customerId, ticket.status != closed else { return nil }
+            return ticket
+        }
+        if let ticket = usable(try await taggedTicket(recipient, tenantId: tenantId)) { return ticket }
+        var seen = Set<String>()
+        let answered = (mail.inReplyTo + mail.references.reversed()).filter { seen.insert($0).inserted }
+        for messageId in answered.prefix(Self.threadLookups) where messageId != mail.messageId {
+            guard let ticketId = try await stores.toolCalls.toolCall(tenantId: tenantId, callId: Self.claimKey(messageId))?.output else { continue }
+            // The latest mail of the thread that Docket knows decides: an older one is not tried.
+            return usable(try await stores.tickets.ticket(tenantId: tenantId, ticketId: ticketId))
+        }
+        return nil
+    }
+
+    /// How many of a mail's `In-Reply-To` and `References` ids are looked up, newest first.
+    static let threadLookups = 20
 
     /// The ticket the `+tag` of the address names (a ticket id, in any case).
     func taggedTicket(_ recipient: String, tenantId: String) async throws -> Ticket? {
