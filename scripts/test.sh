@@ -34,6 +34,12 @@ if [ -z "${DOCKET_TEST_MONGO_URI:-}" ]; then
   export DOCKET_TEST_MONGO_URI="mongodb://127.0.0.1:$(cat .mongo-standin.port)/?directConnection=true"
 fi
 export DOCKET_TEST_MONGO_BIN=${DOCKET_TEST_MONGO_BIN:-$PWD/.venv-mongo/bin/secantusd-py}
+# Mail out is tested against a real SMTP server: aiosmtpd (STARTTLS, AUTH, refusals), from PyPI.
+if ! .venv-mail/bin/python -c 'import aiosmtpd, dkim' 2>/dev/null; then
+  python3 -m venv .venv-mail
+  .venv-mail/bin/pip install -q 'aiosmtpd==1.4.6' 'dkimpy==1.1.8'
+fi
+export DOCKET_TEST_MAIL_PYTHON=$PWD/.venv-mail/bin/python
 # Every process linking libmongoc makes shared-memory counters at load (/dev/shm/mcounters-PID).
 # The tests kill servers with -9, which leaves theirs behind; a later process given the same PID
 # then prints "Falling back to malloc for counters" into output a test reads. The counters are

@@ -272,3 +272,75 @@ const char *docket_mail_address_addr(docket_mail *mail, int which, size_t index)
     if (!list || index >= list->len) return NULL;
     return internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(g_ptr_array_index(list, index)));
 }
+
+/* ---- Composing a mail to send ---- */
+
+static GMimeObject *text_part(const char *subtype, const char *text) {
+    GMimeTextPart *part = g_mime_text_part_new_with_subtype(subtype);
+    g_mime_text_part_set_text(part, text ? text : "");
+    return (GMimeObject *)part;
+}
+
+static void add_ids(GMimeObject *object, const char *header, const char *ids) {
+    if (!ids || !*ids) return;
+    GString *value = g_string_new(NULL);
+    const char *cursor = ids;
+    while (*cursor) {
+        while (*cursor == ' ') cursor++;
+        const char *end = cursor;
+        while (*end && *end != ' ') end++;
+        if (end > cursor) {
+            if (value->len) g_string_append_c(value, ' ');
+            g_string_append_c(value, '<');
+            g_string_append_len(value, cursor, end - cursor);
+            g_string_append_c(value, '>');
+        }
+        cursor = end;
+    }
+    if (value->len) g_mime_object_set_header(object, header, value->str, NULL);
+    g_string_free(value, TRUE);
+}
+
+char *docket_mail_compose(const docket_outgoing_mail *mail, size_t *length) {
+    docket_mail_init();
+    GMimeMessage *message = g_mime_message_new(TRUE);
+    GMimeObject *top = (GMimeObject *)message;
+    g_mime_message_add_mailbox(message, GMIME_ADDRESS_TYPE_FROM, mail->from_name, mail->from_address);
+    g_mime_message_add_mailbox(message, GMIME_ADDRESS_TYPE_TO, mail->to_name, mail->to_address);
+    if (mail->reply_to) g_mime_message_add_mailbox(message, GMIME_ADDRESS_TYPE_REPLY_TO, NULL, mail->reply_to);
+    g_mime_message_set_subject(message, mail->subject ? mail->subject : "", "utf-8");
+    GDateTime *date = g_date_time_new_from_unix_utc(mail->date);
+    g_mime_message_set_date(message, date);
+    g_date_time_unref(date);
+    if (mail->message_id) g_mime_message_set_message_id(message, mail->message_id);
+    add_ids(top, "In-Reply-To", mail->in_reply_to);
+    add_ids(top, "References", mail->references);
+    for (size_t i = 0; i + 1 < mail->header_count * 2; i += 2)
+        g_mime_object_set_header(top, mail->headers[i], mail->headers[i + 1], "utf-8");
+    GMimeObject *body;
+    if (mail->html) {
+        GMimeMultipart *alternative = g_mime_multipart_new_with_subtype("alternative");
+        GMimeObject *plain = text_part("plain", mail->text), *html = text_part("html", mail->html);
+        g_mime_multipart_add(alternative, plain);
+        g_mime_multipart_add(alternative, html);
+        g_object_unref(plain);
+        g_object_unref(html);
+        body = (GMimeObject *)alternative;
+    } else {
+        body = text_part("plain", mail->text);
+    }
+    g_mime_message_set_mime_part(message, body);
+    g_object_unref(body);
+    /* Quoted-printable or base64 wherever 8-bit text would not pass every relay. */
+    g_mime_object_encode(top, GMIME_ENCODING_CONSTRAINT_7BIT);
+    GMimeFormatOptions *format = g_mime_format_options_new();
+    g_mime_format_options_set_newline_format(format, GMIME_NEWLINE_FORMAT_DOS);
+    char *text = g_mime_object_to_string(top, format);
+    g_mime_format_options_free(format);
+    g_object_unref(message);
+    if (!text) return NULL;
+    *length = strlen(text);
+    return text;
+}
+
+void docket_mail_bytes_free(char *bytes) { g_free(bytes); }

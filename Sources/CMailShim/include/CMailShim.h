@@ -58,4 +58,28 @@ size_t docket_mail_address_count(docket_mail *mail, int which);
 const char *docket_mail_address_name(docket_mail *mail, int which, size_t index);  /* or NULL */
 const char *docket_mail_address_addr(docket_mail *mail, int which, size_t index);
 
+/* A mail to send, in plain C types: GMime encodes the headers (RFC 2047 for words outside
+   ASCII), picks each part's transfer encoding for a 7-bit path, folds long headers and writes
+   CRLF line ends. NULL strings are left out; `html` NULL makes a text/plain mail, else a
+   multipart/alternative of the text and the HTML. `headers` are `header_count` name/value
+   pairs added as given (X-Docket-Origin, Auto-Submitted...). */
+typedef struct {
+    const char *from_name, *from_address;
+    const char *to_name, *to_address;
+    const char *reply_to;
+    const char *subject;
+    const char *message_id;      /* without <> */
+    const char *in_reply_to;     /* without <> */
+    const char *references;      /* ids without <>, separated by spaces */
+    int64_t date;                /* seconds since 1970 */
+    const char *text;
+    const char *html;
+    const char *const *headers;
+    size_t header_count;
+} docket_outgoing_mail;
+
+/* The message's bytes (free with docket_mail_bytes_free), their count in `*length`. */
+char *docket_mail_compose(const docket_outgoing_mail *mail, size_t *length);
+void docket_mail_bytes_free(char *bytes);
+
 #endif

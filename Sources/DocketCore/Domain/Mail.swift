@@ -147,3 +147,68 @@ public struct InboundMail: Sendable, Hashable {
         self.attachments = attachments
     }
 }
+
+/// A mail Docket sends: the envelope and the message, before it is written as MIME.
+public struct OutgoingMail: Sendable, Hashable {
+    public var from: MailAddress
+    public var to: MailAddress
+    public var replyTo: String?
+    public var subject: String
+    /// Without the angle brackets.
+    public var messageId: String
+    public var inReplyTo: String?
+    public var references: [String]
+    public var date: Date
+    public var text: String
+    /// The HTML alternative, or nil for a text-only mail.
+    public var html: String?
+    /// Further headers, in order (`X-Docket-Origin`, `Auto-Submitted`...).
+    public var headers: [(String, String)]
+
+    public init(
+        from: MailAddress, to: MailAddress, replyTo: String? = nil, subject: String, messageId: String, inReplyTo: String? = nil,
+        references: [String] = [], date: Date, text: String, html: String? = nil, headers: [(String, String)] = []
+    ) {
+        self.from = from
+        self.to = to
+        self.replyTo = replyTo
+        self.subject = subject
+        self.messageId = messageId
+        self.inReplyTo = inReplyTo
+        self.references = references
+        self.date = date
+        self.text = text
+        self.html = html
+        self.headers = headers
+    }
+
+    public static func == (a: OutgoingMail, b: OutgoingMail) -> Bool {
+        a.from == b.from && a.to == b.to && a.replyTo == b.replyTo && a.subject == b.subject && a.messageId == b.messageId
+            && a.inReplyTo == b.inReplyTo && a.references == b.references && a.date == b.date && a.text == b.text && a.html == b.html
+            && a.headers.map(\.0) == b.headers.map(\.0) && a.headers.map(\.1) == b.headers.map(\.1)
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(messageId) }
+}
+
+/// The SMTP server a tenant's mail leaves through (its provider's submission port, or its own
+/// relay). The password is kept to log in with and never shown again.
+public struct MailRelay: Codable, Sendable, Equatable {
+    /// `starttls`: plain connection upgraded before anything else is said (port 587); `tls`:
+    /// TLS from the first byte (465); `none`: a relay on a trusted network (25 on localhost).
+    public enum Security: String, Codable, Sendable, CaseIterable { case starttls, tls, none }
+
+    public var host: String
+    public var port: Int
+    public var security: Security
+    public var username: String?
+    public var password: String?
+
+    public init(host: String, port: Int, security: Security, username: String? = nil, password: String? = nil) {
+        self.host = host
+        self.port = port
+        self.security = security
+        self.username = username
+        self.password = password
+    }
+}
