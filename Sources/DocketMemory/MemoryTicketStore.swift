@@ -266,6 +266,7 @@ struct StoredTicket: Sendable {
 
 struct State: Sendable {
     var tenants: [String: Tenant] = [:]
+    var mailOutlets: [String: MailOutlet] = [:]
     var packVersions: [String: PackVersion] = [:]
     var counters: [CounterKey: Int] = [:]
     var nextRow = 0

@@ -21,7 +21,7 @@ public final class MongoTicketStore: TicketStore {
         static let webhooks = "webhooks", webhookDeliveries = "webhook_deliveries"
         static let messages = "ticket_messages", liveEvents = "live_events"
         static let accounts = "accounts", sessions = "sessions", passwordLinks = "password_links", widgetSecrets = "widget_secrets"
-        static let leases = "leases", rollouts = "rollouts", presence = "presence"
+        static let leases = "leases", rollouts = "rollouts", presence = "presence", mailOutlets = "mail_outlets"
     }
 
     /// Connects (lazily: the first call selects a server), creates the indexes and detects

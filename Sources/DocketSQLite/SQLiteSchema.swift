@@ -399,6 +399,12 @@ enum SQLiteSchema {
                 CREATE INDEX customers_by_email ON customers(tenant_id, email_key) WHERE email_key IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("v26 mail outlets") { db in
+            // Each tenant's mail out: its place in the event log, lease and retry, one versioned row.
+            try db.execute(sql: """
+                CREATE TABLE mail_outlets (tenant_id TEXT PRIMARY KEY, version INTEGER NOT NULL, doc TEXT NOT NULL);
+                """)
+        }
         return migrator
     }
 }

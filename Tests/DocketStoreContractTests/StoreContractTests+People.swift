@@ -68,6 +68,36 @@ extension StoreContractTests {
         #expect(record?.output == "{\"success\":true}")
         #expect(record?.createdAt == Fixtures.epoch)
         #expect(try await store.claimToolCall(tenantId: "b", callId: "call_1", at: Fixtures.epoch) == nil)
+        // Read without claiming.
+        #expect(try await store.toolCall(tenantId: "a", callId: "call_1")?.output == "{\"success\":true}")
+        #expect(try await store.toolCall(tenantId: "a", callId: "call_2") == nil)
+        #expect(try await store.toolCall(tenantId: "a", callId: "call_2") == nil, "reading claimed nothing")
+        #expect(try await store.toolCall(tenantId: "c", callId: "call_1") == nil)
+    }
+
+    @Test(arguments: StoreKind.available)
+    func aMailOutletChangesOnlyFromTheVersionRead(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        #expect(try await store.mailOutlet(tenantId: "a") == nil)
+        var outlet = MailOutlet(tenantId: "a", cursor: 7)
+        // Many instances create it at once: one does.
+        let created = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<8 { group.addTask { [outlet] in try await store.saveMailOutlet(outlet, expectedVersion: nil) } }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(created == 1)
+        outlet.leaseOwner = "i1"
+        outlet.leaseUntil = Fixtures.epoch.addingTimeInterval(60)
+        outlet.retry = MailOutlet.Retry(eventId: 8, attempts: 2, nextAttemptAt: Fixtures.epoch.addingTimeInterval(30), lastError: "451 try later")
+        outlet.version = 2
+        let racers = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<8 { group.addTask { [outlet] in try await store.saveMailOutlet(outlet, expectedVersion: 1) } }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(racers == 1)
+        #expect(try await store.mailOutlet(tenantId: "a") == outlet)
+        #expect(try await store.saveMailOutlet(outlet, expectedVersion: 1) == false)
+        #expect(try await store.mailOutlet(tenantId: "b") == nil, "one tenant's outlet only")
     }
 }
 

@@ -212,3 +212,34 @@ public struct MailRelay: Codable, Sendable, Equatable {
         self.password = password
     }
 }
+
+/// A tenant's mail out (`MailDispatcher`): its position in the tenant's event log, the lease of
+/// the instance sending for it, the mail waiting to be tried again, and what it did so far.
+public struct MailOutlet: Codable, Sendable, Equatable {
+    public struct Retry: Codable, Sendable, Equatable {
+        public var eventId: Int
+        public var attempts: Int
+        public var nextAttemptAt: Date
+        public var lastError: String
+    }
+
+    public var tenantId: String
+    /// The last event handled (sent, skipped, or given up on).
+    public var cursor: Int
+    public var version: Int
+    public var leaseOwner: String?
+    public var leaseUntil: Date?
+    public var retry: Retry?
+    public var sent: Int
+    public var failed: Int
+    public var lastError: String?
+    public var lastSentAt: Date?
+
+    public init(tenantId: String, cursor: Int) {
+        self.tenantId = tenantId
+        self.cursor = cursor
+        version = 1
+        sent = 0
+        failed = 0
+    }
+}

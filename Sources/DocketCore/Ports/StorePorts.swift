@@ -17,6 +17,7 @@ public struct StorePorts: Sendable {
     public var rollouts: any RolloutStore
     public var presence: any PresenceStore
     public var reports: any ReportStore
+    public var mailOutlets: any MailOutletStore
     public var health: any StoreHealth
     /// Leases across instances; nil when one process owns the store.
     public var leases: (any LeaseStore)?
@@ -36,6 +37,7 @@ public struct StorePorts: Sendable {
         rollouts = store
         presence = store
         reports = store
+        mailOutlets = store
         health = store
         leases = store.leases
     }

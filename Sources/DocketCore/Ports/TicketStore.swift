@@ -7,7 +7,8 @@ import Foundation
 /// Every method is scoped by tenant; no call reads or writes another tenant's data.
 /// Errors are `DocketError`s (`.conflict` for duplicates, `.storeUnavailable` when down).
 public protocol TicketStore: TicketRepository, TimerStore, LiveEventStore, TenantStore, RuleEventStore, PeopleStore,
-    ApiKeyStore, ToolCallStore, AccountStore, WebhookStore, RolloutStore, PresenceStore, ReportStore, StoreHealth
+    ApiKeyStore, ToolCallStore, AccountStore, WebhookStore, RolloutStore, PresenceStore, ReportStore, StoreHealth,
+    MailOutletStore
 {
     /// Leases shared by every instance on this store; nil for a store one process owns.
     var leases: (any LeaseStore)? { get }
