@@ -134,6 +134,7 @@ let package = Package(
             dependencies: [
                 "DocketCore", "DocketWire", "DocketPacks", "DocketRules", "DocketSQLite", "DocketMongo", "DocketHTTP", "DocketLive", "DocketWebhooks", "DocketMail",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -174,7 +175,8 @@ let package = Package(
         .testTarget(
             name: "DocketStoreContractTests",
             dependencies: [
-                "DocketCore", "DocketWire", "DocketMemory", "DocketPacks", "DocketSQLite", "DocketMongo", "DocketTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                "DocketCore", "DocketWire", "DocketMemory", "DocketPacks", "DocketSQLite", "DocketMongo", "DocketMail", "DocketTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(name: "DocketMongoTests", dependencies: ["DocketCore", "DocketMongo"]),
         .testTarget(

@@ -2,7 +2,7 @@
 # Installs the system packages Docket needs on Debian bookworm (idempotent). With --browser,
 # also chromium and chromium-driver, which the console's browser tests drive (Tests/Browser).
 set -euo pipefail
-packages=(libsqlite3-dev liblua5.4-dev libmongoc-dev libgmime-3.0-dev pkg-config curl openssl python3 python3-venv)
+packages=(libsqlite3-dev liblua5.4-dev libmongoc-dev libgmime-3.0-dev pkg-config curl openssl ca-certificates python3 python3-venv)
 if [ "${1:-}" = "--browser" ]; then packages+=(chromium chromium-driver); fi
 missing=()
 for p in "${packages[@]}"; do

@@ -5,6 +5,7 @@ import DocketPacks
 import DocketRules
 import DocketSQLite
 import Foundation
+import NIOSSL
 import Logging
 
 /// Which store the system runs on.
@@ -52,6 +53,9 @@ public struct Configuration: Sendable {
     public var workThreads: Int
     /// The mail receiver (`mail.*`); nil when `mail.port` is not set.
     public var mail: MailListening?
+    /// Mail out: the certificates trusted for relays (nil: the system's) and the EHLO name.
+    public var mailRelayCAFile: String?
+    public var mailHeloName: String
 
     /// Where and how mail is received.
     public struct MailListening: Sendable, Equatable {
@@ -98,6 +102,11 @@ public struct Configuration: Sendable {
             mail = MailListening(
                 host: try source.text("mail.host"), port: port, dialect: mailDialect, maxMessageBytes: mailBytes, portFile: source.optional("mail.portFile"))
         }
+        mailRelayCAFile = source.optional("mail.relayCAFile")
+        if let file = mailRelayCAFile, (try? NIOSSLCertificate.fromPEMFile(file))?.isEmpty != false {
+            throw SetupError("mail.relayCAFile: \(file) holds no certificate (PEM) that can be read")
+        }
+        mailHeloName = source.optional("mail.heloName") ?? ProcessInfo.processInfo.hostName
         let packs = URL(fileURLWithPath: try source.text("packs.dir")).standardizedFileURL
         let packsExist = FileManager.default.fileExists(atPath: packs.path)
         if let explicit = source.optional("packs.dir"), !packsExist {

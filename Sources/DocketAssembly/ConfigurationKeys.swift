@@ -77,6 +77,12 @@ extension Configuration {
         .init(
             "mail.portFile", flag: "mail-port-file", env: "DOCKET_MAIL_PORT_FILE", nil, .server,
             "Write the port the mail receiver listens on to this file once it listens (with --mail-port 0, the one the kernel chose)."),
+        .init(
+            "mail.relayCAFile", flag: "mail-relay-ca-file", env: "DOCKET_MAIL_RELAY_CA_FILE", nil, .server,
+            "Certificates (PEM) that mail out trusts for the tenants' relays instead of the system's (a private CA)."),
+        .init(
+            "mail.heloName", flag: "mail-helo-name", env: "DOCKET_MAIL_HELO_NAME", nil, .server,
+            "The name mail out says in EHLO to the tenants' relays (default: this machine's host name)."),
         .init("store.dataDir", flag: "data-dir", env: "DOCKET_DATA_DIR", "./data", .store, "Directory for the database and signing key."),
         .init("store.sqlite.durability", flag: "sqlite-durability", env: "DOCKET_SQLITE_DURABILITY", "normal", .store, "SQLite durability: normal or full."),
         .init(

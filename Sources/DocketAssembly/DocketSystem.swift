@@ -7,6 +7,8 @@ import DocketPacks
 import DocketRules
 import DocketSQLite
 import DocketWebhooks
+import DocketMail
+import NIOSSL
 import Foundation
 import Hummingbird
 import Logging
@@ -263,7 +265,14 @@ public final class DocketSystem: Sendable {
                 WebhookDeliveryService(
                     dispatcher: WebhookDispatcher(core: services.core, sender: webhookSender, instance: events.settings.origin), logger: logger),
             ]
-        let mail: [any Service] = configuration.mail.map { [MailIntakeService($0, services: services, store: adapter.store, logger: logger)] } ?? []
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let file = configuration.mailRelayCAFile { tls.trustRoots = .file(file) }
+        let submitter = SMTPSubmitter(hostname: configuration.mailHeloName, tls: tls)
+        let mail: [any Service] =
+            [MailDeliveryService(
+                dispatcher: MailDispatcher(core: services.core, sender: SMTPMailSender(submitter: submitter), instance: events.settings.origin),
+                logger: logger)]
+            + (configuration.mail.map { [MailIntakeService($0, services: services, store: adapter.store, logger: logger)] } ?? [])
         return (parts + mail).map { StopWatch(inner: $0, name: "\(type(of: $0))", logger: logger) }
     }
 

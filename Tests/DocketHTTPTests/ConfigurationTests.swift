@@ -80,6 +80,7 @@ struct ConfigurationTests {
             "store.mongo.uri": "mongodb://127.0.0.1:1/docket", "rules.libraryDir": packsRoot.deletingLastPathComponent().appendingPathComponent("Rules").path,
             "console.dir": packsRoot.deletingLastPathComponent().appendingPathComponent("Console").path, "packs.dir": packsRoot.path,
             "http.portFile": "/tmp/docket-port", "mail.port": "2424", "mail.portFile": "/tmp/docket-mail-port",
+            "mail.relayCAFile": "/etc/ssl/certs/ca-certificates.crt", "mail.heloName": "docket.luxfree.example",
         ]
         var arguments = ["serve", "--check-config"]
         var expected: [String: String] = [:]

@@ -114,5 +114,48 @@ struct MailIntakeTests {
         (status, body) = try await Server.request("GET", "\(base)/tickets?source=email", token: admin)
         let all = try #require((try JSONSerialization.jsonObject(with: body) as? [String: Any])?["tickets"] as? [[String: Any]])
         #expect(Set(all.compactMap { $0["subject"] as? String }) == ["Corte de energía", "Medidor"], "the auto-reply opened nothing")
+
+        // Mail out: with a relay set, an agent's reply reaches José through it.
+        let sink = try await SMTPSink(users: ["docket": "clave-del-relay"])
+        defer { sink.stop() }
+        (status, body) = try await Server.request(
+            "PUT", "\(base)/config/mail", token: admin,
+            body: #"{"addresses":["soporte@luxfree.example"],"relay":{"host":"127.0.0.1","port":\#(sink.port),"security":"none","username":"docket","password":"clave-del-relay"}}"#)
+        #expect(status == 200, "\(String(decoding: body, as: UTF8.self))")
+        #expect(!String(decoding: body, as: UTF8.self).contains("clave-del-relay"), "the password is never shown")
+        #expect(String(decoding: body, as: UTF8.self).contains(#""passwordSet":true"#))
+        (status, body) = try await Server.request("POST", "\(base)/agents", token: admin, body: #"{"id":"ana","name":"Ana López"}"#)
+        #expect(status == 201, "\(String(decoding: body, as: UTF8.self))")
+        let ana = try await Server.token(dataDir: dataDir, role: "agent", subject: "ana")
+        (status, _) = try await Server.request("POST", "\(base)/tickets/\(ticketId)/claim", token: ana)
+        #expect(status == 200)
+        (status, _) = try await Server.request("POST", "\(base)/tickets/\(ticketId)/messages", token: ana, body: #"{"content":"Ya va la cuadrilla, José."}"#)
+        #expect(status == 201)
+        let sent = try #require(try await sink.wait(for: 1).first)
+        #expect(sent.recipients == ["jose.nunez@example.mx"])
+        #expect(sent.login == "docket")
+        #expect(sent.text.contains("In-Reply-To: <reply-1@mail.example.mx>"), "it answers José's latest mail")
+        let ours = try #require(sent.text.split(separator: "\r\n").first { $0.lowercased().hasPrefix("message-id: <") }.map { String($0.dropFirst(13).dropLast()) })
+        // José answers it from a program that dropped the tag: the Message-ID finds the ticket.
+        let answer = try await Self.lmtp(Self.answer, port: lmtpPort, [ours])
+        #expect(answer["refused"] as? [String] == [])
+        (status, body) = try await Server.request("GET", "\(base)/tickets/\(ticketId)/messages", token: admin)
+        let after = try #require((try JSONSerialization.jsonObject(with: body) as? [String: Any])?["messages"] as? [[String: Any]])
+        #expect(after.compactMap { $0["content"] as? String }.suffix(2) == ["Ya va la cuadrilla, José.", "Gracias, aquí los espero."])
     }
+
+    static let answer = #"""
+        import smtplib, sys, json
+        from email.mime.text import MIMEText
+        m = MIMEText('Gracias, aquí los espero.\n', 'plain', 'utf-8')
+        m['Subject'] = 'Re: Corte de energía'
+        m['From'] = 'jose.nunez@example.mx'
+        m['To'] = 'soporte@luxfree.example'
+        m['Message-ID'] = '<answer-1@mail.example.mx>'
+        m['In-Reply-To'] = '<%s>' % sys.argv[2]
+        s = smtplib.LMTP('127.0.0.1', int(sys.argv[1]))
+        refused = s.send_message(m)
+        s.quit()
+        print(json.dumps({'refused': list(refused.keys())}))
+        """#
 }

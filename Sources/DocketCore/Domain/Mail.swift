@@ -26,14 +26,74 @@ public struct MailAddress: Sendable, Hashable, CustomStringConvertible {
 /// of them, or to one with a `+tag` (`soporte+LUX-2026-000042@…`), is the tenant's.
 public struct TenantMail: Codable, Sendable, Equatable {
     public var addresses: [String]
+    /// The address mail out is sent from (the first of `addresses` when nil).
+    public var from: String?
+    /// Where mail out leaves; nil: Docket sends no mail for the tenant.
+    public var relay: MailRelay?
 
-    public init(addresses: [String]) { self.addresses = addresses }
+    public init(addresses: [String], from: String? = nil, relay: MailRelay? = nil) {
+        self.addresses = addresses
+        self.from = from
+        self.relay = relay
+    }
+
+    /// The address mail out comes from, if the tenant sends any.
+    public var sender: String? { relay == nil ? nil : from ?? addresses.first }
+
+    /// As an API answer shows it: the relay's password left out (`passwordSet` says there is one).
+    public var shown: TenantMail {
+        var copy = self
+        if let relay {
+            copy.relay?.passwordSet = relay.password != nil
+            copy.relay?.password = nil
+        }
+        return copy
+    }
+
+    /// This configuration checked and normalised, as an admin's PUT stores it: a relay that
+    /// names the same host and user as `previous`'s, without a password, keeps the stored one.
+    public func validated(keeping previous: TenantMail?) throws -> TenantMail {
+        var out = TenantMail(addresses: try Self.normalized(addresses))
+        if let from {
+            out.from = try Self.normalized([from], field: "from").first
+        }
+        if var relay {
+            relay.passwordSet = nil
+            let host = relay.host.trimmingCharacters(in: .whitespaces).lowercased()
+            guard (1...253).contains(host.utf8.count), host.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) && $0.isASCII || ".-:[]".unicodeScalars.contains($0) })
+            else { throw DocketError.invalid("relay.host", "a host name or address (letters, digits, '.', '-', ':'), at most 253 characters") }
+            relay.host = host
+            guard (1...65_535).contains(relay.port) else { throw DocketError.invalid("relay.port", "a port from 1 to 65535") }
+            if let username = relay.username {
+                guard (1...256).contains(username.utf8.count), !username.contains(where: \.isNewline) else {
+                    throw DocketError.invalid("relay.username", "1 to 256 bytes, on one line")
+                }
+            }
+            if let password = relay.password {
+                guard relay.username != nil else { throw DocketError.invalid("relay.password", "a password goes with a username") }
+                guard (1...256).contains(password.utf8.count), !password.contains(where: \.isNewline) else {
+                    throw DocketError.invalid("relay.password", "1 to 256 bytes, on one line")
+                }
+            } else if let old = previous?.relay, old.host == relay.host, old.username == relay.username {
+                relay.password = old.password
+            }
+            if relay.username != nil, relay.password == nil { throw DocketError.invalid("relay.password", "a username needs its password") }
+            if relay.username != nil, relay.security == .none, !["localhost", "::1"].contains(host), !host.hasPrefix("127.") {
+                throw DocketError.invalid("relay.security", "a password is only sent over TLS: starttls or tls (none only for a relay on this machine)")
+            }
+            guard !out.addresses.isEmpty || out.from != nil else {
+                throw DocketError.invalid("from", "mail out needs an address to come from: set from, or addresses")
+            }
+            out.relay = relay
+        }
+        return out
+    }
 
     public static let maxAddresses = 20
 
     /// The addresses as kept: trimmed and lower-cased; or the first problem with them.
-    public static func normalized(_ addresses: [String]) throws -> [String] {
-        guard addresses.count <= maxAddresses else { throw DocketError.invalid("addresses", "at most \(maxAddresses) addresses") }
+    public static func normalized(_ addresses: [String], field: String = "addresses") throws -> [String] {
+        guard addresses.count <= maxAddresses else { throw DocketError.invalid(field, "at most \(maxAddresses) addresses") }
         var seen: Set<String> = []
         var out: [String] = []
         for (index, raw) in addresses.enumerated() {
@@ -43,9 +103,9 @@ public struct TenantMail: Codable, Sendable, Equatable {
                 !parts[1].hasSuffix("."), !address.contains("+"),
                 address.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F && !"<>()[]\\,;:\"".unicodeScalars.contains($0) })
             else {
-                throw DocketError.invalid("addresses[\(index)]", "'\(raw.prefix(254))' is not an address mail can be sent to (local@domain, without a +tag)")
+                throw DocketError.invalid(field == "addresses" ? "addresses[\(index)]" : field, "'\(raw.prefix(254))' is not an address mail can be sent to (local@domain, without a +tag)")
             }
-            guard seen.insert(address).inserted else { throw DocketError.invalid("addresses[\(index)]", "'\(address)' is listed twice") }
+            guard seen.insert(address).inserted else { throw DocketError.invalid("\(field)[\(index)]", "'\(address)' is listed twice") }
             out.append(address)
         }
         return out
@@ -202,7 +262,9 @@ public struct MailRelay: Codable, Sendable, Equatable {
     public var port: Int
     public var security: Security
     public var username: String?
+    /// Written by an admin, never shown: answers carry `passwordSet` instead.
     public var password: String?
+    public var passwordSet: Bool?
 
     public init(host: String, port: Int, security: Security, username: String? = nil, password: String? = nil) {
         self.host = host

@@ -101,7 +101,7 @@ struct AllConfigurations: Codable, Sendable {
         workflow = tenant.workflow
         sla = tenant.sla
         businessHours = tenant.businessHours
-        mail = tenant.overrides.mail ?? TenantMail(addresses: [])
+        mail = (tenant.overrides.mail ?? TenantMail(addresses: [])).shown
         defaultCategory = tenant.pack.defaultCategory
         timeZone = tenant.pack.timeZone
         pack = PackInfo(id: tenant.pack.id, version: tenant.pack.version, name: tenant.pack.name, locale: tenant.pack.locale)

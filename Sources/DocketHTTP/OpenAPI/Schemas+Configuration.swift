@@ -38,13 +38,25 @@ extension Schemas {
             "BusinessHoursBody": object(["calendar": ref("BusinessCalendar")], required: ["calendar"]),
             "TenantMail": object(
                 [
-                    "addresses": array(
-                        string(
-                            "local@domain, without a +tag; stored lower-cased", maxLength: 254,
-                            pattern: #"^[^\x00-\x20\x7F@+<>()\[\]\\,;:"]+@[^\x00-\x20\x7F@+<>()\[\]\\,;:".]+(\.[^\x00-\x20\x7F@+<>()\[\]\\,;:".]+)+$"#),
-                        maxItems: TenantMail.maxAddresses)
+                    "addresses": array(mailAddress("local@domain, without a +tag; stored lower-cased"), maxItems: TenantMail.maxAddresses),
+                    "from": mailAddress("The address mail out comes from (default: the first of addresses)"),
+                    "relay": ref("MailRelay"),
                 ],
                 required: ["addresses"]),
+            "MailRelay": object(
+                [
+                    "host": string("The relay's host name or address", maxLength: 253, minLength: 1, pattern: #"^[A-Za-z0-9.:\[\]-]+$"#),
+                    "port": integer(min: 1, max: 65_535),
+                    "security": string(
+                        "starttls: upgraded before anything is said (587); tls: TLS from the first byte (465); none: only for a relay on this machine when a password is set",
+                        values: MailRelay.Security.allCases.map(\.rawValue)),
+                    "username": string(maxLength: 256, minLength: 1, pattern: #"^[^\r\n]+$"#),
+                    "password": string(
+                        "Written, never shown; left out with the same host and username, the stored one is kept", maxLength: 256, minLength: 1,
+                        pattern: #"^[^\r\n]+$"#),
+                    "passwordSet": boolean,
+                ],
+                required: ["host", "port", "security"]),
             "MailConfigBody": object(["mail": ref("TenantMail")], required: ["mail"]),
             "StatusDefinition": object(
                 [

@@ -79,6 +79,13 @@ enum Schemas {
 
     static var webhookEvents: [String] { Webhook.subscribable }
 
+    /// An address mail can be sent to, as `TenantMail.normalized` takes it.
+    static func mailAddress(_ description: String) -> Schema {
+        string(
+            description, maxLength: 254,
+            pattern: #"^[^\x00-\x20\x7F@+<>()\[\]\\,;:"]+@[^\x00-\x20\x7F@+<>()\[\]\\,;:".]+(\.[^\x00-\x20\x7F@+<>()\[\]\\,;:".]+)+$"#)
+    }
+
     static func all() -> OrderedDictionary<String, Schema> {
         ordered(named())
     }

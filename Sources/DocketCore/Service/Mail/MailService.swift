@@ -57,6 +57,11 @@ public struct MailService: UseCase {
         }
         if let claim, case .stored(let ticketId, _) = outcome {
             try await stores.toolCalls.completeToolCall(tenantId: tenantId, callId: claim, output: ticketId)
+            // The latest mail of the customer in the ticket: the one a reply answers.
+            if let messageId = mail.messageId {
+                _ = try await stores.toolCalls.claimToolCall(tenantId: tenantId, callId: Self.threadKey(ticketId), at: clock.now())
+                try await stores.toolCalls.completeToolCall(tenantId: tenantId, callId: Self.threadKey(ticketId), output: messageId)
+            }
         }
         return outcome!
     }
@@ -102,6 +107,9 @@ public struct MailService: UseCase {
         try await stores.people.insertCustomer(customer)
         return customer
     }
+
+    /// The key under which a ticket's latest customer mail id is kept (mail out answers it).
+    static func threadKey(_ ticketId: String) -> String { "mailthread:" + ticketId }
 
     /// The key a mail is stored once by: its `Message-ID` (long ids are cut, with a hash of the whole).
     static func claimKey(_ messageId: String) -> String {

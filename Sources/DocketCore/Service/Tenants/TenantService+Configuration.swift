@@ -112,7 +112,9 @@ extension TenantService {
     /// another tenant receives at is refused (checked against every tenant, at this moment).
     public func setMail(_ principal: Principal, _ value: TenantMail) async throws -> Tenant {
         try Self.requireAdmin(principal)
-        let addresses = try TenantMail.normalized(value.addresses)
+        let previous = try await tenant(for: principal).overrides.mail
+        let checked = try value.validated(keeping: previous)
+        let addresses = checked.addresses
         var page = 1
         while true {
             let tenants = try await stores.tenants.listTenants(page: page, limit: 100)
@@ -124,7 +126,12 @@ extension TenantService {
             if tenants.items.count < 100 { break }
             page += 1
         }
-        return try await changeConfiguration(principal, .mail) { $0.overrides.mail = TenantMail(addresses: addresses) }
+        let tenant = try await changeConfiguration(principal, .mail) { $0.overrides.mail = checked }
+        // Mail out starts here: what the log holds from before is not sent.
+        if checked.relay != nil, try await stores.mailOutlets.mailOutlet(tenantId: tenant.id) == nil {
+            _ = try await stores.mailOutlets.saveMailOutlet(MailOutlet(tenantId: tenant.id, cursor: try await live.latestId(tenantId: tenant.id)), expectedVersion: nil)
+        }
+        return tenant
     }
 
     /// Drops the override of `key`, so the pack's value applies again.

@@ -1,0 +1,225 @@
+import Foundation
+
+/// Why a mail did not leave, and whether trying again may help.
+public struct MailSendFailure: Error, Sendable, Hashable, CustomStringConvertible {
+    public var permanent: Bool
+    public var reason: String
+    public var description: String { reason }
+
+    public init(permanent: Bool, _ reason: String) {
+        self.permanent = permanent
+        self.reason = reason
+    }
+}
+
+/// Sends a mail through a relay (DocketMail's SMTP submitter in production). Throws
+/// `MailSendFailure`; any other error counts as one worth trying again.
+public protocol MailSender: Sendable {
+    func send(_ mail: OutgoingMail, envelopeFrom: String, via relay: MailRelay) async throws
+}
+
+/// Mail out, from the event log (the transactional outbox): an agent's public reply in a ticket
+/// that came by mail goes to its customer as a mail. Each tenant with a relay has an outlet — its
+/// place in the log, leased by one instance at a time — so every reply is sent once, in order,
+/// after the write that made it committed, and a crash sends the one in flight again (under the
+/// same `Message-ID`, so the customer's mail program shows it once). A relay that refuses for
+/// now is tried again after 30 s, 1, 5, 15 and 60 minutes and 3 hours, holding the tenant's later
+/// replies back (they stay in order); a refusal for good, or the last try, gives the mail up
+/// and tells the ticket's staff in an internal note.
+public struct MailDispatcher: Sendable {
+    let core: ServiceCore
+    let sender: any MailSender
+    /// This instance, for the lease.
+    let instance: String
+    let batch: Int
+    let lease: TimeInterval = 60
+    static let retryDelays: [TimeInterval] = [30, 60, 300, 900, 3_600, 10_800]
+
+    public init(core: ServiceCore, sender: any MailSender, instance: String, batch: Int = 50) {
+        self.core = core
+        self.sender = sender
+        self.instance = instance
+        self.batch = batch
+    }
+
+    /// One round over every tenant that sends mail; answers how many mails were sent or given up.
+    @discardableResult
+    public func runOnce() async throws -> Int {
+        var handled = 0
+        var page = 1
+        while true {
+            let tenants = try await core.stores.tenants.listTenants(page: page, limit: 100)
+            for tenant in tenants.items where tenant.overrides.mail?.sender != nil {
+                handled += try await work(tenant)
+            }
+            if tenants.items.count < 100 { break }
+            page += 1
+        }
+        return handled
+    }
+
+    func work(_ tenant: Tenant) async throws -> Int {
+        guard let config = tenant.overrides.mail, let relay = config.relay, let from = config.sender else { return 0 }
+        let outlets = core.stores.mailOutlets
+        let now = core.clock.now()
+        var outlet: MailOutlet
+        if let found = try await outlets.mailOutlet(tenantId: tenant.id) {
+            outlet = found
+        } else {
+            // Mail out starts when the relay is set: the replies written before are not sent.
+            let fresh = MailOutlet(tenantId: tenant.id, cursor: try await core.live.latestId(tenantId: tenant.id))
+            guard try await outlets.saveMailOutlet(fresh, expectedVersion: nil) else { return 0 }
+            outlet = fresh
+        }
+        if let retry = outlet.retry, retry.nextAttemptAt > now { return 0 }
+        if let owner = outlet.leaseOwner, owner != instance, let until = outlet.leaseUntil, until > now { return 0 }
+        outlet.leaseOwner = instance
+        outlet.leaseUntil = now.addingTimeInterval(lease)
+        guard try await save(&outlet) else { return 0 }
+        var handled = 0
+        let events = try await core.stores.liveEvents.liveEvents(tenantId: tenant.id, after: outlet.cursor, limit: batch)
+        for event in events {
+            guard let mail = try await reply(for: event, tenant: tenant, config: config, from: from) else {
+                outlet.cursor = event.id
+                continue
+            }
+            do {
+                try await sender.send(mail.mail, envelopeFrom: from, via: relay)
+                // The customer's answer to it names its Message-ID: that finds the ticket.
+                let key = MailService.claimKey(mail.mail.messageId)
+                _ = try await core.stores.toolCalls.claimToolCall(tenantId: tenant.id, callId: key, at: core.clock.now())
+                try await core.stores.toolCalls.completeToolCall(tenantId: tenant.id, callId: key, output: mail.ticketId)
+                outlet.sent += 1
+                outlet.lastSentAt = core.clock.now()
+                outlet.retry = nil
+                outlet.cursor = event.id
+            } catch {
+                let failure = error as? MailSendFailure ?? MailSendFailure(permanent: false, "\(error)")
+                let reason = String(failure.reason.prefix(300))
+                let attempts = (outlet.retry?.eventId == event.id ? outlet.retry?.attempts ?? 0 : 0) + 1
+                outlet.lastError = reason
+                if !failure.permanent, attempts <= Self.retryDelays.count {
+                    outlet.retry = MailOutlet.Retry(
+                        eventId: event.id, attempts: attempts, nextAttemptAt: core.clock.now().addingTimeInterval(Self.retryDelays[attempts - 1]),
+                        lastError: reason)
+                    _ = try await save(&outlet)
+                    return handled
+                }
+                outlet.failed += 1
+                outlet.retry = nil
+                outlet.cursor = event.id
+                try await tellStaff(tenant, ticketId: mail.ticketId, to: mail.mail.to.address, reason: reason, attempts: attempts)
+            }
+            handled += 1
+            outlet.leaseUntil = core.clock.now().addingTimeInterval(lease)
+            guard try await save(&outlet) else { return handled }
+        }
+        if !events.isEmpty { _ = try await save(&outlet) }
+        return handled
+    }
+
+    /// Stores the outlet if nobody changed it since it was read (its version moves on).
+    func save(_ outlet: inout MailOutlet) async throws -> Bool {
+        let expected = outlet.version
+        outlet.version = expected + 1
+        return try await core.stores.mailOutlets.saveMailOutlet(outlet, expectedVersion: expected)
+    }
+
+    /// The mail an event makes, if it is a staff member's message in a ticket that came by mail
+    /// from a customer with an address.
+    func reply(for event: LiveEvent, tenant: Tenant, config: TenantMail, from: String) async throws -> (mail: OutgoingMail, ticketId: String)? {
+        guard event.type == .newMessage, let ticketId = event.ticketId,
+            let data = try? JSONSerialization.jsonObject(with: Data(event.data.utf8)) as? [String: Any],
+            let message = data["message"] as? [String: Any], message["senderType"] as? String == MessageSender.staff.rawValue,
+            let seq = message["seq"] as? Int
+        else { return nil }
+        guard let ticket = try await core.stores.tickets.ticket(tenantId: tenant.id, ticketId: ticketId), ticket.source == .email,
+            let customer = try await core.stores.people.customer(tenantId: tenant.id, id: ticket.customerId),
+            let address = customer.email, address.contains("@")
+        else { return nil }
+        let recent = try await core.stores.tickets.messages(tenantId: tenant.id, ticketId: ticketId, after: max(0, seq - 20), limit: 20)
+        guard let written = recent.first(where: { $0.seq == seq }) else { return nil }
+        let quoted = recent.last { $0.seq < seq && $0.senderType == .customer }
+        let answered = try await core.stores.toolCalls.toolCall(tenantId: tenant.id, callId: MailService.threadKey(ticketId))?.output
+        let texts = AssistantTexts(tenant)
+        let name = [customer.firstName, customer.lastName].compactMap { $0 }.joined(separator: " ")
+        let mail = MailWriting.reply(
+            tenant: tenant, from: from, replyTo: config.addresses.first ?? from, ticket: ticket, message: written, quoted: quoted,
+            to: MailAddress(name: name.isEmpty ? nil : name, address: address), answering: answered, texts: texts)
+        return (mail, ticketId)
+    }
+
+    /// An internal note on the ticket: the reply did not reach the customer, and why.
+    func tellStaff(_ tenant: Tenant, ticketId: String, to address: String, reason: String, attempts: Int) async throws {
+        let texts = AssistantTexts(tenant)
+        let note = texts.pick(
+            es: "No se pudo enviar la respuesta por correo a \(address) (\(attempts) intentos): \(reason)",
+            vi: "Không gửi được thư trả lời tới \(address) (\(attempts) lần thử): \(reason)",
+            en: "The reply could not be mailed to \(address) (\(attempts) attempts): \(reason)")
+        let mailer = Principal(tenantId: tenant.id, role: .admin, subject: "mail")
+        do {
+            _ = try await TicketService(core: core).addNote(mailer, ticketId, content: String(note.prefix(TicketLimits.note)), isInternal: true)
+        } catch let error as DocketError where error.code == .notFound || error.code == .conflict {
+            // The ticket is gone or full of notes: the outlet's lastError still says it.
+        }
+    }
+}
+
+/// The words and shape of the mails Docket writes.
+enum MailWriting {
+    /// A staff member's reply as a mail: their words, their name and the tenant's, how to answer
+    /// (in the tenant's language), and the customer's last message quoted; text and HTML.
+    static func reply(
+        tenant: Tenant, from: String, replyTo: String, ticket: Ticket, message: TicketMessage, quoted: TicketMessage?, to: MailAddress,
+        answering: String?, texts: AssistantTexts
+    ) -> OutgoingMail {
+        let ticketId = ticket.ticketId
+        let signature = "— " + [message.senderName, tenant.name].compactMap { $0 }.joined(separator: ", ")
+        let footer = texts.pick(
+            es: "Responde a este correo para seguir con tu \(texts.terms.ticketSingular) \(ticketId).",
+            vi: "Hãy trả lời thư này để tiếp tục \(texts.terms.ticketSingular) \(ticketId).",
+            en: "Reply to this mail to continue your \(texts.terms.ticketSingular) \(ticketId).")
+        let wrote = texts.pick(es: "Escribiste:", vi: "Bạn đã viết:", en: "You wrote:")
+        var text = message.content + "\n\n" + signature + "\n\n" + footer + "\n"
+        var html = "<div>" + paragraphs(message.content) + "</div>\n<p>" + escape(signature) + "</p>\n<p><small>" + escape(footer) + "</small></p>\n"
+        if let quoted {
+            text += "\n" + wrote + "\n" + quoted.content.split(separator: "\n", omittingEmptySubsequences: false).map { "> " + $0 }.joined(separator: "\n") + "\n"
+            html += "<p>" + escape(wrote) + "</p>\n<blockquote>" + paragraphs(quoted.content) + "</blockquote>\n"
+        }
+        let (local, domain) = split(replyTo)
+        let safeTenant = ticket.tenantId.filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+        let safeTicket = ticketId.filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+        let subject = ticket.subject.hasPrefix("Re:") ? ticket.subject : "Re: \(ticket.subject)"
+        return OutgoingMail(
+            from: MailAddress(name: tenant.name, address: from), to: to, replyTo: "\(local)+\(ticketId)@\(domain)",
+            subject: "\(subject) [\(ticketId)]",
+            messageId: "docket.\(safeTicket).\(message.seq).\(safeTenant)@\(split(from).domain)", inReplyTo: answering,
+            references: answering.map { [$0] } ?? [], date: message.createdAt, text: text, html: "<!DOCTYPE html>\n<html><body>\n" + html + "</body></html>\n",
+            headers: [("X-Docket-Origin", ticket.tenantId)])
+    }
+
+    static func split(_ address: String) -> (local: String, domain: String) {
+        guard let at = address.lastIndex(of: "@") else { return (address, "localhost") }
+        return (String(address[..<at]), String(address[address.index(after: at)...]))
+    }
+
+    static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+
+    static func paragraphs(_ text: String) -> String {
+        text.components(separatedBy: "\n\n").map { "<p>" + escape($0).replacingOccurrences(of: "\n", with: "<br>") + "</p>" }.joined()
+    }
+}

@@ -1,0 +1,151 @@
+import DocketCore
+import DocketMail
+import DocketTestSupport
+import Foundation
+import Testing
+
+/// Mail out, on every store, through a real SMTP server (aiosmtpd): an agent's public reply in a
+/// ticket that came by mail reaches the customer once, answering their mail, and their answer
+/// to it comes back to the ticket; notes and other channels send nothing; a relay that refuses
+/// for now gets the mail again later, in order; one that refuses for good leaves a note.
+@Suite("Mail out, on every store")
+struct MailOutServiceTests {
+    static func desk(_ kind: StoreKind, sink: SMTPSink) async throws -> Desk {
+        let desk = try await Desk(kind)
+        _ = try await desk.services.tenants.setMail(
+            Desk.admin, TenantMail(addresses: ["soporte@luxfree.example"], relay: MailRelay(host: "127.0.0.1", port: sink.port, security: .none)))
+        return desk
+    }
+
+    static func dispatcher(_ desk: Desk, instance: String = "i1") -> MailDispatcher {
+        MailDispatcher(core: desk.services.core, sender: SMTPMailSender(submitter: SMTPSubmitter(hostname: "docket.test", timeout: .seconds(30))), instance: instance)
+    }
+
+    static func mailIn(_ desk: Desk, id: String, text: String, inReplyTo: [String] = [], from: String = "Ana Pérez <ana.perez@example.mx>") async throws -> MailOutcome {
+        var mail = MailServiceTests.mail(from: from, subject: "Corte de energía", text: text, id: id)
+        mail.inReplyTo = inReplyTo
+        return try await MailServiceTests.receive(desk, mail)
+    }
+
+    @Test(arguments: StoreKind.available) func anAgentsReplyReachesTheCustomerOnceAndTheirAnswerComesBack(kind: StoreKind) async throws {
+        let sink = try await SMTPSink()
+        defer { sink.stop() }
+        let desk = try await Self.desk(kind, sink: sink)
+        let dispatcher = Self.dispatcher(desk)
+        guard case .stored(let ticketId, true) = try await Self.mailIn(desk, id: "m1@example.mx", text: "Sigue sin luz en la colonia") else {
+            Issue.record("no ticket")
+            return
+        }
+        let ana = Desk.agent("ana")
+        _ = try await desk.services.tickets.claim(ana, ticketId)
+        _ = try await desk.services.tickets.addNote(ana, ticketId, content: "Nota interna: revisar transformador", isInternal: true)
+        _ = try await desk.services.conversations.postMessage(ana, ticketId, NewMessage(content: "Hola Ana:\n\nYa va una cuadrilla <b>hoy</b>."))
+        // A reply in a ticket that did not come by mail sends nothing.
+        let web = try await desk.open()
+        _ = try await desk.services.conversations.postMessage(ana, web.ticketId, NewMessage(content: "Respuesta por la web"))
+        #expect(try await dispatcher.runOnce() == 1)
+        #expect(try await dispatcher.runOnce() == 0, "sent once")
+        let mail = try #require(try await sink.wait(for: 1).first)
+        #expect(mail.mailFrom == "soporte@luxfree.example")
+        #expect(mail.recipients == ["ana.perez@example.mx"])
+        let read = try MIMEParser.parse(mail.message)
+        #expect(read.subject == "Re: Corte de energía [\(ticketId)]")
+        #expect(read.from?.address == "soporte@luxfree.example")
+        #expect(read.from?.name == "T")
+        #expect(read.replyTo.map(\.address) == ["soporte+\(ticketId)@luxfree.example"])
+        #expect(read.inReplyTo == ["m1@example.mx"], "it answers the customer's mail")
+        #expect(read.markers.docketOrigin == "t")
+        #expect(read.text.contains("Ya va una cuadrilla <b>hoy</b>."), "the agent's words as written, in the text part")
+        #expect(read.text.contains("> Sigue sin luz en la colonia"), "the customer's message quoted")
+        #expect(read.text.contains("Responde a este correo"), "in the tenant's language")
+        #expect(!mail.text.contains("Nota interna"), "notes stay inside")
+        #expect(mail.text.contains("&lt;b&gt;hoy"), "the HTML part escapes what the agent wrote")
+        let ours = try #require(read.messageId)
+        // The customer answers that mail: it joins the ticket, even from a mail program that
+        // dropped the tag from the address.
+        let answer = try await Self.mailIn(desk, id: "m2@example.mx", text: "Gracias, aquí los espero", inReplyTo: [ours])
+        #expect(answer == .stored(ticketId: ticketId, created: false))
+        // Docket's own mail coming back is not taken as the customer's.
+        var bounced = read
+        bounced.messageId = "back-1@example.mx"
+        #expect(try await MailServiceTests.receive(desk, bounced) == .ignored("it is a mail Docket sent (X-Docket-Origin) coming back"))
+        // The next reply answers the customer's latest mail.
+        _ = try await desk.services.conversations.postMessage(ana, ticketId, NewMessage(content: "Ya llegamos"))
+        #expect(try await dispatcher.runOnce() == 1)
+        let second = try MIMEParser.parse(try await sink.wait(for: 2)[1].message)
+        #expect(second.inReplyTo == ["m2@example.mx"])
+        #expect(second.messageId != ours)
+        let outlet = try #require(try await desk.store.mailOutlet(tenantId: "t"))
+        #expect(outlet.sent == 2 && outlet.failed == 0 && outlet.retry == nil)
+    }
+
+    @Test(arguments: StoreKind.available) func aRelayThatRefusesForNowGetsTheMailAgainInOrderAndOneThatRefusesForGoodLeavesANote(kind: StoreKind) async throws {
+        let sink = try await SMTPSink(failFirst: 2, refuse: ["nadie@example.mx"])
+        defer { sink.stop() }
+        let desk = try await Self.desk(kind, sink: sink)
+        let dispatcher = Self.dispatcher(desk)
+        guard case .stored(let ticketId, true) = try await Self.mailIn(desk, id: "r1@example.mx", text: "Medidor dañado") else {
+            Issue.record("no ticket")
+            return
+        }
+        let ana = Desk.agent("ana")
+        _ = try await desk.services.tickets.claim(ana, ticketId)
+        for text in ["Primera respuesta", "Segunda respuesta"] {
+            _ = try await desk.services.conversations.postMessage(ana, ticketId, NewMessage(content: text))
+        }
+        #expect(try await dispatcher.runOnce() == 0, "451: nothing went")
+        var outlet = try #require(try await desk.store.mailOutlet(tenantId: "t"))
+        #expect(outlet.retry?.attempts == 1)
+        #expect(outlet.retry?.lastError.contains("451") == true)
+        #expect(try await dispatcher.runOnce() == 0, "not before its time")
+        desk.clock.advance(by: 31)
+        #expect(try await dispatcher.runOnce() == 0, "451 again")
+        #expect(try await desk.store.mailOutlet(tenantId: "t")?.retry?.attempts == 2)
+        desk.clock.advance(by: 61)
+        #expect(try await dispatcher.runOnce() == 2)
+        let texts = try await sink.wait(for: 2).map { try MIMEParser.parse($0.message).text }
+        #expect(texts[0].hasPrefix("Primera respuesta") && texts[1].hasPrefix("Segunda respuesta"), "in order")
+        #expect(sink.refusals() == 2)
+        // A customer whose address the relay refuses: given up at once, and staff are told.
+        guard case .stored(let other, true) = try await Self.mailIn(desk, id: "r2@example.mx", text: "Hola", from: "nadie@example.mx") else {
+            Issue.record("no ticket")
+            return
+        }
+        _ = try await desk.services.tickets.claim(ana, other)
+        _ = try await desk.services.conversations.postMessage(ana, other, NewMessage(content: "¿Sigue el problema?"))
+        #expect(try await dispatcher.runOnce() == 1)
+        outlet = try #require(try await desk.store.mailOutlet(tenantId: "t"))
+        #expect(outlet.failed == 1 && outlet.retry == nil && outlet.lastError?.contains("550") == true)
+        let notes = try await desk.services.tickets.ticket(Desk.admin, other).notes
+        #expect(notes.contains { $0.isInternal && $0.content.contains("nadie@example.mx") && $0.content.contains("550") })
+        #expect(sink.received().count == 2)
+    }
+
+    @Test(arguments: StoreKind.available) func instancesSendingAtOnceSendEachReplyOnce(kind: StoreKind) async throws {
+        let sink = try await SMTPSink()
+        defer { sink.stop() }
+        let desk = try await Self.desk(kind, sink: sink)
+        guard case .stored(let ticketId, true) = try await Self.mailIn(desk, id: "c1@example.mx", text: "Sin luz") else {
+            Issue.record("no ticket")
+            return
+        }
+        let ana = Desk.agent("ana")
+        _ = try await desk.services.tickets.claim(ana, ticketId)
+        for index in 0..<6 { _ = try await desk.services.conversations.postMessage(ana, ticketId, NewMessage(content: "Respuesta \(index)")) }
+        let dispatchers = (0..<3).map { Self.dispatcher(desk, instance: "i\($0)") }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for dispatcher in dispatchers {
+                group.addTask {
+                    for _ in 0..<5 { _ = try await dispatcher.runOnce() }
+                }
+            }
+            try await group.waitForAll()
+        }
+        // The lease holder may still have been mid-round for the others: finish with one.
+        desk.clock.advance(by: 61)
+        while try await dispatchers[0].runOnce() > 0 {}
+        let texts = try await sink.wait(for: 6).map { try MIMEParser.parse($0.message).text }
+        #expect(texts.count == 6)
+        #expect(texts.map { String($0.prefix(11)) } == (0..<6).map { "Respuesta \($0)" })
+    }
+}
