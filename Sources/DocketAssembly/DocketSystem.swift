@@ -253,7 +253,7 @@ public final class DocketSystem: Sendable {
 
     /// The long-lived parts, in start order (they stop in reverse): the store's closing, the
     /// SLA scheduler, the store adapter's own parts (MongoDB: live relay, outbox sweeper, change
-    /// stream), the hub's sweeper and the webhook deliveries.
+    /// stream), the hub's sweeper, the webhook deliveries and mail out (the receiver too, with `mail.port`).
     /// Each says in the log when it is slow to stop.
     public var lifecycle: [any Service] {
         let parts: [any Service] =
@@ -262,18 +262,23 @@ public final class DocketSystem: Sendable {
             + [
                 hub.sweeper,
                 hub.presenceTracker,
-                WebhookDeliveryService(
-                    dispatcher: WebhookDispatcher(core: services.core, sender: webhookSender, instance: events.settings.origin), logger: logger),
+                OutboxConsumer(
+                    name: "webhook delivery",
+                    round: { [dispatcher = WebhookDispatcher(core: services.core, sender: webhookSender, instance: events.settings.origin)] in
+                        try await dispatcher.runOnce()
+                    }, logger: logger),
             ]
         var tls = TLSConfiguration.makeClientConfiguration()
         if let file = configuration.mailRelayCAFile { tls.trustRoots = .file(file) }
         let submitter = SMTPSubmitter(hostname: configuration.mailHeloName, tls: tls)
         let mail: [any Service] =
-            [MailDeliveryService(
-                dispatcher: MailDispatcher(core: services.core, sender: SMTPMailSender(submitter: submitter), instance: events.settings.origin),
-                logger: logger)]
+            [OutboxConsumer(
+                name: "mail out",
+                round: { [dispatcher = MailDispatcher(core: services.core, sender: SMTPMailSender(submitter: submitter), instance: events.settings.origin)] in
+                    try await dispatcher.runOnce()
+                }, logger: logger)]
             + (configuration.mail.map { [MailIntakeService($0, services: services, store: adapter.store, logger: logger)] } ?? [])
-        return (parts + mail).map { StopWatch(inner: $0, name: "\(type(of: $0))", logger: logger) }
+        return (parts + mail).map { StopWatch(inner: $0, name: ($0 as? OutboxConsumer)?.name ?? "\(type(of: $0))", logger: logger) }
     }
 
     /// The HTTP application with the long-lived parts as its services (the tests run it so).
