@@ -10,10 +10,15 @@ import Testing
 /// for now gets the mail again later, in order; one that refuses for good leaves a note.
 @Suite("Mail out, on every store")
 struct MailOutServiceTests {
-    static func desk(_ kind: StoreKind, sink: SMTPSink) async throws -> Desk {
+    /// A tenant sending through `sink`; without acknowledgements unless asked for, so that the
+    /// replies are what a test counts.
+    static func desk(_ kind: StoreKind, sink: SMTPSink, acknowledgements: Int = 0) async throws -> Desk {
         let desk = try await Desk(kind)
         _ = try await desk.services.tenants.setMail(
-            Desk.admin, TenantMail(addresses: ["soporte@luxfree.example"], relay: MailRelay(host: "127.0.0.1", port: sink.port, security: .none)))
+            Desk.admin,
+            TenantMail(
+                addresses: ["soporte@luxfree.example"], relay: MailRelay(host: "127.0.0.1", port: sink.port, security: .none),
+                acknowledgementsPerHour: acknowledgements))
         return desk
     }
 
@@ -77,6 +82,71 @@ struct MailOutServiceTests {
         #expect(second.messageId != ours)
         let outlet = try #require(try await desk.store.mailOutlet(tenantId: "t"))
         #expect(outlet.sent == 2 && outlet.failed == 0 && outlet.retry == nil)
+    }
+
+    @Test(arguments: StoreKind.available) func aNewTicketIsAcknowledgedOnceAndAnAutoResponderStartsNoLoop(kind: StoreKind) async throws {
+        let sink = try await SMTPSink()
+        defer { sink.stop() }
+        let desk = try await Self.desk(kind, sink: sink, acknowledgements: 2)
+        let dispatcher = Self.dispatcher(desk)
+        guard case .stored(let ticketId, true) = try await Self.mailIn(desk, id: "a1@example.mx", text: "Sigue sin luz\nen la colonia") else {
+            Issue.record("no ticket")
+            return
+        }
+        #expect(try await dispatcher.runOnce() == 1)
+        let ack = try MIMEParser.parse(try #require(try await sink.wait(for: 1).first).message)
+        #expect(ack.markers.autoSubmitted == "auto-replied", "marked as automatic: no machine answers it")
+        #expect(ack.markers.autoResponseSuppress == "All")
+        #expect(ack.inReplyTo == ["a1@example.mx"])
+        #expect(ack.subject == "Re: Corte de energía [\(ticketId)]")
+        #expect(ack.replyTo.map(\.address) == ["soporte+\(ticketId)@luxfree.example"])
+        #expect(ack.text.contains("Hemos recibido tu mensaje. Tu reporte es \(ticketId)"), "in the tenant's language and words, with the number")
+        #expect(ack.text.contains("> Sigue sin luz\n> en la colonia"), "what the customer wrote, quoted")
+
+        // Ana's mail server answers every mail it gets: one auto-responder says what it is, the
+        // other says nothing of the kind, changes the subject and drops the thread's headers.
+        // Neither opens a ticket, and nothing more goes out: no loop.
+        for round in 0..<6 {
+            let got = sink.received()
+            let last = try MIMEParser.parse(try #require(got.last).message)
+            var answer = MailServiceTests.mail(
+                from: "Ana Pérez <ana.perez@example.mx>", subject: round % 2 == 0 ? "Respuesta automática: \(last.subject)" : "Fuera de la oficina",
+                text: "Estoy de vacaciones hasta el lunes.", id: "auto-\(round)@example.mx")
+            if round % 2 == 0 {
+                answer.markers.autoSubmitted = "auto-replied"
+                answer.inReplyTo = [try #require(last.messageId)]
+            }
+            let outcome = try await MailServiceTests.receive(desk, answer, to: last.replyTo.first?.address ?? "soporte@luxfree.example")
+            if round % 2 == 0 {
+                #expect(outcome == .ignored("Auto-Submitted: auto-replied"))
+            } else {
+                #expect(outcome == .stored(ticketId: ticketId, created: false), "a machine that hides what it is still lands in the customer's ticket")
+            }
+            #expect(try await dispatcher.runOnce() == 0, "round \(round): nothing answers it")
+        }
+        #expect(sink.received().count == 1, "one acknowledgement, no loop")
+        var mine = TicketQuery()
+        mine.source = .email
+        #expect(try await desk.services.tickets.listTickets(Desk.admin, mine).items.count == 1)
+
+        // A sender whose tickets keep being closed (say, a monitoring system): at most two
+        // acknowledgements an hour, then again the next hour.
+        let agent = Desk.agent("ana")
+        var acknowledged = 0
+        for index in 0..<4 {
+            guard case .stored(let opened, true) = try await Self.mailIn(desk, id: "alarm-\(index)@example.mx", text: "Alarma \(index)", from: "monitor@example.mx")
+            else {
+                Issue.record("mail \(index) opened no ticket")
+                return
+            }
+            acknowledged += try await dispatcher.runOnce()
+            _ = try await desk.services.tickets.changeStatus(agent, opened, to: "closed", reason: nil)
+        }
+        #expect(acknowledged == 2, "two an hour")
+        desk.clock.advance(by: 3_600)
+        _ = try await Self.mailIn(desk, id: "alarm-next@example.mx", text: "Alarma", from: "monitor@example.mx")
+        #expect(try await dispatcher.runOnce() == 1, "the next hour's first")
+        #expect(sink.received().filter { $0.recipients == ["monitor@example.mx"] }.count == 3)
     }
 
     @Test(arguments: StoreKind.available) func aRelayThatRefusesForNowGetsTheMailAgainInOrderAndOneThatRefusesForGoodLeavesANote(kind: StoreKind) async throws {

@@ -30,12 +30,23 @@ public struct TenantMail: Codable, Sendable, Equatable {
     public var from: String?
     /// Where mail out leaves; nil: Docket sends no mail for the tenant.
     public var relay: MailRelay?
+    /// At most this many acknowledgements of a new ticket go to one sender in an hour (nil:
+    /// `defaultAcknowledgements`; 0: none). An acknowledgement is never sent for a machine's
+    /// mail, and its `Auto-Submitted: auto-replied` tells the other side's machines not to answer.
+    public var acknowledgementsPerHour: Int?
 
-    public init(addresses: [String], from: String? = nil, relay: MailRelay? = nil) {
+    public init(addresses: [String], from: String? = nil, relay: MailRelay? = nil, acknowledgementsPerHour: Int? = nil) {
         self.addresses = addresses
         self.from = from
         self.relay = relay
+        self.acknowledgementsPerHour = acknowledgementsPerHour
     }
+
+    public static let defaultAcknowledgements = 3
+    public static let maxAcknowledgements = 20
+
+    /// How many acknowledgements one sender may get in an hour.
+    public var acknowledgements: Int { acknowledgementsPerHour ?? Self.defaultAcknowledgements }
 
     /// The address mail out comes from, if the tenant sends any.
     public var sender: String? { relay == nil ? nil : from ?? addresses.first }
@@ -54,6 +65,12 @@ public struct TenantMail: Codable, Sendable, Equatable {
     /// names the same host and user as `previous`'s, without a password, keeps the stored one.
     public func validated(keeping previous: TenantMail?) throws -> TenantMail {
         var out = TenantMail(addresses: try Self.normalized(addresses))
+        if let acknowledgementsPerHour {
+            guard (0...Self.maxAcknowledgements).contains(acknowledgementsPerHour) else {
+                throw DocketError.invalid("acknowledgementsPerHour", "from 0 (none) to \(Self.maxAcknowledgements) acknowledgements per sender per hour")
+            }
+            out.acknowledgementsPerHour = acknowledgementsPerHour
+        }
         if let from {
             out.from = try Self.normalized([from], field: "from").first
         }

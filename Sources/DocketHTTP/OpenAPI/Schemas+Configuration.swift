@@ -41,6 +41,9 @@ extension Schemas {
                     "addresses": array(mailAddress("local@domain, without a +tag; stored lower-cased"), maxItems: TenantMail.maxAddresses),
                     "from": mailAddress("The address mail out comes from (default: the first of addresses)"),
                     "relay": ref("MailRelay"),
+                    "acknowledgementsPerHour": integer(
+                        "At most this many acknowledgements of a new ticket to one sender in an hour (default \(TenantMail.defaultAcknowledgements); 0: none; never for a machine's mail)",
+                        min: 0, max: TenantMail.maxAcknowledgements),
                 ],
                 required: ["addresses"]),
             "MailRelay": object(

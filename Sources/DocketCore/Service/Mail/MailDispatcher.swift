@@ -79,7 +79,7 @@ public struct MailDispatcher: Sendable {
         var handled = 0
         let events = try await core.stores.liveEvents.liveEvents(tenantId: tenant.id, after: outlet.cursor, limit: batch)
         for event in events {
-            guard let mail = try await reply(for: event, tenant: tenant, config: config, from: from) else {
+            guard let mail = try await mail(for: event, tenant: tenant, config: config, from: from) else {
                 outlet.cursor = event.id
                 continue
             }
@@ -125,37 +125,78 @@ public struct MailDispatcher: Sendable {
         return try await core.stores.mailOutlets.saveMailOutlet(outlet, expectedVersion: expected)
     }
 
-    /// The mail an event makes, if it is a staff member's message in a ticket that came by mail
-    /// from a customer with an address.
-    func reply(for event: LiveEvent, tenant: Tenant, config: TenantMail, from: String) async throws -> (mail: OutgoingMail, ticketId: String)? {
-        guard event.type == .newMessage, let ticketId = event.ticketId,
-            let data = try? JSONSerialization.jsonObject(with: Data(event.data.utf8)) as? [String: Any],
-            let message = data["message"] as? [String: Any], message["senderType"] as? String == MessageSender.staff.rawValue,
-            let seq = message["seq"] as? Int
-        else { return nil }
-        guard let ticket = try await core.stores.tickets.ticket(tenantId: tenant.id, ticketId: ticketId), ticket.source == .email,
+    /// The mail an event makes: a staff member's public message in a ticket that came by mail
+    /// becomes a reply to its customer; a ticket a customer's mail opened is acknowledged, as
+    /// often as the tenant allows per sender and hour.
+    func mail(for event: LiveEvent, tenant: Tenant, config: TenantMail, from: String) async throws -> (mail: OutgoingMail, ticketId: String)? {
+        switch event.type {
+        case .newMessage: return try await reply(for: event, tenant: tenant, config: config, from: from)
+        case .ticketCreated: return try await acknowledgement(for: event, tenant: tenant, config: config, from: from)
+        default: return nil
+        }
+    }
+
+    /// The ticket of an event, if it came by mail, and its customer's address.
+    func mailedTicket(_ event: LiveEvent, tenant: Tenant) async throws -> (ticket: Ticket, to: MailAddress)? {
+        guard let ticketId = event.ticketId,
+            let ticket = try await core.stores.tickets.ticket(tenantId: tenant.id, ticketId: ticketId), ticket.source == .email,
             let customer = try await core.stores.people.customer(tenantId: tenant.id, id: ticket.customerId),
             let address = customer.email, address.contains("@")
         else { return nil }
+        let name = [customer.firstName, customer.lastName].compactMap { $0 }.joined(separator: " ")
+        return (ticket, MailAddress(name: name.isEmpty ? nil : name, address: address))
+    }
+
+    func reply(for event: LiveEvent, tenant: Tenant, config: TenantMail, from: String) async throws -> (mail: OutgoingMail, ticketId: String)? {
+        guard let data = try? JSONSerialization.jsonObject(with: Data(event.data.utf8)) as? [String: Any],
+            let message = data["message"] as? [String: Any], message["senderType"] as? String == MessageSender.staff.rawValue,
+            let seq = message["seq"] as? Int,
+            let (ticket, to) = try await mailedTicket(event, tenant: tenant)
+        else { return nil }
+        let ticketId = ticket.ticketId
         let recent = try await core.stores.tickets.messages(tenantId: tenant.id, ticketId: ticketId, after: max(0, seq - 20), limit: 20)
         guard let written = recent.first(where: { $0.seq == seq }) else { return nil }
         let quoted = recent.last { $0.seq < seq && $0.senderType == .customer }
         let answered = try await core.stores.toolCalls.toolCall(tenantId: tenant.id, callId: MailService.threadKey(ticketId))?.output
-        let texts = AssistantTexts(tenant)
-        let name = [customer.firstName, customer.lastName].compactMap { $0 }.joined(separator: " ")
         let mail = MailWriting.reply(
             tenant: tenant, from: from, replyTo: config.addresses.first ?? from, ticket: ticket, message: written, quoted: quoted,
-            to: MailAddress(name: name.isEmpty ? nil : name, address: address), answering: answered, texts: texts)
+            to: to, answering: answered, texts: AssistantTexts(tenant))
         return (mail, ticketId)
     }
 
-    /// An internal note on the ticket: the reply did not reach the customer, and why.
+    /// The acknowledgement of a ticket a customer's mail opened, unless the sender had their
+    /// hour's share: each one takes one of the hour's numbered slots of the address, claimed in
+    /// the store, so instances and restarts count together.
+    func acknowledgement(for event: LiveEvent, tenant: Tenant, config: TenantMail, from: String) async throws -> (mail: OutgoingMail, ticketId: String)? {
+        guard config.acknowledgements > 0, let (ticket, to) = try await mailedTicket(event, tenant: tenant),
+            let first = try await core.stores.tickets.messages(tenantId: tenant.id, ticketId: ticket.ticketId, after: 0, limit: 1).first,
+            first.senderType == .customer
+        else { return nil }
+        let hour = Int(core.clock.now().timeIntervalSince1970 / 3_600)
+        var granted = false
+        for slot in 0..<config.acknowledgements {
+            let key = "mailack:\(to.key.prefix(200)):\(hour):\(slot)"
+            if try await core.stores.toolCalls.claimToolCall(tenantId: tenant.id, callId: key, at: core.clock.now()) == nil {
+                try await core.stores.toolCalls.completeToolCall(tenantId: tenant.id, callId: key, output: ticket.ticketId)
+                granted = true
+                break
+            }
+        }
+        guard granted else { return nil }
+        let answered = try await core.stores.toolCalls.toolCall(tenantId: tenant.id, callId: MailService.threadKey(ticket.ticketId))?.output
+        let mail = MailWriting.acknowledgement(
+            tenant: tenant, from: from, replyTo: config.addresses.first ?? from, ticket: ticket, message: first, to: to,
+            answering: answered, texts: AssistantTexts(tenant))
+        return (mail, ticket.ticketId)
+    }
+
+    /// An internal note on the ticket: the mail did not reach the customer, and why.
     func tellStaff(_ tenant: Tenant, ticketId: String, to address: String, reason: String, attempts: Int) async throws {
         let texts = AssistantTexts(tenant)
         let note = texts.pick(
-            es: "No se pudo enviar la respuesta por correo a \(address) (\(attempts) intentos): \(reason)",
-            vi: "Không gửi được thư trả lời tới \(address) (\(attempts) lần thử): \(reason)",
-            en: "The reply could not be mailed to \(address) (\(attempts) attempts): \(reason)")
+            es: "No se pudo enviar el correo a \(address) (\(attempts) intentos): \(reason)",
+            vi: "Không gửi được thư tới \(address) (\(attempts) lần thử): \(reason)",
+            en: "The mail to \(address) could not be sent (\(attempts) attempts): \(reason)")
         let mailer = Principal(tenantId: tenant.id, role: .admin, subject: "mail")
         do {
             _ = try await TicketService(core: core).addNote(mailer, ticketId, content: String(note.prefix(TicketLimits.note)), isInternal: true)
@@ -186,6 +227,46 @@ enum MailWriting {
             text += "\n" + wrote + "\n" + quoted.content.split(separator: "\n", omittingEmptySubsequences: false).map { "> " + $0 }.joined(separator: "\n") + "\n"
             html += "<p>" + escape(wrote) + "</p>\n<blockquote>" + paragraphs(quoted.content) + "</blockquote>\n"
         }
+        return envelope(
+            tenant: tenant, from: from, replyTo: replyTo, ticket: ticket, to: to, answering: answering, id: String(message.seq), date: message.createdAt,
+            text: text, html: html, headers: [("X-Docket-Origin", ticket.tenantId)])
+    }
+
+    /// A new ticket acknowledged: its number, what the customer wrote, how to add to it; marked
+    /// as automatic (RFC 3834), so that no machine answers it, and asking Exchange not to.
+    static func acknowledgement(
+        tenant: Tenant, from: String, replyTo: String, ticket: Ticket, message: TicketMessage, to: MailAddress, answering: String?,
+        texts: AssistantTexts
+    ) -> OutgoingMail {
+        let ticketId = ticket.ticketId
+        let noun = texts.terms.ticketSingular
+        let received = texts.pick(
+            es: "Hemos recibido tu mensaje. Tu \(noun) es \(ticketId): «\(ticket.subject)».",
+            vi: "Chúng tôi đã nhận được thư của bạn. Mã \(noun) của bạn là \(ticketId): «\(ticket.subject)».",
+            en: "We have received your message. Your \(noun) is \(ticketId): “\(ticket.subject)”.")
+        let next = texts.pick(
+            es: "Te responderemos por correo. Para añadir algo, responde a este correo; no hace falta escribir de nuevo.",
+            vi: "Chúng tôi sẽ trả lời qua thư. Muốn bổ sung, hãy trả lời thư này; không cần viết lại.",
+            en: "We will answer by mail. To add something, reply to this mail; there is no need to write again.")
+        let wrote = texts.pick(es: "Escribiste:", vi: "Bạn đã viết:", en: "You wrote:")
+        let signature = "— " + tenant.name
+        let text = received + "\n\n" + next + "\n\n" + signature + "\n\n" + wrote + "\n"
+            + message.content.split(separator: "\n", omittingEmptySubsequences: false).map { "> " + $0 }.joined(separator: "\n") + "\n"
+        let html = "<p>" + escape(received) + "</p>\n<p>" + escape(next) + "</p>\n<p>" + escape(signature) + "</p>\n<p>" + escape(wrote)
+            + "</p>\n<blockquote>" + paragraphs(message.content) + "</blockquote>\n"
+        return envelope(
+            tenant: tenant, from: from, replyTo: replyTo, ticket: ticket, to: to, answering: answering, id: "ack", date: ticket.createdAt,
+            text: text, html: html,
+            headers: [("Auto-Submitted", "auto-replied"), ("X-Auto-Response-Suppress", "All"), ("X-Docket-Origin", ticket.tenantId)])
+    }
+
+    /// A mail about `ticket`: from the tenant, answered to the ticket's tagged address, its
+    /// subject naming the ticket, its `Message-ID` made of the ticket and `id`.
+    static func envelope(
+        tenant: Tenant, from: String, replyTo: String, ticket: Ticket, to: MailAddress, answering: String?, id: String, date: Date, text: String,
+        html: String, headers: [(String, String)]
+    ) -> OutgoingMail {
+        let ticketId = ticket.ticketId
         let (local, domain) = split(replyTo)
         let safeTenant = ticket.tenantId.filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
         let safeTicket = ticketId.filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
@@ -193,9 +274,9 @@ enum MailWriting {
         return OutgoingMail(
             from: MailAddress(name: tenant.name, address: from), to: to, replyTo: "\(local)+\(ticketId)@\(domain)",
             subject: "\(subject) [\(ticketId)]",
-            messageId: "docket.\(safeTicket).\(message.seq).\(safeTenant)@\(split(from).domain)", inReplyTo: answering,
-            references: answering.map { [$0] } ?? [], date: message.createdAt, text: text, html: "<!DOCTYPE html>\n<html><body>\n" + html + "</body></html>\n",
-            headers: [("X-Docket-Origin", ticket.tenantId)])
+            messageId: "docket.\(safeTicket).\(id).\(safeTenant)@\(split(from).domain)", inReplyTo: answering,
+            references: answering.map { [$0] } ?? [], date: date, text: text, html: "<!DOCTYPE html>\n<html><body>\n" + html + "</body></html>\n",
+            headers: headers)
     }
 
     static func split(_ address: String) -> (local: String, domain: String) {
