@@ -120,8 +120,12 @@ struct MailIntakeTests {
         defer { sink.stop() }
         (status, body) = try await Server.request(
             "PUT", "\(base)/config/mail", token: admin,
-            body: #"{"addresses":["soporte@luxfree.example"],"relay":{"host":"127.0.0.1","port":\#(sink.port),"security":"none","username":"docket","password":"clave-del-relay"}}"#)
+            body: #"{"addresses":["soporte@luxfree.example"],"relay":{"host":"127.0.0.1","port":\#(sink.port),"security":"none","username":"docket","password":"clave-del-relay"},"dkim":[{"domain":"luxfree.example","selector":"docket"}]}"#)
         #expect(status == 200, "\(String(decoding: body, as: UTF8.self))")
+        let shownKey = try #require((((try JSONSerialization.jsonObject(with: body) as? [String: Any])?["mail"] as? [String: Any])?["dkim"] as? [[String: Any]])?.first)
+        #expect(shownKey["privateKey"] == nil, "a private key is never shown")
+        #expect(shownKey["dnsName"] as? String == "docket._domainkey.luxfree.example")
+        let record = try #require(shownKey["dnsRecord"] as? String)
         #expect(!String(decoding: body, as: UTF8.self).contains("clave-del-relay"), "the password is never shown")
         #expect(String(decoding: body, as: UTF8.self).contains(#""passwordSet":true"#))
         (status, body) = try await Server.request("POST", "\(base)/agents", token: admin, body: #"{"id":"ana","name":"Ana López"}"#)
@@ -134,6 +138,8 @@ struct MailIntakeTests {
         let sent = try #require(try await sink.wait(for: 1).first)
         #expect(sent.recipients == ["jose.nunez@example.mx"])
         #expect(sent.login == "docket")
+        let check = try await DKIMCheck.verify(sent.message, dnsName: "docket._domainkey.luxfree.example", record: record)
+        #expect(check.valid, "signed with the key the API showed: \(check.output)")
         #expect(sent.text.contains("In-Reply-To: <reply-1@mail.example.mx>"), "it answers José's latest mail")
         let ours = try #require(sent.text.split(separator: "\r\n").first { $0.lowercased().hasPrefix("message-id: <") }.map { String($0.dropFirst(13).dropLast()) })
         // José answers it from a program that dropped the tag: the Message-ID finds the ticket.

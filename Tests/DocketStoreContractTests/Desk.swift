@@ -1,4 +1,5 @@
 import DocketCore
+import DocketMail
 import DocketWire
 import DocketMemory
 import DocketPacks
@@ -52,7 +53,8 @@ struct Desk {
     ) async throws {
         store = try await kind.make()
         services = DocketServices(
-            store: store, wire: DocketWireFormat(), clock: clock, tenantCacheSeconds: 0, rules: ScriptedRules(actions: rules), packInspector: ManifestInspector())
+            store: store, wire: DocketWireFormat(), clock: clock, tenantCacheSeconds: 0, rules: ScriptedRules(actions: rules), packInspector: ManifestInspector(),
+            dkimKeys: DKIMSigner())
         _ = try await services.tenants.provisionTenant(id: "t", name: "T", pack: try PackLoader(root: packsRoot).load("luxfree-solar"))
         _ = try await services.tenants.createCustomer(Self.admin, NewCustomer(id: "c1", phoneNumber: "+52 55 1234 5678", firstName: "Luz"))
         for id in agents {

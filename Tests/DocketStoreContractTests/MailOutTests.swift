@@ -12,13 +12,13 @@ import Testing
 struct MailOutServiceTests {
     /// A tenant sending through `sink`; without acknowledgements unless asked for, so that the
     /// replies are what a test counts.
-    static func desk(_ kind: StoreKind, sink: SMTPSink, acknowledgements: Int = 0) async throws -> Desk {
+    static func desk(_ kind: StoreKind, sink: SMTPSink, acknowledgements: Int = 0, dkim: [DKIMKey]? = nil) async throws -> Desk {
         let desk = try await Desk(kind)
         _ = try await desk.services.tenants.setMail(
             Desk.admin,
             TenantMail(
                 addresses: ["soporte@luxfree.example"], relay: MailRelay(host: "127.0.0.1", port: sink.port, security: .none),
-                acknowledgementsPerHour: acknowledgements))
+                acknowledgementsPerHour: acknowledgements, dkim: dkim))
         return desk
     }
 
@@ -147,6 +147,34 @@ struct MailOutServiceTests {
         _ = try await Self.mailIn(desk, id: "alarm-next@example.mx", text: "Alarma", from: "monitor@example.mx")
         #expect(try await dispatcher.runOnce() == 1, "the next hour's first")
         #expect(sink.received().filter { $0.recipients == ["monitor@example.mx"] }.count == 3)
+    }
+
+    @Test(arguments: StoreKind.available) func mailOutIsSignedWithTheDomainsKeyAndAnIndependentVerifierAgrees(kind: StoreKind) async throws {
+        let sink = try await SMTPSink()
+        defer { sink.stop() }
+        let desk = try await Self.desk(kind, sink: sink, acknowledgements: 1, dkim: [DKIMKey(domain: "LuxFree.example", selector: "docket")])
+        let shown = try #require(try await desk.services.tenants.tenant(id: "t")?.overrides.mail?.shown.dkim?.first)
+        #expect(shown.privateKey == nil, "never shown")
+        #expect(shown.dnsName == "docket._domainkey.luxfree.example")
+        let record = try #require(shown.dnsRecord)
+        // Set again as an answer shows it (no private key): the key is kept, not made anew.
+        var again = try #require(try await desk.services.tenants.tenant(id: "t")?.overrides.mail?.shown)
+        again.relay?.password = nil
+        _ = try await desk.services.tenants.setMail(Desk.admin, again)
+        #expect(try await desk.services.tenants.tenant(id: "t")?.overrides.mail?.shown.dkim?.first?.dnsRecord == record)
+
+        guard case .stored(let ticketId, true) = try await Self.mailIn(desk, id: "k1@example.mx", text: "Sin luz") else {
+            Issue.record("no ticket")
+            return
+        }
+        _ = try await desk.services.tickets.claim(Desk.agent("ana"), ticketId)
+        _ = try await desk.services.conversations.postMessage(Desk.agent("ana"), ticketId, NewMessage(content: "Vamos en camino, Ana."))
+        #expect(try await Self.dispatcher(desk).runOnce() == 2, "the acknowledgement and the reply")
+        for mail in try await sink.wait(for: 2) {
+            #expect(mail.text.hasPrefix("DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=luxfree.example; s=docket;"))
+            let check = try await DKIMCheck.verify(mail.message, dnsName: "docket._domainkey.luxfree.example", record: record)
+            #expect(check.valid, "\(check.output)")
+        }
     }
 
     @Test(arguments: StoreKind.available) func aRelayThatRefusesForNowGetsTheMailAgainInOrderAndOneThatRefusesForGoodLeavesANote(kind: StoreKind) async throws {

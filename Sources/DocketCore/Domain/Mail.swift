@@ -34,12 +34,21 @@ public struct TenantMail: Codable, Sendable, Equatable {
     /// `defaultAcknowledgements`; 0: none). An acknowledgement is never sent for a machine's
     /// mail, and its `Auto-Submitted: auto-replied` tells the other side's machines not to answer.
     public var acknowledgementsPerHour: Int?
+    /// The keys mail out is signed with, one per sending domain (DKIM).
+    public var dkim: [DKIMKey]?
 
-    public init(addresses: [String], from: String? = nil, relay: MailRelay? = nil, acknowledgementsPerHour: Int? = nil) {
+    public init(addresses: [String], from: String? = nil, relay: MailRelay? = nil, acknowledgementsPerHour: Int? = nil, dkim: [DKIMKey]? = nil) {
         self.addresses = addresses
         self.from = from
         self.relay = relay
         self.acknowledgementsPerHour = acknowledgementsPerHour
+        self.dkim = dkim
+    }
+
+    /// The key that signs mail from `address`'s domain, if there is one.
+    public func signingKey(for address: String) -> DKIMKey? {
+        let domain = address.split(separator: "@").last.map { $0.lowercased() } ?? ""
+        return dkim?.first { $0.domain == domain && $0.privateKey != nil }
     }
 
     public static let defaultAcknowledgements = 3
@@ -51,9 +60,11 @@ public struct TenantMail: Codable, Sendable, Equatable {
     /// The address mail out comes from, if the tenant sends any.
     public var sender: String? { relay == nil ? nil : from ?? addresses.first }
 
-    /// As an API answer shows it: the relay's password left out (`passwordSet` says there is one).
+    /// As an API answer shows it: the relay's password and the DKIM private keys left out
+    /// (`passwordSet` says there is a password; each key shows the DNS record to publish).
     public var shown: TenantMail {
         var copy = self
+        copy.dkim = dkim?.map(\.shown)
         if let relay {
             copy.relay?.passwordSet = relay.password != nil
             copy.relay?.password = nil
@@ -73,6 +84,19 @@ public struct TenantMail: Codable, Sendable, Equatable {
         }
         if let from {
             out.from = try Self.normalized([from], field: "from").first
+        }
+        if let dkim {
+            guard dkim.count <= Self.maxDKIMKeys else { throw DocketError.invalid("dkim", "at most \(Self.maxDKIMKeys) keys, one per sending domain") }
+            var domains = Set<String>()
+            out.dkim = try dkim.enumerated().map { index, key in
+                var checked = try key.validated(field: "dkim[\(index)]")
+                guard domains.insert(checked.domain).inserted else { throw DocketError.invalid("dkim[\(index)].domain", "one key per domain: '\(checked.domain)' is listed twice") }
+                if checked.privateKey == nil, let old = previous?.dkim?.first(where: { $0.domain == checked.domain && $0.selector == checked.selector }) {
+                    checked.privateKey = old.privateKey
+                    checked.publicKey = old.publicKey
+                }
+                return checked
+            }
         }
         if var relay {
             relay.passwordSet = nil
@@ -107,6 +131,7 @@ public struct TenantMail: Codable, Sendable, Equatable {
     }
 
     public static let maxAddresses = 20
+    public static let maxDKIMKeys = 10
 
     /// The addresses as kept: trimmed and lower-cased; or the first problem with them.
     public static func normalized(_ addresses: [String], field: String = "addresses") throws -> [String] {
@@ -266,6 +291,70 @@ public struct OutgoingMail: Sendable, Hashable {
     }
 
     public func hash(into hasher: inout Hasher) { hasher.combine(messageId) }
+}
+
+/// A DKIM key (RFC 6376, rsa-sha256) that signs a tenant's mail from one domain: the receiving
+/// side finds its public half in DNS at `<selector>._domainkey.<domain>`. The private key is kept
+/// to sign with and never shown again; an admin gets the DNS record to publish.
+public struct DKIMKey: Codable, Sendable, Equatable {
+    public var domain: String
+    public var selector: String
+    /// PEM, written by an admin or made by Docket when left out; never shown.
+    public var privateKey: String?
+    /// The public key, base64 of its DER (what the DNS record's `p=` holds); made from the private one.
+    public var publicKey: String?
+    /// Where the record goes, and what it says (answers only).
+    public var dnsName: String?
+    public var dnsRecord: String?
+
+    public init(domain: String, selector: String, privateKey: String? = nil, publicKey: String? = nil) {
+        self.domain = domain
+        self.selector = selector
+        self.privateKey = privateKey
+        self.publicKey = publicKey
+    }
+
+    /// As an answer shows it: no private key; the DNS record to publish.
+    public var shown: DKIMKey {
+        var copy = self
+        copy.privateKey = nil
+        copy.dnsName = "\(selector)._domainkey.\(domain)"
+        copy.dnsRecord = publicKey.map { "v=DKIM1; k=rsa; p=\($0)" }
+        return copy
+    }
+
+    /// The largest private key (PEM) taken: a 4096-bit RSA key is ~3.3 KB.
+    public static let maxPrivateKeyBytes = 8_192
+
+    func validated(field: String) throws -> DKIMKey {
+        let domain = domain.trimmingCharacters(in: .whitespaces).lowercased()
+        let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
+        guard (3...253).contains(domain.utf8.count), labels.count >= 2,
+            labels.allSatisfy({ (1...63).contains($0.utf8.count) && !$0.hasPrefix("-") && !$0.hasSuffix("-")
+                && $0.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-") } })
+        else { throw DocketError.invalid("\(field).domain", "a domain name (letters, digits, '-', labels joined by '.')") }
+        let selector = selector.trimmingCharacters(in: .whitespaces).lowercased()
+        guard (1...63).contains(selector.utf8.count),
+            selector.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-") })
+        else { throw DocketError.invalid("\(field).selector", "1 to 63 letters, digits or '-'") }
+        var out = DKIMKey(domain: domain, selector: selector)
+        if let privateKey {
+            guard privateKey.utf8.count <= Self.maxPrivateKeyBytes, privateKey.contains("-----BEGIN") else {
+                throw DocketError.invalid("\(field).privateKey", "an RSA private key in PEM, at most \(Self.maxPrivateKeyBytes) bytes")
+            }
+            out.privateKey = privateKey
+        }
+        return out
+    }
+}
+
+/// Makes and reads DKIM keys (DocketMail's signer in production): the core holds no cryptography.
+public protocol DKIMKeyMaker: Sendable {
+    /// A new 2048-bit RSA private key, in PEM.
+    func makePrivateKey() throws -> String
+    /// The public half of `privateKey` as base64 DER; throws when it is not an RSA key of 1024 to
+    /// 4096 bits in PEM.
+    func publicKey(of privateKey: String) throws -> String
 }
 
 /// The SMTP server a tenant's mail leaves through (its provider's submission port, or its own

@@ -21,6 +21,8 @@ public final class ServiceCore: Sendable {
     public let live: LiveEventLog
     /// Sends webhook deliveries (redeliveries from the API; the dispatcher has its own); nil: off.
     let webhookSender: (any WebhookSender)?
+    /// Makes the DKIM keys an admin asks for (nil: keys must be given whole).
+    let dkimKeys: (any DKIMKeyMaker)?
     /// Whether webhooks may name private and loopback addresses (`webhooks.allowPrivateAddresses`; tests only).
     let allowPrivateWebhooks: Bool
     /// Writers of one ticket take turns (see `TicketTurns`).
@@ -37,19 +39,20 @@ public final class ServiceCore: Sendable {
         store: some TicketStore, wire: any WireFormat, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
         rules: (any RuleEngine)? = nil, observer: (any ServiceObserver)? = nil,
         packInspector: (any PackInspector)? = nil, live: LiveEventLog? = nil, webhookSender: (any WebhookSender)? = nil,
-        allowPrivateWebhooks: Bool = false
+        allowPrivateWebhooks: Bool = false, dkimKeys: (any DKIMKeyMaker)? = nil
     ) {
         self.init(
             stores: StorePorts(store), wire: wire, clock: clock, tenantCacheSeconds: tenantCacheSeconds, rules: rules, observer: observer,
-            packInspector: packInspector, live: live, webhookSender: webhookSender, allowPrivateWebhooks: allowPrivateWebhooks)
+            packInspector: packInspector, live: live, webhookSender: webhookSender, allowPrivateWebhooks: allowPrivateWebhooks, dkimKeys: dkimKeys)
     }
 
     public init(
         stores: StorePorts, wire: any WireFormat, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
         rules: (any RuleEngine)? = nil, observer: (any ServiceObserver)? = nil,
         packInspector: (any PackInspector)? = nil, live: LiveEventLog? = nil, webhookSender: (any WebhookSender)? = nil,
-        allowPrivateWebhooks: Bool = false
+        allowPrivateWebhooks: Bool = false, dkimKeys: (any DKIMKeyMaker)? = nil
     ) {
+        self.dkimKeys = dkimKeys
         self.webhookSender = webhookSender
         self.allowPrivateWebhooks = allowPrivateWebhooks
         self.observer = observer

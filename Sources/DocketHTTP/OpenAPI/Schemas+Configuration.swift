@@ -44,8 +44,21 @@ extension Schemas {
                     "acknowledgementsPerHour": integer(
                         "At most this many acknowledgements of a new ticket to one sender in an hour (default \(TenantMail.defaultAcknowledgements); 0: none; never for a machine's mail)",
                         min: 0, max: TenantMail.maxAcknowledgements),
+                    "dkim": array(ref("DKIMKey"), maxItems: TenantMail.maxDKIMKeys),
                 ],
                 required: ["addresses"]),
+            "DKIMKey": object(
+                [
+                    "domain": string("The sending domain whose mail this key signs (one key per domain)", maxLength: 253, minLength: 3, pattern: #"^[A-Za-z0-9.-]+$"#),
+                    "selector": string("The DNS record's name: <selector>._domainkey.<domain>", maxLength: 63, minLength: 1, pattern: #"^[A-Za-z0-9-]+$"#),
+                    "privateKey": string(
+                        "An RSA private key of 1024 to 4096 bits in PEM; written, never shown. Left out, Docket makes a 2048-bit one (or keeps the one stored under the same domain and selector)",
+                        maxLength: DKIMKey.maxPrivateKeyBytes, minLength: 1),
+                    "publicKey": string("Answers only: base64 of the public key's DER"),
+                    "dnsName": string("Answers only: where to publish the record"),
+                    "dnsRecord": string("Answers only: the TXT record to publish"),
+                ],
+                required: ["domain", "selector"]),
             "MailRelay": object(
                 [
                     "host": string("The relay's host name or address", maxLength: 253, minLength: 1, pattern: #"^[A-Za-z0-9.:\[\]-]+$"#),

@@ -12,10 +12,11 @@ public struct MailSendFailure: Error, Sendable, Hashable, CustomStringConvertibl
     }
 }
 
-/// Sends a mail through a relay (DocketMail's SMTP submitter in production). Throws
-/// `MailSendFailure`; any other error counts as one worth trying again.
+/// Sends a mail through a relay (DocketMail's SMTP submitter in production), signed with
+/// `signing` when there is a key for its domain. Throws `MailSendFailure`; any other error
+/// counts as one worth trying again.
 public protocol MailSender: Sendable {
-    func send(_ mail: OutgoingMail, envelopeFrom: String, via relay: MailRelay) async throws
+    func send(_ mail: OutgoingMail, envelopeFrom: String, via relay: MailRelay, signing: DKIMKey?) async throws
 }
 
 /// Mail out, from the event log (the transactional outbox): an agent's public reply in a ticket
@@ -84,7 +85,7 @@ public struct MailDispatcher: Sendable {
                 continue
             }
             do {
-                try await sender.send(mail.mail, envelopeFrom: from, via: relay)
+                try await sender.send(mail.mail, envelopeFrom: from, via: relay, signing: config.signingKey(for: from))
                 // The customer's answer to it names its Message-ID: that finds the ticket.
                 let key = MailService.claimKey(mail.mail.messageId)
                 _ = try await core.stores.toolCalls.claimToolCall(tenantId: tenant.id, callId: key, at: core.clock.now())

@@ -113,7 +113,10 @@ extension TenantService {
     public func setMail(_ principal: Principal, _ value: TenantMail) async throws -> Tenant {
         try Self.requireAdmin(principal)
         let previous = try await tenant(for: principal).overrides.mail
-        let checked = try value.validated(keeping: previous)
+        var checked = try value.validated(keeping: previous)
+        if let keys = checked.dkim {
+            checked.dkim = try keys.enumerated().map { index, key in try completed(key, field: "dkim[\(index)]") }
+        }
         let addresses = checked.addresses
         var page = 1
         while true {
@@ -132,6 +135,23 @@ extension TenantService {
             _ = try await stores.mailOutlets.saveMailOutlet(MailOutlet(tenantId: tenant.id, cursor: try await live.latestId(tenantId: tenant.id)), expectedVersion: nil)
         }
         return tenant
+    }
+
+    /// A DKIM key with both halves: a given private key read for its public one, a missing one made.
+    func completed(_ key: DKIMKey, field: String) throws -> DKIMKey {
+        if key.privateKey != nil, key.publicKey != nil { return key }
+        guard let maker = core.dkimKeys else {
+            throw DocketError(.conflict, "this server makes and reads no DKIM keys", field: field)
+        }
+        var out = key
+        do {
+            let pem = try key.privateKey ?? maker.makePrivateKey()
+            out.privateKey = pem
+            out.publicKey = try maker.publicKey(of: pem)
+        } catch {
+            throw DocketError.invalid("\(field).privateKey", "not an RSA private key of 1024 to 4096 bits in PEM")
+        }
+        return out
     }
 
     /// Drops the override of `key`, so the pack's value applies again.
