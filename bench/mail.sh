@@ -1,14 +1,29 @@
 #!/usr/bin/env bash
-# Mail into tickets over LMTP on a release server: mails per minute and exact threading.
-# Usage: bench/mail.sh [customers] [mails per customer] [connections]   (default: 400 5 8)
+# Mail into tickets on a release server: mails per minute and exact threading. Over LMTP straight
+# to Docket, or with --postfix through a private Postfix instance (scripts/postfix-instance.sh,
+# root and Debian's postfix needed) that takes the mail over SMTP and relays it to Docket's LMTP
+# receiver, the way a tenant runs it.
+# Usage: bench/mail.sh [customers] [mails per customer] [connections] [--postfix]   (default: 400 5 8)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
+postfix=""
+args=()
+for a in "$@"; do if [ "$a" = "--postfix" ]; then postfix=1; else args+=("$a"); fi; done
+set -- "${args[@]+"${args[@]}"}"
 [ -n "$DOCKET_BIN" ] || swift build -c release --product docket >/dev/null
 data=$(mktemp -d); port=18185
-trap 'stop_server; rm -rf "$data"' EXIT
-start_server "$data" $port --mail-port 0 --mail-port-file "$data/mail.port"
-for _ in $(seq 100); do [ -s "$data/mail.port" ] && break; sleep 0.1; done
+pfdir="$data/postfix"
+trap '[ -n "$postfix" ] && scripts/postfix-instance.sh stop "$pfdir"; stop_server; rm -rf "$data"' EXIT
+mailport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+start_server "$data" $port --mail-port "$mailport"
 admin=$("${DOCKET_BIN:-.build/release/docket}" token --tenant default --role admin --subject bench-admin --data-dir "$data" --ttl 1d)
-python3 bench/mail_bench.py "http://127.0.0.1:$port" "$admin" "$(cat "$data/mail.port")" \
-  --customers "${1:-400}" --thread "${2:-5}" --connections "${3:-8}"
+if [ -n "$postfix" ]; then
+  chmod 755 "$data"
+  smtp=$(scripts/postfix-instance.sh start "$pfdir" "luxfree.bench=lmtp:$mailport")
+  python3 bench/mail_bench.py "http://127.0.0.1:$port" "$admin" "$smtp" --postfix "$pfdir" \
+    --customers "${1:-400}" --thread "${2:-5}" --connections "${3:-8}"
+else
+  python3 bench/mail_bench.py "http://127.0.0.1:$port" "$admin" "$mailport" \
+    --customers "${1:-400}" --thread "${2:-5}" --connections "${3:-8}"
+fi

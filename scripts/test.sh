@@ -25,7 +25,7 @@ floor() {
   fi
 }
 whole=$#
-./scripts/setup.sh --browser
+./scripts/setup.sh --browser --mail
 # The Mongo run of the store contract suite needs the stand-in: start one unless the
 # caller (.ci/run) already did and said where.
 if [ -z "${DOCKET_TEST_MONGO_URI:-}" ]; then

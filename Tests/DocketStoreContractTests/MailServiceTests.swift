@@ -52,6 +52,30 @@ struct MailServiceTests {
         #expect(try await desk.services.conversations.messages(Desk.admin, ticketId, after: 0, limit: 50).messages.count == 1)
     }
 
+    /// A delivery that died after claiming a mail: within `abandonedClaimSeconds` the same mail
+    /// is "busy" (the server tries it later); after it, a mail the dead delivery had written is
+    /// not written again, and one it had not written is.
+    @Test(arguments: StoreKind.available) func aMailWhoseDeliveryDiedIsStoredOnceWhenItComesAgain(kind: StoreKind) async throws {
+        let desk = try await Desk(kind)
+        let first = Self.mail(text: "Primera entrega", id: "died-1@mail.example.mx")
+        // The dead delivery: it claimed the mail and wrote it, but never said which ticket.
+        #expect(try await desk.store.claimToolCall(tenantId: "t", callId: MailService.claimKey("died-1@mail.example.mx"), at: desk.clock.now()) == nil)
+        var written = first
+        written.messageId = nil
+        guard case .stored(let ticketId, true) = try await Self.receive(desk, written) else { Issue.record("not written"); return }
+        #expect(try await Self.receive(desk, first) == .busy, "it may still be running")
+        desk.clock.advance(by: MailService.abandonedClaimSeconds + 1)
+        #expect(try await Self.receive(desk, first) == .stored(ticketId: ticketId, created: false))
+        #expect(try await Self.receive(desk, first) == .stored(ticketId: ticketId, created: false))
+        #expect(try await desk.services.conversations.messages(Desk.admin, ticketId, after: 0, limit: 50).messages.map(\.content) == ["Primera entrega"])
+        // One that died before writing: the mail is written when it comes again.
+        let second = Self.mail(text: "Segunda entrega", id: "died-2@mail.example.mx")
+        #expect(try await desk.store.claimToolCall(tenantId: "t", callId: MailService.claimKey("died-2@mail.example.mx"), at: desk.clock.now()) == nil)
+        desk.clock.advance(by: MailService.abandonedClaimSeconds + 1)
+        #expect(try await Self.receive(desk, second) == .stored(ticketId: ticketId, created: false))
+        #expect(try await desk.services.conversations.messages(Desk.admin, ticketId, after: 0, limit: 50).messages.map(\.content) == ["Primera entrega", "Segunda entrega"])
+    }
+
     @Test(arguments: StoreKind.available) func machinesMailOpensNothing(kind: StoreKind) async throws {
         let desk = try await Desk(kind)
         let away = try await Self.receive(desk, Self.mail(markers: MailMarkers(autoSubmitted: "auto-replied")))

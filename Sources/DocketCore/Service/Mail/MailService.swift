@@ -31,9 +31,11 @@ public struct MailService: UseCase {
         guard let from = mail.from ?? mail.replyTo.first ?? mail.sender else { return .ignored("the mail names no sender") }
         guard try await tenants.tenant(tenantId) != nil else { throw DocketError(.unauthorized, "unknown tenant '\(tenantId)'") }
         let claim = mail.messageId.map(Self.claimKey)
+        var abandonedAt: Date?
         if let claim, let record = try await stores.toolCalls.claimToolCall(tenantId: tenantId, callId: claim, at: clock.now()) {
             if let ticketId = record.output { return .stored(ticketId: ticketId, created: false) }
-            if clock.now().timeIntervalSince(record.createdAt) < AssistantService.abandonedToolCallSeconds { return .busy }
+            if clock.now().timeIntervalSince(record.createdAt) < Self.abandonedClaimSeconds { return .busy }
+            abandonedAt = record.createdAt
         }
         // One sender's mails take turns: a new address makes one customer, not two.
         let customer: Customer = try await core.turns.withTurn("\(tenantId)/mail/\(from.key)") {
@@ -41,6 +43,14 @@ public struct MailService: UseCase {
         }
         let principal = Principal(tenantId: tenantId, role: .customer, subject: customer.id)
         let input = NewMessage(content: Self.content(mail))
+        // A delivery that claimed this mail and stopped (the process died) may have written it
+        // before it could say so: then it is not written again.
+        if let claim, let since = abandonedAt,
+            let ticketId = try await writtenBefore(input.content, customerId: customer.id, tenantId: tenantId, since: since)
+        {
+            try await stores.toolCalls.completeToolCall(tenantId: tenantId, callId: claim, output: ticketId)
+            return .stored(ticketId: ticketId, created: false)
+        }
         var outcome: MailOutcome?
         let closed = try await tenant(for: principal).workflow.closed
         if let ticket = try await answeredTicket(mail, recipient: recipient, tenantId: tenantId, customerId: customer.id, closed: closed) {
@@ -86,6 +96,29 @@ public struct MailService: UseCase {
         return nil
     }
 
+    /// A claim on a `Message-ID` older than this without its ticket belongs to a delivery that
+    /// stopped: a later one of the same mail goes on (storing one takes milliseconds; a mail
+    /// server tries a mail again after minutes).
+    public static let abandonedClaimSeconds: TimeInterval = 30
+
+    /// The ticket where the customer's message `content` was written at or after `since` (within
+    /// the last 20 messages of their 5 latest tickets), if it was.
+    func writtenBefore(_ content: String, customerId: String, tenantId: String, since: Date) async throws -> String? {
+        var query = TicketQuery()
+        query.customerId = customerId
+        query.sortBy = .updatedAt
+        query.limit = 5
+        for ticket in try await stores.tickets.listTickets(tenantId: tenantId, query: query).items {
+            let count = ticket.chat?.messageCount ?? 0
+            guard count > 0, ticket.updatedAt >= since.addingTimeInterval(-1) else { continue }
+            let recent = try await stores.tickets.messages(tenantId: tenantId, ticketId: ticket.ticketId, after: max(0, count - 20), limit: 20)
+            if recent.contains(where: { $0.senderType == .customer && $0.content == content && $0.createdAt >= since.addingTimeInterval(-1) }) {
+                return ticket.ticketId
+            }
+        }
+        return nil
+    }
+
     /// How many of a mail's `In-Reply-To` and `References` ids are looked up, newest first.
     static let threadLookups = 20
 
@@ -112,7 +145,7 @@ public struct MailService: UseCase {
     static func threadKey(_ ticketId: String) -> String { "mailthread:" + ticketId }
 
     /// The key a mail is stored once by: its `Message-ID` (long ids are cut, with a hash of the whole).
-    static func claimKey(_ messageId: String) -> String {
+    public static func claimKey(_ messageId: String) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in messageId.utf8 {
             hash ^= UInt64(byte)
