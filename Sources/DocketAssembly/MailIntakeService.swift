@@ -76,6 +76,9 @@ struct MailIntakeService: Service {
                 case .ignored(let reason):
                     logger.info("mail from a machine: not answered, nothing opened", metadata: ["tenant.id": "\(tenantId)", "reason": "\(reason)"])
                     verdicts.append(.accepted)
+                case .bounced(let addresses):
+                    logger.info("delivery report: addresses marked as bouncing", metadata: ["tenant.id": "\(tenantId)", "addresses": "\(addresses)"])
+                    verdicts.append(.accepted)
                 case .busy:
                     verdicts.append(.tryLater("the same mail is being stored now"))
                 }

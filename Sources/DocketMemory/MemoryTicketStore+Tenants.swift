@@ -69,6 +69,19 @@ extension MemoryTicketStore {
         }
     }
 
+    public func replaceCustomer(_ customer: Customer) async throws -> Bool {
+        try state.withLock { state in
+            guard let old = state.customers[customer.tenantId]?[customer.id] else { return false }
+            if let phone = customer.phoneNumber, state.customers[customer.tenantId]?.values.contains(where: { $0.id != customer.id && $0.phoneNumber == phone }) == true {
+                throw DocketError(.conflict, "phone number \(phone) already belongs to a customer")
+            }
+            var replaced = customer
+            replaced.statistics = old.statistics
+            state.customers[customer.tenantId]?[customer.id] = replaced
+            return true
+        }
+    }
+
     public func customer(tenantId: String, id: String) async throws -> Customer? {
         state.withLock { $0.customers[tenantId]?[id] }
     }

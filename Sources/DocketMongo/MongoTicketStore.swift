@@ -269,6 +269,14 @@ public final class MongoTicketStore: TicketStore {
         }
     }
 
+    public func replaceCustomer(_ customer: Customer) async throws -> Bool {
+        try await job { job in
+            var doc = try Self.document(customer, id: Self.key(customer.tenantId, customer.id))
+            if let email = customer.email { doc["emailKey"] = .string(email.lowercased()) }
+            return try job.collection(Collections.customers).replaceOne(["_id": Self.key(customer.tenantId, customer.id)], doc) == 1
+        }
+    }
+
     public func customer(tenantId: String, id: String) async throws -> Customer? {
         try await job { job in
             try job.collection(Collections.customers).findOne(["_id": Self.key(tenantId, id)]).map { try Self.customer($0, job) }

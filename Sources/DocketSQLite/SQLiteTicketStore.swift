@@ -282,6 +282,15 @@ public final class SQLiteTicketStore: TicketStore {
         }
     }
 
+    public func replaceCustomer(_ customer: Customer) async throws -> Bool {
+        let doc = try codec.encode(customer)
+        return try await write { db in
+            try db.cachedStatement(sql: "UPDATE customers SET phone = ?, doc = ? WHERE tenant_id = ? AND id = ?")
+                .execute(arguments: [customer.phoneNumber, doc, customer.tenantId, customer.id])
+            return db.changesCount == 1
+        }
+    }
+
     public func customer(tenantId: String, id: String) async throws -> Customer? {
         let codec = codec
         return try await pointRead { db in try Self.customer(db, tenantId: tenantId, id: id, codec) }

@@ -177,6 +177,93 @@ struct MailOutServiceTests {
         }
     }
 
+    /// A delivery report as Postfix writes one: the reason in words, the verdict per recipient,
+    /// and the returned mail's headers.
+    static func report(for address: String, action: String, status: String, returning messageId: String?) -> [UInt8] {
+        let text = """
+            From: MAILER-DAEMON@mx.example.mx (Mail Delivery System)\r
+            To: soporte@luxfree.example\r
+            Subject: Undelivered Mail Returned to Sender\r
+            Message-ID: <dsn-\(UUID().uuidString)@mx.example.mx>\r
+            Auto-Submitted: auto-replied\r
+            MIME-Version: 1.0\r
+            Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r
+            \r
+            --B\r
+            Content-Type: text/plain; charset=us-ascii\r
+            \r
+            I'm sorry to have to inform you that your message could not be delivered.\r
+            \r
+            --B\r
+            Content-Type: message/delivery-status\r
+            \r
+            Reporting-MTA: dns; mx.example.mx\r
+            Arrival-Date: Wed, 18 Nov 2026 16:00:00 +0000\r
+            \r
+            Final-Recipient: rfc822; \(address)\r
+            Original-Recipient: rfc822;\(address)\r
+            Action: \(action)\r
+            Status: \(status)\r
+            Remote-MTA: dns; mx.example.mx\r
+            Diagnostic-Code: smtp; 550 \(status) <\(address)>: Recipient address rejected:\r
+             User unknown in virtual mailbox table\r
+            \r
+            --B\r
+            Content-Type: text/rfc822-headers\r
+            \r
+            From: T <soporte@luxfree.example>\r
+            Subject: Re: Corte\r
+            \(messageId.map { "Message-ID: <\($0)>\r\n" } ?? "")\r
+            --B--\r
+            """
+        return Array(text.utf8)
+    }
+
+    @Test(arguments: StoreKind.available) func aBounceMarksTheAddressTellsTheTicketAndStopsMailUntilTheCustomerWritesAgain(kind: StoreKind) async throws {
+        let sink = try await SMTPSink()
+        defer { sink.stop() }
+        let desk = try await Self.desk(kind, sink: sink)
+        let dispatcher = Self.dispatcher(desk)
+        guard case .stored(let ticketId, true) = try await Self.mailIn(desk, id: "b1@example.mx", text: "Sin luz") else {
+            Issue.record("no ticket")
+            return
+        }
+        let ana = Desk.agent("ana")
+        _ = try await desk.services.tickets.claim(ana, ticketId)
+        _ = try await desk.services.conversations.postMessage(ana, ticketId, NewMessage(content: "¿Desde cuándo?"))
+        #expect(try await dispatcher.runOnce() == 1)
+        let sent = try MIMEParser.parse(try await sink.wait(for: 1)[0].message)
+        // A server that is still trying says so: nothing changes.
+        let delayed = try MIMEParser.parse(Self.report(for: "ana.perez@example.mx", action: "delayed", status: "4.4.1", returning: sent.messageId))
+        #expect(try await MailServiceTests.receive(desk, delayed, sender: "") == .ignored("a delivery report (delayed 4.4.1) about ana.perez@example.mx: nothing to mark"))
+        #expect(try await desk.store.customer(tenantId: "t", email: "ana.perez@example.mx")?.emailBounce == nil)
+        // It gave up: the address is marked and the ticket's staff are told.
+        let failed = try MIMEParser.parse(Self.report(for: "ana.perez@example.mx", action: "failed", status: "5.1.1", returning: sent.messageId))
+        #expect(MailBounce.read(failed).first?.docketIds == [try #require(sent.messageId)])
+        #expect(try await MailServiceTests.receive(desk, failed, sender: "") == .bounced(["ana.perez@example.mx"]))
+        let mark = try #require(try await desk.store.customer(tenantId: "t", email: "ana.perez@example.mx")?.emailBounce)
+        #expect(mark.status == "5.1.1")
+        #expect(mark.reason == "550 5.1.1 <ana.perez@example.mx>: Recipient address rejected: User unknown in virtual mailbox table")
+        var notes = try await desk.services.tickets.ticket(Desk.admin, ticketId).notes
+        #expect(notes.contains { $0.isInternal && $0.content.contains("ana.perez@example.mx fue devuelto (5.1.1 550") })
+        // The next reply is not sent: counted as failed, and said in a note.
+        _ = try await desk.services.conversations.postMessage(ana, ticketId, NewMessage(content: "¿Sigue sin luz?"))
+        #expect(try await dispatcher.runOnce() == 1)
+        #expect(sink.received().count == 1, "nothing more to a dead address")
+        notes = try await desk.services.tickets.ticket(Desk.admin, ticketId).notes
+        #expect(notes.contains { $0.content.contains("No se pudo enviar el correo a ana.perez@example.mx") && $0.content.contains("bounced") })
+        #expect(try await desk.store.mailOutlet(tenantId: "t")?.failed == 1)
+        // Ana writes from it again: the mark goes, and mail to her goes again.
+        _ = try await Self.mailIn(desk, id: "b2@example.mx", text: "Ya funciona mi correo")
+        #expect(try await desk.store.customer(tenantId: "t", email: "ana.perez@example.mx")?.emailBounce == nil)
+        _ = try await desk.services.conversations.postMessage(ana, ticketId, NewMessage(content: "Perfecto, vamos para allá."))
+        #expect(try await dispatcher.runOnce() == 1)
+        #expect(try await sink.wait(for: 2).count == 2)
+        // A report about an address nobody has, or without a verdict, marks nothing.
+        let stranger = try MIMEParser.parse(Self.report(for: "nadie@example.mx", action: "failed", status: "5.1.1", returning: nil))
+        #expect(try await MailServiceTests.receive(desk, stranger, sender: "") == .ignored("a delivery report (failed 5.1.1) about nadie@example.mx: nothing to mark"))
+    }
+
     @Test(arguments: StoreKind.available) func aRelayThatRefusesForNowGetsTheMailAgainInOrderAndOneThatRefusesForGoodLeavesANote(kind: StoreKind) async throws {
         let sink = try await SMTPSink(failFirst: 2, refuse: ["nadie@example.mx"])
         defer { sink.stop() }

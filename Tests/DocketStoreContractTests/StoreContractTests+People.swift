@@ -38,6 +38,29 @@ extension StoreContractTests {
         #expect(try await store.customer(tenantId: "a", email: "otra@example.mx") == nil)
     }
 
+    /// A customer replaced keeps its ticket count (the store's own) and is found by its new
+    /// address; one that is not there is not made.
+    @Test(arguments: StoreKind.available)
+    func aCustomerIsReplacedWholeButItsTicketCount(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        var customer = Fixtures.customer("c1", tenant: "a", phone: "+525512345678")
+        customer.email = "ana@example.mx"
+        try await store.insertCustomer(customer)
+        try await store.insertCustomer(Fixtures.customer("c2", tenant: "a", phone: "+525599999999"))
+        try await Fixtures.create(store, tenant: "a")
+        customer.email = "ana.nueva@example.mx"
+        customer.emailBounce = EmailBounce(at: Fixtures.epoch, status: "5.1.1", reason: "550 5.1.1 no such user")
+        customer.statistics.totalTickets = 99
+        #expect(try await store.replaceCustomer(customer))
+        let read = try #require(try await store.customer(tenantId: "a", id: "c1"))
+        #expect(read.emailBounce == customer.emailBounce)
+        #expect(read.statistics.totalTickets == 1, "counted by the store, not written")
+        #expect(try await store.customer(tenantId: "a", email: "ana.nueva@example.mx")?.id == "c1")
+        #expect(try await store.customer(tenantId: "a", email: "ana@example.mx") == nil)
+        #expect(try await store.replaceCustomer(Fixtures.customer("nobody", tenant: "a")) == false)
+        #expect(try await store.customer(tenantId: "a", id: "nobody") == nil)
+    }
+
     @Test(arguments: StoreKind.available)
     func apiKeysAreStoredListedAndRevokedOnce(kind: StoreKind) async throws {
         let store = try await kind.make()

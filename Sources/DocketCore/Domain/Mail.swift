@@ -411,3 +411,71 @@ public struct MailOutlet: Codable, Sendable, Equatable {
         failed = 0
     }
 }
+
+/// One recipient's verdict in a delivery status notification (RFC 3464): a mail a server could
+/// not deliver (`failed`, a `5.x.x` status) or is still trying (`delayed`, `4.x.x`).
+public struct MailBounce: Sendable, Equatable {
+    public var recipient: String
+    public var action: String
+    public var status: String
+    public var diagnostic: String?
+    /// Docket's own `Message-ID`s the report names (the returned mail's headers), if any.
+    public var docketIds: [String]
+
+    /// For good: the address is not there, or refuses.
+    public var permanent: Bool { action == "failed" || status.hasPrefix("5") }
+
+    /// The verdicts of a report mail: read from its `message/delivery-status` part; none when
+    /// it has none (an ordinary mail, or an out-of-office reply).
+    public static func read(_ mail: InboundMail) -> [MailBounce] {
+        guard let report = mail.attachments.first(where: { $0.contentType == "message/delivery-status" || $0.contentType == "message/global-delivery-status" })
+        else { return [] }
+        let text = String(decoding: report.data.prefix(64 * 1024), as: UTF8.self).replacingOccurrences(of: "\r\n", with: "\n")
+        // The returned mail's headers, or its words: where Docket's Message-IDs are named.
+        var returned = mail.text
+        for part in mail.attachments where part.contentType == "text/rfc822-headers" || part.contentType == "message/rfc822-headers" {
+            returned += "\n" + String(decoding: part.data.prefix(64 * 1024), as: UTF8.self)
+        }
+        let docketIds = ids(in: returned)
+        var out: [MailBounce] = []
+        // Blocks separated by blank lines: the first is about the message, each next one a recipient.
+        for block in text.components(separatedBy: "\n\n").dropFirst() {
+            var fields: [String: String] = [:]
+            var last: String?
+            for line in block.split(separator: "\n", omittingEmptySubsequences: true) {
+                if line.first == " " || line.first == "\t", let key = last {
+                    fields[key, default: ""] += " " + line.trimmingCharacters(in: .whitespaces)
+                } else if let colon = line.firstIndex(of: ":") {
+                    let key = line[..<colon].lowercased().trimmingCharacters(in: .whitespaces)
+                    fields[key] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                    last = key
+                }
+            }
+            guard let final = fields["final-recipient"] ?? fields["original-recipient"], let action = fields["action"]?.lowercased() else { continue }
+            // "rfc822; ana@example.mx"
+            let address = (final.split(separator: ";", maxSplits: 1).last.map(String.init) ?? final)
+                .trimmingCharacters(in: CharacterSet.whitespaces.union(CharacterSet(charactersIn: "<>")))
+            guard address.contains("@"), address.utf8.count <= 254 else { continue }
+            let status = (fields["status"] ?? "").split(separator: " ").first.map(String.init) ?? ""
+            let diagnostic = fields["diagnostic-code"].map { code in
+                String((code.split(separator: ";", maxSplits: 1).last.map(String.init) ?? code).trimmingCharacters(in: .whitespaces).prefix(300))
+            }
+            out.append(MailBounce(recipient: address, action: action, status: status, diagnostic: diagnostic, docketIds: docketIds))
+        }
+        return out
+    }
+
+    /// The `docket.…@…` message ids in `text` (at most 10).
+    static func ids(in text: String) -> [String] {
+        var out: [String] = []
+        var rest = text[...]
+        while out.count < 10, let start = rest.range(of: "<docket.") {
+            rest = rest[start.upperBound...]
+            guard let end = rest.firstIndex(of: ">"), rest.distance(from: rest.startIndex, to: end) < 300 else { break }
+            let id = "docket." + rest[..<end]
+            if !out.contains(id) { out.append(id) }
+            rest = rest[end...]
+        }
+        return out
+    }
+}

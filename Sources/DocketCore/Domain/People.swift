@@ -67,6 +67,9 @@ public struct Customer: Codable, Sendable, Equatable {
     public var avatarUrl: String?
     public var statistics: CustomerStatistics
     public var createdAt: Date
+    /// Mail to `email` came back for good (a bounce): mail out stops writing to it until the
+    /// customer writes from it again.
+    public var emailBounce: EmailBounce?
 
     public init(
         id: String, tenantId: String, phoneNumber: String?, firstName: String?, lastName: String?,
@@ -80,6 +83,21 @@ public struct Customer: Codable, Sendable, Equatable {
         self.email = email
         self.statistics = statistics
         self.createdAt = createdAt
+    }
+}
+
+/// When and why mail to a customer's address came back for good.
+public struct EmailBounce: Codable, Sendable, Equatable {
+    public var at: Date
+    /// The enhanced status code the reporting server gave (`5.1.1`).
+    public var status: String
+    /// Its words (`Diagnostic-Code`), cut to 300 characters.
+    public var reason: String?
+
+    public init(at: Date, status: String, reason: String?) {
+        self.at = at
+        self.status = status
+        self.reason = reason
     }
 }
 

@@ -11,6 +11,9 @@ public protocol PeopleStore: Sendable {
     /// without regard to case: how a mail's sender is matched to a customer.
     func customer(tenantId: String, email: String) async throws -> Customer?
     func listCustomers(tenantId: String, page: Int, limit: Int) async throws -> Page<Customer>
+    /// Replaces the tenant's customer with the same id (its ticket count is the store's own);
+    /// false when there is none.
+    func replaceCustomer(_ customer: Customer) async throws -> Bool
 
     /// Inserts an agent; `.conflict` if the id or email is taken in the tenant.
     func insertAgent(_ agent: Agent) async throws

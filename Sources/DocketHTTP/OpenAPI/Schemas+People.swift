@@ -12,6 +12,9 @@ extension Schemas {
                     "email": string(), "tier": string(), "avatarUrl": string(format: .uri),
                     "statistics": object(["totalTickets": integer()], required: ["totalTickets"]),
                     "createdAt": dateTime,
+                    "emailBounce": object(
+                        ["at": dateTime, "status": string("The enhanced status code the reporting server gave, e.g. 5.1.1"), "reason": string()],
+                        required: ["at", "status"]),
                 ], required: ["id", "tenantId", "statistics", "createdAt"]),
             "NewCustomer": object([
                 "id": identifier("Optional id; generated when absent"),

@@ -85,6 +85,10 @@ public struct MailDispatcher: Sendable {
                 continue
             }
             do {
+                if let bounce = mail.bounce {
+                    let why = [bounce.status, bounce.reason].compactMap { $0 }.joined(separator: " ")
+                    throw MailSendFailure(permanent: true, "not sent: mail to this address bounced on \(ISO8601DateFormatter().string(from: bounce.at)) (\(why))")
+                }
                 try await sender.send(mail.mail, envelopeFrom: from, via: relay, signing: config.signingKey(for: from))
                 // The customer's answer to it names its Message-ID: that finds the ticket.
                 let key = MailService.claimKey(mail.mail.messageId)
@@ -129,7 +133,7 @@ public struct MailDispatcher: Sendable {
     /// The mail an event makes: a staff member's public message in a ticket that came by mail
     /// becomes a reply to its customer; a ticket a customer's mail opened is acknowledged, as
     /// often as the tenant allows per sender and hour.
-    func mail(for event: LiveEvent, tenant: Tenant, config: TenantMail, from: String) async throws -> (mail: OutgoingMail, ticketId: String)? {
+    func mail(for event: LiveEvent, tenant: Tenant, config: TenantMail, from: String) async throws -> (mail: OutgoingMail, ticketId: String, bounce: EmailBounce?)? {
         switch event.type {
         case .newMessage: return try await reply(for: event, tenant: tenant, config: config, from: from)
         case .ticketCreated: return try await acknowledgement(for: event, tenant: tenant, config: config, from: from)
@@ -137,23 +141,25 @@ public struct MailDispatcher: Sendable {
         }
     }
 
-    /// The ticket of an event, if it came by mail, and its customer's address.
-    func mailedTicket(_ event: LiveEvent, tenant: Tenant) async throws -> (ticket: Ticket, to: MailAddress)? {
+    /// The ticket of an event, if it came by mail, and its customer's address (and the bounce
+    /// that stopped mail to it, if one did).
+    func mailedTicket(_ event: LiveEvent, tenant: Tenant) async throws -> (ticket: Ticket, to: MailAddress, bounce: EmailBounce?)? {
         guard let ticketId = event.ticketId,
             let ticket = try await core.stores.tickets.ticket(tenantId: tenant.id, ticketId: ticketId), ticket.source == .email,
             let customer = try await core.stores.people.customer(tenantId: tenant.id, id: ticket.customerId),
             let address = customer.email, address.contains("@")
         else { return nil }
         let name = [customer.firstName, customer.lastName].compactMap { $0 }.joined(separator: " ")
-        return (ticket, MailAddress(name: name.isEmpty ? nil : name, address: address))
+        return (ticket, MailAddress(name: name.isEmpty ? nil : name, address: address), customer.emailBounce)
     }
 
-    func reply(for event: LiveEvent, tenant: Tenant, config: TenantMail, from: String) async throws -> (mail: OutgoingMail, ticketId: String)? {
+    func reply(for event: LiveEvent, tenant: Tenant, config: TenantMail, from: String) async throws -> (mail: OutgoingMail, ticketId: String, bounce: EmailBounce?)? {
         guard let data = try? JSONSerialization.jsonObject(with: Data(event.data.utf8)) as? [String: Any],
             let message = data["message"] as? [String: Any], message["senderType"] as? String == MessageSender.staff.rawValue,
             let seq = message["seq"] as? Int,
-            let (ticket, to) = try await mailedTicket(event, tenant: tenant)
+            let (ticket, to, bounce) = try await mailedTicket(event, tenant: tenant)
         else { return nil }
+
         let ticketId = ticket.ticketId
         let recent = try await core.stores.tickets.messages(tenantId: tenant.id, ticketId: ticketId, after: max(0, seq - 20), limit: 20)
         guard let written = recent.first(where: { $0.seq == seq }) else { return nil }
@@ -162,14 +168,14 @@ public struct MailDispatcher: Sendable {
         let mail = MailWriting.reply(
             tenant: tenant, from: from, replyTo: config.addresses.first ?? from, ticket: ticket, message: written, quoted: quoted,
             to: to, answering: answered, texts: AssistantTexts(tenant))
-        return (mail, ticketId)
+        return (mail, ticketId, bounce)
     }
 
     /// The acknowledgement of a ticket a customer's mail opened, unless the sender had their
     /// hour's share: each one takes one of the hour's numbered slots of the address, claimed in
     /// the store, so instances and restarts count together.
-    func acknowledgement(for event: LiveEvent, tenant: Tenant, config: TenantMail, from: String) async throws -> (mail: OutgoingMail, ticketId: String)? {
-        guard config.acknowledgements > 0, let (ticket, to) = try await mailedTicket(event, tenant: tenant),
+    func acknowledgement(for event: LiveEvent, tenant: Tenant, config: TenantMail, from: String) async throws -> (mail: OutgoingMail, ticketId: String, bounce: EmailBounce?)? {
+        guard config.acknowledgements > 0, let (ticket, to, bounce) = try await mailedTicket(event, tenant: tenant), bounce == nil,
             let first = try await core.stores.tickets.messages(tenantId: tenant.id, ticketId: ticket.ticketId, after: 0, limit: 1).first,
             first.senderType == .customer
         else { return nil }
@@ -188,7 +194,7 @@ public struct MailDispatcher: Sendable {
         let mail = MailWriting.acknowledgement(
             tenant: tenant, from: from, replyTo: config.addresses.first ?? from, ticket: ticket, message: first, to: to,
             answering: answered, texts: AssistantTexts(tenant))
-        return (mail, ticket.ticketId)
+        return (mail, ticket.ticketId, nil)
     }
 
     /// An internal note on the ticket: the mail did not reach the customer, and why.

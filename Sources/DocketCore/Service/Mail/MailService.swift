@@ -10,6 +10,9 @@ public enum MailOutcome: Sendable, Equatable {
     case ignored(String)
     /// The same mail is being stored by another delivery right now: the sender tries again later.
     case busy
+    /// A report that mail to these customers' addresses came back for good: each is marked, and
+    /// the staff of the ticket the mail was about are told in an internal note.
+    case bounced([String])
 }
 
 /// Mail in: a mail to a tenant's address becomes a message of its customer, in the ticket it
@@ -27,6 +30,8 @@ public struct MailService: UseCase {
 
     /// Receives `mail`, sent to `recipient` (one of `tenantId`'s addresses, perhaps with a tag).
     public func receive(_ mail: InboundMail, tenantId: String, recipient: String, envelopeSender: String?) async throws -> MailOutcome {
+        let bounces = MailBounce.read(mail)
+        if !bounces.isEmpty { return try await bounced(bounces, tenantId: tenantId) }
         if let reason = AutomaticMail.reason(mail, envelopeSender: envelopeSender) { return .ignored(reason) }
         guard let from = mail.from ?? mail.replyTo.first ?? mail.sender else { return .ignored("the mail names no sender") }
         guard try await tenants.tenant(tenantId) != nil else { throw DocketError(.unauthorized, "unknown tenant '\(tenantId)'") }
@@ -42,6 +47,12 @@ public struct MailService: UseCase {
             try await self.customer(for: from, tenantId: tenantId)
         }
         let principal = Principal(tenantId: tenantId, role: .customer, subject: customer.id)
+        if customer.emailBounce != nil {
+            // They write from it: the address works again.
+            var working = customer
+            working.emailBounce = nil
+            _ = try await stores.people.replaceCustomer(working)
+        }
         let input = NewMessage(content: Self.content(mail))
         // A delivery that claimed this mail and stopped (the process died) may have written it
         // before it could say so: then it is not written again.
@@ -94,6 +105,51 @@ public struct MailService: UseCase {
             return usable(try await stores.tickets.ticket(tenantId: tenantId, ticketId: ticketId))
         }
         return nil
+    }
+
+    /// A delivery report: each address that failed for good is marked on its customer (mail out
+    /// stops writing to it) and the ticket the returned mail was about — the one its Docket
+    /// `Message-ID` names, else the customer's latest ticket by mail — gets an internal note.
+    /// A delay ("still trying") changes nothing.
+    func bounced(_ bounces: [MailBounce], tenantId: String) async throws -> MailOutcome {
+        var marked: [String] = []
+        let tenant = try await tenant(for: Principal(tenantId: tenantId, role: .admin, subject: "mail"))
+        for bounce in bounces.prefix(20) where bounce.permanent {
+            guard var customer = try await stores.people.customer(tenantId: tenantId, email: bounce.recipient.lowercased()) else { continue }
+            customer.emailBounce = EmailBounce(at: clock.now(), status: bounce.status, reason: bounce.diagnostic)
+            guard try await stores.people.replaceCustomer(customer) else { continue }
+            marked.append(bounce.recipient)
+            var ticketId: String?
+            for id in bounce.docketIds {
+                if let found = try await stores.toolCalls.toolCall(tenantId: tenantId, callId: Self.claimKey(id))?.output { ticketId = found; break }
+            }
+            if ticketId == nil {
+                var query = TicketQuery()
+                query.customerId = customer.id
+                query.source = .email
+                query.sortBy = .updatedAt
+                query.limit = 1
+                ticketId = try await stores.tickets.listTickets(tenantId: tenantId, query: query).items.first?.ticketId
+            }
+            guard let ticketId else { continue }
+            let texts = AssistantTexts(tenant)
+            let why = [bounce.status, bounce.diagnostic].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+            let note = texts.pick(
+                es: "El correo a \(bounce.recipient) fue devuelto (\(why)). No se enviarán más correos a esa dirección hasta que el cliente escriba desde ella.",
+                vi: "Thư gửi tới \(bounce.recipient) bị trả lại (\(why)). Sẽ không gửi thư tới địa chỉ này cho tới khi khách hàng viết từ đó.",
+                en: "Mail to \(bounce.recipient) bounced (\(why)). No more mail goes to that address until the customer writes from it.")
+            do {
+                _ = try await TicketService(core: core).addNote(
+                    Principal(tenantId: tenantId, role: .admin, subject: "mail"), ticketId, content: String(note.prefix(TicketLimits.note)), isInternal: true)
+            } catch let error as DocketError where error.code == .notFound || error.code == .conflict {
+                // The ticket is gone or full of notes: the customer's mark still says it.
+            }
+        }
+        if marked.isEmpty {
+            let first = bounces[0]
+            return .ignored("a delivery report (\(first.action) \(first.status)) about \(first.recipient): nothing to mark")
+        }
+        return .bounced(marked)
     }
 
     /// A claim on a `Message-ID` older than this without its ticket belongs to a delivery that
