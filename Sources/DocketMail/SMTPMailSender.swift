@@ -18,7 +18,7 @@ public struct SMTPMailSender: MailSender {
             }
         }
         do {
-            try await submitter.send(message, from: envelopeFrom, to: [mail.to.address], via: relay)
+            try await submitter.send(message, from: envelopeFrom, to: [mail.to.address] + mail.bcc, via: relay)
         } catch {
             throw MailSendFailure(permanent: error.permanent, error.description)
         }

@@ -12,13 +12,13 @@ import Testing
 struct MailOutServiceTests {
     /// A tenant sending through `sink`; without acknowledgements unless asked for, so that the
     /// replies are what a test counts.
-    static func desk(_ kind: StoreKind, sink: SMTPSink, acknowledgements: Int = 0, dkim: [DKIMKey]? = nil) async throws -> Desk {
-        let desk = try await Desk(kind)
+    static func desk(_ kind: StoreKind, sink: SMTPSink, acknowledgements: Int = 0, dkim: [DKIMKey]? = nil, notifyStaff: Bool = false, agents: [String] = ["ana", "bea"]) async throws -> Desk {
+        let desk = try await Desk(kind, agents: agents)
         _ = try await desk.services.tenants.setMail(
             Desk.admin,
             TenantMail(
                 addresses: ["soporte@luxfree.example"], relay: MailRelay(host: "127.0.0.1", port: sink.port, security: .none),
-                acknowledgementsPerHour: acknowledgements, dkim: dkim))
+                acknowledgementsPerHour: acknowledgements, dkim: dkim, notifyStaff: notifyStaff))
         return desk
     }
 
@@ -262,6 +262,46 @@ struct MailOutServiceTests {
         // A report about an address nobody has, or without a verdict, marks nothing.
         let stranger = try MIMEParser.parse(Self.report(for: "nadie@example.mx", action: "failed", status: "5.1.1", returning: nil))
         #expect(try await MailServiceTests.receive(desk, stranger, sender: "") == .ignored("a delivery report (failed 5.1.1) about nadie@example.mx: nothing to mark"))
+    }
+
+    @Test(arguments: StoreKind.available) func staffAreToldOfAssignmentsAndOfSLATargetsNearOrMissed(kind: StoreKind) async throws {
+        let sink = try await SMTPSink()
+        defer { sink.stop() }
+        let desk = try await Self.desk(kind, sink: sink, notifyStaff: true, agents: [])
+        for (id, email, role) in [("carla", "carla@luxfree.example", AgentRole.agent), ("sofia", "sofia@luxfree.example", .supervisor), ("pablo", nil, .supervisor), ("dario", "dario@luxfree.example", .agent)] {
+            _ = try await desk.services.tenants.createAgent(Desk.admin, NewAgent(id: id, name: id.capitalized, email: email, role: role, capacity: 5))
+        }
+        let dispatcher = Self.dispatcher(desk)
+        let ticket = try await desk.open("Poste caído", priority: .urgent)
+        _ = try await desk.services.tickets.assign(Desk.admin, ticket.ticketId, to: "carla")
+        #expect(try await dispatcher.runOnce() == 1, "the assignment, to the one assigned")
+        let assigned = try #require(try await sink.wait(for: 1).first)
+        #expect(assigned.recipients == ["carla@luxfree.example"])
+        let notice = try MIMEParser.parse(assigned.message)
+        #expect(notice.subject == "[\(ticket.ticketId)] Asignado a ti: Poste caído")
+        #expect(notice.markers.autoSubmitted == "auto-generated")
+        #expect(notice.text.contains("Se te asignó el reporte \(ticket.ticketId)"))
+        #expect(notice.text.contains("Prioridad: urgent"))
+        // A claim is the agent's own doing: no mail.
+        let other = try await desk.open("Cable suelto")
+        _ = try await desk.services.tickets.claim(Desk.agent("dario"), other.ticketId)
+        #expect(try await dispatcher.runOnce() == 0)
+        // The urgent ticket's first response is missed: the assignee and the supervisors with
+        // an address hear of it (the one named in the mail, the others only on the envelope).
+        desk.clock.advance(by: 16 * 60)
+        #expect(try await desk.services.tickets.fireDueTimers() >= 1)
+        #expect(try await dispatcher.runOnce() >= 1)
+        let breach = try #require(sink.received().last)
+        #expect(breach.recipients == ["carla@luxfree.example", "sofia@luxfree.example"])
+        let read = try MIMEParser.parse(breach.message)
+        #expect(read.subject == "[\(ticket.ticketId)] SLA incumplido: Poste caído")
+        #expect(read.to.map(\.address) == ["carla@luxfree.example"], "the supervisors are not named in it")
+        #expect(read.text.contains("El plazo de la primera respuesta del reporte \(ticket.ticketId)"))
+        #expect(read.text.contains("venció el 2026-11-18"), "the due time in the tenant's time zone: \(read.text)")
+        // An agent answering a notice by mail opens no ticket as if they were a customer.
+        var answer = MailServiceTests.mail(from: "carla@luxfree.example", subject: "Re: \(read.subject)", text: "Voy", id: "carla-1@luxfree.example")
+        answer.inReplyTo = [try #require(read.messageId)]
+        #expect(try await MailServiceTests.receive(desk, answer) == .ignored("an answer to a notice Docket sent to staff: it goes to no customer's ticket"))
     }
 
     @Test(arguments: StoreKind.available) func aRelayThatRefusesForNowGetsTheMailAgainInOrderAndOneThatRefusesForGoodLeavesANote(kind: StoreKind) async throws {

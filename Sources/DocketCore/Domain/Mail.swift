@@ -36,8 +36,15 @@ public struct TenantMail: Codable, Sendable, Equatable {
     public var acknowledgementsPerHour: Int?
     /// The keys mail out is signed with, one per sending domain (DKIM).
     public var dkim: [DKIMKey]?
+    /// Whether staff are told by mail when a ticket is assigned to them and when an SLA target
+    /// is near or missed (the assignee and the supervisors); nil: yes.
+    public var notifyStaff: Bool?
 
-    public init(addresses: [String], from: String? = nil, relay: MailRelay? = nil, acknowledgementsPerHour: Int? = nil, dkim: [DKIMKey]? = nil) {
+    public init(
+        addresses: [String], from: String? = nil, relay: MailRelay? = nil, acknowledgementsPerHour: Int? = nil, dkim: [DKIMKey]? = nil,
+        notifyStaff: Bool? = nil
+    ) {
+        self.notifyStaff = notifyStaff
         self.addresses = addresses
         self.from = from
         self.relay = relay
@@ -76,6 +83,7 @@ public struct TenantMail: Codable, Sendable, Equatable {
     /// names the same host and user as `previous`'s, without a password, keeps the stored one.
     public func validated(keeping previous: TenantMail?) throws -> TenantMail {
         var out = TenantMail(addresses: try Self.normalized(addresses))
+        out.notifyStaff = notifyStaff
         if let acknowledgementsPerHour {
             guard (0...Self.maxAcknowledgements).contains(acknowledgementsPerHour) else {
                 throw DocketError.invalid("acknowledgementsPerHour", "from 0 (none) to \(Self.maxAcknowledgements) acknowledgements per sender per hour")
@@ -266,6 +274,8 @@ public struct OutgoingMail: Sendable, Hashable {
     public var html: String?
     /// Further headers, in order (`X-Docket-Origin`, `Auto-Submitted`...).
     public var headers: [(String, String)]
+    /// Further recipients that get the mail without being named in it (the envelope's only).
+    public var bcc: [String] = []
 
     public init(
         from: MailAddress, to: MailAddress, replyTo: String? = nil, subject: String, messageId: String, inReplyTo: String? = nil,

@@ -45,6 +45,7 @@ extension Schemas {
                         "At most this many acknowledgements of a new ticket to one sender in an hour (default \(TenantMail.defaultAcknowledgements); 0: none; never for a machine's mail)",
                         min: 0, max: TenantMail.maxAcknowledgements),
                     "dkim": array(ref("DKIMKey"), maxItems: TenantMail.maxDKIMKeys),
+                    "notifyStaff": boolean,
                 ],
                 required: ["addresses"]),
             "DKIMKey": object(

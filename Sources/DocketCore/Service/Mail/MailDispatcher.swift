@@ -137,6 +137,9 @@ public struct MailDispatcher: Sendable {
         switch event.type {
         case .newMessage: return try await reply(for: event, tenant: tenant, config: config, from: from)
         case .ticketCreated: return try await acknowledgement(for: event, tenant: tenant, config: config, from: from)
+        case .ticketAssigned, .slaWarning, .slaBreached:
+            guard config.notifyStaff ?? true else { return nil }
+            return try await staffNotice(for: event, tenant: tenant, from: from)
         default: return nil
         }
     }
@@ -195,6 +198,43 @@ public struct MailDispatcher: Sendable {
             tenant: tenant, from: from, replyTo: config.addresses.first ?? from, ticket: ticket, message: first, to: to,
             answering: answered, texts: AssistantTexts(tenant))
         return (mail, ticket.ticketId, nil)
+    }
+
+    /// The most supervisors (and admins) an SLA notice goes to.
+    static let maxSupervisors = 20
+
+    /// A notice to staff: a ticket assigned to an agent goes to that agent; an SLA target near
+    /// or missed goes to the ticket's assignee and the tenant's supervisors and admins. Only
+    /// active agents with an address get it.
+    func staffNotice(for event: LiveEvent, tenant: Tenant, from: String) async throws -> (mail: OutgoingMail, ticketId: String, bounce: EmailBounce?)? {
+        guard let ticketId = event.ticketId, let ticket = try await core.stores.tickets.ticket(tenantId: tenant.id, ticketId: ticketId),
+            let data = try? JSONSerialization.jsonObject(with: Data(event.data.utf8)) as? [String: Any]
+        else { return nil }
+        var recipients: [Agent] = []
+        func add(_ agent: Agent?) {
+            guard let agent, agent.isActive, let email = agent.email, email.contains("@"), !recipients.contains(where: { $0.id == agent.id }) else { return }
+            recipients.append(agent)
+        }
+        if event.type == .ticketAssigned {
+            guard let agentId = data["agentId"] as? String else { return nil }
+            add(try await core.stores.people.agent(tenantId: tenant.id, id: agentId))
+        } else {
+            if let assignee = ticket.assignedAgent { add(try await core.stores.people.agent(tenantId: tenant.id, id: assignee)) }
+            var page = 1
+            while recipients.count <= Self.maxSupervisors {
+                let agents = try await core.stores.people.listAgents(tenantId: tenant.id, page: page, limit: 100)
+                for agent in agents.items where agent.role != .agent && recipients.count <= Self.maxSupervisors { add(agent) }
+                if agents.items.count < 100 { break }
+                page += 1
+            }
+        }
+        guard let first = recipients.first, let address = first.email else { return nil }
+        var mail = MailWriting.staffNotice(
+            event.type, tenant: tenant, from: from, ticket: ticket, to: MailAddress(name: first.name, address: address),
+            target: data["target"] as? String, dueAt: (data["dueAt"] as? String).flatMap(MailWriting.date), eventId: event.id, at: event.at,
+            texts: AssistantTexts(tenant))
+        mail.bcc = recipients.dropFirst().compactMap(\.email)
+        return (mail, ticketId, nil)
     }
 
     /// An internal note on the ticket: the mail did not reach the customer, and why.
@@ -265,6 +305,81 @@ enum MailWriting {
             tenant: tenant, from: from, replyTo: replyTo, ticket: ticket, to: to, answering: answering, id: "ack", date: ticket.createdAt,
             text: text, html: html,
             headers: [("Auto-Submitted", "auto-replied"), ("X-Auto-Response-Suppress", "All"), ("X-Docket-Origin", ticket.tenantId)])
+    }
+
+    /// A notice to staff about a ticket: assigned to them, or an SLA target near or missed.
+    /// Automatic (`Auto-Submitted: auto-generated`); its answer goes nowhere a customer sees.
+    static func staffNotice(
+        _ type: LiveEventType, tenant: Tenant, from: String, ticket: Ticket, to: MailAddress, target: String?, dueAt: Date?, eventId: Int,
+        at: Date, texts: AssistantTexts
+    ) -> OutgoingMail {
+        let ticketId = ticket.ticketId
+        let noun = texts.terms.ticketSingular
+        let what: String
+        switch target {
+        case "firstResponse": what = texts.pick(es: "la primera respuesta", vi: "phản hồi đầu tiên", en: "the first response")
+        case "nextReply": what = texts.pick(es: "la siguiente respuesta", vi: "phản hồi tiếp theo", en: "the next reply")
+        default: what = texts.pick(es: "la resolución", vi: "việc giải quyết", en: "the resolution")
+        }
+        let when: String = dueAt.map { date in
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = tenant.timeZone
+            formatter.dateFormat = "yyyy-MM-dd HH:mm zzz"
+            return formatter.string(from: date)
+        } ?? "?"
+        let (subject, lead): (String, String)
+        switch type {
+        case .ticketAssigned:
+            subject = texts.pick(es: "Asignado a ti", vi: "Được giao cho bạn", en: "Assigned to you")
+            lead = texts.pick(
+                es: "Se te asignó el \(noun) \(ticketId): «\(ticket.subject)».", vi: "Bạn được giao \(noun) \(ticketId): «\(ticket.subject)».",
+                en: "The \(noun) \(ticketId) was assigned to you: “\(ticket.subject)”.")
+        case .slaWarning:
+            subject = texts.pick(es: "SLA por vencer", vi: "SLA sắp hết hạn", en: "SLA due soon")
+            lead = texts.pick(
+                es: "El plazo de \(what) del \(noun) \(ticketId) («\(ticket.subject)») vence el \(when).",
+                vi: "Hạn \(what) của \(noun) \(ticketId) («\(ticket.subject)») là \(when).",
+                en: "The target for \(what) of \(noun) \(ticketId) (“\(ticket.subject)”) is due at \(when).")
+        default:
+            subject = texts.pick(es: "SLA incumplido", vi: "SLA bị vi phạm", en: "SLA breached")
+            lead = texts.pick(
+                es: "El plazo de \(what) del \(noun) \(ticketId) («\(ticket.subject)») venció el \(when).",
+                vi: "Hạn \(what) của \(noun) \(ticketId) («\(ticket.subject)») đã quá lúc \(when).",
+                en: "The target for \(what) of \(noun) \(ticketId) (“\(ticket.subject)”) was missed at \(when).")
+        }
+        let facts = texts.pick(es: "Prioridad", vi: "Mức ưu tiên", en: "Priority") + ": \(ticket.priority.rawValue) · "
+            + texts.pick(es: "Estado", vi: "Trạng thái", en: "Status") + ": \(ticket.status) · "
+            + texts.pick(es: "Asignado a", vi: "Người phụ trách", en: "Assignee") + ": \(ticket.assignedAgent ?? "—")"
+        let footer = texts.pick(
+            es: "Aviso automático de \(tenant.name). Atiéndelo en la consola; una respuesta a este correo no llega al cliente.",
+            vi: "Thông báo tự động từ \(tenant.name). Hãy xử lý trong bảng điều khiển; trả lời thư này không tới khách hàng.",
+            en: "An automatic notice from \(tenant.name). Work it in the console; a reply to this mail does not reach the customer.")
+        let text = lead + "\n\n" + facts + "\n\n" + footer + "\n"
+        let html = "<p>" + escape(lead) + "</p>\n<p>" + escape(facts) + "</p>\n<p><small>" + escape(footer) + "</small></p>\n"
+        let safeTenant = ticket.tenantId.filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+        let safeTicket = ticketId.filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+        return OutgoingMail(
+            from: MailAddress(name: tenant.name, address: from), to: to, subject: "[\(ticketId)] \(subject): \(ticket.subject)",
+            messageId: "docket.\(safeTicket).n\(eventId).\(safeTenant)@\(split(from).domain)", date: at, text: text,
+            html: "<!DOCTYPE html>\n<html><body>\n" + html + "</body></html>\n",
+            headers: [("Auto-Submitted", "auto-generated"), ("X-Auto-Response-Suppress", "All"), ("X-Docket-Origin", ticket.tenantId)])
+    }
+
+    /// A date as the event data writes it (ISO 8601, UTC, perhaps with fractions of a second).
+    static func date(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)
+    }
+
+    /// Whether `messageId` is one of Docket's notices to staff (`docket.<ticket>.n<event>.…`).
+    static func isStaffNotice(_ messageId: String) -> Bool {
+        let parts = messageId.split(separator: ".")
+        guard parts.count >= 4, parts[0] == "docket", parts[2].first == "n" else { return false }
+        return parts[2].dropFirst().allSatisfy(\.isNumber) && parts[2].count > 1
     }
 
     /// A mail about `ticket`: from the tenant, answered to the ticket's tagged address, its

@@ -33,6 +33,9 @@ public struct MailService: UseCase {
         let bounces = MailBounce.read(mail)
         if !bounces.isEmpty { return try await bounced(bounces, tenantId: tenantId) }
         if let reason = AutomaticMail.reason(mail, envelopeSender: envelopeSender) { return .ignored(reason) }
+        if (mail.inReplyTo + mail.references).contains(where: MailWriting.isStaffNotice) {
+            return .ignored("an answer to a notice Docket sent to staff: it goes to no customer's ticket")
+        }
         guard let from = mail.from ?? mail.replyTo.first ?? mail.sender else { return .ignored("the mail names no sender") }
         guard try await tenants.tenant(tenantId) != nil else { throw DocketError(.unauthorized, "unknown tenant '\(tenantId)'") }
         let claim = mail.messageId.map(Self.claimKey)
