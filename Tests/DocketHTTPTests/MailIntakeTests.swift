@@ -140,6 +140,17 @@ struct MailIntakeTests {
         #expect(sent.login == "docket")
         let check = try await DKIMCheck.verify(sent.message, dnsName: "docket._domainkey.luxfree.example", record: record)
         #expect(check.valid, "signed with the key the API showed: \(check.output)")
+        // The settings answer with what mail out did.
+        var outlet: [String: Any] = [:]
+        let outletDeadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < outletDeadline {
+            (status, body) = try await Server.request("GET", "\(base)/config/mail", token: admin)
+            outlet = (try JSONSerialization.jsonObject(with: body) as? [String: Any])?["outlet"] as? [String: Any] ?? [:]
+            if outlet["sent"] as? Int == 1 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(outlet["sent"] as? Int == 1 && outlet["failed"] as? Int == 0, "\(outlet)")
+        #expect(outlet["lastSentAt"] is String)
         #expect(sent.text.contains("In-Reply-To: <reply-1@mail.example.mx>"), "it answers José's latest mail")
         let ours = try #require(sent.text.split(separator: "\r\n").first { $0.lowercased().hasPrefix("message-id: <") }.map { String($0.dropFirst(13).dropLast()) })
         // José answers it from a program that dropped the tag: the Message-ID finds the ticket.

@@ -190,14 +190,18 @@ struct ConfigController: Sendable {
     }
 
     @Sendable func mail(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
-        let tenant = try await read(.mail, try context.requirePrincipal())
-        return try APICoding.response(MailConfigBody(mail: (tenant.overrides.mail ?? TenantMail(addresses: [])).shown))
+        let principal = try context.requirePrincipal()
+        let tenant = try await read(.mail, principal)
+        let outlet = try await services.tenants.mailOutlet(principal).map(MailConfigBody.OutletFigures.init)
+        return try APICoding.response(MailConfigBody(mail: (tenant.overrides.mail ?? TenantMail(addresses: [])).shown, outlet: outlet))
     }
 
     @Sendable func setMail(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
         let body = try await APICoding.decode(BareOrWrapped<TenantMail>.self, from: request, limit: limits.maxBodyBytes).value
-        let tenant = try await services.tenants.setMail(try context.requirePrincipal(), body)
-        return try APICoding.response(MailConfigBody(mail: (tenant.overrides.mail ?? TenantMail(addresses: [])).shown))
+        let principal = try context.requirePrincipal()
+        let tenant = try await services.tenants.setMail(principal, body)
+        let outlet = try await services.tenants.mailOutlet(principal).map(MailConfigBody.OutletFigures.init)
+        return try APICoding.response(MailConfigBody(mail: (tenant.overrides.mail ?? TenantMail(addresses: [])).shown, outlet: outlet))
     }
 
     @Sendable func reset(_ request: Request, _ context: DocketRequestContext) async throws -> Response {

@@ -1,3 +1,4 @@
+import Foundation
 import DocketCore
 import DocketWire
 
@@ -117,8 +118,34 @@ struct AllConfigurations: Codable, Sendable {
 }
 struct AllConfigurationsEnvelope: Codable, Sendable { var configurations: AllConfigurations }
 
-/// `GET/PUT /config/mail`.
-struct MailConfigBody: Codable, Sendable { var mail: TenantMail }
+/// `GET/PUT /config/mail`: the settings, and what mail out did with them.
+struct MailConfigBody: Codable, Sendable {
+    var mail: TenantMail
+    var outlet: OutletFigures?
+
+    /// Mail out's figures: mails sent and given up, the last error, and the mail waiting to be
+    /// tried again.
+    struct OutletFigures: Codable, Sendable {
+        struct Retrying: Codable, Sendable {
+            var attempts: Int
+            var nextAttemptAt: Date
+            var lastError: String
+        }
+        var sent: Int
+        var failed: Int
+        var lastError: String?
+        var lastSentAt: Date?
+        var retrying: Retrying?
+
+        init(_ outlet: MailOutlet) {
+            sent = outlet.sent
+            failed = outlet.failed
+            lastError = outlet.lastError
+            lastSentAt = outlet.lastSentAt
+            retrying = outlet.retry.map { Retrying(attempts: $0.attempts, nextAttemptAt: $0.nextAttemptAt, lastError: $0.lastError) }
+        }
+    }
+}
 
 struct ReplayRequest: Codable, Sendable {
     /// The pack (the tenant's own when absent).

@@ -74,7 +74,17 @@ extension Schemas {
                     "passwordSet": boolean,
                 ],
                 required: ["host", "port", "security"]),
-            "MailConfigBody": object(["mail": ref("TenantMail")], required: ["mail"]),
+            "MailConfigBody": object(
+                [
+                    "mail": ref("TenantMail"),
+                    "outlet": object(
+                        [
+                            "sent": integer(min: 0), "failed": integer(min: 0), "lastError": string(), "lastSentAt": dateTime,
+                            "retrying": object(
+                                ["attempts": integer(min: 1), "nextAttemptAt": dateTime, "lastError": string()],
+                                required: ["attempts", "nextAttemptAt", "lastError"]),
+                        ], required: ["sent", "failed"]),
+                ], required: ["mail"]),
             "StatusDefinition": object(
                 [
                     "id": string(), "label": string(), "labelEn": string(), "transitions": array(string()),

@@ -137,6 +137,12 @@ extension TenantService {
         return tenant
     }
 
+    /// What the tenant's mail out did so far (nil before it sent anything).
+    public func mailOutlet(_ principal: Principal) async throws -> MailOutlet? {
+        guard principal.isStaff else { throw DocketError.forbidden("only staff read the mail settings") }
+        return try await stores.mailOutlets.mailOutlet(tenantId: principal.tenantId)
+    }
+
     /// A DKIM key with both halves: a given private key read for its public one, a missing one made.
     func completed(_ key: DKIMKey, field: String) throws -> DKIMKey {
         if key.privateKey != nil, key.publicKey != nil { return key }
