@@ -11,17 +11,35 @@ const words = {
     save: 'Save', saved: 'Saved.', reset: 'Back to the pack', addPeriod: '+ period', addCategory: '+ category', holidays: 'Holidays (one per line: YYYY-MM-DD or MM-DD)',
     timeZone: 'Time zone', closed: 'closed', example: 'Next ID looks like', keys: 'API keys', keyName: 'Name', keyRole: 'Role', create: 'Create',
     revoke: 'Revoke', keyShown: 'The key (shown only now):', revoked: 'revoked', tenants: 'Workspaces', newTenant: 'New workspace', tenantId: 'Id',
-    tenantName: 'Name', pack: 'Pack', switchPack: 'Switch', active: 'active' },
+    tenantName: 'Name', pack: 'Pack', switchPack: 'Switch', active: 'active',
+    mail: 'E-mail', mailAddresses: 'Addresses that receive mail (one per line)', mailFrom: 'Mail comes from (empty: the first address)',
+    relay: 'Relay (empty host: no mail out)', relayHost: 'Host', relayPort: 'Port', relaySecurity: 'Security', relayUser: 'User',
+    relayPassword: 'Password', passwordKept: 'kept — type to change', acks: 'Acknowledgements per sender per hour (0: none)',
+    notifyStaff: 'Tell staff by mail of assignments and SLA warnings and breaches', dkim: 'DKIM keys (Docket makes one for a new domain)',
+    addKey: '+ key', domain: 'Domain', selector: 'Selector', publish: 'Publish in DNS', sent: 'sent', failed: 'given up', lastError: 'last error',
+    retrying: 'retrying' },
   es: { terminology: 'Palabras', idFormat: 'Folios', hours: 'Horario hábil', categories: 'Categorías', assistant: 'Asistente de IA',
     save: 'Guardar', saved: 'Guardado.', reset: 'Volver al paquete', addPeriod: '+ periodo', addCategory: '+ categoría', holidays: 'Feriados (uno por línea: AAAA-MM-DD o MM-DD)',
     timeZone: 'Zona horaria', closed: 'cerrado', example: 'El siguiente folio se verá así', keys: 'Claves de API', keyName: 'Nombre', keyRole: 'Rol', create: 'Crear',
     revoke: 'Revocar', keyShown: 'La clave (solo se muestra ahora):', revoked: 'revocada', tenants: 'Espacios', newTenant: 'Espacio nuevo', tenantId: 'Id',
-    tenantName: 'Nombre', pack: 'Paquete', switchPack: 'Cambiar', active: 'activo' },
+    tenantName: 'Nombre', pack: 'Paquete', switchPack: 'Cambiar', active: 'activo',
+    mail: 'Correo', mailAddresses: 'Direcciones que reciben correo (una por línea)', mailFrom: 'El correo sale de (vacío: la primera dirección)',
+    relay: 'Servidor de salida (sin host: no se envía correo)', relayHost: 'Host', relayPort: 'Puerto', relaySecurity: 'Seguridad', relayUser: 'Usuario',
+    relayPassword: 'Contraseña', passwordKept: 'guardada — escribe para cambiarla', acks: 'Acuses de recibo por remitente y hora (0: ninguno)',
+    notifyStaff: 'Avisar al personal por correo de asignaciones y de SLA por vencer o vencidos', dkim: 'Claves DKIM (Docket crea una para un dominio nuevo)',
+    addKey: '+ clave', domain: 'Dominio', selector: 'Selector', publish: 'Publicar en DNS', sent: 'enviados', failed: 'abandonados', lastError: 'último error',
+    retrying: 'reintentando' },
   vi: { terminology: 'Thuật ngữ', idFormat: 'Mã đơn', hours: 'Giờ làm việc', categories: 'Danh mục', assistant: 'Trợ lý AI',
     save: 'Lưu', saved: 'Đã lưu.', reset: 'Về mặc định của gói', addPeriod: '+ khung giờ', addCategory: '+ danh mục', holidays: 'Ngày nghỉ (mỗi dòng một ngày: YYYY-MM-DD hoặc MM-DD)',
     timeZone: 'Múi giờ', closed: 'nghỉ', example: 'Mã tiếp theo sẽ như', keys: 'Khóa API', keyName: 'Tên', keyRole: 'Vai trò', create: 'Tạo',
     revoke: 'Thu hồi', keyShown: 'Khóa (chỉ hiển thị lúc này):', revoked: 'đã thu hồi', tenants: 'Không gian', newTenant: 'Không gian mới', tenantId: 'Mã',
-    tenantName: 'Tên', pack: 'Gói', switchPack: 'Đổi', active: 'đang dùng' },
+    tenantName: 'Tên', pack: 'Gói', switchPack: 'Đổi', active: 'đang dùng',
+    mail: 'Thư điện tử', mailAddresses: 'Địa chỉ nhận thư (mỗi dòng một địa chỉ)', mailFrom: 'Thư gửi đi từ (trống: địa chỉ đầu tiên)',
+    relay: 'Máy chủ gửi thư (không có host: không gửi thư)', relayHost: 'Host', relayPort: 'Cổng', relaySecurity: 'Bảo mật', relayUser: 'Người dùng',
+    relayPassword: 'Mật khẩu', passwordKept: 'đã lưu — nhập để đổi', acks: 'Số thư xác nhận cho mỗi người gửi mỗi giờ (0: không gửi)',
+    notifyStaff: 'Báo cho nhân viên qua thư khi được giao việc và khi SLA sắp hết hạn hoặc bị vi phạm', dkim: 'Khóa DKIM (Docket tạo khóa cho tên miền mới)',
+    addKey: '+ khóa', domain: 'Tên miền', selector: 'Selector', publish: 'Công bố trong DNS', sent: 'đã gửi', failed: 'bỏ cuộc', lastError: 'lỗi gần nhất',
+    retrying: 'đang thử lại' },
 };
 
 const DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
@@ -171,9 +189,66 @@ export async function renderSettings(container, { api, t, toast, failure }) {
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, w('save')), resetButton('assistant_configuration', loadAssistant)));
   }
 
-  mount(container, termBox, idBox, hoursBox, catBox, assistantBox);
+  // Mail: where it is received, the relay it leaves through (the password is never shown: an
+  // empty field keeps the stored one), the DKIM keys with the record to publish, and what mail
+  // out did so far.
+  const mailBox = h('form', { class: 'card grid-form', id: 'settings-mail' });
+  async function loadMail() {
+    const { mail, outlet } = await api.get('/api/v2/config/mail');
+    const relay = mail.relay || {};
+    const addresses = h('textarea', { id: 'mail-addresses', rows: 3 }, (mail.addresses || []).join('\n'));
+    const from = input('mail-from', mail.from, { type: 'email', maxlength: 254 });
+    const host = input('mail-host', relay.host, { maxlength: 253 });
+    const port = input('mail-port', relay.port ?? 587, { type: 'number', min: 1, max: 65535 });
+    const security = h('select', { id: 'mail-security' }, ['starttls', 'tls', 'none'].map((s) => h('option', { value: s, selected: (relay.security || 'starttls') === s }, s)));
+    const user = input('mail-user', relay.username, { maxlength: 256, autocomplete: 'off' });
+    const password = input('mail-password', '', { type: 'password', maxlength: 256, autocomplete: 'new-password', placeholder: relay.passwordSet ? w('passwordKept') : '' });
+    const acks = input('mail-acks', mail.acknowledgementsPerHour ?? 3, { type: 'number', min: 0, max: 20 });
+    const notify = h('input', { id: 'mail-notify', type: 'checkbox', checked: mail.notifyStaff !== false });
+    const keys = h('tbody', {});
+    const addKey = (key = { domain: '', selector: 'docket' }) => {
+      const record = key.dnsRecord
+        ? h('td', { class: 'dkim-record' }, h('code', {}, key.dnsName), h('input', { class: 'secret', readonly: true, value: key.dnsRecord, 'aria-label': `${w('publish')} ${key.dnsName}`, onfocus: (e) => e.target.select() }))
+        : h('td', { class: 'dkim-record' });
+      keys.append(h('tr', {},
+        h('td', {}, h('input', { value: key.domain, 'aria-label': w('domain'), required: true, class: 'dkim-domain', size: 18 })),
+        h('td', {}, h('input', { value: key.selector, 'aria-label': w('selector'), required: true, class: 'dkim-selector', size: 10 })),
+        record,
+        h('td', {}, h('button', { type: 'button', class: 'link', 'aria-label': `remove ${key.domain}`, onclick: (e) => e.target.closest('tr').remove() }, '×'))));
+    };
+    (mail.dkim || []).forEach(addKey);
+    const figures = outlet
+      ? h('p', { class: 'hint', id: 'mail-outlet' }, `${outlet.sent} ${w('sent')} · ${outlet.failed} ${w('failed')}`,
+        outlet.retrying ? ` · ${w('retrying')} (${outlet.retrying.attempts})` : '', outlet.lastError ? ` · ${w('lastError')}: ${outlet.lastError}` : '')
+      : null;
+    mailBox.onsubmit = saveWith(async () => {
+      const body = {
+        addresses: addresses.value.split('\n').map((s) => s.trim()).filter(Boolean),
+        acknowledgementsPerHour: Number(acks.value), notifyStaff: notify.checked,
+        dkim: [...keys.querySelectorAll('tr')].map((row) => ({ domain: row.querySelector('.dkim-domain').value.trim(), selector: row.querySelector('.dkim-selector').value.trim() })),
+      };
+      if (from.value.trim()) body.from = from.value.trim();
+      if (host.value.trim()) {
+        body.relay = { host: host.value.trim(), port: Number(port.value), security: security.value };
+        if (user.value.trim()) body.relay.username = user.value.trim();
+        if (password.value) body.relay.password = password.value;
+      }
+      await api.put('/api/v2/config/mail', body);
+      await loadMail();
+    });
+    mount(mailBox, h('h3', {}, w('mail')), figures, field(w('mailAddresses'), addresses), field(w('mailFrom'), from),
+      h('h4', {}, w('relay')), field(w('relayHost'), host), field(w('relayPort'), port), field(w('relaySecurity'), security),
+      field(w('relayUser'), user), field(w('relayPassword'), password), field(w('acks'), acks),
+      h('label', { class: 'check', for: 'mail-notify' }, notify, ` ${w('notifyStaff')}`),
+      h('h4', {}, w('dkim')),
+      h('table', { class: 'edit-table' }, h('thead', {}, h('tr', {}, [w('domain'), w('selector'), w('publish'), ''].map((c) => h('th', {}, c)))), keys),
+      h('div', { class: 'actions' }, h('button', { type: 'button', id: 'mail-add-key', onclick: () => addKey() }, w('addKey')),
+        h('button', { type: 'submit', class: 'primary' }, w('save')), resetButton('mail', loadMail)));
+  }
+
+  mount(container, termBox, idBox, hoursBox, catBox, assistantBox, mailBox);
   try {
-    await Promise.all([loadTerms(), loadIdFormat(), loadHours(), loadCategories(), loadAssistant()]);
+    await Promise.all([loadTerms(), loadIdFormat(), loadHours(), loadCategories(), loadAssistant(), loadMail()]);
   } catch (error) {
     failure(error);
   }

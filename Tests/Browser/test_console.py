@@ -455,6 +455,35 @@ def test_settings_words_hours_and_api_keys_from_the_admin(server, browsers, luxf
     admin.click("#settings-hours button[type=submit]")
     admin.until(lambda: sundays() == before + 1, "the new Sunday period is stored")
     admin.shot("16-admin-settings")
+    # Mail: an address, a relay on this machine and a DKIM key Docket makes; the record to
+    # publish shows once saved, and the relay's password never comes back to the page.
+    addresses = admin.find("#mail-addresses")
+    addresses.clear()
+    addresses.send_keys("Soporte@Settings.co")
+    admin.find("#mail-host").send_keys("127.0.0.1")
+    port = admin.find("#mail-port")
+    port.clear()
+    port.send_keys("2525")
+    admin.find("#mail-user").send_keys("docket")
+    admin.find("#mail-password").send_keys("clave-secreta-del-relay")
+    admin.driver.execute_script("document.getElementById('mail-security').value = 'none'")
+    admin.click("#mail-add-key")
+    admin.find("#settings-mail .dkim-domain").send_keys("settings.co")
+    admin.click("#settings-mail button[type=submit]")
+    mail = lambda: server.api("GET", "/api/v2/config/mail", token)[1]["mail"]
+    admin.until(lambda: (mail().get("dkim") or [{}])[0].get("dnsRecord", "").startswith("v=DKIM1; k=rsa; p="), "the key is made")
+    stored = mail()
+    assert stored["addresses"] == ["soporte@settings.co"]
+    assert stored["relay"] == {"host": "127.0.0.1", "port": 2525, "security": "none", "username": "docket", "passwordSet": True}
+    admin.until(lambda: admin.find("#settings-mail .dkim-record input.secret").get_attribute("value") == stored["dkim"][0]["dnsRecord"])
+    assert "docket._domainkey.settings.co" in admin.text("#settings-mail")
+    assert admin.find("#mail-password").get_attribute("value") == ""
+    assert "clave-secreta-del-relay" not in admin.driver.page_source
+    # Saved again without typing the password: it is kept.
+    admin.click("#settings-mail button[type=submit]")
+    admin.until(lambda: mail()["relay"].get("passwordSet") is True)
+    admin.find("#settings-mail").location_once_scrolled_into_view
+    admin.shot("17-admin-mail")
     # An API key, shown once, then revoked.
     admin.open("/#/admin/keys")
     admin.find("#key-name").send_keys("Asistente WhatsApp")
