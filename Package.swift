@@ -192,7 +192,7 @@ let package = Package(
             name: "DocketHTTPTests",
             dependencies: [
                 "DocketCore", "DocketWire", "DocketMemory", "DocketPacks", "DocketSQLite", "DocketMongo", "DocketHTTP", "DocketLive", "DocketRules", "DocketAssembly",
-                "DocketTestSupport", "DocketWebhooks",
+                "DocketTestSupport", "DocketWebhooks", "DocketMail",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -31,15 +31,15 @@ export async function renderAdmin(container, context, section = 'agents') {
 
 const words = {
   en: { save: 'Save', saved: 'Saved.', deactivate: 'Deactivate', reactivate: 'Reactivate', inactive: 'deactivated', agents: 'Agents', addAgent: 'Add an agent', name: 'Name', email: 'E-mail', role: 'Role', skills: 'Skills (comma separated)', capacity: 'Capacity',
-    add: 'Add', invite: 'Invitation link', reset: 'Password reset link', linkShown: 'Send this link to {email}. It works once, until {t}, and is not shown again:',
+    add: 'Add', invite: 'Invitation link', reset: 'Password reset link', linkShown: 'Send this link to {email}. It works once, until {t}, and is not shown again:', linkMailed: 'mailed to {email}. It works once, until {t}.', linkNotMailed: 'The mail could not be sent:',
     widget: 'Customer chat widget', widgetOn: 'A widget secret is set.', widgetOff: 'No widget secret yet.', newSecret: 'Make a new secret',
     secretShown: 'The new secret (not shown again; the old one stops working):', signsIn: 'can sign in', noPassword: 'no password yet' },
   es: { save: 'Guardar', saved: 'Guardado.', deactivate: 'Desactivar', reactivate: 'Reactivar', inactive: 'desactivado', agents: 'Agentes', addAgent: 'Agregar agente', name: 'Nombre', email: 'Correo', role: 'Rol', skills: 'Habilidades (separadas por comas)', capacity: 'Capacidad',
-    add: 'Agregar', invite: 'Enlace de invitación', reset: 'Enlace para cambiar contraseña', linkShown: 'Envía este enlace a {email}. Sirve una vez, hasta {t}, y no se vuelve a mostrar:',
+    add: 'Agregar', invite: 'Enlace de invitación', reset: 'Enlace para cambiar contraseña', linkShown: 'Envía este enlace a {email}. Sirve una vez, hasta {t}, y no se vuelve a mostrar:', linkMailed: 'enviado por correo a {email}. Sirve una vez, hasta {t}.', linkNotMailed: 'No se pudo enviar el correo:',
     widget: 'Widget de chat para clientes', widgetOn: 'Hay un secreto de widget.', widgetOff: 'Aún no hay secreto de widget.', newSecret: 'Crear un secreto nuevo',
     secretShown: 'El secreto nuevo (no se vuelve a mostrar; el anterior deja de servir):', signsIn: 'puede entrar', noPassword: 'sin contraseña aún' },
   vi: { save: 'Lưu', saved: 'Đã lưu.', deactivate: 'Vô hiệu hóa', reactivate: 'Kích hoạt lại', inactive: 'đã vô hiệu hóa', agents: 'Nhân viên', addAgent: 'Thêm nhân viên', name: 'Tên', email: 'Email', role: 'Vai trò', skills: 'Kỹ năng (cách nhau bằng dấu phẩy)', capacity: 'Sức chứa',
-    add: 'Thêm', invite: 'Liên kết mời', reset: 'Liên kết đặt lại mật khẩu', linkShown: 'Gửi liên kết này cho {email}. Chỉ dùng một lần, đến {t}, và không hiển thị lại:',
+    add: 'Thêm', invite: 'Liên kết mời', reset: 'Liên kết đặt lại mật khẩu', linkShown: 'Gửi liên kết này cho {email}. Chỉ dùng một lần, đến {t}, và không hiển thị lại:', linkMailed: 'đã gửi qua thư tới {email}. Chỉ dùng một lần, đến {t}.', linkNotMailed: 'Không gửi được thư:',
     widget: 'Widget trò chuyện cho khách hàng', widgetOn: 'Đã có khóa bí mật widget.', widgetOff: 'Chưa có khóa bí mật widget.', newSecret: 'Tạo khóa mới',
     secretShown: 'Khóa mới (không hiển thị lại; khóa cũ ngừng hoạt động):', signsIn: 'có thể đăng nhập', noPassword: 'chưa có mật khẩu' },
 };
@@ -90,7 +90,13 @@ async function renderAgents(container, { api, t, toast, failure }) {
   async function link(agent) {
     try {
       const { link: made } = await api.post(`/api/v2/agents/${enc(agent.id)}/password-link`);
-      mount(output, h('p', {}, w(made.purpose === 'invite' ? 'invite' : 'reset'), ': ', w('linkShown', { email: made.email, t: new Date(made.expiresAt).toLocaleString(t.lang) })),
+      const until = new Date(made.expiresAt).toLocaleString(t.lang);
+      if (made.mailedTo) {
+        mount(output, h('p', { class: 'mailed' }, w(made.purpose === 'invite' ? 'invite' : 'reset'), ': ', w('linkMailed', { email: made.mailedTo, t: until })));
+        return;
+      }
+      mount(output, made.mailError ? h('p', { class: 'error' }, w('linkNotMailed'), ' ', made.mailError) : null,
+        h('p', {}, w(made.purpose === 'invite' ? 'invite' : 'reset'), ': ', w('linkShown', { email: made.email, t: until })),
         h('input', { class: 'secret', readonly: true, value: made.url, 'aria-label': w('invite'), onfocus: (event) => event.target.select() }));
     } catch (error) {
       failure(error);

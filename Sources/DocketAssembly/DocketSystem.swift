@@ -121,7 +121,7 @@ public final class DocketSystem: Sendable {
         services = DocketServices(
             store: store, wire: DocketWireFormat(), clock: options.clock, tenantCacheSeconds: options.tenantCacheSeconds, rules: engine,
             observer: ServiceMetrics(logger: logger), packInspector: inspector, live: events, webhookSender: webhookSender,
-            allowPrivateWebhooks: configuration.webhooksAllowPrivateAddresses, dkimKeys: DKIMSigner())
+            allowPrivateWebhooks: configuration.webhooksAllowPrivateAddresses, dkimKeys: DKIMSigner(), mailSender: Self.mailSender(configuration))
         accounts = AccountService(
             core: services.core, hasher: BcryptHasher(cost: configuration.bcryptCost),
             policy: SessionPolicy(idle: configuration.http.console.sessionIdle))
@@ -268,13 +268,10 @@ public final class DocketSystem: Sendable {
                         try await dispatcher.runOnce()
                     }, logger: logger),
             ]
-        var tls = TLSConfiguration.makeClientConfiguration()
-        if let file = configuration.mailRelayCAFile { tls.trustRoots = .file(file) }
-        let submitter = SMTPSubmitter(hostname: configuration.mailHeloName, tls: tls)
         let mail: [any Service] =
             [OutboxConsumer(
                 name: "mail out",
-                round: { [dispatcher = MailDispatcher(core: services.core, sender: SMTPMailSender(submitter: submitter), instance: events.settings.origin)] in
+                round: { [dispatcher = MailDispatcher(core: services.core, sender: Self.mailSender(configuration), instance: events.settings.origin)] in
                     try await dispatcher.runOnce()
                 }, logger: logger)]
             + (configuration.mail.map { [MailIntakeService($0, services: services, store: adapter.store, logger: logger)] } ?? [])
@@ -358,4 +355,14 @@ public func buildApplication(
 ) async throws -> (system: DocketSystem, application: Application<RouterResponder<DocketRequestContext>>) {
     let system = try await DocketSystem.open(configuration, options: options)
     return (system, try system.application())
+}
+
+extension DocketSystem {
+    /// Mail out over SMTP to the tenant's relay, trusting the system's certificates or
+    /// `mail.relayCAFile`'s.
+    static func mailSender(_ configuration: Configuration) -> SMTPMailSender {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let file = configuration.mailRelayCAFile { tls.trustRoots = .file(file) }
+        return SMTPMailSender(submitter: SMTPSubmitter(hostname: configuration.mailHeloName, tls: tls))
+    }
 }

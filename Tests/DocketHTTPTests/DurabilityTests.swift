@@ -55,9 +55,10 @@ struct DurabilityTests {
         throw DocketError(.storeUnavailable, "docket serve did not say its port within two minutes (exited: \(!process.isRunning))")
     }
 
-    static func request(_ method: String, _ url: String, token: String? = nil, body: String? = nil) async throws -> (Int, Data) {
+    static func request(_ method: String, _ url: String, token: String? = nil, body: String? = nil, headers: [String: String] = [:]) async throws -> (Int, Data) {
         var request = URLRequest(url: URL(string: url)!)
         request.httpMethod = method
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         if let body {
             request.httpBody = Data(body.utf8)

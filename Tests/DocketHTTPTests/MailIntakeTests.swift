@@ -1,3 +1,4 @@
+import DocketMail
 import DocketTestSupport
 import Foundation
 import Testing
@@ -151,6 +152,26 @@ struct MailIntakeTests {
         }
         #expect(outlet["sent"] as? Int == 1 && outlet["failed"] as? Int == 0, "\(outlet)")
         #expect(outlet["lastSentAt"] is String)
+        // An invitation goes to the agent by mail rather than to the admin's screen; the link in
+        // it works.
+        (status, body) = try await Server.request("POST", "\(base)/agents", token: admin, body: #"{"id":"luis","name":"Luis Ortega","email":"luis@luxfree.example"}"#)
+        #expect(status == 201)
+        (status, body) = try await Server.request("POST", "\(base)/agents/luis/password-link", token: admin)
+        #expect(status == 201, "\(String(decoding: body, as: UTF8.self))")
+        let made = try #require((try JSONSerialization.jsonObject(with: body) as? [String: Any])?["link"] as? [String: Any])
+        #expect(made["mailedTo"] as? String == "luis@luxfree.example")
+        #expect(made["url"] == nil, "the admin does not see the secret")
+        let invitation = try #require(try await sink.wait(for: 2).last)
+        #expect(invitation.recipients == ["luis@luxfree.example"])
+        let read = try MIMEParser.parse(invitation.message)
+        #expect(read.subject.hasPrefix("Tu acceso a"))
+        #expect(read.markers.autoSubmitted == "auto-generated")
+        let url = try #require(read.text.split(whereSeparator: \.isWhitespace).first { $0.contains("/#/password/") })
+        let secret = String(url.split(separator: "/").last!)
+        (status, body) = try await Server.request(
+            "POST", "http://127.0.0.1:\(port)/api/v2/auth/password", body: #"{"token":"\#(secret)","password":"una clave bien larga"}"#,
+            headers: ["X-Docket-CSRF": "1"])
+        #expect(status == 200, "the mailed link sets the password: \(String(decoding: body, as: UTF8.self))")
         #expect(sent.text.contains("In-Reply-To: <reply-1@mail.example.mx>"), "it answers José's latest mail")
         let ours = try #require(sent.text.split(separator: "\r\n").first { $0.lowercased().hasPrefix("message-id: <") }.map { String($0.dropFirst(13).dropLast()) })
         // José answers it from a program that dropped the tag: the Message-ID finds the ticket.

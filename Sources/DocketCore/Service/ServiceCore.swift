@@ -21,6 +21,8 @@ public final class ServiceCore: Sendable {
     public let live: LiveEventLog
     /// Sends webhook deliveries (redeliveries from the API; the dispatcher has its own); nil: off.
     let webhookSender: (any WebhookSender)?
+    /// Sends the mails that go at once rather than from the event log (password links); nil: none.
+    let mailSender: (any MailSender)?
     /// Makes the DKIM keys an admin asks for (nil: keys must be given whole).
     let dkimKeys: (any DKIMKeyMaker)?
     /// Whether webhooks may name private and loopback addresses (`webhooks.allowPrivateAddresses`; tests only).
@@ -39,20 +41,21 @@ public final class ServiceCore: Sendable {
         store: some TicketStore, wire: any WireFormat, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
         rules: (any RuleEngine)? = nil, observer: (any ServiceObserver)? = nil,
         packInspector: (any PackInspector)? = nil, live: LiveEventLog? = nil, webhookSender: (any WebhookSender)? = nil,
-        allowPrivateWebhooks: Bool = false, dkimKeys: (any DKIMKeyMaker)? = nil
+        allowPrivateWebhooks: Bool = false, dkimKeys: (any DKIMKeyMaker)? = nil, mailSender: (any MailSender)? = nil
     ) {
         self.init(
             stores: StorePorts(store), wire: wire, clock: clock, tenantCacheSeconds: tenantCacheSeconds, rules: rules, observer: observer,
-            packInspector: packInspector, live: live, webhookSender: webhookSender, allowPrivateWebhooks: allowPrivateWebhooks, dkimKeys: dkimKeys)
+            packInspector: packInspector, live: live, webhookSender: webhookSender, allowPrivateWebhooks: allowPrivateWebhooks, dkimKeys: dkimKeys, mailSender: mailSender)
     }
 
     public init(
         stores: StorePorts, wire: any WireFormat, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
         rules: (any RuleEngine)? = nil, observer: (any ServiceObserver)? = nil,
         packInspector: (any PackInspector)? = nil, live: LiveEventLog? = nil, webhookSender: (any WebhookSender)? = nil,
-        allowPrivateWebhooks: Bool = false, dkimKeys: (any DKIMKeyMaker)? = nil
+        allowPrivateWebhooks: Bool = false, dkimKeys: (any DKIMKeyMaker)? = nil, mailSender: (any MailSender)? = nil
     ) {
         self.dkimKeys = dkimKeys
+        self.mailSender = mailSender
         self.webhookSender = webhookSender
         self.allowPrivateWebhooks = allowPrivateWebhooks
         self.observer = observer

@@ -39,11 +39,16 @@ struct SessionEnvelope: Codable, Sendable {
 
 struct PasswordLinkEnvelope: Codable, Sendable {
     struct Link: Codable, Sendable {
-        var url: String
+        /// Shown only when the link was not mailed to the agent.
+        var url: String?
         var purpose: PasswordLink.Purpose
         var agentId: String
         var email: String
         var expiresAt: Date
+        /// The address the link was mailed to (then `url` is left out).
+        var mailedTo: String?
+        /// Why mailing it failed (then `url` is shown to pass on).
+        var mailError: String?
     }
     var link: Link
 }
@@ -106,7 +111,7 @@ struct AuthController: Sendable {
 
         routes.add(Endpoint(
             method: .post, path: "/api/v2/agents/:id/password-link",
-            summary: "A one-time link for the agent to choose a password (invitation, or reset): shown only here", tag: "Agents",
+            summary: "A one-time link for the agent to choose a password (invitation, or reset): mailed to the agent when the tenant sends mail, else shown only here", tag: "Agents",
             access: "admin", success: (201, "PasswordLinkEnvelope"), errors: [403, 404, 409, 422]), use: passwordLink)
 
         routes.add(Endpoint(
@@ -179,11 +184,16 @@ struct AuthController: Sendable {
             try context.requirePrincipal(), agentId: try context.pathParameter("id"), id: ApiKeyFormat.hash(secret))
         let scheme = SessionCookie.secure(request) ? "https" : "http"
         let host = request.head.authority ?? "127.0.0.1:8080"
-        return try APICoding.response(
-            PasswordLinkEnvelope(link: .init(
-                url: "\(scheme)://\(host)/#/password/\(secret)", purpose: link.purpose, agentId: link.agentId, email: link.email,
-                expiresAt: link.expiresAt)),
-            status: .created)
+        let url = "\(scheme)://\(host)/#/password/\(secret)"
+        var shown = PasswordLinkEnvelope.Link(url: url, purpose: link.purpose, agentId: link.agentId, email: link.email, expiresAt: link.expiresAt)
+        switch try await self.accounts.mailPasswordLink(link, url: url) {
+        case .notMailed: break
+        case .mailed:
+            shown.url = nil
+            shown.mailedTo = link.email
+        case .failed(let reason): shown.mailError = reason
+        }
+        return try APICoding.response(PasswordLinkEnvelope(link: shown), status: .created)
     }
 
     @Sendable func widgetStatus(_ request: Request, _ context: DocketRequestContext) async throws -> Response {

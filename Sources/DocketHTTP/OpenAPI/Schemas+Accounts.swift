@@ -24,9 +24,12 @@ extension Schemas {
             "PasswordLinkEnvelope": object(
                 ["link": object(
                     [
-                        "url": string("Open it to choose a password; shown only here"), "purpose": string(values: ["invite", "reset"]),
+                        "url": string("Open it to choose a password; shown only here, and only when it was not mailed to the agent"),
+                        "purpose": string(values: ["invite", "reset"]),
                         "agentId": string(), "email": string(), "expiresAt": dateTime,
-                    ], required: ["url", "purpose", "agentId", "email", "expiresAt"])],
+                        "mailedTo": string("The agent's address the link was mailed to (the tenant sends mail)"),
+                        "mailError": string("Why mailing it failed: the link is shown to pass on"),
+                    ], required: ["purpose", "agentId", "email", "expiresAt"])],
                 required: ["link"]),
             "WidgetStatus": object(["configured": boolean], required: ["configured"]),
             "ConsoleConfig": object(

@@ -169,6 +169,32 @@ public struct AccountService: UseCase {
         return link
     }
 
+    /// What became of a password link's mail.
+    public enum LinkDelivery: Sendable, Equatable {
+        /// The tenant sends no mail (no relay): the link is for the admin to pass on.
+        case notMailed
+        /// It went to the agent's address (and is not shown to the admin).
+        case mailed
+        /// The relay refused it or could not be reached: the link is shown to pass on, with why.
+        case failed(String)
+    }
+
+    /// Mails a one-time link to the agent it is for, through the tenant's relay, when the tenant
+    /// sends mail: an invitation or a reset, in the tenant's language, marked automatic.
+    public func mailPasswordLink(_ link: PasswordLink, url: String) async throws -> LinkDelivery {
+        let tenant = try await tenant(for: Principal(tenantId: link.tenantId, role: .admin, subject: link.createdBy))
+        guard let sender = core.mailSender, let config = tenant.overrides.mail, let relay = config.relay, let from = config.sender else { return .notMailed }
+        let agent = try await stores.people.agent(tenantId: link.tenantId, id: link.agentId)
+        let mail = MailWriting.passwordLink(
+            link, url: url, tenant: tenant, from: from, name: agent?.name, texts: AssistantTexts(tenant), at: clock.now())
+        do {
+            try await sender.send(mail, envelopeFrom: from, via: relay, signing: config.signingKey(for: from))
+            return .mailed
+        } catch {
+            return .failed(String("\(error)".prefix(300)))
+        }
+    }
+
     /// Spends a one-time link: sets the password, ends the person's other sessions, signs in.
     public func usePasswordLink(id: String, password: String) async throws -> SignedIn {
         try Self.checkPassword(password)

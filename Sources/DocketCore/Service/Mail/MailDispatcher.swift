@@ -366,6 +366,43 @@ enum MailWriting {
             headers: [("Auto-Submitted", "auto-generated"), ("X-Auto-Response-Suppress", "All"), ("X-Docket-Origin", ticket.tenantId)])
     }
 
+    /// A one-time password link for an agent: an invitation or a reset, how long it works, and
+    /// what to do when it was not asked for.
+    static func passwordLink(_ link: PasswordLink, url: String, tenant: Tenant, from: String, name: String?, texts: AssistantTexts, at: Date) -> OutgoingMail {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = tenant.timeZone
+        formatter.dateFormat = "yyyy-MM-dd HH:mm zzz"
+        let until = formatter.string(from: link.expiresAt)
+        let invite = link.purpose == .invite
+        let subject = invite
+            ? texts.pick(es: "Tu acceso a \(tenant.name)", vi: "Tài khoản của bạn tại \(tenant.name)", en: "Your access to \(tenant.name)")
+            : texts.pick(es: "Cambia tu contraseña de \(tenant.name)", vi: "Đổi mật khẩu tại \(tenant.name)", en: "Change your \(tenant.name) password")
+        let lead = invite
+            ? texts.pick(
+                es: "Te invitaron a la consola de \(tenant.name). Elige tu contraseña con este enlace:",
+                vi: "Bạn được mời vào bảng điều khiển của \(tenant.name). Hãy chọn mật khẩu bằng liên kết này:",
+                en: "You were invited to the \(tenant.name) console. Choose your password with this link:")
+            : texts.pick(
+                es: "Para cambiar tu contraseña de \(tenant.name), abre este enlace:",
+                vi: "Để đổi mật khẩu tại \(tenant.name), hãy mở liên kết này:",
+                en: "To change your \(tenant.name) password, open this link:")
+        let rule = texts.pick(
+            es: "Sirve una vez, hasta el \(until). Si no lo pediste, no hagas nada: tu acceso no cambia.",
+            vi: "Liên kết chỉ dùng được một lần, đến \(until). Nếu bạn không yêu cầu, hãy bỏ qua thư này.",
+            en: "It works once, until \(until). If you did not ask for it, do nothing: your access does not change.")
+        let greeting = name.map { "\($0):\n\n" } ?? ""
+        let text = greeting + lead + "\n\n" + url + "\n\n" + rule + "\n"
+        let html = (name.map { "<p>" + escape($0) + ":</p>\n" } ?? "") + "<p>" + escape(lead) + "</p>\n<p><a href=\"" + escape(url) + "\">" + escape(url)
+            + "</a></p>\n<p><small>" + escape(rule) + "</small></p>\n"
+        let safeTenant = link.tenantId.filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+        return OutgoingMail(
+            from: MailAddress(name: tenant.name, address: from), to: MailAddress(name: name, address: link.email), subject: subject,
+            messageId: "docket.account.l\(Int(at.timeIntervalSince1970 * 1000)).\(safeTenant)@\(split(from).domain)", date: at, text: text,
+            html: "<!DOCTYPE html>\n<html><body>\n" + html + "</body></html>\n",
+            headers: [("Auto-Submitted", "auto-generated"), ("X-Auto-Response-Suppress", "All"), ("X-Docket-Origin", link.tenantId)])
+    }
+
     /// A date as the event data writes it (ISO 8601, UTC, perhaps with fractions of a second).
     static func date(_ text: String) -> Date? {
         let formatter = ISO8601DateFormatter()
