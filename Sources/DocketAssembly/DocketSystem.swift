@@ -121,7 +121,8 @@ public final class DocketSystem: Sendable {
         services = DocketServices(
             store: store, wire: DocketWireFormat(), clock: options.clock, tenantCacheSeconds: options.tenantCacheSeconds, rules: engine,
             observer: ServiceMetrics(logger: logger), packInspector: inspector, live: events, webhookSender: webhookSender,
-            allowPrivateWebhooks: configuration.webhooksAllowPrivateAddresses, dkimKeys: DKIMSigner(), mailSender: Self.mailSender(configuration))
+            allowPrivateWebhooks: configuration.webhooksAllowPrivateAddresses, dkimKeys: DKIMSigner(), mailSender: Self.mailSender(configuration),
+            mailReader: LenientMailReader())
         accounts = AccountService(
             core: services.core, hasher: BcryptHasher(cost: configuration.bcryptCost),
             policy: SessionPolicy(idle: configuration.http.console.sessionIdle))

@@ -8,7 +8,8 @@ import ServiceLifecycle
 /// each mail parsed (`MIMEParser`) and handed, per recipient, to the tenant that receives at
 /// that address (`MailService`). The sending server hears "250" only once the mail is stored;
 /// a store that fails makes it try again later (451). A mail that breaks a parsing limit is
-/// refused with its reason (554); nothing stops the next one. Stops at graceful shutdown.
+/// quarantined with its reason (refused, 554, when the tenant's quarantine is full); nothing
+/// stops the next one. Stops at graceful shutdown.
 struct MailIntakeService: Service {
     let settings: Configuration.MailListening
     let services: DocketServices
@@ -58,8 +59,29 @@ struct MailIntakeService: Service {
         do {
             mail = try MIMEParser.parse(bytes, limits: parsing)
         } catch {
-            logger.warning("mail refused", metadata: ["from": "\(envelope.sender)", "peer": "\(envelope.peer)", "reason": "\(error)"])
-            return envelope.recipients.map { _ in .refused(error.description) }
+            // Kept in the recipient tenant's quarantine with the reason, for an admin to accept
+            // or discard; the sender hears 250 and the next mail goes on.
+            var verdicts: [MailVerdict] = []
+            for recipient in envelope.recipients {
+                do {
+                    guard let tenantId = try await book.tenant(receiving: recipient) else {
+                        verdicts.append(.refused("nobody receives mail at <\(recipient)> here"))
+                        continue
+                    }
+                    if try await services.mail.quarantine(
+                        bytes, tenantId: tenantId, recipient: recipient, envelopeSender: envelope.sender, reason: error.description, kind: error.kind.rawValue)
+                    {
+                        logger.warning("mail quarantined", metadata: ["tenant.id": "\(tenantId)", "from": "\(envelope.sender)", "reason": "\(error)"])
+                        verdicts.append(.accepted)
+                    } else {
+                        logger.warning("mail refused: the quarantine is full", metadata: ["tenant.id": "\(tenantId)", "reason": "\(error)"])
+                        verdicts.append(.refused(error.description))
+                    }
+                } catch {
+                    verdicts.append(.tryLater("it could not be kept now"))
+                }
+            }
+            return verdicts
         }
         var verdicts: [MailVerdict] = []
         for recipient in envelope.recipients {

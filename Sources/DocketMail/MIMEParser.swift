@@ -183,3 +183,23 @@ public enum MIMEParser {
         }
     }
 }
+
+/// The core's `MailReader`: a quarantined mail read again, when an admin accepts it, with the
+/// limits raised (more parts, deeper nesting, more files, a larger header) — still limits, so a
+/// mail built to exhaust the parser is still refused and then taken as text.
+public struct LenientMailReader: MailReader {
+    public init() {}
+
+    public static var limits: MailLimits {
+        var limits = MailLimits()
+        limits.maxHeaderBytes = 1 << 20
+        limits.maxParts = 5_000
+        limits.maxDepth = 32
+        limits.maxAttachments = 5_000
+        return limits
+    }
+
+    public func readAnyway(_ bytes: [UInt8]) -> InboundMail? {
+        try? MIMEParser.parse(bytes, limits: Self.limits)
+    }
+}

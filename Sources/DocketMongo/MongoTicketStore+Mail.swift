@@ -24,4 +24,31 @@ extension MongoTicketStore {
             return try outlets.replaceOne(["_id": outlet.tenantId, "version": expectedVersion], doc) == 1
         }
     }
+
+    public func insertQuarantined(_ mail: QuarantinedMail) async throws {
+        let doc = try Self.document(mail, id: Self.key(mail.tenantId, mail.id))
+        try await job { [doc] job in try job.collection(Collections.quarantine).insertOne(doc) }
+    }
+
+    public func quarantined(tenantId: String, limit: Int) async throws -> [QuarantinedMail] {
+        try await job { job in
+            try job.collection(Collections.quarantine)
+                .find(["tenantId": tenantId], FindOptions(sort: [("receivedAt", -1), ("_id", -1)], limit: limit, projection: [("raw", 0)]))
+                .map { try Self.decode(QuarantinedMail.self, $0) }
+        }
+    }
+
+    public func countQuarantined(tenantId: String) async throws -> Int {
+        try await job { job in try job.collection(Collections.quarantine).count(["tenantId": tenantId]) }
+    }
+
+    public func quarantinedMail(tenantId: String, id: String) async throws -> QuarantinedMail? {
+        try await job { job in
+            try job.collection(Collections.quarantine).findOne(["_id": Self.key(tenantId, id)]).map { try Self.decode(QuarantinedMail.self, $0) }
+        }
+    }
+
+    public func deleteQuarantined(tenantId: String, id: String) async throws -> Bool {
+        try await job { job in try job.collection(Collections.quarantine).deleteMany(["_id": Self.key(tenantId, id)]) == 1 }
+    }
 }

@@ -21,7 +21,8 @@ public final class MongoTicketStore: TicketStore {
         static let webhooks = "webhooks", webhookDeliveries = "webhook_deliveries"
         static let messages = "ticket_messages", liveEvents = "live_events"
         static let accounts = "accounts", sessions = "sessions", passwordLinks = "password_links", widgetSecrets = "widget_secrets"
-        static let leases = "leases", rollouts = "rollouts", presence = "presence", mailOutlets = "mail_outlets"
+        static let leases = "leases", rollouts = "rollouts", presence = "presence", mailOutlets = "mail_outlets",
+            quarantine = "mail_quarantine"
     }
 
     /// Connects (lazily: the first call selects a server), creates the indexes and detects
@@ -118,6 +119,9 @@ public final class MongoTicketStore: TicketStore {
             try job.collection(Collections.webhooks).createIndexes(Collections.webhooks, [
                 IndexSpec(name: "tenant_created", keys: [("tenantId", .ascending), ("createdAt", .ascending)]),
                 IndexSpec(name: "active_created", keys: [("active", .ascending), ("createdAt", .ascending)]),
+            ])
+            try job.collection(Collections.quarantine).createIndexes(Collections.quarantine, [
+                IndexSpec(name: "tenant_received", keys: [("tenantId", .ascending), ("receivedAt", .descending)])
             ])
             try job.collection(Collections.webhookDeliveries).createIndexes(Collections.webhookDeliveries, [
                 IndexSpec(name: "webhook_attempt", keys: [("webhookId", .ascending), ("lastAttemptAt", .descending)])

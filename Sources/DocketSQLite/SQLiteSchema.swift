@@ -405,6 +405,17 @@ enum SQLiteSchema {
                 CREATE TABLE mail_outlets (tenant_id TEXT PRIMARY KEY, version INTEGER NOT NULL, doc TEXT NOT NULL);
                 """)
         }
+        migrator.registerMigration("v27 mail quarantine") { db in
+            // Mails that could not be read, newest first per tenant; the bytes apart from the
+            // record, so a list reads none of them.
+            try db.execute(sql: """
+                CREATE TABLE mail_quarantine (
+                    tenant_id TEXT NOT NULL, id TEXT NOT NULL, received_at INTEGER NOT NULL, doc TEXT NOT NULL, raw TEXT,
+                    PRIMARY KEY (tenant_id, id)
+                );
+                CREATE INDEX mail_quarantine_by_time ON mail_quarantine(tenant_id, received_at);
+                """)
+        }
         return migrator
     }
 }

@@ -24,4 +24,49 @@ extension SQLiteTicketStore {
             return db.changesCount == 1
         }
     }
+
+    public func insertQuarantined(_ mail: QuarantinedMail) async throws {
+        var record = mail
+        record.raw = nil
+        let doc = try codec.encode(record)
+        try await write { db in
+            try db.cachedStatement(sql: "INSERT INTO mail_quarantine (tenant_id, id, received_at, doc, raw) VALUES (?, ?, ?, ?, ?)")
+                .execute(arguments: [mail.tenantId, mail.id, mail.receivedAt.millis, doc, mail.raw])
+        }
+    }
+
+    public func quarantined(tenantId: String, limit: Int) async throws -> [QuarantinedMail] {
+        let codec = codec
+        return try await read { db in
+            try String.fetchAll(
+                db.cachedStatement(sql: "SELECT doc FROM mail_quarantine WHERE tenant_id = ? ORDER BY received_at DESC, id DESC LIMIT ?"),
+                arguments: [tenantId, limit]
+            ).map { try codec.decode(QuarantinedMail.self, $0) }
+        }
+    }
+
+    public func countQuarantined(tenantId: String) async throws -> Int {
+        try await read { db in
+            try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM mail_quarantine WHERE tenant_id = ?"), arguments: [tenantId]) ?? 0
+        }
+    }
+
+    public func quarantinedMail(tenantId: String, id: String) async throws -> QuarantinedMail? {
+        let codec = codec
+        return try await read { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT doc, raw FROM mail_quarantine WHERE tenant_id = ? AND id = ?"), arguments: [tenantId, id])
+                .map { row in
+                    var mail = try codec.decode(QuarantinedMail.self, row["doc"] as String)
+                    mail.raw = row["raw"]
+                    return mail
+                }
+        }
+    }
+
+    public func deleteQuarantined(tenantId: String, id: String) async throws -> Bool {
+        try await write { db in
+            try db.cachedStatement(sql: "DELETE FROM mail_quarantine WHERE tenant_id = ? AND id = ?").execute(arguments: [tenantId, id])
+            return db.changesCount == 1
+        }
+    }
 }

@@ -54,7 +54,7 @@ struct Desk {
         store = try await kind.make()
         services = DocketServices(
             store: store, wire: DocketWireFormat(), clock: clock, tenantCacheSeconds: 0, rules: ScriptedRules(actions: rules), packInspector: ManifestInspector(),
-            dkimKeys: DKIMSigner())
+            dkimKeys: DKIMSigner(), mailReader: LenientMailReader())
         _ = try await services.tenants.provisionTenant(id: "t", name: "T", pack: try PackLoader(root: packsRoot).load("luxfree-solar"))
         _ = try await services.tenants.createCustomer(Self.admin, NewCustomer(id: "c1", phoneNumber: "+52 55 1234 5678", firstName: "Luz"))
         for id in agents {

@@ -1,4 +1,5 @@
 import DocketCore
+import DocketMail
 import Foundation
 import Testing
 
@@ -74,6 +75,58 @@ struct MailServiceTests {
         desk.clock.advance(by: MailService.abandonedClaimSeconds + 1)
         #expect(try await Self.receive(desk, second) == .stored(ticketId: ticketId, created: false))
         #expect(try await desk.services.conversations.messages(Desk.admin, ticketId, after: 0, limit: 50).messages.map(\.content) == ["Primera entrega", "Segunda entrega"])
+    }
+
+    /// A mail past the parser's limits is kept with its reason; accepted anyway it is read with
+    /// the limits raised and becomes its sender's message; one that still cannot be read comes
+    /// in as its first bytes, as text, from the envelope's sender; a discarded one is gone.
+    @Test(arguments: StoreKind.available) func quarantinedMailIsAcceptedAnywayOrDiscarded(kind: StoreKind) async throws {
+        let desk = try await Desk(kind)
+        func manyParts(_ count: Int) -> [UInt8] {
+            var text = "From: Ana Pérez <ana.perez@example.mx>\r\nTo: soporte@luxfree.example\r\nSubject: Fotos del poste\r\nMessage-ID: <parts-\(count)@example.mx>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+            text += "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nEl poste sigue caído.\r\n"
+            for index in 0..<count { text += "--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"f\(index).bin\"\r\n\r\nx\r\n" }
+            return Array((text + "--b--\r\n").utf8)
+        }
+        let readable = manyParts(520)
+        let reason: String
+        do {
+            _ = try MIMEParser.parse(readable)
+            Issue.record("520 parts should pass the parser's limit")
+            return
+        } catch { reason = "\(error)" }
+        #expect(try await desk.services.mail.quarantine(readable, tenantId: "t", recipient: "soporte@luxfree.example", envelopeSender: "ana.perez@example.mx", reason: reason, kind: "too_many_parts"))
+        desk.clock.advance(by: 1)
+        #expect(try await desk.services.mail.quarantine(Array("not a mail at all \u{1B}[31m<b>x</b>".utf8), tenantId: "t", recipient: "soporte@luxfree.example", envelopeSender: "", reason: "malformed", kind: "malformed"))
+        desk.clock.advance(by: 1)
+        #expect(try await desk.services.mail.quarantine(manyParts(6_000), tenantId: "t", recipient: "soporte@luxfree.example", envelopeSender: "bot@example.mx", reason: "the mail has more than 500 parts", kind: "too_many_parts"))
+        await #expect(throws: DocketError.self) { try await desk.services.mail.quarantined(Desk.agent("ana")) }
+        let (kept, total) = try await desk.services.mail.quarantined(Desk.admin)
+        #expect(total == 3)
+        let (huge, junk, ana) = (kept[0], kept[1], kept[2])
+        #expect(ana.reason == reason && ana.size == readable.count && !ana.rawTruncated)
+        // Read with raised limits: Ana's text, her ticket, her subject.
+        guard case .stored(let ticketId, true) = try await desk.services.mail.acceptQuarantined(Desk.admin, id: ana.id) else {
+            Issue.record("not stored")
+            return
+        }
+        let ticket = try await desk.services.tickets.ticket(Desk.admin, ticketId)
+        #expect(ticket.subject == "Fotos del poste")
+        let messages = try await desk.services.conversations.messages(Desk.admin, ticketId, after: 0, limit: 10).messages
+        #expect(messages.first?.content.hasPrefix("El poste sigue caído.") == true)
+        // Still unreadable: the first bytes, as text, from the envelope's sender.
+        guard case .stored(let botTicket, true) = try await desk.services.mail.acceptQuarantined(Desk.admin, id: huge.id) else {
+            Issue.record("not stored")
+            return
+        }
+        let botMessage = try #require(try await desk.services.conversations.messages(Desk.admin, botTicket, after: 0, limit: 1).messages.first)
+        #expect(botMessage.content.hasPrefix("(the mail has more than 500 parts)\n\nFrom: Ana Pérez"))
+        #expect(try await desk.store.customer(tenantId: "t", email: "bot@example.mx") != nil)
+        // No sender to write it as: refused; then discarded.
+        await #expect(throws: DocketError.self) { try await desk.services.mail.acceptQuarantined(Desk.admin, id: junk.id) }
+        try await desk.services.mail.discardQuarantined(Desk.admin, id: junk.id)
+        #expect(try await desk.services.mail.quarantined(Desk.admin).total == 0)
+        await #expect(throws: DocketError.self) { try await desk.services.mail.discardQuarantined(Desk.admin, id: junk.id) }
     }
 
     @Test(arguments: StoreKind.available) func machinesMailOpensNothing(kind: StoreKind) async throws {

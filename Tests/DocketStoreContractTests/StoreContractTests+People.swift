@@ -61,6 +61,34 @@ extension StoreContractTests {
         #expect(try await store.customer(tenantId: "a", id: "nobody") == nil)
     }
 
+    /// The mail quarantine: newest first without the bytes, one with its bytes, per tenant,
+    /// deleted once.
+    @Test(arguments: StoreKind.available)
+    func quarantinedMailIsListedNewestFirstReadWholeAndDeletedOnce(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        func mail(_ id: String, tenant: String = "a", at seconds: TimeInterval) -> QuarantinedMail {
+            QuarantinedMail(
+                id: id, tenantId: tenant, receivedAt: Fixtures.epoch.addingTimeInterval(seconds), envelopeFrom: "malo@example.mx",
+                recipient: "soporte@luxfree.example", reason: "the mail has more than 500 parts", kind: "too_many_parts", size: 700_000,
+                raw: Data("From: malo@example.mx\r\n\r\n\(id)".utf8).base64EncodedString(), rawTruncated: true)
+        }
+        try await store.insertQuarantined(mail("q1", at: 0))
+        try await store.insertQuarantined(mail("q2", at: 60))
+        try await store.insertQuarantined(mail("q3", tenant: "b", at: 30))
+        let listed = try await store.quarantined(tenantId: "a", limit: 10)
+        #expect(listed.map(\.id) == ["q2", "q1"])
+        #expect(listed.allSatisfy { $0.raw == nil }, "a list carries no bytes")
+        #expect(listed.first?.reason == "the mail has more than 500 parts" && listed.first?.rawTruncated == true && listed.first?.size == 700_000)
+        #expect(try await store.quarantined(tenantId: "a", limit: 1).map(\.id) == ["q2"])
+        #expect(try await store.countQuarantined(tenantId: "a") == 2)
+        #expect(try await store.quarantinedMail(tenantId: "a", id: "q1") == mail("q1", at: 0))
+        #expect(try await store.quarantinedMail(tenantId: "b", id: "q1") == nil, "never another tenant's")
+        #expect(try await store.deleteQuarantined(tenantId: "b", id: "q1") == false)
+        #expect(try await store.deleteQuarantined(tenantId: "a", id: "q1"))
+        #expect(try await store.deleteQuarantined(tenantId: "a", id: "q1") == false)
+        #expect(try await store.countQuarantined(tenantId: "a") == 1)
+    }
+
     @Test(arguments: StoreKind.available)
     func apiKeysAreStoredListedAndRevokedOnce(kind: StoreKind) async throws {
         let store = try await kind.make()

@@ -489,3 +489,49 @@ public struct MailBounce: Sendable, Equatable {
         return out
     }
 }
+
+/// A mail that could not be read, kept with the reason (`MailService.quarantine`): the
+/// receiving server was answered 250, nothing was written to a ticket, and an admin may accept
+/// it anyway (it becomes a message of its sender, with what could be read) or discard it.
+public struct QuarantinedMail: Codable, Sendable, Equatable {
+    public var id: String
+    public var tenantId: String
+    public var receivedAt: Date
+    /// The SMTP `MAIL FROM` (empty for the null sender).
+    public var envelopeFrom: String
+    public var recipient: String
+    /// Why it was not read, and the limit's name (`too_many_parts`...).
+    public var reason: String
+    public var kind: String
+    /// Bytes received; `raw` keeps at most `maxKeptBytes` of them (base64), nil in lists.
+    public var size: Int
+    public var raw: String?
+    public var rawTruncated: Bool
+
+    public init(
+        id: String, tenantId: String, receivedAt: Date, envelopeFrom: String, recipient: String, reason: String, kind: String, size: Int,
+        raw: String?, rawTruncated: Bool
+    ) {
+        self.id = id
+        self.tenantId = tenantId
+        self.receivedAt = receivedAt
+        self.envelopeFrom = envelopeFrom
+        self.recipient = recipient
+        self.reason = reason
+        self.kind = kind
+        self.size = size
+        self.raw = raw
+        self.rawTruncated = rawTruncated
+    }
+
+    /// The most bytes of a mail kept in the quarantine.
+    public static let maxKeptBytes = 512 * 1024
+    /// The most mails a tenant's quarantine holds; past it, unreadable mail is refused (554).
+    public static let maxPerTenant = 1_000
+}
+
+/// Reads a quarantined mail again when an admin accepts it (DocketMail's parser, with limits
+/// raised): what could be read, or nil when it still cannot be.
+public protocol MailReader: Sendable {
+    func readAnyway(_ bytes: [UInt8]) -> InboundMail?
+}

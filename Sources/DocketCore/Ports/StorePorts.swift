@@ -18,6 +18,7 @@ public struct StorePorts: Sendable {
     public var presence: any PresenceStore
     public var reports: any ReportStore
     public var mailOutlets: any MailOutletStore
+    public var quarantine: any QuarantineStore
     public var health: any StoreHealth
     /// Leases across instances; nil when one process owns the store.
     public var leases: (any LeaseStore)?
@@ -38,6 +39,7 @@ public struct StorePorts: Sendable {
         presence = store
         reports = store
         mailOutlets = store
+        quarantine = store
         health = store
         leases = store.leases
     }

@@ -23,6 +23,8 @@ public final class ServiceCore: Sendable {
     let webhookSender: (any WebhookSender)?
     /// Sends the mails that go at once rather than from the event log (password links); nil: none.
     let mailSender: (any MailSender)?
+    /// Reads a quarantined mail again when an admin accepts it; nil: what the bytes say as text.
+    let mailReader: (any MailReader)?
     /// Makes the DKIM keys an admin asks for (nil: keys must be given whole).
     let dkimKeys: (any DKIMKeyMaker)?
     /// Whether webhooks may name private and loopback addresses (`webhooks.allowPrivateAddresses`; tests only).
@@ -41,21 +43,24 @@ public final class ServiceCore: Sendable {
         store: some TicketStore, wire: any WireFormat, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
         rules: (any RuleEngine)? = nil, observer: (any ServiceObserver)? = nil,
         packInspector: (any PackInspector)? = nil, live: LiveEventLog? = nil, webhookSender: (any WebhookSender)? = nil,
-        allowPrivateWebhooks: Bool = false, dkimKeys: (any DKIMKeyMaker)? = nil, mailSender: (any MailSender)? = nil
+        allowPrivateWebhooks: Bool = false, dkimKeys: (any DKIMKeyMaker)? = nil, mailSender: (any MailSender)? = nil,
+        mailReader: (any MailReader)? = nil
     ) {
         self.init(
             stores: StorePorts(store), wire: wire, clock: clock, tenantCacheSeconds: tenantCacheSeconds, rules: rules, observer: observer,
-            packInspector: packInspector, live: live, webhookSender: webhookSender, allowPrivateWebhooks: allowPrivateWebhooks, dkimKeys: dkimKeys, mailSender: mailSender)
+            packInspector: packInspector, live: live, webhookSender: webhookSender, allowPrivateWebhooks: allowPrivateWebhooks, dkimKeys: dkimKeys, mailSender: mailSender, mailReader: mailReader)
     }
 
     public init(
         stores: StorePorts, wire: any WireFormat, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
         rules: (any RuleEngine)? = nil, observer: (any ServiceObserver)? = nil,
         packInspector: (any PackInspector)? = nil, live: LiveEventLog? = nil, webhookSender: (any WebhookSender)? = nil,
-        allowPrivateWebhooks: Bool = false, dkimKeys: (any DKIMKeyMaker)? = nil, mailSender: (any MailSender)? = nil
+        allowPrivateWebhooks: Bool = false, dkimKeys: (any DKIMKeyMaker)? = nil, mailSender: (any MailSender)? = nil,
+        mailReader: (any MailReader)? = nil
     ) {
         self.dkimKeys = dkimKeys
         self.mailSender = mailSender
+        self.mailReader = mailReader
         self.webhookSender = webhookSender
         self.allowPrivateWebhooks = allowPrivateWebhooks
         self.observer = observer

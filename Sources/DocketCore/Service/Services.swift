@@ -115,10 +115,11 @@ public struct DocketServices: Sendable {
         store: some TicketStore, wire: any WireFormat, clock: any WallClock = SystemClock(), tenantCacheSeconds: TimeInterval = 5,
         rules: (any RuleEngine)? = nil, observer: (any ServiceObserver)? = nil,
         packInspector: (any PackInspector)? = nil, live: LiveEventLog? = nil, webhookSender: (any WebhookSender)? = nil,
-        allowPrivateWebhooks: Bool = false, dkimKeys: (any DKIMKeyMaker)? = nil, mailSender: (any MailSender)? = nil
+        allowPrivateWebhooks: Bool = false, dkimKeys: (any DKIMKeyMaker)? = nil, mailSender: (any MailSender)? = nil,
+        mailReader: (any MailReader)? = nil
     ) {
         self.init(core: ServiceCore(
             store: store, wire: wire, clock: clock, tenantCacheSeconds: tenantCacheSeconds, rules: rules, observer: observer,
-            packInspector: packInspector, live: live, webhookSender: webhookSender, allowPrivateWebhooks: allowPrivateWebhooks, dkimKeys: dkimKeys, mailSender: mailSender))
+            packInspector: packInspector, live: live, webhookSender: webhookSender, allowPrivateWebhooks: allowPrivateWebhooks, dkimKeys: dkimKeys, mailSender: mailSender, mailReader: mailReader))
     }
 }

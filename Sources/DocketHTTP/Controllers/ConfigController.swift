@@ -108,6 +108,20 @@ struct ConfigController: Sendable {
             tag: "Configuration", access: "admin", body: "TenantMail", success: (200, "MailConfigBody"), errors: [400, 403, 409, 413, 415, 422]), use: setMail)
 
         routes.add(Endpoint(
+            method: .get, path: "/api/v2/mail/quarantine",
+            summary: "The mails that could not be read (newest 100), each with the reason; their bytes are not shown",
+            tag: "Configuration", access: "admin", success: (200, "QuarantineList"), errors: [403]), use: quarantine)
+
+        routes.add(Endpoint(
+            method: .post, path: "/api/v2/mail/quarantine/:id/accept",
+            summary: "Accept a quarantined mail anyway: read with raised limits (or its first bytes as text) and received like any mail",
+            tag: "Configuration", access: "admin", success: (200, "QuarantineAcceptance"), errors: [403, 404, 409, 422]), use: acceptQuarantined)
+
+        routes.add(Endpoint(
+            method: .delete, path: "/api/v2/mail/quarantine/:id", summary: "Discard a quarantined mail", tag: "Configuration",
+            access: "admin", success: (204, nil), errors: [403, 404]), use: discardQuarantined)
+
+        routes.add(Endpoint(
             method: .post, path: "\(base)/reset/:key",
             summary: "Drop an override so the pack's value applies again (ticket_categories, assistant_configuration, ticket_terminology, ticket_id_format, business_hours, mail)",
             tag: "Configuration", access: "admin", success: (200, "ResetBody"), errors: [400, 403],
@@ -202,6 +216,26 @@ struct ConfigController: Sendable {
         let tenant = try await services.tenants.setMail(principal, body)
         let outlet = try await services.tenants.mailOutlet(principal).map(MailConfigBody.OutletFigures.init)
         return try APICoding.response(MailConfigBody(mail: (tenant.overrides.mail ?? TenantMail(addresses: [])).shown, outlet: outlet))
+    }
+
+    @Sendable func quarantine(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let (mails, total) = try await services.mail.quarantined(try context.requirePrincipal())
+        return try APICoding.response(QuarantineList(quarantine: mails, total: total))
+    }
+
+    @Sendable func acceptQuarantined(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let outcome = try await services.mail.acceptQuarantined(try context.requirePrincipal(), id: try context.pathParameter("id"))
+        switch outcome {
+        case .stored(let ticketId, let created): return try APICoding.response(QuarantineAcceptance(result: "stored", ticketId: ticketId, created: created))
+        case .ignored(let reason): return try APICoding.response(QuarantineAcceptance(result: "ignored", reason: reason))
+        case .bounced(let addresses): return try APICoding.response(QuarantineAcceptance(result: "bounced", reason: addresses.joined(separator: ", ")))
+        case .busy: throw DocketError(.conflict, "the same mail is being stored now; try again in a minute")
+        }
+    }
+
+    @Sendable func discardQuarantined(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        try await services.mail.discardQuarantined(try context.requirePrincipal(), id: try context.pathParameter("id"))
+        return Response(status: .noContent)
     }
 
     @Sendable func reset(_ request: Request, _ context: DocketRequestContext) async throws -> Response {

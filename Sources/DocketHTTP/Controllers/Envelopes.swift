@@ -118,6 +118,21 @@ struct AllConfigurations: Codable, Sendable {
 }
 struct AllConfigurationsEnvelope: Codable, Sendable { var configurations: AllConfigurations }
 
+/// `GET /mail/quarantine`.
+struct QuarantineList: Codable, Sendable {
+    var quarantine: [QuarantinedMail]
+    var total: Int
+}
+
+/// `POST /mail/quarantine/:id/accept`: what became of the mail.
+struct QuarantineAcceptance: Codable, Sendable {
+    /// stored, ignored (a machine's mail) or bounced (a delivery report).
+    var result: String
+    var ticketId: String?
+    var created: Bool?
+    var reason: String?
+}
+
 /// `GET/PUT /config/mail`: the settings, and what mail out did with them.
 struct MailConfigBody: Codable, Sendable {
     var mail: TenantMail

@@ -74,6 +74,19 @@ extension Schemas {
                     "passwordSet": boolean,
                 ],
                 required: ["host", "port", "security"]),
+            "QuarantinedMail": object(
+                [
+                    "id": string(), "tenantId": string(), "receivedAt": dateTime, "envelopeFrom": string("The SMTP sender (empty: the null sender)"),
+                    "recipient": string(), "reason": string("Why it could not be read"),
+                    "kind": string(values: ["too_large", "header_too_large", "too_many_parts", "too_deep", "too_many_attachments", "malformed"]),
+                    "size": integer(min: 0), "rawTruncated": boolean,
+                ], required: ["id", "tenantId", "receivedAt", "envelopeFrom", "recipient", "reason", "kind", "size", "rawTruncated"]),
+            "QuarantineList": object(["quarantine": array(ref("QuarantinedMail")), "total": integer(min: 0)], required: ["quarantine", "total"]),
+            "QuarantineAcceptance": object(
+                [
+                    "result": string("stored: written to a ticket; ignored: a machine's mail; bounced: a delivery report", values: ["stored", "ignored", "bounced"]),
+                    "ticketId": string(), "created": boolean, "reason": string(),
+                ], required: ["result"]),
             "MailConfigBody": object(
                 [
                     "mail": ref("TenantMail"),

@@ -247,6 +247,68 @@ public struct MailService: UseCase {
     }
 }
 
+/// The quarantine: mail that could not be read, kept with its reason for an admin to accept
+/// anyway or discard.
+extension MailService {
+    /// Keeps `bytes` (at most `QuarantinedMail.maxKeptBytes`) for `tenantId`; false when the
+    /// tenant's quarantine is full (the mail is then refused).
+    public func quarantine(
+        _ bytes: [UInt8], tenantId: String, recipient: String, envelopeSender: String, reason: String, kind: String
+    ) async throws -> Bool {
+        guard try await stores.quarantine.countQuarantined(tenantId: tenantId) < QuarantinedMail.maxPerTenant else { return false }
+        let kept = bytes.prefix(QuarantinedMail.maxKeptBytes)
+        try await stores.quarantine.insertQuarantined(QuarantinedMail(
+            id: IdentifierGenerator.make(), tenantId: tenantId, receivedAt: clock.now(), envelopeFrom: String(envelopeSender.prefix(254)),
+            recipient: String(recipient.prefix(254)), reason: String(reason.prefix(300)), kind: kind, size: bytes.count,
+            raw: Data(kept).base64EncodedString(), rawTruncated: kept.count < bytes.count))
+        return true
+    }
+
+    /// The tenant's quarantined mails, newest first (an admin's).
+    public func quarantined(_ principal: Principal, limit: Int = 100) async throws -> (mails: [QuarantinedMail], total: Int) {
+        guard principal.role.isAdmin else { throw DocketError.forbidden("the mail quarantine is for admins") }
+        guard (1...200).contains(limit) else { throw DocketError(.badRequest, "limit must be between 1 and 200", field: "limit") }
+        _ = try await tenant(for: principal)
+        return (
+            try await stores.quarantine.quarantined(tenantId: principal.tenantId, limit: limit),
+            try await stores.quarantine.countQuarantined(tenantId: principal.tenantId)
+        )
+    }
+
+    /// Accepts a quarantined mail anyway: read again with raised limits (or, when it still
+    /// cannot be, its first bytes as text, from its envelope sender), then received like any
+    /// mail — a machine's mail is still ignored — and taken out of the quarantine.
+    public func acceptQuarantined(_ principal: Principal, id: String) async throws -> MailOutcome {
+        guard principal.role.isAdmin else { throw DocketError.forbidden("the mail quarantine is for admins") }
+        guard let kept = try await stores.quarantine.quarantinedMail(tenantId: principal.tenantId, id: id) else {
+            throw DocketError.notFound("quarantined mail", id)
+        }
+        let bytes = kept.raw.flatMap { Data(base64Encoded: $0) }.map { [UInt8]($0) } ?? []
+        var mail = core.mailReader?.readAnyway(bytes)
+        if mail == nil {
+            guard kept.envelopeFrom.contains("@") else {
+                throw DocketError.invalid("id", "the mail cannot be read and its envelope names no sender to write it as")
+            }
+            let printable = String(decoding: bytes.prefix(4_000), as: UTF8.self).unicodeScalars
+                .filter { $0 == "\n" || $0 == "\t" || ($0.value >= 0x20 && $0.value != 0x7F) }
+            mail = InboundMail(
+                messageId: nil, subject: "", from: MailAddress(address: kept.envelopeFrom), to: [MailAddress(address: kept.recipient)],
+                text: "(" + kept.reason + ")\n\n" + String(String.UnicodeScalarView(printable)))
+        }
+        let outcome = try await receive(mail!, tenantId: principal.tenantId, recipient: kept.recipient, envelopeSender: nil)
+        if outcome != .busy { _ = try await stores.quarantine.deleteQuarantined(tenantId: principal.tenantId, id: id) }
+        return outcome
+    }
+
+    /// Discards a quarantined mail.
+    public func discardQuarantined(_ principal: Principal, id: String) async throws {
+        guard principal.role.isAdmin else { throw DocketError.forbidden("the mail quarantine is for admins") }
+        guard try await stores.quarantine.deleteQuarantined(tenantId: principal.tenantId, id: id) else {
+            throw DocketError.notFound("quarantined mail", id)
+        }
+    }
+}
+
 /// Which tenant receives mail at an address: every tenant's addresses, read again when older
 /// than `freshFor` (an address an admin adds reaches every instance within it).
 public final class MailAddressBook: Sendable {

@@ -1,0 +1,36 @@
+import DocketCore
+import Foundation
+
+extension MemoryTicketStore {
+    public func insertQuarantined(_ mail: QuarantinedMail) async throws {
+        try state.withLock { state in
+            guard state.quarantine[mail.tenantId]?[mail.id] == nil else { throw DocketError(.conflict, "quarantined mail '\(mail.id)' exists") }
+            state.quarantine[mail.tenantId, default: [:]][mail.id] = mail
+        }
+    }
+
+    public func quarantined(tenantId: String, limit: Int) async throws -> [QuarantinedMail] {
+        state.withLock { state in
+            (state.quarantine[tenantId]?.values ?? [:].values)
+                .sorted { ($0.receivedAt, $0.id) > ($1.receivedAt, $1.id) }
+                .prefix(limit)
+                .map { mail in
+                    var listed = mail
+                    listed.raw = nil
+                    return listed
+                }
+        }
+    }
+
+    public func countQuarantined(tenantId: String) async throws -> Int {
+        state.withLock { $0.quarantine[tenantId]?.count ?? 0 }
+    }
+
+    public func quarantinedMail(tenantId: String, id: String) async throws -> QuarantinedMail? {
+        state.withLock { $0.quarantine[tenantId]?[id] }
+    }
+
+    public func deleteQuarantined(tenantId: String, id: String) async throws -> Bool {
+        state.withLock { $0.quarantine[tenantId]?.removeValue(forKey: id) != nil }
+    }
+}
