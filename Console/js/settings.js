@@ -17,7 +17,8 @@ const words = {
     relayPassword: 'Password', passwordKept: 'kept — type to change', acks: 'Acknowledgements per sender per hour (0: none)',
     notifyStaff: 'Tell staff by mail of assignments and SLA warnings and breaches', dkim: 'DKIM keys (Docket makes one for a new domain)',
     addKey: '+ key', domain: 'Domain', selector: 'Selector', publish: 'Publish in DNS', sent: 'sent', failed: 'given up', lastError: 'last error',
-    retrying: 'retrying' },
+    retrying: 'retrying', quarantine: 'Quarantine: mail that could not be read', noQuarantine: 'Nothing in quarantine.',
+    accept: 'Accept anyway', discard: 'Discard', accepted: 'Accepted: {r}' },
   es: { terminology: 'Palabras', idFormat: 'Folios', hours: 'Horario hábil', categories: 'Categorías', assistant: 'Asistente de IA',
     save: 'Guardar', saved: 'Guardado.', reset: 'Volver al paquete', addPeriod: '+ periodo', addCategory: '+ categoría', holidays: 'Feriados (uno por línea: AAAA-MM-DD o MM-DD)',
     timeZone: 'Zona horaria', closed: 'cerrado', example: 'El siguiente folio se verá así', keys: 'Claves de API', keyName: 'Nombre', keyRole: 'Rol', create: 'Crear',
@@ -28,7 +29,8 @@ const words = {
     relayPassword: 'Contraseña', passwordKept: 'guardada — escribe para cambiarla', acks: 'Acuses de recibo por remitente y hora (0: ninguno)',
     notifyStaff: 'Avisar al personal por correo de asignaciones y de SLA por vencer o vencidos', dkim: 'Claves DKIM (Docket crea una para un dominio nuevo)',
     addKey: '+ clave', domain: 'Dominio', selector: 'Selector', publish: 'Publicar en DNS', sent: 'enviados', failed: 'abandonados', lastError: 'último error',
-    retrying: 'reintentando' },
+    retrying: 'reintentando', quarantine: 'Cuarentena: correo que no se pudo leer', noQuarantine: 'No hay nada en cuarentena.',
+    accept: 'Aceptar de todos modos', discard: 'Descartar', accepted: 'Aceptado: {r}' },
   vi: { terminology: 'Thuật ngữ', idFormat: 'Mã đơn', hours: 'Giờ làm việc', categories: 'Danh mục', assistant: 'Trợ lý AI',
     save: 'Lưu', saved: 'Đã lưu.', reset: 'Về mặc định của gói', addPeriod: '+ khung giờ', addCategory: '+ danh mục', holidays: 'Ngày nghỉ (mỗi dòng một ngày: YYYY-MM-DD hoặc MM-DD)',
     timeZone: 'Múi giờ', closed: 'nghỉ', example: 'Mã tiếp theo sẽ như', keys: 'Khóa API', keyName: 'Tên', keyRole: 'Vai trò', create: 'Tạo',
@@ -39,7 +41,8 @@ const words = {
     relayPassword: 'Mật khẩu', passwordKept: 'đã lưu — nhập để đổi', acks: 'Số thư xác nhận cho mỗi người gửi mỗi giờ (0: không gửi)',
     notifyStaff: 'Báo cho nhân viên qua thư khi được giao việc và khi SLA sắp hết hạn hoặc bị vi phạm', dkim: 'Khóa DKIM (Docket tạo khóa cho tên miền mới)',
     addKey: '+ khóa', domain: 'Tên miền', selector: 'Selector', publish: 'Công bố trong DNS', sent: 'đã gửi', failed: 'bỏ cuộc', lastError: 'lỗi gần nhất',
-    retrying: 'đang thử lại' },
+    retrying: 'đang thử lại', quarantine: 'Cách ly: thư không đọc được', noQuarantine: 'Không có thư nào bị cách ly.',
+    accept: 'Vẫn nhận', discard: 'Bỏ', accepted: 'Đã nhận: {r}' },
 };
 
 const DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
@@ -246,9 +249,38 @@ export async function renderSettings(container, { api, t, toast, failure }) {
         h('button', { type: 'submit', class: 'primary' }, w('save')), resetButton('mail', loadMail)));
   }
 
-  mount(container, termBox, idBox, hoursBox, catBox, assistantBox, mailBox);
+  // The quarantine: each mail's sender, recipient, reason and size, as text; accept anyway or
+  // discard.
+  const quarantineBox = h('section', { class: 'card', id: 'settings-quarantine' });
+  async function loadQuarantine() {
+    const { quarantine, total } = await api.get('/api/v2/mail/quarantine');
+    const act = (mail, how) => async () => {
+      try {
+        if (how === 'accept') {
+          const made = await api.post(`/api/v2/mail/quarantine/${enc(mail.id)}/accept`);
+          toast(w('accepted', { r: made.ticketId || made.reason || made.result }), 'ok');
+        } else {
+          await api.del(`/api/v2/mail/quarantine/${enc(mail.id)}`);
+          toast(w('saved'), 'ok');
+        }
+        await loadQuarantine();
+      } catch (error) {
+        failure(error);
+      }
+    };
+    mount(quarantineBox, h('h3', {}, `${w('quarantine')} (${total})`),
+      quarantine.length === 0 ? h('p', { class: 'hint' }, w('noQuarantine')) : h('ul', { class: 'agents' }, quarantine.map((mail) =>
+        h('li', { class: 'agent-row quarantined', dataset: { id: mail.id } },
+          h('span', { class: 'name' }, mail.envelopeFrom || '<>'),
+          h('span', { class: 'stamp' }, `${new Date(mail.receivedAt).toLocaleString(t.lang)} · ${mail.recipient} · ${Math.ceil(mail.size / 1024)} KB · ${mail.reason}`),
+          h('span', { class: 'agent-actions' },
+            h('button', { type: 'button', class: 'accept', onclick: act(mail, 'accept') }, w('accept')),
+            h('button', { type: 'button', class: 'discard', onclick: act(mail, 'discard') }, w('discard')))))));
+  }
+
+  mount(container, termBox, idBox, hoursBox, catBox, assistantBox, mailBox, quarantineBox);
   try {
-    await Promise.all([loadTerms(), loadIdFormat(), loadHours(), loadCategories(), loadAssistant(), loadMail()]);
+    await Promise.all([loadTerms(), loadIdFormat(), loadHours(), loadCategories(), loadAssistant(), loadMail(), loadQuarantine()]);
   } catch (error) {
     failure(error);
   }

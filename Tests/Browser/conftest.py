@@ -40,7 +40,9 @@ class Server:
             [str(DOCKET), "serve", "--data-dir", str(self.data), "--port", "0", "--port-file", str(port_file), "--bcrypt-cost", "4",
              "--packs-dir", str(ROOT / "IndustryPacks"), "--console-dir", str(ROOT / "Console"),
              # The webhook screen's test posts to a receiver on this machine.
-             "--webhooks-allow-private-addresses", "true"],
+             "--webhooks-allow-private-addresses", "true",
+             # The mail settings' test delivers a mail that cannot be read (LMTP, port chosen by the kernel).
+             "--mail-port", "0", "--mail-port-file", str(self.data / "mail.port")],
             stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT)
         deadline = time.time() + 60
         while time.time() < deadline and self.process.poll() is None:
@@ -53,6 +55,16 @@ class Server:
             except (urllib.error.URLError, ConnectionError, OSError, ValueError):
                 time.sleep(0.05)
         raise RuntimeError("docket serve did not start: " + (self.data / "server.log").read_text())
+
+    @property
+    def mail_port(self):
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                return int((self.data / "mail.port").read_text())
+            except (OSError, ValueError):
+                time.sleep(0.05)
+        raise RuntimeError("the mail receiver did not write its port")
 
     def cli(self, *args, stdin=None):
         result = subprocess.run([str(DOCKET), *args, "--data-dir", str(self.data)], input=stdin, capture_output=True, text=True,

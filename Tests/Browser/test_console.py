@@ -484,6 +484,25 @@ def test_settings_words_hours_and_api_keys_from_the_admin(server, browsers, luxf
     admin.until(lambda: mail()["relay"].get("passwordSet") is True)
     admin.find("#settings-mail").location_once_scrolled_into_view
     admin.shot("17-admin-mail")
+    # A mail that cannot be read lands in the quarantine, its words shown as text; accepted
+    # anyway, it becomes its sender's message.
+    import smtplib
+    hostile = ("From: <img src=x onerror=alert(1)>@example.mx\r\nTo: soporte@settings.co\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+               "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+               + "".join('--b\r\nContent-Type: text/plain\r\n\r\n<script>window.__alerted = true</script> %d\r\n' % i for i in range(600)) + "--b--\r\n")
+    client = smtplib.LMTP("127.0.0.1", server.mail_port)
+    assert client.sendmail("raro@example.mx", ["soporte@settings.co"], hostile) == {}
+    client.quit()
+    assert server.api("GET", "/api/v2/mail/quarantine", token)[1]["total"] == 1
+    admin.driver.refresh()
+    admin.until(lambda: "raro@example.mx" in admin.text("#settings-quarantine"), "the quarantined mail is listed")
+    assert "the mail has more than 500 parts" in admin.text("#settings-quarantine")
+    admin.find("#settings-quarantine").location_once_scrolled_into_view
+    admin.shot("18-admin-quarantine")
+    admin.click("#settings-quarantine .quarantined button.accept")
+    admin.until(lambda: server.api("GET", "/api/v2/mail/quarantine", token)[1]["total"] == 0, "accepted anyway")
+    admin.until(lambda: "(0)" in admin.text("#settings-quarantine h3"))
+    assert admin.driver.execute_script("return window.__alerted === true") is not True
     # An API key, shown once, then revoked.
     admin.open("/#/admin/keys")
     admin.find("#key-name").send_keys("Asistente WhatsApp")
