@@ -55,39 +55,35 @@ struct MailIntakeService: Service {
     static func deliver(
         _ envelope: MailEnvelope, _ bytes: [UInt8], parsing: MailLimits, book: MailAddressBook, services: DocketServices, logger: Logger
     ) async -> [MailVerdict] {
-        let mail: InboundMail
+        let parsed: Result<InboundMail, MailRejection>
         do {
-            mail = try MIMEParser.parse(bytes, limits: parsing)
+            parsed = .success(try MIMEParser.parse(bytes, limits: parsing))
         } catch {
-            // Kept in the recipient tenant's quarantine with the reason, for an admin to accept
-            // or discard; the sender hears 250 and the next mail goes on.
-            var verdicts: [MailVerdict] = []
-            for recipient in envelope.recipients {
-                do {
-                    guard let tenantId = try await book.tenant(receiving: recipient) else {
-                        verdicts.append(.refused("nobody receives mail at <\(recipient)> here"))
-                        continue
-                    }
-                    if try await services.mail.quarantine(
-                        bytes, tenantId: tenantId, recipient: recipient, envelopeSender: envelope.sender, reason: error.description, kind: error.kind.rawValue)
-                    {
-                        logger.warning("mail quarantined", metadata: ["tenant.id": "\(tenantId)", "from": "\(envelope.sender)", "reason": "\(error)"])
-                        verdicts.append(.accepted)
-                    } else {
-                        logger.warning("mail refused: the quarantine is full", metadata: ["tenant.id": "\(tenantId)", "reason": "\(error)"])
-                        verdicts.append(.refused(error.description))
-                    }
-                } catch {
-                    verdicts.append(.tryLater("it could not be kept now"))
-                }
-            }
-            return verdicts
+            parsed = .failure(error)
         }
         var verdicts: [MailVerdict] = []
         for recipient in envelope.recipients {
             do {
                 guard let tenantId = try await book.tenant(receiving: recipient) else {
                     verdicts.append(.refused("nobody receives mail at <\(recipient)> here"))
+                    continue
+                }
+                let mail: InboundMail
+                switch parsed {
+                case .success(let read): mail = read
+                case .failure(let rejection):
+                    // Kept in the tenant's quarantine with the reason, for an admin to accept or
+                    // discard; the sender hears 250 and the next mail goes on.
+                    if try await services.mail.quarantine(
+                        bytes, tenantId: tenantId, recipient: recipient, envelopeSender: envelope.sender, reason: rejection.description,
+                        kind: rejection.kind.rawValue)
+                    {
+                        logger.warning("mail quarantined", metadata: ["tenant.id": "\(tenantId)", "from": "\(envelope.sender)", "reason": "\(rejection)"])
+                        verdicts.append(.accepted)
+                    } else {
+                        logger.warning("mail refused: the quarantine is full", metadata: ["tenant.id": "\(tenantId)", "reason": "\(rejection)"])
+                        verdicts.append(.refused(rejection.description))
+                    }
                     continue
                 }
                 switch try await services.mail.receive(mail, tenantId: tenantId, recipient: recipient, envelopeSender: envelope.sender) {

@@ -1,6 +1,5 @@
 import DocketTestSupport
 import Foundation
-import Glibc
 import Testing
 
 /// Mail the way a tenant runs it: Debian's Postfix in front of the real `docket serve` (relaying
@@ -10,21 +9,6 @@ import Testing
 @Suite("Mail through Postfix")
 struct MailThroughPostfixTests {
     typealias Server = DurabilityTests
-
-    static func freePort() throws -> Int {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
-        }
-        guard bound else { throw PostfixInstance.PostfixError("no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
 
     /// Sends the mails the JSON list describes to Postfix over SMTP, `connections` at once;
     /// answers the addresses refused.
@@ -86,7 +70,7 @@ struct MailThroughPostfixTests {
     @Test func mailInAndOutThroughPostfixSignedAndThreadedWithoutALoop() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Server.binary.path), "build the docket product first")
         let dataDir = try Scratch.directory("postfix-flow")
-        let mailPort = try Self.freePort()
+        let mailPort = freePort()
         let admin = try await Server.token(dataDir: dataDir, role: "admin", subject: "boss")
         let (server, port) = try await Server.serve(dataDir: dataDir, extra: ["--mail-port", "\(mailPort)"])
         defer { server.stopInBackground() }
@@ -154,7 +138,7 @@ struct MailThroughPostfixTests {
     @Test func aReceiverKilledMidDeliveryLosesNoMailAndStoresNoneTwice() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Server.binary.path), "build the docket product first")
         let dataDir = try Scratch.directory("postfix-kill")
-        let mailPort = try Self.freePort()
+        let mailPort = freePort()
         let admin = try await Server.token(dataDir: dataDir, role: "admin", subject: "boss")
         var (server, port) = try await Server.serve(dataDir: dataDir, extra: ["--mail-port", "\(mailPort)"])
         let postfix = try await PostfixInstance(routes: [.lmtp(domain: "luxfree.example", port: mailPort)])

@@ -56,19 +56,8 @@ public final class PostfixInstance: @unchecked Sendable {
     }
 
     static func run(_ arguments: [String]) async throws -> String {
-        let process = ChildProcess()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = await onAThread {
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return String(decoding: data, as: UTF8.self)
-        }
-        guard process.terminationStatus == 0 else { throw PostfixError("postfix-instance.sh \(arguments.first ?? ""): \(output)") }
+        let (status, output) = try await runProgram("/bin/bash", [script] + arguments)
+        guard status == 0 else { throw PostfixError("postfix-instance.sh \(arguments.first ?? ""): \(output)") }
         return output
     }
 

@@ -4,9 +4,17 @@ import Foundation
 /// waiting on a thread of its own; answers the JSON object the script printed last, or nil
 /// (with everything it printed, for the failure's message).
 public func pythonJSON(_ script: String, _ arguments: [String], python: String = "/usr/bin/python3") async throws -> (json: [String: Any]?, output: String) {
+    let output = try await runProgram(python, ["-c", script] + arguments).output
+    let last = output.split(separator: "\n").last.map(String.init) ?? ""
+    return ((try? JSONSerialization.jsonObject(with: Data(last.utf8))) as? [String: Any], output)
+}
+
+/// Runs `executable` with `arguments` to its end, waiting on a thread of its own: its exit
+/// status, and everything it wrote (standard output and error together).
+public func runProgram(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
     let process = ChildProcess()
-    process.executableURL = URL(fileURLWithPath: python)
-    process.arguments = ["-c", script] + arguments
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
     let pipe = Pipe()
     process.standardOutput = pipe
     process.standardError = pipe
@@ -16,8 +24,7 @@ public func pythonJSON(_ script: String, _ arguments: [String], python: String =
         process.waitUntilExit()
         return String(decoding: data, as: UTF8.self)
     }
-    let last = output.split(separator: "\n").last.map(String.init) ?? ""
-    return ((try? JSONSerialization.jsonObject(with: Data(last.utf8))) as? [String: Any], output)
+    return (process.terminationStatus, output)
 }
 
 /// An independent DKIM verifier: Python's dkimpy (in `.venv-mail`), with the DNS answer for
