@@ -28,8 +28,14 @@ export function messageView(message, t, reader) {
   const showSender = kind === 'theirs' || (kind === 'mine' && reader === 'staff');
   const fallback = reader === 'customer' ? t.words.agentNoun : message.senderId;
   const attachments = (message.attachments || []).map((url) => h('a', { href: url, rel: 'noopener noreferrer nofollow', target: '_blank', class: 'attachment' }, url));
+  // A message that came by mail shows staff its envelope (as text): sender → recipients, subject, files.
+  const mail = message.mail && reader === 'staff'
+    ? h('span', { class: 'mail-envelope' }, `✉ ${message.mail.from} → ${[...(message.mail.to || []), ...(message.mail.cc || [])].join(', ')}`,
+      message.mail.subject ? ` · «${message.mail.subject}»` : '', (message.mail.files || []).length ? ` · 📎 ${message.mail.files.join(', ')}` : '')
+    : null;
   return h('li', { class: `msg ${kind}`, dataset: { seq: message.seq } },
     showSender ? h('span', { class: 'sender' }, message.senderName || fallback) : null,
+    mail,
     h('p', { class: 'content' }, message.content),
     attachments.length ? h('div', { class: 'attachments' }, attachments) : null,
     h('span', { class: 'stamp' }, time(message.createdAt, t.lang),

@@ -503,6 +503,21 @@ def test_settings_words_hours_and_api_keys_from_the_admin(server, browsers, luxf
     admin.until(lambda: server.api("GET", "/api/v2/mail/quarantine", token)[1]["total"] == 0, "accepted anyway")
     admin.until(lambda: "(0)" in admin.text("#settings-quarantine h3"))
     assert admin.driver.execute_script("return window.__alerted === true") is not True
+    # A mail read normally shows staff its envelope in the ticket, as text.
+    client = smtplib.LMTP("127.0.0.1", server.mail_port)
+    mail = ("From: \"<b>Lupe</b>\" <lupe@example.mx>\r\nTo: soporte@settings.co\r\nCc: jefe@example.mx\r\nSubject: Poste <i>caído</i>\r\n"
+            "Message-ID: <lupe-1@example.mx>\r\n\r\nEl poste sigue caído.\r\n")
+    assert client.sendmail("lupe@example.mx", ["soporte@settings.co"], mail.encode()) == {}
+    client.quit()
+    tickets = server.api("GET", "/api/v2/tickets?source=email", token)[1]["tickets"]
+    lupe = next(t for t in tickets if t["subject"] == "Poste <i>caído</i>")
+    admin.open(f"/#/ticket/{lupe['ticketId']}")
+    admin.until(lambda: "lupe@example.mx" in admin.text(".msg .mail-envelope"), "the envelope shows")
+    envelope = admin.text(".msg .mail-envelope")
+    assert "<b>Lupe</b> <lupe@example.mx> → soporte@settings.co, jefe@example.mx" in envelope, envelope
+    assert "«Poste <i>caído</i>»" in envelope
+    assert admin.driver.find_elements("css selector", ".msg b, .msg i") == [], "markup stays text"
+    admin.shot("19-ticket-mail-envelope")
     # An API key, shown once, then revoked.
     admin.open("/#/admin/keys")
     admin.find("#key-name").send_keys("Asistente WhatsApp")

@@ -41,6 +41,15 @@ struct MailServiceTests {
         let messages = try await desk.services.conversations.messages(Desk.admin, ticketId, after: 0, limit: 50).messages
         #expect(messages.map(\.content) == ["Sigue sin luz en la colonia", "Y la factura llegó doble"])
         #expect(messages.allSatisfy { $0.senderId == customer.id })
+        // Each keeps the mail it came as: sender, recipients, subject, files.
+        #expect(messages[0].mail?.from == "Ana Pérez <ANA.perez@example.mx>")
+        #expect(messages[0].mail?.to == ["soporte@luxfree.example"])
+        #expect(messages[0].mail?.subject == "RE: Corte de energía")
+        #expect(messages[1].mail?.subject == "Otra cosa: la factura")
+        #expect(messages[1].mail?.files == [])
+        // A message written in the console has none.
+        let typed = try await desk.services.conversations.postMessage(Desk.agent("ana"), ticketId, NewMessage(content: "Lo revisamos"))
+        #expect(typed.message.mail == nil)
     }
 
     @Test(arguments: StoreKind.available) func theSameMailDeliveredTwiceIsStoredOnce(kind: StoreKind) async throws {

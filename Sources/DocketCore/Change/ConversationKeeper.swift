@@ -82,6 +82,7 @@ extension ConversationKeeper {
                 tenantId: tenant.id, ticketId: ticket.ticketId, seq: chat.messageCount, id: IdentifierGenerator.make(),
                 senderId: draft.senderId, senderType: draft.senderType, senderName: draft.senderName, senderAvatar: draft.senderAvatar,
                 content: draft.content, type: draft.type, attachments: draft.attachments, createdAt: now))
+            messages[messages.count - 1].mail = draft.mail
             switch draft.senderType {
             case .customer: chat.unreadStaff += 1
             case .staff: chat.unreadCustomer += 1

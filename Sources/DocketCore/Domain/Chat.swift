@@ -9,6 +9,30 @@ public enum MessageKind: String, Codable, Sendable, CaseIterable {
     case text, image, file, system
 }
 
+/// The envelope of a message that came by mail, as the ticket view shows it (text, never markup).
+public struct MessageMail: Codable, Sendable, Equatable {
+    /// `Name <address>` of the sender.
+    public var from: String
+    public var to: [String]
+    public var cc: [String]
+    public var subject: String
+    public var messageId: String?
+    /// The names of the files it carried (not kept yet).
+    public var files: [String]
+
+    public init(from: String, to: [String], cc: [String], subject: String, messageId: String?, files: [String]) {
+        self.from = from
+        self.to = to
+        self.cc = cc
+        self.subject = subject
+        self.messageId = messageId
+        self.files = files
+    }
+
+    /// The most addresses and file names kept of each kind.
+    public static let maxListed = 10
+}
+
 /// One message of a ticket's conversation, kept apart from the ticket document (a busy chat
 /// would otherwise rewrite an ever-growing ticket on every line).
 public struct TicketMessage: Codable, Sendable, Equatable {
@@ -29,6 +53,8 @@ public struct TicketMessage: Codable, Sendable, Equatable {
     public var isRead: Bool
     public var readAt: Date?
     public var createdAt: Date
+    /// For a message that came by mail: who sent it to whom, its subject and files.
+    public var mail: MessageMail?
 
     public init(
         tenantId: String, ticketId: String, seq: Int, id: String, senderId: String, senderType: MessageSender,

@@ -27,6 +27,12 @@ extension Schemas {
                     "id": string(), "senderId": string(), "senderType": senderType, "senderName": string(), "senderAvatar": string(),
                     "content": string(maxLength: MessageLimits.content), "type": messageKind,
                     "attachments": array(string(format: .uri)), "isRead": boolean, "readAt": dateTime, "createdAt": dateTime,
+                    "mail": object(
+                        [
+                            "from": string("The sender as the mail named them"), "to": array(string()), "cc": array(string()), "subject": string(),
+                            "messageId": string(), "files": array(string(), maxItems: MessageMail.maxListed),
+                        ],
+                        required: ["from", "to", "cc", "subject", "files"]),
                 ],
                 required: ["tenantId", "ticketId", "seq", "id", "senderId", "senderType", "content", "type", "attachments", "isRead", "createdAt"]),
             "NewMessage": object(

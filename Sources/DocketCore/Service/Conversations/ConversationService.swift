@@ -9,6 +9,8 @@ struct MessageDraft: Sendable {
     var content: String
     var type: MessageKind
     var attachments: [String]
+    /// The mail it came as, when it did.
+    var mail: MessageMail? = nil
 }
 
 /// The chat-style support flow: customers write messages (a new ticket when they have no open
@@ -22,11 +24,12 @@ extension ConversationService {
     /// updated), otherwise into a new ticket made from the message (subject from its first line,
     /// unless `subject` gives one; `source` is the channel it came by).
     public func postCustomerMessage(
-        _ principal: Principal, _ input: NewMessage, subject given: String? = nil, source: TicketSource = .web
+        _ principal: Principal, _ input: NewMessage, subject given: String? = nil, source: TicketSource = .web, mail: MessageMail? = nil
     ) async throws -> (ticket: Ticket, message: TicketMessage, created: Bool) {
         guard principal.role == .customer else { throw DocketError.forbidden("POST /messages is the customer's way in; staff write to a ticket") }
         let tenant = try await tenant(for: principal)
-        let draft = try await messageDraft(principal, input, tenant: tenant)
+        var draft = try await messageDraft(principal, input, tenant: tenant)
+        draft.mail = mail
         var query = TicketQuery()
         query.customerId = principal.subject
         query.statuses = ConversationKeeper.openStatuses(tenant)
@@ -88,10 +91,11 @@ extension ConversationService {
     }
 
     /// Staff, or the ticket's customer, write into a ticket's conversation.
-    public func postMessage(_ principal: Principal, _ ticketId: String, _ input: NewMessage) async throws -> (ticket: Ticket, message: TicketMessage) {
+    public func postMessage(_ principal: Principal, _ ticketId: String, _ input: NewMessage, mail: MessageMail? = nil) async throws -> (ticket: Ticket, message: TicketMessage) {
         guard principal.role == .customer || principal.isStaff else { throw DocketError.forbidden("only staff and the ticket's customer write messages") }
         let tenant = try await tenant(for: principal)
-        let draft = try await messageDraft(principal, input, tenant: tenant)
+        var draft = try await messageDraft(principal, input, tenant: tenant)
+        draft.mail = mail
         let (ticket, messages) = try await postMessage(principal, ticketId, draft: draft)
         return (ticket, messages[0])
     }

@@ -69,14 +69,15 @@ public struct MailService: UseCase {
         let closed = try await tenant(for: principal).workflow.closed
         if let ticket = try await answeredTicket(mail, recipient: recipient, tenantId: tenantId, customerId: customer.id, closed: closed) {
             do {
-                let (written, _) = try await conversations.postMessage(principal, ticket.ticketId, input)
+                let (written, _) = try await conversations.postMessage(principal, ticket.ticketId, input, mail: Self.envelope(mail))
                 outcome = .stored(ticketId: written.ticketId, created: false)
             } catch let error as DocketError where error.code == .conflict {
                 // Closed between the lookup and the write: the mail goes where a new one would.
             }
         }
         if outcome == nil {
-            let (ticket, _, created) = try await conversations.postCustomerMessage(principal, input, subject: Self.subject(mail), source: .email)
+            let (ticket, _, created) = try await conversations.postCustomerMessage(
+                principal, input, subject: Self.subject(mail), source: .email, mail: Self.envelope(mail))
             outcome = .stored(ticketId: ticket.ticketId, created: created)
         }
         if let claim, case .stored(let ticketId, _) = outcome {
@@ -198,6 +199,16 @@ public struct MailService: UseCase {
             email: address.address, createdAt: clock.now())
         try await stores.people.insertCustomer(customer)
         return customer
+    }
+
+    /// What the ticket view shows of a mail: sender, recipients, subject, files (each list cut
+    /// at `MessageMail.maxListed`, each text at 300 characters).
+    static func envelope(_ mail: InboundMail) -> MessageMail {
+        func cut(_ text: String) -> String { String(text.prefix(300)) }
+        return MessageMail(
+            from: cut(mail.from?.description ?? ""), to: mail.to.prefix(MessageMail.maxListed).map { cut($0.description) },
+            cc: mail.cc.prefix(MessageMail.maxListed).map { cut($0.description) }, subject: cut(mail.subject), messageId: mail.messageId.map(cut),
+            files: mail.attachments.prefix(MessageMail.maxListed).map { cut($0.filename ?? $0.contentType) })
     }
 
     /// The key under which a ticket's latest customer mail id is kept (mail out answers it).
