@@ -112,9 +112,15 @@ public final class SMTPSink: @unchecked Sendable {
     }
 
     static let script = #"""
-        import asyncio, json, os, socket, ssl, sys, threading
+        import asyncio, json, os, signal, socket, ssl, sys, threading
         from aiosmtpd.controller import Controller
         from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        # The test process may start children with SIGTERM blocked (its threads' mask is
+        # inherited): unblock it, and end at once when it comes, whatever thread is running.
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+        signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+        signal.signal(signal.SIGINT, lambda *_: os._exit(0))
 
         folder = sys.argv[1]
         settings = json.load(open(os.path.join(folder, 'settings.json')))
