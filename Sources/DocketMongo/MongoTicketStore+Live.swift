@@ -21,10 +21,12 @@ extension MongoTicketStore {
         }
     }
 
-    /// A version check, the messages' read marks, then the ticket conditionally (with its
-    /// outbox). A writer that gets in between, or a crash, leaves messages read that the
-    /// counter still counts (above the truth, never below) until the caller's retry, or the
-    /// next read mark, settles it.
+    /// A version check, the messages still waiting in the ticket's outbox put in place, the
+    /// messages' read marks, then the ticket conditionally (with its outbox). A writer that gets
+    /// in between, or a crash, leaves messages read that the counter still counts (above the
+    /// truth, never below) until the caller's retry, or the next read mark, settles it. Without
+    /// the waiting messages put in place first, a mark could miss a message whose move had not
+    /// run and then reset the counter that counted it (below the truth: seen once in CI).
     public func updateTicket(
         _ ticket: Ticket, expectedVersion: Int, markingRead mark: ReadMark, outbox: @escaping @Sendable (Int) throws -> Outbox
     ) async throws -> (marked: Int, events: [LiveEvent])? {

@@ -90,6 +90,20 @@ extension MongoTicketStore {
     /// Moves one batch out of the document `key` of `collection` and pulls it from there once
     /// all of it is out; answers its live events with their ids (empty when not all were out).
     @discardableResult
+    /// Inserts the batch's messages that are not in `ticket_messages` yet. A message already
+    /// there is left as it is (its `_id` is its sequence number), read mark included.
+    static func moveMessages(_ job: MongoJob, batch: BSONDoc) throws {
+        guard case .array(let values)? = batch["messages"] else { return }
+        let messages = try job.collection(Collections.messages)
+        for message in values.compactMap(\.document) {
+            do {
+                try messages.insertOne(message)
+            } catch let error as MongoError where error.kind == .duplicateKey {
+                // Moved already.
+            }
+        }
+    }
+
     static func moveBatch(
         _ job: MongoJob, tenant: String, key: String, batch: BSONDoc, collection: String = Collections.tickets
     ) throws -> [LiveEvent] {
@@ -99,14 +113,7 @@ extension MongoTicketStore {
             return []
         }
         // Messages first: whoever sees an event can read its message.
-        let messages = try job.collection(Collections.messages)
-        for message in items("messages") {
-            do {
-                try messages.insertOne(message)
-            } catch let error as MongoError where error.kind == .duplicateKey {
-                // Moved already (its _id is its sequence number).
-            }
-        }
+        try moveMessages(job, batch: batch)
         let rules = try moveEvents(
             job, collection: Collections.ruleEvents, counter: "events/\(tenant)", idField: "seq", tenant: tenant, batch: id,
             items("rules"), retain: RecordedRuleEvent.retainedPerTenant, trimEvery: 1)

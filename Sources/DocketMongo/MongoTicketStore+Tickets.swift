@@ -141,8 +141,9 @@ extension MongoTicketStore {
     /// still waiting in it plus this change's (`change` runs first and answers the batch's
     /// messages and outbox); then moves them out.
     /// Answers `change`'s value and the stored live events, or nil when the version moved on.
-    /// `readFirst`: check the version (and read the waiting batches) before `change` runs, for a
-    /// change with side effects of its own (read marks); otherwise the common case is one write.
+    /// `readFirst`: check the version, read the waiting batches and put their messages in place
+    /// before `change` runs, for a change with side effects on the messages (read marks);
+    /// otherwise the common case is one write.
     func replaceTicket<Value: Sendable>(
         _ ticket: Ticket, expectedVersion: Int, readFirst: Bool = false,
         change: @escaping @Sendable (MongoJob) throws -> (Value, [TicketMessage], Outbox)
@@ -158,6 +159,9 @@ extension MongoTicketStore {
             if readFirst {
                 guard let stored = try current() else { return nil }
                 waiting = Self.pendingBatches(stored)
+                // The messages of a change whose move has not run yet are put in place first:
+                // a read mark then sees them, and the late mover leaves them as marked.
+                for batch in waiting ?? [] { try Self.moveMessages(job, batch: batch) }
             }
             let (value, messages, outbox) = try change(job)
             let batch = try Self.outboxBatch(outbox, messages: messages)

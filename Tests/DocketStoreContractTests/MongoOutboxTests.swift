@@ -108,4 +108,38 @@ struct MongoOutboxTests {
         #expect(log.map(\.type) == [.ticketUpdated, .ticketClaimed], "the older batch first")
         #expect(try await store.moveStrandedOutboxes() == 0)
     }
+
+    /// A read mark that arrives while a message is still in its writer's batch (the ticket
+    /// written, the move not yet run) marks it too, and the writer's late move leaves it read:
+    /// the counter the mark resets never ends below the unread messages.
+    @Test(.enabled(if: TestStores.runsMongo)) func aReadMarkCoversAMessageWhoseMoveHasNotRunYet() async throws {
+        let store = try #require(try await StoreKind.mongo.make() as? MongoTicketStore)
+        var ticket = try await Fixtures.create(store, tenant: "acme")
+        let key = MongoTicketStore.key("acme", ticket.ticketId)
+        // The customer's writer: the ticket counts the message, which waits in its batch.
+        ticket.version += 1
+        ticket.chat = TicketChat(messageCount: 1, unreadStaff: 1)
+        let message = Fixtures.message(ticket, seq: 1, from: .customer)
+        let batch = try MongoTicketStore.outboxBatch(Outbox(live: [Self.event(.newMessage, ticket.ticketId)]), messages: [message])
+        var document = try MongoTicketStore.ticketDocument(ticket)
+        document[MongoTicketStore.outboxField] = .array([.document(batch)])
+        let written = document
+        let replaced = try await store.job { job in try job.collection(MongoTicketStore.Collections.tickets).replaceOne(["_id": key], written) }
+        #expect(replaced == 1)
+
+        // An agent reads the conversation before that writer moves its batch.
+        var read = ticket
+        read.version += 1
+        read.chat?.unreadStaff = 0
+        let marked = try #require(try await store.updateTicket(read, expectedVersion: ticket.version, markingRead: ReadMark(senders: [.customer], through: 1, at: Fixtures.epoch)))
+        #expect(marked == 1)
+        // The writer wakes and moves its batch.
+        _ = try await store.job { job in try MongoTicketStore.moveBatch(job, tenant: "acme", key: key, batch: batch) }
+
+        let messages = try await store.messages(tenantId: "acme", ticketId: ticket.ticketId, after: 0, limit: 10)
+        #expect(messages.map(\.seq) == [1])
+        #expect(messages.map(\.isRead) == [true], "the mark covered the message that was still on its way")
+        #expect(try await store.ticket(tenantId: "acme", ticketId: ticket.ticketId)?.chat?.unreadStaff == 0)
+        #expect(try await store.liveEvents(tenantId: "acme", after: 0, limit: 10).map(\.type) == [.newMessage], "the event moved once")
+    }
 }
