@@ -9,7 +9,7 @@ packages=(libsqlite3-dev liblua5.4-dev libmongoc-dev libgmime-3.0-dev pkg-config
 for flag in "$@"; do
   case "$flag" in
     --browser) packages+=(chromium chromium-driver) ;;
-    --mail) packages+=(postfix) ;;
+    --mail) packages+=(postfix dovecot-imapd) ;;
     *) echo "unknown flag '$flag' (--browser, --mail)" >&2; exit 1 ;;
   esac
 done

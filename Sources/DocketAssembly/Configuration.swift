@@ -56,6 +56,8 @@ public struct Configuration: Sendable {
     /// Mail out: the certificates trusted for relays (nil: the system's) and the EHLO name.
     public var mailRelayCAFile: String?
     public var mailHeloName: String
+    /// The largest mail taken (`mail.maxMessageBytes`), received or fetched from a mailbox.
+    public var mailMaxMessageBytes: Int = 26_214_400
 
     /// Where and how mail is received.
     public struct MailListening: Sendable, Equatable {
@@ -97,6 +99,7 @@ public struct Configuration: Sendable {
         let mailDialect = try source.text("mail.protocol")
         guard ["lmtp", "smtp"].contains(mailDialect) else { throw SetupError("mail.protocol must be lmtp or smtp, got '\(mailDialect)'") }
         let mailBytes = try source.integer("mail.maxMessageBytes")
+        mailMaxMessageBytes = mailBytes
         if let text = source.optional("mail.port") {
             guard let port = Int(text), (0...65_535).contains(port) else { throw SetupError("mail.port must be a port (0 to 65535), got '\(text)'") }
             mail = MailListening(

@@ -73,13 +73,13 @@ extension Configuration {
         .init("mail.protocol", flag: "mail-protocol", env: "DOCKET_MAIL_PROTOCOL", "lmtp", .server, "How mail is delivered to Docket: lmtp or smtp."),
         .init(
             "mail.maxMessageBytes", flag: "mail-max-message-bytes", env: "DOCKET_MAIL_MAX_MESSAGE_BYTES", "26214400", range: 1024...(256 << 20),
-            .server, "Largest mail taken, in bytes (said with SIZE; 552 above)."),
+            .server, "Largest mail taken, in bytes (said with SIZE; 552 above; a larger one fetched from a mailbox is quarantined)."),
         .init(
             "mail.portFile", flag: "mail-port-file", env: "DOCKET_MAIL_PORT_FILE", nil, .server,
             "Write the port the mail receiver listens on to this file once it listens (with --mail-port 0, the one the kernel chose)."),
         .init(
             "mail.relayCAFile", flag: "mail-relay-ca-file", env: "DOCKET_MAIL_RELAY_CA_FILE", nil, .server,
-            "Certificates (PEM) that mail out trusts for the tenants' relays instead of the system's (a private CA)."),
+            "Certificates (PEM) trusted for the tenants' relays and IMAP mailboxes instead of the system's (a private CA)."),
         .init(
             "mail.heloName", flag: "mail-helo-name", env: "DOCKET_MAIL_HELO_NAME", nil, .server,
             "The name mail out says in EHLO to the tenants' relays (default: this machine's host name)."),

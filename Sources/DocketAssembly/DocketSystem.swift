@@ -276,6 +276,10 @@ public final class DocketSystem: Sendable {
                     try await dispatcher.runOnce()
                 }, logger: logger)]
             + (configuration.mail.map { [MailIntakeService($0, services: services, store: adapter.store, logger: logger)] } ?? [])
+            + [MailboxFetchService(
+                services: services, store: adapter.store, client: Self.mailboxClient(configuration),
+                parsing: { var limits = MailLimits(); limits.maxBytes = configuration.mailMaxMessageBytes; return limits }(),
+                instance: events.settings.origin, logger: logger)]
         return (parts + mail).map { StopWatch(inner: $0, name: ($0 as? OutboxConsumer)?.name ?? "\(type(of: $0))", logger: logger) }
     }
 
@@ -361,6 +365,13 @@ public func buildApplication(
 extension DocketSystem {
     /// Mail out over SMTP to the tenant's relay, trusting the system's certificates or
     /// `mail.relayCAFile`'s.
+    /// The IMAP client the mailboxes are fetched with (trusting `mail.relayCAFile` when set).
+    static func mailboxClient(_ configuration: Configuration) -> IMAPClient {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let file = configuration.mailRelayCAFile { tls.trustRoots = .file(file) }
+        return IMAPClient(tls: tls, maxMessageBytes: configuration.mailMaxMessageBytes)
+    }
+
     static func mailSender(_ configuration: Configuration) -> SMTPMailSender {
         var tls = TLSConfiguration.makeClientConfiguration()
         if let file = configuration.mailRelayCAFile { tls.trustRoots = .file(file) }

@@ -68,43 +68,56 @@ struct MailIntakeService: Service {
                     verdicts.append(.refused("nobody receives mail at <\(recipient)> here"))
                     continue
                 }
-                let mail: InboundMail
-                switch parsed {
-                case .success(let read): mail = read
-                case .failure(let rejection):
-                    // Kept in the tenant's quarantine with the reason, for an admin to accept or
-                    // discard; the sender hears 250 and the next mail goes on.
-                    if try await services.mail.quarantine(
-                        bytes, tenantId: tenantId, recipient: recipient, envelopeSender: envelope.sender, reason: rejection.description,
-                        kind: rejection.kind.rawValue)
-                    {
-                        logger.warning("mail quarantined", metadata: ["tenant.id": "\(tenantId)", "from": "\(envelope.sender)", "reason": "\(rejection)"])
-                        verdicts.append(.accepted)
-                    } else {
-                        logger.warning("mail refused: the quarantine is full", metadata: ["tenant.id": "\(tenantId)", "reason": "\(rejection)"])
-                        verdicts.append(.refused(rejection.description))
-                    }
-                    continue
-                }
-                switch try await services.mail.receive(mail, tenantId: tenantId, recipient: recipient, envelopeSender: envelope.sender) {
-                case .stored(let ticketId, let created):
-                    logger.info(
-                        "mail stored", metadata: ["tenant.id": "\(tenantId)", "ticket.id": "\(ticketId)", "created": "\(created)"])
-                    verdicts.append(.accepted)
-                case .ignored(let reason):
-                    logger.info("mail from a machine: not answered, nothing opened", metadata: ["tenant.id": "\(tenantId)", "reason": "\(reason)"])
-                    verdicts.append(.accepted)
-                case .bounced(let addresses):
-                    logger.info("delivery report: addresses marked as bouncing", metadata: ["tenant.id": "\(tenantId)", "addresses": "\(addresses)"])
-                    verdicts.append(.accepted)
-                case .busy:
-                    verdicts.append(.tryLater("the same mail is being stored now"))
-                }
+                verdicts.append(
+                    await hand(parsed, bytes: bytes, tenantId: tenantId, recipient: recipient, envelopeSender: envelope.sender, services: services, logger: logger))
             } catch {
-                logger.warning("mail not stored; the sender will try again", metadata: ["to": "\(recipient)", "error": "\(error)"])
+                logger.warning("mail not delivered; the sender will try again", metadata: ["to": "\(recipient)", "error": "\(error)"])
                 verdicts.append(.tryLater("it could not be stored now"))
             }
         }
         return verdicts
+    }
+
+    /// One mail handed to one tenant: stored in a ticket, ignored as a machine's, read as a
+    /// delivery report, or (when it could not be read) kept in the tenant's quarantine with the
+    /// reason. The verdict is what the sender hears (a mailbox fetch reads it the same way).
+    static func hand(
+        _ parsed: Result<InboundMail, MailRejection>, bytes: [UInt8], tenantId: String, recipient: String, envelopeSender: String?,
+        services: DocketServices, logger: Logger
+    ) async -> MailVerdict {
+        do {
+            let mail: InboundMail
+            switch parsed {
+            case .success(let read): mail = read
+            case .failure(let rejection):
+                // Kept in the tenant's quarantine with the reason, for an admin to accept or
+                // discard; the sender hears 250 and the next mail goes on.
+                if try await services.mail.quarantine(
+                    bytes, tenantId: tenantId, recipient: recipient, envelopeSender: envelopeSender ?? "", reason: rejection.description,
+                    kind: rejection.kind.rawValue)
+                {
+                    logger.warning("mail quarantined", metadata: ["tenant.id": "\(tenantId)", "from": "\(envelopeSender ?? "")", "reason": "\(rejection)"])
+                    return .accepted
+                }
+                logger.warning("mail refused: the quarantine is full", metadata: ["tenant.id": "\(tenantId)", "reason": "\(rejection)"])
+                return .refused(rejection.description)
+            }
+            switch try await services.mail.receive(mail, tenantId: tenantId, recipient: recipient, envelopeSender: envelopeSender) {
+            case .stored(let ticketId, let created):
+                logger.info("mail stored", metadata: ["tenant.id": "\(tenantId)", "ticket.id": "\(ticketId)", "created": "\(created)"])
+                return .accepted
+            case .ignored(let reason):
+                logger.info("mail from a machine: not answered, nothing opened", metadata: ["tenant.id": "\(tenantId)", "reason": "\(reason)"])
+                return .accepted
+            case .bounced(let addresses):
+                logger.info("delivery report: addresses marked as bouncing", metadata: ["tenant.id": "\(tenantId)", "addresses": "\(addresses)"])
+                return .accepted
+            case .busy:
+                return .tryLater("the same mail is being stored now")
+            }
+        } catch {
+            logger.warning("mail not stored; the sender will try again", metadata: ["to": "\(recipient)", "error": "\(error)"])
+            return .tryLater("it could not be stored now")
+        }
     }
 }

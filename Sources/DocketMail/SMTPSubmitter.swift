@@ -44,7 +44,7 @@ public struct SMTPSubmitter: Sendable {
     /// Sends `message` (a whole MIME message, CRLF line ends) from `sender` to `recipients`.
     public func send(_ message: [UInt8], from sender: String, to recipients: [String], via relay: MailRelay) async throws(SubmissionFailure) {
         let timeout = timeout
-        if relay.username != nil, relay.security == .none, !Self.isLoopback(relay.host) {
+        if relay.username != nil, relay.security == .none, !TenantMail.isLoopback(relay.host) {
             throw SubmissionFailure(permanent: true, "a password is only sent over TLS: set the relay's security to starttls or tls")
         }
         do {
@@ -108,7 +108,7 @@ public struct SMTPSubmitter: Sendable {
                 extensions = try await expect([250], after: "EHLO after STARTTLS").extensions
             }
             if let username = relay.username, let password = relay.password {
-                guard secure || Self.isLoopback(relay.host) else {
+                guard secure || TenantMail.isLoopback(relay.host) else {
                     throw SubmissionFailure(permanent: true, "a password is only sent over TLS: set the relay's security to starttls or tls")
                 }
                 let mechanisms = Set((extensions["AUTH"] ?? "").uppercased().split(separator: " ").map(String.init))
@@ -164,7 +164,6 @@ public struct SMTPSubmitter: Sendable {
         host.contains(":") || host.split(separator: ".").allSatisfy({ Int($0) != nil }) ? nil : host
     }
 
-    static func isLoopback(_ host: String) -> Bool { ["localhost", "::1"].contains(host.lowercased()) || host.hasPrefix("127.") }
 
     struct Reply {
         var code: Int

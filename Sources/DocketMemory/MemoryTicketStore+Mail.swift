@@ -14,3 +14,18 @@ extension MemoryTicketStore {
         }
     }
 }
+
+extension MemoryTicketStore {
+    public func mailboxState(tenantId: String, mailboxId: String) async throws -> MailboxState? {
+        state.withLock { $0.mailboxStates[tenantId + "/" + mailboxId] }
+    }
+
+    public func saveMailboxState(_ mailbox: MailboxState, expectedVersion: Int?) async throws -> Bool {
+        state.withLock { state in
+            let key = mailbox.tenantId + "/" + mailbox.mailboxId
+            guard state.mailboxStates[key]?.version == expectedVersion else { return false }
+            state.mailboxStates[key] = mailbox
+            return true
+        }
+    }
+}

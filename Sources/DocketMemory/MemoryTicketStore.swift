@@ -267,6 +267,7 @@ struct StoredTicket: Sendable {
 struct State: Sendable {
     var tenants: [String: Tenant] = [:]
     var mailOutlets: [String: MailOutlet] = [:]
+    var mailboxStates: [String: MailboxState] = [:]
     var quarantine: [String: [String: QuarantinedMail]] = [:]
     var packVersions: [String: PackVersion] = [:]
     var counters: [CounterKey: Int] = [:]

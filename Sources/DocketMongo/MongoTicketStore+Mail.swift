@@ -52,3 +52,28 @@ extension MongoTicketStore {
         try await job { job in try job.collection(Collections.quarantine).deleteMany(["_id": Self.key(tenantId, id)]) == 1 }
     }
 }
+
+extension MongoTicketStore {
+    public func mailboxState(tenantId: String, mailboxId: String) async throws -> MailboxState? {
+        try await job { job in
+            try job.collection(Collections.mailboxStates).findOne(["_id": Self.key(tenantId, mailboxId)]).map { try Self.decode(MailboxState.self, $0) }
+        }
+    }
+
+    public func saveMailboxState(_ state: MailboxState, expectedVersion: Int?) async throws -> Bool {
+        let id = Self.key(state.tenantId, state.mailboxId)
+        let doc = try Self.document(state, id: id)
+        return try await job { [doc] job in
+            let states = try job.collection(Collections.mailboxStates)
+            guard let expectedVersion else {
+                do {
+                    try states.insertOne(doc)
+                    return true
+                } catch let error as MongoError where error.kind == .duplicateKey {
+                    return false
+                }
+            }
+            return try states.replaceOne(["_id": id, "version": expectedVersion], doc) == 1
+        }
+    }
+}

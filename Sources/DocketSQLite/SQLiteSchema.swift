@@ -416,6 +416,15 @@ enum SQLiteSchema {
                 CREATE INDEX mail_quarantine_by_time ON mail_quarantine(tenant_id, received_at);
                 """)
         }
+        migrator.registerMigration("v28 mailbox states") { db in
+            // Where each IMAP mailbox's fetch stands: one versioned row per tenant and mailbox.
+            try db.execute(sql: """
+                CREATE TABLE mailbox_states (
+                    tenant_id TEXT NOT NULL, mailbox_id TEXT NOT NULL, version INTEGER NOT NULL, doc TEXT NOT NULL,
+                    PRIMARY KEY (tenant_id, mailbox_id)
+                );
+                """)
+        }
         return migrator
     }
 }

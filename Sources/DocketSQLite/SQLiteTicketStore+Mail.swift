@@ -70,3 +70,28 @@ extension SQLiteTicketStore {
         }
     }
 }
+
+extension SQLiteTicketStore {
+    public func mailboxState(tenantId: String, mailboxId: String) async throws -> MailboxState? {
+        let codec = codec
+        return try await read { db in
+            try String.fetchOne(
+                db.cachedStatement(sql: "SELECT doc FROM mailbox_states WHERE tenant_id = ? AND mailbox_id = ?"), arguments: [tenantId, mailboxId]
+            ).map { try codec.decode(MailboxState.self, $0) }
+        }
+    }
+
+    public func saveMailboxState(_ state: MailboxState, expectedVersion: Int?) async throws -> Bool {
+        let doc = try codec.encode(state)
+        return try await write { db in
+            if let expectedVersion {
+                try db.cachedStatement(sql: "UPDATE mailbox_states SET version = ?, doc = ? WHERE tenant_id = ? AND mailbox_id = ? AND version = ?")
+                    .execute(arguments: [state.version, doc, state.tenantId, state.mailboxId, expectedVersion])
+            } else {
+                try db.cachedStatement(sql: "INSERT INTO mailbox_states (tenant_id, mailbox_id, version, doc) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
+                    .execute(arguments: [state.tenantId, state.mailboxId, state.version, doc])
+            }
+            return db.changesCount == 1
+        }
+    }
+}

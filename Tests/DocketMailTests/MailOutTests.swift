@@ -100,7 +100,7 @@ struct MailOutTests {
         #expect(noTLS?.reason.contains("STARTTLS") == true)
         #expect(plain.received().isEmpty)
         // A password on a plain connection goes only to this machine.
-        #expect(SMTPSubmitter.isLoopback("127.0.0.1") && SMTPSubmitter.isLoopback("localhost") && !SMTPSubmitter.isLoopback("smtp.example.com"))
+        #expect(TenantMail.isLoopback("127.0.0.1") && TenantMail.isLoopback("localhost") && !TenantMail.isLoopback("smtp.example.com"))
         let remote = await Self.failure {
             try await submitter.send(message, from: "a@luxfree.example", to: ["b@example.mx"],
                 via: MailRelay(host: "192.0.2.1", port: 25, security: .none, username: "u", password: "p"))

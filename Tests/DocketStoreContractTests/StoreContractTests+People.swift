@@ -150,6 +150,40 @@ extension StoreContractTests {
         #expect(try await store.saveMailOutlet(outlet, expectedVersion: 1) == false)
         #expect(try await store.mailOutlet(tenantId: "b") == nil, "one tenant's outlet only")
     }
+
+    /// A mailbox's fetch state: created once however many instances try, then changed only
+    /// from the version read (the lease and the last UID move together); per tenant and mailbox.
+    @Test(arguments: StoreKind.available)
+    func aMailboxStateChangesOnlyFromTheVersionRead(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        #expect(try await store.mailboxState(tenantId: "a", mailboxId: "inbox") == nil)
+        var state = MailboxState(tenantId: "a", mailboxId: "inbox")
+        let created = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<8 { group.addTask { [state] in try await store.saveMailboxState(state, expectedVersion: nil) } }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(created == 1)
+        state.version = 2
+        state.uidValidity = 1_796_668_125
+        state.lastUid = 42
+        state.leaseOwner = "i1"
+        state.leaseUntil = Fixtures.epoch.addingTimeInterval(90)
+        state.fetched = 42
+        state.quarantined = 1
+        state.lastError = "the server did not answer within 60 seconds"
+        state.lastFetchAt = Fixtures.epoch
+        state.idle = true
+        let racers = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<8 { group.addTask { [state] in try await store.saveMailboxState(state, expectedVersion: 1) } }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(racers == 1)
+        #expect(try await store.mailboxState(tenantId: "a", mailboxId: "inbox") == state)
+        #expect(try await store.saveMailboxState(state, expectedVersion: 1) == false)
+        #expect(try await store.mailboxState(tenantId: "a", mailboxId: "other") == nil, "one mailbox's state only")
+        #expect(try await store.mailboxState(tenantId: "b", mailboxId: "inbox") == nil, "one tenant's only")
+        #expect(try await store.saveMailboxState(MailboxState(tenantId: "b", mailboxId: "inbox"), expectedVersion: nil), "another tenant's mailbox of the same name is its own")
+    }
 }
 
 /// Every store is under test unless MongoDB is left out on purpose (`TestStores`).

@@ -39,6 +39,8 @@ public struct TenantMail: Codable, Sendable, Equatable {
     /// Whether staff are told by mail when a ticket is assigned to them and when an SLA target
     /// is near or missed (the assignee and the supervisors); nil: yes.
     public var notifyStaff: Bool?
+    /// Mailboxes Docket fetches over IMAP, for a team whose mail lives at a provider.
+    public var mailboxes: [MailMailbox]?
 
     public init(
         addresses: [String], from: String? = nil, relay: MailRelay? = nil, acknowledgementsPerHour: Int? = nil, dkim: [DKIMKey]? = nil,
@@ -72,6 +74,12 @@ public struct TenantMail: Codable, Sendable, Equatable {
     public var shown: TenantMail {
         var copy = self
         copy.dkim = dkim?.map(\.shown)
+        copy.mailboxes = mailboxes?.map { mailbox in
+            var shown = mailbox
+            shown.passwordSet = mailbox.password != nil
+            shown.password = nil
+            return shown
+        }
         if let relay {
             copy.relay?.passwordSet = relay.password != nil
             copy.relay?.password = nil
@@ -108,9 +116,7 @@ public struct TenantMail: Codable, Sendable, Equatable {
         }
         if var relay {
             relay.passwordSet = nil
-            let host = relay.host.trimmingCharacters(in: .whitespaces).lowercased()
-            guard (1...253).contains(host.utf8.count), host.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) && $0.isASCII || ".-:[]".unicodeScalars.contains($0) })
-            else { throw DocketError.invalid("relay.host", "a host name or address (letters, digits, '.', '-', ':'), at most 253 characters") }
+            let host = try Self.host(relay.host, field: "relay.host")
             relay.host = host
             guard (1...65_535).contains(relay.port) else { throw DocketError.invalid("relay.port", "a port from 1 to 65535") }
             if let username = relay.username {
@@ -127,7 +133,7 @@ public struct TenantMail: Codable, Sendable, Equatable {
                 relay.password = old.password
             }
             if relay.username != nil, relay.password == nil { throw DocketError.invalid("relay.password", "a username needs its password") }
-            if relay.username != nil, relay.security == .none, !["localhost", "::1"].contains(host), !host.hasPrefix("127.") {
+            if relay.username != nil, relay.security == .none, !Self.isLoopback(host) {
                 throw DocketError.invalid("relay.security", "a password is only sent over TLS: starttls or tls (none only for a relay on this machine)")
             }
             guard !out.addresses.isEmpty || out.from != nil else {
@@ -135,8 +141,29 @@ public struct TenantMail: Codable, Sendable, Equatable {
             }
             out.relay = relay
         }
+        if let mailboxes {
+            guard mailboxes.count <= MailMailbox.maxPerTenant else { throw DocketError.invalid("mailboxes", "at most \(MailMailbox.maxPerTenant) mailboxes") }
+            var ids = Set<String>()
+            out.mailboxes = try mailboxes.enumerated().map { index, mailbox in
+                let checked = try mailbox.validated(
+                    field: "mailboxes[\(index)]", addresses: out.addresses, keeping: previous?.mailboxes?.first { $0.id == mailbox.id })
+                guard ids.insert(checked.id).inserted else { throw DocketError.invalid("mailboxes[\(index)].id", "'\(checked.id)' is listed twice") }
+                return checked
+            }
+        }
         return out
     }
+
+    /// A host name or address as kept (trimmed, lower-cased), or the problem with it.
+    static func host(_ raw: String, field: String) throws -> String {
+        let host = raw.trimmingCharacters(in: .whitespaces).lowercased()
+        guard (1...253).contains(host.utf8.count), host.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) && $0.isASCII || ".-:[]".unicodeScalars.contains($0) })
+        else { throw DocketError.invalid(field, "a host name or address (letters, digits, '.', '-', ':'), at most 253 characters") }
+        return host
+    }
+
+    /// Whether `host` is this machine (where a password may travel without TLS).
+    public static func isLoopback(_ host: String) -> Bool { ["localhost", "::1"].contains(host.lowercased()) || host.hasPrefix("127.") }
 
     public static let maxAddresses = 20
     public static let maxDKIMKeys = 10
@@ -388,6 +415,120 @@ public struct MailRelay: Codable, Sendable, Equatable {
         self.security = security
         self.username = username
         self.password = password
+    }
+}
+
+/// A mailbox Docket fetches over IMAP (IDLE when the server offers it, polling otherwise): each
+/// new message in `folder` is read like a mail delivered to `address`, then flagged `\\Seen`.
+/// Mail is never deleted from the mailbox.
+public struct MailMailbox: Codable, Sendable, Equatable {
+    /// Names it in the tenant's configuration and in its state: 1-40 of a-z, 0-9 and '-'.
+    public var id: String
+    public var host: String
+    public var port: Int
+    public var security: MailRelay.Security
+    public var username: String
+    /// Written by an admin, never shown: answers carry `passwordSet` instead.
+    public var password: String?
+    public var passwordSet: Bool?
+    /// The folder fetched (nil: `INBOX`).
+    public var folder: String?
+    /// Which of the tenant's addresses the mailbox receives for (nil: the first): its mail is
+    /// threaded and answered as mail to that address.
+    public var address: String?
+    /// How often the mailbox is looked at when the server does not offer IDLE (nil: 60 s).
+    public var pollSeconds: Int?
+
+    public init(
+        id: String, host: String, port: Int, security: MailRelay.Security, username: String, password: String? = nil, folder: String? = nil,
+        address: String? = nil, pollSeconds: Int? = nil
+    ) {
+        self.id = id
+        self.host = host
+        self.port = port
+        self.security = security
+        self.username = username
+        self.password = password
+        self.folder = folder
+        self.address = address
+        self.pollSeconds = pollSeconds
+    }
+
+    public static let maxPerTenant = 5
+    public static let defaultPollSeconds = 60
+    public static let pollRange = 5...3_600
+
+    public var folderName: String { folder ?? "INBOX" }
+    public var poll: Int { pollSeconds ?? Self.defaultPollSeconds }
+
+    /// Checked and normalised; without a password, the stored mailbox's (same id, host and
+    /// username) is kept.
+    func validated(field: String, addresses: [String], keeping previous: MailMailbox?) throws -> MailMailbox {
+        var out = self
+        out.passwordSet = nil
+        guard (1...40).contains(id.utf8.count), id.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }) else {
+            throw DocketError.invalid("\(field).id", "1 to 40 of a-z, 0-9 and '-'")
+        }
+        out.host = try TenantMail.host(host, field: "\(field).host")
+        guard (1...65_535).contains(port) else { throw DocketError.invalid("\(field).port", "a port from 1 to 65535") }
+        guard (1...256).contains(username.utf8.count), !username.contains(where: \.isNewline) else {
+            throw DocketError.invalid("\(field).username", "1 to 256 bytes, on one line")
+        }
+        if let password {
+            guard (1...256).contains(password.utf8.count), !password.contains(where: \.isNewline) else {
+                throw DocketError.invalid("\(field).password", "1 to 256 bytes, on one line")
+            }
+        } else if let previous, previous.host == out.host, previous.username == username {
+            out.password = previous.password
+        }
+        guard out.password != nil else { throw DocketError.invalid("\(field).password", "the mailbox's password is needed") }
+        if security == .none, !TenantMail.isLoopback(out.host) {
+            throw DocketError.invalid("\(field).security", "a password is only sent over TLS: starttls or tls (none only for a server on this machine)")
+        }
+        if let folder {
+            guard (1...200).contains(folder.utf8.count), !folder.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F || $0 == "\"" || $0 == "\\" }) else {
+                throw DocketError.invalid("\(field).folder", "1 to 200 bytes, without control characters, quotes or backslashes")
+            }
+        }
+        if let address {
+            let normalized = try TenantMail.normalized([address], field: "\(field).address")[0]
+            guard addresses.contains(normalized) else { throw DocketError.invalid("\(field).address", "'\(normalized)' is not one of the tenant's addresses") }
+            out.address = normalized
+        } else if addresses.isEmpty {
+            throw DocketError.invalid("\(field).address", "a mailbox receives for one of the tenant's addresses: set addresses")
+        }
+        if let pollSeconds, !Self.pollRange.contains(pollSeconds) {
+            throw DocketError.invalid("\(field).pollSeconds", "from \(Self.pollRange.lowerBound) to \(Self.pollRange.upperBound) seconds")
+        }
+        return out
+    }
+}
+
+/// Where a mailbox's fetch stands (`MailboxStateStore`): the folder's `UIDVALIDITY` and the last
+/// message handed on under it, the lease of the instance fetching it, and its figures.
+public struct MailboxState: Codable, Sendable, Equatable {
+    public var tenantId: String
+    public var mailboxId: String
+    public var version: Int
+    public var uidValidity: Int?
+    /// The highest UID handed on (stored, ignored as a machine's, or quarantined).
+    public var lastUid: Int
+    public var leaseOwner: String?
+    public var leaseUntil: Date?
+    public var fetched: Int
+    public var quarantined: Int
+    public var lastError: String?
+    public var lastFetchAt: Date?
+    /// Whether the server offered IDLE at the last connection (new mail arrives at once).
+    public var idle: Bool?
+
+    public init(tenantId: String, mailboxId: String) {
+        self.tenantId = tenantId
+        self.mailboxId = mailboxId
+        version = 1
+        lastUid = 0
+        fetched = 0
+        quarantined = 0
     }
 }
 

@@ -8,3 +8,13 @@ public protocol MailOutletStore: Sendable {
     /// yet); false, writing nothing, otherwise.
     func saveMailOutlet(_ outlet: MailOutlet, expectedVersion: Int?) async throws -> Bool
 }
+
+/// Where each mailbox Docket fetches over IMAP stands: the folder's `UIDVALIDITY`, the last
+/// message handed on, the lease of the instance fetching it, and what it did so far.
+/// Versioned: every change is conditional.
+public protocol MailboxStateStore: Sendable {
+    func mailboxState(tenantId: String, mailboxId: String) async throws -> MailboxState?
+    /// Stores `state` if the stored one's version is `expectedVersion` (nil: if there is none
+    /// yet); false, writing nothing, otherwise.
+    func saveMailboxState(_ state: MailboxState, expectedVersion: Int?) async throws -> Bool
+}

@@ -18,6 +18,7 @@ public struct StorePorts: Sendable {
     public var presence: any PresenceStore
     public var reports: any ReportStore
     public var mailOutlets: any MailOutletStore
+    public var mailboxes: any MailboxStateStore
     public var quarantine: any QuarantineStore
     public var health: any StoreHealth
     /// Leases across instances; nil when one process owns the store.
@@ -39,6 +40,7 @@ public struct StorePorts: Sendable {
         presence = store
         reports = store
         mailOutlets = store
+        mailboxes = store
         quarantine = store
         health = store
         leases = store.leases

@@ -206,16 +206,21 @@ struct ConfigController: Sendable {
     @Sendable func mail(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let tenant = try await read(.mail, principal)
-        let outlet = try await services.tenants.mailOutlet(principal).map(MailConfigBody.OutletFigures.init)
-        return try APICoding.response(MailConfigBody(mail: (tenant.overrides.mail ?? TenantMail(addresses: [])).shown, outlet: outlet))
+        return try APICoding.response(try await mailBody(tenant, principal))
     }
 
     @Sendable func setMail(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
         let body = try await APICoding.decode(BareOrWrapped<TenantMail>.self, from: request, limit: limits.maxBodyBytes).value
         let principal = try context.requirePrincipal()
         let tenant = try await services.tenants.setMail(principal, body)
+        return try APICoding.response(try await mailBody(tenant, principal))
+    }
+
+    /// The mail settings as shown, with mail out's figures and each mailbox's fetch.
+    func mailBody(_ tenant: Tenant, _ principal: Principal) async throws -> MailConfigBody {
         let outlet = try await services.tenants.mailOutlet(principal).map(MailConfigBody.OutletFigures.init)
-        return try APICoding.response(MailConfigBody(mail: (tenant.overrides.mail ?? TenantMail(addresses: [])).shown, outlet: outlet))
+        let mailboxes = try await services.tenants.mailboxStates(principal, tenant.overrides.mail).map(MailConfigBody.MailboxFigures.init)
+        return MailConfigBody(mail: (tenant.overrides.mail ?? TenantMail(addresses: [])).shown, outlet: outlet, mailboxes: mailboxes.isEmpty ? nil : mailboxes)
     }
 
     @Sendable func quarantine(_ request: Request, _ context: DocketRequestContext) async throws -> Response {

@@ -137,6 +137,29 @@ struct QuarantineAcceptance: Codable, Sendable {
 struct MailConfigBody: Codable, Sendable {
     var mail: TenantMail
     var outlet: OutletFigures?
+    var mailboxes: [MailboxFigures]?
+
+    /// A mailbox's fetch: the last message handed on, how many were, whether the server keeps
+    /// Docket told of new mail (IDLE), and the last error.
+    struct MailboxFigures: Codable, Sendable {
+        var id: String
+        var lastUid: Int
+        var fetched: Int
+        var quarantined: Int
+        var idle: Bool?
+        var lastError: String?
+        var lastFetchAt: Date?
+
+        init(_ state: MailboxState) {
+            id = state.mailboxId
+            lastUid = state.lastUid
+            fetched = state.fetched
+            quarantined = state.quarantined
+            idle = state.idle
+            lastError = state.lastError
+            lastFetchAt = state.lastFetchAt
+        }
+    }
 
     /// Mail out's figures: mails sent and given up, the last error, and the mail waiting to be
     /// tried again.

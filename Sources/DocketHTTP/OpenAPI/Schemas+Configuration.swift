@@ -46,8 +46,29 @@ extension Schemas {
                         min: 0, max: TenantMail.maxAcknowledgements),
                     "dkim": array(ref("DKIMKey"), maxItems: TenantMail.maxDKIMKeys),
                     "notifyStaff": boolean,
+                    "mailboxes": array(ref("MailMailbox"), maxItems: MailMailbox.maxPerTenant),
                 ],
                 required: ["addresses"]),
+            "MailMailbox": object(
+                [
+                    "id": string("Names the mailbox: 1-40 of a-z, 0-9 and '-'", maxLength: 40, minLength: 1, pattern: "^[a-z0-9-]{1,40}$"),
+                    "host": string("The IMAP server's host name or address", maxLength: 253, minLength: 1, pattern: #"^[A-Za-z0-9.:\[\]-]+$"#),
+                    "port": integer(min: 1, max: 65_535),
+                    "security": string(
+                        "tls: TLS from the first byte (993); starttls: upgraded before the login (143); none: only for a server on this machine",
+                        values: MailRelay.Security.allCases.map(\.rawValue)),
+                    "username": string(maxLength: 256, minLength: 1, pattern: #"^[^\r\n]+$"#),
+                    "password": string(
+                        "Written, never shown; left out with the same id, host and username, the stored one is kept", maxLength: 256, minLength: 1,
+                        pattern: #"^[^\r\n]+$"#),
+                    "passwordSet": boolean,
+                    "folder": string("The folder fetched (default INBOX)", maxLength: 200, minLength: 1, pattern: #"^[^\x00-\x1f\x7f"\\]+$"#),
+                    "address": mailAddress("Which of addresses the mailbox receives for (default: the first)"),
+                    "pollSeconds": integer(
+                        "How often the mailbox is looked at when the server offers no IDLE (default \(MailMailbox.defaultPollSeconds))",
+                        min: MailMailbox.pollRange.lowerBound, max: MailMailbox.pollRange.upperBound),
+                ],
+                required: ["id", "host", "port", "security", "username"]),
             "DKIMKey": object(
                 [
                     "domain": string("The sending domain whose mail this key signs (one key per domain)", maxLength: 253, minLength: 3, pattern: #"^[A-Za-z0-9.-]+$"#),
@@ -97,6 +118,11 @@ extension Schemas {
                                 ["attempts": integer(min: 1), "nextAttemptAt": dateTime, "lastError": string()],
                                 required: ["attempts", "nextAttemptAt", "lastError"]),
                         ], required: ["sent", "failed"]),
+                    "mailboxes": array(object(
+                        [
+                            "id": string(), "lastUid": integer("The last message handed on (its IMAP UID)", min: 0), "fetched": integer(min: 0),
+                            "quarantined": integer(min: 0), "idle": boolean, "lastError": string(), "lastFetchAt": dateTime,
+                        ], required: ["id", "lastUid", "fetched", "quarantined"])),
                 ], required: ["mail"]),
             "StatusDefinition": object(
                 [

@@ -143,6 +143,16 @@ extension TenantService {
         return try await stores.mailOutlets.mailOutlet(tenantId: principal.tenantId)
     }
 
+    /// Where each of the tenant's configured mailboxes' fetch stands (those not fetched yet left out).
+    public func mailboxStates(_ principal: Principal, _ mail: TenantMail?) async throws -> [MailboxState] {
+        guard principal.isStaff else { throw DocketError.forbidden("only staff read the mail settings") }
+        var states: [MailboxState] = []
+        for mailbox in mail?.mailboxes ?? [] {
+            if let state = try await stores.mailboxes.mailboxState(tenantId: principal.tenantId, mailboxId: mailbox.id) { states.append(state) }
+        }
+        return states
+    }
+
     /// A DKIM key with both halves: a given private key read for its public one, a missing one made.
     func completed(_ key: DKIMKey, field: String) throws -> DKIMKey {
         if key.privateKey != nil, key.publicKey != nil { return key }

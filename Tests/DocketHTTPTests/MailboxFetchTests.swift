@@ -1,0 +1,136 @@
+import DocketTestSupport
+import Foundation
+import Testing
+
+/// Mail that lives at a provider: the real `docket serve` fetching a mailbox from Debian's
+/// Dovecot over IMAP, while customers' mail lands in it (put there with Python's `imaplib`).
+@Suite("Mail from an IMAP mailbox")
+struct MailboxFetchTests {
+    typealias Server = DurabilityTests
+    typealias Flow = MailThroughPostfixTests
+
+    static func mailbox(_ port: Int, poll: Int) -> String {
+        #"{"addresses":["soporte@luxfree.example"],"mailboxes":[{"id":"buzon","host":"127.0.0.1","port":\#(port),"security":"none","username":"soporte","password":"s3cret","pollSeconds":\#(poll)}]}"#
+    }
+
+    static func figures(_ base: String, _ admin: String) async throws -> [String: Any] {
+        let (_, body) = try await Server.request("GET", "\(base)/config/mail", token: admin)
+        return (Flow.json(body)["mailboxes"] as? [[String: Any]])?.first ?? [:]
+    }
+
+    @Test func aMailboxsMailBecomesTicketsThreadedAndFlaggedReadAndNewMailComesByIdle() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Server.binary.path), "build the docket product first")
+        let dovecot = try await DovecotInstance(users: ["soporte": "s3cret"])
+        defer { dovecot.stopNow() }
+        // Before Docket looks: mail a person already read there, and one nobody has.
+        try await dovecot.append(
+            [
+                ["From": "viejo@example.mx", "To": "soporte@luxfree.example", "Subject": "Ya atendido", "Message-ID": "<old@example.mx>", "text": "Antiguo.", "seen": "1"],
+                ["From": "Ana Pérez <ana@example.mx>", "To": "soporte@luxfree.example", "Subject": "Corte de energía", "Message-ID": "<imap-1@example.mx>", "text": "Sigue sin luz."],
+            ], user: "soporte")
+        let dataDir = try Scratch.directory("imap-flow")
+        let admin = try await Server.token(dataDir: dataDir, role: "admin", subject: "boss")
+        let (server, port) = try await Server.serve(dataDir: dataDir)
+        defer { server.stopInBackground() }
+        let base = "http://127.0.0.1:\(port)/api/v2"
+        // A poll of an hour: within the test, only IDLE can bring the later mail in.
+        let (status, body) = try await Server.request("PUT", "\(base)/config/mail", token: admin, body: Self.mailbox(dovecot.port, poll: 3_600))
+        #expect(status == 200, "\(String(decoding: body, as: UTF8.self))")
+        let shown = try #require(((Flow.json(body)["mail"] as? [String: Any])?["mailboxes"] as? [[String: Any]])?.first)
+        #expect(shown["password"] == nil && shown["passwordSet"] as? Bool == true, "the password is never shown")
+
+        var tickets: [(id: String, contents: [String])] = []
+        try await Flow.until("the unread mail became a ticket (\(dovecot.log()))") {
+            tickets = try await Flow.mailTickets(base, admin)
+            return tickets.count == 1
+        }
+        #expect(tickets[0].contents == ["Sigue sin luz."], "the mail read before Docket came is not taken")
+        try await Flow.until("Docket idles on the mailbox") { try await Self.figures(base, admin)["idle"] as? Bool == true }
+
+        // Ana answers, someone writes without a Message-ID, and a hostile mail comes: IDLE tells
+        // Docket at once; the answer joins her ticket, the hostile one is quarantined.
+        let parts = (0..<10_000).map { "--b\r\nContent-Type: text/plain\r\n\r\nx\(String($0))\r\n" }.joined()
+        let hostile = "From: raro@example.mx\r\nTo: soporte@luxfree.example\r\nSubject: partes\r\nMessage-ID: <hostile@example.mx>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n" + parts + "--b--\r\n"
+        try await dovecot.append(
+            [
+                ["From": "ana@example.mx", "To": "soporte@luxfree.example", "Subject": "Re: Corte de energía", "Message-ID": "<imap-2@example.mx>", "In-Reply-To": "<imap-1@example.mx>", "text": "Es en la calle 5."],
+                ["From": "Luis <luis@example.mx>", "To": "soporte@luxfree.example", "Subject": "Sin identificador", "text": "Mi medidor."],
+                ["raw": hostile],
+            ], user: "soporte")
+        try await Flow.until("the new mail was fetched (\(dovecot.log()))", timeout: .seconds(60)) {
+            tickets = try await Flow.mailTickets(base, admin)
+            let quarantined = try await Self.figures(base, admin)["quarantined"] as? Int
+            return tickets.count == 2 && tickets.map(\.contents.count).reduce(0, +) == 3 && quarantined == 1
+        }
+        #expect(Set(tickets.map(\.contents)) == [["Sigue sin luz.", "Es en la calle 5."], ["Mi medidor."]])
+        let (_, quarantined) = try await Server.request("GET", "\(base)/mail/quarantine", token: admin)
+        let held = try #require((Flow.json(quarantined)["quarantine"] as? [[String: Any]])?.first)
+        #expect(held["kind"] as? String == "too_many_parts")
+        #expect(held["envelopeFrom"] as? String == "", "IMAP knows no envelope: the mail had no Return-Path")
+
+        // Every message handed on is flagged read in the mailbox; nothing was deleted.
+        let flags = try await dovecot.flags(user: "soporte")
+        #expect(flags.count == 5)
+        #expect(flags.values.allSatisfy { $0.contains("\\Seen") }, "\(flags)")
+        let figures = try await Self.figures(base, admin)
+        #expect(figures["lastUid"] as? Int == 5)
+        #expect(figures["fetched"] as? Int == 4)
+        #expect(figures["lastError"] == nil)
+    }
+
+    /// The server killed (SIGKILL) while it fetches: when it is back it goes on from where the
+    /// mailbox's state stood, and every mail ends in its customer's ticket once, those without
+    /// a `Message-ID` included.
+    @Test func aFetchKilledMidwayResumesWithoutDuplicates() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Server.binary.path), "build the docket product first")
+        let dovecot = try await DovecotInstance(users: ["soporte": "s3cret"])
+        defer { dovecot.stopNow() }
+        let customers = 20
+        let thread = 4
+        var mails: [[String: String]] = []
+        for index in 0..<thread {
+            for customer in 0..<customers {
+                var mail = [
+                    "From": "cliente\(customer)@example.mx", "To": "soporte@luxfree.example", "Subject": "Medidor \(customer)",
+                    "text": "[\(customer)/\(index)] sin luz",
+                ]
+                // Every fifth customer's mail client writes no Message-ID: those thread by sender.
+                if customer % 5 != 0 { mail["Message-ID"] = "<f.\(customer).\(index)@example.mx>" }
+                if index > 0, customer % 5 != 0 { mail["In-Reply-To"] = "<f.\(customer).\(index - 1)@example.mx>" }
+                mails.append(mail)
+            }
+        }
+        try await dovecot.append(Array(mails.prefix(customers * 2)), user: "soporte")
+        let dataDir = try Scratch.directory("imap-kill")
+        let admin = try await Server.token(dataDir: dataDir, role: "admin", subject: "boss")
+        var (server, port) = try await Server.serve(dataDir: dataDir)
+        var base = "http://127.0.0.1:\(port)/api/v2"
+        var (status, _) = try await Server.request("PUT", "\(base)/config/mail", token: admin, body: Self.mailbox(dovecot.port, poll: 5))
+        #expect(status == 200)
+        try await Flow.until("the first mails were stored") {
+            let (_, body) = try await Server.request("GET", "\(base)/tickets?source=email&limit=1", token: admin)
+            return ((Flow.json(body)["pagination"] as? [String: Any])?["total"] as? Int ?? 0) >= 5
+        }
+        kill(server.processIdentifier, SIGKILL)
+        await server.exited()
+        // What comes while Docket is down waits in the mailbox.
+        try await dovecot.append(Array(mails.dropFirst(customers * 2)), user: "soporte")
+        (server, port) = try await Server.serve(dataDir: dataDir)
+        defer { server.stopInBackground() }
+        base = "http://127.0.0.1:\(port)/api/v2"
+        var tickets: [(id: String, contents: [String])] = []
+        try await Flow.until("all \(customers * thread) mails were stored (\(dovecot.log()))", timeout: .seconds(120)) {
+            tickets = try await Flow.mailTickets(base, admin)
+            let last = try await Self.figures(base, admin)["lastUid"] as? Int
+            return tickets.map(\.contents.count).reduce(0, +) >= customers * thread && last == customers * thread
+        }
+        #expect(tickets.count == customers, "one ticket per customer")
+        for ticket in tickets {
+            let owner = try #require(ticket.contents.first.flatMap { $0.split(separator: "/").first }.map { String($0.dropFirst()) })
+            #expect(ticket.contents == (0..<thread).map { "[\(owner)/\($0)] sin luz" }, "\(ticket.id): its customer's mails, each once, in order")
+        }
+        (status, _) = try await Server.request("GET", "\(base)/config/mail", token: admin)
+        #expect(status == 200)
+        #expect(try await dovecot.flags(user: "soporte").values.allSatisfy { $0.contains("\\Seen") })
+    }
+}
