@@ -46,9 +46,7 @@ struct MailboxFetchService: Service {
                 running[key] = nil
             }
             for (key, want) in wanted where running[key] == nil {
-                let fetcher = MailboxFetcher(
-                    tenantId: want.tenant, recipient: want.recipient, mailbox: want.mailbox, services: services, store: store, client: client,
-                    parsing: parsing, instance: instance, logger: logger)
+                let fetcher = MailboxFetcher(tenantId: want.tenant, recipient: want.recipient, mailbox: want.mailbox, service: self)
                 running[key] = (want.mailbox, Task { await fetcher.run() })
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: rescan) }
@@ -63,12 +61,14 @@ struct MailboxFetcher: Sendable {
     let tenantId: String
     let recipient: String
     let mailbox: MailMailbox
-    let services: DocketServices
-    let store: any TicketStore
-    let client: IMAPClient
-    let parsing: MailLimits
-    let instance: String
-    let logger: Logger
+    /// What every fetcher shares: the services, the store, the client, the limits, the instance.
+    let service: MailboxFetchService
+    var services: DocketServices { service.services }
+    var store: any TicketStore { service.store }
+    var client: IMAPClient { service.client }
+    var parsing: MailLimits { service.parsing }
+    var instance: String { service.instance }
+    var logger: Logger { service.logger }
 
     var metadata: Logger.Metadata { ["tenant.id": "\(tenantId)", "mailbox": "\(mailbox.id)", "server": "\(mailbox.host):\(mailbox.port)"] }
 

@@ -9,19 +9,24 @@ extension MongoTicketStore {
     }
 
     public func saveMailOutlet(_ outlet: MailOutlet, expectedVersion: Int?) async throws -> Bool {
-        let doc = try Self.document(outlet, id: outlet.tenantId)
-        return try await job { [doc] job in
-            let outlets = try job.collection(Collections.mailOutlets)
+        try await saveVersioned(try Self.document(outlet, id: outlet.tenantId), id: outlet.tenantId, in: Collections.mailOutlets, expectedVersion: expectedVersion)
+    }
+
+    /// Inserts `doc` when `expectedVersion` is nil (false if it exists), else replaces the stored
+    /// one if its version is `expectedVersion`: one conditional write, the version read is the
+    /// version replaced.
+    func saveVersioned(_ doc: BSONDoc, id: String, in collection: String, expectedVersion: Int?) async throws -> Bool {
+        try await job { job in
+            let documents = try job.collection(collection)
             guard let expectedVersion else {
                 do {
-                    try outlets.insertOne(doc)
+                    try documents.insertOne(doc)
                     return true
                 } catch let error as MongoError where error.kind == .duplicateKey {
                     return false
                 }
             }
-            // One conditional write: the version read is the version replaced.
-            return try outlets.replaceOne(["_id": outlet.tenantId, "version": expectedVersion], doc) == 1
+            return try documents.replaceOne(["_id": id, "version": expectedVersion], doc) == 1
         }
     }
 
@@ -62,18 +67,6 @@ extension MongoTicketStore {
 
     public func saveMailboxState(_ state: MailboxState, expectedVersion: Int?) async throws -> Bool {
         let id = Self.key(state.tenantId, state.mailboxId)
-        let doc = try Self.document(state, id: id)
-        return try await job { [doc] job in
-            let states = try job.collection(Collections.mailboxStates)
-            guard let expectedVersion else {
-                do {
-                    try states.insertOne(doc)
-                    return true
-                } catch let error as MongoError where error.kind == .duplicateKey {
-                    return false
-                }
-            }
-            return try states.replaceOne(["_id": id, "version": expectedVersion], doc) == 1
-        }
+        return try await saveVersioned(try Self.document(state, id: id), id: id, in: Collections.mailboxStates, expectedVersion: expectedVersion)
     }
 }

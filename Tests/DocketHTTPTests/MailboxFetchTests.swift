@@ -38,6 +38,28 @@ struct MailboxFetchTests {
         #expect(status == 200, "\(String(decoding: body, as: UTF8.self))")
         let shown = try #require(((Flow.json(body)["mail"] as? [String: Any])?["mailboxes"] as? [[String: Any]])?.first)
         #expect(shown["password"] == nil && shown["passwordSet"] as? Bool == true, "the password is never shown")
+        // What an admin may not set, each refused with the field named.
+        let refused: [(String, String)] = [
+            (#""host":"imap.example.mx","port":143,"security":"none","username":"s","password":"p""#, "mailboxes[0].security"),
+            (#""host":"127.0.0.1","port":143,"security":"none","username":"s","password":"p","address":"otra@example.mx""#, "mailboxes[0].address"),
+            (#""host":"127.0.0.1","port":143,"security":"none","username":"s","password":"p","pollSeconds":1"#, "mailboxes[0].pollSeconds"),
+            (#""host":"127.0.0.1","port":143,"security":"none","username":"nuevo""#, "mailboxes[0].password"),
+            (#""host":"127.0.0.1","port":143,"security":"none","username":"s","password":"p","folder":"IN\"BOX""#, "mailboxes[0].folder"),
+        ]
+        for (fields, field) in refused {
+            let (status, body) = try await Server.request(
+                "PUT", "\(base)/config/mail", token: admin, body: #"{"addresses":["soporte@luxfree.example"],"mailboxes":[{"id":"buzon",\#(fields)}]}"#)
+            #expect(status == 422 && (Flow.json(body)["error"] as? [String: Any])?["field"] as? String == field, "\(fields): \(status) \(String(decoding: body, as: UTF8.self))")
+        }
+        let twice = #"{"id":"b","host":"127.0.0.1","port":143,"security":"none","username":"s","password":"p"}"#
+        let (twiceStatus, _) = try await Server.request(
+            "PUT", "\(base)/config/mail", token: admin, body: #"{"addresses":["soporte@luxfree.example"],"mailboxes":[\#(twice),\#(twice)]}"#)
+        #expect(twiceStatus == 422)
+        // The settings as shown, put back without the password, keep it.
+        let (again, _) = try await Server.request(
+            "PUT", "\(base)/config/mail", token: admin,
+            body: #"{"addresses":["soporte@luxfree.example"],"mailboxes":[{"id":"buzon","host":"127.0.0.1","port":\#(dovecot.port),"security":"none","username":"soporte","pollSeconds":3600}]}"#)
+        #expect(again == 200)
 
         var tickets: [(id: String, contents: [String])] = []
         try await Flow.until("the unread mail became a ticket (\(dovecot.log()))") {
