@@ -63,8 +63,11 @@ service stats {
   }
 }
 EOF
-    # Its daemons must not hold the caller's output open (a caller reading it to the end would wait forever).
-    /usr/sbin/dovecot -c "$dir/dovecot.conf" </dev/null >>"$dir/dovecot.log" 2>&1
+    # Its daemons must not hold the caller's output open (a caller reading it to the end would
+    # wait forever), nor inherit a caller's blocked signals (the test process starts children
+    # with SIGTERM blocked: such a Dovecot would ignore its stop).
+    python3 -c 'import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])' \
+      /usr/sbin/dovecot -c "$dir/dovecot.conf" </dev/null >>"$dir/dovecot.log" 2>&1
     for _ in $(seq 1 100); do
       if python3 -c "import socket,sys; s=socket.create_connection(('127.0.0.1',$port),1); sys.exit(0 if s.recv(100).startswith(b'* OK') else 1)" 2>/dev/null; then
         echo "$port"; exit 0
