@@ -18,7 +18,10 @@ const words = {
     notifyStaff: 'Tell staff by mail of assignments and SLA warnings and breaches', dkim: 'DKIM keys (Docket makes one for a new domain)',
     addKey: '+ key', domain: 'Domain', selector: 'Selector', publish: 'Publish in DNS', sent: 'sent', failed: 'given up', lastError: 'last error',
     retrying: 'retrying', quarantine: 'Quarantine: mail that could not be read', noQuarantine: 'Nothing in quarantine.',
-    accept: 'Accept anyway', discard: 'Discard', accepted: 'Accepted: {r}' },
+    accept: 'Accept anyway', discard: 'Discard', accepted: 'Accepted: {r}',
+    mailboxes: 'Mailboxes Docket fetches (IMAP)', addBox: '+ mailbox', boxId: 'Name (a-z, 0-9, -)', boxFolder: 'Folder (empty: INBOX)',
+    boxAddress: 'Receives for (empty: the first address)', boxPoll: 'Look every … seconds without IDLE', removeBox: 'Remove mailbox',
+    fetched: 'fetched', idling: 'told of new mail at once (IDLE)', polling: 'looked at every {n} s', notYet: 'not fetched yet' },
   es: { terminology: 'Palabras', idFormat: 'Folios', hours: 'Horario hábil', categories: 'Categorías', assistant: 'Asistente de IA',
     save: 'Guardar', saved: 'Guardado.', reset: 'Volver al paquete', addPeriod: '+ periodo', addCategory: '+ categoría', holidays: 'Feriados (uno por línea: AAAA-MM-DD o MM-DD)',
     timeZone: 'Zona horaria', closed: 'cerrado', example: 'El siguiente folio se verá así', keys: 'Claves de API', keyName: 'Nombre', keyRole: 'Rol', create: 'Crear',
@@ -30,7 +33,10 @@ const words = {
     notifyStaff: 'Avisar al personal por correo de asignaciones y de SLA por vencer o vencidos', dkim: 'Claves DKIM (Docket crea una para un dominio nuevo)',
     addKey: '+ clave', domain: 'Dominio', selector: 'Selector', publish: 'Publicar en DNS', sent: 'enviados', failed: 'abandonados', lastError: 'último error',
     retrying: 'reintentando', quarantine: 'Cuarentena: correo que no se pudo leer', noQuarantine: 'No hay nada en cuarentena.',
-    accept: 'Aceptar de todos modos', discard: 'Descartar', accepted: 'Aceptado: {r}' },
+    accept: 'Aceptar de todos modos', discard: 'Descartar', accepted: 'Aceptado: {r}',
+    mailboxes: 'Buzones que Docket recoge (IMAP)', addBox: '+ buzón', boxId: 'Nombre (a-z, 0-9, -)', boxFolder: 'Carpeta (vacía: INBOX)',
+    boxAddress: 'Recibe para (vacío: la primera dirección)', boxPoll: 'Revisar cada … segundos sin IDLE', removeBox: 'Quitar buzón',
+    fetched: 'recogidos', idling: 'avisado al instante del correo nuevo (IDLE)', polling: 'revisado cada {n} s', notYet: 'aún no recogido' },
   vi: { terminology: 'Thuật ngữ', idFormat: 'Mã đơn', hours: 'Giờ làm việc', categories: 'Danh mục', assistant: 'Trợ lý AI',
     save: 'Lưu', saved: 'Đã lưu.', reset: 'Về mặc định của gói', addPeriod: '+ khung giờ', addCategory: '+ danh mục', holidays: 'Ngày nghỉ (mỗi dòng một ngày: YYYY-MM-DD hoặc MM-DD)',
     timeZone: 'Múi giờ', closed: 'nghỉ', example: 'Mã tiếp theo sẽ như', keys: 'Khóa API', keyName: 'Tên', keyRole: 'Vai trò', create: 'Tạo',
@@ -42,7 +48,10 @@ const words = {
     notifyStaff: 'Báo cho nhân viên qua thư khi được giao việc và khi SLA sắp hết hạn hoặc bị vi phạm', dkim: 'Khóa DKIM (Docket tạo khóa cho tên miền mới)',
     addKey: '+ khóa', domain: 'Tên miền', selector: 'Selector', publish: 'Công bố trong DNS', sent: 'đã gửi', failed: 'bỏ cuộc', lastError: 'lỗi gần nhất',
     retrying: 'đang thử lại', quarantine: 'Cách ly: thư không đọc được', noQuarantine: 'Không có thư nào bị cách ly.',
-    accept: 'Vẫn nhận', discard: 'Bỏ', accepted: 'Đã nhận: {r}' },
+    accept: 'Vẫn nhận', discard: 'Bỏ', accepted: 'Đã nhận: {r}',
+    mailboxes: 'Hộp thư Docket lấy về (IMAP)', addBox: '+ hộp thư', boxId: 'Tên (a-z, 0-9, -)', boxFolder: 'Thư mục (trống: INBOX)',
+    boxAddress: 'Nhận cho địa chỉ (trống: địa chỉ đầu tiên)', boxPoll: 'Kiểm tra mỗi … giây khi không có IDLE', removeBox: 'Bỏ hộp thư',
+    fetched: 'đã lấy', idling: 'được báo ngay khi có thư mới (IDLE)', polling: 'kiểm tra mỗi {n} giây', notYet: 'chưa lấy lần nào' },
 };
 
 const DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
@@ -197,7 +206,7 @@ export async function renderSettings(container, { api, t, toast, failure }) {
   // out did so far.
   const mailBox = h('form', { class: 'card grid-form', id: 'settings-mail' });
   async function loadMail() {
-    const { mail, outlet } = await api.get('/api/v2/config/mail');
+    const { mail, outlet, mailboxes: states = [] } = await api.get('/api/v2/config/mail');
     const relay = mail.relay || {};
     const addresses = h('textarea', { id: 'mail-addresses', rows: 3 }, (mail.addresses || []).join('\n'));
     const from = input('mail-from', mail.from, { type: 'email', maxlength: 254 });
@@ -220,6 +229,33 @@ export async function renderSettings(container, { api, t, toast, failure }) {
         h('td', {}, h('button', { type: 'button', class: 'link', 'aria-label': `remove ${key.domain}`, onclick: (e) => e.target.closest('tr').remove() }, '×'))));
     };
     (mail.dkim || []).forEach(addKey);
+    // IMAP mailboxes: one fieldset each, with where its fetch stands (as text: the server's
+    // words may say anything); the password is never shown, an empty field keeps it.
+    const boxes = h('div', { id: 'mail-boxes', class: 'mailboxes' });
+    const addBox = (box = { id: '', host: '', port: 993, security: 'tls', username: '' }) => {
+      const state = states.find((s) => s.id === box.id);
+      const n = boxes.children.length;
+      const status = !box.id ? null : h('p', { class: 'hint box-state' }, !state ? w('notYet')
+        : `${state.fetched} ${w('fetched')} · ${state.idle ? w('idling') : w('polling').replace('{n}', box.pollSeconds ?? 60)}`
+          + (state.lastError ? ` · ${w('lastError')}: ${state.lastError}` : ''));
+      const control = (key, value, attrs = {}) => input(`box-${n}-${key}`, value, { class: `box-${key}`, ...attrs });
+      const fieldset = h('fieldset', { class: 'mailbox grid-form' },
+        h('legend', {}, box.id || w('addBox').replace('+ ', '')),
+        status,
+        field(w('boxId'), control('id', box.id, { required: true, maxlength: 40, pattern: '[a-z0-9\\-]{1,40}' })),
+        field(w('relayHost'), control('host', box.host, { required: true, maxlength: 253 })),
+        field(w('relayPort'), control('port', box.port, { type: 'number', min: 1, max: 65535, required: true })),
+        field(w('relaySecurity'), h('select', { id: `box-${n}-security`, class: 'box-security' },
+          ['tls', 'starttls', 'none'].map((s) => h('option', { value: s, selected: box.security === s }, s)))),
+        field(w('relayUser'), control('username', box.username, { required: true, maxlength: 256, autocomplete: 'off' })),
+        field(w('relayPassword'), control('password', '', { type: 'password', maxlength: 256, autocomplete: 'new-password', placeholder: box.passwordSet ? w('passwordKept') : '' })),
+        field(w('boxFolder'), control('folder', box.folder, { maxlength: 200 })),
+        field(w('boxAddress'), control('address', box.address, { type: 'email', maxlength: 254 })),
+        field(w('boxPoll'), control('poll', box.pollSeconds ?? 60, { type: 'number', min: 5, max: 3600 })),
+        h('div', { class: 'actions' }, h('button', { type: 'button', class: 'link remove-box', onclick: (e) => e.target.closest('fieldset').remove() }, w('removeBox'))));
+      boxes.append(fieldset);
+    };
+    (mail.mailboxes || []).forEach(addBox);
     const figures = outlet
       ? h('p', { class: 'hint', id: 'mail-outlet' }, `${outlet.sent} ${w('sent')} · ${outlet.failed} ${w('failed')}`,
         outlet.retrying ? ` · ${w('retrying')} (${outlet.retrying.attempts})` : '', outlet.lastError ? ` · ${w('lastError')}: ${outlet.lastError}` : '')
@@ -230,6 +266,14 @@ export async function renderSettings(container, { api, t, toast, failure }) {
         acknowledgementsPerHour: Number(acks.value), notifyStaff: notify.checked,
         dkim: [...keys.querySelectorAll('tr')].map((row) => ({ domain: row.querySelector('.dkim-domain').value.trim(), selector: row.querySelector('.dkim-selector').value.trim() })),
       };
+      body.mailboxes = [...boxes.querySelectorAll('fieldset.mailbox')].map((box) => {
+        const value = (key) => box.querySelector(`.box-${key}`).value.trim();
+        const out = { id: value('id'), host: value('host'), port: Number(value('port')), security: value('security'), username: value('username'), pollSeconds: Number(value('poll')) };
+        if (box.querySelector('.box-password').value) out.password = box.querySelector('.box-password').value;
+        if (value('folder')) out.folder = value('folder');
+        if (value('address')) out.address = value('address');
+        return out;
+      });
       if (from.value.trim()) body.from = from.value.trim();
       if (host.value.trim()) {
         body.relay = { host: host.value.trim(), port: Number(port.value), security: security.value };
@@ -245,7 +289,9 @@ export async function renderSettings(container, { api, t, toast, failure }) {
       h('label', { class: 'check', for: 'mail-notify' }, notify, ` ${w('notifyStaff')}`),
       h('h4', {}, w('dkim')),
       h('table', { class: 'edit-table' }, h('thead', {}, h('tr', {}, [w('domain'), w('selector'), w('publish'), ''].map((c) => h('th', {}, c)))), keys),
-      h('div', { class: 'actions' }, h('button', { type: 'button', id: 'mail-add-key', onclick: () => addKey() }, w('addKey')),
+      h('div', { class: 'actions' }, h('button', { type: 'button', id: 'mail-add-key', onclick: () => addKey() }, w('addKey'))),
+      h('h4', {}, w('mailboxes')), boxes,
+      h('div', { class: 'actions' }, h('button', { type: 'button', id: 'mail-add-box', onclick: () => addBox() }, w('addBox')),
         h('button', { type: 'submit', class: 'primary' }, w('save')), resetButton('mail', loadMail)));
   }
 

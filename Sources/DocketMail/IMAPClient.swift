@@ -42,6 +42,16 @@ public struct IMAPClient: Sendable {
         self.partialBytes = partialBytes
     }
 
+    /// Why a connection failed, in the system's words ("Connection refused"), for an admin.
+    static func reason(_ error: any Error) -> String {
+        if let failure = error as? NIOConnectionError {
+            if let first = failure.connectionErrors.first { return reason(first.error) }
+            if failure.dnsAError != nil || failure.dnsAAAAError != nil { return "the name cannot be resolved" }
+        }
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)) }
+        return "\(error)"
+    }
+
     /// Connects to `mailbox`'s server, logs in and selects its folder, runs `body` with the
     /// session, then logs out and closes. A task cancelled meanwhile closes the connection.
     public func session<T: Sendable>(_ mailbox: MailMailbox, _ body: (IMAPSession) async throws -> T) async throws -> T {
@@ -64,7 +74,7 @@ public struct IMAPClient: Sendable {
                     }
                 }
         } catch {
-            throw IMAPFailure("\(mailbox.host):\(mailbox.port) cannot be reached: \(error)")
+            throw IMAPFailure("\(mailbox.host):\(mailbox.port) cannot be reached: \(Self.reason(error))")
         }
         let raw = channel.channel
         return try await withTaskCancellationHandler {

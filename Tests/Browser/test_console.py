@@ -484,6 +484,38 @@ def test_settings_words_hours_and_api_keys_from_the_admin(server, browsers, luxf
     admin.until(lambda: mail()["relay"].get("passwordSet") is True)
     admin.find("#settings-mail").location_once_scrolled_into_view
     admin.shot("17-admin-mail")
+    # An IMAP mailbox, on a port where nothing answers: its password is kept and never shown,
+    # and the page says, as text, why it is not fetched.
+    import socket
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    closed_port = closed.getsockname()[1]
+    closed.close()
+    admin.click("#mail-add-box")
+    admin.find("#box-0-id").send_keys("buzon")
+    admin.find("#box-0-host").send_keys("127.0.0.1")
+    box_port = admin.find("#box-0-port")
+    box_port.clear()
+    box_port.send_keys(str(closed_port))
+    admin.driver.execute_script("document.getElementById('box-0-security').value = 'none'")
+    admin.find("#box-0-username").send_keys("soporte@settings.co")
+    admin.find("#box-0-password").send_keys("clave-del-buzon")
+    admin.click("#settings-mail button[type=submit]")
+    admin.until(lambda: (mail().get("mailboxes") or [{}])[0].get("passwordSet") is True, "the mailbox is stored")
+    box = mail()["mailboxes"][0]
+    assert box == {"id": "buzon", "host": "127.0.0.1", "port": closed_port, "security": "none", "username": "soporte@settings.co", "pollSeconds": 60, "passwordSet": True}
+    failing = lambda: (server.api("GET", "/api/v2/config/mail", token)[1].get("mailboxes") or [{}])[0].get("lastError")
+    admin.until(lambda: failing(), "the fetch says why it fails")
+    admin.driver.refresh()
+    admin.until(lambda: "último error" in admin.text("#settings-mail .box-state"), "the page says why the mailbox is not fetched")
+    assert "clave-del-buzon" not in admin.driver.page_source
+    # Saved again as shown: both passwords are kept, the mailbox stays.
+    admin.click("#settings-mail button[type=submit]")
+    admin.until(lambda: admin.find("#box-0-password").get_attribute("placeholder") != "")
+    stored = mail()
+    assert stored["relay"]["passwordSet"] is True and stored["mailboxes"][0]["passwordSet"] is True
+    admin.find("#mail-boxes").location_once_scrolled_into_view
+    admin.shot("20-admin-mailbox")
     # A mail that cannot be read lands in the quarantine, its words shown as text; accepted
     # anyway, it becomes its sender's message.
     import smtplib
