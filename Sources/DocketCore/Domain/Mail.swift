@@ -44,9 +44,10 @@ public struct TenantMail: Codable, Sendable, Equatable {
 
     public init(
         addresses: [String], from: String? = nil, relay: MailRelay? = nil, acknowledgementsPerHour: Int? = nil, dkim: [DKIMKey]? = nil,
-        notifyStaff: Bool? = nil
+        notifyStaff: Bool? = nil, mailboxes: [MailMailbox]? = nil
     ) {
         self.notifyStaff = notifyStaff
+        self.mailboxes = mailboxes
         self.addresses = addresses
         self.from = from
         self.relay = relay
