@@ -29,9 +29,18 @@ export function messageView(message, t, reader) {
   const fallback = reader === 'customer' ? t.words.agentNoun : message.senderId;
   const attachments = (message.attachments || []).map((url) => h('a', { href: url, rel: 'noopener noreferrer nofollow', target: '_blank', class: 'attachment' }, url));
   // A message that came by mail shows staff its envelope (as text): sender → recipients, subject, files.
+  // The files kept are downloads (the server sends them as such, never to be shown inline);
+  // the others are only named.
+  const kept = (message.mail && message.mail.attachments) || [];
+  const keptNames = new Set(kept.map((file) => file.name));
+  const unkept = ((message.mail && message.mail.files) || []).filter((name) => !keptNames.has(name));
   const mail = message.mail && reader === 'staff'
     ? h('span', { class: 'mail-envelope' }, `✉ ${message.mail.from} → ${[...(message.mail.to || []), ...(message.mail.cc || [])].join(', ')}`,
-      message.mail.subject ? ` · «${message.mail.subject}»` : '', (message.mail.files || []).length ? ` · 📎 ${message.mail.files.join(', ')}` : '')
+      message.mail.subject ? ` · «${message.mail.subject}»` : '',
+      kept.length || unkept.length ? ' · 📎 ' : '',
+      ...kept.map((file) => h('a', { href: `/api/v2/files/${encodeURIComponent(file.id)}`, download: file.name, class: 'mail-file', rel: 'noopener noreferrer' },
+        `${file.name} (${Math.max(1, Math.round(file.size / 1024))} KB)`)),
+      unkept.length ? ` ${unkept.join(', ')}` : '')
     : null;
   return h('li', { class: `msg ${kind}`, dataset: { seq: message.seq } },
     showSender ? h('span', { class: 'sender' }, message.senderName || fallback) : null,

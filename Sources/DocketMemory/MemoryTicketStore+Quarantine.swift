@@ -34,3 +34,19 @@ extension MemoryTicketStore {
         state.withLock { $0.quarantine[tenantId]?.removeValue(forKey: id) != nil }
     }
 }
+
+extension MemoryTicketStore {
+    @discardableResult
+    public func insertFile(_ file: StoredFile) async throws -> Bool {
+        state.withLock { state in
+            let key = file.tenantId + "/" + file.id
+            guard state.files[key] == nil else { return false }
+            state.files[key] = file
+            return true
+        }
+    }
+
+    public func file(tenantId: String, id: String) async throws -> StoredFile? {
+        state.withLock { $0.files[tenantId + "/" + id] }
+    }
+}

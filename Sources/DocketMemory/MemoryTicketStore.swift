@@ -269,6 +269,7 @@ struct State: Sendable {
     var mailOutlets: [String: MailOutlet] = [:]
     var mailboxStates: [String: MailboxState] = [:]
     var quarantine: [String: [String: QuarantinedMail]] = [:]
+    var files: [String: StoredFile] = [:]
     var packVersions: [String: PackVersion] = [:]
     var counters: [CounterKey: Int] = [:]
     var nextRow = 0

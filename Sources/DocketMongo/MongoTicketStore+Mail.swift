@@ -70,3 +70,34 @@ extension MongoTicketStore {
         return try await saveVersioned(try Self.document(state, id: id), id: id, in: Collections.mailboxStates, expectedVersion: expectedVersion)
     }
 }
+
+/// Files: the record with its bytes as base64 in one document (a file is at most
+/// `StoredFile.maxBytes`, well inside MongoDB's 16 MB document).
+extension MongoTicketStore {
+    @discardableResult
+    public func insertFile(_ file: StoredFile) async throws -> Bool {
+        var record = file
+        record.data = nil
+        var doc = try Self.document(record, id: Self.key(file.tenantId, file.id))
+        doc["bytes"] = .string((file.data ?? Data()).base64EncodedString())
+        return try await job { [doc] job in
+            do {
+                try job.collection(Collections.files).insertOne(doc)
+                return true
+            } catch let error as MongoError where error.kind == .duplicateKey {
+                return false
+            }
+        }
+    }
+
+    public func file(tenantId: String, id: String) async throws -> StoredFile? {
+        try await job { job in
+            guard var doc = try job.collection(Collections.files).findOne(["_id": Self.key(tenantId, id)]) else { return nil }
+            let bytes = doc["bytes"]?.string.flatMap { Data(base64Encoded: $0) }
+            doc["bytes"] = nil
+            var file = try Self.decode(StoredFile.self, doc)
+            file.data = bytes ?? Data()
+            return file
+        }
+    }
+}

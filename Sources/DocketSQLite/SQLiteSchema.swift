@@ -425,6 +425,15 @@ enum SQLiteSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v29 files") { db in
+            // Files customers sent (a mail's attachments): the record and the bytes, per tenant.
+            try db.execute(sql: """
+                CREATE TABLE files (
+                    tenant_id TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, data BLOB NOT NULL,
+                    PRIMARY KEY (tenant_id, id)
+                );
+                """)
+        }
         return migrator
     }
 }

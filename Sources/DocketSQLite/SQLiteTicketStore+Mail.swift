@@ -95,3 +95,29 @@ extension SQLiteTicketStore {
         }
     }
 }
+
+extension SQLiteTicketStore {
+    @discardableResult
+    public func insertFile(_ file: StoredFile) async throws -> Bool {
+        var record = file
+        record.data = nil
+        let doc = try codec.encode(record)
+        let bytes = file.data ?? Data()
+        return try await write { db in
+            try db.cachedStatement(sql: "INSERT INTO files (tenant_id, id, doc, data) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
+                .execute(arguments: [file.tenantId, file.id, doc, bytes])
+            return db.changesCount == 1
+        }
+    }
+
+    public func file(tenantId: String, id: String) async throws -> StoredFile? {
+        let codec = codec
+        return try await read { db in
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT doc, data FROM files WHERE tenant_id = ? AND id = ?"), arguments: [tenantId, id])
+            else { return nil }
+            var file = try codec.decode(StoredFile.self, row["doc"] as String)
+            file.data = row["data"] as Data?
+            return file
+        }
+    }
+}

@@ -538,7 +538,10 @@ def test_settings_words_hours_and_api_keys_from_the_admin(server, browsers, luxf
     # A mail read normally shows staff its envelope in the ticket, as text.
     client = smtplib.LMTP("127.0.0.1", server.mail_port)
     mail = ("From: \"<b>Lupe</b>\" <lupe@example.mx>\r\nTo: soporte@settings.co\r\nCc: jefe@example.mx\r\nSubject: Poste <i>caído</i>\r\n"
-            "Message-ID: <lupe-1@example.mx>\r\n\r\nEl poste sigue caído.\r\n")
+            "Message-ID: <lupe-1@example.mx>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"p\"\r\n\r\n"
+            "--p\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nEl poste sigue caído.\r\n"
+            "--p\r\nContent-Type: text/html; name=\"<img src=x onerror=alert(1)>plano.html\"\r\nContent-Disposition: attachment; filename=\"<img src=x onerror=alert(1)>plano.html\"\r\n\r\n"
+            "<script>window.__alerted = true</script>\r\n--p--\r\n")
     assert client.sendmail("lupe@example.mx", ["soporte@settings.co"], mail.encode()) == {}
     client.quit()
     tickets = server.api("GET", "/api/v2/tickets?source=email", token)[1]["tickets"]
@@ -549,6 +552,17 @@ def test_settings_words_hours_and_api_keys_from_the_admin(server, browsers, luxf
     assert "<b>Lupe</b> <lupe@example.mx> → soporte@settings.co, jefe@example.mx" in envelope, envelope
     assert "«Poste <i>caído</i>»" in envelope
     assert admin.driver.find_elements("css selector", ".msg b, .msg i") == [], "markup stays text"
+    # Its file is a download: named as text, fetched with the session, never rendered.
+    link = admin.find(".msg .mail-envelope a.mail-file")
+    assert link.text.startswith("<img src=x onerror=alert(1)>plano.html"), link.text
+    assert admin.driver.find_elements("css selector", ".msg img") == [], "a file's name stays text"
+    fetched = admin.driver.execute_async_script(
+        "const done = arguments[0]; fetch(document.querySelector('.mail-envelope a.mail-file').href)"
+        ".then(async (r) => done([r.status, r.headers.get('content-type'), r.headers.get('content-disposition'), r.headers.get('x-content-type-options'), await r.text()]))")
+    assert fetched[0] == 200 and fetched[1] == "application/octet-stream" and fetched[3] == "nosniff", fetched
+    assert fetched[2].startswith("attachment;"), fetched
+    assert "<script>window.__alerted = true</script>" in fetched[4]
+    assert admin.driver.execute_script("return window.__alerted === true") is not True
     admin.shot("19-ticket-mail-envelope")
     # An API key, shown once, then revoked.
     admin.open("/#/admin/keys")

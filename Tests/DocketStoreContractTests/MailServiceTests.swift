@@ -52,6 +52,42 @@ struct MailServiceTests {
         #expect(typed.message.mail == nil)
     }
 
+    /// A mail's files are kept whole (up to the limits), named in the message's envelope, and
+    /// fetched by the tenant's staff and the customer who sent them, nobody else; the same mail
+    /// delivered again keeps them once.
+    @Test(arguments: StoreKind.available) func aMailsFilesAreKeptForStaffAndTheirSender(kind: StoreKind) async throws {
+        let desk = try await Desk(kind)
+        var mail = Self.mail(id: "files-1@mail.example.mx")
+        let photo = (0..<5_000).map { UInt8(truncatingIfNeeded: $0) }
+        mail.attachments = [
+            MailAttachment(filename: "../../medidor.jpg", contentType: "image/jpeg", contentId: nil, data: photo, truncated: false),
+            MailAttachment(filename: "<script>alert(1)</script>.html", contentType: "text/html", contentId: nil, data: Array("<script>alert(1)</script>".utf8), truncated: false),
+            MailAttachment(filename: "enorme.zip", contentType: "application/zip", contentId: nil, data: [UInt8](repeating: 0, count: StoredFile.maxBytes + 1), truncated: false),
+            MailAttachment(filename: "cortado.pdf", contentType: "application/pdf", contentId: nil, data: [1, 2, 3], truncated: true),
+            MailAttachment(filename: nil, contentType: "text/plain", contentId: nil, data: Array("nota".utf8), truncated: false),
+        ]
+        guard case .stored(let ticketId, true) = try await Self.receive(desk, mail) else { Issue.record("not stored"); return }
+        let message = try #require(try await desk.services.conversations.messages(Desk.admin, ticketId, after: 0, limit: 5).messages.first)
+        let kept = try #require(message.mail?.attachments)
+        #expect(kept.map(\.name) == ["medidor.jpg", "script>.html", "file-5"], "no folder in a name (what comes before a slash is dropped); the too large and the cut ones are not kept")
+        #expect(kept.map(\.size) == [5_000, 25, 4])
+        #expect(message.mail?.files.count == 5, "every file is still named")
+        let customer = Principal(tenantId: "t", role: .customer, subject: try #require(try await desk.services.tickets.ticket(Desk.admin, ticketId).customerId))
+        for principal in [Desk.admin, Desk.agent("ana"), customer] {
+            let file = try await desk.services.mail.file(principal, id: kept[0].id)
+            #expect(file.data == Data(photo) && file.contentType == "image/jpeg" && file.name == "medidor.jpg")
+        }
+        await #expect(throws: DocketError.self, "another customer is told there is no such file") {
+            _ = try await desk.services.mail.file(Desk.customer, id: kept[0].id)
+        }
+        await #expect(throws: DocketError.self) { _ = try await desk.services.mail.file(Desk.admin, id: "missing") }
+        // Delivered again: the same message, the same files, none stored twice.
+        #expect(try await Self.receive(desk, mail) == .stored(ticketId: ticketId, created: false))
+        #expect(try await desk.store.insertFile(
+            StoredFile(tenantId: "t", id: kept[0].id, customerId: "x", name: "x", contentType: "x", size: 0, createdAt: Fixtures.epoch, data: Data())) == false,
+            "the file's id comes from the mail's Message-ID")
+    }
+
     @Test(arguments: StoreKind.available) func theSameMailDeliveredTwiceIsStoredOnce(kind: StoreKind) async throws {
         let desk = try await Desk(kind)
         let mail = Self.mail(id: "CAF1234.abc@mail.example.mx")

@@ -184,6 +184,28 @@ extension StoreContractTests {
         #expect(try await store.mailboxState(tenantId: "b", mailboxId: "inbox") == nil, "one tenant's only")
         #expect(try await store.saveMailboxState(MailboxState(tenantId: "b", mailboxId: "inbox"), expectedVersion: nil), "another tenant's mailbox of the same name is its own")
     }
+
+    /// A file is kept whole, once under its id, and only for its tenant; the largest allowed
+    /// file goes in and comes back byte for byte.
+    @Test(arguments: StoreKind.available)
+    func aFileIsKeptWholeOnceAndForItsTenantOnly(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let bytes = Data((0..<StoredFile.maxBytes).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 8) })
+        let file = StoredFile(
+            tenantId: "a", id: "f1", customerId: "c1", name: "foto medidor.jpg", contentType: "image/jpeg", size: bytes.count, createdAt: Fixtures.epoch,
+            data: bytes)
+        #expect(try await store.insertFile(file))
+        var again = file
+        again.data = Data("otra cosa".utf8)
+        #expect(try await store.insertFile(again) == false, "the same id keeps the first file")
+        let read = try #require(try await store.file(tenantId: "a", id: "f1"))
+        #expect(read == file, "whole, byte for byte")
+        #expect(try await store.file(tenantId: "b", id: "f1") == nil, "one tenant's only")
+        #expect(try await store.file(tenantId: "a", id: "f2") == nil)
+        let empty = StoredFile(tenantId: "b", id: "f1", customerId: "c9", name: "vacío.txt", contentType: "text/plain", size: 0, createdAt: Fixtures.epoch, data: Data())
+        #expect(try await store.insertFile(empty), "another tenant's file of the same id is its own")
+        #expect(try await store.file(tenantId: "b", id: "f1") == empty)
+    }
 }
 
 /// Every store is under test unless MongoDB is left out on purpose (`TestStores`).

@@ -17,8 +17,11 @@ public struct MessageMail: Codable, Sendable, Equatable {
     public var cc: [String]
     public var subject: String
     public var messageId: String?
-    /// The names of the files it carried (not kept yet).
+    /// The names of the files it carried.
     public var files: [String]
+    /// The files kept (`GET /api/v2/files/:id`), in the order the mail carried them; a file
+    /// over `StoredFile.maxBytes`, or past `maxListed`, is named in `files` but not kept.
+    public var attachments: [MessageFile]?
 
     public init(from: String, to: [String], cc: [String], subject: String, messageId: String?, files: [String]) {
         self.from = from
@@ -31,6 +34,52 @@ public struct MessageMail: Codable, Sendable, Equatable {
 
     /// The most addresses and file names kept of each kind.
     public static let maxListed = 10
+}
+
+/// A file a message carried, as kept: where to fetch it and what it is.
+public struct MessageFile: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var contentType: String
+    public var size: Int
+
+    public init(id: String, name: String, contentType: String, size: Int) {
+        self.id = id
+        self.name = name
+        self.contentType = contentType
+        self.size = size
+    }
+}
+
+/// A file kept whole (`FileStore`): a customer's attachment, and who sent it.
+public struct StoredFile: Codable, Sendable, Equatable {
+    public var tenantId: String
+    public var id: String
+    /// The customer who sent it (who may fetch it besides the tenant's staff).
+    public var customerId: String
+    public var name: String
+    /// As the sender declared it; the file is always served as a download, never rendered.
+    public var contentType: String
+    public var size: Int
+    public var createdAt: Date
+    /// The bytes; nil only where a listing leaves them out.
+    public var data: Data?
+
+    public init(tenantId: String, id: String, customerId: String, name: String, contentType: String, size: Int, createdAt: Date, data: Data?) {
+        self.tenantId = tenantId
+        self.id = id
+        self.customerId = customerId
+        self.name = name
+        self.contentType = contentType
+        self.size = size
+        self.createdAt = createdAt
+        self.data = data
+    }
+
+    /// The largest file kept (larger ones are named in the message, not kept).
+    public static let maxBytes = 10 << 20
+    /// The most files kept from one mail.
+    public static let maxPerMessage = 10
 }
 
 /// One message of a ticket's conversation, kept apart from the ticket document (a busy chat

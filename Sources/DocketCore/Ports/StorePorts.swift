@@ -19,6 +19,7 @@ public struct StorePorts: Sendable {
     public var reports: any ReportStore
     public var mailOutlets: any MailOutletStore
     public var mailboxes: any MailboxStateStore
+    public var files: any FileStore
     public var quarantine: any QuarantineStore
     public var health: any StoreHealth
     /// Leases across instances; nil when one process owns the store.
@@ -41,6 +42,7 @@ public struct StorePorts: Sendable {
         reports = store
         mailOutlets = store
         mailboxes = store
+        files = store
         quarantine = store
         health = store
         leases = store.leases

@@ -8,7 +8,7 @@ import Foundation
 /// Errors are `DocketError`s (`.conflict` for duplicates, `.storeUnavailable` when down).
 public protocol TicketStore: TicketRepository, TimerStore, LiveEventStore, TenantStore, RuleEventStore, PeopleStore,
     ApiKeyStore, ToolCallStore, AccountStore, WebhookStore, RolloutStore, PresenceStore, ReportStore, StoreHealth,
-    MailOutletStore, QuarantineStore, MailboxStateStore
+    MailOutletStore, QuarantineStore, MailboxStateStore, FileStore
 {
     /// Leases shared by every instance on this store; nil for a store one process owns.
     var leases: (any LeaseStore)? { get }

@@ -46,6 +46,11 @@ struct ChatController: Sendable {
             access: "agent, admin, customer", query: PeopleController.pageQuery, success: (200, "TicketList"), errors: [400, 403]), use: mine)
 
         routes.add(Endpoint(
+            method: .get, path: "/api/v2/files/:id",
+            summary: "A file a customer sent (a mail's attachment, named in the message's mail.attachments): always a download, never shown inline",
+            tag: "Chat", access: "agent, admin, or that customer", success: (200, nil), errors: [404], binary: true), use: file)
+
+        routes.add(Endpoint(
             method: .get, path: "/api/v2/tickets/:id/messages", summary: "The conversation, oldest first, by cursor", tag: "Chat",
             access: "staff, the ticket's customer",
             query: [
@@ -73,6 +78,22 @@ struct ChatController: Sendable {
     }
 
     // MARK: - Handlers
+
+    /// The file's bytes as a download: served as `application/octet-stream` whatever the sender
+    /// declared, with `nosniff` and a sandbox, so a hostile HTML or SVG file is never rendered.
+    @Sendable func file(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
+        let file = try await services.mail.file(try context.requirePrincipal(), id: try context.pathParameter("id"))
+        let ascii = String(file.name.unicodeScalars.map { $0.isASCII && $0.value >= 0x20 && !"\"\\;".unicodeScalars.contains($0) ? Character($0) : "_" })
+        let encoded = file.name.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: ".-_"))) ?? ascii
+        var headers: HTTPFields = [
+            .contentType: "application/octet-stream",
+            .contentDisposition: "attachment; filename=\"\(ascii)\"; filename*=UTF-8''\(encoded)",
+            .cacheControl: "private, max-age=3600",
+        ]
+        headers[.init("X-Content-Type-Options")!] = "nosniff"
+        headers[.contentSecurityPolicy] = "sandbox; default-src 'none'"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(data: file.data ?? Data())))
+    }
 
     @Sendable func postMessage(_ request: Request, _ context: DocketRequestContext) async throws -> Response {
         let input = try await APICoding.decode(NewMessage.self, from: request, limit: limits.maxBodyBytes)

@@ -73,6 +73,8 @@ struct Endpoint: Sendable {
     var pathValues: [String: [String]] = [:]
     /// Whether the success may be CSV (`text/csv`), beside or instead of JSON.
     var csv = false
+    /// Whether the success is a file's bytes (`application/octet-stream`).
+    var binary = false
 
     /// The path in OpenAPI syntax: `/api/v2/tickets/{id}`.
     var openAPIPath: String {

@@ -44,6 +44,9 @@ enum OpenAPIDocument {
         for success in [endpoint.success] + (endpoint.alsoSuccess.map { [$0] } ?? []) {
             var content = success.schema.map { json(Schemas.ref($0)) } ?? [:]
             if endpoint.csv { content[.csv] = .b(.init(schema: Schemas.string())) }
+            if endpoint.binary, let octets = OpenAPI.ContentType(rawValue: "application/octet-stream") {
+                content[octets] = .b(.init(schema: Schemas.string("The file's bytes")))
+            }
             responses[.status(code: success.status)] = .b(OpenAPI.Response(description: "Success", content: content))
         }
         var errors = endpoint.errors + [500]

@@ -31,6 +31,12 @@ extension Schemas {
                         [
                             "from": string("The sender as the mail named them"), "to": array(string()), "cc": array(string()), "subject": string(),
                             "messageId": string(), "files": array(string(), maxItems: MessageMail.maxListed),
+                            "attachments": array(
+                                object(
+                                    [
+                                        "id": string("GET /api/v2/files/{id} answers its bytes"), "name": string(maxLength: 200),
+                                        "contentType": string("As the sender declared it"), "size": integer(min: 0, max: StoredFile.maxBytes),
+                                    ], required: ["id", "name", "contentType", "size"]), maxItems: StoredFile.maxPerMessage),
                         ],
                         required: ["from", "to", "cc", "subject", "files"]),
                 ],

@@ -57,6 +57,7 @@ public struct MailService: UseCase {
             _ = try await stores.people.replaceCustomer(working)
         }
         let input = NewMessage(content: Self.content(mail))
+        let envelope = Self.envelope(mail, attachments: try await keepFiles(mail, claim: claim, tenantId: tenantId, customerId: customer.id))
         // A delivery that claimed this mail and stopped (the process died) may have written it
         // before it could say so: then it is not written again.
         if let claim, let since = abandonedAt,
@@ -69,7 +70,7 @@ public struct MailService: UseCase {
         let closed = try await tenant(for: principal).workflow.closed
         if let ticket = try await answeredTicket(mail, recipient: recipient, tenantId: tenantId, customerId: customer.id, closed: closed) {
             do {
-                let (written, _) = try await conversations.postMessage(principal, ticket.ticketId, input, mail: Self.envelope(mail))
+                let (written, _) = try await conversations.postMessage(principal, ticket.ticketId, input, mail: envelope)
                 outcome = .stored(ticketId: written.ticketId, created: false)
             } catch let error as DocketError where error.code == .conflict {
                 // Closed between the lookup and the write: the mail goes where a new one would.
@@ -77,7 +78,7 @@ public struct MailService: UseCase {
         }
         if outcome == nil {
             let (ticket, _, created) = try await conversations.postCustomerMessage(
-                principal, input, subject: Self.subject(mail), source: .email, mail: Self.envelope(mail))
+                principal, input, subject: Self.subject(mail), source: .email, mail: envelope)
             outcome = .stored(ticketId: ticket.ticketId, created: created)
         }
         if let claim, case .stored(let ticketId, _) = outcome {
@@ -202,13 +203,62 @@ public struct MailService: UseCase {
     }
 
     /// What the ticket view shows of a mail: sender, recipients, subject, files (each list cut
-    /// at `MessageMail.maxListed`, each text at 300 characters).
-    static func envelope(_ mail: InboundMail) -> MessageMail {
+    /// at `MessageMail.maxListed`, each text at 300 characters), and the files kept.
+    static func envelope(_ mail: InboundMail, attachments: [MessageFile] = []) -> MessageMail {
         func cut(_ text: String) -> String { String(text.prefix(300)) }
-        return MessageMail(
+        var envelope = MessageMail(
             from: cut(mail.from?.description ?? ""), to: mail.to.prefix(MessageMail.maxListed).map { cut($0.description) },
             cc: mail.cc.prefix(MessageMail.maxListed).map { cut($0.description) }, subject: cut(mail.subject), messageId: mail.messageId.map(cut),
             files: mail.attachments.prefix(MessageMail.maxListed).map { cut($0.filename ?? $0.contentType) })
+        envelope.attachments = attachments.isEmpty ? nil : attachments
+        return envelope
+    }
+
+    /// Keeps the mail's files whole (the first `StoredFile.maxPerMessage` that the parser read
+    /// whole and that are at most `StoredFile.maxBytes`), before the message that names them is
+    /// written. Their ids come from the mail's `Message-ID`: a mail delivered again stores them once.
+    func keepFiles(_ mail: InboundMail, claim: String?, tenantId: String, customerId: String) async throws -> [MessageFile] {
+        var kept: [MessageFile] = []
+        for (index, attachment) in mail.attachments.prefix(StoredFile.maxPerMessage).enumerated()
+        where !attachment.truncated && attachment.data.count <= StoredFile.maxBytes {
+            let id = claim.map { "f" + Self.hash($0 + "/" + String(index)) } ?? IdentifierGenerator.make()
+            let name = Self.fileName(attachment.filename, index: index)
+            let type = String(attachment.contentType.prefix(100))
+            try await stores.files.insertFile(StoredFile(
+                tenantId: tenantId, id: id, customerId: customerId, name: name, contentType: type, size: attachment.data.count, createdAt: clock.now(),
+                data: Data(attachment.data)))
+            kept.append(MessageFile(id: id, name: name, contentType: type, size: attachment.data.count))
+        }
+        return kept
+    }
+
+    /// A file's name as kept: its own without any folder, control characters or quotes, at most
+    /// 200 characters; `file-<n>` when it has none.
+    static func fileName(_ given: String?, index: Int) -> String {
+        let base = (given ?? "").split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
+        let clean = String(base.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F && $0 != "\"" }.prefix(200).map(Character.init))
+            .trimmingCharacters(in: .whitespaces)
+        return clean.isEmpty || clean == "." || clean == ".." ? "file-\(index + 1)" : clean
+    }
+
+    /// A kept file with its bytes, for the tenant's staff or the customer who sent it (anyone
+    /// else is told there is no such file).
+    public func file(_ principal: Principal, id: String) async throws -> StoredFile {
+        guard principal.isStaff || principal.role == .customer, id.utf8.count <= 64,
+            let file = try await stores.files.file(tenantId: principal.tenantId, id: id),
+            principal.isStaff || file.customerId == principal.subject
+        else { throw DocketError.notFound("file", id) }
+        return file
+    }
+
+    /// FNV-1a of `text`, in hex.
+    static func hash(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        return String(hash, radix: 16)
     }
 
     /// The key under which a ticket's latest customer mail id is kept (mail out answers it).
@@ -216,12 +266,7 @@ public struct MailService: UseCase {
 
     /// The key a mail is stored once by: its `Message-ID` (long ids are cut, with a hash of the whole).
     public static func claimKey(_ messageId: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in messageId.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
-        }
-        return "mail:" + messageId.prefix(96) + ":" + String(hash, radix: 16)
+        "mail:" + messageId.prefix(96) + ":" + hash(messageId)
     }
 
     /// A new ticket's subject: the mail's, without the `Re:`/`Fwd:` a reply puts before it.
@@ -240,7 +285,7 @@ public struct MailService: UseCase {
     }
 
     /// The message a mail becomes: its text (cut to what a message holds), and the names of
-    /// the files it carried (the files themselves are not kept yet).
+    /// the files it carried (the files themselves are kept apart: `keepFiles`).
     static func content(_ mail: InboundMail) -> String {
         var text = mail.text.trimmingCharacters(in: .whitespacesAndNewlines)
         if text.isEmpty { text = mail.subject.trimmingCharacters(in: .whitespacesAndNewlines) }
