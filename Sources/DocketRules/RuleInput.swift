@@ -252,6 +252,7 @@ enum ActionDecoder {
             return .schedule(
                 name: try text("name"), after: try text("after"), business: try flag(state, item, "business"), keep: try flag(state, item, "keep"))
         case "cancel_timer": return .cancelTimer(name: try text("name"))
+        case "send_mail": return .sendMail(template: try text("template"))
         default: throw RuleError(.result, "unknown action type '\(type)'")
         }
     }

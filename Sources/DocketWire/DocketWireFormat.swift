@@ -51,6 +51,8 @@ public struct DocketWireFormat: WireFormat {
             }), false)
         case .ruleWebhook(let rule, let endpoint, let event):
             return (EventJSON.text(RuleWebhookData(ticketId: ticketId, rule: rule, endpoint: endpoint, event: event)), true)
+        case .ruleMail(let rule, let template):
+            return (EventJSON.text(RuleMailData(ticketId: ticketId, rule: rule, template: template)), true)
         case .notification(let rule, let target, let message):
             return (EventJSON.text(NotificationData(ticketId: ticketId, rule: rule, target: target, message: message)), true)
         case .read(let reader, let readerId, let marked, let readAt):
@@ -137,6 +139,12 @@ struct RuleWebhookData: Encodable {
     var rule: String
     var endpoint: String
     var event: String
+}
+
+struct RuleMailData: Encodable {
+    var ticketId: String
+    var rule: String
+    var template: String
 }
 
 struct TypingData: Encodable {

@@ -266,6 +266,7 @@ extension RuleAuditEntry: JSONWritable {
         out.field("error", error)
         out.field("event", event)
         out.field("instructions", instructions)
+        out.field("mails", mails)
         out.field("notifications", notifications)
         out.field("packId", packId)
         out.field("packVersion", packVersion)

@@ -67,6 +67,7 @@ import DocketWire
             ])
         ticket.openChatOf = "c1"
         ticket.ruleAudit?[0].role = "canary"
+        ticket.ruleAudit?[0].mails = ["recibido"]
         ticket.canary = "r-1"
         ticket.waiting = WaitingAssignment(strategy: "least_loaded", rule: "rules/triage.lua:on_ticket_created", since: ticket.createdAt)
         ticket.fields = ["orderId": text, "Zeta": "1", "alpha": "2", "é": "3"]

@@ -70,6 +70,35 @@ struct PackLoaderTests {
         #expect(error?.problems.first?.message.contains("line") == true)
     }
 
+    /// Mail templates are read from the pack and checked: a name, a one-line subject, a text,
+    /// and only the placeholders Docket fills in.
+    @Test func readsMailTemplatesAndNamesAnUnknownPlaceholder() throws {
+        let good = try Self.luxfreeText() + """
+
+            mailTemplates:
+              recibido:
+                subject: "Recibimos tu reporte {{ticket.id}}"
+                text: |
+                  Hola {{ customer.name }}:
+                  tu reporte sigue abierto.
+            """
+        let pack = try PackLoader.decode(Data(good.utf8), file: "IndustryPacks/test/pack.yaml")
+        let template = try #require(pack.mailTemplates?["recibido"])
+        #expect(MailTemplate.render(template.text, ["customer.name": "Ana\nPérez"]) == "Hola Ana Pérez:\ntu reporte sigue abierto.")
+        let bad = try Self.luxfreeText() + """
+
+            mailTemplates:
+              Mal Nombre:
+                subject: "Hola {{ticket.secret}}"
+                text: ""
+            """
+        let error = try #require(Self.problems(bad))
+        let fields = error.problems.map(\.field)
+        #expect(fields.contains("mailTemplates.Mal Nombre"))
+        #expect(fields.contains("mailTemplates.Mal Nombre.text"))
+        #expect(error.problems.contains { $0.field == "mailTemplates.Mal Nombre.subject" && $0.message.contains("'{{ticket.secret}}' is not a placeholder") })
+    }
+
     @Test func rejectsDuplicateCategories() throws {
         let yaml = try Self.luxfreeText().replacingOccurrences(of: "- id: billing", with: "- id: maintenance")
         let error = try #require(Self.problems(yaml))

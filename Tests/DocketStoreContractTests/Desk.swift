@@ -49,13 +49,16 @@ struct Desk {
 
     /// `agents` are online (a live session of each is open) unless `online` is false.
     init(
-        _ kind: StoreKind, rules: [RuleEventType: [RuleAction]] = [:], agents: [String] = ["ana", "bea"], capacity: Int = 10, online: Bool = true
+        _ kind: StoreKind, rules: [RuleEventType: [RuleAction]] = [:], agents: [String] = ["ana", "bea"], capacity: Int = 10, online: Bool = true,
+        mailTemplates: [String: MailTemplate]? = nil
     ) async throws {
         store = try await kind.make()
         services = DocketServices(
             store: store, wire: DocketWireFormat(), clock: clock, tenantCacheSeconds: 0, rules: ScriptedRules(actions: rules), packInspector: ManifestInspector(),
             dkimKeys: DKIMSigner(), mailReader: LenientMailReader())
-        _ = try await services.tenants.provisionTenant(id: "t", name: "T", pack: try PackLoader(root: packsRoot).load("luxfree-solar"))
+        var pack = try PackLoader(root: packsRoot).load("luxfree-solar")
+        if let mailTemplates { pack.mailTemplates = mailTemplates }
+        _ = try await services.tenants.provisionTenant(id: "t", name: "T", pack: pack)
         _ = try await services.tenants.createCustomer(Self.admin, NewCustomer(id: "c1", phoneNumber: "+52 55 1234 5678", firstName: "Luz"))
         for id in agents {
             _ = try await services.tenants.createAgent(Self.admin, NewAgent(id: id, name: id.capitalized, capacity: capacity))

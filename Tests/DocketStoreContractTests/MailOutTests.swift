@@ -32,6 +32,42 @@ struct MailOutServiceTests {
         return try await MailServiceTests.receive(desk, mail)
     }
 
+    /// A rule's `send_mail`: the pack's template, filled in with the ticket, reaches the
+    /// customer once, marked automatic; a template the pack lacks is refused in the audit.
+    @Test(arguments: StoreKind.available) func aRulesTemplatedMailReachesTheCustomerOnce(kind: StoreKind) async throws {
+        let sink = try await SMTPSink()
+        defer { sink.stop() }
+        let templates = [
+            "recibido": MailTemplate(
+                subject: "Recibimos tu {{ticket.category}}: {{ticket.subject}}",
+                text: "Hola {{customer.name}}:\n\nTu caso {{ticket.id}} tiene prioridad {{ticket.priority}} en {{tenant.name}}. <b>Gracias</b>.")
+        ]
+        let desk = try await Desk(kind, rules: [.ticketCreated: [.sendMail(template: "recibido"), .sendMail(template: "no_existe")]], mailTemplates: templates)
+        _ = try await desk.services.tenants.setMail(
+            Desk.admin,
+            TenantMail(addresses: ["soporte@luxfree.example"], relay: MailRelay(host: "127.0.0.1", port: sink.port, security: .none), acknowledgementsPerHour: 0, notifyStaff: false))
+        let dispatcher = Self.dispatcher(desk)
+        guard case .stored(let ticketId, true) = try await Self.mailIn(desk, id: "rm1@example.mx", text: "Se cayó un poste") else {
+            Issue.record("no ticket")
+            return
+        }
+        let ticket = try await desk.services.tickets.ticket(Desk.admin, ticketId)
+        #expect(try await dispatcher.runOnce() == 1)
+        #expect(try await dispatcher.runOnce() == 0, "sent once")
+        let sent = try #require(try await sink.wait(for: 1).first)
+        #expect(sent.recipients == ["ana.perez@example.mx"])
+        let read = try MIMEParser.parse(sent.message)
+        #expect(read.subject == "Recibimos tu \(ticket.category): Corte de energía [\(ticketId)]")
+        #expect(read.text.contains("Hola Ana Pérez:"))
+        #expect(read.text.contains("Tu caso \(ticketId) tiene prioridad \(ticket.priority.rawValue) en T. <b>Gracias</b>."))
+        #expect(read.markers.autoSubmitted == "auto-generated")
+        #expect(read.inReplyTo == ["rm1@example.mx"], "it answers the customer's mail")
+        #expect(sent.text.contains("&lt;b&gt;Gracias"), "the HTML part escapes the template's text")
+        let audit = try await desk.services.tickets.ruleAudit(Desk.admin, ticketId)
+        #expect(audit.contains { $0.applied.contains("send_mail(recibido)") && $0.mails == ["recibido"] })
+        #expect(audit.contains { $0.rejected.contains { $0.action == "send_mail(no_existe)" && $0.reason.contains("no mail template 'no_existe'") } })
+    }
+
     @Test(arguments: StoreKind.available) func anAgentsReplyReachesTheCustomerOnceAndTheirAnswerComesBack(kind: StoreKind) async throws {
         let sink = try await SMTPSink()
         defer { sink.stop() }

@@ -82,6 +82,10 @@ extension Announcer {
                 out[out.count - 1].queue = nil
                 out[out.count - 1].endpoint = hook.endpoint
             }
+            for template in entry.mails ?? [] {
+                add(.ruleMail, .ruleMail(rule: entry.rule, template: template), to: .staff)
+                out[out.count - 1].queue = nil
+            }
             for notice in entry.notifications ?? [] {
                 add(.notification, .notification(rule: entry.rule, target: notice.target, message: notice.message),
                     to: notice.target == "customer" ? .everyone : .staff)

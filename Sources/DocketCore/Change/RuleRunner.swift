@@ -102,6 +102,7 @@ extension RuleRunner {
                 if role == "shadow" {
                     entry.notifications = nil
                     entry.webhooks = nil
+                    entry.mails = nil
                 }
                 return (root, entry)
             }
@@ -322,6 +323,12 @@ extension RuleRunner {
         case .webhook:
             // Checked against the tenant's endpoints in `evaluateChain`; sent once the write succeeded.
             return []
+        case .sendMail(let template):
+            // Sent by mail out from the `rule_mail` event, once the write succeeded.
+            guard tenant.pack.mailTemplates?[template] != nil else {
+                throw DocketError.invalid("template", "no mail template '\(template.prefix(64))' in the pack (mailTemplates)")
+            }
+            return []
         case .schedule(let name, let after, let business, let keep):
             guard !SLAKeeper.finished(ticket, tenant.workflow) || keep else {
                 throw DocketError(.conflict, "the ticket is \(ticket.status): a timer on it needs keep = true")
@@ -450,6 +457,7 @@ struct RuleChain: Sendable {
                     if case .notify(let target, let message) = action {
                         entry.notifications = (entry.notifications ?? []) + [RuleNotification(target: target, message: message)]
                     }
+                    if case .sendMail(let template) = action { entry.mails = (entry.mails ?? []) + [template] }
                     for followUp in followUps {
                         if step.depth + 1 < TicketService.maxRuleDepth {
                             queue.append(Step(event: followUp, depth: step.depth + 1, cause: "rule:\(outcome.rule)", root: step.root))

@@ -48,7 +48,7 @@ public struct Webhook: Codable, Sendable, Equatable {
     /// go only to an endpoint that asks for them by name.
     public func wants(_ event: LiveEvent) -> Bool {
         if event.type == .ruleWebhook { return event.endpoint == id }
-        if event.type == .webhookDisabled || event.type == .agentPresence { return events.contains(event.type.rawValue) }
+        if event.type == .webhookDisabled || event.type == .agentPresence || event.type == .ruleMail { return events.contains(event.type.rawValue) }
         return !event.type.isEphemeral && (events.isEmpty || events.contains(event.type.rawValue))
     }
 

@@ -26,6 +26,8 @@ public enum LiveEventType: String, Codable, Sendable, CaseIterable {
     case notification
     /// A rule's `webhook` action: the ticket for one endpoint (staff only; delivered to that endpoint).
     case ruleWebhook = "rule_webhook"
+    /// A rule's `send_mail` action: mail out sends the pack's template to the ticket's customer (staff only).
+    case ruleMail = "rule_mail"
     /// A webhook endpoint kept failing for 24 hours and was turned off (staff only).
     case webhookDisabled = "webhook_disabled"
     /// An agent came online, went away or went offline (staff only).

@@ -20,6 +20,8 @@ public enum LivePayload: Sendable, Equatable {
     case ruleFired(RuleAuditEntry, ticketId: String)
     /// A rule's `webhook` action for one endpoint.
     case ruleWebhook(rule: String, endpoint: String, event: String)
+    /// A rule's `send_mail` action.
+    case ruleMail(rule: String, template: String)
     /// A rule's `notify` action.
     case notification(rule: String, target: String, message: String)
     /// Messages marked read by one side.

@@ -21,6 +21,8 @@ public struct PackManifest: Codable, Sendable, Equatable {
     public var queues: [QueueDefinition]?
     /// Rule files in evaluation order, with the events each handles.
     public var rules: [RuleFileSpec]?
+    /// Mails rules may send to a ticket's customer (`send_mail`), by name.
+    public var mailTemplates: [String: MailTemplate]?
 
     public init(
         id: String, version: String, name: String, locale: String, timeZone: String, defaultCategory: String,
@@ -42,6 +44,76 @@ public struct PackManifest: Codable, Sendable, Equatable {
         self.sla = sla
         self.queues = queues
         self.rules = rules
+    }
+}
+
+/// A mail a rule sends (`send_mail { template = "name" }`): its subject and text, in which
+/// `{{ticket.id}}`, `{{ticket.subject}}`, `{{ticket.status}}`, `{{ticket.priority}}`,
+/// `{{ticket.category}}`, `{{customer.name}}`, `{{agent.name}}` and `{{tenant.name}}` stand for
+/// the ticket's values when it is sent (the HTML alternative is the text, escaped).
+public struct MailTemplate: Codable, Sendable, Equatable {
+    public var subject: String
+    public var text: String
+
+    public init(subject: String, text: String) {
+        self.subject = subject
+        self.text = text
+    }
+
+    public static let placeholders = [
+        "ticket.id", "ticket.subject", "ticket.status", "ticket.priority", "ticket.category", "customer.name", "agent.name", "tenant.name",
+    ]
+    public static let maxSubject = 200
+    public static let maxText = 10_000
+    public static let maxTemplates = 50
+
+    /// The names between `{{` and `}}` in `text`, in order.
+    static func names(in text: String) -> [String] {
+        var out: [String] = []
+        var rest = text[...]
+        while let open = rest.range(of: "{{") {
+            guard let close = rest[open.upperBound...].range(of: "}}") else { break }
+            out.append(rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces))
+            rest = rest[close.upperBound...]
+        }
+        return out
+    }
+
+    /// `text` with each placeholder replaced by its value (a line break in a value becomes a
+    /// space, so a subject stays one line).
+    public static func render(_ text: String, _ values: [String: String]) -> String {
+        var out = ""
+        var rest = text[...]
+        while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
+            out += rest[..<open.lowerBound]
+            let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            out += (values[name] ?? "").replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
+            rest = rest[close.upperBound...]
+        }
+        return out + rest
+    }
+
+    /// Problems with a pack's templates.
+    static func problems(_ templates: [String: MailTemplate]) -> [FieldProblem] {
+        var problems: [FieldProblem] = []
+        if templates.count > maxTemplates { problems.append(.init("mailTemplates", "at most \(maxTemplates) templates")) }
+        for (name, template) in templates.sorted(by: { $0.key < $1.key }) {
+            let field = "mailTemplates.\(name)"
+            if !Identifier.isValid(name) { problems.append(.init(field, "'\(name)' must be lowercase letters, digits, - or _")) }
+            let subject = template.subject.trimmingCharacters(in: .whitespaces)
+            if subject.isEmpty || subject.count > maxSubject || subject.contains(where: \.isNewline) {
+                problems.append(.init("\(field).subject", "1 to \(maxSubject) characters on one line"))
+            }
+            if template.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || template.text.count > maxText {
+                problems.append(.init("\(field).text", "1 to \(maxText) characters"))
+            }
+            for (part, text) in [("subject", template.subject), ("text", template.text)] {
+                for unknown in names(in: text) where !placeholders.contains(unknown) {
+                    problems.append(.init("\(field).\(part)", "'{{\(unknown)}}' is not a placeholder (\(placeholders.map { "{{\($0)}}" }.joined(separator: ", ")))"))
+                }
+            }
+        }
+        return problems
     }
 }
 

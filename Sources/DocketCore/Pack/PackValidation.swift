@@ -80,6 +80,7 @@ extension PackManifest {
                     "rules[\(index)].events", "'\(event)' is not an event (\(RuleEventType.allCases.map(\.rawValue).joined(separator: ", ")))"))
             }
         }
+        problems += MailTemplate.problems(mailTemplates ?? [:])
         if !problems.isEmpty { throw PackValidationError(file: file, problems: problems) }
     }
 

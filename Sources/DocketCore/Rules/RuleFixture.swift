@@ -101,6 +101,7 @@ extension RuleAction {
             if business { out["business"] = "true" }
             if keep { out["keep"] = "true" }
         case .cancelTimer(let name): out["name"] = name
+        case .sendMail(let template): out["template"] = template
         }
         return out
     }

@@ -122,6 +122,9 @@ public enum RuleAction: Sendable, Equatable, Codable {
     case schedule(name: String, after: String, business: Bool, keep: Bool)
     /// Drops the ticket's timer `name`, if it has one.
     case cancelTimer(name: String)
+    /// Mails the ticket's customer the pack's mail template `template` (when the tenant sends
+    /// mail and the customer has an address that works).
+    case sendMail(template: String)
 
     public var name: String {
         switch self {
@@ -139,6 +142,7 @@ public enum RuleAction: Sendable, Equatable, Codable {
         case .webhook: "webhook"
         case .schedule: "schedule"
         case .cancelTimer: "cancel_timer"
+        case .sendMail: "send_mail"
         }
     }
 }
@@ -185,6 +189,8 @@ public struct RuleAuditEntry: Codable, Sendable, Equatable {
     public var notifications: [RuleNotification]?
     /// What the rule's applied `webhook` actions sent (delivered as `rule_webhook` events).
     public var webhooks: [RuleWebhook]?
+    /// The templates the rule's applied `send_mail` actions mail (as `rule_mail` events).
+    public var mails: [String]?
     /// What was cut to keep the ticket small (see `RuleOutputBounds`), e.g. "error: 48,213
     /// characters cut to 500".
     public var cuts: [String]?
@@ -356,6 +362,7 @@ extension RuleAction {
         case .schedule(let name, let after, let business, let keep):
             "schedule(\(name), \(after)\(business ? ", business" : "")\(keep ? ", keep" : ""))"
         case .cancelTimer(let name): "cancel_timer(\(name))"
+        case .sendMail(let template): "send_mail(\(template))"
         }
     }
 }

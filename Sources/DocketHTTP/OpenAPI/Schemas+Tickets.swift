@@ -94,6 +94,7 @@ extension Schemas {
                     "error": string(), "durationMicros": integer(), "depth": integer(), "at": dateTime,
                     "notifications": array(object(["target": string(), "message": string()], required: ["target", "message"])),
                     "webhooks": array(object(["endpoint": string(), "event": string()], required: ["endpoint", "event"])),
+                    "mails": array(string("A pack mail template a send_mail action mailed to the customer")),
                     "cuts": array(string()),
                     "instructions": integer("Lua VM instructions the handler ran, counted every 1,000 (absent: fewer)"),
                     "ticketVersion": integer("The ticket version the change that ran it stored"),

@@ -140,15 +140,16 @@ public struct MailDispatcher: Sendable {
         case .ticketAssigned, .slaWarning, .slaBreached:
             guard config.notifyStaff ?? true else { return nil }
             return try await staffNotice(for: event, tenant: tenant, from: from)
+        case .ruleMail: return try await ruleMail(for: event, tenant: tenant, config: config, from: from)
         default: return nil
         }
     }
 
-    /// The ticket of an event, if it came by mail, and its customer's address (and the bounce
-    /// that stopped mail to it, if one did).
-    func mailedTicket(_ event: LiveEvent, tenant: Tenant) async throws -> (ticket: Ticket, to: MailAddress, bounce: EmailBounce?)? {
+    /// The ticket of an event, if it came by mail (or from any channel, `byMailOnly` false), and
+    /// its customer's address (and the bounce that stopped mail to it, if one did).
+    func mailedTicket(_ event: LiveEvent, tenant: Tenant, byMailOnly: Bool = true) async throws -> (ticket: Ticket, to: MailAddress, bounce: EmailBounce?)? {
         guard let ticketId = event.ticketId,
-            let ticket = try await core.stores.tickets.ticket(tenantId: tenant.id, ticketId: ticketId), ticket.source == .email,
+            let ticket = try await core.stores.tickets.ticket(tenantId: tenant.id, ticketId: ticketId), ticket.source == .email || !byMailOnly,
             let customer = try await core.stores.people.customer(tenantId: tenant.id, id: ticket.customerId),
             let address = customer.email, address.contains("@")
         else { return nil }
@@ -198,6 +199,26 @@ public struct MailDispatcher: Sendable {
             tenant: tenant, from: from, replyTo: config.addresses.first ?? from, ticket: ticket, message: first, to: to,
             answering: answered, texts: AssistantTexts(tenant))
         return (mail, ticket.ticketId, nil)
+    }
+
+    /// A rule's `send_mail`: the pack's template, filled in with the ticket as it is now, to the
+    /// ticket's customer (whatever channel the ticket came by, when they have an address).
+    func ruleMail(for event: LiveEvent, tenant: Tenant, config: TenantMail, from: String) async throws -> (mail: OutgoingMail, ticketId: String, bounce: EmailBounce?)? {
+        guard let data = try? JSONSerialization.jsonObject(with: Data(event.data.utf8)) as? [String: Any],
+            let name = data["template"] as? String, let template = tenant.pack.mailTemplates?[name],
+            let (ticket, to, bounce) = try await mailedTicket(event, tenant: tenant, byMailOnly: false)
+        else { return nil }
+        var agent: Agent?
+        if let assignee = ticket.assignedAgent { agent = try await core.stores.people.agent(tenantId: tenant.id, id: assignee) }
+        let values = [
+            "ticket.id": ticket.ticketId, "ticket.subject": ticket.subject, "ticket.status": ticket.status, "ticket.priority": ticket.priority.rawValue,
+            "ticket.category": ticket.category, "customer.name": to.name ?? to.address, "agent.name": agent?.name ?? "", "tenant.name": tenant.name,
+        ]
+        let answered = try await core.stores.toolCalls.toolCall(tenantId: tenant.id, callId: MailService.threadKey(ticket.ticketId))?.output
+        let mail = MailWriting.templated(
+            template, values: values, tenant: tenant, from: from, replyTo: config.addresses.first ?? from, ticket: ticket, to: to, answering: answered,
+            id: "r\(event.id)", at: event.at)
+        return (mail, ticket.ticketId, bounce)
     }
 
     /// The most supervisors (and admins) an SLA notice goes to.
@@ -305,6 +326,22 @@ enum MailWriting {
             tenant: tenant, from: from, replyTo: replyTo, ticket: ticket, to: to, answering: answering, id: "ack", date: ticket.createdAt,
             text: text, html: html,
             headers: [("Auto-Submitted", "auto-replied"), ("X-Auto-Response-Suppress", "All"), ("X-Docket-Origin", ticket.tenantId)])
+    }
+
+    /// A pack's template filled in: its subject (with the ticket's id), its text signed with the
+    /// tenant's name, the HTML alternative escaped; automatic (`Auto-Submitted: auto-generated`).
+    static func templated(
+        _ template: MailTemplate, values: [String: String], tenant: Tenant, from: String, replyTo: String, ticket: Ticket, to: MailAddress,
+        answering: String?, id: String, at: Date
+    ) -> OutgoingMail {
+        let body = MailTemplate.render(template.text, values)
+        let signature = "— " + tenant.name
+        var mail = envelope(
+            tenant: tenant, from: from, replyTo: replyTo, ticket: ticket, to: to, answering: answering, id: id, date: at,
+            text: body + "\n\n" + signature + "\n", html: paragraphs(body) + "\n<p>" + escape(signature) + "</p>\n",
+            headers: [("Auto-Submitted", "auto-generated"), ("X-Docket-Origin", ticket.tenantId)])
+        mail.subject = String(MailTemplate.render(template.subject, values).prefix(MailTemplate.maxSubject)) + " [\(ticket.ticketId)]"
+        return mail
     }
 
     /// A notice to staff about a ticket: assigned to them, or an SLA target near or missed.
