@@ -57,7 +57,7 @@ struct MailIntakeService: Service {
     ) async -> [MailVerdict] {
         let parsed: Result<InboundMail, MailRejection>
         do {
-            parsed = .success(try MIMEParser.parse(bytes, limits: parsing))
+            parsed = .success(try await MIMEParser.parseOffPool(bytes, limits: parsing))
         } catch {
             parsed = .failure(error)
         }

@@ -156,7 +156,7 @@ struct MailboxFetcher: Sendable {
             parsed = .failure(MailRejection(kind: .tooLarge, reason: "the message is \(size) bytes; at most \(client.maxMessageBytes) are read"))
         } else {
             do {
-                var mail = try MIMEParser.parse(bytes, limits: parsing)
+                var mail = try await MIMEParser.parseOffPool(bytes, limits: parsing)
                 if mail.messageId == nil { mail.messageId = "imap.\(validity).\(uid).\(mailbox.id).\(tenantId)@docket.invalid" }
                 parsed = .success(mail)
             } catch {

@@ -1,6 +1,7 @@
 import Crypto
 import DocketCore
 import Foundation
+import NIOPosix
 import _CryptoExtras
 
 /// DKIM (RFC 6376): a mail signed with the tenant's key for its sending domain, `rsa-sha256`
@@ -17,7 +18,13 @@ public struct DKIMSigner: DKIMKeyMaker {
 
     public init() {}
 
-    public func makePrivateKey() throws -> String {
+    /// A new key, made on NIO's blocking pool (never on Swift's cooperative pool).
+    public func makePrivateKey() async throws -> String {
+        try await NIOThreadPool.singleton.runIfActive { try Self.newPrivateKey() }
+    }
+
+    /// A new 2048-bit RSA key in PEM, made on the calling thread.
+    public static func newPrivateKey() throws -> String {
         try _RSA.Signing.PrivateKey(keySize: .bits2048).pemRepresentation
     }
 

@@ -1,6 +1,7 @@
 import CMailShim
 import DocketCore
 import Foundation
+import NIOPosix
 
 /// The limits a mail meets before and while it is parsed. A mail past one is refused whole, with
 /// the limit it broke (the receiver quarantines it and goes on with the next).
@@ -47,6 +48,20 @@ public struct MailRejection: Error, Sendable, Hashable, CustomStringConvertible 
 /// decoded (RFC 2047 words, address groups flattened), every transfer encoding decoded, text
 /// converted from its charset to UTF-8, HTML made text (`HTMLText`), attachments kept whole.
 public enum MIMEParser {
+    /// `parse` run on NIO's blocking pool: GMime's work never holds one of Swift's cooperative
+    /// threads (a 25 MB mail takes a while).
+    public static func parseOffPool(_ bytes: [UInt8], limits: MailLimits = .init()) async throws(MailRejection) -> InboundMail {
+        let result: Result<InboundMail, MailRejection>
+        do {
+            result = try await NIOThreadPool.singleton.runIfActive {
+                do throws(MailRejection) { return .success(try parse(bytes, limits: limits)) } catch { return .failure(error) }
+            }
+        } catch {
+            throw MailRejection(kind: .malformed, reason: "the mail could not be read now: \(error)")
+        }
+        return try result.get()
+    }
+
     public static func parse(_ bytes: [UInt8], limits: MailLimits = .init()) throws(MailRejection) -> InboundMail {
         guard bytes.count <= limits.maxBytes else {
             throw MailRejection(kind: .tooLarge, reason: "the mail is \(bytes.count) bytes; at most \(limits.maxBytes) are taken")
@@ -199,7 +214,7 @@ public struct LenientMailReader: MailReader {
         return limits
     }
 
-    public func readAnyway(_ bytes: [UInt8]) -> InboundMail? {
-        try? MIMEParser.parse(bytes, limits: Self.limits)
+    public func readAnyway(_ bytes: [UInt8]) async -> InboundMail? {
+        try? await MIMEParser.parseOffPool(bytes, limits: Self.limits)
     }
 }

@@ -1,5 +1,6 @@
 import DocketCore
 import Foundation
+import NIOPosix
 
 /// The core's `MailSender` over SMTP: the mail written with GMime (`MIMEComposer`) and handed to
 /// the tenant's relay (`SMTPSubmitter`), signed with the domain's DKIM key (`DKIMSigner`) when it has one.
@@ -9,14 +10,17 @@ public struct SMTPMailSender: MailSender {
     public init(submitter: SMTPSubmitter) { self.submitter = submitter }
 
     public func send(_ mail: OutgoingMail, envelopeFrom: String, via relay: MailRelay, signing: DKIMKey?) async throws {
-        var message = MIMEComposer.compose(mail)
-        if let signing {
+        // Written and signed on NIO's blocking pool (RSA signing is CPU work), not on Swift's cooperative pool.
+        let written: Result<[UInt8], MailSendFailure> = try await NIOThreadPool.singleton.runIfActive {
+            let message = MIMEComposer.compose(mail)
+            guard let signing else { return .success(message) }
             do {
-                message = try DKIMSigner.sign(message, with: signing)
+                return .success(try DKIMSigner.sign(message, with: signing))
             } catch {
-                throw MailSendFailure(permanent: true, "the DKIM key of \(signing.domain) could not sign: \(error)")
+                return .failure(MailSendFailure(permanent: true, "the DKIM key of \(signing.domain) could not sign: \(error)"))
             }
         }
+        let message = try written.get()
         do {
             try await submitter.send(message, from: envelopeFrom, to: [mail.to.address] + mail.bcc, via: relay)
         } catch {

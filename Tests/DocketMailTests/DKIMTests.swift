@@ -12,7 +12,7 @@ import Testing
 struct DKIMTests {
     static func key(domain: String = "luxfree.example", selector: String = "docket2026", pem: String? = nil) throws -> DKIMKey {
         let signer = DKIMSigner()
-        let privateKey = try pem ?? signer.makePrivateKey()
+        let privateKey = try pem ?? DKIMSigner.newPrivateKey()
         return DKIMKey(domain: domain, selector: selector, privateKey: privateKey, publicKey: try signer.publicKey(of: privateKey)).shown.with(privateKey)
     }
 

@@ -388,8 +388,9 @@ public struct DKIMKey: Codable, Sendable, Equatable {
 
 /// Makes and reads DKIM keys (DocketMail's signer in production): the core holds no cryptography.
 public protocol DKIMKeyMaker: Sendable {
-    /// A new 2048-bit RSA private key, in PEM.
-    func makePrivateKey() throws -> String
+    /// A new 2048-bit RSA private key, in PEM (made off Swift's cooperative pool: it takes
+    /// a good part of a second).
+    func makePrivateKey() async throws -> String
     /// The public half of `privateKey` as base64 DER; throws when it is not an RSA key of 1024 to
     /// 4096 bits in PEM.
     func publicKey(of privateKey: String) throws -> String
@@ -675,5 +676,6 @@ public struct QuarantinedMail: Codable, Sendable, Equatable {
 /// Reads a quarantined mail again when an admin accepts it (DocketMail's parser, with limits
 /// raised): what could be read, or nil when it still cannot be.
 public protocol MailReader: Sendable {
-    func readAnyway(_ bytes: [UInt8]) -> InboundMail?
+    /// Read off Swift's cooperative pool (a large mail keeps a thread busy).
+    func readAnyway(_ bytes: [UInt8]) async -> InboundMail?
 }

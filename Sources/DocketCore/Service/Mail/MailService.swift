@@ -340,7 +340,7 @@ extension MailService {
             throw DocketError.notFound("quarantined mail", id)
         }
         let bytes = kept.raw.flatMap { Data(base64Encoded: $0) }.map { [UInt8]($0) } ?? []
-        var mail = core.mailReader?.readAnyway(bytes)
+        var mail = await core.mailReader?.readAnyway(bytes)
         if mail == nil {
             guard kept.envelopeFrom.contains("@") else {
                 throw DocketError.invalid("id", "the mail cannot be read and its envelope names no sender to write it as")

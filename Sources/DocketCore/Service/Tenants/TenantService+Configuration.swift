@@ -115,7 +115,9 @@ extension TenantService {
         let previous = try await tenant(for: principal).overrides.mail
         var checked = try value.validated(keeping: previous)
         if let keys = checked.dkim {
-            checked.dkim = try keys.enumerated().map { index, key in try completed(key, field: "dkim[\(index)]") }
+            var completedKeys: [DKIMKey] = []
+            for (index, key) in keys.enumerated() { completedKeys.append(try await completed(key, field: "dkim[\(index)]")) }
+            checked.dkim = completedKeys
         }
         let addresses = checked.addresses
         var page = 1
@@ -154,14 +156,15 @@ extension TenantService {
     }
 
     /// A DKIM key with both halves: a given private key read for its public one, a missing one made.
-    func completed(_ key: DKIMKey, field: String) throws -> DKIMKey {
+    func completed(_ key: DKIMKey, field: String) async throws -> DKIMKey {
         if key.privateKey != nil, key.publicKey != nil { return key }
         guard let maker = core.dkimKeys else {
             throw DocketError(.conflict, "this server makes and reads no DKIM keys", field: field)
         }
         var out = key
         do {
-            let pem = try key.privateKey ?? maker.makePrivateKey()
+            let pem: String
+            if let given = key.privateKey { pem = given } else { pem = try await maker.makePrivateKey() }
             out.privateKey = pem
             out.publicKey = try maker.publicKey(of: pem)
         } catch {
