@@ -59,7 +59,7 @@ struct MailOutTests {
         #expect(got[0].tls)
         // What arrived is what was written: the dot-stuffing undone by the server, line for line.
         #expect(got[0].text.replacingOccurrences(of: "\r\n", with: "\n") == String(decoding: message, as: UTF8.self).replacingOccurrences(of: "\r\n", with: "\n"))
-        let (json, output) = try await Self.pythonEmail(got[0].message)
+        let (json, output) = try await pythonEmail(got[0].message)
         let read = try #require(json, "python said: \(output)")
         #expect(read["subject"] as? String == "Re: Corte de energía en la colonia [LUX-2026-000042]")
         #expect(read["from"] as? String == "Soporte LUXFREE — Điện <soporte@luxfree.example>")
@@ -137,18 +137,5 @@ struct MailOutTests {
         } catch {
             return SubmissionFailure(permanent: false, "\(error)")
         }
-    }
-
-    /// What Python's `email` package reads in a message: subject, From, the text part, the types.
-    static func pythonEmail(_ message: [UInt8]) async throws -> (json: [String: Any]?, output: String) {
-        let file = try Scratch.directory("mail-out").appendingPathComponent("m.eml")
-        try Data(message).write(to: file)
-        return try await pythonJSON(#"""
-            import email, json, sys
-            from email import policy
-            m = email.message_from_bytes(open(sys.argv[1], 'rb').read(), policy=policy.default)
-            print(json.dumps({'subject': str(m['subject']), 'from': str(m['from']),
-                              'text': m.get_body(('plain',)).get_content(), 'types': [p.get_content_type() for p in m.walk()]}))
-            """#, [file.path])
     }
 }

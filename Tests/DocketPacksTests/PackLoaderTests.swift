@@ -84,7 +84,9 @@ struct PackLoaderTests {
             """
         let pack = try PackLoader.decode(Data(good.utf8), file: "IndustryPacks/test/pack.yaml")
         let template = try #require(pack.mailTemplates?["recibido"])
-        #expect(MailTemplate.render(template.text, ["customer.name": "Ana\nPérez"]) == "Hola Ana Pérez:\ntu reporte sigue abierto.")
+        #expect(MailTemplate.render(template.text, ["customer.name": "Ana\nPérez"], oneLine: true) == "Hola Ana Pérez:\ntu reporte sigue abierto.")
+        #expect(MailTemplate.render(template.text, ["customer.name": "Ana\nPérez"]) == "Hola Ana\nPérez:\ntu reporte sigue abierto.")
+        #expect(MailTemplate.render("{{ticket.id}} {{ sin cierre", ["ticket.id": "L-1"]) == "L-1 {{ sin cierre", "an opening without its closing stays text")
         let bad = try Self.luxfreeText() + """
 
             mailTemplates:
@@ -97,6 +99,37 @@ struct PackLoaderTests {
         #expect(fields.contains("mailTemplates.Mal Nombre"))
         #expect(fields.contains("mailTemplates.Mal Nombre.text"))
         #expect(error.problems.contains { $0.field == "mailTemplates.Mal Nombre.subject" && $0.message.contains("'{{ticket.secret}}' is not a placeholder") })
+    }
+
+    /// The reserved names word Docket's own mails, each with its own placeholders: the
+    /// reply's `{{message.text}}` is refused in a rule's template, a password link's
+    /// `{{link.url}}` in a reply, and a template's HTML is checked like its text.
+    @Test func reservedTemplatesHaveTheirOwnPlaceholders() throws {
+        let good = try Self.luxfreeText() + """
+
+            mailTemplates:
+              reply:
+                subject: "Re: {{ticket.subject}}"
+                text: "{{message.text}}\n\n{{message.author}}\n{{quoted}}"
+                html: "<div>{{message.text}}</div>{{quoted}}"
+              sla_warning: { subject: "Por vencer {{ticket.id}}", text: "{{sla.target}} vence {{sla.due}}" }
+              invitation: { subject: "Hola {{agent.name}}", text: "{{link.url}} hasta {{link.expires}}" }
+            """
+        let pack = try PackLoader.decode(Data(good.utf8), file: "IndustryPacks/test/pack.yaml")
+        #expect(pack.mailTemplates?["reply"]?.html == "<div>{{message.text}}</div>{{quoted}}")
+        let bad = try Self.luxfreeText() + """
+
+            mailTemplates:
+              seguimiento: { subject: "Sigue {{ticket.id}}", text: "{{message.text}}" }
+              reply: { subject: "Re", text: "{{link.url}}", html: "<p>{{sla.due}}</p>" }
+              invitation: { subject: "{{ticket.id}}", text: "{{link.url}}", html: "" }
+            """
+        let error = try #require(Self.problems(bad))
+        #expect(error.problems.contains { $0.field == "mailTemplates.seguimiento.text" && $0.message.contains("'{{message.text}}' is not a placeholder (") })
+        #expect(error.problems.contains { $0.field == "mailTemplates.reply.text" && $0.message.contains("'{{link.url}}' is not a placeholder of 'reply'") })
+        #expect(error.problems.contains { $0.field == "mailTemplates.reply.html" && $0.message.contains("'{{sla.due}}'") })
+        #expect(error.problems.contains { $0.field == "mailTemplates.invitation.subject" && $0.message.contains("'{{ticket.id}}' is not a placeholder of 'invitation'") })
+        #expect(error.problems.contains { $0.field == "mailTemplates.invitation.html" && $0.message.contains("1 to 20000 characters") })
     }
 
     @Test func rejectsDuplicateCategories() throws {

@@ -1,5 +1,6 @@
 import DocketCore
 import DocketMail
+import DocketWire
 import DocketTestSupport
 import Foundation
 import Testing
@@ -66,6 +67,112 @@ struct MailOutServiceTests {
         let audit = try await desk.services.tickets.ruleAudit(Desk.admin, ticketId)
         #expect(audit.contains { $0.applied.contains("send_mail(recibido)") && $0.mails == ["recibido"] })
         #expect(audit.contains { $0.rejected.contains { $0.action == "send_mail(no_existe)" && $0.reason.contains("no mail template 'no_existe'") } })
+    }
+
+    /// A pack words Docket's own mails under the reserved template names: the acknowledgement,
+    /// an agent's reply (with its HTML alternative, the conversation quoted), the notices to
+    /// staff and the invitation come out in the pack's words, with Docket's threading, headers
+    /// and escaping; a rule cannot send a reserved template.
+    @Test(arguments: StoreKind.available) func aPacksTemplatesWordDocketsOwnMails(kind: StoreKind) async throws {
+        let sink = try await SMTPSink()
+        defer { sink.stop() }
+        let templates = [
+            "acknowledgement": MailTemplate(
+                subject: "Recibido: {{ticket.subject}}",
+                text: "Hola {{customer.name}}, tu reporte {{ticket.id}} quedó registrado:\n\n{{message.text}}\n\n— {{tenant.name}}"),
+            "reply": MailTemplate(
+                subject: "Re: {{ticket.subject}}",
+                text: "{{message.text}}\n\n{{message.author}} ({{agent.name}}) · {{tenant.name}}\n\nEscribiste:\n{{quoted}}",
+                html: #"<div style="font-family:sans-serif">{{message.text}}<p class="firma">{{message.author}} · {{tenant.name}}</p>{{quoted}}</div>"#),
+            "assigned": MailTemplate(subject: "Para {{agent.name}}: {{ticket.subject}}", text: "{{agent.name}}, atiende {{ticket.id}} de {{customer.name}}."),
+            "sla_breached": MailTemplate(subject: "Vencido {{ticket.id}}", text: "Venció {{sla.target}} ({{sla.due}}) de {{ticket.id}}, prioridad {{ticket.priority}}."),
+            "invitation": MailTemplate(
+                subject: "Bienvenida a {{tenant.name}}", text: "{{agent.name}}: entra con {{link.url}} antes del {{link.expires}}.",
+                html: #"<p>{{agent.name}}: <a href="{{link.url}}">entra</a></p>"#),
+        ]
+        let desk = try await Desk(
+            kind, rules: [.ticketCreated: [.setPriority(.urgent), .sendMail(template: "reply")]], agents: [], mailTemplates: templates)
+        _ = try await desk.services.tenants.setMail(
+            Desk.admin,
+            TenantMail(
+                addresses: ["soporte@luxfree.example"], relay: MailRelay(host: "127.0.0.1", port: sink.port, security: .none), acknowledgementsPerHour: 1,
+                notifyStaff: true))
+        _ = try await desk.services.tenants.createAgent(Desk.admin, NewAgent(id: "carla", name: "Carla Ruiz", email: "carla@luxfree.example", capacity: 5))
+        let dispatcher = Self.dispatcher(desk)
+        guard case .stored(let ticketId, true) = try await Self.mailIn(desk, id: "w1@example.mx", text: "Se cayó <b>un poste</b>\nfrente a la escuela") else {
+            Issue.record("no ticket")
+            return
+        }
+        let audit = try await desk.services.tickets.ruleAudit(Desk.admin, ticketId)
+        #expect(audit.contains { $0.rejected.contains { $0.action == "send_mail(reply)" && $0.reason.contains("words Docket's own mail") } })
+
+        // The acknowledgement: the pack's words, Docket's threading and marks, the HTML escaped.
+        #expect(try await dispatcher.runOnce() == 1, "the acknowledgement only: the rule's reserved template was refused")
+        let ackSent = try #require(try await sink.wait(for: 1).first)
+        let ack = try MIMEParser.parse(ackSent.message)
+        #expect(ack.subject == "Recibido: Corte de energía [\(ticketId)]")
+        #expect(ack.text.trimmingCharacters(in: .whitespacesAndNewlines) == "Hola Ana Pérez, tu reporte \(ticketId) quedó registrado:\n\nSe cayó <b>un poste</b>\nfrente a la escuela\n\n— T")
+        #expect(ack.markers.autoSubmitted == "auto-replied")
+        #expect(ack.inReplyTo == ["w1@example.mx"])
+        #expect(ack.replyTo.map(\.address) == ["soporte+\(ticketId)@luxfree.example"])
+        let ackRead = try #require(try await pythonEmail(ackSent.message).json)
+        let ackHTML = try #require(ackRead["html"] as? String)
+        #expect(ackHTML.contains("Se cayó &lt;b&gt;un poste&lt;/b&gt;<br>frente a la escuela"), "\(ackHTML)")
+        #expect(!ackHTML.contains("<b>"))
+
+        // The assignment notice, then the urgent first response missed.
+        _ = try await desk.services.tickets.assign(Desk.admin, ticketId, to: "carla")
+        #expect(try await dispatcher.runOnce() == 1)
+        let notice = try MIMEParser.parse(try await sink.wait(for: 2)[1].message)
+        #expect(notice.subject == "[\(ticketId)] Para Carla Ruiz: Corte de energía")
+        #expect(notice.text.contains("Carla Ruiz, atiende \(ticketId) de Ana Pérez."))
+        #expect(notice.markers.autoSubmitted == "auto-generated")
+        var answer = MailServiceTests.mail(from: "carla@luxfree.example", subject: "Re: \(notice.subject)", text: "Voy", id: "carla-1@luxfree.example")
+        answer.inReplyTo = [try #require(notice.messageId)]
+        #expect(
+            try await MailServiceTests.receive(desk, answer) == .ignored("an answer to a notice Docket sent to staff: it goes to no customer's ticket"),
+            "still known as a notice, not taken for a customer's mail")
+        desk.clock.advance(by: 16 * 60)
+        #expect(try await desk.services.tickets.fireDueTimers() >= 1)
+        #expect(try await dispatcher.runOnce() >= 1)
+        let breach = try MIMEParser.parse(try #require(sink.received().last).message)
+        #expect(breach.subject == "[\(ticketId)] Vencido \(ticketId)")
+        #expect(breach.text.contains("Venció la primera respuesta (2026-11-18 "), "\(breach.text)")
+        #expect(breach.text.contains("de \(ticketId), prioridad urgent."))
+
+        // Carla's reply: her words, her name, the customer's mail quoted; the template's HTML
+        // as written around values that are escaped.
+        let before = sink.received().count
+        _ = try await desk.services.conversations.postMessage(Desk.agent("carla"), ticketId, NewMessage(content: "Hola Ana:\nYa va <i>la cuadrilla</i>."))
+        #expect(try await dispatcher.runOnce() == 1)
+        let replySent = try #require(try await sink.wait(for: before + 1).last)
+        let reply = try MIMEParser.parse(replySent.message)
+        #expect(reply.subject == "Re: Corte de energía [\(ticketId)]")
+        #expect(reply.inReplyTo == ["w1@example.mx"])
+        #expect(reply.markers.docketOrigin == "t")
+        #expect(reply.text.contains("Hola Ana:\nYa va <i>la cuadrilla</i>.\n\nCarla Ruiz (Carla Ruiz) · T\n\nEscribiste:\n> Se cayó <b>un poste</b>\n> frente a la escuela"), "\(reply.text)")
+        let replyRead = try #require(try await pythonEmail(replySent.message).json)
+        let replyHTML = try #require(replyRead["html"] as? String)
+        #expect(replyHTML.contains(#"<div style="font-family:sans-serif"><p>Hola Ana:<br>Ya va &lt;i&gt;la cuadrilla&lt;/i&gt;.</p><p class="firma">Carla Ruiz · T</p>"#), "\(replyHTML)")
+        #expect(replyHTML.contains("<blockquote><p>Se cayó &lt;b&gt;un poste&lt;/b&gt;<br>frente a la escuela</p></blockquote></div>"))
+        #expect((replyRead["types"] as? [String]) == ["multipart/alternative", "text/plain", "text/html"])
+
+        // The invitation, through the same relay: the link in the pack's words, in the HTML an
+        // escaped address inside the pack's anchor.
+        let sending = DocketServices(
+            store: desk.store, wire: DocketWireFormat(), clock: desk.clock, tenantCacheSeconds: 0, rules: ScriptedRules(actions: [:]),
+            packInspector: ManifestInspector(), mailSender: SMTPMailSender(submitter: SMTPSubmitter(hostname: "docket.test", timeout: .seconds(30))))
+        let accounts = AccountService(core: sending.core, hasher: UnusedHasher())
+        let link = try await accounts.createPasswordLink(Desk.admin, agentId: "carla", id: "l1")
+        #expect(try await accounts.mailPasswordLink(link, url: "https://desk.example/#/password/s3cr3t?a=1&b=2") == .mailed)
+        let invitationSent = try #require(sink.received().last)
+        let invitation = try MIMEParser.parse(invitationSent.message)
+        #expect(invitationSent.recipients == ["carla@luxfree.example"])
+        #expect(invitation.subject == "Bienvenida a T")
+        #expect(invitation.text.hasPrefix("Carla Ruiz: entra con https://desk.example/#/password/s3cr3t?a=1&b=2 antes del 2026-11-"))
+        #expect(invitation.markers.autoSubmitted == "auto-generated")
+        let invitationHTML = try #require(try await pythonEmail(invitationSent.message).json?["html"] as? String)
+        #expect(invitationHTML.contains(#"<p>Carla Ruiz: <a href="https://desk.example/#/password/s3cr3t?a=1&amp;b=2">entra</a></p>"#))
     }
 
     @Test(arguments: StoreKind.available) func anAgentsReplyReachesTheCustomerOnceAndTheirAnswerComesBack(kind: StoreKind) async throws {
@@ -409,4 +516,13 @@ struct MailOutServiceTests {
         #expect(texts.count == 6)
         #expect(texts.map { String($0.prefix(11)) } == (0..<6).map { "Respuesta \($0)" })
     }
+}
+
+/// Password links are made and mailed without hashing anything: a hasher that is called fails
+/// the test.
+struct UnusedHasher: PasswordHasher {
+    struct Called: Error {}
+    func hash(_ password: String) async throws -> String { throw Called() }
+    func verify(_ password: String, hash: String) async throws -> Bool { throw Called() }
+    var decoyHash: String { "" }
 }

@@ -27,6 +27,22 @@ public func runProgram(_ executable: String, _ arguments: [String]) async throws
     return (process.terminationStatus, output)
 }
 
+/// A mail as Python's `email` package reads it (an independent MIME reader): its subject, From,
+/// text and HTML bodies (decoded) and the content types of its parts, in order.
+public func pythonEmail(_ message: [UInt8]) async throws -> (json: [String: Any]?, output: String) {
+    let file = try Scratch.directory("python-email").appendingPathComponent("m.eml")
+    try Data(message).write(to: file)
+    return try await pythonJSON(#"""
+        import email, json, sys
+        from email import policy
+        m = email.message_from_bytes(open(sys.argv[1], 'rb').read(), policy=policy.default)
+        html = m.get_body(('html',))
+        print(json.dumps({'subject': str(m['subject']), 'from': str(m['from']),
+                          'text': m.get_body(('plain',)).get_content(), 'html': html.get_content() if html else None,
+                          'types': [p.get_content_type() for p in m.walk()]}))
+        """#, [file.path])
+}
+
 /// An independent DKIM verifier: Python's dkimpy (in `.venv-mail`), with the DNS answer for
 /// the key given rather than looked up. Answers whether `message` carries a valid signature,
 /// and dkimpy's words when it does not.

@@ -325,6 +325,9 @@ extension RuleRunner {
             return []
         case .sendMail(let template):
             // Sent by mail out from the `rule_mail` event, once the write succeeded.
+            guard MailTemplate.reserved[template] == nil else {
+                throw DocketError.invalid("template", "'\(template)' words Docket's own mail (mailTemplates.\(template)): rules send templates of other names")
+            }
             guard tenant.pack.mailTemplates?[template] != nil else {
                 throw DocketError.invalid("template", "no mail template '\(template.prefix(64))' in the pack (mailTemplates)")
             }

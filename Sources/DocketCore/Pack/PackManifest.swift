@@ -21,7 +21,8 @@ public struct PackManifest: Codable, Sendable, Equatable {
     public var queues: [QueueDefinition]?
     /// Rule files in evaluation order, with the events each handles.
     public var rules: [RuleFileSpec]?
-    /// Mails rules may send to a ticket's customer (`send_mail`), by name.
+    /// Mails rules may send to a ticket's customer (`send_mail`), by name, and the words of
+    /// Docket's own mails under the reserved names (`MailTemplate.reserved`).
     public var mailTemplates: [String: MailTemplate]?
 
     public init(
@@ -47,50 +48,85 @@ public struct PackManifest: Codable, Sendable, Equatable {
     }
 }
 
-/// A mail a rule sends (`send_mail { template = "name" }`): its subject and text, in which
-/// `{{ticket.id}}`, `{{ticket.subject}}`, `{{ticket.status}}`, `{{ticket.priority}}`,
-/// `{{ticket.category}}`, `{{customer.name}}`, `{{agent.name}}` and `{{tenant.name}}` stand for
-/// the ticket's values when it is sent (the HTML alternative is the text, escaped).
+/// A mail written from a pack's words: its subject and text, and optionally an HTML
+/// alternative, in which placeholders (`{{ticket.id}}`...) stand for the values when it is
+/// sent. A template with any other name is one rules send (`send_mail { template = "name" }`);
+/// the reserved names replace the words of Docket's own mails: `reply` (an agent's answer),
+/// `acknowledgement` (a new ticket received), `assigned`, `sla_warning` and `sla_breached`
+/// (notices to staff), `invitation` and `password_reset` (one-time password links). Each
+/// reserved name may use more placeholders (see `placeholders(for:)`). Without `html`, the HTML
+/// alternative is the text, escaped; with it, every value put into it is escaped
+/// (`{{message.text}}` becomes paragraphs, `{{quoted}}` a block quote).
 public struct MailTemplate: Codable, Sendable, Equatable {
     public var subject: String
     public var text: String
+    public var html: String?
 
-    public init(subject: String, text: String) {
+    public init(subject: String, text: String, html: String? = nil) {
         self.subject = subject
         self.text = text
+        self.html = html
     }
 
+    /// What every template may use: the ticket as it is when the mail is written.
     public static let placeholders = [
         "ticket.id", "ticket.subject", "ticket.status", "ticket.priority", "ticket.category", "customer.name", "agent.name", "tenant.name",
     ]
+    /// The names of Docket's own mails a pack may word, and what each adds to `placeholders`
+    /// (the password links say no ticket: they have only their own).
+    public static let reserved: [String: [String]] = [
+        "reply": placeholders + ["message.text", "message.author", "quoted"],
+        "acknowledgement": placeholders + ["message.text"],
+        "assigned": placeholders,
+        "sla_warning": placeholders + ["sla.target", "sla.due"],
+        "sla_breached": placeholders + ["sla.target", "sla.due"],
+        "invitation": ["agent.name", "tenant.name", "link.url", "link.expires"],
+        "password_reset": ["agent.name", "tenant.name", "link.url", "link.expires"],
+    ]
+    /// The placeholders the template called `name` may use.
+    public static func placeholders(for name: String) -> [String] { reserved[name] ?? placeholders }
     public static let maxSubject = 200
     public static let maxText = 10_000
+    public static let maxHTML = 20_000
     public static let maxTemplates = 50
 
-    /// The names between `{{` and `}}` in `text`, in order.
-    static func names(in text: String) -> [String] {
-        var out: [String] = []
+    /// A template's text cut at its placeholders: literal runs and placeholder names, in order.
+    enum Piece: Equatable {
+        case literal(Substring)
+        case placeholder(String)
+    }
+
+    /// The one scanner of `{{ }}`: an opening without its closing stays text.
+    static func pieces(_ text: String) -> [Piece] {
+        var out: [Piece] = []
         var rest = text[...]
-        while let open = rest.range(of: "{{") {
-            guard let close = rest[open.upperBound...].range(of: "}}") else { break }
-            out.append(rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces))
+        while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
+            if open.lowerBound > rest.startIndex { out.append(.literal(rest[..<open.lowerBound])) }
+            out.append(.placeholder(rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)))
             rest = rest[close.upperBound...]
         }
+        if !rest.isEmpty { out.append(.literal(rest)) }
         return out
     }
 
-    /// `text` with each placeholder replaced by its value (a line break in a value becomes a
-    /// space, so a subject stays one line).
-    public static func render(_ text: String, _ values: [String: String]) -> String {
+    /// The names between `{{` and `}}` in `text`, in order.
+    static func names(in text: String) -> [String] {
+        pieces(text).compactMap { if case .placeholder(let name) = $0 { name } else { nil } }
+    }
+
+    /// `text` with each placeholder replaced by its value (nothing for one without a value);
+    /// `oneLine` turns a line break in a value into a space, so a subject stays one line.
+    public static func render(_ text: String, _ values: [String: String], oneLine: Bool = false) -> String {
         var out = ""
-        var rest = text[...]
-        while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
-            out += rest[..<open.lowerBound]
-            let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
-            out += (values[name] ?? "").replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
-            rest = rest[close.upperBound...]
+        for piece in pieces(text) {
+            switch piece {
+            case .literal(let literal): out += literal
+            case .placeholder(let name):
+                let value = values[name] ?? ""
+                out += oneLine ? value.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ") : value
+            }
         }
-        return out + rest
+        return out
     }
 
     /// Problems with a pack's templates.
@@ -107,9 +143,14 @@ public struct MailTemplate: Codable, Sendable, Equatable {
             if template.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || template.text.count > maxText {
                 problems.append(.init("\(field).text", "1 to \(maxText) characters"))
             }
-            for (part, text) in [("subject", template.subject), ("text", template.text)] {
-                for unknown in names(in: text) where !placeholders.contains(unknown) {
-                    problems.append(.init("\(field).\(part)", "'{{\(unknown)}}' is not a placeholder (\(placeholders.map { "{{\($0)}}" }.joined(separator: ", ")))"))
+            if let html = template.html, html.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || html.count > maxHTML {
+                problems.append(.init("\(field).html", "1 to \(maxHTML) characters, or no html"))
+            }
+            let allowed = placeholders(for: name)
+            for (part, text) in [("subject", template.subject), ("text", template.text), ("html", template.html ?? "")] {
+                for unknown in names(in: text) where !allowed.contains(unknown) {
+                    let what = reserved[name] == nil ? "a placeholder" : "a placeholder of '\(name)'"
+                    problems.append(.init("\(field).\(part)", "'{{\(unknown)}}' is not \(what) (\(allowed.map { "{{\($0)}}" }.joined(separator: ", ")))"))
                 }
             }
         }

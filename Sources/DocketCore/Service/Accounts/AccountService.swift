@@ -185,8 +185,16 @@ public struct AccountService: UseCase {
         let tenant = try await tenant(for: Principal(tenantId: link.tenantId, role: .admin, subject: link.createdBy))
         guard let sender = core.mailSender, let config = tenant.overrides.mail, let relay = config.relay, let from = config.sender else { return .notMailed }
         let agent = try await stores.people.agent(tenantId: link.tenantId, id: link.agentId)
-        let mail = MailWriting.passwordLink(
+        var mail = MailWriting.passwordLink(
             link, url: url, tenant: tenant, from: from, name: agent?.name, texts: AssistantTexts(tenant), at: clock.now())
+        if let template = tenant.pack.mailTemplates?[link.purpose == .invite ? "invitation" : "password_reset"] {
+            let values = [
+                "agent.name": agent?.name ?? link.email, "tenant.name": tenant.name, "link.url": url,
+                "link.expires": MailWriting.time(link.expiresAt, tenant),
+            ]
+            // In the template's HTML the address is escaped, so `<a href="{{link.url}}">` works.
+            mail = MailWriting.worded(mail, by: template, values: values) { $0 }
+        }
         do {
             try await sender.send(mail, envelopeFrom: from, via: relay, signing: config.signingKey(for: from))
             return .mailed

@@ -169,9 +169,20 @@ public struct MailDispatcher: Sendable {
         guard let written = recent.first(where: { $0.seq == seq }) else { return nil }
         let quoted = recent.last { $0.seq < seq && $0.senderType == .customer }
         let answered = try await core.stores.toolCalls.toolCall(tenantId: tenant.id, callId: MailService.threadKey(ticketId))?.output
-        let mail = MailWriting.reply(
+        var mail = MailWriting.reply(
             tenant: tenant, from: from, replyTo: config.addresses.first ?? from, ticket: ticket, message: written, quoted: quoted,
             to: to, answering: answered, texts: AssistantTexts(tenant))
+        if let template = tenant.pack.mailTemplates?["reply"] {
+            var values = try await ticketValues(ticket, tenant: tenant, customer: to)
+            values["message.text"] = written.content
+            values["message.author"] = written.senderName ?? ""
+            values["quoted"] = quoted.map { MailWriting.quote($0.content) } ?? ""
+            let html = [
+                "message.text": MailWriting.paragraphs(written.content),
+                "quoted": quoted.map { "<blockquote>" + MailWriting.paragraphs($0.content) + "</blockquote>" } ?? "",
+            ]
+            mail = MailWriting.worded(mail, by: template, values: values, html: html) { "\($0) [\(ticketId)]" }
+        }
         return (mail, ticketId, bounce)
     }
 
@@ -195,9 +206,16 @@ public struct MailDispatcher: Sendable {
         }
         guard granted else { return nil }
         let answered = try await core.stores.toolCalls.toolCall(tenantId: tenant.id, callId: MailService.threadKey(ticket.ticketId))?.output
-        let mail = MailWriting.acknowledgement(
+        var mail = MailWriting.acknowledgement(
             tenant: tenant, from: from, replyTo: config.addresses.first ?? from, ticket: ticket, message: first, to: to,
             answering: answered, texts: AssistantTexts(tenant))
+        if let template = tenant.pack.mailTemplates?["acknowledgement"] {
+            var values = try await ticketValues(ticket, tenant: tenant, customer: to)
+            values["message.text"] = first.content
+            mail = MailWriting.worded(mail, by: template, values: values, html: ["message.text": MailWriting.paragraphs(first.content)]) {
+                "\($0) [\(ticket.ticketId)]"
+            }
+        }
         return (mail, ticket.ticketId, nil)
     }
 
@@ -208,17 +226,27 @@ public struct MailDispatcher: Sendable {
             let name = data["template"] as? String, let template = tenant.pack.mailTemplates?[name],
             let (ticket, to, bounce) = try await mailedTicket(event, tenant: tenant, byMailOnly: false)
         else { return nil }
-        var agent: Agent?
-        if let assignee = ticket.assignedAgent { agent = try await core.stores.people.agent(tenantId: tenant.id, id: assignee) }
-        let values = [
-            "ticket.id": ticket.ticketId, "ticket.subject": ticket.subject, "ticket.status": ticket.status, "ticket.priority": ticket.priority.rawValue,
-            "ticket.category": ticket.category, "customer.name": to.name ?? to.address, "agent.name": agent?.name ?? "", "tenant.name": tenant.name,
-        ]
+        let values = try await ticketValues(ticket, tenant: tenant, customer: to)
         let answered = try await core.stores.toolCalls.toolCall(tenantId: tenant.id, callId: MailService.threadKey(ticket.ticketId))?.output
         let mail = MailWriting.templated(
             template, values: values, tenant: tenant, from: from, replyTo: config.addresses.first ?? from, ticket: ticket, to: to, answering: answered,
             id: "r\(event.id)", at: event.at)
         return (mail, ticket.ticketId, bounce)
+    }
+
+    /// What every template may say of a ticket (`MailTemplate.placeholders`), as it is now.
+    func ticketValues(_ ticket: Ticket, tenant: Tenant, customer: MailAddress?) async throws -> [String: String] {
+        var agent: Agent?
+        if let assignee = ticket.assignedAgent { agent = try await core.stores.people.agent(tenantId: tenant.id, id: assignee) }
+        var customerName = customer.map { $0.name ?? $0.address }
+        if customerName == nil, let found = try await core.stores.people.customer(tenantId: tenant.id, id: ticket.customerId) {
+            let name = [found.firstName, found.lastName].compactMap { $0 }.joined(separator: " ")
+            customerName = name.isEmpty ? found.email ?? "" : name
+        }
+        return [
+            "ticket.id": ticket.ticketId, "ticket.subject": ticket.subject, "ticket.status": ticket.status, "ticket.priority": ticket.priority.rawValue,
+            "ticket.category": ticket.category, "customer.name": customerName ?? "", "agent.name": agent?.name ?? "", "tenant.name": tenant.name,
+        ]
     }
 
     /// The most supervisors (and admins) an SLA notice goes to.
@@ -250,10 +278,19 @@ public struct MailDispatcher: Sendable {
             }
         }
         guard let first = recipients.first, let address = first.email else { return nil }
+        let texts = AssistantTexts(tenant)
+        let target = data["target"] as? String
+        let dueAt = (data["dueAt"] as? String).flatMap(MailWriting.date)
         var mail = MailWriting.staffNotice(
             event.type, tenant: tenant, from: from, ticket: ticket, to: MailAddress(name: first.name, address: address),
-            target: data["target"] as? String, dueAt: (data["dueAt"] as? String).flatMap(MailWriting.date), eventId: event.id, at: event.at,
-            texts: AssistantTexts(tenant))
+            target: target, dueAt: dueAt, eventId: event.id, at: event.at, texts: texts)
+        let name = event.type == .ticketAssigned ? "assigned" : event.type == .slaWarning ? "sla_warning" : "sla_breached"
+        if let template = tenant.pack.mailTemplates?[name] {
+            var values = try await ticketValues(ticket, tenant: tenant, customer: nil)
+            values["sla.target"] = MailWriting.targetWords(target, texts)
+            values["sla.due"] = dueAt.map { MailWriting.time($0, tenant) } ?? ""
+            mail = MailWriting.worded(mail, by: template, values: values) { "[\(ticketId)] \($0)" }
+        }
         mail.bcc = recipients.dropFirst().compactMap(\.email)
         return (mail, ticketId, nil)
     }
@@ -292,7 +329,7 @@ enum MailWriting {
         var text = message.content + "\n\n" + signature + "\n\n" + footer + "\n"
         var html = "<div>" + paragraphs(message.content) + "</div>\n<p>" + escape(signature) + "</p>\n<p><small>" + escape(footer) + "</small></p>\n"
         if let quoted {
-            text += "\n" + wrote + "\n" + quoted.content.split(separator: "\n", omittingEmptySubsequences: false).map { "> " + $0 }.joined(separator: "\n") + "\n"
+            text += "\n" + wrote + "\n" + quote(quoted.content) + "\n"
             html += "<p>" + escape(wrote) + "</p>\n<blockquote>" + paragraphs(quoted.content) + "</blockquote>\n"
         }
         return envelope(
@@ -319,7 +356,7 @@ enum MailWriting {
         let wrote = texts.pick(es: "Escribiste:", vi: "Bạn đã viết:", en: "You wrote:")
         let signature = "— " + tenant.name
         let text = received + "\n\n" + next + "\n\n" + signature + "\n\n" + wrote + "\n"
-            + message.content.split(separator: "\n", omittingEmptySubsequences: false).map { "> " + $0 }.joined(separator: "\n") + "\n"
+            + quote(message.content) + "\n"
         let html = "<p>" + escape(received) + "</p>\n<p>" + escape(next) + "</p>\n<p>" + escape(signature) + "</p>\n<p>" + escape(wrote)
             + "</p>\n<blockquote>" + paragraphs(message.content) + "</blockquote>\n"
         return envelope(
@@ -328,20 +365,16 @@ enum MailWriting {
             headers: [("Auto-Submitted", "auto-replied"), ("X-Auto-Response-Suppress", "All"), ("X-Docket-Origin", ticket.tenantId)])
     }
 
-    /// A pack's template filled in: its subject (with the ticket's id), its text signed with the
-    /// tenant's name, the HTML alternative escaped; automatic (`Auto-Submitted: auto-generated`).
+    /// A pack's template filled in (`worded`): its subject with the ticket's id, its text and
+    /// HTML as the pack wrote them; automatic (`Auto-Submitted: auto-generated`).
     static func templated(
         _ template: MailTemplate, values: [String: String], tenant: Tenant, from: String, replyTo: String, ticket: Ticket, to: MailAddress,
         answering: String?, id: String, at: Date
     ) -> OutgoingMail {
-        let body = MailTemplate.render(template.text, values)
-        let signature = "— " + tenant.name
-        var mail = envelope(
-            tenant: tenant, from: from, replyTo: replyTo, ticket: ticket, to: to, answering: answering, id: id, date: at,
-            text: body + "\n\n" + signature + "\n", html: paragraphs(body) + "\n<p>" + escape(signature) + "</p>\n",
+        let mail = envelope(
+            tenant: tenant, from: from, replyTo: replyTo, ticket: ticket, to: to, answering: answering, id: id, date: at, text: "", html: "",
             headers: [("Auto-Submitted", "auto-generated"), ("X-Docket-Origin", ticket.tenantId)])
-        mail.subject = String(MailTemplate.render(template.subject, values).prefix(MailTemplate.maxSubject)) + " [\(ticket.ticketId)]"
-        return mail
+        return worded(mail, by: template, values: values) { "\($0) [\(ticket.ticketId)]" }
     }
 
     /// A notice to staff about a ticket: assigned to them, or an SLA target near or missed.
@@ -352,19 +385,8 @@ enum MailWriting {
     ) -> OutgoingMail {
         let ticketId = ticket.ticketId
         let noun = texts.terms.ticketSingular
-        let what: String
-        switch target {
-        case "firstResponse": what = texts.pick(es: "la primera respuesta", vi: "phản hồi đầu tiên", en: "the first response")
-        case "nextReply": what = texts.pick(es: "la siguiente respuesta", vi: "phản hồi tiếp theo", en: "the next reply")
-        default: what = texts.pick(es: "la resolución", vi: "việc giải quyết", en: "the resolution")
-        }
-        let when: String = dueAt.map { date in
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.timeZone = tenant.timeZone
-            formatter.dateFormat = "yyyy-MM-dd HH:mm zzz"
-            return formatter.string(from: date)
-        } ?? "?"
+        let what = targetWords(target, texts)
+        let when = dueAt.map { time($0, tenant) } ?? "?"
         let (subject, lead): (String, String)
         switch type {
         case .ticketAssigned:
@@ -406,11 +428,7 @@ enum MailWriting {
     /// A one-time password link for an agent: an invitation or a reset, how long it works, and
     /// what to do when it was not asked for.
     static func passwordLink(_ link: PasswordLink, url: String, tenant: Tenant, from: String, name: String?, texts: AssistantTexts, at: Date) -> OutgoingMail {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = tenant.timeZone
-        formatter.dateFormat = "yyyy-MM-dd HH:mm zzz"
-        let until = formatter.string(from: link.expiresAt)
+        let until = time(link.expiresAt, tenant)
         let invite = link.purpose == .invite
         let subject = invite
             ? texts.pick(es: "Tu acceso a \(tenant.name)", vi: "Tài khoản của bạn tại \(tenant.name)", en: "Your access to \(tenant.name)")
@@ -438,6 +456,49 @@ enum MailWriting {
             messageId: "docket.account.l\(Int(at.timeIntervalSince1970 * 1000)).\(safeTenant)@\(split(from).domain)", date: at, text: text,
             html: "<!DOCTYPE html>\n<html><body>\n" + html + "</body></html>\n",
             headers: [("Auto-Submitted", "auto-generated"), ("X-Auto-Response-Suppress", "All"), ("X-Docket-Origin", link.tenantId)])
+    }
+
+    /// An SLA target in the tenant's words ("the first response"...).
+    static func targetWords(_ target: String?, _ texts: AssistantTexts) -> String {
+        switch target {
+        case "firstResponse": texts.pick(es: "la primera respuesta", vi: "phản hồi đầu tiên", en: "the first response")
+        case "nextReply": texts.pick(es: "la siguiente respuesta", vi: "phản hồi tiếp theo", en: "the next reply")
+        default: texts.pick(es: "la resolución", vi: "việc giải quyết", en: "the resolution")
+        }
+    }
+
+    /// A moment in the tenant's time zone, to the minute, with the zone named.
+    static func time(_ date: Date, _ tenant: Tenant) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = tenant.timeZone
+        formatter.dateFormat = "yyyy-MM-dd HH:mm zzz"
+        return formatter.string(from: date)
+    }
+
+    /// `mail` in the words of the pack's `template`: its subject (`subject` adds the ticket's
+    /// tag), text and HTML; the envelope, threading and headers stay Docket's. `values` fill the
+    /// text and subject; in the template's HTML each value is escaped, or taken from `html`
+    /// (already HTML) when it has one there. Without HTML in the template, the text is escaped.
+    static func worded(
+        _ mail: OutgoingMail, by template: MailTemplate, values: [String: String], html: [String: String] = [:], subject: (String) -> String
+    ) -> OutgoingMail {
+        var mail = mail
+        mail.subject = subject(String(MailTemplate.render(template.subject, values, oneLine: true).prefix(MailTemplate.maxSubject)))
+        let text = MailTemplate.render(template.text, values)
+        mail.text = text.hasSuffix("\n") ? text : text + "\n"
+        guard let page = template.html else {
+            mail.html = "<!DOCTYPE html>\n<html><body>\n" + paragraphs(text) + "\n</body></html>\n"
+            return mail
+        }
+        let body = MailTemplate.render(page, values.mapValues(escape).merging(html) { $1 })
+        mail.html = body.range(of: "<html", options: .caseInsensitive) != nil ? body : "<!DOCTYPE html>\n<html><body>\n" + body + "\n</body></html>\n"
+        return mail
+    }
+
+    /// A message quoted for a text mail: each line after "> ".
+    static func quote(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { "> " + $0 }.joined(separator: "\n")
     }
 
     /// A date as the event data writes it (ISO 8601, UTC, perhaps with fractions of a second).
