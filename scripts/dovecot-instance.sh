@@ -5,6 +5,9 @@
 # and Debian's dovecot-imapd (scripts/setup.sh --mail installs it).
 #
 #   scripts/dovecot-instance.sh start DIR USER:PASSWORD...   prints the IMAP port it listens on
+#   scripts/dovecot-instance.sh start DIR --tls CERT KEY USER:PASSWORD...
+#       also offers STARTTLS on that port and listens for IMAP over TLS (imaps) on a second one,
+#       with the certificate CERT and its key KEY (PEM); prints both ports: "IMAP IMAPS"
 #   scripts/dovecot-instance.sh stop DIR                     stops it (by the master's PID) and waits
 #
 # Each user has a mailbox (Maildir) under DIR/mail; IDLE is offered, as by any Dovecot.
@@ -16,10 +19,23 @@ shift 2
 
 case "$command" in
   start)
+    cert="" key=""
+    if [ "${1:-}" = "--tls" ]; then
+      cert=$(realpath "${2:?--tls CERT KEY}") key=$(realpath "${3:?--tls CERT KEY}")
+      shift 3
+    fi
     [ "$#" -gt 0 ] || { echo "name at least one user: USER:PASSWORD" >&2; exit 1; }
     mkdir -p "$dir/run" "$dir/state" "$dir/mail"
     dir=$(cd "$dir" && pwd)
-    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+    port=$(free_port)
+    tls_port=0 ssl_settings="ssl = no"
+    if [ -n "$cert" ]; then
+      tls_port=$(free_port)
+      ssl_settings="ssl = yes
+ssl_cert = <$cert
+ssl_key = <$key"
+    fi
     : >"$dir/users"
     for user in "$@"; do
       echo "${user%%:*}:{PLAIN}${user#*:}::::::" >>"$dir/users"
@@ -33,7 +49,7 @@ log_path = $dir/dovecot.log
 info_log_path = $dir/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+$ssl_settings
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:$dir/mail/%u
@@ -54,7 +70,9 @@ service imap-login {
     port = $port
   }
   inet_listener imaps {
-    port = 0
+    address = 127.0.0.1
+    port = $tls_port
+    ssl = yes
   }
 }
 service stats {
@@ -70,7 +88,8 @@ EOF
       /usr/sbin/dovecot -c "$dir/dovecot.conf" </dev/null >>"$dir/dovecot.log" 2>&1
     for _ in $(seq 1 100); do
       if python3 -c "import socket,sys; s=socket.create_connection(('127.0.0.1',$port),1); sys.exit(0 if s.recv(100).startswith(b'* OK') else 1)" 2>/dev/null; then
-        echo "$port"; exit 0
+        if [ "$tls_port" != 0 ]; then echo "$port $tls_port"; else echo "$port"; fi
+        exit 0
       fi
       sleep 0.1
     done

@@ -89,7 +89,7 @@ struct MailboxFetcher: Sendable {
                 if Task.isCancelled { return }
                 failures += 1
                 logger.warning("mailbox not fetched; trying again", metadata: metadata.merging(["error": "\(error)"]) { $1 })
-                await record { $0.lastError = String("\(error)".prefix(300)) }
+                await record { $0.lastError = String(IMAPClient.reason(error).prefix(300)) }
                 let permanent = (error as? IMAPFailure)?.permanent == true
                 // A refused login or a missing folder is looked at again slowly (it may be fixed
                 // at the provider); anything else sooner, backing off to the poll interval.

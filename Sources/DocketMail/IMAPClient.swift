@@ -42,14 +42,20 @@ public struct IMAPClient: Sendable {
         self.partialBytes = partialBytes
     }
 
-    /// Why a connection failed, in the system's words ("Connection refused"), for an admin.
-    static func reason(_ error: any Error) -> String {
+    /// Why a connection or session failed, for an admin: the system's words ("Connection
+    /// refused"), a certificate that names another host or that nobody here vouches for.
+    public static func reason(_ error: any Error) -> String {
         if let failure = error as? NIOConnectionError {
             if let first = failure.connectionErrors.first { return reason(first.error) }
             if failure.dnsAError != nil || failure.dnsAAAAError != nil { return "the name cannot be resolved" }
         }
         if let io = error as? IOError { return String(cString: strerror(io.errnoCode)) }
-        return "\(error)"
+        let said = "\(error)"
+        if said.contains("failedToValidateHostname") { return "the server's certificate does not name this host" }
+        if said.contains("CERTIFICATE_VERIFY_FAILED") {
+            return "the server's certificate is not signed by an authority this server trusts (the system's, or mail.relayCAFile)"
+        }
+        return said
     }
 
     /// Connects to `mailbox`'s server, logs in and selects its folder, runs `body` with the

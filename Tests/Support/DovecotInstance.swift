@@ -6,12 +6,18 @@ import Foundation
 /// of the provider would; stopped by its master's PID.
 public final class DovecotInstance: @unchecked Sendable {
     public let port: Int
+    /// With `tls`: the port of IMAP over TLS (imaps), and the certificate both ports show (PEM,
+    /// made for the test, naming `localhost` only), for the client to trust.
+    public let tlsPort: Int?
+    public let certificateFile: URL?
     public let folder: URL
     public let users: [String: String]
 
     static var script: String { packsRoot.deletingLastPathComponent().appendingPathComponent("scripts/dovecot-instance.sh").path }
 
-    public init(users: [String: String]) async throws {
+    /// `tls`: STARTTLS offered on `port` and IMAP over TLS on `tlsPort`, with a certificate for
+    /// `localhost` made by openssl.
+    public init(users: [String: String], tls: Bool = false) async throws {
         folder = try Scratch.directory("dovecot")
         // Dovecot's processes run as its own users: the folders above the mail must let them in.
         var parent = folder
@@ -20,11 +26,27 @@ public final class DovecotInstance: @unchecked Sendable {
             parent.deleteLastPathComponent()
         }
         self.users = users
-        let (status, output) = try await runProgram("/bin/bash", [Self.script, "start", folder.path] + users.map { "\($0.key):\($0.value)" })
-        guard status == 0, let port = Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        var options: [String] = []
+        if tls {
+            let certificate = folder.appendingPathComponent("cert.pem")
+            let key = folder.appendingPathComponent("key.pem")
+            let (made, said) = try await runProgram("/usr/bin/openssl", [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost", "-days", "2",
+                "-keyout", key.path, "-out", certificate.path,
+            ])
+            guard made == 0 else { throw DovecotError("openssl could not make a certificate: \(said)") }
+            options = ["--tls", certificate.path, key.path]
+            certificateFile = certificate
+        } else {
+            certificateFile = nil
+        }
+        let (status, output) = try await runProgram("/bin/bash", [Self.script, "start", folder.path] + options + users.map { "\($0.key):\($0.value)" })
+        let ports = output.split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
+        guard status == 0, ports.count == (tls ? 2 : 1) else {
             throw DovecotError("dovecot-instance.sh start said: \(output)")
         }
-        self.port = port
+        port = ports[0]
+        tlsPort = tls ? ports[1] : nil
     }
 
     /// Appends each mail (headers `From`, `To`, `Subject`, `Message-ID`, `In-Reply-To`, and
