@@ -1,5 +1,7 @@
 import DocketCore
+import DocketWire
 import DocketMail
+import DocketTestSupport
 import Foundation
 import Testing
 
@@ -20,6 +22,36 @@ struct MailServiceTests {
 
     static func receive(_ desk: Desk, _ mail: InboundMail, to recipient: String = "soporte@luxfree.example", sender: String? = "ana.perez@example.mx") async throws -> MailOutcome {
         try await desk.services.mail.receive(mail, tenantId: "t", recipient: recipient, envelopeSender: sender)
+    }
+
+    /// A new address writing to several instances at once (each with its own services and
+    /// turns, one store between them, as processes on one database): one customer, whom every
+    /// mail belongs to.
+    @Test(arguments: StoreKind.available) func aNewAddressWritingToSeveralInstancesAtOnceMakesOneCustomer(kind: StoreKind) async throws {
+        let desk = try await Desk(kind)
+        let instances = (0..<3).map { _ in
+            DocketServices(
+                store: desk.store, wire: DocketWireFormat(), clock: desk.clock, tenantCacheSeconds: 0, rules: ScriptedRules(actions: [:]),
+                packInspector: ManifestInspector(), dkimKeys: DKIMSigner(), mailReader: LenientMailReader())
+        }
+        for round in 0..<6 {
+            let address = "nuevo\(round)@example.mx"
+            let outcomes = try await withThrowingTaskGroup(of: MailOutcome.self) { group in
+                for index in 0..<6 {
+                    let mail = Self.mail(from: "Nuevo \(round) <\(address)>", subject: "Asunto \(index)", text: "Mensaje \(index)", id: "n\(round).\(index)@example.mx")
+                    let instance = instances[index % 3]
+                    group.addTask { try await instance.mail.receive(mail, tenantId: "t", recipient: "soporte@luxfree.example", envelopeSender: address) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            var owners: Set<String> = []
+            for case .stored(let ticketId, _) in outcomes {
+                owners.insert(try await desk.services.tickets.ticket(Desk.admin, ticketId).customerId)
+            }
+            #expect(outcomes.count == 6 && owners.count == 1, "round \(round): \(outcomes) by \(owners)")
+        }
+        let customers = try await desk.services.tenants.listCustomers(Desk.admin, page: 1, limit: 100).items
+        #expect(customers.filter { $0.email?.hasPrefix("nuevo") == true }.count == 6, "one customer per address")
     }
 
     @Test(arguments: StoreKind.available) func aNewAddressMakesACustomerAndATicketAndLaterMailJoinsIt(kind: StoreKind) async throws {

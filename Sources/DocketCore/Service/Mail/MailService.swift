@@ -191,14 +191,26 @@ public struct MailService: UseCase {
     }
 
     /// The customer with this address, or a new one named from the mail's display name.
+    ///
+    /// The new customer's id is made from the address, so instances that take a new address's
+    /// first mails at the same moment (their turns are their own) insert the same customer: one
+    /// insert wins, the others find it. When that id is already another address's (a customer
+    /// whose address changed, or two addresses whose hashes meet), a random id is used.
     func customer(for address: MailAddress, tenantId: String) async throws -> Customer {
         if let known = try await stores.people.customer(tenantId: tenantId, email: address.key) { return known }
         let words = (address.name ?? "").split(separator: " ").map(String.init)
-        let customer = Customer(
-            id: IdentifierGenerator.make(), tenantId: tenantId, phoneNumber: nil,
+        var customer = Customer(
+            id: "m" + Self.hash(tenantId + "/" + address.key), tenantId: tenantId, phoneNumber: nil,
             firstName: words.first.map { String($0.prefix(100)) }, lastName: words.count > 1 ? String(words.dropFirst().joined(separator: " ").prefix(100)) : nil,
             email: address.address, createdAt: clock.now())
-        try await stores.people.insertCustomer(customer)
+        do {
+            try await stores.people.insertCustomer(customer)
+        } catch let error as DocketError where error.code == .conflict {
+            guard let made = try await stores.people.customer(tenantId: tenantId, id: customer.id) else { throw error }
+            if made.email?.lowercased() == address.key { return made }
+            customer.id = IdentifierGenerator.make()
+            try await stores.people.insertCustomer(customer)
+        }
         return customer
     }
 
