@@ -739,6 +739,17 @@ def test_an_admin_adds_a_webhook_sees_it_fail_and_sends_a_delivery_again(server,
         width = phone.driver.execute_script("return document.documentElement.scrollWidth")
         assert width <= 360, f"no sideways scrolling at 360 px (page is {width} px wide)"
         phone.shot("23-phone-webhooks-vietnamese")
+        # The mail settings with a mailbox being added, in Vietnamese on the same phone.
+        phone.open("/#/admin/settings")
+        phone.click("#mail-add-box")
+        phone.find("#box-0-host").send_keys("imap.shop.vn")
+        phone.find("#mail-boxes").location_once_scrolled_into_view
+        assert "Hộp thư Docket lấy về (IMAP)" in phone.text("#settings-mail")
+        boxes = phone.text("#mail-boxes")
+        assert "Tên (a-z, 0-9, -)" in boxes and "Mật khẩu" in boxes and "Bỏ hộp thư" in boxes, boxes
+        width = phone.driver.execute_script("return document.documentElement.scrollWidth")
+        assert width <= 360, f"no sideways scrolling at 360 px on the mail settings (page is {width} px wide)"
+        phone.shot("24-phone-mailbox-vietnamese")
         assert phone.errors() == []
     finally:
         receiver.shutdown()
