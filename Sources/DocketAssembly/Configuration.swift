@@ -58,6 +58,8 @@ public struct Configuration: Sendable {
     public var mailHeloName: String
     /// The largest mail taken (`mail.maxMessageBytes`), received or fetched from a mailbox.
     public var mailMaxMessageBytes: Int = 26_214_400
+    /// The most bytes a tenant's kept attachments hold (`mail.filesMegabytesPerTenant`).
+    public var mailFilesBytesPerTenant: Int = 2_048 << 20
 
     /// Where and how mail is received.
     public struct MailListening: Sendable, Equatable {
@@ -100,6 +102,7 @@ public struct Configuration: Sendable {
         guard ["lmtp", "smtp"].contains(mailDialect) else { throw SetupError("mail.protocol must be lmtp or smtp, got '\(mailDialect)'") }
         let mailBytes = try source.integer("mail.maxMessageBytes")
         mailMaxMessageBytes = mailBytes
+        mailFilesBytesPerTenant = try source.integer("mail.filesMegabytesPerTenant") << 20
         if let text = source.optional("mail.port") {
             guard let port = Int(text), (0...65_535).contains(port) else { throw SetupError("mail.port must be a port (0 to 65535), got '\(text)'") }
             mail = MailListening(

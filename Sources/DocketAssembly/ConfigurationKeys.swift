@@ -75,6 +75,10 @@ extension Configuration {
             "mail.maxMessageBytes", flag: "mail-max-message-bytes", env: "DOCKET_MAIL_MAX_MESSAGE_BYTES", "26214400", range: 1024...(256 << 20),
             .server, "Largest mail taken, in bytes (said with SIZE; 552 above; a larger one fetched from a mailbox is quarantined)."),
         .init(
+            "mail.filesMegabytesPerTenant", flag: "mail-files-megabytes-per-tenant", env: "DOCKET_MAIL_FILES_MEGABYTES_PER_TENANT", "2048",
+            range: 1...1_048_576, .server,
+            "The most a tenant's kept mail attachments hold together, in MiB; past it a mail's files are named in its message but not kept."),
+        .init(
             "mail.portFile", flag: "mail-port-file", env: "DOCKET_MAIL_PORT_FILE", nil, .server,
             "Write the port the mail receiver listens on to this file once it listens (with --mail-port 0, the one the kernel chose)."),
         .init(

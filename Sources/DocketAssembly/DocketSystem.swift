@@ -122,7 +122,7 @@ public final class DocketSystem: Sendable {
             store: store, wire: DocketWireFormat(), clock: options.clock, tenantCacheSeconds: options.tenantCacheSeconds, rules: engine,
             observer: ServiceMetrics(logger: logger), packInspector: inspector, live: events, webhookSender: webhookSender,
             allowPrivateWebhooks: configuration.webhooksAllowPrivateAddresses, dkimKeys: DKIMSigner(), mailSender: Self.mailSender(configuration),
-            mailReader: LenientMailReader())
+            mailReader: LenientMailReader(), fileQuotaBytes: configuration.mailFilesBytesPerTenant)
         accounts = AccountService(
             core: services.core, hasher: BcryptHasher(cost: configuration.bcryptCost),
             policy: SessionPolicy(idle: configuration.http.console.sessionIdle))

@@ -37,13 +37,19 @@ extension MemoryTicketStore {
 
 extension MemoryTicketStore {
     @discardableResult
-    public func insertFile(_ file: StoredFile) async throws -> Bool {
+    public func insertFile(_ file: StoredFile, quotaBytes: Int) async throws -> FileInsert {
         state.withLock { state in
             let key = file.tenantId + "/" + file.id
-            guard state.files[key] == nil else { return false }
+            guard state.files[key] == nil else { return .existing }
+            let held = state.files.values.filter { $0.tenantId == file.tenantId }.reduce(0) { $0 + ($1.data?.count ?? 0) }
+            guard held + (file.data?.count ?? 0) <= quotaBytes else { return .overQuota }
             state.files[key] = file
-            return true
+            return .stored
         }
+    }
+
+    public func fileBytes(tenantId: String) async throws -> Int {
+        state.withLock { state in state.files.values.filter { $0.tenantId == tenantId }.reduce(0) { $0 + ($1.data?.count ?? 0) } }
     }
 
     public func file(tenantId: String, id: String) async throws -> StoredFile? {

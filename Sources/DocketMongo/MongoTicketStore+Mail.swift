@@ -75,18 +75,51 @@ extension MongoTicketStore {
 /// `StoredFile.maxBytes`, well inside MongoDB's 16 MB document).
 extension MongoTicketStore {
     @discardableResult
-    public func insertFile(_ file: StoredFile) async throws -> Bool {
+    /// The bytes are reserved in the tenant's `file_usage` record (made on first use from the
+    /// files already stored) before the file is inserted, and given back when it was there
+    /// already: two instances storing at once cannot both pass the quota. A crash between the
+    /// two leaves the count high by one file, never low.
+    public func insertFile(_ file: StoredFile, quotaBytes: Int) async throws -> FileInsert {
         var record = file
         record.data = nil
         var doc = try Self.document(record, id: Self.key(file.tenantId, file.id))
+        let size = file.data?.count ?? 0
         doc["bytes"] = .string((file.data ?? Data()).base64EncodedString())
         return try await job { [doc] job in
-            do {
-                try job.collection(Collections.files).insertOne(doc)
-                return true
-            } catch let error as MongoError where error.kind == .duplicateKey {
-                return false
+            let files = try job.collection(Collections.files)
+            if try files.count(["_id": Self.key(file.tenantId, file.id)], limit: 1) > 0 { return .existing }
+            let usage = try job.collection(Collections.fileUsage)
+            try Self.startUsage(usage, files, tenantId: file.tenantId)
+            guard try usage.updateOne(["_id": file.tenantId, "bytes": ["$lte": quotaBytes - size]], ["$inc": ["bytes": size]]) == 1 else {
+                return .overQuota
             }
+            do {
+                try files.insertOne(doc)
+                return .stored
+            } catch let error as MongoError where error.kind == .duplicateKey {
+                _ = try usage.updateOne(["_id": file.tenantId], ["$inc": ["bytes": -size]])
+                return .existing
+            }
+        }
+    }
+
+    /// Makes the tenant's usage record, counting the files stored before there was one.
+    static func startUsage(_ usage: MongoCollection, _ files: MongoCollection, tenantId: String) throws {
+        guard try usage.count(["_id": tenantId], limit: 1) == 0 else { return }
+        let held = try files.aggregate([
+            ["$match": ["tenantId": tenantId]],
+            ["$group": ["_id": NSNull(), "bytes": ["$sum": "$size"]]],
+        ]).first?["bytes"]?.int ?? 0
+        do {
+            try usage.insertOne(["_id": tenantId, "bytes": held])
+        } catch let error as MongoError where error.kind == .duplicateKey {
+            // Another instance made it first.
+        }
+    }
+
+    public func fileBytes(tenantId: String) async throws -> Int {
+        try await job { job in
+            try job.collection(Collections.fileUsage).findOne(["_id": tenantId])?["bytes"]?.int ?? 0
         }
     }
 

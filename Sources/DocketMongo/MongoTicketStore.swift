@@ -22,7 +22,8 @@ public final class MongoTicketStore: TicketStore {
         static let messages = "ticket_messages", liveEvents = "live_events"
         static let accounts = "accounts", sessions = "sessions", passwordLinks = "password_links", widgetSecrets = "widget_secrets"
         static let leases = "leases", rollouts = "rollouts", presence = "presence", mailOutlets = "mail_outlets",
-            quarantine = "mail_quarantine", mailboxStates = "mailbox_states", files = "files"
+            quarantine = "mail_quarantine", mailboxStates = "mailbox_states", files = "files",
+            fileUsage = "file_usage"
     }
 
     /// Connects (lazily: the first call selects a server), creates the indexes and detects

@@ -434,6 +434,13 @@ enum SQLiteSchema {
                 );
                 """)
         }
+        // v30: the bytes each tenant's files hold, counted as they are stored (the quota).
+        migrator.registerMigration("v30 file usage") { db in
+            try db.execute(sql: """
+                CREATE TABLE file_usage (tenant_id TEXT PRIMARY KEY, bytes INTEGER NOT NULL) WITHOUT ROWID;
+                INSERT INTO file_usage (tenant_id, bytes) SELECT tenant_id, SUM(length(data)) FROM files GROUP BY tenant_id;
+                """)
+        }
         return migrator
     }
 }

@@ -98,15 +98,30 @@ extension SQLiteTicketStore {
 
 extension SQLiteTicketStore {
     @discardableResult
-    public func insertFile(_ file: StoredFile) async throws -> Bool {
+    public func insertFile(_ file: StoredFile, quotaBytes: Int) async throws -> FileInsert {
         var record = file
         record.data = nil
         let doc = try codec.encode(record)
         let bytes = file.data ?? Data()
         return try await write { db in
-            try db.cachedStatement(sql: "INSERT INTO files (tenant_id, id, doc, data) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
+            if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM files WHERE tenant_id = ? AND id = ?"), arguments: [file.tenantId, file.id]) == true {
+                return .existing
+            }
+            let held = try Int.fetchOne(db.cachedStatement(sql: "SELECT bytes FROM file_usage WHERE tenant_id = ?"), arguments: [file.tenantId]) ?? 0
+            guard held + bytes.count <= quotaBytes else { return .overQuota }
+            try db.cachedStatement(sql: "INSERT INTO files (tenant_id, id, doc, data) VALUES (?, ?, ?, ?)")
                 .execute(arguments: [file.tenantId, file.id, doc, bytes])
-            return db.changesCount == 1
+            try db.cachedStatement(sql: """
+                INSERT INTO file_usage (tenant_id, bytes) VALUES (?, ?)
+                ON CONFLICT (tenant_id) DO UPDATE SET bytes = bytes + excluded.bytes
+                """).execute(arguments: [file.tenantId, bytes.count])
+            return .stored
+        }
+    }
+
+    public func fileBytes(tenantId: String) async throws -> Int {
+        try await read { db in
+            try Int.fetchOne(db.cachedStatement(sql: "SELECT bytes FROM file_usage WHERE tenant_id = ?"), arguments: [tenantId]) ?? 0
         }
     }
 

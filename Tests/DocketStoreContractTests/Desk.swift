@@ -50,12 +50,12 @@ struct Desk {
     /// `agents` are online (a live session of each is open) unless `online` is false.
     init(
         _ kind: StoreKind, rules: [RuleEventType: [RuleAction]] = [:], agents: [String] = ["ana", "bea"], capacity: Int = 10, online: Bool = true,
-        mailTemplates: [String: MailTemplate]? = nil
+        mailTemplates: [String: MailTemplate]? = nil, fileQuotaBytes: Int = ServiceCore.defaultFileQuotaBytes
     ) async throws {
         store = try await kind.make()
         services = DocketServices(
             store: store, wire: DocketWireFormat(), clock: clock, tenantCacheSeconds: 0, rules: ScriptedRules(actions: rules), packInspector: ManifestInspector(),
-            dkimKeys: DKIMSigner(), mailReader: LenientMailReader())
+            dkimKeys: DKIMSigner(), mailReader: LenientMailReader(), fileQuotaBytes: fileQuotaBytes)
         var pack = try PackLoader(root: packsRoot).load("luxfree-solar")
         if let mailTemplates { pack.mailTemplates = mailTemplates }
         _ = try await services.tenants.provisionTenant(id: "t", name: "T", pack: pack)

@@ -116,8 +116,31 @@ struct MailServiceTests {
         // Delivered again: the same message, the same files, none stored twice.
         #expect(try await Self.receive(desk, mail) == .stored(ticketId: ticketId, created: false))
         #expect(try await desk.store.insertFile(
-            StoredFile(tenantId: "t", id: kept[0].id, customerId: "x", name: "x", contentType: "x", size: 0, createdAt: Fixtures.epoch, data: Data())) == false,
+            StoredFile(tenantId: "t", id: kept[0].id, customerId: "x", name: "x", contentType: "x", size: 0, createdAt: Fixtures.epoch, data: Data()),
+            quotaBytes: .max) == .existing,
             "the file's id comes from the mail's Message-ID")
+    }
+
+    /// Past the tenant's quota a mail's files are named in its message but not kept; the mail
+    /// itself is stored as always.
+    @Test(arguments: StoreKind.available) func filesPastTheTenantsQuotaAreNamedButNotKept(kind: StoreKind) async throws {
+        let desk = try await Desk(kind, fileQuotaBytes: 5_027)
+        var mail = Self.mail(id: "quota-1@mail.example.mx")
+        mail.attachments = [
+            MailAttachment(filename: "medidor.jpg", contentType: "image/jpeg", contentId: nil, data: [UInt8](repeating: 1, count: 5_000), truncated: false),
+            MailAttachment(filename: "recibo.pdf", contentType: "application/pdf", contentId: nil, data: [UInt8](repeating: 2, count: 25), truncated: false),
+            MailAttachment(filename: "nota.txt", contentType: "text/plain", contentId: nil, data: Array("nota".utf8), truncated: false),
+        ]
+        guard case .stored(let ticketId, true) = try await Self.receive(desk, mail) else { Issue.record("not stored"); return }
+        let message = try #require(try await desk.services.conversations.messages(Desk.admin, ticketId, after: 0, limit: 5).messages.first)
+        #expect(message.mail?.attachments?.map(\.name) == ["medidor.jpg", "recibo.pdf"], "the third would pass the quota")
+        #expect(message.mail?.files == ["medidor.jpg", "recibo.pdf", "nota.txt"], "every file is still named")
+        #expect(try await desk.store.fileBytes(tenantId: "t") == 5_025)
+        var next = Self.mail(id: "quota-2@mail.example.mx")
+        next.attachments = [MailAttachment(filename: "dos.txt", contentType: "text/plain", contentId: nil, data: [1, 2], truncated: false)]
+        guard case .stored(let nextId, _) = try await Self.receive(desk, next) else { Issue.record("not stored"); return }
+        let last = try #require(try await desk.services.conversations.messages(Desk.admin, nextId, after: 0, limit: 10).messages.last)
+        #expect(last.mail?.attachments?.map(\.name) == ["dos.txt"], "what fits still does")
     }
 
     @Test(arguments: StoreKind.available) func theSameMailDeliveredTwiceIsStoredOnce(kind: StoreKind) async throws {

@@ -186,25 +186,62 @@ extension StoreContractTests {
     }
 
     /// A file is kept whole, once under its id, and only for its tenant; the largest allowed
-    /// file goes in and comes back byte for byte.
+    /// file goes in and comes back byte for byte; each tenant's files count against its quota.
     @Test(arguments: StoreKind.available)
     func aFileIsKeptWholeOnceAndForItsTenantOnly(kind: StoreKind) async throws {
         let store = try await kind.make()
+        let quota = StoredFile.maxBytes + 10
         let bytes = Data((0..<StoredFile.maxBytes).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 8) })
         let file = StoredFile(
             tenantId: "a", id: "f1", customerId: "c1", name: "foto medidor.jpg", contentType: "image/jpeg", size: bytes.count, createdAt: Fixtures.epoch,
             data: bytes)
-        #expect(try await store.insertFile(file))
+        #expect(try await store.insertFile(file, quotaBytes: quota) == .stored)
         var again = file
         again.data = Data("otra cosa".utf8)
-        #expect(try await store.insertFile(again) == false, "the same id keeps the first file")
+        #expect(try await store.insertFile(again, quotaBytes: quota) == .existing, "the same id keeps the first file")
         let read = try #require(try await store.file(tenantId: "a", id: "f1"))
         #expect(read == file, "whole, byte for byte")
         #expect(try await store.file(tenantId: "b", id: "f1") == nil, "one tenant's only")
         #expect(try await store.file(tenantId: "a", id: "f2") == nil)
         let empty = StoredFile(tenantId: "b", id: "f1", customerId: "c9", name: "vacío.txt", contentType: "text/plain", size: 0, createdAt: Fixtures.epoch, data: Data())
-        #expect(try await store.insertFile(empty), "another tenant's file of the same id is its own")
+        #expect(try await store.insertFile(empty, quotaBytes: quota) == .stored, "another tenant's file of the same id is its own")
         #expect(try await store.file(tenantId: "b", id: "f1") == empty)
+        // The quota: 10 bytes are left to tenant a; an 11-byte file does not fit, a 10-byte one
+        // does, and then nothing more; tenant b's files are counted apart.
+        func small(_ id: String, _ size: Int, tenant: String = "a") -> StoredFile {
+            StoredFile(tenantId: tenant, id: id, customerId: "c1", name: "\(id).txt", contentType: "text/plain", size: size, createdAt: Fixtures.epoch, data: Data(repeating: 7, count: size))
+        }
+        #expect(try await store.fileBytes(tenantId: "a") == StoredFile.maxBytes)
+        #expect(try await store.insertFile(small("f2", 11), quotaBytes: quota) == .overQuota)
+        #expect(try await store.file(tenantId: "a", id: "f2") == nil, "a file over the quota is not stored")
+        #expect(try await store.insertFile(small("f3", 10), quotaBytes: quota) == .stored)
+        #expect(try await store.insertFile(small("f4", 1), quotaBytes: quota) == .overQuota)
+        #expect(try await store.insertFile(small("f3", 10), quotaBytes: quota) == .existing, "a file stored before is not counted again")
+        #expect(try await store.fileBytes(tenantId: "a") == quota)
+        #expect(try await store.insertFile(small("f5", 5, tenant: "b"), quotaBytes: quota) == .stored)
+        #expect(try await store.fileBytes(tenantId: "b") == 5)
+        #expect(try await store.fileBytes(tenantId: "c") == 0)
+    }
+
+    /// Files stored at once by many writers never pass the quota together.
+    @Test(arguments: StoreKind.available)
+    func filesStoredAtOnceStayWithinTheQuota(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let outcomes = try await withThrowingTaskGroup(of: FileInsert.self) { group in
+            for index in 0..<24 {
+                group.addTask {
+                    try await store.insertFile(
+                        StoredFile(
+                            tenantId: "a", id: "q\(index)", customerId: "c1", name: "q.txt", contentType: "text/plain", size: 100, createdAt: Fixtures.epoch,
+                            data: Data(repeating: 1, count: 100)),
+                        quotaBytes: 1_000)
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 == .stored }.count == 10, "\(outcomes)")
+        #expect(outcomes.filter { $0 == .overQuota }.count == 14)
+        #expect(try await store.fileBytes(tenantId: "a") == 1_000)
     }
 }
 

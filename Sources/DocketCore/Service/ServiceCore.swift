@@ -25,6 +25,9 @@ public final class ServiceCore: Sendable {
     let mailSender: (any MailSender)?
     /// Reads a quarantined mail again when an admin accepts it; nil: what the bytes say as text.
     let mailReader: (any MailReader)?
+    /// The most bytes a tenant's kept files hold together (`mail.filesMegabytesPerTenant`).
+    let fileQuotaBytes: Int
+    public static let defaultFileQuotaBytes = 2_048 << 20
     /// Makes the DKIM keys an admin asks for (nil: keys must be given whole).
     let dkimKeys: (any DKIMKeyMaker)?
     /// Whether webhooks may name private and loopback addresses (`webhooks.allowPrivateAddresses`; tests only).
@@ -44,11 +47,11 @@ public final class ServiceCore: Sendable {
         rules: (any RuleEngine)? = nil, observer: (any ServiceObserver)? = nil,
         packInspector: (any PackInspector)? = nil, live: LiveEventLog? = nil, webhookSender: (any WebhookSender)? = nil,
         allowPrivateWebhooks: Bool = false, dkimKeys: (any DKIMKeyMaker)? = nil, mailSender: (any MailSender)? = nil,
-        mailReader: (any MailReader)? = nil
+        mailReader: (any MailReader)? = nil, fileQuotaBytes: Int = ServiceCore.defaultFileQuotaBytes
     ) {
         self.init(
             stores: StorePorts(store), wire: wire, clock: clock, tenantCacheSeconds: tenantCacheSeconds, rules: rules, observer: observer,
-            packInspector: packInspector, live: live, webhookSender: webhookSender, allowPrivateWebhooks: allowPrivateWebhooks, dkimKeys: dkimKeys, mailSender: mailSender, mailReader: mailReader)
+            packInspector: packInspector, live: live, webhookSender: webhookSender, allowPrivateWebhooks: allowPrivateWebhooks, dkimKeys: dkimKeys, mailSender: mailSender, mailReader: mailReader, fileQuotaBytes: fileQuotaBytes)
     }
 
     public init(
@@ -56,9 +59,10 @@ public final class ServiceCore: Sendable {
         rules: (any RuleEngine)? = nil, observer: (any ServiceObserver)? = nil,
         packInspector: (any PackInspector)? = nil, live: LiveEventLog? = nil, webhookSender: (any WebhookSender)? = nil,
         allowPrivateWebhooks: Bool = false, dkimKeys: (any DKIMKeyMaker)? = nil, mailSender: (any MailSender)? = nil,
-        mailReader: (any MailReader)? = nil
+        mailReader: (any MailReader)? = nil, fileQuotaBytes: Int = ServiceCore.defaultFileQuotaBytes
     ) {
         self.dkimKeys = dkimKeys
+        self.fileQuotaBytes = fileQuotaBytes
         self.mailSender = mailSender
         self.mailReader = mailReader
         self.webhookSender = webhookSender

@@ -116,10 +116,10 @@ public struct DocketServices: Sendable {
         rules: (any RuleEngine)? = nil, observer: (any ServiceObserver)? = nil,
         packInspector: (any PackInspector)? = nil, live: LiveEventLog? = nil, webhookSender: (any WebhookSender)? = nil,
         allowPrivateWebhooks: Bool = false, dkimKeys: (any DKIMKeyMaker)? = nil, mailSender: (any MailSender)? = nil,
-        mailReader: (any MailReader)? = nil
+        mailReader: (any MailReader)? = nil, fileQuotaBytes: Int = ServiceCore.defaultFileQuotaBytes
     ) {
         self.init(core: ServiceCore(
             store: store, wire: wire, clock: clock, tenantCacheSeconds: tenantCacheSeconds, rules: rules, observer: observer,
-            packInspector: packInspector, live: live, webhookSender: webhookSender, allowPrivateWebhooks: allowPrivateWebhooks, dkimKeys: dkimKeys, mailSender: mailSender, mailReader: mailReader))
+            packInspector: packInspector, live: live, webhookSender: webhookSender, allowPrivateWebhooks: allowPrivateWebhooks, dkimKeys: dkimKeys, mailSender: mailSender, mailReader: mailReader, fileQuotaBytes: fileQuotaBytes))
     }
 }

@@ -227,8 +227,8 @@ public struct MailService: UseCase {
     }
 
     /// Keeps the mail's files whole (the first `StoredFile.maxPerMessage` that the parser read
-    /// whole and that are at most `StoredFile.maxBytes`), before the message that names them is
-    /// written. Their ids come from the mail's `Message-ID`: a mail delivered again stores them once.
+    /// whole and that are at most `StoredFile.maxBytes`, while the tenant's files stay within
+    /// `ServiceCore.fileQuotaBytes`), before the message that names them is written. Their ids come from the mail's `Message-ID`: a mail delivered again stores them once.
     func keepFiles(_ mail: InboundMail, claim: String?, tenantId: String, customerId: String) async throws -> [MessageFile] {
         var kept: [MessageFile] = []
         for (index, attachment) in mail.attachments.prefix(StoredFile.maxPerMessage).enumerated()
@@ -236,9 +236,13 @@ public struct MailService: UseCase {
             let id = claim.map { "f" + Self.hash($0 + "/" + String(index)) } ?? IdentifierGenerator.make()
             let name = Self.fileName(attachment.filename, index: index)
             let type = String(attachment.contentType.prefix(100))
-            try await stores.files.insertFile(StoredFile(
-                tenantId: tenantId, id: id, customerId: customerId, name: name, contentType: type, size: attachment.data.count, createdAt: clock.now(),
-                data: Data(attachment.data)))
+            let outcome = try await stores.files.insertFile(
+                StoredFile(
+                    tenantId: tenantId, id: id, customerId: customerId, name: name, contentType: type, size: attachment.data.count,
+                    createdAt: clock.now(), data: Data(attachment.data)),
+                quotaBytes: core.fileQuotaBytes)
+            // Past the tenant's quota the file is named in the message but not kept.
+            guard outcome != .overQuota else { continue }
             kept.append(MessageFile(id: id, name: name, contentType: type, size: attachment.data.count))
         }
         return kept
