@@ -8,10 +8,14 @@
 # bench/load.sh's, the ratio is.
 # Usage: bench/ab_load.sh BUILD_A BUILD_B [mixed|read] [duration-seconds] [clients-each] [rounds]
 #   SEED=10000: tickets seeded into each store first for read (docket-load seed).
+#   AB_MONGO=mongodb://HOST:PORT: both serve from that MongoDB (each build a fresh database of its
+#   own, the stand-in's `?directConnection=true` added) instead of the embedded store; mixed only.
+#   The stand-in is slow by design: the ratio of Docket's own CPU per request is the figure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 a=$1; b=$2; workload=${3:-mixed}; duration=${4:-20}; clients=${5:-8}; rounds=${6:-3}; seed=${SEED:-10000}
 case "$workload" in mixed|read) ;; *) echo "workload is mixed or read" >&2; exit 2 ;; esac
+[ -z "${AB_MONGO:-}" ] || [ "$workload" = mixed ] || { echo "on MongoDB the workload is mixed (read seeds the embedded store)" >&2; exit 2; }
 source bench/lib.sh
 swift build -c release --product docket-load >/dev/null
 load=.build/release/docket-load
@@ -33,7 +37,12 @@ for round in $(seq "$rounds"); do
       kill "$pid"; wait "$pid" 2>/dev/null || true
       "$load" seed --data-dir "$data" --tickets "$seed" >/dev/null
     fi
-    "${bins[$i]}" serve --port "${ports[$i]}" --data-dir "$data" --log-level warning & pids+=($!)
+    if [ -n "${AB_MONGO:-}" ]; then
+      DOCKET_MONGO_URI="$AB_MONGO/docket_ab_${round}_${i}_$$?directConnection=true" \
+        "${bins[$i]}" serve --port "${ports[$i]}" --data-dir "$data" --log-level warning & pids+=($!)
+    else
+      "${bins[$i]}" serve --port "${ports[$i]}" --data-dir "$data" --log-level warning & pids+=($!)
+    fi
   done
   for i in 0 1; do
     for _ in $(seq 300); do curl -sf "localhost:${ports[$i]}/health" >/dev/null && break; sleep 0.1; done

@@ -101,6 +101,7 @@ extension MongoTicketStore {
             }
             throw error
         }
+        memo.wrote(ticket)
         // (The customer's ticket count is counted when the customer is read: nothing to bump here.)
         let stored: [LiveEvent] = try await job { [key, batch] job in
             Self.moveAfterCommit(job, tenant: tenantId, key: key, batches: [batch], own: batch["b"]?.string)
@@ -126,7 +127,7 @@ extension MongoTicketStore {
 
     public func ticket(tenantId: String, ticketId: String) async throws -> Ticket? {
         try await job { job in
-            try job.collection(Collections.tickets).findOne(["_id": Self.key(tenantId, ticketId)]).map { try Self.decode(Ticket.self, $0) }
+            try job.collection(Collections.tickets).findOne(["_id": Self.key(tenantId, ticketId)]).map { try self.memo.ticket($0, withAudit: true) }
         }
     }
 
@@ -183,6 +184,7 @@ extension MongoTicketStore {
                 batches = Self.pendingBatches(stored) + batches
                 guard try tickets.replaceOne(filter, document(batches)) == 1 else { return nil }
             }
+            self.memo.wrote(ticket)
             return (value, Self.moveAfterCommit(job, tenant: ticket.tenantId, key: key, batches: batches, own: own))
         }
     }
@@ -237,7 +239,7 @@ extension MongoTicketStore {
             let tickets = try job.collection(Collections.tickets)
             let total = try tickets.count(filter, limit: TicketQuery.countCap + 1)
             let items = try tickets.find(filter, FindOptions(sort: sort, skip: (query.page - 1) * query.limit, limit: query.limit, projection: [("ix", 0), ("ruleAudit", 0), (Self.outboxField, 0)]))
-                .map { try Self.decode(Ticket.self, $0) }
+                .map { try self.memo.ticket($0, withAudit: false) }
             return Page(
                 items: items, page: query.page, limit: query.limit, total: min(total, TicketQuery.countCap),
                 totalIsLowerBound: total > TicketQuery.countCap)

@@ -11,6 +11,53 @@ public final class MongoTicketStore: TicketStore {
     public let database: String
     /// Whether the server builds text indexes (MongoDB does; the SecantusDB stand-in does not).
     public let textSearch: Bool
+    /// Tickets this process decoded or wrote lately, at their version (see `TicketMemo`).
+    let memo = TicketMemo()
+
+    /// What the store knows of tickets it read or wrote lately, each at one version: a stored
+    /// version never changes (every write of a ticket is conditional on its version and raises
+    /// it; another instance's write leaves a version this one does not hold), so a document read
+    /// at a version held here is not decoded again, and the one this store wrote is kept as
+    /// written. The ticket without its rule audit serves lists and gets; the audit (up to 200
+    /// entries) is kept apart for gets.
+    final class TicketMemo: Sendable {
+        let decoded = VersionedCache<String, Ticket>(capacity: 4096)
+        let audits = VersionedCache<String, [RuleAuditEntry]?>(capacity: 1024)
+
+        func wrote(_ ticket: Ticket) {
+            let key = MongoTicketStore.key(ticket.tenantId, ticket.ticketId)
+            var plain = ticket
+            plain.ruleAudit = nil
+            decoded.keep(plain, for: key, version: ticket.version)
+            audits.keep(ticket.ruleAudit, for: key, version: ticket.version)
+        }
+
+        /// The ticket a stored document holds (with its audit when `withAudit`, which the
+        /// document then carries), decoded only when its version is not held here.
+        func ticket(_ document: BSONDoc, withAudit: Bool) throws -> Ticket {
+            guard let key = document["_id"]?.string, let version = document["version"]?.int else {
+                return try MongoTicketStore.decode(Ticket.self, document)
+            }
+            if let plain = decoded.value(key, version: version) {
+                if !withAudit { return plain }
+                if let audit = audits.value(key, version: version) {
+                    var ticket = plain
+                    ticket.ruleAudit = audit
+                    return ticket
+                }
+            }
+            var ticket = try MongoTicketStore.decode(Ticket.self, document)
+            var plain = ticket
+            plain.ruleAudit = nil
+            decoded.keep(plain, for: key, version: version)
+            if withAudit {
+                audits.keep(ticket.ruleAudit, for: key, version: version)
+            } else {
+                ticket.ruleAudit = nil
+            }
+            return ticket
+        }
+    }
 
     public var description: String { "mongodb:\(connection.displayURI) db=\(database)" }
 
