@@ -130,3 +130,42 @@ struct MongoTimerSchedulerTests {
         #expect(try await store.dueTimerTickets(before: clock.now(), limit: 100).isEmpty)
     }
 }
+
+/// The adapter's memo of decoded tickets (`MongoTicketStore.TicketMemo`) with two instances on
+/// one database: each holds the versions it read or wrote, and a change the other made is read
+/// fresh, in lists and gets, audit included.
+@Suite("Decoded tickets on MongoDB")
+struct MongoTicketMemoTests {
+    @Test(.enabled(if: TestStores.runsMongo))
+    func aChangeAnotherInstanceMadeIsReadFreshAndAnUnchangedTicketIsNotDecodedAgain() async throws {
+        let uri = try TestStores.requireMongoURI()
+        let database = "docket_memo_\(UUID().uuidString.prefix(8).lowercased())"
+        var stores: [MongoTicketStore] = []
+        for _ in 0..<2 {
+            let connection = try MongoConnection(uri: uri, settings: MongoSettings(poolSize: 2, serverSelectionTimeoutMS: 3_000))
+            stores.append(try await MongoTicketStore.open(connection, database: database))
+        }
+        let (one, two) = (stores[0], stores[1])
+        var ticket = try await Fixtures.create(one, tenant: "a")
+        // Instance two reads it (and holds version 1); instance one changes it.
+        #expect(try await two.ticket(tenantId: "a", ticketId: ticket.ticketId)?.status == "new")
+        #expect(try await two.listTickets(tenantId: "a", query: TicketQuery()).items.first?.status == "new")
+        ticket.status = "open"
+        ticket.version = 2
+        ticket.ruleAudit = [RuleAuditEntry(
+            event: "ticket.created", packId: "p", packVersion: "1", rule: "triage", proposed: ["set_priority(high)"], applied: ["set_priority(high)"],
+            rejected: [], error: nil, durationMicros: 3, depth: 0, at: Fixtures.epoch)]
+        #expect(try await one.updateTicket(ticket, expectedVersion: 1))
+        // Two reads what one wrote, not what it held.
+        let got = try #require(try await two.ticket(tenantId: "a", ticketId: ticket.ticketId))
+        #expect(got.status == "open" && got.version == 2)
+        #expect(got.ruleAudit?.first?.applied == ["set_priority(high)"], "the audit comes with a get")
+        let listed = try #require(try await two.listTickets(tenantId: "a", query: TicketQuery()).items.first)
+        #expect(listed.status == "open" && listed.ruleAudit == nil, "a list carries no audit")
+        // What two now holds is what a get answers again, without decoding.
+        let key = MongoTicketStore.key("a", ticket.ticketId)
+        #expect(two.memo.decoded.value(key, version: 2)?.status == "open")
+        #expect(one.memo.decoded.value(key, version: 2)?.status == "open", "the writer keeps what it wrote")
+        #expect(try await two.ticket(tenantId: "a", ticketId: ticket.ticketId) == got)
+    }
+}
