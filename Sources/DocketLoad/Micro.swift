@@ -4,6 +4,7 @@ import DocketCore
 import DocketHTTP
 @_spi(Benchmarks) import DocketMongo
 import DocketSQLite
+import DocketWire
 import Foundation
 
 /// `docket-load micro`: the costs under every request, each measured alone in this process.
@@ -44,6 +45,15 @@ struct Micro: AsyncParsableCommand {
         elapsed = clock.measure { for _ in 0..<iterations { _ = try? decoder.decode(Ticket.self, from: document) } }
         report("JSON decode ticket (store document)", iterations, elapsed)
         print("   (ticket document: \(document.count) bytes: 5 notes, 3 history entries, location, tags)")
+
+        // A create's request body (bench/create.lua's), read by Foundation and by hand (`JSONIn`).
+        let body = Data(#"{"subject":"Luminaria apagada en la calle 7","description":"La luminaria frente al número 7 no enciende desde anoche; el poste tiene el cable expuesto.","category":"light_malfunction","priority":"high","tags":["poste"]}"#.utf8)
+        let bytes = Array(body)
+        let plain = JSONDecoder()
+        elapsed = clock.measure { for _ in 0..<iterations { _ = try? plain.decode(NewTicket.self, from: body) } }
+        report("JSON read create body (Foundation)", iterations, elapsed)
+        elapsed = clock.measure { for _ in 0..<iterations { _ = JSONIn.read(NewTicket.self, from: bytes) } }
+        report("JSON read create body (by hand)", iterations, elapsed)
 
         // The MongoDB document: Codable -> bson_t and back, through extended JSON (the codec
         // before) and through libbson's append and iterate API (the codec now).

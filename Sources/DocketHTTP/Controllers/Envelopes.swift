@@ -53,6 +53,48 @@ struct NoteRequest: Codable, Sendable {
     var content: String
     var isInternal: Bool?
 }
+
+extension StatusRequest: JSONReadable {
+    init(reading reader: inout JSONIn) throws(JSONIn.Refused) {
+        var (status, reason): (String?, String?) = (nil, nil)
+        var seen = JSONIn.Seen()
+        try reader.object { reader, key throws(JSONIn.Refused) in
+            if JSONIn.key(key, is: "status") {
+                try seen.mark(0, reader)
+                status = try reader.string()
+            } else if JSONIn.key(key, is: "reason") {
+                try seen.mark(1, reader)
+                reason = try reader.optionalString()
+            } else {
+                return false
+            }
+            return true
+        }
+        guard let status else { throw reader.refused() }
+        self.init(status: status, reason: reason)
+    }
+}
+
+extension NoteRequest: JSONReadable {
+    init(reading reader: inout JSONIn) throws(JSONIn.Refused) {
+        var (content, isInternal): (String?, Bool?) = (nil, nil)
+        var seen = JSONIn.Seen()
+        try reader.object { reader, key throws(JSONIn.Refused) in
+            if JSONIn.key(key, is: "content") {
+                try seen.mark(0, reader)
+                content = try reader.string()
+            } else if JSONIn.key(key, is: "isInternal") {
+                try seen.mark(1, reader)
+                isInternal = try reader.optionalBool()
+            } else {
+                return false
+            }
+            return true
+        }
+        guard let content else { throw reader.refused() }
+        self.init(content: content, isInternal: isInternal)
+    }
+}
 struct ResolveRequest: Codable, Sendable { var resolutionNotes: String }
 struct EscalateRequest: Codable, Sendable {
     var toAgentId: String?

@@ -67,6 +67,13 @@ public enum APICoding {
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw APIError.payloadTooLarge(limit)
         }
+        // The hot bodies are read straight from the bytes; anything that reader is not sure
+        // of is read again by Foundation, which decides and words the error.
+        if let readable = T.self as? any JSONReadable.Type,
+            let value = buffer.withUnsafeReadableBytes({ try? JSONIn.read(readable, from: $0) }) as? T
+        {
+            return value
+        }
         let data = Data(buffer: buffer)
         do {
             return try decoder.decode(T.self, from: data)
