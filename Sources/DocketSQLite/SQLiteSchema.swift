@@ -441,6 +441,29 @@ enum SQLiteSchema {
                 INSERT INTO file_usage (tenant_id, bytes) SELECT tenant_id, SUM(length(data)) FROM files GROUP BY tenant_id;
                 """)
         }
+        migrator.registerMigration("v31 recorded rule events in a rowid table") { db in
+            // Recorded rule events are appended and read in order. As a WITHOUT ROWID table their
+            // rows lived in an index b-tree, where a row over ~1,000 bytes — any event whose
+            // ticket snapshot holds a description of a few hundred characters — spills onto an
+            // overflow page of its own. A rowid table keeps rows up to ~4,000 bytes in its leaves
+            // and appends a new page when the last is full; the (tenant, sequence) key becomes a
+            // small unique index. (The live event log keeps its layout: its rows are a few hundred
+            // bytes, and the index a rowid table needs cost it more than it saved.)
+            try db.execute(sql: """
+                CREATE TABLE rule_events_rows (
+                    tenant_id TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    ticket_id TEXT,
+                    doc TEXT NOT NULL
+                );
+                INSERT INTO rule_events_rows (tenant_id, seq, ticket_id, doc)
+                    SELECT tenant_id, seq, ticket_id, doc FROM rule_events ORDER BY tenant_id, seq;
+                DROP TABLE rule_events;
+                ALTER TABLE rule_events_rows RENAME TO rule_events;
+                CREATE UNIQUE INDEX rule_events_by_seq ON rule_events(tenant_id, seq);
+                CREATE INDEX rule_events_by_ticket ON rule_events(tenant_id, ticket_id, seq);
+                """)
+        }
         return migrator
     }
 }

@@ -306,6 +306,67 @@ struct SQLiteStoreTests {
         #expect(plan.contains("rule_events_by_ticket"), "\(plan)")
     }
 
+    /// v31: recorded rule events move from a WITHOUT ROWID table (whose rows over ~1,000 bytes
+    /// spilled onto an overflow page each) into a rowid table, in order, keyed by a unique index;
+    /// an event whose snapshot holds a long description is kept within its page.
+    @Test func recordedEventsFromBeforeV31MoveToARowidTableInOrder() async throws {
+        let path = try Scratch.directory("v31").appendingPathComponent("docket.sqlite").path
+        let store = try SQLiteTicketStore(path: path)
+        var worked = Fixtures.ticket(tenant: "a", number: 7)
+        worked.description = String(repeating: "La luminaria no enciende desde anoche. ", count: 60)
+        let ticket = worked
+        @Sendable func record(_ tenant: String, _ ticket: Ticket) -> String {
+            DocumentCodec().text(RecordedRuleEvent(
+                tenantId: tenant, ticketId: ticket.ticketId, type: .noteAdded, details: [:], actor: "c1", ticket: ticket, packId: "p",
+                packVersion: "1", applied: [], at: Fixtures.epoch))
+        }
+        let long = record("a", ticket)
+        #expect(long.utf8.count > 2_000 && long.utf8.count < 4_000)
+        // Back to a database from before v31: the old table, with events of two tenants.
+        try await store.pool.write { db in
+            try db.execute(sql: """
+                DROP TABLE rule_events;
+                CREATE TABLE rule_events (tenant_id TEXT NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL, ticket_id TEXT,
+                    PRIMARY KEY (tenant_id, seq)) WITHOUT ROWID;
+                CREATE INDEX rule_events_by_ticket ON rule_events(tenant_id, ticket_id, seq);
+                DELETE FROM grdb_migrations WHERE identifier = 'v31 recorded rule events in a rowid table';
+                """)
+            for (tenant, seq) in [("b", 1), ("a", 2), ("a", 1)] {
+                try db.execute(
+                    sql: "INSERT INTO rule_events (tenant_id, seq, ticket_id, doc) VALUES (?, ?, ?, ?)",
+                    arguments: [tenant, seq, ticket.ticketId, record(tenant, ticket)])
+            }
+        }
+        // The old layout: each of these events took an overflow page.
+        let before = try await store.pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM dbstat WHERE name = 'rule_events' AND pagetype = 'overflow'")
+        }
+        #expect(before == 3)
+        try store.close()
+        let migrated = try SQLiteTicketStore(path: path)
+        #expect(try await migrated.recentRuleEvents(tenantId: "a", limit: 5).map(\.seq) == [2, 1])
+        #expect(try await migrated.ticketRuleEvents(tenantId: "b", ticketId: ticket.ticketId, limit: 5).map(\.seq) == [1])
+        #expect(try await migrated.ticketRuleEvents(tenantId: "a", ticketId: ticket.ticketId, limit: 5).first?.ticket.description == ticket.description)
+        // New events take the next numbers; the key stays unique.
+        try await migrated.pool.write { db in try SQLiteTicketStore.appendRules([("a", ticket.ticketId, long), ("b", ticket.ticketId, long)], db) }
+        #expect(try await migrated.recentRuleEvents(tenantId: "a", limit: 5).map(\.seq) == [3, 2, 1])
+        #expect(try await migrated.recentRuleEvents(tenantId: "b", limit: 5).map(\.seq) == [2, 1])
+        await #expect(throws: DatabaseError.self) {
+            try await migrated.pool.write { db in try db.execute(sql: "INSERT INTO rule_events (tenant_id, seq, doc) VALUES ('a', 3, '{}')") }
+        }
+        let (definition, overflow, plans) = try await migrated.pool.read { db in
+            (
+                try String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE name = 'rule_events'") ?? "",
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM dbstat WHERE name = 'rule_events' AND pagetype = 'overflow'") ?? -1,
+                try ["SELECT MAX(seq) FROM rule_events WHERE tenant_id = 'a'", "SELECT seq, doc FROM rule_events WHERE tenant_id = 'a' ORDER BY seq DESC LIMIT 5"]
+                    .map { sql in try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] as String }.joined(separator: "; ") }
+            )
+        }
+        #expect(!definition.uppercased().contains("WITHOUT ROWID"), "\(definition)")
+        #expect(overflow == 0, "a recorded event of \(long.utf8.count) bytes is kept in its leaf")
+        for plan in plans { #expect(plan.contains("rule_events_by_seq"), "\(plan)") }
+    }
+
     /// The conversation index holds chat tickets only, and a lookup by conversation still uses it.
     @Test func aLookupByConversationUsesTheIndexThatHoldsOnlyChatTickets() async throws {
         let store = try SQLiteTicketStore(path: try Scratch.directory("v24").appendingPathComponent("docket.sqlite").path)
